@@ -1,0 +1,72 @@
+# Makefile - builds mapwatch (BPF object embedded through a skeleton), its tests and benchmarks.
+CC      ?= gcc
+CLANG   ?= clang
+BPFTOOL ?= bpftool
+ARCH    := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+BUILD   := build
+VERSION := 0.1.0
+
+WARN    := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -Isrc -I$(BUILD) -DMW_VERSION=\"$(VERSION)\"
+LDLIBS  := -lbpf -lelf -lz
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Iinclude -Ivmlinux/$(ARCH) -Wall -Wno-unused-function -Wno-gnu-variable-sized-type-not-at-end
+
+# user-space code without a main(): linked into the tool and into the unit tests
+LIB_SRCS := $(filter-out src/main.c,$(wildcard src/*.c))
+LIB_OBJS := $(patsubst src/%.c,$(BUILD)/%.o,$(LIB_SRCS))
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+.PHONY: all clean test unit static bench
+all: $(BUILD)/mapwatch
+
+$(BUILD):
+	mkdir -p $@
+
+# 1. BPF object, 2. skeleton header with the object embedded.
+$(BUILD)/mapwatch.bpf.o: src/bpf/mapwatch.bpf.c $(wildcard src/bpf/*.h) include/mapwatch.h | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp.o
+	$(BPFTOOL) gen object $@ $@.tmp.o
+	rm -f $@.tmp.o
+
+$(BUILD)/mapwatch.skel.h: $(BUILD)/mapwatch.bpf.o
+	$(BPFTOOL) gen skeleton $< name mapwatch_bpf > $@
+
+$(BUILD)/%.o: src/%.c $(wildcard src/*.h) include/mapwatch.h $(BUILD)/mapwatch.skel.h | $(BUILD)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/mapwatch: $(BUILD)/main.o $(LIB_OBJS)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+# Static build (for the VM test's initramfs): no shared libraries needed there.
+static: $(BUILD)/mapwatch-static
+$(BUILD)/mapwatch-static: $(BUILD)/main.o $(LIB_OBJS)
+	$(CC) $(CFLAGS) -static $^ -o $@ $(LDLIBS)
+
+# Sanitizer build of the whole tool, used by the integration tests.
+$(BUILD)/san/%.o: src/%.c $(wildcard src/*.h) include/mapwatch.h $(BUILD)/mapwatch.skel.h
+	@mkdir -p $(BUILD)/san
+	$(CC) $(CFLAGS) $(SAN) -c $< -o $@
+$(BUILD)/mapwatch-asan: $(patsubst src/%.c,$(BUILD)/san/%.o,$(wildcard src/*.c))
+	$(CC) $(CFLAGS) $(SAN) $^ -o $@ $(LDLIBS)
+
+# Unit tests: plain (for valgrind) and with ASan/UBSan.
+$(BUILD)/unit: $(UNIT_SRCS) $(LIB_SRCS) $(wildcard tests/unit/*.h) $(wildcard src/*.h) $(BUILD)/mapwatch.skel.h
+	$(CC) $(CFLAGS) -O1 -Itests/unit $(UNIT_SRCS) $(LIB_SRCS) -o $@ $(LDLIBS)
+$(BUILD)/unit-asan: $(UNIT_SRCS) $(LIB_SRCS) $(wildcard tests/unit/*.h) $(wildcard src/*.h) $(BUILD)/mapwatch.skel.h
+	$(CC) $(CFLAGS) -O1 $(SAN) -Itests/unit $(UNIT_SRCS) $(LIB_SRCS) -o $@ $(LDLIBS)
+
+unit: $(BUILD)/unit $(BUILD)/unit-asan
+	$(BUILD)/unit-asan
+	valgrind -q --error-exitcode=99 --leak-check=full $(BUILD)/unit
+
+# Everything the README's test command runs (root needed for the integration part).
+test: all $(BUILD)/unit $(BUILD)/unit-asan $(BUILD)/mapwatch-asan
+	sh tests/run.sh
+
+bench: all
+	sh bench/run.sh
+
+clean:
+	rm -rf $(BUILD)

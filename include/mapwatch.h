@@ -1,0 +1,125 @@
+/* mapwatch.h - record layout shared by the BPF programs and user space (the event ABI). */
+#ifndef MAPWATCH_H
+#define MAPWATCH_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* Only fixed-width kernel types here: this header is included both by the
+ * BPF side (through vmlinux.h) and by user space (through linux/types.h). */
+
+#define MW_TASK_COMM_LEN 16
+#define MW_PATH_MAX 4096       /* bytes of path data carried per record */
+#define MW_NAME_MAX 256        /* longest single path component read */
+#define MW_PATH_DEPTH 40       /* most path components walked */
+
+/* Event identifiers: stable, they appear as eventId in JSON. */
+enum mw_event_id {
+	MW_EV_MMAP = 0,
+	MW_EV_MMAP2 = 1,
+	MW_EV_MUNMAP = 2,
+	MW_EV_MPROTECT = 3,
+	MW_EV_PKEY_MPROTECT = 4,
+	MW_EV_MREMAP = 5,
+	MW_EV_MSYNC = 6,
+	MW_EV_DO_MMAP = 7,
+	MW_EV_MAX = 8,
+};
+
+/* Kind of the file behind an fd (or of the mapping's backing object). */
+enum mw_file_kind {
+	MW_FK_NONE = 0,       /* no fd involved (anonymous, or call without fd) */
+	MW_FK_BADFD = 1,      /* fd was not open in the caller at entry */
+	MW_FK_REGULAR = 2,
+	MW_FK_CHARDEV = 3,
+	MW_FK_BLOCKDEV = 4,
+	MW_FK_DIR = 5,
+	MW_FK_FIFO = 6,
+	MW_FK_SOCKET = 7,
+	MW_FK_SYMLINK = 8,
+	MW_FK_MEMFD = 9,      /* memfd_create() object (shmem or hugetlbfs) */
+	MW_FK_SHM = 10,       /* regular file on tmpfs (e.g. /dev/shm) */
+	MW_FK_DELETED = 11,   /* regular file whose last link is gone */
+	MW_FK_ANON_INODE = 12,/* anon_inode: eventfd, dma-buf, perf, io_uring... */
+	MW_FK_UNKNOWN = 13,
+	MW_FK_MAX = 14,
+};
+
+/* struct mw_file.flags */
+#define MW_FILE_DELETED    (1u << 0) /* i_nlink == 0 */
+#define MW_FILE_TMPFS      (1u << 1) /* on tmpfs/shmem */
+#define MW_FILE_PATH_TRUNC (1u << 2) /* path deeper than MW_PATH_DEPTH or longer than MW_PATH_MAX */
+#define MW_FILE_HUGETLBFS  (1u << 3)
+
+struct mw_file {
+	__u64 ino;
+	__u32 dev;       /* st_dev of the file, kernel encoding (major << 20 | minor) */
+	__u32 rdev;      /* st_rdev (devices), kernel encoding */
+	__u32 mode;      /* i_mode */
+	__u16 kind;      /* enum mw_file_kind */
+	__u16 flags;     /* MW_FILE_* */
+	__u64 fs_magic;  /* superblock magic */
+};
+
+/* Record types in the ring buffer. */
+enum mw_rec_type {
+	MW_REC_EVENT = 1,  /* struct mw_event (+ path data) */
+	MW_REC_PROC = 2,   /* struct mw_proc_rec (+ exe path data) */
+	MW_REC_LOSS = 3,   /* reserved for user-space synthesized loss reports */
+};
+
+/* struct mw_event.flags */
+#define MW_F_COMPAT      (1u << 0) /* task was running the 32-bit ABI */
+#define MW_F_TOCTOU      (1u << 1) /* args read from user memory (old_mmap) */
+#define MW_F_ARGS_FAULT  (1u << 2) /* user memory could not be read; args invalid */
+#define MW_F_HAS_FILE    (1u << 3) /* file member valid */
+#define MW_F_IN_SYSCALL  (1u << 4) /* do_mmap: a mapping syscall was in progress */
+#define MW_F_ENFORCED    (1u << 5) /* --kill-wx sent SIGKILL at entry */
+
+/* The path is stored leaf first: a series of NUL-terminated components, the
+ * last one closest to the root. User space reverses the order. */
+struct mw_event {
+	__u16 type;          /* MW_REC_EVENT */
+	__u16 event;         /* enum mw_event_id */
+	__u16 syscall_nr;    /* number in the caller's ABI */
+	__u16 flags;         /* MW_F_* */
+	__u64 ts;            /* entry time, CLOCK_BOOTTIME ns */
+	__u64 args[6];       /* raw arguments in catalogue order, 32-bit ones zero-extended */
+	__s64 ret;           /* return value (sign-extended for compat) */
+	__u64 cgroup_id;
+	__u32 pid, tid, ppid;            /* host view */
+	__u32 ns_pid, ns_tid, ns_ppid;   /* view inside the task's pid namespace */
+	__u32 uid, gid;
+	__u32 mntns, pidns;
+	__u32 duration_ns;   /* exit - entry, saturated */
+	__u16 path_len;      /* bytes of path data after the struct */
+	__u16 pad;
+	char comm[MW_TASK_COMM_LEN];
+	struct mw_file file;
+	char path[];         /* leaf-first components, path_len bytes */
+};
+
+/* Sent once per process (thread group) per exec, before its first event. */
+struct mw_proc_rec {
+	__u16 type;          /* MW_REC_PROC */
+	__u16 path_len;
+	__u32 pid;
+	__u32 flags;         /* MW_FILE_PATH_TRUNC */
+	__u32 pad;
+	char path[];         /* leaf-first components of the executable's path */
+};
+
+/* Per-CPU counters (array map "counters"), indexes: */
+enum mw_counter {
+	MW_CNT_SEEN = 0,        /* calls that passed scope checks at exit */
+	MW_CNT_SUBMITTED,       /* records committed to the ring buffer */
+	MW_CNT_RB_FULL,         /* events dropped: ring buffer full */
+	MW_CNT_PROC_RB_FULL,    /* process records dropped: ring buffer full */
+	MW_CNT_NO_ENTRY,        /* exit without a matching entry */
+	MW_CNT_PENDING_FULL,    /* entry could not be stored (pending map full) */
+	MW_CNT_FILTERED,        /* events rejected by filters */
+	MW_CNT_MAX,
+};
+
+#endif /* MAPWATCH_H */

@@ -1,0 +1,681 @@
+/* mapwatch.bpf.c - kernel side: captures mapping syscalls at entry, emits one record per call at exit. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "mapwatch.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* ---- configuration, set by user space between open and load ---- */
+const volatile __u32 self_tgid = 0;        /* mapwatch itself: never reported */
+const volatile bool follow_only = false;   /* only tgids present in the traced map */
+const volatile __u32 event_mask = 0xffff;  /* bit per enum mw_event_id */
+const volatile __u64 wake_bytes = 256 * 1024; /* wake the reader once this much is queued */
+
+/* ---- constants not in BTF ---- */
+#define MW_MAP_ANONYMOUS 0x20
+#define MW_S_IFMT   00170000
+#define MW_S_IFSOCK 0140000
+#define MW_S_IFLNK  0120000
+#define MW_S_IFREG  0100000
+#define MW_S_IFBLK  0060000
+#define MW_S_IFDIR  0040000
+#define MW_S_IFCHR  0020000
+#define MW_S_IFIFO  0010000
+#define MW_TMPFS_MAGIC      0x01021994
+#define MW_HUGETLBFS_MAGIC  0x958458f6
+#define MW_ANON_INODE_MAGIC 0x09041934
+#define MW_TS_COMPAT 0x0002  /* x86 thread_info.status: in a 32-bit syscall */
+
+/* ---- maps ---- */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 * 1024 * 1024); /* resized by user space (--buffer-size) */
+} rb SEC(".maps");
+
+/* A call between its entry and its exit. */
+struct pending {
+	__u64 ts;
+	__u64 args[6];
+	__u16 event;
+	__u16 nr;
+	__u16 flags;
+	__u16 has_path;
+	struct mw_file file;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);   /* pid_tgid */
+	__type(value, struct pending);
+} pending SEC(".maps");
+
+struct path_buf {
+	__u32 len;
+	__u32 flags;
+	char data[MW_PATH_MAX + MW_NAME_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u64);   /* pid_tgid */
+	__type(value, struct path_buf);
+} pending_path SEC(".maps");
+
+/* Per-CPU scratch: the event under construction and a path buffer. */
+struct scratch {
+	struct mw_event ev;
+	char evpath[MW_PATH_MAX + MW_NAME_MAX];
+	struct path_buf pb;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch_map SEC(".maps");
+
+/* the path data must follow the event header directly */
+_Static_assert(__builtin_offsetof(struct scratch, evpath) == sizeof(struct mw_event), "event layout");
+_Static_assert(sizeof(struct mw_proc_rec) == 16, "proc record layout");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MW_CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+/* tgids in scope when follow_only is set (the command and its descendants). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u8);
+} traced SEC(".maps");
+
+/* tgids whose executable path was already sent since their last exec. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u8);
+} exe_seen SEC(".maps");
+
+/* ---- helpers ---- */
+static __always_inline void count(__u32 idx)
+{
+	__u64 *c = bpf_map_lookup_elem(&counters, &idx);
+	if (c)
+		(*c)++;
+}
+
+static __always_inline struct scratch *get_scratch(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&scratch_map, &zero);
+}
+
+/* Is the current thread in scope (not mapwatch, and traced when following)? */
+static __always_inline bool in_scope(__u32 tgid)
+{
+	if (tgid == self_tgid)
+		return false;
+	if (follow_only && !bpf_map_lookup_elem(&traced, &tgid))
+		return false;
+	return true;
+}
+
+/* State of one path walk, carried through bpf_loop. */
+struct walk_ctx {
+	struct dentry *d, *root_d;
+	struct vfsmount *vm, *root_m;
+	struct mount *mnt;
+	__u64 mnt_off;
+	__u32 off;
+	__u16 flags;
+	__u8 which;  /* 0: scratch pb.data, 1: scratch evpath */
+	__u8 done;
+};
+
+/* One step up the tree: returns 1 to stop the loop. */
+static long walk_step(__u32 i, struct walk_ctx *c)
+{
+	struct scratch *s = get_scratch();
+	struct dentry *d = c->d;
+	struct vfsmount *vm = c->vm;
+	struct mount *mnt = c->mnt;
+	char *buf;
+
+	if (!s)
+		return 1;
+	buf = c->which ? s->evpath : s->pb.data;
+	if (d == c->root_d && vm == c->root_m)
+		goto done;
+	struct dentry *mnt_root = BPF_CORE_READ(vm, mnt_root);
+	struct dentry *parent = BPF_CORE_READ(d, d_parent);
+	if (d == mnt_root) {
+		struct mount *mp = BPF_CORE_READ(mnt, mnt_parent);
+		if (mp == mnt)
+			goto done; /* top of this mount tree */
+		c->d = BPF_CORE_READ(mnt, mnt_mountpoint);
+		c->mnt = mp;
+		c->vm = (struct vfsmount *)((void *)mp + c->mnt_off);
+		return 0;
+	}
+	const unsigned char *name = BPF_CORE_READ(d, d_name.name);
+	long n = bpf_probe_read_kernel_str(&buf[c->off & (MW_PATH_MAX - 1)], MW_NAME_MAX, name);
+	if (n <= 0)
+		goto done;
+	c->off += n;
+	if (d == parent)
+		goto done; /* pseudo dentry (memfd, anon inode, socket) */
+	if (c->off > MW_PATH_MAX - MW_NAME_MAX) {
+		c->flags |= MW_FILE_PATH_TRUNC;
+		goto done;
+	}
+	c->d = parent;
+	return 0;
+done:
+	c->done = 1;
+	return 1;
+}
+
+/* Walk dentries and mounts from (dentry, vfsmnt) up to the task's root,
+ * writing the components leaf first, each NUL-terminated, into the scratch
+ * buffer chosen by which. Returns the number of bytes written; sets
+ * MW_FILE_PATH_TRUNC in *flags when the walk had to stop early. */
+static __always_inline __u32 walk_path(struct task_struct *task, struct dentry *d,
+				       struct vfsmount *vm, __u8 which, __u16 *flags)
+{
+	struct walk_ctx c = {
+		.d = d,
+		.vm = vm,
+		.root_d = BPF_CORE_READ(task, fs, root.dentry),
+		.root_m = BPF_CORE_READ(task, fs, root.mnt),
+		.mnt_off = bpf_core_field_offset(struct mount, mnt),
+		.which = which,
+	};
+
+	c.mnt = (struct mount *)((void *)vm - c.mnt_off);
+	bpf_loop(MW_PATH_DEPTH, walk_step, &c, 0);
+	if (!c.done)
+		c.flags |= MW_FILE_PATH_TRUNC;
+	*flags |= c.flags;
+	return c.off;
+}
+
+/* Fill f (and pb's path) for a struct file. */
+static __always_inline void describe_file(struct task_struct *task, struct file *file,
+					  struct mw_file *f, struct path_buf *pb)
+{
+	struct inode *ino = BPF_CORE_READ(file, f_inode);
+	struct super_block *sb = BPF_CORE_READ(ino, i_sb);
+	__u32 mode = BPF_CORE_READ(ino, i_mode);
+	__u64 magic = BPF_CORE_READ(sb, s_magic);
+	__u32 nlink = BPF_CORE_READ(ino, i_nlink);
+	__u16 kind;
+
+	f->ino = BPF_CORE_READ(ino, i_ino);
+	f->dev = BPF_CORE_READ(sb, s_dev);
+	f->rdev = BPF_CORE_READ(ino, i_rdev);
+	f->mode = mode;
+	f->fs_magic = magic;
+	f->flags = 0;
+	if (nlink == 0)
+		f->flags |= MW_FILE_DELETED;
+	if (magic == MW_TMPFS_MAGIC)
+		f->flags |= MW_FILE_TMPFS;
+	if (magic == MW_HUGETLBFS_MAGIC)
+		f->flags |= MW_FILE_HUGETLBFS;
+
+	pb->flags = 0;
+	pb->len = walk_path(task, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt),
+			    0, &f->flags);
+
+	switch (mode & MW_S_IFMT) {
+	case MW_S_IFCHR: kind = MW_FK_CHARDEV; break;
+	case MW_S_IFBLK: kind = MW_FK_BLOCKDEV; break;
+	case MW_S_IFDIR: kind = MW_FK_DIR; break;
+	case MW_S_IFIFO: kind = MW_FK_FIFO; break;
+	case MW_S_IFSOCK: kind = MW_FK_SOCKET; break;
+	case MW_S_IFLNK: kind = MW_FK_SYMLINK; break;
+	case MW_S_IFREG: {
+		char pfx[6] = {};
+		bpf_probe_read_kernel(pfx, sizeof(pfx), BPF_CORE_READ(file, f_path.dentry, d_name.name));
+		if ((f->flags & (MW_FILE_TMPFS | MW_FILE_HUGETLBFS)) && pfx[0] == 'm' && pfx[1] == 'e' &&
+		    pfx[2] == 'm' && pfx[3] == 'f' && pfx[4] == 'd' && pfx[5] == ':')
+			kind = MW_FK_MEMFD;
+		else if (nlink == 0)
+			kind = MW_FK_DELETED;
+		else if (f->flags & MW_FILE_TMPFS)
+			kind = MW_FK_SHM;
+		else
+			kind = MW_FK_REGULAR;
+		break;
+	}
+	default: kind = MW_FK_UNKNOWN; break;
+	}
+	if (magic == MW_ANON_INODE_MAGIC)
+		kind = MW_FK_ANON_INODE;
+	f->kind = kind;
+}
+
+/* Resolve fd in the current task. Returns true when a path was written to pb. */
+static __always_inline bool resolve_fd(struct task_struct *task, int fd, struct mw_file *f,
+				       struct path_buf *pb)
+{
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	unsigned int max = BPF_CORE_READ(fdt, max_fds);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *file = NULL;
+
+	if (fd < 0 || (unsigned int)fd >= max ||
+	    bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file) {
+		f->kind = MW_FK_BADFD;
+		return false;
+	}
+	describe_file(task, file, f, pb);
+	return true;
+}
+
+/* ---- entry ---- */
+static __always_inline int on_enter(__u16 ev, __u16 nr, __u16 flags, const __u64 *a)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct pending p = {};
+	struct scratch *s;
+
+	if (!(event_mask & (1u << ev)) || !in_scope(id >> 32))
+		return 0;
+	p.ts = bpf_ktime_get_boot_ns();
+	p.event = ev;
+	p.nr = nr;
+	p.flags = flags;
+	for (int i = 0; i < 6; i++)
+		p.args[i] = a[i];
+
+	if ((ev == MW_EV_MMAP || ev == MW_EV_MMAP2) && !(flags & MW_F_ARGS_FAULT) &&
+	    !(a[3] & MW_MAP_ANONYMOUS)) {
+		s = get_scratch();
+		if (s && resolve_fd((struct task_struct *)bpf_get_current_task(), (int)a[4], &p.file,
+				    &s->pb)) {
+			s->pb.flags = p.file.flags;
+			if (bpf_map_update_elem(&pending_path, &id, &s->pb, BPF_ANY) == 0)
+				p.has_path = 1;
+		}
+		p.flags |= MW_F_HAS_FILE;
+	}
+	if (bpf_map_update_elem(&pending, &id, &p, BPF_ANY))
+		count(MW_CNT_PENDING_FULL);
+	return 0;
+}
+
+/* ---- exit ---- */
+static __always_inline void fill_context(struct mw_event *e, struct task_struct *task, __u64 id)
+{
+	struct pid *tp = BPF_CORE_READ(task, thread_pid);
+	unsigned int level = BPF_CORE_READ(tp, level);
+	struct upid up = {};
+	struct task_struct *parent = BPF_CORE_READ(task, real_parent);
+	__u64 ug = bpf_get_current_uid_gid();
+
+	e->pid = id >> 32;
+	e->tid = (__u32)id;
+	e->ppid = BPF_CORE_READ(parent, tgid);
+	e->uid = (__u32)ug;
+	e->gid = ug >> 32;
+	e->cgroup_id = bpf_get_current_cgroup_id();
+	e->mntns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+
+	level &= 31;
+	bpf_probe_read_kernel(&up, sizeof(up), &tp->numbers[level]);
+	e->ns_tid = up.nr;
+	e->pidns = BPF_CORE_READ(up.ns, ns.inum);
+	struct pid_namespace *ns = up.ns;
+
+	struct pid *lp = BPF_CORE_READ(task, group_leader, thread_pid);
+	if (BPF_CORE_READ(lp, level) >= level) {
+		bpf_probe_read_kernel(&up, sizeof(up), &lp->numbers[level]);
+		e->ns_pid = up.ns == ns ? up.nr : 0;
+	}
+	struct pid *pp = BPF_CORE_READ(parent, group_leader, thread_pid);
+	e->ns_ppid = 0;
+	if (BPF_CORE_READ(pp, level) >= level) {
+		bpf_probe_read_kernel(&up, sizeof(up), &pp->numbers[level]);
+		if (up.ns == ns)
+			e->ns_ppid = up.nr;
+	}
+}
+
+/* Send the executable path of the current process once per exec. */
+static __always_inline void maybe_send_exe(struct scratch *s, struct task_struct *task, __u32 tgid)
+{
+	__u8 one = 1;
+	struct file *exe;
+
+	if (bpf_map_lookup_elem(&exe_seen, &tgid))
+		return;
+	bpf_map_update_elem(&exe_seen, &tgid, &one, BPF_ANY);
+	exe = BPF_CORE_READ(task, mm, exe_file);
+	if (!exe)
+		return;
+	__u16 fl = 0;
+	__u32 len = walk_path(task, BPF_CORE_READ(exe, f_path.dentry), BPF_CORE_READ(exe, f_path.mnt),
+			      1, &fl);
+	/* the record header is 16 bytes; move it right before the path */
+	struct mw_proc_rec *h = (struct mw_proc_rec *)(s->evpath - sizeof(*h));
+	h->type = MW_REC_PROC;
+	h->path_len = len;
+	h->pid = tgid;
+	h->flags = fl;
+	h->pad = 0;
+	len &= MW_PATH_MAX - 1;
+	if (bpf_ringbuf_output(&rb, h, sizeof(*h) + len, 0))
+		count(MW_CNT_PROC_RB_FULL);
+	else
+		count(MW_CNT_SUBMITTED);
+}
+
+static __always_inline __u64 wake_flag(void)
+{
+	return bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) >= wake_bytes ? BPF_RB_FORCE_WAKEUP
+									: BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline int on_exit(long ret)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32;
+	struct pending *p;
+	struct scratch *s;
+	struct task_struct *task;
+
+	if (!in_scope(tgid))
+		return 0;
+	p = bpf_map_lookup_elem(&pending, &id);
+	if (!p) {
+		count(MW_CNT_NO_ENTRY);
+		return 0;
+	}
+	s = get_scratch();
+	if (!s)
+		goto out;
+	count(MW_CNT_SEEN);
+	task = (struct task_struct *)bpf_get_current_task();
+	maybe_send_exe(s, task, tgid);
+
+	struct mw_event *e = &s->ev;
+	__u64 now = bpf_ktime_get_boot_ns();
+	e->type = MW_REC_EVENT;
+	e->event = p->event;
+	e->syscall_nr = p->nr;
+	e->flags = p->flags;
+	e->ts = p->ts;
+	__builtin_memcpy(e->args, p->args, sizeof(e->args));
+	e->ret = ret; /* the kernel keeps a full-width long, for compat calls too */
+	e->duration_ns = now - p->ts > 0xffffffffull ? 0xffffffff : now - p->ts;
+	e->file = p->file;
+	e->path_len = 0;
+	e->pad = 0;
+	fill_context(e, task, id);
+
+	__u32 len = 0;
+	if (p->has_path) {
+		struct path_buf *pb = bpf_map_lookup_elem(&pending_path, &id);
+		if (pb) {
+			len = pb->len & (MW_PATH_MAX - 1);
+			bpf_probe_read_kernel(s->evpath, len, pb->data);
+			e->file.flags |= pb->flags;
+		}
+		bpf_map_delete_elem(&pending_path, &id);
+	}
+	e->path_len = len;
+	if (bpf_ringbuf_output(&rb, e, sizeof(*e) + len, wake_flag()))
+		count(MW_CNT_RB_FULL);
+	else
+		count(MW_CNT_SUBMITTED);
+out:
+	bpf_map_delete_elem(&pending, &id);
+	return 0;
+}
+
+/* ---- native syscalls through the per-syscall tracepoints ---- */
+/* The kernel refuses to attach a program that reads past the tracepoint's
+ * record (EACCES), so each reads only its syscall's n arguments. */
+#define ARG(i, n) ((i) < (n) ? ctx->args[(i) < (n) ? (i) : 0] : 0)
+#define NATIVE(name, ev, nr, n)                                                  \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                              \
+	int enter_##name(struct trace_event_raw_sys_enter *ctx)                  \
+	{                                                                        \
+		__u64 a[6] = { ARG(0, n), ARG(1, n), ARG(2, n),                  \
+			       ARG(3, n), ARG(4, n), ARG(5, n) };                \
+		return on_enter(ev, nr, 0, a);                                   \
+	}                                                                        \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                               \
+	int exit_##name(struct trace_event_raw_sys_exit *ctx)                    \
+	{                                                                        \
+		return on_exit(ctx->ret);                                        \
+	}
+
+#if defined(__TARGET_ARCH_x86)
+NATIVE(mmap, MW_EV_MMAP, 9, 6)
+NATIVE(munmap, MW_EV_MUNMAP, 11, 2)
+NATIVE(mprotect, MW_EV_MPROTECT, 10, 3)
+NATIVE(pkey_mprotect, MW_EV_PKEY_MPROTECT, 329, 4)
+NATIVE(mremap, MW_EV_MREMAP, 25, 5)
+NATIVE(msync, MW_EV_MSYNC, 26, 3)
+#elif defined(__TARGET_ARCH_arm64)
+NATIVE(mmap, MW_EV_MMAP, 222, 6)
+NATIVE(munmap, MW_EV_MUNMAP, 215, 2)
+NATIVE(mprotect, MW_EV_MPROTECT, 226, 3)
+NATIVE(pkey_mprotect, MW_EV_PKEY_MPROTECT, 288, 4)
+NATIVE(mremap, MW_EV_MREMAP, 216, 5)
+NATIVE(msync, MW_EV_MSYNC, 227, 3)
+#endif
+
+/* ---- raw_syscalls: 32-bit (compat) tasks, and native ones in --hook raw mode ---- */
+const volatile bool raw_native = false; /* raw programs also handle native calls */
+
+/* The calling ABI: true for a 32-bit syscall. */
+static __always_inline bool syscall_is_compat(struct task_struct *task)
+{
+#if defined(__TARGET_ARCH_x86)
+	return BPF_CORE_READ(task, thread_info.status) & MW_TS_COMPAT;
+#elif defined(__TARGET_ARCH_arm64)
+	return BPF_CORE_READ(task, thread_info.flags) & (1ul << 22); /* TIF_32BIT */
+#else
+	return false;
+#endif
+}
+
+/* Map a compat syscall number to an event; -1 if not a mapping call. */
+static __always_inline int compat_event(long nr)
+{
+#if defined(__TARGET_ARCH_x86)
+	switch (nr) {
+	case 90: return MW_EV_MMAP;  /* old_mmap: one pointer to six words */
+	case 192: return MW_EV_MMAP2;
+	case 91: return MW_EV_MUNMAP;
+	case 125: return MW_EV_MPROTECT;
+	case 380: return MW_EV_PKEY_MPROTECT;
+	case 163: return MW_EV_MREMAP;
+	case 144: return MW_EV_MSYNC;
+	}
+#elif defined(__TARGET_ARCH_arm64)
+	switch (nr) {
+	case 192: return MW_EV_MMAP2;
+	case 91: return MW_EV_MUNMAP;
+	case 125: return MW_EV_MPROTECT;
+	case 394: return MW_EV_PKEY_MPROTECT;
+	case 163: return MW_EV_MREMAP;
+	case 144: return MW_EV_MSYNC;
+	}
+#endif
+	return -1;
+}
+
+static __always_inline int native_event(long nr)
+{
+#if defined(__TARGET_ARCH_x86)
+	switch (nr) {
+	case 9: return MW_EV_MMAP;
+	case 11: return MW_EV_MUNMAP;
+	case 10: return MW_EV_MPROTECT;
+	case 329: return MW_EV_PKEY_MPROTECT;
+	case 25: return MW_EV_MREMAP;
+	case 26: return MW_EV_MSYNC;
+	}
+#elif defined(__TARGET_ARCH_arm64)
+	switch (nr) {
+	case 222: return MW_EV_MMAP;
+	case 215: return MW_EV_MUNMAP;
+	case 226: return MW_EV_MPROTECT;
+	case 288: return MW_EV_PKEY_MPROTECT;
+	case 216: return MW_EV_MREMAP;
+	case 227: return MW_EV_MSYNC;
+	}
+#endif
+	return -1;
+}
+
+SEC("raw_tracepoint/sys_enter")
+int raw_enter(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+	long nr = ctx->args[1];
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u64 a[6] = {};
+	__u16 flags = 0;
+	int ev;
+
+	if (syscall_is_compat(task)) {
+		ev = compat_event(nr);
+		if (ev < 0)
+			return 0;
+		flags = MW_F_COMPAT;
+#if defined(__TARGET_ARCH_x86)
+		a[0] = (__u32)BPF_CORE_READ(regs, bx);
+		a[1] = (__u32)BPF_CORE_READ(regs, cx);
+		a[2] = (__u32)BPF_CORE_READ(regs, dx);
+		a[3] = (__u32)BPF_CORE_READ(regs, si);
+		a[4] = (__u32)BPF_CORE_READ(regs, di);
+		a[5] = (__u32)BPF_CORE_READ(regs, bp);
+		if (nr == 90) {
+			/* old_mmap(struct mmap_arg_struct32 *): the six values live in user memory */
+			__u32 w[6] = {};
+			__u64 ptr = a[0];
+			flags |= MW_F_TOCTOU;
+			if (bpf_probe_read_user(w, sizeof(w), (void *)ptr)) {
+				flags |= MW_F_ARGS_FAULT;
+				a[0] = ptr; /* keep the struct pointer for the report */
+				a[1] = a[2] = a[3] = a[4] = a[5] = 0;
+			} else {
+				for (int i = 0; i < 6; i++)
+					a[i] = w[i];
+			}
+		}
+#elif defined(__TARGET_ARCH_arm64)
+		for (int i = 0; i < 6; i++)
+			a[i] = (__u32)BPF_CORE_READ(regs, regs[i]);
+		a[0] = (__u32)BPF_CORE_READ(regs, orig_x0);
+#endif
+		/* fd is an int: sign-extend so -1 stays -1 */
+		if (ev == MW_EV_MMAP)
+			a[4] = (__u64)(__s64)(__s32)a[4];
+	} else {
+		if (!raw_native)
+			return 0;
+		ev = native_event(nr);
+		if (ev < 0)
+			return 0;
+#if defined(__TARGET_ARCH_x86)
+		a[0] = BPF_CORE_READ(regs, di);
+		a[1] = BPF_CORE_READ(regs, si);
+		a[2] = BPF_CORE_READ(regs, dx);
+		a[3] = BPF_CORE_READ(regs, r10);
+		a[4] = BPF_CORE_READ(regs, r8);
+		a[5] = BPF_CORE_READ(regs, r9);
+#elif defined(__TARGET_ARCH_arm64)
+		for (int i = 0; i < 6; i++)
+			a[i] = BPF_CORE_READ(regs, regs[i]);
+		a[0] = BPF_CORE_READ(regs, orig_x0);
+#endif
+	}
+	return on_enter(ev, nr, flags, a);
+}
+
+SEC("raw_tracepoint/sys_exit")
+int raw_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+	long nr;
+
+	if (syscall_is_compat(task)) {
+#if defined(__TARGET_ARCH_x86)
+		nr = BPF_CORE_READ(regs, orig_ax);
+#else
+		nr = BPF_CORE_READ(regs, syscallno);
+#endif
+		if (compat_event(nr) < 0)
+			return 0;
+	} else {
+		if (!raw_native)
+			return 0;
+#if defined(__TARGET_ARCH_x86)
+		nr = BPF_CORE_READ(regs, orig_ax);
+#else
+		nr = BPF_CORE_READ(regs, syscallno);
+#endif
+		if (native_event(nr) < 0)
+			return 0;
+	}
+	return on_exit(ctx->args[1]);
+}
+
+/* ---- process lifecycle: follow descendants, forget exe paths at exec ---- */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = parent->tgid, ctgid = child->tgid;
+	__u8 one = 1;
+
+	if (!follow_only || ptgid == ctgid)
+		return 0;
+	if (bpf_map_lookup_elem(&traced, &ptgid))
+		bpf_map_update_elem(&traced, &ctgid, &one, BPF_ANY);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(on_exec, struct task_struct *p)
+{
+	__u32 tgid = p->tgid;
+
+	bpf_map_delete_elem(&exe_seen, &tgid);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_task_exit, struct task_struct *p)
+{
+	__u32 tgid = p->tgid;
+	__u64 id = ((__u64)tgid << 32) | (__u32)p->pid;
+
+	/* a thread killed inside a mapping call never reaches sys_exit */
+	bpf_map_delete_elem(&pending, &id);
+	bpf_map_delete_elem(&pending_path, &id);
+	if (p->signal->live.counter != 0)
+		return 0; /* other threads of the group remain */
+	bpf_map_delete_elem(&exe_seen, &tgid);
+	if (follow_only)
+		bpf_map_delete_elem(&traced, &tgid);
+	return 0;
+}

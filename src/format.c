@@ -1,0 +1,276 @@
+/* format.c - JSON and table renderings of an event (SPEC.md "JSON output", "Table output"). */
+#include <inttypes.h>
+#include <string.h>
+#include <time.h>
+#include "catalog.h"
+#include "decode.h"
+#include "format.h"
+
+#define MW_MAJOR(d) ((unsigned)((d) >> 20))
+#define MW_MINOR(d) ((unsigned)((d) & 0xfffff))
+
+int mw_is_error(int64_t ret)
+{
+	return ret < 0 && ret >= -4095;
+}
+
+void mw_path_rebuild(struct strbuf *out, const char *data, size_t len, const struct mw_file *f)
+{
+	const char *comp[MW_PATH_DEPTH + 1];
+	size_t clen[MW_PATH_DEPTH + 1];
+	int n = 0;
+	size_t i = 0;
+
+	sb_reset(out);
+	while (i < len && n <= MW_PATH_DEPTH) {
+		size_t l = strnlen(data + i, len - i);
+		comp[n] = data + i;
+		clen[n++] = l;
+		i += l + 1;
+	}
+	if (f && f->kind == MW_FK_ANON_INODE && n <= 1) {
+		sb_puts(out, "anon_inode:");
+		if (n)
+			sb_put(out, comp[0], clen[0]);
+		return;
+	}
+	if (f && f->kind == MW_FK_SOCKET && (n == 0 || (n == 1 && clen[0] == 0))) {
+		sb_printf(out, "socket:[%" PRIu64 "]", (uint64_t)f->ino);
+		return;
+	}
+	if (f && (f->flags & MW_FILE_PATH_TRUNC))
+		sb_puts(out, "...");
+	for (int k = n - 1; k >= 0; k--) {
+		sb_putc(out, '/');
+		sb_put(out, comp[k], clen[k]);
+	}
+	if (n == 0)
+		sb_putc(out, '/');
+}
+
+/* Abi name of the caller for an event. */
+static const char *abi_name(const struct mw_event *e)
+{
+#if defined(__aarch64__)
+	return (e->flags & MW_F_COMPAT) ? "arm" : "arm64";
+#else
+	return (e->flags & MW_F_COMPAT) ? "i386" : "x86_64";
+#endif
+}
+
+/* An argument's value in the type the catalogue gives it. */
+static int64_t arg_signed(const struct mw_arg_desc *a, uint64_t raw)
+{
+	return a->type == MW_T_INT ? (int64_t)(int32_t)raw : (int64_t)raw;
+}
+
+static void decode_arg(struct strbuf *b, const struct mw_arg_desc *a, uint64_t v)
+{
+	switch (a->fmt) {
+	case MW_D_PROT: mw_decode_prot(b, v); break;
+	case MW_D_MMAP_FLAGS: mw_decode_mmap_flags(b, v); break;
+	case MW_D_MREMAP_FLAGS: mw_decode_mremap_flags(b, v); break;
+	case MW_D_MSYNC_FLAGS: mw_decode_msync_flags(b, v); break;
+	default: break;
+	}
+}
+
+static int returns_address(unsigned ev)
+{
+	return ev == MW_EV_MMAP || ev == MW_EV_MMAP2 || ev == MW_EV_MREMAP || ev == MW_EV_DO_MMAP;
+}
+
+static void file_json(struct strbuf *b, const struct mw_view *v)
+{
+	const struct mw_file *f = &v->e->file;
+
+	sb_puts(b, ",\"file\":{\"kind\":");
+	sb_json_str(b, mw_file_kind_name(f->kind), strlen(mw_file_kind_name(f->kind)));
+	if (f->kind != MW_FK_BADFD && f->kind != MW_FK_NONE) {
+		sb_puts(b, ",\"path\":");
+		if (v->path)
+			sb_json_str(b, v->path, strlen(v->path));
+		else
+			sb_puts(b, "null");
+		sb_printf(b, ",\"device\":\"%u:%u\",\"major\":%u,\"minor\":%u,\"inode\":%" PRIu64,
+			  MW_MAJOR(f->dev), MW_MINOR(f->dev), MW_MAJOR(f->dev), MW_MINOR(f->dev),
+			  (uint64_t)f->ino);
+		if (f->kind == MW_FK_CHARDEV || f->kind == MW_FK_BLOCKDEV)
+			sb_printf(b, ",\"rdev\":\"%u:%u\"", MW_MAJOR(f->rdev), MW_MINOR(f->rdev));
+		sb_printf(b, ",\"mode\":\"0%o\",\"deleted\":%s,\"tmpfs\":%s,\"fsMagic\":\"0x%" PRIx64 "\"",
+			  f->mode, (f->flags & MW_FILE_DELETED) ? "true" : "false",
+			  (f->flags & MW_FILE_TMPFS) ? "true" : "false", (uint64_t)f->fs_magic);
+		if (f->flags & MW_FILE_PATH_TRUNC)
+			sb_puts(b, ",\"pathTruncated\":true");
+	}
+	sb_putc(b, '}');
+}
+
+void mw_format_json(struct strbuf *b, const struct mw_view *v)
+{
+	const struct mw_event *e = v->e;
+	const struct mw_event_desc *d = mw_event_desc(e->event);
+	struct strbuf tmp = { 0 };
+
+	if (!d)
+		return;
+	sb_printf(b, "{\"timestamp\":%" PRIu64, v->ts_ns);
+	sb_printf(b, ",\"processId\":%u,\"threadId\":%u,\"parentProcessId\":%u", e->ns_pid, e->ns_tid,
+		  e->ns_ppid);
+	sb_printf(b, ",\"hostProcessId\":%u,\"hostThreadId\":%u,\"hostParentProcessId\":%u", e->pid,
+		  e->tid, e->ppid);
+	sb_printf(b, ",\"userId\":%u,\"groupId\":%u,\"mountNamespace\":%u,\"pidNamespace\":%u", e->uid,
+		  e->gid, e->mntns, e->pidns);
+	sb_puts(b, ",\"processName\":");
+	sb_json_str(b, e->comm, strnlen(e->comm, sizeof(e->comm)));
+	sb_puts(b, ",\"executable\":{\"path\":");
+	if (v->exe)
+		sb_json_str(b, v->exe, strlen(v->exe));
+	else
+		sb_puts(b, "null");
+	sb_printf(b, "},\"cgroupId\":%" PRIu64 ",\"containerId\":", (uint64_t)e->cgroup_id);
+	if (v->container_id)
+		sb_json_str(b, v->container_id, strlen(v->container_id));
+	else
+		sb_puts(b, "\"\"");
+	sb_printf(b, ",\"eventId\":%u,\"eventName\":\"%s\",\"syscall\":\"%s\",\"syscallNr\":%u,\"abi\":\"%s\"",
+		  e->event, d->name, d->name, e->syscall_nr, abi_name(e));
+	sb_printf(b, ",\"returnValue\":%" PRId64, (int64_t)e->ret);
+	if (mw_is_error(e->ret)) {
+		const char *en = mw_errno_name((int)-e->ret);
+		sb_puts(b, ",\"errno\":");
+		if (en)
+			sb_printf(b, "\"%s\"", en);
+		else
+			sb_puts(b, "null");
+	}
+	sb_printf(b, ",\"durationNs\":%u,\"argsNum\":%d", e->duration_ns, d->nargs);
+	sb_printf(b, ",\"contextFlags\":{\"isCompat\":%s}", (e->flags & MW_F_COMPAT) ? "true" : "false");
+	if (e->flags & MW_F_TOCTOU)
+		sb_puts(b, ",\"toctou\":true");
+	if (e->flags & MW_F_ARGS_FAULT)
+		sb_puts(b, ",\"argsFault\":true");
+	sb_puts(b, ",\"args\":[");
+	for (int i = 0; i < d->nargs; i++) {
+		const struct mw_arg_desc *a = &d->args[i];
+		char tags[32];
+
+		sb_printf(b, "%s{\"name\":\"%s\",\"type\":\"%s\",\"value\":", i ? "," : "", a->name,
+			  mw_arg_type_name(a->type));
+		if (a->type == MW_T_POINTER)
+			sb_printf(b, "\"0x%" PRIx64 "\"", (uint64_t)e->args[i]);
+		else if (a->type == MW_T_INT)
+			sb_printf(b, "%" PRId64, arg_signed(a, e->args[i]));
+		else
+			sb_printf(b, "%" PRIu64, (uint64_t)e->args[i]);
+		sb_printf(b, ",\"tags\":\"%s", mw_tags_str(a->tags, tags));
+		if (e->flags & MW_F_TOCTOU)
+			sb_puts(b, tags[0] ? ",TOCTOU" : "TOCTOU");
+		sb_putc(b, '"');
+		sb_reset(&tmp);
+		decode_arg(&tmp, a, e->args[i]);
+		if (tmp.len) {
+			sb_puts(b, ",\"decoded\":");
+			sb_json_str(b, tmp.p, tmp.len);
+		}
+		if (a->fmt == MW_D_PGOFF)
+			sb_printf(b, ",\"bytes\":%" PRIu64, (uint64_t)e->args[i] * 4096);
+		sb_putc(b, '}');
+	}
+	sb_putc(b, ']');
+	if (e->flags & MW_F_HAS_FILE)
+		file_json(b, v);
+	sb_putc(b, '}');
+	sb_free(&tmp);
+}
+
+void mw_format_call(struct strbuf *b, const struct mw_view *v)
+{
+	const struct mw_event *e = v->e;
+	const struct mw_event_desc *d = mw_event_desc(e->event);
+
+	if (!d)
+		return;
+	sb_puts(b, d->name);
+	sb_putc(b, '(');
+	for (int i = 0; i < d->nargs; i++) {
+		const struct mw_arg_desc *a = &d->args[i];
+		uint64_t x = e->args[i];
+
+		sb_printf(b, "%s%s=", i ? ", " : "", a->name);
+		switch (a->fmt) {
+		case MW_D_HEX:
+			if (x == 0)
+				sb_puts(b, a->type == MW_T_POINTER ? "NULL" : "0");
+			else
+				sb_printf(b, "0x%" PRIx64, x);
+			break;
+		case MW_D_DEC:
+			sb_printf(b, "%" PRId64, arg_signed(a, x));
+			break;
+		case MW_D_FD:
+			sb_printf(b, "%d", (int)(int32_t)x);
+			if ((e->flags & MW_F_HAS_FILE) && e->file.kind == MW_FK_BADFD)
+				sb_puts(b, "<bad fd>");
+			else if ((e->flags & MW_F_HAS_FILE) && v->path) {
+				sb_putc(b, '<');
+				sb_text_str(b, v->path, strlen(v->path));
+				if (e->file.flags & MW_FILE_DELETED)
+					sb_puts(b, " (deleted)");
+				if (e->file.kind == MW_FK_CHARDEV || e->file.kind == MW_FK_BLOCKDEV)
+					sb_printf(b, " %s %u:%u",
+						  e->file.kind == MW_FK_CHARDEV ? "char" : "block",
+						  MW_MAJOR(e->file.rdev), MW_MINOR(e->file.rdev));
+				sb_putc(b, '>');
+			}
+			break;
+		case MW_D_PGOFF:
+			sb_printf(b, "%" PRIu64, x);
+			if (x)
+				sb_printf(b, " (off=0x%" PRIx64 ")", x * 4096);
+			break;
+		default:
+			decode_arg(b, a, x);
+			break;
+		}
+	}
+	sb_puts(b, ") = ");
+	if (mw_is_error(e->ret)) {
+		const char *en = mw_errno_name((int)-e->ret);
+		sb_printf(b, "-1 %s", en ? en : "");
+		if (!en)
+			sb_printf(b, "errno%d", (int)-e->ret);
+	} else if (returns_address(e->event)) {
+		sb_printf(b, "0x%" PRIx64, (uint64_t)e->ret);
+	} else {
+		sb_printf(b, "%" PRId64, (int64_t)e->ret);
+	}
+	if (e->flags & MW_F_COMPAT)
+		sb_puts(b, " [32-bit]");
+	if (e->flags & MW_F_TOCTOU)
+		sb_puts(b, " [args from user memory]");
+	if (e->flags & MW_F_ARGS_FAULT)
+		sb_puts(b, " [args unreadable]");
+}
+
+void mw_format_table(struct strbuf *b, const struct mw_view *v)
+{
+	const struct mw_event *e = v->e;
+	time_t sec = (time_t)(v->ts_ns / 1000000000ull);
+	struct tm tm;
+	char comm[MW_TASK_COMM_LEN + 1];
+	size_t start;
+
+	localtime_r(&sec, &tm);
+	sb_printf(b, "%02d:%02d:%02d.%06u %6u %6u ", tm.tm_hour, tm.tm_min, tm.tm_sec,
+		  (unsigned)(v->ts_ns % 1000000000ull / 1000), e->pid, e->tid);
+	memcpy(comm, e->comm, MW_TASK_COMM_LEN);
+	comm[MW_TASK_COMM_LEN] = 0;
+	start = b->len;
+	sb_text_str(b, comm, strlen(comm));
+	/* pad the (escaped) command name to a 16-column field */
+	for (size_t w = b->len - start; w < 16; w++)
+		sb_putc(b, ' ');
+	sb_putc(b, ' ');
+	mw_format_call(b, v);
+}

@@ -1,0 +1,35 @@
+/* format.h - turns one event record into a JSON line or a table line. */
+#ifndef MW_FORMAT_H
+#define MW_FORMAT_H
+
+#include <stdint.h>
+#include "mapwatch.h"
+#include "strbuf.h"
+
+/* An event with what user space adds to it. */
+struct mw_view {
+	const struct mw_event *e;
+	const char *path;          /* file path (already rebuilt), NULL if none */
+	const char *exe;           /* executable path, NULL if unknown */
+	const char *container_id;  /* NULL if the cgroup names no container */
+	uint64_t ts_ns;            /* entry time, ns since the epoch */
+};
+
+/* Rebuild "/a/b/c" from leaf-first NUL-terminated components (the BPF
+ * layout) into out (reset first). Pseudo files get the kernel's display
+ * form: "anon_inode:[eventfd]", "socket:[INODE]". */
+void mw_path_rebuild(struct strbuf *out, const char *data, size_t len, const struct mw_file *f);
+
+/* Append one JSON object (no newline) for v to b. Keys: SPEC.md "JSON output". */
+void mw_format_json(struct strbuf *b, const struct mw_view *v);
+
+/* Append one table line (no newline) for v to b. Format: SPEC.md "Table output". */
+void mw_format_table(struct strbuf *b, const struct mw_view *v);
+
+/* Append the call as strace prints it: name(arg=value, ...) = result. */
+void mw_format_call(struct strbuf *b, const struct mw_view *v);
+
+/* True when the event's return value is an error (-4095..-1). */
+int mw_is_error(int64_t ret);
+
+#endif

@@ -1,0 +1,214 @@
+/* main.c - mapwatch command line: parses options, prints the catalogue, hands over to the tracer. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "catalog.h"
+#include "tracer.h"
+
+#ifndef MW_VERSION
+#define MW_VERSION "dev"
+#endif
+
+static const char usage_text[] =
+"Usage: mapwatch [OPTION]... [-- COMMAND [ARG]...]\n"
+"Watch memory-mapping requests (mmap, mmap2, munmap, mprotect, pkey_mprotect,\n"
+"mremap, msync) of every process on the host, or of COMMAND and its\n"
+"descendants, with every argument decoded and the kernel's answer.\n"
+"\n"
+"Output:\n"
+"  -j, --json               one JSON object per line (Tracee-compatible keys)\n"
+"  -o, --output FILE        write events to FILE instead of standard output\n"
+"  -s, --stats              at exit, print counts (seen, written, lost) to stderr\n"
+"Selection:\n"
+"  -e, --events LIST        only these events, comma-separated (see --list)\n"
+"Tuning:\n"
+"      --buffer-size BYTES  ring buffer size, power of two (K/M suffix; default 8M)\n"
+"      --flush-ms MS        longest time an event waits before it is written (default 50)\n"
+"      --hook MODE          auto (default): per-syscall tracepoints, plus raw_syscalls\n"
+"                           when the kernel can run 32-bit tasks; tracepoint; raw\n"
+"      --compat MODE        32-bit tasks: auto (probe the kernel, default), on, off\n"
+"Information:\n"
+"  -l, --list               print the event catalogue and exit\n"
+"  -v, --verbose            libbpf and set-up messages on stderr\n"
+"  -h, --help               this help\n"
+"  -V, --version            version\n"
+"\n"
+"Exit status: COMMAND's status when one is given (128+N if killed by signal N),\n"
+"0 after Ctrl-C/SIGTERM otherwise; 1 on run-time errors; 2 on usage errors.\n"
+"Needs root (or CAP_BPF+CAP_PERFMON), a kernel with BTF, and tracefs.\n"
+"\n"
+"Examples:\n"
+"  mapwatch                              every mapping call on the host, as a table\n"
+"  mapwatch --json -o maps.json          the same as JSON lines, into a file\n"
+"  mapwatch -e mprotect,pkey_mprotect    only protection changes\n"
+"  mapwatch --stats -- python3 -c 1      one command (and its children) from exec\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fputs("mapwatch: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs(" (try 'mapwatch --help')\n", stderr);
+	return 2;
+}
+
+/* Parse "8M", "65536", "64K". Returns 0 on success. */
+static int parse_size(const char *s, size_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s)
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'm': case 'M': v <<= 20; end++; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	}
+	if (*end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_events(const char *list, uint32_t *mask)
+{
+	char *copy = strdup(list), *save = NULL, *tok;
+	int rc = 0;
+
+	if (!copy)
+		return -1;
+	*mask = 0;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int id = mw_event_by_name(tok);
+		if (id < 0) {
+			fprintf(stderr, "mapwatch: unknown event '%s' in --events; known events: %s\n", tok,
+				mw_event_names());
+			rc = -1;
+			break;
+		}
+		if (id == MW_EV_DO_MMAP) {
+			fprintf(stderr, "mapwatch: event 'do_mmap' needs a kernel-function hook (kprobe or fentry), which mapwatch does not attach yet; choose among the syscall events\n");
+			rc = -1;
+			break;
+		}
+		*mask |= 1u << id;
+	}
+	if (!rc && !*mask) {
+		fprintf(stderr, "mapwatch: --events needs at least one event name; known events: %s\n",
+			mw_event_names());
+		rc = -1;
+	}
+	free(copy);
+	return rc;
+}
+
+static void print_list(void)
+{
+	printf("%-14s %-7s %-6s %-6s %-5s %s\n", "EVENT", "x86_64", "i386", "arm64", "arm", "ARGUMENTS (name: type [tags])");
+	for (unsigned i = 0; i < MW_EV_MAX; i++) {
+		const struct mw_event_desc *d = mw_event_desc(i);
+		char nums[4][12];
+		int v[4] = { d->nr_x86_64, d->nr_i386, d->nr_arm64, d->nr_arm };
+
+		for (int k = 0; k < 4; k++)
+			snprintf(nums[k], sizeof(nums[k]), v[k] < 0 ? "-" : "%d", v[k]);
+		printf("%-14s %-7s %-6s %-6s %-5s ", d->name, nums[0], nums[1], nums[2], nums[3]);
+		for (int a = 0; a < d->nargs; a++) {
+			char tags[32];
+			const struct mw_arg_desc *ad = &d->args[a];
+			printf("%s%s: %s [%s]", a ? ", " : "", ad->name, mw_arg_type_name(ad->type),
+			       mw_tags_str(ad->tags, tags));
+		}
+		printf("\n%-14s %s%s\n", "", d->doc,
+		       i == MW_EV_DO_MMAP ? " [unavailable: no kernel-function hook in this build]" : "");
+	}
+	printf("\nEvery event also carries the return value (errno name when negative) and the\n"
+	       "caller's context: pids/tids/ppid (host and namespace), uid, comm, executable,\n"
+	       "cgroup, container id, mount and pid namespaces, 32-bit flag. Tags: U from user\n"
+	       "space, K from the kernel, TOCTOU read from user memory (i386 old_mmap), OPT optional.\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "events", required_argument, NULL, 'e' },
+		{ "stats", no_argument, NULL, 's' },
+		{ "list", no_argument, NULL, 'l' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "buffer-size", required_argument, NULL, 1000 },
+		{ "flush-ms", required_argument, NULL, 1001 },
+		{ "hook", required_argument, NULL, 1002 },
+		{ "compat", required_argument, NULL, 1003 },
+		{ 0 }
+	};
+	struct mw_opts o = {
+		.event_mask = (1u << MW_EV_MAX) - 1 - (1u << MW_EV_DO_MMAP),
+		.hook = MW_HOOK_AUTO,
+		.compat = -1,
+		.buffer_size = 8u << 20,
+		.poll_ms = 50,
+	};
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:jo:e:slvhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j': o.json = true; break;
+		case 'o': o.output = optarg; break;
+		case 's': o.stats = true; break;
+		case 'v': o.verbose = true; break;
+		case 'e':
+			if (parse_events(optarg, &o.event_mask))
+				return 2;
+			break;
+		case 'l': print_list(); return 0;
+		case 'h': fputs(usage_text, stdout); return 0;
+		case 'V': printf("mapwatch %s\n", MW_VERSION); return 0;
+		case 1000:
+			if (parse_size(optarg, &o.buffer_size) || o.buffer_size < 4096 ||
+			    (o.buffer_size & (o.buffer_size - 1)) || o.buffer_size > (1ull << 30))
+				return usage_error("--buffer-size '%s' must be a power of two between 4K and 1G", optarg);
+			break;
+		case 1001: {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*end || end == optarg || v < 1 || v > 10000)
+				return usage_error("--flush-ms '%s' must be a number of milliseconds from 1 to 10000", optarg);
+			o.poll_ms = (unsigned)v;
+			break;
+		}
+		case 1002:
+			if (!strcmp(optarg, "auto")) o.hook = MW_HOOK_AUTO;
+			else if (!strcmp(optarg, "tracepoint")) o.hook = MW_HOOK_TRACEPOINT;
+			else if (!strcmp(optarg, "raw")) o.hook = MW_HOOK_RAW;
+			else return usage_error("--hook '%s' must be auto, tracepoint or raw", optarg);
+			break;
+		case 1003:
+			if (!strcmp(optarg, "auto")) o.compat = -1;
+			else if (!strcmp(optarg, "on")) o.compat = 1;
+			else if (!strcmp(optarg, "off")) o.compat = 0;
+			else return usage_error("--compat '%s' must be auto, on or off", optarg);
+			break;
+		case ':':
+			return usage_error("option '%s' needs a value", argv[optind - 1]);
+		default:
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc) {
+		if (strcmp(argv[optind - 1], "--") != 0)
+			return usage_error("unexpected argument '%s': put the command after '--'", argv[optind]);
+		o.cmd = &argv[optind];
+	} else if (optind > 0 && !strcmp(argv[optind - 1], "--")) {
+		return usage_error("%s", "'--' must be followed by a command to run");
+	}
+	return mw_run(&o);
+}

@@ -1,0 +1,25 @@
+/* proc.h - per-process facts kept by user space: executable paths, container ids. */
+#ifndef MW_PROC_H
+#define MW_PROC_H
+
+#include <stdint.h>
+
+/* Remember the executable path of process pid (replacing an older one). */
+void mw_proc_set_exe(uint32_t pid, const char *path);
+
+/* Executable path of pid: the one the kernel sent, else /proc/PID/exe read
+ * now (cached), else NULL. The string stays valid until the next call that
+ * changes pid's entry. */
+const char *mw_proc_exe(uint32_t pid);
+
+/* Drop every cached entry (used at exit, so leak checkers stay quiet). */
+void mw_proc_clear(void);
+
+/* Extract a container id (64 hex digits, or the id part of a podman/cri-o
+ * scope) from a cgroup path such as
+ * "/system.slice/docker-<id>.scope" or "/kubepods/.../cri-containerd-<id>.scope".
+ * Writes at most 64 hex digits + NUL into out (65 bytes). Returns 0 when one
+ * was found, -1 otherwise. */
+int mw_container_id_from_cgroup(const char *cgpath, char out[65]);
+
+#endif

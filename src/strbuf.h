@@ -1,0 +1,35 @@
+/* strbuf.h - growable output buffer and the escaping rules for JSON and table text. */
+#ifndef MW_STRBUF_H
+#define MW_STRBUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+struct strbuf {
+	char *p;     /* NUL-terminated contents (NULL until first append) */
+	size_t len;  /* bytes used, excluding the NUL */
+	size_t cap;
+	int oom;     /* set when an allocation failed; appends become no-ops */
+};
+
+/* Append helpers. On allocation failure they set b->oom and leave b usable. */
+void sb_putc(struct strbuf *b, char c);
+void sb_put(struct strbuf *b, const char *s, size_t n);
+void sb_puts(struct strbuf *b, const char *s);
+void sb_printf(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_reset(struct strbuf *b);   /* len = 0, keeps the allocation */
+void sb_free(struct strbuf *b);    /* frees and zeroes; safe on a zeroed strbuf */
+
+/* Append s[0..n) as a JSON string literal, quotes included. Every control
+ * character is escaped (\n, \t, \" , \\, others as \u00XX, DEL as \u007f);
+ * valid UTF-8 passes through; each byte of an invalid UTF-8 sequence
+ * (overlong, surrogate, > U+10FFFF, truncated, stray continuation) becomes
+ * U+FFFD written as \ufffd. */
+void sb_json_str(struct strbuf *b, const char *s, size_t n);
+
+/* Append s[0..n) for a human terminal: printable ASCII and valid UTF-8
+ * (except C1 controls) pass through; backslash becomes \\, \n \t \r as such,
+ * ESC as \x1b, any other control or invalid byte as \xNN. No quotes added. */
+void sb_text_str(struct strbuf *b, const char *s, size_t n);
+
+#endif

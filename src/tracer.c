@@ -1,0 +1,548 @@
+/* tracer.c - BPF lifecycle (open, configure, load, attach), the command runner and the event loop. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "mapwatch.h"
+#include "mapwatch.skel.h"
+#include "catalog.h"
+#include "format.h"
+#include "proc.h"
+#include "strbuf.h"
+#include "tracer.h"
+
+#define TRACEFS_MAGIC 0x74726163
+
+static volatile sig_atomic_t stop_sig;
+static volatile sig_atomic_t child_done;
+
+static void on_signal(int sig)
+{
+	stop_sig = sig;
+}
+
+static void on_sigchld(int sig)
+{
+	(void)sig;
+	child_done = 1;
+}
+
+struct tracer {
+	const struct mw_opts *o;
+	struct mapwatch_bpf *skel;
+	struct ring_buffer *rb;
+	FILE *out;
+	struct strbuf line;
+	struct strbuf path;
+	uint64_t boot_to_epoch;
+	uint64_t written;
+	uint64_t proc_recs;
+	uint64_t reported_loss[MW_CNT_MAX];
+	struct bpf_link *links[32];
+	int nlinks;
+};
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return 0;
+}
+
+static int libbpf_verbose(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return vfprintf(stderr, fmt, ap);
+}
+
+static void die_line(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("mapwatch: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* ---- environment checks ---- */
+
+static int have_cap(int cap)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	unsigned long long eff = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &eff) == 1)
+			break;
+	fclose(f);
+	return (eff >> cap) & 1;
+}
+
+static int check_privileges(void)
+{
+	/* CAP_SYS_ADMIN 21, CAP_PERFMON 38, CAP_BPF 39 */
+	if (geteuid() == 0 || have_cap(21) || (have_cap(38) && have_cap(39)))
+		return 0;
+	die_line("permission denied: loading BPF programs needs root (or CAP_BPF and CAP_PERFMON); run it with sudo");
+	return -1;
+}
+
+static int check_btf(void)
+{
+	if (access("/sys/kernel/btf/vmlinux", R_OK) == 0)
+		return 0;
+	die_line("this kernel exposes no BTF (/sys/kernel/btf/vmlinux is missing): boot a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+	return -1;
+}
+
+static int is_tracefs(const char *dir)
+{
+	struct statfs st;
+	char p[256];
+
+	snprintf(p, sizeof(p), "%s/events", dir);
+	return statfs(dir, &st) == 0 && st.f_type == TRACEFS_MAGIC && access(p, R_OK) == 0;
+}
+
+static int check_tracefs(void)
+{
+	if (is_tracefs("/sys/kernel/tracing") || is_tracefs("/sys/kernel/debug/tracing"))
+		return 0;
+	if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL) == 0 &&
+	    is_tracefs("/sys/kernel/tracing"))
+		return 0;
+	die_line("tracefs is not mounted and mounting it failed (%s): run 'mount -t tracefs nodev /sys/kernel/tracing' as root",
+		 strerror(errno));
+	return -1;
+}
+
+int mw_compat_supported(void)
+{
+#if defined(__x86_64__)
+	/* Ask the kernel itself: a 32-bit getpid through int 0x80 in a child.
+	 * A kernel without ia32 emulation (or with it disabled at boot) kills
+	 * the child with SIGSEGV. */
+	pid_t p = fork();
+	int st;
+
+	if (p < 0)
+		return 1; /* cannot tell: assume it can, costing only speed */
+	if (p == 0) {
+		long r;
+		__asm__ volatile("int $0x80" : "=a"(r) : "a"(20L) : "memory");
+		_exit(r > 0 ? 0 : 3);
+	}
+	if (waitpid(p, &st, 0) < 0)
+		return 1;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+#elif defined(__aarch64__)
+	/* arm64 kernels run AArch32 tasks only with CONFIG_COMPAT on a CPU that has EL0 AArch32. */
+	return access("/proc/sys/abi", F_OK) == 0;
+#else
+	return 0;
+#endif
+}
+
+/* ---- records ---- */
+
+static uint64_t clock_ns(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static void flush_line(struct tracer *t)
+{
+	sb_putc(&t->line, '\n');
+	fwrite(t->line.p, 1, t->line.len, t->out);
+	sb_reset(&t->line);
+}
+
+static int handle_rec(void *ctx, void *data, size_t size)
+{
+	struct tracer *t = ctx;
+	const uint16_t *type = data;
+
+	if (size < sizeof(*type))
+		return 0;
+	if (*type == MW_REC_PROC && size >= sizeof(struct mw_proc_rec)) {
+		const struct mw_proc_rec *r = data;
+		size_t len = r->path_len < size - sizeof(*r) ? r->path_len : size - sizeof(*r);
+		struct mw_file f = { .flags = (uint16_t)r->flags };
+
+		mw_path_rebuild(&t->path, r->path, len, &f);
+		if (t->path.p)
+			mw_proc_set_exe(r->pid, t->path.p);
+		t->proc_recs++;
+		return 0;
+	}
+	if (*type != MW_REC_EVENT || size < sizeof(struct mw_event))
+		return 0;
+
+	const struct mw_event *e = data;
+	size_t plen = e->path_len < size - sizeof(*e) ? e->path_len : size - sizeof(*e);
+	struct mw_view v = { .e = e, .ts_ns = e->ts + t->boot_to_epoch };
+
+	if ((e->flags & MW_F_HAS_FILE) && e->file.kind != MW_FK_BADFD && e->file.kind != MW_FK_NONE) {
+		mw_path_rebuild(&t->path, e->path, plen, &e->file);
+		v.path = t->path.p;
+	}
+	v.exe = mw_proc_exe(e->pid);
+	if (t->o->json)
+		mw_format_json(&t->line, &v);
+	else
+		mw_format_table(&t->line, &v);
+	flush_line(t);
+	t->written++;
+	return 0;
+}
+
+/* ---- counters ---- */
+
+static void read_counters(struct tracer *t, uint64_t out[MW_CNT_MAX])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	int fd = bpf_map__fd(t->skel->maps.counters);
+	uint64_t *vals = calloc(ncpu > 0 ? ncpu : 1, sizeof(uint64_t));
+
+	memset(out, 0, sizeof(uint64_t) * MW_CNT_MAX);
+	if (!vals)
+		return;
+	for (uint32_t k = 0; k < MW_CNT_MAX; k++) {
+		if (bpf_map_lookup_elem(fd, &k, vals))
+			continue;
+		for (int c = 0; c < ncpu; c++)
+			out[k] += vals[c];
+	}
+	free(vals);
+}
+
+static const char *const loss_names[MW_CNT_MAX] = {
+	[MW_CNT_RB_FULL] = "ring_buffer_full",
+	[MW_CNT_PROC_RB_FULL] = "process_record_ring_buffer_full",
+	[MW_CNT_NO_ENTRY] = "unmatched_exit",
+	[MW_CNT_PENDING_FULL] = "pending_map_full",
+};
+
+/* Report losses that happened since the last report, in the output stream. */
+static void report_losses(struct tracer *t)
+{
+	uint64_t c[MW_CNT_MAX];
+
+	read_counters(t, c);
+	for (int k = 0; k < MW_CNT_MAX; k++) {
+		if (!loss_names[k] || c[k] == t->reported_loss[k])
+			continue;
+		uint64_t n = c[k] - t->reported_loss[k];
+		t->reported_loss[k] = c[k];
+		if (t->o->json)
+			sb_printf(&t->line, "{\"timestamp\":%llu,\"eventName\":\"lost\",\"reason\":\"%s\",\"count\":%llu,\"total\":%llu}",
+				  (unsigned long long)(clock_ns(CLOCK_REALTIME)), loss_names[k],
+				  (unsigned long long)n, (unsigned long long)c[k]);
+		else
+			sb_printf(&t->line, "*** lost %llu events (%s), %llu in total",
+				  (unsigned long long)n, loss_names[k], (unsigned long long)c[k]);
+		flush_line(t);
+	}
+}
+
+static void print_stats(struct tracer *t)
+{
+	uint64_t c[MW_CNT_MAX];
+
+	read_counters(t, c);
+	uint64_t lost = c[MW_CNT_RB_FULL] + c[MW_CNT_NO_ENTRY] + c[MW_CNT_PENDING_FULL];
+	fprintf(stderr,
+		"mapwatch: events seen %llu, written %llu, lost %llu (ring buffer full %llu, unmatched exit %llu, pending map full %llu); process records %llu, lost %llu\n",
+		(unsigned long long)c[MW_CNT_SEEN], (unsigned long long)t->written,
+		(unsigned long long)lost, (unsigned long long)c[MW_CNT_RB_FULL],
+		(unsigned long long)c[MW_CNT_NO_ENTRY], (unsigned long long)c[MW_CNT_PENDING_FULL],
+		(unsigned long long)t->proc_recs, (unsigned long long)c[MW_CNT_PROC_RB_FULL]);
+}
+
+/* ---- BPF set-up ---- */
+
+struct prog_sel {
+	struct bpf_program *prog;
+	int event; /* -1: not an event program */
+	int kind;  /* 0 native tracepoint, 1 raw, 2 lifecycle */
+};
+
+static int collect_progs(struct mapwatch_bpf *s, struct prog_sel *ps)
+{
+	int n = 0;
+#define NP(name, ev)                                                          \
+	ps[n++] = (struct prog_sel){ s->progs.enter_##name, ev, 0 };          \
+	ps[n++] = (struct prog_sel){ s->progs.exit_##name, ev, 0 };
+	NP(mmap, MW_EV_MMAP)
+	NP(munmap, MW_EV_MUNMAP)
+	NP(mprotect, MW_EV_MPROTECT)
+	NP(pkey_mprotect, MW_EV_PKEY_MPROTECT)
+	NP(mremap, MW_EV_MREMAP)
+	NP(msync, MW_EV_MSYNC)
+#undef NP
+	ps[n++] = (struct prog_sel){ s->progs.raw_enter, -1, 1 };
+	ps[n++] = (struct prog_sel){ s->progs.raw_exit, -1, 1 };
+	ps[n++] = (struct prog_sel){ s->progs.on_fork, -1, 2 };
+	ps[n++] = (struct prog_sel){ s->progs.on_exec, -1, 2 };
+	ps[n++] = (struct prog_sel){ s->progs.on_task_exit, -1, 2 };
+	return n;
+}
+
+static int tracer_load(struct tracer *t, bool follow, bool compat)
+{
+	const struct mw_opts *o = t->o;
+	struct prog_sel ps[32];
+	int n, err;
+	bool raw = o->hook == MW_HOOK_RAW || (o->hook == MW_HOOK_AUTO && compat);
+
+	t->skel = mapwatch_bpf__open();
+	if (!t->skel) {
+		die_line("cannot open the BPF object: %s", strerror(errno));
+		return -1;
+	}
+	t->skel->rodata->self_tgid = getpid();
+	t->skel->rodata->follow_only = follow;
+	t->skel->rodata->event_mask = o->event_mask;
+	t->skel->rodata->raw_native = o->hook == MW_HOOK_RAW;
+	t->skel->rodata->wake_bytes = o->buffer_size / 8;
+	err = bpf_map__set_max_entries(t->skel->maps.rb, o->buffer_size);
+	if (err) {
+		die_line("cannot size the ring buffer to %zu bytes: %s", o->buffer_size, strerror(-err));
+		return -1;
+	}
+	n = collect_progs(t->skel, ps);
+	for (int i = 0; i < n; i++) {
+		bool want;
+		if (ps[i].kind == 0)
+			want = o->hook != MW_HOOK_RAW && (o->event_mask & (1u << ps[i].event));
+		else if (ps[i].kind == 1)
+			want = raw;
+		else
+			want = ps[i].prog != t->skel->progs.on_fork || follow;
+		bpf_program__set_autoload(ps[i].prog, want);
+	}
+	err = mapwatch_bpf__load(t->skel);
+	if (err) {
+		if (err == -EPERM || errno == EPERM)
+			die_line("the kernel refused to load the BPF programs (permission denied): run as root with CAP_BPF and CAP_PERFMON, and check kernel.unprivileged_bpf_disabled / lockdown");
+		else
+			die_line("loading the BPF programs failed: %s (run with --verbose for the verifier log)",
+				 strerror(-err));
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		if (!bpf_program__autoload(ps[i].prog))
+			continue;
+		struct bpf_link *l = bpf_program__attach(ps[i].prog);
+		if (!l) {
+			err = -errno;
+			die_line("attaching %s failed: %s (is tracefs mounted at /sys/kernel/tracing?)",
+				 bpf_program__section_name(ps[i].prog), strerror(-err));
+			return -1;
+		}
+		t->links[t->nlinks++] = l;
+	}
+	if (o->verbose)
+		fprintf(stderr, "mapwatch: attached %d programs (hook %s, 32-bit tasks %s)\n", t->nlinks,
+			o->hook == MW_HOOK_RAW ? "raw_syscalls" : "tracepoints",
+			raw ? "traced" : "not traced");
+	return 0;
+}
+
+static void tracer_destroy(struct tracer *t)
+{
+	ring_buffer__free(t->rb);
+	for (int i = 0; i < t->nlinks; i++)
+		bpf_link__destroy(t->links[i]);
+	mapwatch_bpf__destroy(t->skel);
+	sb_free(&t->line);
+	sb_free(&t->path);
+	mw_proc_clear();
+}
+
+/* ---- command runner ---- */
+
+/* Fork the command, stopped before execvp until release_fd is written. */
+static pid_t spawn_held(char **cmd, int *release_fd, int *err_fd)
+{
+	int go[2], er[2];
+	pid_t pid;
+
+	if (pipe2(go, O_CLOEXEC) || pipe2(er, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		char c;
+		int e;
+		close(go[1]);
+		close(er[0]);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		if (read(go[0], &c, 1) != 1)
+			_exit(127); /* the tracer gave up */
+		execvp(cmd[0], cmd);
+		e = errno;
+		if (write(er[1], &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(go[0]);
+	close(er[1]);
+	*release_fd = go[1];
+	*err_fd = er[0];
+	return pid;
+}
+
+int mw_run(const struct mw_opts *o)
+{
+	struct tracer t = { .o = o };
+	int status = 1, release_fd = -1, err_fd = -1;
+	pid_t child = -1;
+	bool compat = false;
+	struct sigaction sa = { 0 };
+
+	libbpf_set_print(o->verbose ? libbpf_verbose : libbpf_quiet);
+	if (check_privileges() || check_btf() || check_tracefs())
+		return 1;
+	if (o->hook == MW_HOOK_AUTO)
+		compat = o->compat < 0 ? mw_compat_supported() : o->compat;
+
+	if (o->output) {
+		t.out = fopen(o->output, "w");
+		if (!t.out) {
+			die_line("cannot open output file %s: %s", o->output, strerror(errno));
+			return 1;
+		}
+	} else {
+		t.out = stdout;
+	}
+	setvbuf(t.out, NULL, _IOFBF, 1 << 16);
+	t.boot_to_epoch = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (o->cmd) {
+		sa.sa_handler = on_sigchld;
+		sa.sa_flags = SA_NOCLDSTOP;
+		sigaction(SIGCHLD, &sa, NULL);
+		child = spawn_held(o->cmd, &release_fd, &err_fd);
+		if (child < 0) {
+			die_line("cannot start %s: %s", o->cmd[0], strerror(errno));
+			goto out;
+		}
+	}
+	if (tracer_load(&t, child > 0, compat))
+		goto out;
+	if (child > 0) {
+		uint32_t k = child;
+		uint8_t one = 1;
+		if (bpf_map__update_elem(t.skel->maps.traced, &k, sizeof(k), &one, sizeof(one), BPF_ANY)) {
+			die_line("cannot register the command's pid: %s", strerror(errno));
+			goto out;
+		}
+	}
+	t.rb = ring_buffer__new(bpf_map__fd(t.skel->maps.rb), handle_rec, &t, NULL);
+	if (!t.rb) {
+		die_line("cannot set up the ring buffer reader: %s", strerror(errno));
+		goto out;
+	}
+	if (child > 0) {
+		int e = 0;
+		ssize_t r;
+		/* everything is attached: let the command exec */
+		if (write(release_fd, "g", 1) != 1) {
+			die_line("cannot start %s: %s", o->cmd[0], strerror(errno));
+			goto out;
+		}
+		close(release_fd);
+		release_fd = -1;
+		r = read(err_fd, &e, sizeof(e));
+		close(err_fd);
+		err_fd = -1;
+		if (r == sizeof(e)) {
+			die_line("cannot run %s: %s", o->cmd[0], strerror(e));
+			waitpid(child, NULL, 0);
+			child = -1;
+			status = 127;
+			goto out;
+		}
+	} else if (o->verbose) {
+		fprintf(stderr, "mapwatch: tracing all processes; Ctrl-C to stop\n");
+	}
+
+	status = 0;
+	for (;;) {
+		int err = ring_buffer__poll(t.rb, (int)o->poll_ms);
+		if (err < 0 && err != -EINTR) {
+			die_line("reading the ring buffer failed: %s", strerror(-err));
+			status = 1;
+			break;
+		}
+		report_losses(&t);
+		fflush(t.out);
+		if (child > 0 && child_done) {
+			int st;
+			pid_t w = waitpid(child, &st, WNOHANG);
+			if (w == child) {
+				/* its last events were committed before it exited */
+				ring_buffer__consume(t.rb);
+				status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+				child = -1;
+				break;
+			}
+			child_done = 0;
+		}
+		if (stop_sig) {
+			if (child > 0) {
+				kill(child, stop_sig);
+				stop_sig = 0;
+				continue; /* wait for the command to end */
+			}
+			ring_buffer__consume(t.rb);
+			break;
+		}
+	}
+	report_losses(&t);
+	fflush(t.out);
+	if (ferror(t.out)) {
+		die_line("writing events failed: %s", strerror(errno));
+		status = 1;
+	}
+	if (o->stats)
+		print_stats(&t);
+out:
+	if (release_fd >= 0)
+		close(release_fd); /* child sees EOF and exits 127 */
+	if (err_fd >= 0)
+		close(err_fd);
+	if (child > 0)
+		waitpid(child, NULL, 0);
+	if (t.out && t.out != stdout)
+		fclose(t.out);
+	else if (t.out)
+		fflush(stdout);
+	tracer_destroy(&t);
+	return status;
+}

@@ -1,0 +1,37 @@
+/* tracer.h - loads the BPF programs, runs the optional command, and writes events until told to stop. */
+#ifndef MW_TRACER_H
+#define MW_TRACER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum mw_hook {
+	MW_HOOK_AUTO,       /* per-syscall tracepoints; raw_syscalls too when 32-bit tasks can run */
+	MW_HOOK_TRACEPOINT, /* per-syscall tracepoints only (never sees 32-bit tasks) */
+	MW_HOOK_RAW,        /* raw_syscalls for everything */
+};
+
+struct mw_opts {
+	bool json;
+	bool stats;
+	bool verbose;
+	const char *output;     /* NULL: stdout */
+	uint32_t event_mask;    /* bit per enum mw_event_id */
+	enum mw_hook hook;
+	int compat;             /* -1 auto (probe), 0 off, 1 on */
+	size_t buffer_size;     /* ring buffer bytes (power of two) */
+	unsigned poll_ms;       /* longest time an event waits in the buffer */
+	char **cmd;             /* command to run and trace, NULL for the whole host */
+};
+
+/* Run the tracer with o. Returns the process exit status: the command's
+ * status in command mode (128+signal if killed), 0 after SIGINT/SIGTERM in
+ * host mode, 1 on a run-time failure (after printing one line saying what
+ * to do). */
+int mw_run(const struct mw_opts *o);
+
+/* 1 if this kernel runs 32-bit (compat) syscalls, 0 if not. */
+int mw_compat_supported(void);
+
+#endif
