@@ -1,0 +1,293 @@
+/* strbuf.c - growable output buffer with JSON and terminal-text escaping of untrusted bytes. */
+#include "strbuf.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SB_MIN_CAP 64
+
+/* Make room for `extra` more bytes plus the NUL. Returns 0 on success, -1
+ * (with b->oom set) when the size overflows or the allocation fails. After
+ * a successful call b->p is never NULL, so even an empty append leaves a
+ * valid "" behind. */
+static int sb_reserve(struct strbuf *b, size_t extra)
+{
+	if (b->oom)
+		return -1;
+	if (extra > SIZE_MAX - 1 - b->len) {
+		b->oom = 1;
+		return -1;
+	}
+	size_t need = b->len + extra + 1;
+	if (b->p && need <= b->cap)
+		return 0;
+	size_t cap = b->cap ? b->cap : SB_MIN_CAP;
+	while (cap < need) {
+		if (cap > SIZE_MAX / 2) {
+			cap = need;
+			break;
+		}
+		cap *= 2;
+	}
+	char *np = realloc(b->p, cap);
+	if (!np) {
+		b->oom = 1;
+		return -1;
+	}
+	if (!b->p)
+		np[0] = '\0';
+	b->p = np;
+	b->cap = cap;
+	return 0;
+}
+
+void sb_putc(struct strbuf *b, char c)
+{
+	if (sb_reserve(b, 1))
+		return;
+	b->p[b->len++] = c;
+	b->p[b->len] = '\0';
+}
+
+void sb_put(struct strbuf *b, const char *s, size_t n)
+{
+	/* s may point into b's own storage, which a realloc would move. */
+	uintptr_t base = (uintptr_t)b->p, at = (uintptr_t)s;
+	int inside = b->p && at >= base && at - base < b->cap;
+	size_t off = inside ? (size_t)(at - base) : 0;
+
+	if (sb_reserve(b, n))
+		return;
+	if (inside)
+		s = b->p + off;
+	if (n)
+		memmove(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+void sb_puts(struct strbuf *b, const char *s)
+{
+	sb_put(b, s, strlen(s));
+}
+
+void sb_printf(struct strbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	char small[256];
+
+	/* Format into a local buffer first, so that arguments pointing into
+	 * b->p stay valid, then a second time only if it did not fit. */
+	va_start(ap, fmt);
+	int n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		b->oom = 1;   /* encoding error: treat like a failed append */
+		return;
+	}
+	if ((size_t)n < sizeof(small)) {
+		sb_put(b, small, (size_t)n);
+		return;
+	}
+	char *big = malloc((size_t)n + 1);
+	if (!big) {
+		b->oom = 1;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(big, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	sb_put(b, big, (size_t)n);
+	free(big);
+}
+
+/* Also clears oom: the contents are gone, so nothing is truncated any more
+ * and the buffer can be reused for the next record. */
+void sb_reset(struct strbuf *b)
+{
+	b->len = 0;
+	b->oom = 0;
+	if (b->p)
+		b->p[0] = '\0';
+}
+
+void sb_free(struct strbuf *b)
+{
+	free(b->p);
+	b->p = NULL;
+	b->len = 0;
+	b->cap = 0;
+	b->oom = 0;
+}
+
+/* Length (2..4) of the well-formed multi-byte UTF-8 sequence at s[0..n), or
+ * 0 when s[0] does not start one (ASCII, stray continuation byte, C0/C1 lead
+ * bytes that could only encode overlong forms, F5..FF, an overlong 3- or
+ * 4-byte form, a UTF-16 surrogate U+D800..U+DFFF, a code point above
+ * U+10FFFF, or a sequence cut short by the end of input or by a byte that
+ * is not a continuation byte). Follows Table 3-7 of the Unicode standard. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	size_t len;
+	unsigned char lo = 0x80, hi = 0xbf;   /* range allowed for the 2nd byte */
+
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		if (c == 0xe0)
+			lo = 0xa0;          /* below: overlong */
+		else if (c == 0xed)
+			hi = 0x9f;          /* above: surrogates */
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		if (c == 0xf0)
+			lo = 0x90;          /* below: overlong */
+		else if (c == 0xf4)
+			hi = 0x8f;          /* above: > U+10FFFF */
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+/* Code point of a well-formed sequence of length len (2..4). */
+static uint32_t utf8_cp(const unsigned char *s, size_t len)
+{
+	uint32_t cp = s[0] & (len == 2 ? 0x1f : len == 3 ? 0x0f : 0x07);
+	for (size_t i = 1; i < len; i++)
+		cp = (cp << 6) | (s[i] & 0x3f);
+	return cp;
+}
+
+static const char hexd[] = "0123456789abcdef";
+
+/* Escaping choices beyond the header's contract, all still valid JSON that
+ * decodes to the same text: C1 controls U+0080..U+009F are written as
+ * \u0080..\u009f (they are control characters too), and U+2028/U+2029 as
+ * \u2028/\u2029 (raw, they end a line in JavaScript). \r, \b and \f use the
+ * \u00XX form like the other controls. Hex digits are lower case. */
+void sb_json_str(struct strbuf *b, const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+
+	sb_putc(b, '"');
+	while (i < n && !b->oom) {
+		unsigned char c = u[i];
+		size_t run = i;
+
+		/* copy the longest run of bytes that need no escaping at once */
+		while (run < n && u[run] >= 0x20 && u[run] < 0x7f &&
+		       u[run] != '"' && u[run] != '\\')
+			run++;
+		if (run > i) {
+			sb_put(b, s + i, run - i);
+			i = run;
+			continue;
+		}
+		if (c == '"' || c == '\\') {
+			char e[2] = { '\\', (char)c };
+			sb_put(b, e, 2);
+			i++;
+		} else if (c == '\n') {
+			sb_put(b, "\\n", 2);
+			i++;
+		} else if (c == '\t') {
+			sb_put(b, "\\t", 2);
+			i++;
+		} else if (c < 0x80) {
+			/* other C0 controls and DEL */
+			char e[6] = { '\\', 'u', '0', '0', hexd[c >> 4], hexd[c & 15] };
+			sb_put(b, e, 6);
+			i++;
+		} else {
+			size_t len = utf8_len(u + i, n - i);
+			if (!len) {
+				sb_put(b, "\\ufffd", 6);
+				i++;
+				continue;
+			}
+			uint32_t cp = utf8_cp(u + i, len);
+			if (cp <= 0x9f || cp == 0x2028 || cp == 0x2029) {
+				char e[6] = { '\\', 'u', hexd[cp >> 12], hexd[(cp >> 8) & 15],
+					      hexd[(cp >> 4) & 15], hexd[cp & 15] };
+				sb_put(b, e, 6);
+			} else {
+				sb_put(b, s + i, len);
+			}
+			i += len;
+		}
+	}
+	sb_putc(b, '"');
+}
+
+static void put_hex_byte(struct strbuf *b, unsigned char c)
+{
+	char e[4] = { '\\', 'x', hexd[c >> 4], hexd[c & 15] };
+	sb_put(b, e, 4);
+}
+
+/* Output is printable ASCII plus well-formed non-control UTF-8 only, and the
+ * escaping is reversible (\\ for a backslash). Hex digits are lower case.
+ * A C1 control (C2 80..C2 9F) is written as its two bytes: \xc2\x9b. */
+void sb_text_str(struct strbuf *b, const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < n && !b->oom) {
+		unsigned char c = u[i];
+		size_t run = i;
+
+		while (run < n && u[run] >= 0x20 && u[run] < 0x7f && u[run] != '\\')
+			run++;
+		if (run > i) {
+			sb_put(b, s + i, run - i);
+			i = run;
+			continue;
+		}
+		if (c == '\\') {
+			sb_put(b, "\\\\", 2);
+			i++;
+		} else if (c == '\n') {
+			sb_put(b, "\\n", 2);
+			i++;
+		} else if (c == '\t') {
+			sb_put(b, "\\t", 2);
+			i++;
+		} else if (c == '\r') {
+			sb_put(b, "\\r", 2);
+			i++;
+		} else if (c < 0x80) {
+			/* ESC (\x1b) and every other C0 control, and DEL */
+			put_hex_byte(b, c);
+			i++;
+		} else {
+			size_t len = utf8_len(u + i, n - i);
+			if (len && utf8_cp(u + i, len) > 0x9f) {
+				sb_put(b, s + i, len);
+				i += len;
+			} else if (len) {
+				for (size_t k = 0; k < len; k++)
+					put_hex_byte(b, u[i + k]);
+				i += len;
+			} else {
+				put_hex_byte(b, c);
+				i++;
+			}
+		}
+	}
+	if (!b->p)
+		sb_put(b, "", 0);   /* an empty string still leaves "" in b->p */
+}

@@ -1,0 +1,449 @@
+/* test_decode.c - unit tests for the flag decoders, errno names and name parsers (src/decode.c). */
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "decode.h"
+#include "t.h"
+
+static struct strbuf db;
+
+static const char *prot(uint64_t v) { sb_reset(&db); mw_decode_prot(&db, v); return db.p; }
+static const char *mmf(uint64_t v) { sb_reset(&db); mw_decode_mmap_flags(&db, v); return db.p; }
+static const char *mrf(uint64_t v) { sb_reset(&db); mw_decode_mremap_flags(&db, v); return db.p; }
+static const char *msf(uint64_t v) { sb_reset(&db); mw_decode_msync_flags(&db, v); return db.p; }
+
+#define HUGE(shift) ((uint64_t)(shift) << 26)
+
+TEST(decode_prot)
+{
+	CHECK_STR(prot(0), "PROT_NONE");
+	CHECK_STR(prot(1), "PROT_READ");
+	CHECK_STR(prot(2), "PROT_WRITE");
+	CHECK_STR(prot(4), "PROT_EXEC");
+	CHECK_STR(prot(3), "PROT_READ|PROT_WRITE");
+	CHECK_STR(prot(5), "PROT_READ|PROT_EXEC");
+	CHECK_STR(prot(7), "PROT_READ|PROT_WRITE|PROT_EXEC");
+	CHECK_STR(prot(0xf), "PROT_READ|PROT_WRITE|PROT_EXEC|PROT_SEM");
+	CHECK_STR(prot(0x01000000), "PROT_GROWSDOWN");
+	CHECK_STR(prot(0x02000000), "PROT_GROWSUP");
+	CHECK_STR(prot(0x01000005), "PROT_READ|PROT_EXEC|PROT_GROWSDOWN");
+	CHECK_STR(prot(0x101), "PROT_READ|0x100");
+	CHECK_STR(prot(0x100), "0x100");
+	CHECK_STR(prot(0x10), "0x10");
+	CHECK_STR(prot(0xffffffffu),
+		  "PROT_READ|PROT_WRITE|PROT_EXEC|PROT_SEM|PROT_GROWSDOWN|PROT_GROWSUP|0xfcfffff0");
+	CHECK_STR(prot(1ULL << 40 | 2), "PROT_WRITE|0x10000000000");
+	CHECK_STR(prot(UINT64_MAX),
+		  "PROT_READ|PROT_WRITE|PROT_EXEC|PROT_SEM|PROT_GROWSDOWN|PROT_GROWSUP|0xfffffffffcfffff0");
+	sb_free(&db);
+}
+
+TEST(decode_mmap_types)
+{
+	CHECK_STR(mmf(0), "0");
+	CHECK_STR(mmf(0x1), "MAP_SHARED");
+	CHECK_STR(mmf(0x2), "MAP_PRIVATE");
+	CHECK_STR(mmf(0x3), "MAP_SHARED_VALIDATE");
+	CHECK_STR(mmf(0x22), "MAP_PRIVATE|MAP_ANONYMOUS");
+	CHECK_STR(mmf(0x21), "MAP_SHARED|MAP_ANONYMOUS");
+	CHECK_STR(mmf(0x13), "MAP_SHARED_VALIDATE|MAP_FIXED");
+	/* unknown type: its raw value in hex, first */
+	CHECK_STR(mmf(0x20), "0x0|MAP_ANONYMOUS");
+	CHECK_STR(mmf(0x4), "0x4");
+	CHECK_STR(mmf(0x8), "0x8");
+	CHECK_STR(mmf(0xf), "0xf");
+	CHECK_STR(mmf(0x2f), "0xf|MAP_ANONYMOUS");
+	CHECK_STR(mmf(0x200), "0x0|0x200");
+	sb_free(&db);
+}
+
+TEST(decode_mmap_bits)
+{
+	CHECK_STR(mmf(0x12), "MAP_PRIVATE|MAP_FIXED");
+	CHECK_STR(mmf(0x32), "MAP_PRIVATE|MAP_FIXED|MAP_ANONYMOUS");
+	CHECK_STR(mmf(0x100022), "MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE");
+	CHECK_STR(mmf(0x20022), "MAP_PRIVATE|MAP_ANONYMOUS|MAP_STACK");
+	CHECK_STR(mmf(0x80003), "MAP_SHARED_VALIDATE|MAP_SYNC");
+	CHECK_STR(mmf(0x1802), "MAP_PRIVATE|MAP_DENYWRITE|MAP_EXECUTABLE");
+	CHECK_STR(mmf(0x4000022), "MAP_PRIVATE|MAP_ANONYMOUS|MAP_UNINITIALIZED");
+	/* every named bit, no MAP_HUGETLB so bit 26 is MAP_UNINITIALIZED */
+	CHECK_STR(mmf(0x1 | 0x10 | 0x20 | 0x40 | 0x100 | 0x800 | 0x1000 | 0x2000 | 0x4000 |
+		      0x8000 | 0x10000 | 0x20000 | 0x80000 | 0x100000 | 0x4000000),
+		  "MAP_SHARED|MAP_FIXED|MAP_ANONYMOUS|MAP_32BIT|MAP_GROWSDOWN|MAP_DENYWRITE|"
+		  "MAP_EXECUTABLE|MAP_LOCKED|MAP_NORESERVE|MAP_POPULATE|MAP_NONBLOCK|MAP_STACK|"
+		  "MAP_SYNC|MAP_FIXED_NOREPLACE|MAP_UNINITIALIZED");
+	/* unknown low bits (0x80, 0x200, 0x400 are unused on x86_64) */
+	CHECK_STR(mmf(0x602), "MAP_PRIVATE|0x600");
+	CHECK_STR(mmf(0x80 | 0x22), "MAP_PRIVATE|MAP_ANONYMOUS|0x80");
+	CHECK_STR(mmf(0x200000 | 0x1), "MAP_SHARED|0x200000");
+	/* bits above 31 are remainder */
+	CHECK_STR(mmf(1ULL << 32 | 0x22), "MAP_PRIVATE|MAP_ANONYMOUS|0x100000000");
+	/* a sign-extended int -1 */
+	CHECK_STR(mmf(UINT64_MAX),
+		  "0xf|MAP_FIXED|MAP_ANONYMOUS|MAP_32BIT|MAP_GROWSDOWN|MAP_DENYWRITE|"
+		  "MAP_EXECUTABLE|MAP_LOCKED|MAP_NORESERVE|MAP_POPULATE|MAP_NONBLOCK|MAP_STACK|"
+		  "MAP_HUGETLB|MAP_SYNC|MAP_FIXED_NOREPLACE|MAP_HUGE_SHIFT_63|0xffffffff03e00680");
+	sb_free(&db);
+}
+
+TEST(decode_mmap_huge)
+{
+	const uint64_t base = 0x40022;   /* MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB */
+
+	CHECK_STR(mmf(base), "MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB");
+	CHECK_STR(mmf(base | HUGE(21)), "MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB|MAP_HUGE_2MB");
+	CHECK_INT(base | HUGE(21), 0x54040022);
+	CHECK_STR(mmf(0x54040022), "MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB|MAP_HUGE_2MB");
+	CHECK_STR(mmf(0x78040022), "MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB|MAP_HUGE_1GB");
+	CHECK_STR(mmf(base | HUGE(16)), "MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB|MAP_HUGE_64KB");
+	CHECK_STR(mmf(base | HUGE(19)), "MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB|MAP_HUGE_512KB");
+	CHECK_STR(mmf(base | HUGE(20)), "MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB|MAP_HUGE_1MB");
+	CHECK_STR(mmf(base | HUGE(23)), "MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB|MAP_HUGE_8MB");
+	CHECK_STR(mmf(base | HUGE(24)), "MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB|MAP_HUGE_16MB");
+	CHECK_STR(mmf(base | HUGE(25)), "MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB|MAP_HUGE_32MB");
+	CHECK_STR(mmf(base | HUGE(28)), "MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB|MAP_HUGE_256MB");
+	CHECK_STR(mmf(base | HUGE(29)), "MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB|MAP_HUGE_512MB");
+	CHECK_STR(mmf(base | HUGE(31)), "MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB|MAP_HUGE_2GB");
+	CHECK_STR(mmf(base | HUGE(34)), "MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB|MAP_HUGE_16GB");
+	CHECK_INT(HUGE(34), 0x88000000);
+	/* sizes without a name */
+	CHECK_STR(mmf(base | HUGE(1)), "MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB|MAP_HUGE_SHIFT_1");
+	CHECK_STR(mmf(base | HUGE(22)), "MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB|MAP_HUGE_SHIFT_22");
+	CHECK_STR(mmf(base | HUGE(63)), "MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB|MAP_HUGE_SHIFT_63");
+	/* without MAP_HUGETLB the same bits: bit 26 is MAP_UNINITIALIZED, rest hex */
+	CHECK_STR(mmf(0x22 | HUGE(21)), "MAP_PRIVATE|MAP_ANONYMOUS|MAP_UNINITIALIZED|0x50000000");
+	CHECK_STR(mmf(0x22 | HUGE(30)), "MAP_PRIVATE|MAP_ANONYMOUS|0x78000000");
+	CHECK_STR(mmf(0x22 | HUGE(1)), "MAP_PRIVATE|MAP_ANONYMOUS|MAP_UNINITIALIZED");
+	/* everything at once: unknown type, huge size, remainder last */
+	CHECK_STR(mmf(1ULL << 32 | 0x40000 | HUGE(21) | 0x600 | 0x5),
+		  "0x5|MAP_HUGETLB|MAP_HUGE_2MB|0x100000600");
+	sb_free(&db);
+}
+
+TEST(decode_mremap_msync)
+{
+	CHECK_STR(mrf(0), "0");
+	CHECK_STR(mrf(1), "MREMAP_MAYMOVE");
+	CHECK_STR(mrf(2), "MREMAP_FIXED");
+	CHECK_STR(mrf(3), "MREMAP_MAYMOVE|MREMAP_FIXED");
+	CHECK_STR(mrf(5), "MREMAP_MAYMOVE|MREMAP_DONTUNMAP");
+	CHECK_STR(mrf(7), "MREMAP_MAYMOVE|MREMAP_FIXED|MREMAP_DONTUNMAP");
+	CHECK_STR(mrf(8), "0x8");
+	CHECK_STR(mrf(0xd), "MREMAP_MAYMOVE|MREMAP_DONTUNMAP|0x8");
+	CHECK_STR(mrf(0xffffffffu), "MREMAP_MAYMOVE|MREMAP_FIXED|MREMAP_DONTUNMAP|0xfffffff8");
+
+	CHECK_STR(msf(0), "0");
+	CHECK_STR(msf(1), "MS_ASYNC");
+	CHECK_STR(msf(2), "MS_INVALIDATE");
+	CHECK_STR(msf(4), "MS_SYNC");
+	CHECK_STR(msf(5), "MS_ASYNC|MS_SYNC");
+	CHECK_STR(msf(6), "MS_INVALIDATE|MS_SYNC");
+	CHECK_STR(msf(0x10), "0x10");
+	CHECK_STR(msf(0x13), "MS_ASYNC|MS_INVALIDATE|0x10");
+	sb_free(&db);
+}
+
+TEST(decode_appends)
+{
+	struct strbuf b = { 0 };
+
+	sb_puts(&b, "prot=");
+	mw_decode_prot(&b, 3);
+	sb_puts(&b, ", flags=");
+	mw_decode_mmap_flags(&b, 0x22);
+	sb_puts(&b, ", mremap=");
+	mw_decode_mremap_flags(&b, 0);
+	sb_puts(&b, ", msync=");
+	mw_decode_msync_flags(&b, 4);
+	CHECK_STR(b.p, "prot=PROT_READ|PROT_WRITE, flags=MAP_PRIVATE|MAP_ANONYMOUS, mremap=0, msync=MS_SYNC");
+	CHECK_INT(b.len, strlen(b.p));
+	sb_free(&b);
+}
+
+TEST(errno_names)
+{
+	CHECK_STR(mw_errno_name(1), "EPERM");
+	CHECK_STR(mw_errno_name(9), "EBADF");
+	CHECK_STR(mw_errno_name(11), "EAGAIN");
+	CHECK_STR(mw_errno_name(12), "ENOMEM");
+	CHECK_STR(mw_errno_name(13), "EACCES");
+	CHECK_STR(mw_errno_name(17), "EEXIST");
+	CHECK_STR(mw_errno_name(19), "ENODEV");
+	CHECK_STR(mw_errno_name(22), "EINVAL");
+	CHECK_STR(mw_errno_name(26), "ETXTBSY");
+	CHECK_STR(mw_errno_name(35), "EDEADLK");
+	CHECK_STR(mw_errno_name(75), "EOVERFLOW");
+	CHECK_STR(mw_errno_name(95), "EOPNOTSUPP");
+	CHECK_STR(mw_errno_name(125), "ECANCELED");
+	CHECK_STR(mw_errno_name(133), "EHWPOISON");
+	CHECK(mw_errno_name(0) == NULL);
+	CHECK(mw_errno_name(-1) == NULL);
+	CHECK(mw_errno_name(-22) == NULL);
+	CHECK(mw_errno_name(41) == NULL);
+	CHECK(mw_errno_name(58) == NULL);
+	CHECK(mw_errno_name(134) == NULL);
+	CHECK(mw_errno_name(511) == NULL);
+	CHECK(mw_errno_name(520) == NULL);
+	CHECK(mw_errno_name(532) == NULL);
+	CHECK(mw_errno_name(4095) == NULL);
+	CHECK(mw_errno_name(INT_MAX) == NULL);
+	CHECK(mw_errno_name(INT_MIN) == NULL);
+	/* kernel-internal restart codes a syscall-exit hook can see */
+	CHECK_STR(mw_errno_name(512), "ERESTARTSYS");
+	CHECK_STR(mw_errno_name(513), "ERESTARTNOINTR");
+	CHECK_STR(mw_errno_name(514), "ERESTARTNOHAND");
+	CHECK_STR(mw_errno_name(516), "ERESTART_RESTARTBLOCK");
+	CHECK_STR(mw_errno_name(524), "ENOTSUPP");
+	CHECK_STR(mw_errno_name(531), "ENOGRACE");
+}
+
+/* The table against the C library's own <errno.h> for every Linux errno. */
+TEST(errno_names_match_libc)
+{
+#define E(x) { x, #x }
+	static const struct { int v; const char *n; } libc[] = {
+		E(EPERM), E(ENOENT), E(ESRCH), E(EINTR), E(EIO), E(ENXIO), E(E2BIG),
+		E(ENOEXEC), E(EBADF), E(ECHILD), E(EAGAIN), E(ENOMEM), E(EACCES),
+		E(EFAULT), E(ENOTBLK), E(EBUSY), E(EEXIST), E(EXDEV), E(ENODEV),
+		E(ENOTDIR), E(EISDIR), E(EINVAL), E(ENFILE), E(EMFILE), E(ENOTTY),
+		E(ETXTBSY), E(EFBIG), E(ENOSPC), E(ESPIPE), E(EROFS), E(EMLINK),
+		E(EPIPE), E(EDOM), E(ERANGE), E(EDEADLK), E(ENAMETOOLONG), E(ENOLCK),
+		E(ENOSYS), E(ENOTEMPTY), E(ELOOP), E(ENOMSG), E(EIDRM), E(ECHRNG),
+		E(EL2NSYNC), E(EL3HLT), E(EL3RST), E(ELNRNG), E(EUNATCH), E(ENOCSI),
+		E(EL2HLT), E(EBADE), E(EBADR), E(EXFULL), E(ENOANO), E(EBADRQC),
+		E(EBADSLT), E(EBFONT), E(ENOSTR), E(ENODATA), E(ETIME), E(ENOSR),
+		E(ENONET), E(ENOPKG), E(EREMOTE), E(ENOLINK), E(EADV), E(ESRMNT),
+		E(ECOMM), E(EPROTO), E(EMULTIHOP), E(EDOTDOT), E(EBADMSG),
+		E(EOVERFLOW), E(ENOTUNIQ), E(EBADFD), E(EREMCHG), E(ELIBACC),
+		E(ELIBBAD), E(ELIBSCN), E(ELIBMAX), E(ELIBEXEC), E(EILSEQ),
+		E(ERESTART), E(ESTRPIPE), E(EUSERS), E(ENOTSOCK), E(EDESTADDRREQ),
+		E(EMSGSIZE), E(EPROTOTYPE), E(ENOPROTOOPT), E(EPROTONOSUPPORT),
+		E(ESOCKTNOSUPPORT), E(EOPNOTSUPP), E(EPFNOSUPPORT), E(EAFNOSUPPORT),
+		E(EADDRINUSE), E(EADDRNOTAVAIL), E(ENETDOWN), E(ENETUNREACH),
+		E(ENETRESET), E(ECONNABORTED), E(ECONNRESET), E(ENOBUFS), E(EISCONN),
+		E(ENOTCONN), E(ESHUTDOWN), E(ETOOMANYREFS), E(ETIMEDOUT),
+		E(ECONNREFUSED), E(EHOSTDOWN), E(EHOSTUNREACH), E(EALREADY),
+		E(EINPROGRESS), E(ESTALE), E(EUCLEAN), E(ENOTNAM), E(ENAVAIL),
+		E(EISNAM), E(EREMOTEIO), E(EDQUOT), E(ENOMEDIUM), E(EMEDIUMTYPE),
+		E(ECANCELED), E(ENOKEY), E(EKEYEXPIRED), E(EKEYREVOKED),
+		E(EKEYREJECTED), E(EOWNERDEAD), E(ENOTRECOVERABLE), E(ERFKILL),
+		E(EHWPOISON),
+	};
+#undef E
+	int seen[134] = { 0 };
+
+	CHECK_INT(sizeof(libc) / sizeof(libc[0]), 131);
+	for (size_t i = 0; i < sizeof(libc) / sizeof(libc[0]); i++) {
+		CHECK(libc[i].v >= 1 && libc[i].v <= 133);
+		CHECK_STR(mw_errno_name(libc[i].v), libc[i].n);
+		if (libc[i].v >= 1 && libc[i].v <= 133)
+			seen[libc[i].v]++;
+	}
+	/* exactly 1..133 minus the two holes, each once */
+	for (int e = 1; e <= 133; e++)
+		CHECK_INT(seen[e], (e == 41 || e == 58) ? 0 : 1);
+	CHECK_INT(EWOULDBLOCK, EAGAIN);
+	CHECK_INT(EDEADLOCK, EDEADLK);
+	CHECK_INT(ENOTSUP, EOPNOTSUPP);
+}
+
+TEST(errno_value)
+{
+	CHECK_INT(mw_errno_value("EINVAL"), 22);
+	CHECK_INT(mw_errno_value("einval"), 22);
+	CHECK_INT(mw_errno_value("EAcces"), 13);
+	CHECK_INT(mw_errno_value("EPERM"), 1);
+	CHECK_INT(mw_errno_value("EHWPOISON"), 133);
+	CHECK_INT(mw_errno_value("EWOULDBLOCK"), 11);
+	CHECK_INT(mw_errno_value("EDEADLOCK"), 35);
+	CHECK_INT(mw_errno_value("ENOTSUP"), 95);
+	CHECK_INT(mw_errno_value("ENOTSUPP"), 524);
+	CHECK_INT(mw_errno_value("ERESTARTSYS"), 512);
+	CHECK_INT(mw_errno_value("22"), 22);
+	CHECK_INT(mw_errno_value("1"), 1);
+	CHECK_INT(mw_errno_value("007"), 7);
+	CHECK_INT(mw_errno_value("41"), 41);     /* a number need not have a name */
+	CHECK_INT(mw_errno_value("4095"), 4095);
+	CHECK_INT(mw_errno_value("4096"), -1);
+	CHECK_INT(mw_errno_value("99999999999999999999999"), -1);
+	CHECK_INT(mw_errno_value("0"), -1);
+	CHECK_INT(mw_errno_value("-22"), -1);
+	CHECK_INT(mw_errno_value("+22"), -1);
+	CHECK_INT(mw_errno_value("22x"), -1);
+	CHECK_INT(mw_errno_value("0x16"), -1);
+	CHECK_INT(mw_errno_value(""), -1);
+	CHECK_INT(mw_errno_value(NULL), -1);
+	CHECK_INT(mw_errno_value("E"), -1);
+	CHECK_INT(mw_errno_value("EFOO"), -1);
+	CHECK_INT(mw_errno_value(" EINVAL"), -1);
+	CHECK_INT(mw_errno_value("EINVAL "), -1);
+	CHECK_INT(mw_errno_value("INVAL"), -1);
+}
+
+TEST(errno_round_trip)
+{
+	int named = 0;
+
+	for (int e = -5; e < 5000; e++) {
+		const char *n = mw_errno_name(e);
+		if (!n)
+			continue;
+		named++;
+		CHECK_INT(mw_errno_value(n), e);
+		char low[64];
+		size_t k = 0;
+		for (; n[k] && k < sizeof(low) - 1; k++)
+			low[k] = (char)(n[k] >= 'A' && n[k] <= 'Z' ? n[k] + 32 : n[k]);
+		low[k] = '\0';
+		CHECK_INT(mw_errno_value(low), e);
+		char num[16];
+		snprintf(num, sizeof(num), "%d", e);
+		CHECK_INT(mw_errno_value(num), e);
+	}
+	CHECK_INT(named, 131 + 19);
+}
+
+static int fv(const char *fam, const char *name, uint64_t *v)
+{
+	*v = 0xdeadbeef;
+	return mw_flag_value(fam, name, v);
+}
+
+TEST(flag_value_prot)
+{
+	uint64_t v;
+
+	CHECK_INT(fv("prot", "PROT_READ", &v), 0); CHECK_INT(v, 1);
+	CHECK_INT(fv("prot", "read", &v), 0); CHECK_INT(v, 1);
+	CHECK_INT(fv("prot", "Prot_Write", &v), 0); CHECK_INT(v, 2);
+	CHECK_INT(fv("prot", "exec", &v), 0); CHECK_INT(v, 4);
+	CHECK_INT(fv("prot", "R", &v), 0); CHECK_INT(v, 1);
+	CHECK_INT(fv("prot", "w", &v), 0); CHECK_INT(v, 2);
+	CHECK_INT(fv("prot", "X", &v), 0); CHECK_INT(v, 4);
+	CHECK_INT(fv("prot", "none", &v), 0); CHECK_INT(v, 0);
+	CHECK_INT(fv("prot", "PROT_NONE", &v), 0); CHECK_INT(v, 0);
+	CHECK_INT(fv("prot", "sem", &v), 0); CHECK_INT(v, 8);
+	CHECK_INT(fv("prot", "growsdown", &v), 0); CHECK_INT(v, 0x01000000);
+	CHECK_INT(fv("prot", "PROT_GROWSUP", &v), 0); CHECK_INT(v, 0x02000000);
+	CHECK_INT(fv("PROT", "write", &v), 0); CHECK_INT(v, 2);
+
+	CHECK_INT(fv("prot", "", &v), -1); CHECK_INT(v, 0xdeadbeef);
+	CHECK_INT(fv("prot", "PROT_", &v), -1);
+	CHECK_INT(fv("prot", "RW", &v), -1);
+	CHECK_INT(fv("prot", "exe", &v), -1);
+	CHECK_INT(fv("prot", "PROT_READX", &v), -1);
+	CHECK_INT(fv("prot", "MAP_SHARED", &v), -1);
+	CHECK_INT(fv("prot", "PROT_PROT_READ", &v), -1);
+	CHECK_INT(fv("prot", NULL, &v), -1);
+	CHECK_INT(fv("bogus", "read", &v), -1);
+	CHECK_INT(fv(NULL, "read", &v), -1);
+	CHECK_INT(fv("", "read", &v), -1);
+	CHECK_INT(v, 0xdeadbeef);
+}
+
+TEST(flag_value_mmap)
+{
+	uint64_t v;
+
+	CHECK_INT(fv("mmap", "MAP_PRIVATE", &v), 0); CHECK_INT(v, 2);
+	CHECK_INT(fv("mmap", "shared", &v), 0); CHECK_INT(v, 1);
+	CHECK_INT(fv("mmap", "shared_validate", &v), 0); CHECK_INT(v, 3);
+	CHECK_INT(fv("mmap", "anonymous", &v), 0); CHECK_INT(v, 0x20);
+	CHECK_INT(fv("mmap", "anon", &v), 0); CHECK_INT(v, 0x20);
+	CHECK_INT(fv("mmap", "MAP_ANON", &v), 0); CHECK_INT(v, 0x20);
+	CHECK_INT(fv("mmap", "fixed", &v), 0); CHECK_INT(v, 0x10);
+	CHECK_INT(fv("mmap", "Map_Fixed_NoReplace", &v), 0); CHECK_INT(v, 0x100000);
+	CHECK_INT(fv("mmap", "32bit", &v), 0); CHECK_INT(v, 0x40);
+	CHECK_INT(fv("mmap", "hugetlb", &v), 0); CHECK_INT(v, 0x40000);
+	CHECK_INT(fv("mmap", "sync", &v), 0); CHECK_INT(v, 0x80000);
+	CHECK_INT(fv("mmap", "uninitialized", &v), 0); CHECK_INT(v, 0x4000000);
+	CHECK_INT(fv("mmap", "huge_2mb", &v), 0); CHECK_INT(v, HUGE(21));
+	CHECK_INT(fv("mmap", "MAP_HUGE_1GB", &v), 0); CHECK_INT(v, HUGE(30));
+	CHECK_INT(fv("mmap", "MAP_HUGE_16GB", &v), 0); CHECK_INT(v, 0x88000000);
+	CHECK_INT(fv("mmap", "MAP_HUGE_SHIFT_21", &v), 0); CHECK_INT(v, HUGE(21));
+	CHECK_INT(fv("mmap", "huge_shift_63", &v), 0); CHECK_INT(v, HUGE(63));
+
+	CHECK_INT(fv("mmap", "MAP_HUGE_SHIFT_0", &v), -1);
+	CHECK_INT(fv("mmap", "MAP_HUGE_SHIFT_64", &v), -1);
+	CHECK_INT(fv("mmap", "MAP_HUGE_SHIFT_", &v), -1);
+	CHECK_INT(fv("mmap", "MAP_HUGE_SHIFT_2x", &v), -1);
+	CHECK_INT(fv("mmap", "MAP_HUGE_3MB", &v), -1);
+	CHECK_INT(fv("mmap", "MAP_TYPE", &v), -1);
+	CHECK_INT(fv("mmap", "R", &v), -1);
+	CHECK_INT(fv("mmap", "none", &v), -1);
+	CHECK_INT(fv("mmap", "PROT_READ", &v), -1);
+	CHECK_INT(fv("mmap", "MAP_", &v), -1);
+	CHECK_INT(v, 0xdeadbeef);
+}
+
+TEST(flag_value_mremap_msync)
+{
+	uint64_t v;
+
+	CHECK_INT(fv("mremap", "maymove", &v), 0); CHECK_INT(v, 1);
+	CHECK_INT(fv("mremap", "MREMAP_FIXED", &v), 0); CHECK_INT(v, 2);
+	CHECK_INT(fv("mremap", "mremap_dontunmap", &v), 0); CHECK_INT(v, 4);
+	CHECK_INT(fv("mremap", "MAP_FIXED", &v), -1);
+	CHECK_INT(fv("mremap", "MREMAP_", &v), -1);
+	CHECK_INT(fv("msync", "MS_SYNC", &v), 0); CHECK_INT(v, 4);
+	CHECK_INT(fv("msync", "async", &v), 0); CHECK_INT(v, 1);
+	CHECK_INT(fv("msync", "Invalidate", &v), 0); CHECK_INT(v, 2);
+	CHECK_INT(fv("msync", "MAP_SYNC", &v), -1);
+	CHECK_INT(fv("msync", "MS_", &v), -1);
+	CHECK_INT(v, 0xdeadbeef);
+}
+
+/* Every single-bit name the decoders print parses back to that bit. */
+TEST(flag_value_round_trip)
+{
+	static const struct {
+		const char *fam;
+		void (*dec)(struct strbuf *, uint64_t);
+		uint64_t mask;
+	} fams[] = {
+		{ "prot", mw_decode_prot, 0x0300000f },
+		{ "mremap", mw_decode_mremap_flags, 0x7 },
+		{ "msync", mw_decode_msync_flags, 0x7 },
+		{ "mmap", mw_decode_mmap_flags, 0x41ff970 }, /* MAP_PRIVATE plus each bit */
+	};
+	int checked = 0;
+
+	for (size_t f = 0; f < sizeof(fams) / sizeof(fams[0]); f++) {
+		for (int bit = 0; bit < 64; bit++) {
+			uint64_t m = 1ULL << bit;
+			if (!(fams[f].mask & m))
+				continue;
+			struct strbuf b = { 0 };
+			int is_mmap = fams[f].dec == mw_decode_mmap_flags;
+			fams[f].dec(&b, is_mmap ? (m | 2) : m);
+			const char *name = b.p;
+			if (is_mmap) {
+				CHECK(strncmp(name, "MAP_PRIVATE|", 12) == 0);
+				name += 12;
+			}
+			CHECK(strchr(name, '|') == NULL);
+			CHECK(strncmp(name, "0x", 2) != 0);
+			uint64_t v = 0;
+			CHECK_INT(mw_flag_value(fams[f].fam, name, &v), 0);
+			CHECK_INT(v, m);
+			checked++;
+			sb_free(&b);
+		}
+	}
+	CHECK_INT(checked, 6 + 3 + 3 + 15);
+	/* huge sizes, too */
+	for (unsigned s = 1; s < 64; s++) {
+		struct strbuf b = { 0 };
+		uint64_t v = 0;
+		mw_decode_mmap_flags(&b, 0x40002 | HUGE(s));
+		const char *last = strrchr(b.p, '|');
+		CHECK(last != NULL);
+		if (last) {
+			CHECK_INT(mw_flag_value("mmap", last + 1, &v), 0);
+			CHECK_INT(v, HUGE(s));
+		}
+		sb_free(&b);
+	}
+}
