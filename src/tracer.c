@@ -427,7 +427,7 @@ int mw_run(const struct mw_opts *o)
 		compat = o->compat < 0 ? mw_compat_supported() : o->compat;
 
 	if (o->output) {
-		t.out = fopen(o->output, "w");
+		t.out = fopen(o->output, "we"); /* the command must not inherit it */
 		if (!t.out) {
 			die_line("cannot open output file %s: %s", o->output, strerror(errno));
 			return 1;

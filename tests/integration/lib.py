@@ -1,0 +1,96 @@
+"""lib.py - helpers shared by the integration tests: running mapwatch, reading its JSON, reporting results."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.path.join(ROOT, "build")
+MAPWATCH = os.environ.get("MAPWATCH", os.path.join(BUILD, "mapwatch"))
+
+_results = {"passed": 0, "failed": 0, "skipped": 0}
+
+
+class Fail(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise Fail(msg)
+
+
+def eq(got, want, what):
+    if got != want:
+        raise Fail(f"{what}: got {got!r}, want {want!r}")
+
+
+def run_test(name, fn):
+    """Run one test function; print PASS/FAIL/SKIP name."""
+    try:
+        r = fn()
+        if isinstance(r, str) and r.startswith("skip:"):
+            _results["skipped"] += 1
+            print(f"SKIP {name}: {r[5:].strip()}", flush=True)
+            return
+        _results["passed"] += 1
+        print(f"PASS {name}", flush=True)
+    except Fail as e:
+        _results["failed"] += 1
+        print(f"FAIL {name}: {e}", flush=True)
+    except Exception as e:  # a crash in the test is a failure too
+        _results["failed"] += 1
+        print(f"FAIL {name}: {type(e).__name__}: {e}", flush=True)
+
+
+def summary():
+    r = _results
+    print(f"{r['passed']} passed, {r['failed']} failed, {r['skipped']} skipped", flush=True)
+    return 1 if r["failed"] else 0
+
+
+def tmpdir():
+    return tempfile.mkdtemp(prefix="mw-it-")
+
+
+def build_prog(src, out, extra=()):
+    """Compile a test program from tests/integration into build/it/."""
+    os.makedirs(os.path.join(BUILD, "it"), exist_ok=True)
+    exe = os.path.join(BUILD, "it", out)
+    srcp = os.path.join(ROOT, "tests", "integration", src)
+    if not os.path.exists(exe) or os.path.getmtime(exe) < os.path.getmtime(srcp):
+        subprocess.run(["gcc", "-O1", "-g", "-Wall", "-o", exe, srcp, "-lpthread", *extra], check=True)
+    return exe
+
+
+def mapwatch(args, timeout=60, **kw):
+    """Run mapwatch with args; returns CompletedProcess (text)."""
+    return subprocess.run([MAPWATCH, *args], capture_output=True, text=True, timeout=timeout, **kw)
+
+
+def read_json_lines(path):
+    out = []
+    with open(path, "rb") as f:
+        for n, raw in enumerate(f, 1):
+            try:
+                out.append(json.loads(raw.decode("utf-8")))
+            except (UnicodeDecodeError, json.JSONDecodeError) as e:
+                raise Fail(f"{path}:{n}: not valid JSON/UTF-8: {e}: {raw[:200]!r}")
+    return out
+
+
+def arg_values(ev):
+    """Raw argument values of a mapwatch JSON event as unsigned 64-bit ints."""
+    vals = []
+    for a in ev["args"]:
+        v = a["value"]
+        if isinstance(v, str):
+            v = int(v, 16)
+        # int arguments compare as the 32 bits the kernel uses
+        vals.append(v & (0xFFFFFFFF if a["type"] == "int" else 0xFFFFFFFFFFFFFFFF))
+    return vals
+
+
+def is_root():
+    return os.geteuid() == 0

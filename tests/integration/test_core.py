@@ -1,0 +1,328 @@
+"""test_core.py - integration tests (root) of the core tracer against the real kernel."""
+import errno
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lib import (Fail, MAPWATCH, arg_values, build_prog, check, eq, is_root, mapwatch,
+                 read_json_lines, run_test, summary, tmpdir)
+
+MMAPCALLS = None
+
+
+def run_mmapcalls(extra=(), prefix=()):
+    """mapwatch --json -- mmapcalls; returns (log entries, events, stderr)."""
+    d = tmpdir()
+    log, out = os.path.join(d, "log.json"), os.path.join(d, "events.json")
+    files = os.path.join(d, "files")
+    os.mkdir(files)
+    p = mapwatch(["--json", "--stats", "--output", out, *extra, "--", *prefix, MMAPCALLS, log, files])
+    eq(p.returncode, 0, f"mapwatch exit status (stderr: {p.stderr.strip()})")
+    return read_json_lines(log), read_json_lines(out), p.stderr, d
+
+
+def match_calls(calls, events):
+    """Find each logged call in the event stream, in order per thread; returns
+    the list of (call, event) pairs or raises Fail."""
+    pos = {}
+    pairs = []
+    by_tid = {}
+    for i, e in enumerate(events):
+        by_tid.setdefault(e.get("hostThreadId"), []).append(e)
+    # the main thread's own calls start at the marker munmap(0x5a5a5000, 0)
+    main = calls[0]["tid"]
+    eq(calls[0]["args"], [0x5a5a5000, 0], "first logged call is the marker")
+    pos[main] = next((i for i, e in enumerate(by_tid.get(main, []))
+                      if e["eventName"] == "munmap" and arg_values(e) == [0x5a5a5000, 0]), 1 << 30)
+    for c in calls:
+        evs = by_tid.get(c["tid"], [])
+        i = pos.get(c["tid"], 0)
+        while i < len(evs):
+            e = evs[i]
+            if e["eventName"] == c["event"] and arg_values(e) == c["args"]:
+                break
+            i += 1
+        if i >= len(evs):
+            raise Fail(f"call not reported (or out of order): {c}")
+        pairs.append((c, evs[i]))
+        pos[c["tid"]] = i + 1
+    return pairs
+
+
+def t_fields():
+    log, events, _, _ = run_mmapcalls()
+    ctx = next(x for x in log if x["type"] == "context")
+    calls = [x for x in log if x["type"] == "call"]
+    deleted_path = next(x for x in log if x["type"] == "note")["deleted_path"]
+    check(len(calls) >= 30, f"only {len(calls)} calls logged")
+    pairs = match_calls(calls, events)
+    kinds = {}
+    for c, e in pairs:
+        w = f"{c['event']}{c['args']}"
+        eq(e["returnValue"], c["ret"], f"{w} returnValue")
+        if c["ret"] < 0:
+            eq(e.get("errno"), errno.errorcode[-c["ret"]], f"{w} errno")
+        else:
+            check("errno" not in e, f"{w}: errno on success")
+        eq(e["hostProcessId"], c["pid"], f"{w} hostProcessId")
+        eq(e["processId"], c["pid"], f"{w} processId (root pid namespace)")
+        eq(e["threadId"], c["tid"], f"{w} threadId")
+        eq(e["syscall"], c["event"], f"{w} syscall")
+        eq(e["contextFlags"]["isCompat"], False, f"{w} isCompat")
+        eq(e["argsNum"], len(c["args"]), f"{w} argsNum")
+        eq(e["userId"], ctx["uid"], f"{w} userId")
+        eq(e["mountNamespace"], ctx["mntns"], f"{w} mountNamespace")
+        eq(e["pidNamespace"], ctx["pidns"], f"{w} pidNamespace")
+        eq(e["cgroupId"], ctx["cgroup_ino"], f"{w} cgroupId")
+        eq(e["processName"], "mmapcalls", f"{w} processName")
+        eq(e["executable"]["path"], ctx["exe"], f"{w} executable")
+        check(e["timestamp"] > 1.6e18 and e["timestamp"] < time.time() * 1e9, f"{w} timestamp")
+        if c["pid"] == ctx["pid"]:
+            eq(e["hostParentProcessId"], ctx["ppid"], f"{w} hostParentProcessId")
+        else:
+            eq(e["hostParentProcessId"], ctx["pid"], f"{w} child's parent")
+        if c["event"] == "mmap" and not (c["args"][3] & 0x20):
+            f = e.get("file")
+            check(f is not None, f"{w}: no file details")
+            if "path" in c:
+                eq(f["path"], c["path"], f"{w} file path")
+                eq(f["inode"], c["ino"], f"{w} inode")
+                eq(f["device"], c["dev"], f"{w} device")
+            kinds[f["kind"]] = (c, f)
+        else:
+            check("file" not in e, f"{w}: file details on a call without a file")
+    # the kinds of file behind the fds
+    for k in ("regular", "badfd", "deleted", "memfd", "shm", "chardev"):
+        check(k in kinds, f"no mapping of kind {k} reported: {sorted(kinds)}")
+    eq(kinds["deleted"][1]["path"], deleted_path, "deleted file's path")
+    eq(kinds["deleted"][1]["deleted"], True, "deleted flag")
+    eq(kinds["memfd"][1]["path"], "/memfd:mwtest", "memfd path")
+    eq(kinds["chardev"][1]["rdev"], "1:5", "/dev/zero rdev")
+    eq(kinds["shm"][1]["tmpfs"], True, "/dev/shm tmpfs flag")
+    # errors the issue names
+    got = {e.get("errno") for _, e in pairs}
+    for name in ("EINVAL", "EBADF", "EACCES", "ENOMEM", "EEXIST"):
+        check(name in got, f"no {name} case matched")
+    # decoded flags
+    for c, e in pairs:
+        if c["event"] == "mmap" and c["args"][2] == 3 and c["args"][3] == 0x22:
+            eq(e["args"][2]["decoded"], "PROT_READ|PROT_WRITE", "prot decoded")
+            eq(e["args"][3]["decoded"], "MAP_PRIVATE|MAP_ANONYMOUS", "flags decoded")
+            break
+    else:
+        raise Fail("no anonymous RW mapping found to check decoding")
+
+
+STRACE_RE = re.compile(r"^(\d+) (\w+)\((.*)\)\s+= (-?\w+)")
+
+
+def parse_strace(path):
+    out = []
+    with open(path) as f:
+        for line in f:
+            m = STRACE_RE.match(line)
+            if not m:
+                continue
+            pid, name, args, ret = m.groups()
+            a = [int(x.strip(), 16) if x.strip().startswith("0x") else int(x.strip())
+                 for x in args.split(",")]
+            if ret == "-1":
+                en = line.rsplit("= -1 ", 1)[1].split()[0]
+                r = -getattr(errno, en)
+            else:
+                r = int(ret, 16) if ret.startswith("0x") else int(ret)
+            out.append((int(pid), name, a, r))
+    return out
+
+
+def t_strace_oracle():
+    """Every mapping call of the program (loader and libc included) is reported:
+    the same sequence as strace sees, with ASLR off so the addresses match too."""
+    if not shutil.which("strace"):
+        return "skip: strace not installed"
+    d = tmpdir()
+    os.mkdir(os.path.join(d, "f1"))
+    os.mkdir(os.path.join(d, "f2"))
+    st = os.path.join(d, "strace.out")
+    subprocess.run(["strace", "-f", "-qq", "-e", "raw=all", "-e",
+                    "trace=mmap,munmap,mprotect,pkey_mprotect,mremap,msync", "-o", st,
+                    "setarch", "-R", MMAPCALLS, os.path.join(d, "log1"), os.path.join(d, "f1")],
+                   check=True, capture_output=True)
+    _, events, _, d2 = run_mmapcalls(prefix=("setarch", "-R"))
+    want = parse_strace(st)
+    # strace's pids differ from mapwatch's: compare per process in order of appearance
+    def per_proc(seq):
+        order, groups = [], {}
+        for pid, name, a, r in seq:
+            if pid not in groups:
+                order.append(pid)
+                groups[pid] = []
+            groups[pid].append((name, a, r))
+        return [groups[p] for p in order]
+    got = [(e["hostThreadId"], e["eventName"], arg_values(e), e["returnValue"]) for e in events]
+    w, g = per_proc(want), per_proc(got)
+    eq(len(g), len(w), "number of threads with mapping calls")
+    # setarch's own pre-exec mappings are randomized: compare shapes there, values after
+    for wi, gi in zip(w, g):
+        eq(len(gi), len(wi), f"calls of one thread ({[x[0] for x in wi][:5]}...)")
+        for k, (a, b) in enumerate(zip(wi, gi)):
+            eq(b[0], a[0], f"call {k} name")
+            eq(len(b[1]), len(a[1]), f"call {k} argument count")
+    # after the exec of mmapcalls (no randomization), everything matches exactly,
+    # except the arguments that name scratch files (fd numbers match; paths differ)
+    def tail(seq):
+        # the loader maps ld.so.cache once for setarch and once for mmapcalls
+        first = next(i for i, x in enumerate(seq) if x[0] == "mmap" and x[1][4] == 3)
+        return seq[next(i for i in range(first + 1, len(seq)) if seq[i][1][1:] == seq[first][1][1:]):]
+    wt, gt = tail(w[0]), tail(g[0])
+    eq(len(gt), len(wt), "calls after exec")
+    for k, (a, b) in enumerate(zip(wt, gt)):
+        eq(b, a, f"call {k} after exec (name, args, return)")
+
+
+def t_hostile_name_table():
+    d = tmpdir()
+    files = os.path.join(d, "files")
+    os.mkdir(files)
+    p = mapwatch(["--", MMAPCALLS, os.path.join(d, "log"), files])
+    eq(p.returncode, 0, "exit status")
+    lines = p.stdout.split("\n")
+    evil = [l for l in lines if "evil" in l]
+    check(evil, "no table line names the hostile file")
+    want = 'evil\\nname\\x1b[31m"q\\\\'
+    check(want in evil[0], f"table escaping: {evil[0]!r} lacks {want!r}")
+    check("\x1b" not in p.stdout, "raw ESC byte in table output")
+    for l in lines:
+        if l:
+            check(re.match(r"^\d\d:\d\d:\d\d\.\d{6} +\d+ +\d+ ", l), f"malformed table line {l!r}")
+
+
+def t_hostile_name_json():
+    log, events, _, d = run_mmapcalls()
+    want = os.path.join(d, "files", 'evil\nname\x1b[31m"q\\')
+    paths = [e["file"]["path"] for e in events if "file" in e and "path" in e["file"]]
+    check(want in paths, f"JSON path of the hostile file not found exactly: {paths}")
+    raw = open(os.path.join(d, "events.json"), "rb").read()
+    check(b"\x1b" not in raw, "raw ESC byte in JSON output")
+    check(b"evil\\nname\\u001b[31m\\\"q\\\\" in raw, "JSON escaping of the hostile name")
+
+
+def t_exit_status():
+    eq(mapwatch(["--", "sh", "-c", "exit 7"]).returncode, 7, "command's exit status")
+    eq(mapwatch(["--", "sh", "-c", "kill -9 $$"]).returncode, 137, "killed command")
+    p = mapwatch(["--", "/nonexistent/prog"])
+    eq(p.returncode, 127, "missing command")
+    eq(len(p.stderr.strip().split("\n")), 1, f"one-line error: {p.stderr!r}")
+    check("/nonexistent/prog" in p.stderr, "error names the command")
+
+
+def t_usage_errors():
+    for args, word in ((["--bogus"], "--bogus"), (["--events", "mmap,nope"], "nope"),
+                       (["--buffer-size", "3"], "--buffer-size"), (["--hook", "x"], "--hook"),
+                       (["--output"], "--output"), (["--"], "command"), (["stray"], "stray")):
+        p = mapwatch(args)
+        eq(p.returncode, 2, f"{args} exit status")
+        eq(len(p.stderr.strip().split("\n")), 1, f"{args}: one-line error: {p.stderr!r}")
+        check(word in p.stderr, f"{args}: error should mention {word}: {p.stderr!r}")
+    p = mapwatch(["--events", "nope"])
+    check("mmap2" in p.stderr and "msync" in p.stderr, "unknown event lists the names")
+
+
+def t_info_options():
+    p = mapwatch(["--list"])
+    eq(p.returncode, 0, "--list")
+    for w in ("mmap2", "pgoffset: u64 [K]", "old_address: pointer [U]", "new_address: pointer [U,OPT]"):
+        check(w in p.stdout, f"--list lacks {w!r}")
+    p = mapwatch(["--help"])
+    eq(p.returncode, 0, "--help")
+    for opt in ("--json", "--output", "--events", "--stats", "--list", "--version", "Examples"):
+        check(opt in p.stdout, f"--help lacks {opt}")
+    p = mapwatch(["--version"])
+    check(re.match(r"mapwatch \d+\.\d+", p.stdout), "--version")
+
+
+def t_systemwide_and_self():
+    """Host mode sees an unrelated process, never mapwatch itself, and stops cleanly on SIGINT."""
+    d = tmpdir()
+    out = os.path.join(d, "ev.json")
+    mw = subprocess.Popen([MAPWATCH, "--json", "--stats", "--output", out], stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1.5)
+        w = subprocess.run(["sh", "-c", "for i in 1 2 3; do /bin/true; done; echo $$"],
+                           capture_output=True, text=True)
+        time.sleep(0.3)
+    finally:
+        mw.send_signal(signal.SIGINT)
+        err = mw.communicate(timeout=20)[1]
+    eq(mw.returncode, 0, f"exit after SIGINT ({err})")
+    events = read_json_lines(out)
+    check(any(e["processName"] == "true" for e in events), "host mode missed /bin/true")
+    check(not any(e["hostProcessId"] == mw.pid for e in events), "mapwatch reported its own calls")
+    m = re.search(r"events seen (\d+), written (\d+), lost (\d+)", err)
+    check(m, f"--stats line missing: {err!r}")
+    eq(int(m.group(2)), len([e for e in events if e["eventName"] != "lost"]), "written count")
+
+
+def t_events_filter():
+    log, events, _, _ = run_mmapcalls(extra=("--events", "mprotect,msync"))
+    names = {e["eventName"] for e in events}
+    check(names and names <= {"mprotect", "msync"}, f"--events let through {names}")
+    eq(len([e for e in events if e["hostProcessId"] == log[0]["pid"] and e["eventName"] == "msync"]),
+       len([c for c in log if c.get("event") == "msync"]), "msync calls")
+
+
+def t_bad_environment():
+    """Missing privileges, no BTF, tracefs not mountable: one line, exit 1."""
+    if not shutil.which("setpriv") or not shutil.which("unshare"):
+        return "skip: setpriv/unshare missing"
+    p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", MAPWATCH],
+                       capture_output=True, text=True, timeout=30)
+    eq(p.returncode, 1, f"unprivileged exit status ({p.stderr})")
+    check("root" in p.stderr and len(p.stderr.strip().split("\n")) == 1, f"privilege message {p.stderr!r}")
+    empty = tmpdir()
+    p = subprocess.run(["unshare", "-m", "sh", "-c",
+                        f"mount --bind {empty} /sys/kernel/btf && exec {MAPWATCH}"],
+                       capture_output=True, text=True, timeout=30)
+    eq(p.returncode, 1, f"no-BTF exit status ({p.stderr})")
+    check("BTF" in p.stderr and len(p.stderr.strip().split("\n")) == 1, f"BTF message {p.stderr!r}")
+    script = ("umount /sys/kernel/tracing 2>/dev/null; umount /sys/kernel/debug 2>/dev/null; "
+              "exec setpriv --inh-caps=-sys_admin --bounding-set=-sys_admin " + MAPWATCH)
+    p = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True, timeout=30)
+    eq(p.returncode, 1, f"no-tracefs exit status ({p.stderr})")
+    check("mount -t tracefs" in p.stderr and len(p.stderr.strip().split("\n")) == 1,
+          f"tracefs message {p.stderr!r}")
+    # and where it can, mapwatch mounts tracefs itself
+    p = subprocess.run(["unshare", "-m", "sh", "-c",
+                        "umount /sys/kernel/tracing 2>/dev/null; umount /sys/kernel/debug 2>/dev/null; "
+                        f"exec {MAPWATCH} -- /bin/true"], capture_output=True, text=True, timeout=30)
+    eq(p.returncode, 0, f"mapwatch did not mount tracefs itself ({p.stderr})")
+    check("mmap(" in p.stdout, "no events after mounting tracefs")
+
+
+def main():
+    global MMAPCALLS
+    if not is_root():
+        print("SKIP integration: needs root")
+        print("0 passed, 0 failed, 1 skipped")
+        return 0
+    MMAPCALLS = build_prog("mmapcalls.c", "mmapcalls")
+    tests = [("core/fields", t_fields), ("core/strace_oracle", t_strace_oracle),
+             ("core/hostile_name_table", t_hostile_name_table),
+             ("core/hostile_name_json", t_hostile_name_json), ("core/exit_status", t_exit_status),
+             ("core/usage_errors", t_usage_errors), ("core/info_options", t_info_options),
+             ("core/systemwide_and_self", t_systemwide_and_self),
+             ("core/events_filter", t_events_filter), ("core/bad_environment", t_bad_environment)]
+    only = sys.argv[1] if len(sys.argv) > 1 else ""
+    for name, fn in tests:
+        if only in name:
+            run_test(name, fn)
+    return summary()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
