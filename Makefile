@@ -18,7 +18,7 @@ LIB_OBJS := $(patsubst src/%.c,$(BUILD)/%.o,$(LIB_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all clean test unit static bench
+.PHONY: all clean test unit static bench deps check run
 all: $(BUILD)/mapwatch
 
 $(BUILD):
@@ -64,6 +64,16 @@ unit: $(BUILD)/unit $(BUILD)/unit-asan
 # Everything the README's test command runs (root needed for the integration part).
 test: all $(BUILD)/unit $(BUILD)/unit-asan $(BUILD)/mapwatch-asan
 	sh tests/run.sh
+
+# The README's two commands: `make run ARGS='--json'` and `make check`.
+deps:
+	sh scripts/deps.sh build
+run: deps
+	$(MAKE) all
+	@if [ "$$(id -u)" -ne 0 ]; then echo "(mapwatch needs root: running it with sudo)"; exec sudo $(BUILD)/mapwatch $(ARGS); else exec $(BUILD)/mapwatch $(ARGS); fi
+check:
+	sh scripts/deps.sh test
+	$(MAKE) test
 
 bench: all
 	sh bench/run.sh

@@ -143,6 +143,11 @@ int mw_compat_supported(void)
 		return 1; /* cannot tell: assume it can, costing only speed */
 	if (p == 0) {
 		long r;
+		int devnull = open("/dev/null", O_WRONLY);
+		/* a sanitizer's fault handler must not report the expected SIGSEGV */
+		if (devnull >= 0)
+			dup2(devnull, 2);
+		signal(SIGSEGV, SIG_DFL);
 		__asm__ volatile("int $0x80" : "=a"(r) : "a"(20L) : "memory");
 		_exit(r > 0 ? 0 : 3);
 	}

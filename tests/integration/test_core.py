@@ -304,6 +304,21 @@ def t_bad_environment():
     check("mmap(" in p.stdout, "no events after mounting tracefs")
 
 
+def t_valgrind():
+    """The tool itself under valgrind: no memory errors, no leaks, events written."""
+    if not shutil.which("valgrind"):
+        return "skip: valgrind not installed"
+    binary = os.path.join(os.path.dirname(MAPWATCH), "mapwatch")
+    supp = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "valgrind.supp")
+    p = subprocess.run(["valgrind", "-q", f"--suppressions={supp}", "--error-exitcode=99",
+                        "--leak-check=full", binary, "--compat", "off", "--json", "--stats", "--",
+                        "/bin/true"], capture_output=True, text=True, timeout=120)
+    errs = [l for l in p.stderr.split("\n") if l.startswith("==")]
+    eq(p.returncode, 0, f"valgrind exit status ({errs[:20]})")
+    check(not errs, f"valgrind reported: {errs[:20]}")
+    check(p.stdout.count('"eventName":"mmap"') >= 5, "too few events under valgrind")
+
+
 def main():
     global MMAPCALLS
     if not is_root():
@@ -316,7 +331,8 @@ def main():
              ("core/hostile_name_json", t_hostile_name_json), ("core/exit_status", t_exit_status),
              ("core/usage_errors", t_usage_errors), ("core/info_options", t_info_options),
              ("core/systemwide_and_self", t_systemwide_and_self),
-             ("core/events_filter", t_events_filter), ("core/bad_environment", t_bad_environment)]
+             ("core/events_filter", t_events_filter), ("core/bad_environment", t_bad_environment),
+             ("core/valgrind", t_valgrind)]
     only = sys.argv[1] if len(sys.argv) > 1 else ""
     for name, fn in tests:
         if only in name:
