@@ -616,27 +616,20 @@ int raw_exit(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+	bool compat = syscall_is_compat(task);
 	long nr;
+	int ev;
 
-	if (syscall_is_compat(task)) {
+	if (!compat && !raw_native)
+		return 0;
 #if defined(__TARGET_ARCH_x86)
-		nr = BPF_CORE_READ(regs, orig_ax);
+	nr = BPF_CORE_READ(regs, orig_ax);
 #else
-		nr = BPF_CORE_READ(regs, syscallno);
+	nr = BPF_CORE_READ(regs, syscallno);
 #endif
-		if (compat_event(nr) < 0)
-			return 0;
-	} else {
-		if (!raw_native)
-			return 0;
-#if defined(__TARGET_ARCH_x86)
-		nr = BPF_CORE_READ(regs, orig_ax);
-#else
-		nr = BPF_CORE_READ(regs, syscallno);
-#endif
-		if (native_event(nr) < 0)
-			return 0;
-	}
+	ev = compat ? compat_event(nr) : native_event(nr);
+	if (ev < 0 || !(event_mask & (1u << ev)))
+		return 0;
 	return on_exit(ctx->args[1]);
 }
 

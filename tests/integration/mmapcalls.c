@@ -25,51 +25,9 @@
 #define MREMAP_DONTUNMAP 4
 #endif
 
-static FILE *logf;
+#include "calllog.h"
+
 static const long PG = 4096;
-
-/* JSON string escaping written independently of mapwatch's own. */
-static void jstr(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
-/* Log one call: event name, the args as the kernel saw them, the result. */
-static long logcall(const char *ev, int nargs, const uint64_t *a, long ret, const char *path)
-{
-	fprintf(logf, "{\"type\":\"call\",\"event\":\"%s\",\"pid\":%d,\"tid\":%ld,\"args\":[", ev,
-		getpid(), (long)syscall(SYS_gettid));
-	for (int i = 0; i < nargs; i++)
-		fprintf(logf, "%s%llu", i ? "," : "", (unsigned long long)a[i]);
-	fprintf(logf, "],\"ret\":%ld", ret);
-	if (path) {
-		struct stat st;
-		fputs(",\"path\":", logf);
-		jstr(logf, path);
-		if (stat(path, &st) == 0)
-			fprintf(logf, ",\"dev\":\"%u:%u\",\"rdev\":\"%u:%u\",\"ino\":%llu", major(st.st_dev),
-				minor(st.st_dev), major(st.st_rdev), minor(st.st_rdev),
-				(unsigned long long)st.st_ino);
-	}
-	fputs("}\n", logf);
-	fflush(logf);
-	return ret;
-}
-
-static long ret_of(long r)
-{
-	return r == -1 ? -errno : r;
-}
 
 static long do_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off,
 		    const char *path)
@@ -145,34 +103,7 @@ int main(int argc, char **argv)
 		perror(argv[1]);
 		return 2;
 	}
-	{
-		char buf[512];
-		ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-		struct stat mnt, pidns, cg;
-		char cgpath[600] = "/sys/fs/cgroup";
-		FILE *f = fopen("/proc/self/cgroup", "r");
-		char line[512];
-		buf[n > 0 ? n : 0] = 0;
-		stat("/proc/self/ns/mnt", &mnt);
-		stat("/proc/self/ns/pid", &pidns);
-		if (f && fgets(line, sizeof(line), f)) {
-			char *p = strstr(line, "::");
-			if (p) {
-				p[strcspn(p, "\n")] = 0;
-				snprintf(cgpath, sizeof(cgpath), "/sys/fs/cgroup%s", p + 2);
-			}
-		}
-		if (f)
-			fclose(f);
-		memset(&cg, 0, sizeof(cg));
-		stat(cgpath, &cg);
-		fprintf(logf, "{\"type\":\"context\",\"pid\":%d,\"ppid\":%d,\"uid\":%d,\"exe\":", getpid(),
-			getppid(), getuid());
-		jstr(logf, buf);
-		fprintf(logf, ",\"mntns\":%llu,\"pidns\":%llu,\"cgroup_ino\":%llu}\n",
-			(unsigned long long)mnt.st_ino, (unsigned long long)pidns.st_ino,
-			(unsigned long long)cg.st_ino);
-	}
+	log_context();
 
 	snprintf(p_rw, sizeof(p_rw), "%s/data.bin", argv[2]);
 	snprintf(p_ro, sizeof(p_ro), "%s/readonly.bin", argv[2]);

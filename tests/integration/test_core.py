@@ -9,6 +9,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import check_native
 from lib import (Fail, MAPWATCH, arg_values, build_prog, check, eq, is_root, mapwatch,
                  read_json_lines, run_test, summary, tmpdir)
 
@@ -26,96 +27,9 @@ def run_mmapcalls(extra=(), prefix=()):
     return read_json_lines(log), read_json_lines(out), p.stderr, d
 
 
-def match_calls(calls, events):
-    """Find each logged call in the event stream, in order per thread; returns
-    the list of (call, event) pairs or raises Fail."""
-    pos = {}
-    pairs = []
-    by_tid = {}
-    for i, e in enumerate(events):
-        by_tid.setdefault(e.get("hostThreadId"), []).append(e)
-    # the main thread's own calls start at the marker munmap(0x5a5a5000, 0)
-    main = calls[0]["tid"]
-    eq(calls[0]["args"], [0x5a5a5000, 0], "first logged call is the marker")
-    pos[main] = next((i for i, e in enumerate(by_tid.get(main, []))
-                      if e["eventName"] == "munmap" and arg_values(e) == [0x5a5a5000, 0]), 1 << 30)
-    for c in calls:
-        evs = by_tid.get(c["tid"], [])
-        i = pos.get(c["tid"], 0)
-        while i < len(evs):
-            e = evs[i]
-            if e["eventName"] == c["event"] and arg_values(e) == c["args"]:
-                break
-            i += 1
-        if i >= len(evs):
-            raise Fail(f"call not reported (or out of order): {c}")
-        pairs.append((c, evs[i]))
-        pos[c["tid"]] = i + 1
-    return pairs
-
-
 def t_fields():
     log, events, _, _ = run_mmapcalls()
-    ctx = next(x for x in log if x["type"] == "context")
-    calls = [x for x in log if x["type"] == "call"]
-    deleted_path = next(x for x in log if x["type"] == "note")["deleted_path"]
-    check(len(calls) >= 30, f"only {len(calls)} calls logged")
-    pairs = match_calls(calls, events)
-    kinds = {}
-    for c, e in pairs:
-        w = f"{c['event']}{c['args']}"
-        eq(e["returnValue"], c["ret"], f"{w} returnValue")
-        if c["ret"] < 0:
-            eq(e.get("errno"), errno.errorcode[-c["ret"]], f"{w} errno")
-        else:
-            check("errno" not in e, f"{w}: errno on success")
-        eq(e["hostProcessId"], c["pid"], f"{w} hostProcessId")
-        eq(e["processId"], c["pid"], f"{w} processId (root pid namespace)")
-        eq(e["threadId"], c["tid"], f"{w} threadId")
-        eq(e["syscall"], c["event"], f"{w} syscall")
-        eq(e["contextFlags"]["isCompat"], False, f"{w} isCompat")
-        eq(e["argsNum"], len(c["args"]), f"{w} argsNum")
-        eq(e["userId"], ctx["uid"], f"{w} userId")
-        eq(e["mountNamespace"], ctx["mntns"], f"{w} mountNamespace")
-        eq(e["pidNamespace"], ctx["pidns"], f"{w} pidNamespace")
-        eq(e["cgroupId"], ctx["cgroup_ino"], f"{w} cgroupId")
-        eq(e["processName"], "mmapcalls", f"{w} processName")
-        eq(e["executable"]["path"], ctx["exe"], f"{w} executable")
-        check(e["timestamp"] > 1.6e18 and e["timestamp"] < time.time() * 1e9, f"{w} timestamp")
-        if c["pid"] == ctx["pid"]:
-            eq(e["hostParentProcessId"], ctx["ppid"], f"{w} hostParentProcessId")
-        else:
-            eq(e["hostParentProcessId"], ctx["pid"], f"{w} child's parent")
-        if c["event"] == "mmap" and not (c["args"][3] & 0x20):
-            f = e.get("file")
-            check(f is not None, f"{w}: no file details")
-            if "path" in c:
-                eq(f["path"], c["path"], f"{w} file path")
-                eq(f["inode"], c["ino"], f"{w} inode")
-                eq(f["device"], c["dev"], f"{w} device")
-            kinds[f["kind"]] = (c, f)
-        else:
-            check("file" not in e, f"{w}: file details on a call without a file")
-    # the kinds of file behind the fds
-    for k in ("regular", "badfd", "deleted", "memfd", "shm", "chardev"):
-        check(k in kinds, f"no mapping of kind {k} reported: {sorted(kinds)}")
-    eq(kinds["deleted"][1]["path"], deleted_path, "deleted file's path")
-    eq(kinds["deleted"][1]["deleted"], True, "deleted flag")
-    eq(kinds["memfd"][1]["path"], "/memfd:mwtest", "memfd path")
-    eq(kinds["chardev"][1]["rdev"], "1:5", "/dev/zero rdev")
-    eq(kinds["shm"][1]["tmpfs"], True, "/dev/shm tmpfs flag")
-    # errors the issue names
-    got = {e.get("errno") for _, e in pairs}
-    for name in ("EINVAL", "EBADF", "EACCES", "ENOMEM", "EEXIST"):
-        check(name in got, f"no {name} case matched")
-    # decoded flags
-    for c, e in pairs:
-        if c["event"] == "mmap" and c["args"][2] == 3 and c["args"][3] == 0x22:
-            eq(e["args"][2]["decoded"], "PROT_READ|PROT_WRITE", "prot decoded")
-            eq(e["args"][3]["decoded"], "MAP_PRIVATE|MAP_ANONYMOUS", "flags decoded")
-            break
-    else:
-        raise Fail("no anonymous RW mapping found to check decoding")
+    check_native(log, events)
 
 
 STRACE_RE = re.compile(r"^(\d+) (\w+)\((.*)\)\s+= (-?\w+)")

@@ -1,0 +1,21 @@
+# guest.sh - runs inside the VM (Debian 6.1 kernel): mapwatch on the 64-bit and 32-bit test programs; prints the results between markers for the host to check.
+cd /mw || exit 1
+mkdir -p /tmp/f64 /tmp/f32 /tmp/f32t /tmp/f32s
+echo "guest: kernel $(uname -r)"
+./mapwatch --json --stats -o /tmp/ev64.json -- ./mmapcalls /tmp/log64.json /tmp/f64 2>/tmp/err64.txt
+echo "@@RC ev64 $?"
+./mapwatch --json --stats -o /tmp/ev32.json -- ./mmap32 /tmp/log32.json /tmp/f32 2>/tmp/err32.txt
+echo "@@RC ev32 $?"
+./mapwatch -- ./mmap32 /tmp/log32t.json /tmp/f32t >/tmp/table32.txt 2>&1
+echo "@@RC table32 $?"
+./mapwatch --json --events mmap2 -o /tmp/ev32sel.json -- ./mmap32 /tmp/log32sel.json /tmp/f32s 2>&1
+echo "@@RC ev32sel $?"
+./mapwatch --compat off --json -o /tmp/ev32off.json -- ./mmap32 /tmp/log32off.json /tmp/f32s 2>&1
+echo "@@RC ev32off $?"
+for f in log64.json ev64.json err64.txt log32.json ev32.json err32.txt table32.txt log32sel.json ev32sel.json ev32off.json; do
+	echo "@@FILE $f"
+	cat "/tmp/$f"
+	echo
+	echo "@@END $f"
+done
+exit 0
