@@ -1,0 +1,1015 @@
+/* regions.c - per-process region map: open-addressing pid table, each process a sorted region array. */
+#include "regions.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#ifndef MAP_HUGE_SHIFT
+#define MAP_HUGE_SHIFT 26
+#endif
+#ifndef MREMAP_DONTUNMAP
+#define MREMAP_DONTUNMAP 4
+#endif
+
+#define PG ((uint64_t)MW_PAGE_SIZE)
+#define RWX (PROT_READ | PROT_WRITE | PROT_EXEC)
+
+/*
+ * A process's regions live in buf[off .. off+n) of an allocation of cap
+ * entries, with free room on both sides: a change near the front moves the
+ * front part, one near the back moves the tail, whichever is shorter. New
+ * mappings of a process usually land just above its lowest few regions
+ * (top-down placement), so most changes move few entries.
+ */
+struct proc {
+	uint32_t pid;
+	uint8_t used;
+	uint8_t state;
+	size_t off, n, cap;
+	struct mw_region *buf;
+};
+
+struct vec {
+	struct mw_region *v;
+	size_t n, cap;
+};
+
+struct mw_regions {
+	struct proc *slot;   /* open addressing, linear probing; nslots a power of two */
+	size_t nslots, count;
+	struct vec in, out;  /* scratch: regions to insert, and the final slice */
+};
+
+/* ---- small helpers ---- */
+
+static struct mw_region *R(const struct proc *p)
+{
+	return p->buf + p->off;
+}
+
+static int same_attrs(const struct mw_region *a, const struct mw_region *b)
+{
+	return a->prot == b->prot && a->was_writable == b->was_writable &&
+	       a->file_backed == b->file_backed && a->growsdown == b->growsdown &&
+	       a->history_unknown == b->history_unknown;
+}
+
+static int einval(void)
+{
+	errno = EINVAL;
+	return -1;
+}
+
+/* Round len up to a multiple of unit (a power of two); -1 on overflow. */
+static int round_len(uint64_t len, uint64_t unit, uint64_t *out)
+{
+	if (len > UINT64_MAX - (unit - 1))
+		return -1;
+	*out = (len + unit - 1) & ~(unit - 1);
+	return 0;
+}
+
+/* Checks addr alignment and rounds len; sets *end. 0 on success. */
+static int make_range(uint64_t addr, uint64_t len, uint64_t unit, uint64_t *end)
+{
+	uint64_t rl;
+
+	if ((addr & (PG - 1)) || round_len(len, unit, &rl) || rl > UINT64_MAX - addr)
+		return einval();
+	*end = addr + rl;
+	return 0;
+}
+
+static int vec_reserve(struct vec *v, size_t want)
+{
+	if (want <= v->cap)
+		return 0;
+	size_t cap = v->cap ? v->cap : 16;
+	while (cap < want)
+		cap *= 2;
+	struct mw_region *nv = realloc(v->v, cap * sizeof *nv);
+	if (!nv) {
+		errno = ENOMEM;
+		return -1;
+	}
+	v->v = nv;
+	v->cap = cap;
+	return 0;
+}
+
+/* Append (caller reserved room). Empty ranges are dropped. */
+static void vec_push(struct vec *v, const struct mw_region *r)
+{
+	if (r->start < r->end)
+		v->v[v->n++] = *r;
+}
+
+/* ---- per-process sorted array ---- */
+
+/* First index whose region ends after addr. */
+static size_t idx_end_after(const struct proc *p, uint64_t addr)
+{
+	const struct mw_region *r = R(p);
+	size_t lo = 0, hi = p->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (r[mid].end > addr)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+/* First index >= from whose region starts at or after addr. */
+static size_t idx_start_at(const struct proc *p, size_t from, uint64_t addr)
+{
+	const struct mw_region *r = R(p);
+	size_t lo = from, hi = p->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (r[mid].start >= addr)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+static const struct mw_region *proc_find(const struct proc *p, uint64_t addr)
+{
+	size_t i = idx_end_after(p, addr);
+
+	if (i < p->n && R(p)[i].start <= addr)
+		return &R(p)[i];
+	return NULL;
+}
+
+/* New allocation with tail room >= extra (and head room), contents copied. */
+static int relocate(struct proc *p, size_t extra)
+{
+	size_t need = p->n + extra;
+	size_t cap = need * 2 + 8;
+	struct mw_region *nb = malloc(cap * sizeof *nb);
+
+	if (!nb) {
+		errno = ENOMEM;
+		return -1;
+	}
+	size_t off = (cap - need) / 2;
+	if (p->n)
+		memcpy(nb + off, R(p), p->n * sizeof *nb);
+	free(p->buf);
+	p->buf = nb;
+	p->cap = cap;
+	p->off = off;
+	return 0;
+}
+
+static size_t tail_room(const struct proc *p)
+{
+	return p->cap - p->off - p->n;
+}
+
+/* Ensure that any sequence of replace() calls growing the array by extra
+ * entries in total cannot fail. */
+static int reserve(struct proc *p, size_t extra)
+{
+	return tail_room(p) >= extra ? 0 : relocate(p, extra);
+}
+
+/* Replace entries [i, j) by the k entries of ins (which must not point into
+ * p's buffer). Fails only with ENOMEM, before changing anything. */
+static int replace(struct proc *p, size_t i, size_t j, const struct mw_region *ins, size_t k)
+{
+	const size_t sz = sizeof *ins;
+	size_t old = j - i, head = i, tail = p->n - j;
+
+	if (k > old) {
+		size_t d = k - old;
+		int front = p->off >= d && (head <= tail || tail_room(p) < d);
+		if (!front && tail_room(p) < d) {
+			if (relocate(p, d))
+				return -1;
+			front = p->off >= d && head <= tail;
+		}
+		if (front) {
+			memmove(p->buf + p->off - d, p->buf + p->off, head * sz);
+			p->off -= d;
+		} else {
+			memmove(R(p) + j + d, R(p) + j, tail * sz);
+		}
+		p->n += d;
+	} else if (k < old) {
+		size_t d = old - k;
+		if (head < tail) {
+			memmove(R(p) + d, R(p), head * sz);
+			p->off += d;
+		} else {
+			memmove(R(p) + j - d, R(p) + j, tail * sz);
+		}
+		p->n -= d;
+	}
+	if (k)
+		memcpy(R(p) + i, ins, k * sz);
+	return 0;
+}
+
+/*
+ * Make [s, e) hold exactly the k regions of ins (sorted, disjoint, inside
+ * [s, e); may be t->in.v), keeping the parts of overlapping regions outside
+ * [s, e) and merging equal neighbours. All-or-nothing.
+ */
+static int put_range(struct mw_regions *t, struct proc *p, uint64_t s, uint64_t e,
+		  const struct mw_region *ins, size_t k)
+{
+	struct vec *o = &t->out;
+	const struct mw_region *r = R(p);
+	size_t i = idx_end_after(p, s);
+	size_t j = idx_start_at(p, i, e);
+
+	if (vec_reserve(o, k + 2))
+		return -1;
+	o->n = 0;
+	if (i < j && r[i].start < s) {
+		struct mw_region left = r[i];
+		left.end = s;
+		vec_push(o, &left);
+	}
+	for (size_t x = 0; x < k; x++)
+		vec_push(o, &ins[x]);
+	if (i < j && r[j - 1].end > e) {
+		struct mw_region right = r[j - 1];
+		right.start = e;
+		vec_push(o, &right);
+	}
+	/* merge equal neighbours inside the slice */
+	size_t w = 0;
+	for (size_t x = 1; x < o->n; x++) {
+		if (o->v[w].end == o->v[x].start && same_attrs(&o->v[w], &o->v[x]))
+			o->v[w].end = o->v[x].end;
+		else
+			o->v[++w] = o->v[x];
+	}
+	if (o->n)
+		o->n = w + 1;
+	/* and with the regions around it */
+	if (o->n && i > 0 && r[i - 1].end == o->v[0].start && same_attrs(&r[i - 1], &o->v[0])) {
+		o->v[0].start = r[i - 1].start;
+		i--;
+	}
+	if (o->n && j < p->n && r[j].start == o->v[o->n - 1].end &&
+	    same_attrs(&r[j], &o->v[o->n - 1])) {
+		o->v[o->n - 1].end = r[j].end;
+		j++;
+	}
+	return replace(p, i, j, o->v, o->n);
+}
+
+/* ---- process table ---- */
+
+static size_t hash_pid(uint32_t x)
+{
+	x ^= x >> 16;
+	x *= 0x7feb352dU;
+	x ^= x >> 15;
+	x *= 0x846ca68bU;
+	x ^= x >> 16;
+	return x;
+}
+
+static struct proc *lookup(const struct mw_regions *t, uint32_t pid)
+{
+	if (!t->nslots)
+		return NULL;
+	size_t mask = t->nslots - 1;
+	for (size_t i = hash_pid(pid) & mask;; i = (i + 1) & mask) {
+		if (!t->slot[i].used)
+			return NULL;
+		if (t->slot[i].pid == pid)
+			return &t->slot[i];
+	}
+}
+
+static int grow_table(struct mw_regions *t)
+{
+	size_t n = t->nslots ? t->nslots * 2 : 64;
+	struct proc *ns = calloc(n, sizeof *ns);
+
+	if (!ns) {
+		errno = ENOMEM;
+		return -1;
+	}
+	for (size_t i = 0; i < t->nslots; i++) {
+		if (!t->slot[i].used)
+			continue;
+		size_t j = hash_pid(t->slot[i].pid) & (n - 1);
+		while (ns[j].used)
+			j = (j + 1) & (n - 1);
+		ns[j] = t->slot[i];
+	}
+	free(t->slot);
+	t->slot = ns;
+	t->nslots = n;
+	return 0;
+}
+
+/* pid's entry, created empty (MW_PROC_PARTIAL) if absent; NULL on ENOMEM.
+ * May move other entries: pointers from lookup() become invalid. */
+static struct proc *get_or_add(struct mw_regions *t, uint32_t pid)
+{
+	struct proc *p = lookup(t, pid);
+
+	if (p)
+		return p;
+	if ((t->count + 1) * 2 > t->nslots && grow_table(t))
+		return NULL;
+	size_t mask = t->nslots - 1, i = hash_pid(pid) & mask;
+	while (t->slot[i].used)
+		i = (i + 1) & mask;
+	p = &t->slot[i];
+	memset(p, 0, sizeof *p);
+	p->used = 1;
+	p->pid = pid;
+	p->state = MW_PROC_PARTIAL;
+	t->count++;
+	return p;
+}
+
+/* Remove the entry at p (backward-shift deletion keeps probe chains whole). */
+static void remove_slot(struct mw_regions *t, struct proc *p)
+{
+	size_t mask = t->nslots - 1, i = (size_t)(p - t->slot), j = i;
+
+	free(p->buf);
+	for (;;) {
+		j = (j + 1) & mask;
+		if (!t->slot[j].used)
+			break;
+		size_t k = hash_pid(t->slot[j].pid) & mask;
+		/* slot j may move to the hole at i unless its home k lies cyclically in (i, j] */
+		int stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+		if (!stays) {
+			t->slot[i] = t->slot[j];
+			i = j;
+		}
+	}
+	t->slot[i].used = 0;
+	t->slot[i].buf = NULL;
+	t->count--;
+}
+
+/* ---- public API ---- */
+
+struct mw_regions *mw_regions_new(void)
+{
+	struct mw_regions *t = calloc(1, sizeof *t);
+
+	if (!t)
+		errno = ENOMEM;
+	return t;
+}
+
+void mw_regions_free(struct mw_regions *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->nslots; i++)
+		if (t->slot[i].used)
+			free(t->slot[i].buf);
+	free(t->slot);
+	free(t->in.v);
+	free(t->out.v);
+	free(t);
+}
+
+size_t mw_regions_nprocs(const struct mw_regions *t)
+{
+	return t->count;
+}
+
+enum mw_proc_state mw_regions_state(const struct mw_regions *t, uint32_t pid)
+{
+	const struct proc *p = lookup(t, pid);
+
+	return p ? (enum mw_proc_state)p->state : MW_PROC_ABSENT;
+}
+
+const struct mw_region *mw_regions_list(const struct mw_regions *t, uint32_t pid, size_t *n)
+{
+	const struct proc *p = lookup(t, pid);
+
+	*n = p ? p->n : 0;
+	return p && p->n ? R(p) : NULL;
+}
+
+const struct mw_region *mw_regions_find(const struct mw_regions *t, uint32_t pid, uint64_t addr)
+{
+	const struct proc *p = lookup(t, pid);
+
+	return p ? proc_find(p, addr) : NULL;
+}
+
+int mw_regions_mmap(struct mw_regions *t, uint32_t pid, uint64_t addr, uint64_t len,
+		    uint64_t prot, uint64_t flags)
+{
+	uint64_t unit = PG, end;
+
+	if (flags & MAP_HUGETLB) {
+		unsigned shift = (unsigned)(flags >> MAP_HUGE_SHIFT) & 0x3f;
+		unit = shift ? (shift >= 12 && shift < 63 ? (uint64_t)1 << shift : 0) : (uint64_t)2 << 20;
+		if (!unit)
+			return einval();
+	}
+	if (len == 0 || make_range(addr, len, unit, &end))
+		return einval();
+	struct proc *p = get_or_add(t, pid);
+	if (!p)
+		return -1;
+	struct mw_region r = {
+		.start = addr, .end = end,
+		.prot = (uint8_t)(prot & RWX),
+		.was_writable = (prot & PROT_WRITE) != 0,
+		.file_backed = !(flags & MAP_ANONYMOUS),
+		.growsdown = (flags & MAP_GROWSDOWN) != 0,
+		.history_unknown = 0,
+	};
+	return put_range(t, p, addr, end, &r, 1);
+}
+
+int mw_regions_munmap(struct mw_regions *t, uint32_t pid, uint64_t addr, uint64_t len)
+{
+	uint64_t end;
+
+	if (len == 0 || make_range(addr, len, PG, &end))
+		return einval();
+	struct proc *p = get_or_add(t, pid);
+	if (!p)
+		return -1;
+	return put_range(t, p, addr, end, NULL, 0);
+}
+
+/* Apply prot to [s, e) of p (s < e), describing the old contents in *c. */
+static int do_mprotect(struct mw_regions *t, struct proc *p, uint64_t s, uint64_t e, uint8_t np,
+		       struct mw_prot_change *c)
+{
+	size_t i = idx_end_after(p, s), j = idx_start_at(p, i, e);
+	const struct mw_region *r = R(p);
+	struct vec *in = &t->in;
+	uint64_t cur = s;
+
+	if (vec_reserve(in, 2 * (j - i) + 1))
+		return -1;
+	in->n = 0;
+	for (size_t x = i; x <= j; x++) {
+		uint64_t a = x < j ? (r[x].start > s ? r[x].start : s) : e;
+		if (cur < a) {  /* gap in the model */
+			struct mw_region g = {
+				.start = cur, .end = a, .prot = np,
+				.was_writable = (np & PROT_WRITE) != 0,
+				.history_unknown = 1,
+			};
+			vec_push(in, &g);
+			c->gap_bytes += a - cur;
+			c->history_unknown = 1;
+		}
+		if (x == j)
+			break;
+		uint64_t b = r[x].end < e ? r[x].end : e;
+		uint8_t op = r[x].prot;
+		struct mw_region nr = r[x];
+		nr.start = a;
+		nr.end = b;
+		nr.prot = np;
+		nr.was_writable = r[x].was_writable || (np & PROT_WRITE);
+		vec_push(in, &nr);
+		c->old_prot_and = c->known_bytes ? (c->old_prot_and & op) : op;
+		c->old_prot_or |= op;
+		c->known_bytes += b - a;
+		if (r[x].was_writable)
+			c->was_writable = 1;
+		if (r[x].history_unknown)
+			c->history_unknown = 1;
+		if (!(op & PROT_EXEC) && (np & PROT_EXEC)) {
+			c->exec_added = 1;
+			if (r[x].was_writable) {
+				if (!c->x_after_w)
+					c->xw_start = a;
+				c->x_after_w = 1;
+				c->xw_end = b;
+			}
+		}
+		cur = b;
+	}
+	return put_range(t, p, s, e, in->v, in->n);
+}
+
+/* Shared by mprotect and mprotect_enomem; stop == 0: the whole range,
+ * else only up to the first gap of the model (nothing if addr is in one). */
+static int mprotect_common(struct mw_regions *t, uint32_t pid, uint64_t addr, uint64_t len,
+			   uint64_t prot, int stop_at_gap, struct mw_prot_change *out)
+{
+	struct mw_prot_change c;
+	uint64_t s = addr, e;
+
+	memset(&c, 0, sizeof c);
+	if (make_range(addr, len, PG, &e))
+		return -1;
+	struct proc *p = get_or_add(t, pid);
+	if (!p)
+		return -1;
+	if (stop_at_gap) {
+		const struct mw_region *r = R(p);
+		size_t i = idx_end_after(p, s);
+		uint64_t cur = s;
+		while (i < p->n && r[i].start <= cur && cur < e)
+			cur = r[i++].end;
+		if (cur < e)
+			e = cur;
+	}
+	if (s < e && (prot & PROT_GROWSDOWN)) {
+		const struct mw_region *r = R(p);
+		size_t i = idx_end_after(p, s);
+		if (i < p->n && r[i].start <= s && r[i].growsdown) {
+			while (i > 0 && r[i - 1].end == r[i].start && r[i - 1].growsdown &&
+			       r[i - 1].prot == r[i].prot)
+				i--;
+			s = r[i].start;
+		}
+	}
+	c.start = s < e ? s : addr;
+	c.end = s < e ? e : addr;
+	if (s < e && do_mprotect(t, p, s, e, (uint8_t)(prot & RWX), &c))
+		return -1;
+	if (out)
+		*out = c;
+	return 0;
+}
+
+int mw_regions_mprotect(struct mw_regions *t, uint32_t pid, uint64_t addr, uint64_t len,
+			uint64_t prot, struct mw_prot_change *out)
+{
+	return mprotect_common(t, pid, addr, len, prot, 0, out);
+}
+
+int mw_regions_mprotect_enomem(struct mw_regions *t, uint32_t pid, uint64_t addr, uint64_t len,
+			       uint64_t prot, struct mw_prot_change *out)
+{
+	return mprotect_common(t, pid, addr, len, prot, 1, out);
+}
+
+int mw_regions_mremap(struct mw_regions *t, uint32_t pid, uint64_t old_addr, uint64_t old_size,
+		      uint64_t new_size, uint64_t flags, uint64_t new_addr)
+{
+	uint64_t old_end, new_end;
+
+	if (new_size == 0 || make_range(old_addr, old_size, PG, &old_end) ||
+	    make_range(new_addr, new_size, PG, &new_end))
+		return einval();
+	old_size = old_end - old_addr;
+	new_size = new_end - new_addr;
+	struct proc *p = get_or_add(t, pid);
+	if (!p)
+		return -1;
+
+	const struct mw_region *r = R(p);
+	struct vec *in = &t->in;
+	int moved = new_addr != old_addr;
+	int keep_old = !old_size || (moved && (flags & MREMAP_DONTUNMAP));
+	in->n = 0;
+
+	if (!old_size) {
+		const struct mw_region *src = proc_find(p, old_addr);
+		if (vec_reserve(in, 1))
+			return -1;
+		if (src) {
+			struct mw_region nr = *src;
+			nr.start = new_addr;
+			nr.end = new_end;
+			vec_push(in, &nr);
+		}
+	} else {
+		uint64_t copy = old_size < new_size ? old_size : new_size;
+		size_t i = idx_end_after(p, old_addr);
+		size_t j = idx_start_at(p, i, old_addr + copy);
+		if (vec_reserve(in, j - i + 1))
+			return -1;
+		for (size_t x = i; x < j; x++) {
+			struct mw_region nr = r[x];
+			if (nr.start < old_addr)
+				nr.start = old_addr;
+			if (nr.end > old_addr + copy)
+				nr.end = old_addr + copy;
+			nr.start = nr.start - old_addr + new_addr;
+			nr.end = nr.end - old_addr + new_addr;
+			vec_push(in, &nr);
+		}
+		if (new_size > old_size) {
+			const struct mw_region *last = proc_find(p, old_end - PG);
+			if (last) {
+				struct mw_region ext = *last;
+				ext.start = new_addr + old_size;
+				ext.end = new_end;
+				vec_push(in, &ext);
+			}
+		}
+	}
+	/* Unmapping the old range may split one region (+1 entry); placing the
+	 * pieces adds at most 2 each. Reserve all of it so that no step after the
+	 * first can fail. */
+	if (reserve(p, 2 * in->n + 3) || vec_reserve(&t->out, in->n + 3))
+		return -1;
+	if (!keep_old) {
+		uint64_t from = moved ? old_addr : old_addr + (new_size < old_size ? new_size : old_size);
+		if (from < old_end && put_range(t, p, from, old_end, NULL, 0))
+			return -1;
+	}
+	if (moved && (flags & MREMAP_FIXED) && old_size == new_size) {
+		/* A pure move: each piece lands at its own offset; what the
+		 * destination holds facing holes of the old range stays. */
+		for (size_t x = 0; x < in->n; x++)
+			if (put_range(t, p, in->v[x].start, in->v[x].end, &in->v[x], 1))
+				return -1;
+		return 0;
+	}
+	return put_range(t, p, new_addr, new_end, in->v, in->n);
+}
+
+int mw_regions_fork(struct mw_regions *t, uint32_t parent, uint32_t child)
+{
+	if (parent == child)
+		return 0;
+	const struct proc *pp = lookup(t, parent);
+	struct mw_region *copy = NULL;
+	size_t n = pp ? pp->n : 0;
+	uint8_t state = pp ? pp->state : MW_PROC_PARTIAL;
+
+	if (n) {
+		copy = malloc(n * sizeof *copy);
+		if (!copy) {
+			errno = ENOMEM;
+			return -1;
+		}
+		memcpy(copy, R(pp), n * sizeof *copy);
+	}
+	struct proc *c = get_or_add(t, child);  /* may move pp: not used after this */
+	if (!c) {
+		free(copy);
+		return -1;
+	}
+	free(c->buf);
+	c->buf = copy;
+	c->cap = n;
+	c->off = 0;
+	c->n = n;
+	c->state = state;
+	return 0;
+}
+
+int mw_regions_exec(struct mw_regions *t, uint32_t pid)
+{
+	struct proc *p = get_or_add(t, pid);
+
+	if (!p)
+		return -1;
+	free(p->buf);
+	p->buf = NULL;
+	p->cap = p->off = p->n = 0;
+	p->state = MW_PROC_PARTIAL;
+	return 0;
+}
+
+void mw_regions_exit(struct mw_regions *t, uint32_t pid)
+{
+	struct proc *p = lookup(t, pid);
+
+	if (p)
+		remove_slot(t, p);
+}
+
+/* ---- seeding from /proc/PID/maps ---- */
+
+struct cursor {
+	const char *s, *end;
+};
+
+static int hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* Unsigned number in base 16 or 10 with at least one digit; no overflow. */
+static int parse_num(struct cursor *c, int base, uint64_t *out)
+{
+	uint64_t v = 0;
+	const char *start = c->s;
+
+	while (c->s < c->end) {
+		int d = base == 16 ? hexval(*c->s) : (*c->s >= '0' && *c->s <= '9' ? *c->s - '0' : -1);
+		if (d < 0)
+			break;
+		if (v > (UINT64_MAX - (uint64_t)d) / (uint64_t)base)
+			return -1;
+		v = v * (uint64_t)base + (uint64_t)d;
+		c->s++;
+	}
+	*out = v;
+	return c->s > start ? 0 : -1;
+}
+
+static int expect(struct cursor *c, char ch)
+{
+	if (c->s < c->end && *c->s == ch) {
+		c->s++;
+		return 0;
+	}
+	return -1;
+}
+
+static int skip_spaces(struct cursor *c)
+{
+	const char *start = c->s;
+
+	while (c->s < c->end && (*c->s == ' ' || *c->s == '\t'))
+		c->s++;
+	return c->s > start ? 0 : -1;
+}
+
+/* One line (without its newline) into *r. 0 on success. */
+static int parse_maps_line(const char *line, const char *end, struct mw_region *r)
+{
+	struct cursor c = { line, end };
+	uint64_t start, stop, off, major, minor, inode;
+	char perm[4];
+
+	if (parse_num(&c, 16, &start) || expect(&c, '-') || parse_num(&c, 16, &stop) ||
+	    skip_spaces(&c) || end - c.s < 4)
+		return -1;
+	memcpy(perm, c.s, 4);
+	c.s += 4;
+	if ((perm[0] != 'r' && perm[0] != '-') || (perm[1] != 'w' && perm[1] != '-') ||
+	    (perm[2] != 'x' && perm[2] != '-') || (perm[3] != 'p' && perm[3] != 's'))
+		return -1;
+	if (skip_spaces(&c) || parse_num(&c, 16, &off) || skip_spaces(&c) ||
+	    parse_num(&c, 16, &major) || expect(&c, ':') || parse_num(&c, 16, &minor) ||
+	    skip_spaces(&c) || parse_num(&c, 10, &inode))
+		return -1;
+	if (c.s < c.end && skip_spaces(&c))
+		return -1;  /* junk glued to the inode number */
+	if (start >= stop || (start & (PG - 1)) || (stop & (PG - 1)))
+		return -1;
+	static const char stack[] = "[stack]";
+	size_t plen = (size_t)(c.end - c.s);
+	memset(r, 0, sizeof *r);
+	r->start = start;
+	r->end = stop;
+	r->prot = (uint8_t)((perm[0] == 'r' ? PROT_READ : 0) | (perm[1] == 'w' ? PROT_WRITE : 0) |
+			    (perm[2] == 'x' ? PROT_EXEC : 0));
+	r->was_writable = perm[1] == 'w';
+	r->file_backed = inode != 0;
+	r->growsdown = plen >= sizeof stack - 1 && !memcmp(c.s, stack, sizeof stack - 2) &&
+		       (c.s[sizeof stack - 2] == ']' || c.s[sizeof stack - 2] == ':');
+	r->history_unknown = 1;
+	return 0;
+}
+
+int mw_regions_seed_maps(struct mw_regions *t, uint32_t pid, const char *text, size_t len,
+			 size_t *bad_lines)
+{
+	struct proc tmp;
+	size_t bad = 0;
+	int count = 0;
+	const char *s = text, *end = text + len;
+
+	memset(&tmp, 0, sizeof tmp);
+	while (s < end) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		const char *le = nl ? nl : end;
+		const char *ce = le;
+		if (ce > s && ce[-1] == '\r')
+			ce--;
+		if (ce > s) {
+			struct mw_region r;
+			if (parse_maps_line(s, ce, &r)) {
+				bad++;
+			} else {
+				if (put_range(t, &tmp, r.start, r.end, &r, 1)) {
+					free(tmp.buf);
+					return -1;
+				}
+				if (count < INT_MAX)
+					count++;
+			}
+		}
+		s = nl ? nl + 1 : end;
+	}
+	struct proc *p = get_or_add(t, pid);
+	if (!p) {
+		free(tmp.buf);
+		return -1;
+	}
+	free(p->buf);
+	p->buf = tmp.buf;
+	p->cap = tmp.cap;
+	p->off = tmp.off;
+	p->n = tmp.n;
+	p->state = MW_PROC_COMPLETE;
+	if (bad_lines)
+		*bad_lines = bad;
+	return count;
+}
+
+int mw_regions_seed_file(struct mw_regions *t, uint32_t pid, const char *path, size_t *bad_lines)
+{
+	char name[64];
+
+	if (!path) {
+		snprintf(name, sizeof name, "/proc/%u/maps", (unsigned)pid);
+		path = name;
+	}
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	size_t cap = 64 * 1024, len = 0;
+	char *buf = malloc(cap);
+	if (!buf) {
+		close(fd);
+		errno = ENOMEM;
+		return -1;
+	}
+	for (;;) {
+		if (len == cap) {
+			char *nb = realloc(buf, cap * 2);
+			if (!nb) {
+				free(buf);
+				close(fd);
+				errno = ENOMEM;
+				return -1;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		ssize_t got = read(fd, buf + len, cap - len);
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			free(buf);
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		if (got == 0)
+			break;
+		len += (size_t)got;
+	}
+	close(fd);
+	int ret = mw_regions_seed_maps(t, pid, buf, len, bad_lines);
+	int e = errno;
+	free(buf);
+	errno = e;
+	return ret;
+}
+
+/* ---- dump and compare ---- */
+
+static size_t fmt_region(const struct mw_region *r, unsigned attrs, char *tmp, size_t tsz)
+{
+	int n = snprintf(tmp, tsz, "%llx-%llx:%c%c%c%s%s%s%s", (unsigned long long)r->start,
+			 (unsigned long long)r->end, (r->prot & PROT_READ) ? 'r' : '-',
+			 (r->prot & PROT_WRITE) ? 'w' : '-', (r->prot & PROT_EXEC) ? 'x' : '-',
+			 (attrs & MW_ATTR_STICKY) && r->was_writable ? "W" : "",
+			 (attrs & MW_ATTR_FILE) && r->file_backed ? "F" : "",
+			 (attrs & MW_ATTR_GROWSDOWN) && r->growsdown ? "G" : "",
+			 (attrs & MW_ATTR_UNKNOWN) && r->history_unknown ? "U" : "");
+	return n > 0 ? (size_t)n : 0;
+}
+
+size_t mw_regions_format(const struct mw_regions *t, uint32_t pid, unsigned attrs, char *buf,
+			 size_t size)
+{
+	size_t n, total = 0;
+	const struct mw_region *r = mw_regions_list(t, pid, &n);
+	char tmp[96];
+
+	if (size)
+		buf[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		size_t l = fmt_region(&r[i], attrs, tmp + 1, sizeof tmp - 1);
+		const char *piece = i ? tmp : tmp + 1;
+		if (i) {
+			tmp[0] = ' ';
+			l++;
+		}
+		if (total < size) {
+			size_t room = size - 1 - total, c = l < room ? l : room;
+			memcpy(buf + total, piece, c);
+			buf[total + c] = '\0';
+		}
+		total += l;
+	}
+	return total;
+}
+
+/* Walks the regions of one process clipped to [lo, hi), merging neighbours
+ * that are equal in the selected attributes (others zeroed). */
+struct run_iter {
+	const struct mw_region *r;
+	size_t n, i;
+	uint64_t lo, hi;
+	unsigned attrs;
+};
+
+static void masked(const struct mw_region *src, unsigned attrs, struct mw_region *dst)
+{
+	memset(dst, 0, sizeof *dst);
+	dst->start = src->start;
+	dst->end = src->end;
+	dst->prot = src->prot & RWX;
+	if (attrs & MW_ATTR_STICKY)
+		dst->was_writable = src->was_writable;
+	if (attrs & MW_ATTR_FILE)
+		dst->file_backed = src->file_backed;
+	if (attrs & MW_ATTR_GROWSDOWN)
+		dst->growsdown = src->growsdown;
+	if (attrs & MW_ATTR_UNKNOWN)
+		dst->history_unknown = src->history_unknown;
+}
+
+static int run_next(struct run_iter *it, struct mw_region *out)
+{
+	if (it->i >= it->n || it->r[it->i].start >= it->hi)
+		return 0;
+	masked(&it->r[it->i++], it->attrs, out);
+	if (out->start < it->lo)
+		out->start = it->lo;
+	if (out->end > it->hi)
+		out->end = it->hi;
+	while (it->i < it->n && it->r[it->i].start == out->end && out->end < it->hi) {
+		struct mw_region nx;
+		masked(&it->r[it->i], it->attrs, &nx);
+		if (!same_attrs(&nx, out))
+			break;
+		out->end = nx.end < it->hi ? nx.end : it->hi;
+		it->i++;
+	}
+	return 1;
+}
+
+static void run_init(struct run_iter *it, const struct mw_regions *t, uint32_t pid, uint64_t lo,
+		     uint64_t hi, unsigned attrs)
+{
+	const struct proc *p = lookup(t, pid);
+
+	it->r = p ? R(p) : NULL;
+	it->n = p ? p->n : 0;
+	it->i = p ? idx_end_after(p, lo) : 0;
+	it->lo = lo;
+	it->hi = hi;
+	it->attrs = attrs;
+}
+
+int mw_regions_compare(const struct mw_regions *a, uint32_t pid_a, const struct mw_regions *b,
+		       uint32_t pid_b, uint64_t lo, uint64_t hi, unsigned attrs, uint64_t *diff_at)
+{
+	struct run_iter ia, ib;
+	struct mw_region ra, rb;
+	uint64_t at;
+
+	if (lo >= hi)
+		return 0;
+	run_init(&ia, a, pid_a, lo, hi, attrs);
+	run_init(&ib, b, pid_b, lo, hi, attrs);
+	for (;;) {
+		int ga = run_next(&ia, &ra), gb = run_next(&ib, &rb);
+		if (!ga && !gb)
+			return 0;
+		if (!ga || !gb)
+			at = ga ? ra.start : rb.start;
+		else if (ra.start != rb.start)
+			at = ra.start < rb.start ? ra.start : rb.start;
+		else if (!same_attrs(&ra, &rb))
+			at = ra.start;
+		else if (ra.end != rb.end)
+			at = ra.end < rb.end ? ra.end : rb.end;
+		else
+			continue;
+		if (diff_at)
+			*diff_at = at;
+		return 1;
+	}
+}
