@@ -67,6 +67,19 @@ enum mw_rec_type {
 	MW_REC_EVENT = 1,  /* struct mw_event (+ path data) */
 	MW_REC_PROC = 2,   /* struct mw_proc_rec (+ exe path data) */
 	MW_REC_LOSS = 3,   /* reserved for user-space synthesized loss reports */
+	MW_REC_FORK = 4,   /* struct mw_task_rec: pid = new process, ppid = parent */
+	MW_REC_EXEC = 5,   /* struct mw_task_rec: pid replaced its program */
+	MW_REC_EXIT = 6,   /* struct mw_task_rec: the last thread of pid exited */
+};
+
+/* Process lifecycle, sent only when user space asks (alerts keep region maps). */
+struct mw_task_rec {
+	__u16 type;
+	__u16 pad;
+	__u32 pid;
+	__u32 ppid;
+	__u32 pad2;
+	__u64 ts;            /* CLOCK_BOOTTIME ns */
 };
 
 /* struct mw_event.flags */

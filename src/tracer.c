@@ -327,6 +327,7 @@ static int tracer_load(struct tracer *t, bool follow, bool compat)
 	t->skel->rodata->event_mask = o->event_mask;
 	t->skel->rodata->raw_native = o->hook == MW_HOOK_RAW;
 	t->skel->rodata->wake_bytes = o->buffer_size / 8;
+	t->skel->rodata->lifecycle_recs = o->lifecycle;
 	err = bpf_map__set_max_entries(t->skel->maps.rb, o->buffer_size);
 	if (err) {
 		die_line("cannot size the ring buffer to %zu bytes: %s", o->buffer_size, strerror(-err));
@@ -340,7 +341,7 @@ static int tracer_load(struct tracer *t, bool follow, bool compat)
 		else if (ps[i].kind == 1)
 			want = raw;
 		else
-			want = ps[i].prog != t->skel->progs.on_fork || follow;
+			want = ps[i].prog != t->skel->progs.on_fork || follow || o->lifecycle;
 		bpf_program__set_autoload(ps[i].prog, want);
 	}
 	err = mapwatch_bpf__load(t->skel);

@@ -16,6 +16,7 @@ struct mw_opts {
 	bool json;
 	bool stats;
 	bool verbose;
+	bool lifecycle;         /* ask the kernel for fork/exec/exit records */
 	const char *output;     /* NULL: stdout */
 	uint32_t event_mask;    /* bit per enum mw_event_id */
 	enum mw_hook hook;

@@ -12,6 +12,7 @@ const volatile __u32 self_tgid = 0;        /* mapwatch itself: never reported */
 const volatile bool follow_only = false;   /* only tgids present in the traced map */
 const volatile __u32 event_mask = 0xffff;  /* bit per enum mw_event_id */
 const volatile __u64 wake_bytes = 256 * 1024; /* wake the reader once this much is queued */
+const volatile bool lifecycle_recs = false;  /* send fork/exec/exit records (alerts) */
 
 /* ---- constants not in BTF ---- */
 #define MW_MAP_ANONYMOUS 0x20
@@ -634,16 +635,29 @@ int raw_exit(struct bpf_raw_tracepoint_args *ctx)
 }
 
 /* ---- process lifecycle: follow descendants, forget exe paths at exec ---- */
+static __always_inline void send_task_rec(__u16 type, __u32 pid, __u32 ppid)
+{
+	struct mw_task_rec r = { .type = type, .pid = pid, .ppid = ppid };
+
+	r.ts = bpf_ktime_get_boot_ns();
+	if (bpf_ringbuf_output(&rb, &r, sizeof(r), 0))
+		count(MW_CNT_PROC_RB_FULL);
+	else
+		count(MW_CNT_SUBMITTED);
+}
+
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 {
 	__u32 ptgid = parent->tgid, ctgid = child->tgid;
 	__u8 one = 1;
 
-	if (!follow_only || ptgid == ctgid)
-		return 0;
-	if (bpf_map_lookup_elem(&traced, &ptgid))
+	if (ptgid == ctgid)
+		return 0; /* a new thread, not a new process */
+	if (follow_only && bpf_map_lookup_elem(&traced, &ptgid))
 		bpf_map_update_elem(&traced, &ctgid, &one, BPF_ANY);
+	if (lifecycle_recs && in_scope(ptgid))
+		send_task_rec(MW_REC_FORK, ctgid, ptgid);
 	return 0;
 }
 
@@ -653,6 +667,8 @@ int BPF_PROG(on_exec, struct task_struct *p)
 	__u32 tgid = p->tgid;
 
 	bpf_map_delete_elem(&exe_seen, &tgid);
+	if (lifecycle_recs && in_scope(tgid))
+		send_task_rec(MW_REC_EXEC, tgid, 0);
 	return 0;
 }
 
@@ -668,6 +684,8 @@ int BPF_PROG(on_task_exit, struct task_struct *p)
 	if (p->signal->live.counter != 0)
 		return 0; /* other threads of the group remain */
 	bpf_map_delete_elem(&exe_seen, &tgid);
+	if (lifecycle_recs && in_scope(tgid))
+		send_task_rec(MW_REC_EXIT, tgid, 0);
 	if (follow_only)
 		bpf_map_delete_elem(&traced, &tgid);
 	return 0;
