@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "catalog.h"
+#include "filter.h"
 #include "tracer.h"
 
 #ifndef MW_VERSION
@@ -21,8 +22,31 @@ static const char usage_text[] =
 "  -j, --json               one JSON object per line (Tracee-compatible keys)\n"
 "  -o, --output FILE        write events to FILE instead of standard output\n"
 "  -s, --stats              at exit, print counts (seen, written, lost) to stderr\n"
-"Selection:\n"
-"  -e, --events LIST        only these events, comma-separated (see --list)\n"
+"Selection (all applied in the kernel; LIST is comma-separated, options repeat;\n"
+"a value starting with != or ! negates the whole option: --comm '!=bash,sshd'):\n"
+"  -e, --events LIST        only these events (see --list)\n"
+"  -p, --pid LIST           processes (thread groups) with these pids\n"
+"      --follow             with --pid: also their descendants created from now on\n"
+"      --tid LIST           threads with these ids\n"
+"  -c, --comm LIST          command names (the kernel's 15-byte comm)\n"
+"  -u, --uid LIST           user ids or names\n"
+"      --exe LIST           processes running these executables (matched by inode)\n"
+"      --cgroup LIST        cgroup v2 paths (under /sys/fs/cgroup) or ids, with their sub-cgroups\n"
+"      --container LIST     container ids (docker, containerd, cri-o, podman; 3+ hex\n"
+"                           digits, prefix match), or 'all' (any container), or 'none'\n"
+"      --mntns LIST         mount namespace ids or /proc/PID/ns/mnt paths\n"
+"      --pidns LIST         pid namespace ids or /proc/PID/ns/pid paths\n"
+"      --prot-all LIST      prot has every one of these bits (R,W,X or PROT_*)\n"
+"      --prot-any LIST      prot has at least one of these bits\n"
+"      --flags-all LIST     mmap flags have all of these (MAP_SHARED, MAP_FIXED, ...)\n"
+"      --flags-any LIST     mmap flags have at least one of these\n"
+"      --fd-kind LIST       mmap of: anon, file, device, regular, chardev, blockdev,\n"
+"                           memfd, shm, deleted, anon_inode, socket, badfd, ...\n"
+"      --path LIST          mmap of a file at or under these files/directories\n"
+"      --failed             only calls that failed;  --succeeded: only those that did not\n"
+"      --errno LIST         only calls that failed with these errors (EACCES, ENOMEM, ...)\n"
+"      --min-length BYTES   only calls whose length is at least BYTES (K/M/G suffix)\n"
+"  Argument filters reject events that lack the argument (--prot-all X drops munmap).\n"
 "Tuning:\n"
 "      --buffer-size BYTES  ring buffer size, power of two (K/M suffix; default 8M)\n"
 "      --flush-ms MS        longest time an event waits before it is written (default 50)\n"
@@ -147,6 +171,26 @@ int main(int argc, char **argv)
 		{ "flush-ms", required_argument, NULL, 1001 },
 		{ "hook", required_argument, NULL, 1002 },
 		{ "compat", required_argument, NULL, 1003 },
+		{ "pid", required_argument, NULL, MW_OPT_PID },
+		{ "follow", no_argument, NULL, MW_OPT_FOLLOW },
+		{ "tid", required_argument, NULL, MW_OPT_TID },
+		{ "comm", required_argument, NULL, MW_OPT_COMM },
+		{ "uid", required_argument, NULL, MW_OPT_UID },
+		{ "exe", required_argument, NULL, MW_OPT_EXE },
+		{ "cgroup", required_argument, NULL, MW_OPT_CGROUP },
+		{ "container", required_argument, NULL, MW_OPT_CONTAINER },
+		{ "mntns", required_argument, NULL, MW_OPT_MNTNS },
+		{ "pidns", required_argument, NULL, MW_OPT_PIDNS },
+		{ "prot-all", required_argument, NULL, MW_OPT_PROT_ALL },
+		{ "prot-any", required_argument, NULL, MW_OPT_PROT_ANY },
+		{ "flags-all", required_argument, NULL, MW_OPT_FLAGS_ALL },
+		{ "flags-any", required_argument, NULL, MW_OPT_FLAGS_ANY },
+		{ "fd-kind", required_argument, NULL, MW_OPT_FDKIND },
+		{ "path", required_argument, NULL, MW_OPT_PATH },
+		{ "failed", no_argument, NULL, MW_OPT_FAILED },
+		{ "succeeded", no_argument, NULL, MW_OPT_SUCCEEDED },
+		{ "errno", required_argument, NULL, MW_OPT_ERRNO },
+		{ "min-length", required_argument, NULL, MW_OPT_MINLEN },
 		{ 0 }
 	};
 	struct mw_opts o = {
@@ -159,7 +203,7 @@ int main(int argc, char **argv)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:jo:e:slvhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:jo:e:slvhVp:c:u:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': o.json = true; break;
 		case 'o': o.output = optarg; break;
@@ -197,12 +241,26 @@ int main(int argc, char **argv)
 			else if (!strcmp(optarg, "off")) o.compat = 0;
 			else return usage_error("--compat '%s' must be auto, on or off", optarg);
 			break;
+		case 'p': c = MW_OPT_PID; goto filter;
+		case 'c': c = MW_OPT_COMM; goto filter;
+		case 'u': c = MW_OPT_UID; goto filter;
+		case MW_OPT_PID: case MW_OPT_FOLLOW: case MW_OPT_TID: case MW_OPT_COMM:
+		case MW_OPT_UID: case MW_OPT_EXE: case MW_OPT_CGROUP: case MW_OPT_CONTAINER:
+		case MW_OPT_MNTNS: case MW_OPT_PIDNS: case MW_OPT_PROT_ALL: case MW_OPT_PROT_ANY:
+		case MW_OPT_FLAGS_ALL: case MW_OPT_FLAGS_ANY: case MW_OPT_FDKIND: case MW_OPT_PATH:
+		case MW_OPT_FAILED: case MW_OPT_SUCCEEDED: case MW_OPT_ERRNO: case MW_OPT_MINLEN:
+		filter:
+			if (mw_filter_add(&o.filters, c, optarg))
+				return 2;
+			break;
 		case ':':
 			return usage_error("option '%s' needs a value", argv[optind - 1]);
 		default:
 			return usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	if (mw_filter_finish(&o.filters))
+		return 2;
 	if (optind < argc) {
 		if (strcmp(argv[optind - 1], "--") != 0)
 			return usage_error("unexpected argument '%s': put the command after '--'", argv[optind]);

@@ -245,6 +245,11 @@ static const char *const loss_names[MW_CNT_MAX] = {
 	[MW_CNT_PENDING_FULL] = "pending_map_full",
 };
 
+/* Counters that are not losses but belong in --stats. */
+static const char *const count_names[MW_CNT_MAX] = {
+	[MW_CNT_SEEN] = "seen", [MW_CNT_SUBMITTED] = "submitted", [MW_CNT_FILTERED] = "filtered",
+};
+
 /* Report losses that happened since the last report, in the output stream. */
 static void report_losses(struct tracer *t)
 {
@@ -273,12 +278,14 @@ static void print_stats(struct tracer *t)
 
 	read_counters(t, c);
 	uint64_t lost = c[MW_CNT_RB_FULL] + c[MW_CNT_NO_ENTRY] + c[MW_CNT_PENDING_FULL];
+	(void)count_names;
 	fprintf(stderr,
-		"mapwatch: events seen %llu, written %llu, lost %llu (ring buffer full %llu, unmatched exit %llu, pending map full %llu); process records %llu, lost %llu\n",
+		"mapwatch: events seen %llu, written %llu, lost %llu (ring buffer full %llu, unmatched exit %llu, pending map full %llu), filtered in kernel %llu; process records %llu, lost %llu\n",
 		(unsigned long long)c[MW_CNT_SEEN], (unsigned long long)t->written,
 		(unsigned long long)lost, (unsigned long long)c[MW_CNT_RB_FULL],
 		(unsigned long long)c[MW_CNT_NO_ENTRY], (unsigned long long)c[MW_CNT_PENDING_FULL],
-		(unsigned long long)t->proc_recs, (unsigned long long)c[MW_CNT_PROC_RB_FULL]);
+		(unsigned long long)c[MW_CNT_FILTERED], (unsigned long long)t->proc_recs,
+		(unsigned long long)c[MW_CNT_PROC_RB_FULL]);
 }
 
 /* ---- BPF set-up ---- */
@@ -328,6 +335,7 @@ static int tracer_load(struct tracer *t, bool follow, bool compat)
 	t->skel->rodata->raw_native = o->hook == MW_HOOK_RAW;
 	t->skel->rodata->wake_bytes = o->buffer_size / 8;
 	t->skel->rodata->lifecycle_recs = o->lifecycle;
+	mw_filter_rodata(&o->filters, t->skel);
 	err = bpf_map__set_max_entries(t->skel->maps.rb, o->buffer_size);
 	if (err) {
 		die_line("cannot size the ring buffer to %zu bytes: %s", o->buffer_size, strerror(-err));
@@ -351,6 +359,11 @@ static int tracer_load(struct tracer *t, bool follow, bool compat)
 		else
 			die_line("loading the BPF programs failed: %s (run with --verbose for the verifier log)",
 				 strerror(-err));
+		return -1;
+	}
+	err = mw_filter_maps(&o->filters, t->skel);
+	if (err) {
+		die_line("cannot load the filters into the kernel: %s", strerror(-err));
 		return -1;
 	}
 	for (int i = 0; i < n; i++) {
@@ -459,7 +472,7 @@ int mw_run(const struct mw_opts *o)
 			goto out;
 		}
 	}
-	if (tracer_load(&t, child > 0, compat))
+	if (tracer_load(&t, child > 0 || o->filters.follow, compat))
 		goto out;
 	if (child > 0) {
 		uint32_t k = child;

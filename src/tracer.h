@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "filter.h"
 
 enum mw_hook {
 	MW_HOOK_AUTO,       /* per-syscall tracepoints; raw_syscalls too when 32-bit tasks can run */
@@ -24,6 +25,7 @@ struct mw_opts {
 	size_t buffer_size;     /* ring buffer bytes (power of two) */
 	unsigned poll_ms;       /* longest time an event waits in the buffer */
 	char **cmd;             /* command to run and trace, NULL for the whole host */
+	struct mw_filters filters;
 };
 
 /* Run the tracer with o. Returns the process exit status: the command's

@@ -122,6 +122,8 @@ static __always_inline struct scratch *get_scratch(void)
 	return bpf_map_lookup_elem(&scratch_map, &zero);
 }
 
+#include "filter.bpf.h"
+
 /* Is the current thread in scope (not mapwatch, and traced when following)? */
 static __always_inline bool in_scope(__u32 tgid)
 {
@@ -142,6 +144,7 @@ struct walk_ctx {
 	__u16 flags;
 	__u8 which;  /* 0: scratch pb.data, 1: scratch evpath */
 	__u8 done;
+	__u8 path_hit; /* a visited dentry is one of --path's files or directories */
 };
 
 /* One step up the tree: returns 1 to stop the loop. */
@@ -156,6 +159,11 @@ static long walk_step(__u32 i, struct walk_ctx *c)
 	if (!s)
 		return 1;
 	buf = c->which ? s->evpath : s->pb.data;
+	if (on(MW_FLT_PATH) && !c->which && !c->path_hit) {
+		struct mw_inode_key k = inode_key(BPF_CORE_READ(d, d_inode));
+		if (bpf_map_lookup_elem(&f_pathdir, &k))
+			c->path_hit = 1;
+	}
 	if (d == c->root_d && vm == c->root_m)
 		goto done;
 	struct dentry *mnt_root = BPF_CORE_READ(vm, mnt_root);
@@ -192,7 +200,7 @@ done:
  * buffer chosen by which. Returns the number of bytes written; sets
  * MW_FILE_PATH_TRUNC in *flags when the walk had to stop early. */
 static __always_inline __u32 walk_path(struct task_struct *task, struct dentry *d,
-				       struct vfsmount *vm, __u8 which, __u16 *flags)
+				       struct vfsmount *vm, __u8 which, __u16 *flags, bool *path_hit)
 {
 	struct walk_ctx c = {
 		.d = d,
@@ -208,12 +216,14 @@ static __always_inline __u32 walk_path(struct task_struct *task, struct dentry *
 	if (!c.done)
 		c.flags |= MW_FILE_PATH_TRUNC;
 	*flags |= c.flags;
+	if (path_hit)
+		*path_hit = c.path_hit;
 	return c.off;
 }
 
 /* Fill f (and pb's path) for a struct file. */
 static __always_inline void describe_file(struct task_struct *task, struct file *file,
-					  struct mw_file *f, struct path_buf *pb)
+					  struct mw_file *f, struct path_buf *pb, bool *path_hit)
 {
 	struct inode *ino = BPF_CORE_READ(file, f_inode);
 	struct super_block *sb = BPF_CORE_READ(ino, i_sb);
@@ -237,7 +247,7 @@ static __always_inline void describe_file(struct task_struct *task, struct file 
 
 	pb->flags = 0;
 	pb->len = walk_path(task, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt),
-			    0, &f->flags);
+			    0, &f->flags, path_hit);
 
 	switch (mode & MW_S_IFMT) {
 	case MW_S_IFCHR: kind = MW_FK_CHARDEV; break;
@@ -269,7 +279,7 @@ static __always_inline void describe_file(struct task_struct *task, struct file 
 
 /* Resolve fd in the current task. Returns true when a path was written to pb. */
 static __always_inline bool resolve_fd(struct task_struct *task, int fd, struct mw_file *f,
-				       struct path_buf *pb)
+				       struct path_buf *pb, bool *path_hit)
 {
 	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
 	unsigned int max = BPF_CORE_READ(fdt, max_fds);
@@ -281,7 +291,7 @@ static __always_inline bool resolve_fd(struct task_struct *task, int fd, struct 
 		f->kind = MW_FK_BADFD;
 		return false;
 	}
-	describe_file(task, file, f, pb);
+	describe_file(task, file, f, pb, path_hit);
 	return true;
 }
 
@@ -290,10 +300,15 @@ static __always_inline int on_enter(__u16 ev, __u16 nr, __u16 flags, const __u64
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct pending p = {};
-	struct scratch *s;
+	struct scratch *s = NULL;
+	bool has_file = false, path_hit = false;
 
 	if (!(event_mask & (1u << ev)) || !in_scope(id >> 32))
 		return 0;
+	if (!scope_ok(id)) {
+		count(MW_CNT_FILTERED);
+		return 0;
+	}
 	p.ts = bpf_ktime_get_boot_ns();
 	p.event = ev;
 	p.nr = nr;
@@ -305,13 +320,18 @@ static __always_inline int on_enter(__u16 ev, __u16 nr, __u16 flags, const __u64
 	    !(a[3] & MW_MAP_ANONYMOUS)) {
 		s = get_scratch();
 		if (s && resolve_fd((struct task_struct *)bpf_get_current_task(), (int)a[4], &p.file,
-				    &s->pb)) {
+				    &s->pb, &path_hit)) {
 			s->pb.flags = p.file.flags;
-			if (bpf_map_update_elem(&pending_path, &id, &s->pb, BPF_ANY) == 0)
-				p.has_path = 1;
+			has_file = true;
 		}
 		p.flags |= MW_F_HAS_FILE;
 	}
+	if (!args_ok(ev, a, &p.file, has_file, path_hit)) {
+		count(MW_CNT_FILTERED);
+		return 0;
+	}
+	if (has_file && s && bpf_map_update_elem(&pending_path, &id, &s->pb, BPF_ANY) == 0)
+		p.has_path = 1;
 	if (bpf_map_update_elem(&pending, &id, &p, BPF_ANY))
 		count(MW_CNT_PENDING_FULL);
 	return 0;
@@ -369,7 +389,7 @@ static __always_inline void maybe_send_exe(struct scratch *s, struct task_struct
 		return;
 	__u16 fl = 0;
 	__u32 len = walk_path(task, BPF_CORE_READ(exe, f_path.dentry), BPF_CORE_READ(exe, f_path.mnt),
-			      1, &fl);
+			      1, &fl, NULL);
 	/* the record header is 16 bytes; move it right before the path */
 	struct mw_proc_rec *h = (struct mw_proc_rec *)(s->evpath - sizeof(*h));
 	h->type = MW_REC_PROC;
@@ -398,12 +418,20 @@ static __always_inline int on_exit(long ret)
 	struct scratch *s;
 	struct task_struct *task;
 
-	if (!in_scope(tgid))
-		return 0;
 	p = bpf_map_lookup_elem(&pending, &id);
 	if (!p) {
-		count(MW_CNT_NO_ENTRY);
+		/* rare: filtered at entry, out of scope, or entered before attach;
+		 * argument filters cannot be re-evaluated here, so with one on an
+		 * unmatched exit is not counted (the pending-map-full counter still is) */
+		if (!(flt_on & MW_FLT_ARGS) && in_scope(tgid) && scope_ok(id))
+			count(MW_CNT_NO_ENTRY);
 		return 0;
+	}
+	if (!result_ok(ret)) {
+		count(MW_CNT_FILTERED);
+		if (p->has_path)
+			bpf_map_delete_elem(&pending_path, &id);
+		goto out;
 	}
 	s = get_scratch();
 	if (!s)

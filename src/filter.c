@@ -1,0 +1,382 @@
+/* filter.c - filter option parsing (one-line errors pointing at the bad word) and loading into BPF rodata and maps. */
+#include <ctype.h>
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "mapwatch.h"
+#include "mapwatch.skel.h"
+#include "catalog.h"
+#include "decode.h"
+#include "filter.h"
+
+struct optinfo {
+	int opt;
+	const char *name;
+	uint32_t bit;
+};
+
+static const struct optinfo opts[] = {
+	{ MW_OPT_PID, "--pid", MW_FLT_PID }, { MW_OPT_TID, "--tid", MW_FLT_TID },
+	{ MW_OPT_COMM, "--comm", MW_FLT_COMM }, { MW_OPT_UID, "--uid", MW_FLT_UID },
+	{ MW_OPT_EXE, "--exe", MW_FLT_EXE }, { MW_OPT_CGROUP, "--cgroup", MW_FLT_CGROUP },
+	{ MW_OPT_CONTAINER, "--container", MW_FLT_CONTAINER },
+	{ MW_OPT_MNTNS, "--mntns", MW_FLT_MNTNS }, { MW_OPT_PIDNS, "--pidns", MW_FLT_PIDNS },
+	{ MW_OPT_PROT_ALL, "--prot-all", MW_FLT_PROT_ALL },
+	{ MW_OPT_PROT_ANY, "--prot-any", MW_FLT_PROT_ANY },
+	{ MW_OPT_FLAGS_ALL, "--flags-all", MW_FLT_FLAGS_ALL },
+	{ MW_OPT_FLAGS_ANY, "--flags-any", MW_FLT_FLAGS_ANY },
+	{ MW_OPT_FDKIND, "--fd-kind", MW_FLT_FDKIND }, { MW_OPT_PATH, "--path", MW_FLT_PATH },
+	{ MW_OPT_ERRNO, "--errno", MW_FLT_ERRNO }, { MW_OPT_MINLEN, "--min-length", MW_FLT_MINLEN },
+	{ MW_OPT_FAILED, "--failed", MW_FLT_RESULT }, { MW_OPT_SUCCEEDED, "--succeeded", MW_FLT_RESULT },
+};
+
+static const struct optinfo *find_opt(int opt)
+{
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		if (opts[i].opt == opt)
+			return &opts[i];
+	return NULL;
+}
+
+static int bad(const struct optinfo *o, const char *word, const char *arg, const char *why)
+{
+	fprintf(stderr, "mapwatch: %s: %s '%s'%s%s%s\n", o->name, why, word,
+		arg && strcmp(arg, word) ? " in '" : "", arg && strcmp(arg, word) ? arg : "",
+		arg && strcmp(arg, word) ? "'" : "");
+	return -1;
+}
+
+uint32_t mw_kdev(uint64_t dev)
+{
+	return (uint32_t)(major(dev) << 20 | (minor(dev) & 0xfffff));
+}
+
+static int parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (!*s || *s == '-')
+		return -1;
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	return errno || *end ? -1 : 0;
+}
+
+static int add_key(struct mw_keyset *k, uint64_t v)
+{
+	if (k->n >= sizeof(k->v) / sizeof(k->v[0]))
+		return -1;
+	k->v[k->n++] = v;
+	return 0;
+}
+
+/* Namespace id: a number, or a path such as /proc/PID/ns/mnt. */
+static int ns_id(const char *w, uint64_t *v)
+{
+	struct stat st;
+
+	if (parse_u64(w, v) == 0)
+		return 0;
+	if (stat(w, &st))
+		return -1;
+	*v = st.st_ino;
+	return 0;
+}
+
+static int inode_of(const char *w, struct mw_inode_key *k)
+{
+	struct stat st;
+
+	if (stat(w, &st))
+		return -1;
+	memset(k, 0, sizeof(*k));
+	k->ino = st.st_ino;
+	k->dev = mw_kdev(st.st_dev);
+	return 0;
+}
+
+/* Expand a kind name or alias into bits of enum mw_file_kind. */
+static int kind_bits(const char *w, uint32_t *bits)
+{
+	int k;
+
+	if (!strcasecmp(w, "anon") || !strcasecmp(w, "anonymous")) {
+		*bits |= 1u << MW_FK_NONE;
+		return 0;
+	}
+	if (!strcasecmp(w, "file")) {
+		*bits |= 1u << MW_FK_REGULAR | 1u << MW_FK_SHM | 1u << MW_FK_DELETED | 1u << MW_FK_MEMFD;
+		return 0;
+	}
+	if (!strcasecmp(w, "device")) {
+		*bits |= 1u << MW_FK_CHARDEV | 1u << MW_FK_BLOCKDEV;
+		return 0;
+	}
+	k = mw_file_kind_by_name(w);
+	if (k < 0)
+		return -1;
+	*bits |= 1u << k;
+	return 0;
+}
+
+static int add_word(struct mw_filters *f, const struct optinfo *o, const char *w, const char *arg)
+{
+	uint64_t v;
+
+	switch (o->opt) {
+	case MW_OPT_PID:
+	case MW_OPT_TID:
+		if (parse_u64(w, &v) || v == 0 || v > 0x7fffffff)
+			return bad(o, w, arg, "not a process id:");
+		return add_key(o->opt == MW_OPT_PID ? &f->pid : &f->tid, v) ? bad(o, w, arg, "too many values at") : 0;
+	case MW_OPT_UID:
+		if (parse_u64(w, &v)) {
+			struct passwd *pw = getpwnam(w);
+			if (!pw)
+				return bad(o, w, arg, "no such user or uid:");
+			v = pw->pw_uid;
+		}
+		return add_key(&f->uid, v) ? bad(o, w, arg, "too many values at") : 0;
+	case MW_OPT_COMM:
+		if (strlen(w) > 15)
+			return bad(o, w, arg, "command names have at most 15 bytes (the kernel's comm):");
+		if (f->ncomm >= 64)
+			return bad(o, w, arg, "too many values at");
+		memset(f->comm[f->ncomm], 0, 16);
+		memcpy(f->comm[f->ncomm++], w, strlen(w));
+		return 0;
+	case MW_OPT_EXE:
+	case MW_OPT_PATH: {
+		struct mw_inode_key *k = o->opt == MW_OPT_EXE ? &f->exe[f->nexe] : &f->path[f->npath];
+		unsigned *n = o->opt == MW_OPT_EXE ? &f->nexe : &f->npath;
+		if (*n >= 64)
+			return bad(o, w, arg, "too many values at");
+		if (inode_of(w, k)) {
+			char why[128];
+			snprintf(why, sizeof(why), "cannot stat (%s):", strerror(errno));
+			return bad(o, w, arg, why);
+		}
+		(*n)++;
+		return 0;
+	}
+	case MW_OPT_CGROUP: {
+		char p[4096];
+		struct stat st;
+		if (parse_u64(w, &v) == 0)
+			return add_key(&f->cgroup, v) ? bad(o, w, arg, "too many values at") : 0;
+		snprintf(p, sizeof(p), "%s%s", strncmp(w, "/sys/fs/cgroup", 14) ? "/sys/fs/cgroup/" : "", w);
+		if (stat(p, &st) || !S_ISDIR(st.st_mode))
+			return bad(o, w, arg, "no such cgroup (a path under /sys/fs/cgroup, or an id):");
+		return add_key(&f->cgroup, st.st_ino) ? bad(o, w, arg, "too many values at") : 0;
+	}
+	case MW_OPT_CONTAINER: {
+		size_t n = strlen(w);
+		if (!strcasecmp(w, "all") || !strcasecmp(w, "none")) {
+			if (f->ncontainers)
+				return bad(o, w, arg, "'all'/'none' cannot be mixed with ids:");
+			if (!strcasecmp(w, "none"))
+				f->neg ^= MW_FLT_CONTAINER;
+			return 0;
+		}
+		if (n < 3 || n > 64)
+			return bad(o, w, arg, "a container id has 3 to 64 hex digits:");
+		for (size_t i = 0; i < n; i++)
+			if (!isxdigit((unsigned char)w[i]))
+				return bad(o, w, arg, "not a hex container id:");
+		if (f->ncontainers >= MW_MAX_CONTAINERS)
+			return bad(o, w, arg, "at most 8 container ids; too many at");
+		for (size_t i = 0; i < n; i++)
+			f->container[f->ncontainers][i] = (char)tolower((unsigned char)w[i]);
+		f->container_len[f->ncontainers++] = (uint8_t)n;
+		return 0;
+	}
+	case MW_OPT_MNTNS:
+	case MW_OPT_PIDNS:
+		if (ns_id(w, &v))
+			return bad(o, w, arg, "not a namespace id or /proc/PID/ns path:");
+		return add_key(o->opt == MW_OPT_MNTNS ? &f->mntns : &f->pidns, v) ? bad(o, w, arg, "too many values at") : 0;
+	case MW_OPT_PROT_ALL:
+	case MW_OPT_PROT_ANY:
+		if (mw_flag_value("prot", w, &v) || (!v && strcasecmp(w, "none") && strcasecmp(w, "PROT_NONE")))
+			return bad(o, w, arg, "unknown protection flag (R, W, X, PROT_READ...):");
+		if (!v)
+			return bad(o, w, arg, "PROT_NONE has no bits to test:");
+		*(o->opt == MW_OPT_PROT_ALL ? &f->prot_all : &f->prot_any) |= (uint32_t)v;
+		return 0;
+	case MW_OPT_FLAGS_ALL:
+	case MW_OPT_FLAGS_ANY: {
+		bool all = o->opt == MW_OPT_FLAGS_ALL;
+		if (mw_flag_value("mmap", w, &v))
+			return bad(o, w, arg, "unknown mmap flag (MAP_SHARED, MAP_FIXED, ...):");
+		if (!strncasecmp(w, "MAP_HUGE_", 9) || !strncasecmp(w, "HUGE_", 5))
+			return bad(o, w, arg, "huge page sizes cannot be filtered on:");
+		if (v >= 1 && v <= 3) { /* a mapping type, not a bit */
+			uint32_t *t = all ? &f->type_all : &f->type_any;
+			if (all && *t && *t != v)
+				return bad(o, w, arg, "a mapping has one type; conflicting");
+			if (!all && *t && *t != v)
+				return bad(o, w, arg, "--flags-any takes one mapping type; second one");
+			*t = (uint32_t)v;
+		} else {
+			*(all ? &f->flags_all : &f->flags_any) |= v;
+		}
+		return 0;
+	}
+	case MW_OPT_FDKIND:
+		if (kind_bits(w, &f->fdkind))
+			return bad(o, w, arg, "unknown file kind (anon, file, device, regular, chardev, memfd, shm, deleted, ...):");
+		return 0;
+	case MW_OPT_ERRNO: {
+		int e = mw_errno_value(w);
+		if (e <= 0 || e > 4095)
+			return bad(o, w, arg, "unknown errno:");
+		f->errno_bits[e >> 6] |= 1ull << (e & 63);
+		return 0;
+	}
+	case MW_OPT_MINLEN: {
+		char *end;
+		errno = 0;
+		v = strtoull(w, &end, 0);
+		if (errno || end == w || *w == '-')
+			return bad(o, w, arg, "not a length:");
+		switch (*end) {
+		case 'k': case 'K': v <<= 10; end++; break;
+		case 'm': case 'M': v <<= 20; end++; break;
+		case 'g': case 'G': v <<= 30; end++; break;
+		}
+		if (*end)
+			return bad(o, w, arg, "not a length:");
+		f->min_len = v;
+		return 0;
+	}
+	}
+	return -1;
+}
+
+int mw_filter_add(struct mw_filters *f, int opt, const char *arg)
+{
+	const struct optinfo *o = find_opt(opt);
+	bool neg = false;
+	char *copy, *save = NULL, *w;
+	int rc = 0;
+
+	if (opt == MW_OPT_FOLLOW) {
+		f->follow = true;
+		return 0;
+	}
+	if (!o)
+		return -1;
+	if (opt == MW_OPT_FAILED || opt == MW_OPT_SUCCEEDED) {
+		uint8_t r = opt == MW_OPT_FAILED ? 1 : 2;
+		if (f->result && f->result != r) {
+			fprintf(stderr, "mapwatch: --failed and --succeeded exclude each other\n");
+			return -1;
+		}
+		f->result = r;
+		f->on |= MW_FLT_RESULT;
+		return 0;
+	}
+	if (!strncmp(arg, "!=", 2))
+		neg = true, arg += 2;
+	else if (arg[0] == '!')
+		neg = true, arg += 1;
+	if (opt == MW_OPT_MINLEN && neg)
+		return bad(o, "!", NULL, "cannot be negated; use a smaller length instead of");
+	if ((f->on & o->bit) && !!(f->neg & o->bit) != neg) {
+		fprintf(stderr, "mapwatch: %s: cannot mix negated and plain values ('%s')\n", o->name, arg);
+		return -1;
+	}
+	if (!*arg)
+		return bad(o, "", NULL, "empty value");
+	f->on |= o->bit;
+	if (neg)
+		f->neg |= o->bit;
+	copy = strdup(arg);
+	if (!copy)
+		return -1;
+	for (w = strtok_r(copy, ",", &save); w && !rc; w = strtok_r(NULL, ",", &save))
+		rc = add_word(f, o, w, arg);
+	free(copy);
+	return rc;
+}
+
+int mw_filter_finish(struct mw_filters *f)
+{
+	if (f->follow && !(f->on & MW_FLT_PID)) {
+		fprintf(stderr, "mapwatch: --follow needs --pid (a command after -- is always followed)\n");
+		return -1;
+	}
+	if (f->follow && (f->neg & MW_FLT_PID)) {
+		fprintf(stderr, "mapwatch: --follow cannot follow a negated --pid\n");
+		return -1;
+	}
+	if (f->follow) /* pids go to the traced map instead; the fork hook adds children */
+		f->on &= ~MW_FLT_PID;
+	return 0;
+}
+
+void mw_filter_rodata(const struct mw_filters *f, struct mapwatch_bpf *skel)
+{
+	struct mapwatch_bpf__rodata *r = skel->rodata;
+
+	r->flt_on = f->on;
+	r->flt_neg = f->neg;
+	r->flt_prot_all = f->prot_all;
+	r->flt_prot_any = f->prot_any;
+	r->flt_flags_all = f->flags_all;
+	r->flt_flags_any = f->flags_any;
+	r->flt_type_all = f->type_all;
+	r->flt_type_any = f->type_any;
+	r->flt_fdkind = f->fdkind;
+	r->flt_min_len = f->min_len;
+	r->flt_result = f->result;
+	memcpy((void *)r->flt_errno, f->errno_bits, sizeof(f->errno_bits));
+	r->flt_ncontainers = f->ncontainers;
+	memcpy((void *)r->flt_container, f->container, sizeof(f->container));
+	memcpy((void *)r->flt_container_len, f->container_len, sizeof(f->container_len));
+}
+
+static int fill(struct bpf_map *m, const void *keys, size_t ksz, unsigned n)
+{
+	uint8_t one = 1;
+
+	for (unsigned i = 0; i < n; i++)
+		if (bpf_map__update_elem(m, (const char *)keys + i * ksz, ksz, &one, 1, BPF_ANY))
+			return -errno;
+	return 0;
+}
+
+static int fill_u32(struct bpf_map *m, const struct mw_keyset *k)
+{
+	uint8_t one = 1;
+
+	for (unsigned i = 0; i < k->n; i++) {
+		uint32_t v = (uint32_t)k->v[i];
+		if (bpf_map__update_elem(m, &v, sizeof(v), &one, 1, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+int mw_filter_maps(const struct mw_filters *f, struct mapwatch_bpf *skel)
+{
+	int err = 0;
+
+	err = err ?: fill_u32(f->follow ? skel->maps.traced : skel->maps.f_pid, &f->pid);
+	err = err ?: fill_u32(skel->maps.f_tid, &f->tid);
+	err = err ?: fill_u32(skel->maps.f_uid, &f->uid);
+	err = err ?: fill_u32(skel->maps.f_mntns, &f->mntns);
+	err = err ?: fill_u32(skel->maps.f_pidns, &f->pidns);
+	err = err ?: fill(skel->maps.f_cgroup, f->cgroup.v, sizeof(uint64_t), f->cgroup.n);
+	err = err ?: fill(skel->maps.f_comm, f->comm, sizeof(f->comm[0]), f->ncomm);
+	err = err ?: fill(skel->maps.f_exe, f->exe, sizeof(f->exe[0]), f->nexe);
+	err = err ?: fill(skel->maps.f_pathdir, f->path, sizeof(f->path[0]), f->npath);
+	return err;
+}
