@@ -15,6 +15,7 @@
 #include "catalog.h"
 #include "decode.h"
 #include "filter.h"
+#include "proc.h"
 
 struct optinfo {
 	int opt;
@@ -171,7 +172,11 @@ static int add_word(struct mw_filters *f, const struct optinfo *o, const char *w
 		struct stat st;
 		if (parse_u64(w, &v) == 0)
 			return add_key(&f->cgroup, v) ? bad(o, w, arg, "too many values at") : 0;
-		snprintf(p, sizeof(p), "%s%s", strncmp(w, "/sys/fs/cgroup", 14) ? "/sys/fs/cgroup/" : "", w);
+		const char *root = mw_cgroup2_root();
+		if (!strncmp(w, root, strlen(root)))
+			snprintf(p, sizeof(p), "%s", w);
+		else
+			snprintf(p, sizeof(p), "%s/%s", root, w);
 		if (stat(p, &st) || !S_ISDIR(st.st_mode))
 			return bad(o, w, arg, "no such cgroup (a path under /sys/fs/cgroup, or an id):");
 		return add_key(&f->cgroup, st.st_ino) ? bad(o, w, arg, "too many values at") : 0;

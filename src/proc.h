@@ -22,4 +22,14 @@ void mw_proc_clear(void);
  * was found, -1 otherwise. */
 int mw_container_id_from_cgroup(const char *cgpath, char out[65]);
 
+/* Where the cgroup v2 hierarchy is mounted (/sys/fs/cgroup, or
+ * /sys/fs/cgroup/unified on hybrid systems), from /proc/self/mountinfo;
+ * "/sys/fs/cgroup" if none is found. */
+const char *mw_cgroup2_root(void);
+
+/* Container id of the cgroup with this id (cgroup v2 inode number), found
+ * by walking /sys/fs/cgroup once per new id and cached (negative answers
+ * too). NULL when the cgroup names no container. */
+const char *mw_container_of_cgroup(uint64_t cgid);
+
 #endif

@@ -209,6 +209,7 @@ static int handle_rec(void *ctx, void *data, size_t size)
 		v.path = t->path.p;
 	}
 	v.exe = mw_proc_exe(e->pid);
+	v.container_id = mw_container_of_cgroup(e->cgroup_id);
 	if (t->o->json)
 		mw_format_json(&t->line, &v);
 	else
@@ -546,8 +547,9 @@ int mw_run(const struct mw_opts *o)
 	report_losses(&t);
 	fflush(t.out);
 	if (ferror(t.out)) {
-		die_line("writing events failed: %s", strerror(errno));
-		status = 1;
+		if (errno != EPIPE) /* a reader that went away (| head) is not an error to report */
+			die_line("writing events failed: %s", strerror(errno));
+		status = status ? status : 1;
 	}
 	if (o->stats)
 		print_stats(&t);

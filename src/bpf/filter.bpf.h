@@ -251,8 +251,8 @@ static __always_inline bool flags_match(__u64 flags, __u64 bits, __u32 type, boo
 }
 
 /* What is asked: evaluated at entry, file already resolved. */
-static __always_inline bool args_ok(__u16 ev, const __u64 *a, const struct mw_file *f, bool has_file,
-				    bool path_hit)
+static __always_inline bool args_ok(__u16 ev, const __u64 *a, const struct mw_file *f, bool fd_used,
+				    bool has_file, bool path_hit)
 {
 	if (!(flt_on & MW_FLT_ARGS))
 		return true;
@@ -279,7 +279,7 @@ static __always_inline bool args_ok(__u16 ev, const __u64 *a, const struct mw_fi
 	if (on(MW_FLT_FDKIND)) {
 		if (ev != MW_EV_MMAP && ev != MW_EV_MMAP2)
 			return false;
-		__u32 kind = has_file ? f->kind : MW_FK_NONE;
+		__u32 kind = fd_used ? f->kind : MW_FK_NONE; /* includes badfd */
 		if (!verdict(MW_FLT_FDKIND, (flt_fdkind >> (kind & 31)) & 1))
 			return false;
 	}
@@ -299,7 +299,7 @@ static __always_inline bool result_ok(long ret)
 {
 	bool failed = ret < 0 && ret >= -4095;
 
-	if (!(flt_on & MW_FLT_RESULT))
+	if (!(flt_on & (MW_FLT_RESULT | MW_FLT_ERRNO)))
 		return true;
 	if (flt_result == 1 && !failed)
 		return false;

@@ -303,9 +303,9 @@ static __always_inline int on_enter(__u16 ev, __u16 nr, __u16 flags, const __u64
 	struct scratch *s = NULL;
 	bool has_file = false, path_hit = false;
 
-	if (!(event_mask & (1u << ev)) || !in_scope(id >> 32))
+	if (!(event_mask & (1u << ev)) || (id >> 32) == self_tgid)
 		return 0;
-	if (!scope_ok(id)) {
+	if (!in_scope(id >> 32) || !scope_ok(id)) {
 		count(MW_CNT_FILTERED);
 		return 0;
 	}
@@ -326,7 +326,7 @@ static __always_inline int on_enter(__u16 ev, __u16 nr, __u16 flags, const __u64
 		}
 		p.flags |= MW_F_HAS_FILE;
 	}
-	if (!args_ok(ev, a, &p.file, has_file, path_hit)) {
+	if (!args_ok(ev, a, &p.file, p.flags & MW_F_HAS_FILE, has_file, path_hit)) {
 		count(MW_CNT_FILTERED);
 		return 0;
 	}

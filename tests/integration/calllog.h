@@ -60,7 +60,7 @@ __attribute__((unused)) static long ret_of(long r)
 /* Log the process context the events must carry. */
 static void log_context(void)
 {
-	char buf[512], cgpath[600] = "/sys/fs/cgroup", line[512];
+	char buf[512], cgpath[1100] = "/sys/fs/cgroup", line[512], cgroot[512] = "/sys/fs/cgroup";
 	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
 	struct stat mnt, pidns, cg;
 	FILE *f = fopen("/proc/self/cgroup", "r");
@@ -71,12 +71,20 @@ static void log_context(void)
 	memset(&cg, 0, sizeof(cg));
 	stat("/proc/self/ns/mnt", &mnt);
 	stat("/proc/self/ns/pid", &pidns);
-	if (f && fgets(line, sizeof(line), f)) {
-		char *p = strstr(line, "::");
-		if (p) {
-			p[strcspn(p, "\n")] = 0;
-			snprintf(cgpath, sizeof(cgpath), "/sys/fs/cgroup%s", p + 2);
-		}
+	FILE *mi = fopen("/proc/self/mountinfo", "r");
+	while (mi && fgets(line, sizeof(line), mi)) {
+		char mnt[512];
+		if (strstr(line, " - cgroup2 ") && sscanf(line, "%*s %*s %*s %*s %511s", mnt) == 1)
+			snprintf(cgroot, sizeof(cgroot), "%s", mnt);
+	}
+	if (mi)
+		fclose(mi);
+	/* the cgroup v2 line of /proc/self/cgroup is "0::/path" */
+	while (f && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "0::", 3))
+			continue;
+		line[strcspn(line, "\n")] = 0;
+		snprintf(cgpath, sizeof(cgpath), "%s%s", cgroot, line + 3);
 	}
 	if (f)
 		fclose(f);

@@ -1,0 +1,824 @@
+/* alerts.c - the alert engine: region maps per process, the rules of alerts.h, and their JSON/table lines. */
+#include "alerts.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "catalog.h"
+#include "decode.h"
+
+#ifndef MAP_HUGE_SHIFT
+#define MAP_HUGE_SHIFT 26
+#endif
+
+#define RWX (PROT_READ | PROT_WRITE | PROT_EXEC)
+#define WX (PROT_WRITE | PROT_EXEC)
+#define DEV_MAJOR(d) ((unsigned)((d) >> 20))
+#define DEV_MINOR(d) ((unsigned)((d) & 0xfffff))
+
+/* A copy of the regions of one process inside a window, taken before a call
+ * changes them, so that what the range held can be described afterwards. */
+struct snap {
+	struct mw_region *v;
+	size_t n, cap;
+};
+
+struct mw_alerts {
+	struct mw_regions *regions;   /* every region of every known process */
+	struct mw_regions *fileless;  /* only the regions mapped from memfd/deleted/tmpfs files */
+	char **allow;
+	int nallow;
+	char *proc_root;              /* NULL: no seeding */
+	struct strbuf text, filt;     /* /proc/PID/maps, and its fileless lines */
+	struct snap snap, fsnap;
+	struct mw_alerts_stats st;
+};
+
+/* ---- names ---- */
+
+static const char *const kind_names[MW_AL_KIND_MAX] = {
+	[MW_AL_WX_MAPPING] = "wx_mapping",
+	[MW_AL_WX_MPROTECT] = "wx_mprotect",
+	[MW_AL_X_AFTER_W] = "x_after_w",
+	[MW_AL_EXEC_FILELESS] = "exec_fileless",
+	[MW_AL_DEVICE_MAPPING] = "device_mapping",
+};
+
+static const char *const sev_names[] = { "info", "medium", "high" };
+
+static const char *const fileless_names[] = { "", "memfd", "deleted", "tmpfs", "region" };
+
+const char *mw_alert_kind_name(unsigned kind)
+{
+	return kind < MW_AL_KIND_MAX ? kind_names[kind] : "?";
+}
+
+const char *mw_alert_severity_name(unsigned sev)
+{
+	return sev < sizeof sev_names / sizeof sev_names[0] ? sev_names[sev] : "?";
+}
+
+/* ---- engine life ---- */
+
+static int add_allow(struct mw_alerts *a, const char *s)
+{
+	char **n = realloc(a->allow, (size_t)(a->nallow + 1) * sizeof *n);
+
+	if (!n)
+		return -1;
+	a->allow = n;
+	a->allow[a->nallow] = strdup(s);
+	if (!a->allow[a->nallow])
+		return -1;
+	a->nallow++;
+	return 0;
+}
+
+/* Add s and, when it resolves to another path, its realpath (with the
+ * trailing '/' of a directory entry kept). */
+static int add_allow_resolved(struct mw_alerts *a, const char *s)
+{
+	size_t len = strlen(s);
+	char *rp;
+
+	if (!len)
+		return 0;
+	if (add_allow(a, s))
+		return -1;
+	rp = realpath(s, NULL);
+	if (!rp)
+		return 0;
+	int ret = 0;
+	size_t rl = strlen(rp);
+	if (s[len - 1] == '/' && (rl == 0 || rp[rl - 1] != '/')) {
+		char *d = malloc(rl + 2);
+		if (d) {
+			memcpy(d, rp, rl);
+			d[rl] = '/';
+			d[rl + 1] = 0;
+			if (strcmp(d, s))
+				ret = add_allow(a, d);
+			free(d);
+		} else {
+			ret = -1;
+		}
+	} else if (strcmp(rp, s)) {
+		ret = add_allow(a, rp);
+	}
+	free(rp);
+	return ret;
+}
+
+struct mw_alerts *mw_alerts_new(const char *const *allow, int nallow)
+{
+	struct mw_alerts *a = calloc(1, sizeof *a);
+
+	if (!a)
+		goto oom;
+	a->regions = mw_regions_new();
+	a->fileless = mw_regions_new();
+	a->proc_root = strdup("/proc");
+	if (!a->regions || !a->fileless || !a->proc_root)
+		goto oom;
+	for (int i = 0; i < nallow; i++)
+		if (allow && allow[i] && add_allow_resolved(a, allow[i]))
+			goto oom;
+	return a;
+oom:
+	mw_alerts_free(a);
+	errno = ENOMEM;
+	return NULL;
+}
+
+void mw_alerts_free(struct mw_alerts *a)
+{
+	if (!a)
+		return;
+	mw_regions_free(a->regions);
+	mw_regions_free(a->fileless);
+	for (int i = 0; i < a->nallow; i++)
+		free(a->allow[i]);
+	free(a->allow);
+	free(a->proc_root);
+	sb_free(&a->text);
+	sb_free(&a->filt);
+	free(a->snap.v);
+	free(a->fsnap.v);
+	free(a);
+}
+
+int mw_alerts_set_proc_root(struct mw_alerts *a, const char *root)
+{
+	char *c = NULL;
+
+	if (root && !(c = strdup(root))) {
+		errno = ENOMEM;
+		return -1;
+	}
+	free(a->proc_root);
+	a->proc_root = c;
+	return 0;
+}
+
+const struct mw_regions *mw_alerts_regions(const struct mw_alerts *a)
+{
+	return a->regions;
+}
+
+void mw_alerts_get_stats(const struct mw_alerts *a, struct mw_alerts_stats *st)
+{
+	*st = a->st;
+}
+
+int mw_alerts_allowed(const struct mw_alerts *a, const char *exe)
+{
+	if (!exe)
+		return 0;
+	for (int i = 0; i < a->nallow; i++) {
+		const char *p = a->allow[i];
+		size_t l = strlen(p);
+		if (!strcmp(p, exe) || (p[l - 1] == '/' && !strncmp(p, exe, l)))
+			return 1;
+	}
+	return 0;
+}
+
+/* ---- seeding from /proc ---- */
+
+/* Read <root>/<pid>/maps into a->text. 0 or -1. */
+static int read_maps(struct mw_alerts *a, uint32_t pid)
+{
+	struct strbuf name = { 0 };
+	char buf[16384];
+	int fd;
+
+	sb_printf(&name, "%s/%u/maps", a->proc_root, (unsigned)pid);
+	fd = name.oom ? -1 : open(name.p, O_RDONLY | O_CLOEXEC);
+	sb_free(&name);
+	if (fd < 0)
+		return -1;
+	sb_reset(&a->text);
+	for (;;) {
+		ssize_t got = read(fd, buf, sizeof buf);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			close(fd);
+			return got < 0 || a->text.oom ? -1 : 0;
+		}
+		sb_put(&a->text, buf, (size_t)got);
+	}
+}
+
+static int starts_with(const char *s, size_t n, const char *pre)
+{
+	size_t l = strlen(pre);
+	return n >= l && !memcmp(s, pre, l);
+}
+
+static int ends_with(const char *s, size_t n, const char *suf)
+{
+	size_t l = strlen(suf);
+	return n >= l && !memcmp(s + n - l, suf, l);
+}
+
+/* Copy into a->filt the lines of a->text whose path names a memfd, a file on
+ * /dev/shm, or a deleted file. */
+static void filter_fileless(struct mw_alerts *a)
+{
+	const char *s = a->text.p, *end = a->text.p + a->text.len;
+
+	sb_reset(&a->filt);
+	while (s && s < end) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		const char *le = nl ? nl : end, *p = s;
+		/* the path is what follows the fifth field */
+		for (int f = 0; f < 5 && p < le; f++) {
+			while (p < le && *p == ' ')
+				p++;
+			while (p < le && *p != ' ')
+				p++;
+		}
+		while (p < le && *p == ' ')
+			p++;
+		size_t pl = (size_t)(le - p);
+		if (pl && p[pl - 1] == '\r')
+			pl--;
+		if (starts_with(p, pl, "/memfd:") || starts_with(p, pl, "/dev/shm/") ||
+		    ends_with(p, pl, " (deleted)")) {
+			sb_put(&a->filt, s, (size_t)(le - s));
+			sb_putc(&a->filt, '\n');
+		}
+		s = nl ? nl + 1 : end;
+	}
+}
+
+/* Forget pid everywhere. */
+static void forget(struct mw_alerts *a, uint32_t pid)
+{
+	mw_regions_exit(a->regions, pid);
+	mw_regions_exit(a->fileless, pid);
+}
+
+/* Make sure pid is known before its event is applied: seed it from /proc
+ * when the engine has never seen it (or forgot it at exec). */
+static void know_process(struct mw_alerts *a, uint32_t pid)
+{
+	if (mw_regions_state(a->regions, pid) != MW_PROC_ABSENT || !a->proc_root)
+		return;
+	mw_regions_exit(a->fileless, pid);
+	if (read_maps(a, pid)) {
+		a->st.seed_failed++;
+		/* known from now on, empty: no second read for this process */
+		if (mw_regions_exec(a->regions, pid))
+			a->st.model_errors++;
+		return;
+	}
+	if (mw_regions_seed_maps(a->regions, pid, a->text.p ? a->text.p : "", a->text.len, NULL) < 0) {
+		a->st.model_errors++;
+		return;
+	}
+	a->st.seeded++;
+	filter_fileless(a);
+	if (a->filt.oom)
+		a->st.model_errors++;
+	else if (a->filt.len && mw_regions_seed_maps(a->fileless, pid, a->filt.p, a->filt.len, NULL) < 0)
+		a->st.model_errors++;
+}
+
+/* ---- lifecycle ---- */
+
+void mw_alerts_task(struct mw_alerts *a, const struct mw_task_rec *r)
+{
+	switch (r->type) {
+	case MW_REC_FORK:
+		if (r->pid == r->ppid)
+			return;
+		if (mw_regions_state(a->regions, r->ppid) == MW_PROC_ABSENT) {
+			forget(a, r->pid);  /* seeded from its own /proc at its first event */
+			return;
+		}
+		if (mw_regions_fork(a->regions, r->ppid, r->pid)) {
+			a->st.model_errors++;
+			forget(a, r->pid);
+			return;
+		}
+		if (mw_regions_state(a->fileless, r->ppid) == MW_PROC_ABSENT) {
+			mw_regions_exit(a->fileless, r->pid);
+		} else if (mw_regions_fork(a->fileless, r->ppid, r->pid)) {
+			a->st.model_errors++;
+			forget(a, r->pid);
+		}
+		return;
+	case MW_REC_EXEC:
+		if (a->proc_root) {
+			forget(a, r->pid);
+		} else {
+			mw_regions_exit(a->fileless, r->pid);
+			if (mw_regions_exec(a->regions, r->pid))
+				a->st.model_errors++;
+		}
+		return;
+	case MW_REC_EXIT:
+		forget(a, r->pid);
+		return;
+	default:
+		return;
+	}
+}
+
+/* ---- looking at a range before a call changes it ---- */
+
+/* Copy the regions of pid overlapping [lo, hi), clipped to it. */
+static void snap_take(struct snap *s, const struct mw_regions *t, uint32_t pid, uint64_t lo,
+		      uint64_t hi)
+{
+	size_t n, i = 0, k;
+	const struct mw_region *r = mw_regions_list(t, pid, &n);
+	size_t l = 0, h = n;
+
+	s->n = 0;
+	while (l < h) {  /* first region ending after lo */
+		size_t m = l + (h - l) / 2;
+		if (r[m].end > lo)
+			h = m;
+		else
+			l = m + 1;
+	}
+	i = l;
+	for (k = i; k < n && r[k].start < hi; k++)
+		;
+	if (k - i > s->cap) {
+		struct mw_region *nv = realloc(s->v, (k - i) * sizeof *nv);
+		if (!nv)
+			return;  /* described as unknown: alerts lose only their previousProt */
+		s->v = nv;
+		s->cap = k - i;
+	}
+	for (; i < k; i++) {
+		struct mw_region c = r[i];
+		if (c.start < lo)
+			c.start = lo;
+		if (c.end > hi)
+			c.end = hi;
+		s->v[s->n++] = c;
+	}
+}
+
+/* What the snapshot held in [lo, hi), into al's previous-protection fields. */
+static void snap_describe(const struct snap *s, uint64_t lo, uint64_t hi, struct mw_alert *al)
+{
+	uint64_t known = 0;
+	unsigned por = 0, pand = RWX;
+	int ww = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		uint64_t b = s->v[i].start > lo ? s->v[i].start : lo;
+		uint64_t e = s->v[i].end < hi ? s->v[i].end : hi;
+		if (b >= e)
+			continue;
+		known += e - b;
+		por |= s->v[i].prot;
+		pand &= s->v[i].prot;
+		ww |= s->v[i].was_writable;
+	}
+	al->prev_known = known != 0;
+	al->prev_prot = known ? (uint8_t)por : 0;
+	al->prev_mixed = known && (por != pand || known < hi - lo);
+	al->was_writable = known && ww;
+}
+
+/* Smallest range holding the parts of the snapshot inside [lo, hi) that
+ * lack PROT_EXEC (and, with need_w, were writable now or earlier). 0 if none. */
+static int snap_exec_added(const struct snap *s, uint64_t lo, uint64_t hi, int need_w,
+			   uint64_t *rs, uint64_t *re)
+{
+	int found = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		uint64_t b = s->v[i].start > lo ? s->v[i].start : lo;
+		uint64_t e = s->v[i].end < hi ? s->v[i].end : hi;
+		if (b >= e || (s->v[i].prot & PROT_EXEC) || (need_w && !s->v[i].was_writable))
+			continue;
+		if (!found)
+			*rs = b;
+		*re = e;
+		found = 1;
+	}
+	return found;
+}
+
+/* ---- rules ---- */
+
+static struct mw_alert *new_alert(struct mw_alert *al, int *n, enum mw_alert_kind kind)
+{
+	struct mw_alert *x = &al[(*n)++];
+
+	memset(x, 0, sizeof *x);
+	x->kind = (uint16_t)kind;
+	switch (kind) {
+	case MW_AL_WX_MAPPING:
+		x->severity = MW_SEV_HIGH;
+		x->mitre = "T1055";
+		x->technique = "Process Injection";
+		x->description = "memory mapped writable and executable";
+		break;
+	case MW_AL_WX_MPROTECT:
+		x->severity = MW_SEV_HIGH;
+		x->mitre = "T1055";
+		x->technique = "Process Injection";
+		x->description = "memory made writable and executable";
+		break;
+	case MW_AL_X_AFTER_W:
+		x->severity = MW_SEV_MEDIUM;
+		x->mitre = "T1027.002";
+		x->technique = "Obfuscated Files or Information: Software Packing";
+		x->description = "memory that was writable made executable (JIT, unpacker or staged code)";
+		break;
+	case MW_AL_EXEC_FILELESS:
+		x->severity = MW_SEV_HIGH;
+		x->mitre = "T1620";
+		x->technique = "Reflective Code Loading";
+		x->description = "executable memory from a file with no lasting copy on disk";
+		break;
+	default:
+		x->severity = MW_SEV_INFO;
+		x->mitre = "T1068";
+		x->technique = "Exploitation for Privilege Escalation";
+		x->description = "character device mapped (device memory)";
+		break;
+	}
+	return x;
+}
+
+static void set_region(struct mw_alert *x, uint64_t s, uint64_t e)
+{
+	x->has_region = 1;
+	x->start = s;
+	x->end = e;
+}
+
+/* Copy the region and previous-protection fields of from into x. */
+static void take_range(struct mw_alert *x, const struct mw_alert *from)
+{
+	x->has_region = from->has_region;
+	x->start = from->start;
+	x->end = from->end;
+	x->prev_known = from->prev_known;
+	x->prev_prot = from->prev_prot;
+	x->prev_mixed = from->prev_mixed;
+	x->was_writable = from->was_writable;
+}
+
+/* Why the file behind a mapping makes executable memory fileless. */
+static enum mw_fileless_cause fileless_cause(const struct mw_event *e, uint64_t mflags)
+{
+	const struct mw_file *f = &e->file;
+
+	if (!(e->flags & MW_F_HAS_FILE) || (mflags & MAP_ANONYMOUS))
+		return MW_FL_NONE;
+	if (f->kind == MW_FK_MEMFD)
+		return MW_FL_MEMFD;
+	if (f->kind == MW_FK_DELETED || (f->flags & MW_FILE_DELETED))
+		return MW_FL_DELETED;
+	if (f->kind == MW_FK_SHM || (f->flags & MW_FILE_TMPFS))
+		return MW_FL_TMPFS;
+	return MW_FL_NONE;
+}
+
+static void describe_fileless(struct mw_alert *x, enum mw_fileless_cause c)
+{
+	static const char *const d[] = {
+		[MW_FL_MEMFD] = "executable mapping of a memfd (code with no file on disk)",
+		[MW_FL_DELETED] = "executable mapping of a deleted file",
+		[MW_FL_TMPFS] = "executable mapping of a file on tmpfs (/dev/shm or another memory file system)",
+		[MW_FL_REGION] = "memory mapped from a memfd, deleted or tmpfs file made executable",
+	};
+	x->fileless = (uint8_t)c;
+	if (c > MW_FL_NONE && c <= MW_FL_REGION)
+		x->description = d[c];
+}
+
+static void describe_device(struct mw_alert *x, uint32_t rdev)
+{
+	x->rdev = rdev;
+	if (DEV_MAJOR(rdev) != 1)
+		return;
+	switch (DEV_MINOR(rdev)) {
+	case 1: x->description = "/dev/mem mapped: direct access to physical memory"; break;
+	case 2: x->description = "/dev/kmem mapped: direct access to kernel memory"; break;
+	case 4: x->description = "/dev/port mapped: direct access to I/O ports"; break;
+	default: return;
+	}
+	x->severity = MW_SEV_HIGH;
+	x->mitre = "T1014";
+	x->technique = "Rootkit";
+}
+
+/* End of [addr, addr+len) rounded up to unit; 0 when it would wrap. */
+static uint64_t range_end(uint64_t addr, uint64_t len, uint64_t unit)
+{
+	if (len > UINT64_MAX - (unit - 1))
+		return 0;
+	uint64_t rl = (len + unit - 1) & ~(unit - 1);
+	return rl > UINT64_MAX - addr ? 0 : addr + rl;
+}
+
+static int on_mmap(struct mw_alerts *a, const struct mw_event *e, int ok, struct mw_alert *al)
+{
+	uint32_t pid = e->pid;
+	uint64_t len = e->args[1];
+	unsigned prot = (unsigned)(e->args[2] & 0xffffffffu);
+	uint64_t flags = e->args[3] & 0xffffffffu;
+	uint64_t addr = (e->flags & MW_F_COMPAT) ? (uint32_t)e->ret : (uint64_t)e->ret;
+	uint64_t unit = MW_PAGE_SIZE, end = 0;
+	enum mw_fileless_cause fl = fileless_cause(e, flags);
+	int chardev = (e->flags & MW_F_HAS_FILE) && !(flags & MAP_ANONYMOUS) &&
+		      e->file.kind == MW_FK_CHARDEV;
+	int n = 0;
+	struct mw_alert proto;
+
+	memset(&proto, 0, sizeof proto);
+	if (ok) {
+		if (flags & MAP_HUGETLB) {
+			unsigned sh = (unsigned)(flags >> MAP_HUGE_SHIFT) & 0x3f;
+			unit = sh ? (sh >= 12 && sh < 63 ? (uint64_t)1 << sh : MW_PAGE_SIZE) : 2u << 20;
+		}
+		end = range_end(addr, len, unit);
+		if (end > addr && !(addr & (MW_PAGE_SIZE - 1))) {
+			set_region(&proto, addr, end);
+			snap_take(&a->snap, a->regions, pid, addr, end);
+			snap_describe(&a->snap, addr, end, &proto);
+		}
+	}
+	if ((prot & WX) == WX)
+		take_range(new_alert(al, &n, MW_AL_WX_MAPPING), &proto);
+	if ((prot & PROT_EXEC) && fl != MW_FL_NONE) {
+		struct mw_alert *x = new_alert(al, &n, MW_AL_EXEC_FILELESS);
+		take_range(x, &proto);
+		describe_fileless(x, fl);
+	}
+	if (chardev) {
+		struct mw_alert *x = new_alert(al, &n, MW_AL_DEVICE_MAPPING);
+		take_range(x, &proto);
+		describe_device(x, e->file.rdev);
+	}
+	if (!ok)
+		return n;
+	if (mw_regions_mmap(a->regions, pid, addr, len, prot, flags))
+		a->st.model_errors++;
+	if (fl != MW_FL_NONE) {
+		if (mw_regions_mmap(a->fileless, pid, addr, len, prot, flags))
+			a->st.model_errors++;
+	} else if (end > addr && mw_regions_state(a->fileless, pid) != MW_PROC_ABSENT) {
+		if (mw_regions_munmap(a->fileless, pid, addr, end - addr))
+			a->st.model_errors++;
+	}
+	return n;
+}
+
+static int on_mprotect(struct mw_alerts *a, const struct mw_event *e, int ok, struct mw_alert *al)
+{
+	uint32_t pid = e->pid;
+	uint64_t addr = e->args[0], len = e->args[1];
+	unsigned prot = (unsigned)(e->args[2] & 0xffffffffu);
+	int wx = (prot & WX) == WX, n = 0, applied = 0;
+	uint64_t hi = range_end(addr, len, MW_PAGE_SIZE), lo = addr, rs = 0, re = 0;
+	uint64_t s, end;
+	struct mw_prot_change c;
+
+	if (!hi || (addr & (MW_PAGE_SIZE - 1)))
+		return 0;  /* the kernel refuses these: nothing was changed */
+	if (prot & PROT_GROWSDOWN)
+		lo = 0;    /* the change may extend down the stack mapping */
+	snap_take(&a->snap, a->regions, pid, lo, hi);
+	snap_take(&a->fsnap, a->fileless, pid, lo, hi);
+	memset(&c, 0, sizeof c);
+	if (ok || e->ret == -ENOMEM) {
+		int r = ok ? mw_regions_mprotect(a->regions, pid, addr, len, prot, &c)
+			   : mw_regions_mprotect_enomem(a->regions, pid, addr, len, prot, &c);
+		if (r)
+			a->st.model_errors++;
+		else
+			applied = 1;
+	}
+	if (applied && (c.start < c.end || !(e->flags & MW_F_ENFORCED))) {
+		s = c.start;
+		end = c.end;
+	} else if (ok || (e->flags & MW_F_ENFORCED)) {
+		applied = 0;  /* judged from the arguments: the map was not changed */
+		s = addr;
+		end = hi;
+	} else {
+		return 0;
+	}
+	if (s >= end)
+		return 0;
+	if (wx) {
+		struct mw_alert *x = new_alert(al, &n, MW_AL_WX_MPROTECT);
+		set_region(x, s, end);
+		snap_describe(&a->snap, s, end, x);
+	} else if (prot & PROT_EXEC) {
+		int xw = applied ? c.x_after_w : snap_exec_added(&a->snap, s, end, 1, &rs, &re);
+		if (xw) {
+			struct mw_alert *x = new_alert(al, &n, MW_AL_X_AFTER_W);
+			if (applied)
+				rs = c.xw_start, re = c.xw_end;
+			set_region(x, rs, re);
+			snap_describe(&a->snap, rs, re, x);
+		}
+	}
+	if ((prot & PROT_EXEC) && snap_exec_added(&a->fsnap, s, end, 0, &rs, &re)) {
+		struct mw_alert *x = new_alert(al, &n, MW_AL_EXEC_FILELESS);
+		describe_fileless(x, MW_FL_REGION);
+		set_region(x, rs, re);
+		snap_describe(&a->snap, rs, re, x);
+	}
+	if (applied) {
+		for (size_t i = 0; i < a->fsnap.n; i++) {
+			uint64_t b = a->fsnap.v[i].start > s ? a->fsnap.v[i].start : s;
+			uint64_t t = a->fsnap.v[i].end < end ? a->fsnap.v[i].end : end;
+			if (b < t && mw_regions_mprotect(a->fileless, pid, b, t - b, prot & RWX, NULL))
+				a->st.model_errors++;
+		}
+	}
+	return n;
+}
+
+static void on_munmap(struct mw_alerts *a, const struct mw_event *e)
+{
+	if (mw_regions_munmap(a->regions, e->pid, e->args[0], e->args[1]))
+		a->st.model_errors++;
+	if (mw_regions_state(a->fileless, e->pid) != MW_PROC_ABSENT &&
+	    mw_regions_munmap(a->fileless, e->pid, e->args[0], e->args[1]))
+		a->st.model_errors++;
+}
+
+static void on_mremap(struct mw_alerts *a, const struct mw_event *e)
+{
+	uint64_t na = (e->flags & MW_F_COMPAT) ? (uint32_t)e->ret : (uint64_t)e->ret;
+	uint64_t fl = e->args[3] & 0xffffffffu;
+
+	if (mw_regions_mremap(a->regions, e->pid, e->args[0], e->args[1], e->args[2], fl, na))
+		a->st.model_errors++;
+	if (mw_regions_state(a->fileless, e->pid) != MW_PROC_ABSENT &&
+	    mw_regions_mremap(a->fileless, e->pid, e->args[0], e->args[1], e->args[2], fl, na))
+		a->st.model_errors++;
+}
+
+int mw_alerts_event(struct mw_alerts *a, const struct mw_view *v, struct mw_alert *out, int max)
+{
+	const struct mw_event *e = v->e;
+	struct mw_alert al[MW_ALERTS_MAX];
+	int ok = !mw_is_error(e->ret), n = 0;
+	int judge = ok || (e->flags & MW_F_ENFORCED);
+
+	if (e->event >= MW_EV_DO_MMAP || (e->flags & MW_F_ARGS_FAULT))
+		return 0;
+	know_process(a, e->pid);
+	switch (e->event) {
+	case MW_EV_MMAP:
+	case MW_EV_MMAP2:
+		if (judge)
+			n = on_mmap(a, e, ok, al);
+		break;
+	case MW_EV_MPROTECT:
+	case MW_EV_PKEY_MPROTECT:
+		n = on_mprotect(a, e, ok, al);
+		break;
+	case MW_EV_MUNMAP:
+		if (ok)
+			on_munmap(a, e);
+		break;
+	case MW_EV_MREMAP:
+		if (ok)
+			on_mremap(a, e);
+		break;
+	default:
+		break;
+	}
+	if (!n)
+		return 0;
+	if (mw_alerts_allowed(a, v->exe)) {
+		a->st.suppressed += (uint64_t)n;
+		return 0;
+	}
+	if (n > max)
+		n = max > 0 ? max : 0;
+	if (n)
+		memcpy(out, al, (size_t)n * sizeof *al);
+	a->st.raised += (uint64_t)n;
+	return n;
+}
+
+/* ---- output ---- */
+
+static void prot_text(struct strbuf *b, const struct mw_alert *al)
+{
+	mw_decode_prot(b, al->prev_prot);
+}
+
+void mw_alert_json(struct strbuf *b, const struct mw_view *v, const struct mw_alert *al)
+{
+	const struct mw_event *e = v->e;
+	const struct mw_event_desc *d = mw_event_desc(e->event);
+	struct strbuf tmp = { 0 };
+
+	sb_printf(b, "{\"timestamp\":%" PRIu64, v->ts_ns);
+	sb_printf(b, ",\"processId\":%u,\"threadId\":%u,\"parentProcessId\":%u", e->ns_pid, e->ns_tid,
+		  e->ns_ppid);
+	sb_printf(b, ",\"hostProcessId\":%u,\"hostThreadId\":%u,\"hostParentProcessId\":%u", e->pid,
+		  e->tid, e->ppid);
+	sb_printf(b, ",\"userId\":%u,\"groupId\":%u,\"mountNamespace\":%u,\"pidNamespace\":%u", e->uid,
+		  e->gid, e->mntns, e->pidns);
+	sb_puts(b, ",\"processName\":");
+	sb_json_str(b, e->comm, strnlen(e->comm, sizeof(e->comm)));
+	sb_puts(b, ",\"executable\":{\"path\":");
+	if (v->exe)
+		sb_json_str(b, v->exe, strlen(v->exe));
+	else
+		sb_puts(b, "null");
+	sb_printf(b, "},\"cgroupId\":%" PRIu64 ",\"containerId\":", (uint64_t)e->cgroup_id);
+	if (v->container_id)
+		sb_json_str(b, v->container_id, strlen(v->container_id));
+	else
+		sb_puts(b, "\"\"");
+	sb_printf(b, ",\"eventId\":%d,\"eventName\":\"alert\",\"syscall\":\"%s\"", MW_ALERT_EVENT_ID,
+		  d ? d->name : "?");
+	sb_printf(b, ",\"returnValue\":%" PRId64 ",\"argsNum\":0,\"args\":[]", (int64_t)e->ret);
+	sb_printf(b, ",\"contextFlags\":{\"isCompat\":%s}", (e->flags & MW_F_COMPAT) ? "true" : "false");
+	sb_printf(b, ",\"alert\":{\"kind\":\"%s\",\"severity\":\"%s\",\"mitre\":", mw_alert_kind_name(al->kind),
+		  mw_alert_severity_name(al->severity));
+	sb_json_str(b, al->mitre ? al->mitre : "", al->mitre ? strlen(al->mitre) : 0);
+	sb_puts(b, ",\"technique\":");
+	sb_json_str(b, al->technique ? al->technique : "", al->technique ? strlen(al->technique) : 0);
+	sb_puts(b, ",\"description\":");
+	sb_json_str(b, al->description ? al->description : "",
+		    al->description ? strlen(al->description) : 0);
+	sb_printf(b, ",\"action\":\"%s\"", (e->flags & MW_F_ENFORCED) ? "killed" : "reported");
+	if (al->has_region)
+		sb_printf(b, ",\"regionStart\":\"0x%" PRIx64 "\",\"regionEnd\":\"0x%" PRIx64 "\"",
+			  al->start, al->end);
+	if (al->prev_known) {
+		prot_text(&tmp, al);
+		sb_puts(b, ",\"previousProt\":");
+		sb_json_str(b, tmp.p ? tmp.p : "", tmp.len);
+		if (al->prev_mixed)
+			sb_puts(b, ",\"previousProtMixed\":true");
+		sb_printf(b, ",\"wasWritable\":%s", al->was_writable ? "true" : "false");
+	}
+	if (al->kind == MW_AL_EXEC_FILELESS && al->fileless > MW_FL_NONE && al->fileless <= MW_FL_REGION)
+		sb_printf(b, ",\"fileless\":\"%s\"", fileless_names[al->fileless]);
+	if (al->kind == MW_AL_DEVICE_MAPPING) {
+		sb_puts(b, ",\"device\":{\"path\":");
+		if (v->path)
+			sb_json_str(b, v->path, strlen(v->path));
+		else
+			sb_puts(b, "null");
+		sb_printf(b, ",\"rdev\":\"%u:%u\"}", DEV_MAJOR(al->rdev), DEV_MINOR(al->rdev));
+	}
+	sb_puts(b, "},\"trigger\":");
+	mw_format_json(b, v);
+	sb_putc(b, '}');
+	sb_free(&tmp);
+}
+
+void mw_alert_table(struct strbuf *b, const struct mw_view *v, const struct mw_alert *al)
+{
+	const struct mw_event *e = v->e;
+	time_t sec = (time_t)(v->ts_ns / 1000000000ull);
+	struct tm tm;
+	char comm[MW_TASK_COMM_LEN + 1];
+	size_t start;
+
+	localtime_r(&sec, &tm);
+	sb_printf(b, "%02d:%02d:%02d.%06u %6u %6u ", tm.tm_hour, tm.tm_min, tm.tm_sec,
+		  (unsigned)(v->ts_ns % 1000000000ull / 1000), e->pid, e->tid);
+	memcpy(comm, e->comm, MW_TASK_COMM_LEN);
+	comm[MW_TASK_COMM_LEN] = 0;
+	start = b->len;
+	sb_text_str(b, comm, strlen(comm));
+	for (size_t w = b->len - start; w < 16; w++)
+		sb_putc(b, ' ');
+	sb_printf(b, " ALERT %s %s %s: ", mw_alert_severity_name(al->severity),
+		  mw_alert_kind_name(al->kind), al->mitre ? al->mitre : "");
+	mw_format_call(b, v);
+	if (al->prev_known) {
+		sb_puts(b, " [previous ");
+		prot_text(b, al);
+		if (al->prev_mixed)
+			sb_puts(b, ", partly");
+		if (al->was_writable && !(al->prev_prot & PROT_WRITE))
+			sb_puts(b, ", was writable");
+		sb_putc(b, ']');
+	}
+	if (e->flags & MW_F_ENFORCED)
+		sb_puts(b, " [killed]");
+}

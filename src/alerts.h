@@ -1,0 +1,219 @@
+/* alerts.h - the alert engine: turns mapping events and process lifecycle records into security alerts. */
+#ifndef MW_ALERTS_H
+#define MW_ALERTS_H
+
+#include <stdint.h>
+#include "format.h"
+#include "mapwatch.h"
+#include "regions.h"
+#include "strbuf.h"
+
+/*
+ * The engine keeps a region map per process (src/regions.h) from the
+ * events and the fork/exec/exit records it is given, and decides for each
+ * event which alerts it raises. Feed it every record in ring-buffer order:
+ * mw_alerts_task() for MW_REC_FORK/EXEC/EXIT, mw_alerts_event() for every
+ * MW_REC_EVENT (failed calls and msync too). Not thread-safe.
+ *
+ * Kinds, severities and MITRE ATT&CK ids:
+ *
+ *   wx_mapping      high    T1055      a successful mmap/mmap2/old_mmap asking for
+ *                                      PROT_WRITE|PROT_EXEC.
+ *   wx_mprotect     high    T1055      a successful mprotect/pkey_mprotect asking for
+ *                                      PROT_WRITE|PROT_EXEC over a non-empty range
+ *                                      (even if the memory was RWX already: the
+ *                                      request is what is reported; previousProt says
+ *                                      what it was).
+ *   x_after_w       medium  T1027.002  an mprotect/pkey_mprotect WITHOUT PROT_WRITE
+ *                                      giving PROT_EXEC to memory that lacked it and
+ *                                      was writable now or earlier in its life (the
+ *                                      region map's sticky bit): JIT, unpacker or
+ *                                      staged shellcode. An mprotect to RWX raises
+ *                                      only wx_mprotect, never x_after_w as well: both
+ *                                      would describe the same fact (writable memory
+ *                                      is executable) for the same call; previousProt
+ *                                      and wasWritable in the wx_mprotect alert carry
+ *                                      the history.
+ *   exec_fileless   high    T1620      executable memory backed by a memfd, a deleted
+ *                                      file, or a file on tmpfs (/dev/shm, or any
+ *                                      tmpfs: file kind MW_FK_MEMFD/SHM/DELETED, or
+ *                                      MW_FILE_DELETED/MW_FILE_TMPFS): a mmap with
+ *                                      PROT_EXEC of such a file, or an mprotect adding
+ *                                      PROT_EXEC to a region mapped from one (the
+ *                                      engine remembers which regions are fileless, so
+ *                                      "map R, then mprotect RX" is caught too; seeded
+ *                                      regions count as fileless when /proc names them
+ *                                      "/memfd:...", "/dev/shm/..." or "... (deleted)").
+ *   device_mapping  high    T1014      a successful mmap of /dev/mem, /dev/kmem or
+ *                                      /dev/port (char 1:1, 1:2, 1:4): raw physical
+ *                                      memory or I/O port access, the rootkit route.
+ *                   info    T1068      a successful mmap of any other character device
+ *                                      (GPU /dev/nvidiaN, /dev/dri/cardN, /dev/fb0,
+ *                                      /dev/uioN, /dev/zero...): the mmap handlers of
+ *                                      drivers are a known privilege-escalation
+ *                                      surface; reported for inventory.
+ *
+ * One event raises at most MW_ALERTS_MAX alerts, in this order: wx_mapping
+ * or wx_mprotect or x_after_w, then exec_fileless, then device_mapping.
+ * 32-bit tasks (MW_F_COMPAT; mmap2, and old_mmap reported as mmap) are
+ * judged exactly as 64-bit ones. An event with MW_F_ARGS_FAULT (old_mmap's
+ * argument struct unreadable) raises nothing and changes no region.
+ *
+ * Failed calls raise nothing, with two exceptions: an mprotect or
+ * pkey_mprotect that failed with ENOMEM (Linux changed the mappings up to the
+ * first hole: mw_regions_mprotect_enomem()) raises what the changed part
+ * warrants; and a call with MW_F_ENFORCED (SIGKILLed at entry by --kill-wx,
+ * after which the kernel usually refuses the call with EINTR) raises what its
+ * arguments warrant, judged against the region map without changing it
+ * (no region range for a failed mmap: the address was never given).
+ *
+ * Region map upkeep: successful mmap/mmap2/munmap/mprotect/pkey_mprotect/
+ * mremap are applied, mprotect ENOMEM failures as above; MW_EV_DO_MMAP
+ * events are ignored. A process the engine meets first in an event (it
+ * existed before mapwatch started, or its fork record was lost) is seeded
+ * from <proc root>/PID/maps before the event is applied: each region gets
+ * its current protection, and counts as writable earlier iff it is writable
+ * now. A fork record copies the parent's map to the child (a parent the
+ * engine does not know leaves the child unknown: it is seeded at its first
+ * event). An exec record forgets the process, so that its next event seeds
+ * it again: that is how the mappings the kernel's ELF loader made (program,
+ * interpreter, stack, vdso, brk heap), which no syscall reports, get into the
+ * map. An exit record forgets the process. Events that the process made
+ * between the exec and the read of /proc are replayed on top of what was
+ * read, which is harmless (mmap replaces, mprotect sets the same prot) except
+ * that an mprotect adding PROT_EXEC that /proc already shows applied raises
+ * no alert. Memory that no traced call mapped after the seed (brk growth) has
+ * an unknown history: giving it PROT_EXEC raises no x_after_w.
+ *
+ * --allow: a process whose executable path (mw_view.exe, the kernel's
+ * resolved path) equals an allowed path exactly, or starts with an allowed
+ * path that ends in '/' (a directory and everything under it), raises no
+ * alert; its region map is kept all the same. mw_alerts_new() also adds the
+ * realpath() of each allowed path that resolves, so /usr/bin/node matches
+ * when node is a symbolic link to the real executable.
+ */
+
+enum mw_alert_kind {
+	MW_AL_WX_MAPPING = 0,
+	MW_AL_WX_MPROTECT = 1,
+	MW_AL_X_AFTER_W = 2,
+	MW_AL_EXEC_FILELESS = 3,
+	MW_AL_DEVICE_MAPPING = 4,
+	MW_AL_KIND_MAX = 5,
+};
+
+enum mw_alert_severity {
+	MW_SEV_INFO = 0,
+	MW_SEV_MEDIUM = 1,
+	MW_SEV_HIGH = 2,
+};
+
+#define MW_ALERTS_MAX 4        /* most alerts one event raises */
+#define MW_ALERT_EVENT_ID 1000 /* "eventId" of alert lines in JSON */
+
+/* Why an exec_fileless alert was raised (struct mw_alert.fileless). */
+enum mw_fileless_cause {
+	MW_FL_NONE = 0,
+	MW_FL_MEMFD = 1,
+	MW_FL_DELETED = 2,
+	MW_FL_TMPFS = 3,   /* /dev/shm or another tmpfs */
+	MW_FL_REGION = 4,  /* mprotect of a region the engine knows to be one of the above */
+};
+
+struct mw_alert {
+	uint16_t kind;             /* enum mw_alert_kind */
+	uint16_t severity;         /* enum mw_alert_severity */
+	const char *mitre;         /* static: "T1055" */
+	const char *technique;     /* static: "Process Injection" */
+	const char *description;   /* static, one sentence */
+	uint8_t has_region;        /* start/end valid */
+	uint8_t prev_known;        /* the map held some of the range before the call */
+	uint8_t prev_prot;         /* OR of the previous PROT_READ|WRITE|EXEC bits (prev_known) */
+	uint8_t prev_mixed;        /* parts of the range differed, or some part was unknown */
+	uint8_t was_writable;      /* some known part was writable now or earlier (prev_known) */
+	uint8_t fileless;          /* enum mw_fileless_cause (exec_fileless) */
+	uint32_t rdev;             /* device_mapping: st_rdev, kernel encoding (major << 20 | minor) */
+	uint64_t start, end;       /* [start, end): the memory concerned (has_region) */
+};
+
+/* Counters for --stats. */
+struct mw_alerts_stats {
+	uint64_t raised;           /* alerts returned by mw_alerts_event() */
+	uint64_t suppressed;       /* alerts withheld by --allow */
+	uint64_t seeded;           /* processes seeded from /proc (first sight, or after exec) */
+	uint64_t seed_failed;      /* /proc reads that failed (process gone): started empty */
+	uint64_t model_errors;     /* region map updates refused (ENOMEM, EINVAL) */
+};
+
+struct mw_alerts;
+
+/* A new engine. allow[0..nallow) are the --allow paths (copied; NULL
+ * entries and "" are ignored); see the top of this file for how they match.
+ * Seeding reads /proc. Returns NULL with errno ENOMEM when out of memory. */
+struct mw_alerts *mw_alerts_new(const char *const *allow, int nallow);
+
+/* Free the engine and everything it holds; NULL is a no-op. */
+void mw_alerts_free(struct mw_alerts *a);
+
+/* Where PID/maps files are read from ("/proc" by default; a copy is kept).
+ * NULL turns seeding off: unknown processes start empty (MW_PROC_PARTIAL).
+ * Returns 0, or -1 with errno ENOMEM. */
+int mw_alerts_set_proc_root(struct mw_alerts *a, const char *root);
+
+/* A lifecycle record (MW_REC_FORK, MW_REC_EXEC, MW_REC_EXIT; other types are
+ * ignored). Raises no alert. */
+void mw_alerts_task(struct mw_alerts *a, const struct mw_task_rec *r);
+
+/* One event (v->e, with v->path the file path of v->e->file when there is
+ * one, and v->exe the executable path or NULL). Updates the region map and
+ * writes the alerts it raises to out[0..max); returns how many were written
+ * (0 when none, or when the executable is allowed). Alerts beyond max are
+ * dropped (max >= MW_ALERTS_MAX never drops one). The alerts point to static
+ * strings only; format them with the same v. */
+int mw_alerts_event(struct mw_alerts *a, const struct mw_view *v, struct mw_alert *out, int max);
+
+/* 1 when exe is allowed (see the top of this file), else 0 (also for NULL). */
+int mw_alerts_allowed(const struct mw_alerts *a, const char *exe);
+
+/* The region map (read-only; pointers stay valid until the next call into
+ * the engine). For tests and diagnostics. */
+const struct mw_regions *mw_alerts_regions(const struct mw_alerts *a);
+
+/* Copy the counters into *st. */
+void mw_alerts_get_stats(const struct mw_alerts *a, struct mw_alerts_stats *st);
+
+/* "wx_mapping" ...; "?" when out of range. */
+const char *mw_alert_kind_name(unsigned kind);
+
+/* "info", "medium", "high"; "?" when out of range. */
+const char *mw_alert_severity_name(unsigned sev);
+
+/*
+ * Append one JSON object (no newline) for alert al raised by trigger v:
+ * the context keys of an event line (timestamp, processId, threadId,
+ * parentProcessId, hostProcessId, hostThreadId, hostParentProcessId, userId,
+ * groupId, mountNamespace, pidNamespace, processName, executable{path},
+ * cgroupId, containerId) taken from the trigger, then "eventId":1000,
+ * "eventName":"alert", "syscall" (the trigger's event name), "returnValue"
+ * (the trigger's), "argsNum":0, "args":[], "contextFlags":{"isCompat"},
+ * "alert":{"kind","severity","mitre","technique","description","action"
+ * ("reported", or "killed" when the trigger has MW_F_ENFORCED),
+ * ["regionStart","regionEnd" as "0x..." hex strings],
+ * ["previousProt" decoded, "previousProtMixed":true when parts differed or
+ * were unknown, "wasWritable"], ["fileless": "memfd"|"deleted"|"tmpfs"|
+ * "region"], ["device":{"path","rdev":"MAJ:MIN"}]}, and "trigger": the
+ * trigger event exactly as mw_format_json() writes it.
+ */
+void mw_alert_json(struct strbuf *b, const struct mw_view *v, const struct mw_alert *al);
+
+/*
+ * Append one table line (no newline), aligned like mw_format_table():
+ * time pid tid comm, then "ALERT <severity> <kind> <mitre>: " and the call
+ * as mw_format_call() writes it, then " [previous PROT_...]" when known
+ * (", partly" when mixed, ", was writable" when the sticky bit is set but
+ * the previous prot lacks PROT_WRITE), and " [killed]" for an enforced
+ * trigger. Control characters are escaped as in event lines.
+ */
+void mw_alert_table(struct strbuf *b, const struct mw_view *v, const struct mw_alert *al);
+
+#endif

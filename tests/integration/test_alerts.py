@@ -1,0 +1,211 @@
+"""test_alerts.py - integration tests (root) of the alert engine: real patterns, --alerts-only, --allow, a real JIT."""
+import collections
+import os
+import re
+import shutil
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lib import (Fail, build_prog, check, eq, is_root, mapwatch, read_json_lines, run_test, summary,
+                 tmpdir)
+
+ALERTPROG = None
+
+KINDS = {  # kind: (severity, mitre) where fixed
+    "wx_mapping": ("high", "T1055"),
+    "wx_mprotect": ("high", "T1055"),
+    "x_after_w": ("medium", "T1027.002"),
+    "exec_fileless": ("high", "T1620"),
+}
+EVENT_NAMES = {"mmap", "mmap2", "munmap", "mprotect", "pkey_mprotect", "mremap", "msync"}
+
+
+def run_alertprog(*opts, json_out=True):
+    """mapwatch [--json] OPTS -- alertprog; returns (log entries, output lines or JSON objects)."""
+    d = tmpdir()
+    log, out = os.path.join(d, "log.json"), os.path.join(d, "out")
+    args = (["--json"] if json_out else []) + ["--output", out, *opts, "--", ALERTPROG, log, d]
+    p = mapwatch(args)
+    if p.returncode == 2:
+        raise Fail(f"mapwatch refused {' '.join(opts)} (not wired yet?): {p.stderr.strip()}")
+    eq(p.returncode, 0, f"mapwatch exit status (stderr: {p.stderr.strip()})")
+    if json_out:
+        return read_json_lines(log), read_json_lines(out)
+    with open(out, encoding="utf-8", errors="replace") as f:
+        return read_json_lines(log), f.read().split("\n")[:-1]
+
+
+def expected(log):
+    return collections.Counter((c["kind"], c["pid"], c["start"], c["end"])
+                               for c in log if c.get("type") == "expect")
+
+
+def got_alerts(lines):
+    out = collections.Counter()
+    for e in lines:
+        if e.get("eventName") != "alert":
+            continue
+        a = e["alert"]
+        start = int(a["regionStart"], 16) if "regionStart" in a else 0
+        end = int(a["regionEnd"], 16) if "regionEnd" in a else 0
+        out[(a["kind"], e["hostProcessId"], start, end)] += 1
+    return out
+
+
+def diff(got, want):
+    return f"missing {sorted(want - got)}; unexpected {sorted(got - want)}"
+
+
+def calls_of(log):
+    """(pid, event, ret) of every logged call, to match triggers against."""
+    return {(c["pid"], c["event"], c["ret"]) for c in log if c.get("type") == "call"}
+
+
+def t_patterns():
+    """Each pattern raises exactly the alerts alertprog expects (kind, pid, region), near misses none."""
+    log, lines = run_alertprog("--alerts")
+    want, got = expected(log), got_alerts(lines)
+    check(got == want, f"alert set differs: {diff(got, want)}")
+    kinds = {k[0] for k in want}
+    for k in ("wx_mapping", "wx_mprotect", "x_after_w", "exec_fileless", "device_mapping"):
+        check(k in kinds, f"alertprog raised no {k} here (log: {[c for c in log if c.get('type') == 'note']})")
+    # both pids: the fork child's alert is its own
+    pids = {k[1] for k in want}
+    eq(len(pids), 2, "processes with alerts (parent and fork child)")
+    calls = calls_of(log)
+    exe = next(c["exe"] for c in log if c.get("type") == "context")
+    events = [e for e in lines if e.get("eventName") in EVENT_NAMES]
+    check(len(events) > 20, "--alerts must keep the event lines")
+    for e in lines:
+        if e.get("eventName") != "alert":
+            continue
+        a, t = e["alert"], e["trigger"]
+        if a["kind"] in KINDS:
+            eq((a["severity"], a["mitre"]), KINDS[a["kind"]], f"{a['kind']} severity/mitre")
+        eq(a["action"], "reported", "action")
+        for key in ("timestamp", "processId", "threadId", "hostProcessId", "processName", "executable",
+                    "contextFlags"):
+            check(key in e, f"alert lacks {key}")
+        eq(e["executable"]["path"], exe, "alert executable")
+        eq(t["hostProcessId"], e["hostProcessId"], "trigger pid")
+        eq(t["timestamp"], e["timestamp"], "trigger timestamp")
+        eq(e["syscall"], t["eventName"], "syscall of the alert")
+        check((t["hostProcessId"], t["eventName"], t["returnValue"]) in calls,
+              f"trigger {t['eventName']} = {t['returnValue']} is no call alertprog made")
+        if a["kind"] == "x_after_w":
+            check(a.get("wasWritable") is True, "x_after_w without wasWritable")
+            check(a["previousProt"] in ("PROT_READ|PROT_WRITE", "PROT_READ"), f"previousProt {a['previousProt']}")
+        if a["kind"] == "wx_mprotect":
+            check(a["previousProt"] in ("PROT_READ|PROT_WRITE", "PROT_READ"), f"previousProt {a['previousProt']}")
+        if a["kind"] == "exec_fileless":
+            check(a["fileless"] in ("memfd", "deleted", "tmpfs", "region"), f"fileless {a.get('fileless')}")
+            if t["eventName"] == "mmap":
+                check("file" in t and t["file"]["kind"] in ("memfd", "deleted", "shm"),
+                      f"trigger file {t.get('file')}")
+        if a["kind"] == "device_mapping":
+            dev = a["device"]
+            if dev["path"] == "/dev/zero":
+                eq((a["severity"], a["mitre"], dev["rdev"]), ("info", "T1068", "1:5"), "/dev/zero alert")
+            else:
+                eq((a["severity"], a["mitre"], dev["rdev"]), ("high", "T1014", "1:1"), "/dev/mem alert")
+    fl = collections.Counter(e["alert"].get("fileless") for e in lines
+                             if e.get("eventName") == "alert" and e["alert"]["kind"] == "exec_fileless")
+    for cause in ("memfd", "deleted", "region"):
+        check(fl[cause] >= 1, f"no exec_fileless for {cause}: {dict(fl)}")
+
+
+def t_alerts_only():
+    """--alerts-only prints the same alerts and no event line."""
+    log, lines = run_alertprog("--alerts-only")
+    want, got = expected(log), got_alerts(lines)
+    check(got == want, f"alert set differs: {diff(got, want)}")
+    other = {e.get("eventName") for e in lines} - {"alert", "lost"}
+    check(not other, f"--alerts-only printed {other}")
+
+
+def t_allow():
+    """--allow of alertprog's path (or of its directory with a trailing '/') silences it."""
+    for allow in (ALERTPROG, os.path.dirname(ALERTPROG) + "/"):
+        log, lines = run_alertprog("--alerts", "--allow", allow)
+        got = got_alerts(lines)
+        check(not got, f"--allow {allow}: alerts still raised: {sorted(got)}")
+        check(any(e.get("eventName") == "mprotect" for e in lines), "--allow must not drop events")
+    # a directory without the trailing '/' is an exact path: no match
+    log, lines = run_alertprog("--alerts-only", "--allow", os.path.dirname(ALERTPROG),
+                               "--allow", "/usr/bin/true")
+    want, got = expected(log), got_alerts(lines)
+    check(got == want, f"unrelated --allow changed the alerts: {diff(got, want)}")
+
+
+ALERT_RE = re.compile(r"^\d\d:\d\d:\d\d\.\d{6} +(\d+) +(\d+) .{16} ALERT (high|medium|info) "
+                      r"(wx_mapping|wx_mprotect|x_after_w|exec_fileless|device_mapping) (T[0-9.]+): "
+                      r"(\w+)\(.*\) = \S+")
+
+
+def t_table():
+    """Table lines: columns of the event lines, then ALERT severity kind mitre: the call."""
+    log, lines = run_alertprog("--alerts-only", json_out=False)
+    want = expected(log)
+    eq(len(lines), sum(want.values()), f"alert lines: {lines}")
+    kinds = collections.Counter()
+    for l in lines:
+        m = ALERT_RE.match(l)
+        check(m, f"malformed alert line {l!r}")
+        kinds[m.group(4)] += 1
+    eq(kinds, collections.Counter(k[0] for k in want.elements()), "kinds in the table")
+    check(any(l.endswith("[previous PROT_READ, was writable]") for l in lines),
+          "RW->R->RX alert should say the memory was writable")
+    check(any("<\"/dev/zero\"" in l or "</dev/zero" in l for l in lines), "device line names /dev/zero")
+
+
+NODE_JS = ("let s=0; function f(i){return (i*31+7)%1013;} "
+           "for(let k=0;k<3e7;k++){s+=f(k);} "
+           "const g=new Function('a','b','return a*b+'+s%7); let t=0; for(let k=0;k<3e6;k++){t+=g(k,3);} "
+           "console.log(s,t);")
+
+
+def t_node_jit():
+    """A real JIT (V8): record what it raises; --allow of node's real path silences all of it."""
+    node = shutil.which("node") or shutil.which("nodejs")
+    if not node:
+        return "skip: node not installed"
+    real = os.path.realpath(node)
+    d = tmpdir()
+    out = os.path.join(d, "jit.json")
+    p = mapwatch(["--json", "--alerts-only", "--output", out, "--", node, "-e", NODE_JS], timeout=120)
+    if p.returncode == 2:
+        raise Fail(f"mapwatch refused --alerts-only (not wired yet?): {p.stderr.strip()}")
+    eq(p.returncode, 0, f"mapwatch exit status ({p.stderr.strip()})")
+    lines = read_json_lines(out)
+    alerts = [e for e in lines if e.get("eventName") == "alert"]
+    kinds = collections.Counter(e["alert"]["kind"] for e in alerts)
+    calls = collections.Counter(e["trigger"]["eventName"] for e in alerts)
+    print(f"INFO node JIT ({real}): {len(alerts)} alerts, by kind {dict(kinds)}, by call {dict(calls)}",
+          flush=True)
+    for e in alerts:
+        eq(e["executable"]["path"], real, "executable of a node alert")
+    p = mapwatch(["--json", "--alerts-only", "--allow", real, "--output", out, "--", node, "-e", NODE_JS],
+                 timeout=120)
+    eq(p.returncode, 0, f"mapwatch --allow exit status ({p.stderr.strip()})")
+    left = [e for e in read_json_lines(out) if e.get("eventName") == "alert"]
+    check(not left, f"--allow {real} left {len(left)} alerts: {[e['alert']['kind'] for e in left][:10]}")
+
+
+def main():
+    global ALERTPROG
+    if not is_root():
+        print("SKIP integration: needs root")
+        print("0 passed, 0 failed, 1 skipped")
+        return 0
+    ALERTPROG = build_prog("alertprog.c", "alertprog")
+    tests = [("alerts/patterns", t_patterns), ("alerts/alerts_only", t_alerts_only),
+             ("alerts/allow", t_allow), ("alerts/table", t_table), ("alerts/node_jit", t_node_jit)]
+    only = sys.argv[1] if len(sys.argv) > 1 else ""
+    for name, fn in tests:
+        if only in name:
+            run_test(name, fn)
+    return summary()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
