@@ -47,6 +47,17 @@ static const char usage_text[] =
 "      --errno LIST         only calls that failed with these errors (EACCES, ENOMEM, ...)\n"
 "      --min-length BYTES   only calls whose length is at least BYTES (K/M/G suffix)\n"
 "  Argument filters reject events that lack the argument (--prot-all X drops munmap).\n"
+"Alerts (same stream, table or JSON; kinds: wx_mapping, wx_mprotect, x_after_w,\n"
+"exec_fileless, device_mapping):\n"
+"      --alerts             events and alerts\n"
+"      --alerts-only        alerts only\n"
+"      --allow EXE          no alerts for this executable (path; a directory ending\n"
+"                           in / covers everything under it); repeatable\n"
+"      --kill-wx            ENFORCEMENT: SIGKILL, from the kernel at syscall entry,\n"
+"                           any process in scope that asks for memory both writable\n"
+"                           and executable (mmap/mprotect with PROT_WRITE|PROT_EXEC).\n"
+"                           WARNING: this kills JITs (node, java, browsers) host-wide\n"
+"                           unless a scope filter or -- COMMAND narrows it.\n"
 "Tuning:\n"
 "      --buffer-size BYTES  ring buffer size, power of two (K/M suffix; default 8M)\n"
 "      --flush-ms MS        longest time an event waits before it is written (default 50)\n"
@@ -171,6 +182,10 @@ int main(int argc, char **argv)
 		{ "flush-ms", required_argument, NULL, 1001 },
 		{ "hook", required_argument, NULL, 1002 },
 		{ "compat", required_argument, NULL, 1003 },
+		{ "alerts", no_argument, NULL, 1004 },
+		{ "alerts-only", no_argument, NULL, 1005 },
+		{ "allow", required_argument, NULL, 1006 },
+		{ "kill-wx", no_argument, NULL, 1007 },
 		{ "pid", required_argument, NULL, MW_OPT_PID },
 		{ "follow", no_argument, NULL, MW_OPT_FOLLOW },
 		{ "tid", required_argument, NULL, MW_OPT_TID },
@@ -241,6 +256,17 @@ int main(int argc, char **argv)
 			else if (!strcmp(optarg, "off")) o.compat = 0;
 			else return usage_error("--compat '%s' must be auto, on or off", optarg);
 			break;
+		case 1004: o.alerts = true; break;
+		case 1005: o.alerts = o.alerts_only = true; break;
+		case 1006: {
+			const char **n = realloc(o.allow, sizeof(*n) * (o.nallow + 1));
+			if (!n)
+				return usage_error("%s", "out of memory");
+			o.allow = n;
+			o.allow[o.nallow++] = optarg;
+			break;
+		}
+		case 1007: o.kill_wx = o.alerts = true; break;
 		case 'p': c = MW_OPT_PID; goto filter;
 		case 'c': c = MW_OPT_COMM; goto filter;
 		case 'u': c = MW_OPT_UID; goto filter;
@@ -261,6 +287,13 @@ int main(int argc, char **argv)
 	}
 	if (mw_filter_finish(&o.filters))
 		return 2;
+	if (o.alerts && ((o.filters.on & (MW_FLT_ARGS | MW_FLT_RESULT | MW_FLT_ERRNO)) ||
+			 o.event_mask != (1u << MW_EV_MAX) - 1 - (1u << MW_EV_DO_MMAP))) {
+		fprintf(stderr, "mapwatch: alerts need every mapping call of the processes in scope: use scope filters (--pid, --comm, --uid, ...) with them, not --events or argument filters\n");
+		return 2;
+	}
+	if (o.nallow && !o.alerts)
+		return usage_error("%s", "--allow only makes sense with --alerts, --alerts-only or --kill-wx");
 	if (optind < argc) {
 		if (strcmp(argv[optind - 1], "--") != 0)
 			return usage_error("unexpected argument '%s': put the command after '--'", argv[optind]);
@@ -268,5 +301,7 @@ int main(int argc, char **argv)
 	} else if (optind > 0 && !strcmp(argv[optind - 1], "--")) {
 		return usage_error("%s", "'--' must be followed by a command to run");
 	}
-	return mw_run(&o);
+	int rc = mw_run(&o);
+	free(o.allow);
+	return rc;
 }

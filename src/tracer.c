@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 #include "mapwatch.h"
 #include "mapwatch.skel.h"
+#include "alerts.h"
 #include "catalog.h"
 #include "format.h"
 #include "proc.h"
@@ -52,6 +53,8 @@ struct tracer {
 	uint64_t reported_loss[MW_CNT_MAX];
 	struct bpf_link *links[32];
 	int nlinks;
+	struct mw_alerts *alerts;
+	uint64_t alerts_written;
 };
 
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -197,6 +200,12 @@ static int handle_rec(void *ctx, void *data, size_t size)
 		t->proc_recs++;
 		return 0;
 	}
+	if ((*type == MW_REC_FORK || *type == MW_REC_EXEC || *type == MW_REC_EXIT) &&
+	    size >= sizeof(struct mw_task_rec)) {
+		if (t->alerts)
+			mw_alerts_task(t->alerts, data);
+		return 0;
+	}
 	if (*type != MW_REC_EVENT || size < sizeof(struct mw_event))
 		return 0;
 
@@ -210,12 +219,26 @@ static int handle_rec(void *ctx, void *data, size_t size)
 	}
 	v.exe = mw_proc_exe(e->pid);
 	v.container_id = mw_container_of_cgroup(e->cgroup_id);
-	if (t->o->json)
-		mw_format_json(&t->line, &v);
-	else
-		mw_format_table(&t->line, &v);
-	flush_line(t);
-	t->written++;
+	if (!t->o->alerts_only) {
+		if (t->o->json)
+			mw_format_json(&t->line, &v);
+		else
+			mw_format_table(&t->line, &v);
+		flush_line(t);
+		t->written++;
+	}
+	if (t->alerts) {
+		struct mw_alert al[MW_ALERTS_MAX];
+		int n = mw_alerts_event(t->alerts, &v, al, MW_ALERTS_MAX);
+		for (int i = 0; i < n; i++) {
+			if (t->o->json)
+				mw_alert_json(&t->line, &v, &al[i]);
+			else
+				mw_alert_table(&t->line, &v, &al[i]);
+			flush_line(t);
+			t->alerts_written++;
+		}
+	}
 	return 0;
 }
 
@@ -287,6 +310,13 @@ static void print_stats(struct tracer *t)
 		(unsigned long long)c[MW_CNT_NO_ENTRY], (unsigned long long)c[MW_CNT_PENDING_FULL],
 		(unsigned long long)c[MW_CNT_FILTERED], (unsigned long long)t->proc_recs,
 		(unsigned long long)c[MW_CNT_PROC_RB_FULL]);
+	if (t->alerts) {
+		struct mw_alerts_stats st;
+		mw_alerts_get_stats(t->alerts, &st);
+		fprintf(stderr, "mapwatch: alerts raised %llu, silenced by --allow %llu; processes seeded from /proc %llu (failed %llu)\n",
+			(unsigned long long)st.raised, (unsigned long long)st.suppressed,
+			(unsigned long long)st.seeded, (unsigned long long)st.seed_failed);
+	}
 }
 
 /* ---- BPF set-up ---- */
@@ -335,7 +365,8 @@ static int tracer_load(struct tracer *t, bool follow, bool compat)
 	t->skel->rodata->event_mask = o->event_mask;
 	t->skel->rodata->raw_native = o->hook == MW_HOOK_RAW;
 	t->skel->rodata->wake_bytes = o->buffer_size / 8;
-	t->skel->rodata->lifecycle_recs = o->lifecycle;
+	t->skel->rodata->lifecycle_recs = o->lifecycle || o->alerts;
+	t->skel->rodata->kill_wx = o->kill_wx;
 	mw_filter_rodata(&o->filters, t->skel);
 	err = bpf_map__set_max_entries(t->skel->maps.rb, o->buffer_size);
 	if (err) {
@@ -350,7 +381,7 @@ static int tracer_load(struct tracer *t, bool follow, bool compat)
 		else if (ps[i].kind == 1)
 			want = raw;
 		else
-			want = ps[i].prog != t->skel->progs.on_fork || follow || o->lifecycle;
+			want = ps[i].prog != t->skel->progs.on_fork || follow || o->lifecycle || o->alerts;
 		bpf_program__set_autoload(ps[i].prog, want);
 	}
 	err = mapwatch_bpf__load(t->skel);
@@ -389,6 +420,7 @@ static int tracer_load(struct tracer *t, bool follow, bool compat)
 static void tracer_destroy(struct tracer *t)
 {
 	ring_buffer__free(t->rb);
+	mw_alerts_free(t->alerts);
 	for (int i = 0; i < t->nlinks; i++)
 		bpf_link__destroy(t->links[i]);
 	mapwatch_bpf__destroy(t->skel);
@@ -480,6 +512,13 @@ int mw_run(const struct mw_opts *o)
 		uint8_t one = 1;
 		if (bpf_map__update_elem(t.skel->maps.traced, &k, sizeof(k), &one, sizeof(one), BPF_ANY)) {
 			die_line("cannot register the command's pid: %s", strerror(errno));
+			goto out;
+		}
+	}
+	if (o->alerts) {
+		t.alerts = mw_alerts_new(o->allow, o->nallow);
+		if (!t.alerts) {
+			die_line("cannot set up the alert engine: %s", strerror(errno));
 			goto out;
 		}
 	}

@@ -26,6 +26,11 @@ struct mw_opts {
 	unsigned poll_ms;       /* longest time an event waits in the buffer */
 	char **cmd;             /* command to run and trace, NULL for the whole host */
 	struct mw_filters filters;
+	bool alerts;            /* raise alerts in the event stream */
+	bool alerts_only;       /* and print nothing else */
+	bool kill_wx;           /* SIGKILL W+X requesters at syscall entry */
+	const char **allow;     /* executables whose alerts are silenced */
+	int nallow;
 };
 
 /* Run the tracer with o. Returns the process exit status: the command's

@@ -13,6 +13,7 @@ const volatile bool follow_only = false;   /* only tgids present in the traced m
 const volatile __u32 event_mask = 0xffff;  /* bit per enum mw_event_id */
 const volatile __u64 wake_bytes = 256 * 1024; /* wake the reader once this much is queued */
 const volatile bool lifecycle_recs = false;  /* send fork/exec/exit records (alerts) */
+const volatile bool kill_wx = false;         /* --kill-wx: SIGKILL W+X requesters at entry */
 
 /* ---- constants not in BTF ---- */
 #define MW_MAP_ANONYMOUS 0x20
@@ -329,6 +330,12 @@ static __always_inline int on_enter(__u16 ev, __u16 nr, __u16 flags, const __u64
 	if (!args_ok(ev, a, &p.file, p.flags & MW_F_HAS_FILE, has_file, path_hit)) {
 		count(MW_CNT_FILTERED);
 		return 0;
+	}
+	/* enforcement: a request for memory both writable and executable */
+	if (kill_wx && ev != MW_EV_MUNMAP && ev != MW_EV_MREMAP && ev != MW_EV_MSYNC &&
+	    !(flags & MW_F_ARGS_FAULT) && (a[2] & 0x6) == 0x6) {
+		if (bpf_send_signal(9) == 0)
+			p.flags |= MW_F_ENFORCED;
 	}
 	if (has_file && s && bpf_map_update_elem(&pending_path, &id, &s->pb, BPF_ANY) == 0)
 		p.has_path = 1;

@@ -3,10 +3,11 @@ import collections
 import os
 import re
 import shutil
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib import (Fail, build_prog, check, eq, is_root, mapwatch, read_json_lines, run_test, summary,
+from lib import (MAPWATCH, Fail, build_prog, check, eq, is_root, mapwatch, read_json_lines, run_test, summary,
                  tmpdir)
 
 ALERTPROG = None
@@ -191,6 +192,26 @@ def t_node_jit():
     check(not left, f"--allow {real} left {len(left)} alerts: {[e['alert']['kind'] for e in left][:10]}")
 
 
+def t_kill_wx():
+    """--kill-wx kills the W+X requesters (mmap and mprotect) and leaves the others running."""
+    prog = build_prog("wxprog.c", "wxprog")
+    d = tmpdir()
+    out = os.path.join(d, "ev.json")
+    script = (f"{prog} rw > {d}/rw.out & r=$!; {prog} wx > {d}/wx.out & w=$!; "
+              f"{prog} mprotect > {d}/mp.out & m=$!; "
+              f"wait $w; echo $? > {d}/wx.rc; wait $m; echo $? > {d}/mp.rc; wait $r; echo $? > {d}/rw.rc")
+    p = subprocess.run([MAPWATCH, "--kill-wx", "--json", "--output", out, "--", "sh", "-c", script],
+                       capture_output=True, text=True, timeout=60)
+    eq(p.returncode, 0, f"exit status ({p.stderr})")
+    rc = {k: open(os.path.join(d, k + ".rc")).read().strip() for k in ("wx", "mp", "rw")}
+    eq(rc, {"wx": "137", "mp": "137", "rw": "0"}, "exit statuses (137 = SIGKILL)")
+    eq(open(os.path.join(d, "rw.out")).read(), "survived rw\n", "the rule-abiding process ran on")
+    eq(open(os.path.join(d, "wx.out")).read(), "", "the W+X process ran no further")
+    alerts = [e for e in read_json_lines(out) if e["eventName"] == "alert"]
+    killed = sorted(a["alert"]["kind"] for a in alerts if a["alert"]["action"] == "killed")
+    eq(killed, ["wx_mapping", "wx_mprotect"], "alerts with action killed")
+
+
 def main():
     global ALERTPROG
     if not is_root():
@@ -199,7 +220,8 @@ def main():
         return 0
     ALERTPROG = build_prog("alertprog.c", "alertprog")
     tests = [("alerts/patterns", t_patterns), ("alerts/alerts_only", t_alerts_only),
-             ("alerts/allow", t_allow), ("alerts/table", t_table), ("alerts/node_jit", t_node_jit)]
+             ("alerts/allow", t_allow), ("alerts/table", t_table), ("alerts/node_jit", t_node_jit),
+             ("alerts/kill_wx", t_kill_wx)]
     only = sys.argv[1] if len(sys.argv) > 1 else ""
     for name, fn in tests:
         if only in name:

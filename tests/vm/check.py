@@ -132,7 +132,14 @@ def main():
         events = jl(get("ev32off.json"))
         eq([e for e in events if e["contextFlags"]["isCompat"]], [], "32-bit events with --compat off")
 
-    for name, fn in (("vm/native_64bit_on_6.1", t_native), ("vm/compat_fields", t_compat_fields),
+    def t_compat_alerts():
+        """32-bit tasks raise alerts exactly as 64-bit ones: old_mmap asking for RWX."""
+        eq(rcs.get("al32"), 0, "exit status")
+        alerts = jl(get("al32.json"))
+        eq([(a["eventName"], a["alert"]["kind"], a["syscall"], a["contextFlags"]["isCompat"])
+            for a in alerts], [("alert", "wx_mapping", "mmap", True)], "alerts of the 32-bit program")
+
+    for name, fn in (("vm/native_64bit_on_6.1", t_native), ("vm/compat_alerts", t_compat_alerts), ("vm/compat_fields", t_compat_fields),
                      ("vm/compat_exact_sequence", t_compat_exact), ("vm/compat_table", t_table),
                      ("vm/events_mmap2_selection", t_events_selection),
                      ("vm/compat_off", t_compat_off)):

@@ -12,7 +12,9 @@ echo "@@RC table32 $?"
 echo "@@RC ev32sel $?"
 ./mapwatch --compat off --json -o /tmp/ev32off.json -- ./mmap32 /tmp/log32off.json /tmp/f32s 2>&1
 echo "@@RC ev32off $?"
-for f in log64.json ev64.json err64.txt log32.json ev32.json err32.txt table32.txt log32sel.json ev32sel.json ev32off.json; do
+./mapwatch --alerts-only --json -o /tmp/al32.json -- ./mmap32 /tmp/log32al.json /tmp/f32s 2>&1
+echo "@@RC al32 $?"
+for f in al32.json log64.json ev64.json err64.txt log32.json ev32.json err32.txt table32.txt log32sel.json ev32sel.json ev32off.json; do
 	echo "@@FILE $f"
 	cat "/tmp/$f"
 	echo
