@@ -89,6 +89,7 @@ struct mw_task_rec {
 #define MW_F_HAS_FILE    (1u << 3) /* file member valid */
 #define MW_F_IN_SYSCALL  (1u << 4) /* do_mmap: a mapping syscall was in progress */
 #define MW_F_ENFORCED    (1u << 5) /* --kill-wx sent SIGKILL at entry */
+#define MW_F_NO_VMFLAGS  (1u << 6) /* do_mmap: this kernel's do_mmap has no vm_flags argument */
 
 /* The path is stored leaf first: a series of NUL-terminated components, the
  * last one closest to the root. User space reverses the order. */

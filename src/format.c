@@ -133,8 +133,17 @@ void mw_format_json(struct strbuf *b, const struct mw_view *v)
 		sb_json_str(b, v->container_id, strlen(v->container_id));
 	else
 		sb_puts(b, "\"\"");
-	sb_printf(b, ",\"eventId\":%u,\"eventName\":\"%s\",\"syscall\":\"%s\",\"syscallNr\":%u,\"abi\":\"%s\"",
-		  e->event, d->name, d->name, e->syscall_nr, abi_name(e));
+	if (e->event == MW_EV_DO_MMAP) {
+		/* not a syscall: say which syscall, if any, the kernel was serving */
+		sb_printf(b, ",\"eventId\":%u,\"eventName\":\"%s\",\"syscall\":\"\",\"syscallNr\":%d,\"abi\":\"%s\",\"inMappingSyscall\":%s",
+			  e->event, d->name, e->syscall_nr == 0xffff ? -1 : (int)e->syscall_nr, abi_name(e),
+			  (e->flags & MW_F_IN_SYSCALL) ? "true" : "false");
+		if (e->flags & MW_F_NO_VMFLAGS)
+			sb_puts(b, ",\"vmFlagsKnown\":false");
+	} else {
+		sb_printf(b, ",\"eventId\":%u,\"eventName\":\"%s\",\"syscall\":\"%s\",\"syscallNr\":%u,\"abi\":\"%s\"",
+			  e->event, d->name, d->name, e->syscall_nr, abi_name(e));
+	}
 	sb_printf(b, ",\"returnValue\":%" PRId64, (int64_t)e->ret);
 	if (mw_is_error(e->ret)) {
 		const char *en = mw_errno_name((int)-e->ret);
@@ -244,6 +253,14 @@ void mw_format_call(struct strbuf *b, const struct mw_view *v)
 		sb_printf(b, "0x%" PRIx64, (uint64_t)e->ret);
 	} else {
 		sb_printf(b, "%" PRId64, (int64_t)e->ret);
+	}
+	if (e->event == MW_EV_DO_MMAP) {
+		if (e->flags & MW_F_IN_SYSCALL)
+			sb_printf(b, " [in mapping syscall %u]", e->syscall_nr);
+		else if (e->syscall_nr != 0xffff)
+			sb_printf(b, " [kernel, during syscall %u]", e->syscall_nr);
+		else
+			sb_puts(b, " [kernel]");
 	}
 	if (e->flags & MW_F_COMPAT)
 		sb_puts(b, " [32-bit]");

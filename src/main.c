@@ -125,11 +125,6 @@ static int parse_events(const char *list, uint32_t *mask)
 			rc = -1;
 			break;
 		}
-		if (id == MW_EV_DO_MMAP) {
-			fprintf(stderr, "mapwatch: event 'do_mmap' needs a kernel-function hook (kprobe or fentry), which mapwatch does not attach yet; choose among the syscall events\n");
-			rc = -1;
-			break;
-		}
 		*mask |= 1u << id;
 	}
 	if (!rc && !*mask) {
@@ -158,8 +153,10 @@ static void print_list(void)
 			printf("%s%s: %s [%s]", a ? ", " : "", ad->name, mw_arg_type_name(ad->type),
 			       mw_tags_str(ad->tags, tags));
 		}
-		printf("\n%-14s %s%s\n", "", d->doc,
-		       i == MW_EV_DO_MMAP ? " [unavailable: no kernel-function hook in this build]" : "");
+		char avail[700] = "", probe[680];
+		if (i == MW_EV_DO_MMAP)
+			snprintf(avail, sizeof(avail), " [%s]", mw_do_mmap_availability(probe, sizeof(probe)));
+		printf("\n%-14s %s%s\n", "", d->doc, avail);
 	}
 	printf("\nEvery event also carries the return value (errno name when negative) and the\n"
 	       "caller's context: pids/tids/ppid (host and namespace), uid, comm, executable,\n"

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "mapwatch.h"
 #include "mapwatch.skel.h"
@@ -324,7 +325,7 @@ static void print_stats(struct tracer *t)
 struct prog_sel {
 	struct bpf_program *prog;
 	int event; /* -1: not an event program */
-	int kind;  /* 0 native tracepoint, 1 raw, 2 lifecycle */
+	int kind;  /* 0 native tracepoint, 1 raw, 2 lifecycle, 3 do_mmap fentry/fexit, 4 do_mmap kprobes */
 };
 
 static int collect_progs(struct mapwatch_bpf *s, struct prog_sel *ps)
@@ -345,16 +346,83 @@ static int collect_progs(struct mapwatch_bpf *s, struct prog_sel *ps)
 	ps[n++] = (struct prog_sel){ s->progs.on_fork, -1, 2 };
 	ps[n++] = (struct prog_sel){ s->progs.on_exec, -1, 2 };
 	ps[n++] = (struct prog_sel){ s->progs.on_task_exit, -1, 2 };
+	ps[n++] = (struct prog_sel){ s->progs.dm_fentry, MW_EV_DO_MMAP, 3 };
+	ps[n++] = (struct prog_sel){ s->progs.dm_fexit, MW_EV_DO_MMAP, 3 };
+	ps[n++] = (struct prog_sel){ s->progs.dm_kprobe, MW_EV_DO_MMAP, 4 };
+	ps[n++] = (struct prog_sel){ s->progs.dm_kretprobe, MW_EV_DO_MMAP, 4 };
 	return n;
 }
 
-static int tracer_load(struct tracer *t, bool follow, bool compat)
+/* How the do_mmap hook is attached. */
+enum dm_mode { DM_NONE, DM_FENTRY, DM_KPROBE };
+
+/* Does this kernel's do_mmap take vm_flags (6.3+)? -1 when BTF has no do_mmap. */
+static int do_mmap_has_vmflags(void)
+{
+	struct btf *vb = btf__load_vmlinux_btf();
+	int rc = -1;
+
+	if (!vb)
+		return -1;
+	int id = btf__find_by_name_kind(vb, "do_mmap", BTF_KIND_FUNC);
+	if (id > 0) {
+		const struct btf_type *fn = btf__type_by_id(vb, id);
+		const struct btf_type *proto = btf__type_by_id(vb, fn->type);
+		const struct btf_param *par = btf_params(proto);
+		rc = btf_vlen(proto) > 5 && !strcmp(btf__name_by_offset(vb, par[5].name_off), "vm_flags");
+	}
+	btf__free(vb);
+	return rc;
+}
+
+static int tracer_load(struct tracer *t, bool follow, bool compat, enum dm_mode dm, char *why,
+		       size_t whylen);
+
+static void tracer_unload(struct tracer *t)
+{
+	for (int i = 0; i < t->nlinks; i++)
+		bpf_link__destroy(t->links[i]);
+	t->nlinks = 0;
+	mapwatch_bpf__destroy(t->skel);
+	t->skel = NULL;
+}
+
+/* Load everything, with the do_mmap hook when asked: fentry/fexit first,
+ * kprobe/kretprobe next; the first that loads and attaches wins. */
+static int tracer_load_all(struct tracer *t, bool follow, bool compat)
+{
+	char why_f[256] = "", why_k[256] = "";
+
+	if (!(t->o->event_mask & (1u << MW_EV_DO_MMAP)))
+		return tracer_load(t, follow, compat, DM_NONE, NULL, 0) ? -1 : 0;
+	if (tracer_load(t, follow, compat, DM_FENTRY, why_f, sizeof(why_f)) == 0)
+		return 0;
+	tracer_unload(t);
+	if (tracer_load(t, follow, compat, DM_KPROBE, why_k, sizeof(why_k)) == 0)
+		return 0;
+	tracer_unload(t);
+	die_line("event do_mmap needs a kernel-function hook and none works here: fentry/fexit on do_mmap: %s; kprobe/kretprobe on do_mmap: %s",
+		 why_f, why_k);
+	return -1;
+}
+
+static int tracer_load(struct tracer *t, bool follow, bool compat, enum dm_mode dm, char *why,
+		       size_t whylen)
 {
 	const struct mw_opts *o = t->o;
 	struct prog_sel ps[32];
 	int n, err;
 	bool raw = o->hook == MW_HOOK_RAW || (o->hook == MW_HOOK_AUTO && compat);
+	int vmf = dm != DM_NONE ? do_mmap_has_vmflags() : 0;
 
+	if (dm != DM_NONE && vmf < 0) {
+		snprintf(why, whylen, "do_mmap is not in the kernel's BTF");
+		return -1;
+	}
+	if (dm == DM_FENTRY && !vmf) {
+		snprintf(why, whylen, "this do_mmap has the pre-6.3 signature, whose stack arguments fentry cannot take");
+		return -1;
+	}
 	t->skel = mapwatch_bpf__open();
 	if (!t->skel) {
 		die_line("cannot open the BPF object: %s", strerror(errno));
@@ -367,6 +435,7 @@ static int tracer_load(struct tracer *t, bool follow, bool compat)
 	t->skel->rodata->wake_bytes = o->buffer_size / 8;
 	t->skel->rodata->lifecycle_recs = o->lifecycle || o->alerts;
 	t->skel->rodata->kill_wx = o->kill_wx;
+	t->skel->rodata->dm_has_vmflags = vmf > 0;
 	mw_filter_rodata(&o->filters, t->skel);
 	err = bpf_map__set_max_entries(t->skel->maps.rb, o->buffer_size);
 	if (err) {
@@ -380,11 +449,19 @@ static int tracer_load(struct tracer *t, bool follow, bool compat)
 			want = o->hook != MW_HOOK_RAW && (o->event_mask & (1u << ps[i].event));
 		else if (ps[i].kind == 1)
 			want = raw;
+		else if (ps[i].kind == 3)
+			want = dm == DM_FENTRY;
+		else if (ps[i].kind == 4)
+			want = dm == DM_KPROBE;
 		else
 			want = ps[i].prog != t->skel->progs.on_fork || follow || o->lifecycle || o->alerts;
 		bpf_program__set_autoload(ps[i].prog, want);
 	}
 	err = mapwatch_bpf__load(t->skel);
+	if (err && dm != DM_NONE) {
+		snprintf(why, whylen, "loading failed: %s", strerror(-err));
+		return -1;
+	}
 	if (err) {
 		if (err == -EPERM || errno == EPERM)
 			die_line("the kernel refused to load the BPF programs (permission denied): run as root with CAP_BPF and CAP_PERFMON, and check kernel.unprivileged_bpf_disabled / lockdown");
@@ -402,6 +479,11 @@ static int tracer_load(struct tracer *t, bool follow, bool compat)
 		if (!bpf_program__autoload(ps[i].prog))
 			continue;
 		struct bpf_link *l = bpf_program__attach(ps[i].prog);
+		if (!l && ps[i].kind >= 3) {
+			snprintf(why, whylen, "attaching %s failed: %s", bpf_program__section_name(ps[i].prog),
+				 strerror(errno));
+			return -1;
+		}
 		if (!l) {
 			err = -errno;
 			die_line("attaching %s failed: %s (is tracefs mounted at /sys/kernel/tracing?)",
@@ -411,9 +493,10 @@ static int tracer_load(struct tracer *t, bool follow, bool compat)
 		t->links[t->nlinks++] = l;
 	}
 	if (o->verbose)
-		fprintf(stderr, "mapwatch: attached %d programs (hook %s, 32-bit tasks %s)\n", t->nlinks,
+		fprintf(stderr, "mapwatch: attached %d programs (hook %s, 32-bit tasks %s%s)\n", t->nlinks,
 			o->hook == MW_HOOK_RAW ? "raw_syscalls" : "tracepoints",
-			raw ? "traced" : "not traced");
+			raw ? "traced" : "not traced",
+			dm == DM_FENTRY ? ", do_mmap by fentry/fexit" : dm == DM_KPROBE ? ", do_mmap by kprobe/kretprobe" : "");
 	return 0;
 }
 
@@ -421,12 +504,32 @@ static void tracer_destroy(struct tracer *t)
 {
 	ring_buffer__free(t->rb);
 	mw_alerts_free(t->alerts);
-	for (int i = 0; i < t->nlinks; i++)
-		bpf_link__destroy(t->links[i]);
-	mapwatch_bpf__destroy(t->skel);
+	tracer_unload(t);
 	sb_free(&t->line);
 	sb_free(&t->path);
 	mw_proc_clear();
+}
+
+const char *mw_do_mmap_availability(char *buf, size_t n)
+{
+	struct mw_opts o = { .event_mask = 1u << MW_EV_DO_MMAP, .hook = MW_HOOK_TRACEPOINT,
+			     .buffer_size = 4096 };
+	struct tracer t = { .o = &o };
+	char why_f[256] = "", why_k[256] = "";
+
+	libbpf_set_print(libbpf_quiet);
+	if (geteuid() != 0 && !have_cap(21)) {
+		snprintf(buf, n, "unknown: probing needs root");
+		return buf;
+	}
+	if (tracer_load(&t, false, false, DM_FENTRY, why_f, sizeof(why_f)) == 0)
+		snprintf(buf, n, "available (fentry/fexit)");
+	else if (tracer_unload(&t), tracer_load(&t, false, false, DM_KPROBE, why_k, sizeof(why_k)) == 0)
+		snprintf(buf, n, "available (kprobe/kretprobe)");
+	else
+		snprintf(buf, n, "unavailable: fentry: %s; kprobe: %s", why_f, why_k);
+	tracer_unload(&t);
+	return buf;
 }
 
 /* ---- command runner ---- */
@@ -505,7 +608,7 @@ int mw_run(const struct mw_opts *o)
 			goto out;
 		}
 	}
-	if (tracer_load(&t, child > 0 || o->filters.follow, compat))
+	if (tracer_load_all(&t, child > 0 || o->filters.follow, compat))
 		goto out;
 	if (child > 0) {
 		uint32_t k = child;

@@ -237,7 +237,8 @@ static __always_inline bool scope_ok(__u64 id)
 /* Which argument holds prot / flags / length for an event (-1: none). */
 static __always_inline int prot_arg(__u16 ev)
 {
-	return ev == MW_EV_MMAP || ev == MW_EV_MMAP2 || ev == MW_EV_MPROTECT || ev == MW_EV_PKEY_MPROTECT
+	return ev == MW_EV_MMAP || ev == MW_EV_MMAP2 || ev == MW_EV_MPROTECT || ev == MW_EV_PKEY_MPROTECT ||
+			       ev == MW_EV_DO_MMAP
 		       ? 2 : -1;
 }
 
@@ -267,7 +268,7 @@ static __always_inline bool args_ok(__u16 ev, const __u64 *a, const struct mw_fi
 			return false;
 	}
 	if (on(MW_FLT_FLAGS_ALL | MW_FLT_FLAGS_ANY)) {
-		if (ev != MW_EV_MMAP && ev != MW_EV_MMAP2)
+		if (ev != MW_EV_MMAP && ev != MW_EV_MMAP2 && ev != MW_EV_DO_MMAP)
 			return false;
 		if (on(MW_FLT_FLAGS_ALL) &&
 		    !verdict(MW_FLT_FLAGS_ALL, flags_match(a[3], flt_flags_all, flt_type_all, true)))
@@ -277,7 +278,7 @@ static __always_inline bool args_ok(__u16 ev, const __u64 *a, const struct mw_fi
 			return false;
 	}
 	if (on(MW_FLT_FDKIND)) {
-		if (ev != MW_EV_MMAP && ev != MW_EV_MMAP2)
+		if (ev != MW_EV_MMAP && ev != MW_EV_MMAP2 && ev != MW_EV_DO_MMAP)
 			return false;
 		__u32 kind = fd_used ? f->kind : MW_FK_NONE; /* includes badfd */
 		if (!verdict(MW_FLT_FDKIND, (flt_fdkind >> (kind & 31)) & 1))

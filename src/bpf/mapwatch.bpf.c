@@ -29,6 +29,7 @@ const volatile bool kill_wx = false;         /* --kill-wx: SIGKILL W+X requester
 #define MW_HUGETLBFS_MAGIC  0x958458f6
 #define MW_ANON_INODE_MAGIC 0x09041934
 #define MW_TS_COMPAT 0x0002  /* x86 thread_info.status: in a 32-bit syscall */
+#define DM_KEY (1ull << 63)  /* pending key of a do_mmap call: never a real pid_tgid */
 
 /* ---- maps ---- */
 struct {
@@ -417,7 +418,9 @@ static __always_inline __u64 wake_flag(void)
 									: BPF_RB_NO_WAKEUP;
 }
 
-static __always_inline int on_exit(long ret)
+/* Emit the record of the call stored under key (pid_tgid for syscalls,
+ * pid_tgid | DM_KEY for do_mmap), now that it returned ret. */
+static __always_inline int emit_exit(__u64 key, long ret)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32;
@@ -425,7 +428,7 @@ static __always_inline int on_exit(long ret)
 	struct scratch *s;
 	struct task_struct *task;
 
-	p = bpf_map_lookup_elem(&pending, &id);
+	p = bpf_map_lookup_elem(&pending, &key);
 	if (!p) {
 		/* rare: filtered at entry, out of scope, or entered before attach;
 		 * argument filters cannot be re-evaluated here, so with one on an
@@ -437,7 +440,7 @@ static __always_inline int on_exit(long ret)
 	if (!result_ok(ret)) {
 		count(MW_CNT_FILTERED);
 		if (p->has_path)
-			bpf_map_delete_elem(&pending_path, &id);
+			bpf_map_delete_elem(&pending_path, &key);
 		goto out;
 	}
 	s = get_scratch();
@@ -464,13 +467,13 @@ static __always_inline int on_exit(long ret)
 
 	__u32 len = 0;
 	if (p->has_path) {
-		struct path_buf *pb = bpf_map_lookup_elem(&pending_path, &id);
+		struct path_buf *pb = bpf_map_lookup_elem(&pending_path, &key);
 		if (pb) {
 			len = pb->len & (MW_PATH_MAX - 1);
 			bpf_probe_read_kernel(s->evpath, len, pb->data);
 			e->file.flags |= pb->flags;
 		}
-		bpf_map_delete_elem(&pending_path, &id);
+		bpf_map_delete_elem(&pending_path, &key);
 	}
 	e->path_len = len;
 	if (bpf_ringbuf_output(&rb, e, sizeof(*e) + len, wake_flag()))
@@ -478,8 +481,13 @@ static __always_inline int on_exit(long ret)
 	else
 		count(MW_CNT_SUBMITTED);
 out:
-	bpf_map_delete_elem(&pending, &id);
+	bpf_map_delete_elem(&pending, &key);
 	return 0;
+}
+
+static __always_inline int on_exit(long ret)
+{
+	return emit_exit(bpf_get_current_pid_tgid(), ret);
 }
 
 /* ---- native syscalls through the per-syscall tracepoints ---- */
@@ -716,6 +724,9 @@ int BPF_PROG(on_task_exit, struct task_struct *p)
 	/* a thread killed inside a mapping call never reaches sys_exit */
 	bpf_map_delete_elem(&pending, &id);
 	bpf_map_delete_elem(&pending_path, &id);
+	id |= DM_KEY;
+	bpf_map_delete_elem(&pending, &id);
+	bpf_map_delete_elem(&pending_path, &id);
 	if (p->signal->live.counter != 0)
 		return 0; /* other threads of the group remain */
 	bpf_map_delete_elem(&exe_seen, &tgid);
@@ -724,4 +735,120 @@ int BPF_PROG(on_task_exit, struct task_struct *p)
 	if (follow_only)
 		bpf_map_delete_elem(&traced, &tgid);
 	return 0;
+}
+
+/* ---- kernel-function hook on do_mmap (--events do_mmap) ----
+ * Every mapping goes through do_mmap: the syscalls, and the kernel's own
+ * (ELF loader at execve, shmat, drivers). Attached as fentry/fexit where the
+ * kernel allows it, kprobe/kretprobe otherwise (user space probes which). */
+const volatile bool dm_has_vmflags = false; /* 6.3+ signature: vm_flags before pgoff */
+
+static __always_inline int dm_enter(struct file *file, __u64 addr, __u64 len, __u64 prot,
+				    __u64 flags, __u64 vm_flags, __u64 pgoff)
+{
+	__u64 id = bpf_get_current_pid_tgid(), key = id | DM_KEY;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pending p = {};
+	struct scratch *s = NULL;
+	bool has_file = false, path_hit = false;
+
+	if (!(event_mask & (1u << MW_EV_DO_MMAP)) || (id >> 32) == self_tgid)
+		return 0;
+	if (!in_scope(id >> 32) || !scope_ok(id)) {
+		count(MW_CNT_FILTERED);
+		return 0;
+	}
+	p.ts = bpf_ktime_get_boot_ns();
+	p.event = MW_EV_DO_MMAP;
+	p.args[0] = addr;
+	p.args[1] = len;
+	p.args[2] = prot;
+	p.args[3] = flags;
+	p.args[4] = vm_flags;
+	p.args[5] = pgoff;
+	/* the syscall in progress, if any: a mapping syscall, or execve (the ELF loader), ... */
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	long nr = -1;
+#if defined(__TARGET_ARCH_x86)
+	nr = BPF_CORE_READ(regs, orig_ax);
+#elif defined(__TARGET_ARCH_arm64)
+	nr = BPF_CORE_READ(regs, syscallno);
+#endif
+	bool compat = syscall_is_compat(task);
+	p.nr = nr < 0 ? 0xffff : (__u16)nr;
+	if (compat)
+		p.flags |= MW_F_COMPAT;
+	if (nr >= 0 && (compat ? compat_event(nr) : native_event(nr)) >= 0)
+		p.flags |= MW_F_IN_SYSCALL;
+	if (!dm_has_vmflags)
+		p.flags |= MW_F_NO_VMFLAGS;
+	if (file) {
+		s = get_scratch();
+		if (s) {
+			describe_file(task, file, &p.file, &s->pb, &path_hit);
+			s->pb.flags = p.file.flags;
+			has_file = true;
+		}
+		p.flags |= MW_F_HAS_FILE;
+	}
+	if (!args_ok(MW_EV_DO_MMAP, p.args, &p.file, file != NULL, has_file, path_hit)) {
+		count(MW_CNT_FILTERED);
+		return 0;
+	}
+	if (has_file && s && bpf_map_update_elem(&pending_path, &key, &s->pb, BPF_ANY) == 0)
+		p.has_path = 1;
+	if (bpf_map_update_elem(&pending, &key, &p, BPF_ANY))
+		count(MW_CNT_PENDING_FULL);
+	return 0;
+}
+
+SEC("kprobe/do_mmap")
+int dm_kprobe(struct pt_regs *ctx)
+{
+	/* this libbpf's BPF_KPROBE stops at five arguments: read the registers */
+	struct file *file = (struct file *)PT_REGS_PARM1(ctx);
+	__u64 a6 = 0, pgoff, vmf = 0;
+
+#if defined(__TARGET_ARCH_x86)
+	a6 = ctx->r9;
+#elif defined(__TARGET_ARCH_arm64)
+	a6 = ctx->regs[5];
+#endif
+	pgoff = a6;
+	if (dm_has_vmflags) {
+		/* do_mmap(file, addr, len, prot, flags, vm_flags, pgoff, ...): the
+		 * seventh argument is on the stack, above the return address */
+		vmf = a6;
+		pgoff = 0;
+#if defined(__TARGET_ARCH_x86)
+		bpf_probe_read_kernel(&pgoff, sizeof(pgoff), (void *)(PT_REGS_SP(ctx) + 8));
+#elif defined(__TARGET_ARCH_arm64)
+		pgoff = ctx->regs[6];
+#endif
+	}
+	return dm_enter(file, PT_REGS_PARM2(ctx), PT_REGS_PARM3(ctx), PT_REGS_PARM4(ctx),
+			PT_REGS_PARM5(ctx), vmf, pgoff);
+}
+
+SEC("kretprobe/do_mmap")
+int BPF_KRETPROBE(dm_kretprobe, long ret)
+{
+	return emit_exit(bpf_get_current_pid_tgid() | DM_KEY, ret);
+}
+
+/* fentry/fexit need the 6.3+ nine-argument signature (and trampolines that
+ * pass stack arguments); user space only loads them when BTF says so. */
+SEC("fentry/do_mmap")
+int BPF_PROG(dm_fentry, struct file *file, unsigned long addr, unsigned long len,
+	     unsigned long prot, unsigned long flags, unsigned long vm_flags, unsigned long pgoff)
+{
+	return dm_enter(file, addr, len, prot, flags, vm_flags, pgoff);
+}
+
+SEC("fexit/do_mmap")
+int BPF_PROG(dm_fexit, struct file *file, unsigned long addr, unsigned long len,
+	     unsigned long prot, unsigned long flags, unsigned long vm_flags, unsigned long pgoff,
+	     unsigned long *populate, struct list_head *uf, long ret)
+{
+	return emit_exit(bpf_get_current_pid_tgid() | DM_KEY, ret);
 }
