@@ -584,6 +584,37 @@ static int on_mmap(struct mw_alerts *a, const struct mw_event *e, int ok, struct
 	return n;
 }
 
+/* A mapping the kernel made on its own (do_mmap outside a mapping syscall:
+ * the ELF loader at execve, shmat, drivers): judged by the same rules as
+ * mmap, without touching the region maps (exec re-seeds them from /proc). */
+static int on_kernel_mmap(const struct mw_event *e, struct mw_alert *al)
+{
+	unsigned prot = (unsigned)(e->args[2] & 0xffffffffu);
+	uint64_t flags = e->args[3] & 0xffffffffu;
+	enum mw_fileless_cause fl = fileless_cause(e, flags);
+	uint64_t addr = (uint64_t)e->ret;
+	struct mw_alert proto;
+	int n = 0;
+
+	memset(&proto, 0, sizeof proto);
+	uint64_t end = range_end(addr, e->args[1], MW_PAGE_SIZE);
+	if (end > addr)
+		set_region(&proto, addr, end);
+	if ((prot & WX) == WX)
+		take_range(new_alert(al, &n, MW_AL_WX_MAPPING), &proto);
+	if ((prot & PROT_EXEC) && fl != MW_FL_NONE) {
+		struct mw_alert *x = new_alert(al, &n, MW_AL_EXEC_FILELESS);
+		take_range(x, &proto);
+		describe_fileless(x, fl);
+	}
+	if ((e->flags & MW_F_HAS_FILE) && e->file.kind == MW_FK_CHARDEV) {
+		struct mw_alert *x = new_alert(al, &n, MW_AL_DEVICE_MAPPING);
+		take_range(x, &proto);
+		describe_device(x, e->file.rdev);
+	}
+	return n;
+}
+
 static int on_mprotect(struct mw_alerts *a, const struct mw_event *e, int ok, struct mw_alert *al)
 {
 	uint32_t pid = e->pid;
@@ -680,10 +711,16 @@ int mw_alerts_event(struct mw_alerts *a, const struct mw_view *v, struct mw_aler
 	int ok = !mw_is_error(e->ret), n = 0;
 	int judge = ok || (e->flags & MW_F_ENFORCED);
 
-	if (e->event >= MW_EV_DO_MMAP || (e->flags & MW_F_ARGS_FAULT))
+	if (e->event > MW_EV_DO_MMAP || (e->flags & MW_F_ARGS_FAULT))
 		return 0;
-	know_process(a, e->pid);
+	if (e->event == MW_EV_DO_MMAP && (!ok || (e->flags & MW_F_IN_SYSCALL)))
+		return 0; /* the syscall's own event judges that mapping */
+	if (e->event != MW_EV_DO_MMAP)
+		know_process(a, e->pid);
 	switch (e->event) {
+	case MW_EV_DO_MMAP:
+		n = on_kernel_mmap(e, al);
+		break;
 	case MW_EV_MMAP:
 	case MW_EV_MMAP2:
 		if (judge)

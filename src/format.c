@@ -207,6 +207,10 @@ void mw_format_call(struct strbuf *b, const struct mw_view *v)
 		uint64_t x = e->args[i];
 
 		sb_printf(b, "%s%s=", i ? ", " : "", a->name);
+		if (e->event == MW_EV_DO_MMAP && i == 4 && (e->flags & MW_F_NO_VMFLAGS)) {
+			sb_putc(b, '?'); /* this kernel's do_mmap takes no vm_flags */
+			continue;
+		}
 		switch (a->fmt) {
 		case MW_D_HEX:
 			if (x == 0)
@@ -255,6 +259,13 @@ void mw_format_call(struct strbuf *b, const struct mw_view *v)
 		sb_printf(b, "%" PRId64, (int64_t)e->ret);
 	}
 	if (e->event == MW_EV_DO_MMAP) {
+		if ((e->flags & MW_F_HAS_FILE) && v->path) {
+			sb_puts(b, " <");
+			sb_text_str(b, v->path, strlen(v->path));
+			if (e->file.flags & MW_FILE_DELETED)
+				sb_puts(b, " (deleted)");
+			sb_putc(b, '>');
+		}
 		if (e->flags & MW_F_IN_SYSCALL)
 			sb_printf(b, " [in mapping syscall %u]", e->syscall_nr);
 		else if (e->syscall_nr != 0xffff)

@@ -59,7 +59,7 @@ static const char usage_text[] =
 "                           WARNING: this kills JITs (node, java, browsers) host-wide\n"
 "                           unless a scope filter or -- COMMAND narrows it.\n"
 "Tuning:\n"
-"      --buffer-size BYTES  ring buffer size, power of two (K/M suffix; default 8M)\n"
+"      --buffer-size BYTES  ring buffer size, power of two (K/M suffix; default 4M)\n"
 "      --flush-ms MS        longest time an event waits before it is written (default 50)\n"
 "      --hook MODE          auto (default): per-syscall tracepoints, plus raw_syscalls\n"
 "                           when the kernel can run 32-bit tasks; tracepoint; raw\n"
@@ -209,7 +209,7 @@ int main(int argc, char **argv)
 		.event_mask = (1u << MW_EV_MAX) - 1 - (1u << MW_EV_DO_MMAP),
 		.hook = MW_HOOK_AUTO,
 		.compat = -1,
-		.buffer_size = 8u << 20,
+		.buffer_size = 4u << 20,
 		.poll_ms = 50,
 	};
 	int c;
@@ -285,8 +285,8 @@ int main(int argc, char **argv)
 	if (mw_filter_finish(&o.filters))
 		return 2;
 	if (o.alerts && ((o.filters.on & (MW_FLT_ARGS | MW_FLT_RESULT | MW_FLT_ERRNO)) ||
-			 o.event_mask != (1u << MW_EV_MAX) - 1 - (1u << MW_EV_DO_MMAP))) {
-		fprintf(stderr, "mapwatch: alerts need every mapping call of the processes in scope: use scope filters (--pid, --comm, --uid, ...) with them, not --events or argument filters\n");
+			 (o.event_mask | (1u << MW_EV_DO_MMAP)) != (1u << MW_EV_MAX) - 1)) {
+		fprintf(stderr, "mapwatch: alerts need every mapping call of the processes in scope: use scope filters (--pid, --comm, --uid, ...) with them, not argument filters or an --events list that leaves a syscall out (adding do_mmap is fine)\n");
 		return 2;
 	}
 	if (o.nallow && !o.alerts)

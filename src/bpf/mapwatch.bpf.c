@@ -412,10 +412,14 @@ static __always_inline void maybe_send_exe(struct scratch *s, struct task_struct
 		count(MW_CNT_SUBMITTED);
 }
 
-static __always_inline __u64 wake_flag(void)
+/* Wake the reader once, when this record makes the queue cross wake_bytes.
+ * Waking on every record past the threshold made each one ~5x dearer while
+ * the reader lagged; records below it wait for the reader's next poll. */
+static __always_inline __u64 wake_flag(__u64 size)
 {
-	return bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) >= wake_bytes ? BPF_RB_FORCE_WAKEUP
-									: BPF_RB_NO_WAKEUP;
+	__u64 avail = bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA);
+
+	return avail < wake_bytes && avail + size >= wake_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
 /* Emit the record of the call stored under key (pid_tgid for syscalls,
@@ -476,7 +480,7 @@ static __always_inline int emit_exit(__u64 key, long ret)
 		bpf_map_delete_elem(&pending_path, &key);
 	}
 	e->path_len = len;
-	if (bpf_ringbuf_output(&rb, e, sizeof(*e) + len, wake_flag()))
+	if (bpf_ringbuf_output(&rb, e, sizeof(*e) + len, wake_flag(sizeof(*e) + len)))
 		count(MW_CNT_RB_FULL);
 	else
 		count(MW_CNT_SUBMITTED);

@@ -218,6 +218,24 @@ def t_bad_environment():
     check("mmap(" in p.stdout, "no events after mounting tracefs")
 
 
+def t_do_mmap_refused():
+    """No kernel-function hook here (kprobes absent, fentry refused): a clear
+    refusal naming each probe, and --list says so. Where a hook works, the VM
+    test covers the event itself."""
+    p = mapwatch(["--events", "do_mmap", "--", "/bin/true"])
+    lst = mapwatch(["--list"]).stdout
+    line = next(l for l in lst.split("\n") if "kernel mapping function" in l)
+    if "[available" in line:
+        eq(p.returncode, 0, f"do_mmap available per --list, but the run failed: {p.stderr}")
+        check("do_mmap(" in p.stdout, "no do_mmap events although the hook attached")
+        return
+    eq(p.returncode, 1, f"exit status ({p.stderr})")
+    eq(len(p.stderr.strip().split("\n")), 1, f"one line: {p.stderr!r}")
+    for w in ("fentry/fexit on do_mmap:", "kprobe/kretprobe on do_mmap:"):
+        check(w in p.stderr, f"the refusal should say {w!r}: {p.stderr!r}")
+    check("[unavailable: fentry:" in line and "kprobe:" in line, f"--list: {line!r}")
+
+
 def t_valgrind():
     """The tool itself under valgrind: no memory errors, no leaks, events written."""
     if not shutil.which("valgrind"):
@@ -246,7 +264,7 @@ def main():
              ("core/usage_errors", t_usage_errors), ("core/info_options", t_info_options),
              ("core/systemwide_and_self", t_systemwide_and_self),
              ("core/events_filter", t_events_filter), ("core/bad_environment", t_bad_environment),
-             ("core/valgrind", t_valgrind)]
+             ("core/valgrind", t_valgrind), ("core/do_mmap_refused", t_do_mmap_refused)]
     only = sys.argv[1] if len(sys.argv) > 1 else ""
     for name, fn in tests:
         if only in name:

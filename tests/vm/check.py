@@ -139,7 +139,47 @@ def main():
         eq([(a["eventName"], a["alert"]["kind"], a["syscall"], a["contextFlags"]["isCompat"])
             for a in alerts], [("alert", "wx_mapping", "mmap", True)], "alerts of the 32-bit program")
 
-    for name, fn in (("vm/native_64bit_on_6.1", t_native), ("vm/compat_alerts", t_compat_alerts), ("vm/compat_fields", t_compat_fields),
+    def dm_common(name, binary, interp):
+        eq(rcs.get(name), 0, f"{name} exit status")
+        events = jl(get(f"{name}.json"))
+        dm = [e for e in events if e["eventName"] == "do_mmap"]
+        check(dm, "no do_mmap events")
+        loader = [e for e in dm if not e["inMappingSyscall"]]
+        eq({e["syscallNr"] for e in loader}, {59}, "the loader's mappings happen in execve (59)")
+        text = [e for e in loader if e.get("file", {}).get("path") == binary
+                and e["args"][2]["value"] & 4]
+        check(text, f"no executable mapping of {binary} by the loader: "
+              f"{[(e.get('file', {}).get('path'), e['args'][2]['decoded']) for e in loader]}")
+        eq(text[0]["args"][2]["decoded"], "PROT_READ|PROT_EXEC", "text segment prot")
+        interp_maps = [e for e in loader if e.get("file", {}).get("path") == interp]
+        if interp:
+            check(interp_maps, f"no mapping of the interpreter {interp} by the kernel")
+        else:
+            eq([e.get("file", {}).get("path") for e in loader if e.get("file", {}).get("path", "").startswith("/lib")],
+               [], "a static program has no interpreter")
+        own = [e for e in dm if e["args"][1]["value"] == 12345 * 4096]
+        eq(len(own), 1, "the program's own mapping, seen by do_mmap")
+        eq((own[0]["inMappingSyscall"], own[0]["syscallNr"]), (True, 9), "syscall marker")
+        sys_own = [e for e in events if e["eventName"] == "mmap" and e["args"][1]["value"] == 12345 * 4096]
+        eq(len(sys_own), 1, "the same call as a syscall event")
+        eq(sys_own[0]["returnValue"], own[0]["returnValue"], "same address from both sources")
+        check("available (kprobe/kretprobe)" in get("list.txt") or "available (fentry/fexit)" in get("list.txt"),
+              f"--list: {get('list.txt')[-400:]}")
+
+    def t_do_mmap_dynamic():
+        dm_common("dm_dyn", "/mw/dmprog", "/lib64/ld-linux-x86-64.so.2")
+
+    def t_do_mmap_static():
+        dm_common("dm_static", "/mw/dmprog-static", None)
+
+    def t_do_mmap_table():
+        eq(rcs.get("dm_table"), 0, "exit status")
+        t = get("dm_table.txt")
+        check("[kernel, during syscall 59]" in t and "[in mapping syscall 9]" in t, f"table markers: {t[:600]}")
+
+    for name, fn in (("vm/do_mmap_dynamic", t_do_mmap_dynamic), ("vm/do_mmap_static", t_do_mmap_static),
+                     ("vm/do_mmap_table", t_do_mmap_table),
+                     ("vm/native_64bit_on_6.1", t_native), ("vm/compat_alerts", t_compat_alerts), ("vm/compat_fields", t_compat_fields),
                      ("vm/compat_exact_sequence", t_compat_exact), ("vm/compat_table", t_table),
                      ("vm/events_mmap2_selection", t_events_selection),
                      ("vm/compat_off", t_compat_off)):

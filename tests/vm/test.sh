@@ -18,6 +18,10 @@ make -s static >/dev/null || fail "static build of mapwatch failed"
 cp build/mapwatch-static "$g/mapwatch"
 gcc -O1 -static -o "$g/mmapcalls" tests/integration/mmapcalls.c -lpthread || fail "cannot build the 64-bit test program"
 gcc -m32 -O1 -static -o "$g/mmap32" tests/vm/mmap32.c || skip "cannot build 32-bit programs (apt-get install gcc-multilib)"
+gcc -O1 -o "$g/dmprog" tests/vm/dmprog.c || fail "cannot build the dynamic do_mmap program"
+gcc -O1 -static -o "$g/dmprog-static" tests/vm/dmprog.c || fail "cannot build the static do_mmap program"
+# the dynamic program's loader and libc, at the paths its ELF header names
+mkdir -p "$g/libs" && cp -L /lib64/ld-linux-x86-64.so.2 /lib/x86_64-linux-gnu/libc.so.6 "$g/libs/" || fail "cannot copy ld.so/libc"
 cp tests/vm/guest/guest.sh "$g/guest.sh"
 MW_VM_CMDLINE="loglevel=1" tests/vm/run-vm.sh "$g" 300 >build/vm/run.out 2>&1; rc=$?
 [ $rc -eq 77 ] && skip "$(tail -n 1 build/vm/run.out)"

@@ -14,7 +14,16 @@ echo "@@RC ev32sel $?"
 echo "@@RC ev32off $?"
 ./mapwatch --alerts-only --json -o /tmp/al32.json -- ./mmap32 /tmp/log32al.json /tmp/f32s 2>&1
 echo "@@RC al32 $?"
-for f in al32.json log64.json ev64.json err64.txt log32.json ev32.json err32.txt table32.txt log32sel.json ev32sel.json ev32off.json; do
+mkdir -p /lib64 /lib/x86_64-linux-gnu
+cp libs/ld-linux-x86-64.so.2 /lib64/ && cp libs/libc.so.6 /lib/x86_64-linux-gnu/
+./mapwatch --list >/tmp/list.txt 2>&1
+./mapwatch --events do_mmap,mmap --json -o /tmp/dm_dyn.json -- /mw/dmprog 2>&1
+echo "@@RC dm_dyn $?"
+./mapwatch --events do_mmap,mmap --json -o /tmp/dm_static.json -- /mw/dmprog-static 2>&1
+echo "@@RC dm_static $?"
+./mapwatch --events do_mmap -- /mw/dmprog >/tmp/dm_table.txt 2>&1
+echo "@@RC dm_table $?"
+for f in list.txt dm_dyn.json dm_static.json dm_table.txt al32.json log64.json ev64.json err64.txt log32.json ev32.json err32.txt table32.txt log32sel.json ev32sel.json ev32off.json; do
 	echo "@@FILE $f"
 	cat "/tmp/$f"
 	echo
