@@ -29,7 +29,6 @@ const volatile bool kill_wx = false;         /* --kill-wx: SIGKILL W+X requester
 #define MW_HUGETLBFS_MAGIC  0x958458f6
 #define MW_ANON_INODE_MAGIC 0x09041934
 #define MW_TS_COMPAT 0x0002  /* x86 thread_info.status: in a 32-bit syscall */
-#define DM_KEY (1ull << 63)  /* pending key of a do_mmap call: never a real pid_tgid */
 
 /* ---- maps ---- */
 struct {
@@ -48,11 +47,19 @@ struct pending {
 	struct mw_file file;
 };
 
+/* Calls in progress live in task-local storage: a thread has at most one
+ * mapping syscall and one do_mmap in flight, and a lookup there is much
+ * cheaper than a hash-map update, lookup and delete per call. */
+struct pending_slots {
+	struct pending sys;  /* the syscall (pending.ts == 0: none) */
+	struct pending dm;   /* do_mmap */
+};
+
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);   /* pid_tgid */
-	__type(value, struct pending);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct pending_slots);
 } pending SEC(".maps");
 
 struct path_buf {
@@ -111,6 +118,44 @@ struct {
 } exe_seen SEC(".maps");
 
 /* ---- helpers ---- */
+#define DM_KEY (1ull << 63)  /* pending key of a do_mmap call: never a real pid_tgid */
+
+static __always_inline struct pending *pending_slot(__u64 key, bool create)
+{
+	struct pending_slots *ps = bpf_task_storage_get(&pending, bpf_get_current_task_btf(), 0,
+							create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+
+	if (!ps)
+		return NULL;
+	return (key & DM_KEY) ? &ps->dm : &ps->sys;
+}
+
+/* Store the call in progress; -1 when no storage could be had. */
+static __always_inline int pending_put(__u64 key, const struct pending *p)
+{
+	struct pending *dst = pending_slot(key, true);
+
+	if (!dst)
+		return -1;
+	*dst = *p;
+	return 0;
+}
+
+/* The call in progress, or NULL. */
+static __always_inline struct pending *pending_get(__u64 key)
+{
+	struct pending *p = pending_slot(key, false);
+
+	return p && p->ts ? p : NULL;
+}
+
+static __always_inline void pending_del(__u64 key)
+{
+	struct pending *p = pending_slot(key, false);
+
+	if (p)
+		p->ts = 0;
+}
 static __always_inline void count(__u32 idx)
 {
 	__u64 *c = bpf_map_lookup_elem(&counters, &idx);
@@ -340,43 +385,52 @@ static __always_inline int on_enter(__u16 ev, __u16 nr, __u16 flags, const __u64
 	}
 	if (has_file && s && bpf_map_update_elem(&pending_path, &id, &s->pb, BPF_ANY) == 0)
 		p.has_path = 1;
-	if (bpf_map_update_elem(&pending, &id, &p, BPF_ANY))
+	if (pending_put(id, &p))
 		count(MW_CNT_PENDING_FULL);
 	return 0;
 }
 
 /* ---- exit ---- */
-static __always_inline void fill_context(struct mw_event *e, struct task_struct *task, __u64 id)
+/* The caller's context. Plain loads through the BTF task pointer (no helper
+ * call per field); pid-namespace numbers need a variable index, so those few
+ * go through bpf_probe_read_kernel, and only outside the root namespace. */
+static __always_inline void fill_context(struct mw_event *e, __u64 id)
 {
-	struct pid *tp = BPF_CORE_READ(task, thread_pid);
-	unsigned int level = BPF_CORE_READ(tp, level);
-	struct upid up = {};
-	struct task_struct *parent = BPF_CORE_READ(task, real_parent);
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *parent = task->real_parent;
+	struct pid *tp = task->thread_pid;
+	unsigned int level = tp->level;
 	__u64 ug = bpf_get_current_uid_gid();
+	struct upid up = {};
 
 	e->pid = id >> 32;
 	e->tid = (__u32)id;
-	e->ppid = BPF_CORE_READ(parent, tgid);
+	e->ppid = parent->tgid;
 	e->uid = (__u32)ug;
 	e->gid = ug >> 32;
 	e->cgroup_id = bpf_get_current_cgroup_id();
-	e->mntns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+	e->mntns = task->nsproxy->mnt_ns->ns.inum;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 
 	level &= 31;
 	bpf_probe_read_kernel(&up, sizeof(up), &tp->numbers[level]);
 	e->ns_tid = up.nr;
 	e->pidns = BPF_CORE_READ(up.ns, ns.inum);
+	if (level == 0) { /* the host's namespace: nothing to translate */
+		e->ns_pid = e->pid;
+		e->ns_ppid = e->ppid;
+		return;
+	}
 	struct pid_namespace *ns = up.ns;
-
-	struct pid *lp = BPF_CORE_READ(task, group_leader, thread_pid);
-	if (BPF_CORE_READ(lp, level) >= level) {
+	struct pid *lp = task->group_leader->thread_pid;
+	e->ns_pid = 0;
+	if (lp->level >= level) {
 		bpf_probe_read_kernel(&up, sizeof(up), &lp->numbers[level]);
 		e->ns_pid = up.ns == ns ? up.nr : 0;
 	}
-	struct pid *pp = BPF_CORE_READ(parent, group_leader, thread_pid);
+	struct pid *pp = parent->group_leader->thread_pid;
 	e->ns_ppid = 0;
-	if (BPF_CORE_READ(pp, level) >= level) {
+	if (pp->level >= level) {
 		bpf_probe_read_kernel(&up, sizeof(up), &pp->numbers[level]);
 		if (up.ns == ns)
 			e->ns_ppid = up.nr;
@@ -432,7 +486,7 @@ static __always_inline int emit_exit(__u64 key, long ret)
 	struct scratch *s;
 	struct task_struct *task;
 
-	p = bpf_map_lookup_elem(&pending, &key);
+	p = pending_get(key);
 	if (!p) {
 		/* rare: filtered at entry, out of scope, or entered before attach;
 		 * argument filters cannot be re-evaluated here, so with one on an
@@ -467,7 +521,7 @@ static __always_inline int emit_exit(__u64 key, long ret)
 	e->file = p->file;
 	e->path_len = 0;
 	e->pad = 0;
-	fill_context(e, task, id);
+	fill_context(e, id);
 
 	__u32 len = 0;
 	if (p->has_path) {
@@ -485,7 +539,7 @@ static __always_inline int emit_exit(__u64 key, long ret)
 	else
 		count(MW_CNT_SUBMITTED);
 out:
-	bpf_map_delete_elem(&pending, &key);
+	pending_del(key);
 	return 0;
 }
 
@@ -726,10 +780,9 @@ int BPF_PROG(on_task_exit, struct task_struct *p)
 	__u64 id = ((__u64)tgid << 32) | (__u32)p->pid;
 
 	/* a thread killed inside a mapping call never reaches sys_exit */
-	bpf_map_delete_elem(&pending, &id);
+	/* (task storage goes away with the task itself) */
 	bpf_map_delete_elem(&pending_path, &id);
 	id |= DM_KEY;
-	bpf_map_delete_elem(&pending, &id);
 	bpf_map_delete_elem(&pending_path, &id);
 	if (p->signal->live.counter != 0)
 		return 0; /* other threads of the group remain */
@@ -801,7 +854,7 @@ static __always_inline int dm_enter(struct file *file, __u64 addr, __u64 len, __
 	}
 	if (has_file && s && bpf_map_update_elem(&pending_path, &key, &s->pb, BPF_ANY) == 0)
 		p.has_path = 1;
-	if (bpf_map_update_elem(&pending, &key, &p, BPF_ANY))
+	if (pending_put(key, &p))
 		count(MW_CNT_PENDING_FULL);
 	return 0;
 }
