@@ -322,6 +322,10 @@ int mw_filter_finish(struct mw_filters *f)
 		fprintf(stderr, "mapwatch: --follow cannot follow a negated --pid\n");
 		return -1;
 	}
+	if (f->result == 2 && (f->on & MW_FLT_ERRNO) && !(f->neg & MW_FLT_ERRNO)) {
+		fprintf(stderr, "mapwatch: --errno selects failed calls; it cannot be combined with --succeeded\n");
+		return -1;
+	}
 	if (f->follow) /* pids go to the traced map instead; the fork hook adds children */
 		f->on &= ~MW_FLT_PID;
 	return 0;

@@ -186,7 +186,8 @@ def t_filter_errors():
                        (["--exe", "/nonexistent"], "/nonexistent"), (["--pid", "abc"], "abc"),
                        (["--container", "xyz"], "xyz"), (["--follow"], "--pid"),
                        (["--comm", "bash", "--comm", "!=sh"], "negated"),
-                       (["--min-length", "12Q"], "12Q"), (["--failed", "--succeeded"], "exclude")):
+                       (["--min-length", "12Q"], "12Q"), (["--failed", "--succeeded"], "exclude"),
+                       (["--succeeded", "--errno", "EINVAL"], "--succeeded")):
         p = subprocess.run([MAPWATCH, *args], capture_output=True, text=True, timeout=20)
         eq(p.returncode, 2, f"{args} exit status")
         eq(len(p.stderr.strip().split("\n")), 1, f"{args}: one line: {p.stderr!r}")
