@@ -768,25 +768,7 @@ void mw_alert_json(struct strbuf *b, const struct mw_view *v, const struct mw_al
 	const struct mw_event_desc *d = mw_event_desc(e->event);
 	struct strbuf tmp = { 0 };
 
-	sb_printf(b, "{\"timestamp\":%" PRIu64, v->ts_ns);
-	sb_printf(b, ",\"processId\":%u,\"threadId\":%u,\"parentProcessId\":%u", e->ns_pid, e->ns_tid,
-		  e->ns_ppid);
-	sb_printf(b, ",\"hostProcessId\":%u,\"hostThreadId\":%u,\"hostParentProcessId\":%u", e->pid,
-		  e->tid, e->ppid);
-	sb_printf(b, ",\"userId\":%u,\"groupId\":%u,\"mountNamespace\":%u,\"pidNamespace\":%u", e->uid,
-		  e->gid, e->mntns, e->pidns);
-	sb_puts(b, ",\"processName\":");
-	sb_json_str(b, e->comm, strnlen(e->comm, sizeof(e->comm)));
-	sb_puts(b, ",\"executable\":{\"path\":");
-	if (v->exe)
-		sb_json_str(b, v->exe, strlen(v->exe));
-	else
-		sb_puts(b, "null");
-	sb_printf(b, "},\"cgroupId\":%" PRIu64 ",\"containerId\":", (uint64_t)e->cgroup_id);
-	if (v->container_id)
-		sb_json_str(b, v->container_id, strlen(v->container_id));
-	else
-		sb_puts(b, "\"\"");
+	mw_format_json_context(b, v);
 	sb_printf(b, ",\"eventId\":%d,\"eventName\":\"alert\",\"syscall\":\"%s\"", MW_ALERT_EVENT_ID,
 		  d ? d->name : "?");
 	sb_printf(b, ",\"returnValue\":%" PRId64 ",\"argsNum\":0,\"args\":[]", (int64_t)e->ret);

@@ -106,14 +106,10 @@ static void file_json(struct strbuf *b, const struct mw_view *v)
 	sb_putc(b, '}');
 }
 
-void mw_format_json(struct strbuf *b, const struct mw_view *v)
+void mw_format_json_context(struct strbuf *b, const struct mw_view *v)
 {
 	const struct mw_event *e = v->e;
-	const struct mw_event_desc *d = mw_event_desc(e->event);
-	struct strbuf tmp = { 0 };
 
-	if (!d)
-		return;
 	sb_printf(b, "{\"timestamp\":%" PRIu64, v->ts_ns);
 	sb_printf(b, ",\"processId\":%u,\"threadId\":%u,\"parentProcessId\":%u", e->ns_pid, e->ns_tid,
 		  e->ns_ppid);
@@ -133,6 +129,17 @@ void mw_format_json(struct strbuf *b, const struct mw_view *v)
 		sb_json_str(b, v->container_id, strlen(v->container_id));
 	else
 		sb_puts(b, "\"\"");
+}
+
+void mw_format_json(struct strbuf *b, const struct mw_view *v)
+{
+	const struct mw_event *e = v->e;
+	const struct mw_event_desc *d = mw_event_desc(e->event);
+	struct strbuf tmp = { 0 };
+
+	if (!d)
+		return;
+	mw_format_json_context(b, v);
 	if (e->event == MW_EV_DO_MMAP) {
 		/* not a syscall: say which syscall, if any, the kernel was serving */
 		sb_printf(b, ",\"eventId\":%u,\"eventName\":\"%s\",\"syscall\":\"\",\"syscallNr\":%d,\"abi\":\"%s\",\"inMappingSyscall\":%s",

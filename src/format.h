@@ -26,6 +26,11 @@ void mw_format_json(struct strbuf *b, const struct mw_view *v);
 /* Append one table line (no newline) for v to b. Format: SPEC.md "Table output". */
 void mw_format_table(struct strbuf *b, const struct mw_view *v);
 
+/* Append "{" and the context keys every JSON line carries (timestamp,
+ * process ids, user, namespaces, names, executable, cgroup, container),
+ * leaving the object open for the caller's own keys. */
+void mw_format_json_context(struct strbuf *b, const struct mw_view *v);
+
 /* Append the call as strace prints it: name(arg=value, ...) = result. */
 void mw_format_call(struct strbuf *b, const struct mw_view *v);
 
