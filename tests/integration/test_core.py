@@ -32,7 +32,7 @@ def t_fields():
     check_native(log, events)
 
 
-STRACE_RE = re.compile(r"^(\d+) (\w+)\((.*)\)\s+= (-?\w+)")
+STRACE_RE = re.compile(r"^(\d+)\s+(\w+)\((.*)\)\s+= (-?\w+)")
 
 
 def parse_strace(path):
