@@ -110,13 +110,29 @@ void mw_format_json_context(struct strbuf *b, const struct mw_view *v)
 {
 	const struct mw_event *e = v->e;
 
-	sb_printf(b, "{\"timestamp\":%" PRIu64, v->ts_ns);
-	sb_printf(b, ",\"processId\":%u,\"threadId\":%u,\"parentProcessId\":%u", e->ns_pid, e->ns_tid,
-		  e->ns_ppid);
-	sb_printf(b, ",\"hostProcessId\":%u,\"hostThreadId\":%u,\"hostParentProcessId\":%u", e->pid,
-		  e->tid, e->ppid);
-	sb_printf(b, ",\"userId\":%u,\"groupId\":%u,\"mountNamespace\":%u,\"pidNamespace\":%u", e->uid,
-		  e->gid, e->mntns, e->pidns);
+	/* the hottest code of the reader: fixed keys and number appends, no printf */
+	sb_puts(b, "{\"timestamp\":");
+	sb_put_u64(b, v->ts_ns);
+	sb_puts(b, ",\"processId\":");
+	sb_put_u64(b, e->ns_pid);
+	sb_puts(b, ",\"threadId\":");
+	sb_put_u64(b, e->ns_tid);
+	sb_puts(b, ",\"parentProcessId\":");
+	sb_put_u64(b, e->ns_ppid);
+	sb_puts(b, ",\"hostProcessId\":");
+	sb_put_u64(b, e->pid);
+	sb_puts(b, ",\"hostThreadId\":");
+	sb_put_u64(b, e->tid);
+	sb_puts(b, ",\"hostParentProcessId\":");
+	sb_put_u64(b, e->ppid);
+	sb_puts(b, ",\"userId\":");
+	sb_put_u64(b, e->uid);
+	sb_puts(b, ",\"groupId\":");
+	sb_put_u64(b, e->gid);
+	sb_puts(b, ",\"mountNamespace\":");
+	sb_put_u64(b, e->mntns);
+	sb_puts(b, ",\"pidNamespace\":");
+	sb_put_u64(b, e->pidns);
 	sb_puts(b, ",\"processName\":");
 	sb_json_str(b, e->comm, strnlen(e->comm, sizeof(e->comm)));
 	sb_puts(b, ",\"executable\":{\"path\":");
@@ -124,7 +140,9 @@ void mw_format_json_context(struct strbuf *b, const struct mw_view *v)
 		sb_json_str(b, v->exe, strlen(v->exe));
 	else
 		sb_puts(b, "null");
-	sb_printf(b, "},\"cgroupId\":%" PRIu64 ",\"containerId\":", (uint64_t)e->cgroup_id);
+	sb_puts(b, "},\"cgroupId\":");
+	sb_put_u64(b, e->cgroup_id);
+	sb_puts(b, ",\"containerId\":");
 	if (v->container_id)
 		sb_json_str(b, v->container_id, strlen(v->container_id));
 	else
@@ -148,10 +166,20 @@ void mw_format_json(struct strbuf *b, const struct mw_view *v)
 		if (e->flags & MW_F_NO_VMFLAGS)
 			sb_puts(b, ",\"vmFlagsKnown\":false");
 	} else {
-		sb_printf(b, ",\"eventId\":%u,\"eventName\":\"%s\",\"syscall\":\"%s\",\"syscallNr\":%u,\"abi\":\"%s\"",
-			  e->event, d->name, d->name, e->syscall_nr, abi_name(e));
+		sb_puts(b, ",\"eventId\":");
+		sb_put_u64(b, e->event);
+		sb_puts(b, ",\"eventName\":\"");
+		sb_puts(b, d->name);
+		sb_puts(b, "\",\"syscall\":\"");
+		sb_puts(b, d->name);
+		sb_puts(b, "\",\"syscallNr\":");
+		sb_put_u64(b, e->syscall_nr);
+		sb_puts(b, ",\"abi\":\"");
+		sb_puts(b, abi_name(e));
+		sb_putc(b, '"');
 	}
-	sb_printf(b, ",\"returnValue\":%" PRId64, (int64_t)e->ret);
+	sb_puts(b, ",\"returnValue\":");
+	sb_put_i64(b, e->ret);
 	if (mw_is_error(e->ret)) {
 		const char *en = mw_errno_name((int)-e->ret);
 		sb_puts(b, ",\"errno\":");
@@ -160,8 +188,12 @@ void mw_format_json(struct strbuf *b, const struct mw_view *v)
 		else
 			sb_puts(b, "null");
 	}
-	sb_printf(b, ",\"durationNs\":%u,\"argsNum\":%d", e->duration_ns, d->nargs);
-	sb_printf(b, ",\"contextFlags\":{\"isCompat\":%s}", (e->flags & MW_F_COMPAT) ? "true" : "false");
+	sb_puts(b, ",\"durationNs\":");
+	sb_put_u64(b, e->duration_ns);
+	sb_puts(b, ",\"argsNum\":");
+	sb_put_u64(b, (unsigned)d->nargs);
+	sb_puts(b, (e->flags & MW_F_COMPAT) ? ",\"contextFlags\":{\"isCompat\":true}"
+					     : ",\"contextFlags\":{\"isCompat\":false}");
 	if (e->flags & MW_F_TOCTOU)
 		sb_puts(b, ",\"toctou\":true");
 	if (e->flags & MW_F_ARGS_FAULT)
@@ -171,15 +203,22 @@ void mw_format_json(struct strbuf *b, const struct mw_view *v)
 		const struct mw_arg_desc *a = &d->args[i];
 		char tags[32];
 
-		sb_printf(b, "%s{\"name\":\"%s\",\"type\":\"%s\",\"value\":", i ? "," : "", a->name,
-			  mw_arg_type_name(a->type));
-		if (a->type == MW_T_POINTER)
-			sb_printf(b, "\"0x%" PRIx64 "\"", (uint64_t)e->args[i]);
-		else if (a->type == MW_T_INT)
-			sb_printf(b, "%" PRId64, arg_signed(a, e->args[i]));
-		else
-			sb_printf(b, "%" PRIu64, (uint64_t)e->args[i]);
-		sb_printf(b, ",\"tags\":\"%s", mw_tags_str(a->tags, tags));
+		sb_puts(b, i ? ",{\"name\":\"" : "{\"name\":\"");
+		sb_puts(b, a->name);
+		sb_puts(b, "\",\"type\":\"");
+		sb_puts(b, mw_arg_type_name(a->type));
+		sb_puts(b, "\",\"value\":");
+		if (a->type == MW_T_POINTER) {
+			sb_putc(b, '"');
+			sb_put_hex(b, e->args[i]);
+			sb_putc(b, '"');
+		} else if (a->type == MW_T_INT) {
+			sb_put_i64(b, arg_signed(a, e->args[i]));
+		} else {
+			sb_put_u64(b, e->args[i]);
+		}
+		sb_puts(b, ",\"tags\":\"");
+		sb_puts(b, mw_tags_str(a->tags, tags));
 		if (e->flags & MW_F_TOCTOU)
 			sb_puts(b, tags[0] ? ",TOCTOU" : "TOCTOU");
 		sb_putc(b, '"');

@@ -73,6 +73,42 @@ void sb_puts(struct strbuf *b, const char *s)
 	sb_put(b, s, strlen(s));
 }
 
+void sb_put_u64(struct strbuf *b, unsigned long long v)
+{
+	char tmp[24];
+	size_t i = sizeof(tmp);
+
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	sb_put(b, tmp + i, sizeof(tmp) - i);
+}
+
+void sb_put_i64(struct strbuf *b, long long v)
+{
+	if (v < 0) {
+		sb_putc(b, '-');
+		sb_put_u64(b, 0ull - (unsigned long long)v);
+	} else {
+		sb_put_u64(b, (unsigned long long)v);
+	}
+}
+
+void sb_put_hex(struct strbuf *b, unsigned long long v)
+{
+	char tmp[24];
+	size_t i = sizeof(tmp);
+
+	do {
+		tmp[--i] = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v);
+	tmp[--i] = 'x';
+	tmp[--i] = '0';
+	sb_put(b, tmp + i, sizeof(tmp) - i);
+}
+
 void sb_printf(struct strbuf *b, const char *fmt, ...)
 {
 	va_list ap;

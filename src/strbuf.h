@@ -17,6 +17,12 @@ void sb_putc(struct strbuf *b, char c);
 void sb_put(struct strbuf *b, const char *s, size_t n);
 void sb_puts(struct strbuf *b, const char *s);
 void sb_printf(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Fast number appends (no printf): decimal unsigned, decimal signed, and
+ * "0x" + lowercase hex. */
+void sb_put_u64(struct strbuf *b, unsigned long long v);
+void sb_put_i64(struct strbuf *b, long long v);
+void sb_put_hex(struct strbuf *b, unsigned long long v);
+
 void sb_reset(struct strbuf *b);   /* len = 0, keeps the allocation */
 void sb_free(struct strbuf *b);    /* frees and zeroes; safe on a zeroed strbuf */
 

@@ -695,3 +695,26 @@ TEST(text_random_round_trip)
 	sb_free(&b);
 	sb_free(&d);
 }
+
+TEST(strbuf_number_appends)
+{
+	struct strbuf b = { 0 };
+
+	sb_put_u64(&b, 0);
+	sb_putc(&b, ' ');
+	sb_put_u64(&b, 18446744073709551615ull);
+	sb_putc(&b, ' ');
+	sb_put_i64(&b, -1);
+	sb_putc(&b, ' ');
+	sb_put_i64(&b, (-9223372036854775807ll - 1));
+	sb_putc(&b, ' ');
+	sb_put_i64(&b, 4096);
+	sb_putc(&b, ' ');
+	sb_put_hex(&b, 0);
+	sb_putc(&b, ' ');
+	sb_put_hex(&b, 0x7f3c2a1b0000ull);
+	sb_putc(&b, ' ');
+	sb_put_hex(&b, 0xffffffffffffffffull);
+	CHECK_STR(b.p, "0 18446744073709551615 -1 -9223372036854775808 4096 0x0 0x7f3c2a1b0000 0xffffffffffffffff");
+	sb_free(&b);
+}
