@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -181,6 +182,18 @@ static void flush_line(struct tracer *t)
 	sb_putc(&t->line, '\n');
 	fwrite(t->line.p, 1, t->line.len, t->out);
 	sb_reset(&t->line);
+}
+
+/* True when the output is a pipe whose reader has gone (mapwatch | head):
+ * noticed even while no event is being written. */
+static bool reader_gone(FILE *out)
+{
+	struct pollfd p = { .fd = fileno(out), .events = POLLOUT };
+	struct stat st;
+
+	if (fstat(p.fd, &st) || !S_ISFIFO(st.st_mode))
+		return false;
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
 }
 
 static int handle_rec(void *ctx, void *data, size_t size)
@@ -663,7 +676,12 @@ int mw_run(const struct mw_opts *o)
 			break;
 		}
 		report_losses(&t);
-		fflush(t.out);
+		if (fflush(t.out) || ferror(t.out))
+			break; /* nowhere to write: stop tracing (reported below) */
+		if (reader_gone(t.out)) {
+			errno = EPIPE;
+			break;
+		}
 		if (child > 0 && child_done) {
 			int st;
 			pid_t w = waitpid(child, &st, WNOHANG);
@@ -686,12 +704,22 @@ int mw_run(const struct mw_opts *o)
 			break;
 		}
 	}
+	int werr = errno;
 	report_losses(&t);
 	fflush(t.out);
-	if (ferror(t.out)) {
-		if (errno != EPIPE) /* a reader that went away (| head) is not an error to report */
-			die_line("writing events failed: %s", strerror(errno));
-		status = status ? status : 1;
+	if (ferror(t.out) || werr == EPIPE) {
+		werr = ferror(t.out) ? errno : werr;
+		if (werr != EPIPE) /* a reader that went away (| head) is not an error to report */
+			die_line("writing events failed: %s", strerror(werr));
+		if (child > 0) {
+			/* tracing stopped; the command still decides the exit status */
+			int st;
+			if (waitpid(child, &st, 0) == child)
+				status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+			child = -1;
+		}
+		if (werr != EPIPE)
+			status = 1; /* events were lost: that is a failure */
 	}
 	if (o->stats)
 		print_stats(&t);

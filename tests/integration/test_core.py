@@ -129,6 +129,16 @@ def t_hostile_name_json():
 def t_exit_status():
     eq(mapwatch(["--", "sh", "-c", "exit 7"]).returncode, 7, "command's exit status")
     eq(mapwatch(["--", "sh", "-c", "kill -9 $$"]).returncode, 137, "killed command")
+    # output that fails: a full device is an error; a reader that went away is not
+    p = mapwatch(["--output", "/dev/full", "--", "/bin/true"])
+    eq(p.returncode, 1, "exit status when writing fails")
+    check("No space left" in p.stderr and len(p.stderr.strip().split("\n")) == 1, f"message {p.stderr!r}")
+    p = subprocess.run(["sh", "-c", f"{MAPWATCH} -- sh -c 'for i in 1 2 3 4; do /bin/true; done; exit 5' | head -n 1 >/dev/null; echo $?"],
+                       capture_output=True, text=True, timeout=60)
+    eq(p.stdout.strip(), "0", "head's status")
+    p = subprocess.run(["bash", "-c", f"{MAPWATCH} -- sh -c 'for i in 1 2 3 4; do /bin/true; done; exit 5' | head -n 1 >/dev/null; echo ${{PIPESTATUS[0]}}"],
+                       capture_output=True, text=True, timeout=60)
+    eq(p.stdout.strip(), "5", "the command's status when the reader of mapwatch's output went away")
     p = mapwatch(["--", "/nonexistent/prog"])
     eq(p.returncode, 127, "missing command")
     eq(len(p.stderr.strip().split("\n")), 1, f"one-line error: {p.stderr!r}")
