@@ -246,6 +246,39 @@ def t_do_mmap_refused():
     check("[unavailable: fentry:" in line and "kprobe:" in line, f"--list: {line!r}")
 
 
+def t_paths_as_the_task_sees_them():
+    """A file reached through a bind mount in a private mount namespace, and one
+    inside a chroot, are reported by the paths the task itself uses."""
+    if not shutil.which("unshare"):
+        return "skip: unshare missing"
+    prog = build_prog("mapone.c", "mapone", extra=("-static",))
+    d = tmpdir()
+    real = os.path.join(d, "real")
+    os.makedirs(os.path.join(real, "sub"))
+    with open(os.path.join(real, "sub", "data.bin"), "wb") as f:
+        f.write(b"x" * 4096)
+    mnt = os.path.join(d, "mnt")
+    os.mkdir(mnt)
+    out = os.path.join(d, "ev.json")
+    script = f"mount --bind {real} {mnt} && exec {prog} {mnt}/sub/data.bin"
+    p = mapwatch(["--json", "--events", "mmap", "--fd-kind", "file", "--output", out, "--",
+                  "unshare", "-m", "sh", "-c", script])
+    eq(p.returncode, 0, f"bind-mount run ({p.stderr})")
+    paths = [e["file"]["path"] for e in read_json_lines(out) if e["processName"] == "mapone"]
+    eq(paths, [f"{mnt}/sub/data.bin"], "path through the bind mount")
+    # chroot: the path is relative to the task's root
+    root = os.path.join(d, "root")
+    os.makedirs(os.path.join(root, "srv"))
+    shutil.copy(prog, os.path.join(root, "mapone"))
+    with open(os.path.join(root, "srv", "blob"), "wb") as f:
+        f.write(b"y" * 4096)
+    p = mapwatch(["--json", "--events", "mmap", "--fd-kind", "file", "--output", out, "--",
+                  "chroot", root, "/mapone", "/srv/blob"])
+    eq(p.returncode, 0, f"chroot run ({p.stderr})")
+    paths = [e["file"]["path"] for e in read_json_lines(out) if e["processName"] == "mapone"]
+    eq(paths, ["/srv/blob"], "path inside the chroot")
+
+
 def t_valgrind():
     """The tool itself under valgrind: no memory errors, no leaks, events written."""
     if not shutil.which("valgrind"):
@@ -274,7 +307,8 @@ def main():
              ("core/usage_errors", t_usage_errors), ("core/info_options", t_info_options),
              ("core/systemwide_and_self", t_systemwide_and_self),
              ("core/events_filter", t_events_filter), ("core/bad_environment", t_bad_environment),
-             ("core/valgrind", t_valgrind), ("core/do_mmap_refused", t_do_mmap_refused)]
+             ("core/valgrind", t_valgrind), ("core/do_mmap_refused", t_do_mmap_refused),
+             ("core/paths_as_the_task_sees_them", t_paths_as_the_task_sees_them)]
     only = sys.argv[1] if len(sys.argv) > 1 else ""
     for name, fn in tests:
         if only in name:
