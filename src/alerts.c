@@ -531,6 +531,28 @@ static uint64_t range_end(uint64_t addr, uint64_t len, uint64_t unit)
 	return rl > UINT64_MAX - addr ? 0 : addr + rl;
 }
 
+/* The alerts a new mapping raises by itself (W+X, fileless code, device),
+ * each covering proto's region; returns how many were written to al. */
+static int judge_mapping(const struct mw_event *e, unsigned prot, enum mw_fileless_cause fl,
+			 int chardev, const struct mw_alert *proto, struct mw_alert *al)
+{
+	int n = 0;
+
+	if ((prot & WX) == WX)
+		take_range(new_alert(al, &n, MW_AL_WX_MAPPING), proto);
+	if ((prot & PROT_EXEC) && fl != MW_FL_NONE) {
+		struct mw_alert *x = new_alert(al, &n, MW_AL_EXEC_FILELESS);
+		take_range(x, proto);
+		describe_fileless(x, fl);
+	}
+	if (chardev) {
+		struct mw_alert *x = new_alert(al, &n, MW_AL_DEVICE_MAPPING);
+		take_range(x, proto);
+		describe_device(x, e->file.rdev);
+	}
+	return n;
+}
+
 static int on_mmap(struct mw_alerts *a, const struct mw_event *e, int ok, struct mw_alert *al)
 {
 	uint32_t pid = e->pid;
@@ -558,18 +580,7 @@ static int on_mmap(struct mw_alerts *a, const struct mw_event *e, int ok, struct
 			snap_describe(&a->snap, addr, end, &proto);
 		}
 	}
-	if ((prot & WX) == WX)
-		take_range(new_alert(al, &n, MW_AL_WX_MAPPING), &proto);
-	if ((prot & PROT_EXEC) && fl != MW_FL_NONE) {
-		struct mw_alert *x = new_alert(al, &n, MW_AL_EXEC_FILELESS);
-		take_range(x, &proto);
-		describe_fileless(x, fl);
-	}
-	if (chardev) {
-		struct mw_alert *x = new_alert(al, &n, MW_AL_DEVICE_MAPPING);
-		take_range(x, &proto);
-		describe_device(x, e->file.rdev);
-	}
+	n = judge_mapping(e, prot, fl, chardev, &proto, al);
 	if (!ok)
 		return n;
 	if (mw_regions_mmap(a->regions, pid, addr, len, prot, flags))
@@ -594,25 +605,13 @@ static int on_kernel_mmap(const struct mw_event *e, struct mw_alert *al)
 	enum mw_fileless_cause fl = fileless_cause(e, flags);
 	uint64_t addr = (uint64_t)e->ret;
 	struct mw_alert proto;
-	int n = 0;
 
 	memset(&proto, 0, sizeof proto);
 	uint64_t end = range_end(addr, e->args[1], MW_PAGE_SIZE);
 	if (end > addr)
 		set_region(&proto, addr, end);
-	if ((prot & WX) == WX)
-		take_range(new_alert(al, &n, MW_AL_WX_MAPPING), &proto);
-	if ((prot & PROT_EXEC) && fl != MW_FL_NONE) {
-		struct mw_alert *x = new_alert(al, &n, MW_AL_EXEC_FILELESS);
-		take_range(x, &proto);
-		describe_fileless(x, fl);
-	}
-	if ((e->flags & MW_F_HAS_FILE) && e->file.kind == MW_FK_CHARDEV) {
-		struct mw_alert *x = new_alert(al, &n, MW_AL_DEVICE_MAPPING);
-		take_range(x, &proto);
-		describe_device(x, e->file.rdev);
-	}
-	return n;
+	return judge_mapping(e, prot, fl, (e->flags & MW_F_HAS_FILE) && e->file.kind == MW_FK_CHARDEV,
+			     &proto, al);
 }
 
 static int on_mprotect(struct mw_alerts *a, const struct mw_event *e, int ok, struct mw_alert *al)
@@ -812,20 +811,8 @@ void mw_alert_json(struct strbuf *b, const struct mw_view *v, const struct mw_al
 void mw_alert_table(struct strbuf *b, const struct mw_view *v, const struct mw_alert *al)
 {
 	const struct mw_event *e = v->e;
-	time_t sec = (time_t)(v->ts_ns / 1000000000ull);
-	struct tm tm;
-	char comm[MW_TASK_COMM_LEN + 1];
-	size_t start;
 
-	localtime_r(&sec, &tm);
-	sb_printf(b, "%02d:%02d:%02d.%06u %6u %6u ", tm.tm_hour, tm.tm_min, tm.tm_sec,
-		  (unsigned)(v->ts_ns % 1000000000ull / 1000), e->pid, e->tid);
-	memcpy(comm, e->comm, MW_TASK_COMM_LEN);
-	comm[MW_TASK_COMM_LEN] = 0;
-	start = b->len;
-	sb_text_str(b, comm, strlen(comm));
-	for (size_t w = b->len - start; w < 16; w++)
-		sb_putc(b, ' ');
+	mw_format_table_prefix(b, v);
 	sb_printf(b, " ALERT %s %s %s: ", mw_alert_severity_name(al->severity),
 		  mw_alert_kind_name(al->kind), al->mitre ? al->mitre : "");
 	mw_format_call(b, v);

@@ -327,7 +327,7 @@ void mw_format_call(struct strbuf *b, const struct mw_view *v)
 		sb_puts(b, " [args unreadable]");
 }
 
-void mw_format_table(struct strbuf *b, const struct mw_view *v)
+void mw_format_table_prefix(struct strbuf *b, const struct mw_view *v)
 {
 	const struct mw_event *e = v->e;
 	time_t sec = (time_t)(v->ts_ns / 1000000000ull);
@@ -345,6 +345,11 @@ void mw_format_table(struct strbuf *b, const struct mw_view *v)
 	/* pad the (escaped) command name to a 16-column field */
 	for (size_t w = b->len - start; w < 16; w++)
 		sb_putc(b, ' ');
+}
+
+void mw_format_table(struct strbuf *b, const struct mw_view *v)
+{
+	mw_format_table_prefix(b, v);
 	sb_putc(b, ' ');
 	mw_format_call(b, v);
 }

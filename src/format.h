@@ -23,6 +23,10 @@ void mw_path_rebuild(struct strbuf *out, const char *data, size_t len, const str
 /* Append one JSON object (no newline) for v to b. Keys: SPEC.md "JSON output". */
 void mw_format_json(struct strbuf *b, const struct mw_view *v);
 
+/* Append the table's first columns: entry time, pid, tid, and the escaped
+ * command name padded to 16 columns (no trailing space). */
+void mw_format_table_prefix(struct strbuf *b, const struct mw_view *v);
+
 /* Append one table line (no newline) for v to b. Format: SPEC.md "Table output". */
 void mw_format_table(struct strbuf *b, const struct mw_view *v);
 

@@ -283,10 +283,6 @@ static const char *const loss_names[MW_CNT_MAX] = {
 	[MW_CNT_PENDING_FULL] = "pending_map_full",
 };
 
-/* Counters that are not losses but belong in --stats. */
-static const char *const count_names[MW_CNT_MAX] = {
-	[MW_CNT_SEEN] = "seen", [MW_CNT_SUBMITTED] = "submitted", [MW_CNT_FILTERED] = "filtered",
-};
 
 /* Report losses that happened since the last report, in the output stream. */
 static void report_losses(struct tracer *t)
@@ -316,7 +312,6 @@ static void print_stats(struct tracer *t)
 
 	read_counters(t, c);
 	uint64_t lost = c[MW_CNT_RB_FULL] + c[MW_CNT_NO_ENTRY] + c[MW_CNT_PENDING_FULL];
-	(void)count_names;
 	fprintf(stderr,
 		"mapwatch: events seen %llu, written %llu, lost %llu (ring buffer full %llu, unmatched exit %llu, pending map full %llu), filtered in kernel %llu; process records %llu, lost %llu\n",
 		(unsigned long long)c[MW_CNT_SEEN], (unsigned long long)t->written,
