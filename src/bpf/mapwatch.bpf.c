@@ -345,8 +345,8 @@ static __always_inline bool resolve_fd(struct task_struct *task, int fd, struct 
 /* ---- entry ---- */
 static __always_inline int on_enter(__u16 ev, __u16 nr, __u16 flags, const __u64 *a)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct pending p = {};
+	__u64 id = bpf_get_current_pid_tgid(), ts;
+	struct pending *p;
 	struct scratch *s = NULL;
 	bool has_file = false, path_hit = false;
 
@@ -356,24 +356,32 @@ static __always_inline int on_enter(__u16 ev, __u16 nr, __u16 flags, const __u64
 		count(MW_CNT_FILTERED);
 		return 0;
 	}
-	p.ts = bpf_ktime_get_boot_ns();
-	p.event = ev;
-	p.nr = nr;
-	p.flags = flags;
-	for (int i = 0; i < 6; i++)
-		p.args[i] = a[i];
+	ts = bpf_ktime_get_boot_ns();
+	/* built in place in the thread's slot; ts, written last, marks it valid */
+	p = pending_slot(id, true);
+	if (!p) {
+		count(MW_CNT_PENDING_FULL);
+		return 0;
+	}
+	p->ts = 0;
+	p->event = ev;
+	p->nr = nr;
+	p->flags = flags;
+	p->has_path = 0;
+	__builtin_memcpy(p->args, a, sizeof(p->args));
+	__builtin_memset(&p->file, 0, sizeof(p->file));
 
 	if ((ev == MW_EV_MMAP || ev == MW_EV_MMAP2) && !(flags & MW_F_ARGS_FAULT) &&
 	    !(a[3] & MW_MAP_ANONYMOUS)) {
 		s = get_scratch();
-		if (s && resolve_fd((struct task_struct *)bpf_get_current_task(), (int)a[4], &p.file,
+		if (s && resolve_fd((struct task_struct *)bpf_get_current_task(), (int)a[4], &p->file,
 				    &s->pb, &path_hit)) {
-			s->pb.flags = p.file.flags;
+			s->pb.flags = p->file.flags;
 			has_file = true;
 		}
-		p.flags |= MW_F_HAS_FILE;
+		p->flags |= MW_F_HAS_FILE;
 	}
-	if (!args_ok(ev, a, &p.file, p.flags & MW_F_HAS_FILE, has_file, path_hit)) {
+	if (!args_ok(ev, a, &p->file, p->flags & MW_F_HAS_FILE, has_file, path_hit)) {
 		count(MW_CNT_FILTERED);
 		return 0;
 	}
@@ -381,12 +389,11 @@ static __always_inline int on_enter(__u16 ev, __u16 nr, __u16 flags, const __u64
 	if (kill_wx && ev != MW_EV_MUNMAP && ev != MW_EV_MREMAP && ev != MW_EV_MSYNC &&
 	    !(flags & MW_F_ARGS_FAULT) && (a[2] & 0x6) == 0x6) {
 		if (bpf_send_signal(9) == 0)
-			p.flags |= MW_F_ENFORCED;
+			p->flags |= MW_F_ENFORCED;
 	}
 	if (has_file && s && bpf_map_update_elem(&pending_path, &id, &s->pb, BPF_ANY) == 0)
-		p.has_path = 1;
-	if (pending_put(id, &p))
-		count(MW_CNT_PENDING_FULL);
+		p->has_path = 1;
+	p->ts = ts;
 	return 0;
 }
 
@@ -476,6 +483,24 @@ static __always_inline __u64 wake_flag(__u64 size)
 	return avail < wake_bytes && avail + size >= wake_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
+/* Fill an event record (all but path_len) from the stored entry and the result. */
+static __always_inline void fill_event(struct mw_event *e, const struct pending *p, long ret, __u64 id)
+{
+	__u64 now = bpf_ktime_get_boot_ns();
+
+	e->type = MW_REC_EVENT;
+	e->event = p->event;
+	e->syscall_nr = p->nr;
+	e->flags = p->flags;
+	e->ts = p->ts;
+	__builtin_memcpy(e->args, p->args, sizeof(e->args));
+	e->ret = ret; /* the kernel keeps a full-width long, for compat calls too */
+	e->duration_ns = now - p->ts > 0xffffffffull ? 0xffffffff : now - p->ts;
+	e->file = p->file;
+	e->pad = 0;
+	fill_context(e, id);
+}
+
 /* Emit the record of the call stored under key (pid_tgid for syscalls,
  * pid_tgid | DM_KEY for do_mmap), now that it returned ret. */
 static __always_inline int emit_exit(__u64 key, long ret)
@@ -508,31 +533,29 @@ static __always_inline int emit_exit(__u64 key, long ret)
 	task = (struct task_struct *)bpf_get_current_task();
 	maybe_send_exe(s, task, tgid);
 
-	struct mw_event *e = &s->ev;
-	__u64 now = bpf_ktime_get_boot_ns();
-	e->type = MW_REC_EVENT;
-	e->event = p->event;
-	e->syscall_nr = p->nr;
-	e->flags = p->flags;
-	e->ts = p->ts;
-	__builtin_memcpy(e->args, p->args, sizeof(e->args));
-	e->ret = ret; /* the kernel keeps a full-width long, for compat calls too */
-	e->duration_ns = now - p->ts > 0xffffffffull ? 0xffffffff : now - p->ts;
-	e->file = p->file;
-	e->path_len = 0;
-	e->pad = 0;
-	fill_context(e, id);
-
-	__u32 len = 0;
-	if (p->has_path) {
-		struct path_buf *pb = bpf_map_lookup_elem(&pending_path, &key);
-		if (pb) {
-			len = pb->len & (MW_PATH_MAX - 1);
-			bpf_probe_read_kernel(s->evpath, len, pb->data);
-			e->file.flags |= pb->flags;
+	if (!p->has_path) {
+		/* the common case, no path: build the record in the ring buffer itself */
+		struct mw_event *r = bpf_ringbuf_reserve(&rb, sizeof(*r), 0);
+		if (!r) {
+			count(MW_CNT_RB_FULL);
+			goto out;
 		}
-		bpf_map_delete_elem(&pending_path, &key);
+		fill_event(r, p, ret, id);
+		r->path_len = 0;
+		bpf_ringbuf_submit(r, wake_flag(sizeof(*r)));
+		count(MW_CNT_SUBMITTED);
+		goto out;
 	}
+	struct mw_event *e = &s->ev;
+	__u32 len = 0;
+	fill_event(e, p, ret, id);
+	struct path_buf *pb = bpf_map_lookup_elem(&pending_path, &key);
+	if (pb) {
+		len = pb->len & (MW_PATH_MAX - 1);
+		bpf_probe_read_kernel(s->evpath, len, pb->data);
+		e->file.flags |= pb->flags;
+	}
+	bpf_map_delete_elem(&pending_path, &key);
 	e->path_len = len;
 	if (bpf_ringbuf_output(&rb, e, sizeof(*e) + len, wake_flag(sizeof(*e) + len)))
 		count(MW_CNT_RB_FULL);
