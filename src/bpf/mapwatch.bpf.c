@@ -43,7 +43,8 @@ struct pending {
 	__u16 event;
 	__u16 nr;
 	__u16 flags;
-	__u16 has_path;
+	__u8 has_path;
+	__u8 filtered;  /* set (with ts 0) when an argument filter rejected the call at entry */
 	struct mw_file file;
 };
 
@@ -139,14 +140,6 @@ static __always_inline int pending_put(__u64 key, const struct pending *p)
 		return -1;
 	*dst = *p;
 	return 0;
-}
-
-/* The call in progress, or NULL. */
-static __always_inline struct pending *pending_get(__u64 key)
-{
-	struct pending *p = pending_slot(key, false);
-
-	return p && p->ts ? p : NULL;
 }
 
 static __always_inline void pending_del(__u64 key)
@@ -368,6 +361,7 @@ static __always_inline int on_enter(__u16 ev, __u16 nr, __u16 flags, const __u64
 	p->nr = nr;
 	p->flags = flags;
 	p->has_path = 0;
+	p->filtered = 0;
 	__builtin_memcpy(p->args, a, sizeof(p->args));
 	__builtin_memset(&p->file, 0, sizeof(p->file));
 
@@ -383,6 +377,7 @@ static __always_inline int on_enter(__u16 ev, __u16 nr, __u16 flags, const __u64
 	}
 	if (!args_ok(ev, a, &p->file, p->flags & MW_F_HAS_FILE, has_file, path_hit)) {
 		count(MW_CNT_FILTERED);
+		p->filtered = 1; /* so the exit is not taken for a lost entry */
 		return 0;
 	}
 	/* enforcement: a request for memory both writable and executable */
@@ -511,12 +506,14 @@ static __always_inline int emit_exit(__u64 key, long ret)
 	struct scratch *s;
 	struct task_struct *task;
 
-	p = pending_get(key);
-	if (!p) {
-		/* rare: filtered at entry, out of scope, or entered before attach;
-		 * argument filters cannot be re-evaluated here, so with one on an
-		 * unmatched exit is not counted (the pending-map-full counter still is) */
-		if (!(flt_on & MW_FLT_ARGS) && in_scope(tgid) && scope_ok(id))
+	p = pending_slot(key, false);
+	if (!p || !p->ts) {
+		/* no entry: rejected by an argument filter (marked), out of scope
+		 * or rejected by a scope filter (re-checked: rare path), or the
+		 * call began before mapwatch attached (an unmatched exit) */
+		if (p && p->filtered)
+			p->filtered = 0;
+		else if (in_scope(tgid) && scope_ok(id))
 			count(MW_CNT_NO_ENTRY);
 		return 0;
 	}
@@ -872,7 +869,12 @@ static __always_inline int dm_enter(struct file *file, __u64 addr, __u64 len, __
 		p.flags |= MW_F_HAS_FILE;
 	}
 	if (!args_ok(MW_EV_DO_MMAP, p.args, &p.file, file != NULL, has_file, path_hit)) {
+		struct pending *slot = pending_slot(key, true);
 		count(MW_CNT_FILTERED);
+		if (slot) {
+			slot->ts = 0;
+			slot->filtered = 1;
+		}
 		return 0;
 	}
 	if (has_file && s && bpf_map_update_elem(&pending_path, &key, &s->pb, BPF_ANY) == 0)
