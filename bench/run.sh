@@ -64,6 +64,23 @@ BPFSTATS_ORIG=""   # kernel.bpf_stats_enabled before we set it
 PERF_PID=""        # perf record
 TMP=""
 
+# Stop the auditd this script started (if any): TERM, up to 5 s to exit, then KILL.
+stop_auditd() {
+	[ -n "$AUDITD_PID" ] || return 0
+	kill -TERM "$AUDITD_PID" 2>/dev/null
+	i=0
+	# a child that exited stays a zombie (state Z) until waited for
+	while [ $i -lt 50 ] && [ -e "/proc/$AUDITD_PID" ] &&
+		[ "$(awk '{print $3}' "/proc/$AUDITD_PID/stat" 2>/dev/null)" != Z ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -KILL "$AUDITD_PID" 2>/dev/null
+	wait "$AUDITD_PID" 2>/dev/null
+	AUDITD_PID=""
+	[ -n "$TMP" ] && rm -rf "$TMP/audit"
+}
+
 cleanup() {
 	trap - EXIT INT TERM
 	for p in $PERF_PID $TRACER_PID $WORK_PID; do
@@ -71,13 +88,7 @@ cleanup() {
 		kill -KILL "$p" 2>/dev/null
 	done
 	if [ "$AUDIT_RULE" = 1 ]; then auditctl -D >/dev/null 2>&1; AUDIT_RULE=0; fi
-	if [ -n "$AUDITD_PID" ]; then
-		kill -TERM "$AUDITD_PID" 2>/dev/null
-		i=0
-		while kill -0 "$AUDITD_PID" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-		kill -KILL "$AUDITD_PID" 2>/dev/null
-		AUDITD_PID=""
-	fi
+	stop_auditd
 	if [ -n "$AUDIT_ORIG" ]; then
 		set -- $AUDIT_ORIG
 		auditctl -e "$1" >/dev/null 2>&1
@@ -446,12 +457,7 @@ if section overhead; then
 		done
 		r=$((r + 1))
 	done
-	if [ -n "$AUDITD_PID" ]; then
-		kill -TERM "$AUDITD_PID" 2>/dev/null
-		wait "$AUDITD_PID" 2>/dev/null
-		AUDITD_PID=""
-		rm -rf "$TMP/audit"
-	fi
+	stop_auditd
 fi
 
 # ---- 2. getppid: cost on an unrelated syscall ----
@@ -562,12 +568,7 @@ if section capacity; then
 			log "peer at capacity: $cfg achieved $R_ACH calls/s (target $CAP), kept $R_KEPT/$R_EXPECTED, lost $R_LOST"
 		fi
 	done
-	if [ -n "$AUDITD_PID" ]; then
-		kill -TERM "$AUDITD_PID" 2>/dev/null
-		wait "$AUDITD_PID" 2>/dev/null
-		AUDITD_PID=""
-		rm -rf "$TMP/audit"
-	fi
+	stop_auditd
 fi
 
 # ---- 4. time from start to first event ----

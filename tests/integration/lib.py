@@ -44,6 +44,16 @@ def run_test(name, fn):
         print(f"FAIL {name}: {type(e).__name__}: {e}", flush=True)
 
 
+def run_selected(tests):
+    """Run the (name, fn) tests whose name contains argv[1] (all without one);
+    print the summary line and return the exit status."""
+    only = sys.argv[1] if len(sys.argv) > 1 else ""
+    for name, fn in tests:
+        if only in name:
+            run_test(name, fn)
+    return summary()
+
+
 def summary():
     r = _results
     print(f"{r['passed']} passed, {r['failed']} failed, {r['skipped']} skipped", flush=True)

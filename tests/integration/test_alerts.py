@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib import (MAPWATCH, Fail, build_prog, check, eq, is_root, mapwatch, read_json_lines, run_test, summary,
+from lib import (MAPWATCH, Fail, build_prog, check, eq, is_root, mapwatch, read_json_lines, run_selected,
                  tmpdir)
 
 ALERTPROG = None
@@ -222,11 +222,7 @@ def main():
     tests = [("alerts/patterns", t_patterns), ("alerts/alerts_only", t_alerts_only),
              ("alerts/allow", t_allow), ("alerts/table", t_table), ("alerts/node_jit", t_node_jit),
              ("alerts/kill_wx", t_kill_wx)]
-    only = sys.argv[1] if len(sys.argv) > 1 else ""
-    for name, fn in tests:
-        if only in name:
-            run_test(name, fn)
-    return summary()
+    return run_selected(tests)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from checks import check_native
 from lib import (Fail, MAPWATCH, arg_values, build_prog, check, eq, is_root, mapwatch,
-                 read_json_lines, run_test, summary, tmpdir)
+                 read_json_lines, run_selected, tmpdir)
 
 MMAPCALLS = None
 
@@ -309,11 +309,7 @@ def main():
              ("core/events_filter", t_events_filter), ("core/bad_environment", t_bad_environment),
              ("core/valgrind", t_valgrind), ("core/do_mmap_refused", t_do_mmap_refused),
              ("core/paths_as_the_task_sees_them", t_paths_as_the_task_sees_them)]
-    only = sys.argv[1] if len(sys.argv) > 1 else ""
-    for name, fn in tests:
-        if only in name:
-            run_test(name, fn)
-    return summary()
+    return run_selected(tests)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib import (MAPWATCH, arg_values, build_prog, check, eq, is_root, read_json_lines,
-                 run_test, summary, tmpdir)
+                 run_selected, tmpdir)
 
 CID = "3f2a9c1b7d6e5f4a" + "0123456789abcdef" * 3  # 64 hex digits
 
@@ -252,13 +252,9 @@ def main():
         print("SKIP filters: needs root")
         print("0 passed, 0 failed, 1 skipped")
         return 0
-    only = sys.argv[1] if len(sys.argv) > 1 else ""
-    for name, fn in (("filters/each_filter_vs_truth", t_filters),
-                     ("filters/errors", t_filter_errors),
-                     ("filters/loss_exact", t_loss_exact)):
-        if only in name:
-            run_test(name, fn)
-    return summary()
+    return run_selected((("filters/each_filter_vs_truth", t_filters),
+                         ("filters/errors", t_filter_errors),
+                         ("filters/loss_exact", t_loss_exact)))
 
 
 if __name__ == "__main__":
