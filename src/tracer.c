@@ -474,7 +474,7 @@ static int tracer_load(struct tracer *t, bool follow, bool compat, enum dm_mode 
 		if (err == -EPERM || errno == EPERM)
 			die_line("the kernel refused to load the BPF programs (permission denied): run as root with CAP_BPF and CAP_PERFMON, and check kernel.unprivileged_bpf_disabled / lockdown");
 		else
-			die_line("loading the BPF programs failed: %s (run with --verbose for the verifier log)",
+			die_line("loading the BPF programs failed: %s (run with -vv for libbpf's messages and the verifier log)",
 				 strerror(-err));
 		return -1;
 	}
@@ -583,7 +583,7 @@ int mw_run(const struct mw_opts *o)
 	bool compat = false;
 	struct sigaction sa = { 0 };
 
-	libbpf_set_print(o->verbose ? libbpf_verbose : libbpf_quiet);
+	libbpf_set_print(o->verbose >= 2 ? libbpf_verbose : libbpf_quiet);
 	if (check_privileges() || check_btf() || check_tracefs())
 		return 1;
 	if (o->hook == MW_HOOK_AUTO)

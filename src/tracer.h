@@ -16,9 +16,12 @@ enum mw_hook {
 struct mw_opts {
 	bool json;
 	bool stats;
-	bool verbose;
+	int verbose;            /* -v: mapwatch's own set-up lines; -vv: libbpf's too */
+	int action;             /* enum mw_action (options.h): run, or print help/list/version */
+	bool events_given;      /* an --events option was seen (the first replaces the default) */
+	bool hook_given;        /* --hook was given explicitly */
 	bool lifecycle;         /* ask the kernel for fork/exec/exit records */
-	const char *output;     /* NULL: stdout */
+	const char *output;     /* NULL: stdout (copied by the option parser) */
 	uint32_t event_mask;    /* bit per enum mw_event_id */
 	enum mw_hook hook;
 	int compat;             /* -1 auto (probe), 0 off, 1 on */
@@ -29,7 +32,7 @@ struct mw_opts {
 	bool alerts;            /* raise alerts in the event stream */
 	bool alerts_only;       /* and print nothing else */
 	bool kill_wx;           /* SIGKILL W+X requesters at syscall entry */
-	const char **allow;     /* executables whose alerts are silenced */
+	const char **allow;     /* executables whose alerts are silenced (copies) */
 	int nallow;
 };
 
