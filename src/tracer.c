@@ -386,6 +386,55 @@ static int do_mmap_has_vmflags(void)
 static int tracer_load(struct tracer *t, bool follow, bool compat, enum dm_mode dm, char *why,
 		       size_t whylen);
 
+/* Seed the alert engine's region maps from /proc for every process and say
+ * on stderr how many were seeded and why any failed. */
+static void seed_report(struct tracer *t)
+{
+	struct mw_seed_report r;
+
+	if (mw_alerts_seed_all(t->alerts, (uint32_t)getpid(), &r)) {
+		die_line("cannot list /proc to seed the region maps (%s): processes are seeded at their first event",
+			 strerror(r.dir_errno));
+		return;
+	}
+	fprintf(stderr, "mapwatch: region maps seeded from /proc for %u processes", r.seeded);
+	if (r.gone || r.denied || r.other) {
+		fprintf(stderr, "; %u failed (", r.gone + r.denied + r.other);
+		const char *sep = "";
+		if (r.gone)
+			fprintf(stderr, "%u exited before their maps were read", r.gone), sep = ", ";
+		if (r.denied)
+			fprintf(stderr, "%s%u permission denied", sep, r.denied), sep = ", ";
+		if (r.other)
+			fprintf(stderr, "%s%u %s", sep, r.other, strerror(r.other_errno));
+		fputc(')', stderr);
+	}
+	fputc('\n', stderr);
+}
+
+/* --allow: the identities (inodes) of the allowed executables and
+ * directories, loaded into the kernel, which judges every event's
+ * executable against them (alerts and --kill-wx alike). */
+static int load_allow(struct tracer *t)
+{
+	const struct mw_opts *o = t->o;
+	uint8_t one = 1;
+
+	for (int i = 0; i < o->nallow; i++) {
+		struct mw_inode_key k;
+		if (mw_allow_key(o->allow[i], &k)) {
+			die_line("--allow %s: cannot stat it (%s): give an existing executable or directory",
+				 o->allow[i], strerror(errno));
+			return -1;
+		}
+		if (bpf_map__update_elem(t->skel->maps.allow_ino, &k, sizeof(k), &one, sizeof(one), BPF_ANY)) {
+			die_line("cannot load --allow %s into the kernel: %s", o->allow[i], strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static void tracer_unload(struct tracer *t)
 {
 	for (int i = 0; i < t->nlinks; i++)
@@ -443,6 +492,7 @@ static int tracer_load(struct tracer *t, bool follow, bool compat, enum dm_mode 
 	t->skel->rodata->wake_bytes = o->buffer_size / 8;
 	t->skel->rodata->lifecycle_recs = o->lifecycle || o->alerts;
 	t->skel->rodata->kill_wx = o->kill_wx;
+	t->skel->rodata->allow_on = o->nallow > 0;
 	t->skel->rodata->dm_has_vmflags = vmf > 0;
 	mw_filter_rodata(&o->filters, t->skel);
 	err = bpf_map__set_max_entries(t->skel->maps.rb, o->buffer_size);
@@ -483,6 +533,8 @@ static int tracer_load(struct tracer *t, bool follow, bool compat, enum dm_mode 
 		die_line("cannot load the filters into the kernel: %s", strerror(-err));
 		return -1;
 	}
+	if (load_allow(t))
+		return -1;
 	for (int i = 0; i < n; i++) {
 		if (!bpf_program__autoload(ps[i].prog))
 			continue;
@@ -586,6 +638,14 @@ int mw_run(const struct mw_opts *o)
 	libbpf_set_print(o->verbose ? libbpf_verbose : libbpf_quiet);
 	if (check_privileges() || check_btf() || check_tracefs())
 		return 1;
+	for (int i = 0; i < o->nallow; i++) {
+		struct mw_inode_key k;
+		if (mw_allow_key(o->allow[i], &k)) {
+			die_line("--allow %s: cannot stat it (%s): give an existing executable or directory",
+				 o->allow[i], strerror(errno));
+			return 2;
+		}
+	}
 	if (o->hook == MW_HOOK_AUTO)
 		compat = o->compat < 0 ? mw_compat_supported() : o->compat;
 
@@ -627,11 +687,16 @@ int mw_run(const struct mw_opts *o)
 		}
 	}
 	if (o->alerts) {
-		t.alerts = mw_alerts_new(o->allow, o->nallow);
+		t.alerts = mw_alerts_new();
 		if (!t.alerts) {
 			die_line("cannot set up the alert engine: %s", strerror(errno));
 			goto out;
 		}
+		/* processes older than mapwatch: their regions' history from
+		 * now, not from their first call seen (a -- COMMAND run has
+		 * none in scope: the command execs after this point) */
+		if (!o->cmd)
+			seed_report(&t);
 	}
 	t.rb = ring_buffer__new(bpf_map__fd(t.skel->maps.rb), handle_rec, &t, NULL);
 	if (!t.rb) {
