@@ -54,7 +54,7 @@ $(BUILD):
 	mkdir -p $@
 
 # 1. BPF object, 2. skeleton header with the object embedded.
-$(BUILD)/mapwatch.bpf.o: src/bpf/mapwatch.bpf.c $(wildcard src/bpf/*.h) include/mapwatch.h | $(BUILD)
+$(BUILD)/mapwatch.bpf.o: src/bpf/mapwatch.bpf.c $(wildcard src/bpf/*.h) $(wildcard include/*.h) | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp.o
 	$(BPFTOOL) gen object $@ $@.tmp.o
 	rm -f $@.tmp.o
@@ -62,7 +62,7 @@ $(BUILD)/mapwatch.bpf.o: src/bpf/mapwatch.bpf.c $(wildcard src/bpf/*.h) include/
 $(BUILD)/mapwatch.skel.h: $(BUILD)/mapwatch.bpf.o
 	$(BPFTOOL) gen skeleton $< name mapwatch_bpf > $@
 
-$(BUILD)/%.o: src/%.c $(wildcard src/*.h) include/mapwatch.h $(BUILD)/mapwatch.skel.h | $(BUILD)
+$(BUILD)/%.o: src/%.c $(wildcard src/*.h) $(wildcard include/*.h) $(BUILD)/mapwatch.skel.h | $(BUILD)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/mapwatch: $(BUILD)/main.o $(LIB_OBJS)
@@ -74,7 +74,7 @@ $(BUILD)/mapwatch-static: $(BUILD)/main.o $(LIB_OBJS)
 	$(CC) $(CFLAGS) -static $^ -o $@ $(LDLIBS)
 
 # Sanitizer build of the whole tool, used by the integration tests.
-$(BUILD)/san/%.o: src/%.c $(wildcard src/*.h) include/mapwatch.h $(BUILD)/mapwatch.skel.h
+$(BUILD)/san/%.o: src/%.c $(wildcard src/*.h) $(wildcard include/*.h) $(BUILD)/mapwatch.skel.h
 	@mkdir -p $(BUILD)/san
 	$(CC) $(CFLAGS) $(SAN) -c $< -o $@
 $(BUILD)/mapwatch-asan: $(patsubst src/%.c,$(BUILD)/san/%.o,$(wildcard src/*.c))
