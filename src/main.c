@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "catalog.h"
+#include "hooks.h"
 #include "options.h"
 #include "tracer.h"
 
@@ -23,7 +24,8 @@ static const char usage_text[] =
 "Selection (all applied in the kernel; LIST is comma-separated, spaces around words\n"
 "are ignored, repeats add up (-e mmap -e munmap); a value starting with != or !\n"
 "negates the whole option: --comm '!=bash,sshd'; other options: the last one counts):\n"
-"  -e, --events LIST        only these events (see --list)\n"
+"  -e, --events LIST        only these events (see --list), or classes: %mapping\n"
+"                           (the default), %memory, %shm, all\n"
 "  -p, --pid LIST           processes (thread groups) with these pids\n"
 "      --follow             with --pid: also their descendants created from now on\n"
 "      --tid LIST           threads with these ids\n"
@@ -50,13 +52,16 @@ static const char usage_text[] =
 "exec_fileless, device_mapping):\n"
 "      --alerts             events and alerts\n"
 "      --alerts-only        alerts only\n"
-"      --allow EXE          no alerts for this executable (path; a directory ending\n"
-"                           in / covers everything under it); repeatable\n"
-"      --kill-wx            ENFORCEMENT: SIGKILL, from the kernel at syscall entry,\n"
-"                           any process in scope that asks for memory both writable\n"
-"                           and executable (mmap/mprotect with PROT_WRITE|PROT_EXEC).\n"
-"                           WARNING: this kills JITs (node, java, browsers) host-wide\n"
-"                           unless a scope filter or -- COMMAND narrows it.\n"
+"      --allow EXE          no alerts and no --kill-wx for this executable, matched\n"
+"                           by inode (a directory: every executable below it);\n"
+"                           repeatable\n"
+"      --kill-wx            ENFORCEMENT: SIGKILL, from the kernel at syscall exit,\n"
+"                           any process in scope whose mmap/mprotect left memory both\n"
+"                           writable and executable (read from the mapping itself:\n"
+"                           READ_IMPLIES_EXEC and racing arguments included); it dies\n"
+"                           before running another instruction. WARNING: this kills\n"
+"                           JITs (node, java, browsers) host-wide unless a scope\n"
+"                           filter or -- COMMAND narrows it.\n"
 "Tuning:\n"
 "      --buffer-size BYTES  ring buffer size, power of two (K/M suffix; default 4M)\n"
 "      --flush-ms MS        longest time an event waits before it is written (default 50)\n"
@@ -97,9 +102,11 @@ static void print_list(void)
 			       mw_tags_str(ad->tags, tags));
 		}
 		char avail[700] = "", probe[680];
+		char cls[64];
 		if (i == MW_EV_DO_MMAP)
 			snprintf(avail, sizeof(avail), " [%s]", mw_do_mmap_availability(probe, sizeof(probe)));
-		printf("\n%-14s %s%s\n", "", d->doc, avail);
+		printf("\n%-14s %s%s%s%s\n", "", d->doc, avail, d->classes & ~MW_CL_KERNEL ? "; " : "",
+		       mw_class_str(d->classes, cls));
 	}
 	printf("\nEvery event also carries the return value (errno name when negative) and the\n"
 	       "caller's context: pids/tids/ppid (host and namespace), uid, comm, executable,\n"

@@ -141,20 +141,17 @@ static int opt_output(struct mw_opts *o, const struct mw_opt_def *d, const char 
 static int opt_events(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
 {
 	char *copy = strdup(v), *s = copy, *w;
-	uint32_t mask = 0;
+	uint32_t mask = 0, one;
 	int rc = 0;
 
 	if (!copy)
 		return fail(err, n, "out of memory");
+	/* words trimmed here, each parsed by the catalogue (names, %classes, all) */
 	while (!rc && (w = mw_list_next(&s))) {
-		int id;
 		if (!*w)
 			continue;
-		id = mw_event_by_name(w);
-		if (id < 0)
-			rc = fail(err, n, "unknown event '%s' in --events; known events: %s", w, mw_event_names());
-		else
-			mask |= 1u << id;
+		rc = mw_events_parse(w, &one, err, n);
+		mask |= one;
 	}
 	if (!rc && !mask)
 		rc = fail(err, n, "--events needs at least one event name; known events: %s", mw_event_names());
@@ -231,13 +228,11 @@ static int opt_allow(struct mw_opts *o, const struct mw_opt_def *d, const char *
 	if (!len)
 		return fail(err, n, "--allow needs an executable's path (or a directory ending in /)");
 	if (stat(v, &st))
-		return fail(err, n, "--allow: cannot stat '%s' (%s)", v, strerror(errno));
-	if (S_ISDIR(st.st_mode) && v[len - 1] != '/')
-		return fail(err, n, "--allow: '%s' is a directory: write '%s/' to allow every executable under it", v, v);
+		return fail(err, n, "--allow: cannot stat '%s' (%s): give an existing executable or directory", v, strerror(errno));
 	if (!S_ISDIR(st.st_mode) && v[len - 1] == '/')
 		return fail(err, n, "--allow: '%s' ends in / but is not a directory", v);
 	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
-		return fail(err, n, "--allow: '%s' is not an executable file", v);
+		return fail(err, n, "--allow: '%s' is neither an executable file nor a directory", v);
 	grown = realloc(o->allow, sizeof(*grown) * (size_t)(o->nallow + 1));
 	if (!grown)
 		return fail(err, n, "out of memory");
@@ -303,7 +298,7 @@ static const struct mw_opt_def table[] = {
 void mw_opts_init(struct mw_opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->event_mask = (1u << MW_EV_MAX) - 1 - (1u << MW_EV_DO_MMAP);
+	o->event_mask = mw_class_mask(MW_CL_MAPPING);
 	o->hook = MW_HOOK_AUTO;
 	o->compat = -1;
 	o->buffer_size = 4u << 20;
@@ -452,7 +447,7 @@ static uint32_t compat_only_events(void)
 
 	for (unsigned i = 0; i < MW_EV_MAX; i++) {
 		const struct mw_event_desc *d = mw_event_desc(i);
-		if (!d || i == MW_EV_DO_MMAP)
+		if (!d || !d->syscall)
 			continue;
 #if defined(__aarch64__)
 		int native = d->nr_arm64;
@@ -482,7 +477,7 @@ int mw_opts_finish(struct mw_opts *o, char *err, size_t n)
 	if (o->cmd && (o->filters.on & (MW_FLT_PID | MW_FLT_TID) || o->filters.follow))
 		return fail(err, n, "--pid/--tid/--follow select processes that already run; with -- COMMAND only COMMAND's tree is traced: drop one of them");
 	if (o->alerts && ((o->filters.on & (MW_FLT_ARGS | MW_FLT_RESULT | MW_FLT_ERRNO)) ||
-			  (o->event_mask | (1u << MW_EV_DO_MMAP)) != (1u << MW_EV_MAX) - 1))
+			  (o->event_mask & mw_class_mask(MW_CL_MAPPING)) != mw_class_mask(MW_CL_MAPPING)))
 		return fail(err, n, "alerts need every mapping call of the processes in scope: use scope filters (--pid, --comm, --uid, ...) with them, not argument filters or an --events list that leaves a syscall out (adding do_mmap is fine)");
 	if (o->nallow && !o->alerts)
 		return fail(err, n, "--allow only makes sense with --alerts, --alerts-only or --kill-wx");

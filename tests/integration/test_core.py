@@ -154,7 +154,7 @@ def t_usage_errors():
                        (["-c", "--", "ls"], "before '--'"), (["--comm", "demo,!true"], "negates"),
                        (["--comm", "a" * 28], "'" + "a" * 15 + "'"), (["--pidns", "/etc/passwd"], "not a namespace"),
                        (["--exe", "/etc"], "directory"), (["--alerts", "--allow", "/nonexistent"], "/nonexistent"),
-                       (["--alerts", "--allow", "/usr/bin"], "/usr/bin/"), (["-e", "mmap2", "--compat", "off"], "32-bit"),
+                       (["-e", "mmap2", "--compat", "off"], "32-bit"),
                        (["--pid", "1", "--", "true"], "COMMAND")):
         p = mapwatch(args)
         eq(p.returncode, 2, f"{args} exit status")
@@ -193,8 +193,8 @@ def t_systemwide_and_self():
         err = mw.communicate(timeout=20)[1]
     eq(mw.returncode, 0, f"exit after SIGINT ({err})")
     events = read_json_lines(out)
-    check(any(e["processName"] == "true" for e in events), "host mode missed /bin/true")
-    check(not any(e["hostProcessId"] == mw.pid for e in events), "mapwatch reported its own calls")
+    check(any(e.get("processName") == "true" for e in events), "host mode missed /bin/true")
+    check(not any(e.get("hostProcessId") == mw.pid for e in events), "mapwatch reported its own calls")
     m = re.search(r"events seen (\d+), written (\d+), lost (\d+)", err)
     check(m, f"--stats line missing: {err!r}")
     eq(int(m.group(2)), len([e for e in events if e["eventName"] != "lost"]), "written count")
