@@ -192,6 +192,17 @@ static void print_stats(struct tracer *t)
 			(unsigned long long)st.raised, (unsigned long long)st.suppressed,
 			(unsigned long long)st.seeded, (unsigned long long)st.seed_failed);
 	}
+	for (int i = 0; i < t->sinks.n; i++) {
+		struct mw_sink *s = t->sinks.s[i];
+		struct mw_sink_stats ss = { 0 };
+		if (!s->ops->stats)
+			continue;
+		s->ops->stats(s, &ss);
+		fprintf(stderr, "mapwatch: output %s: written %llu, dropped %llu, reconnects %llu, rotations %llu, reopens %llu\n",
+			s->name, (unsigned long long)ss.written, (unsigned long long)ss.dropped,
+			(unsigned long long)ss.reconnects, (unsigned long long)ss.rotations,
+			(unsigned long long)ss.reopens);
+	}
 }
 
 static void tracer_destroy(struct tracer *t)
@@ -245,13 +256,28 @@ static pid_t spawn_held(char **cmd, int *release_fd, int *err_fd)
 static int open_sinks(struct tracer *t)
 {
 	const struct mw_opts *o = t->o;
-	struct mw_sink *s = mw_sink_file_new(o->output, o->json ? MW_FMT_JSON : MW_FMT_TABLE, false, 0, 0);
+	enum mw_fmt fmt = o->json ? MW_FMT_JSON : MW_FMT_TABLE;
+	unsigned stream_mask = o->alerts_only ? MW_RKM_ALL & ~MW_RKM(MW_RK_EVENT) : MW_RKM_ALL;
+	struct mw_sink *s = mw_sink_file_new(o->output, fmt, false, o->rotate_size, o->rotate_keep);
 
 	if (!s)
 		return -1;
-	if (o->alerts_only)
-		s->mask &= ~MW_RKM(MW_RK_EVENT);
-	return mw_sinks_add(&t->sinks, s);
+	s->mask = stream_mask;
+	if (mw_sinks_add(&t->sinks, s))
+		return -1;
+	if (o->also_stdout && o->output && strcmp(o->output, "-")) {
+		s = mw_sink_file_new(NULL, fmt, false, 0, 0);
+		if (!s || mw_sinks_add(&t->sinks, s))
+			return -1;
+		s->mask = stream_mask;
+	}
+	if (o->syslog_url) {
+		bool events = o->syslog_events < 0 ? !o->alerts_only : o->syslog_events > 0;
+		s = mw_sink_syslog_new(o->syslog_url, o->syslog_facility, events, o->syslog_queue);
+		if (!s || mw_sinks_add(&t->sinks, s))
+			return -1;
+	}
+	return 0;
 }
 
 int mw_run(const struct mw_opts *o)
@@ -372,6 +398,7 @@ int mw_run(const struct mw_opts *o)
 	report_losses(&t);
 	if (mw_sinks_flush(&t.sinks) && !werr)
 		werr = errno;
+	mw_sinks_drain(&t.sinks, 2000); /* what is queued for a peer: up to 2 s */
 	if (werr) {
 		if (werr != EPIPE) /* a reader that went away (| head) is not an error to report */
 			die_line("writing events failed: %s", strerror(werr));
