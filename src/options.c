@@ -249,6 +249,95 @@ static int opt_filter(struct mw_opts *o, const struct mw_opt_def *d, const char 
 	return mw_filter_add(&o->filters, d->code, v, err, n);
 }
 
+/* ---- outputs besides the stream (sink*.c, metrics.c, collapse.c) ---- */
+
+static int set_str(const char **slot, const char *v, char *err, size_t n)
+{
+	char *copy = strdup(v);
+
+	if (!copy)
+		return fail(err, n, "out of memory");
+	free((char *)*slot);
+	*slot = copy;
+	return 0;
+}
+
+static int opt_stdout(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	o->also_stdout = true;
+	return 0;
+}
+
+static int opt_rotate_size(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	if (mw_parse_u64(v, 0, 1ull << 50, 1, &o->rotate_size))
+		return fail(err, n, "--rotate-size '%s' must be a size in bytes up to 1P (K/M/G/T suffix; 0: never rotate)", v);
+	return 0;
+}
+
+static int opt_rotate_keep(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	uint64_t x;
+
+	if (mw_parse_u64(v, 1, 1000, 0, &x))
+		return fail(err, n, "--rotate-keep '%s' must be a number of files from 1 to 1000", v);
+	o->rotate_keep = (unsigned)x;
+	return 0;
+}
+
+static int opt_syslog(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	if (!*v)
+		return fail(err, n, "--syslog needs a destination: unix:PATH, udp://HOST:PORT or tcp://HOST:PORT");
+	return set_str(&o->syslog_url, v, err, n);
+}
+
+static int opt_syslog_events(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	if (!strcmp(v, "info")) o->syslog_events = 1;
+	else if (!strcmp(v, "none")) o->syslog_events = 0;
+	else if (!strcmp(v, "stream")) o->syslog_events = -1;
+	else return fail(err, n, "--syslog-events '%s' must be info, none or stream", v);
+	return 0;
+}
+
+static int opt_syslog_facility(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	uint64_t x;
+
+	if (mw_parse_u64(v, 0, 23, 0, &x))
+		return fail(err, n, "--syslog-facility '%s' must be a facility number from 0 to 23", v);
+	o->syslog_facility = (int)x;
+	return 0;
+}
+
+static int opt_syslog_queue(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	uint64_t x;
+
+	if (mw_parse_u64(v, 4096, 1ull << 30, 1, &x))
+		return fail(err, n, "--syslog-queue '%s' must be a size in bytes from 4K to 1G", v);
+	o->syslog_queue = (size_t)x;
+	return 0;
+}
+
+static int opt_metrics(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	if (!*v)
+		return fail(err, n, "--metrics needs ADDR:PORT");
+	return set_str(&o->metrics, v, err, n);
+}
+
+static int opt_alert_rate(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	uint64_t x;
+
+	if (mw_parse_u64(v, 0, 86400, 0, &x))
+		return fail(err, n, "--alert-rate '%s' must be a number of seconds from 0 (off) to 86400", v);
+	o->alert_rate = (unsigned)x;
+	return 0;
+}
+
 /* The table: every option mapwatch has. Keep the order of --help. */
 static const struct mw_opt_def table[] = {
 	/* output */
@@ -282,6 +371,16 @@ static const struct mw_opt_def table[] = {
 	{ "alerts-only", 0, MW_OV_NONE, 0, opt_alerts, 1 },
 	{ "allow", 0, MW_OV_REQUIRED, 0, opt_allow, 0 },
 	{ "kill-wx", 0, MW_OV_NONE, 0, opt_kill_wx, 0 },
+	/* outputs besides the stream */
+	{ "stdout", 0, MW_OV_NONE, 0, opt_stdout, 0 },
+	{ "rotate-size", 0, MW_OV_REQUIRED, 0, opt_rotate_size, 0 },
+	{ "rotate-keep", 0, MW_OV_REQUIRED, 0, opt_rotate_keep, 0 },
+	{ "syslog", 0, MW_OV_REQUIRED, 0, opt_syslog, 0 },
+	{ "syslog-events", 0, MW_OV_REQUIRED, 0, opt_syslog_events, 0 },
+	{ "syslog-facility", 0, MW_OV_REQUIRED, 0, opt_syslog_facility, 0 },
+	{ "syslog-queue", 0, MW_OV_REQUIRED, 0, opt_syslog_queue, 0 },
+	{ "metrics", 0, MW_OV_REQUIRED, 0, opt_metrics, 0 },
+	{ "alert-rate", 0, MW_OV_REQUIRED, 0, opt_alert_rate, 0 },
 	/* tuning */
 	{ "buffer-size", 0, MW_OV_REQUIRED, 0, opt_buffer_size, 0 },
 	{ "flush-ms", 0, MW_OV_REQUIRED, 0, opt_flush_ms, 0 },
@@ -303,6 +402,10 @@ void mw_opts_init(struct mw_opts *o)
 	o->compat = -1;
 	o->buffer_size = 4u << 20;
 	o->poll_ms = 50;
+	o->rotate_keep = 5;
+	o->syslog_events = -1;
+	o->syslog_facility = 3;
+	o->syslog_queue = 8u << 20;
 }
 
 void mw_opts_free(struct mw_opts *o)
@@ -314,6 +417,10 @@ void mw_opts_free(struct mw_opts *o)
 	o->nallow = 0;
 	free((char *)o->output);
 	o->output = NULL;
+	free((char *)o->syslog_url);
+	o->syslog_url = NULL;
+	free((char *)o->metrics);
+	o->metrics = NULL;
 }
 
 const struct mw_opt_def *mw_opt_lookup(const char *name)

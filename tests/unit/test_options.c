@@ -66,6 +66,13 @@ TEST(options_numbers_range_checked)
 	REFUSED("--flush-ms", "--flush-ms", "99999999999999999999");
 	REFUSED("--mntns", "--mntns", "4294967296");
 	REFUSED("--cgroup", "--cgroup", "99999999999999999999");
+	REFUSED("--rotate-keep", "--rotate-keep", "-1");
+	REFUSED("--rotate-keep", "--rotate-keep", "4294967297");
+	REFUSED("--syslog-facility", "--syslog-facility", "24");
+	REFUSED("--syslog-events", "--syslog-events", "all");
+	REFUSED("--syslog-queue", "--syslog-queue", "17179869184G");
+	REFUSED("--alert-rate", "--alert-rate", "1e3");
+	REFUSED("--rotate-size", "--rotate-size", "17179869184G");
 
 	struct mw_opts o;
 	char err[256];
