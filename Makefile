@@ -25,7 +25,7 @@ $(BUILD):
 	mkdir -p $@
 
 # 1. BPF object, 2. skeleton header with the object embedded.
-$(BUILD)/mapwatch.bpf.o: src/bpf/mapwatch.bpf.c $(wildcard src/bpf/*.h) include/mapwatch.h | $(BUILD)
+$(BUILD)/mapwatch.bpf.o: src/bpf/mapwatch.bpf.c $(wildcard src/bpf/*.h) $(wildcard include/*.h) | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp.o
 	$(BPFTOOL) gen object $@ $@.tmp.o
 	rm -f $@.tmp.o
@@ -33,7 +33,7 @@ $(BUILD)/mapwatch.bpf.o: src/bpf/mapwatch.bpf.c $(wildcard src/bpf/*.h) include/
 $(BUILD)/mapwatch.skel.h: $(BUILD)/mapwatch.bpf.o
 	$(BPFTOOL) gen skeleton $< name mapwatch_bpf > $@
 
-$(BUILD)/%.o: src/%.c $(wildcard src/*.h) include/mapwatch.h $(BUILD)/mapwatch.skel.h | $(BUILD)
+$(BUILD)/%.o: src/%.c $(wildcard src/*.h) $(wildcard include/*.h) $(BUILD)/mapwatch.skel.h | $(BUILD)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/mapwatch: $(BUILD)/main.o $(LIB_OBJS)

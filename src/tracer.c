@@ -24,6 +24,7 @@
 #include "format.h"
 #include "proc.h"
 #include "strbuf.h"
+#include "summary.h"
 #include "tracer.h"
 
 #define TRACEFS_MAGIC 0x74726163
@@ -57,6 +58,9 @@ struct tracer {
 	int nlinks;
 	struct mw_alerts *alerts;
 	uint64_t alerts_written;
+	struct mw_summary *summary;
+	uint64_t sum_start_ns;      /* CLOCK_MONOTONIC of the last summary (or of the start) */
+	uint64_t sum_lost;          /* MW_CNT_SUM_FULL at the last summary */
 };
 
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -283,6 +287,28 @@ static const char *const loss_names[MW_CNT_MAX] = {
 	[MW_CNT_PENDING_FULL] = "pending_map_full",
 };
 
+/* Write a summary of what the kernel counted since the last one (-c). */
+static void write_summary(struct tracer *t, bool interval)
+{
+	uint64_t c[MW_CNT_MAX], now = clock_ns(CLOCK_MONOTONIC);
+	int err = mw_summary_read_map(t->summary, bpf_map__fd(t->skel->maps.summary));
+
+	if (err) {
+		die_line("reading the summary map failed: %s", strerror(-err));
+		return;
+	}
+	read_counters(t, c);
+	mw_summary_report(t->summary, &t->line, clock_ns(CLOCK_REALTIME), (now - t->sum_start_ns) / 1e9,
+			  interval, c[MW_CNT_SUM_FULL] - t->sum_lost);
+	t->sum_lost = c[MW_CNT_SUM_FULL];
+	t->sum_start_ns = now;
+	if (t->o->json)
+		sb_putc(&t->line, '\n');
+	fwrite(t->line.p, 1, t->line.len, t->out);
+	sb_reset(&t->line);
+	fflush(t->out);
+}
+
 
 /* Report losses that happened since the last report, in the output stream. */
 static void report_losses(struct tracer *t)
@@ -444,6 +470,8 @@ static int tracer_load(struct tracer *t, bool follow, bool compat, enum dm_mode 
 	t->skel->rodata->lifecycle_recs = o->lifecycle || o->alerts;
 	t->skel->rodata->kill_wx = o->kill_wx;
 	t->skel->rodata->dm_has_vmflags = vmf > 0;
+	t->skel->rodata->summary_on = o->summary;
+	t->skel->rodata->summary_by = (uint8_t)o->summary_by;
 	mw_filter_rodata(&o->filters, t->skel);
 	err = bpf_map__set_max_entries(t->skel->maps.rb, o->buffer_size);
 	if (err) {
@@ -512,6 +540,7 @@ static void tracer_destroy(struct tracer *t)
 {
 	ring_buffer__free(t->rb);
 	mw_alerts_free(t->alerts);
+	mw_summary_free(t->summary);
 	tracer_unload(t);
 	sb_free(&t->line);
 	sb_free(&t->path);
@@ -633,6 +662,15 @@ int mw_run(const struct mw_opts *o)
 			goto out;
 		}
 	}
+	if (o->summary) {
+		struct mw_summary_opts so = { .by = o->summary_by, .top = o->summary_top, .json = o->json };
+		t.summary = mw_summary_new(&so);
+		if (!t.summary) {
+			die_line("cannot set up the summary: %s", strerror(errno));
+			goto out;
+		}
+		t.sum_start_ns = clock_ns(CLOCK_MONOTONIC);
+	}
 	t.rb = ring_buffer__new(bpf_map__fd(t.skel->maps.rb), handle_rec, &t, NULL);
 	if (!t.rb) {
 		die_line("cannot set up the ring buffer reader: %s", strerror(errno));
@@ -663,14 +701,26 @@ int mw_run(const struct mw_opts *o)
 	}
 
 	status = 0;
+	uint64_t next_sum = o->interval_ms ? clock_ns(CLOCK_MONOTONIC) + o->interval_ms * 1000000ull : 0;
 	for (;;) {
-		int err = ring_buffer__poll(t.rb, (int)o->poll_ms);
+		int wait_ms = (int)o->poll_ms;
+		if (next_sum) {
+			uint64_t now = clock_ns(CLOCK_MONOTONIC);
+			uint64_t left = next_sum > now ? (next_sum - now + 999999) / 1000000 : 0;
+			if (left < (uint64_t)wait_ms)
+				wait_ms = (int)left;
+		}
+		int err = ring_buffer__poll(t.rb, wait_ms);
 		if (err < 0 && err != -EINTR) {
 			die_line("reading the ring buffer failed: %s", strerror(-err));
 			status = 1;
 			break;
 		}
 		report_losses(&t);
+		if (next_sum && clock_ns(CLOCK_MONOTONIC) >= next_sum) {
+			write_summary(&t, true);
+			next_sum += o->interval_ms * 1000000ull;
+		}
 		if (fflush(t.out) || ferror(t.out))
 			break; /* nowhere to write: stop tracing (reported below) */
 		if (reader_gone(t.out)) {
@@ -701,6 +751,8 @@ int mw_run(const struct mw_opts *o)
 	}
 	int werr = errno;
 	report_losses(&t);
+	if (t.summary && werr != EPIPE && !ferror(t.out))
+		write_summary(&t, o->interval_ms != 0);
 	fflush(t.out);
 	if (ferror(t.out) || werr == EPIPE) {
 		werr = ferror(t.out) ? errno : werr;
