@@ -6,6 +6,7 @@
 #include <string.h>
 #include "catalog.h"
 #include "filter.h"
+#include "hooks.h"
 #include "summary.h"
 #include "tracer.h"
 

@@ -538,8 +538,8 @@ static void json_group(struct strbuf *b, const struct mw_summary *s, const struc
 	sb_puts(b, "]}");
 }
 
-void mw_summary_report(struct mw_summary *s, struct strbuf *b, uint64_t ts_ns, double seconds,
-		       bool interval, uint64_t lost)
+void mw_summary_report(struct mw_summary *s, struct strbuf *tbl, struct strbuf *json, uint64_t ts_ns,
+		       double seconds, bool interval, uint64_t lost)
 {
 	struct group *gs = NULL;
 	size_t ng = build_groups(s, &gs), shown = ng;
@@ -552,7 +552,8 @@ void mw_summary_report(struct mw_summary *s, struct strbuf *b, uint64_t ts_ns, d
 		shown = s->o.top;
 	if (s->o.by == MW_SUM_EVENT && top_rows && ng)
 		qsort(gs[0].rows, gs[0].nrows, sizeof(struct row), row_calls_cmp);
-	if (s->o.json) {
+	if (json) {
+		struct strbuf *b = json;
 		sb_printf(b, "{\"timestamp\":%llu,\"eventName\":\"summary\",\"summaryBy\":\"%s\",\"seconds\":%.6f,"
 			  "\"interval\":%s,\"lost\":%llu,\"groupsNotShown\":%zu,\"groups\":[",
 			  (unsigned long long)ts_ns, mw_summary_by_name(s->o.by), seconds,
@@ -563,7 +564,10 @@ void mw_summary_report(struct mw_summary *s, struct strbuf *b, uint64_t ts_ns, d
 			json_group(b, s, &gs[j], top_rows);
 		}
 		sb_puts(b, "]}");
-	} else {
+	}
+	if (tbl) {
+		struct strbuf *b = tbl;
+		size_t start = b->len;
 		if (interval) {
 			time_t t = (time_t)(ts_ns / 1000000000ull);
 			struct tm tm;
@@ -587,6 +591,8 @@ void mw_summary_report(struct mw_summary *s, struct strbuf *b, uint64_t ts_ns, d
 		if (lost)
 			sb_printf(b, "*** %llu calls not counted: the summary map is full (%u keys)\n",
 				  (unsigned long long)lost, MW_SUM_MAX_KEYS);
+		if (b->len > start && b->p[b->len - 1] == '\n')
+			b->p[--b->len] = 0; /* the writer ends the record */
 	}
 	free_groups(gs, ng);
 	/* this snapshot is the next report's baseline */

@@ -10,7 +10,6 @@
 struct mw_summary_opts {
 	enum mw_sum_by by;
 	unsigned top;      /* keep the N largest groups (event mode: events); 0 = all */
-	bool json;         /* one JSON object per report */
 };
 
 struct mw_summary;
@@ -37,15 +36,17 @@ int mw_summary_put(struct mw_summary *s, const struct mw_sum_key *k, const struc
  * Returns 0, or a negative errno. */
 int mw_summary_read_map(struct mw_summary *s, int fd);
 
-/* Append to b the report of what the last snapshot adds to the one the
- * previous report covered (everything, for the first report): a table per
- * group as strace -c prints it (% time, seconds, usecs/call, calls, errors)
- * plus bytes mapped / unmapped / protected by successful calls and the
- * errno breakdown of failures; or one JSON object (no newline). ts_ns is the
- * report's time (epoch ns), seconds the time it covers, interval true for a
- * periodic report (they get a header line), lost the calls the kernel could
- * not count (summary map full). That snapshot then becomes the baseline. */
-void mw_summary_report(struct mw_summary *s, struct strbuf *b, uint64_t ts_ns, double seconds,
-		       bool interval, uint64_t lost);
+/* Append the report of what the last snapshot adds to the one the previous
+ * report covered (everything, for the first report) to tbl as text (when
+ * not NULL) and to json as one JSON object (when not NULL; no newline). The
+ * text is a table per group as strace -c prints it (% time, seconds,
+ * usecs/call, calls, errors) plus bytes mapped / unmapped / protected by
+ * successful calls, then the errno breakdown of failures; it ends without
+ * a newline. ts_ns is the report's time (epoch ns), seconds the time it
+ * covers, interval true for a periodic report (the text gets a header
+ * line), lost the calls the kernel could not count since the last report
+ * (summary map full). That snapshot then becomes the baseline. */
+void mw_summary_report(struct mw_summary *s, struct strbuf *tbl, struct strbuf *json, uint64_t ts_ns,
+		       double seconds, bool interval, uint64_t lost);
 
 #endif

@@ -1,4 +1,4 @@
-/* tracer.c - BPF lifecycle (open, configure, load, attach), the command runner and the event loop. */
+/* tracer.c - the command runner and the event loop (the BPF side is in hooks.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -6,28 +6,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <poll.h>
-#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "mapwatch.h"
 #include "mapwatch.skel.h"
 #include "alerts.h"
 #include "catalog.h"
 #include "format.h"
+#include "hooks.h"
 #include "proc.h"
+#include "sink.h"
 #include "strbuf.h"
 #include "summary.h"
 #include "tracer.h"
-
-#define TRACEFS_MAGIC 0x74726163
 
 static volatile sig_atomic_t stop_sig;
 static volatile sig_atomic_t child_done;
@@ -45,33 +41,21 @@ static void on_sigchld(int sig)
 
 struct tracer {
 	const struct mw_opts *o;
-	struct mapwatch_bpf *skel;
+	struct mw_hooks *hooks;
+	struct mapwatch_bpf *skel; /* the hooks' skeleton: its maps */
 	struct ring_buffer *rb;
-	FILE *out;
-	struct strbuf line;
+	struct mw_sinks sinks;
 	struct strbuf path;
 	uint64_t boot_to_epoch;
 	uint64_t written;
 	uint64_t proc_recs;
 	uint64_t reported_loss[MW_CNT_MAX];
-	struct bpf_link *links[32];
-	int nlinks;
 	struct mw_alerts *alerts;
 	uint64_t alerts_written;
 	struct mw_summary *summary;
 	uint64_t sum_start_ns;      /* CLOCK_MONOTONIC of the last summary (or of the start) */
 	uint64_t sum_lost;          /* MW_CNT_SUM_FULL at the last summary */
 };
-
-static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	return 0;
-}
-
-static int libbpf_verbose(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	return vfprintf(stderr, fmt, ap);
-}
 
 static void die_line(const char *fmt, ...)
 {
@@ -84,93 +68,6 @@ static void die_line(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/* ---- environment checks ---- */
-
-static int have_cap(int cap)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	unsigned long long eff = 0;
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "CapEff: %llx", &eff) == 1)
-			break;
-	fclose(f);
-	return (eff >> cap) & 1;
-}
-
-static int check_privileges(void)
-{
-	/* CAP_SYS_ADMIN 21, CAP_PERFMON 38, CAP_BPF 39 */
-	if (geteuid() == 0 || have_cap(21) || (have_cap(38) && have_cap(39)))
-		return 0;
-	die_line("permission denied: loading BPF programs needs root (or CAP_BPF and CAP_PERFMON); run it with sudo");
-	return -1;
-}
-
-static int check_btf(void)
-{
-	if (access("/sys/kernel/btf/vmlinux", R_OK) == 0)
-		return 0;
-	die_line("this kernel exposes no BTF (/sys/kernel/btf/vmlinux is missing): boot a kernel built with CONFIG_DEBUG_INFO_BTF=y");
-	return -1;
-}
-
-static int is_tracefs(const char *dir)
-{
-	struct statfs st;
-	char p[256];
-
-	snprintf(p, sizeof(p), "%s/events", dir);
-	return statfs(dir, &st) == 0 && st.f_type == TRACEFS_MAGIC && access(p, R_OK) == 0;
-}
-
-static int check_tracefs(void)
-{
-	if (is_tracefs("/sys/kernel/tracing") || is_tracefs("/sys/kernel/debug/tracing"))
-		return 0;
-	if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL) == 0 &&
-	    is_tracefs("/sys/kernel/tracing"))
-		return 0;
-	die_line("tracefs is not mounted and mounting it failed (%s): run 'mount -t tracefs nodev /sys/kernel/tracing' as root",
-		 strerror(errno));
-	return -1;
-}
-
-int mw_compat_supported(void)
-{
-#if defined(__x86_64__)
-	/* Ask the kernel itself: a 32-bit getpid through int 0x80 in a child.
-	 * A kernel without ia32 emulation (or with it disabled at boot) kills
-	 * the child with SIGSEGV. */
-	pid_t p = fork();
-	int st;
-
-	if (p < 0)
-		return 1; /* cannot tell: assume it can, costing only speed */
-	if (p == 0) {
-		long r;
-		int devnull = open("/dev/null", O_WRONLY);
-		/* a sanitizer's fault handler must not report the expected SIGSEGV */
-		if (devnull >= 0)
-			dup2(devnull, 2);
-		signal(SIGSEGV, SIG_DFL);
-		__asm__ volatile("int $0x80" : "=a"(r) : "a"(20L) : "memory");
-		_exit(r > 0 ? 0 : 3);
-	}
-	if (waitpid(p, &st, 0) < 0)
-		return 1;
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
-#elif defined(__aarch64__)
-	/* arm64 kernels run AArch32 tasks only with CONFIG_COMPAT on a CPU that has EL0 AArch32. */
-	return access("/proc/sys/abi", F_OK) == 0;
-#else
-	return 0;
-#endif
-}
-
 /* ---- records ---- */
 
 static uint64_t clock_ns(clockid_t c)
@@ -179,25 +76,6 @@ static uint64_t clock_ns(clockid_t c)
 
 	clock_gettime(c, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-static void flush_line(struct tracer *t)
-{
-	sb_putc(&t->line, '\n');
-	fwrite(t->line.p, 1, t->line.len, t->out);
-	sb_reset(&t->line);
-}
-
-/* True when the output is a pipe whose reader has gone (mapwatch | head):
- * noticed even while no event is being written. */
-static bool reader_gone(FILE *out)
-{
-	struct pollfd p = { .fd = fileno(out), .events = POLLOUT };
-	struct stat st;
-
-	if (fstat(p.fd, &st) || !S_ISFIFO(st.st_mode))
-		return false;
-	return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
 }
 
 static int handle_rec(void *ctx, void *data, size_t size)
@@ -237,23 +115,16 @@ static int handle_rec(void *ctx, void *data, size_t size)
 	}
 	v.exe = mw_proc_exe(e->pid);
 	v.container_id = mw_container_of_cgroup(e->cgroup_id);
-	if (!t->o->alerts_only) {
-		if (t->o->json)
-			mw_format_json(&t->line, &v);
-		else
-			mw_format_table(&t->line, &v);
-		flush_line(t);
+	struct mw_rec rec = { .kind = MW_RK_EVENT, .ts_ns = v.ts_ns, .v = &v };
+	mw_sinks_emit(&t->sinks, &rec);
+	if (!t->o->alerts_only)
 		t->written++;
-	}
 	if (t->alerts) {
 		struct mw_alert al[MW_ALERTS_MAX];
 		int n = mw_alerts_event(t->alerts, &v, al, MW_ALERTS_MAX);
 		for (int i = 0; i < n; i++) {
-			if (t->o->json)
-				mw_alert_json(&t->line, &v, &al[i]);
-			else
-				mw_alert_table(&t->line, &v, &al[i]);
-			flush_line(t);
+			rec = (struct mw_rec){ .kind = MW_RK_ALERT, .ts_ns = v.ts_ns, .v = &v, .al = &al[i] };
+			mw_sinks_emit(&t->sinks, &rec);
 			t->alerts_written++;
 		}
 	}
@@ -287,28 +158,6 @@ static const char *const loss_names[MW_CNT_MAX] = {
 	[MW_CNT_PENDING_FULL] = "pending_map_full",
 };
 
-/* Write a summary of what the kernel counted since the last one (-c). */
-static void write_summary(struct tracer *t, bool interval)
-{
-	uint64_t c[MW_CNT_MAX], now = clock_ns(CLOCK_MONOTONIC);
-	int err = mw_summary_read_map(t->summary, bpf_map__fd(t->skel->maps.summary));
-
-	if (err) {
-		die_line("reading the summary map failed: %s", strerror(-err));
-		return;
-	}
-	read_counters(t, c);
-	mw_summary_report(t->summary, &t->line, clock_ns(CLOCK_REALTIME), (now - t->sum_start_ns) / 1e9,
-			  interval, c[MW_CNT_SUM_FULL] - t->sum_lost);
-	t->sum_lost = c[MW_CNT_SUM_FULL];
-	t->sum_start_ns = now;
-	if (t->o->json)
-		sb_putc(&t->line, '\n');
-	fwrite(t->line.p, 1, t->line.len, t->out);
-	sb_reset(&t->line);
-	fflush(t->out);
-}
-
 
 /* Report losses that happened since the last report, in the output stream. */
 static void report_losses(struct tracer *t)
@@ -319,17 +168,35 @@ static void report_losses(struct tracer *t)
 	for (int k = 0; k < MW_CNT_MAX; k++) {
 		if (!loss_names[k] || c[k] == t->reported_loss[k])
 			continue;
-		uint64_t n = c[k] - t->reported_loss[k];
+		struct mw_rec rec = { .kind = MW_RK_LOST, .ts_ns = clock_ns(CLOCK_REALTIME),
+				      .reason = loss_names[k], .count = c[k] - t->reported_loss[k],
+				      .total = c[k] };
 		t->reported_loss[k] = c[k];
-		if (t->o->json)
-			sb_printf(&t->line, "{\"timestamp\":%llu,\"eventName\":\"lost\",\"reason\":\"%s\",\"count\":%llu,\"total\":%llu}",
-				  (unsigned long long)(clock_ns(CLOCK_REALTIME)), loss_names[k],
-				  (unsigned long long)n, (unsigned long long)c[k]);
-		else
-			sb_printf(&t->line, "*** lost %llu events (%s), %llu in total",
-				  (unsigned long long)n, loss_names[k], (unsigned long long)c[k]);
-		flush_line(t);
+		mw_sinks_emit(&t->sinks, &rec);
 	}
+}
+
+/* Report what the kernel counted since the last summary (-c), to the sinks. */
+static void write_summary(struct tracer *t, bool interval)
+{
+	uint64_t c[MW_CNT_MAX], now = clock_ns(CLOCK_MONOTONIC), ts = clock_ns(CLOCK_REALTIME);
+	struct strbuf tbl = { 0 }, js = { 0 };
+	int err = mw_summary_read_map(t->summary, bpf_map__fd(t->skel->maps.summary));
+
+	if (err) {
+		die_line("reading the summary map failed: %s", strerror(-err));
+		return;
+	}
+	read_counters(t, c);
+	mw_summary_report(t->summary, &tbl, &js, ts, (now - t->sum_start_ns) / 1e9, interval,
+			  c[MW_CNT_SUM_FULL] - t->sum_lost);
+	t->sum_lost = c[MW_CNT_SUM_FULL];
+	t->sum_start_ns = now;
+	struct mw_rec rec = { .kind = MW_RK_NOTICE, .ts_ns = ts, .notice_json = js.p ? js.p : "{}",
+			      .notice_table = tbl.p ? tbl.p : "" };
+	mw_sinks_emit(&t->sinks, &rec);
+	sb_free(&tbl);
+	sb_free(&js);
 }
 
 static void print_stats(struct tracer *t)
@@ -354,219 +221,17 @@ static void print_stats(struct tracer *t)
 	}
 }
 
-/* ---- BPF set-up ---- */
-
-struct prog_sel {
-	struct bpf_program *prog;
-	int event; /* -1: not an event program */
-	int kind;  /* 0 native tracepoint, 1 raw, 2 lifecycle, 3 do_mmap fentry/fexit, 4 do_mmap kprobes */
-};
-
-static int collect_progs(struct mapwatch_bpf *s, struct prog_sel *ps)
-{
-	int n = 0;
-#define NP(name, ev)                                                          \
-	ps[n++] = (struct prog_sel){ s->progs.enter_##name, ev, 0 };          \
-	ps[n++] = (struct prog_sel){ s->progs.exit_##name, ev, 0 };
-	NP(mmap, MW_EV_MMAP)
-	NP(munmap, MW_EV_MUNMAP)
-	NP(mprotect, MW_EV_MPROTECT)
-	NP(pkey_mprotect, MW_EV_PKEY_MPROTECT)
-	NP(mremap, MW_EV_MREMAP)
-	NP(msync, MW_EV_MSYNC)
-#undef NP
-	ps[n++] = (struct prog_sel){ s->progs.raw_enter, -1, 1 };
-	ps[n++] = (struct prog_sel){ s->progs.raw_exit, -1, 1 };
-	ps[n++] = (struct prog_sel){ s->progs.on_fork, -1, 2 };
-	ps[n++] = (struct prog_sel){ s->progs.on_exec, -1, 2 };
-	ps[n++] = (struct prog_sel){ s->progs.on_task_exit, -1, 2 };
-	ps[n++] = (struct prog_sel){ s->progs.dm_fentry, MW_EV_DO_MMAP, 3 };
-	ps[n++] = (struct prog_sel){ s->progs.dm_fexit, MW_EV_DO_MMAP, 3 };
-	ps[n++] = (struct prog_sel){ s->progs.dm_kprobe, MW_EV_DO_MMAP, 4 };
-	ps[n++] = (struct prog_sel){ s->progs.dm_kretprobe, MW_EV_DO_MMAP, 4 };
-	return n;
-}
-
-/* How the do_mmap hook is attached. */
-enum dm_mode { DM_NONE, DM_FENTRY, DM_KPROBE };
-
-/* Does this kernel's do_mmap take vm_flags (6.3+)? -1 when BTF has no do_mmap. */
-static int do_mmap_has_vmflags(void)
-{
-	struct btf *vb = btf__load_vmlinux_btf();
-	int rc = -1;
-
-	if (!vb)
-		return -1;
-	int id = btf__find_by_name_kind(vb, "do_mmap", BTF_KIND_FUNC);
-	if (id > 0) {
-		const struct btf_type *fn = btf__type_by_id(vb, id);
-		const struct btf_type *proto = btf__type_by_id(vb, fn->type);
-		const struct btf_param *par = btf_params(proto);
-		rc = btf_vlen(proto) > 5 && !strcmp(btf__name_by_offset(vb, par[5].name_off), "vm_flags");
-	}
-	btf__free(vb);
-	return rc;
-}
-
-static int tracer_load(struct tracer *t, bool follow, bool compat, enum dm_mode dm, char *why,
-		       size_t whylen);
-
-static void tracer_unload(struct tracer *t)
-{
-	for (int i = 0; i < t->nlinks; i++)
-		bpf_link__destroy(t->links[i]);
-	t->nlinks = 0;
-	mapwatch_bpf__destroy(t->skel);
-	t->skel = NULL;
-}
-
-/* Load everything, with the do_mmap hook when asked: fentry/fexit first,
- * kprobe/kretprobe next; the first that loads and attaches wins. */
-static int tracer_load_all(struct tracer *t, bool follow, bool compat)
-{
-	char why_f[256] = "", why_k[256] = "";
-
-	if (!(t->o->event_mask & (1u << MW_EV_DO_MMAP)))
-		return tracer_load(t, follow, compat, DM_NONE, NULL, 0) ? -1 : 0;
-	if (tracer_load(t, follow, compat, DM_FENTRY, why_f, sizeof(why_f)) == 0)
-		return 0;
-	tracer_unload(t);
-	if (tracer_load(t, follow, compat, DM_KPROBE, why_k, sizeof(why_k)) == 0)
-		return 0;
-	tracer_unload(t);
-	die_line("event do_mmap needs a kernel-function hook and none works here: fentry/fexit on do_mmap: %s; kprobe/kretprobe on do_mmap: %s",
-		 why_f, why_k);
-	return -1;
-}
-
-static int tracer_load(struct tracer *t, bool follow, bool compat, enum dm_mode dm, char *why,
-		       size_t whylen)
-{
-	const struct mw_opts *o = t->o;
-	struct prog_sel ps[32];
-	int n, err;
-	bool raw = o->hook == MW_HOOK_RAW || (o->hook == MW_HOOK_AUTO && compat);
-	int vmf = dm != DM_NONE ? do_mmap_has_vmflags() : 0;
-
-	if (dm != DM_NONE && vmf < 0) {
-		snprintf(why, whylen, "do_mmap is not in the kernel's BTF");
-		return -1;
-	}
-	if (dm == DM_FENTRY && !vmf) {
-		snprintf(why, whylen, "this do_mmap has the pre-6.3 signature, whose stack arguments fentry cannot take");
-		return -1;
-	}
-	t->skel = mapwatch_bpf__open();
-	if (!t->skel) {
-		die_line("cannot open the BPF object: %s", strerror(errno));
-		return -1;
-	}
-	t->skel->rodata->self_tgid = getpid();
-	t->skel->rodata->follow_only = follow;
-	t->skel->rodata->event_mask = o->event_mask;
-	t->skel->rodata->raw_native = o->hook == MW_HOOK_RAW;
-	t->skel->rodata->wake_bytes = o->buffer_size / 8;
-	t->skel->rodata->lifecycle_recs = o->lifecycle || o->alerts;
-	t->skel->rodata->kill_wx = o->kill_wx;
-	t->skel->rodata->dm_has_vmflags = vmf > 0;
-	t->skel->rodata->summary_on = o->summary;
-	t->skel->rodata->summary_by = (uint8_t)o->summary_by;
-	mw_filter_rodata(&o->filters, t->skel);
-	err = bpf_map__set_max_entries(t->skel->maps.rb, o->buffer_size);
-	if (err) {
-		die_line("cannot size the ring buffer to %zu bytes: %s", o->buffer_size, strerror(-err));
-		return -1;
-	}
-	n = collect_progs(t->skel, ps);
-	for (int i = 0; i < n; i++) {
-		bool want;
-		if (ps[i].kind == 0)
-			want = o->hook != MW_HOOK_RAW && (o->event_mask & (1u << ps[i].event));
-		else if (ps[i].kind == 1)
-			want = raw;
-		else if (ps[i].kind == 3)
-			want = dm == DM_FENTRY;
-		else if (ps[i].kind == 4)
-			want = dm == DM_KPROBE;
-		else
-			want = ps[i].prog != t->skel->progs.on_fork || follow || o->lifecycle || o->alerts;
-		bpf_program__set_autoload(ps[i].prog, want);
-	}
-	err = mapwatch_bpf__load(t->skel);
-	if (err && dm != DM_NONE) {
-		snprintf(why, whylen, "loading failed: %s", strerror(-err));
-		return -1;
-	}
-	if (err) {
-		if (err == -EPERM || errno == EPERM)
-			die_line("the kernel refused to load the BPF programs (permission denied): run as root with CAP_BPF and CAP_PERFMON, and check kernel.unprivileged_bpf_disabled / lockdown");
-		else
-			die_line("loading the BPF programs failed: %s (run with --verbose for the verifier log)",
-				 strerror(-err));
-		return -1;
-	}
-	err = mw_filter_maps(&o->filters, t->skel);
-	if (err) {
-		die_line("cannot load the filters into the kernel: %s", strerror(-err));
-		return -1;
-	}
-	for (int i = 0; i < n; i++) {
-		if (!bpf_program__autoload(ps[i].prog))
-			continue;
-		struct bpf_link *l = bpf_program__attach(ps[i].prog);
-		if (!l && ps[i].kind >= 3) {
-			snprintf(why, whylen, "attaching %s failed: %s", bpf_program__section_name(ps[i].prog),
-				 strerror(errno));
-			return -1;
-		}
-		if (!l) {
-			err = -errno;
-			die_line("attaching %s failed: %s (is tracefs mounted at /sys/kernel/tracing?)",
-				 bpf_program__section_name(ps[i].prog), strerror(-err));
-			return -1;
-		}
-		t->links[t->nlinks++] = l;
-	}
-	if (o->verbose)
-		fprintf(stderr, "mapwatch: attached %d programs (hook %s, 32-bit tasks %s%s)\n", t->nlinks,
-			o->hook == MW_HOOK_RAW ? "raw_syscalls" : "tracepoints",
-			raw ? "traced" : "not traced",
-			dm == DM_FENTRY ? ", do_mmap by fentry/fexit" : dm == DM_KPROBE ? ", do_mmap by kprobe/kretprobe" : "");
-	return 0;
-}
-
 static void tracer_destroy(struct tracer *t)
 {
 	ring_buffer__free(t->rb);
 	mw_alerts_free(t->alerts);
 	mw_summary_free(t->summary);
-	tracer_unload(t);
-	sb_free(&t->line);
+	mw_hooks_stop(t->hooks);
+	t->hooks = NULL;
+	t->skel = NULL;
+	mw_sinks_close(&t->sinks);
 	sb_free(&t->path);
 	mw_proc_clear();
-}
-
-const char *mw_do_mmap_availability(char *buf, size_t n)
-{
-	struct mw_opts o = { .event_mask = 1u << MW_EV_DO_MMAP, .hook = MW_HOOK_TRACEPOINT,
-			     .buffer_size = 4096 };
-	struct tracer t = { .o = &o };
-	char why_f[256] = "", why_k[256] = "";
-
-	libbpf_set_print(libbpf_quiet);
-	if (geteuid() != 0 && !have_cap(21)) {
-		snprintf(buf, n, "unknown: probing needs root");
-		return buf;
-	}
-	if (tracer_load(&t, false, false, DM_FENTRY, why_f, sizeof(why_f)) == 0)
-		snprintf(buf, n, "available (fentry/fexit)");
-	else if (tracer_unload(&t), tracer_load(&t, false, false, DM_KPROBE, why_k, sizeof(why_k)) == 0)
-		snprintf(buf, n, "available (kprobe/kretprobe)");
-	else
-		snprintf(buf, n, "unavailable: fentry: %s; kprobe: %s", why_f, why_k);
-	tracer_unload(&t);
-	return buf;
 }
 
 /* ---- command runner ---- */
@@ -604,30 +269,34 @@ static pid_t spawn_held(char **cmd, int *release_fd, int *err_fd)
 	return pid;
 }
 
+/* The outputs o asks for. Returns 0, or -1 after printing why. */
+static int open_sinks(struct tracer *t)
+{
+	const struct mw_opts *o = t->o;
+	struct mw_sink *s = mw_sink_file_new(o->output, o->json ? MW_FMT_JSON : MW_FMT_TABLE, false, 0, 0);
+
+	if (!s)
+		return -1;
+	if (o->alerts_only)
+		s->mask &= ~MW_RKM(MW_RK_EVENT);
+	return mw_sinks_add(&t->sinks, s);
+}
+
 int mw_run(const struct mw_opts *o)
 {
 	struct tracer t = { .o = o };
-	int status = 1, release_fd = -1, err_fd = -1;
+	int status = 1, release_fd = -1, err_fd = -1, werr = 0;
 	pid_t child = -1;
 	bool compat = false;
 	struct sigaction sa = { 0 };
 
-	libbpf_set_print(o->verbose ? libbpf_verbose : libbpf_quiet);
-	if (check_privileges() || check_btf() || check_tracefs())
+	if (mw_hooks_check_env(o->verbose))
 		return 1;
 	if (o->hook == MW_HOOK_AUTO)
 		compat = o->compat < 0 ? mw_compat_supported() : o->compat;
 
-	if (o->output) {
-		t.out = fopen(o->output, "we"); /* the command must not inherit it */
-		if (!t.out) {
-			die_line("cannot open output file %s: %s", o->output, strerror(errno));
-			return 1;
-		}
-	} else {
-		t.out = stdout;
-	}
-	setvbuf(t.out, NULL, _IOFBF, 1 << 16);
+	if (open_sinks(&t))
+		return 1;
 	t.boot_to_epoch = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 
 	sa.sa_handler = on_signal;
@@ -645,8 +314,10 @@ int mw_run(const struct mw_opts *o)
 			goto out;
 		}
 	}
-	if (tracer_load_all(&t, child > 0 || o->filters.follow, compat))
+	t.hooks = mw_hooks_start(o, child > 0 || o->filters.follow, compat);
+	if (!t.hooks)
 		goto out;
+	t.skel = mw_hooks_skel(t.hooks);
 	if (child > 0) {
 		uint32_t k = child;
 		uint8_t one = 1;
@@ -663,7 +334,7 @@ int mw_run(const struct mw_opts *o)
 		}
 	}
 	if (o->summary) {
-		struct mw_summary_opts so = { .by = o->summary_by, .top = o->summary_top, .json = o->json };
+		struct mw_summary_opts so = { .by = o->summary_by, .top = o->summary_top };
 		t.summary = mw_summary_new(&so);
 		if (!t.summary) {
 			die_line("cannot set up the summary: %s", strerror(errno));
@@ -721,10 +392,8 @@ int mw_run(const struct mw_opts *o)
 			write_summary(&t, true);
 			next_sum += o->interval_ms * 1000000ull;
 		}
-		if (fflush(t.out) || ferror(t.out))
-			break; /* nowhere to write: stop tracing (reported below) */
-		if (reader_gone(t.out)) {
-			errno = EPIPE;
+		if (mw_sinks_flush(&t.sinks)) {
+			werr = errno; /* nowhere to write: stop tracing (reported below) */
 			break;
 		}
 		if (child > 0 && child_done) {
@@ -749,13 +418,12 @@ int mw_run(const struct mw_opts *o)
 			break;
 		}
 	}
-	int werr = errno;
 	report_losses(&t);
-	if (t.summary && werr != EPIPE && !ferror(t.out))
+	if (t.summary && !werr)
 		write_summary(&t, o->interval_ms != 0);
-	fflush(t.out);
-	if (ferror(t.out) || werr == EPIPE) {
-		werr = ferror(t.out) ? errno : werr;
+	if (mw_sinks_flush(&t.sinks) && !werr)
+		werr = errno;
+	if (werr) {
 		if (werr != EPIPE) /* a reader that went away (| head) is not an error to report */
 			die_line("writing events failed: %s", strerror(werr));
 		if (child > 0) {
@@ -777,10 +445,6 @@ out:
 		close(err_fd);
 	if (child > 0)
 		waitpid(child, NULL, 0);
-	if (t.out && t.out != stdout)
-		fclose(t.out);
-	else if (t.out)
-		fflush(stdout);
 	tracer_destroy(&t);
 	return status;
 }
