@@ -145,6 +145,13 @@ int mw_summary_read_map(struct mw_summary *s, int fd)
 	return err;
 }
 
+/* qsort that accepts an empty (NULL) array */
+static void sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
+
 static int key_cmp(const void *a, const void *b)
 {
 	return memcmp(&((const struct entry *)a)->k, &((const struct entry *)b)->k, sizeof(struct mw_sum_key));
@@ -293,10 +300,10 @@ static size_t build_groups(struct mw_summary *s, struct group **out)
 	struct group *gs = NULL;
 	size_t ng = 0, last = 0;
 
-	qsort(s->prev.e, s->prev.n, sizeof(struct entry), key_cmp);
+	sort(s->prev.e, s->prev.n, sizeof(struct entry), key_cmp);
 	for (size_t i = 0; i < s->cur.n; i++) {
 		const struct entry *c = &s->cur.e[i];
-		const struct entry *p = bsearch(c, s->prev.e, s->prev.n, sizeof(struct entry), key_cmp);
+		const struct entry *p = !s->prev.n ? NULL : bsearch(c, s->prev.e, s->prev.n, sizeof(struct entry), key_cmp);
 		struct mw_sum_val d = c->v;
 		const char *cont = NULL;
 
@@ -350,10 +357,10 @@ static size_t build_groups(struct mw_summary *s, struct group **out)
 			add_bytes(&g->total, c->k.event, &d);
 		}
 	}
-	qsort(gs, ng, sizeof(*gs), group_cmp);
+	sort(gs, ng, sizeof(*gs), group_cmp);
 	for (size_t j = 0; j < ng; j++) {
-		qsort(gs[j].rows, gs[j].nrows, sizeof(struct row), row_cmp);
-		qsort(gs[j].errs, gs[j].nerrs, sizeof(struct err_count), err_cmp);
+		sort(gs[j].rows, gs[j].nrows, sizeof(struct row), row_cmp);
+		sort(gs[j].errs, gs[j].nerrs, sizeof(struct err_count), err_cmp);
 	}
 	*out = gs;
 	return ng;
@@ -551,7 +558,7 @@ void mw_summary_report(struct mw_summary *s, struct strbuf *tbl, struct strbuf *
 	else if (s->o.top && ng > s->o.top)
 		shown = s->o.top;
 	if (s->o.by == MW_SUM_EVENT && top_rows && ng)
-		qsort(gs[0].rows, gs[0].nrows, sizeof(struct row), row_calls_cmp);
+		sort(gs[0].rows, gs[0].nrows, sizeof(struct row), row_calls_cmp);
 	if (json) {
 		struct strbuf *b = json;
 		sb_printf(b, "{\"timestamp\":%llu,\"eventName\":\"summary\",\"summaryBy\":\"%s\",\"seconds\":%.6f,"
