@@ -14,18 +14,8 @@
 #define MW_NAME_MAX 256        /* longest single path component read */
 #define MW_PATH_DEPTH 40       /* most path components walked */
 
-/* Event identifiers: stable, they appear as eventId in JSON. */
-enum mw_event_id {
-	MW_EV_MMAP = 0,
-	MW_EV_MMAP2 = 1,
-	MW_EV_MUNMAP = 2,
-	MW_EV_MPROTECT = 3,
-	MW_EV_PKEY_MPROTECT = 4,
-	MW_EV_MREMAP = 5,
-	MW_EV_MSYNC = 6,
-	MW_EV_DO_MMAP = 7,
-	MW_EV_MAX = 8,
-};
+/* Event identifiers (enum mw_event_id) and everything per call: the catalogue. */
+#include "mw_calls.h"
 
 /* Kind of the file behind an fd (or of the mapping's backing object). */
 enum mw_file_kind {

@@ -77,7 +77,9 @@ static void decode_arg(struct strbuf *b, const struct mw_arg_desc *a, uint64_t v
 
 static int returns_address(unsigned ev)
 {
-	return ev == MW_EV_MMAP || ev == MW_EV_MMAP2 || ev == MW_EV_MREMAP || ev == MW_EV_DO_MMAP;
+	const struct mw_event_desc *d = mw_event_desc(ev);
+
+	return d && d->ret == MW_R_ADDR;
 }
 
 static void file_json(struct strbuf *b, const struct mw_view *v)
@@ -265,6 +267,7 @@ void mw_format_call(struct strbuf *b, const struct mw_view *v)
 				sb_printf(b, "0x%" PRIx64, x);
 			break;
 		case MW_D_DEC:
+		case MW_D_LEN:
 			sb_printf(b, "%" PRId64, arg_signed(a, x));
 			break;
 		case MW_D_FD:

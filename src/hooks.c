@@ -15,14 +15,16 @@
 #include <bpf/libbpf.h>
 #include "mapwatch.h"
 #include "mapwatch.skel.h"
+#include "catalog.h"
 #include "hooks.h"
 
 #define TRACEFS_MAGIC 0x74726163
+#define MW_MAX_PROGS (2 * MW_EV_MAX + 16) /* a pair per catalogue row, raw, lifecycle, do_mmap */
 
 struct mw_hooks {
 	const struct mw_opts *o;
 	struct mapwatch_bpf *skel;
-	struct bpf_link *links[32];
+	struct bpf_link *links[MW_MAX_PROGS];
 	int nlinks;
 };
 
@@ -140,22 +142,26 @@ int mw_compat_supported(void)
 struct prog_sel {
 	struct bpf_program *prog;
 	int event; /* -1: not an event program */
-	int kind;  /* 0 native tracepoint, 1 raw, 2 lifecycle, 3 do_mmap fentry/fexit, 4 do_mmap kprobes */
+	int kind;  /* 0 native tracepoint, 1 raw, 2 lifecycle, 3 do_mmap fentry/fexit, 4 do_mmap kprobes,
+		    * 5 tracepoint of a call this ABI lacks (never loaded) */
 };
 
 static int collect_progs(struct mapwatch_bpf *s, struct prog_sel *ps)
 {
 	int n = 0;
-#define NP(name, ev)                                                          \
-	ps[n++] = (struct prog_sel){ s->progs.enter_##name, ev, 0 };          \
-	ps[n++] = (struct prog_sel){ s->progs.exit_##name, ev, 0 };
-	NP(mmap, MW_EV_MMAP)
-	NP(munmap, MW_EV_MUNMAP)
-	NP(mprotect, MW_EV_MPROTECT)
-	NP(pkey_mprotect, MW_EV_PKEY_MPROTECT)
-	NP(mremap, MW_EV_MREMAP)
-	NP(msync, MW_EV_MSYNC)
-#undef NP
+	/* one enter/exit pair per syscall row of include/mw_calls.h */
+#define NP_SYS(name, ev)                                                                 \
+	{                                                                                \
+		int k = mw_event_nr_native(mw_event_desc(ev)) >= 0 ? 0 : 5;             \
+		ps[n++] = (struct prog_sel){ s->progs.enter_##name, ev, k };             \
+		ps[n++] = (struct prog_sel){ s->progs.exit_##name, ev, k };              \
+	}
+#define NP_KFN(name, ev)
+#define NP_ROW(id, ID, name, kind, ...) NP_##kind(name, MW_EV_##ID)
+	MW_CALLS(NP_ROW)
+#undef NP_ROW
+#undef NP_SYS
+#undef NP_KFN
 	ps[n++] = (struct prog_sel){ s->progs.raw_enter, -1, 1 };
 	ps[n++] = (struct prog_sel){ s->progs.raw_exit, -1, 1 };
 	ps[n++] = (struct prog_sel){ s->progs.on_fork, -1, 2 };
@@ -225,7 +231,7 @@ static int hooks_load(struct mw_hooks *h, bool follow, bool compat, enum dm_mode
 		       size_t whylen)
 {
 	const struct mw_opts *o = h->o;
-	struct prog_sel ps[32];
+	struct prog_sel ps[MW_MAX_PROGS];
 	int n, err;
 	bool raw = o->hook == MW_HOOK_RAW || (o->hook == MW_HOOK_AUTO && compat);
 	int vmf = dm != DM_NONE ? do_mmap_has_vmflags() : 0;
@@ -270,6 +276,8 @@ static int hooks_load(struct mw_hooks *h, bool follow, bool compat, enum dm_mode
 			want = dm == DM_FENTRY;
 		else if (ps[i].kind == 4)
 			want = dm == DM_KPROBE;
+		else if (ps[i].kind == 5)
+			want = false;
 		else
 			want = ps[i].prog != h->skel->progs.on_fork || follow || o->lifecycle || o->alerts;
 		bpf_program__set_autoload(ps[i].prog, want);

@@ -4,6 +4,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "mapwatch.h"
+#include "calls.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -366,8 +367,7 @@ static __always_inline int on_enter(__u16 ev, __u16 nr, __u16 flags, const __u64
 	__builtin_memcpy(p->args, a, sizeof(p->args));
 	__builtin_memset(&p->file, 0, sizeof(p->file));
 
-	if ((ev == MW_EV_MMAP || ev == MW_EV_MMAP2) && !(flags & MW_F_ARGS_FAULT) &&
-	    !(a[3] & MW_MAP_ANONYMOUS)) {
+	if (mw_entry(ev) == MW_IN_MMAPFD && !(flags & MW_F_ARGS_FAULT) && !(a[3] & MW_MAP_ANONYMOUS)) {
 		s = get_scratch();
 		if (s && resolve_fd((struct task_struct *)bpf_get_current_task(), (int)a[4], &p->file,
 				    &s->pb, &path_hit)) {
@@ -382,8 +382,8 @@ static __always_inline int on_enter(__u16 ev, __u16 nr, __u16 flags, const __u64
 		return 0;
 	}
 	/* enforcement: a request for memory both writable and executable */
-	if (kill_wx && ev != MW_EV_MUNMAP && ev != MW_EV_MREMAP && ev != MW_EV_MSYNC &&
-	    !(flags & MW_F_ARGS_FAULT) && (a[2] & 0x6) == 0x6) {
+	int pi = mw_arg_by_fmt(ev, MW_D_PROT);
+	if (kill_wx && pi >= 0 && !(flags & MW_F_ARGS_FAULT) && (a[pi & 7] & 0x6) == 0x6) {
 		if (bpf_send_signal(9) == 0)
 			p->flags |= MW_F_ENFORCED;
 	}
@@ -594,21 +594,13 @@ static __always_inline int on_exit(long ret)
 		return on_exit(ctx->ret);                                        \
 	}
 
-#if defined(__TARGET_ARCH_x86)
-NATIVE(mmap, MW_EV_MMAP, 9, 6)
-NATIVE(munmap, MW_EV_MUNMAP, 11, 2)
-NATIVE(mprotect, MW_EV_MPROTECT, 10, 3)
-NATIVE(pkey_mprotect, MW_EV_PKEY_MPROTECT, 329, 4)
-NATIVE(mremap, MW_EV_MREMAP, 25, 5)
-NATIVE(msync, MW_EV_MSYNC, 26, 3)
-#elif defined(__TARGET_ARCH_arm64)
-NATIVE(mmap, MW_EV_MMAP, 222, 6)
-NATIVE(munmap, MW_EV_MUNMAP, 215, 2)
-NATIVE(mprotect, MW_EV_MPROTECT, 226, 3)
-NATIVE(pkey_mprotect, MW_EV_PKEY_MPROTECT, 288, 4)
-NATIVE(mremap, MW_EV_MREMAP, 216, 5)
-NATIVE(msync, MW_EV_MSYNC, 227, 3)
-#endif
+/* one enter/exit pair per syscall row of the catalogue; user space loads
+ * only those with a number in this ABI whose event is selected */
+#define NATIVE_SYS(name, ev, nr, n) NATIVE(name, ev, nr, n)
+#define NATIVE_KFN(name, ev, nr, n)
+#define NATIVE_ROW(id, ID, name, kind, nargs, x86_64, i386, arm64, arm, ...) \
+	NATIVE_##kind(name, MW_EV_##ID, MW_NR_NATIVE(x86_64, i386, arm64, arm), nargs)
+MW_CALLS(NATIVE_ROW)
 
 /* ---- raw_syscalls: 32-bit (compat) tasks, and native ones in --hook raw mode ---- */
 const volatile bool raw_native = false; /* raw programs also handle native calls */
@@ -625,55 +617,7 @@ static __always_inline bool syscall_is_compat(struct task_struct *task)
 #endif
 }
 
-/* Map a compat syscall number to an event; -1 if not a mapping call. */
-static __always_inline int compat_event(long nr)
-{
-#if defined(__TARGET_ARCH_x86)
-	switch (nr) {
-	case 90: return MW_EV_MMAP;  /* old_mmap: one pointer to six words */
-	case 192: return MW_EV_MMAP2;
-	case 91: return MW_EV_MUNMAP;
-	case 125: return MW_EV_MPROTECT;
-	case 380: return MW_EV_PKEY_MPROTECT;
-	case 163: return MW_EV_MREMAP;
-	case 144: return MW_EV_MSYNC;
-	}
-#elif defined(__TARGET_ARCH_arm64)
-	switch (nr) {
-	case 192: return MW_EV_MMAP2;
-	case 91: return MW_EV_MUNMAP;
-	case 125: return MW_EV_MPROTECT;
-	case 394: return MW_EV_PKEY_MPROTECT;
-	case 163: return MW_EV_MREMAP;
-	case 144: return MW_EV_MSYNC;
-	}
-#endif
-	return -1;
-}
-
-static __always_inline int native_event(long nr)
-{
-#if defined(__TARGET_ARCH_x86)
-	switch (nr) {
-	case 9: return MW_EV_MMAP;
-	case 11: return MW_EV_MUNMAP;
-	case 10: return MW_EV_MPROTECT;
-	case 329: return MW_EV_PKEY_MPROTECT;
-	case 25: return MW_EV_MREMAP;
-	case 26: return MW_EV_MSYNC;
-	}
-#elif defined(__TARGET_ARCH_arm64)
-	switch (nr) {
-	case 222: return MW_EV_MMAP;
-	case 215: return MW_EV_MUNMAP;
-	case 226: return MW_EV_MPROTECT;
-	case 288: return MW_EV_PKEY_MPROTECT;
-	case 216: return MW_EV_MREMAP;
-	case 227: return MW_EV_MSYNC;
-	}
-#endif
-	return -1;
-}
+/* compat_event() and native_event() come from the catalogue (calls.bpf.h). */
 
 SEC("raw_tracepoint/sys_enter")
 int raw_enter(struct bpf_raw_tracepoint_args *ctx)
@@ -716,9 +660,10 @@ int raw_enter(struct bpf_raw_tracepoint_args *ctx)
 			a[i] = (__u32)BPF_CORE_READ(regs, regs[i]);
 		a[0] = (__u32)BPF_CORE_READ(regs, orig_x0);
 #endif
-		/* fd is an int: sign-extend so -1 stays -1 */
-		if (ev == MW_EV_MMAP)
-			a[4] = (__u64)(__s64)(__s32)a[4];
+		/* an int fd: sign-extend so -1 stays -1 */
+		int fi = mw_arg_by_fmt(ev, MW_D_FD);
+		if (fi >= 0 && mw_arg_is_int(ev, fi))
+			a[fi & 7] = (__u64)(__s64)(__s32)a[fi & 7];
 	} else {
 		if (!raw_native)
 			return 0;
