@@ -131,6 +131,32 @@ static int handle_rec(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* Seed the alert engine's region maps from /proc for every process and say
+ * on stderr how many were seeded and why any failed. */
+static void seed_report(struct tracer *t)
+{
+	struct mw_seed_report r;
+
+	if (mw_alerts_seed_all(t->alerts, (uint32_t)getpid(), &r)) {
+		die_line("cannot list /proc to seed the region maps (%s): processes are seeded at their first event",
+			 strerror(r.dir_errno));
+		return;
+	}
+	fprintf(stderr, "mapwatch: region maps seeded from /proc for %u processes", r.seeded);
+	if (r.gone || r.denied || r.other) {
+		fprintf(stderr, "; %u failed (", r.gone + r.denied + r.other);
+		const char *sep = "";
+		if (r.gone)
+			fprintf(stderr, "%u exited before their maps were read", r.gone), sep = ", ";
+		if (r.denied)
+			fprintf(stderr, "%s%u permission denied", sep, r.denied), sep = ", ";
+		if (r.other)
+			fprintf(stderr, "%s%u %s", sep, r.other, strerror(r.other_errno));
+		fputc(')', stderr);
+	}
+	fputc('\n', stderr);
+}
+
 /* ---- counters ---- */
 
 static void read_counters(struct tracer *t, uint64_t out[MW_CNT_MAX])
@@ -292,6 +318,14 @@ int mw_run(const struct mw_opts *o)
 
 	if (mw_hooks_check_env(o->verbose))
 		return 1;
+	for (int i = 0; i < o->nallow; i++) {
+		struct mw_inode_key k;
+		if (mw_allow_key(o->allow[i], &k)) {
+			die_line("--allow %s: cannot stat it (%s): give an existing executable or directory",
+				 o->allow[i], strerror(errno));
+			return 2;
+		}
+	}
 	if (o->hook == MW_HOOK_AUTO)
 		compat = o->compat < 0 ? mw_compat_supported() : o->compat;
 
@@ -327,11 +361,16 @@ int mw_run(const struct mw_opts *o)
 		}
 	}
 	if (o->alerts) {
-		t.alerts = mw_alerts_new(o->allow, o->nallow);
+		t.alerts = mw_alerts_new();
 		if (!t.alerts) {
 			die_line("cannot set up the alert engine: %s", strerror(errno));
 			goto out;
 		}
+		/* processes older than mapwatch: their regions' history from
+		 * now, not from their first call seen (a -- COMMAND run has
+		 * none in scope: the command execs after this point) */
+		if (!o->cmd)
+			seed_report(&t);
 	}
 	if (o->summary) {
 		struct mw_summary_opts so = { .by = o->summary_by, .top = o->summary_top };
