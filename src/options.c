@@ -8,6 +8,7 @@
 #include "catalog.h"
 #include "filter.h"
 #include "options.h"
+#include "summary.h"
 
 static int fail(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(char *err, size_t n, const char *fmt, ...)
@@ -249,6 +250,50 @@ static int opt_filter(struct mw_opts *o, const struct mw_opt_def *d, const char 
 	return mw_filter_add(&o->filters, d->code, v, err, n);
 }
 
+/* ---- -c/--summary (summary.c) ---- */
+
+static int opt_summary(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	o->summary = true;
+	return 0;
+}
+
+static int opt_summary_by(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	int by = mw_summary_by_value(v);
+
+	if (by < 0)
+		return fail(err, n, "--summary-by '%s' must be event, process, comm, exe or container", v);
+	o->summary_by = by;
+	o->summary_opt = "--summary-by";
+	return 0;
+}
+
+static int opt_top(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	uint64_t x;
+
+	if (mw_parse_u64(v, 1, 1000000, 0, &x))
+		return fail(err, n, "--top '%s' must be a number of groups from 1 to 1000000", v);
+	o->summary_top = (unsigned)x;
+	o->summary_opt = "--top";
+	return 0;
+}
+
+static int opt_interval(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	char *end;
+	double x;
+
+	errno = 0;
+	x = (v[0] >= '0' && v[0] <= '9') || v[0] == '.' ? strtod(v, &end) : -1;
+	if (x < 0 || errno || *end || !(x >= 0.1 && x <= 86400))
+		return fail(err, n, "--interval '%s' must be a number of seconds from 0.1 to 86400", v);
+	o->interval_ms = (unsigned)(x * 1000 + 0.5);
+	o->summary_opt = "--interval";
+	return 0;
+}
+
 /* ---- outputs besides the stream (sink*.c, metrics.c, collapse.c) ---- */
 
 static int set_str(const char **slot, const char *v, char *err, size_t n)
@@ -344,12 +389,17 @@ static const struct mw_opt_def table[] = {
 	{ "json", 'j', MW_OV_NONE, 0, opt_json, 0 },
 	{ "output", 'o', MW_OV_REQUIRED, 0, opt_output, 0 },
 	{ "stats", 's', MW_OV_NONE, 0, opt_stats, 0 },
+	/* summary */
+	{ "summary", 'c', MW_OV_NONE, 0, opt_summary, 0 },
+	{ "summary-by", 0, MW_OV_REQUIRED, 0, opt_summary_by, 0 },
+	{ "top", 0, MW_OV_REQUIRED, 0, opt_top, 0 },
+	{ "interval", 0, MW_OV_REQUIRED, 0, opt_interval, 0 },
 	/* selection */
 	{ "events", 'e', MW_OV_REQUIRED, MW_OF_LIST, opt_events, 0 },
 	{ "pid", 'p', MW_OV_REQUIRED, MW_OF_LIST, opt_filter, MW_OPT_PID },
 	{ "follow", 0, MW_OV_NONE, 0, opt_filter, MW_OPT_FOLLOW },
 	{ "tid", 0, MW_OV_REQUIRED, MW_OF_LIST, opt_filter, MW_OPT_TID },
-	{ "comm", 'c', MW_OV_REQUIRED, MW_OF_LIST, opt_filter, MW_OPT_COMM },
+	{ "comm", 0, MW_OV_REQUIRED, MW_OF_LIST, opt_filter, MW_OPT_COMM },
 	{ "uid", 'u', MW_OV_REQUIRED, MW_OF_LIST, opt_filter, MW_OPT_UID },
 	{ "exe", 0, MW_OV_REQUIRED, MW_OF_LIST, opt_filter, MW_OPT_EXE },
 	{ "cgroup", 0, MW_OV_REQUIRED, MW_OF_LIST, opt_filter, MW_OPT_CGROUP },
@@ -586,6 +636,10 @@ int mw_opts_finish(struct mw_opts *o, char *err, size_t n)
 	if (o->alerts && ((o->filters.on & (MW_FLT_ARGS | MW_FLT_RESULT | MW_FLT_ERRNO)) ||
 			  (o->event_mask & mw_class_mask(MW_CL_MAPPING)) != mw_class_mask(MW_CL_MAPPING)))
 		return fail(err, n, "alerts need every mapping call of the processes in scope: use scope filters (--pid, --comm, --uid, ...) with them, not argument filters or an --events list that leaves a syscall out (adding do_mmap is fine)");
+	if (o->summary_opt && !o->summary)
+		return fail(err, n, "%s needs -c/--summary", o->summary_opt);
+	if (o->summary && o->alerts)
+		return fail(err, n, "-c/--summary counts calls in the kernel and sends none to user space: it cannot raise alerts (--alerts, --alerts-only, --kill-wx)");
 	if (o->nallow && !o->alerts)
 		return fail(err, n, "--allow only makes sense with --alerts, --alerts-only or --kill-wx");
 	return 0;

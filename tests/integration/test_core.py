@@ -151,7 +151,7 @@ def t_usage_errors():
                        (["--output"], "--output"), (["--"], "command"), (["stray"], "stray"),
                        (["--tid", "0"], "--tid"), (["--uid", "4294967296"], "4294967296"),
                        (["--min-length", "17179869184G"], "--min-length"), (["--json=yes"], "takes no value"),
-                       (["-c", "--", "ls"], "before '--'"), (["--comm", "demo,!true"], "negates"),
+                       (["--comm", "--", "ls"], "before '--'"), (["--comm", "demo,!true"], "negates"),
                        (["--comm", "a" * 28], "'" + "a" * 15 + "'"), (["--pidns", "/etc/passwd"], "not a namespace"),
                        (["--exe", "/etc"], "directory"), (["--alerts", "--allow", "/nonexistent"], "/nonexistent"),
                        (["-e", "mmap2", "--compat", "off"], "32-bit"),

@@ -106,7 +106,11 @@ TEST(options_parse_u64)
 
 TEST(options_usage_refused)
 {
-	REFUSED("needs a value before '--'", "-c", "--", "ls");
+	REFUSED("needs a value before '--'", "--comm", "--", "ls");
+	REFUSED("needs a value before '--'", "-u", "--", "ls");
+	REFUSED("needs -c/--summary", "--top", "3");
+	REFUSED("--interval", "-c", "--interval", "-1");
+	REFUSED("--interval", "-c", "--interval", "nan");
 	REFUSED("takes no value", "--json=yes");
 	REFUSED("takes no value", "--alerts=1");
 	REFUSED("'!' negates the whole list", "--comm", "demo,!true");
@@ -150,7 +154,7 @@ TEST(options_repeats_add_up)
 	CHECK_INT(o.event_mask, (1u << MW_EV_MUNMAP) | (1u << MW_EV_MPROTECT));
 	mw_opts_free(&o);
 	CHECK_INT(parse(&o, err, sizeof(err), (const char *[]){ "-e", " mmap , munmap ", "--comm", "a, b",
-		  "-c", "c", "--uid=0", "-u", "1,2", NULL }), 0);
+		  "--comm=c", "--uid=0", "-u", "1,2", NULL }), 0);
 	CHECK_INT(o.event_mask, (1u << MW_EV_MMAP) | (1u << MW_EV_MUNMAP));
 	CHECK_INT(o.filters.ncomm, 3);
 	CHECK_STR(o.filters.comm[1], "b");
