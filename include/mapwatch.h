@@ -158,6 +158,7 @@ enum mw_counter {
 	MW_CNT_PENDING_FULL,    /* entry could not be stored (pending map full) */
 	MW_CNT_FILTERED,        /* events rejected by filters */
 	MW_CNT_SUM_FULL,        /* calls not counted: summary map full (-c) */
+	MW_CNT_OUT_OF_TREE,     /* calls of processes outside the traced tree (-- COMMAND, --follow) */
 	MW_CNT_MAX,
 };
 

@@ -70,7 +70,7 @@ def build_prog(src, out, extra=()):
     exe = os.path.join(BUILD, "it", out)
     srcp = os.path.join(ROOT, "tests", "integration", src)
     if not os.path.exists(exe) or os.path.getmtime(exe) < os.path.getmtime(srcp):
-        subprocess.run(["gcc", "-O1", "-g", "-Wall", "-o", exe, srcp, "-lpthread", *extra], check=True)
+        subprocess.run(["gcc", "-O1", "-g", "-Wall", "-Werror", "-o", exe, srcp, "-lpthread", *extra], check=True)
     return exe
 
 
