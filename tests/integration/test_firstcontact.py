@@ -46,8 +46,8 @@ def t_output_file_kept_on_failure():
 
 def t_dash_is_stdout():
     d = tmpdir()
-    os.chdir(d)
-    p = mapwatch(["-o", "-", "--json", "-e", "munmap", "--", "true"])
+    p = subprocess.run([os.path.abspath(MAPWATCH), "-o", "-", "--json", "-e", "munmap", "--", "true"],
+                       capture_output=True, text=True, timeout=60, cwd=d)
     eq(p.returncode, 0, f"-o - ({p.stderr})")
     check(not os.path.exists(os.path.join(d, "-")), "-o - created a file named '-'")
     ev = [json.loads(line) for line in p.stdout.splitlines()]
