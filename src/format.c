@@ -198,6 +198,8 @@ void mw_format_json(struct strbuf *b, const struct mw_view *v)
 		sb_puts(b, ",\"toctou\":true");
 	if (e->flags & MW_F_ARGS_FAULT)
 		sb_puts(b, ",\"argsFault\":true");
+	if (e->flags & MW_F_EXIT_ONLY)
+		sb_puts(b, ",\"exitOnly\":true,\"argsFrom\":\"registers at exit\"");
 	sb_puts(b, ",\"args\":[");
 	for (int i = 0; i < d->nargs; i++) {
 		const struct mw_arg_desc *a = &d->args[i];
@@ -325,6 +327,8 @@ void mw_format_call(struct strbuf *b, const struct mw_view *v)
 		sb_puts(b, " [args from user memory]");
 	if (e->flags & MW_F_ARGS_FAULT)
 		sb_puts(b, " [args unreadable]");
+	if (e->flags & MW_F_EXIT_ONLY)
+		sb_puts(b, " [no entry, refused before it ran (seccomp?): args from registers at exit]");
 }
 
 void mw_format_table_prefix(struct strbuf *b, const struct mw_view *v)
