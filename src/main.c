@@ -58,6 +58,10 @@ static const char usage_text[] =
 "                           and executable (mmap/mprotect with PROT_WRITE|PROT_EXEC).\n"
 "                           WARNING: this kills JITs (node, java, browsers) host-wide\n"
 "                           unless a scope filter or -- COMMAND narrows it.\n"
+"Command (after --; like strace -f, mapwatch follows every descendant and ends\n"
+"when the command and all of them have exited, with the command's status):\n"
+"      --exit-with-command  end when COMMAND itself exits; descendants still\n"
+"                           running are no longer traced\n"
 "Tuning:\n"
 "      --buffer-size BYTES  ring buffer size, power of two (K/M suffix; default 4M)\n"
 "      --flush-ms MS        longest time an event waits before it is written (default 50)\n"
@@ -71,7 +75,9 @@ static const char usage_text[] =
 "  -V, --version            version\n"
 "\n"
 "Exit status: COMMAND's status when one is given (128+N if killed by signal N),\n"
-"0 after Ctrl-C/SIGTERM otherwise; 1 on run-time errors; 2 on usage errors.\n"
+"0 after Ctrl-C/SIGTERM or once every --pid process has exited otherwise;\n"
+"1 on run-time errors; 2 on usage errors (and a --pid naming no process).\n"
+"SIGHUP reopens --output FILE (after logrotate moved it) and tracing goes on.\n"
 "Needs root (or CAP_BPF+CAP_PERFMON), a kernel with BTF, and tracefs.\n"
 "\n"
 "Examples:\n"
@@ -183,6 +189,7 @@ int main(int argc, char **argv)
 		{ "alerts-only", no_argument, NULL, 1005 },
 		{ "allow", required_argument, NULL, 1006 },
 		{ "kill-wx", no_argument, NULL, 1007 },
+		{ "exit-with-command", no_argument, NULL, 1008 },
 		{ "pid", required_argument, NULL, MW_OPT_PID },
 		{ "follow", no_argument, NULL, MW_OPT_FOLLOW },
 		{ "tid", required_argument, NULL, MW_OPT_TID },
@@ -264,6 +271,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 1007: o.kill_wx = o.alerts = true; break;
+		case 1008: o.exit_with_command = true; break;
 		case 'p': c = MW_OPT_PID; goto filter;
 		case 'c': c = MW_OPT_COMM; goto filter;
 		case 'u': c = MW_OPT_UID; goto filter;
@@ -291,6 +299,8 @@ int main(int argc, char **argv)
 	}
 	if (o.nallow && !o.alerts)
 		return usage_error("%s", "--allow only makes sense with --alerts, --alerts-only or --kill-wx");
+	if (o.exit_with_command && optind >= argc)
+		return usage_error("%s", "--exit-with-command needs a command after --");
 	if (optind < argc) {
 		if (strcmp(argv[optind - 1], "--") != 0)
 			return usage_error("unexpected argument '%s': put the command after '--'", argv[optind]);

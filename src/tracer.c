@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -30,10 +33,17 @@
 
 static volatile sig_atomic_t stop_sig;
 static volatile sig_atomic_t child_done;
+static volatile sig_atomic_t hup_seen;
 
 static void on_signal(int sig)
 {
 	stop_sig = sig;
+}
+
+static void on_sighup(int sig)
+{
+	(void)sig;
+	hup_seen = 1;
 }
 
 static void on_sigchld(int sig)
@@ -54,6 +64,7 @@ struct tracer {
 	uint64_t proc_recs;
 	uint64_t reported_loss[MW_CNT_MAX];
 	struct bpf_link *links[32];
+	bool link_is_exit[32];  /* detached first at the end (see detach_all) */
 	int nlinks;
 	struct mw_alerts *alerts;
 	uint64_t alerts_written;
@@ -231,6 +242,8 @@ static int handle_rec(void *ctx, void *data, size_t size)
 		mw_path_rebuild(&t->path, e->path, plen, &e->file);
 		v.path = t->path.p;
 	}
+	if (e->flags & MW_F_EXE_UNSENT)
+		mw_proc_forget(e->pid); /* its process record was lost: ask /proc */
 	v.exe = mw_proc_exe(e->pid);
 	v.container_id = mw_container_of_cgroup(e->cgroup_id);
 	if (!t->o->alerts_only) {
@@ -281,6 +294,7 @@ static const char *const loss_names[MW_CNT_MAX] = {
 	[MW_CNT_PROC_RB_FULL] = "process_record_ring_buffer_full",
 	[MW_CNT_NO_ENTRY] = "unmatched_exit",
 	[MW_CNT_PENDING_FULL] = "pending_map_full",
+	[MW_CNT_TRACED_FULL] = "traced_map_full",
 };
 
 
@@ -299,6 +313,9 @@ static void report_losses(struct tracer *t)
 			sb_printf(&t->line, "{\"timestamp\":%llu,\"eventName\":\"lost\",\"reason\":\"%s\",\"count\":%llu,\"total\":%llu}",
 				  (unsigned long long)(clock_ns(CLOCK_REALTIME)), loss_names[k],
 				  (unsigned long long)n, (unsigned long long)c[k]);
+		else if (k == MW_CNT_TRACED_FULL)
+			sb_printf(&t->line, "*** lost the events of %llu new processes (%s: not followed), %llu in total",
+				  (unsigned long long)n, loss_names[k], (unsigned long long)c[k]);
 		else
 			sb_printf(&t->line, "*** lost %llu events (%s), %llu in total",
 				  (unsigned long long)n, loss_names[k], (unsigned long long)c[k]);
@@ -313,12 +330,20 @@ static void print_stats(struct tracer *t)
 	read_counters(t, c);
 	uint64_t lost = c[MW_CNT_RB_FULL] + c[MW_CNT_NO_ENTRY] + c[MW_CNT_PENDING_FULL];
 	fprintf(stderr,
-		"mapwatch: events seen %llu, written %llu, lost %llu (ring buffer full %llu, unmatched exit %llu, pending map full %llu), filtered in kernel %llu; process records %llu, lost %llu\n",
+		"mapwatch: events seen %llu, written %llu, lost %llu (ring buffer full %llu, unmatched exit %llu, pending map full %llu), filtered in kernel %llu; process records %llu, lost %llu",
 		(unsigned long long)c[MW_CNT_SEEN], (unsigned long long)t->written,
 		(unsigned long long)lost, (unsigned long long)c[MW_CNT_RB_FULL],
 		(unsigned long long)c[MW_CNT_NO_ENTRY], (unsigned long long)c[MW_CNT_PENDING_FULL],
 		(unsigned long long)c[MW_CNT_FILTERED], (unsigned long long)t->proc_recs,
 		(unsigned long long)c[MW_CNT_PROC_RB_FULL]);
+	/* rare conditions, named only when they happened */
+	if (c[MW_CNT_EXIT_ONLY])
+		fprintf(stderr, "; reported from the exit alone (seccomp) %llu",
+			(unsigned long long)c[MW_CNT_EXIT_ONLY]);
+	if (c[MW_CNT_TRACED_FULL])
+		fprintf(stderr, "; processes not followed (traced map full) %llu",
+			(unsigned long long)c[MW_CNT_TRACED_FULL]);
+	fputc('\n', stderr);
 	if (t->alerts) {
 		struct mw_alerts_stats st;
 		mw_alerts_get_stats(t->alerts, &st);
@@ -386,11 +411,48 @@ static int do_mmap_has_vmflags(void)
 static int tracer_load(struct tracer *t, bool follow, bool compat, enum dm_mode dm, char *why,
 		       size_t whylen);
 
+static void *destroy_link(void *l)
+{
+	bpf_link__destroy(l);
+	return NULL;
+}
+
+/* Detach the programs whose link_is_exit equals exits, all at once.
+ * Closing a tracepoint's perf link waits for an RCU grace period (28-80 ms
+ * here); done one after the other that was most of mapwatch's run time for
+ * a short command. Closed from one thread each, the waits overlap. */
+static void detach_some(struct tracer *t, bool exits)
+{
+	pthread_t th[32];
+	bool started[32] = { false };
+
+	for (int i = 0; i < t->nlinks; i++)
+		if (t->links[i] && t->link_is_exit[i] == exits)
+			started[i] = pthread_create(&th[i], NULL, destroy_link, t->links[i]) == 0;
+	for (int i = 0; i < t->nlinks; i++) {
+		if (!t->links[i] || t->link_is_exit[i] != exits)
+			continue;
+		if (started[i])
+			pthread_join(th[i], NULL);
+		else
+			bpf_link__destroy(t->links[i]);
+		t->links[i] = NULL;
+	}
+}
+
+/* Detach everything: the exit programs first (they count and emit events;
+ * an entry left without its exit only leaves a stale slot), so that no
+ * call is taken for an unmatched exit while mapwatch stops. */
+static void detach_all(struct tracer *t)
+{
+	detach_some(t, true);
+	detach_some(t, false);
+	t->nlinks = 0;
+}
+
 static void tracer_unload(struct tracer *t)
 {
-	for (int i = 0; i < t->nlinks; i++)
-		bpf_link__destroy(t->links[i]);
-	t->nlinks = 0;
+	detach_all(t);
 	mapwatch_bpf__destroy(t->skel);
 	t->skel = NULL;
 }
@@ -450,6 +512,10 @@ static int tracer_load(struct tracer *t, bool follow, bool compat, enum dm_mode 
 		die_line("cannot size the ring buffer to %zu bytes: %s", o->buffer_size, strerror(-err));
 		return -1;
 	}
+	/* test knob: a small traced map, to see a full one reported as a loss */
+	const char *tmax = getenv("MAPWATCH_TRACED_MAX");
+	if (tmax && atoi(tmax) > 0)
+		bpf_map__set_max_entries(t->skel->maps.traced, (uint32_t)atoi(tmax));
 	n = collect_progs(t->skel, ps);
 	for (int i = 0; i < n; i++) {
 		bool want;
@@ -498,6 +564,8 @@ static int tracer_load(struct tracer *t, bool follow, bool compat, enum dm_mode 
 				 bpf_program__section_name(ps[i].prog), strerror(-err));
 			return -1;
 		}
+		const char *sec = bpf_program__section_name(ps[i].prog);
+		t->link_is_exit[t->nlinks] = strstr(sec, "exit") || strstr(sec, "kretprobe");
 		t->links[t->nlinks++] = l;
 	}
 	if (o->verbose)
@@ -542,6 +610,25 @@ const char *mw_do_mmap_availability(char *buf, size_t n)
 
 /* ---- command runner ---- */
 
+/* Give the command the signal state a shell would: every disposition back
+ * to its default (mapwatch ignores SIGPIPE, and an ignored signal survives
+ * exec: `yes | head -1` would complain about a broken pipe) and no signal
+ * blocked. */
+static void default_signals(void)
+{
+	sigset_t none;
+
+	/* the raw call: glibc's wrappers refuse its internal signals (32, 33),
+	 * which a sanitizer runtime may have set to ignored */
+	struct { void *handler; unsigned long flags; void *restorer; uint64_t mask; } dfl = { SIG_DFL, 0, NULL, 0 };
+
+	for (int sig = 1; sig <= 64; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 /* Fork the command, stopped before execvp until release_fd is written. */
 static pid_t spawn_held(char **cmd, int *release_fd, int *err_fd)
 {
@@ -558,8 +645,7 @@ static pid_t spawn_held(char **cmd, int *release_fd, int *err_fd)
 		int e;
 		close(go[1]);
 		close(er[0]);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
+		default_signals();
 		if (read(go[0], &c, 1) != 1)
 			_exit(127); /* the tracer gave up */
 		execvp(cmd[0], cmd);
@@ -575,17 +661,127 @@ static pid_t spawn_held(char **cmd, int *release_fd, int *err_fd)
 	return pid;
 }
 
+/* SIGHUP: open --output again under its name (after logrotate moved the old
+ * file away) and go on writing there; on failure keep the old stream. */
+static void reopen_output(struct tracer *t)
+{
+	FILE *f;
+
+	if (!t->o->output || t->out == stdout)
+		return;
+	fflush(t->out);
+	f = fopen(t->o->output, "ae");
+	if (!f) {
+		die_line("SIGHUP: cannot reopen output file %s: %s (still writing to the old file)",
+			 t->o->output, strerror(errno));
+		return;
+	}
+	setvbuf(f, NULL, _IOFBF, 1 << 16);
+	fclose(t->out);
+	t->out = f;
+}
+
+/* --pid targets: one pidfd each, readable once the process has exited. */
+struct targets {
+	int fd[64];
+	int n;
+};
+
+/* Check that every --pid names a live process now and open its pidfd.
+ * Returns -1 after a one-line error. */
+static int targets_open(const struct mw_filters *f, struct targets *tg)
+{
+	tg->n = 0;
+	if (!(f->on & MW_FLT_PID) && !f->follow)
+		return 0;
+	if (f->neg & MW_FLT_PID)
+		return 0; /* "every process but these": nothing to wait for */
+	for (unsigned i = 0; i < f->pid.n; i++) {
+		int fd = (int)syscall(SYS_pidfd_open, (pid_t)f->pid.v[i], 0);
+		if (fd < 0 && errno == ESRCH) {
+			die_line("--pid %llu: no such process (give the pid of a running process; see ps -e)",
+				 (unsigned long long)f->pid.v[i]);
+			return -1;
+		}
+		if (fd >= 0) {
+			fcntl(fd, F_SETFD, FD_CLOEXEC);
+			tg->fd[tg->n++] = fd;
+		}
+	}
+	return 0;
+}
+
+/* True once every target has exited. */
+static bool targets_gone(const struct targets *tg)
+{
+	struct pollfd p[64];
+
+	for (int i = 0; i < tg->n; i++)
+		p[i] = (struct pollfd){ .fd = tg->fd[i], .events = POLLIN };
+	return poll(p, tg->n, 0) == tg->n;
+}
+
+static void targets_close(struct targets *tg)
+{
+	for (int i = 0; i < tg->n; i++)
+		close(tg->fd[i]);
+	tg->n = 0;
+}
+
+/* Is the traced map (the followed processes) empty? */
+static bool traced_empty(struct tracer *t)
+{
+	uint32_t k;
+
+	return bpf_map_get_next_key(bpf_map__fd(t->skel->maps.traced), NULL, &k) != 0;
+}
+
+static int exit_status(int st)
+{
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* Reap what has exited: the command (its status kept in *status) and any
+ * descendant that was handed to mapwatch as their subreaper. Returns true
+ * when no child is left at all. */
+static bool reap(pid_t child, bool *cmd_done, int *status)
+{
+	for (;;) {
+		int st;
+		pid_t w = waitpid(-1, &st, WNOHANG);
+		if (w > 0) {
+			if (w == child) {
+				*cmd_done = true;
+				*status = exit_status(st);
+			}
+			continue;
+		}
+		return w < 0 && errno == ECHILD;
+	}
+}
+
+/* Stop tracing: detach every program (so nothing more is committed), then
+ * read what is left in the ring buffer, so seen = written + lost holds. */
+static void drain(struct tracer *t)
+{
+	detach_all(t);
+	ring_buffer__consume(t->rb);
+}
+
 int mw_run(const struct mw_opts *o)
 {
 	struct tracer t = { .o = o };
+	struct targets tg = { .n = 0 };
 	int status = 1, release_fd = -1, err_fd = -1;
 	pid_t child = -1;
-	bool compat = false;
+	bool compat = false, cmd_done = false;
 	struct sigaction sa = { 0 };
 
 	libbpf_set_print(o->verbose ? libbpf_verbose : libbpf_quiet);
 	if (check_privileges() || check_btf() || check_tracefs())
 		return 1;
+	if (!o->cmd && targets_open(&o->filters, &tg))
+		return 2;
 	if (o->hook == MW_HOOK_AUTO)
 		compat = o->compat < 0 ? mw_compat_supported() : o->compat;
 
@@ -593,6 +789,7 @@ int mw_run(const struct mw_opts *o)
 		t.out = fopen(o->output, "we"); /* the command must not inherit it */
 		if (!t.out) {
 			die_line("cannot open output file %s: %s", o->output, strerror(errno));
+			targets_close(&tg);
 			return 1;
 		}
 	} else {
@@ -604,12 +801,18 @@ int mw_run(const struct mw_opts *o)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_sighup;
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	if (o->cmd) {
 		sa.sa_handler = on_sigchld;
 		sa.sa_flags = SA_NOCLDSTOP;
 		sigaction(SIGCHLD, &sa, NULL);
+		/* descendants orphaned by the command are re-parented to mapwatch,
+		 * which waits for them all, like strace -f */
+		if (!o->exit_with_command)
+			prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 		child = spawn_held(o->cmd, &release_fd, &err_fd);
 		if (child < 0) {
 			die_line("cannot start %s: %s", o->cmd[0], strerror(errno));
@@ -664,7 +867,13 @@ int mw_run(const struct mw_opts *o)
 
 	status = 0;
 	for (;;) {
+		/* Records are submitted without a wake-up (one wake per threshold
+		 * crossing only), so a poll that times out proves nothing: read
+		 * whatever is there on every round. No record waits longer than
+		 * one poll period (--flush-ms). */
 		int err = ring_buffer__poll(t.rb, (int)o->poll_ms);
+		if (err >= 0 || err == -EINTR)
+			err = ring_buffer__consume(t.rb);
 		if (err < 0 && err != -EINTR) {
 			die_line("reading the ring buffer failed: %s", strerror(-err));
 			status = 1;
@@ -677,25 +886,34 @@ int mw_run(const struct mw_opts *o)
 			errno = EPIPE;
 			break;
 		}
+		if (hup_seen) {
+			hup_seen = 0;
+			reopen_output(&t);
+		}
 		if (child > 0 && child_done) {
-			int st;
-			pid_t w = waitpid(child, &st, WNOHANG);
-			if (w == child) {
-				/* its last events were committed before it exited */
-				ring_buffer__consume(t.rb);
-				status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+			child_done = 0;
+			bool none_left = reap(child, &cmd_done, &status);
+			if (cmd_done && (o->exit_with_command || none_left)) {
+				/* their last events were committed before they exited */
 				child = -1;
+				drain(&t);
 				break;
 			}
-			child_done = 0;
+		}
+		if (tg.n && (o->filters.follow ? traced_empty(&t) : targets_gone(&tg))) {
+			drain(&t);
+			fprintf(stderr, "mapwatch: %s exited; stopping\n",
+				o->filters.follow ? "every traced process (--pid and its descendants)"
+						  : tg.n > 1 ? "every --pid process" : "the --pid process");
+			break;
 		}
 		if (stop_sig) {
-			if (child > 0) {
+			if (child > 0 && !cmd_done) {
 				kill(child, stop_sig);
 				stop_sig = 0;
 				continue; /* wait for the command to end */
 			}
-			ring_buffer__consume(t.rb);
+			drain(&t);
 			break;
 		}
 	}
@@ -706,13 +924,13 @@ int mw_run(const struct mw_opts *o)
 		werr = ferror(t.out) ? errno : werr;
 		if (werr != EPIPE) /* a reader that went away (| head) is not an error to report */
 			die_line("writing events failed: %s", strerror(werr));
-		if (child > 0) {
+		if (child > 0 && !cmd_done) {
 			/* tracing stopped; the command still decides the exit status */
 			int st;
 			if (waitpid(child, &st, 0) == child)
-				status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-			child = -1;
+				status = exit_status(st);
 		}
+		child = -1;
 		if (werr != EPIPE)
 			status = 1; /* events were lost: that is a failure */
 	}
@@ -723,12 +941,13 @@ out:
 		close(release_fd); /* child sees EOF and exits 127 */
 	if (err_fd >= 0)
 		close(err_fd);
-	if (child > 0)
+	if (child > 0 && !cmd_done)
 		waitpid(child, NULL, 0);
 	if (t.out && t.out != stdout)
 		fclose(t.out);
 	else if (t.out)
 		fflush(stdout);
+	targets_close(&tg);
 	tracer_destroy(&t);
 	return status;
 }
