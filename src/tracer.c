@@ -1,4 +1,4 @@
-/* tracer.c - BPF lifecycle (open, configure, load, attach), the command runner and the event loop. */
+/* tracer.c - the command runner and the event loop (the BPF side is in hooks.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -7,29 +7,25 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
-#include <pthread.h>
-#include <sys/mount.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "mapwatch.h"
 #include "mapwatch.skel.h"
 #include "alerts.h"
 #include "catalog.h"
 #include "format.h"
+#include "hooks.h"
 #include "proc.h"
+#include "sink.h"
 #include "strbuf.h"
 #include "tracer.h"
-
-#define TRACEFS_MAGIC 0x74726163
 
 static volatile sig_atomic_t stop_sig;
 static volatile sig_atomic_t child_done;
@@ -54,31 +50,18 @@ static void on_sigchld(int sig)
 
 struct tracer {
 	const struct mw_opts *o;
-	struct mapwatch_bpf *skel;
+	struct mw_hooks *hooks;
+	struct mapwatch_bpf *skel; /* the hooks' skeleton: its maps */
 	struct ring_buffer *rb;
-	FILE *out;
-	struct strbuf line;
+	struct mw_sinks sinks;
 	struct strbuf path;
 	uint64_t boot_to_epoch;
 	uint64_t written;
 	uint64_t proc_recs;
 	uint64_t reported_loss[MW_CNT_MAX];
-	struct bpf_link *links[32];
-	bool link_is_exit[32];  /* detached first at the end (see detach_all) */
-	int nlinks;
 	struct mw_alerts *alerts;
 	uint64_t alerts_written;
 };
-
-static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	return 0;
-}
-
-static int libbpf_verbose(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	return vfprintf(stderr, fmt, ap);
-}
 
 static void die_line(const char *fmt, ...)
 {
@@ -91,93 +74,6 @@ static void die_line(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/* ---- environment checks ---- */
-
-static int have_cap(int cap)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	unsigned long long eff = 0;
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "CapEff: %llx", &eff) == 1)
-			break;
-	fclose(f);
-	return (eff >> cap) & 1;
-}
-
-static int check_privileges(void)
-{
-	/* CAP_SYS_ADMIN 21, CAP_PERFMON 38, CAP_BPF 39 */
-	if (geteuid() == 0 || have_cap(21) || (have_cap(38) && have_cap(39)))
-		return 0;
-	die_line("permission denied: loading BPF programs needs root (or CAP_BPF and CAP_PERFMON); run it with sudo");
-	return -1;
-}
-
-static int check_btf(void)
-{
-	if (access("/sys/kernel/btf/vmlinux", R_OK) == 0)
-		return 0;
-	die_line("this kernel exposes no BTF (/sys/kernel/btf/vmlinux is missing): boot a kernel built with CONFIG_DEBUG_INFO_BTF=y");
-	return -1;
-}
-
-static int is_tracefs(const char *dir)
-{
-	struct statfs st;
-	char p[256];
-
-	snprintf(p, sizeof(p), "%s/events", dir);
-	return statfs(dir, &st) == 0 && st.f_type == TRACEFS_MAGIC && access(p, R_OK) == 0;
-}
-
-static int check_tracefs(void)
-{
-	if (is_tracefs("/sys/kernel/tracing") || is_tracefs("/sys/kernel/debug/tracing"))
-		return 0;
-	if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL) == 0 &&
-	    is_tracefs("/sys/kernel/tracing"))
-		return 0;
-	die_line("tracefs is not mounted and mounting it failed (%s): run 'mount -t tracefs nodev /sys/kernel/tracing' as root",
-		 strerror(errno));
-	return -1;
-}
-
-int mw_compat_supported(void)
-{
-#if defined(__x86_64__)
-	/* Ask the kernel itself: a 32-bit getpid through int 0x80 in a child.
-	 * A kernel without ia32 emulation (or with it disabled at boot) kills
-	 * the child with SIGSEGV. */
-	pid_t p = fork();
-	int st;
-
-	if (p < 0)
-		return 1; /* cannot tell: assume it can, costing only speed */
-	if (p == 0) {
-		long r;
-		int devnull = open("/dev/null", O_WRONLY);
-		/* a sanitizer's fault handler must not report the expected SIGSEGV */
-		if (devnull >= 0)
-			dup2(devnull, 2);
-		signal(SIGSEGV, SIG_DFL);
-		__asm__ volatile("int $0x80" : "=a"(r) : "a"(20L) : "memory");
-		_exit(r > 0 ? 0 : 3);
-	}
-	if (waitpid(p, &st, 0) < 0)
-		return 1;
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
-#elif defined(__aarch64__)
-	/* arm64 kernels run AArch32 tasks only with CONFIG_COMPAT on a CPU that has EL0 AArch32. */
-	return access("/proc/sys/abi", F_OK) == 0;
-#else
-	return 0;
-#endif
-}
-
 /* ---- records ---- */
 
 static uint64_t clock_ns(clockid_t c)
@@ -186,25 +82,6 @@ static uint64_t clock_ns(clockid_t c)
 
 	clock_gettime(c, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-static void flush_line(struct tracer *t)
-{
-	sb_putc(&t->line, '\n');
-	fwrite(t->line.p, 1, t->line.len, t->out);
-	sb_reset(&t->line);
-}
-
-/* True when the output is a pipe whose reader has gone (mapwatch | head):
- * noticed even while no event is being written. */
-static bool reader_gone(FILE *out)
-{
-	struct pollfd p = { .fd = fileno(out), .events = POLLOUT };
-	struct stat st;
-
-	if (fstat(p.fd, &st) || !S_ISFIFO(st.st_mode))
-		return false;
-	return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
 }
 
 static int handle_rec(void *ctx, void *data, size_t size)
@@ -246,27 +123,46 @@ static int handle_rec(void *ctx, void *data, size_t size)
 		mw_proc_forget(e->pid); /* its process record was lost: ask /proc */
 	v.exe = mw_proc_exe(e->pid);
 	v.container_id = mw_container_of_cgroup(e->cgroup_id);
-	if (!t->o->alerts_only) {
-		if (t->o->json)
-			mw_format_json(&t->line, &v);
-		else
-			mw_format_table(&t->line, &v);
-		flush_line(t);
+	struct mw_rec rec = { .kind = MW_RK_EVENT, .ts_ns = v.ts_ns, .v = &v };
+	mw_sinks_emit(&t->sinks, &rec);
+	if (!t->o->alerts_only)
 		t->written++;
-	}
 	if (t->alerts) {
 		struct mw_alert al[MW_ALERTS_MAX];
 		int n = mw_alerts_event(t->alerts, &v, al, MW_ALERTS_MAX);
 		for (int i = 0; i < n; i++) {
-			if (t->o->json)
-				mw_alert_json(&t->line, &v, &al[i]);
-			else
-				mw_alert_table(&t->line, &v, &al[i]);
-			flush_line(t);
+			rec = (struct mw_rec){ .kind = MW_RK_ALERT, .ts_ns = v.ts_ns, .v = &v, .al = &al[i] };
+			mw_sinks_emit(&t->sinks, &rec);
 			t->alerts_written++;
 		}
 	}
 	return 0;
+}
+
+/* Seed the alert engine's region maps from /proc for every process and say
+ * on stderr how many were seeded and why any failed. */
+static void seed_report(struct tracer *t)
+{
+	struct mw_seed_report r;
+
+	if (mw_alerts_seed_all(t->alerts, (uint32_t)getpid(), &r)) {
+		die_line("cannot list /proc to seed the region maps (%s): processes are seeded at their first event",
+			 strerror(r.dir_errno));
+		return;
+	}
+	fprintf(stderr, "mapwatch: region maps seeded from /proc for %u processes", r.seeded);
+	if (r.gone || r.denied || r.other) {
+		fprintf(stderr, "; %u failed (", r.gone + r.denied + r.other);
+		const char *sep = "";
+		if (r.gone)
+			fprintf(stderr, "%u exited before their maps were read", r.gone), sep = ", ";
+		if (r.denied)
+			fprintf(stderr, "%s%u permission denied", sep, r.denied), sep = ", ";
+		if (r.other)
+			fprintf(stderr, "%s%u %s", sep, r.other, strerror(r.other_errno));
+		fputc(')', stderr);
+	}
+	fputc('\n', stderr);
 }
 
 /* ---- counters ---- */
@@ -294,7 +190,7 @@ static const char *const loss_names[MW_CNT_MAX] = {
 	[MW_CNT_PROC_RB_FULL] = "process_record_ring_buffer_full",
 	[MW_CNT_NO_ENTRY] = "unmatched_exit",
 	[MW_CNT_PENDING_FULL] = "pending_map_full",
-	[MW_CNT_TRACED_FULL] = "traced_map_full",
+	[MW_CNT_TRACED_FULL] = "traced_map_full", /* a count of processes, not events */
 };
 
 
@@ -307,19 +203,11 @@ static void report_losses(struct tracer *t)
 	for (int k = 0; k < MW_CNT_MAX; k++) {
 		if (!loss_names[k] || c[k] == t->reported_loss[k])
 			continue;
-		uint64_t n = c[k] - t->reported_loss[k];
+		struct mw_rec rec = { .kind = MW_RK_LOST, .ts_ns = clock_ns(CLOCK_REALTIME),
+				      .reason = loss_names[k], .count = c[k] - t->reported_loss[k],
+				      .total = c[k] };
 		t->reported_loss[k] = c[k];
-		if (t->o->json)
-			sb_printf(&t->line, "{\"timestamp\":%llu,\"eventName\":\"lost\",\"reason\":\"%s\",\"count\":%llu,\"total\":%llu}",
-				  (unsigned long long)(clock_ns(CLOCK_REALTIME)), loss_names[k],
-				  (unsigned long long)n, (unsigned long long)c[k]);
-		else if (k == MW_CNT_TRACED_FULL)
-			sb_printf(&t->line, "*** lost the events of %llu new processes (%s: not followed), %llu in total",
-				  (unsigned long long)n, loss_names[k], (unsigned long long)c[k]);
-		else
-			sb_printf(&t->line, "*** lost %llu events (%s), %llu in total",
-				  (unsigned long long)n, loss_names[k], (unsigned long long)c[k]);
-		flush_line(t);
+		mw_sinks_emit(&t->sinks, &rec);
 	}
 }
 
@@ -353,274 +241,29 @@ static void print_stats(struct tracer *t)
 	}
 }
 
-/* ---- BPF set-up ---- */
-
-struct prog_sel {
-	struct bpf_program *prog;
-	int event; /* -1: not an event program */
-	int kind;  /* 0 native tracepoint, 1 raw, 2 lifecycle, 3 do_mmap fentry/fexit, 4 do_mmap kprobes */
-};
-
-static int collect_progs(struct mapwatch_bpf *s, struct prog_sel *ps)
-{
-	int n = 0;
-#define NP(name, ev)                                                          \
-	ps[n++] = (struct prog_sel){ s->progs.enter_##name, ev, 0 };          \
-	ps[n++] = (struct prog_sel){ s->progs.exit_##name, ev, 0 };
-	NP(mmap, MW_EV_MMAP)
-	NP(munmap, MW_EV_MUNMAP)
-	NP(mprotect, MW_EV_MPROTECT)
-	NP(pkey_mprotect, MW_EV_PKEY_MPROTECT)
-	NP(mremap, MW_EV_MREMAP)
-	NP(msync, MW_EV_MSYNC)
-#undef NP
-	ps[n++] = (struct prog_sel){ s->progs.raw_enter, -1, 1 };
-	ps[n++] = (struct prog_sel){ s->progs.raw_exit, -1, 1 };
-	ps[n++] = (struct prog_sel){ s->progs.on_fork, -1, 2 };
-	ps[n++] = (struct prog_sel){ s->progs.on_exec, -1, 2 };
-	ps[n++] = (struct prog_sel){ s->progs.on_task_exit, -1, 2 };
-	ps[n++] = (struct prog_sel){ s->progs.dm_fentry, MW_EV_DO_MMAP, 3 };
-	ps[n++] = (struct prog_sel){ s->progs.dm_fexit, MW_EV_DO_MMAP, 3 };
-	ps[n++] = (struct prog_sel){ s->progs.dm_kprobe, MW_EV_DO_MMAP, 4 };
-	ps[n++] = (struct prog_sel){ s->progs.dm_kretprobe, MW_EV_DO_MMAP, 4 };
-	return n;
-}
-
-/* How the do_mmap hook is attached. */
-enum dm_mode { DM_NONE, DM_FENTRY, DM_KPROBE };
-
-/* Does this kernel's do_mmap take vm_flags (6.3+)? -1 when BTF has no do_mmap. */
-static int do_mmap_has_vmflags(void)
-{
-	struct btf *vb = btf__load_vmlinux_btf();
-	int rc = -1;
-
-	if (!vb)
-		return -1;
-	int id = btf__find_by_name_kind(vb, "do_mmap", BTF_KIND_FUNC);
-	if (id > 0) {
-		const struct btf_type *fn = btf__type_by_id(vb, id);
-		const struct btf_type *proto = btf__type_by_id(vb, fn->type);
-		const struct btf_param *par = btf_params(proto);
-		rc = btf_vlen(proto) > 5 && !strcmp(btf__name_by_offset(vb, par[5].name_off), "vm_flags");
-	}
-	btf__free(vb);
-	return rc;
-}
-
-static int tracer_load(struct tracer *t, bool follow, bool compat, enum dm_mode dm, char *why,
-		       size_t whylen);
-
-static void *destroy_link(void *l)
-{
-	bpf_link__destroy(l);
-	return NULL;
-}
-
-/* Detach the programs whose link_is_exit equals exits, all at once.
- * Closing a tracepoint's perf link waits for an RCU grace period (28-80 ms
- * here); done one after the other that was most of mapwatch's run time for
- * a short command. Closed from one thread each, the waits overlap. */
-static void detach_some(struct tracer *t, bool exits)
-{
-	pthread_t th[32];
-	bool started[32] = { false };
-
-	for (int i = 0; i < t->nlinks; i++)
-		if (t->links[i] && t->link_is_exit[i] == exits)
-			started[i] = pthread_create(&th[i], NULL, destroy_link, t->links[i]) == 0;
-	for (int i = 0; i < t->nlinks; i++) {
-		if (!t->links[i] || t->link_is_exit[i] != exits)
-			continue;
-		if (started[i])
-			pthread_join(th[i], NULL);
-		else
-			bpf_link__destroy(t->links[i]);
-		t->links[i] = NULL;
-	}
-}
-
-/* Detach everything: the exit programs first (they count and emit events;
- * an entry left without its exit only leaves a stale slot), so that no
- * call is taken for an unmatched exit while mapwatch stops. */
-static void detach_all(struct tracer *t)
-{
-	detach_some(t, true);
-	detach_some(t, false);
-	t->nlinks = 0;
-}
-
-static void tracer_unload(struct tracer *t)
-{
-	detach_all(t);
-	mapwatch_bpf__destroy(t->skel);
-	t->skel = NULL;
-}
-
-/* Load everything, with the do_mmap hook when asked: fentry/fexit first,
- * kprobe/kretprobe next; the first that loads and attaches wins. */
-static int tracer_load_all(struct tracer *t, bool follow, bool compat)
-{
-	char why_f[256] = "", why_k[256] = "";
-
-	if (!(t->o->event_mask & (1u << MW_EV_DO_MMAP)))
-		return tracer_load(t, follow, compat, DM_NONE, NULL, 0) ? -1 : 0;
-	if (tracer_load(t, follow, compat, DM_FENTRY, why_f, sizeof(why_f)) == 0)
-		return 0;
-	tracer_unload(t);
-	if (tracer_load(t, follow, compat, DM_KPROBE, why_k, sizeof(why_k)) == 0)
-		return 0;
-	tracer_unload(t);
-	die_line("event do_mmap needs a kernel-function hook and none works here: fentry/fexit on do_mmap: %s; kprobe/kretprobe on do_mmap: %s",
-		 why_f, why_k);
-	return -1;
-}
-
-static int tracer_load(struct tracer *t, bool follow, bool compat, enum dm_mode dm, char *why,
-		       size_t whylen)
-{
-	const struct mw_opts *o = t->o;
-	struct prog_sel ps[32];
-	int n, err;
-	bool raw = o->hook == MW_HOOK_RAW || (o->hook == MW_HOOK_AUTO && compat);
-	int vmf = dm != DM_NONE ? do_mmap_has_vmflags() : 0;
-
-	if (dm != DM_NONE && vmf < 0) {
-		snprintf(why, whylen, "do_mmap is not in the kernel's BTF");
-		return -1;
-	}
-	if (dm == DM_FENTRY && !vmf) {
-		snprintf(why, whylen, "this do_mmap has the pre-6.3 signature, whose stack arguments fentry cannot take");
-		return -1;
-	}
-	t->skel = mapwatch_bpf__open();
-	if (!t->skel) {
-		die_line("cannot open the BPF object: %s", strerror(errno));
-		return -1;
-	}
-	t->skel->rodata->self_tgid = getpid();
-	t->skel->rodata->follow_only = follow;
-	t->skel->rodata->event_mask = o->event_mask;
-	t->skel->rodata->raw_native = o->hook == MW_HOOK_RAW;
-	t->skel->rodata->wake_bytes = o->buffer_size / 8;
-	t->skel->rodata->lifecycle_recs = o->lifecycle || o->alerts;
-	t->skel->rodata->kill_wx = o->kill_wx;
-	t->skel->rodata->dm_has_vmflags = vmf > 0;
-	mw_filter_rodata(&o->filters, t->skel);
-	err = bpf_map__set_max_entries(t->skel->maps.rb, o->buffer_size);
-	if (err) {
-		die_line("cannot size the ring buffer to %zu bytes: %s", o->buffer_size, strerror(-err));
-		return -1;
-	}
-	/* test knob: a small traced map, to see a full one reported as a loss */
-	const char *tmax = getenv("MAPWATCH_TRACED_MAX");
-	if (tmax && atoi(tmax) > 0)
-		bpf_map__set_max_entries(t->skel->maps.traced, (uint32_t)atoi(tmax));
-	n = collect_progs(t->skel, ps);
-	for (int i = 0; i < n; i++) {
-		bool want;
-		if (ps[i].kind == 0)
-			want = o->hook != MW_HOOK_RAW && (o->event_mask & (1u << ps[i].event));
-		else if (ps[i].kind == 1)
-			want = raw;
-		else if (ps[i].kind == 3)
-			want = dm == DM_FENTRY;
-		else if (ps[i].kind == 4)
-			want = dm == DM_KPROBE;
-		else
-			want = ps[i].prog != t->skel->progs.on_fork || follow || o->lifecycle || o->alerts;
-		bpf_program__set_autoload(ps[i].prog, want);
-	}
-	err = mapwatch_bpf__load(t->skel);
-	if (err && dm != DM_NONE) {
-		snprintf(why, whylen, "loading failed: %s", strerror(-err));
-		return -1;
-	}
-	if (err) {
-		if (err == -EPERM || errno == EPERM)
-			die_line("the kernel refused to load the BPF programs (permission denied): run as root with CAP_BPF and CAP_PERFMON, and check kernel.unprivileged_bpf_disabled / lockdown");
-		else
-			die_line("loading the BPF programs failed: %s (run with --verbose for the verifier log)",
-				 strerror(-err));
-		return -1;
-	}
-	err = mw_filter_maps(&o->filters, t->skel);
-	if (err) {
-		die_line("cannot load the filters into the kernel: %s", strerror(-err));
-		return -1;
-	}
-	for (int i = 0; i < n; i++) {
-		if (!bpf_program__autoload(ps[i].prog))
-			continue;
-		struct bpf_link *l = bpf_program__attach(ps[i].prog);
-		if (!l && ps[i].kind >= 3) {
-			snprintf(why, whylen, "attaching %s failed: %s", bpf_program__section_name(ps[i].prog),
-				 strerror(errno));
-			return -1;
-		}
-		if (!l) {
-			err = -errno;
-			die_line("attaching %s failed: %s (is tracefs mounted at /sys/kernel/tracing?)",
-				 bpf_program__section_name(ps[i].prog), strerror(-err));
-			return -1;
-		}
-		const char *sec = bpf_program__section_name(ps[i].prog);
-		t->link_is_exit[t->nlinks] = strstr(sec, "exit") || strstr(sec, "kretprobe");
-		t->links[t->nlinks++] = l;
-	}
-	if (o->verbose)
-		fprintf(stderr, "mapwatch: attached %d programs (hook %s, 32-bit tasks %s%s)\n", t->nlinks,
-			o->hook == MW_HOOK_RAW ? "raw_syscalls" : "tracepoints",
-			raw ? "traced" : "not traced",
-			dm == DM_FENTRY ? ", do_mmap by fentry/fexit" : dm == DM_KPROBE ? ", do_mmap by kprobe/kretprobe" : "");
-	return 0;
-}
-
 static void tracer_destroy(struct tracer *t)
 {
 	ring_buffer__free(t->rb);
 	mw_alerts_free(t->alerts);
-	tracer_unload(t);
-	sb_free(&t->line);
+	mw_hooks_stop(t->hooks);
+	t->hooks = NULL;
+	t->skel = NULL;
+	mw_sinks_close(&t->sinks);
 	sb_free(&t->path);
 	mw_proc_clear();
-}
-
-const char *mw_do_mmap_availability(char *buf, size_t n)
-{
-	struct mw_opts o = { .event_mask = 1u << MW_EV_DO_MMAP, .hook = MW_HOOK_TRACEPOINT,
-			     .buffer_size = 4096 };
-	struct tracer t = { .o = &o };
-	char why_f[256] = "", why_k[256] = "";
-
-	libbpf_set_print(libbpf_quiet);
-	if (geteuid() != 0 && !have_cap(21)) {
-		snprintf(buf, n, "unknown: probing needs root");
-		return buf;
-	}
-	if (tracer_load(&t, false, false, DM_FENTRY, why_f, sizeof(why_f)) == 0)
-		snprintf(buf, n, "available (fentry/fexit)");
-	else if (tracer_unload(&t), tracer_load(&t, false, false, DM_KPROBE, why_k, sizeof(why_k)) == 0)
-		snprintf(buf, n, "available (kprobe/kretprobe)");
-	else
-		snprintf(buf, n, "unavailable: fentry: %s; kprobe: %s", why_f, why_k);
-	tracer_unload(&t);
-	return buf;
 }
 
 /* ---- command runner ---- */
 
 /* Give the command the signal state a shell would: every disposition back
  * to its default (mapwatch ignores SIGPIPE, and an ignored signal survives
- * exec: `yes | head -1` would complain about a broken pipe) and no signal
- * blocked. */
+ * exec: `yes | head -1` complained of a broken pipe) and no signal blocked. */
 static void default_signals(void)
 {
-	sigset_t none;
-
 	/* the raw call: glibc's wrappers refuse its internal signals (32, 33),
 	 * which a sanitizer runtime may have set to ignored */
 	struct { void *handler; unsigned long flags; void *restorer; uint64_t mask; } dfl = { SIG_DFL, 0, NULL, 0 };
+	sigset_t none;
 
 	for (int sig = 1; sig <= 64; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
@@ -661,24 +304,17 @@ static pid_t spawn_held(char **cmd, int *release_fd, int *err_fd)
 	return pid;
 }
 
-/* SIGHUP: open --output again under its name (after logrotate moved the old
- * file away) and go on writing there; on failure keep the old stream. */
-static void reopen_output(struct tracer *t)
+/* The outputs o asks for. Returns 0, or -1 after printing why. */
+static int open_sinks(struct tracer *t)
 {
-	FILE *f;
+	const struct mw_opts *o = t->o;
+	struct mw_sink *s = mw_sink_file_new(o->output, o->json ? MW_FMT_JSON : MW_FMT_TABLE, false, 0, 0);
 
-	if (!t->o->output || t->out == stdout)
-		return;
-	fflush(t->out);
-	f = fopen(t->o->output, "ae");
-	if (!f) {
-		die_line("SIGHUP: cannot reopen output file %s: %s (still writing to the old file)",
-			 t->o->output, strerror(errno));
-		return;
-	}
-	setvbuf(f, NULL, _IOFBF, 1 << 16);
-	fclose(t->out);
-	t->out = f;
+	if (!s)
+		return -1;
+	if (o->alerts_only)
+		s->mask &= ~MW_RKM(MW_RK_EVENT);
+	return mw_sinks_add(&t->sinks, s);
 }
 
 /* --pid targets: one pidfd each, readable once the process has exited. */
@@ -696,11 +332,14 @@ static int targets_open(const struct mw_filters *f, struct targets *tg)
 		return 0;
 	if (f->neg & MW_FLT_PID)
 		return 0; /* "every process but these": nothing to wait for */
-	for (unsigned i = 0; i < f->pid.n; i++) {
+	for (unsigned i = 0; i < f->pid.n && tg->n < 64; i++) {
 		int fd = (int)syscall(SYS_pidfd_open, (pid_t)f->pid.v[i], 0);
 		if (fd < 0 && errno == ESRCH) {
 			die_line("--pid %llu: no such process (give the pid of a running process; see ps -e)",
 				 (unsigned long long)f->pid.v[i]);
+			for (int k = 0; k < tg->n; k++)
+				close(tg->fd[k]);
+			tg->n = 0;
 			return -1;
 		}
 		if (fd >= 0) {
@@ -742,8 +381,8 @@ static int exit_status(int st)
 }
 
 /* Reap what has exited: the command (its status kept in *status) and any
- * descendant that was handed to mapwatch as their subreaper. Returns true
- * when no child is left at all. */
+ * descendant handed to mapwatch as their subreaper. Returns true when no
+ * child is left at all. */
 static bool reap(pid_t child, bool *cmd_done, int *status)
 {
 	for (;;) {
@@ -760,42 +399,51 @@ static bool reap(pid_t child, bool *cmd_done, int *status)
 	}
 }
 
-/* Stop tracing: detach every program (so nothing more is committed), then
- * read what is left in the ring buffer, so seen = written + lost holds. */
+/* Stop tracing: detach every program (so nothing more is counted or
+ * committed), then read what is left: seen = written + lost holds. */
 static void drain(struct tracer *t)
 {
-	detach_all(t);
+	mw_hooks_detach(t->hooks);
 	ring_buffer__consume(t->rb);
+}
+
+/* SIGHUP: the file sinks reopen their files (logrotate moved them away). */
+static void on_hangup(struct tracer *t)
+{
+	if (mw_sinks_reopen(&t->sinks))
+		die_line("SIGHUP: cannot reopen the output: %s (still writing to the old file)",
+			 strerror(errno));
 }
 
 int mw_run(const struct mw_opts *o)
 {
-	struct tracer t = { .o = o };
 	struct targets tg = { .n = 0 };
-	int status = 1, release_fd = -1, err_fd = -1;
+	bool cmd_done = false, stopping = false;
+	struct tracer t = { .o = o };
+	int status = 1, release_fd = -1, err_fd = -1, werr = 0;
 	pid_t child = -1;
-	bool compat = false, cmd_done = false;
+	bool compat = false;
 	struct sigaction sa = { 0 };
 
-	libbpf_set_print(o->verbose ? libbpf_verbose : libbpf_quiet);
-	if (check_privileges() || check_btf() || check_tracefs())
+	if (mw_hooks_check_env(o->verbose))
 		return 1;
+	for (int i = 0; i < o->nallow; i++) {
+		struct mw_inode_key k;
+		if (mw_allow_key(o->allow[i], &k)) {
+			die_line("--allow %s: cannot stat it (%s): give an existing executable or directory",
+				 o->allow[i], strerror(errno));
+			return 2;
+		}
+	}
 	if (!o->cmd && targets_open(&o->filters, &tg))
 		return 2;
 	if (o->hook == MW_HOOK_AUTO)
 		compat = o->compat < 0 ? mw_compat_supported() : o->compat;
 
-	if (o->output) {
-		t.out = fopen(o->output, "we"); /* the command must not inherit it */
-		if (!t.out) {
-			die_line("cannot open output file %s: %s", o->output, strerror(errno));
-			targets_close(&tg);
-			return 1;
-		}
-	} else {
-		t.out = stdout;
+	if (open_sinks(&t)) {
+		targets_close(&tg);
+		return 1;
 	}
-	setvbuf(t.out, NULL, _IOFBF, 1 << 16);
 	t.boot_to_epoch = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 
 	sa.sa_handler = on_signal;
@@ -819,8 +467,10 @@ int mw_run(const struct mw_opts *o)
 			goto out;
 		}
 	}
-	if (tracer_load_all(&t, child > 0 || o->filters.follow, compat))
+	t.hooks = mw_hooks_start(o, child > 0 || o->filters.follow, compat);
+	if (!t.hooks)
 		goto out;
+	t.skel = mw_hooks_skel(t.hooks);
 	if (child > 0) {
 		uint32_t k = child;
 		uint8_t one = 1;
@@ -830,11 +480,16 @@ int mw_run(const struct mw_opts *o)
 		}
 	}
 	if (o->alerts) {
-		t.alerts = mw_alerts_new(o->allow, o->nallow);
+		t.alerts = mw_alerts_new();
 		if (!t.alerts) {
 			die_line("cannot set up the alert engine: %s", strerror(errno));
 			goto out;
 		}
+		/* processes older than mapwatch: their regions' history from
+		 * now, not from their first call seen (a -- COMMAND run has
+		 * none in scope: the command execs after this point) */
+		if (!o->cmd)
+			seed_report(&t);
 	}
 	t.rb = ring_buffer__new(bpf_map__fd(t.skel->maps.rb), handle_rec, &t, NULL);
 	if (!t.rb) {
@@ -867,7 +522,7 @@ int mw_run(const struct mw_opts *o)
 
 	status = 0;
 	for (;;) {
-		/* Records are submitted without a wake-up (one wake per threshold
+		/* Records are submitted without a wake-up (one per threshold
 		 * crossing only), so a poll that times out proves nothing: read
 		 * whatever is there on every round. No record waits longer than
 		 * one poll period (--flush-ms). */
@@ -880,20 +535,18 @@ int mw_run(const struct mw_opts *o)
 			break;
 		}
 		report_losses(&t);
-		if (fflush(t.out) || ferror(t.out))
-			break; /* nowhere to write: stop tracing (reported below) */
-		if (reader_gone(t.out)) {
-			errno = EPIPE;
+		if (mw_sinks_flush(&t.sinks)) {
+			werr = errno; /* nowhere to write: stop tracing (reported below) */
 			break;
 		}
 		if (hup_seen) {
 			hup_seen = 0;
-			reopen_output(&t);
+			on_hangup(&t);
 		}
 		if (child > 0 && child_done) {
 			child_done = 0;
 			bool none_left = reap(child, &cmd_done, &status);
-			if (cmd_done && (o->exit_with_command || none_left)) {
+			if (cmd_done && (o->exit_with_command || none_left || stopping)) {
 				/* their last events were committed before they exited */
 				child = -1;
 				drain(&t);
@@ -911,17 +564,17 @@ int mw_run(const struct mw_opts *o)
 			if (child > 0 && !cmd_done) {
 				kill(child, stop_sig);
 				stop_sig = 0;
+				stopping = true; /* end with the command, as asked */
 				continue; /* wait for the command to end */
 			}
 			drain(&t);
 			break;
 		}
 	}
-	int werr = errno;
 	report_losses(&t);
-	fflush(t.out);
-	if (ferror(t.out) || werr == EPIPE) {
-		werr = ferror(t.out) ? errno : werr;
+	if (mw_sinks_flush(&t.sinks) && !werr)
+		werr = errno;
+	if (werr) {
 		if (werr != EPIPE) /* a reader that went away (| head) is not an error to report */
 			die_line("writing events failed: %s", strerror(werr));
 		if (child > 0 && !cmd_done) {
@@ -943,10 +596,6 @@ out:
 		close(err_fd);
 	if (child > 0 && !cmd_done)
 		waitpid(child, NULL, 0);
-	if (t.out && t.out != stdout)
-		fclose(t.out);
-	else if (t.out)
-		fflush(stdout);
 	targets_close(&tg);
 	tracer_destroy(&t);
 	return status;

@@ -43,12 +43,4 @@ struct mw_opts {
  * line saying what to do). SIGHUP reopens o->output. */
 int mw_run(const struct mw_opts *o);
 
-/* Probe whether the do_mmap hook can be attached here (loads and attaches
- * it, then detaches); writes "available (fentry/fexit)", "available
- * (kprobe/kretprobe)" or "unavailable: <why>" into buf and returns it. */
-const char *mw_do_mmap_availability(char *buf, size_t n);
-
-/* 1 if this kernel runs 32-bit (compat) syscalls, 0 if not. */
-int mw_compat_supported(void);
-
 #endif
