@@ -419,6 +419,7 @@ struct mw_hooks *mw_hooks_start(const struct mw_opts *o, bool follow, bool compa
 	}
 	h->o = o;
 	if (hooks_load_all(h, follow, compat)) {
+		hooks_unload(h); /* what was loaded or attached before the failure */
 		free(h);
 		return NULL;
 	}
