@@ -298,6 +298,8 @@ static int hooks_load(struct mw_hooks *h, bool follow, bool compat, enum dm_mode
 	h->skel->rodata->kill_wx = o->kill_wx;
 	h->skel->rodata->allow_on = o->nallow > 0;
 	h->skel->rodata->dm_has_vmflags = vmf > 0;
+	h->skel->rodata->summary_on = o->summary;
+	h->skel->rodata->summary_by = (uint8_t)o->summary_by;
 	mw_filter_rodata(&o->filters, h->skel);
 	/* test knob: a small traced map, to see a full one reported as a loss */
 	const char *tmax = getenv("MAPWATCH_TRACED_MAX");
