@@ -53,13 +53,16 @@ static const char usage_text[] =
 "exec_fileless, device_mapping):\n"
 "      --alerts             events and alerts\n"
 "      --alerts-only        alerts only\n"
-"      --allow EXE          no alerts for this executable (path; a directory ending\n"
-"                           in / covers everything under it); repeatable\n"
-"      --kill-wx            ENFORCEMENT: SIGKILL, from the kernel at syscall entry,\n"
-"                           any process in scope that asks for memory both writable\n"
-"                           and executable (mmap/mprotect with PROT_WRITE|PROT_EXEC).\n"
-"                           WARNING: this kills JITs (node, java, browsers) host-wide\n"
-"                           unless a scope filter or -- COMMAND narrows it.\n"
+"      --allow EXE          no alerts and no --kill-wx for this executable, matched\n"
+"                           by inode (a directory: every executable below it);\n"
+"                           repeatable\n"
+"      --kill-wx            ENFORCEMENT: SIGKILL, from the kernel at syscall exit,\n"
+"                           any process in scope whose mmap/mprotect left memory both\n"
+"                           writable and executable (read from the mapping itself:\n"
+"                           READ_IMPLIES_EXEC and racing arguments included); it dies\n"
+"                           before running another instruction. WARNING: this kills\n"
+"                           JITs (node, java, browsers) host-wide unless a scope\n"
+"                           filter or -- COMMAND narrows it.\n"
 "Tuning:\n"
 "      --buffer-size BYTES  ring buffer size, power of two (K/M suffix; default 4M)\n"
 "      --flush-ms MS        longest time an event waits before it is written (default 50)\n"
@@ -170,6 +173,15 @@ int main(int argc, char **argv)
 		{ "alerts-only", no_argument, NULL, 1005 },
 		{ "allow", required_argument, NULL, 1006 },
 		{ "kill-wx", no_argument, NULL, 1007 },
+		{ "stdout", no_argument, NULL, 1100 },
+		{ "rotate-size", required_argument, NULL, 1101 },
+		{ "rotate-keep", required_argument, NULL, 1102 },
+		{ "syslog", required_argument, NULL, 1103 },
+		{ "syslog-events", required_argument, NULL, 1104 },
+		{ "syslog-facility", required_argument, NULL, 1105 },
+		{ "syslog-queue", required_argument, NULL, 1106 },
+		{ "metrics", required_argument, NULL, 1107 },
+		{ "alert-rate", required_argument, NULL, 1108 },
 		{ "pid", required_argument, NULL, MW_OPT_PID },
 		{ "follow", no_argument, NULL, MW_OPT_FOLLOW },
 		{ "tid", required_argument, NULL, MW_OPT_TID },
@@ -198,6 +210,10 @@ int main(int argc, char **argv)
 		.compat = -1,
 		.buffer_size = 4u << 20,
 		.poll_ms = 50,
+		.rotate_keep = 5,
+		.syslog_events = -1,
+		.syslog_facility = 3,
+		.syslog_queue = 8u << 20,
 	};
 	int c;
 
@@ -251,6 +267,21 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 1007: o.kill_wx = o.alerts = true; break;
+		case 1100: o.also_stdout = true; break;
+		case 1101: {
+			size_t v;
+			if (parse_size(optarg, &v))
+				return usage_error("--rotate-size '%s' must be a size in bytes (K/M/G suffix)", optarg);
+			o.rotate_size = v;
+			break;
+		}
+		case 1102: o.rotate_keep = (unsigned)atoi(optarg); break;
+		case 1103: o.syslog_url = optarg; break;
+		case 1104: o.syslog_events = !strcmp(optarg, "info") ? 1 : !strcmp(optarg, "none") ? 0 : -1; break;
+		case 1105: o.syslog_facility = atoi(optarg); break;
+		case 1106: parse_size(optarg, &o.syslog_queue); break;
+		case 1107: o.metrics = optarg; break;
+		case 1108: o.alert_rate = (unsigned)atoi(optarg); break;
 		case 'p': c = MW_OPT_PID; goto filter;
 		case 'c': c = MW_OPT_COMM; goto filter;
 		case 'u': c = MW_OPT_UID; goto filter;
