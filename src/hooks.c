@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/vfs.h>
+#include <sys/personality.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -133,8 +134,21 @@ int mw_compat_supported(void)
 		return 1;
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
 #elif defined(__aarch64__)
-	/* arm64 kernels run AArch32 tasks only with CONFIG_COMPAT on a CPU that has EL0 AArch32. */
-	return access("/proc/sys/abi", F_OK) == 0;
+	/* arm64 kernels run AArch32 tasks only with CONFIG_COMPAT on a CPU that
+	 * has AArch32 at EL0; /proc/sys/abi exists with CONFIG_COMPAT alone (qemu
+	 * -cpu a64fx has it and cannot run armhf programs). Ask the kernel, as
+	 * `linux32` does: personality(PER_LINUX32) is EINVAL without AArch32 EL0.
+	 * In a child, so that mapwatch's own personality is left alone. */
+	pid_t p = fork();
+	int st;
+
+	if (p < 0)
+		return 1; /* cannot tell: assume it can, costing only speed */
+	if (p == 0)
+		_exit(personality(PER_LINUX32) == -1 ? 3 : 0);
+	if (waitpid(p, &st, 0) < 0)
+		return 1;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
 #else
 	return 0;
 #endif
