@@ -13,6 +13,7 @@ from lib import (MAPWATCH, Fail, build_prog, check, eq, is_root, mapwatch, read_
 PROG = None      # 64-bit bypass program
 PROG32 = None    # 32-bit one, or None
 WHY32 = ""       # why there is none
+LAST_LINES = []  # every line of the last traced() run, in order
 
 PERMS_TO_PROT = {"r": "PROT_READ", "w": "PROT_WRITE", "x": "PROT_EXEC"}
 
@@ -27,7 +28,9 @@ def traced(prog_args, *opts):
     d = tmpdir()
     out = os.path.join(d, "ev.json")
     p = mapwatch(["--json", "--alerts", "--output", out, *opts, "--", *prog_args], timeout=120)
+    global LAST_LINES
     lines = read_json_lines(out) if os.path.exists(out) else []
+    LAST_LINES = lines
     events = [e for e in lines if e.get("eventName") not in ("alert", "lost")]
     alerts = [e for e in lines if e.get("eventName") == "alert"]
     return p.returncode, events, alerts, p.stderr
@@ -87,10 +90,16 @@ def t_oldmmap_race():
     ev = [e for e in events if e["eventName"] == "mmap" and e["syscallNr"] == 90 and e["hostThreadId"] == pid]
     eq(len(ev), n, "old_mmap events of the main thread")
     differ = busy = 0
-    wx_at = {}
-    for a in alerts:
-        if a["alert"]["kind"] == "wx_mapping" and a["trigger"]["syscallNr"] == 90:
-            wx_at[a["trigger"]["returnValue"]] = wx_at.get(a["trigger"]["returnValue"], 0) + 1
+    # an alert line follows its event's line: which old_mmap events were alerted
+    alerted, cur = set(), None
+    for e in LAST_LINES:
+        if e.get("eventName") == "alert":
+            if cur is not None and e["alert"]["kind"] == "wx_mapping" and e["trigger"]["timestamp"] == cur:
+                alerted.add(cur)
+        elif e.get("eventName") == "mmap" and e.get("syscallNr") == 90:
+            cur = e["timestamp"]
+        else:
+            cur = None
     rwx = 0
     for c, e in zip(calls, ev):
         eq(e["returnValue"], c["ret"], f"call {c['i']}: returned address")
@@ -101,10 +110,9 @@ def t_oldmmap_race():
         differ += e["args"][2]["value"] != {"rw": 3, "rwx": 7}.get(c["perms"][:3].replace("-", ""), -1)
         rwx += c["perms"].startswith("rwx")
     eq(busy, 0, "events without effectiveProt (lookup contended)")
-    eq(sum(wx_at.values()), rwx, "wx_mapping alerts vs RWX outcomes")
-    for c in calls:
-        if c["perms"].startswith("rwx"):
-            check(c["ret"] in wx_at, f"call {c['i']}: RWX outcome at {c['ret']:#x} not alerted")
+    for c, e in zip(calls, ev):
+        eq(e["timestamp"] in alerted, c["perms"].startswith("rwx"),
+           f"call {c['i']} ({c['perms']}): alerted")
     print(f"INFO race: {n} calls, {rwx} RWX outcomes, all alerted; {differ} events whose struct read at entry "
           f"differs from what the kernel did", flush=True)
     check(0 < rwx < n, f"the race did not race ({rwx} RWX of {n}): the test proves nothing")

@@ -177,7 +177,32 @@ def main():
         t = get("dm_table.txt")
         check("[kernel, during syscall 59]" in t and "[in mapping syscall 9]" in t, f"table markers: {t[:600]}")
 
-    for name, fn in (("vm/do_mmap_dynamic", t_do_mmap_dynamic), ("vm/do_mmap_static", t_do_mmap_static),
+    def t_bypass32():
+        """Issue #11 on 6.1: 32-bit W+X got past the request (old_mmap struct unreadable at entry,
+        racing old_mmap, READ_IMPLIES_EXEC) is judged on the VMA and killed before its payload."""
+        eq(rcs.get("bp_fault"), 0, "oldfault exit status")
+        lines = jl(get("bp_fault.json"))
+        ev = [e for e in lines if e["eventName"] == "mmap" and e["syscallNr"] == 90]
+        eq(len(ev), 1, "old_mmap events")
+        eq((ev[0].get("argsReadAtExit"), ev[0].get("effectiveProt")), (True, "PROT_READ|PROT_WRITE|PROT_EXEC"),
+           "struct read again at exit, effective prot")
+        eq([a["alert"]["kind"] for a in lines if a["eventName"] == "alert" and a["syscall"] == "mmap"],
+           ["wx_mapping"], "alerts of the old_mmap")
+        eq(rcs.get("bp_race"), 0, "race exit status")
+        calls = jl(get("bp_racelog.json"))
+        evs = [e for e in jl(get("bp_race.json")) if e["eventName"] == "mmap" and e["syscallNr"] == 90]
+        evs = [e for e in evs if e["hostThreadId"] == evs[0]["hostProcessId"]]
+        eq(len(evs), len(calls), "race: events vs calls")
+        names = {"r": "PROT_READ", "w": "PROT_WRITE", "x": "PROT_EXEC"}
+        for c, e in zip(calls, evs):
+            want = "|".join(names[x] for x in c["perms"][:3] if x != "-") or "PROT_NONE"
+            eq((e["returnValue"], e.get("effectiveProt")), (c["ret"], want), f"race call {c['i']}")
+        for m in ("oldfault", "rie", "racekill"):
+            eq(rcs.get(f"bpk_{m}"), 137, f"--kill-wx {m}: exit status")
+        eq(sorted(get("bp_markers.txt").split()), ["oldfault.arg", "ran"], "markers left (k-*: payloads run under --kill-wx)")
+        eq(len([l for l in get("bp_killed.txt").split("\n") if "ALERT high wx_mapping" in l]), 3, "alert lines of the kills")
+
+    for name, fn in (("vm/bypass32_judged_on_vma", t_bypass32), ("vm/do_mmap_dynamic", t_do_mmap_dynamic), ("vm/do_mmap_static", t_do_mmap_static),
                      ("vm/do_mmap_table", t_do_mmap_table),
                      ("vm/native_64bit_on_6.1", t_native), ("vm/compat_alerts", t_compat_alerts), ("vm/compat_fields", t_compat_fields),
                      ("vm/compat_exact_sequence", t_compat_exact), ("vm/compat_table", t_table),

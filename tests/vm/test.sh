@@ -18,6 +18,7 @@ make -s static >/dev/null || fail "static build of mapwatch failed"
 cp build/mapwatch-static "$g/mapwatch"
 gcc -O1 -static -o "$g/mmapcalls" tests/integration/mmapcalls.c -lpthread || fail "cannot build the 64-bit test program"
 gcc -m32 -O1 -static -o "$g/mmap32" tests/vm/mmap32.c || skip "cannot build 32-bit programs (apt-get install gcc-multilib)"
+gcc -m32 -O1 -static -o "$g/bypass32" tests/integration/bypass.c -lpthread || fail "cannot build the 32-bit bypass program"
 gcc -O1 -o "$g/dmprog" tests/vm/dmprog.c || fail "cannot build the dynamic do_mmap program"
 gcc -O1 -static -o "$g/dmprog-static" tests/vm/dmprog.c || fail "cannot build the static do_mmap program"
 # the dynamic program's loader and libc, at the paths its ELF header names

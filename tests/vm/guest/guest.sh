@@ -14,6 +14,19 @@ echo "@@RC ev32sel $?"
 echo "@@RC ev32off $?"
 ./mapwatch --alerts-only --json -o /tmp/al32.json -- ./mmap32 /tmp/log32al.json /tmp/f32s 2>&1
 echo "@@RC al32 $?"
+# issue #11: 32-bit W+X past a check of the request, judged on the VMA at exit
+mkdir -p /tmp/b32
+./mapwatch --json --alerts -o /tmp/bp_fault.json -- ./bypass32 oldfault /tmp/b32/ran /tmp/b32 2>&1
+echo "@@RC bp_fault $?"
+./mapwatch --json -o /tmp/bp_race.json -- ./bypass32 race /tmp/bp_racelog.json 100 2>&1
+echo "@@RC bp_race $?"
+for m in oldfault rie racekill; do
+	case $m in oldfault) a="/tmp/b32/k-$m /tmp/b32" ;; racekill) a="/tmp/b32/k-$m 20000" ;; *) a=/tmp/b32/k-$m ;; esac
+	./mapwatch --kill-wx -o /tmp/bpk-$m.txt -- ./bypass32 $m $a 2>&1
+	echo "@@RC bpk_$m $?"
+done
+ls /tmp/b32 >/tmp/bp_markers.txt
+grep -h ' \[killed\]$' /tmp/bpk-*.txt >/tmp/bp_killed.txt
 mkdir -p /lib64 /lib/x86_64-linux-gnu
 cp libs/ld-linux-x86-64.so.2 /lib64/ && cp libs/libc.so.6 /lib/x86_64-linux-gnu/
 ./mapwatch --list >/tmp/list.txt 2>&1
@@ -23,7 +36,7 @@ echo "@@RC dm_dyn $?"
 echo "@@RC dm_static $?"
 ./mapwatch --events do_mmap -- /mw/dmprog >/tmp/dm_table.txt 2>&1
 echo "@@RC dm_table $?"
-for f in list.txt dm_dyn.json dm_static.json dm_table.txt al32.json log64.json ev64.json err64.txt log32.json ev32.json err32.txt table32.txt log32sel.json ev32sel.json ev32off.json; do
+for f in bp_fault.json bp_race.json bp_racelog.json bp_markers.txt bp_killed.txt list.txt dm_dyn.json dm_static.json dm_table.txt al32.json log64.json ev64.json err64.txt log32.json ev32.json err32.txt table32.txt log32sel.json ev32sel.json ev32off.json; do
 	echo "@@FILE $f"
 	cat "/tmp/$f"
 	echo
