@@ -173,6 +173,15 @@ int main(int argc, char **argv)
 		{ "alerts-only", no_argument, NULL, 1005 },
 		{ "allow", required_argument, NULL, 1006 },
 		{ "kill-wx", no_argument, NULL, 1007 },
+		{ "stdout", no_argument, NULL, 1100 },
+		{ "rotate-size", required_argument, NULL, 1101 },
+		{ "rotate-keep", required_argument, NULL, 1102 },
+		{ "syslog", required_argument, NULL, 1103 },
+		{ "syslog-events", required_argument, NULL, 1104 },
+		{ "syslog-facility", required_argument, NULL, 1105 },
+		{ "syslog-queue", required_argument, NULL, 1106 },
+		{ "metrics", required_argument, NULL, 1107 },
+		{ "alert-rate", required_argument, NULL, 1108 },
 		{ "pid", required_argument, NULL, MW_OPT_PID },
 		{ "follow", no_argument, NULL, MW_OPT_FOLLOW },
 		{ "tid", required_argument, NULL, MW_OPT_TID },
@@ -201,6 +210,10 @@ int main(int argc, char **argv)
 		.compat = -1,
 		.buffer_size = 4u << 20,
 		.poll_ms = 50,
+		.rotate_keep = 5,
+		.syslog_events = -1,
+		.syslog_facility = 3,
+		.syslog_queue = 8u << 20,
 	};
 	int c;
 
@@ -254,6 +267,21 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 1007: o.kill_wx = o.alerts = true; break;
+		case 1100: o.also_stdout = true; break;
+		case 1101: {
+			size_t v;
+			if (parse_size(optarg, &v))
+				return usage_error("--rotate-size '%s' must be a size in bytes (K/M/G suffix)", optarg);
+			o.rotate_size = v;
+			break;
+		}
+		case 1102: o.rotate_keep = (unsigned)atoi(optarg); break;
+		case 1103: o.syslog_url = optarg; break;
+		case 1104: o.syslog_events = !strcmp(optarg, "info") ? 1 : !strcmp(optarg, "none") ? 0 : -1; break;
+		case 1105: o.syslog_facility = atoi(optarg); break;
+		case 1106: parse_size(optarg, &o.syslog_queue); break;
+		case 1107: o.metrics = optarg; break;
+		case 1108: o.alert_rate = (unsigned)atoi(optarg); break;
 		case 'p': c = MW_OPT_PID; goto filter;
 		case 'c': c = MW_OPT_COMM; goto filter;
 		case 'u': c = MW_OPT_UID; goto filter;

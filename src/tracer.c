@@ -18,7 +18,9 @@
 #include "alerts.h"
 #include "catalog.h"
 #include "format.h"
+#include "collapse.h"
 #include "hooks.h"
+#include "metrics.h"
 #include "proc.h"
 #include "sink.h"
 #include "strbuf.h"
@@ -51,6 +53,11 @@ struct tracer {
 	uint64_t reported_loss[MW_CNT_MAX];
 	struct mw_alerts *alerts;
 	uint64_t alerts_written;
+	uint64_t events_by[MW_EV_MAX];              /* events read, by name (metrics) */
+	uint64_t alerts_by[MW_AL_KIND_MAX][3];      /* alerts raised, by kind and severity */
+	struct mw_collapse *collapse;               /* --alert-rate; NULL: every alert in full */
+	struct strbuf notice_json, notice_table;
+	struct mw_metrics *metrics;                 /* --metrics; NULL: no endpoint */
 };
 
 static void die_line(const char *fmt, ...)
@@ -113,12 +120,18 @@ static int handle_rec(void *ctx, void *data, size_t size)
 	v.container_id = mw_container_of_cgroup(e->cgroup_id);
 	struct mw_rec rec = { .kind = MW_RK_EVENT, .ts_ns = v.ts_ns, .v = &v };
 	mw_sinks_emit(&t->sinks, &rec);
+	if (e->event < MW_EV_MAX)
+		t->events_by[e->event]++;
 	if (!t->o->alerts_only)
 		t->written++;
 	if (t->alerts) {
 		struct mw_alert al[MW_ALERTS_MAX];
 		int n = mw_alerts_event(t->alerts, &v, al, MW_ALERTS_MAX);
 		for (int i = 0; i < n; i++) {
+			if (al[i].kind < MW_AL_KIND_MAX && al[i].severity < 3)
+				t->alerts_by[al[i].kind][al[i].severity]++;
+			if (t->collapse && !mw_collapse_alert(t->collapse, &v, &al[i], v.ts_ns))
+				continue; /* a repeat: counted, summarised at the end of its interval */
 			rec = (struct mw_rec){ .kind = MW_RK_ALERT, .ts_ns = v.ts_ns, .v = &v, .al = &al[i] };
 			mw_sinks_emit(&t->sinks, &rec);
 			t->alerts_written++;
@@ -173,6 +186,29 @@ static void read_counters(struct tracer *t, uint64_t out[MW_CNT_MAX])
 	free(vals);
 }
 
+static void emit_repeats(void *ctx, const struct mw_collapse_summary *cs)
+{
+	struct tracer *t = ctx;
+	struct mw_rec rec = { .kind = MW_RK_NOTICE, .ts_ns = cs->last_ns, .notice_severity = cs->severity };
+
+	sb_reset(&t->notice_json);
+	sb_reset(&t->notice_table);
+	mw_collapse_json(&t->notice_json, cs);
+	mw_collapse_table(&t->notice_table, cs);
+	if (t->notice_json.oom || t->notice_table.oom)
+		return;
+	rec.notice_json = t->notice_json.p;
+	rec.notice_table = t->notice_table.p;
+	mw_sinks_emit(&t->sinks, &rec);
+}
+
+/* Summaries of the collapsing intervals that ended (all of them at exit). */
+static void report_repeats(struct tracer *t, bool all)
+{
+	if (t->collapse)
+		mw_collapse_tick(t->collapse, all ? UINT64_MAX : clock_ns(CLOCK_REALTIME), emit_repeats, t);
+}
+
 static const char *const loss_names[MW_CNT_MAX] = {
 	[MW_CNT_RB_FULL] = "ring_buffer_full",
 	[MW_CNT_PROC_RB_FULL] = "process_record_ring_buffer_full",
@@ -198,6 +234,61 @@ static void report_losses(struct tracer *t)
 	}
 }
 
+/* Hand the counters to the --metrics endpoint. */
+static void publish_metrics(struct tracer *t)
+{
+	struct mw_metrics_snap *m;
+
+	if (!t->metrics || !(m = calloc(1, sizeof(*m))))
+		return;
+	memcpy(m->events, t->events_by, sizeof(m->events));
+	m->written = t->written;
+	read_counters(t, m->bpf);
+	m->loss_names = loss_names;
+	m->proc_recs = t->proc_recs;
+	memcpy(m->alerts, t->alerts_by, sizeof(m->alerts));
+	if (t->alerts) {
+		struct mw_alerts_stats st;
+		mw_alerts_get_stats(t->alerts, &st);
+		m->alerts_suppressed = st.suppressed;
+	}
+	for (unsigned k = 0; k < MW_AL_KIND_MAX; k++)
+		m->alerts_collapsed[k] = mw_collapse_folded(t->collapse, k);
+	for (int i = 0; i < t->sinks.n; i++) {
+		struct mw_sink *s = t->sinks.s[i];
+		snprintf(m->sinks[m->nsinks].name, sizeof(m->sinks[0].name), "%s", s->name);
+		if (s->ops->stats)
+			s->ops->stats(s, &m->sinks[m->nsinks].st);
+		m->nsinks++;
+	}
+	mw_metrics_publish(t->metrics, m);
+	free(m);
+}
+
+/* Start the --metrics endpoint (after the programs are loaded). */
+static int start_metrics(struct tracer *t)
+{
+	struct bpf_program *p;
+	int fds[64], n = 0;
+	const char *names[64];
+	char err[256];
+
+	bpf_object__for_each_program(p, t->skel->obj) {
+		if (n < 64 && bpf_program__fd(p) >= 0) {
+			fds[n] = bpf_program__fd(p);
+			names[n++] = bpf_program__name(p);
+		}
+	}
+	t->metrics = mw_metrics_start(t->o->metrics, bpf_map__fd(t->skel->maps.rb), fds, names, n, err,
+				      sizeof(err));
+	if (!t->metrics) {
+		die_line("%s", err);
+		return -1;
+	}
+	publish_metrics(t);
+	return 0;
+}
+
 static void print_stats(struct tracer *t)
 {
 	uint64_t c[MW_CNT_MAX];
@@ -217,6 +308,24 @@ static void print_stats(struct tracer *t)
 		fprintf(stderr, "mapwatch: alerts raised %llu, silenced by --allow %llu; processes seeded from /proc %llu (failed %llu)\n",
 			(unsigned long long)st.raised, (unsigned long long)st.suppressed,
 			(unsigned long long)st.seeded, (unsigned long long)st.seed_failed);
+		if (t->collapse) {
+			uint64_t folded = 0;
+			for (unsigned k = 0; k < MW_AL_KIND_MAX; k++)
+				folded += mw_collapse_folded(t->collapse, k);
+			fprintf(stderr, "mapwatch: alerts written in full %llu, repeats counted in summaries %llu (--alert-rate %u)\n",
+				(unsigned long long)t->alerts_written, (unsigned long long)folded, t->o->alert_rate);
+		}
+	}
+	for (int i = 0; i < t->sinks.n; i++) {
+		struct mw_sink *s = t->sinks.s[i];
+		struct mw_sink_stats ss = { 0 };
+		if (!s->ops->stats)
+			continue;
+		s->ops->stats(s, &ss);
+		fprintf(stderr, "mapwatch: output %s: written %llu, dropped %llu, reconnects %llu, rotations %llu, reopens %llu\n",
+			s->name, (unsigned long long)ss.written, (unsigned long long)ss.dropped,
+			(unsigned long long)ss.reconnects, (unsigned long long)ss.rotations,
+			(unsigned long long)ss.reopens);
 	}
 }
 
@@ -224,6 +333,11 @@ static void tracer_destroy(struct tracer *t)
 {
 	ring_buffer__free(t->rb);
 	mw_alerts_free(t->alerts);
+	mw_metrics_stop(t->metrics); /* it reads the programs' fds */
+	t->metrics = NULL;
+	mw_collapse_free(t->collapse);
+	sb_free(&t->notice_json);
+	sb_free(&t->notice_table);
 	mw_hooks_stop(t->hooks);
 	t->hooks = NULL;
 	t->skel = NULL;
@@ -271,13 +385,28 @@ static pid_t spawn_held(char **cmd, int *release_fd, int *err_fd)
 static int open_sinks(struct tracer *t)
 {
 	const struct mw_opts *o = t->o;
-	struct mw_sink *s = mw_sink_file_new(o->output, o->json ? MW_FMT_JSON : MW_FMT_TABLE, false, 0, 0);
+	enum mw_fmt fmt = o->json ? MW_FMT_JSON : MW_FMT_TABLE;
+	unsigned stream_mask = o->alerts_only ? MW_RKM_ALL & ~MW_RKM(MW_RK_EVENT) : MW_RKM_ALL;
+	struct mw_sink *s = mw_sink_file_new(o->output, fmt, false, o->rotate_size, o->rotate_keep);
 
 	if (!s)
 		return -1;
-	if (o->alerts_only)
-		s->mask &= ~MW_RKM(MW_RK_EVENT);
-	return mw_sinks_add(&t->sinks, s);
+	s->mask = stream_mask;
+	if (mw_sinks_add(&t->sinks, s))
+		return -1;
+	if (o->also_stdout && o->output && strcmp(o->output, "-")) {
+		s = mw_sink_file_new(NULL, fmt, false, 0, 0);
+		if (!s || mw_sinks_add(&t->sinks, s))
+			return -1;
+		s->mask = stream_mask;
+	}
+	if (o->syslog_url) {
+		bool events = o->syslog_events < 0 ? !o->alerts_only : o->syslog_events > 0;
+		s = mw_sink_syslog_new(o->syslog_url, o->syslog_facility, events, o->syslog_queue);
+		if (!s || mw_sinks_add(&t->sinks, s))
+			return -1;
+	}
+	return 0;
 }
 
 int mw_run(const struct mw_opts *o)
@@ -338,12 +467,18 @@ int mw_run(const struct mw_opts *o)
 			die_line("cannot set up the alert engine: %s", strerror(errno));
 			goto out;
 		}
+		if (o->alert_rate && !(t.collapse = mw_collapse_new(o->alert_rate))) {
+			die_line("cannot set up alert collapsing: %s", strerror(errno));
+			goto out;
+		}
 		/* processes older than mapwatch: their regions' history from
 		 * now, not from their first call seen (a -- COMMAND run has
 		 * none in scope: the command execs after this point) */
 		if (!o->cmd)
 			seed_report(&t);
 	}
+	if (o->metrics && start_metrics(&t))
+		goto out;
 	t.rb = ring_buffer__new(bpf_map__fd(t.skel->maps.rb), handle_rec, &t, NULL);
 	if (!t.rb) {
 		die_line("cannot set up the ring buffer reader: %s", strerror(errno));
@@ -382,6 +517,8 @@ int mw_run(const struct mw_opts *o)
 			break;
 		}
 		report_losses(&t);
+		report_repeats(&t, false);
+		publish_metrics(&t);
 		if (mw_sinks_flush(&t.sinks)) {
 			werr = errno; /* nowhere to write: stop tracing (reported below) */
 			break;
@@ -409,8 +546,11 @@ int mw_run(const struct mw_opts *o)
 		}
 	}
 	report_losses(&t);
+	report_repeats(&t, true);
 	if (mw_sinks_flush(&t.sinks) && !werr)
 		werr = errno;
+	mw_sinks_drain(&t.sinks, 2000); /* what is queued for a peer: up to 2 s */
+	publish_metrics(&t); /* the last scrape sees what --stats prints */
 	if (werr) {
 		if (werr != EPIPE) /* a reader that went away (| head) is not an error to report */
 			die_line("writing events failed: %s", strerror(werr));
