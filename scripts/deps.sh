@@ -18,8 +18,8 @@ fi
 want="clang llvm make gcc libc6-dev libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config"
 if [ "${1:-build}" = test ]; then
 	# valgrind/strace/python3: test oracles; util-linux: unshare/setpriv; golang-go: decoding the JSON
-	# with Tracee's Go types; the rest: the VM test
-	want="$want valgrind strace python3 util-linux golang-go gcc-multilib qemu-system-x86 busybox-static cpio"
+	# with Tracee's Go types; libclang-rt-14-dev: libFuzzer (make fuzz); the rest: the VM test
+	want="$want valgrind strace python3 util-linux golang-go libclang-rt-14-dev gcc-multilib qemu-system-x86 busybox-static cpio"
 	# the arm64 VM stage: qemu-system-aarch64, and clang --target with lld and
 	# the cross sysroots (libc and libgcc for arm64 and armhf, no gcc cross compiler)
 	want="$want qemu-system-arm lld libc6-dev-arm64-cross libc6-dev-armhf-cross libgcc-12-dev-arm64-cross libgcc-12-dev-armhf-cross"

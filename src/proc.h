@@ -31,6 +31,11 @@ int mw_container_id_from_cgroup(const char *cgpath, char out[65]);
  * "/sys/fs/cgroup" if none is found. */
 const char *mw_cgroup2_root(void);
 
+/* The mount point of the first cgroup2 file system in mountinfo text
+ * (/proc/self/mountinfo's format; lines over 1023 bytes are skipped) into
+ * out. Returns 0, or -1 when there is none. */
+int mw_mountinfo_cgroup2(const char *text, size_t len, char *out, size_t outlen);
+
 /* Container id of the cgroup with this id (cgroup v2 inode number), found
  * by walking /sys/fs/cgroup once per new id and cached (negative answers
  * too). NULL when the cgroup names no container. */

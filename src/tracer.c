@@ -103,13 +103,10 @@ static int handle_rec(void *ctx, void *data, size_t size)
 	if (size < sizeof(*type))
 		return 0;
 	if (*type == MW_REC_PROC && size >= sizeof(struct mw_proc_rec)) {
-		const struct mw_proc_rec *r = data;
-		size_t len = r->path_len < size - sizeof(*r) ? r->path_len : size - sizeof(*r);
-		struct mw_file f = { .flags = (uint16_t)r->flags };
+		uint32_t pid;
 
-		mw_path_rebuild(&t->path, r->path, len, &f);
-		if (t->path.p)
-			mw_proc_set_exe(r->pid, t->path.p);
+		if (mw_proc_rec_decode(data, size, &t->path, &pid) == 0)
+			mw_proc_set_exe(pid, t->path.p);
 		t->proc_recs++;
 		return 0;
 	}
@@ -119,17 +116,13 @@ static int handle_rec(void *ctx, void *data, size_t size)
 			mw_alerts_task(t->alerts, data);
 		return 0;
 	}
-	if (*type != MW_REC_EVENT || size < sizeof(struct mw_event))
+	struct mw_view v;
+
+	if (mw_event_decode(data, size, &t->path, &v))
 		return 0;
 
-	const struct mw_event *e = data;
-	size_t plen = e->path_len < size - sizeof(*e) ? e->path_len : size - sizeof(*e);
-	struct mw_view v = { .e = e, .ts_ns = e->ts + t->boot_to_epoch };
-
-	if ((e->flags & MW_F_HAS_FILE) && e->file.kind != MW_FK_BADFD && e->file.kind != MW_FK_NONE) {
-		mw_path_rebuild(&t->path, e->path, plen, &e->file);
-		v.path = t->path.p;
-	}
+	const struct mw_event *e = v.e;
+	v.ts_ns = e->ts + t->boot_to_epoch;
 	if (e->flags & MW_F_EXE_UNSENT)
 		mw_proc_forget(e->pid); /* its process record was lost: ask /proc */
 	v.exe = mw_proc_exe(e->pid);
