@@ -63,6 +63,24 @@ static const char usage_text[] =
 "                           before running another instruction. WARNING: this kills\n"
 "                           JITs (node, java, browsers) host-wide unless a scope\n"
 "                           filter or -- COMMAND narrows it.\n"
+"Service and outputs (any number at once, besides the stream):\n"
+"      --config FILE        options from FILE, one \"name = value\" per line (the\n"
+"                           unit uses /etc/mapwatch/mapwatch.conf); the command\n"
+"                           line overrides the file\n"
+"      --stdout             the stream to standard output as well as to --output\n"
+"      --rotate-size BYTES  rotate --output past BYTES (K/M/G): FILE.1, FILE.2, ...\n"
+"      --rotate-keep N      rotated files kept (default 5; 0: truncate in place)\n"
+"      --syslog URL         RFC 5424 syslog to unix:PATH, udp://HOST:PORT or\n"
+"                           tcp://HOST:PORT (RFC 6587 octet counting); repeatable\n"
+"      --syslog-events MODE info: events too, at severity info; none: alerts only\n"
+"                           (default: events when the stream has them)\n"
+"      --syslog-facility F  daemon (default), auth, authpriv, local0..local7, or 0-23\n"
+"      --syslog-queue BYTES bytes queued while a peer is away (default 8M); more is\n"
+"                           dropped and counted\n"
+"      --metrics [ADDR:]PORT  Prometheus metrics at http://ADDR:PORT/metrics (ADDR\n"
+"                           127.0.0.1 unless given)\n"
+"      --alert-rate SECONDS repeats of one alert kind for one process and region:\n"
+"                           the first in full, then one count every SECONDS (0: off)\n"
 "Tuning:\n"
 "      --buffer-size BYTES  ring buffer size, power of two (K/M suffix; default 4M)\n"
 "      --flush-ms MS        longest time an event waits before it is written (default 50)\n"
@@ -77,6 +95,7 @@ static const char usage_text[] =
 "\n"
 "Exit status: COMMAND's status when one is given (128+N if killed by signal N),\n"
 "0 after Ctrl-C/SIGTERM otherwise; 1 on run-time errors; 2 on usage errors.\n"
+"SIGHUP reopens the --output file (after logrotate moved it).\n"
 "Needs root (or CAP_BPF+CAP_PERFMON), a kernel with BTF, and tracefs.\n"
 "\n"
 "Examples:\n"
@@ -276,7 +295,11 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 1102: o.rotate_keep = (unsigned)atoi(optarg); break;
-		case 1103: o.syslog_url = optarg; break;
+		case 1103:
+			if (o.nsyslog == 4)
+				return usage_error("%s", "--syslog: at most 4 destinations");
+			o.syslog_url[o.nsyslog++] = optarg;
+			break;
 		case 1104: o.syslog_events = !strcmp(optarg, "info") ? 1 : !strcmp(optarg, "none") ? 0 : -1; break;
 		case 1105: o.syslog_facility = atoi(optarg); break;
 		case 1106: parse_size(optarg, &o.syslog_queue); break;

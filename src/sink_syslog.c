@@ -279,11 +279,15 @@ static int connect_peer(struct syslog_sink *s)
 	if (s->tr == T_UNIX) {
 		struct sockaddr_un a = { .sun_family = AF_UNIX };
 		snprintf(a.sun_path, sizeof(a.sun_path), "%s", s->path);
+		struct timeval tv = { .tv_sec = 1 };
 		fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 		if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a))) {
 			close(fd);
 			fd = -1;
 		}
+		/* a reader that stops reading fills its queue: fail the send after 1 s */
+		if (fd >= 0)
+			setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 		return fd;
 	}
 	struct addrinfo hints = { .ai_family = AF_UNSPEC,
@@ -302,9 +306,9 @@ static int connect_peer(struct syslog_sink *s)
 	}
 	freeaddrinfo(res);
 	if (fd >= 0) {
-		struct timeval tv = { .tv_sec = 5 };
+		struct timeval tv = { .tv_sec = 1 };
 		int one = 1;
-		/* a stuck peer fails the send after 5 s instead of holding the thread */
+		/* a stuck peer fails the send after 1 s instead of holding the thread */
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 		if (s->tr == T_TCP)
 			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -588,6 +592,25 @@ static const struct mw_sink_ops syslog_ops = {
 	.drain = syslog_drain,
 	.close = syslog_close,
 };
+
+int mw_syslog_facility(const char *s)
+{
+	static const char *const names[24] = {
+		"kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron",
+		"authpriv", "ftp", NULL, NULL, NULL, NULL, "local0", "local1", "local2", "local3",
+		"local4", "local5", "local6", "local7",
+	};
+	char *end;
+	long v;
+
+	for (int i = 0; i < 24; i++)
+		if (names[i] && !strcmp(s, names[i]))
+			return i;
+	if (*s < '0' || *s > '9')
+		return -1;
+	v = strtol(s, &end, 10);
+	return *end || v > 23 ? -1 : (int)v;
+}
 
 int mw_syslog_parse_url(const char *url, int *tr, char **host, char **port, char **path)
 {
