@@ -761,7 +761,6 @@ TESTS = [
     ("fleet/prometheus_scrape", t_prometheus_scrape),
     ("fleet/metrics_abuse", t_metrics_abuse),
     ("fleet/rotation", t_rotation),
-    ("fleet/config_table", t_config_table),
     ("fleet/install_and_unit", t_install_and_unit),
     ("fleet/man_page", t_man_page),
     ("fleet/deb_package", t_deb_package),
