@@ -259,6 +259,8 @@ static int hooks_load(struct mw_hooks *h, bool follow, bool compat, enum dm_mode
 	h->skel->rodata->kill_wx = o->kill_wx;
 	h->skel->rodata->allow_on = o->nallow > 0;
 	h->skel->rodata->dm_has_vmflags = vmf > 0;
+	h->skel->rodata->summary_on = o->summary;
+	h->skel->rodata->summary_by = (uint8_t)o->summary_by;
 	mw_filter_rodata(&o->filters, h->skel);
 	err = bpf_map__set_max_entries(h->skel->maps.rb, o->buffer_size);
 	if (err) {

@@ -24,6 +24,7 @@
 #include "proc.h"
 #include "sink.h"
 #include "strbuf.h"
+#include "summary.h"
 #include "tracer.h"
 
 static volatile sig_atomic_t stop_sig;
@@ -53,6 +54,9 @@ struct tracer {
 	uint64_t reported_loss[MW_CNT_MAX];
 	struct mw_alerts *alerts;
 	uint64_t alerts_written;
+	struct mw_summary *summary;
+	uint64_t sum_start_ns;      /* CLOCK_MONOTONIC of the last summary (or of the start) */
+	uint64_t sum_lost;          /* MW_CNT_SUM_FULL at the last summary */
 	uint64_t events_by[MW_EV_MAX];              /* events read, by name (metrics) */
 	uint64_t alerts_by[MW_AL_KIND_MAX][3];      /* alerts raised, by kind and severity */
 	struct mw_collapse *collapse;               /* --alert-rate; NULL: every alert in full */
@@ -234,6 +238,29 @@ static void report_losses(struct tracer *t)
 	}
 }
 
+/* Report what the kernel counted since the last summary (-c), to the sinks. */
+static void write_summary(struct tracer *t, bool interval)
+{
+	uint64_t c[MW_CNT_MAX], now = clock_ns(CLOCK_MONOTONIC), ts = clock_ns(CLOCK_REALTIME);
+	struct strbuf tbl = { 0 }, js = { 0 };
+	int err = mw_summary_read_map(t->summary, bpf_map__fd(t->skel->maps.summary));
+
+	if (err) {
+		die_line("reading the summary map failed: %s", strerror(-err));
+		return;
+	}
+	read_counters(t, c);
+	mw_summary_report(t->summary, &tbl, &js, ts, (now - t->sum_start_ns) / 1e9, interval,
+			  c[MW_CNT_SUM_FULL] - t->sum_lost);
+	t->sum_lost = c[MW_CNT_SUM_FULL];
+	t->sum_start_ns = now;
+	struct mw_rec rec = { .kind = MW_RK_NOTICE, .ts_ns = ts, .notice_json = js.p ? js.p : "{}",
+			      .notice_table = tbl.p ? tbl.p : "" };
+	mw_sinks_emit(&t->sinks, &rec);
+	sb_free(&tbl);
+	sb_free(&js);
+}
+
 /* Hand the counters to the --metrics endpoint. */
 static void publish_metrics(struct tracer *t)
 {
@@ -333,6 +360,7 @@ static void tracer_destroy(struct tracer *t)
 {
 	ring_buffer__free(t->rb);
 	mw_alerts_free(t->alerts);
+	mw_summary_free(t->summary);
 	mw_metrics_stop(t->metrics); /* it reads the programs' fds */
 	t->metrics = NULL;
 	mw_collapse_free(t->collapse);
@@ -477,6 +505,15 @@ int mw_run(const struct mw_opts *o)
 		if (!o->cmd)
 			seed_report(&t);
 	}
+	if (o->summary) {
+		struct mw_summary_opts so = { .by = o->summary_by, .top = o->summary_top };
+		t.summary = mw_summary_new(&so);
+		if (!t.summary) {
+			die_line("cannot set up the summary: %s", strerror(errno));
+			goto out;
+		}
+		t.sum_start_ns = clock_ns(CLOCK_MONOTONIC);
+	}
 	if (o->metrics && start_metrics(&t))
 		goto out;
 	t.rb = ring_buffer__new(bpf_map__fd(t.skel->maps.rb), handle_rec, &t, NULL);
@@ -509,12 +546,20 @@ int mw_run(const struct mw_opts *o)
 	}
 
 	status = 0;
+	uint64_t next_sum = o->interval_ms ? clock_ns(CLOCK_MONOTONIC) + o->interval_ms * 1000000ull : 0;
 	for (;;) {
+		int wait_ms = (int)o->poll_ms;
+		if (next_sum) {
+			uint64_t now = clock_ns(CLOCK_MONOTONIC);
+			uint64_t left = next_sum > now ? (next_sum - now + 999999) / 1000000 : 0;
+			if (left < (uint64_t)wait_ms)
+				wait_ms = (int)left;
+		}
 		/* Records are submitted without a wake-up (one wake per threshold
 		 * crossing only), so a poll that times out proves nothing: read
 		 * whatever is there on every round. No record waits longer than
 		 * one poll period (--flush-ms). */
-		int err = ring_buffer__poll(t.rb, (int)o->poll_ms);
+		int err = ring_buffer__poll(t.rb, wait_ms);
 		if (err >= 0 || err == -EINTR)
 			err = ring_buffer__consume(t.rb);
 		if (err < 0 && err != -EINTR) {
@@ -523,6 +568,10 @@ int mw_run(const struct mw_opts *o)
 			break;
 		}
 		report_losses(&t);
+		if (next_sum && clock_ns(CLOCK_MONOTONIC) >= next_sum) {
+			write_summary(&t, true);
+			next_sum += o->interval_ms * 1000000ull;
+		}
 		report_repeats(&t, false);
 		publish_metrics(&t);
 		if (mw_sinks_flush(&t.sinks)) {
@@ -552,6 +601,8 @@ int mw_run(const struct mw_opts *o)
 		}
 	}
 	report_losses(&t);
+	if (t.summary && !werr)
+		write_summary(&t, o->interval_ms != 0);
 	report_repeats(&t, true);
 	if (mw_sinks_flush(&t.sinks) && !werr)
 		werr = errno;

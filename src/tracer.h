@@ -31,6 +31,10 @@ struct mw_opts {
 	bool kill_wx;           /* SIGKILL W+X requesters at syscall entry */
 	const char **allow;     /* executables whose alerts are silenced */
 	int nallow;
+	bool summary;           /* -c: count calls in the kernel, print summaries (no events) */
+	int summary_by;         /* enum mw_sum_by */
+	unsigned summary_top;   /* --top N: keep the N largest groups, 0 = all */
+	unsigned interval_ms;   /* --interval: a summary every this many ms; 0 = one at the end */
 	/* outputs besides the stream (sink*.c) */
 	bool also_stdout;       /* --stdout: the stream to standard output as well as --output */
 	uint64_t rotate_size;   /* --rotate-size: rotate --output past this many bytes (0: never) */
