@@ -428,6 +428,46 @@ def t_prometheus_scrape():
         shutil.rmtree(d, ignore_errors=True)
 
 
+def t_bpf_run_time():
+    """With kernel.bpf_stats_enabled on, --metrics reports each BPF program's run count and time
+    (the setting is restored at once)."""
+    knob = "/proc/sys/kernel/bpf_stats_enabled"
+    if not os.path.exists(knob):
+        return "skip: this kernel has no kernel.bpf_stats_enabled"
+    d = tmpdir()
+    wx = build_prog("wxloop.c", "wxloop")
+    port = free_port()
+    mw, err = mapwatch_bg(["-v", "--alerts", "-o", "/dev/null", "--comm", "wxloop", "--metrics", str(port)], d)
+    with open(knob) as f:
+        before = f.read().strip()
+    try:
+        wait_attached(mw, err)
+        _, off = scrape(port)
+        if before == "0":
+            check("mapwatch_bpf_stats_enabled 0" in off and "mapwatch_bpf_program_runs_total" not in off,
+                  "run time reported while kernel.bpf_stats_enabled is 0")
+        with open(knob, "w") as f:
+            f.write("1")
+        subprocess.run([wx, "50"], check=True, capture_output=True)
+        _, text = scrape(port)
+    finally:
+        with open(knob, "w") as f:
+            f.write(before)
+        finish_mapwatch(mw, err)
+        shutil.rmtree(d, ignore_errors=True)
+    check("mapwatch_bpf_stats_enabled 1" in text, "mapwatch_bpf_stats_enabled")
+    runs = {m.group(1): int(m.group(2)) for m in
+            re.finditer(r'mapwatch_bpf_program_runs_total\{program="([^"]+)"\} (\d+)', text)}
+    secs = {m.group(1): float(m.group(2)) for m in
+            re.finditer(r'mapwatch_bpf_program_run_seconds_total\{program="([^"]+)"\} ([0-9.e+-]+)', text)}
+    check(runs and set(runs) == set(secs), f"program metrics: {sorted(runs)} vs {sorted(secs)}")
+    busy = [p for p, n in runs.items() if n >= 50 and secs[p] > 0]
+    check(busy, f"no program ran 50 times with run time > 0: {runs}")
+    pc = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True, text=True) \
+        if shutil.which("promtool") else None
+    check(pc is None or pc.returncode == 0, f"promtool: {pc and pc.stdout + pc.stderr}")
+
+
 # ---- the endpoint under abuse ----
 
 def raw(port, data, read=True, timeout=5):
@@ -759,6 +799,7 @@ TESTS = [
     ("fleet/syslog_relay_central", t_syslog_relay_central),
     ("fleet/syslog_udp_unix_and_queue", t_syslog_udp_unix_and_queue),
     ("fleet/prometheus_scrape", t_prometheus_scrape),
+    ("fleet/bpf_run_time", t_bpf_run_time),
     ("fleet/metrics_abuse", t_metrics_abuse),
     ("fleet/rotation", t_rotation),
     ("fleet/install_and_unit", t_install_and_unit),
