@@ -572,6 +572,60 @@ def t_metrics_abuse():
     shutil.rmtree(d, ignore_errors=True)
 
 
+# ---- alert collapsing ----
+
+def t_alert_rate():
+    """--alert-rate: the first alert of a process and region in full, the repeats as one count per
+    interval; full + counted = raised, in the stream and through syslog; another region or process
+    is reported in full."""
+    d = tmpdir()
+    wx = build_prog("wxloop.c", "wxloop")
+    out = os.path.join(d, "a.json")
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.bind(("127.0.0.1", 0))
+    u.settimeout(3)
+    got = []
+
+    def reader():
+        try:
+            while True:
+                got.append(u.recv(70000).decode())
+        except OSError:
+            pass
+    th = threading.Thread(target=reader)
+    th.start()
+    try:
+        # 300 W+X mappings over ~3 s, each unmapped before the next: the same address every time
+        r = subprocess.run([MAPWATCH, "--alerts-only", "--json", "--stats", "--alert-rate", "1", "-o", out,
+                            "--syslog", f"udp://127.0.0.1:{u.getsockname()[1]}", "--",
+                            "sh", "-c", '"$1" 300 10; "$1" 1', "sh", wx], capture_output=True, text=True, timeout=120)
+        th.join()
+    finally:
+        u.close()
+    eq(r.returncode, 0, f"exit status ({r.stderr[-300:]})")
+    lines = read_json_lines(out)
+    full = [a for a in lines if a.get("eventName") == "alert"]
+    reps = [a for a in lines if a.get("eventName") == "alert_repeats"]
+    st = stats_of(r.stderr)
+    eq(st["alerts"], 301, "alerts raised")
+    by_pid = {}
+    for a in full:
+        by_pid.setdefault(a["processId"], []).append(a)
+    eq(len(by_pid), 2, "two processes alerted")
+    check(all(p["alert"]["kind"] == "wx_mapping" and p["count"] >= 1 for p in reps), f"summaries: {reps[:2]}")
+    check(len(reps) >= 2, f"a 3 s run with a 1 s rate gave {len(reps)} summaries")
+    eq(len(full) + sum(p["count"] for p in reps), 301, "alerts in full + repeats counted")
+    check(len(full) < 50, f"{len(full)} alerts in full: repeats were not collapsed")
+    m = re.search(r"alerts written in full (\d+), repeats counted in summaries (\d+)", r.stderr)
+    check(m and int(m.group(1)) == len(full) and int(m.group(2)) == sum(p["count"] for p in reps),
+          f"--stats collapsing line: {m and m.group(0)}")
+    sl_full = [g for g in got if " alert [" in g]
+    sl_reps = [json.loads(g.split(" - ", 1)[1]) for g in got if " notice - " in g]
+    eq(len(sl_full), len(full), "alerts in full through syslog")
+    eq(sum(p["count"] for p in sl_reps), sum(p["count"] for p in reps), "repeats counted through syslog")
+    shutil.rmtree(d, ignore_errors=True)
+
+
 # ---- rotation ----
 
 def t_rotation():
@@ -800,6 +854,7 @@ TESTS = [
     ("fleet/prometheus_scrape", t_prometheus_scrape),
     ("fleet/bpf_run_time", t_bpf_run_time),
     ("fleet/metrics_abuse", t_metrics_abuse),
+    ("fleet/alert_rate", t_alert_rate),
     ("fleet/rotation", t_rotation),
     ("fleet/config_table", t_config_table),
     ("fleet/install_and_unit", t_install_and_unit),
