@@ -339,7 +339,25 @@ def t_syslog_udp_unix_and_queue():
         q = st["outputs"][dead]
         eq(q["dropped"] + q["written"], 20, "every record to the dead peer is counted")
         eq(q["written"], 0, "records written to a peer that never listened")
-        check(q["dropped"] >= 1, f"a 4K queue to a dead peer dropped nothing: {q}")
+        # a peer that accepts and never reads: its queue fills and overflows, the stream loses nothing
+        stuck = socket.socket()
+        stuck.bind(("127.0.0.1", 0))
+        stuck.listen(1)
+        url = f"tcp://127.0.0.1:{stuck.getsockname()[1]}"
+        out = os.path.join(d, "ev.json")
+        t0 = time.time()
+        r = subprocess.run([MAPWATCH, "--json", "--stats", "-o", out, "--syslog", url, "--syslog-events", "info",
+                            "--syslog-queue", "64K", "--", wx, "3000"], capture_output=True, text=True, timeout=120)
+        stuck.close()
+        eq(r.returncode, 0, f"exit status with a peer that never reads ({r.stderr[-300:]})")
+        check(time.time() - t0 < 30, "a peer that never reads held mapwatch up")
+        st = stats_of(r.stderr)
+        eq(st["lost"], 0, "events lost in the kernel while the syslog peer was stuck")
+        eq(len(read_json_lines(out)), st["written"] + st["alerts"] if "alerts" in st else st["written"],
+           "the stream has every event")
+        q = st["outputs"][url]
+        check(q["dropped"] > 0, f"a stuck peer with a 64K queue dropped nothing: {q}")
+        eq(q["written"] + q["dropped"], st["written"], "every event offered to syslog is written or counted as dropped")
     finally:
         u.close()
         x.close()
