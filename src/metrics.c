@@ -105,6 +105,10 @@ void mw_metrics_format(struct strbuf *b, const struct mw_metrics_snap *s,
 	sample(b, "mapwatch_events_written_total", NULL, s->written);
 	family(b, "mapwatch_events_filtered_total", "counter", "Events rejected by the filters in the kernel.");
 	sample(b, "mapwatch_events_filtered_total", NULL, s->bpf[MW_CNT_FILTERED]);
+	family(b, "mapwatch_events_exit_only_total", "counter", "Events reported from the syscall exit alone (calls refused by seccomp).");
+	sample(b, "mapwatch_events_exit_only_total", NULL, s->bpf[MW_CNT_EXIT_ONLY]);
+	family(b, "mapwatch_events_outside_tree_total", "counter", "Calls of processes outside the traced tree (-- COMMAND, --follow).");
+	sample(b, "mapwatch_events_outside_tree_total", NULL, s->bpf[MW_CNT_OUT_OF_TREE]);
 	family(b, "mapwatch_events_lost_total", "counter", "Events and records lost, by reason.");
 	for (int k = 0; k < MW_CNT_MAX; k++) {
 		if (!s->loss_names || !s->loss_names[k])

@@ -165,7 +165,7 @@ def stats_of(err):
     check(m, f"--stats line missing: {err[-800:]!r}")
     keys = ["seen", "written", "lost", "rb_full", "no_entry", "pending_full", "filtered"]
     st = dict(zip(keys, map(int, m.groups())))
-    a = re.search(r"alerts raised (\d+), silenced by --allow (\d+)", err)
+    a = re.search(r"alerts raised (\d+)(?:, written \d+)?, silenced by --allow (\d+)", err)
     if a:
         st["alerts"] = int(a.group(1))
         st["suppressed"] = int(a.group(2))
