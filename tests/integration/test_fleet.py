@@ -18,7 +18,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib import (MAPWATCH, ROOT, BUILD, Fail, build_prog, check, eq, is_root, read_json_lines,  # noqa: E402
-                 run_selected, tmpdir)
+                 run_selected, stats, tmpdir)
 
 STARTED = []  # (Popen, name): stopped at exit whatever happens
 
@@ -160,16 +160,30 @@ def wait_for(fn, timeout, step=0.2):
 
 
 def stats_of(err):
-    m = re.search(r"events seen (\d+), written (\d+), lost (\d+) \(ring buffer full (\d+), unmatched exit (\d+), "
-                  r"pending map full (\d+)\), filtered in kernel (\d+)", err)
-    check(m, f"--stats line missing: {err[-800:]!r}")
-    keys = ["seen", "written", "lost", "rb_full", "no_entry", "pending_full", "filtered"]
-    st = dict(zip(keys, map(int, m.groups())))
-    a = re.search(r"alerts raised (\d+)(?:, written \d+)?, silenced by --allow (\d+)", err)
+    """--stats of mapwatch's stderr (the JSON object with --json, the text lines otherwise) as a dict:
+    seen, written, lost, rb_full, no_entry, pending_full, filtered, [alerts, suppressed,
+    alerts_written, collapsed], outputs{name: {written, dropped, reconnects, rotations, reopens}}."""
+    j = stats(err)
+    check(j, f"--stats missing: {err[-800:]!r}")
+    st = {"seen": j["eventsSeen"], "written": j["eventsWritten"], "lost": j["eventsLost"],
+          "rb_full": j["lost"]["ringBufferFull"], "no_entry": j["lost"]["unmatchedExit"],
+          "pending_full": j["lost"]["pendingMapFull"], "filtered": j["filteredInKernel"], "outputs": {}}
+    if "outputs" in j:  # the JSON object
+        if "alerts" in j:
+            st.update(alerts=j["alerts"]["raised"], suppressed=j["alerts"]["silencedByAllow"],
+                      alerts_written=j["alerts"]["written"], collapsed=j["alerts"]["collapsed"])
+        for o in j["outputs"]:
+            st["outputs"][o["name"]] = {k: o[k] for k in ("written", "dropped", "reconnects", "rotations", "reopens")}
+        return st
+    a = re.search(r"alerts raised (\d+)(?:, written (\d+))?, silenced by --allow (\d+)", err)
     if a:
         st["alerts"] = int(a.group(1))
-        st["suppressed"] = int(a.group(2))
-    st["outputs"] = {}
+        st["suppressed"] = int(a.group(3))
+        if a.group(2) is not None:
+            st["alerts_written"] = int(a.group(2))
+    c = re.search(r"alerts written in full (\d+), repeats counted in summaries (\d+)", err)
+    if c:
+        st["collapsed"] = int(c.group(2))
     for o in re.finditer(r"output (\S+): written (\d+), dropped (\d+), reconnects (\d+), rotations (\d+), "
                          r"reopens (\d+)", err):
         st["outputs"][o.group(1)] = dict(zip(["written", "dropped", "reconnects", "rotations", "reopens"],
@@ -634,9 +648,8 @@ def t_alert_rate():
     check(len(reps) >= 2, f"a 3 s run with a 1 s rate gave {len(reps)} summaries")
     eq(len(full) + sum(p["count"] for p in reps), 301, "alerts in full + repeats counted")
     check(len(full) < 50, f"{len(full)} alerts in full: repeats were not collapsed")
-    m = re.search(r"alerts written in full (\d+), repeats counted in summaries (\d+)", r.stderr)
-    check(m and int(m.group(1)) == len(full) and int(m.group(2)) == sum(p["count"] for p in reps),
-          f"--stats collapsing line: {m and m.group(0)}")
+    eq(st.get("alerts_written"), len(full), "--stats: alerts written")
+    eq(st.get("collapsed"), sum(p["count"] for p in reps), "--stats: repeats collapsed")
     sl_full = [g for g in got if " alert [" in g]
     sl_reps = [json.loads(g.split(" - ", 1)[1]) for g in got if " notice - " in g]
     eq(len(sl_full), len(full), "alerts in full through syslog")
