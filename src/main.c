@@ -153,8 +153,14 @@ static void print_list(void)
 	}
 	printf("\nEvery event also carries the return value (errno name when negative) and the\n"
 	       "caller's context: pids/tids/ppid (host and namespace), uid, comm, executable,\n"
-	       "cgroup, container id, mount and pid namespaces, 32-bit flag. Tags: U from user\n"
-	       "space, K from the kernel, TOCTOU read from user memory (i386 old_mmap), OPT optional.\n");
+	       "cgroup, container id, mount and pid namespaces, 32-bit flag.\n"
+	       "Types: pointer (an address, \"0x...\" in JSON), int (a 32-bit signed C int: -1 stays\n"
+	       "-1 for 32-bit callers too), u64 (an unsigned length, offset or word).\n"
+	       "Tags: U the value came from user space (what the caller passed: registers, or\n"
+	       "user memory for i386 old_mmap); K the kernel computed it (do_mmap's arguments);\n"
+	       "TOCTOU read from user memory, which the caller can change after the check;\n"
+	       "OPT optional (ignored by the kernel unless a flag asks for it, e.g. mremap's\n"
+	       "new_address without MREMAP_FIXED).\n");
 }
 
 /* A config line: applied unless the command line gives the same option
