@@ -364,6 +364,75 @@ def t_traced_map_full_is_a_loss():
     check("traced_map_full" in open(out).read(), "no loss line in the output")
 
 
+def cgroup2_root():
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            if " - cgroup2 " in line:
+                return line.split()[4]
+    return None
+
+
+def t_container_cache_collisions():
+    """Two processes in cgroups whose ids collide modulo 1024 (the old cache's
+    slots) take turns making calls, in a tree of 300 cgroups: each event gets
+    its own container id, none is lost, and mapwatch's CPU stays small (before:
+    every event re-walked the tree: seconds of CPU, events lost)."""
+    prog = build_prog("cgpingpong.c", "cgpingpong")
+    root = cgroup2_root()
+    if not root:
+        return "skip: no cgroup2 hierarchy mounted"
+    parent = os.path.join(root, f"mapwatch-cgcache-{os.getpid()}")
+    os.mkdir(parent)
+    made = []
+    try:
+        for i in range(300):  # a tree worth walking
+            p = os.path.join(parent, f"filler{i}")
+            os.mkdir(p)
+            made.append(p)
+        cid_a, cid_b = "a1" * 32, "b2" * 32
+        a = os.path.join(parent, f"docker-{cid_a}.scope")
+        os.mkdir(a)
+        made.append(a)
+        ida, b = os.stat(a).st_ino, None
+        for i in range(20000):
+            cand = os.path.join(parent, f"try{i}", f"docker-{cid_b}.scope")
+            os.makedirs(cand)
+            if os.stat(cand).st_ino % 1024 == ida % 1024:
+                made += [os.path.dirname(cand), cand]
+                b = cand
+                break
+            os.rmdir(cand)
+            os.rmdir(os.path.dirname(cand))
+        check(b, "no cgroup id colliding modulo 1024 found")
+        d = tmpdir()
+        out = os.path.join(d, "cg.json")
+        pairs = 2000
+        proc = subprocess.Popen([MAPWATCH, "--json", "--stats", "-o", out, "--", prog, a, b, str(pairs)],
+                                stderr=subprocess.PIPE, text=True)
+        err = proc.stderr.read()
+        _, st, ru = os.wait4(proc.pid, 0)
+        cpu = ru.ru_utime + ru.ru_stime
+        eq(os.waitstatus_to_exitcode(st), 0, f"exit status ({err.strip()})")
+        m = STATS_RE.search(err)
+        check(m, f"no --stats line: {err!r}")
+        eq(int(m.group(3)), 0, "events lost")
+        evs = [e for e in read_json_lines(out) if e.get("eventName") == "munmap"]
+        got_a = [e["containerId"] for e in evs if e["args"][0]["value"] == "0x10000"]
+        got_b = [e["containerId"] for e in evs if e["args"][0]["value"] == "0x110000"]
+        eq((len(got_a), len(got_b)), (pairs, pairs), "calls of the two players")
+        check(set(got_a) == {cid_a} and set(got_b) == {cid_b},
+              f"container ids: {set(got_a)} / {set(got_b)}")
+        print(f"  container cache: {2 * pairs} alternating events, mapwatch CPU {cpu:.2f} s", flush=True)
+        check(cpu < 2.5, f"mapwatch used {cpu:.2f} s of CPU for {2 * pairs} events: the cache thrashes")
+    finally:
+        for p in reversed(made):
+            try:
+                os.rmdir(p)
+            except OSError:
+                pass
+        os.rmdir(parent)
+
+
 def main():
     if not is_root():
         print("SKIP all: integration tests need root")
