@@ -12,7 +12,11 @@
 #include <unistd.h>
 #include "proc.h"
 
-#define SLOTS 65536 /* direct-mapped by pid; a collision evicts the older process */
+/* Direct-mapped by pid; a collision evicts the other process (its path is
+ * read again from /proc if it is still needed). Entries go when a process's
+ * exit record comes. Small on purpose: a table sized for every possible pid
+ * grew mapwatch's RSS page by page as pids advanced. */
+#define SLOTS 8192
 
 struct slot {
 	uint32_t pid;
@@ -88,7 +92,7 @@ const char *mw_cgroup2_root(void)
 	return root;
 }
 
-/* Container ids by cgroup id: a 4-way set-associative cache of 4096
+/* Container ids by cgroup id: a 4-way set-associative cache of 1024
  * entries (negative answers too), hashed on the whole id so that ids equal
  * modulo a power of two do not evict each other. A miss is resolved without
  * walking the tree: the cgroup id is the kernfs node id, which names the
@@ -96,7 +100,7 @@ const char *mw_cgroup2_root(void)
  * path is then read back from /proc/self/fd. Where handles cannot be used
  * (no CAP_DAC_READ_SEARCH), one walk of the tree fills the cache with every
  * cgroup at once, repeated at most once a second for ids still unknown. */
-#define CG_SETS 1024
+#define CG_SETS 256
 #define CG_WAYS 4
 #define FILEID_KERNFS 0xfe
 
@@ -115,7 +119,7 @@ static struct mw_cg_stats cg_stats;
 
 static struct cg_entry *cg_find(uint64_t id, bool *hit)
 {
-	struct cg_entry *set = cg_tab[(id * 0x9E3779B97F4A7C15ull) >> 54];
+	struct cg_entry *set = cg_tab[(id * 0x9E3779B97F4A7C15ull) >> 56];
 	struct cg_entry *victim = &set[0];
 
 	for (int w = 0; w < CG_WAYS; w++) {
