@@ -193,6 +193,15 @@ class RunDelay:
             return 0.0
         return max(0.0, (self.samples[j][1] - self.samples[i][1]) / 1e9)
 
+    def worst_window(self, span=1.0):
+        """The most seconds it waited for a CPU within any span seconds."""
+        worst, j = 0.0, 0
+        for i in range(len(self.samples)):
+            while j < len(self.samples) and self.samples[j][0] - self.samples[i][0] <= span:
+                j += 1
+            worst = max(worst, (self.samples[j - 1][1] - self.samples[i][1]) / 1e9)
+        return worst
+
     def stop(self):
         self._stop.set()
         self._t.join()
