@@ -7,7 +7,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib import BUILD, MAPWATCH, Fail, FileWatcher, RunDelay, build_prog, check, eq, is_root, run_selected, tmpdir
+from lib import (BUILD, MAPWATCH, Fail, FileWatcher, RunDelay, build_prog, check, eq, is_root, run_selected,
+                 stats, tmpdir)
 
 SOAK_S = float(os.environ.get("MW_SOAK_S", "60"))
 RATE = 50
@@ -16,8 +17,6 @@ SLACK_S = 0.100
 FLOOD_EVENTS_S = 20000  # 10x what the generator makes host-wide: beyond it the host is someone else's
 STARVED_S = 0.3         # mapwatch runnable without a CPU for this long in one second: starved
 MAIN_LEN, THREAD_LEN = 0x3a3a000, 0x3b3b000
-STATS_RE = re.compile(r"events seen (\d+), written (\d+), lost (\d+) \(ring buffer full (\d+), "
-                      r"unmatched exit (\d+), pending map full (\d+)\)")
 # the plain build for the default-buffer instance, whose RSS is measured (a
 # sanitizer runtime's quarantine grows by design); the suite's build (ASan)
 # for the 16 KiB one
@@ -50,10 +49,11 @@ def start(binary, args, d, name):
 def stats_of(err):
     err.seek(0)
     text = err.read()
-    m = STATS_RE.search(text)
-    check(m, f"no --stats line: {text[-400:]!r}")
-    return dict(zip(("seen", "written", "lost", "rb_full", "unmatched", "pending_full"),
-                    (int(x) for x in m.groups())))
+    st = stats(text)
+    check(st, f"no --stats: {text[-400:]!r}")
+    return {"seen": st["eventsSeen"], "written": st["eventsWritten"], "lost": st["eventsLost"],
+            "rb_full": st["lost"]["ringBufferFull"], "unmatched": st["lost"]["unmatchedExit"],
+            "pending_full": st["lost"]["pendingMapFull"]}
 
 
 TS_RE = re.compile(rb'"timestamp":(\d+)')
