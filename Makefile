@@ -48,7 +48,11 @@ UNIT_SRCS := $(wildcard tests/unit/*.c)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 .PHONY: all clean test unit static bench deps check run fuzz cross-arm64 install uninstall deb
-all: $(BUILD)/mapwatch
+all: $(BUILD)/mapwatch $(BUILD)/demo
+
+# The README's example program (tests/integration/test_readme.py runs the README's commands on it).
+$(BUILD)/demo: examples/demo.c | $(BUILD)
+	$(CC) -O1 -g -Wall -Wextra -Werror -o $@ $<
 
 cross-arm64:
 	$(MAKE) ARCH=arm64
