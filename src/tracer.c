@@ -29,6 +29,7 @@
 #include "strbuf.h"
 #include "summary.h"
 #include "tracer.h"
+#include "verify.h"
 
 static volatile sig_atomic_t stop_sig;
 static volatile sig_atomic_t child_done;
@@ -125,6 +126,16 @@ static int handle_rec(void *ctx, void *data, size_t size)
 	const struct mw_event *e = data;
 	size_t plen = e->path_len < size - sizeof(*e) ? e->path_len : size - sizeof(*e);
 	struct mw_view v = { .e = e, .ts_ns = e->ts + t->boot_to_epoch };
+	struct mw_event verified;
+
+	if (e->eff_flags & MW_EFFF_VERIFY) {
+		/* a process stopped by --kill-wx for want of a verdict: judge it
+		 * from its /proc/PID/maps, kill or continue it (the ring buffer is
+		 * read-only: the completed record is a copy) */
+		memcpy(&verified, e, sizeof verified);
+		mw_verify_stopped(&verified, "/proc");
+		v.e = &verified; /* e stays the record: its path data follows it */
+	}
 
 	if ((e->flags & MW_F_HAS_FILE) && e->file.kind != MW_FK_BADFD && e->file.kind != MW_FK_NONE) {
 		mw_path_rebuild(&t->path, e->path, plen, &e->file);
