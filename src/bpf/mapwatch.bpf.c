@@ -882,7 +882,10 @@ static __always_inline int emit_exit(__u64 key, long ret, int ev, __u16 nr, __u1
 		count(MW_CNT_EXIT_ONLY);
 	}
 	struct mw_effect ef = {};
-	reread_old_mmap(p, key, &ef);
+	/* flags and ev are constants in the per-syscall programs: only the
+	 * raw_syscalls one carries this code */
+	if ((flags & MW_F_COMPAT) && ev == MW_EV_MMAP)
+		reread_old_mmap(p, key, &ef);
 	if (!summary_on) /* -c counts calls: no VMA lookup (and no --kill-wx with it) */
 		effect_of(&ef, p, ret, tgid);
 	/* --kill-wx: a SIGKILL sent here is delivered on the way back to user
