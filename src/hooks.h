@@ -7,6 +7,7 @@
 #include "tracer.h"
 
 struct mapwatch_bpf;
+struct ring_buffer;
 struct mw_hooks;
 
 /* Check that this process and kernel can run mapwatch's programs at all:
@@ -20,6 +21,18 @@ int mw_hooks_check_env(bool verbose);
  * compat: 32-bit tasks are to be traced.
  * Returns the loaded hooks, or NULL after printing one line saying why. */
 struct mw_hooks *mw_hooks_start(const struct mw_opts *o, bool follow, bool compat);
+
+/* Add the hooks' control ring (32-bit processes appearing and going, in
+ * tracepoint mode) to rb, whose polling then switches hooks as needed.
+ * 0 (also when nothing needs watching), or a negative errno. */
+int mw_hooks_watch(struct mw_hooks *h, struct ring_buffer *rb);
+
+/* One line for people: the hook mode chosen, why better ones were refused,
+ * and the hooks this kernel lacks (skipped). Written into buf; returns it. */
+const char *mw_hooks_describe(struct mw_hooks *h, char *buf, size_t n);
+
+/* Print the hook switches made and the 32-bit starts they missed (stderr). */
+void mw_hooks_print_stats(struct mw_hooks *h);
 
 /* The loaded skeleton (maps: rb, counters, traced, ...); never NULL for a
  * started mw_hooks. */

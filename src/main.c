@@ -245,8 +245,9 @@ int main(int argc, char **argv)
 		case 1002:
 			if (!strcmp(optarg, "auto")) o.hook = MW_HOOK_AUTO;
 			else if (!strcmp(optarg, "tracepoint")) o.hook = MW_HOOK_TRACEPOINT;
-			else if (!strcmp(optarg, "raw")) o.hook = MW_HOOK_RAW;
-			else return usage_error("--hook '%s' must be auto, tracepoint or raw", optarg);
+			else if (!strcmp(optarg, "function")) o.hook = MW_HOOK_FUNCTION;
+			else if (!strcmp(optarg, "dispatcher") || !strcmp(optarg, "raw")) o.hook = MW_HOOK_DISPATCHER;
+			else return usage_error("--hook '%s' must be auto, function, tracepoint or dispatcher", optarg);
 			break;
 		case 1003:
 			if (!strcmp(optarg, "auto")) o.compat = -1;

@@ -179,6 +179,9 @@ static const char *const loss_names[MW_CNT_MAX] = {
 	[MW_CNT_PROC_RB_FULL] = "process_record_ring_buffer_full",
 	[MW_CNT_NO_ENTRY] = "unmatched_exit",
 	[MW_CNT_PENDING_FULL] = "pending_map_full",
+	/* 32-bit processes that started before the dispatcher was attached:
+	 * their first calls (the loader's, typically) may be missing */
+	[MW_CNT_HOOK_GAP] = "hook_switch_gap",
 };
 
 
@@ -217,6 +220,7 @@ static void print_stats(struct tracer *t)
 		(unsigned long long)c[MW_CNT_NO_ENTRY], (unsigned long long)c[MW_CNT_PENDING_FULL],
 		(unsigned long long)c[MW_CNT_FILTERED], (unsigned long long)t->proc_recs,
 		(unsigned long long)c[MW_CNT_PROC_RB_FULL]);
+	mw_hooks_print_stats(t->hooks);
 	if (t->alerts) {
 		struct mw_alerts_stats st;
 		mw_alerts_get_stats(t->alerts, &st);
@@ -283,8 +287,7 @@ int mw_run(const struct mw_opts *o)
 
 	if (mw_hooks_check_env(o->verbose))
 		return 1;
-	if (o->hook == MW_HOOK_AUTO)
-		compat = o->compat < 0 ? mw_compat_supported() : o->compat;
+	compat = o->compat < 0 ? mw_compat_supported() : o->compat;
 
 	if (o->output) {
 		t.out = fopen(o->output, "we"); /* the command must not inherit it */
@@ -335,6 +338,10 @@ int mw_run(const struct mw_opts *o)
 	t.rb = ring_buffer__new(bpf_map__fd(t.skel->maps.rb), handle_rec, &t, NULL);
 	if (!t.rb) {
 		die_line("cannot set up the ring buffer reader: %s", strerror(errno));
+		goto out;
+	}
+	if (mw_hooks_watch(t.hooks, t.rb)) {
+		die_line("cannot watch for 32-bit processes: %s", strerror(errno));
 		goto out;
 	}
 	if (child > 0) {

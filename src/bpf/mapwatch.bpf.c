@@ -45,6 +45,8 @@ struct pending {
 	__u16 flags;
 	__u8 has_path;
 	__u8 filtered;  /* set (with ts 0) when an argument filter rejected the call at entry */
+	__u8 exited;    /* set (with ts 0) once the exit was handled: a second hook's exit of
+			 * the same call (both attached while hooks switch) stays silent */
 	struct mw_file file;
 };
 
@@ -142,13 +144,6 @@ static __always_inline int pending_put(__u64 key, const struct pending *p)
 	return 0;
 }
 
-static __always_inline void pending_del(__u64 key)
-{
-	struct pending *p = pending_slot(key, false);
-
-	if (p)
-		p->ts = 0;
-}
 static __always_inline void count(__u32 idx)
 {
 	__u64 *c = bpf_map_lookup_elem(&counters, &idx);
@@ -362,6 +357,7 @@ static __always_inline int on_enter(__u16 ev, __u16 nr, __u16 flags, const __u64
 	p->flags = flags;
 	p->has_path = 0;
 	p->filtered = 0;
+	p->exited = 0;
 	__builtin_memcpy(p->args, a, sizeof(p->args));
 	__builtin_memset(&p->file, 0, sizeof(p->file));
 
@@ -511,10 +507,14 @@ static __always_inline int emit_exit(__u64 key, long ret)
 		/* no entry: rejected by an argument filter (marked), out of scope
 		 * or rejected by a scope filter (re-checked: rare path), or the
 		 * call began before mapwatch attached (an unmatched exit) */
-		if (p && p->filtered)
+		if (p && p->filtered) {
 			p->filtered = 0;
-		else if (in_scope(tgid) && scope_ok(id))
+			p->exited = 1;
+		} else if (p && p->exited) {
+			p->exited = 0;
+		} else if (in_scope(tgid) && scope_ok(id)) {
 			count(MW_CNT_NO_ENTRY);
+		}
 		return 0;
 	}
 	if (!result_ok(ret)) {
@@ -559,7 +559,8 @@ static __always_inline int emit_exit(__u64 key, long ret)
 	else
 		count(MW_CNT_SUBMITTED);
 out:
-	pending_del(key);
+	p->ts = 0;
+	p->exited = 1;
 	return 0;
 }
 
@@ -602,158 +603,7 @@ NATIVE(mremap, MW_EV_MREMAP, 216, 5)
 NATIVE(msync, MW_EV_MSYNC, 227, 3)
 #endif
 
-/* ---- raw_syscalls: 32-bit (compat) tasks, and native ones in --hook raw mode ---- */
-const volatile bool raw_native = false; /* raw programs also handle native calls */
-
-/* The calling ABI: true for a 32-bit syscall. */
-static __always_inline bool syscall_is_compat(struct task_struct *task)
-{
-#if defined(__TARGET_ARCH_x86)
-	return BPF_CORE_READ(task, thread_info.status) & MW_TS_COMPAT;
-#elif defined(__TARGET_ARCH_arm64)
-	return BPF_CORE_READ(task, thread_info.flags) & (1ul << 22); /* TIF_32BIT */
-#else
-	return false;
-#endif
-}
-
-/* Map a compat syscall number to an event; -1 if not a mapping call. */
-static __always_inline int compat_event(long nr)
-{
-#if defined(__TARGET_ARCH_x86)
-	switch (nr) {
-	case 90: return MW_EV_MMAP;  /* old_mmap: one pointer to six words */
-	case 192: return MW_EV_MMAP2;
-	case 91: return MW_EV_MUNMAP;
-	case 125: return MW_EV_MPROTECT;
-	case 380: return MW_EV_PKEY_MPROTECT;
-	case 163: return MW_EV_MREMAP;
-	case 144: return MW_EV_MSYNC;
-	}
-#elif defined(__TARGET_ARCH_arm64)
-	switch (nr) {
-	case 192: return MW_EV_MMAP2;
-	case 91: return MW_EV_MUNMAP;
-	case 125: return MW_EV_MPROTECT;
-	case 394: return MW_EV_PKEY_MPROTECT;
-	case 163: return MW_EV_MREMAP;
-	case 144: return MW_EV_MSYNC;
-	}
-#endif
-	return -1;
-}
-
-static __always_inline int native_event(long nr)
-{
-#if defined(__TARGET_ARCH_x86)
-	switch (nr) {
-	case 9: return MW_EV_MMAP;
-	case 11: return MW_EV_MUNMAP;
-	case 10: return MW_EV_MPROTECT;
-	case 329: return MW_EV_PKEY_MPROTECT;
-	case 25: return MW_EV_MREMAP;
-	case 26: return MW_EV_MSYNC;
-	}
-#elif defined(__TARGET_ARCH_arm64)
-	switch (nr) {
-	case 222: return MW_EV_MMAP;
-	case 215: return MW_EV_MUNMAP;
-	case 226: return MW_EV_MPROTECT;
-	case 288: return MW_EV_PKEY_MPROTECT;
-	case 216: return MW_EV_MREMAP;
-	case 227: return MW_EV_MSYNC;
-	}
-#endif
-	return -1;
-}
-
-SEC("raw_tracepoint/sys_enter")
-int raw_enter(struct bpf_raw_tracepoint_args *ctx)
-{
-	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
-	long nr = ctx->args[1];
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	__u64 a[6] = {};
-	__u16 flags = 0;
-	int ev;
-
-	if (syscall_is_compat(task)) {
-		ev = compat_event(nr);
-		if (ev < 0)
-			return 0;
-		flags = MW_F_COMPAT;
-#if defined(__TARGET_ARCH_x86)
-		a[0] = (__u32)BPF_CORE_READ(regs, bx);
-		a[1] = (__u32)BPF_CORE_READ(regs, cx);
-		a[2] = (__u32)BPF_CORE_READ(regs, dx);
-		a[3] = (__u32)BPF_CORE_READ(regs, si);
-		a[4] = (__u32)BPF_CORE_READ(regs, di);
-		a[5] = (__u32)BPF_CORE_READ(regs, bp);
-		if (nr == 90) {
-			/* old_mmap(struct mmap_arg_struct32 *): the six values live in user memory */
-			__u32 w[6] = {};
-			__u64 ptr = a[0];
-			flags |= MW_F_TOCTOU;
-			if (bpf_probe_read_user(w, sizeof(w), (void *)ptr)) {
-				flags |= MW_F_ARGS_FAULT;
-				a[0] = ptr; /* keep the struct pointer for the report */
-				a[1] = a[2] = a[3] = a[4] = a[5] = 0;
-			} else {
-				for (int i = 0; i < 6; i++)
-					a[i] = w[i];
-			}
-		}
-#elif defined(__TARGET_ARCH_arm64)
-		for (int i = 0; i < 6; i++)
-			a[i] = (__u32)BPF_CORE_READ(regs, regs[i]);
-		a[0] = (__u32)BPF_CORE_READ(regs, orig_x0);
-#endif
-		/* fd is an int: sign-extend so -1 stays -1 */
-		if (ev == MW_EV_MMAP)
-			a[4] = (__u64)(__s64)(__s32)a[4];
-	} else {
-		if (!raw_native)
-			return 0;
-		ev = native_event(nr);
-		if (ev < 0)
-			return 0;
-#if defined(__TARGET_ARCH_x86)
-		a[0] = BPF_CORE_READ(regs, di);
-		a[1] = BPF_CORE_READ(regs, si);
-		a[2] = BPF_CORE_READ(regs, dx);
-		a[3] = BPF_CORE_READ(regs, r10);
-		a[4] = BPF_CORE_READ(regs, r8);
-		a[5] = BPF_CORE_READ(regs, r9);
-#elif defined(__TARGET_ARCH_arm64)
-		for (int i = 0; i < 6; i++)
-			a[i] = BPF_CORE_READ(regs, regs[i]);
-		a[0] = BPF_CORE_READ(regs, orig_x0);
-#endif
-	}
-	return on_enter(ev, nr, flags, a);
-}
-
-SEC("raw_tracepoint/sys_exit")
-int raw_exit(struct bpf_raw_tracepoint_args *ctx)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
-	bool compat = syscall_is_compat(task);
-	long nr;
-	int ev;
-
-	if (!compat && !raw_native)
-		return 0;
-#if defined(__TARGET_ARCH_x86)
-	nr = BPF_CORE_READ(regs, orig_ax);
-#else
-	nr = BPF_CORE_READ(regs, syscallno);
-#endif
-	ev = compat ? compat_event(nr) : native_event(nr);
-	if (ev < 0 || !(event_mask & (1u << ev)))
-		return 0;
-	return on_exit(ctx->args[1]);
-}
+#include "hooks.bpf.h"
 
 /* ---- process lifecycle: follow descendants, forget exe paths at exec ---- */
 static __always_inline void send_task_rec(__u16 type, __u32 pid, __u32 ppid)
@@ -777,6 +627,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 		return 0; /* a new thread, not a new process */
 	if (follow_only && bpf_map_lookup_elem(&traced, &ptgid))
 		bpf_map_update_elem(&traced, &ctgid, &one, BPF_ANY);
+	compat_on_fork(ptgid, ctgid);
 	if (lifecycle_recs && in_scope(ptgid))
 		send_task_rec(MW_REC_FORK, ctgid, ptgid);
 	return 0;
@@ -788,6 +639,7 @@ int BPF_PROG(on_exec, struct task_struct *p)
 	__u32 tgid = p->tgid;
 
 	bpf_map_delete_elem(&exe_seen, &tgid);
+	compat_on_exec(p, tgid);
 	if (lifecycle_recs && in_scope(tgid))
 		send_task_rec(MW_REC_EXEC, tgid, 0);
 	return 0;
@@ -807,6 +659,7 @@ int BPF_PROG(on_task_exit, struct task_struct *p)
 	if (p->signal->live.counter != 0)
 		return 0; /* other threads of the group remain */
 	bpf_map_delete_elem(&exe_seen, &tgid);
+	compat_on_exit(tgid);
 	if (lifecycle_recs && in_scope(tgid))
 		send_task_rec(MW_REC_EXIT, tgid, 0);
 	if (follow_only)
@@ -851,11 +704,11 @@ static __always_inline int dm_enter(struct file *file, __u64 addr, __u64 len, __
 #elif defined(__TARGET_ARCH_arm64)
 	nr = BPF_CORE_READ(regs, syscallno);
 #endif
-	bool compat = syscall_is_compat(task);
+	bool compat = task_in_compat_syscall(task);
 	p.nr = nr < 0 ? 0xffff : (__u16)nr;
 	if (compat)
 		p.flags |= MW_F_COMPAT;
-	if (nr >= 0 && (compat ? compat_event(nr) : native_event(nr)) >= 0)
+	if (nr >= 0 && nr_to_event(nr, compat) >= 0)
 		p.flags |= MW_F_IN_SYSCALL;
 	if (!dm_has_vmflags)
 		p.flags |= MW_F_NO_VMFLAGS;
