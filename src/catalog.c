@@ -1,49 +1,32 @@
-/* catalog.c - the event catalogue of SPEC.md as data. */
+/* catalog.c - the event catalogue (include/mw_calls.h) as data: lookups, classes, --events lists. */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include "catalog.h"
 
-#define A(n, t, f, tg) { n, t, f, tg }
-#define U MW_TAG_U
-#define K MW_TAG_K
+/* Each row of include/mw_calls.h becomes one descriptor. */
+#define MW_A(n, t, f, tg) { #n, MW_T_##t, MW_D_##f, MW_TG_##tg }
+#define ROW(id, ID, name, kind, nargs, x86_64, i386, arm64, arm, stem, i386_fn, classes, entry,  \
+	    ret, args, doc)                                                                   \
+	[id] = { #name, nargs, { MW_UNPAREN args }, x86_64, i386, arm64, arm, doc,           \
+		 KIND_##kind, stem, i386_fn, classes, entry, ret },
+#define KIND_SYS true
+#define KIND_KFN false
+static const struct mw_event_desc events[MW_EV_MAX] = { MW_CALLS(ROW) };
+#undef ROW
 
-static const struct mw_event_desc events[MW_EV_MAX] = {
-	[MW_EV_MMAP] = { "mmap", 6, {
-		A("addr", MW_T_POINTER, MW_D_HEX, U), A("length", MW_T_U64, MW_D_DEC, U),
-		A("prot", MW_T_INT, MW_D_PROT, U), A("flags", MW_T_INT, MW_D_MMAP_FLAGS, U),
-		A("fd", MW_T_INT, MW_D_FD, K), A("off", MW_T_U64, MW_D_HEX, K) },
-		9, 90, 222, -1, "map memory (i386 90 is old_mmap: args read from a user struct, TOCTOU)" },
-	[MW_EV_MMAP2] = { "mmap2", 6, {
-		A("addr", MW_T_POINTER, MW_D_HEX, U), A("length", MW_T_U64, MW_D_DEC, U),
-		A("prot", MW_T_U64, MW_D_PROT, U), A("flags", MW_T_U64, MW_D_MMAP_FLAGS, U),
-		A("fd", MW_T_U64, MW_D_FD, K), A("pgoffset", MW_T_U64, MW_D_PGOFF, K) },
-		-1, 192, -1, 192, "32-bit ABI mmap, offset in 4096-byte pages" },
-	[MW_EV_MUNMAP] = { "munmap", 2, {
-		A("addr", MW_T_POINTER, MW_D_HEX, U), A("length", MW_T_U64, MW_D_DEC, U) },
-		11, 91, 215, 91, "unmap memory" },
-	[MW_EV_MPROTECT] = { "mprotect", 3, {
-		A("addr", MW_T_POINTER, MW_D_HEX, U), A("len", MW_T_U64, MW_D_DEC, U),
-		A("prot", MW_T_INT, MW_D_PROT, U) },
-		10, 125, 226, 125, "change protection" },
-	[MW_EV_PKEY_MPROTECT] = { "pkey_mprotect", 4, {
-		A("addr", MW_T_POINTER, MW_D_HEX, U), A("len", MW_T_U64, MW_D_DEC, U),
-		A("prot", MW_T_INT, MW_D_PROT, U), A("pkey", MW_T_INT, MW_D_DEC, U) },
-		329, 380, 288, 394, "change protection and protection key" },
-	[MW_EV_MREMAP] = { "mremap", 5, {
-		A("old_address", MW_T_POINTER, MW_D_HEX, U), A("old_size", MW_T_U64, MW_D_DEC, U),
-		A("new_size", MW_T_U64, MW_D_DEC, U), A("flags", MW_T_INT, MW_D_MREMAP_FLAGS, U),
-		A("new_address", MW_T_POINTER, MW_D_HEX, U | MW_TAG_OPT) },
-		25, 163, 216, 163, "resize or move a mapping" },
-	[MW_EV_MSYNC] = { "msync", 3, {
-		A("addr", MW_T_POINTER, MW_D_HEX, U), A("length", MW_T_U64, MW_D_DEC, U),
-		A("flags", MW_T_INT, MW_D_MSYNC_FLAGS, U) },
-		26, 144, 227, 144, "flush a file mapping" },
-	[MW_EV_DO_MMAP] = { "do_mmap", 6, {
-		A("addr", MW_T_POINTER, MW_D_HEX, K), A("len", MW_T_U64, MW_D_DEC, K),
-		A("prot", MW_T_U64, MW_D_PROT, K), A("flags", MW_T_U64, MW_D_MMAP_FLAGS, K),
-		A("vm_flags", MW_T_U64, MW_D_HEX, K), A("pgoff", MW_T_U64, MW_D_PGOFF, K) },
-		-1, -1, -1, -1, "kernel mapping function (needs kprobes or fentry)" },
-};
+/* Rows in id order, ids dense; each row's argument list holds nargs entries. */
+#define POS(id, ID, ...) MW_POS_##ID,
+enum { MW_CALLS(POS) MW_POS_MAX };
+#undef POS
+#define CHECK(id, ID, name, kind, nargs, x86_64, i386, arm64, arm, stem, i386_fn, classes,       \
+	      entry, ret, args, doc)                                                          \
+	_Static_assert(MW_POS_##ID == (id), "mw_calls.h: row " #name " out of id order");   \
+	_Static_assert(sizeof((struct mw_arg_desc[]){ MW_UNPAREN args }) ==                  \
+			       (nargs) * sizeof(struct mw_arg_desc), "mw_calls.h: " #name " nargs");
+MW_CALLS(CHECK)
+#undef CHECK
+_Static_assert(MW_EV_MAX <= 32, "event masks are 32 bits");
 
 const struct mw_event_desc *mw_event_desc(unsigned id)
 {
@@ -85,7 +68,7 @@ const char *mw_tags_str(unsigned tags, char *buf)
 
 const char *mw_event_names(void)
 {
-	static char buf[256];
+	static char buf[1024];
 
 	if (!buf[0])
 		for (int i = 0; i < MW_EV_MAX; i++) {
@@ -94,6 +77,107 @@ const char *mw_event_names(void)
 			strcat(buf, events[i].name);
 		}
 	return buf;
+}
+
+int mw_event_nr_native(const struct mw_event_desc *d)
+{
+	return MW_NR_NATIVE(d->nr_x86_64, d->nr_i386, d->nr_arm64, d->nr_arm);
+}
+
+int mw_event_nr_compat(const struct mw_event_desc *d)
+{
+	return MW_NR_COMPAT(d->nr_x86_64, d->nr_i386, d->nr_arm64, d->nr_arm);
+}
+
+int mw_event_arg_by_fmt(const struct mw_event_desc *d, enum mw_arg_fmt fmt)
+{
+	for (int i = 0; i < d->nargs; i++)
+		if (d->args[i].fmt == fmt)
+			return i;
+	return -1;
+}
+
+uint32_t mw_class_mask(unsigned cl)
+{
+	uint32_t m = 0;
+
+	for (int i = 0; i < MW_EV_MAX; i++)
+		if (events[i].classes & cl)
+			m |= 1u << i;
+	return m;
+}
+
+static const struct {
+	const char *name;
+	unsigned cl;
+} class_names[] = {
+	{ "%mapping", MW_CL_MAPPING },
+	{ "%memory", MW_CL_MEMORY },
+	{ "%shm", MW_CL_SHM },
+};
+
+const char *mw_class_str(unsigned cl, char *buf)
+{
+	buf[0] = 0;
+	for (size_t i = 0; i < sizeof(class_names) / sizeof(class_names[0]); i++) {
+		if (!(cl & class_names[i].cl))
+			continue;
+		if (buf[0])
+			strcat(buf, ",");
+		strcat(buf, class_names[i].name);
+	}
+	return buf;
+}
+
+int mw_events_parse(const char *list, uint32_t *mask, char *err, size_t errlen)
+{
+	const char *p = list;
+
+	*mask = 0;
+	while (*p) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		char tok[64];
+		int id;
+
+		if (n == 0) { /* empty entries (a,,b) are skipped */
+			p += *p == ',';
+			continue;
+		}
+		if (n >= sizeof(tok)) {
+			snprintf(err, errlen, "bad --events entry '%.*s'; known events: %s, classes: %%mapping, %%memory, %%shm, all",
+				 (int)(n > 40 ? 40 : n), p, mw_event_names());
+			return -1;
+		}
+		memcpy(tok, p, n);
+		tok[n] = 0;
+		if (!strcasecmp(tok, "all")) {
+			*mask |= mw_class_mask(~0u & ~MW_CL_KERNEL);
+		} else if (tok[0] == '%') {
+			size_t i;
+			for (i = 0; i < sizeof(class_names) / sizeof(class_names[0]); i++)
+				if (!strcasecmp(tok, class_names[i].name))
+					break;
+			if (i == sizeof(class_names) / sizeof(class_names[0])) {
+				snprintf(err, errlen, "unknown class '%s' in --events; classes: %%mapping, %%memory, %%shm, all", tok);
+				return -1;
+			}
+			*mask |= mw_class_mask(class_names[i].cl);
+		} else if ((id = mw_event_by_name(tok)) >= 0) {
+			*mask |= 1u << id;
+		} else {
+			snprintf(err, errlen, "unknown event '%s' in --events; known events: %s", tok, mw_event_names());
+			return -1;
+		}
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	if (!*mask) {
+		snprintf(err, errlen, "--events needs at least one event name; known events: %s", mw_event_names());
+		return -1;
+	}
+	return 0;
 }
 
 static const char *const kinds[MW_FK_MAX] = {

@@ -3,27 +3,12 @@
 #define MW_CATALOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "mapwatch.h"
 
-enum mw_arg_type { MW_T_POINTER, MW_T_U64, MW_T_INT };
-
-/* How an argument is decoded for people. */
-enum mw_arg_fmt {
-	MW_D_HEX,      /* address: 0x... / NULL */
-	MW_D_DEC,      /* plain number */
-	MW_D_PROT,
-	MW_D_MMAP_FLAGS,
-	MW_D_MREMAP_FLAGS,
-	MW_D_MSYNC_FLAGS,
-	MW_D_FD,
-	MW_D_PGOFF,    /* pages of 4096 bytes */
-};
-
-#define MW_TAG_U      (1u << 0)
-#define MW_TAG_K      (1u << 1)
-#define MW_TAG_TOCTOU (1u << 2)
-#define MW_TAG_OPT    (1u << 3)
+/* enum mw_arg_type, enum mw_arg_fmt, MW_TAG_*, MW_CL_*, MW_IN_*, MW_R_* come with the
+ * rows themselves from include/mw_calls.h (through mapwatch.h). */
 
 struct mw_arg_desc {
 	const char *name;
@@ -32,13 +17,38 @@ struct mw_arg_desc {
 	unsigned tags;
 };
 
+/* One row of include/mw_calls.h. */
 struct mw_event_desc {
 	const char *name;
 	int nargs;
 	struct mw_arg_desc args[6];
 	int nr_x86_64, nr_i386, nr_arm64, nr_arm; /* -1: not in that ABI */
 	const char *doc;
+	bool syscall;        /* false: a kernel function (do_mmap) */
+	const char *stem;    /* native entry stem ("mmap": __x64_sys_mmap) or the kernel function */
+	const char *i386_fn; /* i386 entry on x86_64 ("__ia32_sys_mmap_pgoff"), "" if none */
+	unsigned classes;    /* MW_CL_* */
+	enum mw_entry entry; /* what the entry program reads besides the registers */
+	enum mw_ret ret;     /* how the result is shown */
 };
+
+/* The syscall number of an event in this build's native / 32-bit ABI; -1 if none. */
+int mw_event_nr_native(const struct mw_event_desc *d);
+int mw_event_nr_compat(const struct mw_event_desc *d);
+
+/* Index of the first argument decoded as fmt (MW_D_PROT, MW_D_LEN, ...); -1 if none. */
+int mw_event_arg_by_fmt(const struct mw_event_desc *d, enum mw_arg_fmt fmt);
+
+/* Events of the classes in cl (MW_CL_* bits), as a mask of bits per event id. */
+uint32_t mw_class_mask(unsigned cl);
+
+/* Parse an --events list: event names, class names (%mapping, %memory, %shm)
+ * and "all" (every syscall event; do_mmap only by name), comma-separated.
+ * Returns 0 and sets *mask, or -1 after writing a one-line reason to err. */
+int mw_events_parse(const char *list, uint32_t *mask, char *err, size_t errlen);
+
+/* Class names of cl ("%mapping,%memory"); buf must hold 64 bytes. */
+const char *mw_class_str(unsigned cl, char *buf);
 
 /* Descriptor of an event id; NULL when out of range. */
 const struct mw_event_desc *mw_event_desc(unsigned id);

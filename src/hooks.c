@@ -2,6 +2,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -18,10 +20,12 @@
 #include <bpf/libbpf.h>
 #include "mapwatch.h"
 #include "mapwatch.skel.h"
+#include "alerts.h"
 #include "catalog.h"
 #include "hooks.h"
 
 #define TRACEFS_MAGIC 0x74726163
+#define MW_MAX_PROGS (2 * MW_EV_MAX + 2 * MW_FN_SLOTS + 16) /* tracepoint pairs, function slots, the rest */
 
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -155,9 +159,9 @@ struct mw_hooks {
 	enum hook_mode mode;
 	enum dm_mode dm;
 	bool track;                     /* tracepoint mode: switch on 32-bit processes */
-	struct bpf_link *links[64];     /* attached for the whole run */
+	struct bpf_link *links[MW_MAX_PROGS]; /* attached for the whole run */
 	int nlinks;
-	struct bpf_link *tp_links[64];  /* per-syscall tracepoints */
+	struct bpf_link *tp_links[MW_MAX_PROGS]; /* per-syscall tracepoints */
 	int ntp;
 	struct bpf_link *disp_links[2]; /* the dispatcher */
 	int ndisp;
@@ -170,12 +174,19 @@ struct mw_hooks {
 	uint64_t live_ns;               /* when the dispatcher was last attached */
 	pthread_t detachers[16];        /* links being destroyed in the background */
 	int ndetachers;
+	/* the watcher: a thread of its own that switches hooks as 32-bit
+	 * processes come and go, never waiting behind the event reader */
+	struct ring_buffer *ctl;
+	pthread_t watcher;
+	bool watching;
+	int stop_fd;                    /* eventfd: tells the watcher to end */
+	pthread_mutex_t lock;           /* the switch state, between watcher and stats */
 };
 
 /* Destroying a tracepoint link waits for an RCU grace period (~30 ms each
  * here): done off the reader's thread, while the new hooks already run. */
 struct detach_job {
-	struct bpf_link *links[64];
+	struct bpf_link *links[MW_MAX_PROGS];
 	int n;
 };
 
@@ -248,54 +259,43 @@ static int catalog_nr(int ev, bool compat)
 {
 	const struct mw_event_desc *d = mw_event_desc(ev);
 
-	if (!d)
+	if (!d || !d->syscall)
 		return -1;
-#if defined(__x86_64__)
-	return compat ? d->nr_i386 : d->nr_x86_64;
-#elif defined(__aarch64__)
-	return compat ? d->nr_arm : d->nr_arm64;
-#else
-	return -1;
-#endif
+	return compat ? mw_event_nr_compat(d) : mw_event_nr_native(d);
 }
 
 /* ---- function hooks: find the syscall entry functions in the kernel's BTF ---- */
 
-/* The kernel's syscall-table entry of an event, where it is not the event's
- * name (from arch/x86/entry/syscalls/syscall_32.tbl, arch/arm64/include/asm/unistd32.h). */
-static const char *entry_name(int ev, bool compat)
-{
-#if defined(__x86_64__)
-	if (compat && ev == MW_EV_MMAP)
-		return "ia32_mmap";  /* i386 90 old_mmap: compat_sys_ia32_mmap */
-	if (compat && ev == MW_EV_MMAP2)
-		return "mmap_pgoff"; /* i386 192: sys_mmap_pgoff */
-#elif defined(__aarch64__)
-	if (compat && ev == MW_EV_MMAP2)
-		return "aarch32_mmap2";
-#endif
-	return mw_event_desc(ev)->name;
-}
-
-/* Name of the function that runs event ev in that ABI, found in BTF; NULL: none. */
+/* Name of the function that runs event ev in that ABI, found in BTF; NULL:
+ * none. From the catalogue: the native stem (__x64_sys_<stem>,
+ * __arm64_sys_<stem>) and, on x86_64, the i386 entry by name. */
 static const char *find_entry_func(struct btf *vb, int ev, bool compat, char *buf, size_t n)
 {
-#if defined(__x86_64__)
-	static const char *const native[] = { "__x64_sys_", NULL };
-	static const char *const c32[] = { "__ia32_compat_sys_", "__ia32_sys_", NULL };
-#elif defined(__aarch64__)
-	static const char *const native[] = { "__arm64_sys_", NULL };
-	static const char *const c32[] = { "__arm64_compat_sys_", "__arm64_sys_", NULL };
-#else
-	static const char *const native[] = { NULL };
-	static const char *const c32[] = { NULL };
-#endif
-	const char *const *pfx = compat ? c32 : native;
+	const struct mw_event_desc *d = mw_event_desc(ev);
+	char cand[3][64] = { "", "", "" };
 
-	for (; *pfx; pfx++) {
-		snprintf(buf, n, "%s%s", *pfx, entry_name(ev, compat));
-		if (btf__find_by_name_kind(vb, buf, BTF_KIND_FUNC) > 0)
+#if defined(__x86_64__)
+	if (!compat)
+		snprintf(cand[0], sizeof(cand[0]), "__x64_sys_%s", d->stem);
+	else
+		snprintf(cand[0], sizeof(cand[0]), "%s", d->i386_fn);
+#elif defined(__aarch64__)
+	/* arm EABI entries: the compat wrapper where one exists, else the native function */
+	if (!compat) {
+		snprintf(cand[0], sizeof(cand[0]), "__arm64_sys_%s", d->stem);
+	} else {
+		snprintf(cand[0], sizeof(cand[0]), "__arm64_compat_sys_%s%s",
+			 ev == MW_EV_MMAP2 ? "aarch32_" : "", d->stem);
+		snprintf(cand[1], sizeof(cand[1]), "__arm64_sys_%s", d->stem);
+	}
+#endif
+	for (int i = 0; i < 3; i++) {
+		if (!cand[i][0])
+			continue;
+		if (btf__find_by_name_kind(vb, cand[i], BTF_KIND_FUNC) > 0) {
+			snprintf(buf, n, "%.63s", cand[i]);
 			return buf;
+		}
 	}
 	return NULL;
 }
@@ -451,8 +451,11 @@ static bool tracepoint_exists(const char *dir, const char *sec)
 	return access(p, F_OK) == 0;
 }
 
+static void watch_stop(struct mw_hooks *h);
+
 static void hooks_unload(struct mw_hooks *h)
 {
+	watch_stop(h);
 	join_detachers(h);
 	for (int i = 0; i < h->nlinks; i++)
 		bpf_link__destroy(h->links[i]);
@@ -517,7 +520,7 @@ static int switch_to_dispatcher(struct mw_hooks *h)
 static int switch_to_tracepoints(struct mw_hooks *h)
 {
 	join_detachers(h);
-	if (!h->ntp && attach_kind(h, PK_TP, h->tp_links, &h->ntp, 64))
+	if (!h->ntp && attach_kind(h, PK_TP, h->tp_links, &h->ntp, MW_MAX_PROGS))
 		return -1;
 	h->skel->bss->disp_live = 0;
 	detach_later(h, h->disp_links, &h->ndisp);
@@ -638,8 +641,69 @@ static int on_ctl_rec(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*r) || r->type != MW_REC_COMPAT)
 		return 0;
+	pthread_mutex_lock(&h->lock);
 	hooks_settle(h, r); /* a failure was reported; the hooks attached stay */
+	pthread_mutex_unlock(&h->lock);
 	return 0;
+}
+
+static void *watch_run(void *arg)
+{
+	struct mw_hooks *h = arg;
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ev = { .events = EPOLLIN }, got[2];
+
+	if (ep < 0)
+		return NULL;
+	ev.data.fd = ring_buffer__epoll_fd(h->ctl);
+	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	ev.data.fd = h->stop_fd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	for (;;) {
+		int n = epoll_wait(ep, got, 2, -1);
+		bool stop = false;
+
+		for (int i = 0; i < n; i++)
+			stop |= got[i].data.fd == h->stop_fd;
+		if (stop)
+			break;
+		if (n > 0 || errno == EINTR)
+			ring_buffer__consume(h->ctl);
+		else
+			break;
+	}
+	close(ep);
+	return NULL;
+}
+
+/* Start the watcher thread (tracepoint mode with 32-bit tracing). 0, or -1 after saying why. */
+static int watch_start(struct mw_hooks *h)
+{
+	h->ctl = ring_buffer__new(bpf_map__fd(h->skel->maps.ctl_rb), on_ctl_rec, h, NULL);
+	h->stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (!h->ctl || h->stop_fd < 0 || pthread_create(&h->watcher, NULL, watch_run, h)) {
+		die_line("cannot watch for 32-bit processes: %s", strerror(errno));
+		return -1;
+	}
+	h->watching = true;
+	return 0;
+}
+
+static void watch_stop(struct mw_hooks *h)
+{
+	uint64_t one = 1;
+
+	if (h->watching) {
+		if (write(h->stop_fd, &one, sizeof(one)) != sizeof(one))
+			pthread_cancel(h->watcher);
+		pthread_join(h->watcher, NULL);
+		h->watching = false;
+	}
+	if (h->stop_fd > 0)
+		close(h->stop_fd);
+	h->stop_fd = -1;
+	ring_buffer__free(h->ctl);
+	h->ctl = NULL;
 }
 
 /* Fill the nr_event map from the catalogue: every event (do_mmap needs to
@@ -695,6 +759,7 @@ static int hooks_load(struct mw_hooks *h, enum hook_mode mode, enum dm_mode dm, 
 	h->skel->rodata->wake_bytes = o->buffer_size / 8;
 	h->skel->rodata->lifecycle_recs = o->lifecycle || o->alerts;
 	h->skel->rodata->kill_wx = o->kill_wx;
+	h->skel->rodata->allow_on = o->nallow > 0;
 	h->skel->rodata->dm_has_vmflags = vmf > 0;
 	h->skel->rodata->track_compat = h->track;
 	for (int i = 0; mode == MODE_FUNCTION && i < h->nfn; i++) {
@@ -713,7 +778,8 @@ static int hooks_load(struct mw_hooks *h, enum hook_mode mode, enum dm_mode dm, 
 
 		switch (prog_kind(p, &ev, &slot)) {
 		case PK_TP:
-			want = mode == MODE_TRACEPOINT && ev >= 0 && (o->event_mask & (1u << ev));
+			want = mode == MODE_TRACEPOINT && ev >= 0 && (o->event_mask & (1u << ev)) &&
+			       catalog_nr(ev, false) >= 0; /* mmap2 has no native tracepoint on 64-bit */
 			if (want && !tracepoint_exists(tdir, bpf_program__section_name(p))) {
 				want = false;
 				if (strstr(bpf_program__section_name(p), "sys_enter_"))
@@ -772,6 +838,17 @@ static int hooks_load(struct mw_hooks *h, enum hook_mode mode, enum dm_mode dm, 
 		die_line("cannot fill the syscall-number map: %s", strerror(-err));
 		return -1;
 	}
+	/* --allow identities, before anything attaches: the kernel caches each
+	 * process's verdict at its first event */
+	for (int i = 0; i < o->nallow; i++) {
+		struct mw_inode_key k;
+		uint8_t one = 1;
+		if (mw_allow_key(o->allow[i], &k) ||
+		    bpf_map__update_elem(h->skel->maps.allow_ino, &k, sizeof(k), &one, sizeof(one), BPF_ANY)) {
+			die_line("cannot load --allow %s into the kernel: %s", o->allow[i], strerror(errno));
+			return -1;
+		}
+	}
 	/* do_mmap first: its failure means another do_mmap hook is tried */
 	bpf_object__for_each_program(p, h->skel->obj) {
 		int ev, slot;
@@ -779,7 +856,7 @@ static int hooks_load(struct mw_hooks *h, enum hook_mode mode, enum dm_mode dm, 
 
 		if (!bpf_program__autoload(p) || (k != PK_DM_FENTRY && k != PK_DM_KPROBE))
 			continue;
-		err = attach_into(p, h->links, &h->nlinks, 64);
+		err = attach_into(p, h->links, &h->nlinks, MW_MAX_PROGS);
 		if (err) {
 			snprintf(why, whylen, "attaching %s failed: %s", bpf_program__section_name(p), strerror(-err));
 			return -1;
@@ -791,7 +868,7 @@ static int hooks_load(struct mw_hooks *h, enum hook_mode mode, enum dm_mode dm, 
 
 			if (!bpf_program__autoload(p) || prog_kind(p, &ev, &slot) != PK_FN)
 				continue;
-			err = attach_into(p, h->links, &h->nlinks, 64);
+			err = attach_into(p, h->links, &h->nlinks, MW_MAX_PROGS);
 			if (err) {
 				snprintf(why, whylen, "attaching fentry/fexit on %s failed: %s", h->fn[slot].func,
 					 strerror(-err));
@@ -800,8 +877,8 @@ static int hooks_load(struct mw_hooks *h, enum hook_mode mode, enum dm_mode dm, 
 		}
 	}
 	/* lifecycle before the /proc scan, so a 32-bit process cannot slip between */
-	if (attach_kind(h, PK_LIFE, h->links, &h->nlinks, 64) ||
-	    attach_kind(h, PK_OTHER, h->links, &h->nlinks, 64))
+	if (attach_kind(h, PK_LIFE, h->links, &h->nlinks, MW_MAX_PROGS) ||
+	    attach_kind(h, PK_OTHER, h->links, &h->nlinks, MW_MAX_PROGS))
 		return -1;
 	if (mode == MODE_DISPATCHER) {
 		if (switch_to_dispatcher(h))
@@ -809,7 +886,7 @@ static int hooks_load(struct mw_hooks *h, enum hook_mode mode, enum dm_mode dm, 
 	} else if (mode == MODE_TRACEPOINT) {
 		if (h->track)
 			seed_compat_procs(h);
-		if (hooks_settle(h, NULL))
+		if (hooks_settle(h, NULL) || (h->track && watch_start(h)))
 			return -1;
 	}
 	if (o->verbose) {
@@ -926,18 +1003,13 @@ struct mw_hooks *mw_hooks_start(const struct mw_opts *o, bool follow, bool compa
 	h->o = o;
 	h->follow = follow;
 	h->compat = compat;
+	h->stop_fd = -1;
+	pthread_mutex_init(&h->lock, NULL);
 	if (hooks_load_all(h)) {
 		free(h);
 		return NULL;
 	}
 	return h;
-}
-
-int mw_hooks_watch(struct mw_hooks *h, struct ring_buffer *rb)
-{
-	if (!h->track)
-		return 0;
-	return ring_buffer__add(rb, bpf_map__fd(h->skel->maps.ctl_rb), on_ctl_rec, h);
 }
 
 struct mapwatch_bpf *mw_hooks_skel(struct mw_hooks *h)
@@ -979,6 +1051,7 @@ void mw_hooks_print_stats(struct mw_hooks *h)
 
 	if (!h || !h->track)
 		return;
+	pthread_mutex_lock(&h->lock);
 	vals = calloc(ncpu > 0 ? ncpu : 1, sizeof(*vals));
 	if (vals && !bpf_map__lookup_elem(h->skel->maps.counters, &k, sizeof(k), vals,
 					   sizeof(*vals) * ncpu, 0))
@@ -988,6 +1061,7 @@ void mw_hooks_print_stats(struct mw_hooks *h)
 	fprintf(stderr, "mapwatch: hooks: %llu switches to the dispatcher, %llu back to tracepoints; %llu 32-bit process starts before the dispatcher was attached (longest window %.0f us, mean %.0f us)\n",
 		(unsigned long long)h->to_disp, (unsigned long long)h->to_tp, (unsigned long long)gaps,
 		h->gap_max_ns / 1e3, h->to_disp ? h->gap_sum_ns / 1e3 / h->to_disp : 0.0);
+	pthread_mutex_unlock(&h->lock);
 }
 
 void mw_hooks_stop(struct mw_hooks *h)
@@ -995,5 +1069,6 @@ void mw_hooks_stop(struct mw_hooks *h)
 	if (!h)
 		return;
 	hooks_unload(h);
+	pthread_mutex_destroy(&h->lock);
 	free(h);
 }

@@ -7,7 +7,6 @@
 #include "tracer.h"
 
 struct mapwatch_bpf;
-struct ring_buffer;
 struct mw_hooks;
 
 /* Check that this process and kernel can run mapwatch's programs at all:
@@ -16,16 +15,15 @@ struct mw_hooks;
  * Returns 0, or -1 after printing one line that says what to do. */
 int mw_hooks_check_env(bool verbose);
 
-/* Open, configure (rodata from o), load and attach the programs for o.
+/* Open, configure (rodata from o), load and attach the programs for o, in
+ * the best hook mode o->hook allows (function, else tracepoint; see
+ * mw_hooks_describe). In tracepoint mode with 32-bit tasks traced, a thread
+ * of its own switches between the per-syscall tracepoints and the
+ * dispatcher as 32-bit processes come and go, until mw_hooks_stop.
  * follow: only tgids registered in the traced map are in scope.
  * compat: 32-bit tasks are to be traced.
  * Returns the loaded hooks, or NULL after printing one line saying why. */
 struct mw_hooks *mw_hooks_start(const struct mw_opts *o, bool follow, bool compat);
-
-/* Add the hooks' control ring (32-bit processes appearing and going, in
- * tracepoint mode) to rb, whose polling then switches hooks as needed.
- * 0 (also when nothing needs watching), or a negative errno. */
-int mw_hooks_watch(struct mw_hooks *h, struct ring_buffer *rb);
 
 /* One line for people: the hook mode chosen, why better ones were refused,
  * and the hooks this kernel lacks (skipped). Written into buf; returns it. */

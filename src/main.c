@@ -25,7 +25,8 @@ static const char usage_text[] =
 "  -s, --stats              at exit, print counts (seen, written, lost) to stderr\n"
 "Selection (all applied in the kernel; LIST is comma-separated, options repeat;\n"
 "a value starting with != or ! negates the whole option: --comm '!=bash,sshd'):\n"
-"  -e, --events LIST        only these events (see --list)\n"
+"  -e, --events LIST        only these events (see --list), or classes: %mapping\n"
+"                           (the default), %memory, %shm, all\n"
 "  -p, --pid LIST           processes (thread groups) with these pids\n"
 "      --follow             with --pid: also their descendants created from now on\n"
 "      --tid LIST           threads with these ids\n"
@@ -52,13 +53,16 @@ static const char usage_text[] =
 "exec_fileless, device_mapping):\n"
 "      --alerts             events and alerts\n"
 "      --alerts-only        alerts only\n"
-"      --allow EXE          no alerts for this executable (path; a directory ending\n"
-"                           in / covers everything under it); repeatable\n"
-"      --kill-wx            ENFORCEMENT: SIGKILL, from the kernel at syscall entry,\n"
-"                           any process in scope that asks for memory both writable\n"
-"                           and executable (mmap/mprotect with PROT_WRITE|PROT_EXEC).\n"
-"                           WARNING: this kills JITs (node, java, browsers) host-wide\n"
-"                           unless a scope filter or -- COMMAND narrows it.\n"
+"      --allow EXE          no alerts and no --kill-wx for this executable, matched\n"
+"                           by inode (a directory: every executable below it);\n"
+"                           repeatable\n"
+"      --kill-wx            ENFORCEMENT: SIGKILL, from the kernel at syscall exit,\n"
+"                           any process in scope whose mmap/mprotect left memory both\n"
+"                           writable and executable (read from the mapping itself:\n"
+"                           READ_IMPLIES_EXEC and racing arguments included); it dies\n"
+"                           before running another instruction. WARNING: this kills\n"
+"                           JITs (node, java, browsers) host-wide unless a scope\n"
+"                           filter or -- COMMAND narrows it.\n"
 "Tuning:\n"
 "      --buffer-size BYTES  ring buffer size, power of two (K/M suffix; default 4M)\n"
 "      --flush-ms MS        longest time an event waits before it is written (default 50)\n"
@@ -112,29 +116,12 @@ static int parse_size(const char *s, size_t *out)
 
 static int parse_events(const char *list, uint32_t *mask)
 {
-	char *copy = strdup(list), *save = NULL, *tok;
-	int rc = 0;
+	char err[1400];
 
-	if (!copy)
-		return -1;
-	*mask = 0;
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		int id = mw_event_by_name(tok);
-		if (id < 0) {
-			fprintf(stderr, "mapwatch: unknown event '%s' in --events; known events: %s\n", tok,
-				mw_event_names());
-			rc = -1;
-			break;
-		}
-		*mask |= 1u << id;
-	}
-	if (!rc && !*mask) {
-		fprintf(stderr, "mapwatch: --events needs at least one event name; known events: %s\n",
-			mw_event_names());
-		rc = -1;
-	}
-	free(copy);
-	return rc;
+	if (mw_events_parse(list, mask, err, sizeof(err)) == 0)
+		return 0;
+	fprintf(stderr, "mapwatch: %s\n", err);
+	return -1;
 }
 
 static void print_list(void)
@@ -155,9 +142,11 @@ static void print_list(void)
 			       mw_tags_str(ad->tags, tags));
 		}
 		char avail[700] = "", probe[680];
+		char cls[64];
 		if (i == MW_EV_DO_MMAP)
 			snprintf(avail, sizeof(avail), " [%s]", mw_do_mmap_availability(probe, sizeof(probe)));
-		printf("\n%-14s %s%s\n", "", d->doc, avail);
+		printf("\n%-14s %s%s%s%s\n", "", d->doc, avail, d->classes & ~MW_CL_KERNEL ? "; " : "",
+		       mw_class_str(d->classes, cls));
 	}
 	printf("\nEvery event also carries the return value (errno name when negative) and the\n"
 	       "caller's context: pids/tids/ppid (host and namespace), uid, comm, executable,\n"
@@ -207,7 +196,7 @@ int main(int argc, char **argv)
 		{ 0 }
 	};
 	struct mw_opts o = {
-		.event_mask = (1u << MW_EV_MAX) - 1 - (1u << MW_EV_DO_MMAP),
+		.event_mask = mw_class_mask(MW_CL_MAPPING),
 		.hook = MW_HOOK_AUTO,
 		.compat = -1,
 		.buffer_size = 4u << 20,
@@ -287,7 +276,7 @@ int main(int argc, char **argv)
 	if (mw_filter_finish(&o.filters))
 		return 2;
 	if (o.alerts && ((o.filters.on & (MW_FLT_ARGS | MW_FLT_RESULT | MW_FLT_ERRNO)) ||
-			 (o.event_mask | (1u << MW_EV_DO_MMAP)) != (1u << MW_EV_MAX) - 1)) {
+			 (o.event_mask & mw_class_mask(MW_CL_MAPPING)) != mw_class_mask(MW_CL_MAPPING))) {
 		fprintf(stderr, "mapwatch: alerts need every mapping call of the processes in scope: use scope filters (--pid, --comm, --uid, ...) with them, not argument filters or an --events list that leaves a syscall out (adding do_mmap is fine)\n");
 		return 2;
 	}

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <poll.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -21,6 +20,7 @@
 #include "format.h"
 #include "hooks.h"
 #include "proc.h"
+#include "sink.h"
 #include "strbuf.h"
 #include "tracer.h"
 
@@ -43,8 +43,7 @@ struct tracer {
 	struct mw_hooks *hooks;
 	struct mapwatch_bpf *skel; /* the hooks' skeleton: its maps */
 	struct ring_buffer *rb;
-	FILE *out;
-	struct strbuf line;
+	struct mw_sinks sinks;
 	struct strbuf path;
 	uint64_t boot_to_epoch;
 	uint64_t written;
@@ -73,25 +72,6 @@ static uint64_t clock_ns(clockid_t c)
 
 	clock_gettime(c, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-static void flush_line(struct tracer *t)
-{
-	sb_putc(&t->line, '\n');
-	fwrite(t->line.p, 1, t->line.len, t->out);
-	sb_reset(&t->line);
-}
-
-/* True when the output is a pipe whose reader has gone (mapwatch | head):
- * noticed even while no event is being written. */
-static bool reader_gone(FILE *out)
-{
-	struct pollfd p = { .fd = fileno(out), .events = POLLOUT };
-	struct stat st;
-
-	if (fstat(p.fd, &st) || !S_ISFIFO(st.st_mode))
-		return false;
-	return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
 }
 
 static int handle_rec(void *ctx, void *data, size_t size)
@@ -131,27 +111,46 @@ static int handle_rec(void *ctx, void *data, size_t size)
 	}
 	v.exe = mw_proc_exe(e->pid);
 	v.container_id = mw_container_of_cgroup(e->cgroup_id);
-	if (!t->o->alerts_only) {
-		if (t->o->json)
-			mw_format_json(&t->line, &v);
-		else
-			mw_format_table(&t->line, &v);
-		flush_line(t);
+	struct mw_rec rec = { .kind = MW_RK_EVENT, .ts_ns = v.ts_ns, .v = &v };
+	mw_sinks_emit(&t->sinks, &rec);
+	if (!t->o->alerts_only)
 		t->written++;
-	}
 	if (t->alerts) {
 		struct mw_alert al[MW_ALERTS_MAX];
 		int n = mw_alerts_event(t->alerts, &v, al, MW_ALERTS_MAX);
 		for (int i = 0; i < n; i++) {
-			if (t->o->json)
-				mw_alert_json(&t->line, &v, &al[i]);
-			else
-				mw_alert_table(&t->line, &v, &al[i]);
-			flush_line(t);
+			rec = (struct mw_rec){ .kind = MW_RK_ALERT, .ts_ns = v.ts_ns, .v = &v, .al = &al[i] };
+			mw_sinks_emit(&t->sinks, &rec);
 			t->alerts_written++;
 		}
 	}
 	return 0;
+}
+
+/* Seed the alert engine's region maps from /proc for every process and say
+ * on stderr how many were seeded and why any failed. */
+static void seed_report(struct tracer *t)
+{
+	struct mw_seed_report r;
+
+	if (mw_alerts_seed_all(t->alerts, (uint32_t)getpid(), &r)) {
+		die_line("cannot list /proc to seed the region maps (%s): processes are seeded at their first event",
+			 strerror(r.dir_errno));
+		return;
+	}
+	fprintf(stderr, "mapwatch: region maps seeded from /proc for %u processes", r.seeded);
+	if (r.gone || r.denied || r.other) {
+		fprintf(stderr, "; %u failed (", r.gone + r.denied + r.other);
+		const char *sep = "";
+		if (r.gone)
+			fprintf(stderr, "%u exited before their maps were read", r.gone), sep = ", ";
+		if (r.denied)
+			fprintf(stderr, "%s%u permission denied", sep, r.denied), sep = ", ";
+		if (r.other)
+			fprintf(stderr, "%s%u %s", sep, r.other, strerror(r.other_errno));
+		fputc(')', stderr);
+	}
+	fputc('\n', stderr);
 }
 
 /* ---- counters ---- */
@@ -194,16 +193,11 @@ static void report_losses(struct tracer *t)
 	for (int k = 0; k < MW_CNT_MAX; k++) {
 		if (!loss_names[k] || c[k] == t->reported_loss[k])
 			continue;
-		uint64_t n = c[k] - t->reported_loss[k];
+		struct mw_rec rec = { .kind = MW_RK_LOST, .ts_ns = clock_ns(CLOCK_REALTIME),
+				      .reason = loss_names[k], .count = c[k] - t->reported_loss[k],
+				      .total = c[k] };
 		t->reported_loss[k] = c[k];
-		if (t->o->json)
-			sb_printf(&t->line, "{\"timestamp\":%llu,\"eventName\":\"lost\",\"reason\":\"%s\",\"count\":%llu,\"total\":%llu}",
-				  (unsigned long long)(clock_ns(CLOCK_REALTIME)), loss_names[k],
-				  (unsigned long long)n, (unsigned long long)c[k]);
-		else
-			sb_printf(&t->line, "*** lost %llu events (%s), %llu in total",
-				  (unsigned long long)n, loss_names[k], (unsigned long long)c[k]);
-		flush_line(t);
+		mw_sinks_emit(&t->sinks, &rec);
 	}
 }
 
@@ -237,7 +231,7 @@ static void tracer_destroy(struct tracer *t)
 	mw_hooks_stop(t->hooks);
 	t->hooks = NULL;
 	t->skel = NULL;
-	sb_free(&t->line);
+	mw_sinks_close(&t->sinks);
 	sb_free(&t->path);
 	mw_proc_clear();
 }
@@ -277,28 +271,41 @@ static pid_t spawn_held(char **cmd, int *release_fd, int *err_fd)
 	return pid;
 }
 
+/* The outputs o asks for. Returns 0, or -1 after printing why. */
+static int open_sinks(struct tracer *t)
+{
+	const struct mw_opts *o = t->o;
+	struct mw_sink *s = mw_sink_file_new(o->output, o->json ? MW_FMT_JSON : MW_FMT_TABLE, false, 0, 0);
+
+	if (!s)
+		return -1;
+	if (o->alerts_only)
+		s->mask &= ~MW_RKM(MW_RK_EVENT);
+	return mw_sinks_add(&t->sinks, s);
+}
+
 int mw_run(const struct mw_opts *o)
 {
 	struct tracer t = { .o = o };
-	int status = 1, release_fd = -1, err_fd = -1;
+	int status = 1, release_fd = -1, err_fd = -1, werr = 0;
 	pid_t child = -1;
 	bool compat = false;
 	struct sigaction sa = { 0 };
 
 	if (mw_hooks_check_env(o->verbose))
 		return 1;
+	for (int i = 0; i < o->nallow; i++) {
+		struct mw_inode_key k;
+		if (mw_allow_key(o->allow[i], &k)) {
+			die_line("--allow %s: cannot stat it (%s): give an existing executable or directory",
+				 o->allow[i], strerror(errno));
+			return 2;
+		}
+	}
 	compat = o->compat < 0 ? mw_compat_supported() : o->compat;
 
-	if (o->output) {
-		t.out = fopen(o->output, "we"); /* the command must not inherit it */
-		if (!t.out) {
-			die_line("cannot open output file %s: %s", o->output, strerror(errno));
-			return 1;
-		}
-	} else {
-		t.out = stdout;
-	}
-	setvbuf(t.out, NULL, _IOFBF, 1 << 16);
+	if (open_sinks(&t))
+		return 1;
 	t.boot_to_epoch = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 
 	sa.sa_handler = on_signal;
@@ -329,19 +336,20 @@ int mw_run(const struct mw_opts *o)
 		}
 	}
 	if (o->alerts) {
-		t.alerts = mw_alerts_new(o->allow, o->nallow);
+		t.alerts = mw_alerts_new();
 		if (!t.alerts) {
 			die_line("cannot set up the alert engine: %s", strerror(errno));
 			goto out;
 		}
+		/* processes older than mapwatch: their regions' history from
+		 * now, not from their first call seen (a -- COMMAND run has
+		 * none in scope: the command execs after this point) */
+		if (!o->cmd)
+			seed_report(&t);
 	}
 	t.rb = ring_buffer__new(bpf_map__fd(t.skel->maps.rb), handle_rec, &t, NULL);
 	if (!t.rb) {
 		die_line("cannot set up the ring buffer reader: %s", strerror(errno));
-		goto out;
-	}
-	if (mw_hooks_watch(t.hooks, t.rb)) {
-		die_line("cannot watch for 32-bit processes: %s", strerror(errno));
 		goto out;
 	}
 	if (child > 0) {
@@ -377,10 +385,8 @@ int mw_run(const struct mw_opts *o)
 			break;
 		}
 		report_losses(&t);
-		if (fflush(t.out) || ferror(t.out))
-			break; /* nowhere to write: stop tracing (reported below) */
-		if (reader_gone(t.out)) {
-			errno = EPIPE;
+		if (mw_sinks_flush(&t.sinks)) {
+			werr = errno; /* nowhere to write: stop tracing (reported below) */
 			break;
 		}
 		if (child > 0 && child_done) {
@@ -405,11 +411,10 @@ int mw_run(const struct mw_opts *o)
 			break;
 		}
 	}
-	int werr = errno;
 	report_losses(&t);
-	fflush(t.out);
-	if (ferror(t.out) || werr == EPIPE) {
-		werr = ferror(t.out) ? errno : werr;
+	if (mw_sinks_flush(&t.sinks) && !werr)
+		werr = errno;
+	if (werr) {
 		if (werr != EPIPE) /* a reader that went away (| head) is not an error to report */
 			die_line("writing events failed: %s", strerror(werr));
 		if (child > 0) {
@@ -431,10 +436,6 @@ out:
 		close(err_fd);
 	if (child > 0)
 		waitpid(child, NULL, 0);
-	if (t.out && t.out != stdout)
-		fclose(t.out);
-	else if (t.out)
-		fflush(stdout);
 	tracer_destroy(&t);
 	return status;
 }

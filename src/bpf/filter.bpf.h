@@ -234,13 +234,7 @@ static __always_inline bool scope_ok(__u64 id)
 	return true;
 }
 
-/* Which argument holds prot / flags / length for an event (-1: none). */
-static __always_inline int prot_arg(__u16 ev)
-{
-	return ev == MW_EV_MMAP || ev == MW_EV_MMAP2 || ev == MW_EV_MPROTECT || ev == MW_EV_PKEY_MPROTECT ||
-			       ev == MW_EV_DO_MMAP
-		       ? 2 : -1;
-}
+/* Which argument holds prot / mmap flags / length comes from the catalogue (mw_arg_by_fmt). */
 
 static __always_inline bool flags_match(__u64 flags, __u64 bits, __u32 type, bool all)
 {
@@ -258,7 +252,7 @@ static __always_inline bool args_ok(__u16 ev, const __u64 *a, const struct mw_fi
 	if (!(flt_on & MW_FLT_ARGS))
 		return true;
 	if (on(MW_FLT_PROT_ALL | MW_FLT_PROT_ANY)) {
-		int pi = prot_arg(ev);
+		int pi = mw_arg_by_fmt(ev, MW_D_PROT);
 		if (pi < 0)
 			return false; /* the event has no prot: an argument filter cannot match it */
 		__u64 prot = a[pi & 7];
@@ -268,17 +262,20 @@ static __always_inline bool args_ok(__u16 ev, const __u64 *a, const struct mw_fi
 			return false;
 	}
 	if (on(MW_FLT_FLAGS_ALL | MW_FLT_FLAGS_ANY)) {
-		if (ev != MW_EV_MMAP && ev != MW_EV_MMAP2 && ev != MW_EV_DO_MMAP)
+		int fi = mw_arg_by_fmt(ev, MW_D_MMAP_FLAGS);
+		if (fi < 0)
 			return false;
+		__u64 fl = a[fi & 7];
 		if (on(MW_FLT_FLAGS_ALL) &&
-		    !verdict(MW_FLT_FLAGS_ALL, flags_match(a[3], flt_flags_all, flt_type_all, true)))
+		    !verdict(MW_FLT_FLAGS_ALL, flags_match(fl, flt_flags_all, flt_type_all, true)))
 			return false;
 		if (on(MW_FLT_FLAGS_ANY) &&
-		    !verdict(MW_FLT_FLAGS_ANY, flags_match(a[3], flt_flags_any, flt_type_any, false)))
+		    !verdict(MW_FLT_FLAGS_ANY, flags_match(fl, flt_flags_any, flt_type_any, false)))
 			return false;
 	}
 	if (on(MW_FLT_FDKIND)) {
-		if (ev != MW_EV_MMAP && ev != MW_EV_MMAP2 && ev != MW_EV_DO_MMAP)
+		/* the calls that map a file or anonymous memory: those with mmap flags */
+		if (mw_arg_by_fmt(ev, MW_D_MMAP_FLAGS) < 0)
 			return false;
 		__u32 kind = fd_used ? f->kind : MW_FK_NONE; /* includes badfd */
 		if (!verdict(MW_FLT_FDKIND, (flt_fdkind >> (kind & 31)) & 1))
@@ -290,8 +287,11 @@ static __always_inline bool args_ok(__u16 ev, const __u64 *a, const struct mw_fi
 		if (!verdict(MW_FLT_PATH, path_hit))
 			return false;
 	}
-	if (on(MW_FLT_MINLEN) && a[1] < flt_min_len)
-		return false; /* every event's second argument is its length */
+	if (on(MW_FLT_MINLEN)) {
+		int li = mw_arg_by_fmt(ev, MW_D_LEN);
+		if (li < 0 || a[li & 7] < flt_min_len)
+			return false; /* a call without a length cannot be that long */
+	}
 	return true;
 }
 

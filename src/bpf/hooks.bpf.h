@@ -93,9 +93,10 @@ static __always_inline void args_compat(struct pt_regs *regs, int ev, __u64 a[6]
 	a[4] = (__u32)regs->regs[4];
 	a[5] = (__u32)regs->regs[5];
 #endif
-	/* fd is an int: sign-extend so -1 stays -1 */
-	if (ev == MW_EV_MMAP)
-		a[4] = (__u64)(__s64)(__s32)a[4];
+	/* an int fd: sign-extend so -1 stays -1 */
+	int fi = mw_arg_by_fmt(ev, MW_D_FD);
+	if (fi >= 0 && mw_arg_is_int(ev, fi))
+		a[fi & 7] = (__u64)(__s64)(__s32)a[fi & 7];
 }
 
 /* ---- the dispatcher: one tp_btf pair for every syscall, native and 32-bit ----

@@ -4,6 +4,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "mapwatch.h"
+#include "calls.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -13,7 +14,8 @@ const volatile bool follow_only = false;   /* only tgids present in the traced m
 const volatile __u32 event_mask = 0xffff;  /* bit per enum mw_event_id */
 const volatile __u64 wake_bytes = 256 * 1024; /* wake the reader once this much is queued */
 const volatile bool lifecycle_recs = false;  /* send fork/exec/exit records (alerts) */
-const volatile bool kill_wx = false;         /* --kill-wx: SIGKILL W+X requesters at entry */
+const volatile bool kill_wx = false;         /* --kill-wx: SIGKILL W+X mappings at syscall exit */
+const volatile bool allow_on = false;        /* --allow given: allow_ino holds its inodes */
 
 /* ---- constants not in BTF ---- */
 #define MW_MAP_ANONYMOUS 0x20
@@ -29,6 +31,13 @@ const volatile bool kill_wx = false;         /* --kill-wx: SIGKILL W+X requester
 #define MW_HUGETLBFS_MAGIC  0x958458f6
 #define MW_ANON_INODE_MAGIC 0x09041934
 #define MW_TS_COMPAT 0x0002  /* x86 thread_info.status: in a 32-bit syscall */
+#define MW_PROT_READ  0x1
+#define MW_PROT_WRITE 0x2
+#define MW_PROT_EXEC  0x4
+#define MW_SIGKILL 9
+#define MW_EBUSY 16
+#define MW_ENOENT 2
+#define MW_ENOMEM 12
 
 /* ---- maps ---- */
 struct {
@@ -119,6 +128,24 @@ struct {
 	__type(key, __u32);
 	__type(value, __u8);
 } exe_seen SEC(".maps");
+
+/* --allow: inodes (kernel dev encoding) of allowed executables and of
+ * allowed directories (an executable anywhere under one is allowed). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct mw_inode_key);
+	__type(value, __u8);
+} allow_ino SEC(".maps");
+
+/* The --allow verdict of a tgid's executable (1 not allowed, 2 allowed),
+ * computed at its first event and forgotten at exec and exit. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u8);
+} allow_cache SEC(".maps");
 
 /* ---- helpers ---- */
 #define DM_KEY (1ull << 63)  /* pending key of a do_mmap call: never a real pid_tgid */
@@ -292,10 +319,12 @@ static __always_inline void describe_file(struct task_struct *task, struct file 
 	case MW_S_IFSOCK: kind = MW_FK_SOCKET; break;
 	case MW_S_IFLNK: kind = MW_FK_SYMLINK; break;
 	case MW_S_IFREG: {
-		char pfx[6] = {};
-		bpf_probe_read_kernel(pfx, sizeof(pfx), BPF_CORE_READ(file, f_path.dentry, d_name.name));
-		if ((f->flags & (MW_FILE_TMPFS | MW_FILE_HUGETLBFS)) && pfx[0] == 'm' && pfx[1] == 'e' &&
-		    pfx[2] == 'm' && pfx[3] == 'f' && pfx[4] == 'd' && pfx[5] == ':')
+		/* A memfd is a pseudo file: its dentry is its own parent (no
+		 * directory holds it) on a shmem or hugetlbfs superblock. Its
+		 * "memfd:" name proves nothing: anyone can create
+		 * /dev/shm/memfd:x, which is a plain tmpfs file (kind shm). */
+		struct dentry *dn = BPF_CORE_READ(file, f_path.dentry);
+		if ((f->flags & (MW_FILE_TMPFS | MW_FILE_HUGETLBFS)) && BPF_CORE_READ(dn, d_parent) == dn)
 			kind = MW_FK_MEMFD;
 		else if (nlink == 0)
 			kind = MW_FK_DELETED;
@@ -361,8 +390,7 @@ static __always_inline int on_enter(__u16 ev, __u16 nr, __u16 flags, const __u64
 	__builtin_memcpy(p->args, a, sizeof(p->args));
 	__builtin_memset(&p->file, 0, sizeof(p->file));
 
-	if ((ev == MW_EV_MMAP || ev == MW_EV_MMAP2) && !(flags & MW_F_ARGS_FAULT) &&
-	    !(a[3] & MW_MAP_ANONYMOUS)) {
+	if (mw_entry(ev) == MW_IN_MMAPFD && !(flags & MW_F_ARGS_FAULT) && !(a[3] & MW_MAP_ANONYMOUS)) {
 		s = get_scratch();
 		if (s && resolve_fd((struct task_struct *)bpf_get_current_task(), (int)a[4], &p->file,
 				    &s->pb, &path_hit)) {
@@ -376,12 +404,7 @@ static __always_inline int on_enter(__u16 ev, __u16 nr, __u16 flags, const __u64
 		p->filtered = 1; /* so the exit is not taken for a lost entry */
 		return 0;
 	}
-	/* enforcement: a request for memory both writable and executable */
-	if (kill_wx && ev != MW_EV_MUNMAP && ev != MW_EV_MREMAP && ev != MW_EV_MSYNC &&
-	    !(flags & MW_F_ARGS_FAULT) && (a[2] & 0x6) == 0x6) {
-		if (bpf_send_signal(9) == 0)
-			p->flags |= MW_F_ENFORCED;
-	}
+	/* enforcement (--kill-wx) is decided at exit, on what the kernel did */
 	if (has_file && s && bpf_map_update_elem(&pending_path, &id, &s->pb, BPF_ANY) == 0)
 		p->has_path = 1;
 	p->ts = ts;
@@ -474,6 +497,205 @@ static __always_inline __u64 wake_flag(__u64 size)
 	return avail < wake_bytes && avail + size >= wake_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
+/* ---- what the kernel did: the effective protection, read from the VMA ---- */
+
+/* The effect of one call, carried into its record by fill_effect(). */
+struct mw_effect {
+	__u64 vm_flags, start, end;
+	__u32 personality;
+	__u16 status;  /* enum mw_eff_status */
+	__u16 flags;   /* MW_EFFF_* */
+};
+
+struct vma_ctx {
+	__u64 vm_flags, start, end;
+};
+
+static long vma_read(struct task_struct *task, struct vm_area_struct *vma, struct vma_ctx *c)
+{
+	c->vm_flags = vma->vm_flags;
+	c->start = vma->vm_start;
+	c->end = vma->vm_end;
+	return 0;
+}
+
+/* Look up the VMA holding addr in the current task and record its real
+ * vm_flags in ef. This is the one mechanism for every call that creates or
+ * changes a mapping: call it at syscall exit with the address the kernel
+ * returned (mmap, mmap2, old_mmap, mremap; shmat and the other calls of the
+ * catalogue that return an address) or the address the call was given
+ * (mprotect, pkey_mprotect, madvise-like calls). bpf_find_vma() only
+ * try-locks the mmap lock: when another thread holds it the lookup fails
+ * with -EBUSY, and ef says MW_EFF_BUSY. Nothing is ever guessed. */
+static __always_inline void effect_lookup(struct mw_effect *ef, __u64 addr)
+{
+	struct vma_ctx c = {};
+	long r = bpf_find_vma(bpf_get_current_task_btf(), addr, vma_read, &c, 0);
+
+	if (r == 0) {
+		ef->status = MW_EFF_OK;
+		ef->vm_flags = c.vm_flags;
+		ef->start = c.start;
+		ef->end = c.end;
+	} else {
+		ef->status = r == -MW_EBUSY ? MW_EFF_BUSY : r == -MW_ENOENT ? MW_EFF_NOVMA : MW_EFF_ERROR;
+	}
+}
+
+/* Is the current process's executable in --allow (its inode, or that of a
+ * directory above it, the walk crossing mounts up to the top of the mount
+ * tree)? Cached per tgid until its next exec. */
+struct allow_walk {
+	struct dentry *d;
+	struct mount *mnt;
+	__u64 mnt_off;
+	__u8 hit;
+};
+
+static long allow_step(__u32 i, struct allow_walk *c)
+{
+	/* locals: a CO-RE read must not go through this (non-kernel) struct */
+	struct dentry *d = c->d;
+	struct mount *mnt = c->mnt;
+	struct mw_inode_key k = inode_key(BPF_CORE_READ(d, d_inode));
+	struct vfsmount *vm = (struct vfsmount *)((void *)mnt + c->mnt_off);
+
+	if (bpf_map_lookup_elem(&allow_ino, &k)) {
+		c->hit = 1;
+		return 1;
+	}
+	if (d == BPF_CORE_READ(vm, mnt_root)) {
+		struct mount *mp = BPF_CORE_READ(mnt, mnt_parent);
+		if (mp == mnt)
+			return 1;
+		c->d = BPF_CORE_READ(mnt, mnt_mountpoint);
+		c->mnt = mp;
+		return 0;
+	}
+	struct dentry *parent = BPF_CORE_READ(d, d_parent);
+	if (parent == d)
+		return 1;
+	c->d = parent;
+	return 0;
+}
+
+static __always_inline bool exe_allowed(__u32 tgid)
+{
+	__u8 *v, val;
+	struct task_struct *task;
+	struct file *exe;
+
+	if (!allow_on)
+		return false;
+	v = bpf_map_lookup_elem(&allow_cache, &tgid);
+	if (v)
+		return *v == 2;
+	task = (struct task_struct *)bpf_get_current_task();
+	exe = BPF_CORE_READ(task, mm, exe_file);
+	val = 1;
+	if (exe) {
+		struct allow_walk c = {
+			.d = BPF_CORE_READ(exe, f_path.dentry),
+			.mnt_off = bpf_core_field_offset(struct mount, mnt),
+		};
+		c.mnt = (struct mount *)((void *)BPF_CORE_READ(exe, f_path.mnt) - c.mnt_off);
+		bpf_loop(MW_PATH_DEPTH, allow_step, &c, 0);
+		if (c.hit)
+			val = 2;
+	}
+	bpf_map_update_elem(&allow_cache, &tgid, &val, BPF_ANY);
+	return val == 2;
+}
+
+/* old_mmap (i386 90) whose argument struct could not be read at entry (its
+ * page not yet faulted in): the kernel's own copy has faulted it in, so read
+ * it again now, and resolve the file it names. */
+static __always_inline void reread_old_mmap(struct pending *p, __u64 key, struct mw_effect *ef)
+{
+#if defined(__TARGET_ARCH_x86)
+	__u32 w[6] = {};
+	struct scratch *s;
+
+	if (!(p->flags & MW_F_ARGS_FAULT) || !(p->flags & MW_F_COMPAT) || p->event != MW_EV_MMAP ||
+	    p->nr != 90)
+		return;
+	if (bpf_probe_read_user(w, sizeof(w), (void *)p->args[0]))
+		return;
+	for (int i = 0; i < 6; i++)
+		p->args[i] = w[i];
+	p->args[4] = (__u64)(__s64)(__s32)w[4];
+	p->flags &= ~MW_F_ARGS_FAULT;
+	ef->flags |= MW_EFFF_ARGS_REREAD;
+	if (w[3] & MW_MAP_ANONYMOUS)
+		return;
+	p->flags |= MW_F_HAS_FILE;
+	s = get_scratch();
+	if (s && resolve_fd((struct task_struct *)bpf_get_current_task(), (int)w[4], &p->file, &s->pb, NULL)) {
+		s->pb.flags = p->file.flags;
+		if (bpf_map_update_elem(&pending_path, &key, &s->pb, BPF_ANY) == 0)
+			p->has_path = 1;
+	}
+#endif
+}
+
+/* What the call did: the VMA it created or changed (for the calls that do),
+ * the task's READ_IMPLIES_EXEC personality, and the --allow verdict. */
+static __always_inline void effect_of(struct mw_effect *ef, const struct pending *p, long ret, __u32 tgid)
+{
+	bool ok = !(ret < 0 && ret >= -4095);
+	__u32 pers = bpf_get_current_task_btf()->personality;
+
+	if (pers & MW_READ_IMPLIES_EXEC)
+		ef->personality = pers;
+	if (exe_allowed(tgid))
+		ef->flags |= MW_EFFF_ALLOWED;
+	switch (p->event) {
+	case MW_EV_MMAP:
+	case MW_EV_MMAP2:
+	case MW_EV_MREMAP:
+		if (ok)
+			effect_lookup(ef, (__u64)ret);
+		break;
+	case MW_EV_MPROTECT:
+	case MW_EV_PKEY_MPROTECT:
+		/* ENOMEM: the kernel changed the mappings up to the first hole */
+		if (ok || ret == -MW_ENOMEM)
+			effect_lookup(ef, p->args[0]);
+		break;
+	}
+}
+
+/* The --kill-wx verdict: memory both writable and executable, judged on the
+ * VMA when it could be read, on the request otherwise (a call the kernel
+ * refused, or a lookup that failed), READ_IMPLIES_EXEC included. mremap only
+ * moves memory: its protection was judged when it was given. */
+static __always_inline bool wx_verdict(const struct pending *p, const struct mw_effect *ef)
+{
+	int pi = mw_arg_by_fmt(p->event, MW_D_PROT);
+	__u64 prot;
+
+	if (p->event == MW_EV_MREMAP || p->event == MW_EV_DO_MMAP)
+		return false;
+	if (ef->status == MW_EFF_OK)
+		return (ef->vm_flags & (MW_VM_WRITE | MW_VM_EXEC)) == (MW_VM_WRITE | MW_VM_EXEC);
+	if (pi < 0 || (p->flags & MW_F_ARGS_FAULT))
+		return false; /* nothing known: the record says so */
+	prot = p->args[pi & 7];
+	if ((ef->personality & MW_READ_IMPLIES_EXEC) && (prot & MW_PROT_READ))
+		prot |= MW_PROT_EXEC;
+	return (prot & (MW_PROT_WRITE | MW_PROT_EXEC)) == (MW_PROT_WRITE | MW_PROT_EXEC);
+}
+
+static __always_inline void fill_effect(struct mw_event *e, const struct mw_effect *ef)
+{
+	e->vm_flags = ef->vm_flags;
+	e->vma_start = ef->start;
+	e->vma_end = ef->end;
+	e->personality = ef->personality;
+	e->eff_status = ef->status;
+	e->eff_flags = ef->flags;
+}
+
 /* Fill an event record (all but path_len) from the stored entry and the result. */
 static __always_inline void fill_event(struct mw_event *e, const struct pending *p, long ret, __u64 id)
 {
@@ -517,7 +739,16 @@ static __always_inline int emit_exit(__u64 key, long ret)
 		}
 		return 0;
 	}
-	if (!result_ok(ret)) {
+	struct mw_effect ef = {};
+	reread_old_mmap(p, key, &ef);
+	effect_of(&ef, p, ret, tgid);
+	/* --kill-wx: a SIGKILL sent here is delivered on the way back to user
+	 * space, before the task runs another instruction: nothing of the
+	 * mapping can be used. An enforced call is always reported. */
+	if (kill_wx && !(ef.flags & MW_EFFF_ALLOWED) && wx_verdict(p, &ef) &&
+	    bpf_send_signal(MW_SIGKILL) == 0)
+		p->flags |= MW_F_ENFORCED;
+	if (!result_ok(ret) && !(p->flags & MW_F_ENFORCED)) {
 		count(MW_CNT_FILTERED);
 		if (p->has_path)
 			bpf_map_delete_elem(&pending_path, &key);
@@ -538,6 +769,7 @@ static __always_inline int emit_exit(__u64 key, long ret)
 			goto out;
 		}
 		fill_event(r, p, ret, id);
+		fill_effect(r, &ef);
 		r->path_len = 0;
 		bpf_ringbuf_submit(r, wake_flag(sizeof(*r)));
 		count(MW_CNT_SUBMITTED);
@@ -546,6 +778,7 @@ static __always_inline int emit_exit(__u64 key, long ret)
 	struct mw_event *e = &s->ev;
 	__u32 len = 0;
 	fill_event(e, p, ret, id);
+	fill_effect(e, &ef);
 	struct path_buf *pb = bpf_map_lookup_elem(&pending_path, &key);
 	if (pb) {
 		len = pb->len & (MW_PATH_MAX - 1);
@@ -587,21 +820,13 @@ static __always_inline int on_exit(long ret)
 		return on_exit(ctx->ret);                                        \
 	}
 
-#if defined(__TARGET_ARCH_x86)
-NATIVE(mmap, MW_EV_MMAP, 9, 6)
-NATIVE(munmap, MW_EV_MUNMAP, 11, 2)
-NATIVE(mprotect, MW_EV_MPROTECT, 10, 3)
-NATIVE(pkey_mprotect, MW_EV_PKEY_MPROTECT, 329, 4)
-NATIVE(mremap, MW_EV_MREMAP, 25, 5)
-NATIVE(msync, MW_EV_MSYNC, 26, 3)
-#elif defined(__TARGET_ARCH_arm64)
-NATIVE(mmap, MW_EV_MMAP, 222, 6)
-NATIVE(munmap, MW_EV_MUNMAP, 215, 2)
-NATIVE(mprotect, MW_EV_MPROTECT, 226, 3)
-NATIVE(pkey_mprotect, MW_EV_PKEY_MPROTECT, 288, 4)
-NATIVE(mremap, MW_EV_MREMAP, 216, 5)
-NATIVE(msync, MW_EV_MSYNC, 227, 3)
-#endif
+/* one enter/exit pair per syscall row of the catalogue; user space loads
+ * only those with a number in this ABI whose event is selected */
+#define NATIVE_SYS(name, ev, nr, n) NATIVE(name, ev, nr, n)
+#define NATIVE_KFN(name, ev, nr, n)
+#define NATIVE_ROW(id, ID, name, kind, nargs, x86_64, i386, arm64, arm, ...) \
+	NATIVE_##kind(name, MW_EV_##ID, MW_NR_NATIVE(x86_64, i386, arm64, arm), nargs)
+MW_CALLS(NATIVE_ROW)
 
 #include "hooks.bpf.h"
 
@@ -639,6 +864,7 @@ int BPF_PROG(on_exec, struct task_struct *p)
 	__u32 tgid = p->tgid;
 
 	bpf_map_delete_elem(&exe_seen, &tgid);
+	bpf_map_delete_elem(&allow_cache, &tgid);
 	compat_on_exec(p, tgid);
 	if (lifecycle_recs && in_scope(tgid))
 		send_task_rec(MW_REC_EXEC, tgid, 0);
@@ -659,6 +885,7 @@ int BPF_PROG(on_task_exit, struct task_struct *p)
 	if (p->signal->live.counter != 0)
 		return 0; /* other threads of the group remain */
 	bpf_map_delete_elem(&exe_seen, &tgid);
+	bpf_map_delete_elem(&allow_cache, &tgid);
 	compat_on_exit(tgid);
 	if (lifecycle_recs && in_scope(tgid))
 		send_task_rec(MW_REC_EXIT, tgid, 0);

@@ -1,0 +1,126 @@
+/* sink.c - the set of output sinks: offers each record to the sinks that take it, formatting its text once per format. */
+#include <errno.h>
+#include <stdlib.h>
+#include "sink.h"
+
+const char *mw_rec_line(struct mw_rec *r, enum mw_fmt f, size_t *len)
+{
+	struct strbuf *b = &r->text[f];
+
+	if (!(r->done & (1u << f))) {
+		sb_reset(b);
+		switch (r->kind) {
+		case MW_RK_EVENT:
+			if (f == MW_FMT_JSON)
+				mw_format_json(b, r->v);
+			else
+				mw_format_table(b, r->v);
+			break;
+		case MW_RK_ALERT:
+			if (f == MW_FMT_JSON)
+				mw_alert_json(b, r->v, r->al);
+			else
+				mw_alert_table(b, r->v, r->al);
+			break;
+		case MW_RK_LOST:
+			if (f == MW_FMT_JSON)
+				sb_printf(b, "{\"timestamp\":%llu,\"eventName\":\"lost\",\"reason\":\"%s\",\"count\":%llu,\"total\":%llu}",
+					  (unsigned long long)r->ts_ns, r->reason, (unsigned long long)r->count,
+					  (unsigned long long)r->total);
+			else
+				sb_printf(b, "*** lost %llu events (%s), %llu in total", (unsigned long long)r->count,
+					  r->reason, (unsigned long long)r->total);
+			break;
+		default:
+			sb_puts(b, f == MW_FMT_JSON ? r->notice_json : r->notice_table);
+			break;
+		}
+		sb_putc(b, '\n');
+		r->done |= 1u << f;
+	}
+	if (b->oom)
+		return NULL;
+	if (len)
+		*len = b->len;
+	return b->p;
+}
+
+int mw_sinks_add(struct mw_sinks *ss, struct mw_sink *s)
+{
+	if (ss->n == MW_SINKS_MAX) {
+		s->ops->close(s);
+		errno = ENOSPC;
+		return -1;
+	}
+	ss->s[ss->n++] = s;
+	return 0;
+}
+
+bool mw_sinks_want(const struct mw_sinks *ss, enum mw_rec_kind k)
+{
+	for (int i = 0; i < ss->n; i++)
+		if (ss->s[i]->mask & MW_RKM(k))
+			return true;
+	return false;
+}
+
+int mw_sinks_emit(struct mw_sinks *ss, struct mw_rec *r)
+{
+	int rc = 0;
+
+	r->text = ss->text;
+	r->done = 0;
+	for (int i = 0; i < ss->n; i++) {
+		struct mw_sink *s = ss->s[i];
+		if (!(s->mask & MW_RKM(r->kind)))
+			continue;
+		if (s->ops->write(s, r) && s->essential && !ss->failed) {
+			ss->failed = s;
+			rc = -1;
+		}
+	}
+	return rc;
+}
+
+int mw_sinks_flush(struct mw_sinks *ss)
+{
+	int rc = 0, err = 0;
+
+	for (int i = 0; i < ss->n; i++) {
+		struct mw_sink *s = ss->s[i];
+		if (s->ops->flush(s) && s->essential && !rc) {
+			err = errno;
+			if (!ss->failed)
+				ss->failed = s;
+			rc = -1;
+		}
+	}
+	if (rc)
+		errno = err;
+	return rc;
+}
+
+int mw_sinks_reopen(struct mw_sinks *ss)
+{
+	int rc = 0, err = 0;
+
+	for (int i = 0; i < ss->n; i++) {
+		struct mw_sink *s = ss->s[i];
+		if (s->ops->reopen && s->ops->reopen(s) && !rc) {
+			err = errno;
+			rc = -1;
+		}
+	}
+	if (rc)
+		errno = err;
+	return rc;
+}
+
+void mw_sinks_close(struct mw_sinks *ss)
+{
+	for (int i = 0; i < ss->n; i++)
+		ss->s[i]->ops->close(ss->s[i]);
+	ss->n = 0;
+	for (int f = 0; f < MW_FMT_MAX; f++)
+		sb_free(&ss->text[f]);
+}
