@@ -576,27 +576,20 @@ static void seed_compat_procs(struct mw_hooks *h)
 			continue;
 		if (bpf_map_update_elem(fd, &pid, &now, BPF_NOEXIST))
 			continue;
+		__atomic_fetch_add(&h->skel->bss->compat_live, 1, __ATOMIC_SEQ_CST);
 		/* it may have exited before it was entered: its exit then removed nothing */
-		if (kill((pid_t)pid, 0) && errno == ESRCH)
-			bpf_map_delete_elem(fd, &pid);
+		if (kill((pid_t)pid, 0) && errno == ESRCH && bpf_map_delete_elem(fd, &pid) == 0)
+			__atomic_fetch_add(&h->skel->bss->compat_live, -1, __ATOMIC_SEQ_CST);
 	}
 	closedir(d);
 }
 
-/* Number of 32-bit processes in scope now. */
+/* Number of 32-bit processes in scope now (entries of compat_procs). */
 static unsigned count_compat_procs(struct mw_hooks *h)
 {
-	int fd = bpf_map__fd(h->skel->maps.compat_procs);
-	uint32_t key, next;
-	unsigned n = 0;
-	void *prev = NULL;
+	int64_t n = __atomic_load_n(&h->skel->bss->compat_live, __ATOMIC_SEQ_CST);
 
-	while (n < 65536 && bpf_map_get_next_key(fd, prev, &next) == 0) {
-		n++;
-		key = next;
-		prev = &key;
-	}
-	return n;
+	return n > 0 ? (unsigned)n : 0;
 }
 
 /* Attach the hooks that fit the 32-bit processes now in scope. rec: the
@@ -1039,6 +1032,29 @@ const char *mw_hooks_describe(struct mw_hooks *h, char *buf, size_t n)
 		len += snprintf(buf + len, n - len, "; refused: %s", h->refused);
 	if (h->skipped[0] && len < n)
 		snprintf(buf + len, n - len, "; skipped: %s", h->skipped);
+	return buf;
+}
+
+const char *mw_hooks_probe(const struct mw_opts *o, char *buf, size_t n)
+{
+	struct mw_hooks *h;
+
+	libbpf_set_print(libbpf_quiet);
+	if (geteuid() != 0 && !have_cap(21)) {
+		snprintf(buf, n, "unknown: probing needs root");
+		return buf;
+	}
+	if (check_tracefs()) {
+		snprintf(buf, n, "unknown: no tracefs");
+		return buf;
+	}
+	h = mw_hooks_start(o, false, o->compat < 0 ? mw_compat_supported() : o->compat);
+	if (!h) {
+		snprintf(buf, n, "none: the programs do not load here (run mapwatch -v to see why)");
+		return buf;
+	}
+	mw_hooks_describe(h, buf, n);
+	mw_hooks_stop(h);
 	return buf;
 }
 

@@ -29,6 +29,10 @@ struct mw_hooks *mw_hooks_start(const struct mw_opts *o, bool follow, bool compa
  * and the hooks this kernel lacks (skipped). Written into buf; returns it. */
 const char *mw_hooks_describe(struct mw_hooks *h, char *buf, size_t n);
 
+/* For --list: start the hooks o asks for (quietly), describe them as
+ * mw_hooks_describe does, stop them. "unknown: ..." without root. */
+const char *mw_hooks_probe(const struct mw_opts *o, char *buf, size_t n);
+
 /* Print the hook switches made and the 32-bit starts they missed (stderr). */
 void mw_hooks_print_stats(struct mw_hooks *h);
 

@@ -66,8 +66,12 @@ static const char usage_text[] =
 "Tuning:\n"
 "      --buffer-size BYTES  ring buffer size, power of two (K/M suffix; default 4M)\n"
 "      --flush-ms MS        longest time an event waits before it is written (default 50)\n"
-"      --hook MODE          auto (default): per-syscall tracepoints, plus raw_syscalls\n"
-"                           when the kernel can run 32-bit tasks; tracepoint; raw\n"
+"      --hook MODE          auto (default): the best that works here, in this order:\n"
+"                           function (fentry on the selected calls only), tracepoint\n"
+"                           (per-syscall tracepoints; a tp_btf dispatcher instead while\n"
+"                           a 32-bit process runs), dispatcher (tp_btf on every\n"
+"                           syscall; 'raw' is an alias). --list and -v tell which\n"
+"                           one runs and why better ones were refused\n"
 "      --compat MODE        32-bit tasks: auto (probe the kernel, default), on, off\n"
 "Information:\n"
 "  -l, --list               print the event catalogue and exit\n"
@@ -124,7 +128,8 @@ static int parse_events(const char *list, uint32_t *mask)
 	return -1;
 }
 
-static void print_list(void)
+/* The catalogue, and the hooks o's options would get here. */
+static void print_list(const struct mw_opts *o)
 {
 	printf("%-14s %-7s %-6s %-6s %-5s %s\n", "EVENT", "x86_64", "i386", "arm64", "arm", "ARGUMENTS (name: type [tags])");
 	for (unsigned i = 0; i < MW_EV_MAX; i++) {
@@ -152,6 +157,11 @@ static void print_list(void)
 	       "caller's context: pids/tids/ppid (host and namespace), uid, comm, executable,\n"
 	       "cgroup, container id, mount and pid namespaces, 32-bit flag. Tags: U from user\n"
 	       "space, K from the kernel, TOCTOU read from user memory (i386 old_mmap), OPT optional.\n");
+	char hooks[2048];
+	printf("\nHooks here (--hook %s): %s\n",
+	       o->hook == MW_HOOK_FUNCTION ? "function" : o->hook == MW_HOOK_TRACEPOINT ? "tracepoint" :
+	       o->hook == MW_HOOK_DISPATCHER ? "dispatcher" : "auto",
+	       mw_hooks_probe(o, hooks, sizeof(hooks)));
 }
 
 int main(int argc, char **argv)
@@ -215,7 +225,7 @@ int main(int argc, char **argv)
 			if (parse_events(optarg, &o.event_mask))
 				return 2;
 			break;
-		case 'l': print_list(); return 0;
+		case 'l': print_list(&o); return 0;
 		case 'h': fputs(usage_text, stdout); return 0;
 		case 'V': printf("mapwatch %s\n", MW_VERSION); return 0;
 		case 1000:

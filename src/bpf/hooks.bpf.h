@@ -143,22 +143,28 @@ int BPF_PROG(disp_exit, struct pt_regs *regs, long ret)
  * sets the slot's event and ABI here and its attach target, and loads only
  * the slots it filled. Nothing runs on any other syscall. */
 const volatile __u8 fn_event[MW_FN_SLOTS] = {};
-const volatile __u8 fn_compat[MW_FN_SLOTS] = {};
-const volatile __u16 fn_nr[MW_FN_SLOTS] = {};
+const volatile __u8 fn_compat[MW_FN_SLOTS] = {}; /* 0 native, 1 32-bit, 2 ask the task */
 
 static __always_inline int fn_enter(int slot, struct pt_regs *regs)
 {
 	__u64 a[6] = {};
 	__u16 flags = 0;
 	int ev = fn_event[slot];
+	bool compat = fn_compat[slot] == 1 ||
+		      (fn_compat[slot] == 2 && task_in_compat_syscall(bpf_get_current_task_btf()));
+#if defined(__TARGET_ARCH_x86)
+	long nr = regs->orig_ax;
+#else
+	long nr = regs->syscallno;
+#endif
 
-	if (fn_compat[slot]) {
+	if (compat) {
 		flags = MW_F_COMPAT;
 		args_compat(regs, ev, a, &flags);
 	} else {
 		args_native(regs, a);
 	}
-	return on_enter(ev, fn_nr[slot], flags, a);
+	return on_enter(ev, nr, flags, a);
 }
 
 #define FN_SLOT(i)                                                             \
@@ -183,6 +189,7 @@ FN_SLOT(8) FN_SLOT(9) FN_SLOT(10) FN_SLOT(11) FN_SLOT(12) FN_SLOT(13) FN_SLOT(14
  * space (ctl_rb, woken at once) whenever it changes. */
 const volatile bool track_compat = false;
 __u32 disp_live = 0; /* set by user space while the dispatcher is attached */
+__s64 compat_live = 0; /* entries of compat_procs: +1/-1 with each insert/delete (here and in user space) */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -243,12 +250,14 @@ static __always_inline void compat_on_exec(struct task_struct *p, __u32 tgid)
 		return;
 	now = bpf_ktime_get_boot_ns();
 	if (is32) {
-		bpf_map_update_elem(&compat_procs, &tgid, &now, BPF_ANY);
+		if (bpf_map_update_elem(&compat_procs, &tgid, &now, BPF_NOEXIST) == 0)
+			__sync_fetch_and_add(&compat_live, 1);
 		compat_note(tgid, 1, now);
 		if (!disp_live)
 			count(MW_CNT_HOOK_GAP); /* its first calls may come before the dispatcher */
 	} else {
-		bpf_map_delete_elem(&compat_procs, &tgid);
+		if (bpf_map_delete_elem(&compat_procs, &tgid) == 0)
+			__sync_fetch_and_add(&compat_live, -1);
 		compat_note(tgid, -1, now);
 	}
 }
@@ -260,7 +269,8 @@ static __always_inline void compat_on_fork(__u32 ptgid, __u32 ctgid)
 	if (!track_compat || !bpf_map_lookup_elem(&compat_procs, &ptgid) || !in_scope(ctgid))
 		return;
 	now = bpf_ktime_get_boot_ns();
-	bpf_map_update_elem(&compat_procs, &ctgid, &now, BPF_ANY);
+	if (bpf_map_update_elem(&compat_procs, &ctgid, &now, BPF_NOEXIST) == 0)
+		__sync_fetch_and_add(&compat_live, 1);
 	compat_note(ctgid, 1, now);
 	if (!disp_live)
 		count(MW_CNT_HOOK_GAP); /* a fork cannot wait here: the parent's window */
@@ -268,6 +278,8 @@ static __always_inline void compat_on_fork(__u32 ptgid, __u32 ctgid)
 
 static __always_inline void compat_on_exit(__u32 tgid)
 {
-	if (track_compat && bpf_map_delete_elem(&compat_procs, &tgid) == 0)
+	if (track_compat && bpf_map_delete_elem(&compat_procs, &tgid) == 0) {
+		__sync_fetch_and_add(&compat_live, -1);
 		compat_note(tgid, -1, bpf_ktime_get_boot_ns());
+	}
 }
