@@ -10,7 +10,7 @@ VERSION := 0.1.0
 WARN    := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -Isrc -I$(BUILD) -DMW_VERSION=\"$(VERSION)\"
-LDLIBS  := -lbpf -lelf -lz
+LDLIBS  := -lbpf -lelf -lz -lpthread
 
 # Cross build (make ARCH=arm64, or make cross-arm64): clang --target with the
 # libc6-dev-<arch>-cross sysroot, lld, and the target's libbpf/libelf/zlib

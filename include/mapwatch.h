@@ -175,6 +175,7 @@ enum mw_counter {
 	MW_CNT_PENDING_FULL,    /* entry could not be stored (pending map full) */
 	MW_CNT_FILTERED,        /* events rejected by filters */
 	MW_CNT_HOOK_GAP,        /* 32-bit processes started before the dispatcher was attached */
+	MW_CNT_SUM_FULL,        /* calls not counted: summary map full (-c) */
 	MW_CNT_MAX,
 };
 

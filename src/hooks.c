@@ -759,6 +759,8 @@ static int hooks_load(struct mw_hooks *h, enum hook_mode mode, enum dm_mode dm, 
 		h->skel->rodata->fn_event[i] = (uint8_t)h->fn[i].event;
 		h->skel->rodata->fn_compat[i] = (uint8_t)h->fn[i].compat;
 	}
+	h->skel->rodata->summary_on = o->summary;
+	h->skel->rodata->summary_by = (uint8_t)o->summary_by;
 	mw_filter_rodata(&o->filters, h->skel);
 	err = bpf_map__set_max_entries(h->skel->maps.rb, o->buffer_size);
 	if (err) {

@@ -7,6 +7,7 @@
 #include "catalog.h"
 #include "filter.h"
 #include "hooks.h"
+#include "summary.h"
 #include "tracer.h"
 
 #ifndef MW_VERSION
@@ -23,6 +24,15 @@ static const char usage_text[] =
 "  -j, --json               one JSON object per line (Tracee-compatible keys)\n"
 "  -o, --output FILE        write events to FILE instead of standard output\n"
 "  -s, --stats              at exit, print counts (seen, written, lost) to stderr\n"
+"Summary (counted in the kernel: no record per call leaves it):\n"
+"  -c, --summary            instead of events, a table per syscall at the end as\n"
+"                           strace -c prints it (% time, seconds, usecs/call, calls,\n"
+"                           errors) with the bytes mapped, unmapped and protected by\n"
+"                           successful calls, and the errors by errno\n"
+"      --summary-by KEY     one table per event (default), process, comm, exe or container\n"
+"      --top N              keep the N groups with most calls (event: the N events)\n"
+"      --interval SECONDS   a summary every SECONDS (and one for the rest at the end)\n"
+"                           instead of one at the end; with --json one object each\n"
 "Selection (all applied in the kernel; LIST is comma-separated, options repeat;\n"
 "a value starting with != or ! negates the whole option: --comm '!=bash,sshd'):\n"
 "  -e, --events LIST        only these events (see --list), or classes: %mapping\n"
@@ -30,7 +40,7 @@ static const char usage_text[] =
 "  -p, --pid LIST           processes (thread groups) with these pids\n"
 "      --follow             with --pid: also their descendants created from now on\n"
 "      --tid LIST           threads with these ids\n"
-"  -c, --comm LIST          command names (the kernel's 15-byte comm)\n"
+"      --comm LIST          command names (the kernel's 15-byte comm)\n"
 "  -u, --uid LIST           user ids or names\n"
 "      --exe LIST           processes running these executables (matched by inode)\n"
 "      --cgroup LIST        cgroup v2 paths (under /sys/fs/cgroup) or ids, with their sub-cgroups\n"
@@ -183,6 +193,19 @@ int main(int argc, char **argv)
 		{ "alerts-only", no_argument, NULL, 1005 },
 		{ "allow", required_argument, NULL, 1006 },
 		{ "kill-wx", no_argument, NULL, 1007 },
+		{ "summary", no_argument, NULL, 'c' },
+		{ "summary-by", required_argument, NULL, 1008 },
+		{ "top", required_argument, NULL, 1009 },
+		{ "interval", required_argument, NULL, 1010 },
+		{ "stdout", no_argument, NULL, 1100 },
+		{ "rotate-size", required_argument, NULL, 1101 },
+		{ "rotate-keep", required_argument, NULL, 1102 },
+		{ "syslog", required_argument, NULL, 1103 },
+		{ "syslog-events", required_argument, NULL, 1104 },
+		{ "syslog-facility", required_argument, NULL, 1105 },
+		{ "syslog-queue", required_argument, NULL, 1106 },
+		{ "metrics", required_argument, NULL, 1107 },
+		{ "alert-rate", required_argument, NULL, 1108 },
 		{ "pid", required_argument, NULL, MW_OPT_PID },
 		{ "follow", no_argument, NULL, MW_OPT_FOLLOW },
 		{ "tid", required_argument, NULL, MW_OPT_TID },
@@ -211,11 +234,16 @@ int main(int argc, char **argv)
 		.compat = -1,
 		.buffer_size = 4u << 20,
 		.poll_ms = 50,
+		.rotate_keep = 5,
+		.syslog_events = -1,
+		.syslog_facility = 3,
+		.syslog_queue = 8u << 20,
 	};
 	int c;
+	const char *sum_opt = NULL; /* a summary option given (needs -c) */
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:jo:e:slvhVp:c:u:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:jo:e:slvhVp:cu:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': o.json = true; break;
 		case 'o': o.output = optarg; break;
@@ -265,8 +293,50 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 1007: o.kill_wx = o.alerts = true; break;
+		case 1100: o.also_stdout = true; break;
+		case 1101: {
+			size_t v;
+			if (parse_size(optarg, &v))
+				return usage_error("--rotate-size '%s' must be a size in bytes (K/M/G suffix)", optarg);
+			o.rotate_size = v;
+			break;
+		}
+		case 1102: o.rotate_keep = (unsigned)atoi(optarg); break;
+		case 1103: o.syslog_url = optarg; break;
+		case 1104: o.syslog_events = !strcmp(optarg, "info") ? 1 : !strcmp(optarg, "none") ? 0 : -1; break;
+		case 1105: o.syslog_facility = atoi(optarg); break;
+		case 1106: parse_size(optarg, &o.syslog_queue); break;
+		case 1107: o.metrics = optarg; break;
+		case 1108: o.alert_rate = (unsigned)atoi(optarg); break;
 		case 'p': c = MW_OPT_PID; goto filter;
-		case 'c': c = MW_OPT_COMM; goto filter;
+		case 'c': o.summary = true; break;
+		case 1008: {
+			int by = mw_summary_by_value(optarg);
+			if (by < 0)
+				return usage_error("--summary-by '%s' must be event, process, comm, exe or container", optarg);
+			o.summary_by = by;
+			sum_opt = "--summary-by";
+			break;
+		}
+		case 1009: {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*end || end == optarg || v < 1 || v > 1000000)
+				return usage_error("--top '%s' must be a number of groups from 1 to 1000000", optarg);
+			o.summary_top = (unsigned)v;
+			sum_opt = "--top";
+			break;
+		}
+		case 1010: {
+			char *end;
+			errno = 0;
+			double v = strtod(optarg, &end);
+			if (errno || *end || end == optarg || !(v >= 0.1 && v <= 86400))
+				return usage_error("--interval '%s' must be a number of seconds from 0.1 to 86400", optarg);
+			o.interval_ms = (unsigned)(v * 1000 + 0.5);
+			sum_opt = "--interval";
+			break;
+		}
 		case 'u': c = MW_OPT_UID; goto filter;
 		case MW_OPT_PID: case MW_OPT_FOLLOW: case MW_OPT_TID: case MW_OPT_COMM:
 		case MW_OPT_UID: case MW_OPT_EXE: case MW_OPT_CGROUP: case MW_OPT_CONTAINER:
@@ -290,6 +360,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mapwatch: alerts need every mapping call of the processes in scope: use scope filters (--pid, --comm, --uid, ...) with them, not argument filters or an --events list that leaves a syscall out (adding do_mmap is fine)\n");
 		return 2;
 	}
+	if (sum_opt && !o.summary)
+		return usage_error("%s needs -c/--summary", sum_opt);
+	if (o.summary && o.alerts)
+		return usage_error("%s", "-c/--summary counts calls in the kernel and sends none to user space: it cannot raise alerts (--alerts, --alerts-only, --kill-wx)");
 	if (o.nallow && !o.alerts)
 		return usage_error("%s", "--allow only makes sense with --alerts, --alerts-only or --kill-wx");
 	if (optind < argc) {

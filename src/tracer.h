@@ -33,6 +33,20 @@ struct mw_opts {
 	bool kill_wx;           /* SIGKILL W+X requesters at syscall entry */
 	const char **allow;     /* executables whose alerts are silenced */
 	int nallow;
+	bool summary;           /* -c: count calls in the kernel, print summaries (no events) */
+	int summary_by;         /* enum mw_sum_by */
+	unsigned summary_top;   /* --top N: keep the N largest groups, 0 = all */
+	unsigned interval_ms;   /* --interval: a summary every this many ms; 0 = one at the end */
+	/* outputs besides the stream (sink*.c) */
+	bool also_stdout;       /* --stdout: the stream to standard output as well as --output */
+	uint64_t rotate_size;   /* --rotate-size: rotate --output past this many bytes (0: never) */
+	unsigned rotate_keep;   /* --rotate-keep: rotated files kept (FILE.1 ...) */
+	const char *syslog_url; /* --syslog: unix:PATH, udp://HOST:PORT, tcp://HOST:PORT; NULL: none */
+	int syslog_events;      /* --syslog-events: -1 as the stream (not with --alerts-only), 0 none, 1 info */
+	int syslog_facility;    /* --syslog-facility: 0..23 (default 3, daemon) */
+	size_t syslog_queue;    /* --syslog-queue: bytes queued while the peer is away */
+	const char *metrics;    /* --metrics ADDR:PORT; NULL: no endpoint */
+	unsigned alert_rate;    /* --alert-rate: seconds over which repeats are collapsed (0: off) */
 };
 
 /* Run the tracer with o. Returns the process exit status: the command's

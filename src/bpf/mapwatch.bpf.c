@@ -185,6 +185,7 @@ static __always_inline struct scratch *get_scratch(void)
 }
 
 #include "filter.bpf.h"
+#include "summary.bpf.h"
 
 /* Is the current thread in scope (not mapwatch, and traced when following)? */
 static __always_inline bool in_scope(__u32 tgid)
@@ -405,7 +406,7 @@ static __always_inline int on_enter(__u16 ev, __u16 nr, __u16 flags, const __u64
 		return 0;
 	}
 	/* enforcement (--kill-wx) is decided at exit, on what the kernel did */
-	if (has_file && s && bpf_map_update_elem(&pending_path, &id, &s->pb, BPF_ANY) == 0)
+	if (has_file && s && !summary_on && bpf_map_update_elem(&pending_path, &id, &s->pb, BPF_ANY) == 0)
 		p->has_path = 1;
 	p->ts = ts;
 	return 0;
@@ -741,7 +742,8 @@ static __always_inline int emit_exit(__u64 key, long ret)
 	}
 	struct mw_effect ef = {};
 	reread_old_mmap(p, key, &ef);
-	effect_of(&ef, p, ret, tgid);
+	if (!summary_on) /* -c counts calls: no VMA lookup (and no --kill-wx with it) */
+		effect_of(&ef, p, ret, tgid);
 	/* --kill-wx: a SIGKILL sent here is delivered on the way back to user
 	 * space, before the task runs another instruction: nothing of the
 	 * mapping can be used. An enforced call is always reported. */
@@ -760,6 +762,13 @@ static __always_inline int emit_exit(__u64 key, long ret)
 	count(MW_CNT_SEEN);
 	task = (struct task_struct *)bpf_get_current_task();
 	maybe_send_exe(s, task, tgid);
+	if (summary_on) {
+		/* -c: counted in the kernel, no record per call */
+		summary__add(p, ret, id);
+		if (p->has_path)
+			bpf_map_delete_elem(&pending_path, &key);
+		goto out;
+	}
 
 	if (!p->has_path) {
 		/* the common case, no path: build the record in the ring buffer itself */
@@ -957,7 +966,7 @@ static __always_inline int dm_enter(struct file *file, __u64 addr, __u64 len, __
 		}
 		return 0;
 	}
-	if (has_file && s && bpf_map_update_elem(&pending_path, &key, &s->pb, BPF_ANY) == 0)
+	if (has_file && s && !summary_on && bpf_map_update_elem(&pending_path, &key, &s->pb, BPF_ANY) == 0)
 		p.has_path = 1;
 	if (pending_put(key, &p))
 		count(MW_CNT_PENDING_FULL);
