@@ -527,15 +527,13 @@ static int switch_to_tracepoints(struct mw_hooks *h)
 	return 0;
 }
 
-/* Does /proc/PID/exe hold a 32-bit program of this machine's compat ABI? */
-static bool exe_is_compat(const char *pid)
+/* Is the file at path a 32-bit program of this machine's compat ABI? */
+static bool file_is_compat(const char *p)
 {
-	char p[300];
 	unsigned char e[20];
 	int fd;
 	ssize_t r;
 
-	snprintf(p, sizeof(p), "/proc/%s/exe", pid);
 	fd = open(p, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
@@ -551,6 +549,15 @@ static bool exe_is_compat(const char *pid)
 #else
 	return false;
 #endif
+}
+
+/* Does /proc/PID/exe hold a 32-bit program of this machine's compat ABI? */
+static bool exe_is_compat(const char *pid)
+{
+	char p[300];
+
+	snprintf(p, sizeof(p), "/proc/%s/exe", pid);
+	return file_is_compat(p);
 }
 
 /* Enter the 32-bit processes already running (in scope) into compat_procs. */
@@ -1035,6 +1042,41 @@ const char *mw_hooks_describe(struct mw_hooks *h, char *buf, size_t n)
 	if (h->skipped[0] && len < n)
 		snprintf(buf + len, n - len, "; skipped: %s", h->skipped);
 	return buf;
+}
+
+void mw_hooks_before_exec(struct mw_hooks *h, const char *cmd)
+{
+	char p[4096];
+	bool is32 = false;
+
+	if (!h || !h->track || !cmd)
+		return;
+	if (strchr(cmd, '/')) {
+		is32 = file_is_compat(cmd);
+	} else {
+		const char *path = getenv("PATH");
+		if (!path)
+			path = "/usr/local/bin:/usr/bin:/bin";
+		while (*path && !is32) {
+			size_t n = strcspn(path, ":");
+			snprintf(p, sizeof(p), "%.*s%s%s", (int)n, path, n ? "/" : "", cmd);
+			if (access(p, X_OK) == 0) {
+				is32 = file_is_compat(p);
+				break; /* execvp runs the first one found */
+			}
+			path += n + (path[n] == ':');
+		}
+	}
+	if (!is32)
+		return;
+	pthread_mutex_lock(&h->lock);
+	if (!h->ndisp && switch_to_dispatcher(h) == 0) {
+		h->to_disp++;
+		if (h->o->verbose)
+			fprintf(stderr, "mapwatch: %s is a 32-bit program: dispatcher attached before it starts, per-syscall tracepoints detached\n",
+				cmd);
+	}
+	pthread_mutex_unlock(&h->lock);
 }
 
 const char *mw_hooks_probe(const struct mw_opts *o, char *buf, size_t n)

@@ -25,6 +25,12 @@ int mw_hooks_check_env(bool verbose);
  * Returns the loaded hooks, or NULL after printing one line saying why. */
 struct mw_hooks *mw_hooks_start(const struct mw_opts *o, bool follow, bool compat);
 
+/* The command cmd (a path, or a name looked up in PATH as execvp does) is
+ * about to be exec'd in scope: if it is a 32-bit program and the hooks are
+ * the per-syscall tracepoints, attach the dispatcher now, so that none of
+ * its calls comes before it (no hook_switch_gap). Best effort, no errors. */
+void mw_hooks_before_exec(struct mw_hooks *h, const char *cmd);
+
 /* One line for people: the hook mode chosen, why better ones were refused,
  * and the hooks this kernel lacks (skipped). Written into buf; returns it. */
 const char *mw_hooks_describe(struct mw_hooks *h, char *buf, size_t n);

@@ -527,6 +527,8 @@ int mw_run(const struct mw_opts *o)
 	if (child > 0) {
 		int e = 0;
 		ssize_t r;
+		/* a 32-bit command gets the dispatcher before its first call */
+		mw_hooks_before_exec(t.hooks, o->cmd[0]);
 		/* everything is attached: let the command exec */
 		if (write(release_fd, "g", 1) != 1) {
 			die_line("cannot start %s: %s", o->cmd[0], strerror(errno));
