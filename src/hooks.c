@@ -826,7 +826,7 @@ static int hooks_load(struct mw_hooks *h, enum hook_mode mode, enum dm_mode dm, 
 		if (err == -EPERM || errno == EPERM)
 			die_line("the kernel refused to load the BPF programs (permission denied): run as root with CAP_BPF and CAP_PERFMON, and check kernel.unprivileged_bpf_disabled / lockdown");
 		else
-			die_line("loading the BPF programs failed: %s (run with --verbose for the verifier log)",
+			die_line("loading the BPF programs failed: %s (run with -vv for libbpf's messages and the verifier log)",
 				 strerror(-err));
 		return -1;
 	}
