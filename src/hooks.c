@@ -203,8 +203,10 @@ static void *detach_run(void *arg)
 /* Destroy links[0..*n) in the background (in place when no thread can be had); *n = 0. */
 static void detach_later(struct mw_hooks *h, struct bpf_link **links, int *n)
 {
-	struct detach_job *j = calloc(1, sizeof(*j));
+	struct detach_job *j = *n ? calloc(1, sizeof(*j)) : NULL;
 
+	if (!*n)
+		return;
 	if (!j) {
 		for (int i = 0; i < *n; i++)
 			bpf_link__destroy(links[i]);
