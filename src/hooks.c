@@ -5,6 +5,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/vfs.h>
+#include <sys/personality.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -129,8 +131,21 @@ int mw_compat_supported(void)
 		return 1;
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
 #elif defined(__aarch64__)
-	/* arm64 kernels run AArch32 tasks only with CONFIG_COMPAT on a CPU that has EL0 AArch32. */
-	return access("/proc/sys/abi", F_OK) == 0;
+	/* arm64 kernels run AArch32 tasks only with CONFIG_COMPAT on a CPU that
+	 * has AArch32 at EL0; /proc/sys/abi exists with CONFIG_COMPAT alone (qemu
+	 * -cpu a64fx has it and cannot run armhf programs). Ask the kernel, as
+	 * `linux32` does: personality(PER_LINUX32) is EINVAL without AArch32 EL0.
+	 * In a child, so that mapwatch's own personality is left alone. */
+	pid_t p = fork();
+	int st;
+
+	if (p < 0)
+		return 1; /* cannot tell: assume it can, costing only speed */
+	if (p == 0)
+		_exit(personality(PER_LINUX32) == -1 ? 3 : 0);
+	if (waitpid(p, &st, 0) < 0)
+		return 1;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
 #else
 	return 0;
 #endif
@@ -152,6 +167,14 @@ struct fn_slot {
 	char func[64];
 };
 
+/* A link, and whether its program runs at an exit (those are detached
+ * first when mapwatch stops: an entry left without its exit only leaves a
+ * stale slot, an exit without its entry would be counted as unmatched). */
+struct hlink {
+	struct bpf_link *l;
+	bool exit;
+};
+
 struct mw_hooks {
 	const struct mw_opts *o;
 	struct mapwatch_bpf *skel;
@@ -159,11 +182,11 @@ struct mw_hooks {
 	enum hook_mode mode;
 	enum dm_mode dm;
 	bool track;                     /* tracepoint mode: switch on 32-bit processes */
-	struct bpf_link *links[MW_MAX_PROGS]; /* attached for the whole run */
+	struct hlink links[MW_MAX_PROGS];    /* attached for the whole run */
 	int nlinks;
-	struct bpf_link *tp_links[MW_MAX_PROGS]; /* per-syscall tracepoints */
+	struct hlink tp_links[MW_MAX_PROGS]; /* per-syscall tracepoints */
 	int ntp;
-	struct bpf_link *disp_links[2]; /* the dispatcher */
+	struct hlink disp_links[2];          /* the dispatcher */
 	int ndisp;
 	struct fn_slot fn[MW_FN_SLOTS];
 	int nfn;
@@ -183,10 +206,38 @@ struct mw_hooks {
 	pthread_mutex_t lock;           /* the switch state, between watcher and stats */
 };
 
-/* Destroying a tracepoint link waits for an RCU grace period (~30 ms each
- * here): done off the reader's thread, while the new hooks already run. */
+static void *destroy_link(void *l)
+{
+	bpf_link__destroy(l);
+	return NULL;
+}
+
+/* Destroy the links of ls[0..n) whose exit flag is exits, all at once.
+ * Closing a tracepoint's perf link waits for an RCU grace period (30-80 ms
+ * here); closed from one thread each, the waits overlap. */
+static void destroy_links(struct hlink *ls, int n, bool exits)
+{
+	pthread_t th[2 * MW_MAX_PROGS + 2];
+	bool started[2 * MW_MAX_PROGS + 2] = { false };
+
+	for (int i = 0; i < n && i < 2 * MW_MAX_PROGS + 2; i++)
+		if (ls[i].l && ls[i].exit == exits)
+			started[i] = pthread_create(&th[i], NULL, destroy_link, ls[i].l) == 0;
+	for (int i = 0; i < n; i++) {
+		if (!ls[i].l || ls[i].exit != exits)
+			continue;
+		if (i < 2 * MW_MAX_PROGS + 2 && started[i])
+			pthread_join(th[i], NULL);
+		else
+			bpf_link__destroy(ls[i].l);
+		ls[i].l = NULL;
+	}
+}
+
+/* Links being destroyed off the watcher's thread, while the new hooks
+ * already run (a switch need not wait for the grace periods). */
 struct detach_job {
-	struct bpf_link *links[MW_MAX_PROGS];
+	struct hlink links[MW_MAX_PROGS];
 	int n;
 };
 
@@ -194,22 +245,22 @@ static void *detach_run(void *arg)
 {
 	struct detach_job *j = arg;
 
-	for (int i = 0; i < j->n; i++)
-		bpf_link__destroy(j->links[i]);
+	destroy_links(j->links, j->n, true);
+	destroy_links(j->links, j->n, false);
 	free(j);
 	return NULL;
 }
 
 /* Destroy links[0..*n) in the background (in place when no thread can be had); *n = 0. */
-static void detach_later(struct mw_hooks *h, struct bpf_link **links, int *n)
+static void detach_later(struct mw_hooks *h, struct hlink *links, int *n)
 {
 	struct detach_job *j = *n ? calloc(1, sizeof(*j)) : NULL;
 
 	if (!*n)
 		return;
 	if (!j) {
-		for (int i = 0; i < *n; i++)
-			bpf_link__destroy(links[i]);
+		destroy_links(links, *n, true);
+		destroy_links(links, *n, false);
 		*n = 0;
 		return;
 	}
@@ -455,24 +506,39 @@ static bool tracepoint_exists(const char *dir, const char *sec)
 
 static void watch_stop(struct mw_hooks *h);
 
-static void hooks_unload(struct mw_hooks *h)
+/* Detach everything: the switching first, then every exit program (they
+ * count and emit events; an entry left without its exit only leaves a
+ * stale slot, so no call is taken for an unmatched exit while mapwatch
+ * stops), then every entry program; each set all at once. */
+static void hooks_detach(struct mw_hooks *h)
 {
+	struct hlink all[MW_MAX_PROGS + 2 + MW_MAX_PROGS];
+	int n = 0;
+
 	watch_stop(h);
 	join_detachers(h);
 	for (int i = 0; i < h->nlinks; i++)
-		bpf_link__destroy(h->links[i]);
+		all[n++] = h->links[i];
 	for (int i = 0; i < h->ntp; i++)
-		bpf_link__destroy(h->tp_links[i]);
+		all[n++] = h->tp_links[i];
 	for (int i = 0; i < h->ndisp; i++)
-		bpf_link__destroy(h->disp_links[i]);
+		all[n++] = h->disp_links[i];
+	destroy_links(all, n, true);
+	destroy_links(all, n, false);
 	h->nlinks = h->ntp = h->ndisp = 0;
+}
+
+static void hooks_unload(struct mw_hooks *h)
+{
+	hooks_detach(h);
 	mapwatch_bpf__destroy(h->skel);
 	h->skel = NULL;
 }
 
 /* Attach p into links[*n] (of cap). 0, or -errno. */
-static int attach_into(struct bpf_program *p, struct bpf_link **links, int *n, int cap)
+static int attach_into(struct bpf_program *p, struct hlink *links, int *n, int cap)
 {
+	const char *sec = bpf_program__section_name(p);
 	struct bpf_link *l;
 
 	if (*n >= cap)
@@ -480,12 +546,14 @@ static int attach_into(struct bpf_program *p, struct bpf_link **links, int *n, i
 	l = bpf_program__attach(p);
 	if (!l)
 		return -errno;
-	links[(*n)++] = l;
+	links[*n].l = l;
+	links[*n].exit = strstr(sec, "exit") || strstr(sec, "kretprobe");
+	(*n)++;
 	return 0;
 }
 
 /* Attach every loaded program of kind k into links[*n]. 0, or -1 after saying why. */
-static int attach_kind(struct mw_hooks *h, enum prog_kind k, struct bpf_link **links, int *n, int cap)
+static int attach_kind(struct mw_hooks *h, enum prog_kind k, struct hlink *links, int *n, int cap)
 {
 	struct bpf_program *p;
 
@@ -771,6 +839,10 @@ static int hooks_load(struct mw_hooks *h, enum hook_mode mode, enum dm_mode dm, 
 	h->skel->rodata->summary_on = o->summary;
 	h->skel->rodata->summary_by = (uint8_t)o->summary_by;
 	mw_filter_rodata(&o->filters, h->skel);
+	/* test knob: a small traced map, to see a full one reported as a loss */
+	const char *tmax = getenv("MAPWATCH_TRACED_MAX");
+	if (tmax && atoi(tmax) > 0)
+		bpf_map__set_max_entries(h->skel->maps.traced, (uint32_t)atoi(tmax));
 	err = bpf_map__set_max_entries(h->skel->maps.rb, o->buffer_size);
 	if (err) {
 		die_line("cannot size the ring buffer to %zu bytes: %s", o->buffer_size, strerror(-err));
@@ -1010,6 +1082,7 @@ struct mw_hooks *mw_hooks_start(const struct mw_opts *o, bool follow, bool compa
 	h->stop_fd = -1;
 	pthread_mutex_init(&h->lock, NULL);
 	if (hooks_load_all(h)) {
+		hooks_unload(h); /* what was loaded or attached before the failure */
 		free(h);
 		return NULL;
 	}
@@ -1124,6 +1197,12 @@ void mw_hooks_print_stats(struct mw_hooks *h)
 		(unsigned long long)h->to_disp, (unsigned long long)h->to_tp, (unsigned long long)gaps,
 		h->gap_max_ns / 1e3, h->to_disp ? h->gap_sum_ns / 1e3 / h->to_disp : 0.0);
 	pthread_mutex_unlock(&h->lock);
+}
+
+void mw_hooks_detach(struct mw_hooks *h)
+{
+	if (h)
+		hooks_detach(h);
 }
 
 void mw_hooks_stop(struct mw_hooks *h)

@@ -132,9 +132,11 @@ int BPF_PROG(disp_exit, struct pt_regs *regs, long ret)
 	long nr = regs->syscallno;
 #endif
 
-	if (nr_to_event(nr, compat) < 0)
+	int ev = nr_to_event(nr, compat);
+
+	if (ev < 0)
 		return 0;
-	return on_exit(ret);
+	return on_exit(ev, nr, compat ? MW_F_COMPAT : 0, ret);
 }
 
 /* ---- function hooks: fentry/fexit on the syscall entry functions ----
@@ -167,6 +169,19 @@ static __always_inline int fn_enter(int slot, struct pt_regs *regs)
 	return on_enter(ev, nr, flags, a);
 }
 
+static __always_inline int fn_exit(int slot, struct pt_regs *regs, long ret)
+{
+	bool compat = fn_compat[slot] == 1 ||
+		      (fn_compat[slot] == 2 && task_in_compat_syscall(bpf_get_current_task_btf()));
+#if defined(__TARGET_ARCH_x86)
+	long nr = regs->orig_ax;
+#else
+	long nr = regs->syscallno;
+#endif
+
+	return on_exit(fn_event[slot], nr, compat ? MW_F_COMPAT : 0, ret);
+}
+
 #define FN_SLOT(i)                                                             \
 	SEC("fentry")                                                          \
 	int BPF_PROG(fn_enter_##i, struct pt_regs *regs)                       \
@@ -176,7 +191,7 @@ static __always_inline int fn_enter(int slot, struct pt_regs *regs)
 	SEC("fexit")                                                           \
 	int BPF_PROG(fn_exit_##i, struct pt_regs *regs, long ret)              \
 	{                                                                      \
-		return on_exit(ret);                                           \
+		return fn_exit(i, regs, ret);                                  \
 	}
 FN_SLOT(0) FN_SLOT(1) FN_SLOT(2) FN_SLOT(3) FN_SLOT(4) FN_SLOT(5) FN_SLOT(6) FN_SLOT(7)
 FN_SLOT(8) FN_SLOT(9) FN_SLOT(10) FN_SLOT(11) FN_SLOT(12) FN_SLOT(13) FN_SLOT(14) FN_SLOT(15)
