@@ -239,6 +239,7 @@ static void destroy_links(struct hlink *ls, int n, bool exits)
 struct detach_job {
 	struct hlink links[MW_MAX_PROGS];
 	int n;
+	__u32 *overlap; /* the BPF side's hooks_overlap: one switch less when done */
 };
 
 static void *detach_run(void *arg)
@@ -247,23 +248,25 @@ static void *detach_run(void *arg)
 
 	destroy_links(j->links, j->n, true);
 	destroy_links(j->links, j->n, false);
+	__atomic_fetch_sub(j->overlap, 1, __ATOMIC_SEQ_CST);
 	free(j);
 	return NULL;
 }
 
-/* Destroy links[0..*n) in the background (in place when no thread can be had); *n = 0. */
+/* Destroy links[0..*n) in the background (in place when no thread can be
+ * had); *n = 0. Ends the overlap the switch began (hooks_overlap). */
 static void detach_later(struct mw_hooks *h, struct hlink *links, int *n)
 {
 	struct detach_job *j = *n ? calloc(1, sizeof(*j)) : NULL;
 
-	if (!*n)
-		return;
 	if (!j) {
 		destroy_links(links, *n, true);
 		destroy_links(links, *n, false);
 		*n = 0;
+		__atomic_fetch_sub(&h->skel->bss->hooks_overlap, 1, __ATOMIC_SEQ_CST);
 		return;
 	}
+	j->overlap = &h->skel->bss->hooks_overlap;
 	memcpy(j->links, links, sizeof(*links) * *n);
 	j->n = *n;
 	*n = 0;
@@ -578,6 +581,7 @@ static int attach_kind(struct mw_hooks *h, enum prog_kind k, struct hlink *links
 static int switch_to_dispatcher(struct mw_hooks *h)
 {
 	join_detachers(h); /* a program attaches to a tracepoint once: the old link must be gone */
+	__atomic_fetch_add(&h->skel->bss->hooks_overlap, 1, __ATOMIC_SEQ_CST);
 	if (!h->ndisp && attach_kind(h, PK_DISP, h->disp_links, &h->ndisp, 2))
 		return -1;
 	h->skel->bss->disp_live = 1;
@@ -590,6 +594,7 @@ static int switch_to_dispatcher(struct mw_hooks *h)
 static int switch_to_tracepoints(struct mw_hooks *h)
 {
 	join_detachers(h);
+	__atomic_fetch_add(&h->skel->bss->hooks_overlap, 1, __ATOMIC_SEQ_CST);
 	if (!h->ntp && attach_kind(h, PK_TP, h->tp_links, &h->ntp, MW_MAX_PROGS))
 		return -1;
 	h->skel->bss->disp_live = 0;

@@ -134,7 +134,7 @@ int BPF_PROG(disp_exit, struct pt_regs *regs, long ret)
 
 	int ev = nr_to_event(nr, compat);
 
-	if (ev < 0)
+	if (ev < 0 || !(event_mask & (1u << ev)))
 		return 0;
 	return on_exit(ev, nr, compat ? MW_F_COMPAT : 0, ret);
 }

@@ -14,7 +14,8 @@ const volatile bool follow_only = false;   /* only tgids present in the traced m
 const volatile __u32 event_mask = 0xffff;  /* bit per enum mw_event_id */
 const volatile __u64 wake_bytes = 256 * 1024; /* wake the reader once this much is queued */
 const volatile bool lifecycle_recs = false;  /* send fork/exec/exit records (alerts) */
-const volatile bool kill_wx = false;         /* --kill-wx: SIGKILL W+X mappings at syscall exit */
+const volatile bool kill_wx = false;
+__u32 hooks_overlap = 0; /* > 0 while two hook sets are attached (hooks.c switching) */         /* --kill-wx: SIGKILL W+X mappings at syscall exit */
 const volatile bool allow_on = false;        /* --allow given: allow_ino holds its inodes */
 
 /* ---- constants not in BTF ---- */
@@ -54,8 +55,8 @@ struct pending {
 	__u16 flags;
 	__u8 has_path;
 	__u8 filtered;  /* set (with ts 0) when an argument filter rejected the call at entry */
-	__u8 exited;    /* set (with ts 0) once the exit was handled: a second hook's exit of
-			 * the same call (both attached while hooks switch) stays silent */
+	__u8 exited;    /* set (with ts 0) once the exit was handled: while hooks switch, a
+			 * second hook's exit of the same call stays silent */
 	struct mw_file file;
 };
 
@@ -842,10 +843,12 @@ static __always_inline int emit_exit(__u64 key, long ret, int ev, __u16 nr, __u1
 			return 0;
 		}
 		if (p && p->exited) {
-			/* a second hook's exit of a call already handled (both
-			 * attached while hooks switch) */
+			/* while hooks switch both are attached: a second hook's
+			 * exit of the call just handled stays silent (outside a
+			 * switch the flag is stale: ignored) */
 			p->exited = 0;
-			return 0;
+			if (hooks_overlap)
+				return 0;
 		}
 		if (!in_scope(tgid) || !scope_ok(id))
 			return 0;
