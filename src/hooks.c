@@ -1182,25 +1182,18 @@ const char *mw_hooks_probe(const struct mw_opts *o, char *buf, size_t n)
 	return buf;
 }
 
-void mw_hooks_print_stats(struct mw_hooks *h)
+void mw_hooks_get_stats(struct mw_hooks *h, struct mw_hooks_stats *st)
 {
-	uint64_t gaps = 0;
-	int ncpu = libbpf_num_possible_cpus();
-	uint32_t k = MW_CNT_HOOK_GAP;
-	uint64_t *vals;
-
-	if (!h || !h->track)
+	memset(st, 0, sizeof(*st));
+	st->mode = "none";
+	if (!h)
 		return;
 	pthread_mutex_lock(&h->lock);
-	vals = calloc(ncpu > 0 ? ncpu : 1, sizeof(*vals));
-	if (vals && !bpf_map__lookup_elem(h->skel->maps.counters, &k, sizeof(k), vals,
-					   sizeof(*vals) * ncpu, 0))
-		for (int c = 0; c < ncpu; c++)
-			gaps += vals[c];
-	free(vals);
-	fprintf(stderr, "mapwatch: hooks: %llu switches to the dispatcher, %llu back to tracepoints; %llu 32-bit process starts before the dispatcher was attached (longest window %.0f us, mean %.0f us)\n",
-		(unsigned long long)h->to_disp, (unsigned long long)h->to_tp, (unsigned long long)gaps,
-		h->gap_max_ns / 1e3, h->to_disp ? h->gap_sum_ns / 1e3 / h->to_disp : 0.0);
+	st->mode = mode_names[h->mode];
+	st->switching = h->track;
+	st->to_disp = h->to_disp;
+	st->to_tp = h->to_tp;
+	st->gap_max_ns = h->gap_max_ns;
 	pthread_mutex_unlock(&h->lock);
 }
 

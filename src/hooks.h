@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "tracer.h"
 
 struct mapwatch_bpf;
@@ -39,8 +40,17 @@ const char *mw_hooks_describe(struct mw_hooks *h, char *buf, size_t n);
  * mw_hooks_describe does, stop them. "unknown: ..." without root. */
 const char *mw_hooks_probe(const struct mw_opts *o, char *buf, size_t n);
 
-/* Print the hook switches made and the 32-bit starts they missed (stderr). */
-void mw_hooks_print_stats(struct mw_hooks *h);
+/* What the hooks did, for --stats. */
+struct mw_hooks_stats {
+	const char *mode;       /* "function", "tracepoint", "dispatcher" */
+	bool switching;         /* tracepoint mode switching on 32-bit processes */
+	uint64_t to_disp, to_tp; /* switches made to the dispatcher and back */
+	uint64_t gap_max_ns;    /* longest 32-bit start -> dispatcher attached */
+};
+
+/* Fill st for h (zeros and mode "none" for NULL). The count of 32-bit
+ * starts the dispatcher missed is the MW_CNT_HOOK_GAP counter. */
+void mw_hooks_get_stats(struct mw_hooks *h, struct mw_hooks_stats *st);
 
 /* The loaded skeleton (maps: rb, counters, traced, ...); never NULL for a
  * started mw_hooks. */

@@ -23,7 +23,9 @@ struct mw_opts {
 	bool events_given;      /* an --events option was seen (the first replaces the default) */
 	bool hook_given;        /* --hook was given explicitly */
 	bool lifecycle;         /* ask the kernel for fork/exec/exit records */
-	const char *output;     /* NULL: stdout (copied by the option parser) */
+	const char *output;     /* NULL or "-": stdout (copied by the option parser) */
+	bool append;            /* --append: add to --output instead of replacing it */
+	int time_fmt;           /* --time: enum mw_time_fmt (format.h) for the table */
 	uint32_t event_mask;    /* bit per enum mw_event_id */
 	enum mw_hook hook;
 	int compat;             /* -1 auto (probe), 0 off, 1 on */
