@@ -230,9 +230,6 @@ static const char *const loss_names[MW_CNT_MAX] = {
 	[MW_CNT_PROC_RB_FULL] = "process_record_ring_buffer_full",
 	[MW_CNT_NO_ENTRY] = "unmatched_exit",
 	[MW_CNT_PENDING_FULL] = "pending_map_full",
-	/* 32-bit processes that started before the dispatcher was attached:
-	 * their first calls (the loader's, typically) may be missing */
-	[MW_CNT_HOOK_GAP] = "hook_switch_gap",
 	[MW_CNT_TRACED_FULL] = "traced_map_full", /* a count of processes, not events */
 };
 
