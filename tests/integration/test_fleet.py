@@ -852,6 +852,11 @@ def t_install_and_unit():
     noise = [ln for ln in (v.stdout + v.stderr).splitlines() if "mapwatch.service" in ln]
     eq(v.returncode, 0, f"systemd-analyze verify: {v.stdout}{v.stderr}")
     eq(noise, [], "systemd-analyze verify has something to say about the unit")
+    sec = subprocess.run(["systemd-analyze", "security", "--offline=yes",
+                          os.path.join(pre, "lib/systemd/system/mapwatch.service")], capture_output=True, text=True)
+    m = re.search(r"Overall exposure level for mapwatch.service: ([0-9.]+)", sec.stdout + sec.stderr)
+    if m:  # systemd 252+: the hardening keeps the exposure "OK" or better
+        check(float(m.group(1)) <= 4.0, f"systemd-analyze security exposure {m.group(1)}")
     # the capability set the unit allows is enough to trace: run with exactly that bounding set
     caps = re.search(r"^CapabilityBoundingSet=(.*)$", unit, re.M).group(1).split()
     if shutil.which("setpriv"):
