@@ -6,6 +6,8 @@
 #include "mapwatch.h"
 #include "strbuf.h"
 
+struct mw_stack_view;
+
 /* An event with what user space adds to it. */
 struct mw_view {
 	const struct mw_event *e;
@@ -13,6 +15,7 @@ struct mw_view {
 	const char *exe;           /* executable path, NULL if unknown */
 	const char *container_id;  /* NULL if the cgroup names no container */
 	uint64_t ts_ns;            /* entry time, ns since the epoch */
+	const struct mw_stack_view *stack; /* --stack: the caller's user stack, NULL if none */
 };
 
 /* Rebuild "/a/b/c" from leaf-first NUL-terminated components (the BPF

@@ -261,6 +261,8 @@ static int hooks_load(struct mw_hooks *h, bool follow, bool compat, enum dm_mode
 	h->skel->rodata->dm_has_vmflags = vmf > 0;
 	h->skel->rodata->summary_on = o->summary;
 	h->skel->rodata->summary_by = (uint8_t)o->summary_by;
+	h->skel->rodata->stack_on = o->stack_depth > 0;
+	h->skel->rodata->stack_depth = o->stack_depth;
 	mw_filter_rodata(&o->filters, h->skel);
 	err = bpf_map__set_max_entries(h->skel->maps.rb, o->buffer_size);
 	if (err) {

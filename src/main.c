@@ -33,6 +33,12 @@ static const char usage_text[] =
 "      --top N              keep the N groups with most calls (event: the N events)\n"
 "      --interval SECONDS   a summary every SECONDS (and one for the rest at the end)\n"
 "                           instead of one at the end; with --json one object each\n"
+"Stacks:\n"
+"  -k, --stack              the caller's user stack after each event (and alert), as\n"
+"                           strace -k prints it: function+0xoff (file) per frame;\n"
+"                           JSON: \"stack\". Needs frame pointers past libc: a stack\n"
+"                           cut short ends with a marker line\n"
+"      --stack-depth N      frames per stack, 1..127 (default 32; implies --stack)\n"
 "Selection (all applied in the kernel; LIST is comma-separated, options repeat;\n"
 "a value starting with != or ! negates the whole option: --comm '!=bash,sshd'):\n"
 "  -e, --events LIST        only these events (see --list), or classes: %mapping\n"
@@ -187,6 +193,8 @@ int main(int argc, char **argv)
 		{ "summary-by", required_argument, NULL, 1008 },
 		{ "top", required_argument, NULL, 1009 },
 		{ "interval", required_argument, NULL, 1010 },
+		{ "stack", no_argument, NULL, 'k' },
+		{ "stack-depth", required_argument, NULL, 1011 },
 		{ "stdout", no_argument, NULL, 1100 },
 		{ "rotate-size", required_argument, NULL, 1101 },
 		{ "rotate-keep", required_argument, NULL, 1102 },
@@ -233,7 +241,7 @@ int main(int argc, char **argv)
 	const char *sum_opt = NULL; /* a summary option given (needs -c) */
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:jo:e:slvhVp:cu:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:jo:e:slvhVp:cku:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': o.json = true; break;
 		case 'o': o.output = optarg; break;
@@ -299,6 +307,18 @@ int main(int argc, char **argv)
 		case 1108: o.alert_rate = (unsigned)atoi(optarg); break;
 		case 'p': c = MW_OPT_PID; goto filter;
 		case 'c': o.summary = true; break;
+		case 'k':
+			if (!o.stack_depth)
+				o.stack_depth = 32;
+			break;
+		case 1011: {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*end || end == optarg || v < 1 || v > 127)
+				return usage_error("--stack-depth '%s' must be a number of frames from 1 to 127", optarg);
+			o.stack_depth = (unsigned)v;
+			break;
+		}
 		case 1008: {
 			int by = mw_summary_by_value(optarg);
 			if (by < 0)
@@ -349,6 +369,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mapwatch: alerts need every mapping call of the processes in scope: use scope filters (--pid, --comm, --uid, ...) with them, not argument filters or an --events list that leaves a syscall out (adding do_mmap is fine)\n");
 		return 2;
 	}
+	if (o.summary && o.stack_depth)
+		return usage_error("%s", "-c/--summary sends no call to user space: it cannot print stacks (-k/--stack)");
 	if (sum_opt && !o.summary)
 		return usage_error("%s needs -c/--summary", sum_opt);
 	if (o.summary && o.alerts)

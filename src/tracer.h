@@ -35,6 +35,7 @@ struct mw_opts {
 	int summary_by;         /* enum mw_sum_by */
 	unsigned summary_top;   /* --top N: keep the N largest groups, 0 = all */
 	unsigned interval_ms;   /* --interval: a summary every this many ms; 0 = one at the end */
+	unsigned stack_depth;   /* -k/--stack: user stack frames per call (0: no stacks) */
 	/* outputs besides the stream (sink*.c) */
 	bool also_stdout;       /* --stdout: the stream to standard output as well as --output */
 	uint64_t rotate_size;   /* --rotate-size: rotate --output past this many bytes (0: never) */
