@@ -177,13 +177,15 @@ static long scan_step(__u32 i, struct unwind *u)
 		return 1;
 	if (!u->have_bp && fp_ok(u, w, at)) {
 		__u64 r = read_word(u, w + u->ws, &ok);
-		if (ok && after_call(r) && stack_exec_addr(u, r)) {
+		if (ok && stack_exec_addr(u, r) && after_call(r)) {
 			u->bp = w;
 			u->have_bp = 1;
 			return 0;
 		}
 	}
-	if (w > 0x1000 && after_call(w) && stack_exec_addr(u, w))
+	/* cheapest tests first: not a small number, not a pointer into the stack,
+	 * in executable memory (one VMA lookup, cached), then the code bytes */
+	if (w > 0x1000 && (w < u->sp || w - u->sp >= MW_STACK_SPAN) && stack_exec_addr(u, w) && after_call(w))
 		return stack_push(u, w, MW_SF_SCAN);
 	return 0;
 }
