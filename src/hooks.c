@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/vfs.h>
+#include <sys/personality.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -131,8 +132,21 @@ int mw_compat_supported(void)
 		return 1;
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
 #elif defined(__aarch64__)
-	/* arm64 kernels run AArch32 tasks only with CONFIG_COMPAT on a CPU that has EL0 AArch32. */
-	return access("/proc/sys/abi", F_OK) == 0;
+	/* arm64 kernels run AArch32 tasks only with CONFIG_COMPAT on a CPU that
+	 * has AArch32 at EL0; /proc/sys/abi exists with CONFIG_COMPAT alone (qemu
+	 * -cpu a64fx has it and cannot run armhf programs). Ask the kernel, as
+	 * `linux32` does: personality(PER_LINUX32) is EINVAL without AArch32 EL0.
+	 * In a child, so that mapwatch's own personality is left alone. */
+	pid_t p = fork();
+	int st;
+
+	if (p < 0)
+		return 1; /* cannot tell: assume it can, costing only speed */
+	if (p == 0)
+		_exit(personality(PER_LINUX32) == -1 ? 3 : 0);
+	if (waitpid(p, &st, 0) < 0)
+		return 1;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
 #else
 	return 0;
 #endif
@@ -295,7 +309,7 @@ static int hooks_load(struct mw_hooks *h, bool follow, bool compat, enum dm_mode
 		if (err == -EPERM || errno == EPERM)
 			die_line("the kernel refused to load the BPF programs (permission denied): run as root with CAP_BPF and CAP_PERFMON, and check kernel.unprivileged_bpf_disabled / lockdown");
 		else
-			die_line("loading the BPF programs failed: %s (run with --verbose for the verifier log)",
+			die_line("loading the BPF programs failed: %s (run with -vv for libbpf's messages and the verifier log)",
 				 strerror(-err));
 		return -1;
 	}

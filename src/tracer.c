@@ -462,7 +462,7 @@ int mw_run(const struct mw_opts *o)
 	bool compat = false;
 	struct sigaction sa = { 0 };
 
-	if (mw_hooks_check_env(o->verbose))
+	if (mw_hooks_check_env(o->verbose >= 2)) /* -vv: libbpf's own messages */
 		return 1;
 	for (int i = 0; i < o->nallow; i++) {
 		struct mw_inode_key k;

@@ -16,9 +16,12 @@ enum mw_hook {
 struct mw_opts {
 	bool json;
 	bool stats;
-	bool verbose;
+	int verbose;            /* -v: mapwatch's own set-up lines; -vv: libbpf's too */
+	int action;             /* enum mw_action (options.h): run, or print help/list/version */
+	bool events_given;      /* an --events option was seen (the first replaces the default) */
+	bool hook_given;        /* --hook was given explicitly */
 	bool lifecycle;         /* ask the kernel for fork/exec/exit records */
-	const char *output;     /* NULL: stdout */
+	const char *output;     /* NULL: stdout (copied by the option parser) */
 	uint32_t event_mask;    /* bit per enum mw_event_id */
 	enum mw_hook hook;
 	int compat;             /* -1 auto (probe), 0 off, 1 on */
@@ -29,13 +32,14 @@ struct mw_opts {
 	bool alerts;            /* raise alerts in the event stream */
 	bool alerts_only;       /* and print nothing else */
 	bool kill_wx;           /* SIGKILL W+X requesters at syscall entry */
-	const char **allow;     /* executables whose alerts are silenced */
+	const char **allow;     /* executables whose alerts are silenced (copies) */
 	int nallow;
 	bool summary;           /* -c: count calls in the kernel, print summaries (no events) */
 	int summary_by;         /* enum mw_sum_by */
 	unsigned summary_top;   /* --top N: keep the N largest groups, 0 = all */
 	unsigned interval_ms;   /* --interval: a summary every this many ms; 0 = one at the end */
 	unsigned stack_depth;   /* -k/--stack: user stack frames per call (0: no stacks) */
+	const char *summary_opt; /* a summary option given (needs -c): its name, for the error */
 	/* outputs besides the stream (sink*.c) */
 	bool also_stdout;       /* --stdout: the stream to standard output as well as --output */
 	uint64_t rotate_size;   /* --rotate-size: rotate --output past this many bytes (0: never) */

@@ -713,7 +713,12 @@ static __always_inline void fill_event(struct mw_event *e, const struct pending 
 	e->flags = p->flags;
 	e->ts = p->ts;
 	__builtin_memcpy(e->args, p->args, sizeof(e->args));
-	e->ret = ret; /* the kernel keeps a full-width long, for compat calls too */
+	/* A 32-bit task's result: arm64 sign-extends it at sys_exit (mmap2's
+	 * 0xf7bce000 reads as -138612736 there). Only -4095..-1 are errors; the
+	 * rest is an unsigned 32-bit value, as the task itself sees it. */
+	if ((p->flags & MW_F_COMPAT) && (ret < -4095 || ret >= 0))
+		ret = (__u32)ret;
+	e->ret = ret;
 	e->duration_ns = now - p->ts > 0xffffffffull ? 0xffffffff : now - p->ts;
 	e->file = p->file;
 	e->pad = 0;
