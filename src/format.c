@@ -243,6 +243,8 @@ void mw_format_json(struct strbuf *b, const struct mw_view *v)
 		sb_puts(b, ",\"toctou\":true");
 	if (e->flags & MW_F_ARGS_FAULT)
 		sb_puts(b, ",\"argsFault\":true");
+	if (e->flags & MW_F_EXIT_ONLY)
+		sb_puts(b, ",\"exitOnly\":true,\"argsFrom\":\"registers at exit\"");
 	sb_puts(b, ",\"args\":[");
 	for (int i = 0; i < d->nargs; i++) {
 		const struct mw_arg_desc *a = &d->args[i];
@@ -372,6 +374,8 @@ void mw_format_call(struct strbuf *b, const struct mw_view *v)
 		sb_puts(b, " [args from user memory]");
 	if (e->flags & MW_F_ARGS_FAULT)
 		sb_puts(b, " [args unreadable]");
+	if (e->flags & MW_F_EXIT_ONLY)
+		sb_puts(b, " [no entry, refused before it ran (seccomp?): args from registers at exit]");
 	if (e->eff_flags & MW_EFFF_ARGS_REREAD)
 		sb_puts(b, " [args read at exit]");
 	/* the protection the kernel gave, when it is not what was asked */

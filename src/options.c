@@ -219,6 +219,13 @@ static int opt_kill_wx(struct mw_opts *o, const struct mw_opt_def *d, const char
 	return 0;
 }
 
+static int opt_exit_with_command(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err,
+				 size_t n)
+{
+	o->exit_with_command = true;
+	return 0;
+}
+
 static int opt_allow(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
 {
 	struct stat st;
@@ -443,6 +450,8 @@ static const struct mw_opt_def table[] = {
 	{ "alerts-only", 0, MW_OV_NONE, 0, opt_alerts, 1 },
 	{ "allow", 0, MW_OV_REQUIRED, 0, opt_allow, 0 },
 	{ "kill-wx", 0, MW_OV_NONE, 0, opt_kill_wx, 0 },
+	/* the command */
+	{ "exit-with-command", 0, MW_OV_NONE, MW_OF_CLI_ONLY, opt_exit_with_command, 0 },
 	/* outputs besides the stream */
 	{ "stdout", 0, MW_OV_NONE, 0, opt_stdout, 0 },
 	{ "rotate-size", 0, MW_OV_REQUIRED, 0, opt_rotate_size, 0 },
@@ -666,5 +675,7 @@ int mw_opts_finish(struct mw_opts *o, char *err, size_t n)
 		return fail(err, n, "-c/--summary counts calls in the kernel and sends none to user space: it cannot raise alerts (--alerts, --alerts-only, --kill-wx)");
 	if (o->nallow && !o->alerts)
 		return fail(err, n, "--allow only makes sense with --alerts, --alerts-only or --kill-wx");
+	if (o->exit_with_command && !o->cmd)
+		return fail(err, n, "--exit-with-command needs a command after --");
 	return 0;
 }

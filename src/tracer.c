@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -30,10 +33,17 @@
 
 static volatile sig_atomic_t stop_sig;
 static volatile sig_atomic_t child_done;
+static volatile sig_atomic_t hup_seen;
 
 static void on_signal(int sig)
 {
 	stop_sig = sig;
+}
+
+static void on_sighup(int sig)
+{
+	(void)sig;
+	hup_seen = 1;
 }
 
 static void on_sigchld(int sig)
@@ -127,6 +137,8 @@ static int handle_rec(void *ctx, void *data, size_t size)
 		mw_path_rebuild(&t->path, e->path, plen, &e->file);
 		v.path = t->path.p;
 	}
+	if (e->flags & MW_F_EXE_UNSENT)
+		mw_proc_forget(e->pid); /* its process record was lost: ask /proc */
 	v.exe = mw_proc_exe(e->pid);
 	v.container_id = mw_container_of_cgroup(e->cgroup_id);
 	if (t->stacks) {
@@ -234,6 +246,7 @@ static const char *const loss_names[MW_CNT_MAX] = {
 	[MW_CNT_PROC_RB_FULL] = "process_record_ring_buffer_full",
 	[MW_CNT_NO_ENTRY] = "unmatched_exit",
 	[MW_CNT_PENDING_FULL] = "pending_map_full",
+	[MW_CNT_TRACED_FULL] = "traced_map_full", /* a count of processes, not events */
 };
 
 
@@ -339,12 +352,20 @@ static void print_stats(struct tracer *t)
 	read_counters(t, c);
 	uint64_t lost = c[MW_CNT_RB_FULL] + c[MW_CNT_NO_ENTRY] + c[MW_CNT_PENDING_FULL];
 	fprintf(stderr,
-		"mapwatch: events seen %llu, written %llu, lost %llu (ring buffer full %llu, unmatched exit %llu, pending map full %llu), filtered in kernel %llu; process records %llu, lost %llu\n",
+		"mapwatch: events seen %llu, written %llu, lost %llu (ring buffer full %llu, unmatched exit %llu, pending map full %llu), filtered in kernel %llu; process records %llu, lost %llu",
 		(unsigned long long)c[MW_CNT_SEEN], (unsigned long long)t->written,
 		(unsigned long long)lost, (unsigned long long)c[MW_CNT_RB_FULL],
 		(unsigned long long)c[MW_CNT_NO_ENTRY], (unsigned long long)c[MW_CNT_PENDING_FULL],
 		(unsigned long long)c[MW_CNT_FILTERED], (unsigned long long)t->proc_recs,
 		(unsigned long long)c[MW_CNT_PROC_RB_FULL]);
+	/* rare conditions, named only when they happened */
+	if (c[MW_CNT_EXIT_ONLY])
+		fprintf(stderr, "; reported from the exit alone (seccomp) %llu",
+			(unsigned long long)c[MW_CNT_EXIT_ONLY]);
+	if (c[MW_CNT_TRACED_FULL])
+		fprintf(stderr, "; processes not followed (traced map full) %llu",
+			(unsigned long long)c[MW_CNT_TRACED_FULL]);
+	fputc('\n', stderr);
 	if (t->alerts) {
 		struct mw_alerts_stats st;
 		mw_alerts_get_stats(t->alerts, &st);
@@ -393,6 +414,23 @@ static void tracer_destroy(struct tracer *t)
 
 /* ---- command runner ---- */
 
+/* Give the command the signal state a shell would: every disposition back
+ * to its default (mapwatch ignores SIGPIPE, and an ignored signal survives
+ * exec: `yes | head -1` complained of a broken pipe) and no signal blocked. */
+static void default_signals(void)
+{
+	/* the raw call: glibc's wrappers refuse its internal signals (32, 33),
+	 * which a sanitizer runtime may have set to ignored */
+	struct { void *handler; unsigned long flags; void *restorer; uint64_t mask; } dfl = { SIG_DFL, 0, NULL, 0 };
+	sigset_t none;
+
+	for (int sig = 1; sig <= 64; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 /* Fork the command, stopped before execvp until release_fd is written. */
 static pid_t spawn_held(char **cmd, int *release_fd, int *err_fd)
 {
@@ -409,8 +447,7 @@ static pid_t spawn_held(char **cmd, int *release_fd, int *err_fd)
 		int e;
 		close(go[1]);
 		close(er[0]);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
+		default_signals();
 		if (read(go[0], &c, 1) != 1)
 			_exit(127); /* the tracer gave up */
 		execvp(cmd[0], cmd);
@@ -454,8 +491,108 @@ static int open_sinks(struct tracer *t)
 	return 0;
 }
 
+/* --pid targets: one pidfd each, readable once the process has exited. */
+struct targets {
+	int fd[64];
+	int n;
+};
+
+/* Check that every --pid names a live process now and open its pidfd.
+ * Returns -1 after a one-line error. */
+static int targets_open(const struct mw_filters *f, struct targets *tg)
+{
+	tg->n = 0;
+	if (!(f->on & MW_FLT_PID) && !f->follow)
+		return 0;
+	if (f->neg & MW_FLT_PID)
+		return 0; /* "every process but these": nothing to wait for */
+	for (unsigned i = 0; i < f->pid.n && tg->n < 64; i++) {
+		int fd = (int)syscall(SYS_pidfd_open, (pid_t)f->pid.v[i], 0);
+		if (fd < 0 && errno == ESRCH) {
+			die_line("--pid %llu: no such process (give the pid of a running process; see ps -e)",
+				 (unsigned long long)f->pid.v[i]);
+			for (int k = 0; k < tg->n; k++)
+				close(tg->fd[k]);
+			tg->n = 0;
+			return -1;
+		}
+		if (fd >= 0) {
+			fcntl(fd, F_SETFD, FD_CLOEXEC);
+			tg->fd[tg->n++] = fd;
+		}
+	}
+	return 0;
+}
+
+/* True once every target has exited. */
+static bool targets_gone(const struct targets *tg)
+{
+	struct pollfd p[64];
+
+	for (int i = 0; i < tg->n; i++)
+		p[i] = (struct pollfd){ .fd = tg->fd[i], .events = POLLIN };
+	return poll(p, tg->n, 0) == tg->n;
+}
+
+static void targets_close(struct targets *tg)
+{
+	for (int i = 0; i < tg->n; i++)
+		close(tg->fd[i]);
+	tg->n = 0;
+}
+
+/* Is the traced map (the followed processes) empty? */
+static bool traced_empty(struct tracer *t)
+{
+	uint32_t k;
+
+	return bpf_map_get_next_key(bpf_map__fd(t->skel->maps.traced), NULL, &k) != 0;
+}
+
+static int exit_status(int st)
+{
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* Reap what has exited: the command (its status kept in *status) and any
+ * descendant handed to mapwatch as their subreaper. Returns true when no
+ * child is left at all. */
+static bool reap(pid_t child, bool *cmd_done, int *status)
+{
+	for (;;) {
+		int st;
+		pid_t w = waitpid(-1, &st, WNOHANG);
+		if (w > 0) {
+			if (w == child) {
+				*cmd_done = true;
+				*status = exit_status(st);
+			}
+			continue;
+		}
+		return w < 0 && errno == ECHILD;
+	}
+}
+
+/* Stop tracing: detach every program (so nothing more is counted or
+ * committed), then read what is left: seen = written + lost holds. */
+static void drain(struct tracer *t)
+{
+	mw_hooks_detach(t->hooks);
+	ring_buffer__consume(t->rb);
+}
+
+/* SIGHUP: the file sinks reopen their files (logrotate moved them away). */
+static void on_hangup(struct tracer *t)
+{
+	if (mw_sinks_reopen(&t->sinks))
+		die_line("SIGHUP: cannot reopen the output: %s (still writing to the old file)",
+			 strerror(errno));
+}
+
 int mw_run(const struct mw_opts *o)
 {
+	struct targets tg = { .n = 0 };
+	bool cmd_done = false, stopping = false;
 	struct tracer t = { .o = o };
 	int status = 1, release_fd = -1, err_fd = -1, werr = 0;
 	pid_t child = -1;
@@ -472,22 +609,32 @@ int mw_run(const struct mw_opts *o)
 			return 2;
 		}
 	}
+	if (!o->cmd && targets_open(&o->filters, &tg))
+		return 2;
 	if (o->hook == MW_HOOK_AUTO)
 		compat = o->compat < 0 ? mw_compat_supported() : o->compat;
 
-	if (open_sinks(&t))
+	if (open_sinks(&t)) {
+		targets_close(&tg);
 		return 1;
+	}
 	t.boot_to_epoch = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_sighup;
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	if (o->cmd) {
 		sa.sa_handler = on_sigchld;
 		sa.sa_flags = SA_NOCLDSTOP;
 		sigaction(SIGCHLD, &sa, NULL);
+		/* descendants orphaned by the command are re-parented to mapwatch,
+		 * which waits for them all, like strace -f */
+		if (!o->exit_with_command)
+			prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 		child = spawn_held(o->cmd, &release_fd, &err_fd);
 		if (child < 0) {
 			die_line("cannot start %s: %s", o->cmd[0], strerror(errno));
@@ -572,6 +719,10 @@ int mw_run(const struct mw_opts *o)
 	status = 0;
 	uint64_t next_sum = o->interval_ms ? clock_ns(CLOCK_MONOTONIC) + o->interval_ms * 1000000ull : 0;
 	for (;;) {
+		/* Records are submitted without a wake-up (one per threshold
+		 * crossing only), so a poll that times out proves nothing: read
+		 * whatever is there on every round. No record waits longer than
+		 * one poll period (--flush-ms). */
 		int wait_ms = (int)o->poll_ms;
 		if (next_sum) {
 			uint64_t now = clock_ns(CLOCK_MONOTONIC);
@@ -580,6 +731,8 @@ int mw_run(const struct mw_opts *o)
 				wait_ms = (int)left;
 		}
 		int err = ring_buffer__poll(t.rb, wait_ms);
+		if (err >= 0 || err == -EINTR)
+			err = ring_buffer__consume(t.rb);
 		if (err < 0 && err != -EINTR) {
 			die_line("reading the ring buffer failed: %s", strerror(-err));
 			status = 1;
@@ -596,25 +749,35 @@ int mw_run(const struct mw_opts *o)
 			werr = errno; /* nowhere to write: stop tracing (reported below) */
 			break;
 		}
+		if (hup_seen) {
+			hup_seen = 0;
+			on_hangup(&t);
+		}
 		if (child > 0 && child_done) {
-			int st;
-			pid_t w = waitpid(child, &st, WNOHANG);
-			if (w == child) {
-				/* its last events were committed before it exited */
-				ring_buffer__consume(t.rb);
-				status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+			child_done = 0;
+			bool none_left = reap(child, &cmd_done, &status);
+			if (cmd_done && (o->exit_with_command || none_left || stopping)) {
+				/* their last events were committed before they exited */
 				child = -1;
+				drain(&t);
 				break;
 			}
-			child_done = 0;
+		}
+		if (tg.n && (o->filters.follow ? traced_empty(&t) : targets_gone(&tg))) {
+			drain(&t);
+			fprintf(stderr, "mapwatch: %s exited; stopping\n",
+				o->filters.follow ? "every traced process (--pid and its descendants)"
+						  : tg.n > 1 ? "every --pid process" : "the --pid process");
+			break;
 		}
 		if (stop_sig) {
-			if (child > 0) {
+			if (child > 0 && !cmd_done) {
 				kill(child, stop_sig);
 				stop_sig = 0;
+				stopping = true; /* end with the command, as asked */
 				continue; /* wait for the command to end */
 			}
-			ring_buffer__consume(t.rb);
+			drain(&t);
 			break;
 		}
 	}
@@ -629,13 +792,13 @@ int mw_run(const struct mw_opts *o)
 	if (werr) {
 		if (werr != EPIPE) /* a reader that went away (| head) is not an error to report */
 			die_line("writing events failed: %s", strerror(werr));
-		if (child > 0) {
+		if (child > 0 && !cmd_done) {
 			/* tracing stopped; the command still decides the exit status */
 			int st;
 			if (waitpid(child, &st, 0) == child)
-				status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-			child = -1;
+				status = exit_status(st);
 		}
+		child = -1;
 		if (werr != EPIPE)
 			status = 1; /* events were lost: that is a failure */
 	}
@@ -646,8 +809,9 @@ out:
 		close(release_fd); /* child sees EOF and exits 127 */
 	if (err_fd >= 0)
 		close(err_fd);
-	if (child > 0)
+	if (child > 0 && !cmd_done)
 		waitpid(child, NULL, 0);
+	targets_close(&tg);
 	tracer_destroy(&t);
 	return status;
 }

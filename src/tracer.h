@@ -28,6 +28,7 @@ struct mw_opts {
 	size_t buffer_size;     /* ring buffer bytes (power of two) */
 	unsigned poll_ms;       /* longest time an event waits in the buffer */
 	char **cmd;             /* command to run and trace, NULL for the whole host */
+	bool exit_with_command; /* end when the command ends, not when its last descendant does */
 	struct mw_filters filters;
 	bool alerts;            /* raise alerts in the event stream */
 	bool alerts_only;       /* and print nothing else */
@@ -53,9 +54,12 @@ struct mw_opts {
 };
 
 /* Run the tracer with o. Returns the process exit status: the command's
- * status in command mode (128+signal if killed), 0 after SIGINT/SIGTERM in
- * host mode, 1 on a run-time failure (after printing one line saying what
- * to do). */
+ * status in command mode (128+signal if killed; mapwatch ends once the
+ * command and every descendant have exited, or with the command alone when
+ * exit_with_command is set), 0 after SIGINT/SIGTERM in host mode or once
+ * every --pid target (with --follow, and descendants) has exited, 1 on a
+ * run-time failure and 2 for a --pid naming no process (after printing one
+ * line saying what to do). SIGHUP reopens o->output. */
 int mw_run(const struct mw_opts *o);
 
 #endif

@@ -104,3 +104,51 @@ def arg_values(ev):
 
 def is_root():
     return os.geteuid() == 0
+
+
+class FileWatcher:
+    """Follow a file as it grows, from a thread, noting when each line appeared.
+
+    lines: list of (line bytes, lo, hi): the line was not in the file at time lo
+    (taken before the read that came up short) and was at time hi (after the
+    read that found it). A delay measured from lo cannot be inflated by this
+    thread being descheduled, so a check on it stays fair on a busy machine.
+    """
+
+    def __init__(self, path, interval=0.005):
+        import threading
+        self.path, self.interval = path, interval
+        self.lines = []
+        self._stop = threading.Event()
+        self._t = threading.Thread(target=self._run, daemon=True)
+        self._t.start()
+
+    def _run(self):
+        import time
+        f = None
+        buf = b""
+        lo = time.time()  # before the previous read: what it missed came later
+        while True:
+            before = time.time()
+            if f is None:
+                try:
+                    f = open(self.path, "rb")
+                except FileNotFoundError:
+                    f = None
+            chunk = f.read() if f else b""
+            now = time.time()
+            if chunk:
+                buf += chunk
+                *done, buf = buf.split(b"\n")
+                for ln in done:
+                    self.lines.append((ln, lo, now))
+            lo = before
+            if self._stop.is_set() and not chunk:
+                break
+            time.sleep(self.interval)
+        if f:
+            f.close()
+
+    def stop(self):
+        self._stop.set()
+        self._t.join()
