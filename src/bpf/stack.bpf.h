@@ -9,11 +9,12 @@ const volatile __u32 stack_depth = 32;  /* frames, 1..MW_STACK_MAX */
 
 #define MW_VM_EXEC_FLAG 0x4
 #define MW_STACK_SPAN (8u << 20)        /* a frame pointer lies this close above the stack pointer */
-#define MW_SCAN_WORDS 24                /* words above the stack pointer searched for return addresses */
+#define MW_SCAN_WORDS 32                /* words above the stack pointer searched for return addresses (a power of two) */
 
 struct stack_buf {
 	struct mw_stack_rec h;
 	struct mw_stack_frame f[MW_STACK_MAX + 1];
+	__u64 words[MW_SCAN_WORDS];  /* the top of the user stack, copied in one read */
 };
 
 struct {
@@ -33,6 +34,7 @@ struct unwind {
 	__u32 ws;                         /* word size: 4 (compat) or 8 */
 	__u32 n, max;
 	__u8 have_bp;
+	__u8 copied;                      /* words[] holds the top of the stack */
 };
 
 struct vma_info {
@@ -172,9 +174,16 @@ static long scan_step(__u32 i, struct unwind *u)
 
 	if (u->have_bp && at >= u->bp)
 		return 1;
-	__u64 w = read_word(u, at, &ok);
-	if (!ok)
-		return 1;
+	__u64 w;
+	struct stack_buf *b = u->copied ? stack_buf() : NULL;
+	if (b) {
+		__u32 k = i & (MW_SCAN_WORDS - 1);
+		w = u->ws == 4 ? ((__u32 *)b->words)[k] : b->words[k];
+	} else {
+		w = read_word(u, at, &ok);
+		if (!ok)
+			return 1;
+	}
 	if (!u->have_bp && fp_ok(u, w, at)) {
 		__u64 r = read_word(u, w + u->ws, &ok);
 		if (ok && stack_exec_addr(u, r) && after_call(r)) {
@@ -184,8 +193,9 @@ static long scan_step(__u32 i, struct unwind *u)
 		}
 	}
 	/* cheapest tests first: not a small number, not a pointer into the stack,
-	 * in executable memory (one VMA lookup, cached), then the code bytes */
-	if (w > 0x1000 && (w < u->sp || w - u->sp >= MW_STACK_SPAN) && stack_exec_addr(u, w) && after_call(w))
+	 * a call instruction before it (a read of user memory), then in
+	 * executable memory (a VMA lookup, the dearest test, cached) */
+	if (w > 0x1000 && (w < u->sp || w - u->sp >= MW_STACK_SPAN) && after_call(w) && stack_exec_addr(u, w))
 		return stack_push(u, w, MW_SF_SCAN);
 	return 0;
 }
@@ -265,6 +275,11 @@ static __always_inline bool stack__emit(__u64 id, bool compat)
 			stack_push(&u, lr, MW_SF_SCAN);
 	}
 #else
+	/* one read for the words to scan (word by word near the top of the stack) */
+	if (compat)
+		u.copied = bpf_probe_read_user(b->words, MW_SCAN_WORDS * 4, (void *)u.sp) == 0;
+	else
+		u.copied = bpf_probe_read_user(b->words, MW_SCAN_WORDS * 8, (void *)u.sp) == 0;
 	bpf_loop(MW_SCAN_WORDS, scan_step, &u, 0);
 #endif
 	if (u.have_bp)
