@@ -7,6 +7,9 @@ ARCH    := $(HOST_ARCH)
 BUILD   := build
 VERSION := 0.1.0
 
+# no "Entering directory" lines on stdout (make -C DIR run ARGS=--json | jq)
+MAKEFLAGS += --no-print-directory
+
 WARN    := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -Isrc -I$(BUILD) -DMW_VERSION=\"$(VERSION)\"
@@ -44,7 +47,7 @@ LIB_OBJS := $(patsubst src/%.c,$(BUILD)/%.o,$(LIB_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all clean test unit static bench deps check run cross-arm64
+.PHONY: all clean test unit static bench deps check run cross-arm64 install uninstall deb
 all: $(BUILD)/mapwatch
 
 cross-arm64:
@@ -82,9 +85,9 @@ $(BUILD)/mapwatch-asan: $(patsubst src/%.c,$(BUILD)/san/%.o,$(wildcard src/*.c))
 
 # Unit tests: plain (for valgrind) and with ASan/UBSan.
 $(BUILD)/unit: $(UNIT_SRCS) $(LIB_SRCS) $(wildcard tests/unit/*.h) $(wildcard src/*.h) $(BUILD)/mapwatch.skel.h
-	$(CC) $(CFLAGS) -O1 -Itests/unit $(UNIT_SRCS) $(LIB_SRCS) -o $@ $(LDLIBS)
+	$(CC) $(CFLAGS) -O1 -Werror -Itests/unit $(UNIT_SRCS) $(LIB_SRCS) -o $@ $(LDLIBS)
 $(BUILD)/unit-asan: $(UNIT_SRCS) $(LIB_SRCS) $(wildcard tests/unit/*.h) $(wildcard src/*.h) $(BUILD)/mapwatch.skel.h
-	$(CC) $(CFLAGS) -O1 $(SAN) -Itests/unit $(UNIT_SRCS) $(LIB_SRCS) -o $@ $(LDLIBS)
+	$(CC) $(CFLAGS) -O1 -Werror $(SAN) -Itests/unit $(UNIT_SRCS) $(LIB_SRCS) -o $@ $(LDLIBS)
 
 unit: $(BUILD)/unit $(BUILD)/unit-asan
 	$(BUILD)/unit-asan
@@ -95,17 +98,57 @@ test: all $(BUILD)/unit $(BUILD)/unit-asan $(BUILD)/mapwatch-asan
 	sh tests/run.sh
 
 # The README's two commands: `make run ARGS='--json'` and `make check`.
+# `make run` keeps standard output for mapwatch alone (make run ARGS=--json | jq):
+# deps.sh, the build and make's own lines go to stderr.
 deps:
-	sh scripts/deps.sh build
+	@sh scripts/deps.sh build >&2
 run: deps
-	$(MAKE) all
-	@if [ "$$(id -u)" -ne 0 ]; then echo "(mapwatch needs root: running it with sudo)"; exec sudo $(BUILD)/mapwatch $(ARGS); else exec $(BUILD)/mapwatch $(ARGS); fi
+	@$(MAKE) --no-print-directory all >&2
+	@if [ "$$(id -u)" -ne 0 ]; then echo "(mapwatch needs root: running it with sudo)" >&2; exec sudo $(BUILD)/mapwatch $(ARGS); else exec $(BUILD)/mapwatch $(ARGS); fi
 check:
 	sh scripts/deps.sh test
 	$(MAKE) test
 
 bench: all
 	sh bench/run.sh
+
+# Install (PREFIX, DESTDIR as usual): the binary in sbin, mapwatch(8), the
+# config (kept if one is there already; the example always goes to the doc
+# directory), the systemd unit, bash completion.
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/mapwatch
+SYSCONFDIR ?= /etc
+UNITDIR    ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+INSTALL    ?= install
+install: $(BUILD)/mapwatch
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/mapwatch $(DESTDIR)$(UNITDIR) $(DESTDIR)$(BASHCOMPDIR)
+	$(INSTALL) -m 0755 $(if $(STRIP),-s) $(BUILD)/mapwatch $(DESTDIR)$(SBINDIR)/mapwatch
+	gzip -9n -c doc/mapwatch.8 > $(DESTDIR)$(MANDIR)/man8/mapwatch.8.gz
+	chmod 0644 $(DESTDIR)$(MANDIR)/man8/mapwatch.8.gz
+	$(INSTALL) -m 0644 dist/mapwatch.conf $(DESTDIR)$(DOCDIR)/mapwatch.conf.example
+	[ -e $(DESTDIR)$(SYSCONFDIR)/mapwatch/mapwatch.conf ] || \
+		$(INSTALL) -m 0644 dist/mapwatch.conf $(DESTDIR)$(SYSCONFDIR)/mapwatch/mapwatch.conf
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' dist/mapwatch.service.in \
+		> $(DESTDIR)$(UNITDIR)/mapwatch.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/mapwatch.service
+	$(INSTALL) -m 0644 dist/mapwatch.bash-completion $(DESTDIR)$(BASHCOMPDIR)/mapwatch
+
+# Removes what install put there, except a config file that was changed.
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/mapwatch $(DESTDIR)$(MANDIR)/man8/mapwatch.8.gz \
+		$(DESTDIR)$(UNITDIR)/mapwatch.service $(DESTDIR)$(BASHCOMPDIR)/mapwatch \
+		$(DESTDIR)$(DOCDIR)/mapwatch.conf.example
+	-cmp -s dist/mapwatch.conf $(DESTDIR)$(SYSCONFDIR)/mapwatch/mapwatch.conf && \
+		rm -f $(DESTDIR)$(SYSCONFDIR)/mapwatch/mapwatch.conf
+	-rmdir $(DESTDIR)$(SYSCONFDIR)/mapwatch $(DESTDIR)$(DOCDIR) 2>/dev/null
+
+# Debian package of all of it, built with dpkg-deb (dependencies from dpkg-shlibdeps).
+deb: $(BUILD)/mapwatch
+	sh scripts/deb.sh $(VERSION) $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

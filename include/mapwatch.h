@@ -163,6 +163,7 @@ enum mw_counter {
 	MW_CNT_SUM_FULL,        /* calls not counted: summary map full (-c) */
 	MW_CNT_EXIT_ONLY,       /* events reported from the exit alone (seccomp-refused calls) */
 	MW_CNT_TRACED_FULL,     /* new processes not followed: traced map full at fork */
+	MW_CNT_OUT_OF_TREE,     /* calls of processes outside the traced tree (-- COMMAND, --follow) */
 	MW_CNT_MAX,
 };
 

@@ -345,52 +345,82 @@ static int start_metrics(struct tracer *t)
 	return 0;
 }
 
+/* --stats: the counts on stderr, as lines for people (README "--stats"
+ * explains each one) or, with --json, as one JSON object. */
 static void print_stats(struct tracer *t)
 {
 	uint64_t c[MW_CNT_MAX];
+	struct mw_alerts_stats st = { 0 };
+	bool tree = t->o->cmd || t->o->filters.follow;
+	uint64_t folded = 0;
+	struct strbuf b = { 0 };
 
+#define U(x) ((unsigned long long)(x))
 	read_counters(t, c);
 	uint64_t lost = c[MW_CNT_RB_FULL] + c[MW_CNT_NO_ENTRY] + c[MW_CNT_PENDING_FULL];
-	fprintf(stderr,
-		"mapwatch: events seen %llu, written %llu, lost %llu (ring buffer full %llu, unmatched exit %llu, pending map full %llu), filtered in kernel %llu; process records %llu, lost %llu",
-		(unsigned long long)c[MW_CNT_SEEN], (unsigned long long)t->written,
-		(unsigned long long)lost, (unsigned long long)c[MW_CNT_RB_FULL],
-		(unsigned long long)c[MW_CNT_NO_ENTRY], (unsigned long long)c[MW_CNT_PENDING_FULL],
-		(unsigned long long)c[MW_CNT_FILTERED], (unsigned long long)t->proc_recs,
-		(unsigned long long)c[MW_CNT_PROC_RB_FULL]);
-	/* rare conditions, named only when they happened */
-	if (c[MW_CNT_EXIT_ONLY])
-		fprintf(stderr, "; reported from the exit alone (seccomp) %llu",
-			(unsigned long long)c[MW_CNT_EXIT_ONLY]);
-	if (c[MW_CNT_TRACED_FULL])
-		fprintf(stderr, "; processes not followed (traced map full) %llu",
-			(unsigned long long)c[MW_CNT_TRACED_FULL]);
-	fputc('\n', stderr);
-	if (t->alerts) {
-		struct mw_alerts_stats st;
+	if (t->alerts)
 		mw_alerts_get_stats(t->alerts, &st);
-		fprintf(stderr, "mapwatch: alerts raised %llu, silenced by --allow %llu; processes seeded from /proc %llu (failed %llu)\n",
-			(unsigned long long)st.raised, (unsigned long long)st.suppressed,
-			(unsigned long long)st.seeded, (unsigned long long)st.seed_failed);
-		if (t->collapse) {
-			uint64_t folded = 0;
-			for (unsigned k = 0; k < MW_AL_KIND_MAX; k++)
-				folded += mw_collapse_folded(t->collapse, k);
-			fprintf(stderr, "mapwatch: alerts written in full %llu, repeats counted in summaries %llu (--alert-rate %u)\n",
-				(unsigned long long)t->alerts_written, (unsigned long long)folded, t->o->alert_rate);
+	for (unsigned k = 0; t->collapse && k < MW_AL_KIND_MAX; k++)
+		folded += mw_collapse_folded(t->collapse, k);
+	if (t->o->json) {
+		sb_printf(&b, "{\"schemaVersion\":1,\"stats\":\"mapwatch\",\"eventsSeen\":%llu,\"eventsWritten\":%llu,"
+			  "\"eventsLost\":%llu,\"lost\":{\"ringBufferFull\":%llu,\"unmatchedExit\":%llu,\"pendingMapFull\":%llu},"
+			  "\"filteredInKernel\":%llu,\"outsideTracedTree\":%llu,\"processRecords\":%llu,\"processRecordsLost\":%llu",
+			  U(c[MW_CNT_SEEN]), U(t->written), U(lost), U(c[MW_CNT_RB_FULL]), U(c[MW_CNT_NO_ENTRY]),
+			  U(c[MW_CNT_PENDING_FULL]), U(c[MW_CNT_FILTERED]), U(c[MW_CNT_OUT_OF_TREE]),
+			  U(t->proc_recs), U(c[MW_CNT_PROC_RB_FULL]));
+		sb_printf(&b, ",\"exitOnly\":%llu,\"tracedMapFull\":%llu", U(c[MW_CNT_EXIT_ONLY]), U(c[MW_CNT_TRACED_FULL]));
+		if (t->alerts)
+			sb_printf(&b, ",\"alerts\":{\"raised\":%llu,\"written\":%llu,\"silencedByAllow\":%llu,"
+				  "\"collapsed\":%llu,\"seededFromProc\":%llu,\"seedFailed\":%llu}",
+				  U(st.raised), U(t->alerts_written), U(st.suppressed), U(folded), U(st.seeded),
+				  U(st.seed_failed));
+		sb_puts(&b, ",\"outputs\":[");
+	} else {
+		sb_printf(&b, "mapwatch: events seen %llu, written %llu%s, lost %llu (ring buffer full %llu, unmatched exit %llu, pending map full %llu), filtered in kernel %llu",
+			  U(c[MW_CNT_SEEN]), U(t->written), t->o->alerts_only ? " (--alerts-only: alerts only)" : "",
+			  U(lost), U(c[MW_CNT_RB_FULL]), U(c[MW_CNT_NO_ENTRY]), U(c[MW_CNT_PENDING_FULL]),
+			  U(c[MW_CNT_FILTERED]));
+		if (tree)
+			sb_printf(&b, "; calls of processes outside the traced tree %llu", U(c[MW_CNT_OUT_OF_TREE]));
+		/* rare conditions, named only when they happened */
+		if (c[MW_CNT_EXIT_ONLY])
+			sb_printf(&b, "; reported from the exit alone (seccomp) %llu", U(c[MW_CNT_EXIT_ONLY]));
+		if (c[MW_CNT_TRACED_FULL])
+			sb_printf(&b, "; processes not followed (traced map full) %llu", U(c[MW_CNT_TRACED_FULL]));
+		sb_printf(&b, "\nmapwatch: process records (executable paths) read %llu, lost %llu\n",
+			  U(t->proc_recs), U(c[MW_CNT_PROC_RB_FULL]));
+		if (t->alerts) {
+			sb_printf(&b, "mapwatch: alerts raised %llu, written %llu, silenced by --allow %llu; processes seeded from /proc %llu (failed %llu)\n",
+				  U(st.raised), U(t->alerts_written), U(st.suppressed), U(st.seeded), U(st.seed_failed));
+			if (t->collapse)
+				sb_printf(&b, "mapwatch: alerts written in full %llu, repeats counted in summaries %llu (--alert-rate %u)\n",
+					  U(t->alerts_written), U(folded), t->o->alert_rate);
 		}
 	}
+	int nout = 0;
 	for (int i = 0; i < t->sinks.n; i++) {
 		struct mw_sink *s = t->sinks.s[i];
 		struct mw_sink_stats ss = { 0 };
 		if (!s->ops->stats)
 			continue;
 		s->ops->stats(s, &ss);
-		fprintf(stderr, "mapwatch: output %s: written %llu, dropped %llu, reconnects %llu, rotations %llu, reopens %llu\n",
-			s->name, (unsigned long long)ss.written, (unsigned long long)ss.dropped,
-			(unsigned long long)ss.reconnects, (unsigned long long)ss.rotations,
-			(unsigned long long)ss.reopens);
+		if (t->o->json) {
+			sb_puts(&b, nout++ ? ",{\"name\":" : "{\"name\":");
+			sb_json_str(&b, s->name, strlen(s->name));
+			sb_printf(&b, ",\"written\":%llu,\"dropped\":%llu,\"reconnects\":%llu,\"rotations\":%llu,\"reopens\":%llu}",
+				  U(ss.written), U(ss.dropped), U(ss.reconnects), U(ss.rotations), U(ss.reopens));
+		} else {
+			sb_printf(&b, "mapwatch: output %s: written %llu, dropped %llu, reconnects %llu, rotations %llu, reopens %llu\n",
+				  s->name, U(ss.written), U(ss.dropped), U(ss.reconnects), U(ss.rotations), U(ss.reopens));
+		}
 	}
+	if (t->o->json)
+		sb_puts(&b, "]}\n");
+#undef U
+	if (!b.oom)
+		fputs(b.p, stderr);
+	sb_free(&b);
 }
 
 static void tracer_destroy(struct tracer *t)
@@ -463,13 +493,51 @@ static pid_t spawn_held(char **cmd, int *release_fd, int *err_fd)
 	return pid;
 }
 
+/* Can cmd be run? As env(1) and timeout(1) answer: 127 when it is not
+ * found (not in PATH, no such file), 126 when it is found but cannot be run
+ * (a directory, no execute permission); 0 when it can. Prints one line. */
+static int check_command(const char *cmd)
+{
+	const char *path = getenv("PATH");
+	struct stat st;
+	char buf[4096];
+	int denied = 0;
+
+	if (strchr(cmd, '/')) {
+		if (stat(cmd, &st)) {
+			die_line("cannot run %s: %s", cmd, strerror(errno));
+			return errno == ENOENT || errno == ENOTDIR ? 127 : 126;
+		}
+		if (S_ISDIR(st.st_mode) || access(cmd, X_OK)) {
+			die_line("cannot run %s: %s", cmd, S_ISDIR(st.st_mode) ? "is a directory" : strerror(errno));
+			return 126;
+		}
+		return 0;
+	}
+	for (const char *p = path && *path ? path : "/usr/local/bin:/usr/bin:/bin"; ; ) {
+		const char *end = strchr(p, ':');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		snprintf(buf, sizeof(buf), "%.*s%s%s", (int)n, p, n ? "/" : "", cmd);
+		if (stat(buf, &st) == 0 && !S_ISDIR(st.st_mode)) {
+			if (access(buf, X_OK) == 0)
+				return 0;
+			denied = 1;
+		}
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	die_line("cannot run %s: %s", cmd, denied ? "Permission denied" : "command not found in PATH");
+	return denied ? 126 : 127;
+}
+
 /* The outputs o asks for. Returns 0, or -1 after printing why. */
 static int open_sinks(struct tracer *t)
 {
 	const struct mw_opts *o = t->o;
 	enum mw_fmt fmt = o->json ? MW_FMT_JSON : MW_FMT_TABLE;
 	unsigned stream_mask = o->alerts_only ? MW_RKM_ALL & ~MW_RKM(MW_RK_EVENT) : MW_RKM_ALL;
-	struct mw_sink *s = mw_sink_file_new(o->output, fmt, false, o->rotate_size, o->rotate_keep);
+	struct mw_sink *s = mw_sink_file_new(o->output, fmt, o->append, o->rotate_size, o->rotate_keep);
 
 	if (!s)
 		return -1;
@@ -482,9 +550,9 @@ static int open_sinks(struct tracer *t)
 			return -1;
 		s->mask = stream_mask;
 	}
-	if (o->syslog_url) {
+	for (int i = 0; i < o->nsyslog; i++) {
 		bool events = o->syslog_events < 0 ? !o->alerts_only : o->syslog_events > 0;
-		s = mw_sink_syslog_new(o->syslog_url, o->syslog_facility, events, o->syslog_queue);
+		s = mw_sink_syslog_new(o->syslog_url[i], o->syslog_facility, events, o->syslog_queue);
 		if (!s || mw_sinks_add(&t->sinks, s))
 			return -1;
 	}
@@ -599,6 +667,9 @@ int mw_run(const struct mw_opts *o)
 	bool compat = false;
 	struct sigaction sa = { 0 };
 
+	if (o->cmd && (status = check_command(o->cmd[0])))
+		return status;
+	status = 1;
 	if (mw_hooks_check_env(o->verbose >= 2)) /* -vv: libbpf's own messages */
 		return 1;
 	for (int i = 0; i < o->nallow; i++) {
@@ -614,10 +685,6 @@ int mw_run(const struct mw_opts *o)
 	if (o->hook == MW_HOOK_AUTO)
 		compat = o->compat < 0 ? mw_compat_supported() : o->compat;
 
-	if (open_sinks(&t)) {
-		targets_close(&tg);
-		return 1;
-	}
 	t.boot_to_epoch = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 
 	sa.sa_handler = on_signal;
@@ -645,6 +712,15 @@ int mw_run(const struct mw_opts *o)
 	if (!t.hooks)
 		goto out;
 	t.skel = mw_hooks_skel(t.hooks);
+	/* outputs opened only now: a run that fails before tracing leaves an
+	 * existing --output file as it was */
+	if (open_sinks(&t))
+		goto out;
+	mw_format_set_time(o->time_fmt, clock_ns(CLOCK_REALTIME));
+	if (o->verbose)
+		fprintf(stderr, "mapwatch: ring buffer %zu KiB, events written at least every %u ms, output %s (%s)\n",
+			o->buffer_size >> 10, o->poll_ms, o->output && strcmp(o->output, "-") ? o->output : "standard output",
+			o->json ? "JSON lines" : "table");
 	if (child > 0) {
 		uint32_t k = child;
 		uint8_t one = 1;
@@ -709,7 +785,7 @@ int mw_run(const struct mw_opts *o)
 			die_line("cannot run %s: %s", o->cmd[0], strerror(e));
 			waitpid(child, NULL, 0);
 			child = -1;
-			status = 127;
+			status = e == ENOENT || e == ENOTDIR ? 127 : 126;
 			goto out;
 		}
 	} else if (o->verbose) {
@@ -730,6 +806,10 @@ int mw_run(const struct mw_opts *o)
 			if (left < (uint64_t)wait_ms)
 				wait_ms = (int)left;
 		}
+		/* Records are submitted without a wake-up (one wake per threshold
+		 * crossing only), so a poll that times out proves nothing: read
+		 * whatever is there on every round. No record waits longer than
+		 * one poll period (--flush-ms). */
 		int err = ring_buffer__poll(t.rb, wait_ms);
 		if (err >= 0 || err == -EINTR)
 			err = ring_buffer__consume(t.rb);

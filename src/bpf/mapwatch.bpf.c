@@ -383,7 +383,11 @@ static __always_inline int on_enter(__u16 ev, __u16 nr, __u16 flags, const __u64
 
 	if (!(event_mask & (1u << ev)) || (id >> 32) == self_tgid)
 		return 0;
-	if (!in_scope(id >> 32) || !scope_ok(id)) {
+	if (!in_scope(id >> 32)) {
+		count(MW_CNT_OUT_OF_TREE); /* not the user's filters: another process of the host */
+		return 0;
+	}
+	if (!scope_ok(id)) {
 		count(MW_CNT_FILTERED);
 		return 0;
 	}
@@ -1148,7 +1152,11 @@ static __always_inline int dm_enter(struct file *file, __u64 addr, __u64 len, __
 
 	if (!(event_mask & (1u << MW_EV_DO_MMAP)) || (id >> 32) == self_tgid)
 		return 0;
-	if (!in_scope(id >> 32) || !scope_ok(id)) {
+	if (!in_scope(id >> 32)) {
+		count(MW_CNT_OUT_OF_TREE); /* not the user's filters: another process of the host */
+		return 0;
+	}
+	if (!scope_ok(id)) {
 		count(MW_CNT_FILTERED);
 		return 0;
 	}

@@ -1,6 +1,7 @@
 """lib.py - helpers shared by the integration tests: running mapwatch, reading its JSON, reporting results."""
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -70,7 +71,7 @@ def build_prog(src, out, extra=()):
     exe = os.path.join(BUILD, "it", out)
     srcp = os.path.join(ROOT, "tests", "integration", src)
     if not os.path.exists(exe) or os.path.getmtime(exe) < os.path.getmtime(srcp):
-        subprocess.run(["gcc", "-O1", "-g", "-Wall", "-o", exe, srcp, "-lpthread", *extra], check=True)
+        subprocess.run(["gcc", "-O1", "-g", "-Wall", "-Werror", "-o", exe, srcp, "-lpthread", *extra], check=True)
     return exe
 
 
@@ -104,6 +105,23 @@ def arg_values(ev):
 
 def is_root():
     return os.geteuid() == 0
+
+
+def stats(err):
+    """The --stats counts in mapwatch's stderr, from the one JSON object --json prints or from the
+    text lines; a dict with the JSON object's keys (eventsSeen, eventsWritten, eventsLost,
+    lost{ringBufferFull, unmatchedExit, pendingMapFull}, filteredInKernel, ...), or None."""
+    for line in reversed(err.splitlines()):
+        if line.startswith("{") and '"stats":"mapwatch"' in line:
+            return json.loads(line)
+    m = re.search(r"events seen (\d+), written (\d+)[^,]*, lost (\d+) \(ring buffer full (\d+), "
+                  r"unmatched exit (\d+), pending map full (\d+)\), filtered in kernel (\d+)", err)
+    if not m:
+        return None
+    v = [int(x) for x in m.groups()]
+    return {"eventsSeen": v[0], "eventsWritten": v[1], "eventsLost": v[2],
+            "lost": {"ringBufferFull": v[3], "unmatchedExit": v[4], "pendingMapFull": v[5]},
+            "filteredInKernel": v[6]}
 
 
 class FileWatcher:

@@ -10,13 +10,12 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib import (Fail, FileWatcher, MAPWATCH, build_prog, check, eq, is_root, mapwatch,
+from lib import (Fail, FileWatcher, MAPWATCH, build_prog, check, eq, is_root, mapwatch, stats,
                  read_json_lines, run_selected, tmpdir)
 
 FLUSH_MS = 50
 SLACK_S = 0.100  # the issue's budget: flush-ms + 100 ms
 BASE = 0x5a5a000
-STATS_RE = re.compile(r"events seen (\d+), written (\d+), lost (\d+)")
 
 
 def start_mapwatch(args, d, name):
@@ -142,9 +141,9 @@ def t_follows_whole_tree():
                   and e.get("eventName") == "mmap" and e["args"][1]["value"] >= BASE)
     want = sorted([BASE + i * 4096 for i in range(20)] + [BASE + 0x100000 + i * 4096 for i in range(3)])
     eq(lens, want, "the background job's calls")
-    m = STATS_RE.search(p.stderr)
-    check(m, f"no --stats line: {p.stderr!r}")
-    seen, written, lost = (int(x) for x in m.groups())
+    st = stats(p.stderr)
+    check(st, f"no --stats line: {p.stderr!r}")
+    seen, written, lost = st["eventsSeen"], st["eventsWritten"], st["eventsLost"]
     eq(written, seen, f"written = seen (lost {lost})")
     # today's behaviour on request: the descendants are not waited for
     out2 = os.path.join(d, "cmdonly.json")
@@ -240,7 +239,7 @@ def t_sighup_reopens_output():
     eq(ours(out + ".1"), [0, 4096], "slowcalls' calls in the rotated file")
     eq(ours(out), [0x100000, 0x101000, 0x102000], "slowcalls' calls in the reopened file")
     err.seek(0)
-    check(STATS_RE.search(err.read()), "no --stats line after SIGINT")
+    check(stats(err.read()), "no --stats line after SIGINT")
 
 
 def t_lost_process_record_not_stale():
@@ -309,8 +308,10 @@ def t_seccomp_refused_calls():
              for a in evs if a.get("eventName") == "alert"]
     check("wx_mapping" in json.dumps(evs), f"no wx_mapping alert (alerts: {kinds})")
     check("wx_mprotect" in json.dumps(evs), f"no wx_mprotect alert (alerts: {kinds})")
-    check(re.search(r"unmatched exit 0\b", p.stderr), f"counted as unmatched exits: {p.stderr.strip()}")
-    check(re.search(r"reported from the exit alone \(seccomp\) 2\b", p.stderr), f"exit-only count: {p.stderr.strip()}")
+    st = stats(p.stderr) or {}
+    check(st.get("lost", {}).get("unmatchedExit") == 0, f"counted as unmatched exits: {p.stderr.strip()}")
+    check(st.get("exitOnly") == 2 or re.search(r"reported from the exit alone \(seccomp\) 2\b", p.stderr),
+          f"exit-only count: {p.stderr.strip()}")
 
 
 def t_path_of_4096_bytes():
