@@ -39,6 +39,12 @@ static const char usage_text[] =
 "      --top N              keep the N groups with most calls (event: the N events)\n"
 "      --interval SECONDS   a summary every SECONDS (and one for the rest at the end)\n"
 "                           instead of one at the end; with --json one object each\n"
+"Stacks:\n"
+"  -k, --stack              the caller's user stack after each event (and alert), as\n"
+"                           strace -k prints it: function+0xoff (file) per frame;\n"
+"                           JSON: \"stack\". Needs frame pointers past libc: a stack\n"
+"                           cut short ends with a marker line\n"
+"      --stack-depth N      frames per stack, 1..127 (default 32; implies --stack)\n"
 "Selection (all applied in the kernel; LIST is comma-separated, spaces around words\n"
 "are ignored, repeats add up (-e mmap -e munmap); a value starting with != or !\n"
 "negates the whole option: --comm '!=bash,sshd'; other options: the last one counts):\n"
@@ -105,8 +111,12 @@ static const char usage_text[] =
 "Tuning:\n"
 "      --buffer-size BYTES  ring buffer size, power of two (K/M suffix; default 4M)\n"
 "      --flush-ms MS        longest time an event waits before it is written (default 50)\n"
-"      --hook MODE          auto (default): per-syscall tracepoints, plus raw_syscalls\n"
-"                           when the kernel can run 32-bit tasks; tracepoint; raw\n"
+"      --hook MODE          auto (default): the best that works here, in this order:\n"
+"                           function (fentry on the selected calls only), tracepoint\n"
+"                           (per-syscall tracepoints; a tp_btf dispatcher instead while\n"
+"                           a 32-bit process runs), dispatcher (tp_btf on every\n"
+"                           syscall; 'raw' is an alias). --list and -v tell which\n"
+"                           one runs and why better ones were refused\n"
 "      --compat MODE        32-bit tasks: auto (probe the kernel, default), on, off\n"
 "Information:\n"
 "  -l, --list               print the event catalogue and exit\n"
@@ -137,7 +147,8 @@ static const char usage_text[] =
 "  Tuning:     mapwatch --buffer-size 64M --flush-ms 10 --hook raw\n"
 "  Information: mapwatch --list;  mapwatch -vv -- true (libbpf's messages too)\n";
 
-static void print_list(void)
+/* The catalogue, and the hooks o's options would get here. */
+static void print_list(const struct mw_opts *o)
 {
 	printf("%-14s %-7s %-6s %-6s %-5s %s\n", "EVENT", "x86_64", "i386", "arm64", "arm", "ARGUMENTS (name: type [tags])");
 	for (unsigned i = 0; i < MW_EV_MAX; i++) {
@@ -171,6 +182,11 @@ static void print_list(void)
 	       "TOCTOU read from user memory, which the caller can change after the check;\n"
 	       "OPT optional (ignored by the kernel unless a flag asks for it, e.g. mremap's\n"
 	       "new_address without MREMAP_FIXED).\n");
+	char hooks[2048];
+	printf("\nHooks here (--hook %s): %s\n",
+	       o->hook == MW_HOOK_FUNCTION ? "function" : o->hook == MW_HOOK_TRACEPOINT ? "tracepoint" :
+	       o->hook == MW_HOOK_DISPATCHER ? "dispatcher" : "auto",
+	       mw_hooks_probe(o, hooks, sizeof(hooks)));
 }
 
 /* A config line: applied unless the command line gives the same option
@@ -227,7 +243,7 @@ int main(int argc, char **argv)
 	}
 	switch (o.action) {
 	case MW_ACT_HELP: fputs(usage_text, stdout); rc = 0; break;
-	case MW_ACT_LIST: print_list(); rc = 0; break;
+	case MW_ACT_LIST: print_list(&o); rc = 0; break;
 	case MW_ACT_VERSION: printf("mapwatch %s\n", MW_VERSION); rc = 0; break;
 	default: rc = mw_run(&o); break;
 	}

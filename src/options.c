@@ -220,8 +220,9 @@ static int opt_hook(struct mw_opts *o, const struct mw_opt_def *d, const char *v
 {
 	if (!strcmp(v, "auto")) o->hook = MW_HOOK_AUTO;
 	else if (!strcmp(v, "tracepoint")) o->hook = MW_HOOK_TRACEPOINT;
-	else if (!strcmp(v, "raw")) o->hook = MW_HOOK_RAW;
-	else return fail(err, n, "--hook '%s' must be auto, tracepoint or raw", v);
+	else if (!strcmp(v, "function")) o->hook = MW_HOOK_FUNCTION;
+	else if (!strcmp(v, "dispatcher") || !strcmp(v, "raw")) o->hook = MW_HOOK_DISPATCHER;
+	else return fail(err, n, "--hook '%s' must be auto, function, tracepoint or dispatcher", v);
 	o->hook_given = true;
 	return 0;
 }
@@ -328,6 +329,25 @@ static int opt_interval(struct mw_opts *o, const struct mw_opt_def *d, const cha
 		return fail(err, n, "--interval '%s' must be a number of seconds from 0.1 to 86400", v);
 	o->interval_ms = (unsigned)(x * 1000 + 0.5);
 	o->summary_opt = "--interval";
+	return 0;
+}
+
+/* ---- -k/--stack (stack.c, symbolize.c) ---- */
+
+static int opt_stack(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	if (!o->stack_depth)
+		o->stack_depth = 32;
+	return 0;
+}
+
+static int opt_stack_depth(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	uint64_t x;
+
+	if (mw_parse_u64(v, 1, 127, 0, &x))
+		return fail(err, n, "--stack-depth '%s' must be a number of frames from 1 to 127", v);
+	o->stack_depth = (unsigned)x;
 	return 0;
 }
 
@@ -453,6 +473,9 @@ static const struct mw_opt_def table[] = {
 	{ "summary-by", 0, MW_OV_REQUIRED, 0, opt_summary_by, 0 },
 	{ "top", 0, MW_OV_REQUIRED, 0, opt_top, 0 },
 	{ "interval", 0, MW_OV_REQUIRED, 0, opt_interval, 0 },
+	/* stacks */
+	{ "stack", 'k', MW_OV_NONE, 0, opt_stack, 0 },
+	{ "stack-depth", 0, MW_OV_REQUIRED, 0, opt_stack_depth, 0 },
 	/* selection */
 	{ "events", 'e', MW_OV_REQUIRED, MW_OF_LIST, opt_events, 0 },
 	{ "pid", 'p', MW_OV_REQUIRED, MW_OF_LIST, opt_filter, MW_OPT_PID },
@@ -704,19 +727,17 @@ static int finish(struct mw_opts *o, char *err, size_t n)
 
 	if (mw_filter_finish(&o->filters, err, n))
 		return -1;
-	if (o->hook == MW_HOOK_TRACEPOINT && o->compat == 1)
-		return fail(err, n, "--hook tracepoint never sees 32-bit tasks, so --compat on cannot work: use --hook auto or raw");
 	if (syscalls && !(syscalls & ~compat_only_events())) {
 		if (o->compat == 0)
 			return fail(err, n, "the events chosen are made only by 32-bit tasks, and --compat off ignores those: nothing would be traced");
-		if (o->hook == MW_HOOK_TRACEPOINT)
-			return fail(err, n, "the events chosen are made only by 32-bit tasks, which --hook tracepoint never sees: use --hook auto or raw");
 	}
 	if (o->cmd && (o->filters.on & (MW_FLT_PID | MW_FLT_TID) || o->filters.follow))
 		return fail(err, n, "--pid/--tid/--follow select processes that already run; with -- COMMAND only COMMAND's tree is traced: drop one of them");
 	if (o->alerts && ((o->filters.on & (MW_FLT_ARGS | MW_FLT_RESULT | MW_FLT_ERRNO)) ||
 			  (o->event_mask & mw_class_mask(MW_CL_MAPPING)) != mw_class_mask(MW_CL_MAPPING)))
 		return fail(err, n, "alerts need every mapping call of the processes in scope: use scope filters (--pid, --comm, --uid, ...) with them, not argument filters or an --events list that leaves a syscall out (adding do_mmap is fine)");
+	if (o->summary && o->stack_depth)
+		return fail(err, n, "-c/--summary sends no call to user space: it cannot print stacks (-k/--stack)");
 	if (o->summary_opt && !o->summary)
 		return fail(err, n, "%s needs -c/--summary", o->summary_opt);
 	if (o->summary && o->alerts)

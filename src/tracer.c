@@ -27,8 +27,10 @@
 #include "proc.h"
 #include "sink.h"
 #include "strbuf.h"
+#include "stack.h"
 #include "summary.h"
 #include "tracer.h"
+#include "verify.h"
 
 static volatile sig_atomic_t stop_sig;
 static volatile sig_atomic_t child_done;
@@ -67,6 +69,7 @@ struct tracer {
 	struct mw_seed_report seed;
 	uint64_t alerts_written;
 	struct mw_summary *summary;
+	struct mw_stacks *stacks;   /* --stack */
 	uint64_t sum_start_ns;      /* CLOCK_MONOTONIC of the last summary (or of the start) */
 	uint64_t sum_lost;          /* MW_CNT_SUM_FULL at the last summary */
 	uint64_t events_by[MW_EV_MAX];              /* events read, by name (metrics) */
@@ -121,17 +124,40 @@ static int handle_rec(void *ctx, void *data, size_t size)
 			mw_proc_forget(((const struct mw_task_rec *)data)->pid);
 		return 0;
 	}
+	if (*type == MW_REC_STACK) {
+		if (t->stacks)
+			mw_stacks_record(t->stacks, data, size);
+		return 0;
+	}
 	struct mw_view v;
+	struct mw_event verified;
 
 	if (mw_event_decode(data, size, &t->path, &v))
 		return 0;
 
 	const struct mw_event *e = v.e;
 	v.ts_ns = e->ts + t->boot_to_epoch;
+	if (e->eff_flags & MW_EFFF_VERIFY) {
+		/* a process stopped by --kill-wx for want of a verdict: judge it
+		 * from its /proc/PID/maps, kill or continue it (the ring buffer is
+		 * read-only: the completed record is a copy) */
+		memcpy(&verified, e, sizeof verified);
+		mw_verify_stopped(&verified, "/proc");
+		v.e = &verified; /* e stays the record: its path data follows it */
+	}
 	if (e->flags & MW_F_EXE_UNSENT)
 		mw_proc_forget(e->pid); /* its process record was lost: ask /proc */
 	v.exe = mw_proc_exe(e->pid);
 	v.container_id = mw_container_of_cgroup(e->cgroup_id);
+	if (t->stacks) {
+		/* what the stacks of later calls need to name files, even after the process exits */
+		if (v.path && (e->file.kind == MW_FK_REGULAR || e->file.kind == MW_FK_DELETED))
+			mw_stacks_learn_file(t->stacks, e->file.dev, e->file.ino, v.path);
+		if (v.exe)
+			mw_stacks_learn_exe(t->stacks, v.exe);
+		if (e->flags & MW_F_STACK)
+			v.stack = mw_stacks_take(t->stacks, e->pid, e->tid);
+	}
 	struct mw_rec rec = { .kind = MW_RK_EVENT, .ts_ns = v.ts_ns, .v = &v };
 	mw_sinks_emit(&t->sinks, &rec);
 	if (e->event < MW_EV_MAX)
@@ -347,6 +373,8 @@ static void print_stats(struct tracer *t)
 #define U(x) ((unsigned long long)(x))
 	read_counters(t, c);
 	uint64_t lost = c[MW_CNT_RB_FULL] + c[MW_CNT_NO_ENTRY] + c[MW_CNT_PENDING_FULL];
+	struct mw_hooks_stats hs;
+	mw_hooks_get_stats(t->hooks, &hs);
 	if (t->alerts)
 		mw_alerts_get_stats(t->alerts, &st);
 	for (unsigned k = 0; t->collapse && k < MW_AL_KIND_MAX; k++)
@@ -359,6 +387,9 @@ static void print_stats(struct tracer *t)
 			  U(c[MW_CNT_PENDING_FULL]), U(c[MW_CNT_FILTERED]), U(c[MW_CNT_OUT_OF_TREE]),
 			  U(t->proc_recs), U(c[MW_CNT_PROC_RB_FULL]));
 		sb_printf(&b, ",\"exitOnly\":%llu,\"tracedMapFull\":%llu", U(c[MW_CNT_EXIT_ONLY]), U(c[MW_CNT_TRACED_FULL]));
+		sb_printf(&b, ",\"hooks\":{\"mode\":\"%s\",\"toDispatcher\":%llu,\"toTracepoints\":%llu,"
+			  "\"switchGap\":%llu,\"longestWindowUs\":%llu}", hs.mode, U(hs.to_disp), U(hs.to_tp),
+			  U(c[MW_CNT_HOOK_GAP]), U(hs.gap_max_ns / 1000));
 		if (t->alerts)
 			sb_printf(&b, ",\"alerts\":{\"raised\":%llu,\"written\":%llu,\"silencedByAllow\":%llu,"
 				  "\"collapsed\":%llu,\"seededFromProc\":%llu,\"seedFailed\":%llu}",
@@ -379,6 +410,9 @@ static void print_stats(struct tracer *t)
 			sb_printf(&b, "; processes not followed (traced map full) %llu", U(c[MW_CNT_TRACED_FULL]));
 		sb_printf(&b, "\nmapwatch: process records (executable paths) read %llu, lost %llu\n",
 			  U(t->proc_recs), U(c[MW_CNT_PROC_RB_FULL]));
+		if (hs.switching)
+			sb_printf(&b, "mapwatch: hooks: %llu switches to the dispatcher, %llu back to tracepoints; %llu 32-bit process starts before the dispatcher was attached (longest window %llu us)\n",
+				  U(hs.to_disp), U(hs.to_tp), U(c[MW_CNT_HOOK_GAP]), U(hs.gap_max_ns / 1000));
 		if (t->alerts) {
 			sb_printf(&b, "mapwatch: alerts raised %llu, written %llu, silenced by --allow %llu; processes seeded from /proc %llu (failed %llu)\n",
 				  U(st.raised), U(t->alerts_written), U(st.suppressed), U(st.seeded), U(st.seed_failed));
@@ -417,6 +451,7 @@ static void tracer_destroy(struct tracer *t)
 	ring_buffer__free(t->rb);
 	mw_alerts_free(t->alerts);
 	mw_summary_free(t->summary);
+	mw_stacks_free(t->stacks);
 	mw_metrics_stop(t->metrics); /* it reads the programs' fds */
 	t->metrics = NULL;
 	mw_collapse_free(t->collapse);
@@ -670,8 +705,7 @@ int mw_run(const struct mw_opts *o)
 	}
 	if (!o->cmd && targets_open(&o->filters, &tg))
 		return 2;
-	if (o->hook == MW_HOOK_AUTO)
-		compat = o->compat < 0 ? mw_compat_supported() : o->compat;
+	compat = o->compat < 0 ? mw_compat_supported() : o->compat;
 
 	t.boot_to_epoch = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 
@@ -735,6 +769,13 @@ int mw_run(const struct mw_opts *o)
 			seed_round(&t);
 		}
 	}
+	if (o->stack_depth) {
+		t.stacks = mw_stacks_new();
+		if (!t.stacks) {
+			die_line("cannot set up the stack symbolizer: %s", strerror(errno));
+			goto out;
+		}
+	}
 	if (o->summary) {
 		struct mw_summary_opts so = { .by = o->summary_by, .top = o->summary_top };
 		t.summary = mw_summary_new(&so);
@@ -758,6 +799,8 @@ int mw_run(const struct mw_opts *o)
 	if (child > 0) {
 		int e = 0;
 		ssize_t r;
+		/* a 32-bit command gets the dispatcher before its first call */
+		mw_hooks_before_exec(t.hooks, o->cmd[0]);
 		/* everything is attached: let the command exec */
 		if (write(release_fd, "g", 1) != 1) {
 			die_line("cannot start %s: %s", o->cmd[0], strerror(errno));

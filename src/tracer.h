@@ -8,10 +8,12 @@
 #include "filter.h"
 
 enum mw_hook {
-	MW_HOOK_AUTO,       /* per-syscall tracepoints; raw_syscalls too when 32-bit tasks can run */
-	MW_HOOK_TRACEPOINT, /* per-syscall tracepoints only (never sees 32-bit tasks) */
-	MW_HOOK_RAW,        /* raw_syscalls for everything */
+	MW_HOOK_AUTO,       /* the best that works: function, else tracepoint */
+	MW_HOOK_TRACEPOINT, /* per-syscall tracepoints; the dispatcher while a 32-bit process runs */
+	MW_HOOK_DISPATCHER, /* one tp_btf pair on every syscall, native and 32-bit */
+	MW_HOOK_FUNCTION,   /* fentry/fexit on the selected calls' entry functions */
 };
+#define MW_HOOK_RAW MW_HOOK_DISPATCHER /* --hook raw: the old name */
 
 struct mw_opts {
 	bool json;
@@ -41,6 +43,7 @@ struct mw_opts {
 	int summary_by;         /* enum mw_sum_by */
 	unsigned summary_top;   /* --top N: keep the N largest groups, 0 = all */
 	unsigned interval_ms;   /* --interval: a summary every this many ms; 0 = one at the end */
+	unsigned stack_depth;   /* -k/--stack: user stack frames per call (0: no stacks) */
 	const char *summary_opt; /* a summary option given (needs -c): its name, for the error */
 	/* outputs besides the stream (sink*.c) */
 	bool also_stdout;       /* --stdout: the stream to standard output as well as --output */

@@ -20,6 +20,7 @@ const volatile bool kill_wx = false;         /* --kill-wx: SIGKILL W+X mappings 
  * then calls are not recorded (those in flight then are unmatched exits, as
  * at any attach); process tracking (the traced map) runs regardless. */
 volatile bool reporting = false;
+__u32 hooks_overlap = 0; /* > 0 while two hook sets are attached (hooks.c switching) */
 const volatile bool allow_on = false;        /* --allow given: allow_ino holds its inodes */
 
 /* ---- constants not in BTF ---- */
@@ -40,6 +41,7 @@ const volatile bool allow_on = false;        /* --allow given: allow_ino holds i
 #define MW_PROT_WRITE 0x2
 #define MW_PROT_EXEC  0x4
 #define MW_SIGKILL 9
+#define MW_SIGSTOP 19
 #define MW_EBUSY 16
 #define MW_ENOENT 2
 #define MW_ENOMEM 12
@@ -59,6 +61,8 @@ struct pending {
 	__u16 flags;
 	__u8 has_path;
 	__u8 filtered;  /* set (with ts 0) when an argument filter rejected the call at entry */
+	__u8 exited;    /* set (with ts 0) once the exit was handled: while hooks switch, a
+			 * second hook's exit of the same call stays silent */
 	struct mw_file file;
 };
 
@@ -174,13 +178,6 @@ static __always_inline int pending_put(__u64 key, const struct pending *p)
 	return 0;
 }
 
-static __always_inline void pending_del(__u64 key)
-{
-	struct pending *p = pending_slot(key, false);
-
-	if (p)
-		p->ts = 0;
-}
 static __always_inline void count(__u32 idx)
 {
 	__u64 *c = bpf_map_lookup_elem(&counters, &idx);
@@ -196,6 +193,7 @@ static __always_inline struct scratch *get_scratch(void)
 
 #include "filter.bpf.h"
 #include "summary.bpf.h"
+#include "stack.bpf.h"
 
 /* Is the current thread in scope (not mapwatch, and traced when following)? */
 static __always_inline bool in_scope(__u32 tgid)
@@ -408,6 +406,7 @@ static __always_inline int on_enter(__u16 ev, __u16 nr, __u16 flags, const __u64
 	p->flags = flags;
 	p->has_path = 0;
 	p->filtered = 0;
+	p->exited = 0;
 	__builtin_memcpy(p->args, a, sizeof(p->args));
 	__builtin_memset(&p->file, 0, sizeof(p->file));
 
@@ -546,7 +545,10 @@ struct mw_effect {
 };
 
 struct vma_ctx {
+	__u64 addr;
 	__u64 vm_flags, start, end;
+	long r;
+	__u32 tries;
 };
 
 static long vma_read(struct task_struct *task, struct vm_area_struct *vma, struct vma_ctx *c)
@@ -557,26 +559,38 @@ static long vma_read(struct task_struct *task, struct vm_area_struct *vma, struc
 	return 0;
 }
 
+/* One try of the lookup; returns 1 (stop) unless the mmap lock was taken. */
+static long vma_try(__u32 i, struct vma_ctx *c)
+{
+	c->tries = i + 1;
+	c->r = bpf_find_vma(bpf_get_current_task_btf(), c->addr, vma_read, c, 0);
+	return c->r != -MW_EBUSY;
+}
+
 /* Look up the VMA holding addr in the current task and record its real
  * vm_flags in ef. This is the one mechanism for every call that creates or
  * changes a mapping: call it at syscall exit with the address the kernel
  * returned (mmap, mmap2, old_mmap, mremap; shmat and the other calls of the
  * catalogue that return an address) or the address the call was given
- * (mprotect, pkey_mprotect, madvise-like calls). bpf_find_vma() only
- * try-locks the mmap lock: when another thread holds it the lookup fails
- * with -EBUSY, and ef says MW_EFF_BUSY. Nothing is ever guessed. */
+ * (mprotect, pkey_mprotect, madvise-like calls), and add the call to the
+ * switch in effect_of(). bpf_find_vma() only try-locks the mmap lock: while
+ * another thread of the process holds it for writing the lookup fails with
+ * -EBUSY. It is tried again, up to MW_VMA_TRIES times (a writer holds the
+ * lock for microseconds); if it still fails, ef says MW_EFF_BUSY. Nothing is
+ * ever guessed. */
+#define MW_VMA_TRIES 256
 static __always_inline void effect_lookup(struct mw_effect *ef, __u64 addr)
 {
-	struct vma_ctx c = {};
-	long r = bpf_find_vma(bpf_get_current_task_btf(), addr, vma_read, &c, 0);
+	struct vma_ctx c = { .addr = addr, .r = -MW_EBUSY };
 
-	if (r == 0) {
+	bpf_loop(MW_VMA_TRIES, vma_try, &c, 0);
+	if (c.r == 0) {
 		ef->status = MW_EFF_OK;
 		ef->vm_flags = c.vm_flags;
 		ef->start = c.start;
 		ef->end = c.end;
 	} else {
-		ef->status = r == -MW_EBUSY ? MW_EFF_BUSY : r == -MW_ENOENT ? MW_EFF_NOVMA : MW_EFF_ERROR;
+		ef->status = c.r == -MW_EBUSY ? MW_EFF_BUSY : c.r == -MW_ENOENT ? MW_EFF_NOVMA : MW_EFF_ERROR;
 	}
 }
 
@@ -853,7 +867,16 @@ static __always_inline int emit_exit(__u64 key, long ret, int ev, __u16 nr, __u1
 		 * or the call began before mapwatch attached (an unmatched exit) */
 		if (p && p->filtered) {
 			p->filtered = 0;
+			p->exited = 1;
 			return 0;
+		}
+		if (p && p->exited) {
+			/* while hooks switch both are attached: a second hook's
+			 * exit of the call just handled stays silent (outside a
+			 * switch the flag is stale: ignored) */
+			p->exited = 0;
+			if (hooks_overlap)
+				return 0;
 		}
 		if (!in_scope(tgid) || !scope_ok(id))
 			return 0;
@@ -873,7 +896,10 @@ static __always_inline int emit_exit(__u64 key, long ret, int ev, __u16 nr, __u1
 		count(MW_CNT_EXIT_ONLY);
 	}
 	struct mw_effect ef = {};
-	reread_old_mmap(p, key, &ef);
+	/* flags and ev are constants in the per-syscall programs: only the
+	 * raw_syscalls one carries this code */
+	if ((flags & MW_F_COMPAT) && ev == MW_EV_MMAP)
+		reread_old_mmap(p, key, &ef);
 	if (!summary_on) /* -c counts calls: no VMA lookup (and no --kill-wx with it) */
 		effect_of(&ef, p, ret, tgid);
 	/* --kill-wx: a SIGKILL sent here is delivered on the way back to user
@@ -882,6 +908,15 @@ static __always_inline int emit_exit(__u64 key, long ret, int ev, __u16 nr, __u1
 	if (kill_wx && !(ef.flags & MW_EFFF_ALLOWED) && wx_verdict(p, &ef) &&
 	    bpf_send_signal(MW_SIGKILL) == 0)
 		p->flags |= MW_F_ENFORCED;
+	/* --kill-wx with no verdict to be had: an old_mmap (its struct is user
+	 * memory another thread can change under the kernel) whose VMA could
+	 * not be read. The process is stopped (delivered before it runs on,
+	 * like the SIGKILL) once its record is out; user space reads
+	 * /proc/PID/maps, then kills or continues it (src/verify.c). */
+	if (kill_wx && !(p->flags & MW_F_ENFORCED) && !(ef.flags & MW_EFFF_ALLOWED) &&
+	    ef.status == MW_EFF_BUSY && (p->flags & MW_F_TOCTOU) && !(ret < 0 && ret >= -4095))
+		ef.flags |= MW_EFFF_VERIFY;
+	bool submitted = false;
 	if (!result_ok(ret) && !(p->flags & MW_F_ENFORCED)) {
 		count(MW_CNT_FILTERED);
 		if (p->has_path)
@@ -901,6 +936,9 @@ static __always_inline int emit_exit(__u64 key, long ret, int ev, __u16 nr, __u1
 			bpf_map_delete_elem(&pending_path, &key);
 		goto out;
 	}
+	/* --stack: the caller's user stack goes first, marked in the event */
+	if (stack_on && stack__emit(id, p->flags & MW_F_COMPAT))
+		p->flags |= MW_F_STACK;
 
 	if (!p->has_path) {
 		/* the common case, no path: build the record in the ring buffer itself */
@@ -913,8 +951,9 @@ static __always_inline int emit_exit(__u64 key, long ret, int ev, __u16 nr, __u1
 		r->flags |= xflags;
 		fill_effect(r, &ef);
 		r->path_len = 0;
-		bpf_ringbuf_submit(r, wake_flag(sizeof(*r)));
+		bpf_ringbuf_submit(r, (ef.flags & MW_EFFF_VERIFY) ? BPF_RB_FORCE_WAKEUP : wake_flag(sizeof(*r)));
 		count(MW_CNT_SUBMITTED);
+		submitted = true;
 		goto out;
 	}
 	struct mw_event *e = &s->ev;
@@ -930,12 +969,17 @@ static __always_inline int emit_exit(__u64 key, long ret, int ev, __u16 nr, __u1
 	}
 	bpf_map_delete_elem(&pending_path, &key);
 	e->path_len = len;
-	if (bpf_ringbuf_output(&rb, e, sizeof(*e) + len, wake_flag(sizeof(*e) + len)))
+	if (bpf_ringbuf_output(&rb, e, sizeof(*e) + len,
+			       (ef.flags & MW_EFFF_VERIFY) ? BPF_RB_FORCE_WAKEUP : wake_flag(sizeof(*e) + len)))
 		count(MW_CNT_RB_FULL);
 	else
-		count(MW_CNT_SUBMITTED);
+		count(MW_CNT_SUBMITTED), submitted = true;
 out:
-	pending_del(key);
+	/* nobody would continue a process whose record was lost: kill it */
+	if (ef.flags & MW_EFFF_VERIFY)
+		bpf_send_signal(submitted ? MW_SIGSTOP : MW_SIGKILL);
+	p->ts = 0;
+	p->exited = 1;
 	return 0;
 }
 
@@ -970,111 +1014,7 @@ static __always_inline int on_exit(int ev, __u16 nr, __u16 flags, long ret)
 	NATIVE_##kind(name, MW_EV_##ID, MW_NR_NATIVE(x86_64, i386, arm64, arm), nargs)
 MW_CALLS(NATIVE_ROW)
 
-/* ---- raw_syscalls: 32-bit (compat) tasks, and native ones in --hook raw mode ---- */
-const volatile bool raw_native = false; /* raw programs also handle native calls */
-
-/* The calling ABI: true for a 32-bit syscall. */
-static __always_inline bool syscall_is_compat(struct task_struct *task)
-{
-#if defined(__TARGET_ARCH_x86)
-	return BPF_CORE_READ(task, thread_info.status) & MW_TS_COMPAT;
-#elif defined(__TARGET_ARCH_arm64)
-	return BPF_CORE_READ(task, thread_info.flags) & (1ul << 22); /* TIF_32BIT */
-#else
-	return false;
-#endif
-}
-
-/* compat_event() and native_event() come from the catalogue (calls.bpf.h). */
-
-SEC("raw_tracepoint/sys_enter")
-int raw_enter(struct bpf_raw_tracepoint_args *ctx)
-{
-	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
-	long nr = ctx->args[1];
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	__u64 a[6] = {};
-	__u16 flags = 0;
-	int ev;
-
-	if (syscall_is_compat(task)) {
-		ev = compat_event(nr);
-		if (ev < 0)
-			return 0;
-		flags = MW_F_COMPAT;
-#if defined(__TARGET_ARCH_x86)
-		a[0] = (__u32)BPF_CORE_READ(regs, bx);
-		a[1] = (__u32)BPF_CORE_READ(regs, cx);
-		a[2] = (__u32)BPF_CORE_READ(regs, dx);
-		a[3] = (__u32)BPF_CORE_READ(regs, si);
-		a[4] = (__u32)BPF_CORE_READ(regs, di);
-		a[5] = (__u32)BPF_CORE_READ(regs, bp);
-		if (nr == 90) {
-			/* old_mmap(struct mmap_arg_struct32 *): the six values live in user memory */
-			__u32 w[6] = {};
-			__u64 ptr = a[0];
-			flags |= MW_F_TOCTOU;
-			if (bpf_probe_read_user(w, sizeof(w), (void *)ptr)) {
-				flags |= MW_F_ARGS_FAULT;
-				a[0] = ptr; /* keep the struct pointer for the report */
-				a[1] = a[2] = a[3] = a[4] = a[5] = 0;
-			} else {
-				for (int i = 0; i < 6; i++)
-					a[i] = w[i];
-			}
-		}
-#elif defined(__TARGET_ARCH_arm64)
-		for (int i = 0; i < 6; i++)
-			a[i] = (__u32)BPF_CORE_READ(regs, regs[i]);
-		a[0] = (__u32)BPF_CORE_READ(regs, orig_x0);
-#endif
-		/* an int fd: sign-extend so -1 stays -1 */
-		int fi = mw_arg_by_fmt(ev, MW_D_FD);
-		if (fi >= 0 && mw_arg_is_int(ev, fi))
-			a[fi & 7] = (__u64)(__s64)(__s32)a[fi & 7];
-	} else {
-		if (!raw_native)
-			return 0;
-		ev = native_event(nr);
-		if (ev < 0)
-			return 0;
-#if defined(__TARGET_ARCH_x86)
-		a[0] = BPF_CORE_READ(regs, di);
-		a[1] = BPF_CORE_READ(regs, si);
-		a[2] = BPF_CORE_READ(regs, dx);
-		a[3] = BPF_CORE_READ(regs, r10);
-		a[4] = BPF_CORE_READ(regs, r8);
-		a[5] = BPF_CORE_READ(regs, r9);
-#elif defined(__TARGET_ARCH_arm64)
-		for (int i = 0; i < 6; i++)
-			a[i] = BPF_CORE_READ(regs, regs[i]);
-		a[0] = BPF_CORE_READ(regs, orig_x0);
-#endif
-	}
-	return on_enter(ev, nr, flags, a);
-}
-
-SEC("raw_tracepoint/sys_exit")
-int raw_exit(struct bpf_raw_tracepoint_args *ctx)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
-	bool compat = syscall_is_compat(task);
-	long nr;
-	int ev;
-
-	if (!compat && !raw_native)
-		return 0;
-#if defined(__TARGET_ARCH_x86)
-	nr = BPF_CORE_READ(regs, orig_ax);
-#else
-	nr = BPF_CORE_READ(regs, syscallno);
-#endif
-	ev = compat ? compat_event(nr) : native_event(nr);
-	if (ev < 0 || !(event_mask & (1u << ev)))
-		return 0;
-	return on_exit(ev, nr, compat ? MW_F_COMPAT : 0, ctx->args[1]);
-}
+#include "hooks.bpf.h"
 
 /* ---- process lifecycle: follow descendants, forget exe paths at exec ---- */
 static __always_inline void send_task_rec(__u16 type, __u32 pid, __u32 ppid)
@@ -1101,6 +1041,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	if (follow_only && bpf_map_lookup_elem(&traced, &ptgid) &&
 	    bpf_map_update_elem(&traced, &ctgid, &one, BPF_ANY))
 		count(MW_CNT_TRACED_FULL); /* the child goes untraced: a loss to report */
+	compat_on_fork(ptgid, ctgid);
 	if (lifecycle_recs && in_scope(ptgid))
 		send_task_rec(MW_REC_FORK, ctgid, ptgid);
 	return 0;
@@ -1113,6 +1054,7 @@ int BPF_PROG(on_exec, struct task_struct *p)
 
 	bpf_map_delete_elem(&exe_seen, &tgid);
 	bpf_map_delete_elem(&allow_cache, &tgid);
+	compat_on_exec(p, tgid);
 	if (lifecycle_recs && in_scope(tgid))
 		send_task_rec(MW_REC_EXEC, tgid, 0);
 	return 0;
@@ -1133,6 +1075,7 @@ int BPF_PROG(on_task_exit, struct task_struct *p)
 		return 0; /* other threads of the group remain */
 	bpf_map_delete_elem(&exe_seen, &tgid);
 	bpf_map_delete_elem(&allow_cache, &tgid);
+	compat_on_exit(tgid);
 	if (lifecycle_recs && in_scope(tgid))
 		send_task_rec(MW_REC_EXIT, tgid, 0);
 	if (follow_only)
@@ -1181,11 +1124,11 @@ static __always_inline int dm_enter(struct file *file, __u64 addr, __u64 len, __
 #elif defined(__TARGET_ARCH_arm64)
 	nr = BPF_CORE_READ(regs, syscallno);
 #endif
-	bool compat = syscall_is_compat(task);
+	bool compat = task_in_compat_syscall(task);
 	p.nr = nr < 0 ? 0xffff : (__u16)nr;
 	if (compat)
 		p.flags |= MW_F_COMPAT;
-	if (nr >= 0 && (compat ? compat_event(nr) : native_event(nr)) >= 0)
+	if (nr >= 0 && nr_to_event(nr, compat) >= 0)
 		p.flags |= MW_F_IN_SYSCALL;
 	if (!dm_has_vmflags)
 		p.flags |= MW_F_NO_VMFLAGS;
