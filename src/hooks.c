@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/vfs.h>
 #include <sys/personality.h>
 #include <sys/wait.h>
@@ -528,8 +529,10 @@ static bool tracepoint_exists(const char *dir, const char *sec)
 	char p[512];
 
 	/* sec: tracepoint/syscalls/sys_enter_mmap -> DIR/events/syscalls/sys_enter_mmap */
+	struct stat st;
+
 	snprintf(p, sizeof(p), "%s/events/%s", dir, sec + strlen("tracepoint/"));
-	return access(p, F_OK) == 0;
+	return stat(p, &st) == 0; /* not access(): it ignores CAP_DAC_READ_SEARCH (tracefs is 0700) */
 }
 
 static void watch_stop(struct mw_hooks *h);
