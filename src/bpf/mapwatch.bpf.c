@@ -873,7 +873,12 @@ static __always_inline int emit_exit(__u64 key, long ret, int ev, __u16 nr, __u1
 		count(MW_CNT_EXIT_ONLY);
 	}
 	struct mw_effect ef = {};
-	reread_old_mmap(p, key, &ef);
+	/* only a 32-bit task's exit (raw_exit, flags from its ABI) can be
+	 * old_mmap's: elsewhere the compiler drops this path, and with it a
+	 * file resolution (a path walk) the verifier took ~80 ms to check in
+	 * each of the native exit programs */
+	if (flags & MW_F_COMPAT)
+		reread_old_mmap(p, key, &ef);
 	if (!summary_on) /* -c counts calls: no VMA lookup (and no --kill-wx with it) */
 		effect_of(&ef, p, ret, tgid);
 	/* --kill-wx: a SIGKILL sent here is delivered on the way back to user
