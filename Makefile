@@ -102,7 +102,7 @@ unit: $(BUILD)/unit $(BUILD)/unit-asan
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_TIME ?= 60
-FUZZ_CFLAGS := -g -O1 -std=c11 -D_GNU_SOURCE -Wall -Werror -Wno-unused-function -fsanitize=fuzzer,address,undefined \
+FUZZ_CFLAGS := -g -O1 -std=c11 -D_GNU_SOURCE -Wall -Werror -Wno-unused-function -Wno-gnu-variable-sized-type-not-at-end -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -Iinclude -Isrc -I$(BUILD) -Itests/fuzz -DMW_VERSION=\"$(VERSION)\"
 $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/jsoncheck.h $(LIB_SRCS) $(wildcard src/*.h) $(BUILD)/mapwatch.skel.h
 	@mkdir -p $(BUILD)/fuzz
