@@ -80,6 +80,8 @@ struct mw_task_rec {
 #define MW_F_IN_SYSCALL  (1u << 4) /* do_mmap: a mapping syscall was in progress */
 #define MW_F_ENFORCED    (1u << 5) /* --kill-wx sent SIGKILL at entry */
 #define MW_F_NO_VMFLAGS  (1u << 6) /* do_mmap: this kernel's do_mmap has no vm_flags argument */
+#define MW_F_IPC         (1u << 7) /* i386 shmat/shmdt made through ipc(); shmat's address read from user memory */
+#define MW_F_UDATA       (1u << 8) /* a struct mw_udata (user memory) follows instead of a path */
 
 /* The path is stored leaf first: a series of NUL-terminated components, the
  * last one closest to the root. User space reverses the order. */
@@ -102,6 +104,22 @@ struct mw_event {
 	char comm[MW_TASK_COMM_LEN];
 	struct mw_file file;
 	char path[];         /* leaf-first components, path_len bytes */
+};
+
+/* User memory an event's arguments point to (MW_D_USTR, MW_D_NODEMASK, ...),
+ * read at entry (IN) or at a successful exit (OUT); follows struct mw_event
+ * (path_len = sizeof) when MW_F_UDATA is set. Slot k belongs to argument
+ * arg[k]; len[k] is the byte count read, MW_UDATA_UNREAD when nothing was
+ * (a fault, a NULL pointer, a failed call), and a string's length counts
+ * its NUL. */
+#define MW_UDATA_SLOTS 2
+#define MW_UDATA_BYTES 256
+#define MW_UDATA_UNREAD 0xffff
+struct mw_udata {
+	__u16 len[MW_UDATA_SLOTS];
+	__u8 arg[MW_UDATA_SLOTS];
+	__u8 trunc[MW_UDATA_SLOTS]; /* more data than MW_UDATA_BYTES existed */
+	char data[MW_UDATA_SLOTS][MW_UDATA_BYTES];
 };
 
 /* Sent once per process (thread group) per exec, before its first event. */

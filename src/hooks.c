@@ -146,6 +146,22 @@ struct prog_sel {
 		    * 5 tracepoint of a call this ABI lacks (never loaded) */
 };
 
+/* Does the kernel have the syscalls:sys_enter_<name> tracepoint (the call
+ * exists and was built in)? Unknown (no tracefs events dir) counts as yes. */
+static bool syscall_tp_exists(int ev)
+{
+	static const char *const roots[] = { "/sys/kernel/tracing/events", "/sys/kernel/debug/tracing/events" };
+	char p[256];
+
+	for (int i = 0; i < 2; i++) {
+		if (access(roots[i], F_OK))
+			continue;
+		snprintf(p, sizeof(p), "%s/syscalls/sys_enter_%s", roots[i], mw_event_desc(ev)->name);
+		return access(p, F_OK) == 0;
+	}
+	return true;
+}
+
 static int collect_progs(struct mapwatch_bpf *s, struct prog_sel *ps)
 {
 	int n = 0;
@@ -266,8 +282,16 @@ static int hooks_load(struct mw_hooks *h, bool follow, bool compat, enum dm_mode
 	n = collect_progs(h->skel, ps);
 	for (int i = 0; i < n; i++) {
 		bool want;
-		if (ps[i].kind == 0)
+		if (ps[i].kind == 0) {
 			want = o->hook != MW_HOOK_RAW && (o->event_mask & (1u << ps[i].event));
+			if (want && !syscall_tp_exists(ps[i].event)) {
+				/* a call this kernel lacks (or built without): skip it, say so */
+				want = false;
+				if (o->verbose && strstr(bpf_program__section_name(ps[i].prog), "sys_enter_"))
+					fprintf(stderr, "mapwatch: %s: no tracepoint on this kernel, not traced\n",
+						mw_event_desc(ps[i].event)->name);
+			}
+		}
 		else if (ps[i].kind == 1)
 			want = raw;
 		else if (ps[i].kind == 3)

@@ -142,8 +142,8 @@ static void print_list(void)
 		char cls[64];
 		if (i == MW_EV_DO_MMAP)
 			snprintf(avail, sizeof(avail), " [%s]", mw_do_mmap_availability(probe, sizeof(probe)));
-		printf("\n%-14s %s%s%s%s\n", "", d->doc, avail, d->classes & ~MW_CL_KERNEL ? "; " : "",
-		       mw_class_str(d->classes, cls));
+		mw_class_str(d->classes, cls);
+		printf("\n%-14s %s%s%s%s\n", "", d->doc, avail, cls[0] ? "; " : "", cls);
 	}
 	printf("\nEvery event also carries the return value (errno name when negative) and the\n"
 	       "caller's context: pids/tids/ppid (host and namespace), uid, comm, executable,\n"

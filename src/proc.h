@@ -32,4 +32,16 @@ const char *mw_cgroup2_root(void);
  * too). NULL when the cgroup names no container. */
 const char *mw_container_of_cgroup(uint64_t cgid);
 
+/* A SysV shared memory segment as /proc/sysvipc/shm shows it. */
+struct mw_shm_info {
+	int key, cpid;
+	unsigned perms, uid, cuid;
+	uint64_t size;
+};
+
+/* Look up segment shmid in /proc/sysvipc/shm (mapwatch's ipc namespace).
+ * Returns 0 and fills *out, or -1 when it is not there (gone, or another
+ * namespace's). */
+int mw_shm_info(int shmid, struct mw_shm_info *out);
+
 #endif

@@ -105,6 +105,8 @@ static int handle_rec(void *ctx, void *data, size_t size)
 	size_t plen = e->path_len < size - sizeof(*e) ? e->path_len : size - sizeof(*e);
 	struct mw_view v = { .e = e, .ts_ns = e->ts + t->boot_to_epoch };
 
+	if ((e->flags & MW_F_UDATA) && plen >= sizeof(struct mw_udata))
+		v.udata = (const struct mw_udata *)e->path;
 	if ((e->flags & MW_F_HAS_FILE) && e->file.kind != MW_FK_BADFD && e->file.kind != MW_FK_NONE) {
 		mw_path_rebuild(&t->path, e->path, plen, &e->file);
 		v.path = t->path.p;

@@ -30,6 +30,8 @@ const volatile bool kill_wx = false;         /* --kill-wx: SIGKILL W+X requester
 #define MW_HUGETLBFS_MAGIC  0x958458f6
 #define MW_ANON_INODE_MAGIC 0x09041934
 #define MW_TS_COMPAT 0x0002  /* x86 thread_info.status: in a 32-bit syscall */
+#define MW_SHM_RDONLY 010000
+#define MW_SHM_EXEC   0100000
 
 /* ---- maps ---- */
 struct {
@@ -47,6 +49,7 @@ struct pending {
 	__u8 has_path;
 	__u8 filtered;  /* set (with ts 0) when an argument filter rejected the call at entry */
 	struct mw_file file;
+	__u64 aux;      /* i386 ipc(SHMAT): where the kernel writes the address */
 };
 
 /* Calls in progress live in task-local storage: a thread has at most one
@@ -55,6 +58,7 @@ struct pending {
 struct pending_slots {
 	struct pending sys;  /* the syscall (pending.ts == 0: none) */
 	struct pending dm;   /* do_mmap */
+	struct mw_udata ud;  /* the syscall's user memory (pending.flags & MW_F_UDATA) */
 };
 
 struct {
@@ -337,7 +341,7 @@ static __always_inline bool resolve_fd(struct task_struct *task, int fd, struct 
 }
 
 /* ---- entry ---- */
-static __always_inline int on_enter(__u16 ev, __u16 nr, __u16 flags, const __u64 *a)
+static __always_inline int on_enter(__u16 ev, __u16 nr, __u16 flags, const __u64 *a, __u64 aux)
 {
 	__u64 id = bpf_get_current_pid_tgid(), ts;
 	struct pending *p;
@@ -365,6 +369,14 @@ static __always_inline int on_enter(__u16 ev, __u16 nr, __u16 flags, const __u64
 	p->filtered = 0;
 	__builtin_memcpy(p->args, a, sizeof(p->args));
 	__builtin_memset(&p->file, 0, sizeof(p->file));
+	p->aux = aux;
+	if (mw_has_udata(ev)) {
+		struct pending_slots *ps = bpf_task_storage_get(&pending, bpf_get_current_task_btf(), 0, 0);
+		if (ps) {
+			udata_pass(&ps->ud, ev, a, flags & MW_F_COMPAT, false);
+			p->flags |= MW_F_UDATA;
+		}
+	}
 
 	if (mw_entry(ev) == MW_IN_MMAPFD && !(flags & MW_F_ARGS_FAULT) && !(a[3] & MW_MAP_ANONYMOUS)) {
 		s = get_scratch();
@@ -380,9 +392,12 @@ static __always_inline int on_enter(__u16 ev, __u16 nr, __u16 flags, const __u64
 		p->filtered = 1; /* so the exit is not taken for a lost entry */
 		return 0;
 	}
-	/* enforcement: a request for memory both writable and executable */
-	int pi = mw_arg_by_fmt(ev, MW_D_PROT);
-	if (kill_wx && pi >= 0 && !(flags & MW_F_ARGS_FAULT) && (a[pi & 7] & 0x6) == 0x6) {
+	/* enforcement: a request for memory both writable and executable
+	 * (PROT_WRITE|PROT_EXEC, or shmat's SHM_EXEC without SHM_RDONLY) */
+	int pi = mw_arg_by_fmt(ev, MW_D_PROT), si = mw_arg_by_fmt(ev, MW_D_SHMAT_FLAGS);
+	bool wx = pi >= 0 ? (a[pi & 7] & 0x6) == 0x6
+			  : si >= 0 && (a[si & 7] & MW_SHM_EXEC) && !(a[si & 7] & MW_SHM_RDONLY);
+	if (kill_wx && wx && !(flags & MW_F_ARGS_FAULT)) {
 		if (bpf_send_signal(9) == 0)
 			p->flags |= MW_F_ENFORCED;
 	}
@@ -530,6 +545,35 @@ static __always_inline int emit_exit(__u64 key, long ret)
 	task = (struct task_struct *)bpf_get_current_task();
 	maybe_send_exe(s, task, tgid);
 
+	if ((p->flags & MW_F_IPC) && p->event == MW_EV_SHMAT && ret == 0) {
+		/* old i386 convention: ipc(SHMAT) returns 0 and writes the address to *third */
+		__u32 addr = 0;
+		if (bpf_probe_read_user(&addr, sizeof(addr), (void *)p->aux) == 0)
+			ret = addr;
+		else
+			p->flags |= MW_F_ARGS_FAULT;
+	}
+	if (p->flags & MW_F_UDATA) {
+		/* the user memory of the arguments travels after the record */
+		struct pending_slots *ps = bpf_task_storage_get(&pending, bpf_get_current_task_btf(), 0, 0);
+		struct mw_event *r;
+		if (!ps)
+			goto out;
+		if (ret >= 0 || ret < -4095)
+			udata_pass(&ps->ud, p->event, p->args, p->flags & MW_F_COMPAT, true);
+		r = bpf_ringbuf_reserve(&rb, sizeof(*r) + sizeof(struct mw_udata), 0);
+		if (!r) {
+			count(MW_CNT_RB_FULL);
+			goto out;
+		}
+		fill_event(r, p, ret, id);
+		r->path_len = sizeof(struct mw_udata);
+		bpf_probe_read_kernel(r + 1, sizeof(struct mw_udata), &ps->ud);
+		bpf_ringbuf_submit(r, wake_flag(sizeof(*r) + sizeof(struct mw_udata)));
+		count(MW_CNT_SUBMITTED);
+		goto out;
+	}
+
 	if (!p->has_path) {
 		/* the common case, no path: build the record in the ring buffer itself */
 		struct mw_event *r = bpf_ringbuf_reserve(&rb, sizeof(*r), 0);
@@ -578,7 +622,7 @@ static __always_inline int on_exit(long ret)
 	{                                                                        \
 		__u64 a[6] = { ARG(0, n), ARG(1, n), ARG(2, n),                  \
 			       ARG(3, n), ARG(4, n), ARG(5, n) };                \
-		return on_enter(ev, nr, 0, a);                                   \
+		return on_enter(ev, nr, 0, a, 0);                                \
 	}                                                                        \
 	SEC("tracepoint/syscalls/sys_exit_" #name)                               \
 	int exit_##name(struct trace_event_raw_sys_exit *ctx)                    \
@@ -621,8 +665,16 @@ int raw_enter(struct bpf_raw_tracepoint_args *ctx)
 	__u16 flags = 0;
 	int ev;
 
+	__u64 aux = 0;
 	if (syscall_is_compat(task)) {
 		ev = compat_event(nr);
+#if defined(__TARGET_ARCH_x86)
+		__u32 ipc_call = 0;
+		if (ev < 0 && nr == MW_I386_NR_IPC) {
+			ipc_call = (__u32)BPF_CORE_READ(regs, bx);
+			ev = mw_ipc_event(ipc_call);
+		}
+#endif
 		if (ev < 0)
 			return 0;
 		flags = MW_F_COMPAT;
@@ -645,6 +697,22 @@ int raw_enter(struct bpf_raw_tracepoint_args *ctx)
 			} else {
 				for (int i = 0; i < 6; i++)
 					a[i] = w[i];
+			}
+		}
+		if (nr == MW_I386_NR_IPC) {
+			/* ipc(call, first, second, third, ptr, fifth) -> shmat(first, ptr, second)
+			 * with the address written to *third, or shmdt(ptr) */
+			__u64 first = a[1], second = a[2], third = a[3], ptr = a[4];
+			flags |= MW_F_IPC;
+			a[3] = a[4] = a[5] = 0;
+			if (ev == MW_EV_SHMAT) {
+				a[0] = first;
+				a[1] = ptr;
+				a[2] = second;
+				aux = third;
+			} else {
+				a[0] = ptr;
+				a[1] = a[2] = 0;
 			}
 		}
 #elif defined(__TARGET_ARCH_arm64)
@@ -675,7 +743,7 @@ int raw_enter(struct bpf_raw_tracepoint_args *ctx)
 		a[0] = BPF_CORE_READ(regs, orig_x0);
 #endif
 	}
-	return on_enter(ev, nr, flags, a);
+	return on_enter(ev, nr, flags, a, aux);
 }
 
 SEC("raw_tracepoint/sys_exit")
@@ -695,6 +763,15 @@ int raw_exit(struct bpf_raw_tracepoint_args *ctx)
 	nr = BPF_CORE_READ(regs, syscallno);
 #endif
 	ev = compat ? compat_event(nr) : native_event(nr);
+#if defined(__TARGET_ARCH_x86)
+	if (ev < 0 && compat && nr == MW_I386_NR_IPC) {
+		/* the entry decided whether this ipc() was a shm call worth a record */
+		struct pending *p = pending_slot(bpf_get_current_pid_tgid(), false);
+		if (!p || (!p->ts && !p->filtered))
+			return 0;
+		return on_exit(ctx->args[1]);
+	}
+#endif
 	if (ev < 0 || !(event_mask & (1u << ev)))
 		return 0;
 	return on_exit(ctx->args[1]);
