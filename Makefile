@@ -2,14 +2,40 @@
 CC      ?= gcc
 CLANG   ?= clang
 BPFTOOL ?= bpftool
-ARCH    := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+HOST_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+ARCH    := $(HOST_ARCH)
 BUILD   := build
 VERSION := 0.1.0
 
 WARN    := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -Isrc -I$(BUILD) -DMW_VERSION=\"$(VERSION)\"
-LDLIBS  := -lbpf -lelf -lz
+LDLIBS  := -lbpf -lelf -lz -lpthread
+
+# Cross build (make ARCH=arm64, or make cross-arm64): clang --target with the
+# libc6-dev-<arch>-cross sysroot, lld, and the target's libbpf/libelf/zlib
+# unpacked by scripts/debget.sh (apt-get download + dpkg-deb -x, cached; no
+# multiarch install). The result is static: build/<arch>/mapwatch.
+ifneq ($(ARCH),$(HOST_ARCH))
+CROSS_TRIPLE_arm64 := aarch64-linux-gnu
+CROSS_DEBARCH_arm64 := arm64
+TRIPLE  := $(CROSS_TRIPLE_$(ARCH))
+ifeq ($(TRIPLE),)
+$(error ARCH=$(ARCH) cannot be cross-built: use ARCH=arm64 (or the host's $(HOST_ARCH)))
+endif
+BUILD   := build/$(ARCH)
+CC      := $(CLANG) --target=$(TRIPLE)
+TARGET_PKGS := libbpf-dev libelf-dev zlib1g-dev
+TARGET_LIBS := $(shell sh scripts/debget.sh $(CROSS_DEBARCH_$(ARCH)) $(TARGET_PKGS) 2>/dev/null || echo FAILED)
+ifneq ($(filter FAILED,$(TARGET_LIBS)),)
+$(error cannot fetch the $(ARCH) libraries: $(shell sh scripts/debget.sh $(CROSS_DEBARCH_$(ARCH)) $(TARGET_PKGS) 2>&1 >/dev/null | tail -n 1))
+endif
+ifeq ($(wildcard /usr/$(TRIPLE)/lib/libc.a),)
+$(error no $(ARCH) C library: apt-get install libc6-dev-$(CROSS_DEBARCH_$(ARCH))-cross libgcc-12-dev-$(CROSS_DEBARCH_$(ARCH))-cross lld)
+endif
+CFLAGS  += $(TARGET_LIBS:%=-I%/usr/include)
+LDFLAGS += -static -fuse-ld=lld $(TARGET_LIBS:%=-L%/usr/lib/$(TRIPLE))
+endif
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Iinclude -Ivmlinux/$(ARCH) -Wall -Wno-unused-function -Wno-gnu-variable-sized-type-not-at-end
 
 # user-space code without a main(): linked into the tool and into the unit tests
@@ -18,8 +44,11 @@ LIB_OBJS := $(patsubst src/%.c,$(BUILD)/%.o,$(LIB_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all clean test unit static bench deps check run
+.PHONY: all clean test unit static bench deps check run cross-arm64
 all: $(BUILD)/mapwatch
+
+cross-arm64:
+	$(MAKE) ARCH=arm64
 
 $(BUILD):
 	mkdir -p $@
@@ -37,7 +66,7 @@ $(BUILD)/%.o: src/%.c $(wildcard src/*.h) $(wildcard include/*.h) $(BUILD)/mapwa
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/mapwatch: $(BUILD)/main.o $(LIB_OBJS)
-	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 # Static build (for the VM test's initramfs): no shared libraries needed there.
 static: $(BUILD)/mapwatch-static

@@ -10,7 +10,8 @@
 #   BENCH_CAP_SECONDS      length of one capacity run (long enough that the ring buffer cannot hide a deficit)
 #   BENCH_CAP_STEPS        bisection steps of the capacity search
 #   BENCH_LAT_REPS         first-event latency repetitions
-#   BENCH_TOOLS            configurations, default "untraced mapwatch mapwatch-filter bpftrace perf-trace strace auditd"
+#   BENCH_TOOLS            configurations, default "untraced mapwatch mapwatch-filter mapwatch-summary mapwatch-stack
+#                          bpftrace perf-trace strace auditd" (summary: -c --summary-by process; stack: --stack)
 #   BENCH_SECTIONS         default "overhead getppid capacity latency profile"
 #   BENCH_NO_INSTALL=1     do not apt-get install missing tools (they are skipped)
 #   MAPWATCH               binary to test (default build/mapwatch); BENCH_MAPWATCH_COMMIT: what it was built from
@@ -35,7 +36,7 @@ N_GP=${BENCH_N_GETPPID:-$d_ngp}
 CAP_S=${BENCH_CAP_SECONDS:-$d_cap_s}
 CAP_STEPS=${BENCH_CAP_STEPS:-$d_cap_steps}
 LAT_REPS=${BENCH_LAT_REPS:-$d_lat}
-TOOLS=${BENCH_TOOLS:-"untraced mapwatch mapwatch-filter bpftrace perf-trace strace auditd"}
+TOOLS=${BENCH_TOOLS:-"untraced mapwatch mapwatch-filter mapwatch-summary mapwatch-stack bpftrace perf-trace strace auditd"}
 SECTIONS=${BENCH_SECTIONS:-"overhead getppid capacity latency profile"}
 MW=${MAPWATCH:-$ROOT/build/mapwatch}
 OUT=${BENCH_OUT:-$ROOT/bench/results}
@@ -135,7 +136,8 @@ command -v "$PY" >/dev/null 2>&1 || die "python3 is needed for the report"
 
 tool_ok() {
 	case $1 in
-	untraced | mapwatch) return 0 ;;
+	untraced | mapwatch | mapwatch-summary) return 0 ;;
+	mapwatch-stack) "$MW" --help 2>/dev/null | grep -q -- '--stack' ;;
 	mapwatch-filter) "$MW" --help 2>/dev/null | grep -q -- '--comm' ;;
 	bpftrace) command -v bpftrace >/dev/null 2>&1 ;;
 	perf-trace) command -v perf >/dev/null 2>&1 && perf trace -h 2>&1 | grep -q 'perf trace' ;; # -h exits 129
@@ -347,8 +349,13 @@ run_mmap() {
 	untraced)
 		taskset -c "$WCPU" $rm_wl >"$rm_res"
 		;;
-	mapwatch | mapwatch-filter)
-		if [ "$rm_cfg" = mapwatch ]; then set --; else set -- --comm "$FILTER_COMM"; fi
+	mapwatch | mapwatch-filter | mapwatch-summary | mapwatch-stack)
+		case $rm_cfg in
+		mapwatch) set -- ;;
+		mapwatch-filter) set -- --comm "$FILTER_COMM" ;;
+		mapwatch-summary) set -- --summary --summary-by process ;; # counted in the kernel, one report at the end
+		mapwatch-stack) set -- --stack ;;
+		esac
 		start_mapwatch "$rm_ev" "$rm_err" "$TCPU" "$@" || { R_NOTE="did not attach"; return 1; }
 		rm_t0=$(cpu_ticks "$TRACER_PID")
 		taskset -c "$WCPU" $rm_wl >"$rm_res"
@@ -360,7 +367,13 @@ run_mmap() {
 		parse_mw_stats "$rm_err"
 		rm_su=$(ticks_to_s "$rm_t0") rm_cpu=$(ticks_to_s $((rm_t1 - rm_t0))) rm_events=$MW_SEEN R_LOST=$MW_DROPPED
 		rm_pid=$(kv pid "$rm_res")
-		R_KEPT=$(grep -c "\"hostProcessId\":$rm_pid," "$rm_ev")
+		if [ "$rm_cfg" = mapwatch-summary ]; then
+			# the calls the summary counted for the workload's pid
+			R_KEPT=$("$PY" -c 'import json,sys
+print(sum(g["calls"] for l in open(sys.argv[1]) for g in json.loads(l)["groups"] if g["hostProcessId"] == int(sys.argv[2])))' "$rm_ev" "$rm_pid" 2>/dev/null || echo NA)
+		else
+			R_KEPT=$(grep -c "\"hostProcessId\":$rm_pid," "$rm_ev")
+		fi
 		;;
 	bpftrace)
 		# bpftrace truncates program names to 15 characters: sys_enter_munma
@@ -562,7 +575,7 @@ if section capacity; then
 
 	# peers at the same load, rate-limited and time-limited
 	for cfg in $ACTIVE; do
-		case $cfg in untraced | mapwatch | mapwatch-filter) continue ;; esac
+		case $cfg in untraced | mapwatch | mapwatch-filter | mapwatch-summary | mapwatch-stack) continue ;; esac
 		if run_mmap "$cfg" 1000000000 0 "$CAP" "$CAP_S" "$CAP_KIND"; then
 			echo "$cfg,$CAP_KIND,$CAP,$R_ACH,$R_EXPECTED,$R_KEPT,$R_LOST,$R_NOTE" >>"$OUT/peers_capacity.csv"
 			log "peer at capacity: $cfg achieved $R_ACH calls/s (target $CAP), kept $R_KEPT/$R_EXPECTED, lost $R_LOST"

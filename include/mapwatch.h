@@ -78,10 +78,38 @@ struct mw_task_rec {
 #define MW_F_ARGS_FAULT  (1u << 2) /* user memory could not be read; args invalid */
 #define MW_F_HAS_FILE    (1u << 3) /* file member valid */
 #define MW_F_IN_SYSCALL  (1u << 4) /* do_mmap: a mapping syscall was in progress */
-#define MW_F_ENFORCED    (1u << 5) /* --kill-wx sent SIGKILL at entry */
+#define MW_F_ENFORCED    (1u << 5) /* --kill-wx sent SIGKILL (at syscall exit, before the task runs on) */
 #define MW_F_NO_VMFLAGS  (1u << 6) /* do_mmap: this kernel's do_mmap has no vm_flags argument */
 #define MW_F_IPC         (1u << 7) /* i386 shmat/shmdt made through ipc(); shmat's address read from user memory */
 #define MW_F_UDATA       (1u << 8) /* a struct mw_udata (user memory) follows instead of a path */
+
+/* struct mw_event.eff_status: the effective protection, read at syscall exit
+ * from the VMA the call created or changed (bpf_find_vma on the returned
+ * address for mmap/mmap2/old_mmap/mremap, on the given one for mprotect). */
+enum mw_eff_status {
+	MW_EFF_NONE = 0,    /* not looked up: the call maps nothing, or it failed */
+	MW_EFF_OK = 1,      /* vm_flags, vma_start, vma_end are the VMA's */
+	MW_EFF_BUSY = 2,    /* the mmap lock was contended (-EBUSY): unknown, not guessed */
+	MW_EFF_NOVMA = 3,   /* no VMA at the address any more (-ENOENT): unmapped already */
+	MW_EFF_ERROR = 4,   /* the lookup failed otherwise */
+};
+
+/* vm_flags bits (include/linux/mm.h), as carried in struct mw_event.vm_flags */
+#define MW_VM_READ     0x00000001u
+#define MW_VM_WRITE    0x00000002u
+#define MW_VM_EXEC     0x00000004u
+#define MW_VM_SHARED   0x00000008u
+#define MW_VM_MAYREAD  0x00000010u
+#define MW_VM_MAYWRITE 0x00000020u
+#define MW_VM_MAYEXEC  0x00000040u
+#define MW_VM_MAYSHARE 0x00000080u
+
+/* personality(2) flag carried in struct mw_event.personality */
+#define MW_READ_IMPLIES_EXEC 0x0400000u
+
+/* struct mw_event.eff_flags */
+#define MW_EFFF_ARGS_REREAD (1u << 0) /* old_mmap: struct unreadable at entry, read at exit */
+#define MW_EFFF_ALLOWED     (1u << 1) /* the executable is in --allow (by inode, in the kernel) */
 
 /* The path is stored leaf first: a series of NUL-terminated components, the
  * last one closest to the root. User space reverses the order. */
@@ -103,6 +131,12 @@ struct mw_event {
 	__u16 pad;
 	char comm[MW_TASK_COMM_LEN];
 	struct mw_file file;
+	/* what the kernel did (effect engineer, #11): */
+	__u64 vm_flags;      /* the VMA's vm_flags at exit (eff_status MW_EFF_OK) */
+	__u64 vma_start, vma_end; /* that VMA (MW_EFF_OK) */
+	__u32 personality;   /* the task's personality when it has READ_IMPLIES_EXEC, else 0 */
+	__u16 eff_status;    /* enum mw_eff_status */
+	__u16 eff_flags;     /* MW_EFFF_* */
 	char path[];         /* leaf-first components, path_len bytes */
 };
 
@@ -141,6 +175,7 @@ enum mw_counter {
 	MW_CNT_NO_ENTRY,        /* exit without a matching entry */
 	MW_CNT_PENDING_FULL,    /* entry could not be stored (pending map full) */
 	MW_CNT_FILTERED,        /* events rejected by filters */
+	MW_CNT_SUM_FULL,        /* calls not counted: summary map full (-c) */
 	MW_CNT_MAX,
 };
 

@@ -1,6 +1,7 @@
 /* alerts.c - the alert engine: region maps per process, the rules of alerts.h, and their JSON/table lines. */
 #include "alerts.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -8,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,8 +36,6 @@ struct snap {
 struct mw_alerts {
 	struct mw_regions *regions;   /* every region of every known process */
 	struct mw_regions *fileless;  /* only the regions mapped from memfd/deleted/tmpfs files */
-	char **allow;
-	int nallow;
 	char *proc_root;              /* NULL: no seeding */
 	struct strbuf text, filt;     /* /proc/PID/maps, and its fileless lines */
 	struct snap snap, fsnap;
@@ -67,56 +68,7 @@ const char *mw_alert_severity_name(unsigned sev)
 
 /* ---- engine life ---- */
 
-static int add_allow(struct mw_alerts *a, const char *s)
-{
-	char **n = realloc(a->allow, (size_t)(a->nallow + 1) * sizeof *n);
-
-	if (!n)
-		return -1;
-	a->allow = n;
-	a->allow[a->nallow] = strdup(s);
-	if (!a->allow[a->nallow])
-		return -1;
-	a->nallow++;
-	return 0;
-}
-
-/* Add s and, when it resolves to another path, its realpath (with the
- * trailing '/' of a directory entry kept). */
-static int add_allow_resolved(struct mw_alerts *a, const char *s)
-{
-	size_t len = strlen(s);
-	char *rp;
-
-	if (!len)
-		return 0;
-	if (add_allow(a, s))
-		return -1;
-	rp = realpath(s, NULL);
-	if (!rp)
-		return 0;
-	int ret = 0;
-	size_t rl = strlen(rp);
-	if (s[len - 1] == '/' && (rl == 0 || rp[rl - 1] != '/')) {
-		char *d = malloc(rl + 2);
-		if (d) {
-			memcpy(d, rp, rl);
-			d[rl] = '/';
-			d[rl + 1] = 0;
-			if (strcmp(d, s))
-				ret = add_allow(a, d);
-			free(d);
-		} else {
-			ret = -1;
-		}
-	} else if (strcmp(rp, s)) {
-		ret = add_allow(a, rp);
-	}
-	free(rp);
-	return ret;
-}
-
-struct mw_alerts *mw_alerts_new(const char *const *allow, int nallow)
+struct mw_alerts *mw_alerts_new(void)
 {
 	struct mw_alerts *a = calloc(1, sizeof *a);
 
@@ -127,9 +79,6 @@ struct mw_alerts *mw_alerts_new(const char *const *allow, int nallow)
 	a->proc_root = strdup("/proc");
 	if (!a->regions || !a->fileless || !a->proc_root)
 		goto oom;
-	for (int i = 0; i < nallow; i++)
-		if (allow && allow[i] && add_allow_resolved(a, allow[i]))
-			goto oom;
 	return a;
 oom:
 	mw_alerts_free(a);
@@ -143,9 +92,6 @@ void mw_alerts_free(struct mw_alerts *a)
 		return;
 	mw_regions_free(a->regions);
 	mw_regions_free(a->fileless);
-	for (int i = 0; i < a->nallow; i++)
-		free(a->allow[i]);
-	free(a->allow);
 	free(a->proc_root);
 	sb_free(&a->text);
 	sb_free(&a->filt);
@@ -177,16 +123,23 @@ void mw_alerts_get_stats(const struct mw_alerts *a, struct mw_alerts_stats *st)
 	*st = a->st;
 }
 
-int mw_alerts_allowed(const struct mw_alerts *a, const char *exe)
+int mw_alerts_allowed(const struct mw_event *e)
 {
-	if (!exe)
-		return 0;
-	for (int i = 0; i < a->nallow; i++) {
-		const char *p = a->allow[i];
-		size_t l = strlen(p);
-		if (!strcmp(p, exe) || (p[l - 1] == '/' && !strncmp(p, exe, l)))
-			return 1;
+	return (e->eff_flags & MW_EFFF_ALLOWED) != 0;
+}
+
+int mw_allow_key(const char *path, struct mw_inode_key *k)
+{
+	struct stat st;
+
+	if (!path || !*path || stat(path, &st)) {
+		if (path && !*path)
+			errno = ENOENT;
+		return -1;
 	}
+	memset(k, 0, sizeof *k);
+	k->ino = st.st_ino;
+	k->dev = (uint32_t)((major(st.st_dev) << 20) | minor(st.st_dev));
 	return 0;
 }
 
@@ -267,23 +220,19 @@ static void forget(struct mw_alerts *a, uint32_t pid)
 	mw_regions_exit(a->fileless, pid);
 }
 
-/* Make sure pid is known before its event is applied: seed it from /proc
- * when the engine has never seen it (or forgot it at exec). */
-static void know_process(struct mw_alerts *a, uint32_t pid)
+/* Seed pid from <proc root>/pid/maps. Returns 0, or the errno of the read
+ * (nothing changed then). */
+static int seed_process(struct mw_alerts *a, uint32_t pid)
 {
-	if (mw_regions_state(a->regions, pid) != MW_PROC_ABSENT || !a->proc_root)
-		return;
 	mw_regions_exit(a->fileless, pid);
 	if (read_maps(a, pid)) {
+		int err = errno ? errno : EIO;
 		a->st.seed_failed++;
-		/* known from now on, empty: no second read for this process */
-		if (mw_regions_exec(a->regions, pid))
-			a->st.model_errors++;
-		return;
+		return err;
 	}
 	if (mw_regions_seed_maps(a->regions, pid, a->text.p ? a->text.p : "", a->text.len, NULL) < 0) {
 		a->st.model_errors++;
-		return;
+		return 0;
 	}
 	a->st.seeded++;
 	filter_fileless(a);
@@ -291,6 +240,51 @@ static void know_process(struct mw_alerts *a, uint32_t pid)
 		a->st.model_errors++;
 	else if (a->filt.len && mw_regions_seed_maps(a->fileless, pid, a->filt.p, a->filt.len, NULL) < 0)
 		a->st.model_errors++;
+	return 0;
+}
+
+/* Make sure pid is known before its event is applied: seed it from /proc
+ * when the engine has never seen it (or forgot it at exec). */
+static void know_process(struct mw_alerts *a, uint32_t pid)
+{
+	if (mw_regions_state(a->regions, pid) != MW_PROC_ABSENT || !a->proc_root)
+		return;
+	/* after a failure: known from now on, empty: no second read */
+	if (seed_process(a, pid) && mw_regions_exec(a->regions, pid))
+		a->st.model_errors++;
+}
+
+int mw_alerts_seed_all(struct mw_alerts *a, uint32_t skip, struct mw_seed_report *r)
+{
+	DIR *d;
+	struct dirent *de;
+
+	memset(r, 0, sizeof *r);
+	if (!a->proc_root)
+		return 0;
+	d = opendir(a->proc_root);
+	if (!d) {
+		r->dir_errno = errno;
+		return -1;
+	}
+	while ((de = readdir(d))) {
+		char *end;
+		unsigned long pid = strtoul(de->d_name, &end, 10);
+		if (*end || end == de->d_name || pid == 0 || pid > UINT32_MAX || pid == skip ||
+		    mw_regions_state(a->regions, (uint32_t)pid) != MW_PROC_ABSENT)
+			continue;
+		int err = seed_process(a, (uint32_t)pid);
+		if (!err)
+			r->seeded++;
+		else if (err == ENOENT || err == ESRCH)
+			r->gone++;
+		else if (err == EACCES || err == EPERM)
+			r->denied++;
+		else
+			r->other++, r->other_errno = err;
+	}
+	closedir(d);
+	return 0;
 }
 
 /* ---- lifecycle ---- */
@@ -553,13 +547,41 @@ static int judge_mapping(const struct mw_event *e, unsigned prot, enum mw_filele
 	return n;
 }
 
+/* The protection a call is judged on: the effective one, read by the kernel
+ * from the VMA at syscall exit, when the event carries it (*from_vma = 1);
+ * else the request, with READ_IMPLIES_EXEC applied as the kernel applies it
+ * (*from_vma = 0); -1 when neither is known (old_mmap arguments unreadable
+ * at entry and at exit, and no VMA). Only the PROT_READ|WRITE|EXEC bits. */
+static int judged_prot(const struct mw_event *e, int *from_vma)
+{
+	int ep = mw_effective_prot(e);
+	unsigned prot;
+
+	*from_vma = ep >= 0;
+	if (ep >= 0)
+		return ep;
+	if (e->flags & MW_F_ARGS_FAULT)
+		return -1;
+	prot = (unsigned)(e->args[2] & RWX);
+	if ((e->personality & MW_READ_IMPLIES_EXEC) && (prot & PROT_READ))
+		prot |= PROT_EXEC;
+	return (int)prot;
+}
+
 static int on_mmap(struct mw_alerts *a, const struct mw_event *e, int ok, struct mw_alert *al)
 {
 	uint32_t pid = e->pid;
 	uint64_t len = e->args[1];
-	unsigned prot = (unsigned)(e->args[2] & 0xffffffffu);
+	int from_vma, jp = judged_prot(e, &from_vma);
+	unsigned prot = jp < 0 ? 0 : (unsigned)jp;
 	uint64_t flags = e->args[3] & 0xffffffffu;
 	uint64_t addr = (e->flags & MW_F_COMPAT) ? (uint32_t)e->ret : (uint64_t)e->ret;
+
+	if ((e->flags & MW_F_ARGS_FAULT) && from_vma) {
+		/* old_mmap unreadable twice: the VMA says where and how much */
+		len = e->vma_end > addr ? e->vma_end - addr : MW_PAGE_SIZE;
+		flags = (e->vm_flags & MW_VM_SHARED) ? MAP_SHARED : MAP_PRIVATE;
+	}
 	uint64_t unit = MW_PAGE_SIZE, end = 0;
 	enum mw_fileless_cause fl = fileless_cause(e, flags);
 	int chardev = (e->flags & MW_F_HAS_FILE) && !(flags & MAP_ANONYMOUS) &&
@@ -618,7 +640,10 @@ static int on_mprotect(struct mw_alerts *a, const struct mw_event *e, int ok, st
 {
 	uint32_t pid = e->pid;
 	uint64_t addr = e->args[0], len = e->args[1];
-	unsigned prot = (unsigned)(e->args[2] & 0xffffffffu);
+	int from_vma;
+	/* rwx as the kernel made them; PROT_GROWSDOWN etc. as asked */
+	unsigned prot = (unsigned)(e->args[2] & 0xffffffffu & ~(unsigned)RWX) |
+			(unsigned)judged_prot(e, &from_vma);
 	int wx = (prot & WX) == WX, n = 0, applied = 0;
 	uint64_t hi = range_end(addr, len, MW_PAGE_SIZE), lo = addr, rs = 0, re = 0;
 	uint64_t s, end;
@@ -710,7 +735,7 @@ int mw_alerts_event(struct mw_alerts *a, const struct mw_view *v, struct mw_aler
 	int ok = !mw_is_error(e->ret), n = 0;
 	int judge = ok || (e->flags & MW_F_ENFORCED);
 
-	if (e->event > MW_EV_DO_MMAP || (e->flags & MW_F_ARGS_FAULT))
+	if (e->event > MW_EV_DO_MMAP || ((e->flags & MW_F_ARGS_FAULT) && mw_effective_prot(e) < 0))
 		return 0;
 	if (e->event == MW_EV_DO_MMAP && (!ok || (e->flags & MW_F_IN_SYSCALL)))
 		return 0; /* the syscall's own event judges that mapping */
@@ -740,9 +765,28 @@ int mw_alerts_event(struct mw_alerts *a, const struct mw_view *v, struct mw_aler
 	default:
 		break;
 	}
+	if (e->flags & MW_F_ENFORCED) {
+		/* the kernel killed the caller: that is always reported, in
+		 * the kind its call deserves, even where the region map
+		 * would not have judged it so */
+		int has = 0;
+		for (int i = 0; i < n; i++)
+			has |= al[i].kind == MW_AL_WX_MAPPING || al[i].kind == MW_AL_WX_MPROTECT;
+		if (!has && n < MW_ALERTS_MAX) {
+			struct mw_alert *x = new_alert(al, &n, e->event == MW_EV_MPROTECT ||
+								       e->event == MW_EV_PKEY_MPROTECT
+								       ? MW_AL_WX_MPROTECT : MW_AL_WX_MAPPING);
+			if (e->eff_status == MW_EFF_OK)
+				set_region(x, e->vma_start, e->vma_end);
+		}
+	}
 	if (!n)
 		return 0;
-	if (mw_alerts_allowed(a, v->exe)) {
+	int from_vma;
+	judged_prot(e, &from_vma);
+	for (int i = 0; i < n; i++)
+		al[i].judged_on_request = e->event != MW_EV_MUNMAP && e->event != MW_EV_MREMAP && !from_vma;
+	if (mw_alerts_allowed(e) && !(e->flags & MW_F_ENFORCED)) {
 		a->st.suppressed += (uint64_t)n;
 		return 0;
 	}
@@ -781,6 +825,20 @@ void mw_alert_json(struct strbuf *b, const struct mw_view *v, const struct mw_al
 	sb_json_str(b, al->description ? al->description : "",
 		    al->description ? strlen(al->description) : 0);
 	sb_printf(b, ",\"action\":\"%s\"", (e->flags & MW_F_ENFORCED) ? "killed" : "reported");
+	if (e->event != MW_EV_DO_MMAP) {
+		/* what the verdict rests on: the VMA the kernel made, or only the request */
+		int ep = mw_effective_prot(e);
+		sb_printf(b, ",\"judgedOn\":\"%s\"", al->judged_on_request ? "requestedProt" : "effectiveProt");
+		if (ep >= 0) {
+			sb_puts(b, ",\"effectiveProt\":\"");
+			mw_decode_prot(b, (uint64_t)ep);
+			sb_putc(b, '"');
+		} else if (mw_eff_error_name(e)) {
+			sb_printf(b, ",\"effectiveProtError\":\"%s\"", mw_eff_error_name(e));
+		}
+		if (e->personality & MW_READ_IMPLIES_EXEC)
+			sb_printf(b, ",\"personality\":\"0x%x\",\"readImpliesExec\":true", e->personality);
+	}
 	if (al->has_region)
 		sb_printf(b, ",\"regionStart\":\"0x%" PRIx64 "\",\"regionEnd\":\"0x%" PRIx64 "\"",
 			  al->start, al->end);
@@ -825,6 +883,8 @@ void mw_alert_table(struct strbuf *b, const struct mw_view *v, const struct mw_a
 			sb_puts(b, ", was writable");
 		sb_putc(b, ']');
 	}
+	if (al->judged_on_request && mw_eff_error_name(e))
+		sb_puts(b, " [judged on the request]"); /* the call says why: effective prot unknown */
 	if (e->flags & MW_F_ENFORCED)
 		sb_puts(b, " [killed]");
 }

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 #include "format.h"
+#include "filter_abi.h"
 #include "mapwatch.h"
 #include "regions.h"
 #include "strbuf.h"
@@ -62,10 +63,13 @@
  * Failed calls raise nothing, with two exceptions: an mprotect or
  * pkey_mprotect that failed with ENOMEM (Linux changed the mappings up to the
  * first hole: mw_regions_mprotect_enomem()) raises what the changed part
- * warrants; and a call with MW_F_ENFORCED (SIGKILLed at entry by --kill-wx,
- * after which the kernel usually refuses the call with EINTR) raises what its
- * arguments warrant, judged against the region map without changing it
- * (no region range for a failed mmap: the address was never given).
+ * warrants; and a failed call with MW_F_ENFORCED (a W+X request the kernel
+ * refused, which --kill-wx kills too) raises what its arguments warrant,
+ * judged against the region map without changing it (no region range for
+ * a failed mmap: the address was never given). Every event with
+ * MW_F_ENFORCED (SIGKILLed by --kill-wx at syscall exit) raises at least its
+ * wx_mapping / wx_mprotect alert (action "killed"), whatever the region map
+ * says: a kill is always reported.
  *
  * Region map upkeep: successful mmap/mmap2/munmap/mprotect/pkey_mprotect/
  * mremap are applied, mprotect ENOMEM failures as above; MW_EV_DO_MMAP
@@ -132,6 +136,7 @@ struct mw_alert {
 	uint8_t prev_mixed;        /* parts of the range differed, or some part was unknown */
 	uint8_t was_writable;      /* some known part was writable now or earlier (prev_known) */
 	uint8_t fileless;          /* enum mw_fileless_cause (exec_fileless) */
+	uint8_t judged_on_request; /* the event had no effective prot: judged on what was asked */
 	uint32_t rdev;             /* device_mapping: st_rdev, kernel encoding (major << 20 | minor) */
 	uint64_t start, end;       /* [start, end): the memory concerned (has_region) */
 };
@@ -147,10 +152,9 @@ struct mw_alerts_stats {
 
 struct mw_alerts;
 
-/* A new engine. allow[0..nallow) are the --allow paths (copied; NULL
- * entries and "" are ignored); see the top of this file for how they match.
- * Seeding reads /proc. Returns NULL with errno ENOMEM when out of memory. */
-struct mw_alerts *mw_alerts_new(const char *const *allow, int nallow);
+/* A new engine. Seeding reads /proc. Returns NULL with errno ENOMEM when
+ * out of memory. */
+struct mw_alerts *mw_alerts_new(void);
 
 /* Free the engine and everything it holds; NULL is a no-op. */
 void mw_alerts_free(struct mw_alerts *a);
@@ -159,6 +163,26 @@ void mw_alerts_free(struct mw_alerts *a);
  * NULL turns seeding off: unknown processes start empty (MW_PROC_PARTIAL).
  * Returns 0, or -1 with errno ENOMEM. */
 int mw_alerts_set_proc_root(struct mw_alerts *a, const char *root);
+
+/* What mw_alerts_seed_all() did. */
+struct mw_seed_report {
+	unsigned seeded;     /* processes whose maps were read */
+	unsigned gone;       /* exited before their maps could be read (ENOENT/ESRCH) */
+	unsigned denied;     /* EACCES/EPERM (another user namespace, ptrace rules) */
+	unsigned other;      /* other errors; the last one in other_errno */
+	int other_errno;
+	int dir_errno;       /* the proc root could not be listed: nothing seeded */
+};
+
+/* Seed every process listed in the proc root (except skip, and those
+ * already known) from its PID/maps, now: so that the earlier writability of
+ * processes older than mapwatch is known when their first call is seen
+ * (x_after_w). Call it once, right after the BPF programs are attached:
+ * events those processes made meanwhile are applied on top, as for any
+ * seed. Fills *r; returns 0, or -1 when the proc root could not be listed
+ * (r->dir_errno). A process whose read fails stays unknown and is tried
+ * again at its first event. */
+int mw_alerts_seed_all(struct mw_alerts *a, uint32_t skip, struct mw_seed_report *r);
 
 /* A lifecycle record (MW_REC_FORK, MW_REC_EXEC, MW_REC_EXIT; other types are
  * ignored). Raises no alert. */
@@ -172,8 +196,14 @@ void mw_alerts_task(struct mw_alerts *a, const struct mw_task_rec *r);
  * strings only; format them with the same v. */
 int mw_alerts_event(struct mw_alerts *a, const struct mw_view *v, struct mw_alert *out, int max);
 
-/* 1 when exe is allowed (see the top of this file), else 0 (also for NULL). */
-int mw_alerts_allowed(const struct mw_alerts *a, const char *exe);
+/* 1 when the kernel found the event's executable in --allow (MW_EFFF_ALLOWED), else 0. */
+int mw_alerts_allowed(const struct mw_event *e);
+
+/* The identity --allow matches for path (followed through symbolic links,
+ * as stat(2) does): its inode and device, kernel encoding. A directory's
+ * identity allows every executable below it. Returns 0, or -1 with the
+ * errno of stat ("" gives ENOENT). */
+int mw_allow_key(const char *path, struct mw_inode_key *k);
 
 /* The region map (read-only; pointers stay valid until the next call into
  * the engine). For tests and diagnostics. */

@@ -1,6 +1,14 @@
 /* filter.c - filter option parsing (one-line errors pointing at the bad word) and loading into BPF rodata and maps. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <unistd.h>
+#include <linux/magic.h>
+#include <linux/nsfs.h>
+#include <linux/sched.h>
+#include <sys/ioctl.h>
+#include <sys/vfs.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +23,7 @@
 #include "catalog.h"
 #include "decode.h"
 #include "filter.h"
+#include "options.h"
 #include "proc.h"
 
 struct optinfo {
@@ -46,28 +55,37 @@ static const struct optinfo *find_opt(int opt)
 	return NULL;
 }
 
-static int bad(const struct optinfo *o, const char *word, const char *arg, const char *why)
+/* Where a parse error goes: one line, no prefix, no newline. */
+struct ferr {
+	char *buf;
+	size_t n;
+};
+
+static int bad(struct ferr *e, const struct optinfo *o, const char *word, const char *arg, const char *why)
 {
-	fprintf(stderr, "mapwatch: %s: %s '%s'%s%s%s\n", o->name, why, word,
-		arg && strcmp(arg, word) ? " in '" : "", arg && strcmp(arg, word) ? arg : "",
-		arg && strcmp(arg, word) ? "'" : "");
+	if (e->buf && e->n)
+		snprintf(e->buf, e->n, "%s: %s '%s'%s%s%s", o->name, why, word,
+			 arg && strcmp(arg, word) ? " in '" : "", arg && strcmp(arg, word) ? arg : "",
+			 arg && strcmp(arg, word) ? "'" : "");
+	return -1;
+}
+
+static int say(struct ferr *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int say(struct ferr *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e->buf && e->n) {
+		va_start(ap, fmt);
+		vsnprintf(e->buf, e->n, fmt, ap);
+		va_end(ap);
+	}
 	return -1;
 }
 
 uint32_t mw_kdev(uint64_t dev)
 {
 	return (uint32_t)(major(dev) << 20 | (minor(dev) & 0xfffff));
-}
-
-static int parse_u64(const char *s, uint64_t *v)
-{
-	char *end;
-
-	if (!*s || *s == '-')
-		return -1;
-	errno = 0;
-	*v = strtoull(s, &end, 0);
-	return errno || *end ? -1 : 0;
 }
 
 static int add_key(struct mw_keyset *k, uint64_t v)
@@ -78,28 +96,53 @@ static int add_key(struct mw_keyset *k, uint64_t v)
 	return 0;
 }
 
-/* Namespace id: a number, or a path such as /proc/PID/ns/mnt. */
-static int ns_id(const char *w, uint64_t *v)
+/* Namespace id: a number, or a namespace file such as /proc/PID/ns/mnt of the
+ * right type (checked with NS_GET_NSTYPE, or by its file system when the
+ * ioctl is not there). */
+static int ns_id(struct ferr *e, const struct optinfo *o, const char *w, const char *arg, uint64_t *v)
 {
+	int want = o->opt == MW_OPT_MNTNS ? CLONE_NEWNS : CLONE_NEWPID;
+	const char *kind = o->opt == MW_OPT_MNTNS ? "mount" : "pid";
+	struct statfs sfs;
 	struct stat st;
+	char why[160];
+	int fd, type;
 
-	if (parse_u64(w, v) == 0)
+	if (w[0] >= '0' && w[0] <= '9') {
+		if (mw_parse_u64(w, 1, UINT32_MAX, 0, v))
+			return bad(e, o, w, arg, "a namespace id is a number from 1 to 4294967295 (or a /proc/PID/ns path), not");
 		return 0;
-	if (stat(w, &st))
-		return -1;
+	}
+	fd = open(w, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(why, sizeof(why), "cannot open (%s)%s:", strerror(errno),
+			 errno == EACCES ? "; it needs root or CAP_SYS_PTRACE over that process" : "");
+		return bad(e, o, w, arg, why);
+	}
+	if (fstat(fd, &st) || fstatfs(fd, &sfs) || sfs.f_type != NSFS_MAGIC) {
+		close(fd);
+		snprintf(why, sizeof(why), "not a namespace file (use /proc/PID/ns/%s or a %s namespace id):",
+			 o->opt == MW_OPT_MNTNS ? "mnt" : "pid", kind);
+		return bad(e, o, w, arg, why);
+	}
+	type = ioctl(fd, NS_GET_NSTYPE);
+	close(fd);
+	if (type >= 0 && type != want) {
+		snprintf(why, sizeof(why), "not a %s namespace (use /proc/PID/ns/%s):", kind,
+			 o->opt == MW_OPT_MNTNS ? "mnt" : "pid");
+		return bad(e, o, w, arg, why);
+	}
 	*v = st.st_ino;
 	return 0;
 }
 
-static int inode_of(const char *w, struct mw_inode_key *k)
+static int inode_of(const char *w, struct mw_inode_key *k, struct stat *st)
 {
-	struct stat st;
-
-	if (stat(w, &st))
+	if (stat(w, st))
 		return -1;
 	memset(k, 0, sizeof(*k));
-	k->ino = st.st_ino;
-	k->dev = mw_kdev(st.st_dev);
+	k->ino = st->st_ino;
+	k->dev = mw_kdev(st->st_dev);
 	return 0;
 }
 
@@ -127,29 +170,39 @@ static int kind_bits(const char *w, uint32_t *bits)
 	return 0;
 }
 
-static int add_word(struct mw_filters *f, const struct optinfo *o, const char *w, const char *arg)
+#define MW_PID_MAX 4194304 /* PID_MAX_LIMIT on 64-bit kernels */
+
+static int add_word(struct ferr *e, struct mw_filters *f, const struct optinfo *o, const char *w, const char *arg)
 {
 	uint64_t v;
 
 	switch (o->opt) {
 	case MW_OPT_PID:
 	case MW_OPT_TID:
-		if (parse_u64(w, &v) || v == 0 || v > 0x7fffffff)
-			return bad(o, w, arg, "not a process id:");
-		return add_key(o->opt == MW_OPT_PID ? &f->pid : &f->tid, v) ? bad(o, w, arg, "too many values at") : 0;
+		if (mw_parse_u64(w, 1, MW_PID_MAX, 0, &v))
+			return bad(e, o, w, arg, o->opt == MW_OPT_PID ? "a process id is a number from 1 to 4194304, not" :
+				   "a thread id is a number from 1 to 4194304, not");
+		return add_key(o->opt == MW_OPT_PID ? &f->pid : &f->tid, v) ? bad(e, o, w, arg, "too many values at") : 0;
 	case MW_OPT_UID:
-		if (parse_u64(w, &v)) {
+		if (w[0] >= '0' && w[0] <= '9') {
+			if (mw_parse_u64(w, 0, UINT32_MAX - 1, 0, &v))
+				return bad(e, o, w, arg, "a user id is a number from 0 to 4294967294 (or a user name), not");
+		} else {
 			struct passwd *pw = getpwnam(w);
 			if (!pw)
-				return bad(o, w, arg, "no such user or uid:");
+				return bad(e, o, w, arg, "no such user or uid:");
 			v = pw->pw_uid;
 		}
-		return add_key(&f->uid, v) ? bad(o, w, arg, "too many values at") : 0;
+		return add_key(&f->uid, v) ? bad(e, o, w, arg, "too many values at") : 0;
 	case MW_OPT_COMM:
+		if (w[0] == '!')
+			return say(e, "%s: '!' negates the whole list and goes first ('!a,b' means neither a nor b); plain and negated names cannot be mixed: '%s' in '%s'",
+				   o->name, w, arg);
 		if (strlen(w) > 15)
-			return bad(o, w, arg, "command names have at most 15 bytes (the kernel's comm):");
+			return say(e, "%s: '%s' has %zu bytes, but the kernel keeps only 15 bytes of a command name: it would show it as '%.15s'",
+				   o->name, w, strlen(w), w);
 		if (f->ncomm >= 64)
-			return bad(o, w, arg, "too many values at");
+			return bad(e, o, w, arg, "too many values at");
 		memset(f->comm[f->ncomm], 0, 16);
 		memcpy(f->comm[f->ncomm++], w, strlen(w));
 		return 0;
@@ -157,46 +210,51 @@ static int add_word(struct mw_filters *f, const struct optinfo *o, const char *w
 	case MW_OPT_PATH: {
 		struct mw_inode_key *k = o->opt == MW_OPT_EXE ? &f->exe[f->nexe] : &f->path[f->npath];
 		unsigned *n = o->opt == MW_OPT_EXE ? &f->nexe : &f->npath;
+		struct stat st;
 		if (*n >= 64)
-			return bad(o, w, arg, "too many values at");
-		if (inode_of(w, k)) {
+			return bad(e, o, w, arg, "too many values at");
+		if (inode_of(w, k, &st)) {
 			char why[128];
 			snprintf(why, sizeof(why), "cannot stat (%s):", strerror(errno));
-			return bad(o, w, arg, why);
+			return bad(e, o, w, arg, why);
 		}
+		if (o->opt == MW_OPT_EXE && S_ISDIR(st.st_mode))
+			return bad(e, o, w, arg, "is a directory; --exe takes executable files (--path takes directories):");
+		if (o->opt == MW_OPT_EXE && !S_ISREG(st.st_mode))
+			return bad(e, o, w, arg, "not a regular file; --exe takes executable files:");
 		(*n)++;
 		return 0;
 	}
 	case MW_OPT_CGROUP: {
 		char p[4096];
 		struct stat st;
-		if (parse_u64(w, &v) == 0)
-			return add_key(&f->cgroup, v) ? bad(o, w, arg, "too many values at") : 0;
+		if (w[0] >= '0' && w[0] <= '9' && mw_parse_u64(w, 1, UINT64_MAX, 0, &v) == 0)
+			return add_key(&f->cgroup, v) ? bad(e, o, w, arg, "too many values at") : 0;
 		const char *root = mw_cgroup2_root();
 		if (!strncmp(w, root, strlen(root)))
 			snprintf(p, sizeof(p), "%s", w);
 		else
 			snprintf(p, sizeof(p), "%s/%s", root, w);
 		if (stat(p, &st) || !S_ISDIR(st.st_mode))
-			return bad(o, w, arg, "no such cgroup (a path under /sys/fs/cgroup, or an id):");
-		return add_key(&f->cgroup, st.st_ino) ? bad(o, w, arg, "too many values at") : 0;
+			return bad(e, o, w, arg, "no such cgroup (a path under /sys/fs/cgroup, or an id):");
+		return add_key(&f->cgroup, st.st_ino) ? bad(e, o, w, arg, "too many values at") : 0;
 	}
 	case MW_OPT_CONTAINER: {
 		size_t n = strlen(w);
 		if (!strcasecmp(w, "all") || !strcasecmp(w, "none")) {
 			if (f->ncontainers)
-				return bad(o, w, arg, "'all'/'none' cannot be mixed with ids:");
+				return bad(e, o, w, arg, "'all'/'none' cannot be mixed with ids:");
 			if (!strcasecmp(w, "none"))
 				f->neg ^= MW_FLT_CONTAINER;
 			return 0;
 		}
 		if (n < 3 || n > 64)
-			return bad(o, w, arg, "a container id has 3 to 64 hex digits:");
+			return bad(e, o, w, arg, "a container id has 3 to 64 hex digits:");
 		for (size_t i = 0; i < n; i++)
 			if (!isxdigit((unsigned char)w[i]))
-				return bad(o, w, arg, "not a hex container id:");
+				return bad(e, o, w, arg, "not a hex container id:");
 		if (f->ncontainers >= MW_MAX_CONTAINERS)
-			return bad(o, w, arg, "at most 8 container ids; too many at");
+			return bad(e, o, w, arg, "at most 8 container ids; too many at");
 		for (size_t i = 0; i < n; i++)
 			f->container[f->ncontainers][i] = (char)tolower((unsigned char)w[i]);
 		f->container_len[f->ncontainers++] = (uint8_t)n;
@@ -204,30 +262,32 @@ static int add_word(struct mw_filters *f, const struct optinfo *o, const char *w
 	}
 	case MW_OPT_MNTNS:
 	case MW_OPT_PIDNS:
-		if (ns_id(w, &v))
-			return bad(o, w, arg, "not a namespace id or /proc/PID/ns path:");
-		return add_key(o->opt == MW_OPT_MNTNS ? &f->mntns : &f->pidns, v) ? bad(o, w, arg, "too many values at") : 0;
+		if (ns_id(e, o, w, arg, &v))
+			return -1;
+		return add_key(o->opt == MW_OPT_MNTNS ? &f->mntns : &f->pidns, v) ? bad(e, o, w, arg, "too many values at") : 0;
 	case MW_OPT_PROT_ALL:
 	case MW_OPT_PROT_ANY:
 		if (mw_flag_value("prot", w, &v) || (!v && strcasecmp(w, "none") && strcasecmp(w, "PROT_NONE")))
-			return bad(o, w, arg, "unknown protection flag (R, W, X, PROT_READ...):");
+			return bad(e, o, w, arg, "unknown protection flag (R, W, X, PROT_READ..., none):");
+		if (!v && o->opt == MW_OPT_PROT_ALL)
+			return bad(e, o, w, arg, "PROT_NONE has no bits to require (use --prot-any none for PROT_NONE guard pages):");
 		if (!v)
-			return bad(o, w, arg, "PROT_NONE has no bits to test:");
+			f->prot_none = 1;
 		*(o->opt == MW_OPT_PROT_ALL ? &f->prot_all : &f->prot_any) |= (uint32_t)v;
 		return 0;
 	case MW_OPT_FLAGS_ALL:
 	case MW_OPT_FLAGS_ANY: {
 		bool all = o->opt == MW_OPT_FLAGS_ALL;
 		if (mw_flag_value("mmap", w, &v))
-			return bad(o, w, arg, "unknown mmap flag (MAP_SHARED, MAP_FIXED, ...):");
+			return bad(e, o, w, arg, "unknown mmap flag (MAP_SHARED, MAP_FIXED, ...):");
 		if (!strncasecmp(w, "MAP_HUGE_", 9) || !strncasecmp(w, "HUGE_", 5))
-			return bad(o, w, arg, "huge page sizes cannot be filtered on:");
+			return bad(e, o, w, arg, "huge page sizes cannot be filtered on:");
 		if (v >= 1 && v <= 3) { /* a mapping type, not a bit */
 			uint32_t *t = all ? &f->type_all : &f->type_any;
 			if (all && *t && *t != v)
-				return bad(o, w, arg, "a mapping has one type; conflicting");
+				return bad(e, o, w, arg, "a mapping has one type; conflicting");
 			if (!all && *t && *t != v)
-				return bad(o, w, arg, "--flags-any takes one mapping type; second one");
+				return bad(e, o, w, arg, "--flags-any takes one mapping type; second one");
 			*t = (uint32_t)v;
 		} else {
 			*(all ? &f->flags_all : &f->flags_any) |= v;
@@ -236,40 +296,30 @@ static int add_word(struct mw_filters *f, const struct optinfo *o, const char *w
 	}
 	case MW_OPT_FDKIND:
 		if (kind_bits(w, &f->fdkind))
-			return bad(o, w, arg, "unknown file kind (anon, file, device, regular, chardev, memfd, shm, deleted, ...):");
+			return bad(e, o, w, arg, "unknown file kind (anon, file, device, regular, chardev, memfd, shm, deleted, ...):");
 		return 0;
 	case MW_OPT_ERRNO: {
-		int e = mw_errno_value(w);
-		if (e <= 0 || e > 4095)
-			return bad(o, w, arg, "unknown errno:");
-		f->errno_bits[e >> 6] |= 1ull << (e & 63);
+		int en = mw_errno_value(w);
+		if (en <= 0 || en > 4095)
+			return bad(e, o, w, arg, "unknown errno:");
+		f->errno_bits[en >> 6] |= 1ull << (en & 63);
 		return 0;
 	}
-	case MW_OPT_MINLEN: {
-		char *end;
-		errno = 0;
-		v = strtoull(w, &end, 0);
-		if (errno || end == w || *w == '-')
-			return bad(o, w, arg, "not a length:");
-		switch (*end) {
-		case 'k': case 'K': v <<= 10; end++; break;
-		case 'm': case 'M': v <<= 20; end++; break;
-		case 'g': case 'G': v <<= 30; end++; break;
-		}
-		if (*end)
-			return bad(o, w, arg, "not a length:");
+	case MW_OPT_MINLEN:
+		if (mw_parse_u64(w, 0, (uint64_t)INT64_MAX, 1, &v))
+			return bad(e, o, w, arg, "a length is a number of bytes up to 8E (K/M/G/T suffix), not");
 		f->min_len = v;
 		return 0;
-	}
 	}
 	return -1;
 }
 
-int mw_filter_add(struct mw_filters *f, int opt, const char *arg)
+int mw_filter_add(struct mw_filters *f, int opt, const char *arg, char *err, size_t errlen)
 {
 	const struct optinfo *o = find_opt(opt);
-	bool neg = false;
-	char *copy, *save = NULL, *w;
+	struct ferr ebuf = { err, errlen }, *e = &ebuf;
+	bool neg = false, any = false;
+	char *copy, *s, *w;
 	int rc = 0;
 
 	if (opt == MW_OPT_FOLLOW) {
@@ -277,55 +327,59 @@ int mw_filter_add(struct mw_filters *f, int opt, const char *arg)
 		return 0;
 	}
 	if (!o)
-		return -1;
+		return say(e, "unknown filter option");
 	if (opt == MW_OPT_FAILED || opt == MW_OPT_SUCCEEDED) {
 		uint8_t r = opt == MW_OPT_FAILED ? 1 : 2;
-		if (f->result && f->result != r) {
-			fprintf(stderr, "mapwatch: --failed and --succeeded exclude each other\n");
-			return -1;
-		}
+		if (f->result && f->result != r)
+			return say(e, "--failed and --succeeded exclude each other");
 		f->result = r;
 		f->on |= MW_FLT_RESULT;
 		return 0;
 	}
+	while (*arg == ' ' || *arg == '\t')
+		arg++;
 	if (!strncmp(arg, "!=", 2))
 		neg = true, arg += 2;
 	else if (arg[0] == '!')
 		neg = true, arg += 1;
 	if (opt == MW_OPT_MINLEN && neg)
-		return bad(o, "!", NULL, "cannot be negated; use a smaller length instead of");
-	if ((f->on & o->bit) && !!(f->neg & o->bit) != neg) {
-		fprintf(stderr, "mapwatch: %s: cannot mix negated and plain values ('%s')\n", o->name, arg);
-		return -1;
+		return bad(e, o, "!", NULL, "cannot be negated; use a smaller length instead of");
+	if ((f->on & o->bit) && !!(f->neg & o->bit) != neg)
+		return say(e, "%s: cannot mix negated and plain values ('%s')", o->name, arg);
+	copy = strdup(arg);
+	if (!copy)
+		return say(e, "out of memory");
+	s = copy;
+	while (!rc && (w = mw_list_next(&s))) {
+		if (!*w)
+			continue;
+		if (opt == MW_OPT_MINLEN && s)
+			rc = bad(e, o, arg, NULL, "takes one length, not a list:");
+		else
+			rc = add_word(e, f, o, w, arg);
+		any = true;
 	}
-	if (!*arg)
-		return bad(o, "", NULL, "empty value");
+	free(copy);
+	if (!rc && !any)
+		rc = bad(e, o, "", NULL, "empty value");
+	if (rc)
+		return rc;
 	f->on |= o->bit;
 	if (neg)
 		f->neg |= o->bit;
-	copy = strdup(arg);
-	if (!copy)
-		return -1;
-	for (w = strtok_r(copy, ",", &save); w && !rc; w = strtok_r(NULL, ",", &save))
-		rc = add_word(f, o, w, arg);
-	free(copy);
-	return rc;
+	return 0;
 }
 
-int mw_filter_finish(struct mw_filters *f)
+int mw_filter_finish(struct mw_filters *f, char *err, size_t errlen)
 {
-	if (f->follow && !(f->on & MW_FLT_PID)) {
-		fprintf(stderr, "mapwatch: --follow needs --pid (a command after -- is always followed)\n");
-		return -1;
-	}
-	if (f->follow && (f->neg & MW_FLT_PID)) {
-		fprintf(stderr, "mapwatch: --follow cannot follow a negated --pid\n");
-		return -1;
-	}
-	if (f->result == 2 && (f->on & MW_FLT_ERRNO) && !(f->neg & MW_FLT_ERRNO)) {
-		fprintf(stderr, "mapwatch: --errno selects failed calls; it cannot be combined with --succeeded\n");
-		return -1;
-	}
+	struct ferr ebuf = { err, errlen };
+
+	if (f->follow && !(f->on & MW_FLT_PID))
+		return say(&ebuf, "--follow needs --pid (a command after -- is always followed)");
+	if (f->follow && (f->neg & MW_FLT_PID))
+		return say(&ebuf, "--follow cannot follow a negated --pid");
+	if (f->result == 2 && (f->on & MW_FLT_ERRNO) && !(f->neg & MW_FLT_ERRNO))
+		return say(&ebuf, "--errno selects failed calls; it cannot be combined with --succeeded");
 	if (f->follow) /* pids go to the traced map instead; the fork hook adds children */
 		f->on &= ~MW_FLT_PID;
 	return 0;
@@ -339,6 +393,7 @@ void mw_filter_rodata(const struct mw_filters *f, struct mapwatch_bpf *skel)
 	r->flt_neg = f->neg;
 	r->flt_prot_all = f->prot_all;
 	r->flt_prot_any = f->prot_any;
+	r->flt_prot_none = f->prot_none;
 	r->flt_flags_all = f->flags_all;
 	r->flt_flags_any = f->flags_any;
 	r->flt_type_all = f->type_all;

@@ -30,6 +30,7 @@ struct mw_filters {
 	unsigned nexe, npath;
 	struct mw_inode_key exe[64], path[64];
 	uint32_t prot_all, prot_any;
+	uint8_t prot_none;       /* --prot-any none: also calls asking for PROT_NONE */
 	uint64_t flags_all, flags_any;
 	uint32_t type_all, type_any;
 	uint32_t fdkind;
@@ -41,12 +42,14 @@ struct mw_filters {
 	uint8_t container_len[MW_MAX_CONTAINERS];
 };
 
-/* Add one filter option's argument. On a bad argument prints one line
- * naming the option and the offending word and returns -1 (exit 2). */
-int mw_filter_add(struct mw_filters *f, int opt, const char *arg);
+/* Add one filter option's argument (a comma-separated list, spaces around
+ * words trimmed; a leading ! or != negates the whole option). Repeats add up.
+ * On a bad argument writes one line naming the option and the offending word
+ * into err (no prefix, no newline) and returns -1 (exit 2). */
+int mw_filter_add(struct mw_filters *f, int opt, const char *arg, char *err, size_t errlen);
 
-/* Final consistency checks (e.g. --follow without --pid); -1 after a one-line error. */
-int mw_filter_finish(struct mw_filters *f);
+/* Final consistency checks (e.g. --follow without --pid); -1 with a one-line reason in err. */
+int mw_filter_finish(struct mw_filters *f, char *err, size_t errlen);
 
 /* Write the filter configuration into the skeleton's read-only data (before load). */
 void mw_filter_rodata(const struct mw_filters *f, struct mapwatch_bpf *skel);

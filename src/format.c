@@ -192,6 +192,49 @@ void mw_format_json_context(struct strbuf *b, const struct mw_view *v)
 		sb_puts(b, "\"\"");
 }
 
+int mw_effective_prot(const struct mw_event *e)
+{
+	if (e->eff_status != MW_EFF_OK)
+		return -1;
+	return (int)(e->vm_flags & (MW_VM_READ | MW_VM_WRITE | MW_VM_EXEC)); /* same bits as PROT_* */
+}
+
+const char *mw_eff_error_name(const struct mw_event *e)
+{
+	switch (e->eff_status) {
+	case MW_EFF_BUSY: return "EBUSY";
+	case MW_EFF_NOVMA: return "ENOENT";
+	case MW_EFF_ERROR: return "error";
+	default: return NULL;
+	}
+}
+
+/* The keys of what the kernel did: effectiveProt and its VMA, personality,
+ * old_mmap arguments read at exit, --allow verdict. */
+static void effect_json(struct strbuf *b, const struct mw_event *e)
+{
+	int ep = mw_effective_prot(e);
+	const char *err = mw_eff_error_name(e);
+
+	if (ep >= 0) {
+		sb_puts(b, ",\"effectiveProt\":\"");
+		mw_decode_prot(b, (uint64_t)ep);
+		sb_printf(b, "\",\"vmFlags\":\"0x%" PRIx64 "\",\"vmShared\":%s,\"vmMayWrite\":%s", (uint64_t)e->vm_flags,
+			  (e->vm_flags & MW_VM_SHARED) ? "true" : "false",
+			  (e->vm_flags & MW_VM_MAYWRITE) ? "true" : "false");
+		sb_printf(b, ",\"vmaStart\":\"0x%" PRIx64 "\",\"vmaEnd\":\"0x%" PRIx64 "\"", (uint64_t)e->vma_start,
+			  (uint64_t)e->vma_end);
+	} else if (err) {
+		sb_printf(b, ",\"effectiveProt\":null,\"effectiveProtError\":\"%s\"", err);
+	}
+	if (e->personality & MW_READ_IMPLIES_EXEC)
+		sb_printf(b, ",\"personality\":\"0x%x\",\"readImpliesExec\":true", e->personality);
+	if (e->eff_flags & MW_EFFF_ARGS_REREAD)
+		sb_puts(b, ",\"argsReadAtExit\":true");
+	if (e->eff_flags & MW_EFFF_ALLOWED)
+		sb_puts(b, ",\"allowed\":true");
+}
+
 void mw_format_json(struct strbuf *b, const struct mw_view *v)
 {
 	const struct mw_event *e = v->e;
@@ -284,6 +327,7 @@ void mw_format_json(struct strbuf *b, const struct mw_view *v)
 	sb_putc(b, ']');
 	if (e->flags & MW_F_HAS_FILE)
 		file_json(b, v);
+	effect_json(b, e);
 	sb_putc(b, '}');
 	sb_free(&tmp);
 }
@@ -380,6 +424,22 @@ void mw_format_call(struct strbuf *b, const struct mw_view *v)
 		sb_puts(b, " [via ipc]");
 	if (e->flags & MW_F_ARGS_FAULT)
 		sb_puts(b, " [args unreadable]");
+	if (e->eff_flags & MW_EFFF_ARGS_REREAD)
+		sb_puts(b, " [args read at exit]");
+	/* the protection the kernel gave, when it is not what was asked */
+	int ep = mw_effective_prot(e);
+	int asked = (e->event == MW_EV_MMAP || e->event == MW_EV_MMAP2 || e->event == MW_EV_MPROTECT ||
+		     e->event == MW_EV_PKEY_MPROTECT) && !(e->flags & MW_F_ARGS_FAULT)
+			    ? (int)(e->args[2] & 7) : -1;
+	if (ep >= 0 && ep != asked) {
+		sb_puts(b, " [effective ");
+		mw_decode_prot(b, (uint64_t)ep);
+		sb_putc(b, ']');
+	} else if (mw_eff_error_name(e)) {
+		sb_printf(b, " [effective prot unknown: %s]", mw_eff_error_name(e));
+	}
+	if (e->personality & MW_READ_IMPLIES_EXEC)
+		sb_puts(b, " [READ_IMPLIES_EXEC]");
 }
 
 void mw_format_table_prefix(struct strbuf *b, const struct mw_view *v)

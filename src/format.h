@@ -39,6 +39,16 @@ void mw_format_json_context(struct strbuf *b, const struct mw_view *v);
 /* Append the call as strace prints it: name(arg=value, ...) = result. */
 void mw_format_call(struct strbuf *b, const struct mw_view *v);
 
+/* The protection the kernel gave: the PROT_READ|PROT_WRITE|PROT_EXEC bits
+ * of the VMA's vm_flags read at syscall exit, when the event carries them
+ * (eff_status MW_EFF_OK); -1 otherwise. */
+int mw_effective_prot(const struct mw_event *e);
+
+/* Why the effective protection is missing: "EBUSY" (mmap lock contended),
+ * "ENOENT" (no VMA at the address), "error"; NULL when it is there or was
+ * not looked up. */
+const char *mw_eff_error_name(const struct mw_event *e);
+
 /* True when the event's return value is an error (-4095..-1). */
 int mw_is_error(int64_t ret);
 

@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 #include "mapwatch.h"
 #include "mapwatch.skel.h"
+#include "alerts.h"
 #include "catalog.h"
 #include "hooks.h"
 
@@ -272,7 +273,10 @@ static int hooks_load(struct mw_hooks *h, bool follow, bool compat, enum dm_mode
 	h->skel->rodata->wake_bytes = o->buffer_size / 8;
 	h->skel->rodata->lifecycle_recs = o->lifecycle || o->alerts;
 	h->skel->rodata->kill_wx = o->kill_wx;
+	h->skel->rodata->allow_on = o->nallow > 0;
 	h->skel->rodata->dm_has_vmflags = vmf > 0;
+	h->skel->rodata->summary_on = o->summary;
+	h->skel->rodata->summary_by = (uint8_t)o->summary_by;
 	mw_filter_rodata(&o->filters, h->skel);
 	err = bpf_map__set_max_entries(h->skel->maps.rb, o->buffer_size);
 	if (err) {
@@ -313,7 +317,7 @@ static int hooks_load(struct mw_hooks *h, bool follow, bool compat, enum dm_mode
 		if (err == -EPERM || errno == EPERM)
 			die_line("the kernel refused to load the BPF programs (permission denied): run as root with CAP_BPF and CAP_PERFMON, and check kernel.unprivileged_bpf_disabled / lockdown");
 		else
-			die_line("loading the BPF programs failed: %s (run with --verbose for the verifier log)",
+			die_line("loading the BPF programs failed: %s (run with -vv for libbpf's messages and the verifier log)",
 				 strerror(-err));
 		return -1;
 	}
@@ -321,6 +325,17 @@ static int hooks_load(struct mw_hooks *h, bool follow, bool compat, enum dm_mode
 	if (err) {
 		die_line("cannot load the filters into the kernel: %s", strerror(-err));
 		return -1;
+	}
+	/* --allow identities, before anything attaches: the kernel caches each
+	 * process's verdict at its first event */
+	for (int i = 0; i < o->nallow; i++) {
+		struct mw_inode_key k;
+		uint8_t one = 1;
+		if (mw_allow_key(o->allow[i], &k) ||
+		    bpf_map__update_elem(h->skel->maps.allow_ino, &k, sizeof(k), &one, sizeof(one), BPF_ANY)) {
+			die_line("cannot load --allow %s into the kernel: %s", o->allow[i], strerror(errno));
+			return -1;
+		}
 	}
 	for (int i = 0; i < n; i++) {
 		if (!bpf_program__autoload(ps[i].prog))

@@ -1,12 +1,11 @@
-/* main.c - mapwatch command line: parses options, prints the catalogue, hands over to the tracer. */
-#include <errno.h>
-#include <getopt.h>
+/* main.c - mapwatch command line: the --help text and --list, the option table (options.c) does the parsing, the tracer the rest. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "catalog.h"
-#include "filter.h"
 #include "hooks.h"
+#include "options.h"
+#include "summary.h"
 #include "tracer.h"
 
 #ifndef MW_VERSION
@@ -23,14 +22,24 @@ static const char usage_text[] =
 "  -j, --json               one JSON object per line (Tracee-compatible keys)\n"
 "  -o, --output FILE        write events to FILE instead of standard output\n"
 "  -s, --stats              at exit, print counts (seen, written, lost) to stderr\n"
-"Selection (all applied in the kernel; LIST is comma-separated, options repeat;\n"
-"a value starting with != or ! negates the whole option: --comm '!=bash,sshd'):\n"
+"Summary (counted in the kernel: no record per call leaves it):\n"
+"  -c, --summary            instead of events, a table per syscall at the end as\n"
+"                           strace -c prints it (% time, seconds, usecs/call, calls,\n"
+"                           errors) with the bytes mapped, unmapped and protected by\n"
+"                           successful calls, and the errors by errno\n"
+"      --summary-by KEY     one table per event (default), process, comm, exe or container\n"
+"      --top N              keep the N groups with most calls (event: the N events)\n"
+"      --interval SECONDS   a summary every SECONDS (and one for the rest at the end)\n"
+"                           instead of one at the end; with --json one object each\n"
+"Selection (all applied in the kernel; LIST is comma-separated, spaces around words\n"
+"are ignored, repeats add up (-e mmap -e munmap); a value starting with != or !\n"
+"negates the whole option: --comm '!=bash,sshd'; other options: the last one counts):\n"
 "  -e, --events LIST        only these events (see --list), or classes: %mapping\n"
 "                           (the default), %memory, %shm, all\n"
 "  -p, --pid LIST           processes (thread groups) with these pids\n"
 "      --follow             with --pid: also their descendants created from now on\n"
 "      --tid LIST           threads with these ids\n"
-"  -c, --comm LIST          command names (the kernel's 15-byte comm)\n"
+"      --comm LIST          command names (the kernel's 15-byte comm)\n"
 "  -u, --uid LIST           user ids or names\n"
 "      --exe LIST           processes running these executables (matched by inode)\n"
 "      --cgroup LIST        cgroup v2 paths (under /sys/fs/cgroup) or ids, with their sub-cgroups\n"
@@ -53,13 +62,16 @@ static const char usage_text[] =
 "exec_fileless, device_mapping):\n"
 "      --alerts             events and alerts\n"
 "      --alerts-only        alerts only\n"
-"      --allow EXE          no alerts for this executable (path; a directory ending\n"
-"                           in / covers everything under it); repeatable\n"
-"      --kill-wx            ENFORCEMENT: SIGKILL, from the kernel at syscall entry,\n"
-"                           any process in scope that asks for memory both writable\n"
-"                           and executable (mmap/mprotect with PROT_WRITE|PROT_EXEC).\n"
-"                           WARNING: this kills JITs (node, java, browsers) host-wide\n"
-"                           unless a scope filter or -- COMMAND narrows it.\n"
+"      --allow EXE          no alerts and no --kill-wx for this executable, matched\n"
+"                           by inode (a directory: every executable below it);\n"
+"                           repeatable\n"
+"      --kill-wx            ENFORCEMENT: SIGKILL, from the kernel at syscall exit,\n"
+"                           any process in scope whose mmap/mprotect left memory both\n"
+"                           writable and executable (read from the mapping itself:\n"
+"                           READ_IMPLIES_EXEC and racing arguments included); it dies\n"
+"                           before running another instruction. WARNING: this kills\n"
+"                           JITs (node, java, browsers) host-wide unless a scope\n"
+"                           filter or -- COMMAND narrows it.\n"
 "Tuning:\n"
 "      --buffer-size BYTES  ring buffer size, power of two (K/M suffix; default 4M)\n"
 "      --flush-ms MS        longest time an event waits before it is written (default 50)\n"
@@ -68,7 +80,7 @@ static const char usage_text[] =
 "      --compat MODE        32-bit tasks: auto (probe the kernel, default), on, off\n"
 "Information:\n"
 "  -l, --list               print the event catalogue and exit\n"
-"  -v, --verbose            libbpf and set-up messages on stderr\n"
+"  -v, --verbose            mapwatch's set-up messages on stderr (-vv: libbpf's too)\n"
 "  -h, --help               this help\n"
 "  -V, --version            version\n"
 "\n"
@@ -81,45 +93,6 @@ static const char usage_text[] =
 "  mapwatch --json -o maps.json          the same as JSON lines, into a file\n"
 "  mapwatch -e mprotect,pkey_mprotect    only protection changes\n"
 "  mapwatch --stats -- python3 -c 1      one command (and its children) from exec\n";
-
-static int usage_error(const char *fmt, const char *arg)
-{
-	fputs("mapwatch: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputs(" (try 'mapwatch --help')\n", stderr);
-	return 2;
-}
-
-/* Parse "8M", "65536", "64K". Returns 0 on success. */
-static int parse_size(const char *s, size_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s)
-		return -1;
-	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
-	}
-	if (*end)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static int parse_events(const char *list, uint32_t *mask)
-{
-	char err[1400];
-
-	if (mw_events_parse(list, mask, err, sizeof(err)) == 0)
-		return 0;
-	fprintf(stderr, "mapwatch: %s\n", err);
-	return -1;
-}
 
 static void print_list(void)
 {
@@ -153,139 +126,23 @@ static void print_list(void)
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "events", required_argument, NULL, 'e' },
-		{ "stats", no_argument, NULL, 's' },
-		{ "list", no_argument, NULL, 'l' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "buffer-size", required_argument, NULL, 1000 },
-		{ "flush-ms", required_argument, NULL, 1001 },
-		{ "hook", required_argument, NULL, 1002 },
-		{ "compat", required_argument, NULL, 1003 },
-		{ "alerts", no_argument, NULL, 1004 },
-		{ "alerts-only", no_argument, NULL, 1005 },
-		{ "allow", required_argument, NULL, 1006 },
-		{ "kill-wx", no_argument, NULL, 1007 },
-		{ "pid", required_argument, NULL, MW_OPT_PID },
-		{ "follow", no_argument, NULL, MW_OPT_FOLLOW },
-		{ "tid", required_argument, NULL, MW_OPT_TID },
-		{ "comm", required_argument, NULL, MW_OPT_COMM },
-		{ "uid", required_argument, NULL, MW_OPT_UID },
-		{ "exe", required_argument, NULL, MW_OPT_EXE },
-		{ "cgroup", required_argument, NULL, MW_OPT_CGROUP },
-		{ "container", required_argument, NULL, MW_OPT_CONTAINER },
-		{ "mntns", required_argument, NULL, MW_OPT_MNTNS },
-		{ "pidns", required_argument, NULL, MW_OPT_PIDNS },
-		{ "prot-all", required_argument, NULL, MW_OPT_PROT_ALL },
-		{ "prot-any", required_argument, NULL, MW_OPT_PROT_ANY },
-		{ "flags-all", required_argument, NULL, MW_OPT_FLAGS_ALL },
-		{ "flags-any", required_argument, NULL, MW_OPT_FLAGS_ANY },
-		{ "fd-kind", required_argument, NULL, MW_OPT_FDKIND },
-		{ "path", required_argument, NULL, MW_OPT_PATH },
-		{ "failed", no_argument, NULL, MW_OPT_FAILED },
-		{ "succeeded", no_argument, NULL, MW_OPT_SUCCEEDED },
-		{ "errno", required_argument, NULL, MW_OPT_ERRNO },
-		{ "min-length", required_argument, NULL, MW_OPT_MINLEN },
-		{ 0 }
-	};
-	struct mw_opts o = {
-		.event_mask = mw_class_mask(MW_CL_MAPPING),
-		.hook = MW_HOOK_AUTO,
-		.compat = -1,
-		.buffer_size = 4u << 20,
-		.poll_ms = 50,
-	};
-	int c;
+	struct mw_opts o;
+	char err[512];
+	int rc;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:jo:e:slvhVp:c:u:", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'j': o.json = true; break;
-		case 'o': o.output = optarg; break;
-		case 's': o.stats = true; break;
-		case 'v': o.verbose = true; break;
-		case 'e':
-			if (parse_events(optarg, &o.event_mask))
-				return 2;
-			break;
-		case 'l': print_list(); return 0;
-		case 'h': fputs(usage_text, stdout); return 0;
-		case 'V': printf("mapwatch %s\n", MW_VERSION); return 0;
-		case 1000:
-			if (parse_size(optarg, &o.buffer_size) || o.buffer_size < 4096 ||
-			    (o.buffer_size & (o.buffer_size - 1)) || o.buffer_size > (1ull << 30))
-				return usage_error("--buffer-size '%s' must be a power of two between 4K and 1G", optarg);
-			break;
-		case 1001: {
-			char *end;
-			long v = strtol(optarg, &end, 10);
-			if (*end || end == optarg || v < 1 || v > 10000)
-				return usage_error("--flush-ms '%s' must be a number of milliseconds from 1 to 10000", optarg);
-			o.poll_ms = (unsigned)v;
-			break;
-		}
-		case 1002:
-			if (!strcmp(optarg, "auto")) o.hook = MW_HOOK_AUTO;
-			else if (!strcmp(optarg, "tracepoint")) o.hook = MW_HOOK_TRACEPOINT;
-			else if (!strcmp(optarg, "raw")) o.hook = MW_HOOK_RAW;
-			else return usage_error("--hook '%s' must be auto, tracepoint or raw", optarg);
-			break;
-		case 1003:
-			if (!strcmp(optarg, "auto")) o.compat = -1;
-			else if (!strcmp(optarg, "on")) o.compat = 1;
-			else if (!strcmp(optarg, "off")) o.compat = 0;
-			else return usage_error("--compat '%s' must be auto, on or off", optarg);
-			break;
-		case 1004: o.alerts = true; break;
-		case 1005: o.alerts = o.alerts_only = true; break;
-		case 1006: {
-			const char **n = realloc(o.allow, sizeof(*n) * (o.nallow + 1));
-			if (!n)
-				return usage_error("%s", "out of memory");
-			o.allow = n;
-			o.allow[o.nallow++] = optarg;
-			break;
-		}
-		case 1007: o.kill_wx = o.alerts = true; break;
-		case 'p': c = MW_OPT_PID; goto filter;
-		case 'c': c = MW_OPT_COMM; goto filter;
-		case 'u': c = MW_OPT_UID; goto filter;
-		case MW_OPT_PID: case MW_OPT_FOLLOW: case MW_OPT_TID: case MW_OPT_COMM:
-		case MW_OPT_UID: case MW_OPT_EXE: case MW_OPT_CGROUP: case MW_OPT_CONTAINER:
-		case MW_OPT_MNTNS: case MW_OPT_PIDNS: case MW_OPT_PROT_ALL: case MW_OPT_PROT_ANY:
-		case MW_OPT_FLAGS_ALL: case MW_OPT_FLAGS_ANY: case MW_OPT_FDKIND: case MW_OPT_PATH:
-		case MW_OPT_FAILED: case MW_OPT_SUCCEEDED: case MW_OPT_ERRNO: case MW_OPT_MINLEN:
-		filter:
-			if (mw_filter_add(&o.filters, c, optarg))
-				return 2;
-			break;
-		case ':':
-			return usage_error("option '%s' needs a value", argv[optind - 1]);
-		default:
-			return usage_error("unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (mw_filter_finish(&o.filters))
-		return 2;
-	if (o.alerts && ((o.filters.on & (MW_FLT_ARGS | MW_FLT_RESULT | MW_FLT_ERRNO)) ||
-			 (o.event_mask & mw_class_mask(MW_CL_MAPPING)) != mw_class_mask(MW_CL_MAPPING))) {
-		fprintf(stderr, "mapwatch: alerts need every mapping call of the processes in scope: use scope filters (--pid, --comm, --uid, ...) with them, not argument filters or an --events list that leaves a syscall out (adding do_mmap is fine)\n");
+	mw_opts_init(&o);
+	if (mw_opts_parse_argv(&o, argc, argv, err, sizeof(err)) ||
+	    (o.action == MW_ACT_RUN && mw_opts_finish(&o, err, sizeof(err)))) {
+		fprintf(stderr, "mapwatch: %s (try 'mapwatch --help')\n", err);
+		mw_opts_free(&o);
 		return 2;
 	}
-	if (o.nallow && !o.alerts)
-		return usage_error("%s", "--allow only makes sense with --alerts, --alerts-only or --kill-wx");
-	if (optind < argc) {
-		if (strcmp(argv[optind - 1], "--") != 0)
-			return usage_error("unexpected argument '%s': put the command after '--'", argv[optind]);
-		o.cmd = &argv[optind];
-	} else if (optind > 0 && !strcmp(argv[optind - 1], "--")) {
-		return usage_error("%s", "'--' must be followed by a command to run");
+	switch (o.action) {
+	case MW_ACT_HELP: fputs(usage_text, stdout); rc = 0; break;
+	case MW_ACT_LIST: print_list(); rc = 0; break;
+	case MW_ACT_VERSION: printf("mapwatch %s\n", MW_VERSION); rc = 0; break;
+	default: rc = mw_run(&o); break;
 	}
-	int rc = mw_run(&o);
-	free(o.allow);
+	mw_opts_free(&o);
 	return rc;
 }

@@ -116,6 +116,13 @@ int mw_sinks_reopen(struct mw_sinks *ss)
 	return rc;
 }
 
+void mw_sinks_drain(struct mw_sinks *ss, unsigned wait_ms)
+{
+	for (int i = 0; i < ss->n; i++)
+		if (ss->s[i]->ops->drain)
+			ss->s[i]->ops->drain(ss->s[i], wait_ms);
+}
+
 void mw_sinks_close(struct mw_sinks *ss)
 {
 	for (int i = 0; i < ss->n; i++)

@@ -78,7 +78,10 @@ struct mw_sink_ops {
 	int (*flush)(struct mw_sink *s);
 	/* SIGHUP: reopen files (NULL: nothing to do). Returns 0 or -1 with errno. */
 	int (*reopen)(struct mw_sink *s);
-	/* Fill *st (NULL: no counters). */
+	/* Before the final --stats: deliver what is queued, waiting up to
+	 * wait_ms, and count the rest as dropped (NULL: nothing queued). */
+	void (*drain)(struct mw_sink *s, unsigned wait_ms);
+	/* Fill *st (NULL: no counters). May be called from another thread. */
 	void (*stats)(struct mw_sink *s, struct mw_sink_stats *st);
 	/* Flush what can be flushed and free the sink (s itself included). */
 	void (*close)(struct mw_sink *s);
@@ -121,6 +124,9 @@ int mw_sinks_flush(struct mw_sinks *ss);
  * the first failure (the others are still reopened). */
 int mw_sinks_reopen(struct mw_sinks *ss);
 
+/* Let every sink deliver what it queued, up to wait_ms each (at exit). */
+void mw_sinks_drain(struct mw_sinks *ss, unsigned wait_ms);
+
 /* Close and free every sink, then the set's buffers. */
 void mw_sinks_close(struct mw_sinks *ss);
 
@@ -138,5 +144,26 @@ void mw_sinks_close(struct mw_sinks *ss);
  * error printed when the file cannot be opened. */
 struct mw_sink *mw_sink_file_new(const char *path, enum mw_fmt fmt, bool append,
 				 uint64_t rotate_size, unsigned rotate_keep);
+
+/* sink_syslog.c: RFC 5424 messages to url: "unix:PATH" (datagrams, as
+ * /dev/log), "udp://HOST:PORT" (one message per datagram) or
+ * "tcp://HOST:PORT" (RFC 6587 octet counting: "LEN SP MSG"). Each message:
+ * <PRI>1 TIMESTAMP(UTC, microseconds) HOSTNAME mapwatch PID MSGID SD MSG,
+ * where PRI = facility * 8 + severity (alerts: high crit(2), medium
+ * warning(4), info notice(5); events info(6), only when events; loss
+ * reports and notices warning), MSGID "alert", "event", "lost", "notice" or
+ * "dropped", SD one [mapwatch@32473 ...] element with the key fields (kind,
+ * severity, mitre, event, pid, tid, uid, comm, exe, container, start, end),
+ * and MSG the record's JSON line. Records go to a queue of at most
+ * queue_bytes; a writer thread sends them, connects and reconnects with
+ * backoff (100 ms doubling to 5 s), and on TCP re-sends what the peer had not
+ * acknowledged when the connection went away. A record that does not fit in
+ * the queue is dropped and counted; the first message on a connection after
+ * drops says how many. write() never blocks on the peer. Returns NULL with
+ * a one-line error printed for a bad url. */
+struct mw_sink *mw_sink_syslog_new(const char *url, int facility, bool events, size_t queue_bytes);
+
+/* Parse a --syslog url (0, or -1 when it is not one of the three forms). */
+int mw_syslog_parse_url(const char *url, int *transport, char **host, char **port, char **path);
 
 #endif

@@ -16,9 +16,12 @@ enum mw_hook {
 struct mw_opts {
 	bool json;
 	bool stats;
-	bool verbose;
+	int verbose;            /* -v: mapwatch's own set-up lines; -vv: libbpf's too */
+	int action;             /* enum mw_action (options.h): run, or print help/list/version */
+	bool events_given;      /* an --events option was seen (the first replaces the default) */
+	bool hook_given;        /* --hook was given explicitly */
 	bool lifecycle;         /* ask the kernel for fork/exec/exit records */
-	const char *output;     /* NULL: stdout */
+	const char *output;     /* NULL: stdout (copied by the option parser) */
 	uint32_t event_mask;    /* bit per enum mw_event_id */
 	enum mw_hook hook;
 	int compat;             /* -1 auto (probe), 0 off, 1 on */
@@ -29,8 +32,23 @@ struct mw_opts {
 	bool alerts;            /* raise alerts in the event stream */
 	bool alerts_only;       /* and print nothing else */
 	bool kill_wx;           /* SIGKILL W+X requesters at syscall entry */
-	const char **allow;     /* executables whose alerts are silenced */
+	const char **allow;     /* executables whose alerts are silenced (copies) */
 	int nallow;
+	bool summary;           /* -c: count calls in the kernel, print summaries (no events) */
+	int summary_by;         /* enum mw_sum_by */
+	unsigned summary_top;   /* --top N: keep the N largest groups, 0 = all */
+	unsigned interval_ms;   /* --interval: a summary every this many ms; 0 = one at the end */
+	const char *summary_opt; /* a summary option given (needs -c): its name, for the error */
+	/* outputs besides the stream (sink*.c) */
+	bool also_stdout;       /* --stdout: the stream to standard output as well as --output */
+	uint64_t rotate_size;   /* --rotate-size: rotate --output past this many bytes (0: never) */
+	unsigned rotate_keep;   /* --rotate-keep: rotated files kept (FILE.1 ...) */
+	const char *syslog_url; /* --syslog: unix:PATH, udp://HOST:PORT, tcp://HOST:PORT; NULL: none */
+	int syslog_events;      /* --syslog-events: -1 as the stream (not with --alerts-only), 0 none, 1 info */
+	int syslog_facility;    /* --syslog-facility: 0..23 (default 3, daemon) */
+	size_t syslog_queue;    /* --syslog-queue: bytes queued while the peer is away */
+	const char *metrics;    /* --metrics ADDR:PORT; NULL: no endpoint */
+	unsigned alert_rate;    /* --alert-rate: seconds over which repeats are collapsed (0: off) */
 };
 
 /* Run the tracer with o. Returns the process exit status: the command's

@@ -8,6 +8,7 @@
 const volatile __u32 flt_on = 0;
 const volatile __u32 flt_neg = 0;
 const volatile __u32 flt_prot_all = 0, flt_prot_any = 0;
+const volatile __u8 flt_prot_none = 0;                      /* --prot-any none: PROT_NONE matches too */
 const volatile __u64 flt_flags_all = 0, flt_flags_any = 0;  /* MAP_* bits */
 const volatile __u32 flt_type_all = 0, flt_type_any = 0;    /* mapping type (flags & 0xf), 0: none */
 const volatile __u32 flt_fdkind = 0;                        /* bit per enum mw_file_kind */
@@ -258,7 +259,8 @@ static __always_inline bool args_ok(__u16 ev, const __u64 *a, const struct mw_fi
 		__u64 prot = a[pi & 7];
 		if (on(MW_FLT_PROT_ALL) && !verdict(MW_FLT_PROT_ALL, (prot & flt_prot_all) == flt_prot_all))
 			return false;
-		if (on(MW_FLT_PROT_ANY) && !verdict(MW_FLT_PROT_ANY, (prot & flt_prot_any) != 0))
+		if (on(MW_FLT_PROT_ANY) && !verdict(MW_FLT_PROT_ANY, (prot & flt_prot_any) != 0 ||
+							   (flt_prot_none && !(prot & 7))))
 			return false;
 	}
 	if (on(MW_FLT_FLAGS_ALL | MW_FLT_FLAGS_ANY)) {

@@ -14,7 +14,8 @@ const volatile bool follow_only = false;   /* only tgids present in the traced m
 const volatile __u32 event_mask = 0xffff;  /* bit per enum mw_event_id */
 const volatile __u64 wake_bytes = 256 * 1024; /* wake the reader once this much is queued */
 const volatile bool lifecycle_recs = false;  /* send fork/exec/exit records (alerts) */
-const volatile bool kill_wx = false;         /* --kill-wx: SIGKILL W+X requesters at entry */
+const volatile bool kill_wx = false;         /* --kill-wx: SIGKILL W+X mappings at syscall exit */
+const volatile bool allow_on = false;        /* --allow given: allow_ino holds its inodes */
 
 /* ---- constants not in BTF ---- */
 #define MW_MAP_ANONYMOUS 0x20
@@ -32,6 +33,13 @@ const volatile bool kill_wx = false;         /* --kill-wx: SIGKILL W+X requester
 #define MW_TS_COMPAT 0x0002  /* x86 thread_info.status: in a 32-bit syscall */
 #define MW_SHM_RDONLY 010000
 #define MW_SHM_EXEC   0100000
+#define MW_PROT_READ  0x1
+#define MW_PROT_WRITE 0x2
+#define MW_PROT_EXEC  0x4
+#define MW_SIGKILL 9
+#define MW_EBUSY 16
+#define MW_ENOENT 2
+#define MW_ENOMEM 12
 
 /* ---- maps ---- */
 struct {
@@ -123,6 +131,24 @@ struct {
 	__type(value, __u8);
 } exe_seen SEC(".maps");
 
+/* --allow: inodes (kernel dev encoding) of allowed executables and of
+ * allowed directories (an executable anywhere under one is allowed). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct mw_inode_key);
+	__type(value, __u8);
+} allow_ino SEC(".maps");
+
+/* The --allow verdict of a tgid's executable (1 not allowed, 2 allowed),
+ * computed at its first event and forgotten at exec and exit. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u8);
+} allow_cache SEC(".maps");
+
 /* ---- helpers ---- */
 #define DM_KEY (1ull << 63)  /* pending key of a do_mmap call: never a real pid_tgid */
 
@@ -168,6 +194,7 @@ static __always_inline struct scratch *get_scratch(void)
 }
 
 #include "filter.bpf.h"
+#include "summary.bpf.h"
 
 /* Is the current thread in scope (not mapwatch, and traced when following)? */
 static __always_inline bool in_scope(__u32 tgid)
@@ -302,10 +329,12 @@ static __always_inline void describe_file(struct task_struct *task, struct file 
 	case MW_S_IFSOCK: kind = MW_FK_SOCKET; break;
 	case MW_S_IFLNK: kind = MW_FK_SYMLINK; break;
 	case MW_S_IFREG: {
-		char pfx[6] = {};
-		bpf_probe_read_kernel(pfx, sizeof(pfx), BPF_CORE_READ(file, f_path.dentry, d_name.name));
-		if ((f->flags & (MW_FILE_TMPFS | MW_FILE_HUGETLBFS)) && pfx[0] == 'm' && pfx[1] == 'e' &&
-		    pfx[2] == 'm' && pfx[3] == 'f' && pfx[4] == 'd' && pfx[5] == ':')
+		/* A memfd is a pseudo file: its dentry is its own parent (no
+		 * directory holds it) on a shmem or hugetlbfs superblock. Its
+		 * "memfd:" name proves nothing: anyone can create
+		 * /dev/shm/memfd:x, which is a plain tmpfs file (kind shm). */
+		struct dentry *dn = BPF_CORE_READ(file, f_path.dentry);
+		if ((f->flags & (MW_FILE_TMPFS | MW_FILE_HUGETLBFS)) && BPF_CORE_READ(dn, d_parent) == dn)
 			kind = MW_FK_MEMFD;
 		else if (nlink == 0)
 			kind = MW_FK_DELETED;
@@ -392,16 +421,8 @@ static __always_inline int on_enter(__u16 ev, __u16 nr, __u16 flags, const __u64
 		p->filtered = 1; /* so the exit is not taken for a lost entry */
 		return 0;
 	}
-	/* enforcement: a request for memory both writable and executable
-	 * (PROT_WRITE|PROT_EXEC, or shmat's SHM_EXEC without SHM_RDONLY) */
-	int pi = mw_arg_by_fmt(ev, MW_D_PROT), si = mw_arg_by_fmt(ev, MW_D_SHMAT_FLAGS);
-	bool wx = pi >= 0 ? (a[pi & 7] & 0x6) == 0x6
-			  : si >= 0 && (a[si & 7] & MW_SHM_EXEC) && !(a[si & 7] & MW_SHM_RDONLY);
-	if (kill_wx && wx && !(flags & MW_F_ARGS_FAULT)) {
-		if (bpf_send_signal(9) == 0)
-			p->flags |= MW_F_ENFORCED;
-	}
-	if (has_file && s && bpf_map_update_elem(&pending_path, &id, &s->pb, BPF_ANY) == 0)
+	/* enforcement (--kill-wx) is decided at exit, on what the kernel did */
+	if (has_file && s && !summary_on && bpf_map_update_elem(&pending_path, &id, &s->pb, BPF_ANY) == 0)
 		p->has_path = 1;
 	p->ts = ts;
 	return 0;
@@ -493,6 +514,212 @@ static __always_inline __u64 wake_flag(__u64 size)
 	return avail < wake_bytes && avail + size >= wake_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
+/* ---- what the kernel did: the effective protection, read from the VMA ---- */
+
+/* The effect of one call, carried into its record by fill_effect(). */
+struct mw_effect {
+	__u64 vm_flags, start, end;
+	__u32 personality;
+	__u16 status;  /* enum mw_eff_status */
+	__u16 flags;   /* MW_EFFF_* */
+};
+
+struct vma_ctx {
+	__u64 vm_flags, start, end;
+};
+
+static long vma_read(struct task_struct *task, struct vm_area_struct *vma, struct vma_ctx *c)
+{
+	c->vm_flags = vma->vm_flags;
+	c->start = vma->vm_start;
+	c->end = vma->vm_end;
+	return 0;
+}
+
+/* Look up the VMA holding addr in the current task and record its real
+ * vm_flags in ef. This is the one mechanism for every call that creates or
+ * changes a mapping: call it at syscall exit with the address the kernel
+ * returned (mmap, mmap2, old_mmap, mremap; shmat and the other calls of the
+ * catalogue that return an address) or the address the call was given
+ * (mprotect, pkey_mprotect, madvise-like calls). bpf_find_vma() only
+ * try-locks the mmap lock: when another thread holds it the lookup fails
+ * with -EBUSY, and ef says MW_EFF_BUSY. Nothing is ever guessed. */
+static __always_inline void effect_lookup(struct mw_effect *ef, __u64 addr)
+{
+	struct vma_ctx c = {};
+	long r = bpf_find_vma(bpf_get_current_task_btf(), addr, vma_read, &c, 0);
+
+	if (r == 0) {
+		ef->status = MW_EFF_OK;
+		ef->vm_flags = c.vm_flags;
+		ef->start = c.start;
+		ef->end = c.end;
+	} else {
+		ef->status = r == -MW_EBUSY ? MW_EFF_BUSY : r == -MW_ENOENT ? MW_EFF_NOVMA : MW_EFF_ERROR;
+	}
+}
+
+/* Is the current process's executable in --allow (its inode, or that of a
+ * directory above it, the walk crossing mounts up to the top of the mount
+ * tree)? Cached per tgid until its next exec. */
+struct allow_walk {
+	struct dentry *d;
+	struct mount *mnt;
+	__u64 mnt_off;
+	__u8 hit;
+};
+
+static long allow_step(__u32 i, struct allow_walk *c)
+{
+	/* locals: a CO-RE read must not go through this (non-kernel) struct */
+	struct dentry *d = c->d;
+	struct mount *mnt = c->mnt;
+	struct mw_inode_key k = inode_key(BPF_CORE_READ(d, d_inode));
+	struct vfsmount *vm = (struct vfsmount *)((void *)mnt + c->mnt_off);
+
+	if (bpf_map_lookup_elem(&allow_ino, &k)) {
+		c->hit = 1;
+		return 1;
+	}
+	if (d == BPF_CORE_READ(vm, mnt_root)) {
+		struct mount *mp = BPF_CORE_READ(mnt, mnt_parent);
+		if (mp == mnt)
+			return 1;
+		c->d = BPF_CORE_READ(mnt, mnt_mountpoint);
+		c->mnt = mp;
+		return 0;
+	}
+	struct dentry *parent = BPF_CORE_READ(d, d_parent);
+	if (parent == d)
+		return 1;
+	c->d = parent;
+	return 0;
+}
+
+static __always_inline bool exe_allowed(__u32 tgid)
+{
+	__u8 *v, val;
+	struct task_struct *task;
+	struct file *exe;
+
+	if (!allow_on)
+		return false;
+	v = bpf_map_lookup_elem(&allow_cache, &tgid);
+	if (v)
+		return *v == 2;
+	task = (struct task_struct *)bpf_get_current_task();
+	exe = BPF_CORE_READ(task, mm, exe_file);
+	val = 1;
+	if (exe) {
+		struct allow_walk c = {
+			.d = BPF_CORE_READ(exe, f_path.dentry),
+			.mnt_off = bpf_core_field_offset(struct mount, mnt),
+		};
+		c.mnt = (struct mount *)((void *)BPF_CORE_READ(exe, f_path.mnt) - c.mnt_off);
+		bpf_loop(MW_PATH_DEPTH, allow_step, &c, 0);
+		if (c.hit)
+			val = 2;
+	}
+	bpf_map_update_elem(&allow_cache, &tgid, &val, BPF_ANY);
+	return val == 2;
+}
+
+/* old_mmap (i386 90) whose argument struct could not be read at entry (its
+ * page not yet faulted in): the kernel's own copy has faulted it in, so read
+ * it again now, and resolve the file it names. */
+static __always_inline void reread_old_mmap(struct pending *p, __u64 key, struct mw_effect *ef)
+{
+#if defined(__TARGET_ARCH_x86)
+	__u32 w[6] = {};
+	struct scratch *s;
+
+	if (!(p->flags & MW_F_ARGS_FAULT) || !(p->flags & MW_F_COMPAT) || p->event != MW_EV_MMAP ||
+	    p->nr != 90)
+		return;
+	if (bpf_probe_read_user(w, sizeof(w), (void *)p->args[0]))
+		return;
+	for (int i = 0; i < 6; i++)
+		p->args[i] = w[i];
+	p->args[4] = (__u64)(__s64)(__s32)w[4];
+	p->flags &= ~MW_F_ARGS_FAULT;
+	ef->flags |= MW_EFFF_ARGS_REREAD;
+	if (w[3] & MW_MAP_ANONYMOUS)
+		return;
+	p->flags |= MW_F_HAS_FILE;
+	s = get_scratch();
+	if (s && resolve_fd((struct task_struct *)bpf_get_current_task(), (int)w[4], &p->file, &s->pb, NULL)) {
+		s->pb.flags = p->file.flags;
+		if (bpf_map_update_elem(&pending_path, &key, &s->pb, BPF_ANY) == 0)
+			p->has_path = 1;
+	}
+#endif
+}
+
+/* What the call did: the VMA it created or changed (for the calls that do),
+ * the task's READ_IMPLIES_EXEC personality, and the --allow verdict. */
+static __always_inline void effect_of(struct mw_effect *ef, const struct pending *p, long ret, __u32 tgid)
+{
+	bool ok = !(ret < 0 && ret >= -4095);
+	__u32 pers = bpf_get_current_task_btf()->personality;
+
+	if (pers & MW_READ_IMPLIES_EXEC)
+		ef->personality = pers;
+	if (exe_allowed(tgid))
+		ef->flags |= MW_EFFF_ALLOWED;
+	switch (p->event) {
+	case MW_EV_MMAP:
+	case MW_EV_MMAP2:
+	case MW_EV_MREMAP:
+	case MW_EV_SHMAT:
+	case MW_EV_MAP_SHADOW_STACK:
+		if (ok)
+			effect_lookup(ef, (__u64)ret);
+		break;
+	case MW_EV_MPROTECT:
+	case MW_EV_PKEY_MPROTECT:
+		/* ENOMEM: the kernel changed the mappings up to the first hole */
+		if (ok || ret == -MW_ENOMEM)
+			effect_lookup(ef, p->args[0]);
+		break;
+	}
+}
+
+/* The --kill-wx verdict: memory both writable and executable, judged on the
+ * VMA when it could be read, on the request otherwise (a call the kernel
+ * refused, or a lookup that failed), READ_IMPLIES_EXEC included. mremap only
+ * moves memory: its protection was judged when it was given. */
+static __always_inline bool wx_verdict(const struct pending *p, const struct mw_effect *ef)
+{
+	int pi = mw_arg_by_fmt(p->event, MW_D_PROT);
+	__u64 prot;
+
+	if (p->event == MW_EV_MREMAP || p->event == MW_EV_DO_MMAP)
+		return false;
+	if (ef->status == MW_EFF_OK)
+		return (ef->vm_flags & (MW_VM_WRITE | MW_VM_EXEC)) == (MW_VM_WRITE | MW_VM_EXEC);
+	if (p->event == MW_EV_SHMAT && !(p->flags & MW_F_ARGS_FAULT)) {
+		/* the request: SHM_EXEC on a segment attached writable */
+		int si = mw_arg_by_fmt(p->event, MW_D_SHMAT_FLAGS);
+		return si >= 0 && (p->args[si & 7] & MW_SHM_EXEC) && !(p->args[si & 7] & MW_SHM_RDONLY);
+	}
+	if (pi < 0 || (p->flags & MW_F_ARGS_FAULT))
+		return false; /* nothing known: the record says so */
+	prot = p->args[pi & 7];
+	if ((ef->personality & MW_READ_IMPLIES_EXEC) && (prot & MW_PROT_READ))
+		prot |= MW_PROT_EXEC;
+	return (prot & (MW_PROT_WRITE | MW_PROT_EXEC)) == (MW_PROT_WRITE | MW_PROT_EXEC);
+}
+
+static __always_inline void fill_effect(struct mw_event *e, const struct mw_effect *ef)
+{
+	e->vm_flags = ef->vm_flags;
+	e->vma_start = ef->start;
+	e->vma_end = ef->end;
+	e->personality = ef->personality;
+	e->eff_status = ef->status;
+	e->eff_flags = ef->flags;
+}
+
 /* Fill an event record (all but path_len) from the stored entry and the result. */
 static __always_inline void fill_event(struct mw_event *e, const struct pending *p, long ret, __u64 id)
 {
@@ -532,7 +759,26 @@ static __always_inline int emit_exit(__u64 key, long ret)
 			count(MW_CNT_NO_ENTRY);
 		return 0;
 	}
-	if (!result_ok(ret)) {
+	struct mw_effect ef = {};
+	reread_old_mmap(p, key, &ef);
+	if ((p->flags & MW_F_IPC) && p->event == MW_EV_SHMAT && ret == 0) {
+		/* old i386 convention: ipc(SHMAT) returns 0 and writes the address to *third */
+		__u32 addr = 0;
+		if (bpf_probe_read_user(&addr, sizeof(addr), (void *)p->aux) == 0)
+			ret = addr;
+		else
+			p->flags |= MW_F_ARGS_FAULT;
+	}
+
+	if (!summary_on) /* -c counts calls: no VMA lookup (and no --kill-wx with it) */
+		effect_of(&ef, p, ret, tgid);
+	/* --kill-wx: a SIGKILL sent here is delivered on the way back to user
+	 * space, before the task runs another instruction: nothing of the
+	 * mapping can be used. An enforced call is always reported. */
+	if (kill_wx && !(ef.flags & MW_EFFF_ALLOWED) && wx_verdict(p, &ef) &&
+	    bpf_send_signal(MW_SIGKILL) == 0)
+		p->flags |= MW_F_ENFORCED;
+	if (!result_ok(ret) && !(p->flags & MW_F_ENFORCED)) {
 		count(MW_CNT_FILTERED);
 		if (p->has_path)
 			bpf_map_delete_elem(&pending_path, &key);
@@ -544,15 +790,14 @@ static __always_inline int emit_exit(__u64 key, long ret)
 	count(MW_CNT_SEEN);
 	task = (struct task_struct *)bpf_get_current_task();
 	maybe_send_exe(s, task, tgid);
-
-	if ((p->flags & MW_F_IPC) && p->event == MW_EV_SHMAT && ret == 0) {
-		/* old i386 convention: ipc(SHMAT) returns 0 and writes the address to *third */
-		__u32 addr = 0;
-		if (bpf_probe_read_user(&addr, sizeof(addr), (void *)p->aux) == 0)
-			ret = addr;
-		else
-			p->flags |= MW_F_ARGS_FAULT;
+	if (summary_on) {
+		/* -c: counted in the kernel, no record per call */
+		summary__add(p, ret, id);
+		if (p->has_path)
+			bpf_map_delete_elem(&pending_path, &key);
+		goto out;
 	}
+
 	if (p->flags & MW_F_UDATA) {
 		/* the user memory of the arguments travels after the record */
 		struct pending_slots *ps = bpf_task_storage_get(&pending, bpf_get_current_task_btf(), 0, 0);
@@ -567,6 +812,7 @@ static __always_inline int emit_exit(__u64 key, long ret)
 			goto out;
 		}
 		fill_event(r, p, ret, id);
+		fill_effect(r, &ef);
 		r->path_len = sizeof(struct mw_udata);
 		bpf_probe_read_kernel(r + 1, sizeof(struct mw_udata), &ps->ud);
 		bpf_ringbuf_submit(r, wake_flag(sizeof(*r) + sizeof(struct mw_udata)));
@@ -582,6 +828,7 @@ static __always_inline int emit_exit(__u64 key, long ret)
 			goto out;
 		}
 		fill_event(r, p, ret, id);
+		fill_effect(r, &ef);
 		r->path_len = 0;
 		bpf_ringbuf_submit(r, wake_flag(sizeof(*r)));
 		count(MW_CNT_SUBMITTED);
@@ -590,6 +837,7 @@ static __always_inline int emit_exit(__u64 key, long ret)
 	struct mw_event *e = &s->ev;
 	__u32 len = 0;
 	fill_event(e, p, ret, id);
+	fill_effect(e, &ef);
 	struct path_buf *pb = bpf_map_lookup_elem(&pending_path, &key);
 	if (pb) {
 		len = pb->len & (MW_PATH_MAX - 1);
@@ -810,6 +1058,7 @@ int BPF_PROG(on_exec, struct task_struct *p)
 	__u32 tgid = p->tgid;
 
 	bpf_map_delete_elem(&exe_seen, &tgid);
+	bpf_map_delete_elem(&allow_cache, &tgid);
 	if (lifecycle_recs && in_scope(tgid))
 		send_task_rec(MW_REC_EXEC, tgid, 0);
 	return 0;
@@ -829,6 +1078,7 @@ int BPF_PROG(on_task_exit, struct task_struct *p)
 	if (p->signal->live.counter != 0)
 		return 0; /* other threads of the group remain */
 	bpf_map_delete_elem(&exe_seen, &tgid);
+	bpf_map_delete_elem(&allow_cache, &tgid);
 	if (lifecycle_recs && in_scope(tgid))
 		send_task_rec(MW_REC_EXIT, tgid, 0);
 	if (follow_only)
@@ -899,7 +1149,7 @@ static __always_inline int dm_enter(struct file *file, __u64 addr, __u64 len, __
 		}
 		return 0;
 	}
-	if (has_file && s && bpf_map_update_elem(&pending_path, &key, &s->pb, BPF_ANY) == 0)
+	if (has_file && s && !summary_on && bpf_map_update_elem(&pending_path, &key, &s->pb, BPF_ANY) == 0)
 		p.has_path = 1;
 	if (pending_put(key, &p))
 		count(MW_CNT_PENDING_FULL);

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib import (MAPWATCH, Fail, build_prog, check, eq, is_root, mapwatch, read_json_lines, run_selected,
+from lib import (MAPWATCH, ROOT, Fail, build_prog, check, eq, is_root, mapwatch, read_json_lines, run_selected,
                  tmpdir)
 
 ALERTPROG = None
@@ -125,17 +125,24 @@ def t_alerts_only():
 
 
 def t_allow():
-    """--allow of alertprog's path (or of its directory with a trailing '/') silences it."""
-    for allow in (ALERTPROG, os.path.dirname(ALERTPROG) + "/"):
+    """--allow of alertprog (by inode: its path, a symbolic link to it, or a directory above it) silences it."""
+    d = tmpdir()
+    link = os.path.join(d, "link-to-alertprog")
+    os.symlink(ALERTPROG, link)
+    for allow in (ALERTPROG, link, os.path.dirname(ALERTPROG), os.path.dirname(ALERTPROG) + "/", ROOT):
         log, lines = run_alertprog("--alerts", "--allow", allow)
         got = got_alerts(lines)
         check(not got, f"--allow {allow}: alerts still raised: {sorted(got)}")
         check(any(e.get("eventName") == "mprotect" for e in lines), "--allow must not drop events")
-    # a directory without the trailing '/' is an exact path: no match
-    log, lines = run_alertprog("--alerts-only", "--allow", os.path.dirname(ALERTPROG),
-                               "--allow", "/usr/bin/true")
+        check(all(e.get("allowed") for e in lines if e.get("hostProcessId") == lines[0].get("hostProcessId")),
+              f"--allow {allow}: events not marked allowed")
+    # unrelated files and directories change nothing
+    log, lines = run_alertprog("--alerts-only", "--allow", "/usr/bin/true", "--allow", d)
     want, got = expected(log), got_alerts(lines)
     check(got == want, f"unrelated --allow changed the alerts: {diff(got, want)}")
+    p = mapwatch(["--alerts", "--allow", os.path.join(d, "missing"), "--", "/bin/true"])
+    eq(p.returncode, 2, "--allow of a path that does not exist: usage error")
+    check("--allow" in p.stderr and "missing" in p.stderr, f"error names the path: {p.stderr!r}")
 
 
 ALERT_RE = re.compile(r"^\d\d:\d\d:\d\d\.\d{6} +(\d+) +(\d+) .{16} ALERT (high|medium|info) "

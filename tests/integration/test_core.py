@@ -148,11 +148,19 @@ def t_exit_status():
 def t_usage_errors():
     for args, word in ((["--bogus"], "--bogus"), (["--events", "mmap,nope"], "nope"),
                        (["--buffer-size", "3"], "--buffer-size"), (["--hook", "x"], "--hook"),
-                       (["--output"], "--output"), (["--"], "command"), (["stray"], "stray")):
+                       (["--output"], "--output"), (["--"], "command"), (["stray"], "stray"),
+                       (["--tid", "0"], "--tid"), (["--uid", "4294967296"], "4294967296"),
+                       (["--min-length", "17179869184G"], "--min-length"), (["--json=yes"], "takes no value"),
+                       (["--comm", "--", "ls"], "before '--'"), (["--comm", "demo,!true"], "negates"),
+                       (["--comm", "a" * 28], "'" + "a" * 15 + "'"), (["--pidns", "/etc/passwd"], "not a namespace"),
+                       (["--exe", "/etc"], "directory"), (["--alerts", "--allow", "/nonexistent"], "/nonexistent"),
+                       (["-e", "mmap2", "--compat", "off"], "32-bit"),
+                       (["--pid", "1", "--", "true"], "COMMAND")):
         p = mapwatch(args)
         eq(p.returncode, 2, f"{args} exit status")
         eq(len(p.stderr.strip().split("\n")), 1, f"{args}: one-line error: {p.stderr!r}")
         check(word in p.stderr, f"{args}: error should mention {word}: {p.stderr!r}")
+        check(p.stderr.rstrip().endswith("(try 'mapwatch --help')"), f"{args}: error should end with the hint: {p.stderr!r}")
     p = mapwatch(["--events", "nope"])
     check("mmap2" in p.stderr and "msync" in p.stderr, "unknown event lists the names")
 

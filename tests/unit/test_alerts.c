@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "alerts.h"
@@ -23,6 +24,7 @@ static struct mw_alerts *A;
 static struct mw_alert out[8];
 static int nout;
 static const char *exe_now = "/usr/bin/prog";
+static int allowed_now; /* events carry MW_EFFF_ALLOWED */
 static char sum[4096];
 
 /* ---- building events ---- */
@@ -44,10 +46,13 @@ static struct mw_event base(uint32_t pid, unsigned id, int64_t ret)
 	return e;
 }
 
-static int feed_view(const struct mw_event *e, const char *path)
+static int feed_view(const struct mw_event *e0, const char *path)
 {
-	struct mw_view v = { .e = e, .path = path, .exe = exe_now, .ts_ns = 1700000000123456789ull };
+	struct mw_event e = *e0;
+	struct mw_view v = { .e = &e, .path = path, .exe = exe_now, .ts_ns = 1700000000123456789ull };
 
+	if (allowed_now)
+		e.eff_flags |= MW_EFFF_ALLOWED; /* the kernel's --allow verdict */
 	nout = mw_alerts_event(A, &v, out, 8);
 	return nout;
 }
@@ -175,12 +180,13 @@ static const char *dump(uint32_t pid)
 }
 
 /* A fresh engine without /proc seeding (synthetic pids may exist on the host). */
-static void fresh(const char *const *allow, int nallow)
+static void fresh(void)
 {
 	mw_alerts_free(A);
-	A = mw_alerts_new(allow, nallow);
+	A = mw_alerts_new();
 	mw_alerts_set_proc_root(A, NULL);
 	exe_now = "/usr/bin/prog";
+	allowed_now = 0;
 	nout = 0;
 }
 
@@ -287,7 +293,7 @@ static int json_ok(const char *s)
 
 TEST(alerts_wx_mapping)
 {
-	fresh(NULL, 0);
+	fresh();
 	CHECK_STR(mmap_anon(101, 0x10000, 2 * PG, R_ | W_ | X_), "wx_mapping[10000-12000]");
 	CHECK_INT(out[0].severity, MW_SEV_HIGH);
 	CHECK_STR(out[0].mitre, "T1055");
@@ -316,7 +322,7 @@ TEST(alerts_wx_mapping)
 
 TEST(alerts_wx_mprotect_only_once)
 {
-	fresh(NULL, 0);
+	fresh();
 	CHECK_STR(mmap_anon(102, 0x20000, 2 * PG, R_ | W_), "");
 	/* RW -> RWX: one alert, wx_mprotect; the writable history is in it */
 	CHECK_STR(mprot(102, 0x20000, 2 * PG, R_ | W_ | X_), "wx_mprotect[20000-22000]{rw- W}");
@@ -346,7 +352,7 @@ TEST(alerts_wx_mprotect_only_once)
 
 TEST(alerts_x_after_w)
 {
-	fresh(NULL, 0);
+	fresh();
 	CHECK_STR(mmap_anon(103, 0x30000, 4 * PG, R_ | W_), "");
 	/* one page of four made executable */
 	CHECK_STR(mprot(103, 0x31000, PG, R_ | X_), "x_after_w[31000-32000]{rw- W}");
@@ -372,7 +378,7 @@ TEST(alerts_x_after_w)
 
 TEST(alerts_near_misses)
 {
-	fresh(NULL, 0);
+	fresh();
 	/* RW then RO */
 	CHECK_STR(mmap_anon(104, 0x10000, PG, R_ | W_), "");
 	CHECK_STR(mprot(104, 0x10000, PG, R_), "");
@@ -408,7 +414,7 @@ TEST(alerts_near_misses)
 
 TEST(alerts_mprotect_enomem_partial)
 {
-	fresh(NULL, 0);
+	fresh();
 	CHECK_STR(mmap_anon(105, 0x50000, PG, R_ | W_), "");
 	/* the kernel changed the first page, then failed at the hole */
 	struct mw_event e = ev_mprotect(105, 0x50000, 3 * PG, R_ | X_, -ENOMEM);
@@ -435,7 +441,7 @@ TEST(alerts_mprotect_enomem_partial)
 
 TEST(alerts_growsdown)
 {
-	fresh(NULL, 0);
+	fresh();
 	struct mw_event e = ev_mmap(106, 0x90000, 0, 4 * PG, R_ | W_, ANON | MAP_GROWSDOWN);
 	feed_view(&e, NULL);
 	CHECK_STR(S(), "");
@@ -446,7 +452,7 @@ TEST(alerts_growsdown)
 
 TEST(alerts_exec_fileless)
 {
-	fresh(NULL, 0);
+	fresh();
 	CHECK_STR(mmap_file(107, 0x10000, PG, R_ | X_, MAP_SHARED, MW_FK_MEMFD, MW_FILE_TMPFS, 0, "/memfd:jit"),
 		  "exec_fileless[10000-11000]");
 	CHECK_INT(out[0].fileless, MW_FL_MEMFD);
@@ -492,7 +498,7 @@ TEST(alerts_exec_fileless)
 
 TEST(alerts_device_mapping)
 {
-	fresh(NULL, 0);
+	fresh();
 	CHECK_STR(mmap_file(108, 0x10000, PG, R_ | W_, MAP_SHARED, MW_FK_CHARDEV, 0, KDEV(1, 1), "/dev/mem"),
 		  "device_mapping[10000-11000]");
 	CHECK_INT(out[0].severity, MW_SEV_HIGH);
@@ -526,7 +532,7 @@ TEST(alerts_device_mapping)
 
 TEST(alerts_fork_child_only)
 {
-	fresh(NULL, 0);
+	fresh();
 	CHECK_STR(mmap_anon(200, 0x60000, PG, R_ | W_), "");
 	CHECK_STR(mmap_file(200, 0x70000, PG, R_, MAP_SHARED, MW_FK_MEMFD, 0, 0, "/memfd:m"), "");
 	task(MW_REC_FORK, 201, 200);
@@ -555,7 +561,7 @@ TEST(alerts_fork_child_only)
 
 TEST(alerts_exec_and_exit_reset)
 {
-	fresh(NULL, 0);
+	fresh();
 	CHECK_STR(mmap_anon(300, 0x80000, PG, R_ | W_), "");
 	CHECK_STR(mmap_file(300, 0x90000, PG, R_, MAP_SHARED, MW_FK_MEMFD, 0, 0, "/memfd:m"), "");
 	task(MW_REC_EXEC, 300, 0);
@@ -613,7 +619,7 @@ TEST(alerts_seed_from_proc)
 	snprintf(root, sizeof root, "/tmp/mw-unit-alerts-%d", (int)getpid());
 	mkdir(root, 0755);
 	write_maps(500, maps);
-	fresh(NULL, 0);
+	fresh();
 	CHECK_INT(mw_alerts_set_proc_root(A, root), 0);
 	/* first sight of 500: seeded before the event */
 	CHECK_STR(mprot(500, 0x600000, PG, R_ | X_), "x_after_w[600000-601000]{rw- W}");
@@ -660,39 +666,30 @@ TEST(alerts_seed_from_proc)
 
 TEST(alerts_allow)
 {
-	const char *allow[] = { "/opt/ok/bin/jit", "/opt/jits/", "/no/slash", NULL, "" };
 	struct mw_alerts_stats st;
 
-	fresh(allow, 5);
-	CHECK(mw_alerts_allowed(A, "/opt/ok/bin/jit"));
-	CHECK(!mw_alerts_allowed(A, "/opt/ok/bin/jit2"));
-	CHECK(!mw_alerts_allowed(A, "/opt/ok/bin/ji"));
-	CHECK(mw_alerts_allowed(A, "/opt/jits/a/b"));
-	CHECK(!mw_alerts_allowed(A, "/opt/jitsx/a"));
-	CHECK(!mw_alerts_allowed(A, "/opt/jits"));
-	CHECK(!mw_alerts_allowed(A, "/no/slash/x"));
-	CHECK(!mw_alerts_allowed(A, ""));
-	CHECK(!mw_alerts_allowed(A, NULL));
-	/* an allowed process raises nothing, but its map is kept */
+	fresh();
+	/* the kernel's verdict decides, not the path the task sees */
 	CHECK_STR(mmap_anon(600, 0x10000, PG, R_ | W_), "");
-	exe_now = "/opt/ok/bin/jit";
+	allowed_now = 1;
+	exe_now = "/usr/bin/anything";
 	CHECK_STR(mmap_anon(600, 0x20000, PG, R_ | W_ | X_), "");
+	/* an allowed process raises nothing, but its map is kept */
 	CHECK_STR(mprot(600, 0x10000, PG, R_ | X_), "");
 	CHECK_STR(dump(600), "10000-11000:r-xW 20000-21000:rwxW");
-	exe_now = "/opt/jits/v8/d8";
-	CHECK_STR(mmap_anon(600, 0x30000, PG, R_ | W_ | X_), "");
-	exe_now = NULL;
+	allowed_now = 0;
 	CHECK_STR(mmap_anon(600, 0x40000, PG, R_ | W_ | X_), "wx_mapping[40000-41000]");
-	exe_now = "/opt/ok/bin/jit2";
 	CHECK_STR(mprot(600, 0x10000, PG, R_ | W_), "");
 	CHECK_STR(mprot(600, 0x10000, PG, R_ | X_), "x_after_w[10000-11000]{rw- W}");
 	mw_alerts_get_stats(A, &st);
-	CHECK_INT(st.suppressed, 3);
+	CHECK_INT(st.suppressed, 2);
 	CHECK_INT(st.raised, 2);
 	done();
 
-	/* a symbolic link in --allow also matches the executable it names */
+	/* the identity --allow loads into the kernel: the inode, through links */
 	char dir[64], real[96], link[96];
+	struct stat sr, sd;
+	struct mw_inode_key k1, k2, k3;
 	snprintf(dir, sizeof dir, "/tmp/mw-unit-allow-%d", (int)getpid());
 	snprintf(real, sizeof real, "%s/real-prog", dir);
 	snprintf(link, sizeof link, "%s/link-prog", dir);
@@ -701,19 +698,105 @@ TEST(alerts_allow)
 	if (f)
 		fclose(f);
 	CHECK_INT(symlink(real, link), 0);
-	const char *al2[] = { link };
-	fresh(al2, 1);
-	CHECK(mw_alerts_allowed(A, real));
-	CHECK(mw_alerts_allowed(A, link));
-	done();
+	CHECK_INT(mw_allow_key(real, &k1), 0);
+	CHECK_INT(mw_allow_key(link, &k2), 0);
+	CHECK_INT(mw_allow_key(dir, &k3), 0);
+	CHECK_INT(stat(real, &sr), 0);
+	CHECK_INT(stat(dir, &sd), 0);
+	CHECK_INT(k1.ino, sr.st_ino);
+	CHECK_INT(k2.ino, sr.st_ino);
+	CHECK_INT(k1.dev, (major(sr.st_dev) << 20) | minor(sr.st_dev));
+	CHECK_INT(k3.ino, sd.st_ino);
+	CHECK_INT(mw_allow_key("/no/such/exe", &k1), -1);
+	CHECK_INT(errno, ENOENT);
+	CHECK_INT(mw_allow_key("", &k1), -1);
 	unlink(link);
 	unlink(real);
 	rmdir(dir);
 }
 
+/* What the kernel did decides: effective prot read from the VMA at exit. */
+TEST(alerts_effective_prot)
+{
+	struct mw_event e;
+
+	fresh();
+	/* READ_IMPLIES_EXEC: asked RW, got RWX */
+	e = ev_mmap(800, 0x10000, 0, PG, R_ | W_, MAP_PRIVATE | MAP_ANONYMOUS);
+	e.eff_status = MW_EFF_OK;
+	e.vm_flags = MW_VM_READ | MW_VM_WRITE | MW_VM_EXEC | MW_VM_MAYWRITE;
+	e.vma_start = 0x10000;
+	e.vma_end = 0x11000;
+	e.personality = MW_READ_IMPLIES_EXEC;
+	feed_view(&e, NULL);
+	CHECK_STR(S(), "wx_mapping[10000-11000]");
+	CHECK(!out[0].judged_on_request);
+	CHECK_STR(dump(800), "10000-11000:rwxW");
+	/* a racing old_mmap: the struct said RWX, the kernel read RW */
+	e = ev_mmap(800, 0x20000, 0, PG, R_ | W_ | X_, MAP_PRIVATE | MAP_ANONYMOUS);
+	e.flags |= MW_F_COMPAT | MW_F_TOCTOU;
+	e.eff_status = MW_EFF_OK;
+	e.vm_flags = MW_VM_READ | MW_VM_WRITE;
+	feed_view(&e, NULL);
+	CHECK_STR(S(), "");
+	CHECK_STR(dump(800), "10000-11000:rwxW 20000-21000:rw-W");
+	/* and the other way round */
+	e = ev_mmap(800, 0x30000, 0, PG, R_, MAP_PRIVATE | MAP_ANONYMOUS);
+	e.eff_status = MW_EFF_OK;
+	e.vm_flags = MW_VM_READ | MW_VM_WRITE | MW_VM_EXEC;
+	feed_view(&e, NULL);
+	CHECK_STR(S(), "wx_mapping[30000-31000]");
+	/* old_mmap unreadable at entry and exit: the VMA is judged */
+	e = ev_mmap(800, 0x40000, 0, 0, 0, 0);
+	e.flags |= MW_F_COMPAT | MW_F_TOCTOU | MW_F_ARGS_FAULT;
+	e.eff_status = MW_EFF_OK;
+	e.vm_flags = MW_VM_READ | MW_VM_WRITE | MW_VM_EXEC;
+	e.vma_start = 0x40000;
+	e.vma_end = 0x42000;
+	feed_view(&e, NULL);
+	CHECK_STR(S(), "wx_mapping[40000-42000]");
+	/* lookup contended: judged on the request, and the alert says so */
+	e = ev_mmap(800, 0x50000, 0, PG, R_ | W_, MAP_PRIVATE | MAP_ANONYMOUS);
+	e.eff_status = MW_EFF_BUSY;
+	e.personality = MW_READ_IMPLIES_EXEC;
+	feed_view(&e, NULL);
+	CHECK_STR(S(), "wx_mapping[50000-51000]");
+	CHECK(out[0].judged_on_request);
+	struct strbuf b = { 0 };
+	struct mw_view v = { .e = &e, .exe = exe_now, .ts_ns = 1 };
+	mw_alert_json(&b, &v, &out[0]);
+	CHECK(json_ok(b.p));
+	CHECK(strstr(b.p, "\"judgedOn\":\"requestedProt\",\"effectiveProtError\":\"EBUSY\"") != NULL);
+	CHECK(strstr(b.p, "\"readImpliesExec\":true") != NULL);
+	sb_reset(&b);
+	mw_alert_table(&b, &v, &out[0]);
+	CHECK(strstr(b.p, "[effective prot unknown: EBUSY]") != NULL);
+	CHECK(strstr(b.p, "[judged on the request") != NULL);
+	sb_free(&b);
+	/* mprotect: RW then RX, effective; x_after_w from the effective prot */
+	e = ev_mprotect(800, 0x20000, PG, R_ | X_, 0);
+	e.eff_status = MW_EFF_OK;
+	e.vm_flags = MW_VM_READ | MW_VM_EXEC;
+	feed_view(&e, NULL);
+	CHECK_STR(S(), "x_after_w[20000-21000]{rw- W}");
+	/* mprotect RW under READ_IMPLIES_EXEC: the kernel made it RWX */
+	e = ev_mprotect(800, 0x20000, PG, R_ | W_, 0);
+	e.eff_status = MW_EFF_OK;
+	e.vm_flags = MW_VM_READ | MW_VM_WRITE | MW_VM_EXEC;
+	feed_view(&e, NULL);
+	CHECK_STR(S(), "wx_mprotect[20000-21000]{r-x W}");
+	/* a kill is always reported, even where the map would stay silent */
+	allowed_now = 1;
+	e = ev_mprotect(800, 0x60000, PG, R_ | W_ | X_, -EINTR);
+	e.flags |= MW_F_ENFORCED;
+	feed_view(&e, NULL);
+	CHECK_STR(S(), "wx_mprotect[60000-61000]");
+	done();
+}
+
 TEST(alerts_compat_32bit)
 {
-	fresh(NULL, 0);
+	fresh();
 	/* mmap2 of a 32-bit task */
 	struct mw_event e = base(700, MW_EV_MMAP2, 0xf7f00000);
 	e.flags = MW_F_COMPAT;
@@ -764,7 +847,7 @@ TEST(alerts_compat_32bit)
 
 TEST(alerts_mremap_keeps_history)
 {
-	fresh(NULL, 0);
+	fresh();
 	CHECK_STR(mmap_anon(800, 0x10000, 2 * PG, R_ | W_), "");
 	CHECK_STR(mprot(800, 0x10000, 2 * PG, R_), "");
 	CHECK_STR(mremap_(800, 0x10000, 2 * PG, 4 * PG, MREMAP_MAYMOVE, 0, 0x40000), "");
@@ -779,7 +862,7 @@ TEST(alerts_max_and_order)
 {
 	struct mw_alert few[2];
 
-	fresh(NULL, 0);
+	fresh();
 	struct mw_event e = ev_mmap(900, 0x10000, 0, PG, R_ | W_ | X_, MAP_SHARED);
 	set_file(&e, MW_FK_MEMFD, 0, 0);
 	struct mw_view v = { .e = &e, .path = "/memfd:x", .exe = "/x" };
@@ -813,7 +896,7 @@ TEST(alerts_json_line)
 {
 	struct strbuf b = { 0 }, ev = { 0 };
 
-	fresh(NULL, 0);
+	fresh();
 	CHECK_STR(mmap_anon(1000, 0x7f0000030000, 2 * PG, R_ | W_), "");
 	struct mw_event e = ev_mprotect(1000, 0x7f0000031000, PG, R_ | X_, 0);
 	e.uid = 1000;
@@ -835,7 +918,7 @@ TEST(alerts_json_line)
 		"\"alert\":{\"kind\":\"x_after_w\",\"severity\":\"medium\",\"mitre\":\"T1027.002\","
 		"\"technique\":\"Obfuscated Files or Information: Software Packing\","
 		"\"description\":\"memory that was writable made executable (JIT, unpacker or staged code)\","
-		"\"action\":\"reported\",\"regionStart\":\"0x7f0000031000\",\"regionEnd\":\"0x7f0000032000\","
+		"\"action\":\"reported\",\"judgedOn\":\"requestedProt\",\"regionStart\":\"0x7f0000031000\",\"regionEnd\":\"0x7f0000032000\","
 		"\"previousProt\":\"PROT_READ|PROT_WRITE\",\"wasWritable\":true},\"trigger\":";
 	CHECK(b.p && !strncmp(b.p, want_head, strlen(want_head)));
 	if (b.p && strncmp(b.p, want_head, strlen(want_head)))
@@ -891,7 +974,7 @@ TEST(alerts_table_line)
 {
 	struct strbuf b = { 0 }, t = { 0 }, call = { 0 };
 
-	fresh(NULL, 0);
+	fresh();
 	CHECK_STR(mmap_anon(1100, 0x30000, 2 * PG, R_ | W_), "");
 	CHECK_STR(mprot(1100, 0x30000, PG, R_), "");
 	struct mw_event e = ev_mprotect(1100, 0x30000, PG, R_ | X_, 0);

@@ -1,0 +1,646 @@
+/* options.c - the option table and its parsers: argv, and one "name = value" at a time for a config file. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "catalog.h"
+#include "filter.h"
+#include "options.h"
+#include "summary.h"
+
+static int fail(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && n) {
+		va_start(ap, fmt);
+		vsnprintf(err, n, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+char *mw_list_next(char **s)
+{
+	char *w, *end;
+
+	if (!*s)
+		return NULL;
+	w = *s;
+	end = strchr(w, ',');
+	if (end) {
+		*end = '\0';
+		*s = end + 1;
+	} else {
+		*s = NULL;
+	}
+	while (*w == ' ' || *w == '\t')
+		w++;
+	end = w + strlen(w);
+	while (end > w && (end[-1] == ' ' || end[-1] == '\t'))
+		*--end = '\0';
+	return w;
+}
+
+int mw_parse_u64(const char *s, uint64_t min, uint64_t max, int suffix, uint64_t *out)
+{
+	uint64_t v = 0, mul = 1;
+	int base = 10;
+	const char *p = s;
+
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		base = 16;
+		p += 2;
+	}
+	if (!*p)
+		return -1;
+	for (; *p; p++) {
+		unsigned d;
+		if (*p >= '0' && *p <= '9')
+			d = (unsigned)(*p - '0');
+		else if (base == 16 && *p >= 'a' && *p <= 'f')
+			d = (unsigned)(*p - 'a' + 10);
+		else if (base == 16 && *p >= 'A' && *p <= 'F')
+			d = (unsigned)(*p - 'A' + 10);
+		else
+			break;
+		if (v > (UINT64_MAX - d) / (unsigned)base)
+			return -1;
+		v = v * (unsigned)base + d;
+	}
+	if (p == s || (base == 16 && p == s + 2))
+		return -1;
+	if (suffix && *p) {
+		switch (*p) {
+		case 'k': case 'K': mul = 1ull << 10; break;
+		case 'm': case 'M': mul = 1ull << 20; break;
+		case 'g': case 'G': mul = 1ull << 30; break;
+		case 't': case 'T': mul = 1ull << 40; break;
+		default: return -1;
+		}
+		p++;
+		if (*p == 'i' && p[1] == 'B') /* 4MiB */
+			p += 2;
+		else if (*p == 'B' || *p == 'b')
+			p++;
+	}
+	if (*p)
+		return -1;
+	if (v > UINT64_MAX / mul)
+		return -1;
+	v *= mul;
+	if (v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* ---- handlers ---- */
+
+static int opt_json(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	o->json = true;
+	return 0;
+}
+
+static int opt_stats(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	o->stats = true;
+	return 0;
+}
+
+static int opt_verbose(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	o->verbose++;
+	return 0;
+}
+
+static int opt_action(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	if (o->action == MW_ACT_RUN)
+		o->action = d->code;
+	return 0;
+}
+
+static int opt_output(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	char *copy;
+
+	if (!*v)
+		return fail(err, n, "--output needs a file name ('-' for standard output)");
+	copy = strdup(v);
+	if (!copy)
+		return fail(err, n, "out of memory");
+	free((char *)o->output);
+	o->output = copy;
+	return 0;
+}
+
+static int opt_events(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	char *copy = strdup(v), *s = copy, *w;
+	uint32_t mask = 0, one;
+	int rc = 0;
+
+	if (!copy)
+		return fail(err, n, "out of memory");
+	/* words trimmed here, each parsed by the catalogue (names, %classes, all) */
+	while (!rc && (w = mw_list_next(&s))) {
+		if (!*w)
+			continue;
+		rc = mw_events_parse(w, &one, err, n);
+		mask |= one;
+	}
+	if (!rc && !mask)
+		rc = fail(err, n, "--events needs at least one event name; known events: %s", mw_event_names());
+	free(copy);
+	if (rc)
+		return rc;
+	if (!o->events_given) /* the first --events replaces the default; repeats add up */
+		o->event_mask = 0;
+	o->events_given = true;
+	o->event_mask |= mask;
+	return 0;
+}
+
+static int opt_buffer_size(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	uint64_t x;
+
+	if (mw_parse_u64(v, 4096, 1ull << 30, 1, &x) || (x & (x - 1)))
+		return fail(err, n, "--buffer-size '%s' must be a power of two between 4K and 1G", v);
+	o->buffer_size = (size_t)x;
+	return 0;
+}
+
+static int opt_flush_ms(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	uint64_t x;
+
+	if (mw_parse_u64(v, 1, 10000, 0, &x))
+		return fail(err, n, "--flush-ms '%s' must be a number of milliseconds from 1 to 10000", v);
+	o->poll_ms = (unsigned)x;
+	return 0;
+}
+
+static int opt_hook(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	if (!strcmp(v, "auto")) o->hook = MW_HOOK_AUTO;
+	else if (!strcmp(v, "tracepoint")) o->hook = MW_HOOK_TRACEPOINT;
+	else if (!strcmp(v, "raw")) o->hook = MW_HOOK_RAW;
+	else return fail(err, n, "--hook '%s' must be auto, tracepoint or raw", v);
+	o->hook_given = true;
+	return 0;
+}
+
+static int opt_compat(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	if (!strcmp(v, "auto")) o->compat = -1;
+	else if (!strcmp(v, "on")) o->compat = 1;
+	else if (!strcmp(v, "off")) o->compat = 0;
+	else return fail(err, n, "--compat '%s' must be auto, on or off", v);
+	return 0;
+}
+
+static int opt_alerts(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	o->alerts = true;
+	if (d->code)
+		o->alerts_only = true;
+	return 0;
+}
+
+static int opt_kill_wx(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	o->kill_wx = o->alerts = true;
+	return 0;
+}
+
+static int opt_allow(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	struct stat st;
+	size_t len = strlen(v);
+	const char **grown;
+	char *copy;
+
+	if (!len)
+		return fail(err, n, "--allow needs an executable's path (or a directory ending in /)");
+	if (stat(v, &st))
+		return fail(err, n, "--allow: cannot stat '%s' (%s): give an existing executable or directory", v, strerror(errno));
+	if (!S_ISDIR(st.st_mode) && v[len - 1] == '/')
+		return fail(err, n, "--allow: '%s' ends in / but is not a directory", v);
+	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+		return fail(err, n, "--allow: '%s' is neither an executable file nor a directory", v);
+	grown = realloc(o->allow, sizeof(*grown) * (size_t)(o->nallow + 1));
+	if (!grown)
+		return fail(err, n, "out of memory");
+	o->allow = grown;
+	copy = strdup(v);
+	if (!copy)
+		return fail(err, n, "out of memory");
+	o->allow[o->nallow++] = copy;
+	return 0;
+}
+
+static int opt_filter(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	return mw_filter_add(&o->filters, d->code, v, err, n);
+}
+
+/* ---- -c/--summary (summary.c) ---- */
+
+static int opt_summary(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	o->summary = true;
+	return 0;
+}
+
+static int opt_summary_by(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	int by = mw_summary_by_value(v);
+
+	if (by < 0)
+		return fail(err, n, "--summary-by '%s' must be event, process, comm, exe or container", v);
+	o->summary_by = by;
+	o->summary_opt = "--summary-by";
+	return 0;
+}
+
+static int opt_top(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	uint64_t x;
+
+	if (mw_parse_u64(v, 1, 1000000, 0, &x))
+		return fail(err, n, "--top '%s' must be a number of groups from 1 to 1000000", v);
+	o->summary_top = (unsigned)x;
+	o->summary_opt = "--top";
+	return 0;
+}
+
+static int opt_interval(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	char *end;
+	double x;
+
+	errno = 0;
+	x = (v[0] >= '0' && v[0] <= '9') || v[0] == '.' ? strtod(v, &end) : -1;
+	if (x < 0 || errno || *end || !(x >= 0.1 && x <= 86400))
+		return fail(err, n, "--interval '%s' must be a number of seconds from 0.1 to 86400", v);
+	o->interval_ms = (unsigned)(x * 1000 + 0.5);
+	o->summary_opt = "--interval";
+	return 0;
+}
+
+/* ---- outputs besides the stream (sink*.c, metrics.c, collapse.c) ---- */
+
+static int set_str(const char **slot, const char *v, char *err, size_t n)
+{
+	char *copy = strdup(v);
+
+	if (!copy)
+		return fail(err, n, "out of memory");
+	free((char *)*slot);
+	*slot = copy;
+	return 0;
+}
+
+static int opt_stdout(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	o->also_stdout = true;
+	return 0;
+}
+
+static int opt_rotate_size(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	if (mw_parse_u64(v, 0, 1ull << 50, 1, &o->rotate_size))
+		return fail(err, n, "--rotate-size '%s' must be a size in bytes up to 1P (K/M/G/T suffix; 0: never rotate)", v);
+	return 0;
+}
+
+static int opt_rotate_keep(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	uint64_t x;
+
+	if (mw_parse_u64(v, 1, 1000, 0, &x))
+		return fail(err, n, "--rotate-keep '%s' must be a number of files from 1 to 1000", v);
+	o->rotate_keep = (unsigned)x;
+	return 0;
+}
+
+static int opt_syslog(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	if (!*v)
+		return fail(err, n, "--syslog needs a destination: unix:PATH, udp://HOST:PORT or tcp://HOST:PORT");
+	return set_str(&o->syslog_url, v, err, n);
+}
+
+static int opt_syslog_events(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	if (!strcmp(v, "info")) o->syslog_events = 1;
+	else if (!strcmp(v, "none")) o->syslog_events = 0;
+	else if (!strcmp(v, "stream")) o->syslog_events = -1;
+	else return fail(err, n, "--syslog-events '%s' must be info, none or stream", v);
+	return 0;
+}
+
+static int opt_syslog_facility(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	uint64_t x;
+
+	if (mw_parse_u64(v, 0, 23, 0, &x))
+		return fail(err, n, "--syslog-facility '%s' must be a facility number from 0 to 23", v);
+	o->syslog_facility = (int)x;
+	return 0;
+}
+
+static int opt_syslog_queue(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	uint64_t x;
+
+	if (mw_parse_u64(v, 4096, 1ull << 30, 1, &x))
+		return fail(err, n, "--syslog-queue '%s' must be a size in bytes from 4K to 1G", v);
+	o->syslog_queue = (size_t)x;
+	return 0;
+}
+
+static int opt_metrics(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	if (!*v)
+		return fail(err, n, "--metrics needs ADDR:PORT");
+	return set_str(&o->metrics, v, err, n);
+}
+
+static int opt_alert_rate(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	uint64_t x;
+
+	if (mw_parse_u64(v, 0, 86400, 0, &x))
+		return fail(err, n, "--alert-rate '%s' must be a number of seconds from 0 (off) to 86400", v);
+	o->alert_rate = (unsigned)x;
+	return 0;
+}
+
+/* The table: every option mapwatch has. Keep the order of --help. */
+static const struct mw_opt_def table[] = {
+	/* output */
+	{ "json", 'j', MW_OV_NONE, 0, opt_json, 0 },
+	{ "output", 'o', MW_OV_REQUIRED, 0, opt_output, 0 },
+	{ "stats", 's', MW_OV_NONE, 0, opt_stats, 0 },
+	/* summary */
+	{ "summary", 'c', MW_OV_NONE, 0, opt_summary, 0 },
+	{ "summary-by", 0, MW_OV_REQUIRED, 0, opt_summary_by, 0 },
+	{ "top", 0, MW_OV_REQUIRED, 0, opt_top, 0 },
+	{ "interval", 0, MW_OV_REQUIRED, 0, opt_interval, 0 },
+	/* selection */
+	{ "events", 'e', MW_OV_REQUIRED, MW_OF_LIST, opt_events, 0 },
+	{ "pid", 'p', MW_OV_REQUIRED, MW_OF_LIST, opt_filter, MW_OPT_PID },
+	{ "follow", 0, MW_OV_NONE, 0, opt_filter, MW_OPT_FOLLOW },
+	{ "tid", 0, MW_OV_REQUIRED, MW_OF_LIST, opt_filter, MW_OPT_TID },
+	{ "comm", 0, MW_OV_REQUIRED, MW_OF_LIST, opt_filter, MW_OPT_COMM },
+	{ "uid", 'u', MW_OV_REQUIRED, MW_OF_LIST, opt_filter, MW_OPT_UID },
+	{ "exe", 0, MW_OV_REQUIRED, MW_OF_LIST, opt_filter, MW_OPT_EXE },
+	{ "cgroup", 0, MW_OV_REQUIRED, MW_OF_LIST, opt_filter, MW_OPT_CGROUP },
+	{ "container", 0, MW_OV_REQUIRED, MW_OF_LIST, opt_filter, MW_OPT_CONTAINER },
+	{ "mntns", 0, MW_OV_REQUIRED, MW_OF_LIST, opt_filter, MW_OPT_MNTNS },
+	{ "pidns", 0, MW_OV_REQUIRED, MW_OF_LIST, opt_filter, MW_OPT_PIDNS },
+	{ "prot-all", 0, MW_OV_REQUIRED, MW_OF_LIST, opt_filter, MW_OPT_PROT_ALL },
+	{ "prot-any", 0, MW_OV_REQUIRED, MW_OF_LIST, opt_filter, MW_OPT_PROT_ANY },
+	{ "flags-all", 0, MW_OV_REQUIRED, MW_OF_LIST, opt_filter, MW_OPT_FLAGS_ALL },
+	{ "flags-any", 0, MW_OV_REQUIRED, MW_OF_LIST, opt_filter, MW_OPT_FLAGS_ANY },
+	{ "fd-kind", 0, MW_OV_REQUIRED, MW_OF_LIST, opt_filter, MW_OPT_FDKIND },
+	{ "path", 0, MW_OV_REQUIRED, MW_OF_LIST, opt_filter, MW_OPT_PATH },
+	{ "failed", 0, MW_OV_NONE, 0, opt_filter, MW_OPT_FAILED },
+	{ "succeeded", 0, MW_OV_NONE, 0, opt_filter, MW_OPT_SUCCEEDED },
+	{ "errno", 0, MW_OV_REQUIRED, MW_OF_LIST, opt_filter, MW_OPT_ERRNO },
+	{ "min-length", 0, MW_OV_REQUIRED, 0, opt_filter, MW_OPT_MINLEN },
+	/* alerts */
+	{ "alerts", 0, MW_OV_NONE, 0, opt_alerts, 0 },
+	{ "alerts-only", 0, MW_OV_NONE, 0, opt_alerts, 1 },
+	{ "allow", 0, MW_OV_REQUIRED, 0, opt_allow, 0 },
+	{ "kill-wx", 0, MW_OV_NONE, 0, opt_kill_wx, 0 },
+	/* outputs besides the stream */
+	{ "stdout", 0, MW_OV_NONE, 0, opt_stdout, 0 },
+	{ "rotate-size", 0, MW_OV_REQUIRED, 0, opt_rotate_size, 0 },
+	{ "rotate-keep", 0, MW_OV_REQUIRED, 0, opt_rotate_keep, 0 },
+	{ "syslog", 0, MW_OV_REQUIRED, 0, opt_syslog, 0 },
+	{ "syslog-events", 0, MW_OV_REQUIRED, 0, opt_syslog_events, 0 },
+	{ "syslog-facility", 0, MW_OV_REQUIRED, 0, opt_syslog_facility, 0 },
+	{ "syslog-queue", 0, MW_OV_REQUIRED, 0, opt_syslog_queue, 0 },
+	{ "metrics", 0, MW_OV_REQUIRED, 0, opt_metrics, 0 },
+	{ "alert-rate", 0, MW_OV_REQUIRED, 0, opt_alert_rate, 0 },
+	/* tuning */
+	{ "buffer-size", 0, MW_OV_REQUIRED, 0, opt_buffer_size, 0 },
+	{ "flush-ms", 0, MW_OV_REQUIRED, 0, opt_flush_ms, 0 },
+	{ "hook", 0, MW_OV_REQUIRED, 0, opt_hook, 0 },
+	{ "compat", 0, MW_OV_REQUIRED, 0, opt_compat, 0 },
+	/* information */
+	{ "list", 'l', MW_OV_NONE, MW_OF_CLI_ONLY, opt_action, MW_ACT_LIST },
+	{ "verbose", 'v', MW_OV_NONE, 0, opt_verbose, 0 },
+	{ "help", 'h', MW_OV_NONE, MW_OF_CLI_ONLY, opt_action, MW_ACT_HELP },
+	{ "version", 'V', MW_OV_NONE, MW_OF_CLI_ONLY, opt_action, MW_ACT_VERSION },
+};
+#define NOPTS (sizeof(table) / sizeof(table[0]))
+
+void mw_opts_init(struct mw_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->event_mask = mw_class_mask(MW_CL_MAPPING);
+	o->hook = MW_HOOK_AUTO;
+	o->compat = -1;
+	o->buffer_size = 4u << 20;
+	o->poll_ms = 50;
+	o->rotate_keep = 5;
+	o->syslog_events = -1;
+	o->syslog_facility = 3;
+	o->syslog_queue = 8u << 20;
+}
+
+void mw_opts_free(struct mw_opts *o)
+{
+	for (int i = 0; i < o->nallow; i++)
+		free((char *)o->allow[i]);
+	free(o->allow);
+	o->allow = NULL;
+	o->nallow = 0;
+	free((char *)o->output);
+	o->output = NULL;
+	free((char *)o->syslog_url);
+	o->syslog_url = NULL;
+	free((char *)o->metrics);
+	o->metrics = NULL;
+}
+
+const struct mw_opt_def *mw_opt_lookup(const char *name)
+{
+	for (size_t i = 0; i < NOPTS; i++)
+		if (!strcmp(table[i].name, name))
+			return &table[i];
+	return NULL;
+}
+
+/* shown: how the user wrote the option ("-c", "--comm"), for messages. */
+static int apply_def(struct mw_opts *o, const struct mw_opt_def *d, const char *shown, const char *value,
+		     char *err, size_t n)
+{
+	if (d->val == MW_OV_NONE && value)
+		return fail(err, n, "option '%s' takes no value (got '%s')", shown, value);
+	if (d->val == MW_OV_REQUIRED && !value)
+		return fail(err, n, "option '%s' needs a value", shown);
+	if (value && !strcmp(value, "--"))
+		return fail(err, n, "option '%s' needs a value before '--'", shown);
+	return d->apply(o, d, value, err, n);
+}
+
+int mw_opt_apply(struct mw_opts *o, const char *name, const char *value, char *err, size_t errlen)
+{
+	const struct mw_opt_def *d = mw_opt_lookup(name);
+	char shown[64];
+
+	if (!d)
+		return fail(err, errlen, "unknown option '%s'", name);
+	if (d->flags & MW_OF_CLI_ONLY)
+		return fail(err, errlen, "option '%s' only makes sense on the command line", name);
+	snprintf(shown, sizeof(shown), "--%s", d->name);
+	return apply_def(o, d, shown, value, err, errlen);
+}
+
+/* Long option by exact name or unique prefix (as getopt_long does). */
+static const struct mw_opt_def *find_long(const char *name, size_t len, char *err, size_t n)
+{
+	const struct mw_opt_def *hit = NULL;
+	int hits = 0;
+
+	for (size_t i = 0; i < NOPTS; i++) {
+		if (strncmp(table[i].name, name, len))
+			continue;
+		if (strlen(table[i].name) == len)
+			return &table[i];
+		hit = &table[i];
+		hits++;
+	}
+	if (hits == 1)
+		return hit;
+	if (hits > 1)
+		fail(err, n, "option '--%.*s' is ambiguous", (int)len, name);
+	else
+		fail(err, n, "unknown option '--%.*s'", (int)len, name);
+	return NULL;
+}
+
+static const struct mw_opt_def *find_short(char c)
+{
+	for (size_t i = 0; i < NOPTS; i++)
+		if (table[i].shortopt == c)
+			return &table[i];
+	return NULL;
+}
+
+int mw_opts_parse_argv(struct mw_opts *o, int argc, char **argv, char *err, size_t n)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--")) {
+			if (i + 1 >= argc)
+				return fail(err, n, "'--' must be followed by a command to run");
+			o->cmd = &argv[i + 1];
+			return 0;
+		}
+		if (a[0] != '-' || !a[1])
+			return fail(err, n, "unexpected argument '%s': put the command after '--'", a);
+		if (a[1] == '-') {
+			const char *name = a + 2, *eq = strchr(name, '=');
+			size_t len = eq ? (size_t)(eq - name) : strlen(name);
+			const struct mw_opt_def *d = find_long(name, len, err, n);
+			const char *value = eq ? eq + 1 : NULL;
+			char shown[64];
+
+			if (!d)
+				return -1;
+			snprintf(shown, sizeof(shown), "--%s", d->name);
+			if (d->val == MW_OV_REQUIRED && !value) {
+				if (i + 1 >= argc)
+					return fail(err, n, "option '%s' needs a value", shown);
+				value = argv[++i];
+			}
+			if (apply_def(o, d, shown, value, err, n))
+				return -1;
+			continue;
+		}
+		/* one or more single-letter options: -sj, -oFILE, -o FILE */
+		for (const char *p = a + 1; *p; p++) {
+			const struct mw_opt_def *d = find_short(*p);
+			char shown[3] = { '-', *p, 0 };
+			const char *value = NULL;
+
+			if (!d)
+				return fail(err, n, "unknown option '-%c'", *p);
+			if (d->val == MW_OV_REQUIRED) {
+				if (p[1])
+					value = p + 1;
+				else if (i + 1 < argc)
+					value = argv[++i];
+				else
+					return fail(err, n, "option '%s' needs a value", shown);
+			}
+			if (apply_def(o, d, shown, value, err, n))
+				return -1;
+			if (value)
+				break;
+		}
+	}
+	return 0;
+}
+
+/* Events with no number in the native ABI (only 32-bit tasks make them). */
+static uint32_t compat_only_events(void)
+{
+	uint32_t m = 0;
+
+	for (unsigned i = 0; i < MW_EV_MAX; i++) {
+		const struct mw_event_desc *d = mw_event_desc(i);
+		if (!d || !d->syscall)
+			continue;
+#if defined(__aarch64__)
+		int native = d->nr_arm64;
+#else
+		int native = d->nr_x86_64;
+#endif
+		if (native < 0)
+			m |= 1u << i;
+	}
+	return m;
+}
+
+int mw_opts_finish(struct mw_opts *o, char *err, size_t n)
+{
+	uint32_t syscalls = o->event_mask & ~(1u << MW_EV_DO_MMAP);
+
+	if (mw_filter_finish(&o->filters, err, n))
+		return -1;
+	if (o->hook == MW_HOOK_TRACEPOINT && o->compat == 1)
+		return fail(err, n, "--hook tracepoint never sees 32-bit tasks, so --compat on cannot work: use --hook auto or raw");
+	if (syscalls && !(syscalls & ~compat_only_events())) {
+		if (o->compat == 0)
+			return fail(err, n, "the events chosen are made only by 32-bit tasks, and --compat off ignores those: nothing would be traced");
+		if (o->hook == MW_HOOK_TRACEPOINT)
+			return fail(err, n, "the events chosen are made only by 32-bit tasks, which --hook tracepoint never sees: use --hook auto or raw");
+	}
+	if (o->cmd && (o->filters.on & (MW_FLT_PID | MW_FLT_TID) || o->filters.follow))
+		return fail(err, n, "--pid/--tid/--follow select processes that already run; with -- COMMAND only COMMAND's tree is traced: drop one of them");
+	if (o->alerts && ((o->filters.on & (MW_FLT_ARGS | MW_FLT_RESULT | MW_FLT_ERRNO)) ||
+			  (o->event_mask & mw_class_mask(MW_CL_MAPPING)) != mw_class_mask(MW_CL_MAPPING)))
+		return fail(err, n, "alerts need every mapping call of the processes in scope: use scope filters (--pid, --comm, --uid, ...) with them, not argument filters or an --events list that leaves a syscall out (adding do_mmap is fine)");
+	if (o->summary_opt && !o->summary)
+		return fail(err, n, "%s needs -c/--summary", o->summary_opt);
+	if (o->summary && o->alerts)
+		return fail(err, n, "-c/--summary counts calls in the kernel and sends none to user space: it cannot raise alerts (--alerts, --alerts-only, --kill-wx)");
+	if (o->nallow && !o->alerts)
+		return fail(err, n, "--allow only makes sense with --alerts, --alerts-only or --kill-wx");
+	return 0;
+}

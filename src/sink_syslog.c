@@ -1,0 +1,670 @@
+/* sink_syslog.c - RFC 5424 syslog sink (unix, udp, tcp with RFC 6587 octet counting): a bounded queue and a writer thread that reconnects with backoff. */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/sockios.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include "catalog.h"
+#include "sink.h"
+
+enum transport { T_UNIX, T_UDP, T_TCP };
+
+struct msg {
+	struct msg *next;
+	size_t len;
+	char data[];   /* framed as sent (TCP: "LEN " prefix) */
+};
+
+struct msgq {
+	struct msg *head, *tail;
+	size_t bytes, n;
+};
+
+struct syslog_sink {
+	struct mw_sink base;
+	char *url;
+	enum transport tr;
+	char *host, *port, *path;
+	int facility;
+	int event_sev;            /* -1: events are not sent */
+	size_t cap;               /* queue bound in bytes */
+	char hostname[256];
+	char pidstr[16];
+	struct strbuf b;          /* the tracer thread's message being built */
+
+	pthread_t th;
+	bool started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;        /* work queued, or stop */
+	pthread_cond_t idle;      /* queue drained */
+	struct msgq q;            /* waiting to be sent */
+	bool stop;
+	uint64_t deadline_ns;     /* stop: give up sending after this (CLOCK_MONOTONIC) */
+	struct mw_sink_stats st;
+	uint64_t dropped_unreported; /* dropped since the last notice sent to the peer */
+	bool ever_connected;
+
+	/* writer thread only */
+	int fd;
+	struct msgq sent;         /* TCP: sent, not yet acknowledged by the peer */
+	uint64_t sent_bytes;      /* bytes written on this connection */
+	uint64_t acked_bytes;     /* of those, acknowledged (popped from sent) */
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static void q_push(struct msgq *q, struct msg *m)
+{
+	m->next = NULL;
+	if (q->tail)
+		q->tail->next = m;
+	else
+		q->head = m;
+	q->tail = m;
+	q->bytes += m->len;
+	q->n++;
+}
+
+static struct msg *q_pop(struct msgq *q)
+{
+	struct msg *m = q->head;
+
+	if (!m)
+		return NULL;
+	q->head = m->next;
+	if (!q->head)
+		q->tail = NULL;
+	q->bytes -= m->len;
+	q->n--;
+	return m;
+}
+
+/* Put all of from in front of to (from emptied). */
+static void q_prepend(struct msgq *to, struct msgq *from)
+{
+	if (!from->head)
+		return;
+	from->tail->next = to->head;
+	if (!to->head)
+		to->tail = from->tail;
+	to->head = from->head;
+	to->bytes += from->bytes;
+	to->n += from->n;
+	*from = (struct msgq){ 0 };
+}
+
+static void q_free(struct msgq *q)
+{
+	struct msg *m;
+
+	while ((m = q_pop(q)))
+		free(m);
+}
+
+/* ---- message building (RFC 5424) ---- */
+
+/* RFC 5424 severities */
+enum { SEV_CRIT = 2, SEV_ERR = 3, SEV_WARNING = 4, SEV_NOTICE = 5, SEV_INFO = 6 };
+
+static int alert_sev(unsigned sev)
+{
+	return sev == MW_SEV_HIGH ? SEV_CRIT : sev == MW_SEV_MEDIUM ? SEV_WARNING : SEV_NOTICE;
+}
+
+/* An SD-PARAM value: '"', '\' and ']' escaped (RFC 5424 6.3.3). */
+static void sd_value(struct strbuf *b, const char *s)
+{
+	for (; s && *s; s++) {
+		if (*s == '"' || *s == '\\' || *s == ']')
+			sb_putc(b, '\\');
+		sb_putc(b, *s);
+	}
+}
+
+static void sd_param(struct strbuf *b, const char *name, const char *val)
+{
+	sb_printf(b, " %s=\"", name);
+	sd_value(b, val);
+	sb_putc(b, '"');
+}
+
+static void sd_param_u(struct strbuf *b, const char *name, unsigned long long v)
+{
+	sb_printf(b, " %s=\"%llu\"", name, v);
+}
+
+/* The command name as printable ASCII only: SD values must stay one line. */
+static void comm_ascii(char *out, const char *comm)
+{
+	int i;
+
+	for (i = 0; i < MW_TASK_COMM_LEN - 1 && comm[i]; i++)
+		out[i] = comm[i] > 0x20 && comm[i] < 0x7f ? comm[i] : '?';
+	out[i] = 0;
+}
+
+/* Build the message for r into b (reset first). */
+static void build(struct syslog_sink *s, struct strbuf *b, struct mw_rec *r, int sev, const char *msgid)
+{
+	time_t secs = (time_t)(r->ts_ns / 1000000000ull);
+	struct tm tm;
+	size_t len;
+	const char *json;
+
+	sb_reset(b);
+	gmtime_r(&secs, &tm);
+	sb_printf(b, "<%d>1 %04d-%02d-%02dT%02d:%02d:%02d.%06uZ %s mapwatch %s %s ", s->facility * 8 + sev,
+		  tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		  (unsigned)(r->ts_ns % 1000000000ull / 1000), s->hostname, s->pidstr, msgid);
+	if (r->v) {
+		const struct mw_event *e = r->v->e;
+		char comm[MW_TASK_COMM_LEN];
+		comm_ascii(comm, e->comm);
+		sb_puts(b, "[mapwatch@32473");
+		if (r->al) {
+			sd_param(b, "kind", mw_alert_kind_name(r->al->kind));
+			sd_param(b, "severity", mw_alert_severity_name(r->al->severity));
+			sd_param(b, "mitre", r->al->mitre);
+		}
+		sd_param(b, "event", mw_event_desc(e->event)->name);
+		sd_param_u(b, "pid", e->pid);
+		sd_param_u(b, "tid", e->tid);
+		sd_param_u(b, "uid", e->uid);
+		sd_param(b, "comm", comm);
+		if (r->v->exe)
+			sd_param(b, "exe", r->v->exe);
+		if (r->v->container_id)
+			sd_param(b, "container", r->v->container_id);
+		if (r->al && r->al->has_region) {
+			sb_printf(b, " start=\"0x%llx\" end=\"0x%llx\"", (unsigned long long)r->al->start,
+				  (unsigned long long)r->al->end);
+		}
+		sb_putc(b, ']');
+	} else if (r->kind == MW_RK_LOST) {
+		sb_puts(b, "[mapwatch@32473");
+		sd_param(b, "reason", r->reason);
+		sd_param_u(b, "count", r->count);
+		sd_param_u(b, "total", r->total);
+		sb_putc(b, ']');
+	} else {
+		sb_putc(b, '-');
+	}
+	json = mw_rec_line(r, MW_FMT_JSON, &len);
+	if (json) {
+		sb_putc(b, ' ');
+		sb_put(b, json, len - 1); /* without the newline */
+	}
+}
+
+/* Queue s->b (framed for the transport). Never blocks on the peer. */
+static void enqueue(struct syslog_sink *s)
+{
+	char pre[24] = "";
+	size_t plen = 0, len = s->b.len;
+	struct msg *m;
+
+	if (s->b.oom) {
+		pthread_mutex_lock(&s->mu);
+		s->st.dropped++;
+		s->dropped_unreported++;
+		pthread_mutex_unlock(&s->mu);
+		return;
+	}
+	if (s->tr == T_UDP && len > 65000)
+		len = 65000;
+	if (s->tr == T_TCP)
+		plen = (size_t)snprintf(pre, sizeof(pre), "%zu ", len);
+	pthread_mutex_lock(&s->mu);
+	if (s->q.bytes + plen + len > s->cap || !(m = malloc(sizeof(*m) + plen + len))) {
+		s->st.dropped++;
+		s->dropped_unreported++;
+		pthread_mutex_unlock(&s->mu);
+		return;
+	}
+	memcpy(m->data, pre, plen);
+	memcpy(m->data + plen, s->b.p, len);
+	m->len = plen + len;
+	q_push(&s->q, m);
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+}
+
+static int syslog_write(struct mw_sink *base, struct mw_rec *r)
+{
+	struct syslog_sink *s = (struct syslog_sink *)base;
+
+	switch (r->kind) {
+	case MW_RK_EVENT:
+		if (s->event_sev < 0)
+			return 0;
+		build(s, &s->b, r, s->event_sev, "event");
+		break;
+	case MW_RK_ALERT:
+		build(s, &s->b, r, alert_sev(r->al->severity), "alert");
+		break;
+	case MW_RK_LOST:
+		build(s, &s->b, r, SEV_WARNING, "lost");
+		break;
+	default:
+		build(s, &s->b, r, alert_sev((unsigned)r->notice_severity), "notice");
+		break;
+	}
+	enqueue(s);
+	return 0;
+}
+
+/* ---- the writer thread ---- */
+
+static int connect_peer(struct syslog_sink *s)
+{
+	int fd = -1;
+
+	if (s->tr == T_UNIX) {
+		struct sockaddr_un a = { .sun_family = AF_UNIX };
+		snprintf(a.sun_path, sizeof(a.sun_path), "%s", s->path);
+		fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+			close(fd);
+			fd = -1;
+		}
+		return fd;
+	}
+	struct addrinfo hints = { .ai_family = AF_UNSPEC,
+				  .ai_socktype = s->tr == T_TCP ? SOCK_STREAM : SOCK_DGRAM };
+	struct addrinfo *res = NULL, *ai;
+	if (getaddrinfo(s->host, s->port, &hints, &res))
+		return -1;
+	for (ai = res; ai; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+		if (fd < 0)
+			continue;
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd >= 0) {
+		struct timeval tv = { .tv_sec = 5 };
+		int one = 1;
+		/* a stuck peer fails the send after 5 s instead of holding the thread */
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		if (s->tr == T_TCP)
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	}
+	return fd;
+}
+
+/* TCP: has the peer closed or reset the connection? (checked before each
+ * send, so that a relay that went away is noticed before a message is
+ * written into a dead connection). */
+static bool peer_gone(struct syslog_sink *s)
+{
+	struct pollfd p = { .fd = s->fd, .events = POLLIN | POLLRDHUP };
+	char c;
+
+	if (s->tr != T_TCP)
+		return false;
+	if (poll(&p, 1, 0) <= 0)
+		return false;
+	if (p.revents & (POLLRDHUP | POLLHUP | POLLERR))
+		return true;
+	if (p.revents & POLLIN) /* syslog peers send nothing: data or EOF means trouble */
+		return recv(s->fd, &c, 1, MSG_DONTWAIT) <= 0;
+	return false;
+}
+
+/* TCP: forget sent messages the peer has acknowledged. */
+static void reap_acked(struct syslog_sink *s)
+{
+	int outq = 0;
+
+	if (s->tr != T_TCP || !s->sent.head || ioctl(s->fd, SIOCOUTQ, &outq))
+		return;
+	uint64_t acked = s->sent_bytes - (uint64_t)outq;
+	while (s->sent.head && s->acked_bytes + s->sent.head->len <= acked) {
+		struct msg *m = q_pop(&s->sent);
+		s->acked_bytes += m->len;
+		free(m);
+	}
+}
+
+/* Connection lost: messages not acknowledged go back to the front of the
+ * queue (caller holds mu), to be sent again on the next connection. */
+static void disconnect(struct syslog_sink *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	q_prepend(&s->q, &s->sent);
+	s->st.connected = false;
+	s->st.queued = s->q.n;
+}
+
+static int send_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* The notice sent first on a connection after records were dropped. */
+static struct msg *drop_notice(struct syslog_sink *s, uint64_t n)
+{
+	struct mw_rec r = { .kind = MW_RK_NOTICE, .notice_severity = MW_SEV_MEDIUM };
+	struct strbuf j = { 0 }, t = { 0 }, txt[MW_FMT_MAX] = { { 0 } };
+	struct timespec ts;
+	struct msg *m = NULL;
+	char pre[24] = "";
+	size_t plen = 0;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	r.ts_ns = (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	sb_printf(&j, "{\"timestamp\":%llu,\"eventName\":\"sink_dropped\",\"sink\":", (unsigned long long)r.ts_ns);
+	sb_json_str(&j, s->url, strlen(s->url));
+	sb_printf(&j, ",\"count\":%llu,\"total\":%llu}", (unsigned long long)n,
+		  (unsigned long long)s->st.dropped);
+	sb_printf(&t, "*** %llu records for %s dropped while it was unreachable", (unsigned long long)n, s->url);
+	r.notice_json = j.p;
+	r.notice_table = t.p;
+	r.text = txt;
+	struct strbuf mb = { 0 }; /* s->b belongs to the tracer thread */
+	build(s, &mb, &r, SEV_WARNING, "dropped");
+	if (!mb.oom && j.p && t.p) {
+		if (s->tr == T_TCP)
+			plen = (size_t)snprintf(pre, sizeof(pre), "%zu ", mb.len);
+		m = malloc(sizeof(*m) + plen + mb.len);
+		if (m) {
+			memcpy(m->data, pre, plen);
+			memcpy(m->data + plen, mb.p, mb.len);
+			m->len = plen + mb.len;
+		}
+	}
+	sb_free(&mb);
+	sb_free(&j);
+	sb_free(&t);
+	for (int f = 0; f < MW_FMT_MAX; f++)
+		sb_free(&txt[f]);
+	return m;
+}
+
+static void *writer(void *arg)
+{
+	struct syslog_sink *s = arg;
+	uint64_t backoff_ms = 100, next_try = 0;
+
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		if (s->fd >= 0)
+			reap_acked(s);
+		if (!s->q.head) {
+			if (!s->sent.head)
+				pthread_cond_broadcast(&s->idle);
+			if (s->stop && !s->sent.head)
+				break;
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += 50 * 1000000L; /* wake to reap acknowledgements */
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+			if (s->stop && s->fd >= 0 && s->sent.head && mono_ns() > s->deadline_ns)
+				break;
+			if (s->fd >= 0 && peer_gone(s))
+				disconnect(s);
+			continue;
+		}
+		if (s->stop && mono_ns() > s->deadline_ns)
+			break;
+		if (s->fd < 0) {
+			uint64_t now = mono_ns();
+			if (now < next_try) {
+				struct timespec ts;
+				uint64_t wait = next_try - now;
+				clock_gettime(CLOCK_REALTIME, &ts);
+				ts.tv_sec += (time_t)(wait / 1000000000ull);
+				ts.tv_nsec += (long)(wait % 1000000000ull);
+				if (ts.tv_nsec >= 1000000000L) {
+					ts.tv_sec++;
+					ts.tv_nsec -= 1000000000L;
+				}
+				pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+				continue;
+			}
+			pthread_mutex_unlock(&s->mu);
+			int fd = connect_peer(s);
+			pthread_mutex_lock(&s->mu);
+			if (fd < 0) {
+				next_try = mono_ns() + backoff_ms * 1000000ull;
+				backoff_ms = backoff_ms * 2 > 5000 ? 5000 : backoff_ms * 2;
+				continue;
+			}
+			s->fd = fd;
+			s->sent_bytes = s->acked_bytes = 0;
+			backoff_ms = 100;
+			if (s->ever_connected)
+				s->st.reconnects++;
+			s->ever_connected = true;
+			s->st.connected = true;
+			if (s->dropped_unreported) {
+				struct msg *m = drop_notice(s, s->dropped_unreported);
+				if (m) {
+					m->next = s->q.head;
+					s->q.head = m;
+					if (!s->q.tail)
+						s->q.tail = m;
+					s->q.bytes += m->len;
+					s->q.n++;
+					s->dropped_unreported = 0;
+				}
+			}
+		}
+		if (peer_gone(s)) {
+			disconnect(s);
+			continue;
+		}
+		struct msg *m = q_pop(&s->q);
+		s->st.queued = s->q.n;
+		pthread_mutex_unlock(&s->mu);
+		int rc = send_all(s->fd, m->data, m->len);
+		pthread_mutex_lock(&s->mu);
+		if (rc) {
+			/* back to the front; sent again on the next connection */
+			m->next = s->q.head;
+			s->q.head = m;
+			if (!s->q.tail)
+				s->q.tail = m;
+			s->q.bytes += m->len;
+			s->q.n++;
+			disconnect(s);
+			next_try = mono_ns() + backoff_ms * 1000000ull;
+			continue;
+		}
+		s->st.written++;
+		if (s->tr == T_TCP) {
+			s->sent_bytes += m->len;
+			q_push(&s->sent, m);
+		} else {
+			free(m);
+		}
+	}
+	/* what could not be delivered before the deadline is counted */
+	s->st.dropped += s->q.n + s->sent.n;
+	if (s->st.written >= s->sent.n)
+		s->st.written -= s->sent.n;
+	q_free(&s->q);
+	q_free(&s->sent);
+	s->st.queued = 0;
+	pthread_cond_broadcast(&s->idle);
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+static int syslog_flush(struct mw_sink *base)
+{
+	return 0; /* the writer thread sends as soon as it can */
+}
+
+static void syslog_stats(struct mw_sink *base, struct mw_sink_stats *st)
+{
+	struct syslog_sink *s = (struct syslog_sink *)base;
+
+	pthread_mutex_lock(&s->mu);
+	*st = s->st;
+	st->queued = s->q.n + s->sent.n;
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* Stop the writer: it sends what is queued for up to wait_ms, then counts
+ * the rest as dropped. */
+static void stop_writer(struct syslog_sink *s, unsigned wait_ms)
+{
+	if (!s->started)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->stop = true;
+	s->deadline_ns = mono_ns() + (uint64_t)wait_ms * 1000000ull;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	pthread_join(s->th, NULL);
+	s->started = false;
+}
+
+static void syslog_drain(struct mw_sink *base, unsigned wait_ms)
+{
+	stop_writer((struct syslog_sink *)base, wait_ms);
+}
+
+static void syslog_close(struct mw_sink *base)
+{
+	struct syslog_sink *s = (struct syslog_sink *)base;
+
+	stop_writer(s, 2000);
+	if (s->fd >= 0)
+		close(s->fd);
+	q_free(&s->q);
+	q_free(&s->sent);
+	sb_free(&s->b);
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->cv);
+	pthread_cond_destroy(&s->idle);
+	free(s->host);
+	free(s->port);
+	free(s->path);
+	free(s->url);
+	free(s);
+}
+
+static const struct mw_sink_ops syslog_ops = {
+	.write = syslog_write,
+	.flush = syslog_flush,
+	.stats = syslog_stats,
+	.drain = syslog_drain,
+	.close = syslog_close,
+};
+
+int mw_syslog_parse_url(const char *url, int *tr, char **host, char **port, char **path)
+{
+	const char *hp;
+
+	*host = *port = *path = NULL;
+	if (!strncmp(url, "unix:", 5)) {
+		if (!url[5] || strlen(url + 5) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+			return -1;
+		*tr = T_UNIX;
+		*path = strdup(url + 5);
+		return *path ? 0 : -1;
+	}
+	if (!strncmp(url, "udp://", 6))
+		*tr = T_UDP;
+	else if (!strncmp(url, "tcp://", 6))
+		*tr = T_TCP;
+	else
+		return -1;
+	hp = url + 6;
+	const char *colon = strrchr(hp, ':');
+	if (!colon || colon == hp || !colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+	    atoi(colon + 1) < 1 || atoi(colon + 1) > 65535)
+		return -1;
+	size_t hl = (size_t)(colon - hp);
+	if (hp[0] == '[' && hl > 2 && hp[hl - 1] == ']') { /* [::1]:514 */
+		hp++;
+		hl -= 2;
+	}
+	*host = strndup(hp, hl);
+	*port = strdup(colon + 1);
+	if (!*host || !*port) {
+		free(*host);
+		free(*port);
+		return -1;
+	}
+	return 0;
+}
+
+struct mw_sink *mw_sink_syslog_new(const char *url, int facility, bool events, size_t queue_bytes)
+{
+	struct syslog_sink *s = calloc(1, sizeof(*s));
+	int tr;
+
+	if (!s || !(s->url = strdup(url))) {
+		free(s);
+		fprintf(stderr, "mapwatch: out of memory\n");
+		return NULL;
+	}
+	if (mw_syslog_parse_url(url, &tr, &s->host, &s->port, &s->path)) {
+		fprintf(stderr, "mapwatch: --syslog '%s' must be unix:PATH, udp://HOST:PORT or tcp://HOST:PORT\n", url);
+		free(s->url);
+		free(s);
+		return NULL;
+	}
+	s->tr = (enum transport)tr;
+	s->base.ops = &syslog_ops;
+	s->base.name = s->url;
+	s->base.mask = MW_RKM_ALL;
+	s->facility = facility;
+	s->event_sev = events ? SEV_INFO : -1;
+	s->cap = queue_bytes;
+	s->fd = -1;
+	if (gethostname(s->hostname, sizeof(s->hostname) - 1) || !s->hostname[0])
+		strcpy(s->hostname, "-");
+	for (char *c = s->hostname; *c; c++)
+		if (*c <= 0x20 || *c >= 0x7f)
+			*c = '-';
+	snprintf(s->pidstr, sizeof(s->pidstr), "%d", (int)getpid());
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	pthread_cond_init(&s->idle, NULL);
+	if (pthread_create(&s->th, NULL, writer, s)) {
+		fprintf(stderr, "mapwatch: cannot start the syslog writer thread: %s\n", strerror(errno));
+		syslog_close(&s->base);
+		return NULL;
+	}
+	s->started = true;
+	return &s->base;
+}

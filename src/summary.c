@@ -1,0 +1,610 @@
+/* summary.c - summary mode (-c): snapshots of the kernel's summary map, grouped and written as strace -c tables or JSON. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "mapwatch.h"
+#include "catalog.h"
+#include "decode.h"
+#include "proc.h"
+#include "summary.h"
+
+#define MW_SUM_EVENTS 256  /* event ids a report can hold (the key's event is 16 bits; ids beyond are folded) */
+
+struct entry {
+	struct mw_sum_key k;
+	struct mw_sum_val v;
+};
+
+struct snap {
+	struct entry *e;
+	size_t n, cap;
+};
+
+struct row {          /* one event of one group, in one report */
+	uint16_t event;
+	uint64_t calls, errors, time_ns, mapped, unmapped, protected_;
+};
+
+struct err_count {
+	uint16_t event, err;
+	uint64_t n;
+};
+
+struct group {
+	struct mw_sum_key k;       /* the key fields that identify the group */
+	const char *cont;          /* container mode: the container id, or NULL for none */
+	uint32_t tgid;             /* a caller (names an executable) */
+	struct row *rows;
+	size_t nrows;
+	struct err_count *errs;
+	size_t nerrs;
+	struct row total;
+};
+
+struct mw_summary {
+	struct mw_summary_opts o;
+	struct snap cur, prev;
+};
+
+static const char *const by_names[] = {
+	[MW_SUM_EVENT] = "event", [MW_SUM_PROCESS] = "process", [MW_SUM_COMM] = "comm",
+	[MW_SUM_EXE] = "exe", [MW_SUM_CONTAINER] = "container",
+};
+
+const char *mw_summary_by_name(enum mw_sum_by by)
+{
+	return (unsigned)by < sizeof(by_names) / sizeof(by_names[0]) ? by_names[by] : "?";
+}
+
+int mw_summary_by_value(const char *name)
+{
+	for (unsigned i = 0; i < sizeof(by_names) / sizeof(by_names[0]); i++)
+		if (!strcmp(name, by_names[i]))
+			return (int)i;
+	return -1;
+}
+
+struct mw_summary *mw_summary_new(const struct mw_summary_opts *o)
+{
+	struct mw_summary *s = calloc(1, sizeof(*s));
+
+	if (s)
+		s->o = *o;
+	return s;
+}
+
+void mw_summary_free(struct mw_summary *s)
+{
+	if (!s)
+		return;
+	free(s->cur.e);
+	free(s->prev.e);
+	free(s);
+}
+
+void mw_summary_begin(struct mw_summary *s)
+{
+	s->cur.n = 0;
+}
+
+int mw_summary_put(struct mw_summary *s, const struct mw_sum_key *k, const struct mw_sum_val *v)
+{
+	struct snap *c = &s->cur;
+
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 256;
+		struct entry *e = realloc(c->e, cap * sizeof(*e));
+		if (!e)
+			return -1;
+		c->e = e;
+		c->cap = cap;
+	}
+	c->e[c->n].k = *k;
+	c->e[c->n].v = *v;
+	c->n++;
+	return 0;
+}
+
+int mw_summary_read_map(struct mw_summary *s, int fd)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct mw_sum_key k, next;
+	struct mw_sum_val *vals, sum;
+	int err = 0;
+	bool first = true;
+
+	if (ncpu <= 0)
+		return -EINVAL;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	mw_summary_begin(s);
+	while (bpf_map_get_next_key(fd, first ? NULL : &k, &next) == 0) {
+		first = false;
+		k = next;
+		if (bpf_map_lookup_elem(fd, &k, vals))
+			continue; /* cannot happen: keys are never deleted */
+		memset(&sum, 0, sizeof(sum));
+		for (int c = 0; c < ncpu; c++) {
+			sum.calls += vals[c].calls;
+			sum.time_ns += vals[c].time_ns;
+			sum.len1 += vals[c].len1;
+			sum.len2 += vals[c].len2;
+			if (vals[c].tgid)
+				sum.tgid = vals[c].tgid;
+		}
+		if (mw_summary_put(s, &k, &sum)) {
+			err = -ENOMEM;
+			break;
+		}
+	}
+	free(vals);
+	return err;
+}
+
+/* qsort that accepts an empty (NULL) array */
+static void sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	return memcmp(&((const struct entry *)a)->k, &((const struct entry *)b)->k, sizeof(struct mw_sum_key));
+}
+
+/* Bytes a successful call maps, unmaps and protects, from its summed arguments. */
+static void add_bytes(struct row *r, uint16_t ev, const struct mw_sum_val *v)
+{
+	switch (ev) {
+	case MW_EV_MMAP: case MW_EV_MMAP2: case MW_EV_DO_MMAP:
+		r->mapped += v->len1;
+		break;
+	case MW_EV_MUNMAP:
+		r->unmapped += v->len1;
+		break;
+	case MW_EV_MPROTECT: case MW_EV_PKEY_MPROTECT:
+		r->protected_ += v->len1;
+		break;
+	case MW_EV_MREMAP: /* old_size leaves, new_size arrives */
+		r->unmapped += v->len1;
+		r->mapped += v->len2;
+		break;
+	}
+}
+
+/* Do two keys belong to the same group? */
+static bool same_group(enum mw_sum_by by, const struct group *g, const struct mw_sum_key *k, const char *cont)
+{
+	switch (by) {
+	case MW_SUM_EVENT:
+		return true;
+	case MW_SUM_PROCESS:
+		return g->k.group == k->group && !memcmp(g->k.comm, k->comm, sizeof(k->comm));
+	case MW_SUM_COMM:
+		return !memcmp(g->k.comm, k->comm, sizeof(k->comm));
+	case MW_SUM_EXE:
+		return g->k.group == k->group && g->k.group2 == k->group2;
+	case MW_SUM_CONTAINER:
+		return (!g->cont && !cont) || (g->cont && cont && !strcmp(g->cont, cont));
+	}
+	return false;
+}
+
+static void *grow(void *p, size_t n, size_t size)
+{
+	/* capacity doubles at powers of two */
+	if (n && (n & (n - 1)))
+		return p;
+	return realloc(p, (n ? n * 2 : 4) * size);
+}
+
+static struct row *group_row(struct group *g, uint16_t ev)
+{
+	for (size_t i = 0; i < g->nrows; i++)
+		if (g->rows[i].event == ev)
+			return &g->rows[i];
+	struct row *r = grow(g->rows, g->nrows, sizeof(*r));
+	if (!r)
+		return NULL;
+	g->rows = r;
+	r = &g->rows[g->nrows++];
+	memset(r, 0, sizeof(*r));
+	r->event = ev;
+	return r;
+}
+
+static void add_err(struct group *g, uint16_t ev, uint16_t err, uint64_t n)
+{
+	for (size_t i = 0; i < g->nerrs; i++)
+		if (g->errs[i].event == ev && g->errs[i].err == err) {
+			g->errs[i].n += n;
+			return;
+		}
+	struct err_count *e = grow(g->errs, g->nerrs, sizeof(*e));
+	if (!e)
+		return;
+	g->errs = e;
+	g->errs[g->nerrs++] = (struct err_count){ ev, err, n };
+}
+
+static int group_cmp(const void *a, const void *b)
+{
+	const struct group *x = a, *y = b;
+
+	if (x->total.calls != y->total.calls)
+		return x->total.calls > y->total.calls ? -1 : 1;
+	return memcmp(&x->k, &y->k, sizeof(x->k));
+}
+
+/* strace -c order: most time first */
+static int row_cmp(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+
+	if (x->time_ns != y->time_ns)
+		return x->time_ns > y->time_ns ? -1 : 1;
+	if (x->calls != y->calls)
+		return x->calls > y->calls ? -1 : 1;
+	return (int)x->event - (int)y->event;
+}
+
+/* --top in event mode: most calls first */
+static int row_calls_cmp(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+
+	if (x->calls != y->calls)
+		return x->calls > y->calls ? -1 : 1;
+	return (int)x->event - (int)y->event;
+}
+
+static int err_cmp(const void *a, const void *b)
+{
+	const struct err_count *x = a, *y = b;
+
+	if (x->event != y->event)
+		return (int)x->event - (int)y->event;
+	if (x->n != y->n)
+		return x->n > y->n ? -1 : 1;
+	return (int)x->err - (int)y->err;
+}
+
+static const char *event_name(uint16_t ev, char *buf, size_t n)
+{
+	const struct mw_event_desc *d = mw_event_desc(ev);
+
+	if (d)
+		return d->name;
+	snprintf(buf, n, "event_%u", ev);
+	return buf;
+}
+
+static void errno_str(char *buf, size_t n, uint16_t err)
+{
+	const char *name = mw_errno_name(err);
+
+	if (name)
+		snprintf(buf, n, "%s", name);
+	else
+		snprintf(buf, n, "errno_%u", err);
+}
+
+/* Build the groups of (cur - prev). Returns the number of groups; *out is malloc'd. */
+static size_t build_groups(struct mw_summary *s, struct group **out)
+{
+	struct group *gs = NULL;
+	size_t ng = 0, last = 0;
+
+	sort(s->prev.e, s->prev.n, sizeof(struct entry), key_cmp);
+	for (size_t i = 0; i < s->cur.n; i++) {
+		const struct entry *c = &s->cur.e[i];
+		const struct entry *p = !s->prev.n ? NULL : bsearch(c, s->prev.e, s->prev.n, sizeof(struct entry), key_cmp);
+		struct mw_sum_val d = c->v;
+		const char *cont = NULL;
+
+		if (p) {
+			d.calls -= p->v.calls;
+			d.time_ns -= p->v.time_ns;
+			d.len1 -= p->v.len1;
+			d.len2 -= p->v.len2;
+		}
+		if (!d.calls)
+			continue;
+		if (s->o.by == MW_SUM_CONTAINER)
+			cont = mw_container_of_cgroup(c->k.group);
+		struct group *g = NULL;
+		if (ng && same_group(s->o.by, &gs[last], &c->k, cont)) {
+			g = &gs[last];
+		} else {
+			for (size_t j = 0; j < ng; j++)
+				if (same_group(s->o.by, &gs[j], &c->k, cont)) {
+					g = &gs[j];
+					last = j;
+					break;
+				}
+		}
+		if (!g) {
+			struct group *n = grow(gs, ng, sizeof(*n));
+			if (!n)
+				continue;
+			gs = n;
+			g = &gs[ng];
+			memset(g, 0, sizeof(*g));
+			g->k = c->k;
+			g->cont = cont;
+			last = ng++;
+		}
+		if (d.tgid)
+			g->tgid = d.tgid;
+		struct row *r = group_row(g, c->k.event);
+		if (!r)
+			continue;
+		r->calls += d.calls;
+		r->time_ns += d.time_ns;
+		g->total.calls += d.calls;
+		g->total.time_ns += d.time_ns;
+		if (c->k.err) {
+			r->errors += d.calls;
+			g->total.errors += d.calls;
+			add_err(g, c->k.event, c->k.err, d.calls);
+		} else {
+			add_bytes(r, c->k.event, &d);
+			add_bytes(&g->total, c->k.event, &d);
+		}
+	}
+	sort(gs, ng, sizeof(*gs), group_cmp);
+	for (size_t j = 0; j < ng; j++) {
+		sort(gs[j].rows, gs[j].nrows, sizeof(struct row), row_cmp);
+		sort(gs[j].errs, gs[j].nerrs, sizeof(struct err_count), err_cmp);
+	}
+	*out = gs;
+	return ng;
+}
+
+static void free_groups(struct group *gs, size_t ng)
+{
+	for (size_t j = 0; j < ng; j++) {
+		free(gs[j].rows);
+		free(gs[j].errs);
+	}
+	free(gs);
+}
+
+static const char *group_exe(const struct group *g)
+{
+	return g->tgid ? mw_proc_exe(g->tgid) : NULL;
+}
+
+/* ---- table ---- */
+
+static void put_bytes_col(struct strbuf *b, uint64_t v)
+{
+	if (v)
+		sb_printf(b, " %12llu", (unsigned long long)v);
+	else
+		sb_printf(b, " %12s", "");
+}
+
+static void table_row(struct strbuf *b, const struct row *r, uint64_t total_ns, const char *name)
+{
+	double pct = total_ns ? 100.0 * (double)r->time_ns / (double)total_ns : 0.0;
+
+	sb_printf(b, "%6.2f %11.6f %11llu %9llu ", pct, r->time_ns / 1e9,
+		  (unsigned long long)(r->calls ? r->time_ns / 1000 / r->calls : 0),
+		  (unsigned long long)r->calls);
+	if (r->errors)
+		sb_printf(b, "%9llu", (unsigned long long)r->errors);
+	else
+		sb_printf(b, "%9s", "");
+	put_bytes_col(b, r->mapped);
+	put_bytes_col(b, r->unmapped);
+	put_bytes_col(b, r->protected_);
+	sb_printf(b, " %s\n", name);
+}
+
+static const char rule[] =
+	"------ ----------- ----------- --------- --------- ------------ ------------ ------------ ----------------\n";
+
+static void table_group(struct strbuf *b, const struct mw_summary *s, const struct group *g, unsigned top_rows)
+{
+	char nb[32];
+
+	switch (s->o.by) {
+	case MW_SUM_EVENT:
+		break;
+	case MW_SUM_PROCESS:
+		sb_printf(b, "process %llu (", (unsigned long long)g->k.group);
+		sb_text_str(b, g->k.comm, strnlen(g->k.comm, sizeof(g->k.comm)));
+		sb_puts(b, ")\n");
+		break;
+	case MW_SUM_COMM:
+		sb_puts(b, "comm ");
+		sb_text_str(b, g->k.comm, strnlen(g->k.comm, sizeof(g->k.comm)));
+		sb_putc(b, '\n');
+		break;
+	case MW_SUM_EXE: {
+		const char *exe = group_exe(g);
+		if (exe) {
+			sb_puts(b, "exe ");
+			sb_text_str(b, exe, strlen(exe));
+			sb_putc(b, '\n');
+		} else {
+			sb_printf(b, "exe inode %llu (path unknown)\n", (unsigned long long)g->k.group);
+		}
+		break;
+	}
+	case MW_SUM_CONTAINER:
+		if (g->cont)
+			sb_printf(b, "container %s\n", g->cont);
+		else
+			sb_puts(b, "container none (host)\n");
+		break;
+	}
+	sb_printf(b, "%6s %11s %11s %9s %9s %12s %12s %12s %s\n", "% time", "seconds", "usecs/call", "calls",
+		  "errors", "mapped", "unmapped", "protected", "syscall");
+	sb_puts(b, rule);
+	for (size_t i = 0; i < g->nrows; i++) {
+		if (top_rows && i >= top_rows)
+			break;
+		table_row(b, &g->rows[i], g->total.time_ns, event_name(g->rows[i].event, nb, sizeof(nb)));
+	}
+	sb_puts(b, rule);
+	table_row(b, &g->total, g->total.time_ns, "total");
+	if (top_rows && g->nrows > top_rows)
+		sb_printf(b, "(%zu more events not shown: --top %u)\n", g->nrows - top_rows, top_rows);
+	if (g->nerrs) {
+		sb_puts(b, "errors:");
+		for (size_t i = 0; i < g->nerrs; i++) {
+			char en[32];
+			bool first = i == 0 || g->errs[i - 1].event != g->errs[i].event;
+			errno_str(en, sizeof(en), g->errs[i].err);
+			if (first)
+				sb_printf(b, "%s %s:", i ? ";" : "", event_name(g->errs[i].event, nb, sizeof(nb)));
+			sb_printf(b, "%s %s %llu", first ? "" : ",", en, (unsigned long long)g->errs[i].n);
+		}
+		sb_putc(b, '\n');
+	}
+}
+
+/* ---- JSON ---- */
+
+static void json_counts(struct strbuf *b, const struct row *r, uint64_t total_ns)
+{
+	sb_printf(b, "\"calls\":%llu,\"errors\":%llu,\"seconds\":%.9f,\"usecsPerCall\":%llu,\"percentTime\":%.2f,"
+		  "\"bytesMapped\":%llu,\"bytesUnmapped\":%llu,\"bytesProtected\":%llu",
+		  (unsigned long long)r->calls, (unsigned long long)r->errors, r->time_ns / 1e9,
+		  (unsigned long long)(r->calls ? r->time_ns / 1000 / r->calls : 0),
+		  total_ns ? 100.0 * (double)r->time_ns / (double)total_ns : 0.0,
+		  (unsigned long long)r->mapped, (unsigned long long)r->unmapped,
+		  (unsigned long long)r->protected_);
+}
+
+static void json_group(struct strbuf *b, const struct mw_summary *s, const struct group *g, unsigned top_rows)
+{
+	char nb[32];
+
+	sb_putc(b, '{');
+	switch (s->o.by) {
+	case MW_SUM_EVENT:
+		break;
+	case MW_SUM_PROCESS:
+		sb_printf(b, "\"hostProcessId\":%llu,\"processName\":", (unsigned long long)g->k.group);
+		sb_json_str(b, g->k.comm, strnlen(g->k.comm, sizeof(g->k.comm)));
+		sb_putc(b, ',');
+		break;
+	case MW_SUM_COMM:
+		sb_puts(b, "\"processName\":");
+		sb_json_str(b, g->k.comm, strnlen(g->k.comm, sizeof(g->k.comm)));
+		sb_putc(b, ',');
+		break;
+	case MW_SUM_EXE: {
+		const char *exe = group_exe(g);
+		sb_puts(b, "\"executable\":{\"path\":");
+		if (exe)
+			sb_json_str(b, exe, strlen(exe));
+		else
+			sb_puts(b, "null");
+		sb_printf(b, ",\"inode\":%llu,\"device\":%u},", (unsigned long long)g->k.group, g->k.group2);
+		break;
+	}
+	case MW_SUM_CONTAINER:
+		sb_puts(b, "\"containerId\":");
+		if (g->cont)
+			sb_json_str(b, g->cont, strlen(g->cont));
+		else
+			sb_puts(b, "null");
+		sb_putc(b, ',');
+		break;
+	}
+	json_counts(b, &g->total, g->total.time_ns);
+	sb_puts(b, ",\"events\":[");
+	for (size_t i = 0; i < g->nrows; i++) {
+		const struct row *r = &g->rows[i];
+		if (top_rows && i >= top_rows)
+			break;
+		sb_printf(b, "%s{\"syscall\":\"%s\",\"eventId\":%u,", i ? "," : "",
+			  event_name(r->event, nb, sizeof(nb)), r->event);
+		json_counts(b, r, g->total.time_ns);
+		sb_puts(b, ",\"errnos\":{");
+		bool any = false;
+		for (size_t e = 0; e < g->nerrs; e++) {
+			char en[32];
+			if (g->errs[e].event != r->event)
+				continue;
+			errno_str(en, sizeof(en), g->errs[e].err);
+			sb_printf(b, "%s\"%s\":%llu", any ? "," : "", en, (unsigned long long)g->errs[e].n);
+			any = true;
+		}
+		sb_puts(b, "}}");
+	}
+	sb_puts(b, "]}");
+}
+
+void mw_summary_report(struct mw_summary *s, struct strbuf *tbl, struct strbuf *json, uint64_t ts_ns,
+		       double seconds, bool interval, uint64_t lost)
+{
+	struct group *gs = NULL;
+	size_t ng = build_groups(s, &gs), shown = ng;
+	unsigned top_rows = 0;
+	struct group empty = { 0 };
+
+	if (s->o.by == MW_SUM_EVENT)
+		top_rows = s->o.top;
+	else if (s->o.top && ng > s->o.top)
+		shown = s->o.top;
+	if (s->o.by == MW_SUM_EVENT && top_rows && ng)
+		sort(gs[0].rows, gs[0].nrows, sizeof(struct row), row_calls_cmp);
+	if (json) {
+		struct strbuf *b = json;
+		sb_printf(b, "{\"timestamp\":%llu,\"eventName\":\"summary\",\"summaryBy\":\"%s\",\"seconds\":%.6f,"
+			  "\"interval\":%s,\"lost\":%llu,\"groupsNotShown\":%zu,\"groups\":[",
+			  (unsigned long long)ts_ns, mw_summary_by_name(s->o.by), seconds,
+			  interval ? "true" : "false", (unsigned long long)lost, ng - shown);
+		for (size_t j = 0; j < shown; j++) {
+			if (j)
+				sb_putc(b, ',');
+			json_group(b, s, &gs[j], top_rows);
+		}
+		sb_puts(b, "]}");
+	}
+	if (tbl) {
+		struct strbuf *b = tbl;
+		size_t start = b->len;
+		if (interval) {
+			time_t t = (time_t)(ts_ns / 1000000000ull);
+			struct tm tm;
+			char when[32];
+			localtime_r(&t, &tm);
+			strftime(when, sizeof(when), "%H:%M:%S", &tm);
+			sb_printf(b, "--- summary at %s.%06llu, %.3f s ---\n", when,
+				  (unsigned long long)(ts_ns % 1000000000ull / 1000), seconds);
+		}
+		if (!ng && s->o.by == MW_SUM_EVENT)
+			table_group(b, s, &empty, 0);
+		else if (!ng)
+			sb_puts(b, "(no calls)\n");
+		for (size_t j = 0; j < shown; j++) {
+			if (j)
+				sb_putc(b, '\n');
+			table_group(b, s, &gs[j], top_rows);
+		}
+		if (shown < ng)
+			sb_printf(b, "(%zu more groups not shown: --top %u)\n", ng - shown, s->o.top);
+		if (lost)
+			sb_printf(b, "*** %llu calls not counted: the summary map is full (%u keys)\n",
+				  (unsigned long long)lost, MW_SUM_MAX_KEYS);
+		if (b->len > start && b->p[b->len - 1] == '\n')
+			b->p[--b->len] = 0; /* the writer ends the record */
+	}
+	free_groups(gs, ng);
+	/* this snapshot is the next report's baseline */
+	struct snap t = s->prev;
+	s->prev = s->cur;
+	s->cur = t;
+	s->cur.n = 0;
+}
