@@ -740,7 +740,7 @@ static __always_inline void fill_event(struct mw_event *e, const struct pending 
 
 /* Emit the record of the call stored under key (pid_tgid for syscalls,
  * pid_tgid | DM_KEY for do_mmap), now that it returned ret. */
-static __always_inline int emit_exit(__u64 key, long ret)
+static __always_inline int emit_exit(__u64 key, long ret, int ev_const)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32;
@@ -798,14 +798,16 @@ static __always_inline int emit_exit(__u64 key, long ret)
 		goto out;
 	}
 
-	if (p->flags & MW_F_UDATA) {
+	/* ev_const: the event, when the program is one syscall's (its user-memory
+	 * code folds away at compile time); -1 in the shared raw_syscalls exit */
+	if ((ev_const < 0 || mw_has_udata(ev_const)) && (p->flags & MW_F_UDATA)) {
 		/* the user memory of the arguments travels after the record */
 		struct pending_slots *ps = bpf_task_storage_get(&pending, bpf_get_current_task_btf(), 0, 0);
 		struct mw_event *r;
 		if (!ps)
 			goto out;
 		if (ret >= 0 || ret < -4095)
-			udata_pass(&ps->ud, p->event, p->args, p->flags & MW_F_COMPAT, true);
+			udata_pass(&ps->ud, ev_const < 0 ? p->event : ev_const, p->args, p->flags & MW_F_COMPAT, true);
 		r = bpf_ringbuf_reserve(&rb, sizeof(*r) + sizeof(struct mw_udata), 0);
 		if (!r) {
 			count(MW_CNT_RB_FULL);
@@ -855,9 +857,9 @@ out:
 	return 0;
 }
 
-static __always_inline int on_exit(long ret)
+static __always_inline int on_exit(long ret, int ev_const)
 {
-	return emit_exit(bpf_get_current_pid_tgid(), ret);
+	return emit_exit(bpf_get_current_pid_tgid(), ret, ev_const);
 }
 
 /* ---- native syscalls through the per-syscall tracepoints ---- */
@@ -875,7 +877,7 @@ static __always_inline int on_exit(long ret)
 	SEC("tracepoint/syscalls/sys_exit_" #name)                               \
 	int exit_##name(struct trace_event_raw_sys_exit *ctx)                    \
 	{                                                                        \
-		return on_exit(ctx->ret);                                        \
+		return on_exit(ctx->ret, ev);                                    \
 	}
 
 /* one enter/exit pair per syscall row of the catalogue; user space loads
@@ -1017,12 +1019,12 @@ int raw_exit(struct bpf_raw_tracepoint_args *ctx)
 		struct pending *p = pending_slot(bpf_get_current_pid_tgid(), false);
 		if (!p || (!p->ts && !p->filtered))
 			return 0;
-		return on_exit(ctx->args[1]);
+		return on_exit(ctx->args[1], -1);
 	}
 #endif
 	if (ev < 0 || !(event_mask & (1u << ev)))
 		return 0;
-	return on_exit(ctx->args[1]);
+	return on_exit(ctx->args[1], -1);
 }
 
 /* ---- process lifecycle: follow descendants, forget exe paths at exec ---- */
@@ -1187,7 +1189,7 @@ int dm_kprobe(struct pt_regs *ctx)
 SEC("kretprobe/do_mmap")
 int BPF_KRETPROBE(dm_kretprobe, long ret)
 {
-	return emit_exit(bpf_get_current_pid_tgid() | DM_KEY, ret);
+	return emit_exit(bpf_get_current_pid_tgid() | DM_KEY, ret, MW_EV_DO_MMAP);
 }
 
 /* fentry/fexit need the 6.3+ nine-argument signature (and trampolines that
@@ -1204,5 +1206,5 @@ int BPF_PROG(dm_fexit, struct file *file, unsigned long addr, unsigned long len,
 	     unsigned long prot, unsigned long flags, unsigned long vm_flags, unsigned long pgoff,
 	     unsigned long *populate, struct list_head *uf, long ret)
 {
-	return emit_exit(bpf_get_current_pid_tgid() | DM_KEY, ret);
+	return emit_exit(bpf_get_current_pid_tgid() | DM_KEY, ret, MW_EV_DO_MMAP);
 }

@@ -50,7 +50,8 @@ static long call(const char *ev, int n, uint64_t a0, uint64_t a1, uint64_t a2, u
 {
 	uint64_t a[6] = { a0, a1, a2, a3, a4, a5 };
 	long r = ret_of(syscall(nr, (ul)a0, (ul)a1, (ul)a2, (ul)a3, (ul)a4, (ul)a5));
-	logcall(ev, n, a, r, NULL);
+	/* an address above 2 GiB is negative in a 32-bit long: log what the kernel returned */
+	logcall(ev, n, a, r < 0 && r >= -4095 ? (long long)r : (long long)(ul)r, NULL);
 	return r;
 }
 
@@ -174,7 +175,7 @@ int main(int argc, char **argv)
 			ul raddr = 0;
 			long r = ret_of(syscall(NR_ipc, 21, id, 0, &raddr, (void *)0, 0));
 			uint64_t aa[3] = { I(id), 0, 0 };
-			logcall("shmat", 3, aa, r == 0 ? (long long)raddr : r, NULL);
+			logcall("shmat", 3, aa, r == 0 ? (long long)raddr : (long long)r, NULL);
 			uint64_t ab[3] = { I(-1), 0, 0 };
 			r = ret_of(syscall(NR_ipc, 21, -1, 0, &raddr, (void *)0, 0));
 			logcall("shmat", 3, ab, r, NULL);
