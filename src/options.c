@@ -636,6 +636,8 @@ int mw_opts_finish(struct mw_opts *o, char *err, size_t n)
 	if (o->alerts && ((o->filters.on & (MW_FLT_ARGS | MW_FLT_RESULT | MW_FLT_ERRNO)) ||
 			  (o->event_mask & mw_class_mask(MW_CL_MAPPING)) != mw_class_mask(MW_CL_MAPPING)))
 		return fail(err, n, "alerts need every mapping call of the processes in scope: use scope filters (--pid, --comm, --uid, ...) with them, not argument filters or an --events list that leaves a syscall out (adding do_mmap is fine)");
+	if (o->alerts && !o->events_given)
+		o->event_mask |= mw_class_mask(MW_CL_ALERTS); /* shmat, shmdt, brk, madvise, memfd_create */
 	if (o->summary_opt && !o->summary)
 		return fail(err, n, "%s needs -c/--summary", o->summary_opt);
 	if (o->summary && o->alerts)

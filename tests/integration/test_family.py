@@ -253,6 +253,89 @@ def t_classes():
     check("%memory" in p.stderr and len(p.stderr.strip().splitlines()) == 1, f"one-line error: {p.stderr!r}")
 
 
+def alerts_of(args, prog_args, timeout=60):
+    d = tmpdir()
+    out = os.path.join(d, "alerts.json")
+    p = mapwatch(["--json", "--alerts-only", "--output", out, *args, "--", *prog_args], timeout=timeout)
+    return p, [e for e in read_json_lines(out) if e.get("eventName") == "alert"], d
+
+
+def kinds(alerts):
+    return sorted((a["alert"]["kind"], a["syscall"]) for a in alerts)
+
+
+def t_shm_exec_alerts():
+    """shmat(SHM_EXEC) writable: wx_mapping and exec_fileless (sysv_shm), and
+    nothing else; writable elsewhere: the same; read-only and nowhere
+    writable: exec_fileless only."""
+    prog = build_prog("shmexec.c", "shmexec")
+    d = tmpdir()
+    for mode, want in (("wx", [("exec_fileless", "shmat"), ("wx_mapping", "shmat")]),
+                       ("elsewhere", [("exec_fileless", "shmat"), ("wx_mapping", "shmat")]),
+                       ("ro", [("exec_fileless", "shmat")])):
+        marker = os.path.join(d, mode)
+        p, al, _ = alerts_of([], [prog, mode, marker])
+        eq(p.returncode, 0, f"{mode}: exit status ({p.stderr.strip()})")
+        check(os.path.exists(marker), f"{mode}: the payload did not run")
+        eq(kinds(al), want, f"{mode}: alerts")
+        for a in al:
+            if a["alert"]["kind"] == "exec_fileless":
+                eq(a["alert"].get("fileless"), "sysv_shm", f"{mode}: fileless cause")
+            check("regionStart" in a["alert"], f"{mode}: alert without region: {a['alert']}")
+            eq(a["trigger"]["eventName"], "shmat", f"{mode}: trigger")
+            check("SHM_EXEC" in a["trigger"]["args"][2]["decoded"], f"{mode}: trigger flags")
+
+
+def t_shm_kill_wx():
+    """--kill-wx -- COMMAND stops the SHM_EXEC attach: status 137, payload not run."""
+    prog = build_prog("shmexec.c", "shmexec")
+    d = tmpdir()
+    marker = os.path.join(d, "ran")
+    p, al, _ = alerts_of(["--kill-wx"], [prog, "wx", marker])
+    eq(p.returncode, 137, f"exit status under --kill-wx ({p.stderr.strip()})")
+    check(not os.path.exists(marker), "the payload ran despite --kill-wx")
+    check(any(a["alert"]["kind"] == "wx_mapping" and a["alert"]["action"] == "killed" for a in al),
+          f"no killed wx_mapping alert: {kinds(al)}")
+
+
+def noexec_sysctl():
+    try:
+        with open("/proc/sys/vm/memfd_noexec") as f:
+            return int(f.read())
+    except OSError:
+        return 0
+
+
+def t_memfd_chain():
+    """memfd_create then an executable mmap of it: one exec_fileless alert naming
+    both calls (chain); memfd_create then execveat of it: one alert naming
+    memfd_create and execveat."""
+    prog = build_prog("memfdexec.c", "memfdexec")
+    if noexec_sysctl() != 0:
+        return "skip: vm.memfd_noexec forbids executable memfds here"
+    p, al, _ = alerts_of([], [prog, "mmap", "1"])
+    eq(p.returncode, 0, f"mmap chain exit status ({p.stderr.strip()})")
+    eq(kinds(al), [("exec_fileless", "mmap")], "mmap chain alerts")
+    a = al[0]["alert"]
+    eq(a.get("fileless"), "memfd", "fileless cause")
+    eq(a["chain"]["calls"], ["memfd_create", "mmap"], "chain calls")
+    eq(a["chain"]["memfd"]["name"], "mw-payload", "chain memfd name")
+    eq(a["chain"]["memfd"]["flags"], "MFD_CLOEXEC", "chain memfd flags")
+    # MFD_NOEXEC_SEAL (Linux 6.3+): the mmap is refused, no chain
+    p, al, _ = alerts_of([], [prog, "mmap", "9"])
+    if p.returncode == 3:
+        eq(al, [], "a sealed memfd raises nothing")
+    true = shutil.which("true")
+    p, al, _ = alerts_of([], [prog, "exec", true])
+    eq(p.returncode, 0, f"execveat chain exit status ({p.stderr.strip()})")
+    chains = [x for x in al if x["alert"].get("chain")]
+    eq(len(chains), 1, f"execveat chain alerts: {kinds(al)}")
+    c = chains[0]["alert"]
+    eq(c["kind"], "exec_fileless", "execveat chain kind")
+    eq(c["chain"]["calls"], ["memfd_create", "execveat"], "execveat chain calls")
+    eq(c["chain"]["memfd"]["name"], "mw-prog", "execveat chain memfd name")
+
+
 if __name__ == "__main__":
     if os.geteuid() != 0:
         print("SKIP family: needs root\n0 passed, 0 failed, 1 skipped")
@@ -262,4 +345,7 @@ if __name__ == "__main__":
         ("family/fields_64", t_fields_64),
         ("family/fields_32", t_fields_32),
         ("family/classes", t_classes),
+        ("family/shm_exec_alerts", t_shm_exec_alerts),
+        ("family/shm_kill_wx", t_shm_kill_wx),
+        ("family/memfd_chain", t_memfd_chain),
     ]))
