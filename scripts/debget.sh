@@ -95,8 +95,20 @@ for spec in "$@"; do
 	# shellcheck disable=SC2086
 	if ! (cd "$tmp" && apt-get download -q $apt_opts "$pkg:$arch=$ver" >download.log 2>&1); then
 		why=$(grep -E '^(E|Err)' "$tmp/download.log" | head -n 1)
-		rm -rf "$tmp"
-		skip "apt-get download $pkg:$arch=$ver failed: $why"
+		# stale lists name a version the mirror dropped: refresh once and retry
+		nver=
+		[ "$pkg" = "$spec" ] && refresh && nver=$(candidate "$pkg")
+		# shellcheck disable=SC2086
+		if [ -n "$nver" ] && (cd "$tmp" && apt-get download -q $apt_opts "$pkg:$arch=$nver" >download.log 2>&1); then
+			ver=$nver dest="$dir/${pkg}_${nver#*:}"
+		elif [ -n "$cached" ]; then
+			rm -rf "$tmp"
+			echo "$cached"
+			continue
+		else
+			rm -rf "$tmp"
+			skip "apt-get download $pkg:$arch=$ver failed: $why"
+		fi
 	fi
 	deb=$(ls "$tmp"/*.deb 2>/dev/null | head -n 1)
 	[ -n "$deb" ] && mkdir "$tmp/x" && dpkg-deb -x "$deb" "$tmp/x" || { rm -rf "$tmp"; skip "unpacking $pkg:$arch=$ver failed"; }

@@ -1,16 +1,42 @@
 #!/bin/sh
 # deps.sh - installs the Debian packages mapwatch needs that are missing: "build" (default) or "test" (build + test tools).
 # With --missing first, only prints the missing ones (for .ci/run's own apt-get).
+# With --simulate first, asks apt-get -s whether the whole list installs together
+# on a machine with nothing installed (an empty dpkg status): exit 1 when a
+# package cannot be had or one would remove another (gcc-multilib and the gcc
+# cross compilers conflict: that is why the ARM programs are built with clang).
 set -eu
 list_only=0
+simulate=0
 if [ "${1:-}" = --missing ]; then
 	list_only=1
+	shift
+elif [ "${1:-}" = --simulate ]; then
+	simulate=1
 	shift
 fi
 want="clang llvm make gcc libc6-dev libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config"
 if [ "${1:-build}" = test ]; then
 	# valgrind/strace/python3: test oracles; util-linux: unshare/setpriv; the rest: the VM test
 	want="$want valgrind strace python3 util-linux gcc-multilib qemu-system-x86 busybox-static cpio"
+	# the arm64 VM stage: qemu-system-aarch64, and clang --target with lld and
+	# the cross sysroots (libc and libgcc for arm64 and armhf, no gcc cross compiler)
+	want="$want qemu-system-arm lld libc6-dev-arm64-cross libc6-dev-armhf-cross libgcc-12-dev-arm64-cross libgcc-12-dev-armhf-cross"
+fi
+if [ $simulate = 1 ]; then
+	st=$(mktemp) && out=$(mktemp)
+	trap 'rm -f "$st" "$out"' EXIT
+	if ! apt-get -s -o Dir::State::status="$st" install --no-install-recommends $want >"$out" 2>&1; then
+		echo "deps.sh: the ${1:-build} packages do not install together on a fresh machine:" >&2
+		grep -E '^(E:| )' "$out" | head -n 10 >&2
+		exit 1
+	fi
+	if grep -q '^Remv' "$out"; then
+		echo "deps.sh: installing the ${1:-build} packages would remove:" $(sed -n 's/^Remv \([^ ]*\).*/\1/p' "$out") >&2
+		exit 1
+	fi
+	echo "deps.sh: the ${1:-build} packages install together on a fresh machine ($(grep -c '^Inst' "$out") packages, none removed)"
+	exit 0
 fi
 missing=""
 for p in $want; do

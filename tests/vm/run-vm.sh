@@ -23,6 +23,7 @@
 #   MW_VM_SMP      guest CPUs (default 1)
 #   MW_VM_ACCEL    qemu accelerator: tcg (default) or kvm
 #   MW_VM_CPU      qemu -cpu model (default: max on x86_64, host with kvm; cortex-a72 on arm64)
+#   MW_VM_MACHINE  qemu -machine (default: pc on x86_64, virt on arm64; -cpu a64fx needs virt,gic-version=3)
 #   MW_VM_CMDLINE  extra kernel command-line words, appended
 #   MW_VM_VERBOSE  1: also stream the console to stdout while it runs
 set -u
@@ -163,6 +164,7 @@ else
 fi
 [ "$accel" = kvm ] && cpu=host
 cpu=${MW_VM_CPU:-$cpu}
+machine=${MW_VM_MACHINE:-$machine}
 smp=${MW_VM_SMP:-1}
 args=(-nographic -nodefaults -no-user-config -no-reboot
 	-machine "$machine" -accel "$accel" -cpu "$cpu" -smp "$smp" -m "${MW_VM_MEM:-1024}"
