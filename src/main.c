@@ -134,7 +134,9 @@ static void print_list(void)
 	printf("\nEvery event also carries the return value (errno name when negative) and the\n"
 	       "caller's context: pids/tids/ppid (host and namespace), uid, comm, executable,\n"
 	       "cgroup, container id, mount and pid namespaces, 32-bit flag. Tags: U from user\n"
-	       "space, K from the kernel, TOCTOU read from user memory (i386 old_mmap), OPT optional.\n");
+	       "space, K from the kernel, TOCTOU read from user memory (i386 old_mmap, memfd_create's\n"
+	       "name, node masks, arrays), OPT optional. Classes (--events %%class): %%mapping (the\n"
+	       "default), %%memory (strace's), %%shm; 'all' is every syscall.\n");
 }
 
 int main(int argc, char **argv)
