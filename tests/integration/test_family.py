@@ -166,7 +166,7 @@ def run_family(prog, comm, compat):
             continue
         seen.add(name)
         w = f"{name}{c['args']}"
-        eq(e["eventId"], IDS[name], f"{w} eventId")
+        eq(int(e["eventId"]), IDS[name], f"{w} eventId")
         eq(e["eventName"], name, f"{w} eventName")
         eq(e["abi"], "i386" if compat else "x86_64", f"{w} abi")
         check(e["durationNs"] >= 0, f"{w} durationNs")

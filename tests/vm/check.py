@@ -329,7 +329,7 @@ def main():
         for c, e in pairs:
             if c["event"] in FAMILY_IDS:
                 seen.add(c["event"])
-                eq(e["eventId"], FAMILY_IDS[c["event"]], f"{c['event']} eventId")
+                eq(int(e["eventId"]), FAMILY_IDS[c["event"]], f"{c['event']} eventId")
                 eq(e.get("viaIpc", False), compat and e["syscallNr"] == 117, f"{c['event']} viaIpc")
         check(len(seen) >= 18, f"only {sorted(seen)} of the family seen")
 
