@@ -145,7 +145,9 @@ def run_family(prog, comm, compat):
     """mapwatch --json --events all -- strace -f -o ST prog LOG: one run seen by both."""
     d = tmpdir()
     log, out, st = (os.path.join(d, x) for x in ("log.json", "events.json", "strace.out"))
-    cmd = ["--json", "--events", "all", "--output", out, "--"]
+    # 32-bit: the dispatcher from the start (auto mode attaches it when it meets a
+    # 32-bit process, after that process's first calls), and ipc() is seen only there
+    cmd = ["--json", "--events", "all", *(["--hook", "dispatcher"] if compat else []), "--output", out, "--"]
     if shutil.which("strace"):
         cmd += ["strace", "-f", "-qq", "-s", "300", "-o", st]
     p = mapwatch([*cmd, prog, log], timeout=120)
