@@ -265,9 +265,12 @@ static void effect_json(struct strbuf *b, const struct mw_event *e)
 	if (ep >= 0) {
 		sb_puts(b, ",\"effectiveProt\":\"");
 		mw_decode_prot(b, (uint64_t)ep);
-		sb_printf(b, "\",\"vmFlags\":\"0x%" PRIx64 "\",\"vmShared\":%s,\"vmMayWrite\":%s", (uint64_t)e->vm_flags,
-			  (e->vm_flags & MW_VM_SHARED) ? "true" : "false",
-			  (e->vm_flags & MW_VM_MAYWRITE) ? "true" : "false");
+		if (e->eff_flags & MW_EFFF_FROM_PROC) /* /proc shows rwx and s/p only */
+			sb_printf(b, "\",\"vmShared\":%s", (e->vm_flags & MW_VM_SHARED) ? "true" : "false");
+		else
+			sb_printf(b, "\",\"vmFlags\":\"0x%" PRIx64 "\",\"vmShared\":%s,\"vmMayWrite\":%s",
+				  (uint64_t)e->vm_flags, (e->vm_flags & MW_VM_SHARED) ? "true" : "false",
+				  (e->vm_flags & MW_VM_MAYWRITE) ? "true" : "false");
 		sb_printf(b, ",\"vmaStart\":\"0x%" PRIx64 "\",\"vmaEnd\":\"0x%" PRIx64 "\"", (uint64_t)e->vma_start,
 			  (uint64_t)e->vma_end);
 	} else if (err) {
@@ -279,6 +282,8 @@ static void effect_json(struct strbuf *b, const struct mw_event *e)
 		sb_puts(b, ",\"argsReadAtExit\":true");
 	if (e->eff_flags & MW_EFFF_ALLOWED)
 		sb_puts(b, ",\"allowed\":true");
+	if (e->eff_flags & MW_EFFF_FROM_PROC)
+		sb_puts(b, ",\"effectiveFrom\":\"/proc/PID/maps\""); /* --kill-wx stopped it to look */
 }
 
 void mw_format_json(struct strbuf *b, const struct mw_view *v)
