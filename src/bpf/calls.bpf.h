@@ -189,4 +189,21 @@ static __always_inline void udata_pass(struct mw_udata *ud, __u32 ev, const __u6
 	}
 }
 
+/* udata_pass() with the event as a compile-time constant in each case: for
+ * a variable event (dispatcher, function hooks) the verifier then walks
+ * only the few calls that have user memory, each folded to its own reads,
+ * not every path of the generic loops. */
+#define MW__UD_CASE(id, ID, ...)                                    \
+	case id:                                                    \
+		if (mw_has_udata(id))                               \
+			udata_pass(ud, id, a, compat, out);         \
+		break;
+static __always_inline void udata_pass_ev(struct mw_udata *ud, int ev, const __u64 *a, bool compat, bool out)
+{
+	switch (ev) {
+	MW_CALLS(MW__UD_CASE)
+	}
+}
+#undef MW__UD_CASE
+
 #endif

@@ -417,7 +417,7 @@ static __always_inline int on_enter_aux(__u16 ev, __u16 nr, __u16 flags, const _
 	if (mw_has_udata(ev)) {
 		struct pending_slots *ps = bpf_task_storage_get(&pending, bpf_get_current_task_btf(), 0, 0);
 		if (ps) {
-			udata_pass(&ps->ud, ev, a, flags & MW_F_COMPAT, false);
+			udata_pass_ev(&ps->ud, ev, a, flags & MW_F_COMPAT, false);
 			p->flags |= MW_F_UDATA;
 		}
 	}
@@ -982,7 +982,7 @@ static __always_inline int emit_exit(__u64 key, long ret, int ev, __u16 nr, __u1
 		if (!ps)
 			goto out;
 		if (ret >= 0 || ret < -4095)
-			udata_pass(&ps->ud, ev < 0 ? p->event : ev, p->args, p->flags & MW_F_COMPAT, true);
+			udata_pass_ev(&ps->ud, ev < 0 ? p->event : ev, p->args, p->flags & MW_F_COMPAT, true);
 		r = bpf_ringbuf_reserve(&rb, sizeof(*r) + sizeof(struct mw_udata), 0);
 		if (!r) {
 			count(MW_CNT_RB_FULL);
