@@ -51,6 +51,40 @@ void mw_path_rebuild(struct strbuf *out, const char *data, size_t len, const str
 		sb_putc(out, '/');
 }
 
+int mw_event_decode(const void *data, size_t size, struct strbuf *path, struct mw_view *v)
+{
+	const struct mw_event *e = data;
+	size_t plen;
+
+	if (size < sizeof(*e) || e->type != MW_REC_EVENT || !mw_event_desc(e->event))
+		return -1; /* an unknown event id would write an empty line (found by fuzz_record) */
+	plen = e->path_len < size - sizeof(*e) ? e->path_len : size - sizeof(*e);
+	memset(v, 0, sizeof(*v));
+	v->e = e;
+	if ((e->flags & MW_F_UDATA) && plen >= sizeof(struct mw_udata))
+		v->udata = (const struct mw_udata *)e->path;
+	if ((e->flags & MW_F_HAS_FILE) && e->file.kind != MW_FK_BADFD && e->file.kind != MW_FK_NONE) {
+		mw_path_rebuild(path, e->path, plen, &e->file);
+		v->path = path->p;
+	}
+	return 0;
+}
+
+int mw_proc_rec_decode(const void *data, size_t size, struct strbuf *path, uint32_t *pid)
+{
+	const struct mw_proc_rec *r = data;
+	struct mw_file f = { 0 };
+	size_t len;
+
+	if (size < sizeof(*r) || r->type != MW_REC_PROC)
+		return -1;
+	len = r->path_len < size - sizeof(*r) ? r->path_len : size - sizeof(*r);
+	f.flags = (uint16_t)r->flags;
+	mw_path_rebuild(path, r->path, len, &f);
+	*pid = r->pid;
+	return path->p ? 0 : -1;
+}
+
 /* Abi name of the caller for an event. */
 static const char *abi_name(const struct mw_event *e)
 {
