@@ -261,6 +261,8 @@ def main():
         eq(sys_own[0]["returnValue"], own[0]["returnValue"], "same address from both sources")
         want = ("available (kprobe/kretprobe)",) if arm else ("available (kprobe/kretprobe)", "available (fentry/fexit)")
         check(any(w in get("list.txt") for w in want), f"--list: {get('list.txt')[-400:]}")
+        if arm:
+            check("-M virt -cpu cortex-a72" in get("list.txt"), "--list does not say where the arm numbers were tested")
 
     def t_do_mmap_dynamic():
         dm_common("dm_dyn", "/mw/dmprog", A["interp"])
