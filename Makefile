@@ -7,6 +7,9 @@ ARCH    := $(HOST_ARCH)
 BUILD   := build
 VERSION := 0.1.0
 
+# no "Entering directory" lines on stdout (make -C DIR run ARGS=--json | jq)
+MAKEFLAGS += --no-print-directory
+
 WARN    := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -Isrc -I$(BUILD) -DMW_VERSION=\"$(VERSION)\"
@@ -82,9 +85,9 @@ $(BUILD)/mapwatch-asan: $(patsubst src/%.c,$(BUILD)/san/%.o,$(wildcard src/*.c))
 
 # Unit tests: plain (for valgrind) and with ASan/UBSan.
 $(BUILD)/unit: $(UNIT_SRCS) $(LIB_SRCS) $(wildcard tests/unit/*.h) $(wildcard src/*.h) $(BUILD)/mapwatch.skel.h
-	$(CC) $(CFLAGS) -O1 -Itests/unit $(UNIT_SRCS) $(LIB_SRCS) -o $@ $(LDLIBS)
+	$(CC) $(CFLAGS) -O1 -Werror -Itests/unit $(UNIT_SRCS) $(LIB_SRCS) -o $@ $(LDLIBS)
 $(BUILD)/unit-asan: $(UNIT_SRCS) $(LIB_SRCS) $(wildcard tests/unit/*.h) $(wildcard src/*.h) $(BUILD)/mapwatch.skel.h
-	$(CC) $(CFLAGS) -O1 $(SAN) -Itests/unit $(UNIT_SRCS) $(LIB_SRCS) -o $@ $(LDLIBS)
+	$(CC) $(CFLAGS) -O1 -Werror $(SAN) -Itests/unit $(UNIT_SRCS) $(LIB_SRCS) -o $@ $(LDLIBS)
 
 unit: $(BUILD)/unit $(BUILD)/unit-asan
 	$(BUILD)/unit-asan
@@ -95,11 +98,13 @@ test: all $(BUILD)/unit $(BUILD)/unit-asan $(BUILD)/mapwatch-asan
 	sh tests/run.sh
 
 # The README's two commands: `make run ARGS='--json'` and `make check`.
+# `make run` keeps standard output for mapwatch alone (make run ARGS=--json | jq):
+# deps.sh, the build and make's own lines go to stderr.
 deps:
-	sh scripts/deps.sh build
+	@sh scripts/deps.sh build >&2
 run: deps
-	$(MAKE) all
-	@if [ "$$(id -u)" -ne 0 ]; then echo "(mapwatch needs root: running it with sudo)"; exec sudo $(BUILD)/mapwatch $(ARGS); else exec $(BUILD)/mapwatch $(ARGS); fi
+	@$(MAKE) --no-print-directory all >&2
+	@if [ "$$(id -u)" -ne 0 ]; then echo "(mapwatch needs root: running it with sudo)" >&2; exec sudo $(BUILD)/mapwatch $(ARGS); else exec $(BUILD)/mapwatch $(ARGS); fi
 check:
 	sh scripts/deps.sh test
 	$(MAKE) test

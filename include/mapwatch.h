@@ -80,6 +80,9 @@ struct mw_task_rec {
 #define MW_F_IN_SYSCALL  (1u << 4) /* do_mmap: a mapping syscall was in progress */
 #define MW_F_ENFORCED    (1u << 5) /* --kill-wx sent SIGKILL (at syscall exit, before the task runs on) */
 #define MW_F_NO_VMFLAGS  (1u << 6) /* do_mmap: this kernel's do_mmap has no vm_flags argument */
+#define MW_F_EXE_UNSENT  (1u << 7) /* the process record could not be sent: exe unknown here */
+#define MW_F_EXIT_ONLY   (1u << 8) /* no entry seen (seccomp refused the call before it): args
+				    * read from the registers at exit, fd resolved at exit */
 
 /* struct mw_event.eff_status: the effective protection, read at syscall exit
  * from the VMA the call created or changed (bpf_find_vma on the returned
@@ -158,6 +161,9 @@ enum mw_counter {
 	MW_CNT_PENDING_FULL,    /* entry could not be stored (pending map full) */
 	MW_CNT_FILTERED,        /* events rejected by filters */
 	MW_CNT_SUM_FULL,        /* calls not counted: summary map full (-c) */
+	MW_CNT_EXIT_ONLY,       /* events reported from the exit alone (seccomp-refused calls) */
+	MW_CNT_TRACED_FULL,     /* new processes not followed: traced map full at fork */
+	MW_CNT_OUT_OF_TREE,     /* calls of processes outside the traced tree (-- COMMAND, --follow) */
 	MW_CNT_MAX,
 };
 

@@ -667,7 +667,7 @@ static int on_mprotect(struct mw_alerts *a, const struct mw_event *e, int ok, st
 	if (applied && (c.start < c.end || !(e->flags & MW_F_ENFORCED))) {
 		s = c.start;
 		end = c.end;
-	} else if (ok || (e->flags & MW_F_ENFORCED)) {
+	} else if (ok || (e->flags & (MW_F_ENFORCED | MW_F_EXIT_ONLY))) {
 		applied = 0;  /* judged from the arguments: the map was not changed */
 		s = addr;
 		end = hi;
@@ -733,7 +733,9 @@ int mw_alerts_event(struct mw_alerts *a, const struct mw_view *v, struct mw_aler
 	const struct mw_event *e = v->e;
 	struct mw_alert al[MW_ALERTS_MAX];
 	int ok = !mw_is_error(e->ret), n = 0;
-	int judge = ok || (e->flags & MW_F_ENFORCED);
+	/* refused requests are judged on their arguments too: killed by
+	 * --kill-wx, or refused by seccomp (seen at exit only) */
+	int judge = ok || (e->flags & (MW_F_ENFORCED | MW_F_EXIT_ONLY));
 
 	if (e->event > MW_EV_DO_MMAP || ((e->flags & MW_F_ARGS_FAULT) && mw_effective_prot(e) < 0))
 		return 0;

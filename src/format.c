@@ -243,6 +243,8 @@ void mw_format_json(struct strbuf *b, const struct mw_view *v)
 		sb_puts(b, ",\"toctou\":true");
 	if (e->flags & MW_F_ARGS_FAULT)
 		sb_puts(b, ",\"argsFault\":true");
+	if (e->flags & MW_F_EXIT_ONLY)
+		sb_puts(b, ",\"exitOnly\":true,\"argsFrom\":\"registers at exit\"");
 	sb_puts(b, ",\"args\":[");
 	for (int i = 0; i < d->nargs; i++) {
 		const struct mw_arg_desc *a = &d->args[i];
@@ -372,6 +374,8 @@ void mw_format_call(struct strbuf *b, const struct mw_view *v)
 		sb_puts(b, " [args from user memory]");
 	if (e->flags & MW_F_ARGS_FAULT)
 		sb_puts(b, " [args unreadable]");
+	if (e->flags & MW_F_EXIT_ONLY)
+		sb_puts(b, " [no entry, refused before it ran (seccomp?): args from registers at exit]");
 	if (e->eff_flags & MW_EFFF_ARGS_REREAD)
 		sb_puts(b, " [args read at exit]");
 	/* the protection the kernel gave, when it is not what was asked */
@@ -390,17 +394,69 @@ void mw_format_call(struct strbuf *b, const struct mw_view *v)
 		sb_puts(b, " [READ_IMPLIES_EXEC]");
 }
 
+static enum mw_time_fmt time_fmt = MW_TIME_LOCAL;
+static uint64_t time_start_ns;
+
+void mw_format_set_time(enum mw_time_fmt fmt, uint64_t start_ns)
+{
+	time_fmt = fmt;
+	time_start_ns = start_ns;
+}
+
+int mw_time_fmt_value(const char *name)
+{
+	static const char *const names[] = { "local", "utc", "iso", "epoch", "relative" };
+
+	for (int i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++)
+		if (!strcmp(name, names[i]))
+			return i;
+	return -1;
+}
+
+void mw_format_time(struct strbuf *b, uint64_t ts_ns)
+{
+	time_t sec = (time_t)(ts_ns / 1000000000ull);
+	unsigned ns = (unsigned)(ts_ns % 1000000000ull);
+	struct tm tm;
+	char z[8];
+
+	switch (time_fmt) {
+	case MW_TIME_EPOCH:
+		sb_printf(b, "%llu.%06u", (unsigned long long)sec, ns / 1000);
+		return;
+	case MW_TIME_RELATIVE: {
+		uint64_t d = ts_ns > time_start_ns ? ts_ns - time_start_ns : 0;
+		sb_printf(b, "%llu.%06u", (unsigned long long)(d / 1000000000ull),
+			  (unsigned)(d % 1000000000ull / 1000));
+		return;
+	}
+	case MW_TIME_UTC:
+		gmtime_r(&sec, &tm);
+		sb_printf(b, "%02d:%02d:%02d.%06uZ", tm.tm_hour, tm.tm_min, tm.tm_sec, ns / 1000);
+		return;
+	case MW_TIME_ISO:
+		localtime_r(&sec, &tm);
+		if (!strftime(z, sizeof(z), "%z", &tm))
+			strcpy(z, "+0000");
+		sb_printf(b, "%04d-%02d-%02dT%02d:%02d:%02d.%06u%.3s:%s", tm.tm_year + 1900, tm.tm_mon + 1,
+			  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ns / 1000, z, z + 3);
+		return;
+	case MW_TIME_LOCAL:
+	default:
+		localtime_r(&sec, &tm);
+		sb_printf(b, "%02d:%02d:%02d.%06u", tm.tm_hour, tm.tm_min, tm.tm_sec, ns / 1000);
+		return;
+	}
+}
+
 void mw_format_table_prefix(struct strbuf *b, const struct mw_view *v)
 {
 	const struct mw_event *e = v->e;
-	time_t sec = (time_t)(v->ts_ns / 1000000000ull);
-	struct tm tm;
 	char comm[MW_TASK_COMM_LEN + 1];
 	size_t start;
 
-	localtime_r(&sec, &tm);
-	sb_printf(b, "%02d:%02d:%02d.%06u %6u %6u ", tm.tm_hour, tm.tm_min, tm.tm_sec,
-		  (unsigned)(v->ts_ns % 1000000000ull / 1000), e->pid, e->tid);
+	mw_format_time(b, v->ts_ns);
+	sb_printf(b, " %6u %6u ", e->pid, e->tid);
 	memcpy(comm, e->comm, MW_TASK_COMM_LEN);
 	comm[MW_TASK_COMM_LEN] = 0;
 	start = b->len;

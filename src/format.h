@@ -23,6 +23,25 @@ void mw_path_rebuild(struct strbuf *out, const char *data, size_t len, const str
 /* Append one JSON object (no newline) for v to b. Keys: SPEC.md "JSON output". */
 void mw_format_json(struct strbuf *b, const struct mw_view *v);
 
+/* How the table shows an event's time (--time). */
+enum mw_time_fmt {
+	MW_TIME_LOCAL,    /* 12:01:02.345678, local time of day (the default) */
+	MW_TIME_UTC,      /* 12:01:02.345678Z */
+	MW_TIME_ISO,      /* 2026-12-01T12:01:02.345678+00:00, local with its offset */
+	MW_TIME_EPOCH,    /* 1764590462.345678, seconds since the epoch */
+	MW_TIME_RELATIVE, /* 0.012345, seconds since start_ns */
+};
+
+/* Choose the table's time format for every later line; start_ns (ns since
+ * the epoch) is the zero of MW_TIME_RELATIVE. */
+void mw_format_set_time(enum mw_time_fmt fmt, uint64_t start_ns);
+
+/* enum mw_time_fmt by name ("local", "utc", "iso", "epoch", "relative"); -1 if unknown. */
+int mw_time_fmt_value(const char *name);
+
+/* Append ts_ns (ns since the epoch) in the chosen table time format. */
+void mw_format_time(struct strbuf *b, uint64_t ts_ns);
+
 /* Append the table's first columns: entry time, pid, tid, and the escaped
  * command name padded to 16 columns (no trailing space). */
 void mw_format_table_prefix(struct strbuf *b, const struct mw_view *v);

@@ -25,6 +25,11 @@ struct mw_hooks *mw_hooks_start(const struct mw_opts *o, bool follow, bool compa
  * started mw_hooks. */
 struct mapwatch_bpf *mw_hooks_skel(struct mw_hooks *h);
 
+/* Detach every program (exit programs first, links closed in parallel);
+ * the maps stay readable: nothing more is counted or committed after it
+ * returns. NULL is fine. */
+void mw_hooks_detach(struct mw_hooks *h);
+
 /* Detach and unload everything; NULL is fine. */
 void mw_hooks_stop(struct mw_hooks *h);
 

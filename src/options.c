@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include "catalog.h"
 #include "filter.h"
+#include "format.h"
 #include "options.h"
 #include "summary.h"
 
@@ -139,6 +140,22 @@ static int opt_output(struct mw_opts *o, const struct mw_opt_def *d, const char 
 	return 0;
 }
 
+static int opt_append(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	o->append = true;
+	return 0;
+}
+
+static int opt_time(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	int t = mw_time_fmt_value(v);
+
+	if (t < 0)
+		return fail(err, n, "--time '%s' must be local, utc, iso, epoch or relative", v);
+	o->time_fmt = t;
+	return 0;
+}
+
 static int opt_events(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
 {
 	char *copy = strdup(v), *s = copy, *w;
@@ -216,6 +233,13 @@ static int opt_alerts(struct mw_opts *o, const struct mw_opt_def *d, const char 
 static int opt_kill_wx(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
 {
 	o->kill_wx = o->alerts = true;
+	return 0;
+}
+
+static int opt_exit_with_command(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err,
+				 size_t n)
+{
+	o->exit_with_command = true;
 	return 0;
 }
 
@@ -388,7 +412,9 @@ static const struct mw_opt_def table[] = {
 	/* output */
 	{ "json", 'j', MW_OV_NONE, 0, opt_json, 0 },
 	{ "output", 'o', MW_OV_REQUIRED, 0, opt_output, 0 },
+	{ "append", 'a', MW_OV_NONE, 0, opt_append, 0 },
 	{ "stats", 's', MW_OV_NONE, 0, opt_stats, 0 },
+	{ "time", 0, MW_OV_REQUIRED, 0, opt_time, 0 },
 	/* summary */
 	{ "summary", 'c', MW_OV_NONE, 0, opt_summary, 0 },
 	{ "summary-by", 0, MW_OV_REQUIRED, 0, opt_summary_by, 0 },
@@ -421,6 +447,8 @@ static const struct mw_opt_def table[] = {
 	{ "alerts-only", 0, MW_OV_NONE, 0, opt_alerts, 1 },
 	{ "allow", 0, MW_OV_REQUIRED, 0, opt_allow, 0 },
 	{ "kill-wx", 0, MW_OV_NONE, 0, opt_kill_wx, 0 },
+	/* the command */
+	{ "exit-with-command", 0, MW_OV_NONE, MW_OF_CLI_ONLY, opt_exit_with_command, 0 },
 	/* outputs besides the stream */
 	{ "stdout", 0, MW_OV_NONE, 0, opt_stdout, 0 },
 	{ "rotate-size", 0, MW_OV_REQUIRED, 0, opt_rotate_size, 0 },
@@ -640,7 +668,11 @@ int mw_opts_finish(struct mw_opts *o, char *err, size_t n)
 		return fail(err, n, "%s needs -c/--summary", o->summary_opt);
 	if (o->summary && o->alerts)
 		return fail(err, n, "-c/--summary counts calls in the kernel and sends none to user space: it cannot raise alerts (--alerts, --alerts-only, --kill-wx)");
+	if (o->append && (!o->output || !strcmp(o->output, "-")))
+		return fail(err, n, "--append needs --output FILE");
 	if (o->nallow && !o->alerts)
 		return fail(err, n, "--allow only makes sense with --alerts, --alerts-only or --kill-wx");
+	if (o->exit_with_command && !o->cmd)
+		return fail(err, n, "--exit-with-command needs a command after --");
 	return 0;
 }

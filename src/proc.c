@@ -30,6 +30,17 @@ void mw_proc_set_exe(uint32_t pid, const char *path)
 	s->exe = copy;
 }
 
+void mw_proc_forget(uint32_t pid)
+{
+	struct slot *s = &slots[pid % SLOTS];
+
+	if (s->pid == pid) {
+		free(s->exe);
+		s->exe = NULL;
+		s->pid = 0;
+	}
+}
+
 const char *mw_proc_exe(uint32_t pid)
 {
 	struct slot *s = &slots[pid % SLOTS];

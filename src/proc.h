@@ -12,6 +12,10 @@ void mw_proc_set_exe(uint32_t pid, const char *path);
  * changes pid's entry. */
 const char *mw_proc_exe(uint32_t pid);
 
+/* Forget pid's executable (its process record was lost): the next
+ * mw_proc_exe reads /proc/PID/exe. */
+void mw_proc_forget(uint32_t pid);
+
 /* Drop every cached entry (used at exit, so leak checkers stay quiet). */
 void mw_proc_clear(void);
 

@@ -24,7 +24,7 @@ struct file_sink {
 
 static FILE *open_stream(struct file_sink *f, bool append, uint64_t *size)
 {
-	int fd = open(f->path, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0666);
+	int fd = open(f->path, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0600); /* it lists every process's files */
 	struct stat st;
 	FILE *out;
 

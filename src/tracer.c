@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -29,10 +32,17 @@
 
 static volatile sig_atomic_t stop_sig;
 static volatile sig_atomic_t child_done;
+static volatile sig_atomic_t hup_seen;
 
 static void on_signal(int sig)
 {
 	stop_sig = sig;
+}
+
+static void on_sighup(int sig)
+{
+	(void)sig;
+	hup_seen = 1;
 }
 
 static void on_sigchld(int sig)
@@ -120,6 +130,8 @@ static int handle_rec(void *ctx, void *data, size_t size)
 		mw_path_rebuild(&t->path, e->path, plen, &e->file);
 		v.path = t->path.p;
 	}
+	if (e->flags & MW_F_EXE_UNSENT)
+		mw_proc_forget(e->pid); /* its process record was lost: ask /proc */
 	v.exe = mw_proc_exe(e->pid);
 	v.container_id = mw_container_of_cgroup(e->cgroup_id);
 	struct mw_rec rec = { .kind = MW_RK_EVENT, .ts_ns = v.ts_ns, .v = &v };
@@ -218,6 +230,7 @@ static const char *const loss_names[MW_CNT_MAX] = {
 	[MW_CNT_PROC_RB_FULL] = "process_record_ring_buffer_full",
 	[MW_CNT_NO_ENTRY] = "unmatched_exit",
 	[MW_CNT_PENDING_FULL] = "pending_map_full",
+	[MW_CNT_TRACED_FULL] = "traced_map_full", /* a count of processes, not events */
 };
 
 
@@ -316,44 +329,82 @@ static int start_metrics(struct tracer *t)
 	return 0;
 }
 
+/* --stats: the counts on stderr, as lines for people (README "--stats"
+ * explains each one) or, with --json, as one JSON object. */
 static void print_stats(struct tracer *t)
 {
 	uint64_t c[MW_CNT_MAX];
+	struct mw_alerts_stats st = { 0 };
+	bool tree = t->o->cmd || t->o->filters.follow;
+	uint64_t folded = 0;
+	struct strbuf b = { 0 };
 
+#define U(x) ((unsigned long long)(x))
 	read_counters(t, c);
 	uint64_t lost = c[MW_CNT_RB_FULL] + c[MW_CNT_NO_ENTRY] + c[MW_CNT_PENDING_FULL];
-	fprintf(stderr,
-		"mapwatch: events seen %llu, written %llu, lost %llu (ring buffer full %llu, unmatched exit %llu, pending map full %llu), filtered in kernel %llu; process records %llu, lost %llu\n",
-		(unsigned long long)c[MW_CNT_SEEN], (unsigned long long)t->written,
-		(unsigned long long)lost, (unsigned long long)c[MW_CNT_RB_FULL],
-		(unsigned long long)c[MW_CNT_NO_ENTRY], (unsigned long long)c[MW_CNT_PENDING_FULL],
-		(unsigned long long)c[MW_CNT_FILTERED], (unsigned long long)t->proc_recs,
-		(unsigned long long)c[MW_CNT_PROC_RB_FULL]);
-	if (t->alerts) {
-		struct mw_alerts_stats st;
+	if (t->alerts)
 		mw_alerts_get_stats(t->alerts, &st);
-		fprintf(stderr, "mapwatch: alerts raised %llu, silenced by --allow %llu; processes seeded from /proc %llu (failed %llu)\n",
-			(unsigned long long)st.raised, (unsigned long long)st.suppressed,
-			(unsigned long long)st.seeded, (unsigned long long)st.seed_failed);
-		if (t->collapse) {
-			uint64_t folded = 0;
-			for (unsigned k = 0; k < MW_AL_KIND_MAX; k++)
-				folded += mw_collapse_folded(t->collapse, k);
-			fprintf(stderr, "mapwatch: alerts written in full %llu, repeats counted in summaries %llu (--alert-rate %u)\n",
-				(unsigned long long)t->alerts_written, (unsigned long long)folded, t->o->alert_rate);
+	for (unsigned k = 0; t->collapse && k < MW_AL_KIND_MAX; k++)
+		folded += mw_collapse_folded(t->collapse, k);
+	if (t->o->json) {
+		sb_printf(&b, "{\"schemaVersion\":1,\"stats\":\"mapwatch\",\"eventsSeen\":%llu,\"eventsWritten\":%llu,"
+			  "\"eventsLost\":%llu,\"lost\":{\"ringBufferFull\":%llu,\"unmatchedExit\":%llu,\"pendingMapFull\":%llu},"
+			  "\"filteredInKernel\":%llu,\"outsideTracedTree\":%llu,\"processRecords\":%llu,\"processRecordsLost\":%llu",
+			  U(c[MW_CNT_SEEN]), U(t->written), U(lost), U(c[MW_CNT_RB_FULL]), U(c[MW_CNT_NO_ENTRY]),
+			  U(c[MW_CNT_PENDING_FULL]), U(c[MW_CNT_FILTERED]), U(c[MW_CNT_OUT_OF_TREE]),
+			  U(t->proc_recs), U(c[MW_CNT_PROC_RB_FULL]));
+		sb_printf(&b, ",\"exitOnly\":%llu,\"tracedMapFull\":%llu", U(c[MW_CNT_EXIT_ONLY]), U(c[MW_CNT_TRACED_FULL]));
+		if (t->alerts)
+			sb_printf(&b, ",\"alerts\":{\"raised\":%llu,\"written\":%llu,\"silencedByAllow\":%llu,"
+				  "\"collapsed\":%llu,\"seededFromProc\":%llu,\"seedFailed\":%llu}",
+				  U(st.raised), U(t->alerts_written), U(st.suppressed), U(folded), U(st.seeded),
+				  U(st.seed_failed));
+		sb_puts(&b, ",\"outputs\":[");
+	} else {
+		sb_printf(&b, "mapwatch: events seen %llu, written %llu%s, lost %llu (ring buffer full %llu, unmatched exit %llu, pending map full %llu), filtered in kernel %llu",
+			  U(c[MW_CNT_SEEN]), U(t->written), t->o->alerts_only ? " (--alerts-only: alerts only)" : "",
+			  U(lost), U(c[MW_CNT_RB_FULL]), U(c[MW_CNT_NO_ENTRY]), U(c[MW_CNT_PENDING_FULL]),
+			  U(c[MW_CNT_FILTERED]));
+		if (tree)
+			sb_printf(&b, "; calls of processes outside the traced tree %llu", U(c[MW_CNT_OUT_OF_TREE]));
+		/* rare conditions, named only when they happened */
+		if (c[MW_CNT_EXIT_ONLY])
+			sb_printf(&b, "; reported from the exit alone (seccomp) %llu", U(c[MW_CNT_EXIT_ONLY]));
+		if (c[MW_CNT_TRACED_FULL])
+			sb_printf(&b, "; processes not followed (traced map full) %llu", U(c[MW_CNT_TRACED_FULL]));
+		sb_printf(&b, "\nmapwatch: process records (executable paths) read %llu, lost %llu\n",
+			  U(t->proc_recs), U(c[MW_CNT_PROC_RB_FULL]));
+		if (t->alerts) {
+			sb_printf(&b, "mapwatch: alerts raised %llu, written %llu, silenced by --allow %llu; processes seeded from /proc %llu (failed %llu)\n",
+				  U(st.raised), U(t->alerts_written), U(st.suppressed), U(st.seeded), U(st.seed_failed));
+			if (t->collapse)
+				sb_printf(&b, "mapwatch: alerts written in full %llu, repeats counted in summaries %llu (--alert-rate %u)\n",
+					  U(t->alerts_written), U(folded), t->o->alert_rate);
 		}
 	}
+	int nout = 0;
 	for (int i = 0; i < t->sinks.n; i++) {
 		struct mw_sink *s = t->sinks.s[i];
 		struct mw_sink_stats ss = { 0 };
 		if (!s->ops->stats)
 			continue;
 		s->ops->stats(s, &ss);
-		fprintf(stderr, "mapwatch: output %s: written %llu, dropped %llu, reconnects %llu, rotations %llu, reopens %llu\n",
-			s->name, (unsigned long long)ss.written, (unsigned long long)ss.dropped,
-			(unsigned long long)ss.reconnects, (unsigned long long)ss.rotations,
-			(unsigned long long)ss.reopens);
+		if (t->o->json) {
+			sb_puts(&b, nout++ ? ",{\"name\":" : "{\"name\":");
+			sb_json_str(&b, s->name, strlen(s->name));
+			sb_printf(&b, ",\"written\":%llu,\"dropped\":%llu,\"reconnects\":%llu,\"rotations\":%llu,\"reopens\":%llu}",
+				  U(ss.written), U(ss.dropped), U(ss.reconnects), U(ss.rotations), U(ss.reopens));
+		} else {
+			sb_printf(&b, "mapwatch: output %s: written %llu, dropped %llu, reconnects %llu, rotations %llu, reopens %llu\n",
+				  s->name, U(ss.written), U(ss.dropped), U(ss.reconnects), U(ss.rotations), U(ss.reopens));
+		}
 	}
+	if (t->o->json)
+		sb_puts(&b, "]}\n");
+#undef U
+	if (!b.oom)
+		fputs(b.p, stderr);
+	sb_free(&b);
 }
 
 static void tracer_destroy(struct tracer *t)
@@ -376,6 +427,23 @@ static void tracer_destroy(struct tracer *t)
 
 /* ---- command runner ---- */
 
+/* Give the command the signal state a shell would: every disposition back
+ * to its default (mapwatch ignores SIGPIPE, and an ignored signal survives
+ * exec: `yes | head -1` complained of a broken pipe) and no signal blocked. */
+static void default_signals(void)
+{
+	/* the raw call: glibc's wrappers refuse its internal signals (32, 33),
+	 * which a sanitizer runtime may have set to ignored */
+	struct { void *handler; unsigned long flags; void *restorer; uint64_t mask; } dfl = { SIG_DFL, 0, NULL, 0 };
+	sigset_t none;
+
+	for (int sig = 1; sig <= 64; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 /* Fork the command, stopped before execvp until release_fd is written. */
 static pid_t spawn_held(char **cmd, int *release_fd, int *err_fd)
 {
@@ -392,8 +460,7 @@ static pid_t spawn_held(char **cmd, int *release_fd, int *err_fd)
 		int e;
 		close(go[1]);
 		close(er[0]);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
+		default_signals();
 		if (read(go[0], &c, 1) != 1)
 			_exit(127); /* the tracer gave up */
 		execvp(cmd[0], cmd);
@@ -409,13 +476,51 @@ static pid_t spawn_held(char **cmd, int *release_fd, int *err_fd)
 	return pid;
 }
 
+/* Can cmd be run? As env(1) and timeout(1) answer: 127 when it is not
+ * found (not in PATH, no such file), 126 when it is found but cannot be run
+ * (a directory, no execute permission); 0 when it can. Prints one line. */
+static int check_command(const char *cmd)
+{
+	const char *path = getenv("PATH");
+	struct stat st;
+	char buf[4096];
+	int denied = 0;
+
+	if (strchr(cmd, '/')) {
+		if (stat(cmd, &st)) {
+			die_line("cannot run %s: %s", cmd, strerror(errno));
+			return errno == ENOENT || errno == ENOTDIR ? 127 : 126;
+		}
+		if (S_ISDIR(st.st_mode) || access(cmd, X_OK)) {
+			die_line("cannot run %s: %s", cmd, S_ISDIR(st.st_mode) ? "is a directory" : strerror(errno));
+			return 126;
+		}
+		return 0;
+	}
+	for (const char *p = path && *path ? path : "/usr/local/bin:/usr/bin:/bin"; ; ) {
+		const char *end = strchr(p, ':');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		snprintf(buf, sizeof(buf), "%.*s%s%s", (int)n, p, n ? "/" : "", cmd);
+		if (stat(buf, &st) == 0 && !S_ISDIR(st.st_mode)) {
+			if (access(buf, X_OK) == 0)
+				return 0;
+			denied = 1;
+		}
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	die_line("cannot run %s: %s", cmd, denied ? "Permission denied" : "command not found in PATH");
+	return denied ? 126 : 127;
+}
+
 /* The outputs o asks for. Returns 0, or -1 after printing why. */
 static int open_sinks(struct tracer *t)
 {
 	const struct mw_opts *o = t->o;
 	enum mw_fmt fmt = o->json ? MW_FMT_JSON : MW_FMT_TABLE;
 	unsigned stream_mask = o->alerts_only ? MW_RKM_ALL & ~MW_RKM(MW_RK_EVENT) : MW_RKM_ALL;
-	struct mw_sink *s = mw_sink_file_new(o->output, fmt, false, o->rotate_size, o->rotate_keep);
+	struct mw_sink *s = mw_sink_file_new(o->output, fmt, o->append, o->rotate_size, o->rotate_keep);
 
 	if (!s)
 		return -1;
@@ -437,14 +542,117 @@ static int open_sinks(struct tracer *t)
 	return 0;
 }
 
+/* --pid targets: one pidfd each, readable once the process has exited. */
+struct targets {
+	int fd[64];
+	int n;
+};
+
+/* Check that every --pid names a live process now and open its pidfd.
+ * Returns -1 after a one-line error. */
+static int targets_open(const struct mw_filters *f, struct targets *tg)
+{
+	tg->n = 0;
+	if (!(f->on & MW_FLT_PID) && !f->follow)
+		return 0;
+	if (f->neg & MW_FLT_PID)
+		return 0; /* "every process but these": nothing to wait for */
+	for (unsigned i = 0; i < f->pid.n && tg->n < 64; i++) {
+		int fd = (int)syscall(SYS_pidfd_open, (pid_t)f->pid.v[i], 0);
+		if (fd < 0 && errno == ESRCH) {
+			die_line("--pid %llu: no such process (give the pid of a running process; see ps -e)",
+				 (unsigned long long)f->pid.v[i]);
+			for (int k = 0; k < tg->n; k++)
+				close(tg->fd[k]);
+			tg->n = 0;
+			return -1;
+		}
+		if (fd >= 0) {
+			fcntl(fd, F_SETFD, FD_CLOEXEC);
+			tg->fd[tg->n++] = fd;
+		}
+	}
+	return 0;
+}
+
+/* True once every target has exited. */
+static bool targets_gone(const struct targets *tg)
+{
+	struct pollfd p[64];
+
+	for (int i = 0; i < tg->n; i++)
+		p[i] = (struct pollfd){ .fd = tg->fd[i], .events = POLLIN };
+	return poll(p, tg->n, 0) == tg->n;
+}
+
+static void targets_close(struct targets *tg)
+{
+	for (int i = 0; i < tg->n; i++)
+		close(tg->fd[i]);
+	tg->n = 0;
+}
+
+/* Is the traced map (the followed processes) empty? */
+static bool traced_empty(struct tracer *t)
+{
+	uint32_t k;
+
+	return bpf_map_get_next_key(bpf_map__fd(t->skel->maps.traced), NULL, &k) != 0;
+}
+
+static int exit_status(int st)
+{
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* Reap what has exited: the command (its status kept in *status) and any
+ * descendant handed to mapwatch as their subreaper. Returns true when no
+ * child is left at all. */
+static bool reap(pid_t child, bool *cmd_done, int *status)
+{
+	for (;;) {
+		int st;
+		pid_t w = waitpid(-1, &st, WNOHANG);
+		if (w > 0) {
+			if (w == child) {
+				*cmd_done = true;
+				*status = exit_status(st);
+			}
+			continue;
+		}
+		return w < 0 && errno == ECHILD;
+	}
+}
+
+/* Stop tracing: detach every program (so nothing more is counted or
+ * committed), then read what is left: seen = written + lost holds. */
+static void drain(struct tracer *t)
+{
+	mw_hooks_detach(t->hooks);
+	ring_buffer__consume(t->rb);
+}
+
+/* SIGHUP: the file sinks reopen their files (logrotate moved them away). */
+static void on_hangup(struct tracer *t)
+{
+	if (mw_sinks_reopen(&t->sinks))
+		die_line("SIGHUP: cannot reopen the output: %s (still writing to the old file)",
+			 strerror(errno));
+}
+
 int mw_run(const struct mw_opts *o)
 {
+	struct targets tg = { .n = 0 };
+	bool cmd_done = false, stopping = false;
 	struct tracer t = { .o = o };
 	int status = 1, release_fd = -1, err_fd = -1, werr = 0;
 	pid_t child = -1;
 	bool compat = false;
 	struct sigaction sa = { 0 };
 
+	if (o->cmd && (status = check_command(o->cmd[0])))
+		return status;
+	status = 1;
 	if (mw_hooks_check_env(o->verbose >= 2)) /* -vv: libbpf's own messages */
 		return 1;
 	for (int i = 0; i < o->nallow; i++) {
@@ -455,22 +663,28 @@ int mw_run(const struct mw_opts *o)
 			return 2;
 		}
 	}
+	if (!o->cmd && targets_open(&o->filters, &tg))
+		return 2;
 	if (o->hook == MW_HOOK_AUTO)
 		compat = o->compat < 0 ? mw_compat_supported() : o->compat;
 
-	if (open_sinks(&t))
-		return 1;
 	t.boot_to_epoch = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_sighup;
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	if (o->cmd) {
 		sa.sa_handler = on_sigchld;
 		sa.sa_flags = SA_NOCLDSTOP;
 		sigaction(SIGCHLD, &sa, NULL);
+		/* descendants orphaned by the command are re-parented to mapwatch,
+		 * which waits for them all, like strace -f */
+		if (!o->exit_with_command)
+			prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 		child = spawn_held(o->cmd, &release_fd, &err_fd);
 		if (child < 0) {
 			die_line("cannot start %s: %s", o->cmd[0], strerror(errno));
@@ -481,6 +695,15 @@ int mw_run(const struct mw_opts *o)
 	if (!t.hooks)
 		goto out;
 	t.skel = mw_hooks_skel(t.hooks);
+	/* outputs opened only now: a run that fails before tracing leaves an
+	 * existing --output file as it was */
+	if (open_sinks(&t))
+		goto out;
+	mw_format_set_time(o->time_fmt, clock_ns(CLOCK_REALTIME));
+	if (o->verbose)
+		fprintf(stderr, "mapwatch: ring buffer %zu KiB, events written at least every %u ms, output %s (%s)\n",
+			o->buffer_size >> 10, o->poll_ms, o->output && strcmp(o->output, "-") ? o->output : "standard output",
+			o->json ? "JSON lines" : "table");
 	if (child > 0) {
 		uint32_t k = child;
 		uint8_t one = 1;
@@ -538,7 +761,7 @@ int mw_run(const struct mw_opts *o)
 			die_line("cannot run %s: %s", o->cmd[0], strerror(e));
 			waitpid(child, NULL, 0);
 			child = -1;
-			status = 127;
+			status = e == ENOENT || e == ENOTDIR ? 127 : 126;
 			goto out;
 		}
 	} else if (o->verbose) {
@@ -548,6 +771,10 @@ int mw_run(const struct mw_opts *o)
 	status = 0;
 	uint64_t next_sum = o->interval_ms ? clock_ns(CLOCK_MONOTONIC) + o->interval_ms * 1000000ull : 0;
 	for (;;) {
+		/* Records are submitted without a wake-up (one per threshold
+		 * crossing only), so a poll that times out proves nothing: read
+		 * whatever is there on every round. No record waits longer than
+		 * one poll period (--flush-ms). */
 		int wait_ms = (int)o->poll_ms;
 		if (next_sum) {
 			uint64_t now = clock_ns(CLOCK_MONOTONIC);
@@ -556,6 +783,8 @@ int mw_run(const struct mw_opts *o)
 				wait_ms = (int)left;
 		}
 		int err = ring_buffer__poll(t.rb, wait_ms);
+		if (err >= 0 || err == -EINTR)
+			err = ring_buffer__consume(t.rb);
 		if (err < 0 && err != -EINTR) {
 			die_line("reading the ring buffer failed: %s", strerror(-err));
 			status = 1;
@@ -572,25 +801,35 @@ int mw_run(const struct mw_opts *o)
 			werr = errno; /* nowhere to write: stop tracing (reported below) */
 			break;
 		}
+		if (hup_seen) {
+			hup_seen = 0;
+			on_hangup(&t);
+		}
 		if (child > 0 && child_done) {
-			int st;
-			pid_t w = waitpid(child, &st, WNOHANG);
-			if (w == child) {
-				/* its last events were committed before it exited */
-				ring_buffer__consume(t.rb);
-				status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+			child_done = 0;
+			bool none_left = reap(child, &cmd_done, &status);
+			if (cmd_done && (o->exit_with_command || none_left || stopping)) {
+				/* their last events were committed before they exited */
 				child = -1;
+				drain(&t);
 				break;
 			}
-			child_done = 0;
+		}
+		if (tg.n && (o->filters.follow ? traced_empty(&t) : targets_gone(&tg))) {
+			drain(&t);
+			fprintf(stderr, "mapwatch: %s exited; stopping\n",
+				o->filters.follow ? "every traced process (--pid and its descendants)"
+						  : tg.n > 1 ? "every --pid process" : "the --pid process");
+			break;
 		}
 		if (stop_sig) {
-			if (child > 0) {
+			if (child > 0 && !cmd_done) {
 				kill(child, stop_sig);
 				stop_sig = 0;
+				stopping = true; /* end with the command, as asked */
 				continue; /* wait for the command to end */
 			}
-			ring_buffer__consume(t.rb);
+			drain(&t);
 			break;
 		}
 	}
@@ -605,13 +844,13 @@ int mw_run(const struct mw_opts *o)
 	if (werr) {
 		if (werr != EPIPE) /* a reader that went away (| head) is not an error to report */
 			die_line("writing events failed: %s", strerror(werr));
-		if (child > 0) {
+		if (child > 0 && !cmd_done) {
 			/* tracing stopped; the command still decides the exit status */
 			int st;
 			if (waitpid(child, &st, 0) == child)
-				status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-			child = -1;
+				status = exit_status(st);
 		}
+		child = -1;
 		if (werr != EPIPE)
 			status = 1; /* events were lost: that is a failure */
 	}
@@ -622,8 +861,9 @@ out:
 		close(release_fd); /* child sees EOF and exits 127 */
 	if (err_fd >= 0)
 		close(err_fd);
-	if (child > 0)
+	if (child > 0 && !cmd_done)
 		waitpid(child, NULL, 0);
+	targets_close(&tg);
 	tracer_destroy(&t);
 	return status;
 }

@@ -21,13 +21,16 @@ struct mw_opts {
 	bool events_given;      /* an --events option was seen (the first replaces the default) */
 	bool hook_given;        /* --hook was given explicitly */
 	bool lifecycle;         /* ask the kernel for fork/exec/exit records */
-	const char *output;     /* NULL: stdout (copied by the option parser) */
+	const char *output;     /* NULL or "-": stdout (copied by the option parser) */
+	bool append;            /* --append: add to --output instead of replacing it */
+	int time_fmt;           /* --time: enum mw_time_fmt (format.h) for the table */
 	uint32_t event_mask;    /* bit per enum mw_event_id */
 	enum mw_hook hook;
 	int compat;             /* -1 auto (probe), 0 off, 1 on */
 	size_t buffer_size;     /* ring buffer bytes (power of two) */
 	unsigned poll_ms;       /* longest time an event waits in the buffer */
 	char **cmd;             /* command to run and trace, NULL for the whole host */
+	bool exit_with_command; /* end when the command ends, not when its last descendant does */
 	struct mw_filters filters;
 	bool alerts;            /* raise alerts in the event stream */
 	bool alerts_only;       /* and print nothing else */
@@ -52,9 +55,12 @@ struct mw_opts {
 };
 
 /* Run the tracer with o. Returns the process exit status: the command's
- * status in command mode (128+signal if killed), 0 after SIGINT/SIGTERM in
- * host mode, 1 on a run-time failure (after printing one line saying what
- * to do). */
+ * status in command mode (128+signal if killed; mapwatch ends once the
+ * command and every descendant have exited, or with the command alone when
+ * exit_with_command is set), 0 after SIGINT/SIGTERM in host mode or once
+ * every --pid target (with --follow, and descendants) has exited, 1 on a
+ * run-time failure and 2 for a --pid naming no process (after printing one
+ * line saying what to do). SIGHUP reopens o->output. */
 int mw_run(const struct mw_opts *o);
 
 #endif

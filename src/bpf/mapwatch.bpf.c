@@ -245,17 +245,24 @@ static long walk_step(__u32 i, struct walk_ctx *c)
 		c->vm = (struct vfsmount *)((void *)mp + c->mnt_off);
 		return 0;
 	}
+	if (c->off >= MW_PATH_MAX) {
+		c->flags |= MW_FILE_PATH_TRUNC;
+		goto done;
+	}
+	/* the buffer has MW_NAME_MAX bytes of room past MW_PATH_MAX: read, then
+	 * keep the component only if it ends within MW_PATH_MAX (data ending
+	 * exactly there is a complete path) */
 	const unsigned char *name = BPF_CORE_READ(d, d_name.name);
 	long n = bpf_probe_read_kernel_str(&buf[c->off & (MW_PATH_MAX - 1)], MW_NAME_MAX, name);
 	if (n <= 0)
 		goto done;
-	c->off += n;
-	if (d == parent)
-		goto done; /* pseudo dentry (memfd, anon inode, socket) */
-	if (c->off > MW_PATH_MAX - MW_NAME_MAX) {
+	if (c->off + n > MW_PATH_MAX) {
 		c->flags |= MW_FILE_PATH_TRUNC;
 		goto done;
 	}
+	c->off += n;
+	if (d == parent)
+		goto done; /* pseudo dentry (memfd, anon inode, socket) */
 	c->d = parent;
 	return 0;
 done:
@@ -375,7 +382,11 @@ static __always_inline int on_enter(__u16 ev, __u16 nr, __u16 flags, const __u64
 
 	if (!(event_mask & (1u << ev)) || (id >> 32) == self_tgid)
 		return 0;
-	if (!in_scope(id >> 32) || !scope_ok(id)) {
+	if (!in_scope(id >> 32)) {
+		count(MW_CNT_OUT_OF_TREE); /* not the user's filters: another process of the host */
+		return 0;
+	}
+	if (!scope_ok(id)) {
 		count(MW_CNT_FILTERED);
 		return 0;
 	}
@@ -463,33 +474,14 @@ static __always_inline void fill_context(struct mw_event *e, __u64 id)
 	}
 }
 
-/* Send the executable path of the current process once per exec. */
-static __always_inline void maybe_send_exe(struct scratch *s, struct task_struct *task, __u32 tgid)
+/* At most MW_PATH_MAX bytes of path data. The mask first gives the verifier
+ * a bound on the very register used afterwards (the clamp alone may be
+ * applied to a copy); it keeps MW_PATH_MAX itself intact, unlike a mask
+ * with MW_PATH_MAX - 1, which turned a path of exactly 4096 bytes into 0. */
+static __always_inline __u32 path_len_clamp(__u32 len)
 {
-	__u8 one = 1;
-	struct file *exe;
-
-	if (bpf_map_lookup_elem(&exe_seen, &tgid))
-		return;
-	bpf_map_update_elem(&exe_seen, &tgid, &one, BPF_ANY);
-	exe = BPF_CORE_READ(task, mm, exe_file);
-	if (!exe)
-		return;
-	__u16 fl = 0;
-	__u32 len = walk_path(task, BPF_CORE_READ(exe, f_path.dentry), BPF_CORE_READ(exe, f_path.mnt),
-			      1, &fl, NULL);
-	/* the record header is 16 bytes; move it right before the path */
-	struct mw_proc_rec *h = (struct mw_proc_rec *)(s->evpath - sizeof(*h));
-	h->type = MW_REC_PROC;
-	h->path_len = len;
-	h->pid = tgid;
-	h->flags = fl;
-	h->pad = 0;
-	len &= MW_PATH_MAX - 1;
-	if (bpf_ringbuf_output(&rb, h, sizeof(*h) + len, 0))
-		count(MW_CNT_PROC_RB_FULL);
-	else
-		count(MW_CNT_SUBMITTED);
+	len &= 2 * MW_PATH_MAX - 1;
+	return len > MW_PATH_MAX ? MW_PATH_MAX : len;
 }
 
 /* Wake the reader once, when this record makes the queue cross wake_bytes.
@@ -500,6 +492,42 @@ static __always_inline __u64 wake_flag(__u64 size)
 	__u64 avail = bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA);
 
 	return avail < wake_bytes && avail + size >= wake_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
+/* Send the executable path of the current process once per exec. exe_seen
+ * is set only once the record is in the ring buffer: after a drop the next
+ * event tries again, so no event goes out under an older program's path.
+ * Returns false when the record could not be sent (the event is flagged). */
+static __always_inline bool maybe_send_exe(struct scratch *s, struct task_struct *task, __u32 tgid)
+{
+	__u8 one = 1;
+	struct file *exe;
+
+	if (bpf_map_lookup_elem(&exe_seen, &tgid))
+		return true;
+	exe = BPF_CORE_READ(task, mm, exe_file);
+	if (!exe) {
+		bpf_map_update_elem(&exe_seen, &tgid, &one, BPF_ANY);
+		return true;
+	}
+	__u16 fl = 0;
+	__u32 len = walk_path(task, BPF_CORE_READ(exe, f_path.dentry), BPF_CORE_READ(exe, f_path.mnt),
+			      1, &fl, NULL);
+	/* the record header is 16 bytes; move it right before the path */
+	struct mw_proc_rec *h = (struct mw_proc_rec *)(s->evpath - sizeof(*h));
+	len = path_len_clamp(len);
+	h->type = MW_REC_PROC;
+	h->path_len = len;
+	h->pid = tgid;
+	h->flags = fl;
+	h->pad = 0;
+	if (bpf_ringbuf_output(&rb, h, sizeof(*h) + len, wake_flag(sizeof(*h) + len))) {
+		count(MW_CNT_PROC_RB_FULL);
+		return false;
+	}
+	count(MW_CNT_SUBMITTED);
+	bpf_map_update_elem(&exe_seen, &tgid, &one, BPF_ANY);
+	return true;
 }
 
 /* ---- what the kernel did: the effective protection, read from the VMA ---- */
@@ -724,9 +752,85 @@ static __always_inline void fill_event(struct mw_event *e, const struct pending 
 	fill_context(e, id);
 }
 
+/* Is the current task under a seccomp filter (SECCOMP_MODE_FILTER)? */
+static __always_inline bool seccomp_filtered(struct task_struct *task)
+{
+	return BPF_CORE_READ(task, seccomp.mode) == 2;
+}
+
+/* The syscall's arguments as they are still saved in pt_regs at exit. */
+static __always_inline void args_from_regs(struct task_struct *task, bool compat, __u64 *a)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+
+#if defined(__TARGET_ARCH_x86)
+	if (compat) {
+		a[0] = (__u32)BPF_CORE_READ(regs, bx);
+		a[1] = (__u32)BPF_CORE_READ(regs, cx);
+		a[2] = (__u32)BPF_CORE_READ(regs, dx);
+		a[3] = (__u32)BPF_CORE_READ(regs, si);
+		a[4] = (__u32)BPF_CORE_READ(regs, di);
+		a[5] = (__u32)BPF_CORE_READ(regs, bp);
+	} else {
+		a[0] = BPF_CORE_READ(regs, di);
+		a[1] = BPF_CORE_READ(regs, si);
+		a[2] = BPF_CORE_READ(regs, dx);
+		a[3] = BPF_CORE_READ(regs, r10);
+		a[4] = BPF_CORE_READ(regs, r8);
+		a[5] = BPF_CORE_READ(regs, r9);
+	}
+#elif defined(__TARGET_ARCH_arm64)
+	for (int i = 1; i < 6; i++)
+		a[i] = BPF_CORE_READ(regs, regs[i]);
+	a[0] = BPF_CORE_READ(regs, orig_x0);
+	if (compat)
+		for (int i = 0; i < 6; i++)
+			a[i] = (__u32)a[i];
+#endif
+}
+
+/* A call whose exit fired without its entry while the task is under a
+ * seccomp filter: seccomp ran before the entry tracepoint and most likely
+ * refused it. Built into the thread's slot from the exit alone
+ * (MW_F_EXIT_ONLY): the arguments read from the saved registers, the fd not
+ * resolved. Returns false when the call is not to be reported. Shares the
+ * rest of the exit path, so the verifier sees that code once per program. */
+static __always_inline bool exit_only_entry(struct pending *p, int ev, __u16 nr, __u16 flags)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	p->ts = 0;
+	p->event = ev;
+	p->nr = nr;
+	p->flags = flags | MW_F_EXIT_ONLY;
+	p->has_path = 0;
+	p->filtered = 0;
+	__builtin_memset(&p->file, 0, sizeof(p->file));
+	args_from_regs(task, flags & MW_F_COMPAT, p->args);
+	if (ev == MW_EV_MMAP && (flags & MW_F_COMPAT) && nr == 90) {
+		/* old_mmap: the six values live in user memory */
+		__u32 w[6] = {};
+		p->flags |= MW_F_TOCTOU;
+		if (bpf_probe_read_user(w, sizeof(w), (void *)p->args[0])) {
+			p->flags |= MW_F_ARGS_FAULT;
+			p->args[1] = p->args[2] = p->args[3] = p->args[4] = p->args[5] = 0;
+		} else {
+			for (int i = 0; i < 6; i++)
+				p->args[i] = w[i];
+		}
+	}
+	if (ev == MW_EV_MMAP && (flags & MW_F_COMPAT))
+		p->args[4] = (__u64)(__s64)(__s32)p->args[4];
+	if (!args_ok(ev, p->args, &p->file, false, false, false))
+		return false;
+	p->ts = bpf_ktime_get_boot_ns();
+	return true;
+}
+
 /* Emit the record of the call stored under key (pid_tgid for syscalls,
- * pid_tgid | DM_KEY for do_mmap), now that it returned ret. */
-static __always_inline int emit_exit(__u64 key, long ret)
+ * pid_tgid | DM_KEY for do_mmap), now that it returned ret. ev, nr and
+ * flags name the syscall at its exit (ev < 0 for do_mmap). */
+static __always_inline int emit_exit(__u64 key, long ret, int ev, __u16 nr, __u16 flags)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32;
@@ -737,13 +841,29 @@ static __always_inline int emit_exit(__u64 key, long ret)
 	p = pending_slot(key, false);
 	if (!p || !p->ts) {
 		/* no entry: rejected by an argument filter (marked), out of scope
-		 * or rejected by a scope filter (re-checked: rare path), or the
-		 * call began before mapwatch attached (an unmatched exit) */
-		if (p && p->filtered)
+		 * or rejected by a scope filter (re-checked: rare path), refused
+		 * by seccomp before the entry tracepoint (reported from the exit),
+		 * or the call began before mapwatch attached (an unmatched exit) */
+		if (p && p->filtered) {
 			p->filtered = 0;
-		else if (in_scope(tgid) && scope_ok(id))
+			return 0;
+		}
+		if (!in_scope(tgid) || !scope_ok(id))
+			return 0;
+		if (ev < 0 || !seccomp_filtered(bpf_get_current_task_btf())) {
 			count(MW_CNT_NO_ENTRY);
-		return 0;
+			return 0;
+		}
+		p = pending_slot(key, true);
+		if (!p) {
+			count(MW_CNT_PENDING_FULL);
+			return 0;
+		}
+		if (!exit_only_entry(p, ev, nr, flags)) {
+			count(MW_CNT_FILTERED);
+			return 0;
+		}
+		count(MW_CNT_EXIT_ONLY);
 	}
 	struct mw_effect ef = {};
 	reread_old_mmap(p, key, &ef);
@@ -766,7 +886,7 @@ static __always_inline int emit_exit(__u64 key, long ret)
 		goto out;
 	count(MW_CNT_SEEN);
 	task = (struct task_struct *)bpf_get_current_task();
-	maybe_send_exe(s, task, tgid);
+	__u16 xflags = maybe_send_exe(s, task, tgid) ? 0 : MW_F_EXE_UNSENT;
 	if (summary_on) {
 		/* -c: counted in the kernel, no record per call */
 		summary__add(p, ret, id);
@@ -783,6 +903,7 @@ static __always_inline int emit_exit(__u64 key, long ret)
 			goto out;
 		}
 		fill_event(r, p, ret, id);
+		r->flags |= xflags;
 		fill_effect(r, &ef);
 		r->path_len = 0;
 		bpf_ringbuf_submit(r, wake_flag(sizeof(*r)));
@@ -792,10 +913,11 @@ static __always_inline int emit_exit(__u64 key, long ret)
 	struct mw_event *e = &s->ev;
 	__u32 len = 0;
 	fill_event(e, p, ret, id);
+	e->flags |= xflags;
 	fill_effect(e, &ef);
 	struct path_buf *pb = bpf_map_lookup_elem(&pending_path, &key);
 	if (pb) {
-		len = pb->len & (MW_PATH_MAX - 1);
+		len = path_len_clamp(pb->len);
 		bpf_probe_read_kernel(s->evpath, len, pb->data);
 		e->file.flags |= pb->flags;
 	}
@@ -810,9 +932,9 @@ out:
 	return 0;
 }
 
-static __always_inline int on_exit(long ret)
+static __always_inline int on_exit(int ev, __u16 nr, __u16 flags, long ret)
 {
-	return emit_exit(bpf_get_current_pid_tgid(), ret);
+	return emit_exit(bpf_get_current_pid_tgid(), ret, ev, nr, flags);
 }
 
 /* ---- native syscalls through the per-syscall tracepoints ---- */
@@ -830,7 +952,7 @@ static __always_inline int on_exit(long ret)
 	SEC("tracepoint/syscalls/sys_exit_" #name)                               \
 	int exit_##name(struct trace_event_raw_sys_exit *ctx)                    \
 	{                                                                        \
-		return on_exit(ctx->ret);                                        \
+		return on_exit(ev, nr, 0, ctx->ret);                             \
 	}
 
 /* one enter/exit pair per syscall row of the catalogue; user space loads
@@ -944,7 +1066,7 @@ int raw_exit(struct bpf_raw_tracepoint_args *ctx)
 	ev = compat ? compat_event(nr) : native_event(nr);
 	if (ev < 0 || !(event_mask & (1u << ev)))
 		return 0;
-	return on_exit(ctx->args[1]);
+	return on_exit(ev, nr, compat ? MW_F_COMPAT : 0, ctx->args[1]);
 }
 
 /* ---- process lifecycle: follow descendants, forget exe paths at exec ---- */
@@ -953,7 +1075,7 @@ static __always_inline void send_task_rec(__u16 type, __u32 pid, __u32 ppid)
 	struct mw_task_rec r = { .type = type, .pid = pid, .ppid = ppid };
 
 	r.ts = bpf_ktime_get_boot_ns();
-	if (bpf_ringbuf_output(&rb, &r, sizeof(r), 0))
+	if (bpf_ringbuf_output(&rb, &r, sizeof(r), wake_flag(sizeof(r))))
 		count(MW_CNT_PROC_RB_FULL);
 	else
 		count(MW_CNT_SUBMITTED);
@@ -967,8 +1089,9 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 
 	if (ptgid == ctgid)
 		return 0; /* a new thread, not a new process */
-	if (follow_only && bpf_map_lookup_elem(&traced, &ptgid))
-		bpf_map_update_elem(&traced, &ctgid, &one, BPF_ANY);
+	if (follow_only && bpf_map_lookup_elem(&traced, &ptgid) &&
+	    bpf_map_update_elem(&traced, &ctgid, &one, BPF_ANY))
+		count(MW_CNT_TRACED_FULL); /* the child goes untraced: a loss to report */
 	if (lifecycle_recs && in_scope(ptgid))
 		send_task_rec(MW_REC_FORK, ctgid, ptgid);
 	return 0;
@@ -1025,7 +1148,11 @@ static __always_inline int dm_enter(struct file *file, __u64 addr, __u64 len, __
 
 	if (!(event_mask & (1u << MW_EV_DO_MMAP)) || (id >> 32) == self_tgid)
 		return 0;
-	if (!in_scope(id >> 32) || !scope_ok(id)) {
+	if (!in_scope(id >> 32)) {
+		count(MW_CNT_OUT_OF_TREE); /* not the user's filters: another process of the host */
+		return 0;
+	}
+	if (!scope_ok(id)) {
 		count(MW_CNT_FILTERED);
 		return 0;
 	}
@@ -1109,7 +1236,7 @@ int dm_kprobe(struct pt_regs *ctx)
 SEC("kretprobe/do_mmap")
 int BPF_KRETPROBE(dm_kretprobe, long ret)
 {
-	return emit_exit(bpf_get_current_pid_tgid() | DM_KEY, ret);
+	return emit_exit(bpf_get_current_pid_tgid() | DM_KEY, ret, -1, 0, 0);
 }
 
 /* fentry/fexit need the 6.3+ nine-argument signature (and trampolines that
@@ -1126,5 +1253,5 @@ int BPF_PROG(dm_fexit, struct file *file, unsigned long addr, unsigned long len,
 	     unsigned long prot, unsigned long flags, unsigned long vm_flags, unsigned long pgoff,
 	     unsigned long *populate, struct list_head *uf, long ret)
 {
-	return emit_exit(bpf_get_current_pid_tgid() | DM_KEY, ret);
+	return emit_exit(bpf_get_current_pid_tgid() | DM_KEY, ret, -1, 0, 0);
 }

@@ -58,7 +58,7 @@ __attribute__((unused)) static long ret_of(long r)
 }
 
 /* Log the process context the events must carry. */
-static void log_context(void)
+__attribute__((unused)) static void log_context(void)
 {
 	char buf[512], cgpath[1100] = "/sys/fs/cgroup", line[512], cgroot[512] = "/sys/fs/cgroup";
 	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);

@@ -1,6 +1,7 @@
 """lib.py - helpers shared by the integration tests: running mapwatch, reading its JSON, reporting results."""
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -70,7 +71,7 @@ def build_prog(src, out, extra=()):
     exe = os.path.join(BUILD, "it", out)
     srcp = os.path.join(ROOT, "tests", "integration", src)
     if not os.path.exists(exe) or os.path.getmtime(exe) < os.path.getmtime(srcp):
-        subprocess.run(["gcc", "-O1", "-g", "-Wall", "-o", exe, srcp, "-lpthread", *extra], check=True)
+        subprocess.run(["gcc", "-O1", "-g", "-Wall", "-Werror", "-o", exe, srcp, "-lpthread", *extra], check=True)
     return exe
 
 
@@ -104,3 +105,68 @@ def arg_values(ev):
 
 def is_root():
     return os.geteuid() == 0
+
+
+def stats(err):
+    """The --stats counts in mapwatch's stderr, from the one JSON object --json prints or from the
+    text lines; a dict with the JSON object's keys (eventsSeen, eventsWritten, eventsLost,
+    lost{ringBufferFull, unmatchedExit, pendingMapFull}, filteredInKernel, ...), or None."""
+    for line in reversed(err.splitlines()):
+        if line.startswith("{") and '"stats":"mapwatch"' in line:
+            return json.loads(line)
+    m = re.search(r"events seen (\d+), written (\d+)[^,]*, lost (\d+) \(ring buffer full (\d+), "
+                  r"unmatched exit (\d+), pending map full (\d+)\), filtered in kernel (\d+)", err)
+    if not m:
+        return None
+    v = [int(x) for x in m.groups()]
+    return {"eventsSeen": v[0], "eventsWritten": v[1], "eventsLost": v[2],
+            "lost": {"ringBufferFull": v[3], "unmatchedExit": v[4], "pendingMapFull": v[5]},
+            "filteredInKernel": v[6]}
+
+
+class FileWatcher:
+    """Follow a file as it grows, from a thread, noting when each line appeared.
+
+    lines: list of (line bytes, lo, hi): the line was not in the file at time lo
+    (taken before the read that came up short) and was at time hi (after the
+    read that found it). A delay measured from lo cannot be inflated by this
+    thread being descheduled, so a check on it stays fair on a busy machine.
+    """
+
+    def __init__(self, path, interval=0.005):
+        import threading
+        self.path, self.interval = path, interval
+        self.lines = []
+        self._stop = threading.Event()
+        self._t = threading.Thread(target=self._run, daemon=True)
+        self._t.start()
+
+    def _run(self):
+        import time
+        f = None
+        buf = b""
+        lo = time.time()  # before the previous read: what it missed came later
+        while True:
+            before = time.time()
+            if f is None:
+                try:
+                    f = open(self.path, "rb")
+                except FileNotFoundError:
+                    f = None
+            chunk = f.read() if f else b""
+            now = time.time()
+            if chunk:
+                buf += chunk
+                *done, buf = buf.split(b"\n")
+                for ln in done:
+                    self.lines.append((ln, lo, now))
+            lo = before
+            if self._stop.is_set() and not chunk:
+                break
+            time.sleep(self.interval)
+        if f:
+            f.close()
+
+    def stop(self):
+        self._stop.set()
+        self._t.join()

@@ -10,7 +10,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from checks import check_native
-from lib import (Fail, MAPWATCH, arg_values, build_prog, check, eq, is_root, mapwatch,
+from lib import (Fail, MAPWATCH, arg_values, build_prog, check, eq, is_root, mapwatch, stats,
                  read_json_lines, run_selected, tmpdir)
 
 MMAPCALLS = None
@@ -195,9 +195,9 @@ def t_systemwide_and_self():
     events = read_json_lines(out)
     check(any(e.get("processName") == "true" for e in events), "host mode missed /bin/true")
     check(not any(e.get("hostProcessId") == mw.pid for e in events), "mapwatch reported its own calls")
-    m = re.search(r"events seen (\d+), written (\d+), lost (\d+)", err)
-    check(m, f"--stats line missing: {err!r}")
-    eq(int(m.group(2)), len([e for e in events if e["eventName"] != "lost"]), "written count")
+    st = stats(err)
+    check(st, f"--stats line missing: {err!r}")
+    eq(st["eventsWritten"], len([e for e in events if e["eventName"] != "lost"]), "written count")
 
 
 def t_events_filter():

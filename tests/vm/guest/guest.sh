@@ -31,6 +31,22 @@ else
 	echo "@@RC ev32off $?"
 	./mapwatch --alerts-only --json -o /tmp/al32.json -- ./$p32 /tmp/log32al.json /tmp/f32s 2>&1
 	echo "@@RC al32 $?"
+	if [ "$arch" = x86_64 ]; then
+		# issue #11: 32-bit W+X got past a check of the request, judged on the VMA at exit
+		mkdir -p /tmp/b32
+		./mapwatch --json --alerts -o /tmp/bp_fault.json -- ./bypass32 oldfault /tmp/b32/ran /tmp/b32 2>&1
+		echo "@@RC bp_fault $?"
+		./mapwatch --json -o /tmp/bp_race.json -- ./bypass32 race /tmp/bp_racelog.json 100 2>&1
+		echo "@@RC bp_race $?"
+		for m in oldfault rie racekill; do
+			case $m in oldfault) a="/tmp/b32/k-$m /tmp/b32" ;; racekill) a="/tmp/b32/k-$m 20000" ;; *) a=/tmp/b32/k-$m ;; esac
+			./mapwatch --kill-wx -o /tmp/bpk-$m.txt -- ./bypass32 $m $a 2>&1
+			echo "@@RC bpk_$m $?"
+		done
+		ls /tmp/b32 >/tmp/bp_markers.txt
+		grep -h ' \[killed\]$' /tmp/bpk-*.txt >/tmp/bp_killed.txt
+		for f in bp_fault.json bp_race.json bp_racelog.json bp_markers.txt bp_killed.txt; do out $f; done
+	fi
 	# the dynamic program's loader and libc where its ELF header names them
 	while read -r lib dest; do
 		mkdir -p "$(dirname "$dest")" && cp "libs/$lib" "$dest"
