@@ -41,6 +41,21 @@ FAMILY = {  # name: (arm64, arm)
     "map_shadow_stack": (453, 453), "shmat": (196, 305), "shmdt": (197, 306),
     "memfd_create": (279, 385), "memfd_secret": (447, None),
 }
+HEADERS = {"arm64": "/usr/aarch64-linux-gnu/include/asm-generic/unistd.h",  # linux-libc-dev-arm64-cross
+           "arm": "/usr/arm-linux-gnueabihf/include/asm/unistd-eabi.h"}   # linux-libc-dev-armhf-cross
+
+
+def header_numbers(path):
+    """{name: number} from a kernel unistd header (#define __NR_x [__NR_SYSCALL_BASE +] n)."""
+    out = {}
+    with open(path) as f:
+        for line in f:
+            m = re.match(r"#define __NR_(\w+)\s+\(?(?:__NR_SYSCALL_BASE\s*\+\s*)?(\d+)\)?\s*$", line)
+            if m:
+                out[m.group(1)] = int(m.group(2))
+    return out
+
+
 LIST_RE = re.compile(r"^(\w+) +(-|\d+) +(-|\d+) +(-|\d+) +(-|\d+) ")
 
 
@@ -195,6 +210,23 @@ def main():
             eq([x["ret"] for x in non], [-38], "svc 90 answered ENOSYS")
             eq([e for e in events if e["hostProcessId"] == log[0]["pid"] and e["syscallNr"] == 90], [],
                "events for EABI syscall 90")
+
+    def t_numbers_vs_headers():
+        """This file's arm64 and arm tables agree with the kernel's own headers (6.1, from the
+        cross sysroots; calls newer than 6.1 are not in them)."""
+        if not all(os.path.exists(h) for h in HEADERS.values()):
+            return "skip: no linux-libc-dev-arm64-cross / -armhf-cross headers"
+        h64, h32 = header_numbers(HEADERS["arm64"]), header_numbers(HEADERS["arm"])
+        pairs = [(ev, n, h64) for ev, n in A["nr64"].items() if ev != "mmap"]
+        pairs += [(ev, n, h32) for ev, n in A["nr32"].items()]
+        pairs += [(ev, n64, h64) for ev, (n64, _) in FAMILY.items()]
+        pairs += [(ev, n32, h32) for ev, (_, n32) in FAMILY.items()]
+        checked = 0
+        for ev, n, h in pairs:
+            if ev in h or n is None:
+                eq(n, h.get(ev), f"number of {ev}")
+                checked += 1
+        check(checked >= 40, f"only {checked} numbers found in the headers")
 
     def t_memory_family():
         """The memory family's arm EABI numbers: each call mmaparm makes is one event, field by
@@ -383,7 +415,7 @@ def main():
     if not arm:
         tests += [("bypass32_judged_on_vma", t_bypass32)]
     if arm:
-        tests += [("compat_memory_family", t_memory_family), ("native_64bit_raw_hook", t_native_raw), ("missing_hooks_skipped", t_missing_hooks),
+        tests += [("numbers_vs_kernel_headers", t_numbers_vs_headers), ("compat_memory_family", t_memory_family), ("native_64bit_raw_hook", t_native_raw), ("missing_hooks_skipped", t_missing_hooks),
                   ("aarch32_probe", t_aarch32_probe)]
     for name, fn in tests:
         run_test(f"{T}/{name}", fn)
