@@ -47,7 +47,7 @@ LIB_OBJS := $(patsubst src/%.c,$(BUILD)/%.o,$(LIB_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all clean test unit static bench deps check run cross-arm64
+.PHONY: all clean test unit static bench deps check run cross-arm64 install uninstall deb
 all: $(BUILD)/mapwatch
 
 cross-arm64:
@@ -111,6 +111,44 @@ check:
 
 bench: all
 	sh bench/run.sh
+
+# Install (PREFIX, DESTDIR as usual): the binary in sbin, mapwatch(8), the
+# config (kept if one is there already; the example always goes to the doc
+# directory), the systemd unit, bash completion.
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/mapwatch
+SYSCONFDIR ?= /etc
+UNITDIR    ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+INSTALL    ?= install
+install: $(BUILD)/mapwatch
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/mapwatch $(DESTDIR)$(UNITDIR) $(DESTDIR)$(BASHCOMPDIR)
+	$(INSTALL) -m 0755 $(if $(STRIP),-s) $(BUILD)/mapwatch $(DESTDIR)$(SBINDIR)/mapwatch
+	gzip -9n -c doc/mapwatch.8 > $(DESTDIR)$(MANDIR)/man8/mapwatch.8.gz
+	chmod 0644 $(DESTDIR)$(MANDIR)/man8/mapwatch.8.gz
+	$(INSTALL) -m 0644 dist/mapwatch.conf $(DESTDIR)$(DOCDIR)/mapwatch.conf.example
+	[ -e $(DESTDIR)$(SYSCONFDIR)/mapwatch/mapwatch.conf ] || \
+		$(INSTALL) -m 0644 dist/mapwatch.conf $(DESTDIR)$(SYSCONFDIR)/mapwatch/mapwatch.conf
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' dist/mapwatch.service.in \
+		> $(DESTDIR)$(UNITDIR)/mapwatch.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/mapwatch.service
+	$(INSTALL) -m 0644 dist/mapwatch.bash-completion $(DESTDIR)$(BASHCOMPDIR)/mapwatch
+
+# Removes what install put there, except a config file that was changed.
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/mapwatch $(DESTDIR)$(MANDIR)/man8/mapwatch.8.gz \
+		$(DESTDIR)$(UNITDIR)/mapwatch.service $(DESTDIR)$(BASHCOMPDIR)/mapwatch \
+		$(DESTDIR)$(DOCDIR)/mapwatch.conf.example
+	-cmp -s dist/mapwatch.conf $(DESTDIR)$(SYSCONFDIR)/mapwatch/mapwatch.conf && \
+		rm -f $(DESTDIR)$(SYSCONFDIR)/mapwatch/mapwatch.conf
+	-rmdir $(DESTDIR)$(SYSCONFDIR)/mapwatch $(DESTDIR)$(DOCDIR) 2>/dev/null
+
+# Debian package of all of it, built with dpkg-deb (dependencies from dpkg-shlibdeps).
+deb: $(BUILD)/mapwatch
+	sh scripts/deb.sh $(VERSION) $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

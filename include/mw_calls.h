@@ -83,12 +83,12 @@ enum mw_ret { MW_R_INT, MW_R_ADDR };
 	X(0, MMAP, mmap, SYS, 6, 9, 90, 222, -1, "mmap", "__ia32_compat_sys_ia32_mmap",            \
 	  MW_CL_MAPPING | MW_CL_MEMORY, MW_IN_MMAPFD, MW_R_ADDR,                                     \
 	  (MW_A(addr, POINTER, HEX, U), MW_A(length, U64, LEN, U), MW_A(prot, INT, PROT, U),        \
-	   MW_A(flags, INT, MMAP_FLAGS, U), MW_A(fd, INT, FD, K), MW_A(off, U64, HEX, K)),           \
+	   MW_A(flags, INT, MMAP_FLAGS, U), MW_A(fd, INT, FD, U), MW_A(off, U64, HEX, U)),           \
 	  "map memory (i386 90 is old_mmap: args read from a user struct, TOCTOU)")                 \
 	X(1, MMAP2, mmap2, SYS, 6, -1, 192, -1, 192, "mmap2", "__ia32_sys_mmap_pgoff",              \
 	  MW_CL_MAPPING | MW_CL_MEMORY, MW_IN_MMAPFD, MW_R_ADDR,                                     \
-	  (MW_A(addr, POINTER, HEX, U), MW_A(length, U64, LEN, U), MW_A(prot, U64, PROT, U),        \
-	   MW_A(flags, U64, MMAP_FLAGS, U), MW_A(fd, U64, FD, K), MW_A(pgoffset, U64, PGOFF, K)),    \
+	  (MW_A(addr, POINTER, HEX, U), MW_A(length, U64, LEN, U), MW_A(prot, INT, PROT, U),        \
+	   MW_A(flags, INT, MMAP_FLAGS, U), MW_A(fd, INT, FD, U), MW_A(pgoffset, U64, PGOFF, U)),    \
 	  "32-bit ABI mmap, offset in 4096-byte pages")                                             \
 	X(2, MUNMAP, munmap, SYS, 2, 11, 91, 215, 91, "munmap", "__ia32_sys_munmap",                \
 	  MW_CL_MAPPING | MW_CL_MEMORY, MW_IN_NONE, MW_R_INT,                                        \

@@ -17,8 +17,12 @@ elif [ "${1:-}" = --simulate ]; then
 fi
 want="clang llvm make gcc libc6-dev libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config"
 if [ "${1:-build}" = test ]; then
-	# valgrind/strace/python3: test oracles; util-linux: unshare/setpriv; the rest: the VM test
-	want="$want valgrind strace python3 util-linux gcc-multilib qemu-system-x86 busybox-static cpio"
+	# valgrind/strace/python3: test oracles; util-linux: unshare/setpriv; golang-go: decoding the JSON
+	# with Tracee's Go types; the rest: the VM test
+	want="$want valgrind strace python3 util-linux golang-go gcc-multilib qemu-system-x86 busybox-static cpio"
+	# the fleet tests: their own rsyslogd and Prometheus on loopback (none started by the
+	# packages: .ci/run installs with a policy-rc.d that refuses), man page, unit and package checks
+	want="$want rsyslog prometheus mandoc man-db lintian dpkg-dev systemd"
 	# the arm64 VM stage: qemu-system-aarch64, and clang --target with lld and
 	# the cross sysroots (libc and libgcc for arm64 and armhf, no gcc cross compiler)
 	want="$want qemu-system-arm lld libc6-dev-arm64-cross libc6-dev-armhf-cross libgcc-12-dev-arm64-cross libgcc-12-dev-armhf-cross"
@@ -54,5 +58,13 @@ else
 	SUDO=
 fi
 echo "deps.sh: installing$missing" >&2
+# no package may start a daemon here (rsyslog, prometheus): the tests start their own
+policy_added=0
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+	$SUDO chmod 0755 /usr/sbin/policy-rc.d
+	policy_added=1
+fi
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+[ $policy_added = 0 ] || $SUDO rm -f /usr/sbin/policy-rc.d

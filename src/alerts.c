@@ -814,7 +814,7 @@ void mw_alert_json(struct strbuf *b, const struct mw_view *v, const struct mw_al
 	struct strbuf tmp = { 0 };
 
 	mw_format_json_context(b, v);
-	sb_printf(b, ",\"eventId\":%d,\"eventName\":\"alert\",\"syscall\":\"%s\"", MW_ALERT_EVENT_ID,
+	sb_printf(b, ",\"eventId\":\"%d\",\"eventName\":\"alert\",\"syscall\":\"%s\"", MW_ALERT_EVENT_ID,
 		  d ? d->name : "?");
 	sb_printf(b, ",\"returnValue\":%" PRId64 ",\"argsNum\":0,\"args\":[]", (int64_t)e->ret);
 	sb_printf(b, ",\"contextFlags\":{\"isCompat\":%s}", (e->flags & MW_F_COMPAT) ? "true" : "false");

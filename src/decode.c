@@ -19,6 +19,7 @@
 #define MW_MAP_SHARED           0x01u
 #define MW_MAP_PRIVATE          0x02u
 #define MW_MAP_SHARED_VALIDATE  0x03u
+#define MW_MAP_DROPPABLE        0x08u /* Linux 6.11 */
 #define MW_MAP_TYPE             0x0fu
 #define MW_MAP_FIXED            0x10u
 #define MW_MAP_ANONYMOUS        0x20u
@@ -69,6 +70,7 @@ static const struct flag_name map_type_names[] = {
 	{ MW_MAP_SHARED, "MAP_SHARED" },
 	{ MW_MAP_PRIVATE, "MAP_PRIVATE" },
 	{ MW_MAP_SHARED_VALIDATE, "MAP_SHARED_VALIDATE" },
+	{ MW_MAP_DROPPABLE, "MAP_DROPPABLE" },
 };
 
 static const struct flag_name map_names[] = {
@@ -86,7 +88,6 @@ static const struct flag_name map_names[] = {
 	{ MW_MAP_HUGETLB, "MAP_HUGETLB" },
 	{ MW_MAP_SYNC, "MAP_SYNC" },
 	{ MW_MAP_FIXED_NOREPLACE, "MAP_FIXED_NOREPLACE" },
-	{ MW_MAP_UNINITIALIZED, "MAP_UNINITIALIZED" },
 };
 
 /* Huge page sizes with a name in <linux/mman.h>, by log2 of the size. */
@@ -114,10 +115,11 @@ static const struct flag_name mremap_names[] = {
 	{ MW_MREMAP_DONTUNMAP, "MREMAP_DONTUNMAP" },
 };
 
+/* strace's order */
 static const struct flag_name msync_names[] = {
+	{ MW_MS_SYNC, "MS_SYNC" },
 	{ MW_MS_ASYNC, "MS_ASYNC" },
 	{ MW_MS_INVALIDATE, "MS_INVALIDATE" },
-	{ MW_MS_SYNC, "MS_SYNC" },
 };
 
 static void put_sep(struct strbuf *b, int *first)
@@ -141,17 +143,24 @@ static uint64_t put_bits(struct strbuf *b, const struct flag_name *t, size_t n,
 	return v;
 }
 
-static void put_rest(struct strbuf *b, uint64_t v, int *first)
+/* The unknown remainder: "|0x80" after names, or "0x80 (MREMAP_??? comment)"
+ * alone (strace's way of saying none of the bits has a name). */
+static void put_rest(struct strbuf *b, uint64_t v, int *first, const char *prefix)
 {
-	if (v) {
-		put_sep(b, first);
-		sb_printf(b, "0x%" PRIx64, v);
+	if (!v)
+		return;
+	if (*first && prefix) {
+		*first = 0;
+		sb_printf(b, "0x%" PRIx64 " /* %s??? */", v, prefix);
+		return;
 	}
+	put_sep(b, first);
+	sb_printf(b, "0x%" PRIx64, v);
 }
 
 /* Plain bit-flag word: zero as zero_name, else names then hex remainder. */
 static void decode_bits(struct strbuf *b, const struct flag_name *t, size_t n,
-			uint64_t v, const char *zero_name)
+			uint64_t v, const char *zero_name, const char *prefix)
 {
 	int first = 1;
 
@@ -159,42 +168,35 @@ static void decode_bits(struct strbuf *b, const struct flag_name *t, size_t n,
 		sb_puts(b, zero_name);
 		return;
 	}
-	put_rest(b, put_bits(b, t, n, v, &first), &first);
+	put_rest(b, put_bits(b, t, n, v, &first), &first, prefix);
 }
 
 void mw_decode_prot(struct strbuf *b, uint64_t prot)
 {
-	decode_bits(b, prot_names, N(prot_names), prot, "PROT_NONE");
+	decode_bits(b, prot_names, N(prot_names), prot, "PROT_NONE", "PROT_");
 }
 
-/* Choices:
- * - A zero word prints "0" (the header's rule for zero words).
- * - Otherwise the mapping type always comes first. A type other than 1..3
- *   (0, 4..0xf; 0x8 is MAP_DROPPABLE on Linux >= 6.11 but is not named here)
- *   is printed as its hex value, "0x0|MAP_ANONYMOUS" for flags 0x20, so
- *   that the missing type stands out and no bare "0" looks like a value.
- * - Bit 26 is both MAP_UNINITIALIZED and the lowest bit of the huge page
- *   size field (bits 26..31). The kernel reads the size field only with
- *   MAP_HUGETLB, so: with MAP_HUGETLB, bits 26..31 are the page size
- *   (log2), printed after the other names as MAP_HUGE_2MB etc., or
- *   MAP_HUGE_SHIFT_<n> for a size without a name (a field of 0 means the
- *   default huge page size and prints nothing). Without MAP_HUGETLB, bit 26
- *   is MAP_UNINITIALIZED and bits 27..31 go to the hex remainder.
- * - Bits 32..63 are never valid (mmap takes an int); they are part of the
- *   remainder. Callers should zero-extend an int argument, not sign-extend. */
+/* As strace prints it:
+ * - The mapping type first: MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE,
+ *   MAP_DROPPABLE (8, Linux 6.11), MAP_FILE for 0 (so flags 0 is "MAP_FILE"
+ *   and 0x20 is "MAP_FILE|MAP_ANONYMOUS"), else "0x4 (MAP_??? comment)".
+ * - Then the flag bits by name, then the huge page size field (bits
+ *   26..31): with MAP_HUGETLB and a size that has a name in <linux/mman.h>,
+ *   that name (MAP_HUGE_2MB; strace writes 21<<MAP_HUGE_SHIFT: README),
+ *   otherwise "N<<MAP_HUGE_SHIFT" (bit 26 alone, MAP_UNINITIALIZED on the
+ *   few kernels that have it, is 1<<MAP_HUGE_SHIFT as in strace).
+ * - Then any remainder in hex ("|0x80"). Bits 32..63 are never valid (mmap
+ *   takes an int): part of the remainder. Callers zero-extend an int. */
 void mw_decode_mmap_flags(struct strbuf *b, uint64_t flags)
 {
 	int first = 1;
 	uint64_t type = flags & MW_MAP_TYPE;
 	uint64_t rest = flags & ~(uint64_t)MW_MAP_TYPE;
-	unsigned huge = 0;
+	unsigned huge = (unsigned)((rest >> MW_MAP_HUGE_SHIFT) & MW_MAP_HUGE_MASK);
+	const char *tname = type == 0 ? "MAP_FILE" : NULL;
 
-	if (flags == 0) {
-		sb_putc(b, '0');
-		return;
-	}
+	rest &= ~((uint64_t)MW_MAP_HUGE_MASK << MW_MAP_HUGE_SHIFT);
 	/* the type is a value, not bits: match it exactly */
-	const char *tname = NULL;
 	for (size_t i = 0; i < N(map_type_names); i++)
 		if (map_type_names[i].val == type)
 			tname = map_type_names[i].name;
@@ -202,34 +204,30 @@ void mw_decode_mmap_flags(struct strbuf *b, uint64_t flags)
 	if (tname)
 		sb_puts(b, tname);
 	else
-		sb_printf(b, "0x%" PRIx64, type);
-	if (rest & MW_MAP_HUGETLB) {
-		huge = (unsigned)((rest >> MW_MAP_HUGE_SHIFT) & MW_MAP_HUGE_MASK);
-		rest &= ~((uint64_t)MW_MAP_HUGE_MASK << MW_MAP_HUGE_SHIFT);
-	}
+		sb_printf(b, "0x%" PRIx64 " /* MAP_??? */", type);
 	rest = put_bits(b, map_names, N(map_names), rest, &first);
 	if (huge) {
 		const char *name = NULL;
-		for (size_t i = 0; i < N(huge_names); i++)
+		for (size_t i = 0; (flags & MW_MAP_HUGETLB) && i < N(huge_names); i++)
 			if (huge_names[i].shift == huge)
 				name = huge_names[i].name;
 		put_sep(b, &first);
 		if (name)
 			sb_puts(b, name);
 		else
-			sb_printf(b, "MAP_HUGE_SHIFT_%u", huge);
+			sb_printf(b, "%u<<MAP_HUGE_SHIFT", huge);
 	}
-	put_rest(b, rest, &first);
+	put_rest(b, rest, &first, NULL);
 }
 
 void mw_decode_mremap_flags(struct strbuf *b, uint64_t flags)
 {
-	decode_bits(b, mremap_names, N(mremap_names), flags, "0");
+	decode_bits(b, mremap_names, N(mremap_names), flags, "0", "MREMAP_");
 }
 
 void mw_decode_msync_flags(struct strbuf *b, uint64_t flags)
 {
-	decode_bits(b, msync_names, N(msync_names), flags, "0");
+	decode_bits(b, msync_names, N(msync_names), flags, "0", "MS_");
 }
 
 /* Linux errno names, generic numbering (x86_64, arm64, arm, i386 share it).
@@ -299,6 +297,20 @@ static const struct {
 	{ "ENOTSUP", 95 },
 };
 
+const char *mw_errno_text(int err)
+{
+	static const char *const ktext[] = {
+		[0] = "To be restarted if SA_RESTART is set", [1] = "To be restarted",
+		[2] = "To be restarted if no handler", [4] = "Interrupted by signal",
+	};
+
+	if (err > 0 && (size_t)err < N(errno_names) && errno_names[err])
+		return strerror(err);
+	if (err >= MW_KERRNO_BASE && (size_t)(err - MW_KERRNO_BASE) < N(ktext))
+		return ktext[err - MW_KERRNO_BASE];
+	return NULL;
+}
+
 const char *mw_errno_name(int err)
 {
 	if (err > 0 && (size_t)err < N(errno_names))
@@ -344,6 +356,7 @@ static const struct flag_name prot_extra[] = {
 };
 static const struct flag_name map_extra[] = {
 	{ MW_MAP_ANONYMOUS, "ANON" },   /* glibc's MAP_ANON */
+	{ MW_MAP_UNINITIALIZED, "UNINITIALIZED" }, /* bit 26: printed as 1<<MAP_HUGE_SHIFT, as strace does */
 };
 
 /* Finds name (prefix already stripped) among table names minus the prefix. */
@@ -391,6 +404,23 @@ int mw_flag_value(const char *family, const char *name, uint64_t *val)
 
 	size_t plen = strlen(prefix);
 	const char *key = strncasecmp(name, prefix, plen) == 0 ? name + plen : name;
+
+	/* the size field as printed: "21<<MAP_HUGE_SHIFT" */
+	if (t == map_names && name[0] >= '0' && name[0] <= '9' && strstr(name, "<<")) {
+		const char *lt = strstr(name, "<<");
+		unsigned sft = 0;
+		if (strcasecmp(lt + 2, "MAP_HUGE_SHIFT") || lt - name > 2)
+			return -1;
+		for (const char *p = name; p < lt; p++) {
+			if (*p < '0' || *p > '9')
+				return -1;
+			sft = sft * 10 + (unsigned)(*p - '0');
+		}
+		if (sft == 0 || sft > MW_MAP_HUGE_MASK)
+			return -1;
+		*val = (uint64_t)sft << MW_MAP_HUGE_SHIFT;
+		return 0;
+	}
 	if (!*key)
 		return -1;
 

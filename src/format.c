@@ -5,6 +5,7 @@
 #include "catalog.h"
 #include "decode.h"
 #include "format.h"
+#include <stdio.h>
 
 #define MW_MAJOR(d) ((unsigned)((d) >> 20))
 #define MW_MINOR(d) ((unsigned)((d) & 0xfffff))
@@ -82,6 +83,56 @@ static int returns_address(unsigned ev)
 	return d && d->ret == MW_R_ADDR;
 }
 
+/* lead "key":"path" and, when the path is not valid UTF-8 (so the JSON string
+ * had to replace bytes with U+FFFD), "keyHex":"<its exact bytes in hex>". */
+static void path_json(struct strbuf *b, const char *lead, const char *key, const char *path)
+{
+	size_t n = path ? strlen(path) : 0;
+
+	sb_puts(b, lead);
+	sb_putc(b, '"');
+	sb_puts(b, key);
+	sb_puts(b, "\":");
+	if (!path) {
+		sb_puts(b, "null");
+		return;
+	}
+	sb_json_str(b, path, n);
+	if (!sb_utf8_valid(path, n)) {
+		sb_puts(b, ",\"");
+		sb_puts(b, key);
+		sb_puts(b, "Hex\":\"");
+		sb_hex_bytes(b, path, n);
+		sb_putc(b, '"');
+	}
+}
+
+/* RFC 3339 UTC time with nanoseconds; the date part is cached per second
+ * (this runs for every line). */
+static void rfc3339(struct strbuf *b, uint64_t ts_ns)
+{
+	static __thread time_t last = (time_t)-1;
+	static __thread char head[64];
+	time_t sec = (time_t)(ts_ns / 1000000000ull);
+	unsigned ns = (unsigned)(ts_ns % 1000000000ull);
+	char frac[10];
+
+	if (sec != last) {
+		struct tm tm;
+		gmtime_r(&sec, &tm);
+		snprintf(head, sizeof(head), "%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900, tm.tm_mon + 1,
+			 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+		last = sec;
+	}
+	for (int i = 8; i >= 0; i--, ns /= 10)
+		frac[i] = (char)('0' + ns % 10);
+	frac[9] = 0;
+	sb_putc(b, '"');
+	sb_puts(b, head);
+	sb_puts(b, frac);
+	sb_puts(b, "Z\"");
+}
+
 static void file_json(struct strbuf *b, const struct mw_view *v)
 {
 	const struct mw_file *f = &v->e->file;
@@ -89,11 +140,7 @@ static void file_json(struct strbuf *b, const struct mw_view *v)
 	sb_puts(b, ",\"file\":{\"kind\":");
 	sb_json_str(b, mw_file_kind_name(f->kind), strlen(mw_file_kind_name(f->kind)));
 	if (f->kind != MW_FK_BADFD && f->kind != MW_FK_NONE) {
-		sb_puts(b, ",\"path\":");
-		if (v->path)
-			sb_json_str(b, v->path, strlen(v->path));
-		else
-			sb_puts(b, "null");
+		path_json(b, ",", "path", v->path);
 		sb_printf(b, ",\"device\":\"%u:%u\",\"major\":%u,\"minor\":%u,\"inode\":%" PRIu64,
 			  MW_MAJOR(f->dev), MW_MINOR(f->dev), MW_MAJOR(f->dev), MW_MINOR(f->dev),
 			  (uint64_t)f->ino);
@@ -113,8 +160,10 @@ void mw_format_json_context(struct strbuf *b, const struct mw_view *v)
 	const struct mw_event *e = v->e;
 
 	/* the hottest code of the reader: fixed keys and number appends, no printf */
-	sb_puts(b, "{\"timestamp\":");
+	sb_puts(b, "{\"schemaVersion\":" MW_SCHEMA_VERSION_STR ",\"timestamp\":");
 	sb_put_u64(b, v->ts_ns);
+	sb_puts(b, ",\"time\":");
+	rfc3339(b, v->ts_ns);
 	sb_puts(b, ",\"processId\":");
 	sb_put_u64(b, e->ns_pid);
 	sb_puts(b, ",\"threadId\":");
@@ -137,11 +186,8 @@ void mw_format_json_context(struct strbuf *b, const struct mw_view *v)
 	sb_put_u64(b, e->pidns);
 	sb_puts(b, ",\"processName\":");
 	sb_json_str(b, e->comm, strnlen(e->comm, sizeof(e->comm)));
-	sb_puts(b, ",\"executable\":{\"path\":");
-	if (v->exe)
-		sb_json_str(b, v->exe, strlen(v->exe));
-	else
-		sb_puts(b, "null");
+	sb_puts(b, ",\"executable\":{");
+	path_json(b, "", "path", v->exe);
 	sb_puts(b, "},\"cgroupId\":");
 	sb_put_u64(b, e->cgroup_id);
 	sb_puts(b, ",\"containerId\":");
@@ -205,15 +251,15 @@ void mw_format_json(struct strbuf *b, const struct mw_view *v)
 	mw_format_json_context(b, v);
 	if (e->event == MW_EV_DO_MMAP) {
 		/* not a syscall: say which syscall, if any, the kernel was serving */
-		sb_printf(b, ",\"eventId\":%u,\"eventName\":\"%s\",\"syscall\":\"\",\"syscallNr\":%d,\"abi\":\"%s\",\"inMappingSyscall\":%s",
+		sb_printf(b, ",\"eventId\":\"%u\",\"eventName\":\"%s\",\"syscall\":\"\",\"syscallNr\":%d,\"abi\":\"%s\",\"inMappingSyscall\":%s",
 			  e->event, d->name, e->syscall_nr == 0xffff ? -1 : (int)e->syscall_nr, abi_name(e),
 			  (e->flags & MW_F_IN_SYSCALL) ? "true" : "false");
 		if (e->flags & MW_F_NO_VMFLAGS)
 			sb_puts(b, ",\"vmFlagsKnown\":false");
 	} else {
-		sb_puts(b, ",\"eventId\":");
+		sb_puts(b, ",\"eventId\":\""); /* Tracee: EventID int `json:"eventId,string"` */
 		sb_put_u64(b, e->event);
-		sb_puts(b, ",\"eventName\":\"");
+		sb_puts(b, "\",\"eventName\":\"");
 		sb_puts(b, d->name);
 		sb_puts(b, "\",\"syscall\":\"");
 		sb_puts(b, d->name);
@@ -235,8 +281,11 @@ void mw_format_json(struct strbuf *b, const struct mw_view *v)
 	}
 	sb_puts(b, ",\"durationNs\":");
 	sb_put_u64(b, e->duration_ns);
+	int nargs = d->nargs;
+	if (e->flags & MW_F_ARGS_FAULT)
+		nargs = 1; /* old_mmap's struct could not be read: its pointer is all there is */
 	sb_puts(b, ",\"argsNum\":");
-	sb_put_u64(b, (unsigned)d->nargs);
+	sb_put_u64(b, (unsigned)nargs);
 	sb_puts(b, (e->flags & MW_F_COMPAT) ? ",\"contextFlags\":{\"isCompat\":true}"
 					     : ",\"contextFlags\":{\"isCompat\":false}");
 	if (e->flags & MW_F_TOCTOU)
@@ -246,7 +295,12 @@ void mw_format_json(struct strbuf *b, const struct mw_view *v)
 	if (e->flags & MW_F_EXIT_ONLY)
 		sb_puts(b, ",\"exitOnly\":true,\"argsFrom\":\"registers at exit\"");
 	sb_puts(b, ",\"args\":[");
-	for (int i = 0; i < d->nargs; i++) {
+	if (e->flags & MW_F_ARGS_FAULT) {
+		sb_puts(b, "{\"name\":\"arg\",\"type\":\"pointer\",\"value\":\"");
+		sb_put_hex(b, e->args[0]);
+		sb_puts(b, "\",\"tags\":\"U,TOCTOU\",\"unreadable\":true}");
+	}
+	for (int i = 0; i < d->nargs && !(e->flags & MW_F_ARGS_FAULT); i++) {
 		const struct mw_arg_desc *a = &d->args[i];
 		char tags[32];
 
@@ -296,9 +350,19 @@ void mw_format_call(struct strbuf *b, const struct mw_view *v)
 		return;
 	sb_puts(b, d->name);
 	sb_putc(b, '(');
-	for (int i = 0; i < d->nargs; i++) {
+	int nargs = d->nargs;
+	if (e->flags & MW_F_ARGS_FAULT) {
+		/* old_mmap's struct was unreadable: its pointer, nothing invented (strace: mmap(0x8)) */
+		sb_printf(b, "0x%" PRIx64, (uint64_t)e->args[0]);
+		nargs = 0;
+	}
+	for (int i = 0; i < nargs; i++) {
 		const struct mw_arg_desc *a = &d->args[i];
 		uint64_t x = e->args[i];
+
+		/* mremap's new_address means something only with MREMAP_FIXED (strace omits it) */
+		if (e->event == MW_EV_MREMAP && i == 4 && !(e->args[3] & 2))
+			break;
 
 		sb_printf(b, "%s%s=", i ? ", " : "", a->name);
 		if (e->event == MW_EV_DO_MMAP && i == 4 && (e->flags & MW_F_NO_VMFLAGS)) {
@@ -345,9 +409,13 @@ void mw_format_call(struct strbuf *b, const struct mw_view *v)
 	sb_puts(b, ") = ");
 	if (mw_is_error(e->ret)) {
 		const char *en = mw_errno_name((int)-e->ret);
-		sb_printf(b, "-1 %s", en ? en : "");
-		if (!en)
-			sb_printf(b, "errno%d", (int)-e->ret);
+		const char *et = mw_errno_text((int)-e->ret);
+		if (en)
+			sb_printf(b, "-1 %s", en);
+		else
+			sb_printf(b, "-1 errno %d", (int)-e->ret);
+		if (et)
+			sb_printf(b, " (%s)", et);
 	} else if (returns_address(e->event)) {
 		sb_printf(b, "0x%" PRIx64, (uint64_t)e->ret);
 	} else {

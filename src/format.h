@@ -6,6 +6,11 @@
 #include "mapwatch.h"
 #include "strbuf.h"
 
+/* The JSON lines' "schemaVersion": raised when a key changes meaning or type
+ * (2: eventId became a string, as Tracee's Go type reads it; "time" added). */
+#define MW_SCHEMA_VERSION 2
+#define MW_SCHEMA_VERSION_STR "2"
+
 /* An event with what user space adds to it. */
 struct mw_view {
 	const struct mw_event *e;

@@ -2,7 +2,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "catalog.h"
+#include "config.h"
 #include "hooks.h"
 #include "options.h"
 #include "summary.h"
@@ -78,6 +80,24 @@ static const char usage_text[] =
 "                           before running another instruction. WARNING: this kills\n"
 "                           JITs (node, java, browsers) host-wide unless a scope\n"
 "                           filter or -- COMMAND narrows it.\n"
+"Service and outputs (any number at once, besides the stream):\n"
+"      --config FILE        options from FILE, one \"name = value\" per line (the\n"
+"                           unit uses /etc/mapwatch/mapwatch.conf); an option given\n"
+"                           on the command line replaces the file's\n"
+"      --stdout             the stream to standard output as well as to --output\n"
+"      --rotate-size BYTES  rotate --output past BYTES (K/M/G): FILE.1, FILE.2, ...\n"
+"      --rotate-keep N      rotated files kept (default 5; 0: truncate in place)\n"
+"      --syslog URL         RFC 5424 syslog to unix:PATH, udp://HOST:PORT or\n"
+"                           tcp://HOST:PORT (RFC 6587 octet counting); repeatable\n"
+"      --syslog-events MODE info: events too, at severity info; none: alerts only;\n"
+"                           stream (default): events when the stream has them\n"
+"      --syslog-facility F  daemon (default), auth, authpriv, local0..local7, or 0-23\n"
+"      --syslog-queue BYTES bytes queued while a peer is away (default 8M); more is\n"
+"                           dropped and counted\n"
+"      --metrics [ADDR:]PORT  Prometheus metrics at http://ADDR:PORT/metrics (ADDR\n"
+"                           127.0.0.1 unless given)\n"
+"      --alert-rate SECONDS repeats of one alert kind for one process and region:\n"
+"                           the first in full, then one count every SECONDS (0: off)\n"
 "Command (after --; like strace -f, mapwatch follows every descendant and ends\n"
 "when the command and all of them have exited, with the command's status):\n"
 "      --exit-with-command  end when COMMAND itself exits; descendants still\n"
@@ -133,13 +153,57 @@ static void print_list(void)
 	}
 	printf("\nEvery event also carries the return value (errno name when negative) and the\n"
 	       "caller's context: pids/tids/ppid (host and namespace), uid, comm, executable,\n"
-	       "cgroup, container id, mount and pid namespaces, 32-bit flag. Tags: U from user\n"
-	       "space, K from the kernel, TOCTOU read from user memory (i386 old_mmap), OPT optional.\n"
+	       "cgroup, container id, mount and pid namespaces, 32-bit flag.\n"
+	       "Types: pointer (an address, \"0x...\" in JSON), int (a 32-bit signed C int: -1 stays\n"
+	       "-1 for 32-bit callers too), u64 (an unsigned length, offset or word).\n"
+	       "Tags: U the value came from user space (what the caller passed: registers, or\n"
+	       "user memory for i386 old_mmap); K the kernel computed it (do_mmap's arguments);\n"
+	       "TOCTOU read from user memory, which the caller can change after the check;\n"
+	       "OPT optional (ignored by the kernel unless a flag asks for it, e.g. mremap's\n"
+	       "new_address without MREMAP_FIXED).\n"
 	       "\nNumbers tested by the test suite (tests/vm): x86_64 and i386 on Linux 6.18 (x86_64\n"
 	       "host) and Debian 6.1.0-57-cloud-amd64 (qemu TCG, -cpu max); arm64 and arm EABI on\n"
 	       "Debian 6.1.0-57-cloud-arm64 (qemu-system-aarch64 TCG, -M virt -cpu cortex-a72;\n"
 	       "-cpu a64fx for a CPU without AArch32). That arm64 kernel has no pkeys: pkey_mprotect\n"
 	       "is ENOSYS there.\n");
+}
+
+/* A config line: applied unless the command line gives the same option
+ * (which then replaces it: the command line overrides the file). */
+static int config_line(void *ctx, const char *name, const char *value, char *err, size_t n)
+{
+	struct mw_opts **oo = ctx; /* [0] the options, [1] what argv gave */
+	const struct mw_opt_def *d = mw_opt_lookup(name);
+
+	if (d && mw_opt_given(oo[1], d))
+		return 0;
+	return mw_opt_apply(oo[0], name, value, err, n);
+}
+
+/* --config FILE (or, with none given, /etc/mapwatch/mapwatch.conf when
+ * systemd runs mapwatch as a service and the file exists): apply its lines to
+ * o before argv is parsed. argv is parsed once first, into a scratch copy,
+ * to know the config path and which options the command line gives.
+ * Returns 0, or -1 with a one-line reason in err. */
+static int load_config(struct mw_opts *o, int argc, char **argv, char *err, size_t n)
+{
+	struct mw_opts cli;
+	struct mw_opts *oo[2] = { o, &cli };
+	const char *path;
+	int rc = 0;
+
+	mw_opts_init(&cli);
+	if (mw_opts_parse_argv(&cli, argc, argv, err, n)) {
+		mw_opts_free(&cli);
+		return -1;
+	}
+	path = cli.config;
+	if (!path && getenv("INVOCATION_ID") && access(MW_CONFIG_DEFAULT, F_OK) == 0)
+		path = MW_CONFIG_DEFAULT;
+	if (path && cli.action == MW_ACT_RUN)
+		rc = mw_config_read(path, config_line, oo, err, n);
+	mw_opts_free(&cli);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -149,7 +213,8 @@ int main(int argc, char **argv)
 	int rc;
 
 	mw_opts_init(&o);
-	if (mw_opts_parse_argv(&o, argc, argv, err, sizeof(err)) ||
+	if (load_config(&o, argc, argv, err, sizeof(err)) ||
+	    mw_opts_parse_argv(&o, argc, argv, err, sizeof(err)) ||
 	    (o.action == MW_ACT_RUN && mw_opts_finish(&o, err, sizeof(err)))) {
 		fprintf(stderr, "mapwatch: %s (try 'mapwatch --help')\n", err);
 		mw_opts_free(&o);

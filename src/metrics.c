@@ -105,6 +105,10 @@ void mw_metrics_format(struct strbuf *b, const struct mw_metrics_snap *s,
 	sample(b, "mapwatch_events_written_total", NULL, s->written);
 	family(b, "mapwatch_events_filtered_total", "counter", "Events rejected by the filters in the kernel.");
 	sample(b, "mapwatch_events_filtered_total", NULL, s->bpf[MW_CNT_FILTERED]);
+	family(b, "mapwatch_events_exit_only_total", "counter", "Events reported from the syscall exit alone (calls refused by seccomp).");
+	sample(b, "mapwatch_events_exit_only_total", NULL, s->bpf[MW_CNT_EXIT_ONLY]);
+	family(b, "mapwatch_events_outside_tree_total", "counter", "Calls of processes outside the traced tree (-- COMMAND, --follow).");
+	sample(b, "mapwatch_events_outside_tree_total", NULL, s->bpf[MW_CNT_OUT_OF_TREE]);
 	family(b, "mapwatch_events_lost_total", "counter", "Events and records lost, by reason.");
 	for (int k = 0; k < MW_CNT_MAX; k++) {
 		if (!s->loss_names || !s->loss_names[k])
@@ -416,18 +420,18 @@ static void *serve(void *arg)
 	return NULL;
 }
 
-static int bind_addr(const char *addr, char *err, size_t n)
+int mw_metrics_parse_addr(const char *addr, char *host, size_t hostlen, char *port, size_t portlen,
+			  char *err, size_t n)
 {
-	char host[256], port[16];
 	const char *colon = strrchr(addr, ':');
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV };
 	struct addrinfo *res = NULL;
-	int fd = -1, one = 1, rc;
+	int rc;
 
 	if (!colon) {
-		snprintf(host, sizeof(host), "127.0.0.1");
-		snprintf(port, sizeof(port), "%s", addr);
+		snprintf(host, hostlen, "127.0.0.1");
+		snprintf(port, portlen, "%s", addr);
 	} else {
 		const char *h = addr;
 		size_t hl = (size_t)(colon - addr);
@@ -435,20 +439,40 @@ static int bind_addr(const char *addr, char *err, size_t n)
 			h++;
 			hl -= 2;
 		}
-		if (hl >= sizeof(host) || strlen(colon + 1) >= sizeof(port)) {
+		if (hl >= hostlen || strlen(colon + 1) >= portlen) {
 			snprintf(err, n, "--metrics '%s' must be [ADDR:]PORT", addr);
 			return -1;
 		}
 		memcpy(host, h, hl);
 		host[hl] = 0;
 		if (!hl)
-			snprintf(host, sizeof(host), "127.0.0.1");
-		snprintf(port, sizeof(port), "%s", colon + 1);
+			snprintf(host, hostlen, "127.0.0.1");
+		snprintf(port, portlen, "%s", colon + 1);
 	}
-	if (!port[0] || strspn(port, "0123456789") != strlen(port) || atoi(port) > 65535) {
-		snprintf(err, n, "--metrics '%s' must be [ADDR:]PORT with a numeric port (1-65535)", addr);
+	if (!port[0] || strspn(port, "0123456789") != strlen(port) || strlen(port) > 5 || atoi(port) < 1 ||
+	    atoi(port) > 65535) {
+		snprintf(err, n, "--metrics '%s' must be [ADDR:]PORT with a port number from 1 to 65535", addr);
 		return -1;
 	}
+	rc = getaddrinfo(host, port, &hints, &res);
+	if (rc) {
+		snprintf(err, n, "--metrics '%s': ADDR must be a numeric address (127.0.0.1, ::1, 0.0.0.0)", addr);
+		return -1;
+	}
+	freeaddrinfo(res);
+	return 0;
+}
+
+static int bind_addr(const char *addr, char *err, size_t n)
+{
+	char host[256], port[16];
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV };
+	struct addrinfo *res = NULL;
+	int fd = -1, one = 1, rc;
+
+	if (mw_metrics_parse_addr(addr, host, sizeof(host), port, sizeof(port), err, n))
+		return -1;
 	rc = getaddrinfo(host, port, &hints, &res);
 	if (rc) {
 		snprintf(err, n, "--metrics '%s': the address must be numeric (127.0.0.1, ::1, 0.0.0.0): %s", addr,

@@ -46,6 +46,12 @@ struct mw_metrics;
 struct mw_metrics *mw_metrics_start(const char *addr, int rb_fd, const int *prog_fds,
 				    const char *const *prog_names, int nprogs, char *err, size_t errlen);
 
+/* Check a --metrics address ("PORT", "HOST:PORT", "[V6]:PORT", HOST numeric,
+ * 127.0.0.1 by default) and split it. Returns 0, or -1 with a one-line
+ * reason in err. */
+int mw_metrics_parse_addr(const char *addr, char *host, size_t hostlen, char *port, size_t portlen,
+			  char *err, size_t errlen);
+
 /* Replace the published snapshot (copied). */
 void mw_metrics_publish(struct mw_metrics *m, const struct mw_metrics_snap *s);
 

@@ -8,7 +8,9 @@
 #include "catalog.h"
 #include "filter.h"
 #include "format.h"
+#include "metrics.h"
 #include "options.h"
+#include "sink.h"
 #include "summary.h"
 
 static int fail(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -348,17 +350,30 @@ static int opt_rotate_keep(struct mw_opts *o, const struct mw_opt_def *d, const 
 {
 	uint64_t x;
 
-	if (mw_parse_u64(v, 1, 1000, 0, &x))
-		return fail(err, n, "--rotate-keep '%s' must be a number of files from 1 to 1000", v);
+	if (mw_parse_u64(v, 0, 1000, 0, &x))
+		return fail(err, n, "--rotate-keep '%s' must be a number of files from 0 (truncate in place) to 1000", v);
 	o->rotate_keep = (unsigned)x;
 	return 0;
 }
 
 static int opt_syslog(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
 {
-	if (!*v)
-		return fail(err, n, "--syslog needs a destination: unix:PATH, udp://HOST:PORT or tcp://HOST:PORT");
-	return set_str(&o->syslog_url, v, err, n);
+	int tr;
+	char *h, *p, *path;
+	const int max = (int)(sizeof(o->syslog_url) / sizeof(o->syslog_url[0]));
+
+	if (mw_syslog_parse_url(v, &tr, &h, &p, &path))
+		return fail(err, n, "--syslog '%s' must be unix:PATH, udp://HOST:PORT or tcp://HOST:PORT (port 1-65535)", v);
+	free(h);
+	free(p);
+	free(path);
+	if (o->nsyslog == max)
+		return fail(err, n, "--syslog: at most %d destinations", max);
+	o->syslog_url[o->nsyslog] = NULL;
+	if (set_str(&o->syslog_url[o->nsyslog], v, err, n))
+		return -1;
+	o->nsyslog++;
+	return 0;
 }
 
 static int opt_syslog_events(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
@@ -372,11 +387,11 @@ static int opt_syslog_events(struct mw_opts *o, const struct mw_opt_def *d, cons
 
 static int opt_syslog_facility(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
 {
-	uint64_t x;
+	int f = mw_syslog_facility(v);
 
-	if (mw_parse_u64(v, 0, 23, 0, &x))
-		return fail(err, n, "--syslog-facility '%s' must be a facility number from 0 to 23", v);
-	o->syslog_facility = (int)x;
+	if (f < 0)
+		return fail(err, n, "--syslog-facility '%s' must be a facility name (daemon, auth, authpriv, local0..local7, ...) or a number from 0 to 23", v);
+	o->syslog_facility = f;
 	return 0;
 }
 
@@ -392,9 +407,16 @@ static int opt_syslog_queue(struct mw_opts *o, const struct mw_opt_def *d, const
 
 static int opt_metrics(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
 {
-	if (!*v)
-		return fail(err, n, "--metrics needs ADDR:PORT");
+	char host[256], port[16];
+
+	if (mw_metrics_parse_addr(v, host, sizeof(host), port, sizeof(port), err, n))
+		return -1;
 	return set_str(&o->metrics, v, err, n);
+}
+
+static int opt_config(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	return set_str(&o->config, v, err, n); /* read by main() before the other options */
 }
 
 static int opt_alert_rate(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
@@ -450,6 +472,7 @@ static const struct mw_opt_def table[] = {
 	/* the command */
 	{ "exit-with-command", 0, MW_OV_NONE, MW_OF_CLI_ONLY, opt_exit_with_command, 0 },
 	/* outputs besides the stream */
+	{ "config", 0, MW_OV_REQUIRED, MW_OF_CLI_ONLY, opt_config, 0 },
 	{ "stdout", 0, MW_OV_NONE, 0, opt_stdout, 0 },
 	{ "rotate-size", 0, MW_OV_REQUIRED, 0, opt_rotate_size, 0 },
 	{ "rotate-keep", 0, MW_OV_REQUIRED, 0, opt_rotate_keep, 0 },
@@ -495,10 +518,22 @@ void mw_opts_free(struct mw_opts *o)
 	o->nallow = 0;
 	free((char *)o->output);
 	o->output = NULL;
-	free((char *)o->syslog_url);
-	o->syslog_url = NULL;
+	for (int i = 0; i < o->nsyslog; i++) {
+		free((char *)o->syslog_url[i]);
+		o->syslog_url[i] = NULL;
+	}
+	o->nsyslog = 0;
 	free((char *)o->metrics);
 	o->metrics = NULL;
+	free((char *)o->config);
+	o->config = NULL;
+}
+
+int mw_opt_given(const struct mw_opts *o, const struct mw_opt_def *d)
+{
+	size_t i = (size_t)(d - table);
+
+	return i < NOPTS && i < sizeof(o->given) && o->given[i];
 }
 
 const struct mw_opt_def *mw_opt_lookup(const char *name)
@@ -519,6 +554,8 @@ static int apply_def(struct mw_opts *o, const struct mw_opt_def *d, const char *
 		return fail(err, n, "option '%s' needs a value", shown);
 	if (value && !strcmp(value, "--"))
 		return fail(err, n, "option '%s' needs a value before '--'", shown);
+	if ((size_t)(d - table) < sizeof(o->given))
+		o->given[d - table] = 1;
 	return d->apply(o, d, value, err, n);
 }
 

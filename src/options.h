@@ -59,6 +59,9 @@ int mw_opts_finish(struct mw_opts *o, char *err, size_t errlen);
 /* Frees what the option handlers copied (not o itself). */
 void mw_opts_free(struct mw_opts *o);
 
+/* 1 when option d was applied to o (by argv or by mw_opt_apply), else 0. */
+int mw_opt_given(const struct mw_opts *o, const struct mw_opt_def *d);
+
 /* The row for a long name (exact match); NULL if none. */
 const struct mw_opt_def *mw_opt_lookup(const char *name);
 

@@ -163,6 +163,11 @@ struct mw_sink *mw_sink_file_new(const char *path, enum mw_fmt fmt, bool append,
  * a one-line error printed for a bad url. */
 struct mw_sink *mw_sink_syslog_new(const char *url, int facility, bool events, size_t queue_bytes);
 
+/* A --syslog-facility: a name (kern, user, mail, daemon, auth, syslog, lpr,
+ * news, uucp, cron, authpriv, ftp, local0..local7) or a number 0-23;
+ * returns it, or -1. */
+int mw_syslog_facility(const char *s);
+
 /* Parse a --syslog url (0, or -1 when it is not one of the three forms). */
 int mw_syslog_parse_url(const char *url, int *transport, char **host, char **port, char **path);
 

@@ -23,6 +23,7 @@ enum transport { T_UNIX, T_UDP, T_TCP };
 struct msg {
 	struct msg *next;
 	size_t len;
+	bool own;      /* mapwatch's own notice: not one of the records counted in stats */
 	char data[];   /* framed as sent (TCP: "LEN " prefix) */
 };
 
@@ -42,6 +43,7 @@ struct syslog_sink {
 	char hostname[256];
 	char pidstr[16];
 	struct strbuf b;          /* the tracer thread's message being built */
+	struct strbuf exe;        /* the tracer thread's escaped executable path */
 
 	pthread_t th;
 	bool started;
@@ -108,6 +110,16 @@ static void q_prepend(struct msgq *to, struct msgq *from)
 	to->bytes += from->bytes;
 	to->n += from->n;
 	*from = (struct msgq){ 0 };
+}
+
+/* Records (not notices) in q. */
+static uint64_t q_records(const struct msgq *q)
+{
+	uint64_t n = 0;
+
+	for (const struct msg *m = q->head; m; m = m->next)
+		n += !m->own;
+	return n;
 }
 
 static void q_free(struct msgq *q)
@@ -188,8 +200,14 @@ static void build(struct syslog_sink *s, struct strbuf *b, struct mw_rec *r, int
 		sd_param_u(b, "tid", e->tid);
 		sd_param_u(b, "uid", e->uid);
 		sd_param(b, "comm", comm);
-		if (r->v->exe)
-			sd_param(b, "exe", r->v->exe);
+		if (r->v->exe) {
+			/* control characters and invalid UTF-8 escaped (\xNN): one line, valid UTF-8 */
+			struct strbuf *x = &s->exe; /* only records with v come here: the tracer's thread */
+			sb_reset(x);
+			sb_text_str(x, r->v->exe, strlen(r->v->exe));
+			if (x->p && !x->oom)
+				sd_param(b, "exe", x->p);
+		}
 		if (r->v->container_id)
 			sd_param(b, "container", r->v->container_id);
 		if (r->al && r->al->has_region) {
@@ -241,6 +259,7 @@ static void enqueue(struct syslog_sink *s)
 	memcpy(m->data, pre, plen);
 	memcpy(m->data + plen, s->b.p, len);
 	m->len = plen + len;
+	m->own = false;
 	q_push(&s->q, m);
 	pthread_cond_signal(&s->cv);
 	pthread_mutex_unlock(&s->mu);
@@ -279,11 +298,15 @@ static int connect_peer(struct syslog_sink *s)
 	if (s->tr == T_UNIX) {
 		struct sockaddr_un a = { .sun_family = AF_UNIX };
 		snprintf(a.sun_path, sizeof(a.sun_path), "%s", s->path);
+		struct timeval tv = { .tv_sec = 1 };
 		fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 		if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a))) {
 			close(fd);
 			fd = -1;
 		}
+		/* a reader that stops reading fills its queue: fail the send after 1 s */
+		if (fd >= 0)
+			setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 		return fd;
 	}
 	struct addrinfo hints = { .ai_family = AF_UNSPEC,
@@ -302,9 +325,9 @@ static int connect_peer(struct syslog_sink *s)
 	}
 	freeaddrinfo(res);
 	if (fd >= 0) {
-		struct timeval tv = { .tv_sec = 5 };
+		struct timeval tv = { .tv_sec = 1 };
 		int one = 1;
-		/* a stuck peer fails the send after 5 s instead of holding the thread */
+		/* a stuck peer fails the send after 1 s instead of holding the thread */
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 		if (s->tr == T_TCP)
 			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -353,6 +376,7 @@ static void disconnect(struct syslog_sink *s)
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = -1;
+	s->st.written -= q_records(&s->sent); /* not acknowledged: they count when sent again */
 	q_prepend(&s->q, &s->sent);
 	s->st.connected = false;
 	s->st.queued = s->q.n;
@@ -402,6 +426,7 @@ static struct msg *drop_notice(struct syslog_sink *s, uint64_t n)
 			memcpy(m->data, pre, plen);
 			memcpy(m->data + plen, mb.p, mb.len);
 			m->len = plen + mb.len;
+			m->own = true;
 		}
 	}
 	sb_free(&mb);
@@ -506,7 +531,7 @@ static void *writer(void *arg)
 			next_try = mono_ns() + backoff_ms * 1000000ull;
 			continue;
 		}
-		s->st.written++;
+		s->st.written += !m->own;
 		if (s->tr == T_TCP) {
 			s->sent_bytes += m->len;
 			q_push(&s->sent, m);
@@ -515,9 +540,8 @@ static void *writer(void *arg)
 		}
 	}
 	/* what could not be delivered before the deadline is counted */
-	s->st.dropped += s->q.n + s->sent.n;
-	if (s->st.written >= s->sent.n)
-		s->st.written -= s->sent.n;
+	s->st.dropped += q_records(&s->q) + q_records(&s->sent);
+	s->st.written -= q_records(&s->sent);
 	q_free(&s->q);
 	q_free(&s->sent);
 	s->st.queued = 0;
@@ -571,6 +595,7 @@ static void syslog_close(struct mw_sink *base)
 	q_free(&s->q);
 	q_free(&s->sent);
 	sb_free(&s->b);
+	sb_free(&s->exe);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);
 	pthread_cond_destroy(&s->idle);
@@ -588,6 +613,25 @@ static const struct mw_sink_ops syslog_ops = {
 	.drain = syslog_drain,
 	.close = syslog_close,
 };
+
+int mw_syslog_facility(const char *s)
+{
+	static const char *const names[24] = {
+		"kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron",
+		"authpriv", "ftp", NULL, NULL, NULL, NULL, "local0", "local1", "local2", "local3",
+		"local4", "local5", "local6", "local7",
+	};
+	char *end;
+	long v;
+
+	for (int i = 0; i < 24; i++)
+		if (names[i] && !strcmp(s, names[i]))
+			return i;
+	if (*s < '0' || *s > '9')
+		return -1;
+	v = strtol(s, &end, 10);
+	return *end || v > 23 ? -1 : (int)v;
+}
 
 int mw_syslog_parse_url(const char *url, int *tr, char **host, char **port, char **path)
 {

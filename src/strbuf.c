@@ -208,6 +208,32 @@ static uint32_t utf8_cp(const unsigned char *s, size_t len)
 
 static const char hexd[] = "0123456789abcdef";
 
+int sb_utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	for (size_t i = 0; i < n;) {
+		size_t l;
+		if (u[i] < 0x80) {
+			i++;
+			continue;
+		}
+		l = utf8_len(u + i, n - i);
+		if (!l)
+			return 0;
+		i += l;
+	}
+	return 1;
+}
+
+void sb_hex_bytes(struct strbuf *b, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		sb_putc(b, hexd[(unsigned char)s[i] >> 4]);
+		sb_putc(b, hexd[(unsigned char)s[i] & 15]);
+	}
+}
+
 /* Escaping choices beyond the header's contract, all still valid JSON that
  * decodes to the same text: C1 controls U+0080..U+009F are written as
  * \u0080..\u009f (they are control characters too), and U+2028/U+2029 as

@@ -33,6 +33,12 @@ void sb_free(struct strbuf *b);    /* frees and zeroes; safe on a zeroed strbuf 
  * U+FFFD written as \ufffd. */
 void sb_json_str(struct strbuf *b, const char *s, size_t n);
 
+/* 1 when s[0..n) is well-formed UTF-8 (the rules sb_json_str applies), 0 if not. */
+int sb_utf8_valid(const char *s, size_t n);
+
+/* Append s[0..n) as lower-case hex digits, two per byte. */
+void sb_hex_bytes(struct strbuf *b, const char *s, size_t n);
+
 /* Append s[0..n) for a human terminal: printable ASCII and valid UTF-8
  * (except C1 controls) pass through; backslash becomes \\, \n \t \r as such,
  * ESC as \x1b, any other control or invalid byte as \xNN. No quotes added. */

@@ -533,9 +533,9 @@ static int open_sinks(struct tracer *t)
 			return -1;
 		s->mask = stream_mask;
 	}
-	if (o->syslog_url) {
+	for (int i = 0; i < o->nsyslog; i++) {
 		bool events = o->syslog_events < 0 ? !o->alerts_only : o->syslog_events > 0;
-		s = mw_sink_syslog_new(o->syslog_url, o->syslog_facility, events, o->syslog_queue);
+		s = mw_sink_syslog_new(o->syslog_url[i], o->syslog_facility, events, o->syslog_queue);
 		if (!s || mw_sinks_add(&t->sinks, s))
 			return -1;
 	}
@@ -782,6 +782,10 @@ int mw_run(const struct mw_opts *o)
 			if (left < (uint64_t)wait_ms)
 				wait_ms = (int)left;
 		}
+		/* Records are submitted without a wake-up (one wake per threshold
+		 * crossing only), so a poll that times out proves nothing: read
+		 * whatever is there on every round. No record waits longer than
+		 * one poll period (--flush-ms). */
 		int err = ring_buffer__poll(t.rb, wait_ms);
 		if (err >= 0 || err == -EINTR)
 			err = ring_buffer__consume(t.rb);

@@ -46,12 +46,15 @@ struct mw_opts {
 	bool also_stdout;       /* --stdout: the stream to standard output as well as --output */
 	uint64_t rotate_size;   /* --rotate-size: rotate --output past this many bytes (0: never) */
 	unsigned rotate_keep;   /* --rotate-keep: rotated files kept (FILE.1 ...) */
-	const char *syslog_url; /* --syslog: unix:PATH, udp://HOST:PORT, tcp://HOST:PORT; NULL: none */
+	const char *syslog_url[4]; /* --syslog (repeatable): unix:PATH, udp://HOST:PORT, tcp://HOST:PORT */
+	int nsyslog;
 	int syslog_events;      /* --syslog-events: -1 as the stream (not with --alerts-only), 0 none, 1 info */
 	int syslog_facility;    /* --syslog-facility: 0..23 (default 3, daemon) */
 	size_t syslog_queue;    /* --syslog-queue: bytes queued while the peer is away */
 	const char *metrics;    /* --metrics ADDR:PORT; NULL: no endpoint */
 	unsigned alert_rate;    /* --alert-rate: seconds over which repeats are collapsed (0: off) */
+	const char *config;     /* --config FILE (read by main before the other options) */
+	unsigned char given[128]; /* options.c: which table rows were applied */
 };
 
 /* Run the tracer with o. Returns the process exit status: the command's

@@ -168,7 +168,7 @@ def t_usage_errors():
 def t_info_options():
     p = mapwatch(["--list"])
     eq(p.returncode, 0, "--list")
-    for w in ("mmap2", "pgoffset: u64 [K]", "old_address: pointer [U]", "new_address: pointer [U,OPT]"):
+    for w in ("mmap2", "pgoffset: u64 [U]", "old_address: pointer [U]", "new_address: pointer [U,OPT]"):
         check(w in p.stdout, f"--list lacks {w!r}")
     p = mapwatch(["--help"])
     eq(p.returncode, 0, "--help")

@@ -30,7 +30,7 @@ def start_mw(args, d, name):
     return {"p": p, "out": out, "err": err.name, "args": args}
 
 
-def wait_attached(insts, timeout=30):
+def wait_attached(insts, timeout=120):
     end = time.time() + timeout
     for i in insts:
         while "mapwatch: attached" not in open(i["err"]).read():

@@ -144,6 +144,64 @@ def t_prot_none_filter():
         eq(prot & 7, 0, f"--prot-any none let through prot {prot}")
 
 
+def table_as_strace(line):
+    """A mapwatch table line in strace's form: columns, labels, fd paths and [notes] removed."""
+    call = re.sub(r"^\S+\s+\d+\s+\d+ .{16} ", "", line)
+    call = re.sub(r"\b[a-z_]+=(?=[^,)]*[,)])", "", call, count=0)
+    call = re.sub(r"<[^>]*>", "", call)
+    call = re.sub(r"( \[[^\]]*\])+$", "", call)
+    # documented differences (README "strace parity")
+    call = re.sub(r"MAP_HUGE_(\d+)([KMG])B", lambda m: "%d<<MAP_HUGE_SHIFT" % (
+        int(m.group(1)).bit_length() - 1 + {"K": 10, "M": 20, "G": 30}[m.group(2)]), call)
+    call = call.replace("MAP_DROPPABLE", "0x8 /* MAP_??? */")
+    return call
+
+
+def t_strace_parity():
+    """One program under strace and under mapwatch (ASLR off, static): every decoded call the same."""
+    exe = build_prog("straceprog.c", "straceprog", extra=("-static",))
+    calls = "mmap,mprotect,pkey_mprotect,mremap,msync,munmap"
+    st = subprocess.run(["setarch", "-R", "strace", "-qq", "-e", "trace=" + calls, exe], capture_output=True,
+                        text=True, timeout=60)
+    want = [re.sub(r"\)\s+= ", ") = ", ln) for ln in st.stderr.splitlines() if not ln.startswith("+++")]
+    p = subprocess.run(["setarch", "-R", MAPWATCH, "-e", calls, "--", exe], capture_output=True, text=True,
+                       timeout=60)
+    eq(p.returncode, 0, f"mapwatch ({p.stderr.strip()})")
+    got = [table_as_strace(ln) for ln in p.stdout.splitlines()]
+    check(len(want) >= 25, f"strace saw only {len(want)} calls: {st.stderr[-300:]}")
+    eq(len(got), len(want), "number of calls")
+    diff = [(g, w) for g, w in zip(got, want) if g != w]
+    check(not diff, "calls decoded unlike strace (mapwatch, strace):\n  " +
+          "\n  ".join(f"{g}\n  {w}" for g, w in diff[:6]))
+
+
+def t_tracee_go_decode():
+    """Every line of a run's JSON decodes into a Go struct with Tracee's field tags (trace.Event)."""
+    d = tmpdir()
+    dec = os.path.join(d, "decode")
+    env = dict(os.environ, HOME=d, GOCACHE=os.path.join(d, "gocache"), GOFLAGS="-mod=mod", GO111MODULE="off")
+    b = subprocess.run(["go", "build", "-o", dec, os.path.join(ROOT, "tests", "integration", "tracee", "decode.go")],
+                       capture_output=True, text=True, timeout=300, env=env)
+    eq(b.returncode, 0, f"go build ({b.stderr[-300:]})")
+    out = os.path.join(d, "ev.json")
+    mm = build_prog("mmapcalls.c", "mmapcalls")
+    p = mapwatch(["--json", "--alerts", "-o", out, "--", mm, os.path.join(d, "log"), d], timeout=120)
+    eq(p.returncode, 0, f"mapwatch ({p.stderr.strip()})")
+    exe = build_prog("straceprog.c", "straceprog", extra=("-static",))
+    p = mapwatch(["--json", "--append", "-o", out, "--", exe], timeout=60)
+    eq(p.returncode, 0, f"mapwatch ({p.stderr.strip()})")
+    r = subprocess.run([dec], stdin=open(out), capture_output=True, text=True, timeout=60)
+    eq(r.returncode, 0, f"Tracee's types: {r.stdout.strip()[:600]}")
+    check(re.match(r"decoded \d+ events", r.stdout), r.stdout)
+    check(int(r.stdout.split()[1]) > 50, f"too few events: {r.stdout}")
+    for line in open(out):
+        e = json.loads(line)
+        if e["eventName"] == "lost":
+            continue
+        check(isinstance(e["eventId"], str) and e["schemaVersion"] >= 2, f"eventId/schemaVersion: {line[:200]}")
+        check(re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$", e["time"]), f"time: {e['time']}")
+
+
 TESTS = [("firstcontact/output_file_kept_on_failure", t_output_file_kept_on_failure),
          ("firstcontact/dash_is_stdout", t_dash_is_stdout),
          ("firstcontact/exit_127_126", t_exit_127_126),
@@ -151,7 +209,9 @@ TESTS = [("firstcontact/output_file_kept_on_failure", t_output_file_kept_on_fail
          ("firstcontact/verbose_levels", t_verbose_levels),
          ("firstcontact/time_formats", t_time_formats),
          ("firstcontact/make_run_stdout_clean", t_make_run_stdout_clean),
-         ("firstcontact/prot_none_filter", t_prot_none_filter)]
+         ("firstcontact/prot_none_filter", t_prot_none_filter),
+         ("firstcontact/strace_parity", t_strace_parity),
+         ("firstcontact/tracee_go_decode", t_tracee_go_decode)]
 
 if __name__ == "__main__":
     sys.exit(run_selected(TESTS))

@@ -909,11 +909,11 @@ TEST(alerts_json_line)
 	struct mw_view v = { .e = &e, .exe = "/usr/bin/prog", .ts_ns = 1700000000123456789ull };
 	mw_format_json(&ev, &v);
 	const char *want_head =
-		"{\"timestamp\":1700000000123456789,\"processId\":1000,\"threadId\":1000,\"parentProcessId\":1,"
+		"{\"schemaVersion\":2,\"timestamp\":1700000000123456789,\"time\":\"2023-11-14T22:13:20.123456789Z\",\"processId\":1000,\"threadId\":1000,\"parentProcessId\":1,"
 		"\"hostProcessId\":1000,\"hostThreadId\":1000,\"hostParentProcessId\":1,\"userId\":1000,"
 		"\"groupId\":100,\"mountNamespace\":0,\"pidNamespace\":0,\"processName\":\"prog\","
 		"\"executable\":{\"path\":\"/usr/bin/prog\"},\"cgroupId\":77,\"containerId\":\"\","
-		"\"eventId\":1000,\"eventName\":\"alert\",\"syscall\":\"mprotect\",\"returnValue\":0,"
+		"\"eventId\":\"1000\",\"eventName\":\"alert\",\"syscall\":\"mprotect\",\"returnValue\":0,"
 		"\"argsNum\":0,\"args\":[],\"contextFlags\":{\"isCompat\":false},"
 		"\"alert\":{\"kind\":\"x_after_w\",\"severity\":\"medium\",\"mitre\":\"T1027.002\","
 		"\"technique\":\"Obfuscated Files or Information: Software Packing\","
@@ -1003,7 +1003,7 @@ TEST(alerts_table_line)
 	CHECK_STR(S(), "wx_mprotect[30000-52000]{rwx W M}");
 	render(&b, &e, NULL, NULL, &out[0], 0);
 	CHECK(strstr(b.p, " ALERT high wx_mprotect T1055: mprotect(addr=0x30000, len=139264, "
-			  "prot=PROT_READ|PROT_WRITE|PROT_EXEC) = -1 EINTR [32-bit] "
+			  "prot=PROT_READ|PROT_WRITE|PROT_EXEC) = -1 EINTR (Interrupted system call) [32-bit] "
 			  "[previous PROT_READ|PROT_WRITE|PROT_EXEC, partly] [killed]") != NULL);
 	/* a new mapping has no previous protection */
 	e = ev_mmap(1100, 0x70000, 0, PG, R_ | W_ | X_, ANON);
