@@ -379,6 +379,14 @@ static int hooks_load(struct mw_hooks *h, bool follow, bool compat, enum dm_mode
 				 strerror(errno));
 			return -1;
 		}
+		if (!l && errno == ENOENT && ps[i].kind == 0) {
+			/* a call this kernel lacks (Debian's arm64 6.1 has no pkeys,
+			 * so no sys_enter_pkey_mprotect): not traced, and said so */
+			if (o->verbose)
+				fprintf(stderr, "mapwatch: hooks this kernel lacks (calls not traced): %s: no such tracepoint\n",
+					bpf_program__section_name(ps[i].prog));
+			continue;
+		}
 		if (!l) {
 			err = -errno;
 			die_line("attaching %s failed: %s (is tracefs mounted at /sys/kernel/tracing?)",
