@@ -40,6 +40,7 @@ struct mw_alerts {
 	struct strbuf text, filt;     /* /proc/PID/maps, and its fileless lines */
 	struct snap snap, fsnap;
 	struct mw_alerts_stats st;
+	DIR *seed_dir;                /* seeding in progress (mw_alerts_seed_step) */
 };
 
 /* ---- names ---- */
@@ -93,6 +94,8 @@ void mw_alerts_free(struct mw_alerts *a)
 	mw_regions_free(a->regions);
 	mw_regions_free(a->fileless);
 	free(a->proc_root);
+	if (a->seed_dir)
+		closedir(a->seed_dir);
 	sb_free(&a->text);
 	sb_free(&a->filt);
 	free(a->snap.v);
@@ -254,23 +257,33 @@ static void know_process(struct mw_alerts *a, uint32_t pid)
 		a->st.model_errors++;
 }
 
-int mw_alerts_seed_all(struct mw_alerts *a, uint32_t skip, struct mw_seed_report *r)
+static uint64_t mono_ns(void)
 {
-	DIR *d;
-	struct dirent *de;
+	struct timespec ts;
 
-	memset(r, 0, sizeof *r);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int mw_alerts_seed_step(struct mw_alerts *a, uint32_t skip, struct mw_seed_report *r, uint64_t budget_ns)
+{
+	struct dirent *de;
+	uint64_t end = budget_ns ? mono_ns() + budget_ns : 0;
+
 	if (!a->proc_root)
 		return 0;
-	d = opendir(a->proc_root);
-	if (!d) {
-		r->dir_errno = errno;
-		return -1;
+	if (!a->seed_dir) {
+		memset(r, 0, sizeof *r);
+		a->seed_dir = opendir(a->proc_root);
+		if (!a->seed_dir) {
+			r->dir_errno = errno;
+			return -1;
+		}
 	}
-	while ((de = readdir(d))) {
-		char *end;
-		unsigned long pid = strtoul(de->d_name, &end, 10);
-		if (*end || end == de->d_name || pid == 0 || pid > UINT32_MAX || pid == skip ||
+	while ((de = readdir(a->seed_dir))) {
+		char *e;
+		unsigned long pid = strtoul(de->d_name, &e, 10);
+		if (*e || e == de->d_name || pid == 0 || pid > UINT32_MAX || pid == skip ||
 		    mw_regions_state(a->regions, (uint32_t)pid) != MW_PROC_ABSENT)
 			continue;
 		int err = seed_process(a, (uint32_t)pid);
@@ -282,9 +295,18 @@ int mw_alerts_seed_all(struct mw_alerts *a, uint32_t skip, struct mw_seed_report
 			r->denied++;
 		else
 			r->other++, r->other_errno = err;
+		if (end && mono_ns() >= end)
+			return 1; /* more next time */
 	}
-	closedir(d);
+	closedir(a->seed_dir);
+	a->seed_dir = NULL;
 	return 0;
+}
+
+int mw_alerts_seed_all(struct mw_alerts *a, uint32_t skip, struct mw_seed_report *r)
+{
+	memset(r, 0, sizeof *r);
+	return mw_alerts_seed_step(a, skip, r, 0) < 0 ? -1 : 0;
 }
 
 /* ---- lifecycle ---- */

@@ -184,6 +184,13 @@ struct mw_seed_report {
  * again at its first event. */
 int mw_alerts_seed_all(struct mw_alerts *a, uint32_t skip, struct mw_seed_report *r);
 
+/* The same in steps, so the caller can go on reading events meanwhile: seeds
+ * for about budget_ns (0: to the end) and returns 1 while processes remain
+ * (call again with the same r), 0 once done, -1 when the proc root could not
+ * be listed (r->dir_errno). The first call starts the walk and clears *r. A
+ * process whose first event comes before its turn is seeded then. */
+int mw_alerts_seed_step(struct mw_alerts *a, uint32_t skip, struct mw_seed_report *r, uint64_t budget_ns);
+
 /* A lifecycle record (MW_REC_FORK, MW_REC_EXEC, MW_REC_EXIT; other types are
  * ignored). Raises no alert. */
 void mw_alerts_task(struct mw_alerts *a, const struct mw_task_rec *r);

@@ -1,15 +1,22 @@
 /* proc.c - caches of per-process facts (executable path), filled from kernel records or /proc. */
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <sys/stat.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "proc.h"
 
-#define SLOTS 65536 /* direct-mapped by pid; a collision evicts the older process */
+/* Direct-mapped by pid; a collision evicts the other process (its path is
+ * read again from /proc if it is still needed). Entries go when a process's
+ * exit record comes. Small on purpose: a table sized for every possible pid
+ * grew mapwatch's RSS page by page as pids advanced. */
+#define SLOTS 8192
 
 struct slot {
 	uint32_t pid;
@@ -85,49 +92,149 @@ const char *mw_cgroup2_root(void)
 	return root;
 }
 
-#define CG_SLOTS 1024
+/* Container ids by cgroup id: a 4-way set-associative cache of 1024
+ * entries (negative answers too), hashed on the whole id so that ids equal
+ * modulo a power of two do not evict each other. A miss is resolved without
+ * walking the tree: the cgroup id is the kernfs node id, which names the
+ * directory as a file handle (FILEID_KERNFS) for open_by_handle_at(); the
+ * path is then read back from /proc/self/fd. Where handles cannot be used
+ * (no CAP_DAC_READ_SEARCH), one walk of the tree fills the cache with every
+ * cgroup at once, repeated at most once a second for ids still unknown. */
+#define CG_SETS 256
+#define CG_WAYS 4
+#define FILEID_KERNFS 0xfe
 
-struct cg_slot {
+struct cg_entry {
 	uint64_t id;      /* 0: empty */
-	char cid[65];     /* "" when none */
+	uint64_t used;    /* cg_clock at the last hit: the oldest way is replaced */
+	char cid[65];     /* "" when none (or the cgroup is gone) */
 };
 
-static struct cg_slot cg_slots[CG_SLOTS];
-static uint64_t cg_want;
-static char cg_found[65];
-static int cg_hit;
+static struct cg_entry cg_tab[CG_SETS][CG_WAYS];
+static uint64_t cg_clock;
+static int cg_root_fd = -2;   /* -2: not opened yet, -1: cannot be opened */
+static bool cg_no_handles;    /* open_by_handle_at refused: walk instead */
+static struct timespec cg_last_walk;
+static struct mw_cg_stats cg_stats;
+
+static struct cg_entry *cg_find(uint64_t id, bool *hit)
+{
+	struct cg_entry *set = cg_tab[(id * 0x9E3779B97F4A7C15ull) >> 56];
+	struct cg_entry *victim = &set[0];
+
+	for (int w = 0; w < CG_WAYS; w++) {
+		if (set[w].id == id) {
+			*hit = true;
+			set[w].used = ++cg_clock;
+			return &set[w];
+		}
+		if (set[w].used < victim->used)
+			victim = &set[w];
+	}
+	*hit = false;
+	if (victim->id)
+		cg_stats.evictions++;
+	victim->id = id;
+	victim->used = ++cg_clock;
+	victim->cid[0] = 0;
+	return victim;
+}
+
+static void cg_store(uint64_t id, const char *path)
+{
+	bool hit;
+	struct cg_entry *e = cg_find(id, &hit);
+
+	if (!path || mw_container_id_from_cgroup(path, e->cid))
+		e->cid[0] = 0;
+}
+
+/* Resolve id through a file handle: 1 resolved (cached), 0 not a cgroup
+ * any more (cached as none), -1 handles unusable here. */
+static int cg_by_handle(uint64_t id)
+{
+	struct {
+		struct file_handle fh;
+		uint64_t id;
+	} h = { .fh = { .handle_bytes = sizeof(uint64_t), .handle_type = FILEID_KERNFS }, .id = id };
+	char link[64], path[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	if (cg_root_fd == -2)
+		cg_root_fd = open(mw_cgroup2_root(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cg_root_fd < 0)
+		return -1;
+	fd = open_by_handle_at(cg_root_fd, &h.fh, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ESTALE || errno == ENOENT || errno == ENOTDIR) {
+			cg_store(id, NULL); /* removed, or not a cgroup of this hierarchy */
+			return 0;
+		}
+		return -1; /* EPERM (no CAP_DAC_READ_SEARCH), EOPNOTSUPP, ... */
+	}
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	close(fd);
+	path[n > 0 ? n : 0] = 0;
+	cg_store(id, n > 0 ? path : NULL);
+	return 1;
+}
 
 static int cg_visit(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
-	if (type != FTW_D || (uint64_t)st->st_ino != cg_want)
-		return 0;
-	cg_hit = 1;
-	if (mw_container_id_from_cgroup(path, cg_found))
-		cg_found[0] = 0;
-	return 1; /* stop the walk */
+	if (type == FTW_D)
+		cg_store((uint64_t)st->st_ino, path);
+	return 0;
+}
+
+/* Fallback: one walk caches every cgroup of the tree. */
+static void cg_walk(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (cg_last_walk.tv_sec && now.tv_sec - cg_last_walk.tv_sec < 1)
+		return; /* at most once a second */
+	cg_last_walk = now;
+	cg_stats.walks++;
+	nftw(mw_cgroup2_root(), cg_visit, 16, FTW_PHYS | FTW_MOUNT);
 }
 
 const char *mw_container_of_cgroup(uint64_t cgid)
 {
-	struct cg_slot *s = &cg_slots[cgid % CG_SLOTS];
+	bool hit;
+	struct cg_entry *e;
 
 	if (cgid <= 1)
 		return NULL; /* the root cgroup */
-	if (s->id != cgid) {
-		cg_want = cgid;
-		cg_hit = 0;
-		cg_found[0] = 0;
-		nftw(mw_cgroup2_root(), cg_visit, 16, FTW_PHYS | FTW_MOUNT);
-		/* a cgroup's directory exists before any task joins it, so a
-		 * miss is final (a removed cgroup): cache it too */
-		s->id = cgid;
-		memcpy(s->cid, cg_found, sizeof(s->cid));
+	e = cg_find(cgid, &hit);
+	if (hit) {
+		cg_stats.hits++;
+		return e->cid[0] ? e->cid : NULL;
 	}
-	return s->cid[0] ? s->cid : NULL;
+	cg_stats.misses++;
+	if (cg_no_handles || cg_by_handle(cgid) < 0) {
+		cg_no_handles = true;
+		cg_walk();
+	}
+	/* the entry may have moved (the walk stores many): look again; an id
+	 * the walk did not find stays cached as none */
+	e = cg_find(cgid, &hit);
+	return e->cid[0] ? e->cid : NULL;
+}
+
+void mw_cgroup_cache_stats(struct mw_cg_stats *st)
+{
+	*st = cg_stats;
 }
 
 void mw_proc_clear(void)
 {
+	memset(cg_tab, 0, sizeof(cg_tab));
+	if (cg_root_fd >= 0)
+		close(cg_root_fd);
+	cg_root_fd = -2;
 	for (size_t i = 0; i < SLOTS; i++) {
 		free(slots[i].exe);
 		slots[i].exe = NULL;

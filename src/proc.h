@@ -2,6 +2,7 @@
 #ifndef MW_PROC_H
 #define MW_PROC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Remember the executable path of process pid (replacing an older one). */
@@ -31,9 +32,18 @@ int mw_container_id_from_cgroup(const char *cgpath, char out[65]);
  * "/sys/fs/cgroup" if none is found. */
 const char *mw_cgroup2_root(void);
 
-/* Container id of the cgroup with this id (cgroup v2 inode number), found
- * by walking /sys/fs/cgroup once per new id and cached (negative answers
- * too). NULL when the cgroup names no container. */
+/* Container id of the cgroup with this id (cgroup v2 inode number = kernfs
+ * node id). Cached (negative answers too) in a bounded set-associative
+ * cache; a miss opens the cgroup by file handle (no tree walk), or where
+ * that is refused walks the tree at most once a second, caching every
+ * cgroup it sees. NULL when the cgroup names no container. The string
+ * stays valid until the entry is evicted (many later new ids). */
 const char *mw_container_of_cgroup(uint64_t cgid);
+
+/* What the container-id cache did (for tests and --stats -v). */
+struct mw_cg_stats {
+	uint64_t hits, misses, evictions, walks;
+};
+void mw_cgroup_cache_stats(struct mw_cg_stats *st);
 
 #endif

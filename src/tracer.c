@@ -63,6 +63,8 @@ struct tracer {
 	uint64_t proc_recs;
 	uint64_t reported_loss[MW_CNT_MAX];
 	struct mw_alerts *alerts;
+	bool seeding;                 /* seeding the region maps from /proc, in rounds */
+	struct mw_seed_report seed;
 	uint64_t alerts_written;
 	struct mw_summary *summary;
 	uint64_t sum_start_ns;      /* CLOCK_MONOTONIC of the last summary (or of the start) */
@@ -117,6 +119,9 @@ static int handle_rec(void *ctx, void *data, size_t size)
 	    size >= sizeof(struct mw_task_rec)) {
 		if (t->alerts)
 			mw_alerts_task(t->alerts, data);
+		/* its events all came before: its executable is not needed again */
+		if (*type == MW_REC_EXIT)
+			mw_proc_forget(((const struct mw_task_rec *)data)->pid);
 		return 0;
 	}
 	if (*type != MW_REC_EVENT || size < sizeof(struct mw_event))
@@ -156,17 +161,24 @@ static int handle_rec(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* Seed the alert engine's region maps from /proc for every process and say
- * on stderr how many were seeded and why any failed. */
-static void seed_report(struct tracer *t)
+/* Seed the alert engine's region maps from /proc for every process, ~10 ms
+ * per reader round (seeding a busy host took over a second, and events that
+ * waited meanwhile came out late), and once done say on stderr how many were
+ * seeded and why any failed. */
+static void seed_round(struct tracer *t)
 {
-	struct mw_seed_report r;
+	struct mw_seed_report *rp = &t->seed;
+	int rc = mw_alerts_seed_step(t->alerts, (uint32_t)getpid(), rp, 10 * 1000000ull);
 
-	if (mw_alerts_seed_all(t->alerts, (uint32_t)getpid(), &r)) {
+	if (rc > 0)
+		return;
+	t->seeding = false;
+	if (rc < 0) {
 		die_line("cannot list /proc to seed the region maps (%s): processes are seeded at their first event",
-			 strerror(r.dir_errno));
+			 strerror(rp->dir_errno));
 		return;
 	}
+	struct mw_seed_report r = *rp;
 	fprintf(stderr, "mapwatch: region maps seeded from /proc for %u processes", r.seeded);
 	if (r.gone || r.denied || r.other) {
 		fprintf(stderr, "; %u failed (", r.gone + r.denied + r.other);
@@ -725,8 +737,10 @@ int mw_run(const struct mw_opts *o)
 		/* processes older than mapwatch: their regions' history from
 		 * now, not from their first call seen (a -- COMMAND run has
 		 * none in scope: the command execs after this point) */
-		if (!o->cmd)
-			seed_report(&t);
+		if (!o->cmd) {
+			t.seeding = true;
+			seed_round(&t);
+		}
 	}
 	if (o->summary) {
 		struct mw_summary_opts so = { .by = o->summary_by, .top = o->summary_top };
@@ -744,6 +758,10 @@ int mw_run(const struct mw_opts *o)
 		die_line("cannot set up the ring buffer reader: %s", strerror(errno));
 		goto out;
 	}
+	/* everything is attached and the reader is about to run: record from
+	 * now on (records made while the programs attached one by one waited
+	 * up to a second on a busy machine) */
+	t.skel->bss->reporting = true;
 	if (child > 0) {
 		int e = 0;
 		ssize_t r;
@@ -775,7 +793,7 @@ int mw_run(const struct mw_opts *o)
 		 * crossing only), so a poll that times out proves nothing: read
 		 * whatever is there on every round. No record waits longer than
 		 * one poll period (--flush-ms). */
-		int wait_ms = (int)o->poll_ms;
+		int wait_ms = t.seeding ? 0 : (int)o->poll_ms; /* seeding: between reads */
 		if (next_sum) {
 			uint64_t now = clock_ns(CLOCK_MONOTONIC);
 			uint64_t left = next_sum > now ? (next_sum - now + 999999) / 1000000 : 0;
@@ -794,6 +812,8 @@ int mw_run(const struct mw_opts *o)
 			status = 1;
 			break;
 		}
+		if (t.seeding)
+			seed_round(&t);
 		report_losses(&t);
 		if (next_sum && clock_ns(CLOCK_MONOTONIC) >= next_sum) {
 			write_summary(&t, true);

@@ -15,6 +15,11 @@ const volatile __u32 event_mask = 0xffff;  /* bit per enum mw_event_id */
 const volatile __u64 wake_bytes = 256 * 1024; /* wake the reader once this much is queued */
 const volatile bool lifecycle_recs = false;  /* send fork/exec/exit records (alerts) */
 const volatile bool kill_wx = false;         /* --kill-wx: SIGKILL W+X mappings at syscall exit */
+/* Set by user space once its reader runs (after every program is attached):
+ * a record made before would only wait in the buffer for the reader. Until
+ * then calls are not recorded (those in flight then are unmatched exits, as
+ * at any attach); process tracking (the traced map) runs regardless. */
+volatile bool reporting = false;
 const volatile bool allow_on = false;        /* --allow given: allow_ino holds its inodes */
 
 /* ---- constants not in BTF ---- */
@@ -380,7 +385,7 @@ static __always_inline int on_enter(__u16 ev, __u16 nr, __u16 flags, const __u64
 	struct scratch *s = NULL;
 	bool has_file = false, path_hit = false;
 
-	if (!(event_mask & (1u << ev)) || (id >> 32) == self_tgid)
+	if (!reporting || !(event_mask & (1u << ev)) || (id >> 32) == self_tgid)
 		return 0;
 	if (!in_scope(id >> 32)) {
 		count(MW_CNT_OUT_OF_TREE); /* not the user's filters: another process of the host */
@@ -838,6 +843,8 @@ static __always_inline int emit_exit(__u64 key, long ret, int ev, __u16 nr, __u1
 	struct scratch *s;
 	struct task_struct *task;
 
+	if (!reporting)
+		return 0;
 	p = pending_slot(key, false);
 	if (!p || !p->ts) {
 		/* no entry: rejected by an argument filter (marked), out of scope
@@ -1074,6 +1081,8 @@ static __always_inline void send_task_rec(__u16 type, __u32 pid, __u32 ppid)
 {
 	struct mw_task_rec r = { .type = type, .pid = pid, .ppid = ppid };
 
+	if (!reporting)
+		return;
 	r.ts = bpf_ktime_get_boot_ns();
 	if (bpf_ringbuf_output(&rb, &r, sizeof(r), wake_flag(sizeof(r))))
 		count(MW_CNT_PROC_RB_FULL);
@@ -1146,7 +1155,7 @@ static __always_inline int dm_enter(struct file *file, __u64 addr, __u64 len, __
 	struct scratch *s = NULL;
 	bool has_file = false, path_hit = false;
 
-	if (!(event_mask & (1u << MW_EV_DO_MMAP)) || (id >> 32) == self_tgid)
+	if (!reporting || !(event_mask & (1u << MW_EV_DO_MMAP)) || (id >> 32) == self_tgid)
 		return 0;
 	if (!in_scope(id >> 32)) {
 		count(MW_CNT_OUT_OF_TREE); /* not the user's filters: another process of the host */

@@ -128,8 +128,8 @@ class FileWatcher:
     """Follow a file as it grows, from a thread, noting when each line appeared.
 
     lines: list of (line bytes, lo, hi): the line was not in the file at time lo
-    (taken before the read that came up short) and was at time hi (after the
-    read that found it). A delay measured from lo cannot be inflated by this
+    (taken before the read that came up short; 0 for lines already there at
+    the first read) and was at time hi (after the read that found it). A delay measured from lo cannot be inflated by this
     thread being descheduled, so a check on it stays fair on a busy machine.
     """
 
@@ -145,7 +145,7 @@ class FileWatcher:
         import time
         f = None
         buf = b""
-        lo = time.time()  # before the previous read: what it missed came later
+        lo = 0.0  # before the previous read (what it missed came later); 0: no read yet
         while True:
             before = time.time()
             if f is None:
@@ -166,6 +166,59 @@ class FileWatcher:
             time.sleep(self.interval)
         if f:
             f.close()
+
+    def stop(self):
+        self._stop.set()
+        self._t.join()
+
+
+class RunDelay:
+    """Sample how long process pid's main thread has waited for a CPU
+    (/proc/PID/schedstat, second field: ns runnable but not running), so a
+    check on delivery time can tell a slow program from a starved one."""
+
+    def __init__(self, pid, interval=0.01):
+        import threading
+        self.pid, self.interval = pid, interval
+        self.samples = []  # (time, ns waited so far)
+        self._stop = threading.Event()
+        self._t = threading.Thread(target=self._run, daemon=True)
+        self._t.start()
+
+    def _read(self):
+        try:
+            with open(f"/proc/{self.pid}/schedstat") as f:
+                return int(f.read().split()[1])
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def _run(self):
+        import time
+        while not self._stop.is_set():
+            v = self._read()
+            if v is not None:
+                self.samples.append((time.time(), v))
+            time.sleep(self.interval)
+
+    def waited(self, t1, t2):
+        """Seconds the process surely spent waiting for a CPU between t1 and
+        t2: from the first sample at or after t1 to the last at or before t2
+        (never more than it really waited)."""
+        import bisect
+        ts = [s[0] for s in self.samples]
+        i, j = bisect.bisect_left(ts, t1), bisect.bisect_right(ts, t2) - 1
+        if i >= len(ts) or j < 0 or j <= i:
+            return 0.0
+        return max(0.0, (self.samples[j][1] - self.samples[i][1]) / 1e9)
+
+    def worst_window(self, span=1.0):
+        """The most seconds it waited for a CPU within any span seconds."""
+        worst, j = 0.0, 0
+        for i in range(len(self.samples)):
+            while j < len(self.samples) and self.samples[j][0] - self.samples[i][0] <= span:
+                j += 1
+            worst = max(worst, (self.samples[j - 1][1] - self.samples[i][1]) / 1e9)
+        return worst
 
     def stop(self):
         self._stop.set()

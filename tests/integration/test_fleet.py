@@ -307,6 +307,51 @@ def t_syslog_relay_central():
         shutil.rmtree(d, ignore_errors=True)
 
 
+def t_syslog_relay_no_loss():
+    """With the default queue (8M) the same 5 s relay outage loses nothing: what was queued, and
+    what the relay had not acknowledged when it went away, is sent again: every alert arrives."""
+    s = need("rsyslogd")
+    if s:
+        return s
+    d = tmpdir()
+    wx = build_prog("wxloop.c", "wxloop")
+    central, relay, messages = central_and_relay(d)
+    central.start()
+    relay.start()
+    url = f"tcp://127.0.0.1:{relay.port}"
+    out = os.path.join(d, "alerts.json")
+    try:
+        mw, err = mapwatch_bg(["-v", "--alerts-only", "--json", "--stats", "-o", out, "--comm", "wxloop",
+                               "--syslog", url], d)
+        wait_attached(mw, err)
+        load = subprocess.Popen([wx, "300", "20"], stdout=subprocess.PIPE, text=True)
+        time.sleep(1)
+        relay.stop()
+        time.sleep(5)
+        relay.start()
+        eq(int(load.communicate(timeout=60)[0]), 300, "W+X mappings made")
+        time.sleep(1.5)
+        rc, text = finish_mapwatch(mw, err)
+        eq(rc, 0, f"mapwatch exit status ({text[-400:]})")
+        st = stats_of(text)
+        sink = st["outputs"][url]
+        eq(sink["dropped"], 0, "records dropped with room in the queue")
+        check(sink["reconnects"] >= 1, f"no reconnect: {sink}")
+        want = {a["timestamp"] for a in read_json_lines(out) if a.get("eventName") == "alert"}
+        eq(len(want), 300, "alerts in the stream")
+
+        def missing():
+            got = {m["json"]["timestamp"] for m in parse_central(messages) if m["msgid"] == "alert" and m["json"]}
+            return want - got
+        wait_for(lambda: not missing(), 20)
+        eq(len(missing()), 0, "alerts that never reached the central rsyslogd")
+    finally:
+        stop_all()
+        relay.stop()
+        central.stop()
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def t_syslog_udp_unix_and_queue():
     """udp:// and unix: carry one RFC 5424 datagram per record; with no peer at all, the bounded
     queue overflows into the drop count, and mapwatch still exits on time."""
@@ -881,6 +926,7 @@ def t_deb_package():
 
 TESTS = [
     ("fleet/syslog_relay_central", t_syslog_relay_central),
+    ("fleet/syslog_relay_no_loss", t_syslog_relay_no_loss),
     ("fleet/syslog_udp_unix_and_queue", t_syslog_udp_unix_and_queue),
     ("fleet/prometheus_scrape", t_prometheus_scrape),
     ("fleet/bpf_run_time", t_bpf_run_time),
