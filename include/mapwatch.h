@@ -60,6 +60,23 @@ enum mw_rec_type {
 	MW_REC_FORK = 4,   /* struct mw_task_rec: pid = new process, ppid = parent */
 	MW_REC_EXEC = 5,   /* struct mw_task_rec: pid replaced its program */
 	MW_REC_EXIT = 6,   /* struct mw_task_rec: the last thread of pid exited */
+	MW_REC_COMPAT = 7, /* struct mw_compat_rec, in ring buffer ctl_rb only */
+};
+
+/* Syscall numbers the hooks can map to events, per ABI (nr_event map). */
+#define MW_NR_SLOTS 512
+/* Function-hook slots: (event, ABI) pairs attached by fentry/fexit. */
+#define MW_FN_SLOTS 16
+
+/* A process in scope started (delta 1: exec of a 32-bit image, or fork of
+ * a 32-bit process) or stopped (delta -1) running the 32-bit ABI. */
+struct mw_compat_rec {
+	__u16 type;          /* MW_REC_COMPAT */
+	__u16 pad;
+	__u32 pid;           /* tgid */
+	__s32 delta;
+	__u32 pad2;
+	__u64 ts;            /* CLOCK_BOOTTIME ns */
 };
 
 /* Process lifecycle, sent only when user space asks (alerts keep region maps). */
@@ -160,6 +177,7 @@ enum mw_counter {
 	MW_CNT_NO_ENTRY,        /* exit without a matching entry */
 	MW_CNT_PENDING_FULL,    /* entry could not be stored (pending map full) */
 	MW_CNT_FILTERED,        /* events rejected by filters */
+	MW_CNT_HOOK_GAP,        /* 32-bit processes started before the dispatcher was attached */
 	MW_CNT_SUM_FULL,        /* calls not counted: summary map full (-c) */
 	MW_CNT_EXIT_ONLY,       /* events reported from the exit alone (seccomp-refused calls) */
 	MW_CNT_TRACED_FULL,     /* new processes not followed: traced map full at fork */

@@ -1,5 +1,9 @@
 /* hooks.c - the BPF object's lifecycle and its hooks into the kernel: choose, load, attach, detach. */
+#include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -11,6 +15,7 @@
 #include <sys/vfs.h>
 #include <sys/personality.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -22,15 +27,7 @@
 #include "hooks.h"
 
 #define TRACEFS_MAGIC 0x74726163
-#define MW_MAX_PROGS (2 * MW_EV_MAX + 16) /* a pair per catalogue row, raw, lifecycle, do_mmap */
-
-struct mw_hooks {
-	const struct mw_opts *o;
-	struct mapwatch_bpf *skel;
-	struct bpf_link *links[MW_MAX_PROGS];
-	bool link_is_exit[MW_MAX_PROGS]; /* detached first (see hooks_detach) */
-	int nlinks;
-};
+#define MW_MAX_PROGS (2 * MW_EV_MAX + 2 * MW_FN_SLOTS + 16) /* tracepoint pairs, function slots, the rest */
 
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -156,43 +153,303 @@ int mw_compat_supported(void)
 
 /* ---- BPF set-up ---- */
 
-struct prog_sel {
-	struct bpf_program *prog;
-	int event; /* -1: not an event program */
-	int kind;  /* 0 native tracepoint, 1 raw, 2 lifecycle, 3 do_mmap fentry/fexit, 4 do_mmap kprobes,
-		    * 5 tracepoint of a call this ABI lacks (never loaded) */
-};
-
-static int collect_progs(struct mapwatch_bpf *s, struct prog_sel *ps)
-{
-	int n = 0;
-	/* one enter/exit pair per syscall row of include/mw_calls.h */
-#define NP_SYS(name, ev)                                                                 \
-	{                                                                                \
-		int k = mw_event_nr_native(mw_event_desc(ev)) >= 0 ? 0 : 5;             \
-		ps[n++] = (struct prog_sel){ s->progs.enter_##name, ev, k };             \
-		ps[n++] = (struct prog_sel){ s->progs.exit_##name, ev, k };              \
-	}
-#define NP_KFN(name, ev)
-#define NP_ROW(id, ID, name, kind, ...) NP_##kind(name, MW_EV_##ID)
-	MW_CALLS(NP_ROW)
-#undef NP_ROW
-#undef NP_SYS
-#undef NP_KFN
-	ps[n++] = (struct prog_sel){ s->progs.raw_enter, -1, 1 };
-	ps[n++] = (struct prog_sel){ s->progs.raw_exit, -1, 1 };
-	ps[n++] = (struct prog_sel){ s->progs.on_fork, -1, 2 };
-	ps[n++] = (struct prog_sel){ s->progs.on_exec, -1, 2 };
-	ps[n++] = (struct prog_sel){ s->progs.on_task_exit, -1, 2 };
-	ps[n++] = (struct prog_sel){ s->progs.dm_fentry, MW_EV_DO_MMAP, 3 };
-	ps[n++] = (struct prog_sel){ s->progs.dm_fexit, MW_EV_DO_MMAP, 3 };
-	ps[n++] = (struct prog_sel){ s->progs.dm_kprobe, MW_EV_DO_MMAP, 4 };
-	ps[n++] = (struct prog_sel){ s->progs.dm_kretprobe, MW_EV_DO_MMAP, 4 };
-	return n;
-}
+/* The hook modes, best first. */
+enum hook_mode { MODE_FUNCTION, MODE_TRACEPOINT, MODE_DISPATCHER };
+static const char *const mode_names[] = { "function", "tracepoint", "dispatcher" };
 
 /* How the do_mmap hook is attached. */
 enum dm_mode { DM_NONE, DM_FENTRY, DM_KPROBE };
+
+/* One function hook: the syscall entry function of one event in one ABI. */
+struct fn_slot {
+	int event;
+	int compat; /* 0 native, 1 32-bit, 2 both (one function serves both ABIs: ask the task) */
+	char func[64];
+};
+
+/* A link, and whether its program runs at an exit (those are detached
+ * first when mapwatch stops: an entry left without its exit only leaves a
+ * stale slot, an exit without its entry would be counted as unmatched). */
+struct hlink {
+	struct bpf_link *l;
+	bool exit;
+};
+
+struct mw_hooks {
+	const struct mw_opts *o;
+	struct mapwatch_bpf *skel;
+	bool follow, compat;
+	enum hook_mode mode;
+	enum dm_mode dm;
+	bool track;                     /* tracepoint mode: switch on 32-bit processes */
+	struct hlink links[MW_MAX_PROGS];    /* attached for the whole run */
+	int nlinks;
+	struct hlink tp_links[MW_MAX_PROGS]; /* per-syscall tracepoints */
+	int ntp;
+	struct hlink disp_links[2];          /* the dispatcher */
+	int ndisp;
+	struct fn_slot fn[MW_FN_SLOTS];
+	int nfn;
+	char refused[512];              /* why better modes were refused */
+	char skipped[1024];             /* hooks this kernel lacks */
+	uint64_t to_disp, to_tp;        /* switches made */
+	uint64_t gap_max_ns, gap_sum_ns;/* 32-bit start -> dispatcher live */
+	uint64_t live_ns;               /* when the dispatcher was last attached */
+	pthread_t detachers[16];        /* links being destroyed in the background */
+	int ndetachers;
+	/* the watcher: a thread of its own that switches hooks as 32-bit
+	 * processes come and go, never waiting behind the event reader */
+	struct ring_buffer *ctl;
+	pthread_t watcher;
+	bool watching;
+	int stop_fd;                    /* eventfd: tells the watcher to end */
+	pthread_mutex_t lock;           /* the switch state, between watcher and stats */
+};
+
+static void *destroy_link(void *l)
+{
+	bpf_link__destroy(l);
+	return NULL;
+}
+
+/* Destroy the links of ls[0..n) whose exit flag is exits, all at once.
+ * Closing a tracepoint's perf link waits for an RCU grace period (30-80 ms
+ * here); closed from one thread each, the waits overlap. */
+static void destroy_links(struct hlink *ls, int n, bool exits)
+{
+	pthread_t th[2 * MW_MAX_PROGS + 2];
+	bool started[2 * MW_MAX_PROGS + 2] = { false };
+
+	for (int i = 0; i < n && i < 2 * MW_MAX_PROGS + 2; i++)
+		if (ls[i].l && ls[i].exit == exits)
+			started[i] = pthread_create(&th[i], NULL, destroy_link, ls[i].l) == 0;
+	for (int i = 0; i < n; i++) {
+		if (!ls[i].l || ls[i].exit != exits)
+			continue;
+		if (i < 2 * MW_MAX_PROGS + 2 && started[i])
+			pthread_join(th[i], NULL);
+		else
+			bpf_link__destroy(ls[i].l);
+		ls[i].l = NULL;
+	}
+}
+
+/* Links being destroyed off the watcher's thread, while the new hooks
+ * already run (a switch need not wait for the grace periods). */
+struct detach_job {
+	struct hlink links[MW_MAX_PROGS];
+	int n;
+	__u32 *overlap; /* the BPF side's hooks_overlap: one switch less when done */
+};
+
+static void *detach_run(void *arg)
+{
+	struct detach_job *j = arg;
+
+	destroy_links(j->links, j->n, true);
+	destroy_links(j->links, j->n, false);
+	__atomic_fetch_sub(j->overlap, 1, __ATOMIC_SEQ_CST);
+	free(j);
+	return NULL;
+}
+
+/* Destroy links[0..*n) in the background (in place when no thread can be
+ * had); *n = 0. Ends the overlap the switch began (hooks_overlap). */
+static void detach_later(struct mw_hooks *h, struct hlink *links, int *n)
+{
+	struct detach_job *j = *n ? calloc(1, sizeof(*j)) : NULL;
+
+	if (!j) {
+		destroy_links(links, *n, true);
+		destroy_links(links, *n, false);
+		*n = 0;
+		__atomic_fetch_sub(&h->skel->bss->hooks_overlap, 1, __ATOMIC_SEQ_CST);
+		return;
+	}
+	j->overlap = &h->skel->bss->hooks_overlap;
+	memcpy(j->links, links, sizeof(*links) * *n);
+	j->n = *n;
+	*n = 0;
+	if (h->ndetachers < 16 && pthread_create(&h->detachers[h->ndetachers], NULL, detach_run, j) == 0)
+		h->ndetachers++;
+	else
+		detach_run(j);
+}
+
+static void join_detachers(struct mw_hooks *h)
+{
+	for (int i = 0; i < h->ndetachers; i++)
+		pthread_join(h->detachers[i], NULL);
+	h->ndetachers = 0;
+}
+
+static void append(char *buf, size_t n, const char *fmt, ...)
+{
+	size_t len = strlen(buf);
+	va_list ap;
+
+	if (len + 3 >= n)
+		return;
+	if (len)
+		len += snprintf(buf + len, n - len, "; ");
+	va_start(ap, fmt);
+	vsnprintf(buf + len, n - len, fmt, ap);
+	va_end(ap);
+}
+
+static const char *tracefs_dir(void)
+{
+	return is_tracefs("/sys/kernel/tracing") ? "/sys/kernel/tracing" : "/sys/kernel/debug/tracing";
+}
+
+static uint64_t boot_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* Catalogue number of event ev in the native or 32-bit ABI of this machine; -1: none. */
+static int catalog_nr(int ev, bool compat)
+{
+	const struct mw_event_desc *d = mw_event_desc(ev);
+
+	if (!d || !d->syscall)
+		return -1;
+	return compat ? mw_event_nr_compat(d) : mw_event_nr_native(d);
+}
+
+/* ---- function hooks: find the syscall entry functions in the kernel's BTF ---- */
+
+/* Name of the function that runs event ev in that ABI, found in BTF; NULL:
+ * none. From the catalogue: the native stem (__x64_sys_<stem>,
+ * __arm64_sys_<stem>) and, on x86_64, the i386 entry by name. */
+static const char *find_entry_func(struct btf *vb, int ev, bool compat, char *buf, size_t n)
+{
+	const struct mw_event_desc *d = mw_event_desc(ev);
+	char cand[3][64] = { "", "", "" };
+
+#if defined(__x86_64__)
+	if (!compat)
+		snprintf(cand[0], sizeof(cand[0]), "__x64_sys_%s", d->stem);
+	else
+		snprintf(cand[0], sizeof(cand[0]), "%s", d->i386_fn);
+#elif defined(__aarch64__)
+	/* arm EABI entries: the compat wrapper where one exists, else the native function */
+	if (!compat) {
+		snprintf(cand[0], sizeof(cand[0]), "__arm64_sys_%s", d->stem);
+	} else {
+		snprintf(cand[0], sizeof(cand[0]), "__arm64_compat_sys_%s%s",
+			 ev == MW_EV_MMAP2 ? "aarch32_" : "", d->stem);
+		snprintf(cand[1], sizeof(cand[1]), "__arm64_sys_%s", d->stem);
+	}
+#endif
+	for (int i = 0; i < 3; i++) {
+		if (!cand[i][0])
+			continue;
+		if (btf__find_by_name_kind(vb, cand[i], BTF_KIND_FUNC) > 0) {
+			snprintf(buf, n, "%.63s", cand[i]);
+			return buf;
+		}
+	}
+	return NULL;
+}
+
+/* Fill h->fn with the selected calls' entry functions; note the missing ones. */
+static void plan_functions(struct mw_hooks *h, struct btf *vb)
+{
+	h->nfn = 0;
+	for (int ev = 0; ev < MW_EV_MAX; ev++) {
+		if (!(h->o->event_mask & (1u << ev)))
+			continue;
+		for (int c = 0; c <= (h->compat ? 1 : 0); c++) {
+			char name[64];
+			int k;
+
+			if (catalog_nr(ev, c) < 0)
+				continue;
+			if (!find_entry_func(vb, ev, c, name, sizeof(name))) {
+				append(h->skipped, sizeof(h->skipped), "%s%s: no %s function in BTF",
+				       mw_event_desc(ev)->name, c ? " (32-bit)" : "", c ? "32-bit entry" : "entry");
+				continue;
+			}
+			for (k = 0; k < h->nfn && strcmp(h->fn[k].func, name); k++)
+				;
+			if (k < h->nfn) {
+				h->fn[k].compat = 2; /* the same function serves both ABIs */
+				continue;
+			}
+			if (h->nfn == MW_FN_SLOTS) {
+				append(h->skipped, sizeof(h->skipped), "%s: no function slot left", name);
+				continue;
+			}
+			h->fn[h->nfn].event = ev;
+			h->fn[h->nfn].compat = c;
+			snprintf(h->fn[h->nfn].func, sizeof(h->fn[h->nfn].func), "%s", name);
+			h->nfn++;
+		}
+	}
+}
+
+/* Can a fentry program load and attach on func here? 0, or -1 with why. */
+static int probe_fentry(struct btf *vb, const char *func, char *why, size_t n)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int id = btf__find_by_name_kind(vb, func, BTF_KIND_FUNC);
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FENTRY,
+		    .attach_btf_id = id > 0 ? id : 0);
+	int fd, lfd;
+
+	if (id <= 0) {
+		snprintf(why, n, "%s is not in the kernel's BTF", func);
+		return -1;
+	}
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "mw_fentry_probe", "GPL", insns, 2, &opts);
+	if (fd < 0) {
+		snprintf(why, n, "the kernel refused to load fentry on %s: %s", func, strerror(errno));
+		return -1;
+	}
+	lfd = bpf_link_create(fd, 0, BPF_TRACE_FENTRY, NULL);
+	if (lfd < 0) {
+		snprintf(why, n, "attaching fentry on %s failed: %s", func, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(lfd);
+	close(fd);
+	return 0;
+}
+
+/* Is function mode possible? 0 with h->fn planned, or -1 with why. */
+static int function_mode_possible(struct mw_hooks *h, char *why, size_t n)
+{
+	struct btf *vb = btf__load_vmlinux_btf();
+	char save[sizeof(h->skipped)];
+	int rc;
+
+	if (!vb) {
+		snprintf(why, n, "cannot read the kernel's BTF: %s", strerror(errno));
+		return -1;
+	}
+	memcpy(save, h->skipped, sizeof(save));
+	plan_functions(h, vb);
+	if (h->nfn == 0) {
+		snprintf(why, n, "none of the selected calls has an entry function in BTF");
+		rc = -1;
+	} else {
+		rc = probe_fentry(vb, h->fn[0].func, why, n);
+	}
+	if (rc)
+		memcpy(h->skipped, save, sizeof(save)); /* these skips were function mode's */
+	btf__free(vb);
+	return rc;
+}
+
+/* ---- the BPF object ---- */
 
 /* Does this kernel's do_mmap take vm_flags (6.3+)? -1 when BTF has no do_mmap. */
 static int do_mmap_has_vmflags(void)
@@ -213,46 +470,65 @@ static int do_mmap_has_vmflags(void)
 	return rc;
 }
 
-static int hooks_load(struct mw_hooks *h, bool follow, bool compat, enum dm_mode dm, char *why,
-		       size_t whylen);
+/* What a program of the object is, by its section and name. */
+enum prog_kind { PK_OTHER, PK_TP, PK_DISP, PK_FN, PK_LIFE, PK_DM_FENTRY, PK_DM_KPROBE };
 
-static void *destroy_link(void *l)
+static enum prog_kind prog_kind(struct bpf_program *p, int *event, int *slot)
 {
-	bpf_link__destroy(l);
-	return NULL;
-}
+	const char *sec = bpf_program__section_name(p), *name = bpf_program__name(p);
+	char ev[64];
 
-/* Detach the links whose link_is_exit equals exits, all at once. Closing a
- * tracepoint's perf link waits for an RCU grace period (30-80 ms here);
- * one after the other that was most of a short command's run time (0.9 s
- * of 1.28 s). Closed from one thread each, the waits overlap. */
-static void detach_some(struct mw_hooks *h, bool exits)
-{
-	pthread_t th[MW_MAX_PROGS];
-	bool started[MW_MAX_PROGS] = { false };
-
-	for (int i = 0; i < h->nlinks; i++)
-		if (h->links[i] && h->link_is_exit[i] == exits)
-			started[i] = pthread_create(&th[i], NULL, destroy_link, h->links[i]) == 0;
-	for (int i = 0; i < h->nlinks; i++) {
-		if (!h->links[i] || h->link_is_exit[i] != exits)
-			continue;
-		if (started[i])
-			pthread_join(th[i], NULL);
-		else
-			bpf_link__destroy(h->links[i]);
-		h->links[i] = NULL;
+	*event = -1;
+	*slot = -1;
+	if (sscanf(sec, "tracepoint/syscalls/sys_enter_%63s", ev) == 1 ||
+	    sscanf(sec, "tracepoint/syscalls/sys_exit_%63s", ev) == 1) {
+		*event = mw_event_by_name(ev);
+		return PK_TP;
 	}
+	if (!strcmp(sec, "tp_btf/sys_enter") || !strcmp(sec, "tp_btf/sys_exit"))
+		return PK_DISP;
+	if (sscanf(name, "fn_enter_%d", slot) == 1 || sscanf(name, "fn_exit_%d", slot) == 1)
+		return PK_FN;
+	if (!strcmp(name, "on_fork") || !strcmp(name, "on_exec") || !strcmp(name, "on_task_exit"))
+		return PK_LIFE;
+	if (!strcmp(name, "dm_fentry") || !strcmp(name, "dm_fexit"))
+		return PK_DM_FENTRY;
+	if (!strcmp(name, "dm_kprobe") || !strcmp(name, "dm_kretprobe"))
+		return PK_DM_KPROBE;
+	return PK_OTHER;
 }
 
-/* Detach everything: the exit programs first (they count and emit events;
- * an entry left without its exit only leaves a stale slot), so no call is
- * taken for an unmatched exit while mapwatch stops. */
+static bool tracepoint_exists(const char *dir, const char *sec)
+{
+	char p[512];
+
+	/* sec: tracepoint/syscalls/sys_enter_mmap -> DIR/events/syscalls/sys_enter_mmap */
+	snprintf(p, sizeof(p), "%s/events/%s", dir, sec + strlen("tracepoint/"));
+	return access(p, F_OK) == 0;
+}
+
+static void watch_stop(struct mw_hooks *h);
+
+/* Detach everything: the switching first, then every exit program (they
+ * count and emit events; an entry left without its exit only leaves a
+ * stale slot, so no call is taken for an unmatched exit while mapwatch
+ * stops), then every entry program; each set all at once. */
 static void hooks_detach(struct mw_hooks *h)
 {
-	detach_some(h, true);
-	detach_some(h, false);
-	h->nlinks = 0;
+	struct hlink all[MW_MAX_PROGS + 2 + MW_MAX_PROGS];
+	int n = 0;
+
+	watch_stop(h);
+	join_detachers(h);
+	for (int i = 0; i < h->nlinks; i++)
+		all[n++] = h->links[i];
+	for (int i = 0; i < h->ntp; i++)
+		all[n++] = h->tp_links[i];
+	for (int i = 0; i < h->ndisp; i++)
+		all[n++] = h->disp_links[i];
+	destroy_links(all, n, true);
+	destroy_links(all, n, false);
+	h->nlinks = h->ntp = h->ndisp = 0;
 }
 
 static void hooks_unload(struct mw_hooks *h)
@@ -262,33 +538,279 @@ static void hooks_unload(struct mw_hooks *h)
 	h->skel = NULL;
 }
 
-/* Load everything, with the do_mmap hook when asked: fentry/fexit first,
- * kprobe/kretprobe next; the first that loads and attaches wins. */
-static int hooks_load_all(struct mw_hooks *h, bool follow, bool compat)
+/* Attach p into links[*n] (of cap). 0, or -errno. */
+static int attach_into(struct bpf_program *p, struct hlink *links, int *n, int cap)
 {
-	char why_f[256] = "", why_k[256] = "";
+	const char *sec = bpf_program__section_name(p);
+	struct bpf_link *l;
 
-	if (!(h->o->event_mask & (1u << MW_EV_DO_MMAP)))
-		return hooks_load(h, follow, compat, DM_NONE, NULL, 0) ? -1 : 0;
-	if (hooks_load(h, follow, compat, DM_FENTRY, why_f, sizeof(why_f)) == 0)
-		return 0;
-	hooks_unload(h);
-	if (hooks_load(h, follow, compat, DM_KPROBE, why_k, sizeof(why_k)) == 0)
-		return 0;
-	hooks_unload(h);
-	die_line("event do_mmap needs a kernel-function hook and none works here: fentry/fexit on do_mmap: %s; kprobe/kretprobe on do_mmap: %s",
-		 why_f, why_k);
-	return -1;
+	if (*n >= cap)
+		return -E2BIG;
+	l = bpf_program__attach(p);
+	if (!l)
+		return -errno;
+	links[*n].l = l;
+	links[*n].exit = strstr(sec, "exit") || strstr(sec, "kretprobe");
+	(*n)++;
+	return 0;
 }
 
-static int hooks_load(struct mw_hooks *h, bool follow, bool compat, enum dm_mode dm, char *why,
-		       size_t whylen)
+/* Attach every loaded program of kind k into links[*n]. 0, or -1 after saying why. */
+static int attach_kind(struct mw_hooks *h, enum prog_kind k, struct hlink *links, int *n, int cap)
+{
+	struct bpf_program *p;
+
+	bpf_object__for_each_program(p, h->skel->obj) {
+		int ev, slot, err;
+
+		if (!bpf_program__autoload(p) || prog_kind(p, &ev, &slot) != k)
+			continue;
+		err = attach_into(p, links, n, cap);
+		if (err) {
+			die_line("attaching %s (%s) failed: %s", bpf_program__name(p),
+				 bpf_program__section_name(p), strerror(-err));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The dispatcher on, then the per-syscall tracepoints off: in between both
+ * see native calls, and the BPF side reports each call once (a second
+ * entry rewrites the same slot, a second exit finds it handled). */
+static int switch_to_dispatcher(struct mw_hooks *h)
+{
+	join_detachers(h); /* a program attaches to a tracepoint once: the old link must be gone */
+	__atomic_fetch_add(&h->skel->bss->hooks_overlap, 1, __ATOMIC_SEQ_CST);
+	if (!h->ndisp && attach_kind(h, PK_DISP, h->disp_links, &h->ndisp, 2))
+		return -1;
+	h->skel->bss->disp_live = 1;
+	h->live_ns = boot_ns();
+	detach_later(h, h->tp_links, &h->ntp);
+	return 0;
+}
+
+/* The reverse: tracepoints on, then the dispatcher off. */
+static int switch_to_tracepoints(struct mw_hooks *h)
+{
+	join_detachers(h);
+	__atomic_fetch_add(&h->skel->bss->hooks_overlap, 1, __ATOMIC_SEQ_CST);
+	if (!h->ntp && attach_kind(h, PK_TP, h->tp_links, &h->ntp, MW_MAX_PROGS))
+		return -1;
+	h->skel->bss->disp_live = 0;
+	detach_later(h, h->disp_links, &h->ndisp);
+	return 0;
+}
+
+/* Is the file at path a 32-bit program of this machine's compat ABI? */
+static bool file_is_compat(const char *p)
+{
+	unsigned char e[20];
+	int fd;
+	ssize_t r;
+
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	r = read(fd, e, sizeof(e));
+	close(fd);
+	if (r < (ssize_t)sizeof(e) || memcmp(e, "\177ELF", 4) || e[4] != 1 /* ELFCLASS32 */)
+		return false;
+	unsigned machine = e[5] == 1 ? e[18] | e[19] << 8 : e[19] | e[18] << 8;
+#if defined(__x86_64__)
+	return machine == 3;  /* EM_386 (x32 programs are EM_X86_64: native calls) */
+#elif defined(__aarch64__)
+	return machine == 40; /* EM_ARM */
+#else
+	return false;
+#endif
+}
+
+/* Does /proc/PID/exe hold a 32-bit program of this machine's compat ABI? */
+static bool exe_is_compat(const char *pid)
+{
+	char p[300];
+
+	snprintf(p, sizeof(p), "/proc/%s/exe", pid);
+	return file_is_compat(p);
+}
+
+/* Enter the 32-bit processes already running (in scope) into compat_procs. */
+static void seed_compat_procs(struct mw_hooks *h)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int fd = bpf_map__fd(h->skel->maps.compat_procs);
+	int tfd = bpf_map__fd(h->skel->maps.traced);
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char *end;
+		unsigned long v = strtoul(de->d_name, &end, 10);
+		uint32_t pid = (uint32_t)v;
+		uint64_t now = boot_ns();
+		uint8_t one;
+
+		if (*end || !v || pid == (uint32_t)getpid() || !exe_is_compat(de->d_name))
+			continue;
+		if (h->follow && bpf_map_lookup_elem(tfd, &pid, &one))
+			continue;
+		if (bpf_map_update_elem(fd, &pid, &now, BPF_NOEXIST))
+			continue;
+		__atomic_fetch_add(&h->skel->bss->compat_live, 1, __ATOMIC_SEQ_CST);
+		/* it may have exited before it was entered: its exit then removed nothing */
+		if (kill((pid_t)pid, 0) && errno == ESRCH && bpf_map_delete_elem(fd, &pid) == 0)
+			__atomic_fetch_add(&h->skel->bss->compat_live, -1, __ATOMIC_SEQ_CST);
+	}
+	closedir(d);
+}
+
+/* Number of 32-bit processes in scope now (entries of compat_procs). */
+static unsigned count_compat_procs(struct mw_hooks *h)
+{
+	int64_t n = __atomic_load_n(&h->skel->bss->compat_live, __ATOMIC_SEQ_CST);
+
+	return n > 0 ? (unsigned)n : 0;
+}
+
+/* Attach the hooks that fit the 32-bit processes now in scope. rec: the
+ * change that prompted it (NULL at start). 0, or -1 after saying why. */
+static int hooks_settle(struct mw_hooks *h, const struct mw_compat_rec *rec)
+{
+	unsigned n = count_compat_procs(h);
+
+	if (n && !h->ndisp) {
+		if (switch_to_dispatcher(h))
+			return -1;
+		h->to_disp++;
+		if (rec) {
+			uint64_t gap = h->live_ns - rec->ts;
+			h->gap_sum_ns += gap;
+			if (gap > h->gap_max_ns)
+				h->gap_max_ns = gap;
+			if (h->o->verbose)
+				fprintf(stderr, "mapwatch: 32-bit process %u started: dispatcher attached %.0f us later, per-syscall tracepoints detached\n",
+					rec->pid, gap / 1e3);
+		} else if (h->o->verbose) {
+			fprintf(stderr, "mapwatch: %u 32-bit process%s running: dispatcher attached\n", n,
+				n == 1 ? "" : "es");
+		}
+	} else if (!n && !h->ntp) {
+		if (switch_to_tracepoints(h))
+			return -1;
+		if (rec) {
+			h->to_tp++;
+			if (h->o->verbose)
+				fprintf(stderr, "mapwatch: no 32-bit process left (%u ended): per-syscall tracepoints attached, dispatcher detached\n",
+					rec->pid);
+		}
+	}
+	return 0;
+}
+
+static int on_ctl_rec(void *ctx, void *data, size_t size)
+{
+	struct mw_hooks *h = ctx;
+	const struct mw_compat_rec *r = data;
+
+	if (size < sizeof(*r) || r->type != MW_REC_COMPAT)
+		return 0;
+	pthread_mutex_lock(&h->lock);
+	hooks_settle(h, r); /* a failure was reported; the hooks attached stay */
+	pthread_mutex_unlock(&h->lock);
+	return 0;
+}
+
+static void *watch_run(void *arg)
+{
+	struct mw_hooks *h = arg;
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ev = { .events = EPOLLIN }, got[2];
+
+	if (ep < 0)
+		return NULL;
+	ev.data.fd = ring_buffer__epoll_fd(h->ctl);
+	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	ev.data.fd = h->stop_fd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	for (;;) {
+		int n = epoll_wait(ep, got, 2, -1);
+		bool stop = false;
+
+		for (int i = 0; i < n; i++)
+			stop |= got[i].data.fd == h->stop_fd;
+		if (stop)
+			break;
+		if (n > 0 || errno == EINTR)
+			ring_buffer__consume(h->ctl);
+		else
+			break;
+	}
+	close(ep);
+	return NULL;
+}
+
+/* Start the watcher thread (tracepoint mode with 32-bit tracing). 0, or -1 after saying why. */
+static int watch_start(struct mw_hooks *h)
+{
+	h->ctl = ring_buffer__new(bpf_map__fd(h->skel->maps.ctl_rb), on_ctl_rec, h, NULL);
+	h->stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (!h->ctl || h->stop_fd < 0 || pthread_create(&h->watcher, NULL, watch_run, h)) {
+		die_line("cannot watch for 32-bit processes: %s", strerror(errno));
+		return -1;
+	}
+	h->watching = true;
+	return 0;
+}
+
+static void watch_stop(struct mw_hooks *h)
+{
+	uint64_t one = 1;
+
+	if (h->watching) {
+		if (write(h->stop_fd, &one, sizeof(one)) != sizeof(one))
+			pthread_cancel(h->watcher);
+		pthread_join(h->watcher, NULL);
+		h->watching = false;
+	}
+	if (h->stop_fd > 0)
+		close(h->stop_fd);
+	h->stop_fd = -1;
+	ring_buffer__free(h->ctl);
+	h->ctl = NULL;
+}
+
+/* Fill the nr_event map from the catalogue: every event (do_mmap needs to
+ * know a mapping syscall is in progress; on_enter checks --events), 32-bit
+ * numbers only when 32-bit tasks are traced. */
+static int fill_nr_event(struct mw_hooks *h)
+{
+	int fd = bpf_map__fd(h->skel->maps.nr_event);
+
+	for (int ev = 0; ev < MW_EV_MAX; ev++) {
+		for (int c = 0; c <= (h->compat ? 1 : 0); c++) {
+			int nr = catalog_nr(ev, c);
+			uint32_t k = (uint32_t)nr + (c ? MW_NR_SLOTS : 0);
+			uint8_t v = (uint8_t)(ev + 1);
+
+			if (nr < 0 || nr >= MW_NR_SLOTS)
+				continue;
+			if (bpf_map_update_elem(fd, &k, &v, BPF_ANY))
+				return -errno;
+		}
+	}
+	return 0;
+}
+
+static int hooks_load(struct mw_hooks *h, enum hook_mode mode, enum dm_mode dm, char *why, size_t whylen)
 {
 	const struct mw_opts *o = h->o;
-	struct prog_sel ps[MW_MAX_PROGS];
-	int n, err;
-	bool raw = o->hook == MW_HOOK_RAW || (o->hook == MW_HOOK_AUTO && compat);
+	struct bpf_program *p;
+	const char *tdir = tracefs_dir();
+	int err;
 	int vmf = dm != DM_NONE ? do_mmap_has_vmflags() : 0;
+	bool disp = mode == MODE_DISPATCHER || (mode == MODE_TRACEPOINT && h->compat);
 
 	if (dm != DM_NONE && vmf < 0) {
 		snprintf(why, whylen, "do_mmap is not in the kernel's BTF");
@@ -298,20 +820,27 @@ static int hooks_load(struct mw_hooks *h, bool follow, bool compat, enum dm_mode
 		snprintf(why, whylen, "this do_mmap has the pre-6.3 signature, whose stack arguments fentry cannot take");
 		return -1;
 	}
+	h->mode = mode;
+	h->dm = dm;
+	h->track = mode == MODE_TRACEPOINT && h->compat;
 	h->skel = mapwatch_bpf__open();
 	if (!h->skel) {
 		die_line("cannot open the BPF object: %s", strerror(errno));
 		return -1;
 	}
 	h->skel->rodata->self_tgid = getpid();
-	h->skel->rodata->follow_only = follow;
+	h->skel->rodata->follow_only = h->follow;
 	h->skel->rodata->event_mask = o->event_mask;
-	h->skel->rodata->raw_native = o->hook == MW_HOOK_RAW;
 	h->skel->rodata->wake_bytes = o->buffer_size / 8;
 	h->skel->rodata->lifecycle_recs = o->lifecycle || o->alerts;
 	h->skel->rodata->kill_wx = o->kill_wx;
 	h->skel->rodata->allow_on = o->nallow > 0;
 	h->skel->rodata->dm_has_vmflags = vmf > 0;
+	h->skel->rodata->track_compat = h->track;
+	for (int i = 0; mode == MODE_FUNCTION && i < h->nfn; i++) {
+		h->skel->rodata->fn_event[i] = (uint8_t)h->fn[i].event;
+		h->skel->rodata->fn_compat[i] = (uint8_t)h->fn[i].compat;
+	}
 	h->skel->rodata->summary_on = o->summary;
 	h->skel->rodata->summary_by = (uint8_t)o->summary_by;
 	mw_filter_rodata(&o->filters, h->skel);
@@ -324,25 +853,51 @@ static int hooks_load(struct mw_hooks *h, bool follow, bool compat, enum dm_mode
 		die_line("cannot size the ring buffer to %zu bytes: %s", o->buffer_size, strerror(-err));
 		return -1;
 	}
-	n = collect_progs(h->skel, ps);
-	for (int i = 0; i < n; i++) {
-		bool want;
-		if (ps[i].kind == 0)
-			want = o->hook != MW_HOOK_RAW && (o->event_mask & (1u << ps[i].event));
-		else if (ps[i].kind == 1)
-			want = raw;
-		else if (ps[i].kind == 3)
+	bpf_object__for_each_program(p, h->skel->obj) {
+		int ev, slot;
+		bool want = true;
+
+		switch (prog_kind(p, &ev, &slot)) {
+		case PK_TP:
+			want = mode == MODE_TRACEPOINT && ev >= 0 && (o->event_mask & (1u << ev)) &&
+			       catalog_nr(ev, false) >= 0; /* mmap2 has no native tracepoint on 64-bit */
+			if (want && !tracepoint_exists(tdir, bpf_program__section_name(p))) {
+				want = false;
+				if (strstr(bpf_program__section_name(p), "sys_enter_"))
+					append(h->skipped, sizeof(h->skipped), "%s: no tracepoint %s",
+					       mw_event_desc(ev)->name, bpf_program__section_name(p) + 11);
+			}
+			break;
+		case PK_DISP:
+			want = disp;
+			break;
+		case PK_FN:
+			want = mode == MODE_FUNCTION && slot >= 0 && slot < h->nfn;
+			if (want)
+				err = bpf_program__set_attach_target(p, 0, h->fn[slot].func);
+			if (want && err) {
+				snprintf(why, whylen, "cannot target %s: %s", h->fn[slot].func, strerror(-err));
+				return -1;
+			}
+			break;
+		case PK_LIFE:
+			want = strcmp(bpf_program__name(p), "on_fork") || h->follow || o->lifecycle ||
+			       o->alerts || h->track;
+			break;
+		case PK_DM_FENTRY:
 			want = dm == DM_FENTRY;
-		else if (ps[i].kind == 4)
+			break;
+		case PK_DM_KPROBE:
 			want = dm == DM_KPROBE;
-		else if (ps[i].kind == 5)
-			want = false;
-		else
-			want = ps[i].prog != h->skel->progs.on_fork || follow || o->lifecycle || o->alerts;
-		bpf_program__set_autoload(ps[i].prog, want);
+			break;
+		case PK_OTHER:
+			want = bpf_program__autoload(p);
+			break;
+		}
+		bpf_program__set_autoload(p, want);
 	}
 	err = mapwatch_bpf__load(h->skel);
-	if (err && dm != DM_NONE) {
+	if (err && (dm != DM_NONE || mode == MODE_FUNCTION)) {
 		snprintf(why, whylen, "loading failed: %s", strerror(-err));
 		return -1;
 	}
@@ -359,6 +914,11 @@ static int hooks_load(struct mw_hooks *h, bool follow, bool compat, enum dm_mode
 		die_line("cannot load the filters into the kernel: %s", strerror(-err));
 		return -1;
 	}
+	err = fill_nr_event(h);
+	if (err) {
+		die_line("cannot fill the syscall-number map: %s", strerror(-err));
+		return -1;
+	}
 	/* --allow identities, before anything attaches: the kernel caches each
 	 * process's verdict at its first event */
 	for (int i = 0; i < o->nallow; i++) {
@@ -370,39 +930,118 @@ static int hooks_load(struct mw_hooks *h, bool follow, bool compat, enum dm_mode
 			return -1;
 		}
 	}
-	for (int i = 0; i < n; i++) {
-		if (!bpf_program__autoload(ps[i].prog))
+	/* do_mmap first: its failure means another do_mmap hook is tried */
+	bpf_object__for_each_program(p, h->skel->obj) {
+		int ev, slot;
+		enum prog_kind k = prog_kind(p, &ev, &slot);
+
+		if (!bpf_program__autoload(p) || (k != PK_DM_FENTRY && k != PK_DM_KPROBE))
 			continue;
-		struct bpf_link *l = bpf_program__attach(ps[i].prog);
-		if (!l && ps[i].kind >= 3) {
-			snprintf(why, whylen, "attaching %s failed: %s", bpf_program__section_name(ps[i].prog),
-				 strerror(errno));
+		err = attach_into(p, h->links, &h->nlinks, MW_MAX_PROGS);
+		if (err) {
+			snprintf(why, whylen, "attaching %s failed: %s", bpf_program__section_name(p), strerror(-err));
 			return -1;
 		}
-		if (!l && errno == ENOENT && ps[i].kind == 0) {
-			/* a call this kernel lacks (Debian's arm64 6.1 has no pkeys,
-			 * so no sys_enter_pkey_mprotect): not traced, and said so */
-			if (o->verbose)
-				fprintf(stderr, "mapwatch: hooks this kernel lacks (calls not traced): %s: no such tracepoint\n",
-					bpf_program__section_name(ps[i].prog));
-			continue;
-		}
-		if (!l) {
-			err = -errno;
-			die_line("attaching %s failed: %s (is tracefs mounted at /sys/kernel/tracing?)",
-				 bpf_program__section_name(ps[i].prog), strerror(-err));
-			return -1;
-		}
-		const char *sec = bpf_program__section_name(ps[i].prog);
-		h->link_is_exit[h->nlinks] = strstr(sec, "exit") || strstr(sec, "kretprobe");
-		h->links[h->nlinks++] = l;
 	}
-	if (o->verbose)
-		fprintf(stderr, "mapwatch: attached %d programs (hook %s, 32-bit tasks %s%s)\n", h->nlinks,
-			o->hook == MW_HOOK_RAW ? "raw_syscalls" : "tracepoints",
-			raw ? "traced" : "not traced",
+	if (mode == MODE_FUNCTION) {
+		bpf_object__for_each_program(p, h->skel->obj) {
+			int ev, slot;
+
+			if (!bpf_program__autoload(p) || prog_kind(p, &ev, &slot) != PK_FN)
+				continue;
+			err = attach_into(p, h->links, &h->nlinks, MW_MAX_PROGS);
+			if (err) {
+				snprintf(why, whylen, "attaching fentry/fexit on %s failed: %s", h->fn[slot].func,
+					 strerror(-err));
+				return -1;
+			}
+		}
+	}
+	/* lifecycle before the /proc scan, so a 32-bit process cannot slip between */
+	if (attach_kind(h, PK_LIFE, h->links, &h->nlinks, MW_MAX_PROGS) ||
+	    attach_kind(h, PK_OTHER, h->links, &h->nlinks, MW_MAX_PROGS))
+		return -1;
+	if (mode == MODE_DISPATCHER) {
+		if (switch_to_dispatcher(h))
+			return -1;
+	} else if (mode == MODE_TRACEPOINT) {
+		if (h->track)
+			seed_compat_procs(h);
+		if (hooks_settle(h, NULL) || (h->track && watch_start(h)))
+			return -1;
+	}
+	if (o->verbose) {
+		int n = h->nlinks + h->ntp + h->ndisp;
+		fprintf(stderr, "mapwatch: attached %d programs (hook %s%s, 32-bit tasks %s%s)\n", n,
+			mode_names[mode],
+			h->track ? (h->ndisp ? ": dispatcher now, 32-bit processes running" : ": per-syscall tracepoints now, dispatcher while a 32-bit process runs") : "",
+			h->compat ? "traced" : "not traced",
 			dm == DM_FENTRY ? ", do_mmap by fentry/fexit" : dm == DM_KPROBE ? ", do_mmap by kprobe/kretprobe" : "");
+		if (h->refused[0])
+			fprintf(stderr, "mapwatch: better hooks refused: %s\n", h->refused);
+		if (h->skipped[0])
+			fprintf(stderr, "mapwatch: hooks this kernel lacks (calls not traced): %s\n", h->skipped);
+	}
 	return 0;
+}
+
+/* Load in mode, with the do_mmap hook when asked: fentry/fexit first,
+ * kprobe/kretprobe next; the first that loads and attaches wins.
+ * 0; -1 after printing why; -2 (function mode only) with why in h->refused. */
+static int hooks_load_dm(struct mw_hooks *h, enum hook_mode mode)
+{
+	char why_f[256] = "", why_k[256] = "", why[300] = "";
+	char save[sizeof(h->skipped)];
+
+	memcpy(save, h->skipped, sizeof(save));
+	if (!(h->o->event_mask & (1u << MW_EV_DO_MMAP))) {
+		if (hooks_load(h, mode, DM_NONE, why, sizeof(why)) == 0)
+			return 0;
+		hooks_unload(h);
+		memcpy(h->skipped, save, sizeof(save));
+		if (mode != MODE_FUNCTION)
+			return -1;
+		append(h->refused, sizeof(h->refused), "function: %s", why);
+		return -2;
+	}
+	if (hooks_load(h, mode, DM_FENTRY, why_f, sizeof(why_f)) == 0)
+		return 0;
+	hooks_unload(h);
+	memcpy(h->skipped, save, sizeof(save));
+	if (hooks_load(h, mode, DM_KPROBE, why_k, sizeof(why_k)) == 0)
+		return 0;
+	hooks_unload(h);
+	memcpy(h->skipped, save, sizeof(save));
+	if (mode == MODE_FUNCTION) {
+		append(h->refused, sizeof(h->refused), "function: %s", why_f);
+		return -2;
+	}
+	die_line("event do_mmap needs a kernel-function hook and none works here: fentry/fexit on do_mmap: %s; kprobe/kretprobe on do_mmap: %s",
+		 why_f, why_k);
+	return -1;
+}
+
+/* Try the hook modes o->hook allows, best first. */
+static int hooks_load_all(struct mw_hooks *h)
+{
+	enum mw_hook want = h->o->hook;
+	char why[300];
+	int rc;
+
+	if (want == MW_HOOK_AUTO || want == MW_HOOK_FUNCTION) {
+		if (function_mode_possible(h, why, sizeof(why)) == 0) {
+			rc = hooks_load_dm(h, MODE_FUNCTION);
+			if (rc != -2)
+				return rc;
+		} else {
+			append(h->refused, sizeof(h->refused), "function: %s", why);
+		}
+		if (want == MW_HOOK_FUNCTION) {
+			die_line("--hook function is not possible here (%s): use --hook auto", h->refused);
+			return -1;
+		}
+	}
+	return hooks_load_dm(h, want == MW_HOOK_DISPATCHER ? MODE_DISPATCHER : MODE_TRACEPOINT);
 }
 
 const char *mw_do_mmap_availability(char *buf, size_t n)
@@ -417,9 +1056,10 @@ const char *mw_do_mmap_availability(char *buf, size_t n)
 		snprintf(buf, n, "unknown: probing needs root");
 		return buf;
 	}
-	if (hooks_load(&t, false, false, DM_FENTRY, why_f, sizeof(why_f)) == 0)
+	/* no syscall is selected: nothing but do_mmap (and lifecycle) is attached */
+	if (hooks_load(&t, MODE_TRACEPOINT, DM_FENTRY, why_f, sizeof(why_f)) == 0)
 		snprintf(buf, n, "available (fentry/fexit)");
-	else if (hooks_unload(&t), hooks_load(&t, false, false, DM_KPROBE, why_k, sizeof(why_k)) == 0)
+	else if (hooks_unload(&t), hooks_load(&t, MODE_TRACEPOINT, DM_KPROBE, why_k, sizeof(why_k)) == 0)
 		snprintf(buf, n, "available (kprobe/kretprobe)");
 	else
 		snprintf(buf, n, "unavailable: fentry: %s; kprobe: %s", why_f, why_k);
@@ -442,7 +1082,11 @@ struct mw_hooks *mw_hooks_start(const struct mw_opts *o, bool follow, bool compa
 		return NULL;
 	}
 	h->o = o;
-	if (hooks_load_all(h, follow, compat)) {
+	h->follow = follow;
+	h->compat = compat;
+	h->stop_fd = -1;
+	pthread_mutex_init(&h->lock, NULL);
+	if (hooks_load_all(h)) {
 		hooks_unload(h); /* what was loaded or attached before the failure */
 		free(h);
 		return NULL;
@@ -453,6 +1097,104 @@ struct mw_hooks *mw_hooks_start(const struct mw_opts *o, bool follow, bool compa
 struct mapwatch_bpf *mw_hooks_skel(struct mw_hooks *h)
 {
 	return h->skel;
+}
+
+const char *mw_hooks_describe(struct mw_hooks *h, char *buf, size_t n)
+{
+	size_t len = 0;
+
+	len += snprintf(buf + len, n - len, "%s", mode_names[h->mode]);
+	if (h->mode == MODE_FUNCTION && len < n) {
+		len += snprintf(buf + len, n - len, " (fentry/fexit on");
+		for (int i = 0; i < h->nfn && len < n; i++)
+			len += snprintf(buf + len, n - len, " %s", h->fn[i].func);
+		if (len < n)
+			len += snprintf(buf + len, n - len, ")");
+	} else if (h->track && len < n) {
+		len += snprintf(buf + len, n - len, " (per-syscall tracepoints; one tp_btf dispatcher instead while a 32-bit process runs)");
+	} else if (h->mode == MODE_TRACEPOINT && len < n) {
+		len += snprintf(buf + len, n - len, " (per-syscall tracepoints; 32-bit calls not traced)");
+	} else if (len < n) {
+		len += snprintf(buf + len, n - len, " (one tp_btf pair on every syscall)");
+	}
+	if (h->refused[0] && len < n)
+		len += snprintf(buf + len, n - len, "; refused: %s", h->refused);
+	if (h->skipped[0] && len < n)
+		snprintf(buf + len, n - len, "; skipped: %s", h->skipped);
+	return buf;
+}
+
+void mw_hooks_before_exec(struct mw_hooks *h, const char *cmd)
+{
+	char p[4096];
+	bool is32 = false;
+
+	if (!h || !h->track || !cmd)
+		return;
+	if (strchr(cmd, '/')) {
+		is32 = file_is_compat(cmd);
+	} else {
+		const char *path = getenv("PATH");
+		if (!path)
+			path = "/usr/local/bin:/usr/bin:/bin";
+		while (*path && !is32) {
+			size_t n = strcspn(path, ":");
+			snprintf(p, sizeof(p), "%.*s%s%s", (int)n, path, n ? "/" : "", cmd);
+			if (access(p, X_OK) == 0) {
+				is32 = file_is_compat(p);
+				break; /* execvp runs the first one found */
+			}
+			path += n + (path[n] == ':');
+		}
+	}
+	if (!is32)
+		return;
+	pthread_mutex_lock(&h->lock);
+	if (!h->ndisp && switch_to_dispatcher(h) == 0) {
+		h->to_disp++;
+		if (h->o->verbose)
+			fprintf(stderr, "mapwatch: %s is a 32-bit program: dispatcher attached before it starts, per-syscall tracepoints detached\n",
+				cmd);
+	}
+	pthread_mutex_unlock(&h->lock);
+}
+
+const char *mw_hooks_probe(const struct mw_opts *o, char *buf, size_t n)
+{
+	struct mw_hooks *h;
+
+	libbpf_set_print(libbpf_quiet);
+	if (geteuid() != 0 && !have_cap(21)) {
+		snprintf(buf, n, "unknown: probing needs root");
+		return buf;
+	}
+	if (check_tracefs()) {
+		snprintf(buf, n, "unknown: no tracefs");
+		return buf;
+	}
+	h = mw_hooks_start(o, false, o->compat < 0 ? mw_compat_supported() : o->compat);
+	if (!h) {
+		snprintf(buf, n, "none: the programs do not load here (run mapwatch -v to see why)");
+		return buf;
+	}
+	mw_hooks_describe(h, buf, n);
+	mw_hooks_stop(h);
+	return buf;
+}
+
+void mw_hooks_get_stats(struct mw_hooks *h, struct mw_hooks_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->mode = "none";
+	if (!h)
+		return;
+	pthread_mutex_lock(&h->lock);
+	st->mode = mode_names[h->mode];
+	st->switching = h->track;
+	st->to_disp = h->to_disp;
+	st->to_tp = h->to_tp;
+	st->gap_max_ns = h->gap_max_ns;
+	pthread_mutex_unlock(&h->lock);
 }
 
 void mw_hooks_detach(struct mw_hooks *h)
@@ -466,5 +1208,6 @@ void mw_hooks_stop(struct mw_hooks *h)
 	if (!h)
 		return;
 	hooks_unload(h);
+	pthread_mutex_destroy(&h->lock);
 	free(h);
 }

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "tracer.h"
 
 struct mapwatch_bpf;
@@ -15,11 +16,41 @@ struct mw_hooks;
  * Returns 0, or -1 after printing one line that says what to do. */
 int mw_hooks_check_env(bool verbose);
 
-/* Open, configure (rodata from o), load and attach the programs for o.
+/* Open, configure (rodata from o), load and attach the programs for o, in
+ * the best hook mode o->hook allows (function, else tracepoint; see
+ * mw_hooks_describe). In tracepoint mode with 32-bit tasks traced, a thread
+ * of its own switches between the per-syscall tracepoints and the
+ * dispatcher as 32-bit processes come and go, until mw_hooks_stop.
  * follow: only tgids registered in the traced map are in scope.
  * compat: 32-bit tasks are to be traced.
  * Returns the loaded hooks, or NULL after printing one line saying why. */
 struct mw_hooks *mw_hooks_start(const struct mw_opts *o, bool follow, bool compat);
+
+/* The command cmd (a path, or a name looked up in PATH as execvp does) is
+ * about to be exec'd in scope: if it is a 32-bit program and the hooks are
+ * the per-syscall tracepoints, attach the dispatcher now, so that none of
+ * its calls comes before it (no hook_switch_gap). Best effort, no errors. */
+void mw_hooks_before_exec(struct mw_hooks *h, const char *cmd);
+
+/* One line for people: the hook mode chosen, why better ones were refused,
+ * and the hooks this kernel lacks (skipped). Written into buf; returns it. */
+const char *mw_hooks_describe(struct mw_hooks *h, char *buf, size_t n);
+
+/* For --list: start the hooks o asks for (quietly), describe them as
+ * mw_hooks_describe does, stop them. "unknown: ..." without root. */
+const char *mw_hooks_probe(const struct mw_opts *o, char *buf, size_t n);
+
+/* What the hooks did, for --stats. */
+struct mw_hooks_stats {
+	const char *mode;       /* "function", "tracepoint", "dispatcher" */
+	bool switching;         /* tracepoint mode switching on 32-bit processes */
+	uint64_t to_disp, to_tp; /* switches made to the dispatcher and back */
+	uint64_t gap_max_ns;    /* longest 32-bit start -> dispatcher attached */
+};
+
+/* Fill st for h (zeros and mode "none" for NULL). The count of 32-bit
+ * starts the dispatcher missed is the MW_CNT_HOOK_GAP counter. */
+void mw_hooks_get_stats(struct mw_hooks *h, struct mw_hooks_stats *st);
 
 /* The loaded skeleton (maps: rb, counters, traced, ...); never NULL for a
  * started mw_hooks. */

@@ -105,8 +105,12 @@ static const char usage_text[] =
 "Tuning:\n"
 "      --buffer-size BYTES  ring buffer size, power of two (K/M suffix; default 4M)\n"
 "      --flush-ms MS        longest time an event waits before it is written (default 50)\n"
-"      --hook MODE          auto (default): per-syscall tracepoints, plus raw_syscalls\n"
-"                           when the kernel can run 32-bit tasks; tracepoint; raw\n"
+"      --hook MODE          auto (default): the best that works here, in this order:\n"
+"                           function (fentry on the selected calls only), tracepoint\n"
+"                           (per-syscall tracepoints; a tp_btf dispatcher instead while\n"
+"                           a 32-bit process runs), dispatcher (tp_btf on every\n"
+"                           syscall; 'raw' is an alias). --list and -v tell which\n"
+"                           one runs and why better ones were refused\n"
 "      --compat MODE        32-bit tasks: auto (probe the kernel, default), on, off\n"
 "Information:\n"
 "  -l, --list               print the event catalogue and exit\n"
@@ -127,7 +131,8 @@ static const char usage_text[] =
 "  mapwatch -e mprotect,pkey_mprotect    only protection changes\n"
 "  mapwatch --stats -- python3 -c 1      one command (and its children) from exec\n";
 
-static void print_list(void)
+/* The catalogue, and the hooks o's options would get here. */
+static void print_list(const struct mw_opts *o)
 {
 	printf("%-14s %-7s %-6s %-6s %-5s %s\n", "EVENT", "x86_64", "i386", "arm64", "arm", "ARGUMENTS (name: type [tags])");
 	for (unsigned i = 0; i < MW_EV_MAX; i++) {
@@ -166,6 +171,11 @@ static void print_list(void)
 	       "Debian 6.1.0-57-cloud-arm64 (qemu-system-aarch64 TCG, -M virt -cpu cortex-a72;\n"
 	       "-cpu a64fx for a CPU without AArch32). That arm64 kernel has no pkeys: pkey_mprotect\n"
 	       "is ENOSYS there.\n");
+	char hooks[2048];
+	printf("\nHooks here (--hook %s): %s\n",
+	       o->hook == MW_HOOK_FUNCTION ? "function" : o->hook == MW_HOOK_TRACEPOINT ? "tracepoint" :
+	       o->hook == MW_HOOK_DISPATCHER ? "dispatcher" : "auto",
+	       mw_hooks_probe(o, hooks, sizeof(hooks)));
 }
 
 /* A config line: applied unless the command line gives the same option
@@ -222,7 +232,7 @@ int main(int argc, char **argv)
 	}
 	switch (o.action) {
 	case MW_ACT_HELP: fputs(usage_text, stdout); rc = 0; break;
-	case MW_ACT_LIST: print_list(); rc = 0; break;
+	case MW_ACT_LIST: print_list(&o); rc = 0; break;
 	case MW_ACT_VERSION: printf("mapwatch %s\n", MW_VERSION); rc = 0; break;
 	default: rc = mw_run(&o); break;
 	}

@@ -209,8 +209,9 @@ static int opt_hook(struct mw_opts *o, const struct mw_opt_def *d, const char *v
 {
 	if (!strcmp(v, "auto")) o->hook = MW_HOOK_AUTO;
 	else if (!strcmp(v, "tracepoint")) o->hook = MW_HOOK_TRACEPOINT;
-	else if (!strcmp(v, "raw")) o->hook = MW_HOOK_RAW;
-	else return fail(err, n, "--hook '%s' must be auto, tracepoint or raw", v);
+	else if (!strcmp(v, "function")) o->hook = MW_HOOK_FUNCTION;
+	else if (!strcmp(v, "dispatcher") || !strcmp(v, "raw")) o->hook = MW_HOOK_DISPATCHER;
+	else return fail(err, n, "--hook '%s' must be auto, function, tracepoint or dispatcher", v);
 	o->hook_given = true;
 	return 0;
 }
@@ -688,13 +689,9 @@ int mw_opts_finish(struct mw_opts *o, char *err, size_t n)
 
 	if (mw_filter_finish(&o->filters, err, n))
 		return -1;
-	if (o->hook == MW_HOOK_TRACEPOINT && o->compat == 1)
-		return fail(err, n, "--hook tracepoint never sees 32-bit tasks, so --compat on cannot work: use --hook auto or raw");
 	if (syscalls && !(syscalls & ~compat_only_events())) {
 		if (o->compat == 0)
 			return fail(err, n, "the events chosen are made only by 32-bit tasks, and --compat off ignores those: nothing would be traced");
-		if (o->hook == MW_HOOK_TRACEPOINT)
-			return fail(err, n, "the events chosen are made only by 32-bit tasks, which --hook tracepoint never sees: use --hook auto or raw");
 	}
 	if (o->cmd && (o->filters.on & (MW_FLT_PID | MW_FLT_TID) || o->filters.follow))
 		return fail(err, n, "--pid/--tid/--follow select processes that already run; with -- COMMAND only COMMAND's tree is traced: drop one of them");

@@ -354,6 +354,8 @@ static void print_stats(struct tracer *t)
 #define U(x) ((unsigned long long)(x))
 	read_counters(t, c);
 	uint64_t lost = c[MW_CNT_RB_FULL] + c[MW_CNT_NO_ENTRY] + c[MW_CNT_PENDING_FULL];
+	struct mw_hooks_stats hs;
+	mw_hooks_get_stats(t->hooks, &hs);
 	if (t->alerts)
 		mw_alerts_get_stats(t->alerts, &st);
 	for (unsigned k = 0; t->collapse && k < MW_AL_KIND_MAX; k++)
@@ -366,6 +368,9 @@ static void print_stats(struct tracer *t)
 			  U(c[MW_CNT_PENDING_FULL]), U(c[MW_CNT_FILTERED]), U(c[MW_CNT_OUT_OF_TREE]),
 			  U(t->proc_recs), U(c[MW_CNT_PROC_RB_FULL]));
 		sb_printf(&b, ",\"exitOnly\":%llu,\"tracedMapFull\":%llu", U(c[MW_CNT_EXIT_ONLY]), U(c[MW_CNT_TRACED_FULL]));
+		sb_printf(&b, ",\"hooks\":{\"mode\":\"%s\",\"toDispatcher\":%llu,\"toTracepoints\":%llu,"
+			  "\"switchGap\":%llu,\"longestWindowUs\":%llu}", hs.mode, U(hs.to_disp), U(hs.to_tp),
+			  U(c[MW_CNT_HOOK_GAP]), U(hs.gap_max_ns / 1000));
 		if (t->alerts)
 			sb_printf(&b, ",\"alerts\":{\"raised\":%llu,\"written\":%llu,\"silencedByAllow\":%llu,"
 				  "\"collapsed\":%llu,\"seededFromProc\":%llu,\"seedFailed\":%llu}",
@@ -386,6 +391,9 @@ static void print_stats(struct tracer *t)
 			sb_printf(&b, "; processes not followed (traced map full) %llu", U(c[MW_CNT_TRACED_FULL]));
 		sb_printf(&b, "\nmapwatch: process records (executable paths) read %llu, lost %llu\n",
 			  U(t->proc_recs), U(c[MW_CNT_PROC_RB_FULL]));
+		if (hs.switching)
+			sb_printf(&b, "mapwatch: hooks: %llu switches to the dispatcher, %llu back to tracepoints; %llu 32-bit process starts before the dispatcher was attached (longest window %llu us)\n",
+				  U(hs.to_disp), U(hs.to_tp), U(c[MW_CNT_HOOK_GAP]), U(hs.gap_max_ns / 1000));
 		if (t->alerts) {
 			sb_printf(&b, "mapwatch: alerts raised %llu, written %llu, silenced by --allow %llu; processes seeded from /proc %llu (failed %llu)\n",
 				  U(st.raised), U(t->alerts_written), U(st.suppressed), U(st.seeded), U(st.seed_failed));
@@ -677,8 +685,7 @@ int mw_run(const struct mw_opts *o)
 	}
 	if (!o->cmd && targets_open(&o->filters, &tg))
 		return 2;
-	if (o->hook == MW_HOOK_AUTO)
-		compat = o->compat < 0 ? mw_compat_supported() : o->compat;
+	compat = o->compat < 0 ? mw_compat_supported() : o->compat;
 
 	t.boot_to_epoch = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 
@@ -765,6 +772,8 @@ int mw_run(const struct mw_opts *o)
 	if (child > 0) {
 		int e = 0;
 		ssize_t r;
+		/* a 32-bit command gets the dispatcher before its first call */
+		mw_hooks_before_exec(t.hooks, o->cmd[0]);
 		/* everything is attached: let the command exec */
 		if (write(release_fd, "g", 1) != 1) {
 			die_line("cannot start %s: %s", o->cmd[0], strerror(errno));

@@ -8,10 +8,12 @@
 #include "filter.h"
 
 enum mw_hook {
-	MW_HOOK_AUTO,       /* per-syscall tracepoints; raw_syscalls too when 32-bit tasks can run */
-	MW_HOOK_TRACEPOINT, /* per-syscall tracepoints only (never sees 32-bit tasks) */
-	MW_HOOK_RAW,        /* raw_syscalls for everything */
+	MW_HOOK_AUTO,       /* the best that works: function, else tracepoint */
+	MW_HOOK_TRACEPOINT, /* per-syscall tracepoints; the dispatcher while a 32-bit process runs */
+	MW_HOOK_DISPATCHER, /* one tp_btf pair on every syscall, native and 32-bit */
+	MW_HOOK_FUNCTION,   /* fentry/fexit on the selected calls' entry functions */
 };
+#define MW_HOOK_RAW MW_HOOK_DISPATCHER /* --hook raw: the old name */
 
 struct mw_opts {
 	bool json;

@@ -20,6 +20,7 @@ const volatile bool kill_wx = false;         /* --kill-wx: SIGKILL W+X mappings 
  * then calls are not recorded (those in flight then are unmatched exits, as
  * at any attach); process tracking (the traced map) runs regardless. */
 volatile bool reporting = false;
+__u32 hooks_overlap = 0; /* > 0 while two hook sets are attached (hooks.c switching) */
 const volatile bool allow_on = false;        /* --allow given: allow_ino holds its inodes */
 
 /* ---- constants not in BTF ---- */
@@ -59,6 +60,8 @@ struct pending {
 	__u16 flags;
 	__u8 has_path;
 	__u8 filtered;  /* set (with ts 0) when an argument filter rejected the call at entry */
+	__u8 exited;    /* set (with ts 0) once the exit was handled: while hooks switch, a
+			 * second hook's exit of the same call stays silent */
 	struct mw_file file;
 };
 
@@ -174,13 +177,6 @@ static __always_inline int pending_put(__u64 key, const struct pending *p)
 	return 0;
 }
 
-static __always_inline void pending_del(__u64 key)
-{
-	struct pending *p = pending_slot(key, false);
-
-	if (p)
-		p->ts = 0;
-}
 static __always_inline void count(__u32 idx)
 {
 	__u64 *c = bpf_map_lookup_elem(&counters, &idx);
@@ -408,6 +404,7 @@ static __always_inline int on_enter(__u16 ev, __u16 nr, __u16 flags, const __u64
 	p->flags = flags;
 	p->has_path = 0;
 	p->filtered = 0;
+	p->exited = 0;
 	__builtin_memcpy(p->args, a, sizeof(p->args));
 	__builtin_memset(&p->file, 0, sizeof(p->file));
 
@@ -853,7 +850,16 @@ static __always_inline int emit_exit(__u64 key, long ret, int ev, __u16 nr, __u1
 		 * or the call began before mapwatch attached (an unmatched exit) */
 		if (p && p->filtered) {
 			p->filtered = 0;
+			p->exited = 1;
 			return 0;
+		}
+		if (p && p->exited) {
+			/* while hooks switch both are attached: a second hook's
+			 * exit of the call just handled stays silent (outside a
+			 * switch the flag is stale: ignored) */
+			p->exited = 0;
+			if (hooks_overlap)
+				return 0;
 		}
 		if (!in_scope(tgid) || !scope_ok(id))
 			return 0;
@@ -935,7 +941,8 @@ static __always_inline int emit_exit(__u64 key, long ret, int ev, __u16 nr, __u1
 	else
 		count(MW_CNT_SUBMITTED);
 out:
-	pending_del(key);
+	p->ts = 0;
+	p->exited = 1;
 	return 0;
 }
 
@@ -970,111 +977,7 @@ static __always_inline int on_exit(int ev, __u16 nr, __u16 flags, long ret)
 	NATIVE_##kind(name, MW_EV_##ID, MW_NR_NATIVE(x86_64, i386, arm64, arm), nargs)
 MW_CALLS(NATIVE_ROW)
 
-/* ---- raw_syscalls: 32-bit (compat) tasks, and native ones in --hook raw mode ---- */
-const volatile bool raw_native = false; /* raw programs also handle native calls */
-
-/* The calling ABI: true for a 32-bit syscall. */
-static __always_inline bool syscall_is_compat(struct task_struct *task)
-{
-#if defined(__TARGET_ARCH_x86)
-	return BPF_CORE_READ(task, thread_info.status) & MW_TS_COMPAT;
-#elif defined(__TARGET_ARCH_arm64)
-	return BPF_CORE_READ(task, thread_info.flags) & (1ul << 22); /* TIF_32BIT */
-#else
-	return false;
-#endif
-}
-
-/* compat_event() and native_event() come from the catalogue (calls.bpf.h). */
-
-SEC("raw_tracepoint/sys_enter")
-int raw_enter(struct bpf_raw_tracepoint_args *ctx)
-{
-	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
-	long nr = ctx->args[1];
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	__u64 a[6] = {};
-	__u16 flags = 0;
-	int ev;
-
-	if (syscall_is_compat(task)) {
-		ev = compat_event(nr);
-		if (ev < 0)
-			return 0;
-		flags = MW_F_COMPAT;
-#if defined(__TARGET_ARCH_x86)
-		a[0] = (__u32)BPF_CORE_READ(regs, bx);
-		a[1] = (__u32)BPF_CORE_READ(regs, cx);
-		a[2] = (__u32)BPF_CORE_READ(regs, dx);
-		a[3] = (__u32)BPF_CORE_READ(regs, si);
-		a[4] = (__u32)BPF_CORE_READ(regs, di);
-		a[5] = (__u32)BPF_CORE_READ(regs, bp);
-		if (nr == 90) {
-			/* old_mmap(struct mmap_arg_struct32 *): the six values live in user memory */
-			__u32 w[6] = {};
-			__u64 ptr = a[0];
-			flags |= MW_F_TOCTOU;
-			if (bpf_probe_read_user(w, sizeof(w), (void *)ptr)) {
-				flags |= MW_F_ARGS_FAULT;
-				a[0] = ptr; /* keep the struct pointer for the report */
-				a[1] = a[2] = a[3] = a[4] = a[5] = 0;
-			} else {
-				for (int i = 0; i < 6; i++)
-					a[i] = w[i];
-			}
-		}
-#elif defined(__TARGET_ARCH_arm64)
-		for (int i = 0; i < 6; i++)
-			a[i] = (__u32)BPF_CORE_READ(regs, regs[i]);
-		a[0] = (__u32)BPF_CORE_READ(regs, orig_x0);
-#endif
-		/* an int fd: sign-extend so -1 stays -1 */
-		int fi = mw_arg_by_fmt(ev, MW_D_FD);
-		if (fi >= 0 && mw_arg_is_int(ev, fi))
-			a[fi & 7] = (__u64)(__s64)(__s32)a[fi & 7];
-	} else {
-		if (!raw_native)
-			return 0;
-		ev = native_event(nr);
-		if (ev < 0)
-			return 0;
-#if defined(__TARGET_ARCH_x86)
-		a[0] = BPF_CORE_READ(regs, di);
-		a[1] = BPF_CORE_READ(regs, si);
-		a[2] = BPF_CORE_READ(regs, dx);
-		a[3] = BPF_CORE_READ(regs, r10);
-		a[4] = BPF_CORE_READ(regs, r8);
-		a[5] = BPF_CORE_READ(regs, r9);
-#elif defined(__TARGET_ARCH_arm64)
-		for (int i = 0; i < 6; i++)
-			a[i] = BPF_CORE_READ(regs, regs[i]);
-		a[0] = BPF_CORE_READ(regs, orig_x0);
-#endif
-	}
-	return on_enter(ev, nr, flags, a);
-}
-
-SEC("raw_tracepoint/sys_exit")
-int raw_exit(struct bpf_raw_tracepoint_args *ctx)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
-	bool compat = syscall_is_compat(task);
-	long nr;
-	int ev;
-
-	if (!compat && !raw_native)
-		return 0;
-#if defined(__TARGET_ARCH_x86)
-	nr = BPF_CORE_READ(regs, orig_ax);
-#else
-	nr = BPF_CORE_READ(regs, syscallno);
-#endif
-	ev = compat ? compat_event(nr) : native_event(nr);
-	if (ev < 0 || !(event_mask & (1u << ev)))
-		return 0;
-	return on_exit(ev, nr, compat ? MW_F_COMPAT : 0, ctx->args[1]);
-}
+#include "hooks.bpf.h"
 
 /* ---- process lifecycle: follow descendants, forget exe paths at exec ---- */
 static __always_inline void send_task_rec(__u16 type, __u32 pid, __u32 ppid)
@@ -1101,6 +1004,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	if (follow_only && bpf_map_lookup_elem(&traced, &ptgid) &&
 	    bpf_map_update_elem(&traced, &ctgid, &one, BPF_ANY))
 		count(MW_CNT_TRACED_FULL); /* the child goes untraced: a loss to report */
+	compat_on_fork(ptgid, ctgid);
 	if (lifecycle_recs && in_scope(ptgid))
 		send_task_rec(MW_REC_FORK, ctgid, ptgid);
 	return 0;
@@ -1113,6 +1017,7 @@ int BPF_PROG(on_exec, struct task_struct *p)
 
 	bpf_map_delete_elem(&exe_seen, &tgid);
 	bpf_map_delete_elem(&allow_cache, &tgid);
+	compat_on_exec(p, tgid);
 	if (lifecycle_recs && in_scope(tgid))
 		send_task_rec(MW_REC_EXEC, tgid, 0);
 	return 0;
@@ -1133,6 +1038,7 @@ int BPF_PROG(on_task_exit, struct task_struct *p)
 		return 0; /* other threads of the group remain */
 	bpf_map_delete_elem(&exe_seen, &tgid);
 	bpf_map_delete_elem(&allow_cache, &tgid);
+	compat_on_exit(tgid);
 	if (lifecycle_recs && in_scope(tgid))
 		send_task_rec(MW_REC_EXIT, tgid, 0);
 	if (follow_only)
@@ -1181,11 +1087,11 @@ static __always_inline int dm_enter(struct file *file, __u64 addr, __u64 len, __
 #elif defined(__TARGET_ARCH_arm64)
 	nr = BPF_CORE_READ(regs, syscallno);
 #endif
-	bool compat = syscall_is_compat(task);
+	bool compat = task_in_compat_syscall(task);
 	p.nr = nr < 0 ? 0xffff : (__u16)nr;
 	if (compat)
 		p.flags |= MW_F_COMPAT;
-	if (nr >= 0 && (compat ? compat_event(nr) : native_event(nr)) >= 0)
+	if (nr >= 0 && nr_to_event(nr, compat) >= 0)
 		p.flags |= MW_F_IN_SYSCALL;
 	if (!dm_has_vmflags)
 		p.flags |= MW_F_NO_VMFLAGS;

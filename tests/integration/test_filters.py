@@ -31,6 +31,8 @@ def start_mw(args, d, name):
 
 
 def wait_attached(insts, timeout=120):
+    # ~33 instances start at once, each verifying its programs: on a shared 2-core
+    # machine under load that takes longer than 30 s
     end = time.time() + timeout
     for i in insts:
         while "mapwatch: attached" not in open(i["err"]).read():

@@ -2,6 +2,7 @@
 
 Every server is started here, on loopback, in a temporary directory with its own configuration,
 and stopped at the end; no system instance is touched."""
+import fcntl
 import json
 import os
 import re
@@ -238,8 +239,9 @@ def t_syslog_relay_central():
     url = f"tcp://127.0.0.1:{relay.port}"
     out = os.path.join(d, "alerts.json")
     try:
-        # host-wide (no -- COMMAND), scoped by command name so only our program can alert
-        mw, err = mapwatch_bg(["-v", "--alerts-only", "--json", "--stats", "-o", out, "--comm", "wxloop",
+        # host-wide (no -- COMMAND), scoped to our program by inode (--exe), so that no other
+        # program (not even a wxloop of another worktree) can alert
+        mw, err = mapwatch_bg(["-v", "--alerts-only", "--json", "--stats", "-o", out, "--exe", wx,
                                "--syslog", url, "--syslog-queue", "64K"], d)
         wait_attached(mw, err)
         # 1. one alert, its fields parsed back at the central server
@@ -321,7 +323,7 @@ def t_syslog_relay_no_loss():
     url = f"tcp://127.0.0.1:{relay.port}"
     out = os.path.join(d, "alerts.json")
     try:
-        mw, err = mapwatch_bg(["-v", "--alerts-only", "--json", "--stats", "-o", out, "--comm", "wxloop",
+        mw, err = mapwatch_bg(["-v", "--alerts-only", "--json", "--stats", "-o", out, "--exe", wx,
                                "--syslog", url], d)
         wait_attached(mw, err)
         load = subprocess.Popen([wx, "300", "20"], stdout=subprocess.PIPE, text=True)
@@ -456,7 +458,7 @@ def t_prometheus_scrape():
                  stdout=plog, stderr=subprocess.STDOUT)
     try:
         check(wait_port(pport, 30), "prometheus did not start: " + open(plog.name).read()[-500:])
-        mw, err = mapwatch_bg(["-v", "--alerts", "--stats", "-o", os.path.join(d, "ev.txt"), "--comm", "wxloop",
+        mw, err = mapwatch_bg(["-v", "--alerts", "--stats", "-o", os.path.join(d, "ev.txt"), "--exe", wx,
                                "--metrics", f"127.0.0.1:{mport}"], d)
         wait_attached(mw, err)
         status, text = scrape(mport)
@@ -514,7 +516,7 @@ def t_bpf_run_time():
     d = tmpdir()
     wx = build_prog("wxloop.c", "wxloop")
     port = free_port()
-    mw, err = mapwatch_bg(["-v", "--alerts", "-o", "/dev/null", "--comm", "wxloop", "--metrics", str(port)], d)
+    mw, err = mapwatch_bg(["-v", "--alerts", "-o", "/dev/null", "--exe", wx, "--metrics", str(port)], d)
     with open(knob) as f:
         before = f.read().strip()
     try:
@@ -579,7 +581,7 @@ def t_metrics_abuse():
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(4096, hard), hard))
     out = os.path.join(d, "ev.json")
-    mw, err = mapwatch_bg(["-v", "--json", "--stats", "-o", out, "--comm", "wxloop", "--metrics", str(port)], d)
+    mw, err = mapwatch_bg(["-v", "--json", "--stats", "-o", out, "--exe", wx, "--metrics", str(port)], d)
     held = []
     try:
         wait_attached(mw, err)
@@ -852,6 +854,11 @@ def t_install_and_unit():
     noise = [ln for ln in (v.stdout + v.stderr).splitlines() if "mapwatch.service" in ln]
     eq(v.returncode, 0, f"systemd-analyze verify: {v.stdout}{v.stderr}")
     eq(noise, [], "systemd-analyze verify has something to say about the unit")
+    sec = subprocess.run(["systemd-analyze", "security", "--offline=yes",
+                          os.path.join(pre, "lib/systemd/system/mapwatch.service")], capture_output=True, text=True)
+    m = re.search(r"Overall exposure level for mapwatch.service: ([0-9.]+)", sec.stdout + sec.stderr)
+    if m:  # systemd 252+: the hardening keeps the exposure "OK" or better
+        check(float(m.group(1)) <= 4.0, f"systemd-analyze security exposure {m.group(1)}")
     # the capability set the unit allows is enough to trace: run with exactly that bounding set
     caps = re.search(r"^CapabilityBoundingSet=(.*)$", unit, re.M).group(1).split()
     if shutil.which("setpriv"):
@@ -894,9 +901,6 @@ def t_deb_package():
     s = need("dpkg-deb", "lintian")
     if s:
         return s
-    if subprocess.run(["dpkg-query", "-W", "-f=${Status}", "mapwatch"], capture_output=True,
-                      text=True).stdout.startswith("install ok installed"):
-        return "skip: a mapwatch package is installed on this machine already; not touching it"
     r = make("deb")
     eq(r.returncode, 0, f"make deb: {r.stderr[-800:]}")
     debs = [f for f in os.listdir(BUILD) if f.startswith("mapwatch_") and f.endswith(".deb")]
@@ -905,6 +909,19 @@ def t_deb_package():
     li = subprocess.run(["lintian", "--no-tag-display-limit", deb], capture_output=True, text=True, timeout=300)
     errors = [ln for ln in li.stdout.splitlines() if ln.startswith("E:")]
     eq(errors, [], "lintian errors")
+    # one package test at a time on this machine (other checkouts run this suite too)
+    lock = open("/run/lock/mapwatch-deb-test.lock", "w")
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    try:
+        return install_and_purge(deb)
+    finally:
+        lock.close()
+
+
+def install_and_purge(deb):
+    if subprocess.run(["dpkg-query", "-W", "-f=${Status}", "mapwatch"], capture_output=True,
+                      text=True).stdout.startswith("install ok installed"):
+        return "skip: a mapwatch package is installed on this machine already; not touching it"
     for _ in range(60):  # another apt/dpkg may hold the lock for a while
         i = subprocess.run(["dpkg", "-i", deb], capture_output=True, text=True)
         if i.returncode == 0 or "lock" not in i.stderr:

@@ -126,8 +126,21 @@ TEST(options_usage_refused)
 	REFUSED("neither an executable file nor a directory", "--allow", "/dev/null", "--alerts");
 	REFUSED("only makes sense with --alerts", "--allow", "/bin/true");
 	REFUSED("--compat off", "-e", "mmap2", "--compat", "off");
-	REFUSED("--hook tracepoint", "-e", "mmap2", "--hook", "tracepoint");
-	REFUSED("--compat on", "--hook", "tracepoint", "--compat", "on");
+	REFUSED("must be auto, function, tracepoint or dispatcher", "--hook", "kprobe");
+	/* tracepoint mode traces 32-bit tasks (the dispatcher while one runs) */
+	{
+		struct mw_opts o;
+		char err[512];
+		CHECK(parse(&o, err, sizeof(err), (const char *[]){ "--hook", "tracepoint", "--compat", "on", "-e", "mmap2", NULL }) == 0);
+		CHECK(o.hook == MW_HOOK_TRACEPOINT && o.compat == 1);
+		mw_opts_free(&o);
+		CHECK(parse(&o, err, sizeof(err), (const char *[]){ "--hook", "raw", NULL }) == 0);
+		CHECK(o.hook == MW_HOOK_DISPATCHER);
+		mw_opts_free(&o);
+		CHECK(parse(&o, err, sizeof(err), (const char *[]){ "--hook", "function", NULL }) == 0);
+		CHECK(o.hook == MW_HOOK_FUNCTION);
+		mw_opts_free(&o);
+	}
 	REFUSED("COMMAND", "--pid", "1", "--", "ls");
 	REFUSED("COMMAND", "--tid", "1", "--", "ls");
 	REFUSED("unknown option '--bogus'", "--bogus");

@@ -1,0 +1,300 @@
+/* hooks.bpf.h - how calls reach on_enter/on_exit: tp_btf dispatcher, function hooks, 32-bit process tracker. */
+/* Included by mapwatch.bpf.c after on_enter/on_exit. Every hook here only
+ * supplies the syscall number, the arguments and the result; the body of
+ * entry and exit is one (on_enter/on_exit) whatever the hook. hooks.c
+ * chooses which of these programs load and attach. */
+
+/* ---- which syscall numbers are ours ----
+ * Key: nr for native calls, MW_NR_SLOTS + nr for 32-bit ones; value: event
+ * id + 1, 0 when not a selected call. Filled by user space from the
+ * catalogue's per-ABI numbers and --events, before attaching. An array
+ * lookup is inlined by the verifier: a load and a compare. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * MW_NR_SLOTS);
+	__type(key, __u32);
+	__type(value, __u8);
+} nr_event SEC(".maps");
+
+static __always_inline int nr_to_event(long nr, bool compat)
+{
+	__u32 k;
+	__u8 *v;
+
+	if ((unsigned long)nr >= MW_NR_SLOTS)
+		return -1;
+	k = (__u32)nr + (compat ? MW_NR_SLOTS : 0);
+	v = bpf_map_lookup_elem(&nr_event, &k);
+	return v && *v ? *v - 1 : -1;
+}
+
+/* The calling ABI, read with a direct BTF load (no probe-read helper). */
+static __always_inline bool task_in_compat_syscall(struct task_struct *task)
+{
+#if defined(__TARGET_ARCH_x86)
+	return task->thread_info.status & MW_TS_COMPAT;
+#elif defined(__TARGET_ARCH_arm64)
+	return task->thread_info.flags & (1ul << 22); /* TIF_32BIT */
+#else
+	return false;
+#endif
+}
+
+/* Arguments of a native call from its registers. */
+static __always_inline void args_native(struct pt_regs *regs, __u64 a[6])
+{
+#if defined(__TARGET_ARCH_x86)
+	a[0] = regs->di;
+	a[1] = regs->si;
+	a[2] = regs->dx;
+	a[3] = regs->r10;
+	a[4] = regs->r8;
+	a[5] = regs->r9;
+#elif defined(__TARGET_ARCH_arm64)
+	a[0] = regs->orig_x0;
+	a[1] = regs->regs[1];
+	a[2] = regs->regs[2];
+	a[3] = regs->regs[3];
+	a[4] = regs->regs[4];
+	a[5] = regs->regs[5];
+#endif
+}
+
+/* Arguments of a 32-bit call; *flags gets MW_F_TOCTOU/MW_F_ARGS_FAULT for
+ * i386 old_mmap, whose six values live in user memory. */
+static __always_inline void args_compat(struct pt_regs *regs, int ev, __u64 a[6], __u16 *flags)
+{
+#if defined(__TARGET_ARCH_x86)
+	a[0] = (__u32)regs->bx;
+	a[1] = (__u32)regs->cx;
+	a[2] = (__u32)regs->dx;
+	a[3] = (__u32)regs->si;
+	a[4] = (__u32)regs->di;
+	a[5] = (__u32)regs->bp;
+	if (ev == MW_EV_MMAP) {
+		/* old_mmap(struct mmap_arg_struct32 *) */
+		__u32 w[6] = {};
+		__u64 ptr = a[0];
+
+		*flags |= MW_F_TOCTOU;
+		if (bpf_probe_read_user(w, sizeof(w), (void *)ptr)) {
+			*flags |= MW_F_ARGS_FAULT;
+			a[1] = a[2] = a[3] = a[4] = a[5] = 0; /* a[0] keeps the struct pointer */
+		} else {
+			for (int i = 0; i < 6; i++)
+				a[i] = w[i];
+		}
+	}
+#elif defined(__TARGET_ARCH_arm64)
+	a[0] = (__u32)regs->orig_x0;
+	a[1] = (__u32)regs->regs[1];
+	a[2] = (__u32)regs->regs[2];
+	a[3] = (__u32)regs->regs[3];
+	a[4] = (__u32)regs->regs[4];
+	a[5] = (__u32)regs->regs[5];
+#endif
+	/* an int fd: sign-extend so -1 stays -1 */
+	int fi = mw_arg_by_fmt(ev, MW_D_FD);
+	if (fi >= 0 && mw_arg_is_int(ev, fi))
+		a[fi & 7] = (__u64)(__s64)(__s32)a[fi & 7];
+}
+
+/* ---- the dispatcher: one tp_btf pair for every syscall, native and 32-bit ----
+ * Attached only while a 32-bit process is in scope (or with --hook
+ * dispatcher): it runs on every syscall of the host, so it does the least
+ * it can before it knows the call is one of ours. */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(disp_enter, struct pt_regs *regs, long nr)
+{
+	bool compat = task_in_compat_syscall(bpf_get_current_task_btf());
+	int ev = nr_to_event(nr, compat);
+	__u64 a[6] = {};
+	__u16 flags = 0;
+
+	if (ev < 0)
+		return 0;
+	if (compat) {
+		flags = MW_F_COMPAT;
+		args_compat(regs, ev, a, &flags);
+	} else {
+		args_native(regs, a);
+	}
+	return on_enter(ev, nr, flags, a);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(disp_exit, struct pt_regs *regs, long ret)
+{
+	bool compat = task_in_compat_syscall(bpf_get_current_task_btf());
+#if defined(__TARGET_ARCH_x86)
+	long nr = regs->orig_ax;
+#else
+	long nr = regs->syscallno;
+#endif
+
+	int ev = nr_to_event(nr, compat);
+
+	if (ev < 0 || !(event_mask & (1u << ev)))
+		return 0;
+	return on_exit(ev, nr, compat ? MW_F_COMPAT : 0, ret);
+}
+
+/* ---- function hooks: fentry/fexit on the syscall entry functions ----
+ * One slot per (event, ABI); user space finds the function in the kernel's
+ * BTF (__x64_sys_mmap, __ia32_compat_sys_ia32_mmap, __arm64_sys_mmap, ...),
+ * sets the slot's event and ABI here and its attach target, and loads only
+ * the slots it filled. Nothing runs on any other syscall. */
+const volatile __u8 fn_event[MW_FN_SLOTS] = {};
+const volatile __u8 fn_compat[MW_FN_SLOTS] = {}; /* 0 native, 1 32-bit, 2 ask the task */
+
+static __always_inline int fn_enter(int slot, struct pt_regs *regs)
+{
+	__u64 a[6] = {};
+	__u16 flags = 0;
+	int ev = fn_event[slot];
+	bool compat = fn_compat[slot] == 1 ||
+		      (fn_compat[slot] == 2 && task_in_compat_syscall(bpf_get_current_task_btf()));
+#if defined(__TARGET_ARCH_x86)
+	long nr = regs->orig_ax;
+#else
+	long nr = regs->syscallno;
+#endif
+
+	if (compat) {
+		flags = MW_F_COMPAT;
+		args_compat(regs, ev, a, &flags);
+	} else {
+		args_native(regs, a);
+	}
+	return on_enter(ev, nr, flags, a);
+}
+
+static __always_inline int fn_exit(int slot, struct pt_regs *regs, long ret)
+{
+	bool compat = fn_compat[slot] == 1 ||
+		      (fn_compat[slot] == 2 && task_in_compat_syscall(bpf_get_current_task_btf()));
+#if defined(__TARGET_ARCH_x86)
+	long nr = regs->orig_ax;
+#else
+	long nr = regs->syscallno;
+#endif
+
+	return on_exit(fn_event[slot], nr, compat ? MW_F_COMPAT : 0, ret);
+}
+
+#define FN_SLOT(i)                                                             \
+	SEC("fentry")                                                          \
+	int BPF_PROG(fn_enter_##i, struct pt_regs *regs)                       \
+	{                                                                      \
+		return fn_enter(i, regs);                                      \
+	}                                                                      \
+	SEC("fexit")                                                           \
+	int BPF_PROG(fn_exit_##i, struct pt_regs *regs, long ret)              \
+	{                                                                      \
+		return fn_exit(i, regs, ret);                                  \
+	}
+FN_SLOT(0) FN_SLOT(1) FN_SLOT(2) FN_SLOT(3) FN_SLOT(4) FN_SLOT(5) FN_SLOT(6) FN_SLOT(7)
+FN_SLOT(8) FN_SLOT(9) FN_SLOT(10) FN_SLOT(11) FN_SLOT(12) FN_SLOT(13) FN_SLOT(14) FN_SLOT(15)
+#undef FN_SLOT
+
+/* ---- 32-bit process tracker (tracepoint mode) ----
+ * Per-syscall tracepoints never fire for 32-bit calls, so while a 32-bit
+ * process is in scope the dispatcher must be attached instead. The
+ * lifecycle programs keep the set of such processes here and tell user
+ * space (ctl_rb, woken at once) whenever it changes. */
+const volatile bool track_compat = false;
+__u32 disp_live = 0; /* set by user space while the dispatcher is attached */
+__s64 compat_live = 0; /* entries of compat_procs: +1/-1 with each insert/delete (here and in user space) */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);   /* tgid */
+	__type(value, __u64); /* CLOCK_BOOTTIME ns it became 32-bit */
+} compat_procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 * 1024);
+} ctl_rb SEC(".maps");
+
+/* Did the program just loaded by exec start in 32-bit mode? Read from the
+ * registers exec set up for the first return to user space. */
+static __always_inline bool image_is_compat(struct task_struct *p)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(p);
+
+	if (!regs)
+		return false;
+#if defined(__TARGET_ARCH_x86)
+	return regs->cs == 0x23;          /* __USER32_CS */
+#elif defined(__TARGET_ARCH_arm64)
+	return regs->pstate & 0x10;       /* PSR_MODE32_BIT */
+#else
+	return false;
+#endif
+}
+
+static __always_inline void compat_note(__u32 tgid, __s32 delta, __u64 ts)
+{
+	struct mw_compat_rec *r;
+
+	r = bpf_ringbuf_reserve(&ctl_rb, sizeof(*r), 0);
+	if (!r) {
+		count(MW_CNT_PROC_RB_FULL);
+		return;
+	}
+	r->type = MW_REC_COMPAT;
+	r->pad = 0;
+	r->pid = tgid;
+	r->delta = delta;
+	r->ts = ts;
+	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
+}
+
+static __always_inline void compat_on_exec(struct task_struct *p, __u32 tgid)
+{
+	bool is32, was;
+	__u64 now;
+
+	if (!track_compat || !in_scope(tgid))
+		return;
+	is32 = image_is_compat(p);
+	was = bpf_map_lookup_elem(&compat_procs, &tgid) != NULL;
+	if (is32 == was)
+		return;
+	now = bpf_ktime_get_boot_ns();
+	if (is32) {
+		if (bpf_map_update_elem(&compat_procs, &tgid, &now, BPF_NOEXIST) == 0)
+			__sync_fetch_and_add(&compat_live, 1);
+		compat_note(tgid, 1, now);
+		if (!disp_live)
+			count(MW_CNT_HOOK_GAP); /* its first calls may come before the dispatcher */
+	} else {
+		if (bpf_map_delete_elem(&compat_procs, &tgid) == 0)
+			__sync_fetch_and_add(&compat_live, -1);
+		compat_note(tgid, -1, now);
+	}
+}
+
+static __always_inline void compat_on_fork(__u32 ptgid, __u32 ctgid)
+{
+	__u64 now;
+
+	if (!track_compat || !bpf_map_lookup_elem(&compat_procs, &ptgid) || !in_scope(ctgid))
+		return;
+	now = bpf_ktime_get_boot_ns();
+	if (bpf_map_update_elem(&compat_procs, &ctgid, &now, BPF_NOEXIST) == 0)
+		__sync_fetch_and_add(&compat_live, 1);
+	compat_note(ctgid, 1, now);
+	if (!disp_live)
+		count(MW_CNT_HOOK_GAP); /* a fork cannot wait here: the parent's window */
+}
+
+static __always_inline void compat_on_exit(__u32 tgid)
+{
+	if (track_compat && bpf_map_delete_elem(&compat_procs, &tgid) == 0) {
+		__sync_fetch_and_add(&compat_live, -1);
+		compat_note(tgid, -1, bpf_ktime_get_boot_ns());
+	}
+}
