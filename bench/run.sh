@@ -651,6 +651,9 @@ if section profile; then
 	# the reader keeps up easily / the workload unpaced / the reader stopped (fewer events than the buffer
 	# holds); "bigbuf": --buffer-size 256M, which moves mapwatch's forced-wakeup threshold (buffer/8) out of reach
 	prof_run paced-50k "" -n 1000000000 -r 50000 -t 2
+	# the same calls counted in the kernel (-c) and with user stacks (--stack)
+	prof_run paced-50k-summary "--summary --summary-by process" -n 1000000000 -r 50000 -t 2
+	prof_run paced-50k-stack "--stack" -n 1000000000 -r 50000 -t 2
 	prof_run unpaced "" -n "$N"
 	prof_run unpaced-fail "" -n "$N" -k fail
 	prof_run unpaced-fail-bigbuf "--buffer-size 256M" -n "$N" -k fail

@@ -6,6 +6,8 @@
 #include "mapwatch.h"
 #include "strbuf.h"
 
+struct mw_stack_view;
+
 /* The JSON lines' "schemaVersion": raised when a key changes meaning or type
  * (2: eventId became a string, as Tracee's Go type reads it; "time" added). */
 #define MW_SCHEMA_VERSION 2
@@ -18,6 +20,7 @@ struct mw_view {
 	const char *exe;           /* executable path, NULL if unknown */
 	const char *container_id;  /* NULL if the cgroup names no container */
 	uint64_t ts_ns;            /* entry time, ns since the epoch */
+	const struct mw_stack_view *stack; /* --stack: the caller's user stack, NULL if none */
 };
 
 /* Rebuild "/a/b/c" from leaf-first NUL-terminated components (the BPF

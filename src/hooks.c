@@ -843,6 +843,8 @@ static int hooks_load(struct mw_hooks *h, enum hook_mode mode, enum dm_mode dm, 
 	}
 	h->skel->rodata->summary_on = o->summary;
 	h->skel->rodata->summary_by = (uint8_t)o->summary_by;
+	h->skel->rodata->stack_on = o->stack_depth > 0;
+	h->skel->rodata->stack_depth = o->stack_depth;
 	mw_filter_rodata(&o->filters, h->skel);
 	/* test knob: a small traced map, to see a full one reported as a loss */
 	const char *tmax = getenv("MAPWATCH_TRACED_MAX");

@@ -321,6 +321,25 @@ static int opt_interval(struct mw_opts *o, const struct mw_opt_def *d, const cha
 	return 0;
 }
 
+/* ---- -k/--stack (stack.c, symbolize.c) ---- */
+
+static int opt_stack(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	if (!o->stack_depth)
+		o->stack_depth = 32;
+	return 0;
+}
+
+static int opt_stack_depth(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	uint64_t x;
+
+	if (mw_parse_u64(v, 1, 127, 0, &x))
+		return fail(err, n, "--stack-depth '%s' must be a number of frames from 1 to 127", v);
+	o->stack_depth = (unsigned)x;
+	return 0;
+}
+
 /* ---- outputs besides the stream (sink*.c, metrics.c, collapse.c) ---- */
 
 static int set_str(const char **slot, const char *v, char *err, size_t n)
@@ -443,6 +462,9 @@ static const struct mw_opt_def table[] = {
 	{ "summary-by", 0, MW_OV_REQUIRED, 0, opt_summary_by, 0 },
 	{ "top", 0, MW_OV_REQUIRED, 0, opt_top, 0 },
 	{ "interval", 0, MW_OV_REQUIRED, 0, opt_interval, 0 },
+	/* stacks */
+	{ "stack", 'k', MW_OV_NONE, 0, opt_stack, 0 },
+	{ "stack-depth", 0, MW_OV_REQUIRED, 0, opt_stack_depth, 0 },
 	/* selection */
 	{ "events", 'e', MW_OV_REQUIRED, MW_OF_LIST, opt_events, 0 },
 	{ "pid", 'p', MW_OV_REQUIRED, MW_OF_LIST, opt_filter, MW_OPT_PID },
@@ -698,6 +720,8 @@ int mw_opts_finish(struct mw_opts *o, char *err, size_t n)
 	if (o->alerts && ((o->filters.on & (MW_FLT_ARGS | MW_FLT_RESULT | MW_FLT_ERRNO)) ||
 			  (o->event_mask & mw_class_mask(MW_CL_MAPPING)) != mw_class_mask(MW_CL_MAPPING)))
 		return fail(err, n, "alerts need every mapping call of the processes in scope: use scope filters (--pid, --comm, --uid, ...) with them, not argument filters or an --events list that leaves a syscall out (adding do_mmap is fine)");
+	if (o->summary && o->stack_depth)
+		return fail(err, n, "-c/--summary sends no call to user space: it cannot print stacks (-k/--stack)");
 	if (o->summary_opt && !o->summary)
 		return fail(err, n, "%s needs -c/--summary", o->summary_opt);
 	if (o->summary && o->alerts)

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include "sink.h"
+#include "stack.h"
 
 const char *mw_rec_line(struct mw_rec *r, enum mw_fmt f, size_t *len)
 {
@@ -34,6 +35,16 @@ const char *mw_rec_line(struct mw_rec *r, enum mw_fmt f, size_t *len)
 		default:
 			sb_puts(b, f == MW_FMT_JSON ? r->notice_json : r->notice_table);
 			break;
+		}
+		if ((r->kind == MW_RK_EVENT || r->kind == MW_RK_ALERT) && r->v->stack) {
+			/* --stack: the call's stack, inside the object or on the lines below */
+			if (f == MW_FMT_JSON && b->len && b->p[b->len - 1] == '}') {
+				b->p[--b->len] = 0;
+				mw_stack_json(b, r->v->stack);
+				sb_putc(b, '}');
+			} else if (f == MW_FMT_TABLE) {
+				mw_stack_table(b, r->v->stack);
+			}
 		}
 		sb_putc(b, '\n');
 		r->done |= 1u << f;

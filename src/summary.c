@@ -8,6 +8,7 @@
 #include "mapwatch.h"
 #include "catalog.h"
 #include "decode.h"
+#include "format.h"
 #include "proc.h"
 #include "summary.h"
 
@@ -527,7 +528,7 @@ static void json_group(struct strbuf *b, const struct mw_summary *s, const struc
 		const struct row *r = &g->rows[i];
 		if (top_rows && i >= top_rows)
 			break;
-		sb_printf(b, "%s{\"syscall\":\"%s\",\"eventId\":%u,", i ? "," : "",
+		sb_printf(b, "%s{\"syscall\":\"%s\",\"eventId\":\"%u\",", i ? "," : "",
 			  event_name(r->event, nb, sizeof(nb)), r->event);
 		json_counts(b, r, g->total.time_ns);
 		sb_puts(b, ",\"errnos\":{");
@@ -561,7 +562,7 @@ void mw_summary_report(struct mw_summary *s, struct strbuf *tbl, struct strbuf *
 		sort(gs[0].rows, gs[0].nrows, sizeof(struct row), row_calls_cmp);
 	if (json) {
 		struct strbuf *b = json;
-		sb_printf(b, "{\"timestamp\":%llu,\"eventName\":\"summary\",\"summaryBy\":\"%s\",\"seconds\":%.6f,"
+		sb_printf(b, "{\"schemaVersion\":" MW_SCHEMA_VERSION_STR ",\"timestamp\":%llu,\"eventName\":\"summary\",\"summaryBy\":\"%s\",\"seconds\":%.6f,"
 			  "\"interval\":%s,\"lost\":%llu,\"groupsNotShown\":%zu,\"groups\":[",
 			  (unsigned long long)ts_ns, mw_summary_by_name(s->o.by), seconds,
 			  interval ? "true" : "false", (unsigned long long)lost, ng - shown);

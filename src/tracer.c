@@ -27,6 +27,7 @@
 #include "proc.h"
 #include "sink.h"
 #include "strbuf.h"
+#include "stack.h"
 #include "summary.h"
 #include "tracer.h"
 
@@ -67,6 +68,7 @@ struct tracer {
 	struct mw_seed_report seed;
 	uint64_t alerts_written;
 	struct mw_summary *summary;
+	struct mw_stacks *stacks;   /* --stack */
 	uint64_t sum_start_ns;      /* CLOCK_MONOTONIC of the last summary (or of the start) */
 	uint64_t sum_lost;          /* MW_CNT_SUM_FULL at the last summary */
 	uint64_t events_by[MW_EV_MAX];              /* events read, by name (metrics) */
@@ -124,6 +126,11 @@ static int handle_rec(void *ctx, void *data, size_t size)
 			mw_proc_forget(((const struct mw_task_rec *)data)->pid);
 		return 0;
 	}
+	if (*type == MW_REC_STACK) {
+		if (t->stacks)
+			mw_stacks_record(t->stacks, data, size);
+		return 0;
+	}
 	if (*type != MW_REC_EVENT || size < sizeof(struct mw_event))
 		return 0;
 
@@ -139,6 +146,15 @@ static int handle_rec(void *ctx, void *data, size_t size)
 		mw_proc_forget(e->pid); /* its process record was lost: ask /proc */
 	v.exe = mw_proc_exe(e->pid);
 	v.container_id = mw_container_of_cgroup(e->cgroup_id);
+	if (t->stacks) {
+		/* what the stacks of later calls need to name files, even after the process exits */
+		if (v.path && (e->file.kind == MW_FK_REGULAR || e->file.kind == MW_FK_DELETED))
+			mw_stacks_learn_file(t->stacks, e->file.dev, e->file.ino, v.path);
+		if (v.exe)
+			mw_stacks_learn_exe(t->stacks, v.exe);
+		if (e->flags & MW_F_STACK)
+			v.stack = mw_stacks_take(t->stacks, e->pid, e->tid);
+	}
 	struct mw_rec rec = { .kind = MW_RK_EVENT, .ts_ns = v.ts_ns, .v = &v };
 	mw_sinks_emit(&t->sinks, &rec);
 	if (e->event < MW_EV_MAX)
@@ -432,6 +448,7 @@ static void tracer_destroy(struct tracer *t)
 	ring_buffer__free(t->rb);
 	mw_alerts_free(t->alerts);
 	mw_summary_free(t->summary);
+	mw_stacks_free(t->stacks);
 	mw_metrics_stop(t->metrics); /* it reads the programs' fds */
 	t->metrics = NULL;
 	mw_collapse_free(t->collapse);
@@ -747,6 +764,13 @@ int mw_run(const struct mw_opts *o)
 		if (!o->cmd) {
 			t.seeding = true;
 			seed_round(&t);
+		}
+	}
+	if (o->stack_depth) {
+		t.stacks = mw_stacks_new();
+		if (!t.stacks) {
+			die_line("cannot set up the stack symbolizer: %s", strerror(errno));
+			goto out;
 		}
 	}
 	if (o->summary) {

@@ -43,6 +43,7 @@ struct mw_opts {
 	int summary_by;         /* enum mw_sum_by */
 	unsigned summary_top;   /* --top N: keep the N largest groups, 0 = all */
 	unsigned interval_ms;   /* --interval: a summary every this many ms; 0 = one at the end */
+	unsigned stack_depth;   /* -k/--stack: user stack frames per call (0: no stacks) */
 	const char *summary_opt; /* a summary option given (needs -c): its name, for the error */
 	/* outputs besides the stream (sink*.c) */
 	bool also_stdout;       /* --stdout: the stream to standard output as well as --output */

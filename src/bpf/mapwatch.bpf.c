@@ -192,6 +192,7 @@ static __always_inline struct scratch *get_scratch(void)
 
 #include "filter.bpf.h"
 #include "summary.bpf.h"
+#include "stack.bpf.h"
 
 /* Is the current thread in scope (not mapwatch, and traced when following)? */
 static __always_inline bool in_scope(__u32 tgid)
@@ -907,6 +908,9 @@ static __always_inline int emit_exit(__u64 key, long ret, int ev, __u16 nr, __u1
 			bpf_map_delete_elem(&pending_path, &key);
 		goto out;
 	}
+	/* --stack: the caller's user stack goes first, marked in the event */
+	if (stack_on && stack__emit(id, p->flags & MW_F_COMPAT))
+		p->flags |= MW_F_STACK;
 
 	if (!p->has_path) {
 		/* the common case, no path: build the record in the ring buffer itself */
