@@ -47,8 +47,12 @@ LIB_OBJS := $(patsubst src/%.c,$(BUILD)/%.o,$(LIB_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all clean test unit static bench deps check run cross-arm64 install uninstall deb
-all: $(BUILD)/mapwatch
+.PHONY: all clean test unit static bench deps check run fuzz cross-arm64 install uninstall deb
+all: $(BUILD)/mapwatch $(BUILD)/demo
+
+# The README's example program (tests/integration/test_readme.py runs the README's commands on it).
+$(BUILD)/demo: examples/demo.c | $(BUILD)
+	$(CC) -O1 -g -Wall -Wextra -Werror -o $@ $<
 
 cross-arm64:
 	$(MAKE) ARCH=arm64
@@ -93,8 +97,21 @@ unit: $(BUILD)/unit $(BUILD)/unit-asan
 	$(BUILD)/unit-asan
 	valgrind -q --error-exitcode=99 --leak-check=full $(BUILD)/unit
 
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c, clang): `make fuzz` runs each for FUZZ_TIME seconds
+# from the checked-in corpus; `make test` runs each for 10 s (tests/run.sh).
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_TIME ?= 60
+FUZZ_CFLAGS := -g -O1 -std=c11 -D_GNU_SOURCE -Wall -Werror -Wno-unused-function -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=undefined -Iinclude -Isrc -I$(BUILD) -Itests/fuzz -DMW_VERSION=\"$(VERSION)\"
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/jsoncheck.h $(LIB_SRCS) $(wildcard src/*.h) $(BUILD)/mapwatch.skel.h
+	@mkdir -p $(BUILD)/fuzz
+	$(CLANG) $(FUZZ_CFLAGS) $< $(LIB_SRCS) -o $@ $(LDLIBS)
+fuzz: $(FUZZ_BINS)
+	sh tests/fuzz/run.sh $(FUZZ_TIME)
+
 # Everything the README's test command runs (root needed for the integration part).
-test: all $(BUILD)/unit $(BUILD)/unit-asan $(BUILD)/mapwatch-asan
+test: all $(BUILD)/unit $(BUILD)/unit-asan $(BUILD)/mapwatch-asan $(FUZZ_BINS)
 	sh tests/run.sh
 
 # The README's two commands: `make run ARGS='--json'` and `make check`.

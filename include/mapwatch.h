@@ -128,6 +128,10 @@ enum mw_eff_status {
 /* struct mw_event.eff_flags */
 #define MW_EFFF_ARGS_REREAD (1u << 0) /* old_mmap: struct unreadable at entry, read at exit */
 #define MW_EFFF_ALLOWED     (1u << 1) /* the executable is in --allow (by inode, in the kernel) */
+#define MW_EFFF_VERIFY      (1u << 2) /* --kill-wx could not judge it (old_mmap struct changeable,
+                                       * VMA lock taken): the process was SIGSTOPped for user
+                                       * space to read /proc/PID/maps and kill or continue it */
+#define MW_EFFF_FROM_PROC   (1u << 3) /* user space: vm_flags' rwx bits read from /proc/PID/maps */
 
 /* The path is stored leaf first: a series of NUL-terminated components, the
  * last one closest to the root. User space reverses the order. */

@@ -18,8 +18,8 @@ fi
 want="clang llvm make gcc libc6-dev libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config"
 if [ "${1:-build}" = test ]; then
 	# valgrind/strace/python3: test oracles; util-linux: unshare/setpriv; golang-go: decoding the JSON
-	# with Tracee's Go types; the rest: the VM test
-	want="$want valgrind strace python3 util-linux golang-go gcc-multilib qemu-system-x86 busybox-static cpio"
+	# with Tracee's Go types; libclang-rt-14-dev: libFuzzer (make fuzz); the rest: the VM test
+	want="$want valgrind strace python3 util-linux golang-go libclang-rt-14-dev gcc-multilib qemu-system-x86 busybox-static cpio"
 	# the fleet tests: their own rsyslogd and Prometheus on loopback (none started by the
 	# packages: .ci/run installs with a policy-rc.d that refuses), man page, unit and package checks
 	want="$want rsyslog prometheus mandoc man-db lintian dpkg-dev systemd"

@@ -431,6 +431,28 @@ static int snap_exec_added(const struct snap *s, uint64_t lo, uint64_t hi, int n
 	return found;
 }
 
+/* 1 when [lo, hi) was entirely known and already writable and executable
+ * before the call: a W+X request there changes nothing (no new alert). */
+static int snap_all_wx(const struct snap *s, uint64_t lo, uint64_t hi)
+{
+	uint64_t at = lo;
+
+	for (size_t i = 0; i < s->n && at < hi; i++) {
+		if (s->v[i].end <= at)
+			continue;
+		if (s->v[i].start > at || (s->v[i].prot & WX) != WX)
+			return 0;
+		at = s->v[i].end;
+	}
+	return at >= hi;
+}
+
+/* /dev/zero (1:5) and /dev/null (1:3) mappings are anonymous memory, not device memory. */
+static int anon_chardev(uint32_t rdev)
+{
+	return (rdev >> 20) == 1 && ((rdev & 0xfffff) == 5 || (rdev & 0xfffff) == 3);
+}
+
 /* ---- rules ---- */
 
 static struct mw_alert *new_alert(struct mw_alert *al, int *n, enum mw_alert_kind kind)
@@ -561,7 +583,7 @@ static int judge_mapping(const struct mw_event *e, unsigned prot, enum mw_filele
 		take_range(x, proto);
 		describe_fileless(x, fl);
 	}
-	if (chardev) {
+	if (chardev && !anon_chardev(e->file.rdev)) {
 		struct mw_alert *x = new_alert(al, &n, MW_AL_DEVICE_MAPPING);
 		take_range(x, proto);
 		describe_device(x, e->file.rdev);
@@ -698,7 +720,9 @@ static int on_mprotect(struct mw_alerts *a, const struct mw_event *e, int ok, st
 	}
 	if (s >= end)
 		return 0;
-	if (wx) {
+	if (wx && !(e->flags & MW_F_ENFORCED) && snap_all_wx(&a->snap, s, end)) {
+		/* already RWX (a JIT re-protecting its code cache): no transition, no alert */
+	} else if (wx) {
 		struct mw_alert *x = new_alert(al, &n, MW_AL_WX_MPROTECT);
 		set_region(x, s, end);
 		snap_describe(&a->snap, s, end, x);

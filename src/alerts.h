@@ -16,6 +16,22 @@
  * mw_alerts_task() for MW_REC_FORK/EXEC/EXIT, mw_alerts_event() for every
  * MW_REC_EVENT (failed calls and msync too). Not thread-safe.
  *
+ * What a call is judged on: its EFFECTIVE protection, the rwx bits of the
+ * vm_flags the kernel left on the mapping, read from the VMA at syscall exit
+ * (struct mw_event.vm_flags, eff_status MW_EFF_OK): READ_IMPLIES_EXEC, an
+ * old_mmap whose argument struct another thread changed under the kernel, or
+ * anything else the kernel added or refused is thus what the kernel did.
+ * Only when the event has no effective protection (the lookup failed: mmap
+ * lock contended; or the call failed and only its request is known) is the
+ * requested prot judged, READ_IMPLIES_EXEC applied to it as the kernel does
+ * (PROT_READ implies PROT_EXEC), and each alert says so (judged_on_request;
+ * "judgedOn":"requestedProt"). Under --kill-wx an old_mmap without effective
+ * protection is not judged on its request (another thread may have rewritten
+ * its struct): the BPF side stopped the process and src/verify.c completed
+ * the event from /proc/PID/maps (MW_EFFF_FROM_PROC) before it gets here.
+ * Below, "asking for" means "getting", in that sense. The region map is
+ * kept with the effective protection too.
+ *
  * Kinds, severities and MITRE ATT&CK ids:
  *
  *   wx_mapping      high    T1055      a successful mmap/mmap2/old_mmap asking for
@@ -57,8 +73,11 @@
  * One event raises at most MW_ALERTS_MAX alerts, in this order: wx_mapping
  * or wx_mprotect or x_after_w, then exec_fileless, then device_mapping.
  * 32-bit tasks (MW_F_COMPAT; mmap2, and old_mmap reported as mmap) are
- * judged exactly as 64-bit ones. An event with MW_F_ARGS_FAULT (old_mmap's
- * argument struct unreadable) raises nothing and changes no region.
+ * judged exactly as 64-bit ones. An old_mmap whose argument struct could not
+ * be read at entry is read again at exit by the kernel side (eff_flags
+ * MW_EFFF_ARGS_REREAD); if that fails too (MW_F_ARGS_FAULT stays), it is
+ * judged on its VMA alone (range = the VMA), and only an event with neither
+ * arguments nor VMA raises nothing and changes no region.
  *
  * Failed calls raise nothing, with two exceptions: an mprotect or
  * pkey_mprotect that failed with ENOMEM (Linux changed the mappings up to the
@@ -73,8 +92,10 @@
  *
  * Region map upkeep: successful mmap/mmap2/munmap/mprotect/pkey_mprotect/
  * mremap are applied, mprotect ENOMEM failures as above; MW_EV_DO_MMAP
- * events are ignored. A process the engine meets first in an event (it
- * existed before mapwatch started, or its fork record was lost) is seeded
+ * events are ignored. Host-wide, every process is seeded at start
+ * (mw_alerts_seed_all()), so the earlier writability of processes older than
+ * mapwatch is known at their first call. A process the engine meets first
+ * in an event (its seed failed, or its fork record was lost) is seeded
  * from <proc root>/PID/maps before the event is applied: each region gets
  * its current protection, and counts as writable earlier iff it is writable
  * now. A fork record copies the parent's map to the child (a parent the
@@ -89,12 +110,15 @@
  * no alert. Memory that no traced call mapped after the seed (brk growth) has
  * an unknown history: giving it PROT_EXEC raises no x_after_w.
  *
- * --allow: a process whose executable path (mw_view.exe, the kernel's
- * resolved path) equals an allowed path exactly, or starts with an allowed
- * path that ends in '/' (a directory and everything under it), raises no
- * alert; its region map is kept all the same. mw_alerts_new() also adds the
- * realpath() of each allowed path that resolves, so /usr/bin/node matches
- * when node is a symbolic link to the real executable.
+ * --allow is decided in the kernel, by identity, not by the path the task
+ * sees: the inode (and device) of each allowed path, stat()ed by mapwatch
+ * (symbolic links followed), is loaded into the BPF map allow_ino; an
+ * executable is allowed when its own inode is there, or that of a directory
+ * above it (crossing mounts to the top of the mount tree, so a chroot's
+ * /usr/bin/node is not the host's). Such events carry MW_EFFF_ALLOWED and
+ * raise no alert (counted as suppressed); their region map is kept all the
+ * same, and --kill-wx does not kill them. (The verdict is cached per process
+ * until its next exec.)
  */
 
 enum mw_alert_kind {

@@ -113,7 +113,7 @@ static int ns_id(struct ferr *e, const struct optinfo *o, const char *w, const c
 			return bad(e, o, w, arg, "a namespace id is a number from 1 to 4294967295 (or a /proc/PID/ns path), not");
 		return 0;
 	}
-	fd = open(w, O_RDONLY | O_CLOEXEC);
+	fd = open(w, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO must not block the parser */
 	if (fd < 0) {
 		snprintf(why, sizeof(why), "cannot open (%s)%s:", strerror(errno),
 			 errno == EACCES ? "; it needs root or CAP_SYS_PTRACE over that process" : "");

@@ -49,6 +49,38 @@ void mw_path_rebuild(struct strbuf *out, const char *data, size_t len, const str
 		sb_putc(out, '/');
 }
 
+int mw_event_decode(const void *data, size_t size, struct strbuf *path, struct mw_view *v)
+{
+	const struct mw_event *e = data;
+	size_t plen;
+
+	if (size < sizeof(*e) || e->type != MW_REC_EVENT || !mw_event_desc(e->event))
+		return -1; /* an unknown event id would write an empty line (found by fuzz_record) */
+	plen = e->path_len < size - sizeof(*e) ? e->path_len : size - sizeof(*e);
+	memset(v, 0, sizeof(*v));
+	v->e = e;
+	if ((e->flags & MW_F_HAS_FILE) && e->file.kind != MW_FK_BADFD && e->file.kind != MW_FK_NONE) {
+		mw_path_rebuild(path, e->path, plen, &e->file);
+		v->path = path->p;
+	}
+	return 0;
+}
+
+int mw_proc_rec_decode(const void *data, size_t size, struct strbuf *path, uint32_t *pid)
+{
+	const struct mw_proc_rec *r = data;
+	struct mw_file f = { 0 };
+	size_t len;
+
+	if (size < sizeof(*r) || r->type != MW_REC_PROC)
+		return -1;
+	len = r->path_len < size - sizeof(*r) ? r->path_len : size - sizeof(*r);
+	f.flags = (uint16_t)r->flags;
+	mw_path_rebuild(path, r->path, len, &f);
+	*pid = r->pid;
+	return path->p ? 0 : -1;
+}
+
 /* Abi name of the caller for an event. */
 static const char *abi_name(const struct mw_event *e)
 {
@@ -224,9 +256,12 @@ static void effect_json(struct strbuf *b, const struct mw_event *e)
 	if (ep >= 0) {
 		sb_puts(b, ",\"effectiveProt\":\"");
 		mw_decode_prot(b, (uint64_t)ep);
-		sb_printf(b, "\",\"vmFlags\":\"0x%" PRIx64 "\",\"vmShared\":%s,\"vmMayWrite\":%s", (uint64_t)e->vm_flags,
-			  (e->vm_flags & MW_VM_SHARED) ? "true" : "false",
-			  (e->vm_flags & MW_VM_MAYWRITE) ? "true" : "false");
+		if (e->eff_flags & MW_EFFF_FROM_PROC) /* /proc shows rwx and s/p only */
+			sb_printf(b, "\",\"vmShared\":%s", (e->vm_flags & MW_VM_SHARED) ? "true" : "false");
+		else
+			sb_printf(b, "\",\"vmFlags\":\"0x%" PRIx64 "\",\"vmShared\":%s,\"vmMayWrite\":%s",
+				  (uint64_t)e->vm_flags, (e->vm_flags & MW_VM_SHARED) ? "true" : "false",
+				  (e->vm_flags & MW_VM_MAYWRITE) ? "true" : "false");
 		sb_printf(b, ",\"vmaStart\":\"0x%" PRIx64 "\",\"vmaEnd\":\"0x%" PRIx64 "\"", (uint64_t)e->vma_start,
 			  (uint64_t)e->vma_end);
 	} else if (err) {
@@ -238,6 +273,8 @@ static void effect_json(struct strbuf *b, const struct mw_event *e)
 		sb_puts(b, ",\"argsReadAtExit\":true");
 	if (e->eff_flags & MW_EFFF_ALLOWED)
 		sb_puts(b, ",\"allowed\":true");
+	if (e->eff_flags & MW_EFFF_FROM_PROC)
+		sb_puts(b, ",\"effectiveFrom\":\"/proc/PID/maps\""); /* --kill-wx stopped it to look */
 }
 
 void mw_format_json(struct strbuf *b, const struct mw_view *v)

@@ -28,6 +28,17 @@ struct mw_view {
  * form: "anon_inode:[eventfd]", "socket:[INODE]". */
 void mw_path_rebuild(struct strbuf *out, const char *data, size_t len, const struct mw_file *f);
 
+/* Decode one ring-buffer record of type MW_REC_EVENT of size bytes (any
+ * bytes: the size is checked, path_len clamped to what is there) into v:
+ * v->e points into data, the file path is rebuilt into path. The caller
+ * adds exe, container id and ts_ns. Returns 0, or -1 when data is not a
+ * whole event record. */
+int mw_event_decode(const void *data, size_t size, struct strbuf *path, struct mw_view *v);
+
+/* The same for a MW_REC_PROC record: the executable's path into path and
+ * the pid. Returns 0, or -1 when data is not a whole process record. */
+int mw_proc_rec_decode(const void *data, size_t size, struct strbuf *path, uint32_t *pid);
+
 /* Append one JSON object (no newline) for v to b. Keys: SPEC.md "JSON output". */
 void mw_format_json(struct strbuf *b, const struct mw_view *v);
 

@@ -5,13 +5,13 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/vfs.h>
 #include <sys/personality.h>
 #include <sys/wait.h>
@@ -73,7 +73,7 @@ static int check_privileges(void)
 	/* CAP_SYS_ADMIN 21, CAP_PERFMON 38, CAP_BPF 39 */
 	if (geteuid() == 0 || have_cap(21) || (have_cap(38) && have_cap(39)))
 		return 0;
-	die_line("permission denied: loading BPF programs needs root (or CAP_BPF and CAP_PERFMON); run it with sudo");
+	die_line("permission denied: loading BPF programs needs root, or CAP_BPF, CAP_PERFMON and CAP_DAC_READ_SEARCH (README \"Privileges\"); run it with sudo");
 	return -1;
 }
 
@@ -85,21 +85,46 @@ static int check_btf(void)
 	return -1;
 }
 
-static int is_tracefs(const char *dir)
+/* 1: tracefs, and its events readable; 0: not tracefs; -1: tracefs that this
+ * process cannot read (errno set). open(), not access(): access() judges the
+ * real uid without capabilities, so CAP_DAC_READ_SEARCH would not count. */
+static int tracefs_state(const char *dir)
 {
 	struct statfs st;
 	char p[256];
+	int fd;
 
+	if (statfs(dir, &st) || st.f_type != TRACEFS_MAGIC)
+		return 0;
 	snprintf(p, sizeof(p), "%s/events", dir);
-	return statfs(dir, &st) == 0 && st.f_type == TRACEFS_MAGIC && access(p, R_OK) == 0;
+	fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 1;
 }
 
 static int check_tracefs(void)
 {
-	if (is_tracefs("/sys/kernel/tracing") || is_tracefs("/sys/kernel/debug/tracing"))
-		return 0;
+	static const char *const dirs[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	int denied = 0, e = 0;
+
+	for (int i = 0; i < 2; i++) {
+		int r = tracefs_state(dirs[i]);
+		if (r > 0)
+			return 0;
+		if (r < 0 && !denied) {
+			denied = 1;
+			e = errno;
+		}
+	}
+	if (denied) {
+		die_line("tracefs is mounted but this process cannot read it (%s): it is mode 0700; run as root or add CAP_DAC_READ_SEARCH to CAP_BPF and CAP_PERFMON",
+			 strerror(e));
+		return -1;
+	}
 	if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL) == 0 &&
-	    is_tracefs("/sys/kernel/tracing"))
+	    tracefs_state("/sys/kernel/tracing") > 0)
 		return 0;
 	die_line("tracefs is not mounted and mounting it failed (%s): run 'mount -t tracefs nodev /sys/kernel/tracing' as root",
 		 strerror(errno));
@@ -299,7 +324,7 @@ static void append(char *buf, size_t n, const char *fmt, ...)
 
 static const char *tracefs_dir(void)
 {
-	return is_tracefs("/sys/kernel/tracing") ? "/sys/kernel/tracing" : "/sys/kernel/debug/tracing";
+	return tracefs_state("/sys/kernel/tracing") > 0 ? "/sys/kernel/tracing" : "/sys/kernel/debug/tracing";
 }
 
 static uint64_t boot_ns(void)
@@ -503,8 +528,10 @@ static bool tracepoint_exists(const char *dir, const char *sec)
 	char p[512];
 
 	/* sec: tracepoint/syscalls/sys_enter_mmap -> DIR/events/syscalls/sys_enter_mmap */
+	struct stat st;
+
 	snprintf(p, sizeof(p), "%s/events/%s", dir, sec + strlen("tracepoint/"));
-	return access(p, F_OK) == 0;
+	return stat(p, &st) == 0; /* not access(): it ignores CAP_DAC_READ_SEARCH (tracefs is 0700) */
 }
 
 static void watch_stop(struct mw_hooks *h);

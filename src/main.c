@@ -129,13 +129,23 @@ static const char usage_text[] =
 "Ctrl-C/SIGTERM or once every --pid process has exited otherwise; 1 on run-time\n"
 "errors; 2 on usage errors (and a --pid naming no process).\n"
 "SIGHUP reopens --output FILE (after logrotate moved it) and tracing goes on.\n"
-"Needs root (or CAP_BPF+CAP_PERFMON), a kernel with BTF, and tracefs.\n"
+"Needs root, or CAP_BPF + CAP_PERFMON + CAP_DAC_READ_SEARCH (tracefs is mode\n"
+"0700; add CAP_SYS_PTRACE for the executables of processes older than mapwatch),\n"
+"a kernel with BTF, and tracefs.\n"
 "\n"
-"Examples:\n"
-"  mapwatch                              every mapping call on the host, as a table\n"
-"  mapwatch --json -o maps.json          the same as JSON lines, into a file\n"
-"  mapwatch -e mprotect,pkey_mprotect    only protection changes\n"
-"  mapwatch --stats -- python3 -c 1      one command (and its children) from exec\n";
+"Examples (one per group above):\n"
+"  Output:     mapwatch --json -o maps.json --time utc   JSON lines into a file\n"
+"              mapwatch --stats --json -- ./demo        counts as one JSON object\n"
+"  Summary:    mapwatch -c --summary-by comm --top 5 --interval 10\n"
+"  Selection:  mapwatch -e mprotect,pkey_mprotect --prot-any X --comm '!sshd'\n"
+"              mapwatch --pid 1234 --follow --failed --errno ENOMEM\n"
+"  Alerts:     mapwatch --alerts-only --allow /usr/bin/node\n"
+"              mapwatch --kill-wx -- ./untrusted   (always with a scope)\n"
+"  Outputs:    mapwatch --config /etc/mapwatch/mapwatch.conf\n"
+"              mapwatch --alerts-only --syslog udp://127.0.0.1:514 --metrics 9464\n"
+"  Command:    mapwatch --stats -- python3 -c 1     one command and its children\n"
+"  Tuning:     mapwatch --buffer-size 64M --flush-ms 10 --hook raw\n"
+"  Information: mapwatch --list;  mapwatch -vv -- true (libbpf's messages too)\n";
 
 /* The catalogue, and the hooks o's options would get here. */
 static void print_list(const struct mw_opts *o)

@@ -13,6 +13,17 @@
 #include "sink.h"
 #include "summary.h"
 
+/* Errors quote what the user typed: keep them one printable line (a word
+ * with a newline or an escape sequence must not forge lines on a terminal;
+ * found by fuzz_options). */
+static int clean(char *err, size_t n, int rc)
+{
+	for (size_t i = 0; rc && err && i < n && err[i]; i++)
+		if ((unsigned char)err[i] < 0x20 || err[i] == 0x7f)
+			err[i] = '?';
+	return rc;
+}
+
 static int fail(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(char *err, size_t n, const char *fmt, ...)
 {
@@ -582,7 +593,7 @@ static int apply_def(struct mw_opts *o, const struct mw_opt_def *d, const char *
 	return d->apply(o, d, value, err, n);
 }
 
-int mw_opt_apply(struct mw_opts *o, const char *name, const char *value, char *err, size_t errlen)
+static int opt_apply(struct mw_opts *o, const char *name, const char *value, char *err, size_t errlen)
 {
 	const struct mw_opt_def *d = mw_opt_lookup(name);
 	char shown[64];
@@ -600,6 +611,11 @@ static const struct mw_opt_def *find_long(const char *name, size_t len, char *er
 {
 	const struct mw_opt_def *hit = NULL;
 	int hits = 0;
+
+	if (!len) {
+		fail(err, n, "unknown option '--%s'", name);
+		return NULL;
+	}
 
 	for (size_t i = 0; i < NOPTS; i++) {
 		if (strncmp(table[i].name, name, len))
@@ -626,7 +642,7 @@ static const struct mw_opt_def *find_short(char c)
 	return NULL;
 }
 
-int mw_opts_parse_argv(struct mw_opts *o, int argc, char **argv, char *err, size_t n)
+static int parse_argv(struct mw_opts *o, int argc, char **argv, char *err, size_t n)
 {
 	int i;
 
@@ -705,7 +721,7 @@ static uint32_t compat_only_events(void)
 	return m;
 }
 
-int mw_opts_finish(struct mw_opts *o, char *err, size_t n)
+static int finish(struct mw_opts *o, char *err, size_t n)
 {
 	uint32_t syscalls = o->event_mask & ~(1u << MW_EV_DO_MMAP);
 
@@ -733,4 +749,19 @@ int mw_opts_finish(struct mw_opts *o, char *err, size_t n)
 	if (o->exit_with_command && !o->cmd)
 		return fail(err, n, "--exit-with-command needs a command after --");
 	return 0;
+}
+
+int mw_opt_apply(struct mw_opts *o, const char *name, const char *value, char *err, size_t errlen)
+{
+	return clean(err, errlen, opt_apply(o, name, value, err, errlen));
+}
+
+int mw_opts_parse_argv(struct mw_opts *o, int argc, char **argv, char *err, size_t n)
+{
+	return clean(err, n, parse_argv(o, argc, argv, err, n));
+}
+
+int mw_opts_finish(struct mw_opts *o, char *err, size_t n)
+{
+	return clean(err, n, finish(o, err, n));
 }

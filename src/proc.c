@@ -65,11 +65,38 @@ const char *mw_proc_exe(uint32_t pid)
 	return s->exe && s->pid == pid ? s->exe : NULL;
 }
 
+int mw_mountinfo_cgroup2(const char *text, size_t len, char *out, size_t outlen)
+{
+	const char *s = text, *end = text + len;
+
+	while (s < end) {
+		/* id parent maj:min root mountpoint options... - fstype source opts */
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		size_t n = (size_t)((nl ? nl : end) - s);
+		char line[1024], mnt[512], fstype[64];
+		const char *dash;
+
+		if (n < sizeof(line) && outlen) {
+			memcpy(line, s, n);
+			line[n] = 0;
+			dash = strstr(line, " - ");
+			if (dash && sscanf(dash + 3, "%63s", fstype) == 1 && !strcmp(fstype, "cgroup2") &&
+			    sscanf(line, "%*s %*s %*s %*s %511s", mnt) == 1) {
+				snprintf(out, outlen, "%s", mnt);
+				return 0;
+			}
+		}
+		s = nl ? nl + 1 : end;
+	}
+	return -1;
+}
+
 const char *mw_cgroup2_root(void)
 {
 	static char root[512];
+	static char text[1 << 16];
+	size_t n;
 	FILE *f;
-	char line[1024];
 
 	if (root[0])
 		return root;
@@ -77,18 +104,10 @@ const char *mw_cgroup2_root(void)
 	f = fopen("/proc/self/mountinfo", "r");
 	if (!f)
 		return root;
-	while (fgets(line, sizeof(line), f)) {
-		/* id parent maj:min root mountpoint options... - fstype source opts */
-		char mnt[512], fstype[64];
-		const char *dash = strstr(line, " - ");
-		if (!dash || sscanf(dash + 3, "%63s", fstype) != 1 || strcmp(fstype, "cgroup2"))
-			continue;
-		if (sscanf(line, "%*s %*s %*s %*s %511s", mnt) == 1) {
-			snprintf(root, sizeof(root), "%s", mnt);
-			break;
-		}
-	}
+	n = fread(text, 1, sizeof(text), f);
 	fclose(f);
+	if (mw_mountinfo_cgroup2(text, n, root, sizeof(root)))
+		strcpy(root, "/sys/fs/cgroup");
 	return root;
 }
 

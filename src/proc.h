@@ -32,6 +32,11 @@ int mw_container_id_from_cgroup(const char *cgpath, char out[65]);
  * "/sys/fs/cgroup" if none is found. */
 const char *mw_cgroup2_root(void);
 
+/* The mount point of the first cgroup2 file system in mountinfo text
+ * (/proc/self/mountinfo's format; lines over 1023 bytes are skipped) into
+ * out. Returns 0, or -1 when there is none. */
+int mw_mountinfo_cgroup2(const char *text, size_t len, char *out, size_t outlen);
+
 /* Container id of the cgroup with this id (cgroup v2 inode number = kernfs
  * node id). Cached (negative answers too) in a bounded set-associative
  * cache; a miss opens the cgroup by file handle (no tree walk), or where

@@ -50,7 +50,7 @@ struct mw_regions {
 
 static struct mw_region *R(const struct proc *p)
 {
-	return p->buf + p->off;
+	return p->buf ? p->buf + p->off : NULL; /* NULL + 0 is undefined (found by fuzz_maps) */
 }
 
 static int same_attrs(const struct mw_region *a, const struct mw_region *b)

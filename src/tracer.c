@@ -30,6 +30,7 @@
 #include "stack.h"
 #include "summary.h"
 #include "tracer.h"
+#include "verify.h"
 
 static volatile sig_atomic_t stop_sig;
 static volatile sig_atomic_t child_done;
@@ -107,13 +108,10 @@ static int handle_rec(void *ctx, void *data, size_t size)
 	if (size < sizeof(*type))
 		return 0;
 	if (*type == MW_REC_PROC && size >= sizeof(struct mw_proc_rec)) {
-		const struct mw_proc_rec *r = data;
-		size_t len = r->path_len < size - sizeof(*r) ? r->path_len : size - sizeof(*r);
-		struct mw_file f = { .flags = (uint16_t)r->flags };
+		uint32_t pid;
 
-		mw_path_rebuild(&t->path, r->path, len, &f);
-		if (t->path.p)
-			mw_proc_set_exe(r->pid, t->path.p);
+		if (mw_proc_rec_decode(data, size, &t->path, &pid) == 0)
+			mw_proc_set_exe(pid, t->path.p);
 		t->proc_recs++;
 		return 0;
 	}
@@ -131,16 +129,21 @@ static int handle_rec(void *ctx, void *data, size_t size)
 			mw_stacks_record(t->stacks, data, size);
 		return 0;
 	}
-	if (*type != MW_REC_EVENT || size < sizeof(struct mw_event))
+	struct mw_view v;
+	struct mw_event verified;
+
+	if (mw_event_decode(data, size, &t->path, &v))
 		return 0;
 
-	const struct mw_event *e = data;
-	size_t plen = e->path_len < size - sizeof(*e) ? e->path_len : size - sizeof(*e);
-	struct mw_view v = { .e = e, .ts_ns = e->ts + t->boot_to_epoch };
-
-	if ((e->flags & MW_F_HAS_FILE) && e->file.kind != MW_FK_BADFD && e->file.kind != MW_FK_NONE) {
-		mw_path_rebuild(&t->path, e->path, plen, &e->file);
-		v.path = t->path.p;
+	const struct mw_event *e = v.e;
+	v.ts_ns = e->ts + t->boot_to_epoch;
+	if (e->eff_flags & MW_EFFF_VERIFY) {
+		/* a process stopped by --kill-wx for want of a verdict: judge it
+		 * from its /proc/PID/maps, kill or continue it (the ring buffer is
+		 * read-only: the completed record is a copy) */
+		memcpy(&verified, e, sizeof verified);
+		mw_verify_stopped(&verified, "/proc");
+		v.e = &verified; /* e stays the record: its path data follows it */
 	}
 	if (e->flags & MW_F_EXE_UNSENT)
 		mw_proc_forget(e->pid); /* its process record was lost: ask /proc */

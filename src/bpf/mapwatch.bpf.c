@@ -41,6 +41,7 @@ const volatile bool allow_on = false;        /* --allow given: allow_ino holds i
 #define MW_PROT_WRITE 0x2
 #define MW_PROT_EXEC  0x4
 #define MW_SIGKILL 9
+#define MW_SIGSTOP 19
 #define MW_EBUSY 16
 #define MW_ENOENT 2
 #define MW_ENOMEM 12
@@ -544,7 +545,10 @@ struct mw_effect {
 };
 
 struct vma_ctx {
+	__u64 addr;
 	__u64 vm_flags, start, end;
+	long r;
+	__u32 tries;
 };
 
 static long vma_read(struct task_struct *task, struct vm_area_struct *vma, struct vma_ctx *c)
@@ -555,26 +559,38 @@ static long vma_read(struct task_struct *task, struct vm_area_struct *vma, struc
 	return 0;
 }
 
+/* One try of the lookup; returns 1 (stop) unless the mmap lock was taken. */
+static long vma_try(__u32 i, struct vma_ctx *c)
+{
+	c->tries = i + 1;
+	c->r = bpf_find_vma(bpf_get_current_task_btf(), c->addr, vma_read, c, 0);
+	return c->r != -MW_EBUSY;
+}
+
 /* Look up the VMA holding addr in the current task and record its real
  * vm_flags in ef. This is the one mechanism for every call that creates or
  * changes a mapping: call it at syscall exit with the address the kernel
  * returned (mmap, mmap2, old_mmap, mremap; shmat and the other calls of the
  * catalogue that return an address) or the address the call was given
- * (mprotect, pkey_mprotect, madvise-like calls). bpf_find_vma() only
- * try-locks the mmap lock: when another thread holds it the lookup fails
- * with -EBUSY, and ef says MW_EFF_BUSY. Nothing is ever guessed. */
+ * (mprotect, pkey_mprotect, madvise-like calls), and add the call to the
+ * switch in effect_of(). bpf_find_vma() only try-locks the mmap lock: while
+ * another thread of the process holds it for writing the lookup fails with
+ * -EBUSY. It is tried again, up to MW_VMA_TRIES times (a writer holds the
+ * lock for microseconds); if it still fails, ef says MW_EFF_BUSY. Nothing is
+ * ever guessed. */
+#define MW_VMA_TRIES 256
 static __always_inline void effect_lookup(struct mw_effect *ef, __u64 addr)
 {
-	struct vma_ctx c = {};
-	long r = bpf_find_vma(bpf_get_current_task_btf(), addr, vma_read, &c, 0);
+	struct vma_ctx c = { .addr = addr, .r = -MW_EBUSY };
 
-	if (r == 0) {
+	bpf_loop(MW_VMA_TRIES, vma_try, &c, 0);
+	if (c.r == 0) {
 		ef->status = MW_EFF_OK;
 		ef->vm_flags = c.vm_flags;
 		ef->start = c.start;
 		ef->end = c.end;
 	} else {
-		ef->status = r == -MW_EBUSY ? MW_EFF_BUSY : r == -MW_ENOENT ? MW_EFF_NOVMA : MW_EFF_ERROR;
+		ef->status = c.r == -MW_EBUSY ? MW_EFF_BUSY : c.r == -MW_ENOENT ? MW_EFF_NOVMA : MW_EFF_ERROR;
 	}
 }
 
@@ -880,7 +896,10 @@ static __always_inline int emit_exit(__u64 key, long ret, int ev, __u16 nr, __u1
 		count(MW_CNT_EXIT_ONLY);
 	}
 	struct mw_effect ef = {};
-	reread_old_mmap(p, key, &ef);
+	/* flags and ev are constants in the per-syscall programs: only the
+	 * raw_syscalls one carries this code */
+	if ((flags & MW_F_COMPAT) && ev == MW_EV_MMAP)
+		reread_old_mmap(p, key, &ef);
 	if (!summary_on) /* -c counts calls: no VMA lookup (and no --kill-wx with it) */
 		effect_of(&ef, p, ret, tgid);
 	/* --kill-wx: a SIGKILL sent here is delivered on the way back to user
@@ -889,6 +908,15 @@ static __always_inline int emit_exit(__u64 key, long ret, int ev, __u16 nr, __u1
 	if (kill_wx && !(ef.flags & MW_EFFF_ALLOWED) && wx_verdict(p, &ef) &&
 	    bpf_send_signal(MW_SIGKILL) == 0)
 		p->flags |= MW_F_ENFORCED;
+	/* --kill-wx with no verdict to be had: an old_mmap (its struct is user
+	 * memory another thread can change under the kernel) whose VMA could
+	 * not be read. The process is stopped (delivered before it runs on,
+	 * like the SIGKILL) once its record is out; user space reads
+	 * /proc/PID/maps, then kills or continues it (src/verify.c). */
+	if (kill_wx && !(p->flags & MW_F_ENFORCED) && !(ef.flags & MW_EFFF_ALLOWED) &&
+	    ef.status == MW_EFF_BUSY && (p->flags & MW_F_TOCTOU) && !(ret < 0 && ret >= -4095))
+		ef.flags |= MW_EFFF_VERIFY;
+	bool submitted = false;
 	if (!result_ok(ret) && !(p->flags & MW_F_ENFORCED)) {
 		count(MW_CNT_FILTERED);
 		if (p->has_path)
@@ -923,8 +951,9 @@ static __always_inline int emit_exit(__u64 key, long ret, int ev, __u16 nr, __u1
 		r->flags |= xflags;
 		fill_effect(r, &ef);
 		r->path_len = 0;
-		bpf_ringbuf_submit(r, wake_flag(sizeof(*r)));
+		bpf_ringbuf_submit(r, (ef.flags & MW_EFFF_VERIFY) ? BPF_RB_FORCE_WAKEUP : wake_flag(sizeof(*r)));
 		count(MW_CNT_SUBMITTED);
+		submitted = true;
 		goto out;
 	}
 	struct mw_event *e = &s->ev;
@@ -940,11 +969,15 @@ static __always_inline int emit_exit(__u64 key, long ret, int ev, __u16 nr, __u1
 	}
 	bpf_map_delete_elem(&pending_path, &key);
 	e->path_len = len;
-	if (bpf_ringbuf_output(&rb, e, sizeof(*e) + len, wake_flag(sizeof(*e) + len)))
+	if (bpf_ringbuf_output(&rb, e, sizeof(*e) + len,
+			       (ef.flags & MW_EFFF_VERIFY) ? BPF_RB_FORCE_WAKEUP : wake_flag(sizeof(*e) + len)))
 		count(MW_CNT_RB_FULL);
 	else
-		count(MW_CNT_SUBMITTED);
+		count(MW_CNT_SUBMITTED), submitted = true;
 out:
+	/* nobody would continue a process whose record was lost: kill it */
+	if (ef.flags & MW_EFFF_VERIFY)
+		bpf_send_signal(submitted ? MW_SIGSTOP : MW_SIGKILL);
 	p->ts = 0;
 	p->exited = 1;
 	return 0;

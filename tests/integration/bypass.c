@@ -14,6 +14,11 @@
  *   shmname MARKER PATH        a plain tmpfs file named like a memfd, mapped shared RWX
  *   memfd MARKER               a real memfd, mapped shared RWX
  *   nearmiss DIR               RW then RO; RX of a regular file; PROT_NONE reservation
+ *   oldcontend MARKER N        i386 old_mmap RW N times while two threads hold the mmap lock
+ *                              (mmap/munmap in a loop), so that the exit-time VMA lookup often
+ *                              finds it taken; then old_mmap RWX and the payload
+ *   contend N                  N times mmap RW then RWX while two threads hold the mmap lock
+ *                              (mmap/munmap in a loop): the exit-time lookup may find it taken
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -35,6 +40,19 @@ static void die(const char *what)
 {
 	fprintf(stderr, "bypass: %s: %s\n", what, strerror(errno));
 	exit(1);
+}
+
+static volatile int hammer_stop;
+
+static void *hammer(void *unused)
+{
+	(void)unused;
+	while (!hammer_stop) {
+		void *p = mmap(NULL, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p != MAP_FAILED)
+			munmap(p, PG);
+	}
+	return NULL;
 }
 
 /* Run code in mem (one "ret"), then leave the marker: proof the memory was used. */
@@ -131,6 +149,21 @@ static int race(const char *out, int n, int kill_mode)
 	return kill_mode ? 3 : 0; /* kill mode: no rwx outcome at all, inconclusive */
 }
 
+static int oldcontend(const char *marker, int n)
+{
+	pthread_t hm[2];
+	struct mmap_arg_struct32 s = { 0, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, (uint32_t)-1, 0 };
+
+	for (int i = 0; i < 2; i++)
+		if (pthread_create(&hm[i], NULL, hammer, NULL))
+			die("pthread_create");
+	for (int i = 0; i < n; i++)
+		munmap((void *)old_mmap(&s), PG);
+	s.prot = PROT_READ | PROT_WRITE | PROT_EXEC;
+	payload((void *)old_mmap(&s), marker);
+	return 0;
+}
+
 /* The struct lives in a file page that nothing has touched: reading it
  * from BPF at entry faults, the kernel's own copy faults it in. */
 static int oldfault(const char *marker, const char *dir)
@@ -177,6 +210,27 @@ static int late(const char *marker, const char *go, const char *ready)
 	if (fd < 0 || write(fd, "ran\n", 4) != 4)
 		die("marker");
 	close(fd);
+	return 0;
+}
+
+static int contend(int n)
+{
+	pthread_t th[2];
+
+	for (int i = 0; i < 2; i++)
+		if (pthread_create(&th[i], NULL, hammer, NULL))
+			die("pthread_create");
+	for (int i = 0; i < n; i++) {
+		void *a = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		void *b = mmap(NULL, PG, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (a == MAP_FAILED || b == MAP_FAILED)
+			die("mmap");
+		munmap(a, PG);
+		munmap(b, PG);
+	}
+	hammer_stop = 1;
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
 	return 0;
 }
 
@@ -253,6 +307,8 @@ int main(int argc, char **argv)
 		return race(argv[2], atoi(argv[3]), 0);
 	if (!strcmp(mode, "racekill") && argc == 4)
 		return race(argv[2], atoi(argv[3]), 1);
+	if (!strcmp(mode, "oldcontend") && argc == 4)
+		return oldcontend(argv[2], atoi(argv[3]));
 #endif
 	if (!strcmp(mode, "late") && argc == 5)
 		return late(argv[2], argv[3], argv[4]);
@@ -268,9 +324,11 @@ int main(int argc, char **argv)
 			die("memfd_create");
 		return shared_rwx(argv[2], fd);
 	}
+	if (!strcmp(mode, "contend") && argc == 3)
+		return contend(atoi(argv[2]));
 	if (!strcmp(mode, "nearmiss") && argc == 3)
 		return nearmiss(argv[2]);
 	fprintf(stderr, "usage: bypass probe | wx|rie|memfd MARKER | oldfault MARKER DIR | race LOG N |"
-			" racekill MARKER N | late MARKER GOFILE READY | shmname MARKER PATH | nearmiss DIR\n");
+			" racekill MARKER N | late MARKER GOFILE READY | shmname MARKER PATH | nearmiss DIR | contend N\n");
 	return 2;
 }

@@ -130,6 +130,35 @@ def t_delivery_on_time():
     print("  delivery: " + ", ".join(report), flush=True)
 
 
+def t_alert_delivered_on_time():
+    """Host-wide --alerts-only: the alert of a W+X mapping is in the file within
+    flush-ms + 100 ms (before: only once mapwatch exited)."""
+    wx = build_prog("wxprog.c", "wxprog")
+    d = tmpdir()
+    out = os.path.join(d, "alerts.json")
+    mw, _ = start_mapwatch(["--flush-ms", str(FLUSH_MS), "--alerts-only", "--json", "--comm", "wxprog",
+                            "-o", out], d, "al")
+    w = FileWatcher(out)
+    starved = RunDelay(mw.pid)
+    try:
+        p = subprocess.run([wx, "wx"], capture_output=True, text=True, timeout=30)
+        eq(p.returncode, 0, "wxprog exit status")
+        time.sleep(0.5)
+    finally:
+        mw.send_signal(signal.SIGINT)
+        mw.wait(timeout=30)
+        w.stop()
+        starved.stop()
+    found = {}
+    for ln, lo, hi in w.lines:
+        if ln.startswith(b"{") and b"wx_mapping" in ln:
+            ev = json.loads(ln)
+            found[0] = (ev["timestamp"] / 1e9, lo, hi)
+    check(found, "no wx_mapping alert in the file")
+    worst = judge_delays(found, 1, "alert", starved)
+    print(f"  alert delivered after {worst * 1000:.0f} ms", flush=True)
+
+
 def t_follows_whole_tree():
     """-- COMMAND follows descendants that outlive it (like strace -f), exits
     with the command's status, and has written every event of them; with

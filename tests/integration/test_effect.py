@@ -274,6 +274,49 @@ def t_near_misses():
         check(want in effs, f"no event {want}: {sorted(effs, key=str)[:12]}")
 
 
+def t_lookup_contended():
+    """The mmap lock held by other threads: an event says EBUSY (never a guess), its alert is judged on the request and says so."""
+    n = 1500
+    rc, events, alerts, err = traced([PROG, "contend", str(n)])
+    eq(rc, 0, f"exit status ({err.strip()})")
+    pid = events[0]["hostProcessId"]
+    mine = [e for e in events if e["eventName"] == "mmap" and e["hostThreadId"] == pid
+            and e["args"][1]["value"] == 4096 and e["args"][2]["value"] in (3, 7)]
+    eq(len(mine), 2 * n, "the main thread's mmap events")
+    busy = [e for e in mine if "effectiveProt" in e and e["effectiveProt"] is None]
+    for e in mine:
+        if e in busy:
+            eq(e.get("effectiveProtError"), "EBUSY", "why the effective prot is missing")
+        else:
+            want = "PROT_READ|PROT_WRITE" + ("|PROT_EXEC" if e["args"][2]["value"] == 7 else "")
+            eq(e.get("effectiveProt"), want, "effectiveProt")
+    wx = [a for a in alerts if a["alert"]["kind"] == "wx_mapping" and a["threadId"] == pid]
+    eq(len(wx), n, "wx_mapping alerts (one per RWX mapping, looked up or not)")
+    on_req = [a for a in wx if a["alert"]["judgedOn"] == "requestedProt"]
+    busy_wx = [e for e in busy if e["args"][2]["value"] == 7]
+    eq(len(on_req), len(busy_wx), "alerts judged on the request = RWX events whose lookup found the lock taken")
+    check(all(a["alert"].get("effectiveProtError") == "EBUSY" for a in on_req), "the alert says why")
+    print(f"INFO contended lookups: {len(busy)} of {len(mine)} events EBUSY after {256} tries each", flush=True)
+
+
+def t_oldmmap_contended_kill():
+    """--kill-wx, old_mmap (changeable struct) and its VMA lock taken: stopped, judged from /proc/PID/maps, continued or killed."""
+    if need32():
+        return need32()
+    d = tmpdir()
+    marker = os.path.join(d, "ran")
+    must_be_killed([PROG32, "oldcontend", marker, "3000"], marker)
+    ev = [e for e in LAST_LINES if e.get("eventName") == "mmap" and e.get("syscallNr") == 90]
+    eq(len(ev), 3001, "old_mmap events (3000 RW, then the RWX one)")
+    # the RW ones: each judged, from the VMA or from /proc (the last, RWX, one may be killed on its request)
+    left = [e for e in ev[:-1] if e.get("effectiveProt") is None]
+    eq(left, [], "RW old_mmap events left without a verdict under --kill-wx")
+    from_proc = [e for e in ev[:-1] if e.get("effectiveFrom") == "/proc/PID/maps"]
+    check(all(e["effectiveProt"] == "PROT_READ|PROT_WRITE" for e in from_proc), "RW outcomes verified RW")
+    print(f"INFO contended old_mmap under --kill-wx: {len(from_proc)} of {len(ev)} stopped and judged from "
+          f"/proc/PID/maps, the process continued each time", flush=True)
+
+
 def main():
     global PROG, PROG32, WHY32
     if not is_root():
@@ -290,7 +333,9 @@ def main():
     tests = [("effect/oldmmap_fault", t_oldmmap_fault), ("effect/oldmmap_race", t_oldmmap_race),
              ("effect/read_implies_exec", t_read_implies_exec), ("effect/allow_chroot", t_allow_chroot),
              ("effect/allow_exempts_kill", t_allow_exempts_kill), ("effect/seed_old_process", t_seed_old_process),
-             ("effect/memfd_by_dentry", t_memfd_by_dentry), ("effect/near_misses", t_near_misses)]
+             ("effect/memfd_by_dentry", t_memfd_by_dentry), ("effect/near_misses", t_near_misses),
+             ("effect/lookup_contended", t_lookup_contended),
+             ("effect/oldmmap_contended_kill", t_oldmmap_contended_kill)]
     return run_selected(tests)
 
 

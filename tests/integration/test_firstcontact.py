@@ -202,6 +202,37 @@ def t_tracee_go_decode():
         check(re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$", e["time"]), f"time: {e['time']}")
 
 
+def t_capabilities():
+    """Without root: CAP_BPF, CAP_PERFMON and CAP_DAC_READ_SEARCH trace (tracefs is 0700); without the
+    last one mapwatch says which capability is missing."""
+    d = tmpdir()
+    os.chmod(d, 0o755)
+    out = os.path.join(d, "ev.json")
+
+    def run(caps, *args):
+        return subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                               "--inh-caps=-all," + caps, "--ambient-caps=" + caps, "--bounding-set=-all," + caps,
+                               os.path.abspath(MAPWATCH), *args], capture_output=True, text=True, timeout=60, cwd=d)
+    full = "+bpf,+perfmon,+dac_read_search"
+    p = run(full, "--json", "-e", "munmap", "--", "/bin/true")
+    eq(p.returncode, 0, f"with {full}: {p.stderr.strip()[-300:]}")
+    ev = [json.loads(line) for line in p.stdout.splitlines()]
+    check(ev and all(e["eventName"] == "munmap" and e["userId"] == 65534 for e in ev), f"events: {p.stdout[:300]}")
+    p = run(full, "--kill-wx", "--", build_prog("wxprog.c", "wxprog"), "wx")
+    eq(p.returncode, 137, f"--kill-wx with {full} ({p.stderr.strip()[-200:]})")
+    mode = stat.S_IMODE(os.stat("/sys/kernel/tracing").st_mode)
+    p = run("+bpf,+perfmon", "-e", "munmap", "--", "/bin/true")
+    if mode & 0o005:
+        eq(p.returncode, 0, "tracefs readable by all: CAP_BPF+CAP_PERFMON suffice")
+    else:
+        eq(p.returncode, 1, "tracefs 0700 without CAP_DAC_READ_SEARCH")
+        check("CAP_DAC_READ_SEARCH" in p.stderr and "not mounted" not in p.stderr,
+              f"the error should name the missing capability: {p.stderr.strip()}")
+    p = run("+bpf", "-e", "munmap", "--", "/bin/true")
+    eq(p.returncode, 1, "CAP_BPF alone")
+    check("CAP_PERFMON" in p.stderr, f"error: {p.stderr.strip()}")
+
+
 TESTS = [("firstcontact/output_file_kept_on_failure", t_output_file_kept_on_failure),
          ("firstcontact/dash_is_stdout", t_dash_is_stdout),
          ("firstcontact/exit_127_126", t_exit_127_126),
@@ -211,7 +242,8 @@ TESTS = [("firstcontact/output_file_kept_on_failure", t_output_file_kept_on_fail
          ("firstcontact/make_run_stdout_clean", t_make_run_stdout_clean),
          ("firstcontact/prot_none_filter", t_prot_none_filter),
          ("firstcontact/strace_parity", t_strace_parity),
-         ("firstcontact/tracee_go_decode", t_tracee_go_decode)]
+         ("firstcontact/tracee_go_decode", t_tracee_go_decode),
+         ("firstcontact/capabilities", t_capabilities)]
 
 if __name__ == "__main__":
     sys.exit(run_selected(TESTS))

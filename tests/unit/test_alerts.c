@@ -331,8 +331,12 @@ TEST(alerts_wx_mprotect_only_once)
 	/* R -> RWX by pkey_mprotect */
 	CHECK_STR(mmap_anon(102, 0x30000, PG, R_), "");
 	CHECK_STR(pkey_mprot(102, 0x30000, PG, R_ | W_ | X_), "wx_mprotect[30000-31000]{r--}");
-	/* already RWX: still reported (the request), previous says so */
-	CHECK_STR(mprot(102, 0x30000, PG, R_ | W_ | X_), "wx_mprotect[30000-31000]{rwx W}");
+	/* already RWX: no transition, no second alert (node re-protecting its code cache) */
+	CHECK_STR(mprot(102, 0x30000, PG, R_ | W_ | X_), "");
+	CHECK_STR(mprot(102, 0x30000, PG, W_ | X_), "");
+	/* partly RWX: the rest is a transition */
+	CHECK_STR(mmap_anon(102, 0x31000, PG, R_), "");
+	CHECK_STR(mprot(102, 0x30000, 2 * PG, R_ | W_ | X_), "wx_mprotect[30000-32000]{rwx W M}"); /* M: mixed previous prot */
 	/* unknown memory (the model never saw it): reported without a previous prot */
 	CHECK_STR(mprot(102, 0x90000, PG, W_ | X_), "wx_mprotect[90000-91000]");
 	/* failed, or empty: nothing */
@@ -346,7 +350,7 @@ TEST(alerts_wx_mprotect_only_once)
 	e.flags |= MW_F_ENFORCED;
 	feed_view(&e, NULL);
 	CHECK_STR(S(), "wx_mprotect[50000-51000]{r--}");
-	CHECK_STR(dump(102), "20000-22000:rwxW 30000-31000:rwxW 50000-51000:r-- 90000-91000:-wxW");
+	CHECK_STR(dump(102), "20000-22000:rwxW 30000-32000:rwxW 50000-51000:r-- 90000-91000:-wxW");
 	done();
 }
 
@@ -510,9 +514,13 @@ TEST(alerts_device_mapping)
 	CHECK_STR(mmap_file(108, 0x30000, PG, R_, MAP_SHARED, MW_FK_CHARDEV, 0, KDEV(1, 4), "/dev/port"),
 		  "device_mapping[30000-31000]");
 	CHECK_INT(out[0].severity, MW_SEV_HIGH);
+	/* /dev/zero and /dev/null are anonymous memory: no device alert */
+	CHECK_STR(mmap_file(108, 0x40000, PG, R_ | W_, MAP_PRIVATE, MW_FK_CHARDEV, 0, KDEV(1, 5), "/dev/zero"), "");
+	CHECK_STR(mmap_file(108, 0x48000, PG, R_ | W_, MAP_SHARED, MW_FK_CHARDEV, 0, KDEV(1, 5), "/dev/zero"), "");
+	CHECK_STR(mmap_file(108, 0x4c000, PG, R_, MAP_PRIVATE, MW_FK_CHARDEV, 0, KDEV(1, 3), "/dev/null"), "");
 	/* other char devices: info */
-	CHECK_STR(mmap_file(108, 0x40000, PG, R_ | W_, MAP_PRIVATE, MW_FK_CHARDEV, 0, KDEV(1, 5), "/dev/zero"),
-		  "device_mapping[40000-41000]");
+	CHECK_STR(mmap_file(108, 0x40000, PG, R_ | W_, MAP_PRIVATE | MAP_FIXED, MW_FK_CHARDEV, 0, KDEV(1, 9), "/dev/urandom"),
+		  "device_mapping[40000-41000]{rw- W}");
 	CHECK_INT(out[0].severity, MW_SEV_INFO);
 	CHECK_STR(out[0].mitre, "T1068");
 	CHECK_STR(mmap_file(108, 0x50000, PG, R_ | W_, MAP_SHARED, MW_FK_CHARDEV, 0, KDEV(195, 0), "/dev/nvidia0"),
@@ -521,9 +529,11 @@ TEST(alerts_device_mapping)
 	CHECK_STR(mmap_file(108, 0x60000, PG, R_ | W_, MAP_SHARED, MW_FK_CHARDEV, 0, KDEV(2, 1), "/dev/x"),
 		  "device_mapping[60000-61000]");
 	CHECK_INT(out[0].severity, MW_SEV_INFO);
-	/* W+X device mapping: both */
-	CHECK_STR(mmap_file(108, 0x70000, PG, R_ | W_ | X_, MAP_PRIVATE, MW_FK_CHARDEV, 0, KDEV(1, 5), "/dev/zero"),
+	/* W+X device mapping: both; W+X /dev/zero: only the W+X one */
+	CHECK_STR(mmap_file(108, 0x70000, PG, R_ | W_ | X_, MAP_PRIVATE, MW_FK_CHARDEV, 0, KDEV(10, 1), "/dev/x"),
 		  "wx_mapping[70000-71000] device_mapping[70000-71000]");
+	CHECK_STR(mmap_file(108, 0x78000, PG, R_ | W_ | X_, MAP_PRIVATE, MW_FK_CHARDEV, 0, KDEV(1, 5), "/dev/zero"),
+		  "wx_mapping[78000-79000]");
 	/* block device, failed mapping, /dev/mem refused: nothing */
 	CHECK_STR(mmap_file(108, 0x80000, PG, R_, MAP_SHARED, MW_FK_BLOCKDEV, 0, KDEV(8, 0), "/dev/sda"), "");
 	CHECK_STR(mmap_file(108, -EPERM, PG, R_, MAP_SHARED, MW_FK_CHARDEV, 0, KDEV(1, 1), "/dev/mem"), "");

@@ -113,3 +113,28 @@ TEST(format_strace_parity_table)
 	e = ev(MW_EV_MMAP, 0, 4096, 1, 0, 3, 0, -9);
 	CHECK(strstr(call(&e), "flags=MAP_FILE, fd=3, off=0) = -1 EBADF (Bad file descriptor)") != NULL);
 }
+
+/* found by fuzz_record: a record with an event id outside the catalogue
+ * decoded, and the JSON writer then wrote an empty line */
+TEST(format_record_decode_any_bytes)
+{
+	struct strbuf path = { 0 };
+	struct mw_view v;
+	struct mw_event e = ev(MW_EV_MMAP, 0, 4096, 1, 2, 3, 0, 0);
+	unsigned char buf[sizeof(struct mw_event) + 64];
+
+	e.event = 0xfffd;
+	memcpy(buf, &e, sizeof(e));
+	CHECK_INT(mw_event_decode(buf, sizeof(e), &path, &v), -1);
+	e.event = MW_EV_MMAP;
+	CHECK_INT(mw_event_decode(&e, sizeof(e) - 1, &path, &v), -1); /* short record */
+	/* path_len beyond the record: clamped to what is there */
+	e.flags = MW_F_HAS_FILE;
+	e.file.kind = MW_FK_REGULAR;
+	e.path_len = 60000;
+	memcpy(buf, &e, sizeof(e));
+	memcpy(buf + sizeof(e), "libc.so\0lib\0usr", 15);
+	CHECK_INT(mw_event_decode(buf, sizeof(e) + 15, &path, &v), 0);
+	CHECK_STR(v.path, "/usr/lib/libc.so");
+	sb_free(&path);
+}

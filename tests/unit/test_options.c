@@ -239,3 +239,21 @@ TEST(options_list_next_trims)
 		CHECK_STR(w, want[i++]);
 	CHECK_INT(i, 5);
 }
+
+/* found by fuzz_options: a word with a newline made a two-line error */
+TEST(options_errors_stay_one_line)
+{
+	REFUSED("unknown option", "--=\n\rmm");
+	struct mw_opts o;
+	char err[256];
+	CHECK_INT(parse(&o, err, sizeof(err), (const char *[]){ "--comm", "a\nb\x1b[31m", NULL }) == 0 ? 0 : -1, 0);
+	mw_opts_free(&o);
+	CHECK_INT(parse(&o, err, sizeof(err), (const char *[]){ "--uid", "no\nsuch\x1b", NULL }), -1);
+	CHECK(strchr(err, '\n') == NULL && strchr(err, '\x1b') == NULL);
+	CHECK(strstr(err, "no?such?") != NULL);
+	mw_opts_free(&o);
+	mw_opts_init(&o);
+	CHECK_INT(mw_opt_apply(&o, "bogus\n", "x", err, sizeof(err)), -1);
+	CHECK(strchr(err, '\n') == NULL);
+	mw_opts_free(&o);
+}

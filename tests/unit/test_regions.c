@@ -1179,3 +1179,21 @@ TEST(regions_random_kernel)
 	mw_regions_free(t);
 	mw_regions_free(k);
 }
+
+/* found by fuzz_maps: seeding a process from maps text began with pointer
+ * arithmetic on a NULL buffer (UB that clang's sanitizer reports) */
+TEST(regions_seed_maps_from_nothing)
+{
+	struct mw_regions *t = mw_regions_new();
+	const char *text = "5600351ef000-5600351f1000 r--p 00000000 fe:00 24 /bin/cat\n";
+	size_t bad = 0, n = 0;
+
+	CHECK(t != NULL);
+	CHECK_INT(mw_regions_seed_maps(t, 7, "", 0, &bad), 0);
+	CHECK_INT(mw_regions_seed_maps(t, 8, "junk\n", 5, &bad), 0);
+	CHECK_INT(bad, 1);
+	CHECK_INT(mw_regions_seed_maps(t, 9, text, strlen(text), &bad), 1);
+	mw_regions_list(t, 9, &n);
+	CHECK_INT(n, 1);
+	mw_regions_free(t);
+}
