@@ -184,7 +184,12 @@ static void print_list(const struct mw_opts *o)
 	       "OPT optional (ignored by the kernel unless a flag asks for it, e.g. mremap's\n"
 	       "new_address without MREMAP_FIXED).\n"
 	       "Classes (--events %%class): %%mapping (the default), %%memory (strace's), %%shm;\n"
-	       "'all' is every syscall.\n");
+	       "'all' is every syscall.\n"
+	       "\nNumbers tested by the test suite (tests/vm): x86_64 and i386 on Linux 6.18 (x86_64\n"
+	       "host) and Debian 6.1.0-57-cloud-amd64 (qemu TCG, -cpu max); arm64 and arm EABI on\n"
+	       "Debian 6.1.0-57-cloud-arm64 (qemu-system-aarch64 TCG, -M virt -cpu cortex-a72;\n"
+	       "-cpu a64fx for a CPU without AArch32). That arm64 kernel has no pkeys: pkey_mprotect\n"
+	       "is ENOSYS there.\n");
 	char hooks[2048];
 	printf("\nHooks here (--hook %s): %s\n",
 	       o->hook == MW_HOOK_FUNCTION ? "function" : o->hook == MW_HOOK_TRACEPOINT ? "tracepoint" :

@@ -29,6 +29,44 @@ ARCHES = {
         "execve": 221, "interp": "/lib/ld-linux-aarch64.so.1",
     },
 }
+# The memory family beyond mapping that mmaparm calls, with the arm EABI and
+# arm64 numbers of arch/arm/tools/syscall.tbl and include/uapi/asm-generic/unistd.h
+# (checked against the events and against --list once the catalogue has them).
+FAMILY = {  # name: (arm64, arm)
+    "brk": (214, 45), "madvise": (233, 220), "mincore": (232, 219), "mlock": (228, 150),
+    "munlock": (229, 151), "mlock2": (284, 390), "mlockall": (230, 152), "munlockall": (231, 153),
+    "remap_file_pages": (234, 253), "mbind": (235, 319), "set_mempolicy": (237, 321),
+    "get_mempolicy": (236, 320), "set_mempolicy_home_node": (450, 450), "migrate_pages": (238, 400),
+    "move_pages": (239, 344), "process_madvise": (440, 440), "mseal": (462, 462),
+    "map_shadow_stack": (453, 453), "shmat": (196, 305), "shmdt": (197, 306),
+    "memfd_create": (279, 385), "memfd_secret": (447, None),
+}
+HEADERS = {"arm64": "/usr/aarch64-linux-gnu/include/asm-generic/unistd.h",  # linux-libc-dev-arm64-cross
+           "arm": "/usr/arm-linux-gnueabihf/include/asm/unistd-eabi.h"}   # linux-libc-dev-armhf-cross
+
+
+def header_numbers(path):
+    """{name: number} from a kernel unistd header (#define __NR_x [__NR_SYSCALL_BASE +] n)."""
+    out = {}
+    with open(path) as f:
+        for line in f:
+            m = re.match(r"#define __NR_(\w+)\s+\(?(?:__NR_SYSCALL_BASE\s*\+\s*)?(\d+)\)?\s*$", line)
+            if m:
+                out[m.group(1)] = int(m.group(2))
+    return out
+
+
+LIST_RE = re.compile(r"^(\w+) +(-|\d+) +(-|\d+) +(-|\d+) +(-|\d+) ")
+
+
+def list_numbers(text):
+    """--list's rows: {event: (x86_64, i386, arm64, arm)}, None for '-'."""
+    out = {}
+    for line in text.split("\n"):
+        m = LIST_RE.match(line)
+        if m and m.group(1) != "EVENT":
+            out[m.group(1)] = tuple(None if v == "-" else int(v) for v in m.groups()[1:])
+    return out
 
 
 
@@ -129,7 +167,8 @@ def main():
         eq(rcs.get("ev32"), 0, "mapwatch exit status (32-bit program)")
         log, events = jl(get("log32.json")), jl(get("ev32.json"))
         G["log32"], G["ev32"] = log, events
-        calls = [c for c in log if c.get("type") == "call" and c["event"] != "mmap_fault"]
+        calls = [c for c in log if c.get("type") == "call" and c["event"] != "mmap_fault"
+                 and c["event"] in A["nr32"]]
         check(len(calls) >= 20, f"only {len(calls)} calls logged")
         pairs = check_calls([x for x in log if x.get("type") != "call"] + calls, events, compat=True,
                             comm=A["prog32"])
@@ -168,10 +207,55 @@ def main():
                 if c["event"] == "pkey_mprotect":
                     eq((e["returnValue"], e.get("errno")), (-38, "ENOSYS"), "pkey_mprotect result")
             # i386's old_mmap number is no call in the EABI table: no event
-            non = [x for x in log if x.get("type") == "nonevent"]
+            non = [x for x in log if x.get("type") == "nonevent" and x["nr"] == 90]
             eq([x["ret"] for x in non], [-38], "svc 90 answered ENOSYS")
             eq([e for e in events if e["hostProcessId"] == log[0]["pid"] and e["syscallNr"] == 90], [],
                "events for EABI syscall 90")
+
+    def t_numbers_vs_headers():
+        """This file's arm64 and arm tables agree with the kernel's own headers (6.1, from the
+        cross sysroots; calls newer than 6.1 are not in them)."""
+        if not all(os.path.exists(h) for h in HEADERS.values()):
+            return "skip: no linux-libc-dev-arm64-cross / -armhf-cross headers"
+        h64, h32 = header_numbers(HEADERS["arm64"]), header_numbers(HEADERS["arm"])
+        pairs = [(ev, n, h64) for ev, n in A["nr64"].items() if ev != "mmap"]
+        pairs += [(ev, n, h32) for ev, n in A["nr32"].items()]
+        pairs += [(ev, n64, h64) for ev, (n64, _) in FAMILY.items()]
+        pairs += [(ev, n32, h32) for ev, (_, n32) in FAMILY.items()]
+        checked = 0
+        for ev, n, h in pairs:
+            if ev in h or n is None:
+                eq(n, h.get(ev), f"number of {ev}")
+                checked += 1
+        check(checked >= 40, f"only {checked} numbers found in the headers")
+
+    def t_memory_family():
+        """The memory family's arm EABI numbers: each call mmaparm makes is one event, field by
+        field, with the arm number; --list's arm64 and arm columns agree; 447 (memfd_secret has
+        no EABI number) is no event."""
+        known = list_numbers(get("list.txt"))
+        for ev, nrs in A["nr32"].items():
+            eq(known.get(ev, (None,) * 4)[3], nrs, f"--list's arm number of {ev}")
+        fam = [ev for ev in FAMILY if ev in known]
+        if not fam:
+            return "skip: this build's catalogue has none of the memory-family calls"
+        for ev in fam:
+            eq(known[ev][2:], FAMILY[ev], f"--list's arm64/arm numbers of {ev}")
+        log, events = G.get("log32"), G.get("ev32")
+        if log is None:
+            raise Fail("no 32-bit run to check")
+        calls = [c for c in log if c.get("type") == "call" and c["event"] in fam]
+        check(len(calls) >= len([e for e in fam if FAMILY[e][1] is not None]), f"only {len(calls)} family calls")
+        pairs = check_calls([x for x in log if x.get("type") == "context"] + calls, events, compat=True,
+                            comm=A["prog32"])
+        for c, e in pairs:
+            w = f"{c['event']}{c['args']}"
+            eq((e["abi"], e["syscallNr"]), ("arm", FAMILY[c["event"]][1]), f"{w} abi and number")
+        pid = log[0]["pid"]
+        for x in log:
+            if x.get("type") == "nonevent":
+                eq([e["eventName"] for e in events if e["hostProcessId"] == pid and e["syscallNr"] == x["nr"]],
+                   [], f"events for EABI {x['nr']}")
 
     def t_compat_exact():
         """After the marker, the 32-bit program's events are exactly its logged calls."""
@@ -182,7 +266,8 @@ def main():
         mine = [e for e in events if e["hostProcessId"] == ctx["pid"]]
         start = next(i for i, e in enumerate(mine) if e["eventName"] == "munmap"
                      and arg_values(e) == [0x5a5a5000, 0])
-        calls = [c for c in log if c.get("type") == "call"]
+        known = list_numbers(get("list.txt"))
+        calls = [c for c in log if c.get("type") == "call" and (c["event"] in known or c["event"] == "mmap_fault")]
         got = mine[start:]
         eq(len(got), len(calls), "events after the marker vs logged calls")
         for c, e in zip(calls, got):
@@ -267,6 +352,8 @@ def main():
         eq(sys_own[0]["returnValue"], own[0]["returnValue"], "same address from both sources")
         want = ("available (kprobe/kretprobe)",) if arm else ("available (kprobe/kretprobe)", "available (fentry/fexit)")
         check(any(w in get("list.txt") for w in want), f"--list: {get('list.txt')[-400:]}")
+        if arm:
+            check("-M virt -cpu cortex-a72" in get("list.txt"), "--list does not say where the arm numbers were tested")
 
     def t_do_mmap_dynamic():
         dm_common("dm_dyn", "/mw/dmprog", A["interp"])
@@ -379,7 +466,7 @@ def main():
         tests += [("bypass32_judged_on_vma", t_bypass32), ("family_64bit_on_6.1", t_family64),
                   ("family_32bit_on_6.1", t_family32)]
     if arm:
-        tests += [("native_64bit_raw_hook", t_native_raw), ("missing_hooks_skipped", t_missing_hooks),
+        tests += [("numbers_vs_kernel_headers", t_numbers_vs_headers), ("compat_memory_family", t_memory_family), ("native_64bit_raw_hook", t_native_raw), ("missing_hooks_skipped", t_missing_hooks),
                   ("aarch32_probe", t_aarch32_probe)]
     for name, fn in tests:
         run_test(f"{T}/{name}", fn)
