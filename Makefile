@@ -52,7 +52,7 @@ all: $(BUILD)/mapwatch $(BUILD)/demo
 
 # The README's example program (tests/integration/test_readme.py runs the README's commands on it).
 $(BUILD)/demo: examples/demo.c | $(BUILD)
-	$(CC) -O1 -g -Wall -Wextra -Werror -o $@ $<
+	$(CC) -O1 -g -Wall -Wextra -Werror $(LDFLAGS) -o $@ $<
 
 cross-arm64:
 	$(MAKE) ARCH=arm64

@@ -52,7 +52,7 @@ int main(int argc, char **argv)
 		printf("start_ns=%llu\n", (unsigned long long)now_ns(CLOCK_REALTIME));
 		fflush(stdout);
 	}
-	uint64_t t0 = now_ns(CLOCK_MONOTONIC), t = t0;
+	uint64_t t0 = now_ns(CLOCK_MONOTONIC), t = t0, c0 = now_ns(CLOCK_PROCESS_CPUTIME_ID);
 	for (long long i = 0; i < n; i++) {
 		if (failing) {
 			/* both must fail: a success would be a bug in this program */
@@ -82,8 +82,9 @@ int main(int argc, char **argv)
 			break;
 	}
 	uint64_t el = now_ns(CLOCK_MONOTONIC) - t0;
-	printf("pid=%d pairs=%lld calls=%lld elapsed_ns=%llu ns_per_pair=%.1f calls_per_s=%.0f failures=%ld\n",
+	uint64_t cpu = now_ns(CLOCK_PROCESS_CPUTIME_ID) - c0; /* excludes time other processes took the CPU */
+	printf("pid=%d pairs=%lld calls=%lld elapsed_ns=%llu ns_per_pair=%.1f calls_per_s=%.0f failures=%ld cpu_ns_per_pair=%.1f\n",
 	       (int)getpid(), done, 2 * done, (unsigned long long)el, done ? (double)el / (double)done : 0.0,
-	       el ? 2e9 * (double)done / (double)el : 0.0, failures);
+	       el ? 2e9 * (double)done / (double)el : 0.0, failures, done ? (double)cpu / (double)done : 0.0);
 	return failures ? 1 : 0;
 }

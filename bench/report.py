@@ -413,6 +413,11 @@ def main():
       "BENCH_REPS, BENCH_N, BENCH_N_SLOW, BENCH_N_STRACE, BENCH_N_GETPPID, BENCH_CAP_SECONDS, BENCH_CAP_STEPS, BENCH_LAT_REPS, "
       "BENCH_TOOLS, BENCH_SECTIONS (see the top of bench/run.sh).")
     w("")
+    # the hook-mode runs (bench/hooks.sh, vm.sh, workload.sh) keep their own section, written
+    # by hand from their output: carried over from bench/results/hooks.md when it exists
+    hooks_md = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "hooks.md")
+    if os.path.exists(hooks_md):
+        L.append(open(hooks_md).read())
     with open(report, "w") as f:
         f.write("\n".join(L))
 

@@ -246,7 +246,7 @@ start_mapwatch() {
 	sm_out=$1 sm_err=$2 sm_cpu=$3
 	shift 3
 	sm_progs=$MW_PROGS
-	case " $* " in *" raw "*) sm_progs="raw_enter raw_exit" ;; esac
+	case " $* " in *" raw "* | *" dispatcher "*) sm_progs="disp_enter disp_exit" ;; esac
 	if [ -n "$sm_cpu" ]; then
 		taskset -c "$sm_cpu" "$MW" --json --output "$sm_out" --stats "$@" 2>"$sm_err" &
 	else

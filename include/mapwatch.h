@@ -100,6 +100,8 @@ struct mw_task_rec {
 #define MW_F_EXE_UNSENT  (1u << 7) /* the process record could not be sent: exe unknown here */
 #define MW_F_EXIT_ONLY   (1u << 8) /* no entry seen (seccomp refused the call before it): args
 				    * read from the registers at exit, fd resolved at exit */
+#define MW_F_IPC         (1u << 9) /* i386 shmat/shmdt made through ipc(); shmat's address read from user memory */
+#define MW_F_UDATA       (1u << 10) /* a struct mw_udata (user memory) follows instead of a path */
 
 /* struct mw_event.eff_status: the effective protection, read at syscall exit
  * from the VMA the call created or changed (bpf_find_vma on the returned
@@ -160,6 +162,22 @@ struct mw_event {
 	__u16 eff_status;    /* enum mw_eff_status */
 	__u16 eff_flags;     /* MW_EFFF_* */
 	char path[];         /* leaf-first components, path_len bytes */
+};
+
+/* User memory an event's arguments point to (MW_D_USTR, MW_D_NODEMASK, ...),
+ * read at entry (IN) or at a successful exit (OUT); follows struct mw_event
+ * (path_len = sizeof) when MW_F_UDATA is set. Slot k belongs to argument
+ * arg[k]; len[k] is the byte count read, MW_UDATA_UNREAD when nothing was
+ * (a fault, a NULL pointer, a failed call), and a string's length counts
+ * its NUL. */
+#define MW_UDATA_SLOTS 2
+#define MW_UDATA_BYTES 256
+#define MW_UDATA_UNREAD 0xffff
+struct mw_udata {
+	__u16 len[MW_UDATA_SLOTS];
+	__u8 arg[MW_UDATA_SLOTS];
+	__u8 trunc[MW_UDATA_SLOTS]; /* more data than MW_UDATA_BYTES existed */
+	char data[MW_UDATA_SLOTS][MW_UDATA_BYTES];
 };
 
 /* Sent once per process (thread group) per exec, before its first event. */

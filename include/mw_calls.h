@@ -51,7 +51,39 @@ enum mw_arg_fmt {
 	MW_D_FD,
 	MW_D_PGOFF,    /* pages of 4096 bytes */
 	MW_D_LEN,      /* a length in bytes (--min-length applies to it), decimal */
+	/* value tables of the memory family (src/decode_mem.c) */
+	MW_D_MADV,          /* MADV_* advice (a value) */
+	MW_D_MLOCK2_FLAGS,  /* MLOCK_ONFAULT */
+	MW_D_MCL_FLAGS,     /* MCL_* */
+	MW_D_MPOL_MODE,     /* MPOL_* mode | MPOL_F_* mode flags */
+	MW_D_MPOL_MF,       /* MPOL_MF_* (mbind, move_pages) */
+	MW_D_GETPOL_FLAGS,  /* MPOL_F_NODE, MPOL_F_ADDR, MPOL_F_MEMS_ALLOWED */
+	MW_D_SHMAT_FLAGS,   /* SHM_RDONLY, SHM_RND, SHM_REMAP, SHM_EXEC */
+	MW_D_MFD_FLAGS,     /* MFD_* and the hugetlb size bits */
+	MW_D_SECRET_FLAGS,  /* memfd_secret: O_CLOEXEC */
+	MW_D_SHSTK_FLAGS,   /* SHADOW_STACK_SET_TOKEN, SHADOW_STACK_SET_MARKER */
+	MW_D_XFLAGS,        /* flags with no names yet: 0, else hex */
+	MW_D_PROT0,         /* a prot the kernel ignores or wants 0 (decoded, no filter role) */
+	MW_D_RFP_FLAGS,     /* remap_file_pages: mapping type (MAP_FILE for 0) and MAP_* */
+	MW_D_SHMID,         /* SysV segment id (decimal; key/size/owner added when known) */
+	MW_D_MAXNODE,       /* bits in the node masks of the call (decimal) */
+	MW_D_COUNT,         /* elements in the call's arrays (decimal) */
+	/* user memory, read by the BPF side into struct mw_udata (IN at entry, OUT at exit on success) */
+	MW_D_USTR,          /* IN: NUL-terminated string ("name") */
+	MW_D_NODEMASK,      /* IN: node mask of MAXNODE bits, words of the caller's long */
+	MW_D_NODEMASK_OUT,  /* OUT: the same, written by the kernel */
+	MW_D_MPOL_OUT,      /* OUT: an int policy mode */
+	MW_D_MINCORE_VEC,   /* OUT: one byte per page of LEN */
+	MW_D_PTRS,          /* IN: COUNT pointers */
+	MW_D_INTS_OUT,      /* OUT: COUNT ints */
+	MW_D_IOVEC,         /* IN: COUNT struct iovec */
+	MW_D_MAX,
 };
+
+/* Decoders that read user memory, and when. */
+#define MW_D_IS_UMEM_IN(f)  ((f) == MW_D_USTR || (f) == MW_D_NODEMASK || (f) == MW_D_PTRS || (f) == MW_D_IOVEC)
+#define MW_D_IS_UMEM_OUT(f) ((f) == MW_D_NODEMASK_OUT || (f) == MW_D_MPOL_OUT || (f) == MW_D_MINCORE_VEC || \
+			     (f) == MW_D_INTS_OUT)
 
 /* Argument tags (SPEC.md): U from user space, K from the kernel, TOCTOU read
  * from user memory at entry (the caller can change it), OPT optional. */
@@ -63,12 +95,14 @@ enum mw_arg_fmt {
 #define MW_TG_K        MW_TAG_K
 #define MW_TG_U_OPT    (MW_TAG_U | MW_TAG_OPT)
 #define MW_TG_U_TOCTOU (MW_TAG_U | MW_TAG_TOCTOU)
+#define MW_TG_U_OPT_TOCTOU (MW_TAG_U | MW_TAG_OPT | MW_TAG_TOCTOU)
 
 /* Classes (--events %name). */
 #define MW_CL_MAPPING (1u << 0) /* %mapping: mapwatch's original set (the default) */
 #define MW_CL_MEMORY  (1u << 1) /* %memory: strace's memory class */
 #define MW_CL_SHM     (1u << 2) /* %shm: SysV shared memory and memfd */
 #define MW_CL_KERNEL  (1u << 3) /* not a syscall: a kernel-function hook (never in "all") */
+#define MW_CL_ALERTS  (1u << 4) /* not a --events class: added to the default set when alerts are on */
 
 /* What the entry program reads besides the six registers. */
 enum mw_entry {
@@ -77,7 +111,12 @@ enum mw_entry {
 };
 
 /* How the return value is shown. */
-enum mw_ret { MW_R_INT, MW_R_ADDR };
+enum mw_ret {
+	MW_R_INT,
+	MW_R_ADDR,  /* an address (hex), or -errno */
+	MW_R_BRK,   /* brk: the new break; a refused brk returns the old break, never an errno */
+	MW_R_FD,    /* a new file descriptor, or -errno */
+};
 
 #define MW_CALLS(X)                                                                                \
 	X(0, MMAP, mmap, SYS, 6, 9, 90, 222, -1, "mmap", "__ia32_compat_sys_ia32_mmap",            \
@@ -117,7 +156,108 @@ enum mw_ret { MW_R_INT, MW_R_ADDR };
 	  MW_R_ADDR,                                                                                \
 	  (MW_A(addr, POINTER, HEX, K), MW_A(len, U64, LEN, K), MW_A(prot, U64, PROT, K),           \
 	   MW_A(flags, U64, MMAP_FLAGS, K), MW_A(vm_flags, U64, HEX, K), MW_A(pgoff, U64, PGOFF, K)),\
-	  "kernel mapping function (needs kprobes or fentry)")
+	  "kernel mapping function (needs kprobes or fentry)")                                     \
+	X(8, BRK, brk, SYS, 1, 12, 45, 214, 45, "brk", "__ia32_sys_brk",                           \
+	  MW_CL_MEMORY | MW_CL_ALERTS, MW_IN_NONE, MW_R_BRK,                                         \
+	  (MW_A(addr, POINTER, HEX, U)),                                                            \
+	  "set the end of the data segment (result: the break; a refusal returns the old one)")     \
+	X(9, MADVISE, madvise, SYS, 3, 28, 219, 233, 220, "madvise", "__ia32_sys_madvise",          \
+	  MW_CL_MEMORY | MW_CL_ALERTS, MW_IN_NONE, MW_R_INT,                                         \
+	  (MW_A(addr, POINTER, HEX, U), MW_A(length, U64, LEN, U), MW_A(advice, INT, MADV, U)),     \
+	  "advise the kernel about a memory range")                                                 \
+	X(10, PROCESS_MADVISE, process_madvise, SYS, 5, 440, 440, 440, 440, "process_madvise",      \
+	  "__ia32_sys_process_madvise", 0, MW_IN_NONE, MW_R_INT,                                     \
+	  (MW_A(pidfd, INT, DEC, U), MW_A(iovec, POINTER, IOVEC, U_TOCTOU),                         \
+	   MW_A(vlen, U64, COUNT, U), MW_A(advice, INT, MADV, U), MW_A(flags, U64, XFLAGS, U)),     \
+	  "advise about another process's memory (iovec read from user memory)")                    \
+	X(11, MLOCK, mlock, SYS, 2, 149, 150, 228, 150, "mlock", "__ia32_sys_mlock",                \
+	  MW_CL_MEMORY, MW_IN_NONE, MW_R_INT,                                                        \
+	  (MW_A(addr, POINTER, HEX, U), MW_A(len, U64, LEN, U)),                                    \
+	  "lock pages in memory")                                                                   \
+	X(12, MLOCK2, mlock2, SYS, 3, 325, 376, 284, 390, "mlock2", "__ia32_sys_mlock2",            \
+	  MW_CL_MEMORY, MW_IN_NONE, MW_R_INT,                                                        \
+	  (MW_A(addr, POINTER, HEX, U), MW_A(len, U64, LEN, U), MW_A(flags, INT, MLOCK2_FLAGS, U)), \
+	  "lock pages in memory, now or on fault")                                                  \
+	X(13, MUNLOCK, munlock, SYS, 2, 150, 151, 229, 151, "munlock", "__ia32_sys_munlock",        \
+	  MW_CL_MEMORY, MW_IN_NONE, MW_R_INT,                                                        \
+	  (MW_A(addr, POINTER, HEX, U), MW_A(len, U64, LEN, U)),                                    \
+	  "unlock pages")                                                                           \
+	X(14, MLOCKALL, mlockall, SYS, 1, 151, 152, 230, 152, "mlockall", "__ia32_sys_mlockall",    \
+	  MW_CL_MEMORY, MW_IN_NONE, MW_R_INT,                                                        \
+	  (MW_A(flags, INT, MCL_FLAGS, U)),                                                         \
+	  "lock the whole address space")                                                           \
+	X(15, MUNLOCKALL, munlockall, SYS, 0, 152, 153, 231, 153, "munlockall",                     \
+	  "__ia32_sys_munlockall", MW_CL_MEMORY, MW_IN_NONE, MW_R_INT, (),                           \
+	  "unlock the whole address space")                                                         \
+	X(16, MINCORE, mincore, SYS, 3, 27, 218, 232, 219, "mincore", "__ia32_sys_mincore",         \
+	  MW_CL_MEMORY, MW_IN_NONE, MW_R_INT,                                                        \
+	  (MW_A(addr, POINTER, HEX, U), MW_A(length, U64, LEN, U),                                  \
+	   MW_A(vec, POINTER, MINCORE_VEC, U)),                                                     \
+	  "which pages are resident (vec read back at exit)")                                       \
+	X(17, REMAP_FILE_PAGES, remap_file_pages, SYS, 5, 216, 257, 234, 253, "remap_file_pages",   \
+	  "__ia32_sys_remap_file_pages", MW_CL_MEMORY, MW_IN_NONE, MW_R_INT,                         \
+	  (MW_A(addr, POINTER, HEX, U), MW_A(size, U64, LEN, U), MW_A(prot, INT, PROT0, U),         \
+	   MW_A(pgoff, U64, DEC, U), MW_A(flags, INT, RFP_FLAGS, U)),                               \
+	  "rearrange the pages of a shared file mapping (deprecated, emulated)")                    \
+	X(18, MBIND, mbind, SYS, 6, 237, 274, 235, 319, "mbind", "__ia32_sys_mbind",                \
+	  MW_CL_MEMORY, MW_IN_NONE, MW_R_INT,                                                        \
+	  (MW_A(addr, POINTER, HEX, U), MW_A(len, U64, LEN, U), MW_A(mode, U64, MPOL_MODE, U),      \
+	   MW_A(nodemask, POINTER, NODEMASK, U_OPT_TOCTOU), MW_A(maxnode, U64, MAXNODE, U),         \
+	   MW_A(flags, U64, MPOL_MF, U)),                                                           \
+	  "set the NUMA policy of a range (node mask read from user memory)")                       \
+	X(19, SET_MEMPOLICY, set_mempolicy, SYS, 3, 238, 276, 237, 321, "set_mempolicy",            \
+	  "__ia32_sys_set_mempolicy", MW_CL_MEMORY, MW_IN_NONE, MW_R_INT,                            \
+	  (MW_A(mode, INT, MPOL_MODE, U), MW_A(nodemask, POINTER, NODEMASK, U_OPT_TOCTOU),          \
+	   MW_A(maxnode, U64, MAXNODE, U)),                                                         \
+	  "set the thread's NUMA policy")                                                           \
+	X(20, GET_MEMPOLICY, get_mempolicy, SYS, 5, 239, 275, 236, 320, "get_mempolicy",            \
+	  "__ia32_sys_get_mempolicy", MW_CL_MEMORY, MW_IN_NONE, MW_R_INT,                            \
+	  (MW_A(mode, POINTER, MPOL_OUT, U_OPT), MW_A(nodemask, POINTER, NODEMASK_OUT, U_OPT),      \
+	   MW_A(maxnode, U64, MAXNODE, U), MW_A(addr, POINTER, HEX, U_OPT),                         \
+	   MW_A(flags, U64, GETPOL_FLAGS, U)),                                                      \
+	  "read a NUMA policy (mode and mask read back at exit)")                                   \
+	X(21, SET_MEMPOLICY_HOME_NODE, set_mempolicy_home_node, SYS, 4, 450, 450, 450, 450,         \
+	  "set_mempolicy_home_node", "__ia32_sys_set_mempolicy_home_node", MW_CL_MEMORY, MW_IN_NONE, \
+	  MW_R_INT,                                                                                 \
+	  (MW_A(start, POINTER, HEX, U), MW_A(len, U64, LEN, U), MW_A(home_node, U64, DEC, U),      \
+	   MW_A(flags, U64, XFLAGS, U)),                                                            \
+	  "set the home node of a range's NUMA policy")                                             \
+	X(22, MIGRATE_PAGES, migrate_pages, SYS, 4, 256, 294, 238, 400, "migrate_pages",            \
+	  "__ia32_sys_migrate_pages", MW_CL_MEMORY, MW_IN_NONE, MW_R_INT,                            \
+	  (MW_A(pid, INT, DEC, U), MW_A(maxnode, U64, MAXNODE, U),                                  \
+	   MW_A(old_nodes, POINTER, NODEMASK, U_TOCTOU), MW_A(new_nodes, POINTER, NODEMASK, U_TOCTOU)),\
+	  "move a process's pages between nodes")                                                   \
+	X(23, MOVE_PAGES, move_pages, SYS, 6, 279, 317, 239, 344, "move_pages",                     \
+	  "__ia32_sys_move_pages", MW_CL_MEMORY, MW_IN_NONE, MW_R_INT,                               \
+	  (MW_A(pid, INT, DEC, U), MW_A(count, U64, COUNT, U), MW_A(pages, POINTER, PTRS, U_TOCTOU), \
+	   MW_A(nodes, POINTER, HEX, U_OPT), MW_A(status, POINTER, INTS_OUT, U),                    \
+	   MW_A(flags, INT, MPOL_MF, U)),                                                           \
+	  "move or query pages of a process (pages read at entry, status at exit)")                 \
+	X(24, MSEAL, mseal, SYS, 3, 462, 462, 462, 462, "mseal", "__ia32_sys_mseal",                \
+	  MW_CL_MEMORY, MW_IN_NONE, MW_R_INT,                                                        \
+	  (MW_A(addr, POINTER, HEX, U), MW_A(len, U64, LEN, U), MW_A(flags, U64, XFLAGS, U)),       \
+	  "seal a range against changes (Linux 6.10+)")                                             \
+	X(25, MAP_SHADOW_STACK, map_shadow_stack, SYS, 3, 453, 453, 453, 453, "map_shadow_stack",   \
+	  "__ia32_sys_map_shadow_stack", MW_CL_MEMORY, MW_IN_NONE, MW_R_ADDR,                        \
+	  (MW_A(addr, POINTER, HEX, U), MW_A(size, U64, LEN, U), MW_A(flags, U64, SHSTK_FLAGS, U)), \
+	  "map a shadow stack (Linux 6.6+, x86 with user shadow stacks)")                           \
+	X(26, SHMAT, shmat, SYS, 3, 30, 397, 196, 305, "shmat", "__ia32_compat_sys_shmat",          \
+	  MW_CL_MEMORY | MW_CL_SHM | MW_CL_ALERTS, MW_IN_NONE, MW_R_ADDR,                           \
+	  (MW_A(shmid, INT, SHMID, U), MW_A(shmaddr, POINTER, HEX, U_OPT),                          \
+	   MW_A(shmflg, INT, SHMAT_FLAGS, U)),                                                      \
+	  "attach a SysV shared memory segment (i386: also ipc(SHMAT), address written to memory)") \
+	X(27, SHMDT, shmdt, SYS, 1, 67, 398, 197, 306, "shmdt", "__ia32_sys_shmdt",                 \
+	  MW_CL_MEMORY | MW_CL_SHM | MW_CL_ALERTS, MW_IN_NONE, MW_R_INT,                            \
+	  (MW_A(shmaddr, POINTER, HEX, U)),                                                         \
+	  "detach a SysV shared memory segment (i386: also ipc(SHMDT))")                            \
+	X(28, MEMFD_CREATE, memfd_create, SYS, 2, 319, 356, 279, 385, "memfd_create",               \
+	  "__ia32_sys_memfd_create", MW_CL_SHM | MW_CL_ALERTS, MW_IN_NONE, MW_R_FD,                  \
+	  (MW_A(name, POINTER, USTR, U_TOCTOU), MW_A(flags, INT, MFD_FLAGS, U)),                    \
+	  "create an anonymous memory file (name read from user memory)")                           \
+	X(29, MEMFD_SECRET, memfd_secret, SYS, 1, 447, 447, 447, -1, "memfd_secret",                \
+	  "__ia32_sys_memfd_secret", MW_CL_SHM, MW_IN_NONE, MW_R_FD,                                 \
+	  (MW_A(flags, INT, SECRET_FLAGS, U)),                                                      \
+	  "create a secret memory area, unmapped from the kernel (Linux 5.14+)")
 
 /* Event identifiers, from the rows: stable, they appear as eventId in JSON. */
 #define MW__EV_ENUM(id, ID, ...) MW_EV_##ID = id,
@@ -135,6 +275,11 @@ enum mw_event_id {
 #define MW_NR_NATIVE(x86_64, i386, arm64, arm) (x86_64)
 #define MW_NR_COMPAT(x86_64, i386, arm64, arm) (i386)
 #endif
+
+/* i386's ipc() multiplexer (x86 only): calls SHMAT / SHMDT become events shmat / shmdt. */
+#define MW_I386_NR_IPC 117
+#define MW_IPC_SHMAT 21
+#define MW_IPC_SHMDT 22
 
 /* "(a, b, c)" -> "a, b, c": unwraps a row's argument list. */
 #define MW_UNPAREN(...) __VA_ARGS__

@@ -14,8 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alerts_family.h"
 #include "catalog.h"
 #include "decode.h"
+#include "decode_mem.h"
 
 #ifndef MAP_HUGE_SHIFT
 #define MAP_HUGE_SHIFT 26
@@ -40,6 +42,7 @@ struct mw_alerts {
 	struct strbuf text, filt;     /* /proc/PID/maps, and its fileless lines */
 	struct snap snap, fsnap;
 	struct mw_alerts_stats st;
+	struct mw_family *fam;        /* SysV shm, brk, memfd chains (alerts_family.c) */
 	DIR *seed_dir;                /* seeding in progress (mw_alerts_seed_step) */
 };
 
@@ -55,7 +58,7 @@ static const char *const kind_names[MW_AL_KIND_MAX] = {
 
 static const char *const sev_names[] = { "info", "medium", "high" };
 
-static const char *const fileless_names[] = { "", "memfd", "deleted", "tmpfs", "region" };
+static const char *const fileless_names[] = { "", "memfd", "deleted", "tmpfs", "region", "sysv_shm" };
 
 const char *mw_alert_kind_name(unsigned kind)
 {
@@ -78,7 +81,8 @@ struct mw_alerts *mw_alerts_new(void)
 	a->regions = mw_regions_new();
 	a->fileless = mw_regions_new();
 	a->proc_root = strdup("/proc");
-	if (!a->regions || !a->fileless || !a->proc_root)
+	a->fam = mw_family_new();
+	if (!a->regions || !a->fileless || !a->proc_root || !a->fam)
 		goto oom;
 	return a;
 oom:
@@ -93,6 +97,7 @@ void mw_alerts_free(struct mw_alerts *a)
 		return;
 	mw_regions_free(a->regions);
 	mw_regions_free(a->fileless);
+	mw_family_free(a->fam);
 	free(a->proc_root);
 	if (a->seed_dir)
 		closedir(a->seed_dir);
@@ -313,6 +318,7 @@ int mw_alerts_seed_all(struct mw_alerts *a, uint32_t skip, struct mw_seed_report
 
 void mw_alerts_task(struct mw_alerts *a, const struct mw_task_rec *r)
 {
+	mw_family_task(a->fam, r);
 	switch (r->type) {
 	case MW_REC_FORK:
 		if (r->pid == r->ppid)
@@ -454,6 +460,20 @@ static int anon_chardev(uint32_t rdev)
 }
 
 /* ---- rules ---- */
+
+static struct mw_alert *new_alert(struct mw_alert *al, int *n, enum mw_alert_kind kind);
+
+struct mw_alert *mw_alert_add(struct mw_alert *al, int *n, enum mw_alert_kind kind)
+{
+	return new_alert(al, n, kind);
+}
+
+void mw_alert_region(struct mw_alert *x, uint64_t start, uint64_t end)
+{
+	x->has_region = 1;
+	x->start = start;
+	x->end = end;
+}
 
 static struct mw_alert *new_alert(struct mw_alert *al, int *n, enum mw_alert_kind kind)
 {
@@ -783,7 +803,8 @@ int mw_alerts_event(struct mw_alerts *a, const struct mw_view *v, struct mw_aler
 	 * --kill-wx, or refused by seccomp (seen at exit only) */
 	int judge = ok || (e->flags & (MW_F_ENFORCED | MW_F_EXIT_ONLY));
 
-	if (e->event > MW_EV_DO_MMAP || ((e->flags & MW_F_ARGS_FAULT) && mw_effective_prot(e) < 0))
+	if (e->event >= MW_EV_MAX ||
+	    (e->event <= MW_EV_DO_MMAP && (e->flags & MW_F_ARGS_FAULT) && mw_effective_prot(e) < 0))
 		return 0;
 	if (e->event == MW_EV_DO_MMAP && (!ok || (e->flags & MW_F_IN_SYSCALL)))
 		return 0; /* the syscall's own event judges that mapping */
@@ -812,6 +833,12 @@ int mw_alerts_event(struct mw_alerts *a, const struct mw_view *v, struct mw_aler
 		break;
 	default:
 		break;
+	}
+	if (e->event != MW_EV_DO_MMAP) {
+		/* the memory family (src/alerts_family.c), and the memfd-program check */
+		mw_family_chain_mmap(a->fam, e, al, n);
+		if (mw_family_event(a->fam, a->regions, a->fileless, v, al, &n, &a->st.model_errors))
+			a->st.model_errors++;
 	}
 	if (e->flags & MW_F_ENFORCED) {
 		/* the kernel killed the caller: that is always reported, in
@@ -898,8 +925,22 @@ void mw_alert_json(struct strbuf *b, const struct mw_view *v, const struct mw_al
 			sb_puts(b, ",\"previousProtMixed\":true");
 		sb_printf(b, ",\"wasWritable\":%s", al->was_writable ? "true" : "false");
 	}
-	if (al->kind == MW_AL_EXEC_FILELESS && al->fileless > MW_FL_NONE && al->fileless <= MW_FL_REGION)
+	if (al->kind == MW_AL_EXEC_FILELESS && al->fileless > MW_FL_NONE && al->fileless <= MW_FL_SYSV_SHM)
 		sb_printf(b, ",\"fileless\":\"%s\"", fileless_names[al->fileless]);
+	if (al->chain) {
+		static const char *const calls[] = { "", "\"memfd_create\",\"mmap\"",
+						     "\"memfd_create\",\"execveat\"", "\"execveat\"" };
+		sb_printf(b, ",\"chain\":{\"calls\":[%s],\"memfd\":{\"name\":", calls[al->chain & 3]);
+		sb_json_str(b, al->chain_name, strnlen(al->chain_name, sizeof al->chain_name));
+		if (al->chain_memfd) {
+			struct strbuf fl = { 0 };
+			mw_decode_mem_arg(&fl, MW_D_MFD_FLAGS, al->chain_flags);
+			sb_printf(b, ",\"fd\":%d,\"pid\":%u,\"flags\":", al->chain_fd, al->chain_pid);
+			sb_json_str(b, fl.p ? fl.p : "", fl.len);
+			sb_free(&fl);
+		}
+		sb_puts(b, "}}");
+	}
 	if (al->kind == MW_AL_DEVICE_MAPPING) {
 		sb_puts(b, ",\"device\":{\"path\":");
 		if (v->path)
@@ -933,6 +974,15 @@ void mw_alert_table(struct strbuf *b, const struct mw_view *v, const struct mw_a
 	}
 	if (al->judged_on_request && mw_eff_error_name(e))
 		sb_puts(b, " [judged on the request]"); /* the call says why: effective prot unknown */
+	if (al->chain) {
+		sb_puts(b, al->chain == MW_CHAIN_MEMFD_MMAP ? " [chain memfd_create(" :
+			   al->chain == MW_CHAIN_MEMFD_EXECVEAT ? " [chain memfd_create(" : " [execveat of memfd ");
+		sb_putc(b, '"');
+		sb_text_str(b, al->chain_name, strnlen(al->chain_name, sizeof al->chain_name));
+		sb_putc(b, '"');
+		sb_puts(b, al->chain == MW_CHAIN_MEMFD_MMAP ? ") -> mmap]" :
+			   al->chain == MW_CHAIN_MEMFD_EXECVEAT ? ") -> execveat]" : "]");
+	}
 	if (e->flags & MW_F_ENFORCED)
 		sb_puts(b, " [killed]");
 }

@@ -61,6 +61,16 @@
  *                                      "map R, then mprotect RX" is caught too; seeded
  *                                      regions count as fileless when /proc names them
  *                                      "/memfd:...", "/dev/shm/..." or "... (deleted)").
+ *   (the memory family, src/alerts_family.h: shmat with SHM_EXEC raises
+ *   wx_mapping when attached writable or writable elsewhere, and
+ *   exec_fileless "sysv_shm"; a memfd made by memfd_create and then mapped
+ *   executable or executed raises one exec_fileless naming both calls in
+ *   "chain")
+ *   (the memory family, src/alerts_family.h: shmat with SHM_EXEC raises
+ *   wx_mapping when attached writable or writable elsewhere, and
+ *   exec_fileless "sysv_shm"; a memfd made by memfd_create and then mapped
+ *   executable or executed raises one exec_fileless naming both calls in
+ *   "chain")
  *   device_mapping  high    T1014      a successful mmap of /dev/mem, /dev/kmem or
  *                                      /dev/port (char 1:1, 1:2, 1:4): raw physical
  *                                      memory or I/O port access, the rootkit route.
@@ -146,6 +156,15 @@ enum mw_fileless_cause {
 	MW_FL_DELETED = 2,
 	MW_FL_TMPFS = 3,   /* /dev/shm or another tmpfs */
 	MW_FL_REGION = 4,  /* mprotect of a region the engine knows to be one of the above */
+	MW_FL_SYSV_SHM = 5, /* shmat with SHM_EXEC: SysV shared memory (alerts_family.c) */
+};
+
+/* A chain of calls one alert names (struct mw_alert.chain). */
+enum mw_chain {
+	MW_CHAIN_NONE = 0,
+	MW_CHAIN_MEMFD_MMAP = 1,     /* memfd_create, then an executable mmap of it */
+	MW_CHAIN_MEMFD_EXECVEAT = 2, /* memfd_create, then execveat (fexecve) of it */
+	MW_CHAIN_EXECVEAT = 3,       /* a program run from a memfd whose creation was not seen */
 };
 
 struct mw_alert {
@@ -163,6 +182,11 @@ struct mw_alert {
 	uint8_t judged_on_request; /* the event had no effective prot: judged on what was asked */
 	uint32_t rdev;             /* device_mapping: st_rdev, kernel encoding (major << 20 | minor) */
 	uint64_t start, end;       /* [start, end): the memory concerned (has_region) */
+	uint8_t chain;             /* enum mw_chain */
+	uint8_t chain_memfd;       /* chain_fd, chain_pid, chain_flags: the memfd_create seen */
+	int32_t chain_fd;
+	uint32_t chain_pid, chain_flags;
+	char chain_name[256];      /* the memfd's name */
 };
 
 /* Counters for --stats. */

@@ -116,6 +116,9 @@ static const struct {
 	{ "%shm", MW_CL_SHM },
 };
 
+/* Bits that are not --events classes (shown by neither --list nor parsed). */
+#define NOT_CLASSES (MW_CL_KERNEL | MW_CL_ALERTS)
+
 const char *mw_class_str(unsigned cl, char *buf)
 {
 	buf[0] = 0;
@@ -152,7 +155,9 @@ int mw_events_parse(const char *list, uint32_t *mask, char *err, size_t errlen)
 		memcpy(tok, p, n);
 		tok[n] = 0;
 		if (!strcasecmp(tok, "all")) {
-			*mask |= mw_class_mask(~0u & ~MW_CL_KERNEL);
+			for (int i = 0; i < MW_EV_MAX; i++)
+				if (events[i].syscall)
+					*mask |= 1u << i;
 		} else if (tok[0] == '%') {
 			size_t i;
 			for (i = 0; i < sizeof(class_names) / sizeof(class_names[0]); i++)

@@ -4,6 +4,8 @@
 #include <time.h>
 #include "catalog.h"
 #include "decode.h"
+#include "decode_mem.h"
+#include "proc.h"
 #include "format.h"
 #include <stdio.h>
 
@@ -59,6 +61,8 @@ int mw_event_decode(const void *data, size_t size, struct strbuf *path, struct m
 	plen = e->path_len < size - sizeof(*e) ? e->path_len : size - sizeof(*e);
 	memset(v, 0, sizeof(*v));
 	v->e = e;
+	if ((e->flags & MW_F_UDATA) && plen >= sizeof(struct mw_udata))
+		v->udata = (const struct mw_udata *)e->path;
 	if ((e->flags & MW_F_HAS_FILE) && e->file.kind != MW_FK_BADFD && e->file.kind != MW_FK_NONE) {
 		mw_path_rebuild(path, e->path, plen, &e->file);
 		v->path = path->p;
@@ -97,22 +101,61 @@ static int64_t arg_signed(const struct mw_arg_desc *a, uint64_t raw)
 	return a->type == MW_T_INT ? (int64_t)(int32_t)raw : (int64_t)raw;
 }
 
-static void decode_arg(struct strbuf *b, const struct mw_arg_desc *a, uint64_t v)
+/* The user memory read for argument i, if any. */
+static const struct mw_udata *udata_of(const struct mw_view *v, int i, int *slot)
 {
+	const struct mw_udata *u = v->udata;
+
+	if (!u)
+		return NULL;
+	for (int k = 0; k < MW_UDATA_SLOTS; k++)
+		if (u->arg[k] == i) {
+			*slot = k;
+			return u;
+		}
+	return NULL;
+}
+
+static void decode_arg(struct strbuf *b, const struct mw_view *v, const struct mw_arg_desc *a, int i, uint64_t x)
+{
+	int k;
+	const struct mw_udata *u;
+
 	switch (a->fmt) {
-	case MW_D_PROT: mw_decode_prot(b, v); break;
-	case MW_D_MMAP_FLAGS: mw_decode_mmap_flags(b, v); break;
-	case MW_D_MREMAP_FLAGS: mw_decode_mremap_flags(b, v); break;
-	case MW_D_MSYNC_FLAGS: mw_decode_msync_flags(b, v); break;
-	default: break;
+	case MW_D_PROT: mw_decode_prot(b, x); break;
+	case MW_D_MMAP_FLAGS: mw_decode_mmap_flags(b, x); break;
+	case MW_D_MREMAP_FLAGS: mw_decode_mremap_flags(b, x); break;
+	case MW_D_MSYNC_FLAGS: mw_decode_msync_flags(b, x); break;
+	default:
+		if (MW_D_IS_UMEM_IN(a->fmt) || MW_D_IS_UMEM_OUT(a->fmt)) {
+			u = udata_of(v, i, &k);
+			mw_decode_udata(b, a->fmt, x, u ? (const unsigned char *)u->data[k] : NULL,
+					u ? u->len[k] : MW_UDATA_UNREAD, u ? u->trunc[k] : 0,
+					(v->e->flags & MW_F_COMPAT) != 0);
+		} else {
+			mw_decode_mem_arg(b, a->fmt, x);
+		}
+		break;
 	}
+}
+
+/* JSON for a SysV segment id: the segment's key, size and owner, from
+ * /proc/sysvipc/shm of mapwatch's own ipc namespace, when it is there. */
+static void shm_json(struct strbuf *b, uint64_t raw)
+{
+	struct mw_shm_info si;
+
+	if (mw_shm_info((int)(int32_t)raw, &si))
+		return;
+	sb_printf(b, ",\"segment\":{\"key\":%d,\"size\":%" PRIu64 ",\"uid\":%u,\"cuid\":%u,\"cpid\":%d,\"perms\":\"0%o\"}",
+		  si.key, si.size, si.uid, si.cuid, si.cpid, si.perms);
 }
 
 static int returns_address(unsigned ev)
 {
 	const struct mw_event_desc *d = mw_event_desc(ev);
 
-	return d && d->ret == MW_R_ADDR;
+	return d && (d->ret == MW_R_ADDR || d->ret == MW_R_BRK);
 }
 
 /* lead "key":"path" and, when the path is not valid UTF-8 (so the JSON string
@@ -331,6 +374,10 @@ void mw_format_json(struct strbuf *b, const struct mw_view *v)
 		sb_puts(b, ",\"argsFault\":true");
 	if (e->flags & MW_F_EXIT_ONLY)
 		sb_puts(b, ",\"exitOnly\":true,\"argsFrom\":\"registers at exit\"");
+	if (e->flags & MW_F_IPC)
+		sb_puts(b, ",\"viaIpc\":true");
+	if (d->ret == MW_R_BRK)
+		sb_puts(b, mw_brk_failed(e->args[0], e->ret) ? ",\"brkFailed\":true" : ",\"brkFailed\":false");
 	sb_puts(b, ",\"args\":[");
 	if (e->flags & MW_F_ARGS_FAULT) {
 		sb_puts(b, "{\"name\":\"arg\",\"type\":\"pointer\",\"value\":\"");
@@ -361,11 +408,13 @@ void mw_format_json(struct strbuf *b, const struct mw_view *v)
 			sb_puts(b, tags[0] ? ",TOCTOU" : "TOCTOU");
 		sb_putc(b, '"');
 		sb_reset(&tmp);
-		decode_arg(&tmp, a, e->args[i]);
+		decode_arg(&tmp, v, a, i, e->args[i]);
 		if (tmp.len) {
 			sb_puts(b, ",\"decoded\":");
 			sb_json_str(b, tmp.p, tmp.len);
 		}
+		if (a->fmt == MW_D_SHMID)
+			shm_json(b, e->args[i]);
 		if (a->fmt == MW_D_PGOFF)
 			sb_printf(b, ",\"bytes\":%" PRIu64, (uint64_t)e->args[i] * 4096);
 		sb_putc(b, '}');
@@ -415,6 +464,9 @@ void mw_format_call(struct strbuf *b, const struct mw_view *v)
 			break;
 		case MW_D_DEC:
 		case MW_D_LEN:
+		case MW_D_SHMID:
+		case MW_D_MAXNODE:
+		case MW_D_COUNT:
 			sb_printf(b, "%" PRId64, arg_signed(a, x));
 			break;
 		case MW_D_FD:
@@ -439,7 +491,7 @@ void mw_format_call(struct strbuf *b, const struct mw_view *v)
 				sb_printf(b, " (off=0x%" PRIx64 ")", x * 4096);
 			break;
 		default:
-			decode_arg(b, a, x);
+			decode_arg(b, v, a, i, x);
 			break;
 		}
 	}
@@ -477,6 +529,8 @@ void mw_format_call(struct strbuf *b, const struct mw_view *v)
 		sb_puts(b, " [32-bit]");
 	if (e->flags & MW_F_TOCTOU)
 		sb_puts(b, " [args from user memory]");
+	if (e->flags & MW_F_IPC)
+		sb_puts(b, " [via ipc]");
 	if (e->flags & MW_F_ARGS_FAULT)
 		sb_puts(b, " [args unreadable]");
 	if (e->flags & MW_F_EXIT_ONLY)

@@ -20,6 +20,7 @@ struct mw_view {
 	const char *exe;           /* executable path, NULL if unknown */
 	const char *container_id;  /* NULL if the cgroup names no container */
 	uint64_t ts_ns;            /* entry time, ns since the epoch */
+	const struct mw_udata *udata; /* user memory of the arguments (MW_F_UDATA), NULL if none */
 	const struct mw_stack_view *stack; /* --stack: the caller's user stack, NULL if none */
 };
 

@@ -169,8 +169,8 @@ static void print_list(const struct mw_opts *o)
 		char cls[64];
 		if (i == MW_EV_DO_MMAP)
 			snprintf(avail, sizeof(avail), " [%s]", mw_do_mmap_availability(probe, sizeof(probe)));
-		printf("\n%-14s %s%s%s%s\n", "", d->doc, avail, d->classes & ~MW_CL_KERNEL ? "; " : "",
-		       mw_class_str(d->classes, cls));
+		mw_class_str(d->classes, cls);
+		printf("\n%-14s %s%s%s%s\n", "", d->doc, avail, cls[0] ? "; " : "", cls);
 	}
 	printf("\nEvery event also carries the return value (errno name when negative) and the\n"
 	       "caller's context: pids/tids/ppid (host and namespace), uid, comm, executable,\n"
@@ -179,9 +179,17 @@ static void print_list(const struct mw_opts *o)
 	       "-1 for 32-bit callers too), u64 (an unsigned length, offset or word).\n"
 	       "Tags: U the value came from user space (what the caller passed: registers, or\n"
 	       "user memory for i386 old_mmap); K the kernel computed it (do_mmap's arguments);\n"
-	       "TOCTOU read from user memory, which the caller can change after the check;\n"
+	       "TOCTOU read from user memory, which the caller can change after the check\n"
+	       "(old_mmap's struct, memfd_create's name, node masks, arrays);\n"
 	       "OPT optional (ignored by the kernel unless a flag asks for it, e.g. mremap's\n"
-	       "new_address without MREMAP_FIXED).\n");
+	       "new_address without MREMAP_FIXED).\n"
+	       "Classes (--events %%class): %%mapping (the default), %%memory (strace's), %%shm;\n"
+	       "'all' is every syscall.\n"
+	       "\nNumbers tested by the test suite (tests/vm): x86_64 and i386 on Linux 6.18 (x86_64\n"
+	       "host) and Debian 6.1.0-57-cloud-amd64 (qemu TCG, -cpu max); arm64 and arm EABI on\n"
+	       "Debian 6.1.0-57-cloud-arm64 (qemu-system-aarch64 TCG, -M virt -cpu cortex-a72;\n"
+	       "-cpu a64fx for a CPU without AArch32). That arm64 kernel has no pkeys: pkey_mprotect\n"
+	       "is ENOSYS there.\n");
 	char hooks[2048];
 	printf("\nHooks here (--hook %s): %s\n",
 	       o->hook == MW_HOOK_FUNCTION ? "function" : o->hook == MW_HOOK_TRACEPOINT ? "tracepoint" :

@@ -736,6 +736,8 @@ static int finish(struct mw_opts *o, char *err, size_t n)
 	if (o->alerts && ((o->filters.on & (MW_FLT_ARGS | MW_FLT_RESULT | MW_FLT_ERRNO)) ||
 			  (o->event_mask & mw_class_mask(MW_CL_MAPPING)) != mw_class_mask(MW_CL_MAPPING)))
 		return fail(err, n, "alerts need every mapping call of the processes in scope: use scope filters (--pid, --comm, --uid, ...) with them, not argument filters or an --events list that leaves a syscall out (adding do_mmap is fine)");
+	if (o->alerts && !o->events_given)
+		o->event_mask |= mw_class_mask(MW_CL_ALERTS); /* shmat, shmdt, brk, madvise, memfd_create */
 	if (o->summary && o->stack_depth)
 		return fail(err, n, "-c/--summary sends no call to user space: it cannot print stacks (-k/--stack)");
 	if (o->summary_opt && !o->summary)

@@ -297,3 +297,31 @@ int mw_container_id_from_cgroup(const char *cgpath, char out[65])
 	}
 	return -1;
 }
+
+int mw_shm_info(int shmid, struct mw_shm_info *out)
+{
+	FILE *f = fopen("/proc/sysvipc/shm", "re");
+	char line[512];
+	int rc = -1;
+
+	if (!f)
+		return -1;
+	if (!fgets(line, sizeof(line), f)) { /* the header */
+		fclose(f);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		int key, id, cpid, lpid;
+		unsigned perms, nattch, uid, gid, cuid;
+		unsigned long long size;
+		if (sscanf(line, "%d %d %o %llu %d %d %u %u %u %u", &key, &id, &perms, &size, &cpid, &lpid,
+			   &nattch, &uid, &gid, &cuid) == 10 && id == shmid) {
+			*out = (struct mw_shm_info){ .key = key, .cpid = cpid, .perms = perms, .uid = uid,
+						     .cuid = cuid, .size = size };
+			rc = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return rc;
+}

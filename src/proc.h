@@ -50,5 +50,16 @@ struct mw_cg_stats {
 	uint64_t hits, misses, evictions, walks;
 };
 void mw_cgroup_cache_stats(struct mw_cg_stats *st);
+/* A SysV shared memory segment as /proc/sysvipc/shm shows it. */
+struct mw_shm_info {
+	int key, cpid;
+	unsigned perms, uid, cuid;
+	uint64_t size;
+};
+
+/* Look up segment shmid in /proc/sysvipc/shm (mapwatch's ipc namespace).
+ * Returns 0 and fills *out, or -1 when it is not there (gone, or another
+ * namespace's). */
+int mw_shm_info(int shmid, struct mw_shm_info *out);
 
 #endif

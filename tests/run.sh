@@ -1,5 +1,5 @@
 #!/bin/sh
-# run.sh - the whole test suite: unit (ASan/UBSan and valgrind), integration (root, real kernel), VM (second kernel, 32-bit ABI).
+# run.sh - the whole test suite: unit (ASan/UBSan and valgrind), integration (root, real kernel), VM (second kernel, 32-bit ABI; x86_64 and arm64).
 # Prints each suite's PASS/FAIL lines and ends with one line: "N passed, N failed, N skipped".
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -38,6 +38,7 @@ for t in tests/integration/test_*.py; do
 done
 if [ -x tests/vm/test.sh ]; then
 	suite "vm: second kernel and 32-bit ABI" tests/vm/test.sh
+	suite "vm arm64: arm64 kernel and 32-bit ARM (EABI) tasks" tests/vm/test.sh --arch arm64
 fi
 rm -f "$log"
 echo "$passed passed, $failed failed, $skipped skipped"

@@ -68,4 +68,142 @@ static __always_inline int native_event(long nr)
 #undef MW__COMPAT_CASE
 #undef MW__NATIVE_CASE
 
+/* i386 ipc(call, ...): the event of a SysV shm call made through it; -1 otherwise. */
+static __always_inline int mw_ipc_event(__u32 call)
+{
+	switch (call & 0xffff) {
+	case MW_IPC_SHMAT: return MW_EV_SHMAT;
+	case MW_IPC_SHMDT: return MW_EV_SHMDT;
+	}
+	return -1;
+}
+
+/* ---- user memory behind arguments (struct mw_udata) ---- */
+
+static __always_inline bool mw_has_udata(__u32 ev)
+{
+	if (ev >= MW_EV_MAX)
+		return false;
+	for (int i = 0; i < 6; i++)
+		if (MW_D_IS_UMEM_IN(mw_arg_fmt[ev][i]) || MW_D_IS_UMEM_OUT(mw_arg_fmt[ev][i]))
+			return true;
+	return false;
+}
+
+/* Bytes an argument of decoder fmt points to, from the call's size
+ * arguments (MAXNODE, COUNT, LEN) and the caller's word size. */
+static __always_inline __u64 udata_want(__u32 ev, __u8 fmt, const __u64 *a, bool compat)
+{
+	__u64 w = compat ? 4 : 8, n;
+	int j;
+
+	switch (fmt) {
+	case MW_D_NODEMASK:
+	case MW_D_NODEMASK_OUT:
+		j = mw_arg_by_fmt(ev, MW_D_MAXNODE);
+		if (j < 0)
+			return 0;
+		n = a[j & 7];
+		if (n > 65536)
+			return 65536;
+		return (n + w * 8 - 1) / (w * 8) * w;
+	case MW_D_PTRS:
+	case MW_D_IOVEC:
+	case MW_D_INTS_OUT:
+		j = mw_arg_by_fmt(ev, MW_D_COUNT);
+		if (j < 0)
+			return 0;
+		n = a[j & 7];
+		if (n > 65536)
+			return 65536;
+		return fmt == MW_D_PTRS ? n * w : fmt == MW_D_IOVEC ? n * 2 * w : n * 4;
+	case MW_D_MINCORE_VEC:
+		j = mw_arg_by_fmt(ev, MW_D_LEN);
+		if (j < 0)
+			return 0;
+		n = a[j & 7];
+		return n > 65536ull * 4096 ? 65536 : (n + 4095) / 4096;
+	case MW_D_MPOL_OUT:
+		return 4;
+	}
+	return 0;
+}
+
+static __always_inline void udata_fill(struct mw_udata *ud, int k, __u8 fmt, __u64 ptr, __u64 want)
+{
+	k &= MW_UDATA_SLOTS - 1;
+	ud->len[k] = MW_UDATA_UNREAD;
+	ud->trunc[k] = 0;
+	if (!ptr)
+		return;
+	if (fmt == MW_D_USTR) {
+		long n = bpf_probe_read_user_str(ud->data[k], MW_UDATA_BYTES, (void *)ptr);
+		if (n > 0) {
+			ud->len[k] = n;
+			ud->trunc[k] = n == MW_UDATA_BYTES;
+		}
+		return;
+	}
+	if (want > MW_UDATA_BYTES) {
+		ud->trunc[k] = 1;
+		want = MW_UDATA_BYTES;
+	}
+	if (want == 0) {
+		ud->len[k] = 0;
+		return;
+	}
+	want &= 2 * MW_UDATA_BYTES - 1;
+	if (want > MW_UDATA_BYTES)
+		return;
+	if (bpf_probe_read_user(ud->data[k], want, (void *)ptr) == 0)
+		ud->len[k] = want;
+}
+
+/* Read the user memory of the event's arguments: at entry (out false) the
+ * IN ones, marking the OUT ones unread; at a successful exit the OUT ones.
+ * Slots go to the user-memory arguments in argument order. */
+static __always_inline void udata_pass(struct mw_udata *ud, __u32 ev, const __u64 *a, bool compat, bool out)
+{
+	int k = 0;
+
+	if (ev >= MW_EV_MAX)
+		return;
+	if (!out)
+		ud->arg[0] = ud->arg[1] = 0xff; /* unused slots */
+	for (int i = 0; i < 6; i++) {
+		__u8 f = mw_arg_fmt[ev][i];
+		bool in = MW_D_IS_UMEM_IN(f), o = MW_D_IS_UMEM_OUT(f);
+
+		if (!in && !o)
+			continue;
+		if (k >= MW_UDATA_SLOTS)
+			break;
+		if (!out) {
+			ud->arg[k] = i;
+			ud->len[k] = MW_UDATA_UNREAD;
+			ud->trunc[k] = 0;
+		}
+		if (in != out)
+			udata_fill(ud, k, f, a[i], udata_want(ev, f, a, compat));
+		k++;
+	}
+}
+
+/* udata_pass() with the event as a compile-time constant in each case: for
+ * a variable event (dispatcher, function hooks) the verifier then walks
+ * only the few calls that have user memory, each folded to its own reads,
+ * not every path of the generic loops. */
+#define MW__UD_CASE(id, ID, ...)                                    \
+	case id:                                                    \
+		if (mw_has_udata(id))                               \
+			udata_pass(ud, id, a, compat, out);         \
+		break;
+static __always_inline void udata_pass_ev(struct mw_udata *ud, int ev, const __u64 *a, bool compat, bool out)
+{
+	switch (ev) {
+	MW_CALLS(MW__UD_CASE)
+	}
+}
+#undef MW__UD_CASE
+
 #endif

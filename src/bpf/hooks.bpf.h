@@ -111,6 +111,27 @@ int BPF_PROG(disp_enter, struct pt_regs *regs, long nr)
 	__u64 a[6] = {};
 	__u16 flags = 0;
 
+#if defined(__TARGET_ARCH_x86)
+	if (ev < 0 && compat && nr == MW_I386_NR_IPC) {
+		/* i386 ipc(call, first, second, third, ptr, fifth): SHMAT becomes
+		 * shmat(first, ptr, second), its address written to *third; SHMDT shmdt(ptr) */
+		__u32 call = (__u32)regs->bx;
+		ev = mw_ipc_event(call);
+		if (ev < 0 || !(event_mask & (1u << ev)))
+			return 0;
+		__u64 first = (__u32)regs->cx, second = (__u32)regs->dx, third = (__u32)regs->si;
+		__u64 ptr = (__u32)regs->di;
+		flags = MW_F_COMPAT | MW_F_IPC;
+		if (ev == MW_EV_SHMAT) {
+			a[0] = first;
+			a[1] = ptr;
+			a[2] = second;
+		} else {
+			a[0] = ptr;
+		}
+		return on_enter_aux(ev, nr, flags, a, ev == MW_EV_SHMAT ? third : 0);
+	}
+#endif
 	if (ev < 0)
 		return 0;
 	if (compat) {
@@ -134,6 +155,15 @@ int BPF_PROG(disp_exit, struct pt_regs *regs, long ret)
 
 	int ev = nr_to_event(nr, compat);
 
+#if defined(__TARGET_ARCH_x86)
+	if (ev < 0 && compat && nr == MW_I386_NR_IPC) {
+		/* the entry decided whether this ipc() was a shm call worth a record */
+		struct pending *p = pending_slot(bpf_get_current_pid_tgid(), false);
+		if (!p || (!p->ts && !p->filtered))
+			return 0;
+		return on_exit(p->event < MW_EV_MAX ? p->event : -1, nr, MW_F_COMPAT, ret);
+	}
+#endif
 	if (ev < 0 || !(event_mask & (1u << ev)))
 		return 0;
 	return on_exit(ev, nr, compat ? MW_F_COMPAT : 0, ret);

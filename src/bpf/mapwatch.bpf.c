@@ -37,6 +37,8 @@ const volatile bool allow_on = false;        /* --allow given: allow_ino holds i
 #define MW_HUGETLBFS_MAGIC  0x958458f6
 #define MW_ANON_INODE_MAGIC 0x09041934
 #define MW_TS_COMPAT 0x0002  /* x86 thread_info.status: in a 32-bit syscall */
+#define MW_SHM_RDONLY 010000
+#define MW_SHM_EXEC   0100000
 #define MW_PROT_READ  0x1
 #define MW_PROT_WRITE 0x2
 #define MW_PROT_EXEC  0x4
@@ -64,6 +66,7 @@ struct pending {
 	__u8 exited;    /* set (with ts 0) once the exit was handled: while hooks switch, a
 			 * second hook's exit of the same call stays silent */
 	struct mw_file file;
+	__u64 aux;      /* i386 ipc(SHMAT): where the kernel writes the address */
 };
 
 /* Calls in progress live in task-local storage: a thread has at most one
@@ -72,6 +75,7 @@ struct pending {
 struct pending_slots {
 	struct pending sys;  /* the syscall (pending.ts == 0: none) */
 	struct pending dm;   /* do_mmap */
+	struct mw_udata ud;  /* the syscall's user memory (pending.flags & MW_F_UDATA) */
 };
 
 struct {
@@ -376,7 +380,7 @@ static __always_inline bool resolve_fd(struct task_struct *task, int fd, struct 
 }
 
 /* ---- entry ---- */
-static __always_inline int on_enter(__u16 ev, __u16 nr, __u16 flags, const __u64 *a)
+static __always_inline int on_enter_aux(__u16 ev, __u16 nr, __u16 flags, const __u64 *a, __u64 aux)
 {
 	__u64 id = bpf_get_current_pid_tgid(), ts;
 	struct pending *p;
@@ -409,6 +413,14 @@ static __always_inline int on_enter(__u16 ev, __u16 nr, __u16 flags, const __u64
 	p->exited = 0;
 	__builtin_memcpy(p->args, a, sizeof(p->args));
 	__builtin_memset(&p->file, 0, sizeof(p->file));
+	p->aux = aux;
+	if (mw_has_udata(ev)) {
+		struct pending_slots *ps = bpf_task_storage_get(&pending, bpf_get_current_task_btf(), 0, 0);
+		if (ps) {
+			udata_pass_ev(&ps->ud, ev, a, flags & MW_F_COMPAT, false);
+			p->flags |= MW_F_UDATA;
+		}
+	}
 
 	if (mw_entry(ev) == MW_IN_MMAPFD && !(flags & MW_F_ARGS_FAULT) && !(a[3] & MW_MAP_ANONYMOUS)) {
 		s = get_scratch();
@@ -429,6 +441,11 @@ static __always_inline int on_enter(__u16 ev, __u16 nr, __u16 flags, const __u64
 		p->has_path = 1;
 	p->ts = ts;
 	return 0;
+}
+
+static __always_inline int on_enter(__u16 ev, __u16 nr, __u16 flags, const __u64 *a)
+{
+	return on_enter_aux(ev, nr, flags, a, 0);
 }
 
 /* ---- exit ---- */
@@ -705,6 +722,8 @@ static __always_inline void effect_of(struct mw_effect *ef, const struct pending
 	case MW_EV_MMAP:
 	case MW_EV_MMAP2:
 	case MW_EV_MREMAP:
+	case MW_EV_SHMAT:
+	case MW_EV_MAP_SHADOW_STACK:
 		if (ok)
 			effect_lookup(ef, (__u64)ret);
 		break;
@@ -730,6 +749,11 @@ static __always_inline bool wx_verdict(const struct pending *p, const struct mw_
 		return false;
 	if (ef->status == MW_EFF_OK)
 		return (ef->vm_flags & (MW_VM_WRITE | MW_VM_EXEC)) == (MW_VM_WRITE | MW_VM_EXEC);
+	if (p->event == MW_EV_SHMAT && !(p->flags & MW_F_ARGS_FAULT)) {
+		/* the request: SHM_EXEC on a segment attached writable */
+		int si = mw_arg_by_fmt(p->event, MW_D_SHMAT_FLAGS);
+		return si >= 0 && (p->args[si & 7] & MW_SHM_EXEC) && !(p->args[si & 7] & MW_SHM_RDONLY);
+	}
 	if (pi < 0 || (p->flags & MW_F_ARGS_FAULT))
 		return false; /* nothing known: the record says so */
 	prot = p->args[pi & 7];
@@ -900,6 +924,15 @@ static __always_inline int emit_exit(__u64 key, long ret, int ev, __u16 nr, __u1
 	 * raw_syscalls one carries this code */
 	if ((flags & MW_F_COMPAT) && ev == MW_EV_MMAP)
 		reread_old_mmap(p, key, &ef);
+	if ((flags & MW_F_COMPAT) && (p->flags & MW_F_IPC) && p->event == MW_EV_SHMAT && ret == 0) {
+		/* old i386 convention: ipc(SHMAT) returns 0 and writes the address to *third */
+		__u32 addr = 0;
+		if (bpf_probe_read_user(&addr, sizeof(addr), (void *)p->aux) == 0)
+			ret = addr;
+		else
+			p->flags |= MW_F_ARGS_FAULT;
+	}
+
 	if (!summary_on) /* -c counts calls: no VMA lookup (and no --kill-wx with it) */
 		effect_of(&ef, p, ret, tgid);
 	/* --kill-wx: a SIGKILL sent here is delivered on the way back to user
@@ -939,6 +972,30 @@ static __always_inline int emit_exit(__u64 key, long ret, int ev, __u16 nr, __u1
 	/* --stack: the caller's user stack goes first, marked in the event */
 	if (stack_on && stack__emit(id, p->flags & MW_F_COMPAT))
 		p->flags |= MW_F_STACK;
+
+	/* ev is a constant in the programs of one syscall: their user-memory
+	 * code folds away at compile time */
+	if ((ev < 0 || mw_has_udata(ev)) && (p->flags & MW_F_UDATA)) {
+		/* the user memory of the arguments travels after the record */
+		struct pending_slots *ps = bpf_task_storage_get(&pending, bpf_get_current_task_btf(), 0, 0);
+		struct mw_event *r;
+		if (!ps)
+			goto out;
+		if (ret >= 0 || ret < -4095)
+			udata_pass_ev(&ps->ud, ev < 0 ? p->event : ev, p->args, p->flags & MW_F_COMPAT, true);
+		r = bpf_ringbuf_reserve(&rb, sizeof(*r) + sizeof(struct mw_udata), 0);
+		if (!r) {
+			count(MW_CNT_RB_FULL);
+			goto out;
+		}
+		fill_event(r, p, ret, id);
+		fill_effect(r, &ef);
+		r->path_len = sizeof(struct mw_udata);
+		bpf_probe_read_kernel(r + 1, sizeof(struct mw_udata), &ps->ud);
+		bpf_ringbuf_submit(r, wake_flag(sizeof(*r) + sizeof(struct mw_udata)));
+		count(MW_CNT_SUBMITTED);
+		goto out;
+	}
 
 	if (!p->has_path) {
 		/* the common case, no path: build the record in the ring buffer itself */

@@ -133,10 +133,13 @@ class FileWatcher:
     thread being descheduled, so a check on it stays fair on a busy machine.
     """
 
-    def __init__(self, path, interval=0.005):
+    def __init__(self, path, interval=0.005, on_line=None):
+        """on_line(line, lo, hi), when given, takes each line instead of the
+        list (a long soak writes gigabytes)."""
         import threading
         self.path, self.interval = path, interval
         self.lines = []
+        self.on_line = on_line or (lambda ln, lo, hi: self.lines.append((ln, lo, hi)))
         self._stop = threading.Event()
         self._t = threading.Thread(target=self._run, daemon=True)
         self._t.start()
@@ -159,7 +162,7 @@ class FileWatcher:
                 buf += chunk
                 *done, buf = buf.split(b"\n")
                 for ln in done:
-                    self.lines.append((ln, lo, now))
+                    self.on_line(ln, lo, now)
             lo = before
             if self._stop.is_set() and not chunk:
                 break

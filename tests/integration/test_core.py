@@ -182,15 +182,22 @@ def t_systemwide_and_self():
     """Host mode sees an unrelated process, never mapwatch itself, and stops cleanly on SIGINT."""
     d = tmpdir()
     out = os.path.join(d, "ev.json")
-    mw = subprocess.Popen([MAPWATCH, "--json", "--stats", "--output", out], stderr=subprocess.PIPE, text=True)
+    mw = subprocess.Popen([MAPWATCH, "--json", "--stats", "-v", "--output", out], stderr=subprocess.PIPE, text=True)
+    early = []
     try:
-        time.sleep(1.5)
+        # start-up (BPF verification) takes seconds on a loaded machine: wait for the attach
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            line = mw.stderr.readline()
+            early.append(line)
+            if not line or "tracing all processes" in line:
+                break
         w = subprocess.run(["sh", "-c", "for i in 1 2 3; do /bin/true; done; echo $$"],
                            capture_output=True, text=True)
         time.sleep(0.3)
     finally:
         mw.send_signal(signal.SIGINT)
-        err = mw.communicate(timeout=20)[1]
+        err = "".join(early) + mw.communicate(timeout=20)[1]
     eq(mw.returncode, 0, f"exit after SIGINT ({err})")
     events = read_json_lines(out)
     check(any(e.get("processName") == "true" for e in events), "host mode missed /bin/true")

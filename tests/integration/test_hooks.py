@@ -127,11 +127,11 @@ def t_switch_on_32bit():
     try:
         w = subprocess.Popen([load, "4"], stdout=subprocess.PIPE, text=True)
         time.sleep(0.3)
-        runs = []
+        runs = []  # (id, pid): other checkouts may run this test at the same time
         for i in range(6):
-            r = subprocess.run([hook32, "150", str(i)], timeout=30)
-            eq(r.returncode, 0, f"hook32 run {i} exit status")
-            runs.append(i)
+            r = subprocess.Popen([hook32, "150", str(i)])
+            eq(r.wait(timeout=30), 0, f"hook32 run {i} exit status")
+            runs.append((i, r.pid))
             time.sleep(0.3)
         wout, _ = w.communicate(timeout=60)
         eq(w.returncode, 0, "hookload exit status")
@@ -151,7 +151,7 @@ def t_switch_on_32bit():
     lens = Counter()
     mine = set()  # addresses of the load's own mappings (MAP_NORESERVE marks them, not the loader's)
     for e in events:
-        if e["processName"] != "hookload":
+        if e["hostProcessId"] != w.pid:
             continue
         if e["eventName"] == "mmap" and e["args"][3]["value"] & 0x4000:
             lens[("mmap", e["args"][1]["value"])] += 1
@@ -165,9 +165,9 @@ def t_switch_on_32bit():
     eq(sum(lens.values()), 2 * n, "64-bit calls reported (each once) across the switches")
     eq(lens, want, "64-bit calls by length")
     # the 32-bit programs: the calls after their start-up
-    for i in runs:
+    for i, pid in runs:
         got = Counter((e["eventName"], e["args"][1]["value"]) for e in events
-                      if e["processName"] == "hook32" and e["contextFlags"]["isCompat"]
+                      if e["hostProcessId"] == pid and e["contextFlags"]["isCompat"]
                       and 4096 * (1000 + i * 16) <= e["args"][1]["value"] < 4096 * (1000 + i * 16 + 8))
         eq(sum(got.values()), 16, f"32-bit run {i}: its 8 mmap2 and 8 munmap calls")
         eq(set(k[0] for k in got), {"mmap2", "munmap"}, f"32-bit run {i}: event names")

@@ -69,7 +69,34 @@ def t_soak():
     d = tmpdir()
     out_a, out_b = os.path.join(d, "default.json"), os.path.join(d, "small.json")
     common = ["--alerts", "--json", "--stats", "--flush-ms", str(FLUSH_MS)]
-    watch = FileWatcher(out_a, interval=0.01)  # from before the file exists
+    acc = {"lines": 0, "worst": -1.0, "worst_raw": -1.0, "worst_line": b"", "worst_lo": 0.0,
+           "late": [], "got": {}}
+
+    def on_line(ln, lo, hi):
+        """Each line as it appears: its lateness (judged at the end, when the
+        schedstat samples cover it) and the generated processes' calls."""
+        if not ln.startswith(b"{"):
+            return
+        acc["lines"] += 1
+        ts = TS_RE.search(ln)
+        if ts and lo:
+            dur = DUR_RE.search(ln)
+            ready = (int(ts.group(1)) + (int(dur.group(1)) if dur else 0)) / 1e9
+            late = lo - ready  # it was not in the file yet at lo
+            acc["worst_raw"] = max(acc["worst_raw"], late)
+            if late > FLUSH_MS / 1000:
+                acc["late"].append((late, ready, lo, ln[:600]))
+        if b'"soakgen"' not in ln:
+            return
+        pm, lm, nm = PID_RE.search(ln), LEN_RE.search(ln), NAME_RE.search(ln)
+        if not (pm and lm and nm) or nm.group(1) not in (b"mmap", b"munmap"):
+            return
+        length = int(lm.group(1))
+        if MAIN_LEN <= length < MAIN_LEN + 4 * 4096 or THREAD_LEN <= length < THREAD_LEN + 2 * 4096:
+            pid = int(pm.group(1))
+            acc["got"][pid] = acc["got"].get(pid, 0) + 1
+
+    watch = FileWatcher(out_a, interval=0.01, on_line=on_line)  # from before the file exists
     a, err_a = start(PLAIN, [*common, "-o", out_a], d, "default")
     try:
         b, err_b = start(MAPWATCH, [*common, "--buffer-size", "16K", "-o", out_b], d, "small")
@@ -117,32 +144,15 @@ def t_soak():
     want = {}  # pid -> children that had it (pids wrap in ten minutes)
     for p in spawned:
         want[p] = want.get(p, 0) + 1
-    got = {}
-    worst, worst_line, lines, worst_raw, worst_at = -1.0, b"", 0, -1.0, 0.0
-    for ln, lo, hi in watch.lines:
-        if not ln.startswith(b"{"):
-            continue
-        lines += 1
-        ts = TS_RE.search(ln)
-        if ts and lo:
-            dur = DUR_RE.search(ln)
-            ready = (int(ts.group(1)) + (int(dur.group(1)) if dur else 0)) / 1e9
-            late = lo - ready  # it was not in the file yet at lo
-            worst_raw = max(worst_raw, late)
-            if late > FLUSH_MS / 1000:
-                # the machine is shared: time mapwatch was runnable but had
-                # no CPU is not time it kept the record waiting
-                late -= starved.waited(ready, lo)
-            if late > worst:
-                worst, worst_line, worst_at = late, ln, lo - t0
-        if b'"soakgen"' not in ln:
-            continue
-        pm, lm, nm = PID_RE.search(ln), LEN_RE.search(ln), NAME_RE.search(ln)
-        if not (pm and lm and nm) or nm.group(1) not in (b"mmap", b"munmap"):
-            continue
-        pid, length = int(pm.group(1)), int(lm.group(1))
-        if pid in want and (MAIN_LEN <= length < MAIN_LEN + 4 * 4096 or THREAD_LEN <= length < THREAD_LEN + 2 * 4096):
-            got[pid] = got.get(pid, 0) + 1
+    got = {p: n for p, n in acc["got"].items() if p in want}
+    lines, worst_raw = acc["lines"], acc["worst_raw"]
+    worst, worst_line, worst_at = max(0.0, worst_raw) if not acc["late"] else 0.0, b"", 0.0
+    for late, ready, lo, ln in acc["late"]:
+        # the machine is shared: time mapwatch was runnable but had no CPU
+        # is not time it kept the record waiting
+        late -= starved.waited(ready, lo)
+        if late > worst:
+            worst, worst_line, worst_at = late, ln, lo - t0
     short = [p for p in want if got.get(p, 0) != 16 * want[p]]
     missing = sum(16 * want[p] - got.get(p, 0) for p in short)
     # memory: flat once warm (the first 15 s fill caches and the buffer's pages)

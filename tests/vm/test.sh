@@ -36,6 +36,9 @@ if [ $arch = x86_64 ]; then
 	cc64="gcc"
 	gcc -m32 -O1 -static -o "$g/mmap32" tests/vm/mmap32.c || skip "cannot build 32-bit programs (apt-get install gcc-multilib)"
 	gcc -m32 -O1 -static -o "$g/bypass32" tests/integration/bypass.c -lpthread || fail "cannot build the 32-bit bypass program"
+	# issue #14: the memory family, 64-bit and 32-bit (ipc() included)
+	gcc -O1 -static -Itests/integration -o "$g/memcalls64" tests/integration/memcalls.c || fail "cannot build memcalls"
+	gcc -m32 -O1 -static -Itests/integration -o "$g/memcalls32" tests/integration/memcalls.c || fail "cannot build the 32-bit memcalls"
 	# the dynamic program's loader and libc, and where the guest puts them
 	libs="/lib64/ld-linux-x86-64.so.2:/lib64/ld-linux-x86-64.so.2 /lib/x86_64-linux-gnu/libc.so.6:/lib/x86_64-linux-gnu/libc.so.6"
 else

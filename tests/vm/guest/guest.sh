@@ -46,6 +46,12 @@ else
 		ls /tmp/b32 >/tmp/bp_markers.txt
 		grep -h ' \[killed\]$' /tmp/bpk-*.txt >/tmp/bp_killed.txt
 		for f in bp_fault.json bp_race.json bp_racelog.json bp_markers.txt bp_killed.txt; do out $f; done
+		# issue #14: every memory-family call on this kernel, 64-bit and 32-bit
+		./mapwatch -v --json --events all -o /tmp/fam64.json -- ./memcalls64 /tmp/famlog64.json >/tmp/famv64.txt 2>&1
+		echo "@@RC fam64 $?"
+		./mapwatch --json --events all --hook dispatcher -o /tmp/fam32.json -- ./memcalls32 /tmp/famlog32.json 2>&1
+		echo "@@RC fam32 $?"
+		for f in fam64.json famlog64.json famv64.txt fam32.json famlog32.json; do out $f; done
 	fi
 	# the dynamic program's loader and libc where its ELF header names them
 	while read -r lib dest; do
