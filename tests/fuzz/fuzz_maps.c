@@ -12,6 +12,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t bad = 0;
 	size_t n;
 
+	memset(root, 'x', sizeof(root)); /* so an unterminated result is seen */
+
 	if (t) {
 		if (mw_regions_seed_maps(t, 1, (const char *)data, size, &bad) >= 0) {
 			const struct mw_region *r = mw_regions_list(t, 1, &n);
@@ -21,7 +23,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		mw_regions_free(t);
 	}
-	if (mw_mountinfo_cgroup2((const char *)data, size, root, sizeof(root)) == 0 && root[sizeof(root) - 1])
+	if (mw_mountinfo_cgroup2((const char *)data, size, root, sizeof(root)) == 0 &&
+	    !memchr(root, 0, sizeof(root)))
 		abort();
 	return 0;
 }
