@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -664,11 +667,42 @@ static bool reap(pid_t child, bool *cmd_done, int *status)
 	}
 }
 
+struct detach_job {
+	struct mw_hooks *hooks;
+	atomic_bool done;
+};
+
+static void *detach_thread(void *arg)
+{
+	struct detach_job *j = arg;
+
+	mw_hooks_detach(j->hooks);
+	atomic_store(&j->done, true);
+	return NULL;
+}
+
 /* Stop tracing: detach every program (so nothing more is counted or
- * committed), then read what is left: seen = written + lost holds. */
+ * committed), then read what is left: seen = written + lost holds.
+ * Detaching takes an RCU grace period per link (up to a second on a
+ * loaded host): it runs on a thread of its own while this one goes on
+ * reading and flushing every few milliseconds, so the records made
+ * meanwhile are not held back until the end. */
 static void drain(struct tracer *t)
 {
-	mw_hooks_detach(t->hooks);
+	struct detach_job j = { .hooks = t->hooks };
+	pthread_t th;
+
+	atomic_init(&j.done, false);
+	if (pthread_create(&th, NULL, detach_thread, &j)) {
+		mw_hooks_detach(t->hooks);
+	} else {
+		while (!atomic_load(&j.done)) {
+			ring_buffer__poll(t->rb, 10);
+			ring_buffer__consume(t->rb);
+			mw_sinks_flush(&t->sinks);
+		}
+		pthread_join(th, NULL);
+	}
 	ring_buffer__consume(t->rb);
 }
 
