@@ -230,8 +230,10 @@ static long fp_step(__u32 i, struct unwind *u)
 }
 
 /* Walk the current task's user stack and send it as a MW_REC_STACK record.
- * Returns true when a record was committed. */
-static __always_inline bool stack__emit(__u64 id, bool compat)
+ * Returns 1 when a record was committed. A global function: the verifier
+ * checks it once, not again in every exit path of every program (inlined,
+ * it took the dispatcher's exit past the verifier's 1M-instruction limit). */
+__noinline int stack__emit(__u64 id, int compat)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
