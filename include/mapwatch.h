@@ -66,7 +66,7 @@ enum mw_rec_type {
 /* Syscall numbers the hooks can map to events, per ABI (nr_event map). */
 #define MW_NR_SLOTS 512
 /* Function-hook slots: (event, ABI) pairs attached by fentry/fexit. */
-#define MW_FN_SLOTS 16
+#define MW_FN_SLOTS 64
 
 /* A process in scope started (delta 1: exec of a 32-bit image, or fork of
  * a 32-bit process) or stopped (delta -1) running the 32-bit ABI. */
