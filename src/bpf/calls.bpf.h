@@ -9,17 +9,30 @@
 #define MW__FMT_ROW(id, ID, name, kind, nargs, x86_64, i386, arm64, arm, stem, i386_fn, classes, \
 		    entry, ret, args, doc)                                                     \
 	[id] = { MW_UNPAREN args },
-static const __u8 mw_arg_fmt[MW_EV_MAX][6] = { MW_CALLS(MW__FMT_ROW) };
+/* The per-event tables have a power-of-two number of rows and are read at
+ * [mw_ev_row(ev)]: an older verifier (Debian's 6.1) does not carry the
+ * bound of an `ev < MW_EV_MAX` check to the copy the compiler indexes with
+ * ("unbounded memory access"), while the mask bounds that very register. */
+#define MW_EV_ROWS 64
+#define MW_EV_MASK (MW_EV_ROWS - 1)
+_Static_assert(MW_EV_MAX <= MW_EV_ROWS, "event tables too small");
+/* the empty asm keeps the compiler from dropping the mask after a bound check */
+static __always_inline __u32 mw_ev_row(__u32 ev)
+{
+	asm volatile("" : "+r"(ev));
+	return ev & MW_EV_MASK;
+}
+static const __u8 mw_arg_fmt[MW_EV_ROWS][6] = { MW_CALLS(MW__FMT_ROW) };
 #undef MW_A
 #define MW_A(n, t, f, tg) MW_T_##t
-static const __u8 mw_arg_type[MW_EV_MAX][6] = { MW_CALLS(MW__FMT_ROW) };
+static const __u8 mw_arg_type[MW_EV_ROWS][6] = { MW_CALLS(MW__FMT_ROW) };
 #undef MW_A
 #undef MW__FMT_ROW
 
 #define MW__ENTRY_ROW(id, ID, name, kind, nargs, x86_64, i386, arm64, arm, stem, i386_fn, classes, \
 		      entry, ...)                                                                \
 	[id] = entry,
-static const __u8 mw_entry_of[MW_EV_MAX] = { MW_CALLS(MW__ENTRY_ROW) };
+static const __u8 mw_entry_of[MW_EV_ROWS] = { MW_CALLS(MW__ENTRY_ROW) };
 #undef MW__ENTRY_ROW
 
 /* Index of the event's first argument decoded as fmt (MW_D_PROT, ...); -1 if none. */
@@ -28,7 +41,7 @@ static __always_inline int mw_arg_by_fmt(__u32 ev, __u8 fmt)
 	if (ev >= MW_EV_MAX)
 		return -1;
 	for (int i = 0; i < 6; i++)
-		if (mw_arg_fmt[ev][i] == fmt)
+		if (mw_arg_fmt[mw_ev_row(ev)][i] == fmt)
 			return i;
 	return -1;
 }
@@ -36,12 +49,12 @@ static __always_inline int mw_arg_by_fmt(__u32 ev, __u8 fmt)
 /* Is argument i of the event a C int (sign-extended from a 32-bit register)? */
 static __always_inline bool mw_arg_is_int(__u32 ev, int i)
 {
-	return ev < MW_EV_MAX && i >= 0 && i < 6 && mw_arg_type[ev][i] == MW_T_INT;
+	return ev < MW_EV_MAX && i >= 0 && i < 6 && mw_arg_type[mw_ev_row(ev)][i] == MW_T_INT;
 }
 
 static __always_inline __u8 mw_entry(__u32 ev)
 {
-	return ev < MW_EV_MAX ? mw_entry_of[ev] : MW_IN_NONE;
+	return ev < MW_EV_MAX ? mw_entry_of[mw_ev_row(ev)] : MW_IN_NONE;
 }
 
 /* Map a syscall number of the 32-bit (compat) / native ABI to an event; -1 if not traced. */
@@ -85,7 +98,7 @@ static __always_inline bool mw_has_udata(__u32 ev)
 	if (ev >= MW_EV_MAX)
 		return false;
 	for (int i = 0; i < 6; i++)
-		if (MW_D_IS_UMEM_IN(mw_arg_fmt[ev][i]) || MW_D_IS_UMEM_OUT(mw_arg_fmt[ev][i]))
+		if (MW_D_IS_UMEM_IN(mw_arg_fmt[mw_ev_row(ev)][i]) || MW_D_IS_UMEM_OUT(mw_arg_fmt[mw_ev_row(ev)][i]))
 			return true;
 	return false;
 }
@@ -171,7 +184,7 @@ static __always_inline void udata_pass(struct mw_udata *ud, __u32 ev, const __u6
 	if (!out)
 		ud->arg[0] = ud->arg[1] = 0xff; /* unused slots */
 	for (int i = 0; i < 6; i++) {
-		__u8 f = mw_arg_fmt[ev][i];
+		__u8 f = mw_arg_fmt[mw_ev_row(ev)][i];
 		bool in = MW_D_IS_UMEM_IN(f), o = MW_D_IS_UMEM_OUT(f);
 
 		if (!in && !o)
