@@ -165,6 +165,9 @@ static __always_inline void udata_fill(struct mw_udata *ud, int k, __u8 fmt, __u
 		ud->len[k] = 0;
 		return;
 	}
+	/* the empty asm keeps the mask and check the compiler would drop (the
+	 * 6.1 verifier needs them on the very register passed as the size) */
+	asm volatile("" : "+r"(want));
 	want &= 2 * MW_UDATA_BYTES - 1;
 	if (want > MW_UDATA_BYTES)
 		return;
