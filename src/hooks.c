@@ -21,6 +21,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "mapwatch.h"
+#include "msg.h"
 #include "mapwatch.skel.h"
 #include "alerts.h"
 #include "catalog.h"
@@ -39,16 +40,6 @@ static int libbpf_verbose(enum libbpf_print_level level, const char *fmt, va_lis
 	return vfprintf(stderr, fmt, ap);
 }
 
-static void die_line(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("mapwatch: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 /* ---- environment checks ---- */
 
@@ -73,7 +64,7 @@ static int check_privileges(void)
 	/* CAP_SYS_ADMIN 21, CAP_PERFMON 38, CAP_BPF 39 */
 	if (geteuid() == 0 || have_cap(21) || (have_cap(38) && have_cap(39)))
 		return 0;
-	die_line("permission denied: loading BPF programs needs root, or CAP_BPF, CAP_PERFMON and CAP_DAC_READ_SEARCH (README \"Privileges\"); run it with sudo");
+	mw_err_line("permission denied: loading BPF programs needs root, or CAP_BPF, CAP_PERFMON and CAP_DAC_READ_SEARCH (README \"Privileges\"); run it with sudo");
 	return -1;
 }
 
@@ -81,7 +72,7 @@ static int check_btf(void)
 {
 	if (access("/sys/kernel/btf/vmlinux", R_OK) == 0)
 		return 0;
-	die_line("this kernel exposes no BTF (/sys/kernel/btf/vmlinux is missing): boot a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+	mw_err_line("this kernel exposes no BTF (/sys/kernel/btf/vmlinux is missing): boot a kernel built with CONFIG_DEBUG_INFO_BTF=y");
 	return -1;
 }
 
@@ -119,14 +110,14 @@ static int check_tracefs(void)
 		}
 	}
 	if (denied) {
-		die_line("tracefs is mounted but this process cannot read it (%s): it is mode 0700; run as root or add CAP_DAC_READ_SEARCH to CAP_BPF and CAP_PERFMON",
+		mw_err_line("tracefs is mounted but this process cannot read it (%s): it is mode 0700; run as root or add CAP_DAC_READ_SEARCH to CAP_BPF and CAP_PERFMON",
 			 strerror(e));
 		return -1;
 	}
 	if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL) == 0 &&
 	    tracefs_state("/sys/kernel/tracing") > 0)
 		return 0;
-	die_line("tracefs is not mounted and mounting it failed (%s): run 'mount -t tracefs nodev /sys/kernel/tracing' as root",
+	mw_err_line("tracefs is not mounted and mounting it failed (%s): run 'mount -t tracefs nodev /sys/kernel/tracing' as root",
 		 strerror(errno));
 	return -1;
 }
@@ -594,7 +585,7 @@ static int attach_kind(struct mw_hooks *h, enum prog_kind k, struct hlink *links
 			continue;
 		err = attach_into(p, links, n, cap);
 		if (err) {
-			die_line("attaching %s (%s) failed: %s", bpf_program__name(p),
+			mw_err_line("attaching %s (%s) failed: %s", bpf_program__name(p),
 				 bpf_program__section_name(p), strerror(-err));
 			return -1;
 		}
@@ -784,7 +775,7 @@ static int watch_start(struct mw_hooks *h)
 	h->ctl = ring_buffer__new(bpf_map__fd(h->skel->maps.ctl_rb), on_ctl_rec, h, NULL);
 	h->stop_fd = eventfd(0, EFD_CLOEXEC);
 	if (!h->ctl || h->stop_fd < 0 || pthread_create(&h->watcher, NULL, watch_run, h)) {
-		die_line("cannot watch for 32-bit processes: %s", strerror(errno));
+		mw_err_line("cannot watch for 32-bit processes: %s", strerror(errno));
 		return -1;
 	}
 	h->watching = true;
@@ -852,7 +843,7 @@ static int hooks_load(struct mw_hooks *h, enum hook_mode mode, enum dm_mode dm, 
 	h->track = mode == MODE_TRACEPOINT && h->compat;
 	h->skel = mapwatch_bpf__open();
 	if (!h->skel) {
-		die_line("cannot open the BPF object: %s", strerror(errno));
+		mw_err_line("cannot open the BPF object: %s", strerror(errno));
 		return -1;
 	}
 	h->skel->rodata->self_tgid = getpid();
@@ -879,7 +870,7 @@ static int hooks_load(struct mw_hooks *h, enum hook_mode mode, enum dm_mode dm, 
 		bpf_map__set_max_entries(h->skel->maps.traced, (uint32_t)atoi(tmax));
 	err = bpf_map__set_max_entries(h->skel->maps.rb, o->buffer_size);
 	if (err) {
-		die_line("cannot size the ring buffer to %zu bytes: %s", o->buffer_size, strerror(-err));
+		mw_err_line("cannot size the ring buffer to %zu bytes: %s", o->buffer_size, strerror(-err));
 		return -1;
 	}
 	bpf_object__for_each_program(p, h->skel->obj) {
@@ -932,20 +923,20 @@ static int hooks_load(struct mw_hooks *h, enum hook_mode mode, enum dm_mode dm, 
 	}
 	if (err) {
 		if (err == -EPERM || errno == EPERM)
-			die_line("the kernel refused to load the BPF programs (permission denied): run as root with CAP_BPF and CAP_PERFMON, and check kernel.unprivileged_bpf_disabled / lockdown");
+			mw_err_line("the kernel refused to load the BPF programs (permission denied): run as root with CAP_BPF and CAP_PERFMON, and check kernel.unprivileged_bpf_disabled / lockdown");
 		else
-			die_line("loading the BPF programs failed: %s (run with -vv for libbpf's messages and the verifier log)",
+			mw_err_line("loading the BPF programs failed: %s (run with -vv for libbpf's messages and the verifier log)",
 				 strerror(-err));
 		return -1;
 	}
 	err = mw_filter_maps(&o->filters, h->skel);
 	if (err) {
-		die_line("cannot load the filters into the kernel: %s", strerror(-err));
+		mw_err_line("cannot load the filters into the kernel: %s", strerror(-err));
 		return -1;
 	}
 	err = fill_nr_event(h);
 	if (err) {
-		die_line("cannot fill the syscall-number map: %s", strerror(-err));
+		mw_err_line("cannot fill the syscall-number map: %s", strerror(-err));
 		return -1;
 	}
 	/* --allow identities, before anything attaches: the kernel caches each
@@ -955,7 +946,7 @@ static int hooks_load(struct mw_hooks *h, enum hook_mode mode, enum dm_mode dm, 
 		uint8_t one = 1;
 		if (mw_allow_key(o->allow[i], &k) ||
 		    bpf_map__update_elem(h->skel->maps.allow_ino, &k, sizeof(k), &one, sizeof(one), BPF_ANY)) {
-			die_line("cannot load --allow %s into the kernel: %s", o->allow[i], strerror(errno));
+			mw_err_line("cannot load --allow %s into the kernel: %s", o->allow[i], strerror(errno));
 			return -1;
 		}
 	}
@@ -1045,7 +1036,7 @@ static int hooks_load_dm(struct mw_hooks *h, enum hook_mode mode)
 		append(h->refused, sizeof(h->refused), "function: %s", why_f);
 		return -2;
 	}
-	die_line("event do_mmap needs a kernel-function hook and none works here: fentry/fexit on do_mmap: %s; kprobe/kretprobe on do_mmap: %s",
+	mw_err_line("event do_mmap needs a kernel-function hook and none works here: fentry/fexit on do_mmap: %s; kprobe/kretprobe on do_mmap: %s",
 		 why_f, why_k);
 	return -1;
 }
@@ -1066,7 +1057,7 @@ static int hooks_load_all(struct mw_hooks *h)
 			append(h->refused, sizeof(h->refused), "function: %s", why);
 		}
 		if (want == MW_HOOK_FUNCTION) {
-			die_line("--hook function is not possible here (%s): use --hook auto", h->refused);
+			mw_err_line("--hook function is not possible here (%s): use --hook auto", h->refused);
 			return -1;
 		}
 	}
@@ -1107,7 +1098,7 @@ struct mw_hooks *mw_hooks_start(const struct mw_opts *o, bool follow, bool compa
 	struct mw_hooks *h = calloc(1, sizeof(*h));
 
 	if (!h) {
-		die_line("out of memory");
+		mw_err_line("out of memory");
 		return NULL;
 	}
 	h->o = o;

@@ -20,6 +20,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "mapwatch.h"
+#include "msg.h"
 #include "mapwatch.skel.h"
 #include "alerts.h"
 #include "catalog.h"
@@ -82,16 +83,6 @@ struct tracer {
 	struct mw_metrics *metrics;                 /* --metrics; NULL: no endpoint */
 };
 
-static void die_line(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("mapwatch: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 /* ---- records ---- */
 
@@ -196,7 +187,7 @@ static void seed_round(struct tracer *t)
 		return;
 	t->seeding = false;
 	if (rc < 0) {
-		die_line("cannot list /proc to seed the region maps (%s): processes are seeded at their first event",
+		mw_err_line("cannot list /proc to seed the region maps (%s): processes are seeded at their first event",
 			 strerror(rp->dir_errno));
 		return;
 	}
@@ -293,7 +284,7 @@ static void write_summary(struct tracer *t, bool interval)
 	int err = mw_summary_read_map(t->summary, bpf_map__fd(t->skel->maps.summary));
 
 	if (err) {
-		die_line("reading the summary map failed: %s", strerror(-err));
+		mw_err_line("reading the summary map failed: %s", strerror(-err));
 		return;
 	}
 	read_counters(t, c);
@@ -356,7 +347,7 @@ static int start_metrics(struct tracer *t)
 	t->metrics = mw_metrics_start(t->o->metrics, bpf_map__fd(t->skel->maps.rb), fds, names, n, err,
 				      sizeof(err));
 	if (!t->metrics) {
-		die_line("%s", err);
+		mw_err_line("%s", err);
 		return -1;
 	}
 	publish_metrics(t);
@@ -531,11 +522,11 @@ static int check_command(const char *cmd)
 
 	if (strchr(cmd, '/')) {
 		if (stat(cmd, &st)) {
-			die_line("cannot run %s: %s", cmd, strerror(errno));
+			mw_err_line("cannot run %s: %s", cmd, strerror(errno));
 			return errno == ENOENT || errno == ENOTDIR ? 127 : 126;
 		}
 		if (S_ISDIR(st.st_mode) || access(cmd, X_OK)) {
-			die_line("cannot run %s: %s", cmd, S_ISDIR(st.st_mode) ? "is a directory" : strerror(errno));
+			mw_err_line("cannot run %s: %s", cmd, S_ISDIR(st.st_mode) ? "is a directory" : strerror(errno));
 			return 126;
 		}
 		return 0;
@@ -553,7 +544,7 @@ static int check_command(const char *cmd)
 			break;
 		p = end + 1;
 	}
-	die_line("cannot run %s: %s", cmd, denied ? "Permission denied" : "command not found in PATH");
+	mw_err_line("cannot run %s: %s", cmd, denied ? "Permission denied" : "command not found in PATH");
 	return denied ? 126 : 127;
 }
 
@@ -603,7 +594,7 @@ static int targets_open(const struct mw_filters *f, struct targets *tg)
 	for (unsigned i = 0; i < f->pid.n && tg->n < 64; i++) {
 		int fd = (int)syscall(SYS_pidfd_open, (pid_t)f->pid.v[i], 0);
 		if (fd < 0 && errno == ESRCH) {
-			die_line("--pid %llu: no such process (give the pid of a running process; see ps -e)",
+			mw_err_line("--pid %llu: no such process (give the pid of a running process; see ps -e)",
 				 (unsigned long long)f->pid.v[i]);
 			for (int k = 0; k < tg->n; k++)
 				close(tg->fd[k]);
@@ -710,7 +701,7 @@ static void drain(struct tracer *t)
 static void on_hangup(struct tracer *t)
 {
 	if (mw_sinks_reopen(&t->sinks))
-		die_line("SIGHUP: cannot reopen the output: %s (still writing to the old file)",
+		mw_err_line("SIGHUP: cannot reopen the output: %s (still writing to the old file)",
 			 strerror(errno));
 }
 
@@ -732,7 +723,7 @@ int mw_run(const struct mw_opts *o)
 	for (int i = 0; i < o->nallow; i++) {
 		struct mw_inode_key k;
 		if (mw_allow_key(o->allow[i], &k)) {
-			die_line("--allow %s: cannot stat it (%s): give an existing executable or directory",
+			mw_err_line("--allow %s: cannot stat it (%s): give an existing executable or directory",
 				 o->allow[i], strerror(errno));
 			return 2;
 		}
@@ -760,7 +751,7 @@ int mw_run(const struct mw_opts *o)
 			prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 		child = spawn_held(o->cmd, &release_fd, &err_fd);
 		if (child < 0) {
-			die_line("cannot start %s: %s", o->cmd[0], strerror(errno));
+			mw_err_line("cannot start %s: %s", o->cmd[0], strerror(errno));
 			goto out;
 		}
 	}
@@ -781,18 +772,18 @@ int mw_run(const struct mw_opts *o)
 		uint32_t k = child;
 		uint8_t one = 1;
 		if (bpf_map__update_elem(t.skel->maps.traced, &k, sizeof(k), &one, sizeof(one), BPF_ANY)) {
-			die_line("cannot register the command's pid: %s", strerror(errno));
+			mw_err_line("cannot register the command's pid: %s", strerror(errno));
 			goto out;
 		}
 	}
 	if (o->alerts) {
 		t.alerts = mw_alerts_new();
 		if (!t.alerts) {
-			die_line("cannot set up the alert engine: %s", strerror(errno));
+			mw_err_line("cannot set up the alert engine: %s", strerror(errno));
 			goto out;
 		}
 		if (o->alert_rate && !(t.collapse = mw_collapse_new(o->alert_rate))) {
-			die_line("cannot set up alert collapsing: %s", strerror(errno));
+			mw_err_line("cannot set up alert collapsing: %s", strerror(errno));
 			goto out;
 		}
 		/* processes older than mapwatch: their regions' history from
@@ -806,7 +797,7 @@ int mw_run(const struct mw_opts *o)
 	if (o->stack_depth) {
 		t.stacks = mw_stacks_new();
 		if (!t.stacks) {
-			die_line("cannot set up the stack symbolizer: %s", strerror(errno));
+			mw_err_line("cannot set up the stack symbolizer: %s", strerror(errno));
 			goto out;
 		}
 	}
@@ -814,7 +805,7 @@ int mw_run(const struct mw_opts *o)
 		struct mw_summary_opts so = { .by = o->summary_by, .top = o->summary_top };
 		t.summary = mw_summary_new(&so);
 		if (!t.summary) {
-			die_line("cannot set up the summary: %s", strerror(errno));
+			mw_err_line("cannot set up the summary: %s", strerror(errno));
 			goto out;
 		}
 		t.sum_start_ns = clock_ns(CLOCK_MONOTONIC);
@@ -823,7 +814,7 @@ int mw_run(const struct mw_opts *o)
 		goto out;
 	t.rb = ring_buffer__new(bpf_map__fd(t.skel->maps.rb), handle_rec, &t, NULL);
 	if (!t.rb) {
-		die_line("cannot set up the ring buffer reader: %s", strerror(errno));
+		mw_err_line("cannot set up the ring buffer reader: %s", strerror(errno));
 		goto out;
 	}
 	/* everything is attached and the reader is about to run: record from
@@ -837,7 +828,7 @@ int mw_run(const struct mw_opts *o)
 		mw_hooks_before_exec(t.hooks, o->cmd[0]);
 		/* everything is attached: let the command exec */
 		if (write(release_fd, "g", 1) != 1) {
-			die_line("cannot start %s: %s", o->cmd[0], strerror(errno));
+			mw_err_line("cannot start %s: %s", o->cmd[0], strerror(errno));
 			goto out;
 		}
 		close(release_fd);
@@ -846,7 +837,7 @@ int mw_run(const struct mw_opts *o)
 		close(err_fd);
 		err_fd = -1;
 		if (r == sizeof(e)) {
-			die_line("cannot run %s: %s", o->cmd[0], strerror(e));
+			mw_err_line("cannot run %s: %s", o->cmd[0], strerror(e));
 			waitpid(child, NULL, 0);
 			child = -1;
 			status = e == ENOENT || e == ENOTDIR ? 127 : 126;
@@ -878,7 +869,7 @@ int mw_run(const struct mw_opts *o)
 		if (err >= 0 || err == -EINTR)
 			err = ring_buffer__consume(t.rb);
 		if (err < 0 && err != -EINTR) {
-			die_line("reading the ring buffer failed: %s", strerror(-err));
+			mw_err_line("reading the ring buffer failed: %s", strerror(-err));
 			status = 1;
 			break;
 		}
@@ -937,7 +928,7 @@ int mw_run(const struct mw_opts *o)
 	publish_metrics(&t); /* the last scrape sees what --stats prints */
 	if (werr) {
 		if (werr != EPIPE) /* a reader that went away (| head) is not an error to report */
-			die_line("writing events failed: %s", strerror(werr));
+			mw_err_line("writing events failed: %s", strerror(werr));
 		if (child > 0 && !cmd_done) {
 			/* tracing stopped; the command still decides the exit status */
 			int st;
