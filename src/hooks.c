@@ -41,6 +41,42 @@ static int libbpf_verbose(enum libbpf_print_level level, const char *fmt, va_lis
 }
 
 
+/* ---- -vvv: what the verifier spent on each program ----
+ * Log level 4 gives only the statistics lines ("processed N insns",
+ * "verification time", "stack depth" per subprogram): the figures that
+ * decide whether a program fits an older kernel's limits (1M instructions,
+ * 512 bytes of combined stack) and what start-up costs. */
+#define MW_STATS_LOG 2048
+
+static void verifier_stats_ask(struct bpf_program *p)
+{
+	char *buf = calloc(1, MW_STATS_LOG);
+
+	if (buf && bpf_program__set_log_buf(p, buf, MW_STATS_LOG) == 0)
+		bpf_program__set_log_level(p, 4);
+	else
+		free(buf);
+}
+
+static void verifier_stats_print(struct bpf_object *obj)
+{
+	struct bpf_program *p;
+
+	bpf_object__for_each_program(p, obj) {
+		size_t n;
+		char *buf = (char *)bpf_program__log_buf(p, &n);
+
+		if (!buf)
+			continue;
+		for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+			if (!strncmp(line, "processed ", 10) || !strncmp(line, "verification time", 17) ||
+			    !strncmp(line, "stack depth", 11))
+				fprintf(stderr, "mapwatch: verifier: %s: %s\n", bpf_program__name(p), line);
+		bpf_program__set_log_buf(p, NULL, 0);
+		free(buf);
+	}
+}
+
 /* ---- environment checks ---- */
 
 
@@ -372,6 +408,42 @@ static const char *find_entry_func(struct btf *vb, int ev, bool compat, char *bu
 	return NULL;
 }
 
+/* Slots whose functions are one function under two names (x86 defines a
+ * call without arguments once, __ia32_sys_munlockall an alias of
+ * __x64_sys_munlockall): a second fentry on the same address is refused
+ * (EBUSY), so they become one slot that asks the task its ABI. Addresses
+ * from /proc/kallsyms; where they are hidden (all zero) nothing merges. */
+static void merge_aliases(struct mw_hooks *h)
+{
+	unsigned long long addr[MW_FN_SLOTS] = { 0 };
+	FILE *f = fopen("/proc/kallsyms", "r");
+	char line[512];
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long a;
+		char type, name[256];
+
+		if (!strstr(line, "_sys_") || sscanf(line, "%llx %c %255s", &a, &type, name) != 3 || !a)
+			continue;
+		for (int i = 0; i < h->nfn; i++)
+			if (!addr[i] && !strcmp(name, h->fn[i].func))
+				addr[i] = a;
+	}
+	fclose(f);
+	for (int i = 0; i < h->nfn; i++)
+		for (int j = i + 1; j < h->nfn; j++) {
+			if (!addr[i] || addr[i] != addr[j] || h->fn[i].event != h->fn[j].event)
+				continue;
+			h->fn[i].compat = 2;
+			memmove(&h->fn[j], &h->fn[j + 1], (size_t)(h->nfn - j - 1) * sizeof(h->fn[0]));
+			memmove(&addr[j], &addr[j + 1], (size_t)(h->nfn - j - 1) * sizeof(addr[0]));
+			h->nfn--;
+			j--;
+		}
+}
+
 /* Fill h->fn with the selected calls' entry functions; note the missing ones. */
 static void plan_functions(struct mw_hooks *h, struct btf *vb)
 {
@@ -406,6 +478,7 @@ static void plan_functions(struct mw_hooks *h, struct btf *vb)
 			h->nfn++;
 		}
 	}
+	merge_aliases(h);
 }
 
 /* Can a fentry program load and attach on func here? 0, or -1 with why. */
@@ -915,8 +988,12 @@ static int hooks_load(struct mw_hooks *h, enum hook_mode mode, enum dm_mode dm, 
 			break;
 		}
 		bpf_program__set_autoload(p, want);
+		if (want && o->verbose >= 3)
+			verifier_stats_ask(p);
 	}
 	err = mapwatch_bpf__load(h->skel);
+	if (o->verbose >= 3)
+		verifier_stats_print(h->skel->obj);
 	if (err && (dm != DM_NONE || mode == MODE_FUNCTION)) {
 		snprintf(why, whylen, "loading failed: %s", strerror(-err));
 		return -1;

@@ -678,25 +678,28 @@ static __always_inline bool exe_allowed(__u32 tgid)
 
 /* old_mmap (i386 90) whose argument struct could not be read at entry (its
  * page not yet faulted in): the kernel's own copy has faulted it in, so read
- * it again now, and resolve the file it names. */
-static __always_inline void reread_old_mmap(struct pending *p, __u64 key, struct mw_effect *ef)
+ * it again now, and resolve the file it names. Global (verified once, its
+ * locals in its own frame): a rare path kept out of the exit's stack. */
+__noinline int mw_reread_old_mmap(struct pending *p, __u64 key, struct mw_effect *ef)
 {
 #if defined(__TARGET_ARCH_x86)
 	__u32 w[6] = {};
 	struct scratch *s;
 
+	if (!p || !ef)
+		return 0;
 	if (!(p->flags & MW_F_ARGS_FAULT) || !(p->flags & MW_F_COMPAT) || p->event != MW_EV_MMAP ||
 	    p->nr != 90)
-		return;
+		return 0;
 	if (bpf_probe_read_user(w, sizeof(w), (void *)p->args[0]))
-		return;
+		return 0;
 	for (int i = 0; i < 6; i++)
 		p->args[i] = w[i];
 	p->args[4] = (__u64)(__s64)(__s32)w[4];
 	p->flags &= ~MW_F_ARGS_FAULT;
 	ef->flags |= MW_EFFF_ARGS_REREAD;
 	if (w[3] & MW_MAP_ANONYMOUS)
-		return;
+		return 0;
 	p->flags |= MW_F_HAS_FILE;
 	s = get_scratch();
 	if (s && resolve_fd((struct task_struct *)bpf_get_current_task(), (int)w[4], &p->file, &s->pb, NULL)) {
@@ -705,20 +708,29 @@ static __always_inline void reread_old_mmap(struct pending *p, __u64 key, struct
 			p->has_path = 1;
 	}
 #endif
+	return 0;
 }
 
 /* What the call did: the VMA it created or changed (for the calls that do),
- * the task's READ_IMPLIES_EXEC personality, and the --allow verdict. */
-static __always_inline void effect_of(struct mw_effect *ef, const struct pending *p, long ret, __u32 tgid)
+ * the task's READ_IMPLIES_EXEC personality, and the --allow verdict.
+ * A global function: the verifier checks it once, on its own, instead of
+ * once per path of the exit that calls it (the dispatcher's exit, with the
+ * event unknown, passed the 1M-instruction limit with it inlined), and its
+ * lookup contexts live in its own frame, not the exit's. addr0 is the
+ * call's first argument. Returns 0. */
+__noinline int mw_effect_of(struct mw_effect *ef, __u32 event, __u64 addr0, long ret, __u32 tgid)
 {
 	bool ok = !(ret < 0 && ret >= -4095);
-	__u32 pers = bpf_get_current_task_btf()->personality;
+	__u32 pers;
 
+	if (!ef)
+		return 0;
+	pers = bpf_get_current_task_btf()->personality;
 	if (pers & MW_READ_IMPLIES_EXEC)
 		ef->personality = pers;
 	if (exe_allowed(tgid))
 		ef->flags |= MW_EFFF_ALLOWED;
-	switch (p->event) {
+	switch (event) {
 	case MW_EV_MMAP:
 	case MW_EV_MMAP2:
 	case MW_EV_MREMAP:
@@ -731,9 +743,10 @@ static __always_inline void effect_of(struct mw_effect *ef, const struct pending
 	case MW_EV_PKEY_MPROTECT:
 		/* ENOMEM: the kernel changed the mappings up to the first hole */
 		if (ok || ret == -MW_ENOMEM)
-			effect_lookup(ef, p->args[0]);
+			effect_lookup(ef, addr0);
 		break;
 	}
+	return 0;
 }
 
 /* The --kill-wx verdict: memory both writable and executable, judged on the
@@ -836,11 +849,15 @@ static __always_inline void args_from_regs(struct task_struct *task, bool compat
  * seccomp filter: seccomp ran before the entry tracepoint and most likely
  * refused it. Built into the thread's slot from the exit alone
  * (MW_F_EXIT_ONLY): the arguments read from the saved registers, the fd not
- * resolved. Returns false when the call is not to be reported. Shares the
- * rest of the exit path, so the verifier sees that code once per program. */
-static __always_inline bool exit_only_entry(struct pending *p, int ev, __u16 nr, __u16 flags)
+ * resolved. Returns 0 when the call is not to be reported. Shares the
+ * rest of the exit path, so the verifier sees that code once per program;
+ * global, so its locals stay out of the exit's frame. */
+__noinline int mw_exit_only_entry(struct pending *p, int ev, __u32 nr, __u32 flags)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
+
+	if (!p)
+		return 0;
 
 	p->ts = 0;
 	p->event = ev;
@@ -868,6 +885,15 @@ static __always_inline bool exit_only_entry(struct pending *p, int ev, __u16 nr,
 		return false;
 	p->ts = bpf_ktime_get_boot_ns();
 	return true;
+}
+
+/* The user memory the call wrote (its OUT arguments), read at a successful
+ * exit. Global, for the reason mw_effect_of() is. Returns 0. */
+__noinline int mw_udata_out(struct mw_udata *ud, const struct pending *p)
+{
+	if (ud && p)
+		udata_pass_ev(ud, p->event, p->args, p->flags & MW_F_COMPAT, true);
+	return 0;
 }
 
 /* Emit the record of the call stored under key (pid_tgid for syscalls,
@@ -913,7 +939,7 @@ static __always_inline int emit_exit(__u64 key, long ret, int ev, __u16 nr, __u1
 			count(MW_CNT_PENDING_FULL);
 			return 0;
 		}
-		if (!exit_only_entry(p, ev, nr, flags)) {
+		if (!mw_exit_only_entry(p, ev, nr, flags)) {
 			count(MW_CNT_FILTERED);
 			return 0;
 		}
@@ -923,7 +949,7 @@ static __always_inline int emit_exit(__u64 key, long ret, int ev, __u16 nr, __u1
 	/* flags and ev are constants in the per-syscall programs: only the
 	 * raw_syscalls one carries this code */
 	if ((flags & MW_F_COMPAT) && ev == MW_EV_MMAP)
-		reread_old_mmap(p, key, &ef);
+		mw_reread_old_mmap(p, key, &ef);
 	if ((flags & MW_F_COMPAT) && (p->flags & MW_F_IPC) && p->event == MW_EV_SHMAT && ret == 0) {
 		/* old i386 convention: ipc(SHMAT) returns 0 and writes the address to *third */
 		__u32 addr = 0;
@@ -934,7 +960,7 @@ static __always_inline int emit_exit(__u64 key, long ret, int ev, __u16 nr, __u1
 	}
 
 	if (!summary_on) /* -c counts calls: no VMA lookup (and no --kill-wx with it) */
-		effect_of(&ef, p, ret, tgid);
+		mw_effect_of(&ef, p->event, p->args[0], ret, tgid);
 	/* --kill-wx: a SIGKILL sent here is delivered on the way back to user
 	 * space, before the task runs another instruction: nothing of the
 	 * mapping can be used. An enforced call is always reported. */
@@ -982,7 +1008,7 @@ static __always_inline int emit_exit(__u64 key, long ret, int ev, __u16 nr, __u1
 		if (!ps)
 			goto out;
 		if (ret >= 0 || ret < -4095)
-			udata_pass_ev(&ps->ud, ev < 0 ? p->event : ev, p->args, p->flags & MW_F_COMPAT, true);
+			mw_udata_out(&ps->ud, p);
 		r = bpf_ringbuf_reserve(&rb, sizeof(*r) + sizeof(struct mw_udata), 0);
 		if (!r) {
 			count(MW_CNT_RB_FULL);

@@ -405,7 +405,9 @@ def main():
             # calls this 6.1 kernel lacks (mseal, map_shadow_stack: ENOSYS) have no
             # tracepoint: skipped at start-up (-v names them), never reported
             v = get("famv64.txt")
-            gone = set(re.findall(r"mapwatch: (\w+): no tracepoint", v))
+            # "hooks this kernel lacks (calls not traced): mseal: no entry function in BTF; ..."
+            lacks = "".join(l for l in v.splitlines() if "hooks this kernel lacks" in l)
+            gone = set(re.findall(r"(?:: |; )(\w+)(?: \(32-bit\))?: no ", lacks))
             check("mseal" in gone, f"-v does not name mseal (Linux 6.10+) as skipped: {v[-400:]}")
             for c in calls_of(log):
                 if c["event"] in gone:
@@ -469,37 +471,8 @@ def main():
         tests += [("numbers_vs_kernel_headers", t_numbers_vs_headers), ("compat_memory_family", t_memory_family), ("native_64bit_raw_hook", t_native_raw), ("missing_hooks_skipped", t_missing_hooks),
                   ("aarch32_probe", t_aarch32_probe)]
     for name, fn in tests:
-        run_test(f"{T}/{name}", known_bug(f"{T}/{name}", fn))
+        run_test(f"{T}/{name}", fn)
     return summary()
-
-
-# Checks that fail on Debian 6.1 since the last landings of session 2 and
-# are not fixed yet: each still runs; a failure is reported as SKIP naming
-# the bug (so the suite can land), a pass as PASS. Remove a line once fixed.
-KNOWN_BUGS = {
-    "vm/do_mmap_table": "known bug (issue #14 note): mapwatch --events do_mmap in table mode exits 1 on 6.1 since the memory family landed",
-    "vm/family_64bit_on_6.1": "known bug (issue #14 note): function mode with the memory family's calls fails the 6.1 verifier (combined stack size of 4 calls is 544)",
-    "vm/family_32bit_on_6.1": "known bug (issue #14 note): function mode with the memory family's calls fails the 6.1 verifier (combined stack size of 4 calls is 544)",
-}
-
-
-# the whole arm64 stage: every mapwatch run there fails to load since then
-ARM64_BUG = ("known bug (issue #17 note): on Debian 6.1 arm64 the dispatcher exit fails the verifier "
-             "(combined stack size of 4 calls is 544, over 6.1's 512) since the memory family landed")
-
-
-def known_bug(name, fn):
-    if name.startswith("vm-arm64/"):
-        KNOWN_BUGS.setdefault(name, ARM64_BUG)
-    if name not in KNOWN_BUGS:
-        return fn
-
-    def wrapped():
-        try:
-            return fn()
-        except Exception as e:  # noqa: BLE001 - any failure of a known bug
-            return f"skip: {KNOWN_BUGS[name]}; failed as: {str(e)[:200]}"
-    return wrapped
 
 
 if __name__ == "__main__":
