@@ -269,11 +269,20 @@ start_mapwatch() {
 # already inside the kernel when mapwatch attached
 parse_mw_stats() {
 	pm_file=$1
-	set -- $(sed -n 's/.*events seen \([0-9]*\), written \([0-9]*\), lost \([0-9]*\).*/\1 \2 \3/p' "$pm_file" | tail -n 1)
-	MW_SEEN=${1:-NA} MW_WRITTEN=${2:-NA} MW_LOST=${3:-NA}
-	set -- $(sed -n 's/.*ring buffer full \([0-9]*\), unmatched exit \([0-9]*\), pending map full \([0-9]*\).*/\1 \2 \3/p' "$pm_file" | tail -n 1)
-	MW_UNMATCHED=${2:-NA}
-	if [ $# = 3 ]; then MW_DROPPED=$(($1 + $3)); else MW_DROPPED=$MW_LOST; fi
+	# under --json the statistics are one JSON line; the text form otherwise
+	set -- $("$PY" -c 'import json, sys
+st = None
+for line in open(sys.argv[1], errors="replace"):
+    if line.startswith("{") and "\"stats\":\"mapwatch\"" in line:
+        st = json.loads(line)
+if st:
+    l = st["lost"]
+    print(st["eventsSeen"], st["eventsWritten"], st["eventsLost"], l["ringBufferFull"], l["unmatchedExit"], l["pendingMapFull"])' "$pm_file" 2>/dev/null)
+	if [ $# != 6 ]; then
+		set -- $(sed -n 's/.*events seen \([0-9]*\), written \([0-9]*\), lost \([0-9]*\) (ring buffer full \([0-9]*\), unmatched exit \([0-9]*\), pending map full \([0-9]*\).*/\1 \2 \3 \4 \5 \6/p' "$pm_file" | tail -n 1)
+	fi
+	MW_SEEN=${1:-NA} MW_WRITTEN=${2:-NA} MW_LOST=${3:-NA} MW_UNMATCHED=${5:-NA}
+	if [ $# = 6 ]; then MW_DROPPED=$(($4 + $6)); else MW_DROPPED=$MW_LOST; fi
 }
 
 audit_status() { auditctl -s 2>/dev/null | awk -v k="$1" '$1 == k {print $2}'; }

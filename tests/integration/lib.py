@@ -1,7 +1,9 @@
 """lib.py - helpers shared by the integration tests: running mapwatch, reading its JSON, reporting results."""
+import atexit
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -61,8 +63,22 @@ def summary():
     return 1 if r["failed"] else 0
 
 
+_tmpdirs = []
+
+
+def _remove_tmpdirs():
+    for d in _tmpdirs:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def tmpdir():
-    return tempfile.mkdtemp(prefix="mw-it-")
+    """A fresh directory, removed when the test file ends (MW_KEEP_TMP=1 keeps them):
+    a host-wide soak writes gigabytes there."""
+    d = tempfile.mkdtemp(prefix="mw-it-")
+    if not _tmpdirs and os.environ.get("MW_KEEP_TMP") != "1":
+        atexit.register(_remove_tmpdirs)
+    _tmpdirs.append(d)
+    return d
 
 
 def build_prog(src, out, extra=()):
