@@ -40,6 +40,16 @@ static __always_inline bool task_in_compat_syscall(struct task_struct *task)
 #endif
 }
 
+/* The number of the syscall in progress, from its saved registers. */
+static __always_inline long regs_syscall_nr(struct pt_regs *regs)
+{
+#if defined(__TARGET_ARCH_x86)
+	return regs->orig_ax;
+#else
+	return regs->syscallno;
+#endif
+}
+
 /* Arguments of a native call from its registers. */
 static __always_inline void args_native(struct pt_regs *regs, __u64 a[6])
 {
@@ -99,6 +109,17 @@ static __always_inline void args_compat(struct pt_regs *regs, int ev, __u64 a[6]
 		a[fi & 7] = (__u64)(__s64)(__s32)a[fi & 7];
 }
 
+/* Native registers or 32-bit ones: fill a and flags from regs for event ev. */
+static __always_inline void args_of(struct pt_regs *regs, int ev, bool compat, __u64 a[6], __u16 *flags)
+{
+	if (compat) {
+		*flags = MW_F_COMPAT;
+		args_compat(regs, ev, a, flags);
+	} else {
+		args_native(regs, a);
+	}
+}
+
 /* ---- the dispatcher: one tp_btf pair for every syscall, native and 32-bit ----
  * Attached only while a 32-bit process is in scope (or with --hook
  * dispatcher): it runs on every syscall of the host, so it does the least
@@ -134,12 +155,7 @@ int BPF_PROG(disp_enter, struct pt_regs *regs, long nr)
 #endif
 	if (ev < 0)
 		return 0;
-	if (compat) {
-		flags = MW_F_COMPAT;
-		args_compat(regs, ev, a, &flags);
-	} else {
-		args_native(regs, a);
-	}
+	args_of(regs, ev, compat, a, &flags);
 	return on_enter(ev, nr, flags, a);
 }
 
@@ -147,11 +163,7 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(disp_exit, struct pt_regs *regs, long ret)
 {
 	bool compat = task_in_compat_syscall(bpf_get_current_task_btf());
-#if defined(__TARGET_ARCH_x86)
-	long nr = regs->orig_ax;
-#else
-	long nr = regs->syscallno;
-#endif
+	long nr = regs_syscall_nr(regs);
 
 	int ev = nr_to_event(nr, compat);
 
@@ -177,37 +189,29 @@ int BPF_PROG(disp_exit, struct pt_regs *regs, long ret)
 const volatile __u8 fn_event[MW_FN_SLOTS] = {};
 const volatile __u8 fn_compat[MW_FN_SLOTS] = {}; /* 0 native, 1 32-bit, 2 ask the task */
 
+/* Is the call through this slot's function a 32-bit one? */
+static __always_inline bool fn_slot_compat(int slot)
+{
+	return fn_compat[slot] == 1 ||
+	       (fn_compat[slot] == 2 && task_in_compat_syscall(bpf_get_current_task_btf()));
+}
+
 static __always_inline int fn_enter(int slot, struct pt_regs *regs)
 {
 	__u64 a[6] = {};
 	__u16 flags = 0;
 	int ev = fn_event[slot];
-	bool compat = fn_compat[slot] == 1 ||
-		      (fn_compat[slot] == 2 && task_in_compat_syscall(bpf_get_current_task_btf()));
-#if defined(__TARGET_ARCH_x86)
-	long nr = regs->orig_ax;
-#else
-	long nr = regs->syscallno;
-#endif
+	bool compat = fn_slot_compat(slot);
+	long nr = regs_syscall_nr(regs);
 
-	if (compat) {
-		flags = MW_F_COMPAT;
-		args_compat(regs, ev, a, &flags);
-	} else {
-		args_native(regs, a);
-	}
+	args_of(regs, ev, compat, a, &flags);
 	return on_enter(ev, nr, flags, a);
 }
 
 static __always_inline int fn_exit(int slot, struct pt_regs *regs, long ret)
 {
-	bool compat = fn_compat[slot] == 1 ||
-		      (fn_compat[slot] == 2 && task_in_compat_syscall(bpf_get_current_task_btf()));
-#if defined(__TARGET_ARCH_x86)
-	long nr = regs->orig_ax;
-#else
-	long nr = regs->syscallno;
-#endif
+	bool compat = fn_slot_compat(slot);
+	long nr = regs_syscall_nr(regs);
 
 	return on_exit(fn_event[slot], nr, compat ? MW_F_COMPAT : 0, ret);
 }

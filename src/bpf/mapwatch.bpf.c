@@ -380,6 +380,24 @@ static __always_inline bool resolve_fd(struct task_struct *task, int fd, struct 
 }
 
 /* ---- entry ---- */
+/* Is a call of event ev by thread id to be recorded at its entry? Counts
+ * the calls turned away (another process of the host, or the user's scope
+ * filters). */
+static __always_inline bool entry_wanted(__u32 ev, __u64 id)
+{
+	if (!reporting || !(event_mask & (1u << ev)) || (id >> 32) == self_tgid)
+		return false;
+	if (!in_scope(id >> 32)) {
+		count(MW_CNT_OUT_OF_TREE); /* not the user's filters: another process of the host */
+		return false;
+	}
+	if (!scope_ok(id)) {
+		count(MW_CNT_FILTERED);
+		return false;
+	}
+	return true;
+}
+
 static __always_inline int on_enter_aux(__u16 ev, __u16 nr, __u16 flags, const __u64 *a, __u64 aux)
 {
 	__u64 id = bpf_get_current_pid_tgid(), ts;
@@ -387,16 +405,8 @@ static __always_inline int on_enter_aux(__u16 ev, __u16 nr, __u16 flags, const _
 	struct scratch *s = NULL;
 	bool has_file = false, path_hit = false;
 
-	if (!reporting || !(event_mask & (1u << ev)) || (id >> 32) == self_tgid)
+	if (!entry_wanted(ev, id))
 		return 0;
-	if (!in_scope(id >> 32)) {
-		count(MW_CNT_OUT_OF_TREE); /* not the user's filters: another process of the host */
-		return 0;
-	}
-	if (!scope_ok(id)) {
-		count(MW_CNT_FILTERED);
-		return 0;
-	}
 	ts = bpf_ktime_get_boot_ns();
 	/* built in place in the thread's slot; ts, written last, marks it valid */
 	p = pending_slot(id, true);
@@ -1181,16 +1191,8 @@ static __always_inline int dm_enter(struct file *file, __u64 addr, __u64 len, __
 	struct scratch *s = NULL;
 	bool has_file = false, path_hit = false;
 
-	if (!reporting || !(event_mask & (1u << MW_EV_DO_MMAP)) || (id >> 32) == self_tgid)
+	if (!entry_wanted(MW_EV_DO_MMAP, id))
 		return 0;
-	if (!in_scope(id >> 32)) {
-		count(MW_CNT_OUT_OF_TREE); /* not the user's filters: another process of the host */
-		return 0;
-	}
-	if (!scope_ok(id)) {
-		count(MW_CNT_FILTERED);
-		return 0;
-	}
 	p.ts = bpf_ktime_get_boot_ns();
 	p.event = MW_EV_DO_MMAP;
 	p.args[0] = addr;
