@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <sys/personality.h>
@@ -22,6 +23,7 @@
 #include <bpf/libbpf.h>
 #include "mapwatch.h"
 #include "msg.h"
+#include "thread.h"
 #include "mapwatch.skel.h"
 #include "alerts.h"
 #include "catalog.h"
@@ -230,6 +232,11 @@ struct hlink {
 struct mw_hooks {
 	const struct mw_opts *o;
 	struct mapwatch_bpf *skel;
+	struct mapwatch_bpf *skel2;     /* the dispatcher, when loaded beside h->skel */
+	pthread_t disp_loader;          /* loading it (dispatcher_load_start) */
+	bool disp_pending;              /* that thread not yet joined */
+	struct mapwatch_bpf *disp_obj;  /* what it loaded (NULL on failure) */
+	int disp_err;                   /* how it failed */
 	bool follow, compat;
 	enum hook_mode mode;
 	enum dm_mode dm;
@@ -264,19 +271,19 @@ static void *destroy_link(void *l)
 	return NULL;
 }
 
-/* Destroy the links of ls[0..n) whose exit flag is exits, all at once.
+/* Destroy the links of ls[0..n) whose exit flag is exits (-1: every one), all at once.
  * Closing a tracepoint's perf link waits for an RCU grace period (30-80 ms
  * here); closed from one thread each, the waits overlap. */
-static void destroy_links(struct hlink *ls, int n, bool exits)
+static void destroy_links(struct hlink *ls, int n, int exits)
 {
 	pthread_t th[2 * MW_MAX_PROGS + 2];
 	bool started[2 * MW_MAX_PROGS + 2] = { false };
 
 	for (int i = 0; i < n && i < 2 * MW_MAX_PROGS + 2; i++)
-		if (ls[i].l && ls[i].exit == exits)
-			started[i] = pthread_create(&th[i], NULL, destroy_link, ls[i].l) == 0;
+		if (ls[i].l && (exits < 0 || ls[i].exit == exits))
+			started[i] = mw_thread_start(&th[i], destroy_link, ls[i].l) == 0;
 	for (int i = 0; i < n; i++) {
-		if (!ls[i].l || ls[i].exit != exits)
+		if (!ls[i].l || (exits >= 0 && ls[i].exit != exits))
 			continue;
 		if (i < 2 * MW_MAX_PROGS + 2 && started[i])
 			pthread_join(th[i], NULL);
@@ -322,7 +329,7 @@ static void detach_later(struct mw_hooks *h, struct hlink *links, int *n)
 	memcpy(j->links, links, sizeof(*links) * *n);
 	j->n = *n;
 	*n = 0;
-	if (h->ndetachers < 16 && pthread_create(&h->detachers[h->ndetachers], NULL, detach_run, j) == 0)
+	if (h->ndetachers < 16 && mw_thread_start(&h->detachers[h->ndetachers], detach_run, j) == 0)
 		h->ndetachers++;
 	else
 		detach_run(j);
@@ -559,6 +566,12 @@ static int do_mmap_has_vmflags(void)
 	return rc;
 }
 
+/* Every program of both instances of the object (h->skel2 may be NULL). */
+#define for_each_prog(h, p)                                                        \
+	for (int oi_ = 0; oi_ < 2; oi_++)                                          \
+		if (oi_ == 0 || (h)->skel2)                                        \
+			bpf_object__for_each_program(p, (oi_ ? (h)->skel2 : (h)->skel)->obj)
+
 /* What a program of the object is, by its section and name. */
 enum prog_kind { PK_OTHER, PK_TP, PK_DISP, PK_FN, PK_LIFE, PK_DM_FENTRY, PK_DM_KPROBE };
 
@@ -600,10 +613,78 @@ static bool tracepoint_exists(const char *dir, const char *sec)
 
 static void watch_stop(struct mw_hooks *h);
 
-/* Detach everything: the switching first, then every exit program (they
- * count and emit events; an entry left without its exit only leaves a
- * stale slot, so no call is taken for an unmatched exit while mapwatch
- * stops), then every entry program; each set all at once. */
+/* The kernel ends each per-syscall tracepoint's perf event under one
+ * kernel-wide mutex, waiting for RCU grace periods there (35 ms a
+ * tracepoint here, one after another however many threads close them:
+ * 0.45 s of mapwatch's exit for a dozen). So the last references to the
+ * links go to a process of their own (named mapwatch-close), which ends
+ * them while mapwatch returns at once; the links closed here afterwards
+ * are then not the last. By this time the programs record nothing
+ * (reporting is off) and libbpf disables the perf events as it closes
+ * them here. MAPWATCH_SYNC_DETACH=1: close them here, and wait. */
+static int closer_hold = -1; /* write end of the pipe the closer waits on */
+
+static void close_in_background(const struct hlink *ls, int n)
+{
+	int keep[2 * MW_MAX_PROGS + 3], nk = 0, maxfd = 0, hold[2];
+	DIR *d;
+	struct dirent *de;
+	pid_t pid;
+
+	if (n < 2 || getenv("MAPWATCH_SYNC_DETACH") || closer_hold >= 0 || pipe2(hold, O_CLOEXEC))
+		return;
+	keep[nk++] = hold[0];
+	for (int i = 0; i < n && nk < (int)(sizeof(keep) / sizeof(keep[0])); i++)
+		if (ls[i].l && bpf_link__fd(ls[i].l) >= 0)
+			keep[nk++] = bpf_link__fd(ls[i].l);
+	d = opendir("/proc/self/fd");
+	if (d) {
+		while ((de = readdir(d)))
+			if (atoi(de->d_name) > maxfd)
+				maxfd = atoi(de->d_name);
+		closedir(d);
+	}
+	pid = d ? fork() : -1;
+	if (pid < 0) {
+		close(hold[0]);
+		close(hold[1]);
+		return;
+	}
+	if (pid == 0) {
+		char c;
+		/* only async-signal-safe calls here: the parent has threads */
+		if (fork() != 0)
+			_exit(0); /* the closer is nobody's child to wait for */
+		prctl(PR_SET_NAME, "mapwatch-close", 0, 0, 0);
+		for (int fd = 0; fd <= maxfd; fd++) {
+			bool k = false;
+			for (int i = 0; i < nk && !k; i++)
+				k = keep[i] == fd;
+			if (!k)
+				close(fd);
+		}
+		/* hold the links until mapwatch has let go of its own references
+		 * (closer_release(), or its exit): then these are the last */
+		while (read(hold[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0); /* the kernel closes the links now */
+	}
+	close(hold[0]);
+	closer_hold = hold[1];
+	waitpid(pid, NULL, 0);
+}
+
+/* Let the closer go: every reference of mapwatch's own to the programs is gone. */
+static void closer_release(void)
+{
+	if (closer_hold >= 0)
+		close(closer_hold);
+	closer_hold = -1;
+}
+
+/* Detach everything: the switching first, then every program at once,
+ * after telling them to stop recording (so no call is taken for an
+ * unmatched exit while mapwatch stops). */
 static void hooks_detach(struct mw_hooks *h)
 {
 	struct hlink all[MW_MAX_PROGS + 2 + MW_MAX_PROGS];
@@ -617,16 +698,111 @@ static void hooks_detach(struct mw_hooks *h)
 		all[n++] = h->tp_links[i];
 	for (int i = 0; i < h->ndisp; i++)
 		all[n++] = h->disp_links[i];
-	destroy_links(all, n, true);
-	destroy_links(all, n, false);
+	/* the programs stop recording first: with nothing recorded or counted
+	 * any more, the order in which links go does not matter, and one round
+	 * of closes (one RCU grace period, all overlapping) ends them all */
+	if (h->skel && h->skel->bss)
+		h->skel->bss->reporting = false;
+	if (n) {
+		close_in_background(all, n);
+		destroy_links(all, n, -1);
+		mw_phase(closer_hold >= 0 ? "links closed (their last references with mapwatch-close)" : "links closed");
+	}
 	h->nlinks = h->ntp = h->ndisp = 0;
 }
 
 static void hooks_unload(struct mw_hooks *h)
 {
 	hooks_detach(h);
+	if (h->disp_pending) {
+		pthread_join(h->disp_loader, NULL);
+		h->disp_pending = false;
+		h->skel2 = h->disp_obj;
+	}
+	h->disp_obj = NULL;
+	h->disp_err = 0;
+	mapwatch_bpf__destroy(h->skel2);
 	mapwatch_bpf__destroy(h->skel);
-	h->skel = NULL;
+	h->skel = h->skel2 = NULL;
+	closer_release();
+}
+
+/* ---- the dispatcher, loaded beside the rest ----
+ * Verifying the programs is most of mapwatch's start-up, and the
+ * dispatcher (one pair for every call of both ABIs) is the costliest pair
+ * to verify (0.18 s of 0.3 s here). In tracepoint mode it is needed only
+ * once a 32-bit process runs, so it is loaded on a thread of its own while
+ * tracing starts: a second instance of the object (h->skel2) whose every
+ * map, global and .rodata is h->skel's. Whoever attaches it first waits for
+ * that load (dispatcher_ready()); a 32-bit process that starts before it is
+ * attached is counted (hooks.switchGap) as before. */
+
+/* dst gets src's .rodata and map sizes, then src's maps themselves. 0, or -errno. */
+static int share_maps(struct mapwatch_bpf *dst, const struct mapwatch_bpf *src)
+{
+	struct bpf_map *m;
+
+	memcpy(dst->rodata, src->rodata, sizeof(*src->rodata));
+	bpf_object__for_each_map(m, dst->obj) {
+		const struct bpf_map *sm = bpf_object__find_map_by_name(src->obj, bpf_map__name(m));
+		int err = sm ? bpf_map__reuse_fd(m, bpf_map__fd(sm)) : -ENOENT;
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static void *dispatcher_loader(void *arg)
+{
+	struct mw_hooks *h = arg;
+	struct mapwatch_bpf *two = mapwatch_bpf__open();
+	struct bpf_program *p;
+	int err = two ? 0 : -errno;
+
+	err = err ?: share_maps(two, h->skel);
+	if (!err) {
+		bpf_object__for_each_program(p, two->obj) {
+			int ev, slot;
+			bool want = prog_kind(p, &ev, &slot) == PK_DISP;
+			bpf_program__set_autoload(p, want);
+			if (want && h->o->verbose >= 3)
+				verifier_stats_ask(p);
+		}
+		err = mapwatch_bpf__load(two);
+	}
+	if (err) {
+		mapwatch_bpf__destroy(two);
+		two = NULL;
+	}
+	h->disp_err = err;
+	h->disp_obj = two;
+	return NULL;
+}
+
+/* Start loading the dispatcher on its own thread; loaded here if no thread can be had. */
+static void dispatcher_load_start(struct mw_hooks *h)
+{
+	h->disp_pending = mw_thread_start(&h->disp_loader, dispatcher_loader, h) == 0;
+	if (!h->disp_pending)
+		dispatcher_loader(h);
+}
+
+/* Wait for the dispatcher's load, if one is under way. 0 when its programs
+ * are loaded (in h->skel or h->skel2), or -1 after saying why not. */
+static int dispatcher_ready(struct mw_hooks *h)
+{
+	if (h->disp_pending) {
+		pthread_join(h->disp_loader, NULL);
+		h->disp_pending = false;
+		h->skel2 = h->disp_obj;
+		mw_phase("dispatcher loaded");
+		if (h->skel2 && h->o->verbose >= 3)
+			verifier_stats_print(h->skel2->obj);
+		if (h->disp_err)
+			mw_err_line("loading the dispatcher (for 32-bit processes) failed: %s (run with -vv for libbpf's messages and the verifier log)",
+				    strerror(-h->disp_err));
+	}
+	return h->disp_err ? -1 : 0;
 }
 
 /* Attach p into links[*n] (of cap). 0, or -errno. */
@@ -651,7 +827,7 @@ static int attach_kind(struct mw_hooks *h, enum prog_kind k, struct hlink *links
 {
 	struct bpf_program *p;
 
-	bpf_object__for_each_program(p, h->skel->obj) {
+	for_each_prog(h, p) {
 		int ev, slot, err;
 
 		if (!bpf_program__autoload(p) || prog_kind(p, &ev, &slot) != k)
@@ -671,25 +847,34 @@ static int attach_kind(struct mw_hooks *h, enum prog_kind k, struct hlink *links
  * entry rewrites the same slot, a second exit finds it handled). */
 static int switch_to_dispatcher(struct mw_hooks *h)
 {
-	join_detachers(h); /* a program attaches to a tracepoint once: the old link must be gone */
-	__atomic_fetch_add(&h->skel->bss->hooks_overlap, 1, __ATOMIC_SEQ_CST);
-	if (!h->ndisp && attach_kind(h, PK_DISP, h->disp_links, &h->ndisp, 2))
+	if (dispatcher_ready(h))
 		return -1;
-	h->skel->bss->disp_live = 1;
+	join_detachers(h); /* a program attaches to a tracepoint once: the old link must be gone */
+	if (!h->ndisp) {
+		/* both sets attached from here until the dispatcher goes again */
+		__atomic_fetch_add(&h->skel->bss->hooks_overlap, 1, __ATOMIC_SEQ_CST);
+		if (attach_kind(h, PK_DISP, h->disp_links, &h->ndisp, 2)) {
+			__atomic_fetch_sub(&h->skel->bss->hooks_overlap, 1, __ATOMIC_SEQ_CST);
+			return -1;
+		}
+	}
+	/* the hand-over: the dispatcher records from this store on, the
+	 * per-syscall tracepoints (attached or not) stay idle */
+	__atomic_store_n(&h->skel->bss->disp_live, 1, __ATOMIC_SEQ_CST);
 	h->live_ns = boot_ns();
-	detach_later(h, h->tp_links, &h->ntp);
 	return 0;
 }
 
-/* The reverse: tracepoints on, then the dispatcher off. */
+/* The reverse: the per-syscall tracepoints record (attached the first
+ * time), the dispatcher goes (its raw tracepoints close without waiting). */
 static int switch_to_tracepoints(struct mw_hooks *h)
 {
 	join_detachers(h);
-	__atomic_fetch_add(&h->skel->bss->hooks_overlap, 1, __ATOMIC_SEQ_CST);
 	if (!h->ntp && attach_kind(h, PK_TP, h->tp_links, &h->ntp, MW_MAX_PROGS))
 		return -1;
-	h->skel->bss->disp_live = 0;
-	detach_later(h, h->disp_links, &h->ndisp);
+	__atomic_store_n(&h->skel->bss->disp_live, 0, __ATOMIC_SEQ_CST);
+	if (h->ndisp)
+		detach_later(h, h->disp_links, &h->ndisp); /* ends the overlap */
 	return 0;
 }
 
@@ -787,7 +972,7 @@ static int hooks_settle(struct mw_hooks *h, const struct mw_compat_rec *rec)
 			fprintf(stderr, "mapwatch: %u 32-bit process%s running: dispatcher attached\n", n,
 				n == 1 ? "" : "es");
 		}
-	} else if (!n && !h->ntp) {
+	} else if (!n && (h->ndisp || !h->ntp)) {
 		if (switch_to_tracepoints(h))
 			return -1;
 		if (rec) {
@@ -847,7 +1032,7 @@ static int watch_start(struct mw_hooks *h)
 {
 	h->ctl = ring_buffer__new(bpf_map__fd(h->skel->maps.ctl_rb), on_ctl_rec, h, NULL);
 	h->stop_fd = eventfd(0, EFD_CLOEXEC);
-	if (!h->ctl || h->stop_fd < 0 || pthread_create(&h->watcher, NULL, watch_run, h)) {
+	if (!h->ctl || h->stop_fd < 0 || mw_thread_start(&h->watcher, watch_run, h)) {
 		mw_err_line("cannot watch for 32-bit processes: %s", strerror(errno));
 		return -1;
 	}
@@ -902,6 +1087,8 @@ static int hooks_load(struct mw_hooks *h, enum hook_mode mode, enum dm_mode dm, 
 	int err;
 	int vmf = dm != DM_NONE ? do_mmap_has_vmflags() : 0;
 	bool disp = mode == MODE_DISPATCHER || (mode == MODE_TRACEPOINT && h->compat);
+	/* tracepoint mode: the dispatcher is loaded beside the rest (see dispatcher_loader) */
+	bool lazy_disp = mode == MODE_TRACEPOINT && h->compat && !getenv("MAPWATCH_DISPATCHER_AT_START");
 
 	if (dm != DM_NONE && vmf < 0) {
 		snprintf(why, whylen, "do_mmap is not in the kernel's BTF");
@@ -919,6 +1106,7 @@ static int hooks_load(struct mw_hooks *h, enum hook_mode mode, enum dm_mode dm, 
 		mw_err_line("cannot open the BPF object: %s", strerror(errno));
 		return -1;
 	}
+	mw_phase("BPF object opened");
 	h->skel->rodata->self_tgid = getpid();
 	h->skel->rodata->follow_only = h->follow;
 	h->skel->rodata->event_mask = o->event_mask;
@@ -962,7 +1150,7 @@ static int hooks_load(struct mw_hooks *h, enum hook_mode mode, enum dm_mode dm, 
 			}
 			break;
 		case PK_DISP:
-			want = disp;
+			want = disp && !lazy_disp;
 			break;
 		case PK_FN:
 			want = mode == MODE_FUNCTION && slot >= 0 && slot < h->nfn;
@@ -988,10 +1176,10 @@ static int hooks_load(struct mw_hooks *h, enum hook_mode mode, enum dm_mode dm, 
 			break;
 		}
 		bpf_program__set_autoload(p, want);
-		if (want && o->verbose >= 3)
-			verifier_stats_ask(p);
 	}
+	mw_phase("BPF object opened and set up");
 	err = mapwatch_bpf__load(h->skel);
+	mw_phase(lazy_disp ? "programs verified and loaded (the dispatcher on its own thread)" : "programs verified and loaded");
 	if (o->verbose >= 3)
 		verifier_stats_print(h->skel->obj);
 	if (err && (dm != DM_NONE || mode == MODE_FUNCTION)) {
@@ -1006,6 +1194,8 @@ static int hooks_load(struct mw_hooks *h, enum hook_mode mode, enum dm_mode dm, 
 				 strerror(-err));
 		return -1;
 	}
+	if (lazy_disp)
+		dispatcher_load_start(h);
 	err = mw_filter_maps(&o->filters, h->skel);
 	if (err) {
 		mw_err_line("cannot load the filters into the kernel: %s", strerror(-err));
@@ -1028,7 +1218,7 @@ static int hooks_load(struct mw_hooks *h, enum hook_mode mode, enum dm_mode dm, 
 		}
 	}
 	/* do_mmap first: its failure means another do_mmap hook is tried */
-	bpf_object__for_each_program(p, h->skel->obj) {
+	for_each_prog(h, p) {
 		int ev, slot;
 		enum prog_kind k = prog_kind(p, &ev, &slot);
 
@@ -1041,7 +1231,7 @@ static int hooks_load(struct mw_hooks *h, enum hook_mode mode, enum dm_mode dm, 
 		}
 	}
 	if (mode == MODE_FUNCTION) {
-		bpf_object__for_each_program(p, h->skel->obj) {
+		for_each_prog(h, p) {
 			int ev, slot;
 
 			if (!bpf_program__autoload(p) || prog_kind(p, &ev, &slot) != PK_FN)
@@ -1126,7 +1316,9 @@ static int hooks_load_all(struct mw_hooks *h)
 	int rc;
 
 	if (want == MW_HOOK_AUTO || want == MW_HOOK_FUNCTION) {
-		if (function_mode_possible(h, why, sizeof(why)) == 0) {
+		int possible = function_mode_possible(h, why, sizeof(why));
+		mw_phase(possible ? "function hooks probed: refused" : "function hooks probed: possible");
+		if (possible == 0) {
 			rc = hooks_load_dm(h, MODE_FUNCTION);
 			if (rc != -2)
 				return rc;
@@ -1188,6 +1380,7 @@ struct mw_hooks *mw_hooks_start(const struct mw_opts *o, bool follow, bool compa
 		free(h);
 		return NULL;
 	}
+	mw_phase("programs attached");
 	return h;
 }
 
@@ -1298,6 +1491,23 @@ void mw_hooks_detach(struct mw_hooks *h)
 {
 	if (h)
 		hooks_detach(h);
+}
+
+/* Hooks left to the process's exit (mw_hooks_stop_at_exit): still reachable. */
+static struct mw_hooks *volatile left_to_exit;
+
+void mw_hooks_stop_at_exit(struct mw_hooks *h)
+{
+	if (h && h->disp_pending) {
+		/* the dispatcher is still being verified for a run that is over:
+		 * the exit ends that load (the verifier stops on a fatal signal)
+		 * rather than mapwatch waiting the rest of it out */
+		hooks_detach(h);
+		left_to_exit = h;
+		mw_phase("dispatcher load left to the exit");
+		return;
+	}
+	mw_hooks_stop(h);
 }
 
 void mw_hooks_stop(struct mw_hooks *h)

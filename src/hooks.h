@@ -62,6 +62,9 @@ struct mapwatch_bpf *mw_hooks_skel(struct mw_hooks *h);
 void mw_hooks_detach(struct mw_hooks *h);
 
 /* Detach and unload everything; NULL is fine. */
+/* mw_hooks_stop() for a process about to exit: a dispatcher still loading
+ * in the background is not waited for. */
+void mw_hooks_stop_at_exit(struct mw_hooks *h);
 void mw_hooks_stop(struct mw_hooks *h);
 
 /* Probe whether the do_mmap hook can be attached here (loads and attaches

@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <bpf/bpf.h>
+#include "thread.h"
 #include "catalog.h"
 #include "metrics.h"
 
@@ -536,7 +537,7 @@ struct mw_metrics *mw_metrics_start(const char *addr, int rb_fd, const int *prog
 			m->nprogs = i + 1;
 		}
 	}
-	if (pipe2(m->wake, O_CLOEXEC) || pthread_create(&m->th, NULL, serve, m)) {
+	if (pipe2(m->wake, O_CLOEXEC) || mw_thread_start(&m->th, serve, m)) {
 		snprintf(err, errlen, "--metrics: cannot start the server thread: %s", strerror(errno));
 		if (m->wake[0] >= 0) {
 			close(m->wake[0]);

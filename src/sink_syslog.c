@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include "thread.h"
 #include "catalog.h"
 #include "sink.h"
 
@@ -704,7 +705,7 @@ struct mw_sink *mw_sink_syslog_new(const char *url, int facility, bool events, s
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
 	pthread_cond_init(&s->idle, NULL);
-	if (pthread_create(&s->th, NULL, writer, s)) {
+	if (mw_thread_start(&s->th, writer, s)) {
 		fprintf(stderr, "mapwatch: cannot start the syslog writer thread: %s\n", strerror(errno));
 		syslog_close(&s->base);
 		return NULL;

@@ -1,6 +1,7 @@
 /* tracer.c - the command runner and the event loop (the BPF side is in hooks.c). */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/epoll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include <bpf/libbpf.h>
 #include "mapwatch.h"
 #include "msg.h"
+#include "thread.h"
 #include "mapwatch.skel.h"
 #include "alerts.h"
 #include "catalog.h"
@@ -39,22 +41,71 @@
 static volatile sig_atomic_t stop_sig;
 static volatile sig_atomic_t child_done;
 static volatile sig_atomic_t hup_seen;
+/* Written by the handlers, watched beside the ring buffer: a signal that
+ * arrives just before the main loop goes to sleep still wakes it at once
+ * (a flag alone waited for the next --flush-ms timeout). */
+static int sig_pipe[2] = { -1, -1 };
+
+static void sig_wake(void)
+{
+	int e = errno;
+
+	if (sig_pipe[1] >= 0 && write(sig_pipe[1], "s", 1) < 0) {
+		/* full: a wake-up is already pending */
+	}
+	errno = e;
+}
 
 static void on_signal(int sig)
 {
 	stop_sig = sig;
+	sig_wake();
 }
 
 static void on_sighup(int sig)
 {
 	(void)sig;
 	hup_seen = 1;
+	sig_wake();
 }
 
 static void on_sigchld(int sig)
 {
 	(void)sig;
 	child_done = 1;
+	sig_wake();
+}
+
+/* One epoll for the ring buffer's own epoll fd and the signal pipe. -1 on failure. */
+static int wait_set(struct ring_buffer *rb)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int ep;
+
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep < 0)
+		return -1;
+	ev.data.fd = ring_buffer__epoll_fd(rb);
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev))
+		goto fail;
+	ev.data.fd = sig_pipe[0];
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev))
+		goto fail;
+	return ep;
+fail:
+	close(ep);
+	return -1;
+}
+
+/* Sleep until a record is ready, a signal came, or ms passed. */
+static void wait_for_work(int ep, int ms)
+{
+	struct epoll_event evs[2];
+	char buf[64];
+
+	if (epoll_wait(ep, evs, 2, ms) > 0)
+		while (read(sig_pipe[0], buf, sizeof(buf)) > 0)
+			;
 }
 
 struct tracer {
@@ -62,6 +113,7 @@ struct tracer {
 	struct mw_hooks *hooks;
 	struct mapwatch_bpf *skel; /* the hooks' skeleton: its maps */
 	struct ring_buffer *rb;
+	int wait_fd;               /* wait_set(): the ring buffer and the signal pipe */
 	struct mw_sinks sinks;
 	struct strbuf path;
 	uint64_t boot_to_epoch;
@@ -442,6 +494,8 @@ static void print_stats(struct tracer *t)
 
 static void tracer_destroy(struct tracer *t)
 {
+	if (t->wait_fd > 0)
+		close(t->wait_fd);
 	ring_buffer__free(t->rb);
 	mw_alerts_free(t->alerts);
 	mw_summary_free(t->summary);
@@ -451,7 +505,7 @@ static void tracer_destroy(struct tracer *t)
 	mw_collapse_free(t->collapse);
 	sb_free(&t->notice_json);
 	sb_free(&t->notice_table);
-	mw_hooks_stop(t->hooks);
+	mw_hooks_stop_at_exit(t->hooks);
 	t->hooks = NULL;
 	t->skel = NULL;
 	mw_sinks_close(&t->sinks);
@@ -684,7 +738,7 @@ static void drain(struct tracer *t)
 	pthread_t th;
 
 	atomic_init(&j.done, false);
-	if (pthread_create(&th, NULL, detach_thread, &j)) {
+	if (mw_thread_start(&th, detach_thread, &j)) {
 		mw_hooks_detach(t->hooks);
 	} else {
 		while (!atomic_load(&j.done)) {
@@ -715,6 +769,12 @@ int mw_run(const struct mw_opts *o)
 	bool compat = false;
 	struct sigaction sa = { 0 };
 
+	mw_phase_on(o->verbose);
+	mw_phase("options read");
+	if (sig_pipe[0] < 0 && pipe2(sig_pipe, O_NONBLOCK | O_CLOEXEC)) {
+		mw_err_line("cannot create a pipe: %s", strerror(errno));
+		return 1;
+	}
 	if (o->cmd && (status = check_command(o->cmd[0])))
 		return status;
 	status = 1;
@@ -813,7 +873,7 @@ int mw_run(const struct mw_opts *o)
 	if (o->metrics && start_metrics(&t))
 		goto out;
 	t.rb = ring_buffer__new(bpf_map__fd(t.skel->maps.rb), handle_rec, &t, NULL);
-	if (!t.rb) {
+	if (!t.rb || (t.wait_fd = wait_set(t.rb)) < 0) {
 		mw_err_line("cannot set up the ring buffer reader: %s", strerror(errno));
 		goto out;
 	}
@@ -827,6 +887,7 @@ int mw_run(const struct mw_opts *o)
 		/* a 32-bit command gets the dispatcher before its first call */
 		mw_hooks_before_exec(t.hooks, o->cmd[0]);
 		/* everything is attached: let the command exec */
+		mw_phase("command released");
 		if (write(release_fd, "g", 1) != 1) {
 			mw_err_line("cannot start %s: %s", o->cmd[0], strerror(errno));
 			goto out;
@@ -865,9 +926,8 @@ int mw_run(const struct mw_opts *o)
 		 * crossing only), so a poll that times out proves nothing: read
 		 * whatever is there on every round. No record waits longer than
 		 * one poll period (--flush-ms). */
-		int err = ring_buffer__poll(t.rb, wait_ms);
-		if (err >= 0 || err == -EINTR)
-			err = ring_buffer__consume(t.rb);
+		wait_for_work(t.wait_fd, wait_ms);
+		int err = ring_buffer__consume(t.rb);
 		if (err < 0 && err != -EINTR) {
 			mw_err_line("reading the ring buffer failed: %s", strerror(-err));
 			status = 1;
@@ -896,7 +956,9 @@ int mw_run(const struct mw_opts *o)
 			if (cmd_done && (o->exit_with_command || none_left || stopping)) {
 				/* their last events were committed before they exited */
 				child = -1;
+				mw_phase("command and its descendants gone");
 				drain(&t);
+				mw_phase("programs detached, buffer drained");
 				break;
 			}
 		}
@@ -950,5 +1012,6 @@ out:
 		waitpid(child, NULL, 0);
 	targets_close(&tg);
 	tracer_destroy(&t);
+	mw_phase("programs unloaded, done");
 	return status;
 }

@@ -21,6 +21,15 @@ const volatile bool kill_wx = false;         /* --kill-wx: SIGKILL W+X mappings 
  * at any attach); process tracking (the traced map) runs regardless. */
 volatile bool reporting = false;
 __u32 hooks_overlap = 0; /* > 0 while two hook sets are attached (hooks.c switching) */
+/* Tracepoint mode following 32-bit processes (hooks.c): the per-syscall
+ * tracepoints stay attached for the whole run, and the dispatcher is
+ * attached beside them while a 32-bit process runs; disp_live (set by user
+ * space) says which of the two records calls, the other returns at once.
+ * One store hands over: no call is taken twice or missed at a switch, and
+ * no perf event is closed (each close waits for RCU grace periods under a
+ * kernel-wide mutex: 35 ms apiece). */
+const volatile bool track_compat = false;
+__u32 disp_live = 0;
 const volatile bool allow_on = false;        /* --allow given: allow_ino holds its inodes */
 
 /* ---- constants not in BTF ---- */
@@ -99,11 +108,13 @@ struct {
 	__type(value, struct path_buf);
 } pending_path SEC(".maps");
 
-/* Per-CPU scratch: the event under construction and a path buffer. */
+/* Per-CPU scratch: the event under construction, a path buffer, and the
+ * caller's context as mw_context() read it. */
 struct scratch {
 	struct mw_event ev;
 	char evpath[MW_PATH_MAX + MW_NAME_MAX];
 	struct path_buf pb;
+	struct mw_event cx;
 };
 
 struct {
@@ -795,6 +806,22 @@ static __always_inline void fill_effect(struct mw_event *e, const struct mw_effe
 	e->eff_flags = ef->flags;
 }
 
+/* fill_context() into the scratch's cx, as a global function: each plain
+ * load of a pointer through the BTF task pointer costs the 6.18 verifier
+ * three linear searches of the kernel's BTF (its *__safe_trusted names),
+ * and inlined at each of the exit's three record paths they were most of
+ * the time it took to verify an exit (30-40 ms each). Verified once here.
+ * Returns 1, 0 when there is no scratch. */
+__noinline int mw_context(__u64 id)
+{
+	struct scratch *s = get_scratch();
+
+	if (!s)
+		return 0;
+	fill_context(&s->cx, id);
+	return 1;
+}
+
 /* Fill an event record (all but path_len) from the stored entry and the result. */
 static __always_inline void fill_event(struct mw_event *e, const struct pending *p, long ret, __u64 id)
 {
@@ -815,7 +842,14 @@ static __always_inline void fill_event(struct mw_event *e, const struct pending 
 	e->duration_ns = now - p->ts > 0xffffffffull ? 0xffffffff : now - p->ts;
 	e->file = p->file;
 	e->pad = 0;
-	fill_context(e, id);
+	/* the context read once per program (mw_context()), copied here */
+	struct scratch *s = get_scratch();
+	if (s && mw_context(id)) {
+		__builtin_memcpy(&e->cgroup_id, &s->cx.cgroup_id,
+				 __builtin_offsetof(struct mw_event, duration_ns) -
+					 __builtin_offsetof(struct mw_event, cgroup_id));
+		__builtin_memcpy(e->comm, s->cx.comm, sizeof(e->comm));
+	}
 }
 
 /* Is the current task under a seccomp filter (SECCOMP_MODE_FILTER)? */
@@ -1091,11 +1125,15 @@ static __always_inline int on_exit(int ev, __u16 nr, __u16 flags, long ret)
 	{                                                                        \
 		__u64 a[6] = { ARG(0, n), ARG(1, n), ARG(2, n),                  \
 			       ARG(3, n), ARG(4, n), ARG(5, n) };                \
+		if (track_compat && disp_live)                                   \
+			return 0; /* the dispatcher records */                   \
 		return on_enter(ev, nr, 0, a);                                   \
 	}                                                                        \
 	SEC("tracepoint/syscalls/sys_exit_" #name)                               \
 	int exit_##name(struct trace_event_raw_sys_exit *ctx)                    \
 	{                                                                        \
+		if (track_compat && disp_live)                                   \
+			return 0;                                                \
 		return on_exit(ev, nr, 0, ctx->ret);                             \
 	}
 
