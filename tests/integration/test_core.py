@@ -300,8 +300,11 @@ def t_valgrind():
         return "skip: valgrind not installed"
     binary = os.path.join(os.path.dirname(MAPWATCH), "mapwatch")
     supp = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "valgrind.supp")
+    # --child-silent-after-fork: the forked link closer (mapwatch-close) holds
+    # none of mapwatch's memory of its own; what it inherits from the threads
+    # of the parent it is forked from is not a leak of either
     p = subprocess.run(["valgrind", "-q", f"--suppressions={supp}", "--error-exitcode=99",
-                        "--leak-check=full", binary, "--compat", "off", "--json", "--stats", "--",
+                        "--child-silent-after-fork=yes", "--leak-check=full", binary, "--compat", "off", "--json", "--stats", "--",
                         "/bin/true"], capture_output=True, text=True, timeout=120)
     errs = [l for l in p.stderr.split("\n") if l.startswith("==")]
     eq(p.returncode, 0, f"valgrind exit status ({errs[:20]})")

@@ -470,6 +470,41 @@ def t_container_cache_collisions():
         os.rmdir(parent)
 
 
+def t_teardown_leaves_nothing():
+    """mapwatch -- /bin/true returns at once and leaves nothing behind: the
+    links it hands to mapwatch-close (the kernel ends each tracepoint's perf
+    event behind RCU grace periods, one at a time) are gone within seconds,
+    and so is every program it loaded."""
+    if not shutil.which("bpftool"):
+        return "skip: bpftool not installed"
+
+    def ours():
+        # programs with mapwatch's names (bpftool here cannot say who holds them)
+        p = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True, text=True)
+        return [x["name"] for x in json.loads(p.stdout or "[]")
+                if x.get("name") in ("exit_mmap", "enter_mmap", "disp_exit", "on_exec")]
+
+    def closers():
+        n = 0
+        for d in os.listdir("/proc"):
+            try:
+                if d.isdigit() and open(f"/proc/{d}/comm").read().strip() == "mapwatch-close":
+                    n += 1
+            except OSError:
+                pass
+        return n
+
+    before = len(ours())  # another tracer of this host's, if any
+    for i in range(3):
+        p = mapwatch(["-o", "/dev/null", "--", "/bin/true"])
+        eq(p.returncode, 0, f"run {i} exit status ({p.stderr.strip()})")
+    deadline = time.time() + 10
+    while time.time() < deadline and (closers() or len(ours()) > before):
+        time.sleep(0.1)
+    eq(closers(), 0, "mapwatch-close processes left 10 s after the runs")
+    check(len(ours()) <= before, f"mapwatch's programs still loaded 10 s after the runs: {ours()}")
+
+
 def main():
     if not is_root():
         print("SKIP all: integration tests need root")

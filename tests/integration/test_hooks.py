@@ -179,6 +179,10 @@ def t_switch_on_32bit():
         hs = st["hooks"]
         eq(hs["mode"], "tracepoint", "hook mode in --stats")
         eq(hs["toDispatcher"], to_disp, "switches counted vs reported")
+        # each of the six 32-bit runs got its switch (a watcher blocked
+        # closing tracepoints once missed every other one)
+        eq(sorted(set(int(x) for x in re.findall(r"32-bit process (\d+) started", errtext))
+                  & {pid for _, pid in runs}), sorted(pid for _, pid in runs), "32-bit runs switched for")
         print(f"INFO hooks/switch_on_32bit: {hs}; 64-bit pairs {n}", flush=True)
 
 
