@@ -827,16 +827,23 @@ static int attach_kind(struct mw_hooks *h, enum prog_kind k, struct hlink *links
 {
 	struct bpf_program *p;
 
-	for_each_prog(h, p) {
-		int ev, slot, err;
+	/* entries first, then exits: a call that began before its entry
+	 * program was attached then also ends before its exit program is,
+	 * unless it spans the whole attach (not taken for an unmatched exit) */
+	for (int exits = 0; exits < 2; exits++) {
+		for_each_prog(h, p) {
+			int ev, slot, err;
+			const char *sec = bpf_program__section_name(p);
+			bool is_exit = strstr(sec, "exit") || strstr(sec, "kretprobe") || strstr(sec, "fexit");
 
-		if (!bpf_program__autoload(p) || prog_kind(p, &ev, &slot) != k)
-			continue;
-		err = attach_into(p, links, n, cap);
-		if (err) {
-			mw_err_line("attaching %s (%s) failed: %s", bpf_program__name(p),
-				 bpf_program__section_name(p), strerror(-err));
-			return -1;
+			if (!bpf_program__autoload(p) || prog_kind(p, &ev, &slot) != k || is_exit != exits)
+				continue;
+			err = attach_into(p, links, n, cap);
+			if (err) {
+				mw_err_line("attaching %s (%s) failed: %s", bpf_program__name(p),
+					 bpf_program__section_name(p), strerror(-err));
+				return -1;
+			}
 		}
 	}
 	return 0;

@@ -85,6 +85,17 @@ static void q_push(struct msgq *q, struct msg *m)
 	q->n++;
 }
 
+/* Put m first in q (a message to send before the rest). */
+static void q_push_front(struct msgq *q, struct msg *m)
+{
+	m->next = q->head;
+	q->head = m;
+	if (!q->tail)
+		q->tail = m;
+	q->bytes += m->len;
+	q->n++;
+}
+
 static struct msg *q_pop(struct msgq *q)
 {
 	struct msg *m = q->head;
@@ -501,12 +512,7 @@ static void *writer(void *arg)
 			if (s->dropped_unreported) {
 				struct msg *m = drop_notice(s, s->dropped_unreported);
 				if (m) {
-					m->next = s->q.head;
-					s->q.head = m;
-					if (!s->q.tail)
-						s->q.tail = m;
-					s->q.bytes += m->len;
-					s->q.n++;
+					q_push_front(&s->q, m);
 					s->dropped_unreported = 0;
 				}
 			}
@@ -522,12 +528,7 @@ static void *writer(void *arg)
 		pthread_mutex_lock(&s->mu);
 		if (rc) {
 			/* back to the front; sent again on the next connection */
-			m->next = s->q.head;
-			s->q.head = m;
-			if (!s->q.tail)
-				s->q.tail = m;
-			s->q.bytes += m->len;
-			s->q.n++;
+			q_push_front(&s->q, m);
 			disconnect(s);
 			next_try = mono_ns() + backoff_ms * 1000000ull;
 			continue;

@@ -391,13 +391,23 @@ static __always_inline bool resolve_fd(struct task_struct *task, int fd, struct 
 }
 
 /* ---- entry ---- */
-/* Is a call of event ev by thread id to be recorded at its entry? Counts
- * the calls turned away (another process of the host, or the user's scope
- * filters). */
-static __always_inline bool entry_wanted(__u32 ev, __u64 id)
+/* Is a call of event ev by thread id (its slot under key) to be recorded
+ * at its entry? Counts the calls turned away (another process of the host,
+ * or the user's scope filters). */
+static __always_inline bool entry_wanted(__u32 ev, __u64 id, __u64 key)
 {
-	if (!reporting || !(event_mask & (1u << ev)) || (id >> 32) == self_tgid)
+	if (!(event_mask & (1u << ev)) || (id >> 32) == self_tgid)
 		return false;
+	if (!reporting) {
+		/* attached, not yet recording (mapwatch is starting): the exit of
+		 * this call must stay silent too, not count as an unmatched one */
+		struct pending *p = pending_slot(key, true);
+		if (p) {
+			p->ts = 0;
+			p->filtered = 1;
+		}
+		return false;
+	}
 	if (!in_scope(id >> 32)) {
 		count(MW_CNT_OUT_OF_TREE); /* not the user's filters: another process of the host */
 		return false;
@@ -416,7 +426,7 @@ static __always_inline int on_enter_aux(__u16 ev, __u16 nr, __u16 flags, const _
 	struct scratch *s = NULL;
 	bool has_file = false, path_hit = false;
 
-	if (!entry_wanted(ev, id))
+	if (!entry_wanted(ev, id, id))
 		return 0;
 	ts = bpf_ktime_get_boot_ns();
 	/* built in place in the thread's slot; ts, written last, marks it valid */
@@ -1229,7 +1239,7 @@ static __always_inline int dm_enter(struct file *file, __u64 addr, __u64 len, __
 	struct scratch *s = NULL;
 	bool has_file = false, path_hit = false;
 
-	if (!entry_wanted(MW_EV_DO_MMAP, id))
+	if (!entry_wanted(MW_EV_DO_MMAP, id, key))
 		return 0;
 	p.ts = bpf_ktime_get_boot_ns();
 	p.event = MW_EV_DO_MMAP;

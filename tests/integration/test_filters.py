@@ -162,6 +162,8 @@ def t_filters():
           "containerId outside a container")
     all_cases = cases(ids)
     failures = []
+    tst = stats(open(truth["err"]).read())
+    truth_unmatched = tst["lost"]["unmatchedExit"] if tst else 0
     for n, inst in insts:
         args, pred = all_cases[n]
         got = collections.Counter(key(e) for e in read_json_lines(inst["out"])
@@ -176,8 +178,15 @@ def t_filters():
         elif not st or (len(want) < len(tevents) and st["filteredInKernel"] + st.get("outsideTracedTree", 0) == 0
                         and args[0] != "--events"):
             failures.append(f"{args}: the kernel's filtered counter shows nothing dropped ({err[-300:]})")
-        elif st["lost"]["unmatchedExit"] > 2:
-            failures.append(f"{args}: {st['lost']['unmatchedExit']} exits counted as unmatched: calls the filter "
+        elif (st["lost"]["unmatchedExit"] > 2 + truth_unmatched
+              and st["lost"]["unmatchedExit"] >= (len(tevents) - sum(want.values())) // 2):
+            # the bug this guards against leaves one unmatched exit per call the filter
+            # rejected; host-wide, a few calls of other processes (two dozen mapwatch
+            # instances starting at once) are already inside the kernel when an
+            # instance attaches, as for the unfiltered one
+            failures.append(f"{args}: {st['lost']['unmatchedExit']} exits counted as unmatched "
+                            f"(unfiltered instance: {truth_unmatched}), "
+                            f"{len(tevents) - sum(want.values())} calls rejected: calls the filter "
                             "rejected were taken for lost ones")
         elif not want and args != ["--container", "0123456789ab"]:
             failures.append(f"{args}: the case selects nothing; it tests nothing")

@@ -224,6 +224,18 @@ def wait_attached(p, err, timeout=30):
 
 # ---- syslog through two rsyslogd ----
 
+def relay_setup():
+    """A scratch folder, the W+X program, a central rsyslogd and a relay in front of it, both
+    started; returns (dir, wxloop, central, relay, central's messages, the relay's URL, the
+    alerts file)."""
+    d = tmpdir()
+    wx = build_prog("wxloop.c", "wxloop")
+    central, relay, messages = central_and_relay(d)
+    central.start()
+    relay.start()
+    return d, wx, central, relay, messages, f"tcp://127.0.0.1:{relay.port}", os.path.join(d, "alerts.json")
+
+
 def t_syslog_relay_central():
     """A W+X program under a host-wide mapwatch: its alert reaches the central rsyslogd through a
     relay, parsed back into the same fields; the relay stops for 5 s while alerts keep coming:
@@ -231,13 +243,7 @@ def t_syslog_relay_central():
     s = need("rsyslogd")
     if s:
         return s
-    d = tmpdir()
-    wx = build_prog("wxloop.c", "wxloop")
-    central, relay, messages = central_and_relay(d)
-    central.start()
-    relay.start()
-    url = f"tcp://127.0.0.1:{relay.port}"
-    out = os.path.join(d, "alerts.json")
+    d, wx, central, relay, messages, url, out = relay_setup()
     try:
         # host-wide (no -- COMMAND), scoped to our program by inode (--exe), so that no other
         # program (not even a wxloop of another worktree) can alert
@@ -315,13 +321,7 @@ def t_syslog_relay_no_loss():
     s = need("rsyslogd")
     if s:
         return s
-    d = tmpdir()
-    wx = build_prog("wxloop.c", "wxloop")
-    central, relay, messages = central_and_relay(d)
-    central.start()
-    relay.start()
-    url = f"tcp://127.0.0.1:{relay.port}"
-    out = os.path.join(d, "alerts.json")
+    d, wx, central, relay, messages, url, out = relay_setup()
     try:
         mw, err = mapwatch_bg(["-v", "--alerts-only", "--json", "--stats", "-o", out, "--exe", wx,
                                "--syslog", url], d)
