@@ -128,6 +128,7 @@ check:
 
 bench: all
 	sh bench/run.sh
+	sh bench/startstop.sh
 
 # Install (PREFIX, DESTDIR as usual): the binary in sbin, mapwatch(8), the
 # config (kept if one is there already; the example always goes to the doc
