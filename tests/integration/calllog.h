@@ -3,8 +3,10 @@
 #define MW_CALLLOG_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -95,6 +97,29 @@ __attribute__((unused)) static void log_context(void)
 	fprintf(logf, ",\"mntns\":%llu,\"pidns\":%llu,\"cgroup_ino\":%llu}\n",
 		(unsigned long long)mnt.st_ino, (unsigned long long)pidns.st_ino,
 		(unsigned long long)cg.st_ino);
+}
+
+/* The 32-bit programs' common start (tests/vm): "PROG LOG DIR", the log
+ * opened and its context line written, DIR/FILE created with four pages
+ * (its path in path[n]). Returns its fd; exits 2 on usage, 3 on a file error. */
+__attribute__((unused)) static int calllog_start(int argc, char **argv, const char *prog, const char *file,
+						 char *path, size_t n)
+{
+	int fd;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s LOG DIR\n", prog);
+		exit(2);
+	}
+	logf = fopen(argv[1], "w");
+	if (!logf)
+		exit(2);
+	log_context();
+	snprintf(path, n, "%s/%s", argv[2], file);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || ftruncate(fd, 4 * 4096))
+		exit(3);
+	return fd;
 }
 
 #endif

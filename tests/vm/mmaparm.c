@@ -116,18 +116,7 @@ int main(int argc, char **argv)
 	long long a, r, w;
 	int fd;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: mmaparm LOG DIR\n");
-		return 2;
-	}
-	logf = fopen(argv[1], "w");
-	if (!logf)
-		return 2;
-	log_context();
-	snprintf(p_rw, sizeof(p_rw), "%s/dataarm.bin", argv[2]);
-	fd = open(p_rw, O_RDWR | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0 || ftruncate(fd, 4 * PG))
-		return 3;
+	fd = calllog_start(argc, argv, "mmaparm", "dataarm.bin", p_rw, sizeof(p_rw));
 
 	/* marker: matching starts here (munmap length 0: EINVAL) */
 	do2("munmap", NR_MUNMAP, 2, 0x5a5a5000, 0, 0, 0, 0);
