@@ -805,10 +805,17 @@ static int dispatcher_ready(struct mw_hooks *h)
 	return h->disp_err ? -1 : 0;
 }
 
+/* Does p run at a call's exit (sys_exit, fexit, kretprobe, a task's exit)? */
+static bool prog_is_exit(const struct bpf_program *p)
+{
+	const char *sec = bpf_program__section_name(p);
+
+	return strstr(sec, "exit") || strstr(sec, "kretprobe");
+}
+
 /* Attach p into links[*n] (of cap). 0, or -errno. */
 static int attach_into(struct bpf_program *p, struct hlink *links, int *n, int cap)
 {
-	const char *sec = bpf_program__section_name(p);
 	struct bpf_link *l;
 
 	if (*n >= cap)
@@ -817,7 +824,7 @@ static int attach_into(struct bpf_program *p, struct hlink *links, int *n, int c
 	if (!l)
 		return -errno;
 	links[*n].l = l;
-	links[*n].exit = strstr(sec, "exit") || strstr(sec, "kretprobe");
+	links[*n].exit = prog_is_exit(p);
 	(*n)++;
 	return 0;
 }
@@ -833,10 +840,8 @@ static int attach_kind(struct mw_hooks *h, enum prog_kind k, struct hlink *links
 	for (int exits = 0; exits < 2; exits++) {
 		for_each_prog(h, p) {
 			int ev, slot, err;
-			const char *sec = bpf_program__section_name(p);
-			bool is_exit = strstr(sec, "exit") || strstr(sec, "kretprobe") || strstr(sec, "fexit");
 
-			if (!bpf_program__autoload(p) || prog_kind(p, &ev, &slot) != k || is_exit != exits)
+			if (!bpf_program__autoload(p) || prog_kind(p, &ev, &slot) != k || prog_is_exit(p) != exits)
 				continue;
 			err = attach_into(p, links, n, cap);
 			if (err) {

@@ -911,10 +911,6 @@ int mw_run(const struct mw_opts *o)
 	status = 0;
 	uint64_t next_sum = o->interval_ms ? clock_ns(CLOCK_MONOTONIC) + o->interval_ms * 1000000ull : 0;
 	for (;;) {
-		/* Records are submitted without a wake-up (one per threshold
-		 * crossing only), so a poll that times out proves nothing: read
-		 * whatever is there on every round. No record waits longer than
-		 * one poll period (--flush-ms). */
 		int wait_ms = t.seeding ? 0 : (int)o->poll_ms; /* seeding: between reads */
 		if (next_sum) {
 			uint64_t now = clock_ns(CLOCK_MONOTONIC);
