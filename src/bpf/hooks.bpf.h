@@ -127,6 +127,8 @@ static __always_inline void args_of(struct pt_regs *regs, int ev, bool compat, _
 SEC("tp_btf/sys_enter")
 int BPF_PROG(disp_enter, struct pt_regs *regs, long nr)
 {
+	if (track_compat && !disp_live)
+		return 0; /* attached, not yet (or no longer) the live hook */
 	bool compat = task_in_compat_syscall(bpf_get_current_task_btf());
 	int ev = nr_to_event(nr, compat);
 	__u64 a[6] = {};
@@ -162,6 +164,8 @@ int BPF_PROG(disp_enter, struct pt_regs *regs, long nr)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(disp_exit, struct pt_regs *regs, long ret)
 {
+	if (track_compat && !disp_live)
+		return 0;
 	bool compat = task_in_compat_syscall(bpf_get_current_task_btf());
 	long nr = regs_syscall_nr(regs);
 

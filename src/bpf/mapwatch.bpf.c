@@ -22,14 +22,12 @@ const volatile bool kill_wx = false;         /* --kill-wx: SIGKILL W+X mappings 
 volatile bool reporting = false;
 __u32 hooks_overlap = 0; /* > 0 while two hook sets are attached (hooks.c switching) */
 /* Tracepoint mode following 32-bit processes (hooks.c): the per-syscall
- * tracepoints stay attached for the whole run (no perf event is closed at a
- * switch: each close waits for RCU grace periods under a kernel-wide mutex,
- * 35 ms apiece), and the dispatcher is attached beside them while a 32-bit
- * process runs. While both are attached (hooks_overlap) both record a
- * native call into the same slot, with the same data, and its first exit
- * reports it, the second stays silent: no call is missed or taken twice.
- * (Gating each hook on a flag lost the calls whose two entries straddled
- * the flag's change.) disp_live: the dispatcher is attached (hook gaps). */
+ * tracepoints stay attached for the whole run, and the dispatcher is
+ * attached beside them while a 32-bit process runs; disp_live (set by user
+ * space) says which of the two records calls, the other returns at once.
+ * One store hands over: no call is taken twice or missed at a switch, and
+ * no perf event is closed (each close waits for RCU grace periods under a
+ * kernel-wide mutex: 35 ms apiece). */
 const volatile bool track_compat = false;
 __u32 disp_live = 0;
 const volatile bool allow_on = false;        /* --allow given: allow_ino holds its inodes */
@@ -1137,11 +1135,15 @@ static __always_inline int on_exit(int ev, __u16 nr, __u16 flags, long ret)
 	{                                                                        \
 		__u64 a[6] = { ARG(0, n), ARG(1, n), ARG(2, n),                  \
 			       ARG(3, n), ARG(4, n), ARG(5, n) };                \
+		if (track_compat && disp_live)                                   \
+			return 0; /* the dispatcher records */                   \
 		return on_enter(ev, nr, 0, a);                                   \
 	}                                                                        \
 	SEC("tracepoint/syscalls/sys_exit_" #name)                               \
 	int exit_##name(struct trace_event_raw_sys_exit *ctx)                    \
 	{                                                                        \
+		if (track_compat && disp_live)                                   \
+			return 0;                                                \
 		return on_exit(ev, nr, 0, ctx->ret);                             \
 	}
 
