@@ -854,9 +854,10 @@ static int attach_kind(struct mw_hooks *h, enum prog_kind k, struct hlink *links
 	return 0;
 }
 
-/* The dispatcher on, then the per-syscall tracepoints off: in between both
- * see native calls, and the BPF side reports each call once (a second
- * entry rewrites the same slot, a second exit finds it handled). */
+/* The dispatcher on beside the per-syscall tracepoints (they stay
+ * attached), then the store that makes it record native entries too: the
+ * BPF side takes each call once across that store (entry_turn there; a
+ * second exit finds the call handled). */
 static int switch_to_dispatcher(struct mw_hooks *h)
 {
 	if (dispatcher_ready(h))
@@ -870,15 +871,15 @@ static int switch_to_dispatcher(struct mw_hooks *h)
 			return -1;
 		}
 	}
-	/* the hand-over: the dispatcher records from this store on, the
-	 * per-syscall tracepoints (attached or not) stay idle */
+	/* the hand-over: the dispatcher records native entries from this
+	 * store on, the per-syscall tracepoints decline them */
 	__atomic_store_n(&h->skel->bss->disp_live, 1, __ATOMIC_SEQ_CST);
 	h->live_ns = boot_ns();
 	return 0;
 }
 
 /* The reverse: the per-syscall tracepoints record (attached the first
- * time), the dispatcher goes (its raw tracepoints close without waiting). */
+ * time), the dispatcher goes (its tp_btf links close off this thread). */
 static int switch_to_tracepoints(struct mw_hooks *h)
 {
 	join_detachers(h);
@@ -978,7 +979,7 @@ static int hooks_settle(struct mw_hooks *h, const struct mw_compat_rec *rec)
 			if (gap > h->gap_max_ns)
 				h->gap_max_ns = gap;
 			if (h->o->verbose)
-				fprintf(stderr, "mapwatch: 32-bit process %u started: dispatcher attached %.0f us later, per-syscall tracepoints detached\n",
+				fprintf(stderr, "mapwatch: 32-bit process %u started: dispatcher attached %.0f us later, recording native calls too (per-syscall tracepoints idle)\n",
 					rec->pid, gap / 1e3);
 		} else if (h->o->verbose) {
 			fprintf(stderr, "mapwatch: %u 32-bit process%s running: dispatcher attached\n", n,
@@ -990,7 +991,7 @@ static int hooks_settle(struct mw_hooks *h, const struct mw_compat_rec *rec)
 		if (rec) {
 			h->to_tp++;
 			if (h->o->verbose)
-				fprintf(stderr, "mapwatch: no 32-bit process left (%u ended): per-syscall tracepoints attached, dispatcher detached\n",
+				fprintf(stderr, "mapwatch: no 32-bit process left (%u ended): per-syscall tracepoints recording again, dispatcher detached\n",
 					rec->pid);
 		}
 	}
@@ -1269,18 +1270,6 @@ static int hooks_load(struct mw_hooks *h, enum hook_mode mode, enum dm_mode dm, 
 		if (hooks_settle(h, NULL) || (h->track && watch_start(h)))
 			return -1;
 	}
-	if (o->verbose) {
-		int n = h->nlinks + h->ntp + h->ndisp;
-		fprintf(stderr, "mapwatch: attached %d programs (hook %s%s, 32-bit tasks %s%s)\n", n,
-			mode_names[mode],
-			h->track ? (h->ndisp ? ": dispatcher now, 32-bit processes running" : ": per-syscall tracepoints now, dispatcher while a 32-bit process runs") : "",
-			h->compat ? "traced" : "not traced",
-			dm == DM_FENTRY ? ", do_mmap by fentry/fexit" : dm == DM_KPROBE ? ", do_mmap by kprobe/kretprobe" : "");
-		if (h->refused[0])
-			fprintf(stderr, "mapwatch: better hooks refused: %s\n", h->refused);
-		if (h->skipped[0])
-			fprintf(stderr, "mapwatch: hooks this kernel lacks (calls not traced): %s\n", h->skipped);
-	}
 	return 0;
 }
 
@@ -1455,7 +1444,7 @@ void mw_hooks_before_exec(struct mw_hooks *h, const char *cmd)
 	if (!h->ndisp && switch_to_dispatcher(h) == 0) {
 		h->to_disp++;
 		if (h->o->verbose)
-			fprintf(stderr, "mapwatch: %s is a 32-bit program: dispatcher attached before it starts, per-syscall tracepoints detached\n",
+			fprintf(stderr, "mapwatch: %s is a 32-bit program: dispatcher attached before it starts, recording native calls too\n",
 				cmd);
 	}
 	pthread_mutex_unlock(&h->lock);
@@ -1484,6 +1473,30 @@ const char *mw_hooks_probe(const struct mw_opts *o, char *buf, size_t n)
 	return buf;
 }
 
+/* -v: what is attached, said once mapwatch records (tracer.c calls it
+ * right after turning reporting on): a line that said "attached" while
+ * calls were still ignored sent users (and hooks/switch_on_32bit) off
+ * too early. */
+void mw_hooks_announce(struct mw_hooks *h)
+{
+	if (!h || !h->o->verbose)
+		return;
+	pthread_mutex_lock(&h->lock);
+	enum hook_mode mode = h->mode;
+	enum dm_mode dm = h->dm;
+	int n = h->nlinks + h->ntp + h->ndisp;
+	fprintf(stderr, "mapwatch: attached %d programs (hook %s%s, 32-bit tasks %s%s)\n", n,
+		mode_names[mode],
+		h->track ? (h->ndisp ? ": dispatcher now, 32-bit processes running" : ": per-syscall tracepoints now, dispatcher while a 32-bit process runs") : "",
+		h->compat ? "traced" : "not traced",
+		dm == DM_FENTRY ? ", do_mmap by fentry/fexit" : dm == DM_KPROBE ? ", do_mmap by kprobe/kretprobe" : "");
+	if (h->refused[0])
+		fprintf(stderr, "mapwatch: better hooks refused: %s\n", h->refused);
+	if (h->skipped[0])
+		fprintf(stderr, "mapwatch: hooks this kernel lacks (calls not traced): %s\n", h->skipped);
+	pthread_mutex_unlock(&h->lock);
+}
+
 void mw_hooks_get_stats(struct mw_hooks *h, struct mw_hooks_stats *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -1496,6 +1509,15 @@ void mw_hooks_get_stats(struct mw_hooks *h, struct mw_hooks_stats *st)
 	st->to_disp = h->to_disp;
 	st->to_tp = h->to_tp;
 	st->gap_max_ns = h->gap_max_ns;
+	if (h->skel) {
+		struct bpf_program *p;
+		for_each_prog(h, p) {
+			struct bpf_prog_info info = { 0 };
+			__u32 len = sizeof(info);
+			if (bpf_program__fd(p) >= 0 && !bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
+				st->missed += info.recursion_misses;
+		}
+	}
 	pthread_mutex_unlock(&h->lock);
 }
 

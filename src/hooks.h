@@ -32,6 +32,11 @@ struct mw_hooks *mw_hooks_start(const struct mw_opts *o, bool follow, bool compa
  * its calls comes before it (no hook_switch_gap). Best effort, no errors. */
 void mw_hooks_before_exec(struct mw_hooks *h, const char *cmd);
 
+/* -v: say what is attached ("mapwatch: attached N programs ..."); called
+ * once the programs record, so the line means every call from here on is
+ * seen. NULL is fine. */
+void mw_hooks_announce(struct mw_hooks *h);
+
 /* One line for people: the hook mode chosen, why better ones were refused,
  * and the hooks this kernel lacks (skipped). Written into buf; returns it. */
 const char *mw_hooks_describe(struct mw_hooks *h, char *buf, size_t n);
@@ -46,6 +51,7 @@ struct mw_hooks_stats {
 	bool switching;         /* tracepoint mode switching on 32-bit processes */
 	uint64_t to_disp, to_tp; /* switches made to the dispatcher and back */
 	uint64_t gap_max_ns;    /* longest 32-bit start -> dispatcher attached */
+	uint64_t missed;        /* runs the kernel skipped (bpf_prog_info.recursion_misses, all programs) */
 };
 
 /* Fill st for h (zeros and mode "none" for NULL). The count of 32-bit

@@ -434,8 +434,8 @@ static void print_stats(struct tracer *t)
 			  U(t->proc_recs), U(c[MW_CNT_PROC_RB_FULL]));
 		sb_printf(&b, ",\"exitOnly\":%llu,\"tracedMapFull\":%llu", U(c[MW_CNT_EXIT_ONLY]), U(c[MW_CNT_TRACED_FULL]));
 		sb_printf(&b, ",\"hooks\":{\"mode\":\"%s\",\"toDispatcher\":%llu,\"toTracepoints\":%llu,"
-			  "\"switchGap\":%llu,\"longestWindowUs\":%llu}", hs.mode, U(hs.to_disp), U(hs.to_tp),
-			  U(c[MW_CNT_HOOK_GAP]), U(hs.gap_max_ns / 1000));
+			  "\"switchGap\":%llu,\"longestWindowUs\":%llu,\"skippedRuns\":%llu}", hs.mode, U(hs.to_disp), U(hs.to_tp),
+			  U(c[MW_CNT_HOOK_GAP]), U(hs.gap_max_ns / 1000), U(hs.missed));
 		if (t->alerts)
 			sb_printf(&b, ",\"alerts\":{\"raised\":%llu,\"written\":%llu,\"silencedByAllow\":%llu,"
 				  "\"collapsed\":%llu,\"seededFromProc\":%llu,\"seedFailed\":%llu}",
@@ -454,6 +454,9 @@ static void print_stats(struct tracer *t)
 			sb_printf(&b, "; reported from the exit alone (seccomp) %llu", U(c[MW_CNT_EXIT_ONLY]));
 		if (c[MW_CNT_TRACED_FULL])
 			sb_printf(&b, "; processes not followed (traced map full) %llu", U(c[MW_CNT_TRACED_FULL]));
+		if (hs.missed)
+			sb_printf(&b, "; hook runs the kernel skipped (another BPF program was running on that CPU) %llu",
+				  U(hs.missed));
 		sb_printf(&b, "\nmapwatch: process records (executable paths) read %llu, lost %llu\n",
 			  U(t->proc_recs), U(c[MW_CNT_PROC_RB_FULL]));
 		if (hs.switching)
@@ -881,6 +884,7 @@ int mw_run(const struct mw_opts *o)
 	 * now on (records made while the programs attached one by one waited
 	 * up to a second on a busy machine) */
 	t.skel->bss->reporting = true;
+	mw_hooks_announce(t.hooks);
 	if (child > 0) {
 		int e = 0;
 		ssize_t r;

@@ -127,8 +127,6 @@ static __always_inline void args_of(struct pt_regs *regs, int ev, bool compat, _
 SEC("tp_btf/sys_enter")
 int BPF_PROG(disp_enter, struct pt_regs *regs, long nr)
 {
-	if (track_compat && !disp_live)
-		return 0; /* attached, not yet (or no longer) the live hook */
 	bool compat = task_in_compat_syscall(bpf_get_current_task_btf());
 	int ev = nr_to_event(nr, compat);
 	__u64 a[6] = {};
@@ -155,7 +153,9 @@ int BPF_PROG(disp_enter, struct pt_regs *regs, long nr)
 		return on_enter_aux(ev, nr, flags, a, ev == MW_EV_SHMAT ? third : 0);
 	}
 #endif
-	if (ev < 0)
+	/* a 32-bit call is the dispatcher's alone (no per-syscall tracepoint
+	 * sees one), a native one only while it is the live hook */
+	if (ev < 0 || !entry_turn(compat || disp_live))
 		return 0;
 	args_of(regs, ev, compat, a, &flags);
 	return on_enter(ev, nr, flags, a);
@@ -164,8 +164,6 @@ int BPF_PROG(disp_enter, struct pt_regs *regs, long nr)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(disp_exit, struct pt_regs *regs, long ret)
 {
-	if (track_compat && !disp_live)
-		return 0;
 	bool compat = task_in_compat_syscall(bpf_get_current_task_btf());
 	long nr = regs_syscall_nr(regs);
 

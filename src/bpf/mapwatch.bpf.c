@@ -24,10 +24,12 @@ __u32 hooks_overlap = 0; /* > 0 while two hook sets are attached (hooks.c switch
 /* Tracepoint mode following 32-bit processes (hooks.c): the per-syscall
  * tracepoints stay attached for the whole run, and the dispatcher is
  * attached beside them while a 32-bit process runs; disp_live (set by user
- * space) says which of the two records calls, the other returns at once.
- * One store hands over: no call is taken twice or missed at a switch, and
- * no perf event is closed (each close waits for RCU grace periods under a
- * kernel-wide mutex: 35 ms apiece). */
+ * space) says which of the two records a native call's entry (entry_turn:
+ * the other declines at once, leaving a mark that catches a store landing
+ * between the two runs of one entry), and the first exit reports. No call
+ * is missed or reported twice at a switch, and no perf event is closed
+ * (each close waits for RCU grace periods under a kernel-wide mutex: 35 ms
+ * apiece). */
 const volatile bool track_compat = false;
 __u32 disp_live = 0;
 const volatile bool allow_on = false;        /* --allow given: allow_ino holds its inodes */
@@ -74,6 +76,7 @@ struct pending {
 	__u8 filtered;  /* set (with ts 0) when an argument filter rejected the call at entry */
 	__u8 exited;    /* set (with ts 0) once the exit was handled: while hooks switch, a
 			 * second hook's exit of the same call stays silent */
+	__u8 handoff;   /* set (with ts 0) by a hook that declined this entry (entry_turn) */
 	struct mw_file file;
 	__u64 aux;      /* i386 ipc(SHMAT): where the kernel writes the address */
 };
@@ -442,6 +445,7 @@ static __always_inline int on_enter_aux(__u16 ev, __u16 nr, __u16 flags, const _
 	p->has_path = 0;
 	p->filtered = 0;
 	p->exited = 0;
+	p->handoff = 0;
 	__builtin_memcpy(p->args, a, sizeof(p->args));
 	__builtin_memset(&p->file, 0, sizeof(p->file));
 	p->aux = aux;
@@ -1125,6 +1129,30 @@ static __always_inline int on_exit(int ev, __u16 nr, __u16 flags, long ret)
 	return emit_exit(bpf_get_current_pid_tgid(), ret, ev, nr, flags);
 }
 
+/* Tracepoint mode tracking 32-bit tasks: while the dispatcher is attached
+ * beside the per-syscall tracepoints, both run at a native call's entry
+ * and disp_live says which of them records it. The flag can change
+ * between the two runs of one entry, so a hook that declines leaves a
+ * hand-over mark in the thread's slot, and a hook told to decline that
+ * finds the mark records the call after all: every entry is recorded at
+ * least once (twice is harmless, the second run rewrites the same slot).
+ * Exits need no turn: the first exit reports, the second finds the call
+ * handled (pending.exited). True when this hook records the entry. */
+static __always_inline bool entry_turn(bool live_says_mine)
+{
+	struct pending *p;
+
+	if (!track_compat || live_says_mine)
+		return true;
+	p = pending_slot(bpf_get_current_pid_tgid(), true);
+	if (!p || p->ts)
+		return false; /* recorded by the other hook */
+	if (p->handoff)
+		return true;  /* declined by the other hook: ours after all */
+	p->handoff = 1;
+	return false;
+}
+
 /* ---- native syscalls through the per-syscall tracepoints ---- */
 /* The kernel refuses to attach a program that reads past the tracepoint's
  * record (EACCES), so each reads only its syscall's n arguments. */
@@ -1135,15 +1163,13 @@ static __always_inline int on_exit(int ev, __u16 nr, __u16 flags, long ret)
 	{                                                                        \
 		__u64 a[6] = { ARG(0, n), ARG(1, n), ARG(2, n),                  \
 			       ARG(3, n), ARG(4, n), ARG(5, n) };                \
-		if (track_compat && disp_live)                                   \
+		if (!entry_turn(!disp_live))                                     \
 			return 0; /* the dispatcher records */                   \
 		return on_enter(ev, nr, 0, a);                                   \
 	}                                                                        \
 	SEC("tracepoint/syscalls/sys_exit_" #name)                               \
 	int exit_##name(struct trace_event_raw_sys_exit *ctx)                    \
 	{                                                                        \
-		if (track_compat && disp_live)                                   \
-			return 0;                                                \
 		return on_exit(ev, nr, 0, ctx->ret);                             \
 	}
 
