@@ -280,6 +280,8 @@ enum mw_event_id {
 #define MW_I386_NR_IPC 117
 #define MW_IPC_SHMAT 21
 #define MW_IPC_SHMDT 22
+#define MW_I386_IPC_FN "__ia32_compat_sys_ipc" /* its entry function (function mode) */
+#define MW_FN_IPC 255 /* a function slot's event for ipc(): the call's first argument says which */
 
 /* "(a, b, c)" -> "a, b, c": unwraps a row's argument list. */
 #define MW_UNPAREN(...) __VA_ARGS__

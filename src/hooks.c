@@ -485,6 +485,22 @@ static void plan_functions(struct mw_hooks *h, struct btf *vb)
 			h->nfn++;
 		}
 	}
+#if defined(__x86_64__)
+	/* i386 ipc(): shmat and shmdt made through the multiplexer, one slot for both */
+	if (h->compat && (h->o->event_mask & ((1u << MW_EV_SHMAT) | (1u << MW_EV_SHMDT)))) {
+		if (btf__find_by_name_kind(vb, MW_I386_IPC_FN, BTF_KIND_FUNC) <= 0) {
+			append(h->skipped, sizeof(h->skipped), "shmat/shmdt through ipc() (32-bit): no %s in BTF",
+			       MW_I386_IPC_FN);
+		} else if (h->nfn == MW_FN_SLOTS) {
+			append(h->skipped, sizeof(h->skipped), "%s: no function slot left", MW_I386_IPC_FN);
+		} else {
+			h->fn[h->nfn].event = MW_FN_IPC;
+			h->fn[h->nfn].compat = 1;
+			snprintf(h->fn[h->nfn].func, sizeof(h->fn[h->nfn].func), "%s", MW_I386_IPC_FN);
+			h->nfn++;
+		}
+	}
+#endif
 	merge_aliases(h);
 }
 

@@ -120,6 +120,41 @@ static __always_inline void args_of(struct pt_regs *regs, int ev, bool compat, _
 	}
 }
 
+#if defined(__TARGET_ARCH_x86)
+/* i386 ipc(call, first, second, third, ptr, fifth), the dispatcher's and
+ * function mode's (__ia32_compat_sys_ipc) entry: SHMAT becomes
+ * shmat(first, ptr, second), its address written to *third; SHMDT
+ * shmdt(ptr); any other call is not ours. */
+static __always_inline int ipc_enter(struct pt_regs *regs, long nr)
+{
+	int ev = mw_ipc_event((__u32)regs->bx);
+	__u64 a[6] = {};
+
+	if (ev < 0 || !(event_mask & (1u << ev)))
+		return 0;
+	__u64 first = (__u32)regs->cx, second = (__u32)regs->dx, third = (__u32)regs->si;
+	__u64 ptr = (__u32)regs->di;
+	if (ev == MW_EV_SHMAT) {
+		a[0] = first;
+		a[1] = ptr;
+		a[2] = second;
+	} else {
+		a[0] = ptr;
+	}
+	return on_enter_aux(ev, nr, MW_F_COMPAT | MW_F_IPC, a, ev == MW_EV_SHMAT ? third : 0);
+}
+
+/* Its exit: the entry decided whether this ipc() was a shm call worth a record. */
+static __always_inline int ipc_exit(long nr, long ret)
+{
+	struct pending *p = pending_slot(bpf_get_current_pid_tgid(), false);
+
+	if (!p || (!p->ts && !p->filtered))
+		return 0;
+	return on_exit(p->event < MW_EV_MAX ? p->event : -1, nr, MW_F_COMPAT, ret);
+}
+#endif
+
 /* ---- the dispatcher: one tp_btf pair for every syscall, native and 32-bit ----
  * Attached only while a 32-bit process is in scope (or with --hook
  * dispatcher): it runs on every syscall of the host, so it does the least
@@ -133,25 +168,8 @@ int BPF_PROG(disp_enter, struct pt_regs *regs, long nr)
 	__u16 flags = 0;
 
 #if defined(__TARGET_ARCH_x86)
-	if (ev < 0 && compat && nr == MW_I386_NR_IPC) {
-		/* i386 ipc(call, first, second, third, ptr, fifth): SHMAT becomes
-		 * shmat(first, ptr, second), its address written to *third; SHMDT shmdt(ptr) */
-		__u32 call = (__u32)regs->bx;
-		ev = mw_ipc_event(call);
-		if (ev < 0 || !(event_mask & (1u << ev)))
-			return 0;
-		__u64 first = (__u32)regs->cx, second = (__u32)regs->dx, third = (__u32)regs->si;
-		__u64 ptr = (__u32)regs->di;
-		flags = MW_F_COMPAT | MW_F_IPC;
-		if (ev == MW_EV_SHMAT) {
-			a[0] = first;
-			a[1] = ptr;
-			a[2] = second;
-		} else {
-			a[0] = ptr;
-		}
-		return on_enter_aux(ev, nr, flags, a, ev == MW_EV_SHMAT ? third : 0);
-	}
+	if (ev < 0 && compat && nr == MW_I386_NR_IPC)
+		return ipc_enter(regs, nr);
 #endif
 	/* a 32-bit call is the dispatcher's alone (no per-syscall tracepoint
 	 * sees one), a native one only while it is the live hook */
@@ -170,13 +188,8 @@ int BPF_PROG(disp_exit, struct pt_regs *regs, long ret)
 	int ev = nr_to_event(nr, compat);
 
 #if defined(__TARGET_ARCH_x86)
-	if (ev < 0 && compat && nr == MW_I386_NR_IPC) {
-		/* the entry decided whether this ipc() was a shm call worth a record */
-		struct pending *p = pending_slot(bpf_get_current_pid_tgid(), false);
-		if (!p || (!p->ts && !p->filtered))
-			return 0;
-		return on_exit(p->event < MW_EV_MAX ? p->event : -1, nr, MW_F_COMPAT, ret);
-	}
+	if (ev < 0 && compat && nr == MW_I386_NR_IPC)
+		return ipc_exit(nr, ret);
 #endif
 	if (ev < 0 || !(event_mask & (1u << ev)))
 		return 0;
@@ -211,6 +224,10 @@ static __noinline int fn_enter(int slot, struct pt_regs *regs)
 	bool compat = fn_slot_compat(slot);
 	long nr = regs_syscall_nr(regs);
 
+#if defined(__TARGET_ARCH_x86)
+	if (ev == MW_FN_IPC)
+		return ipc_enter(regs, nr);
+#endif
 	args_of(regs, ev, compat, a, &flags);
 	return on_enter(ev, nr, flags, a);
 }
@@ -220,6 +237,10 @@ static __always_inline int fn_exit(int slot, struct pt_regs *regs, long ret)
 	bool compat = fn_slot_compat(slot);
 	long nr = regs_syscall_nr(regs);
 
+#if defined(__TARGET_ARCH_x86)
+	if (fn_event[slot] == MW_FN_IPC)
+		return ipc_exit(nr, ret);
+#endif
 	return on_exit(fn_event[slot], nr, compat ? MW_F_COMPAT : 0, ret);
 }
 

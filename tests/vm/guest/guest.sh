@@ -52,9 +52,12 @@ else
 		# issue #14: every memory-family call on this kernel, 64-bit and 32-bit
 		./mapwatch -v --json --events all -o /tmp/fam64.json -- ./memcalls64 /tmp/famlog64.json >/tmp/famv64.txt 2>&1
 		echo "@@RC fam64 $?"
-		./mapwatch --json --events all --hook dispatcher -o /tmp/fam32.json -- ./memcalls32 /tmp/famlog32.json 2>&1
+		# 32-bit: function mode (auto here: fentry on the i386 entries and ipc()), then the dispatcher
+		./mapwatch -v --json --events all -o /tmp/fam32.json -- ./memcalls32 /tmp/famlog32.json >/tmp/famv32.txt 2>&1
 		echo "@@RC fam32 $?"
-		for f in fam64.json famlog64.json famv64.txt fam32.json famlog32.json; do out $f; done
+		./mapwatch --json --events all --hook dispatcher -o /tmp/fam32d.json -- ./memcalls32 /tmp/famlog32d.json 2>&1
+		echo "@@RC fam32d $?"
+		for f in fam64.json famlog64.json famv64.txt fam32.json famlog32.json famv32.txt fam32d.json famlog32d.json; do out $f; done
 	fi
 	# the dynamic program's loader and libc where its ELF header names them
 	while read -r lib dest; do
