@@ -424,6 +424,13 @@ def main():
                 eq(int(e["eventId"]), FAMILY_IDS[c["event"]], f"{c['event']} eventId")
                 eq(e.get("viaIpc", False), compat and e["syscallNr"] == 117, f"{c['event']} viaIpc")
         check(len(seen) >= 18, f"only {sorted(seen)} of the family seen")
+        # the user memory the kernel wrote (OUT arguments), read at exit in every mode
+        outs = {"mincore": "vec", "get_mempolicy": "mode"}
+        got = [(c["event"], a.get("decoded")) for c, e in pairs if c["event"] in outs and c["ret"] == 0
+               for a in e["args"] if a["name"] == outs[c["event"]]]
+        eq(sorted(set(n for n, _ in got)), sorted(outs), f"{tag}: successful calls with an OUT argument")
+        for n, d in got:
+            check(d and d.startswith("["), f"{tag}: {n}'s {outs[n]} not read back: {d!r}")
 
     def t_family64():
         family("fam64", False, "memcalls64")
