@@ -123,6 +123,16 @@ def is_root():
     return os.geteuid() == 0
 
 
+def skipped_without_root():
+    """Integration tests run as root against the real kernel: elsewhere the file
+    prints its one skip and the summary line; True when it did."""
+    if is_root():
+        return False
+    print("SKIP integration: needs root")
+    print("0 passed, 0 failed, 1 skipped")
+    return True
+
+
 def stats(err):
     """The --stats counts in mapwatch's stderr, from the one JSON object --json prints or from the
     text lines; a dict with the JSON object's keys (eventsSeen, eventsWritten, eventsLost,

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib import (MAPWATCH, ROOT, Fail, build_prog, check, eq, is_root, mapwatch, read_json_lines, run_selected,
+from lib import (MAPWATCH, ROOT, Fail, build_prog, check, eq, skipped_without_root, mapwatch, read_json_lines, run_selected,
                  tmpdir)
 
 ALERTPROG = None
@@ -223,9 +223,7 @@ def t_kill_wx():
 
 def main():
     global ALERTPROG
-    if not is_root():
-        print("SKIP integration: needs root")
-        print("0 passed, 0 failed, 1 skipped")
+    if skipped_without_root():
         return 0
     ALERTPROG = build_prog("alertprog.c", "alertprog")
     tests = [("alerts/patterns", t_patterns), ("alerts/alerts_only", t_alerts_only),

@@ -10,7 +10,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from checks import check_native
-from lib import (Fail, MAPWATCH, arg_values, build_prog, check, eq, is_root, mapwatch, stats,
+from lib import (Fail, MAPWATCH, arg_values, build_prog, check, eq, skipped_without_root, mapwatch, stats,
                  read_json_lines, run_selected, tmpdir)
 
 MMAPCALLS = None
@@ -314,9 +314,7 @@ def t_valgrind():
 
 def main():
     global MMAPCALLS
-    if not is_root():
-        print("SKIP integration: needs root")
-        print("0 passed, 0 failed, 1 skipped")
+    if skipped_without_root():
         return 0
     MMAPCALLS = build_prog("mmapcalls.c", "mmapcalls")
     tests = [("core/fields", t_fields), ("core/strace_oracle", t_strace_oracle),

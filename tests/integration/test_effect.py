@@ -7,7 +7,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib import (MAPWATCH, Fail, build_prog, check, eq, is_root, mapwatch, read_json_lines, run_selected,
+from lib import (MAPWATCH, Fail, build_prog, check, eq, skipped_without_root, mapwatch, read_json_lines, run_selected,
                  tmpdir)
 
 PROG = None      # 64-bit bypass program
@@ -319,9 +319,7 @@ def t_oldmmap_contended_kill():
 
 def main():
     global PROG, PROG32, WHY32
-    if not is_root():
-        print("SKIP integration: needs root")
-        print("0 passed, 0 failed, 1 skipped")
+    if skipped_without_root():
         return 0
     PROG = build_prog("bypass.c", "bypass")
     try:

@@ -9,7 +9,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from checks import check_calls
 from lib import (Fail, arg_values, build_prog, check, eq, mapwatch, read_json_lines, run_selected,
-                 tmpdir)
+                 tmpdir, skipped_without_root)
 
 # stable event ids (eventId): released, never renumbered
 IDS = {"brk": 8, "madvise": 9, "process_madvise": 10, "mlock": 11, "mlock2": 12, "munlock": 13,
@@ -339,8 +339,7 @@ def t_memfd_chain():
 
 
 if __name__ == "__main__":
-    if os.geteuid() != 0:
-        print("SKIP family: needs root\n0 passed, 0 failed, 1 skipped")
+    if skipped_without_root():
         sys.exit(0)
     sys.exit(run_selected([
         ("family/numbers", t_numbers),

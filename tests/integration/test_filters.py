@@ -8,7 +8,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib import (MAPWATCH, arg_values, build_prog, check, eq, is_root, read_json_lines, stats,
+from lib import (MAPWATCH, arg_values, build_prog, check, eq, skipped_without_root, read_json_lines, stats,
                  run_selected, tmpdir)
 
 CID = "3f2a9c1b7d6e5f4a" + "0123456789abcdef" * 3  # 64 hex digits
@@ -260,9 +260,7 @@ def mw_child_pid(events, prog):
 
 
 def main():
-    if not is_root():
-        print("SKIP filters: needs root")
-        print("0 passed, 0 failed, 1 skipped")
+    if skipped_without_root():
         return 0
     return run_selected((("filters/each_filter_vs_truth", t_filters),
                          ("filters/errors", t_filter_errors),

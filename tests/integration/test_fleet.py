@@ -18,7 +18,7 @@ import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib import (MAPWATCH, ROOT, BUILD, Fail, build_prog, check, eq, is_root, read_json_lines,  # noqa: E402
+from lib import (MAPWATCH, ROOT, BUILD, Fail, build_prog, check, eq, skipped_without_root, read_json_lines,  # noqa: E402
                  run_selected, stats, tmpdir)
 
 STARTED = []  # (Popen, name): stopped at exit whatever happens
@@ -957,9 +957,7 @@ TESTS = [
 ]
 
 if __name__ == "__main__":
-    if not is_root():
-        print("SKIP fleet: needs root")
-        print("0 passed, 0 failed, 1 skipped")
+    if skipped_without_root():
         sys.exit(0)
     try:
         rc = run_selected(TESTS)

@@ -10,7 +10,7 @@ from collections import Counter
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from checks import check_native
-from lib import (BUILD, MAPWATCH, ROOT, build_prog, check, eq, is_root, mapwatch, read_json_lines,
+from lib import (BUILD, MAPWATCH, ROOT, build_prog, check, eq, skipped_without_root, mapwatch, read_json_lines,
                  run_selected, tmpdir)
 
 MODES = ("function", "tracepoint", "dispatcher")
@@ -223,9 +223,7 @@ def t_switch_on_32bit():
 
 def main():
     global MMAPCALLS
-    if not is_root():
-        print("SKIP integration: needs root")
-        print("0 passed, 0 failed, 1 skipped")
+    if skipped_without_root():
         return 0
     MMAPCALLS = build_prog("mmapcalls.c", "mmapcalls")
     tests = [("hooks/list_names_mode", t_list_names_mode), ("hooks/function_mode", t_function_mode),
