@@ -123,6 +123,20 @@ def is_root():
     return os.geteuid() == 0
 
 
+def unistd_numbers(path):
+    """{name: number} from a kernel unistd header (#define __NR_x [(__NR_SYSCALL_BASE +] n[)],
+    asm-generic's __NR3264_x included); None when the header is not installed."""
+    if not os.path.exists(path):
+        return None
+    out = {}
+    with open(path) as f:
+        for line in f:
+            m = re.match(r"#define\s+(?:__NR3264_|__NR_)(\w+)\s+\(?(?:__NR_SYSCALL_BASE\s*\+\s*)?(\d+)\)?\s*$", line)
+            if m:
+                out[m.group(1)] = int(m.group(2))
+    return out
+
+
 def skipped_without_root():
     """Integration tests run as root against the real kernel: elsewhere the file
     prints its one skip and the summary line; True when it did."""

@@ -9,7 +9,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from checks import check_calls
 from lib import (Fail, arg_values, build_prog, check, eq, mapwatch, read_json_lines, run_selected,
-                 tmpdir, skipped_without_root)
+                 tmpdir, skipped_without_root, unistd_numbers)
 
 # stable event ids (eventId): released, never renumbered
 IDS = {"brk": 8, "madvise": 9, "process_madvise": 10, "mlock": 11, "mlock2": 12, "munlock": 13,
@@ -20,18 +20,6 @@ IDS = {"brk": 8, "madvise": 9, "process_madvise": 10, "mlock": 11, "mlock2": 12,
 FAMILY = set(IDS)
 # strace 6.1 predates these (it prints syscall_0x1ce(...)): compared with the call log only
 STRACE_UNKNOWN = {0x1ce: "mseal", 0x1c5: "map_shadow_stack"}
-
-
-def headers_numbers(path, prefix="__NR_"):
-    out = {}
-    if not os.path.exists(path):
-        return None
-    with open(path) as f:
-        for line in f:
-            m = re.match(r"#define\s+(__NR3264_|__NR_)(\w+)\s+(?:\(__NR_SYSCALL_BASE\s*\+\s*)?(\d+)", line)
-            if m:
-                out[m.group(2)] = int(m.group(3))
-    return out
 
 
 def list_numbers():
@@ -60,7 +48,7 @@ def t_numbers():
               ("arm", "/usr/arm-linux-gnueabihf/include/asm/unistd-eabi.h", 3)]
     compared = 0
     for abi, path, col in tables:
-        nums = headers_numbers(path)
+        nums = unistd_numbers(path)
         if nums is None:
             continue
         for name, v in rows.items():

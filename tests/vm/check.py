@@ -9,7 +9,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 from checks import check_calls, check_native, match_calls  # noqa: E402
-from lib import Fail, arg_values, check, eq, run_test, summary  # noqa: E402
+from lib import Fail, arg_values, check, eq, run_test, summary, unistd_numbers  # noqa: E402
 
 # What differs between the two guests: ABI names and syscall numbers (the
 # kernels' own tables: arch/x86/entry/syscalls, arch/arm64 unistd.h and
@@ -43,17 +43,6 @@ FAMILY = {  # name: (arm64, arm)
 }
 HEADERS = {"arm64": "/usr/aarch64-linux-gnu/include/asm-generic/unistd.h",  # linux-libc-dev-arm64-cross
            "arm": "/usr/arm-linux-gnueabihf/include/asm/unistd-eabi.h"}   # linux-libc-dev-armhf-cross
-
-
-def header_numbers(path):
-    """{name: number} from a kernel unistd header (#define __NR_x [__NR_SYSCALL_BASE +] n)."""
-    out = {}
-    with open(path) as f:
-        for line in f:
-            m = re.match(r"#define __NR_(\w+)\s+\(?(?:__NR_SYSCALL_BASE\s*\+\s*)?(\d+)\)?\s*$", line)
-            if m:
-                out[m.group(1)] = int(m.group(2))
-    return out
 
 
 LIST_RE = re.compile(r"^(\w+) +(-|\d+) +(-|\d+) +(-|\d+) +(-|\d+) ")
@@ -217,7 +206,7 @@ def main():
         cross sysroots; calls newer than 6.1 are not in them)."""
         if not all(os.path.exists(h) for h in HEADERS.values()):
             return "skip: no linux-libc-dev-arm64-cross / -armhf-cross headers"
-        h64, h32 = header_numbers(HEADERS["arm64"]), header_numbers(HEADERS["arm"])
+        h64, h32 = unistd_numbers(HEADERS["arm64"]), unistd_numbers(HEADERS["arm"])
         pairs = [(ev, n, h64) for ev, n in A["nr64"].items() if ev != "mmap"]
         pairs += [(ev, n, h32) for ev, n in A["nr32"].items()]
         pairs += [(ev, n64, h64) for ev, (n64, _) in FAMILY.items()]
