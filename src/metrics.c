@@ -120,6 +120,8 @@ void mw_metrics_format(struct strbuf *b, const struct mw_metrics_snap *s,
 		sb_putc(&l, '}');
 		sample(b, "mapwatch_events_lost_total", l.p, s->bpf[k]);
 	}
+	family(b, "mapwatch_bpf_runs_skipped_total", "counter", "BPF program runs the kernel skipped because another BPF program was running on that CPU (recursion misses): calls that may be missing.");
+	sample(b, "mapwatch_bpf_runs_skipped_total", NULL, s->hook_skipped);
 	family(b, "mapwatch_process_records_total", "counter", "Process (executable path) records read.");
 	sample(b, "mapwatch_process_records_total", NULL, s->proc_recs);
 	family(b, "mapwatch_alerts_total", "counter", "Alerts raised, by kind and severity (repeats folded by --alert-rate included).");

@@ -119,6 +119,7 @@ struct tracer {
 	uint64_t boot_to_epoch;
 	uint64_t written;
 	uint64_t proc_recs;
+	uint64_t hook_skipped, hook_skipped_ns; /* programs' recursion misses, and when read (metrics) */
 	uint64_t reported_loss[MW_CNT_MAX];
 	struct mw_alerts *alerts;
 	bool seeding;                 /* seeding the region maps from /proc, in rounds */
@@ -363,6 +364,15 @@ static void publish_metrics(struct tracer *t)
 	read_counters(t, m->bpf);
 	m->loss_names = loss_names;
 	m->proc_recs = t->proc_recs;
+	/* the programs' miss counts cost a syscall each: read once a second */
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+	if (!t->hook_skipped_ns || now - t->hook_skipped_ns >= 1000000000ull) {
+		struct mw_hooks_stats hs;
+		mw_hooks_get_stats(t->hooks, &hs);
+		t->hook_skipped = hs.missed;
+		t->hook_skipped_ns = now;
+	}
+	m->hook_skipped = t->hook_skipped;
 	memcpy(m->alerts, t->alerts_by, sizeof(m->alerts));
 	if (t->alerts) {
 		struct mw_alerts_stats st;
@@ -987,6 +997,7 @@ int mw_run(const struct mw_opts *o)
 	if (mw_sinks_flush(&t.sinks) && !werr)
 		werr = errno;
 	mw_sinks_drain(&t.sinks, 2000); /* what is queued for a peer: up to 2 s */
+	t.hook_skipped_ns = 0; /* read them again: */
 	publish_metrics(&t); /* the last scrape sees what --stats prints */
 	if (werr) {
 		if (werr != EPIPE) /* a reader that went away (| head) is not an error to report */

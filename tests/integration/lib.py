@@ -159,9 +159,10 @@ def stats(err):
     if not m:
         return None
     v = [int(x) for x in m.groups()]
+    sk = re.search(r"hook runs the kernel skipped \([^)]*\) (\d+)", err)  # named only when not 0
     return {"eventsSeen": v[0], "eventsWritten": v[1], "eventsLost": v[2],
             "lost": {"ringBufferFull": v[3], "unmatchedExit": v[4], "pendingMapFull": v[5]},
-            "filteredInKernel": v[6]}
+            "filteredInKernel": v[6], "hooks": {"skippedRuns": int(sk.group(1)) if sk else 0}}
 
 
 class FileWatcher:

@@ -168,7 +168,8 @@ def stats_of(err):
     check(j, f"--stats missing: {err[-800:]!r}")
     st = {"seen": j["eventsSeen"], "written": j["eventsWritten"], "lost": j["eventsLost"],
           "rb_full": j["lost"]["ringBufferFull"], "no_entry": j["lost"]["unmatchedExit"],
-          "pending_full": j["lost"]["pendingMapFull"], "filtered": j["filteredInKernel"], "outputs": {}}
+          "pending_full": j["lost"]["pendingMapFull"], "filtered": j["filteredInKernel"],
+          "skipped": j.get("hooks", {}).get("skippedRuns", 0), "outputs": {}}
     if "outputs" in j:  # the JSON object
         if "alerts" in j:
             st.update(alerts=j["alerts"]["raised"], suppressed=j["alerts"]["silencedByAllow"],
@@ -478,7 +479,7 @@ def t_prometheus_scrape():
         q = {name: prom_query(pport, name) for name in
              ("mapwatch_events_seen_total", "mapwatch_events_written_total", "mapwatch_events_total",
               "mapwatch_events_lost_total", "mapwatch_alerts_total", "mapwatch_events_filtered_total",
-              "mapwatch_sink_records_total")}
+              "mapwatch_sink_records_total", "mapwatch_bpf_runs_skipped_total")}
         rc, text = finish_mapwatch(mw, err)
         eq(rc, 0, "mapwatch exit status")
         st = stats_of(text)
@@ -492,6 +493,7 @@ def t_prometheus_scrape():
         eq(lost.get("ring_buffer_full"), st["rb_full"], "lost (ring buffer full)")
         eq(lost.get("unmatched_exit"), st["no_entry"], "lost (unmatched exit)")
         eq(lost.get("pending_map_full"), st["pending_full"], "lost (pending map full)")
+        eq(int(one("mapwatch_bpf_runs_skipped_total")), st["skipped"], "program runs skipped: Prometheus vs --stats")
         eq(int(sum(q["mapwatch_alerts_total"].values())), st["alerts"], "alerts: Prometheus vs --stats")
         wxa = q["mapwatch_alerts_total"][(("__name__", "mapwatch_alerts_total"), ("kind", "wx_mapping"),
                                            ("severity", "high"))]

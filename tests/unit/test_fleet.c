@@ -378,6 +378,7 @@ TEST(metrics_addresses_and_text)
 	s.alerts[MW_AL_WX_MAPPING][MW_SEV_HIGH] = 4;
 	snprintf(s.sinks[0].name, sizeof(s.sinks[0].name), "a\"b\\c");
 	s.sinks[0].st.dropped = 5;
+	s.hook_skipped = 7;
 	mw_metrics_format(&b, &s, NULL);
 	CHECK(strstr(b.p, "# TYPE mapwatch_events_total counter\n") != NULL);
 	CHECK(strstr(b.p, "\nmapwatch_events_total{event=\"mmap\"} 9\n") != NULL);
@@ -385,5 +386,6 @@ TEST(metrics_addresses_and_text)
 	CHECK(strstr(b.p, "\nmapwatch_events_lost_total{reason=\"ring_buffer_full\"} 3\n") != NULL);
 	CHECK(strstr(b.p, "\nmapwatch_alerts_total{kind=\"wx_mapping\",severity=\"high\"} 4\n") != NULL);
 	CHECK(strstr(b.p, "\nmapwatch_sink_dropped_total{output=\"a\\\"b\\\\c\"} 5\n") != NULL);
+	CHECK(strstr(b.p, "\nmapwatch_bpf_runs_skipped_total 7\n") != NULL);
 	sb_free(&b);
 }
