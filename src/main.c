@@ -6,6 +6,7 @@
 #include "catalog.h"
 #include "config.h"
 #include "hooks.h"
+#include "msg.h"
 #include "options.h"
 #include "summary.h"
 #include "tracer.h"
@@ -242,6 +243,7 @@ int main(int argc, char **argv)
 	char err[512];
 	int rc;
 
+	mw_notify_init();
 	mw_opts_init(&o);
 	if (load_config(&o, argc, argv, err, sizeof(err)) ||
 	    mw_opts_parse_argv(&o, argc, argv, err, sizeof(err)) ||

@@ -1,4 +1,4 @@
-/* msg.h - the one-line messages mapwatch prints on stderr: errors, and -vvv's timeline. */
+/* msg.h - the one-line messages mapwatch prints on stderr (errors, -vvv's timeline) and sends its service manager. */
 #ifndef MW_MSG_H
 #define MW_MSG_H
 
@@ -10,5 +10,12 @@ void mw_err_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * what" (milliseconds since mapwatch started), and nothing otherwise. */
 void mw_phase_on(int verbose);
 void mw_phase(const char *what);
+
+/* systemd's Type=notify: mw_notify_init() takes $NOTIFY_SOCKET out of the
+ * environment (a traced command must not speak for mapwatch) and keeps
+ * it; mw_notify("READY=1") then sends that state to the service manager,
+ * saying on stderr (once) when it cannot. Nothing without the variable. */
+void mw_notify_init(void);
+void mw_notify(const char *state);
 
 #endif

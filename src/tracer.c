@@ -895,6 +895,7 @@ int mw_run(const struct mw_opts *o)
 	 * up to a second on a busy machine) */
 	t.skel->bss->reporting = true;
 	mw_hooks_announce(t.hooks);
+	mw_notify("READY=1"); /* systemd (Type=notify): every call from here on is seen */
 	if (child > 0) {
 		int e = 0;
 		ssize_t r;
@@ -990,6 +991,7 @@ int mw_run(const struct mw_opts *o)
 			break;
 		}
 	}
+	mw_notify("STOPPING=1");
 	report_losses(&t);
 	if (t.summary && !werr)
 		write_summary(&t, o->interval_ms != 0);

@@ -943,6 +943,51 @@ def install_and_purge(deb):
     check(not os.path.exists("/usr/sbin/mapwatch") and not os.path.exists("/etc/mapwatch"), "purge left files")
 
 
+def t_service_ready():
+    """systemd's Type=notify: READY=1 comes when the programs record, so a
+    program started the moment it arrives has every call reported (its loader
+    included); STOPPING=1 on SIGTERM; the traced command does not inherit
+    NOTIFY_SOCKET; an abstract socket works; a bad value is one line, not a
+    failure."""
+    load = build_prog("hookload.c", "hookload")
+    d = tmpdir()
+    for abstract in (False, True):
+        name = f"mw-notify-{os.getpid()}" if abstract else os.path.join(d, "notify.sock")
+        srv = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        srv.bind("\0" + name if abstract else name)
+        srv.settimeout(60)
+        out = os.path.join(d, f"ev{int(abstract)}.json")
+        env = dict(os.environ, NOTIFY_SOCKET=("@" + name) if abstract else name)
+        mw = subprocess.Popen([MAPWATCH, "--json", "-o", out, "--comm", "hookload"], env=env,
+                              stderr=subprocess.PIPE, text=True)
+        try:
+            eq(srv.recv(64), b"READY=1", "first state sent")
+            r = subprocess.run([load, "0.05"], capture_output=True, text=True, timeout=30)
+            n = int(r.stdout.split()[1])
+            time.sleep(0.2)
+            mw.send_signal(signal.SIGTERM)
+            eq(srv.recv(64), b"STOPPING=1", "state sent on SIGTERM")
+            _, err = mw.communicate(timeout=30)
+        finally:
+            if mw.poll() is None:
+                mw.kill()
+            srv.close()
+        eq(mw.returncode, 0, f"mapwatch exit status ({err.strip()[-300:]})")
+        evs = [e for e in read_json_lines(out) if e.get("processName") == "hookload"]
+        marked = [e for e in evs if e["eventName"] == "mmap" and e["args"][3]["value"] & 0x4000]
+        eq(len(marked), n, f"the load's mmaps, started at READY=1 (abstract socket: {abstract})")
+        check(len(evs) > 2 * n, f"the load's loader calls missing: {len(evs)} events for {n} pairs")
+    env = dict(os.environ, NOTIFY_SOCKET=os.path.join(d, "notify.sock"))
+    r = subprocess.run([MAPWATCH, "-o", "/dev/null", "--", "sh", "-c", "echo ${NOTIFY_SOCKET:-unset}"],
+                       env=env, capture_output=True, text=True, timeout=60)
+    eq(r.stdout.strip(), "unset", "NOTIFY_SOCKET in the traced command's environment")
+    r = subprocess.run([MAPWATCH, "-o", "/dev/null", "--", "true"], env=dict(os.environ, NOTIFY_SOCKET="relative"),
+                       capture_output=True, text=True, timeout=60)
+    eq(r.returncode, 0, "exit status with a bad NOTIFY_SOCKET")
+    eq(r.stderr.strip().count("\n"), 0, f"one line for a bad NOTIFY_SOCKET: {r.stderr!r}")
+    check("NOTIFY_SOCKET=relative is not a socket path" in r.stderr, f"bad NOTIFY_SOCKET: {r.stderr!r}")
+
+
 TESTS = [
     ("fleet/syslog_relay_central", t_syslog_relay_central),
     ("fleet/syslog_relay_no_loss", t_syslog_relay_no_loss),
@@ -954,6 +999,7 @@ TESTS = [
     ("fleet/rotation", t_rotation),
     ("fleet/config_table", t_config_table),
     ("fleet/install_and_unit", t_install_and_unit),
+    ("fleet/service_ready", t_service_ready),
     ("fleet/man_page", t_man_page),
     ("fleet/deb_package", t_deb_package),
 ]

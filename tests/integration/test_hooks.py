@@ -145,7 +145,7 @@ def gaps_in_load(events, pid, runs):
 
 def t_switch_on_32bit():
     """Host-wide, as users run it: a steady 64-bit mmap/munmap load while
-    32-bit programs start and end six times. In tracepoint mode the hooks
+    32-bit programs start and end six times (MW_SWITCH_RUNS=N: N times). In tracepoint mode the hooks
     switch to the dispatcher and back each time; no 64-bit call may be lost
     or reported twice across the switches, and every 32-bit call made after
     the program's start-up is reported once."""
@@ -157,10 +157,11 @@ def t_switch_on_32bit():
     d = tmpdir()
     p, out, err = start_host_wide(["--comm", "hookload,hook32", "--buffer-size", "64M"], d)
     try:
-        w = subprocess.Popen([load, "4"], stdout=subprocess.PIPE, text=True)
+        nruns = int(os.environ.get("MW_SWITCH_RUNS", "6"))  # more: a soak of the switching
+        w = subprocess.Popen([load, str(1 + 0.6 * nruns)], stdout=subprocess.PIPE, text=True)
         time.sleep(0.3)
         runs = []  # (id, pid): other checkouts may run this test at the same time
-        for i in range(6):
+        for i in range(nruns):
             r = subprocess.Popen([hook32, "150", str(i)])
             eq(r.wait(timeout=30), 0, f"hook32 run {i} exit status")
             runs.append((i, r.pid))
