@@ -10,7 +10,7 @@ VERSION := 0.1.0
 # no "Entering directory" lines on stdout (make -C DIR run ARGS=--json | jq)
 MAKEFLAGS += --no-print-directory
 
-WARN    := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes
+WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -Isrc -I$(BUILD) -DMW_VERSION=\"$(VERSION)\"
 LDLIBS  := -lbpf -lelf -lz -lpthread
@@ -28,6 +28,7 @@ $(error ARCH=$(ARCH) cannot be cross-built: use ARCH=arm64 (or the host's $(HOST
 endif
 BUILD   := build/$(ARCH)
 CC      := $(CLANG) --target=$(TRIPLE)
+WARN    += -Wno-gnu-variable-sized-type-not-at-end # struct slot (src/stack.c) holds a record header before its frames
 TARGET_PKGS := libbpf-dev libelf-dev zlib1g-dev
 TARGET_LIBS := $(shell sh scripts/debget.sh $(CROSS_DEBARCH_$(ARCH)) $(TARGET_PKGS) 2>/dev/null || echo FAILED)
 ifneq ($(filter FAILED,$(TARGET_LIBS)),)
@@ -39,7 +40,7 @@ endif
 CFLAGS  += $(TARGET_LIBS:%=-I%/usr/include)
 LDFLAGS += -static -fuse-ld=lld $(TARGET_LIBS:%=-L%/usr/lib/$(TRIPLE))
 endif
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Iinclude -Ivmlinux/$(ARCH) -Wall -Wno-unused-function -Wno-gnu-variable-sized-type-not-at-end
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Iinclude -Ivmlinux/$(ARCH) -Wall -Werror -Wno-unused-function -Wno-gnu-variable-sized-type-not-at-end
 
 # user-space code without a main(): linked into the tool and into the unit tests
 LIB_SRCS := $(filter-out src/main.c,$(wildcard src/*.c))
