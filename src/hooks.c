@@ -26,6 +26,7 @@
 #include "thread.h"
 #include "mapwatch.skel.h"
 #include "alerts.h"
+#include "btfscan.h"
 #include "catalog.h"
 #include "hooks.h"
 
@@ -381,14 +382,14 @@ static int catalog_nr(int ev, bool compat)
 
 /* ---- function hooks: find the syscall entry functions in the kernel's BTF ---- */
 
-/* Name of the function that runs event ev in that ABI, found in BTF; NULL:
- * none. From the catalogue: the native stem (__x64_sys_<stem>,
- * __arm64_sys_<stem>) and, on x86_64, the i386 entry by name. */
-static const char *find_entry_func(struct btf *vb, int ev, bool compat, char *buf, size_t n)
+/* The names the function that runs event ev in that ABI may have, best
+ * first (empty strings after the last). From the catalogue: the native stem
+ * (__x64_sys_<stem>, __arm64_sys_<stem>) and, on x86_64, the i386 entry by name. */
+static void entry_candidates(int ev, bool compat, char cand[3][64])
 {
 	const struct mw_event_desc *d = mw_event_desc(ev);
-	char cand[3][64] = { "", "", "" };
 
+	memset(cand, 0, 3 * sizeof(cand[0]));
 #if defined(__x86_64__)
 	if (!compat)
 		snprintf(cand[0], sizeof(cand[0]), "__x64_sys_%s", d->stem);
@@ -403,7 +404,17 @@ static const char *find_entry_func(struct btf *vb, int ev, bool compat, char *bu
 			 ev == MW_EV_MMAP2 ? "aarch32_" : "", d->stem);
 		snprintf(cand[1], sizeof(cand[1]), "__arm64_sys_%s", d->stem);
 	}
+#else
+	(void)d;
 #endif
+}
+
+/* Name of the function that runs event ev in that ABI, found in BTF; NULL: none. */
+static const char *find_entry_func(struct btf *vb, int ev, bool compat, char *buf, size_t n)
+{
+	char cand[3][64];
+
+	entry_candidates(ev, compat, cand);
 	for (int i = 0; i < 3; i++) {
 		if (!cand[i][0])
 			continue;
@@ -504,22 +515,17 @@ static void plan_functions(struct mw_hooks *h, struct btf *vb)
 	merge_aliases(h);
 }
 
-/* Can a fentry program load and attach on func here? 0, or -1 with why. */
-static int probe_fentry(struct btf *vb, const char *func, char *why, size_t n)
+/* Can a fentry program load and attach on func (BTF type id) here? 0, or -1 with why. */
+static int probe_fentry_id(int id, const char *func, char *why, size_t n)
 {
 	struct bpf_insn insns[] = {
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
-	int id = btf__find_by_name_kind(vb, func, BTF_KIND_FUNC);
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FENTRY,
-		    .attach_btf_id = id > 0 ? id : 0);
+		    .attach_btf_id = id);
 	int fd, lfd;
 
-	if (id <= 0) {
-		snprintf(why, n, "%s is not in the kernel's BTF", func);
-		return -1;
-	}
 	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "mw_fentry_probe", "GPL", insns, 2, &opts);
 	if (fd < 0) {
 		snprintf(why, n, "the kernel refused to load fentry on %s: %s", func, strerror(errno));
@@ -536,12 +542,53 @@ static int probe_fentry(struct btf *vb, const char *func, char *why, size_t n)
 	return 0;
 }
 
+/* probe_fentry_id() on func, found in the parsed BTF vb. */
+static int probe_fentry(struct btf *vb, const char *func, char *why, size_t n)
+{
+	int id = btf__find_by_name_kind(vb, func, BTF_KIND_FUNC);
+
+	if (id <= 0) {
+		snprintf(why, n, "%s is not in the kernel's BTF", func);
+		return -1;
+	}
+	return probe_fentry_id(id, func, why, n);
+}
+
+/* The probe without libbpf's parse of the kernel's BTF (~50 ms): the first
+ * selected call's native entry function, its id read from the raw BTF.
+ * 1 when fentry is refused there (why says how: the full probe would say
+ * the same, it tries the same function first), 0 when that cannot be told
+ * this way (then the full probe decides). */
+static int fentry_refused_quickly(struct mw_hooks *h, char *why, size_t n)
+{
+	char cand[3][64];
+	size_t len = 0;
+	void *raw;
+	int ev, id;
+
+	for (ev = 0; ev < MW_EV_MAX; ev++)
+		if ((h->o->event_mask & (1u << ev)) && catalog_nr(ev, 0) >= 0)
+			break;
+	if (ev == MW_EV_MAX)
+		return 0;
+	entry_candidates(ev, false, cand);
+	if (!cand[0][0] || !(raw = mw_read_file("/sys/kernel/btf/vmlinux", &len)))
+		return 0;
+	id = mw_btf_func_id(raw, len, cand[0]);
+	free(raw);
+	return id > 0 && probe_fentry_id(id, cand[0], why, n) != 0;
+}
+
 /* Is function mode possible? 0 with h->fn planned, or -1 with why. */
 static int function_mode_possible(struct mw_hooks *h, char *why, size_t n)
 {
-	struct btf *vb = btf__load_vmlinux_btf();
+	struct btf *vb;
 	char save[sizeof(h->skipped)];
 	int rc;
+
+	if (fentry_refused_quickly(h, why, n))
+		return -1;
+	vb = btf__load_vmlinux_btf();
 
 	if (!vb) {
 		snprintf(why, n, "cannot read the kernel's BTF: %s", strerror(errno));
