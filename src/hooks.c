@@ -1,6 +1,7 @@
 /* hooks.c - the BPF object's lifecycle and its hooks into the kernel: choose, load, attach, detach. */
 #include <dirent.h>
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -839,6 +840,7 @@ static void *dispatcher_loader(void *arg)
 	}
 	h->disp_err = err;
 	h->disp_obj = two;
+	malloc_trim(0);
 	return NULL;
 }
 
@@ -1445,6 +1447,7 @@ struct mw_hooks *mw_hooks_start(const struct mw_opts *o, bool follow, bool compa
 		return NULL;
 	}
 	mw_phase("programs attached");
+	malloc_trim(0);
 	return h;
 }
 
