@@ -3,12 +3,9 @@
  * libbpf's btf__load_vmlinux_btf() parses and indexes the kernel's whole
  * BTF for it (about 50 ms of mapwatch's 0.24 s start here). A walk over the
  * raw type section finds it in a few ms. */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "btfscan.h"
 
 #define BTF_MAGIC 0xeB9F
@@ -86,42 +83,4 @@ int mw_btf_func_id(const void *data, size_t len, const char *name)
 		at += 12 + (size_t)extra;
 	}
 	return -1;
-}
-
-void *mw_read_file(const char *path, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t cap = 1 << 20, n = 0;
-	unsigned char *buf = NULL;
-
-	if (fd < 0)
-		return NULL;
-	for (;;) {
-		if (!buf || n == cap) {
-			unsigned char *nb = buf ? realloc(buf, cap *= 2) : malloc(cap);
-			if (!nb) {
-				free(buf);
-				close(fd);
-				errno = ENOMEM;
-				return NULL;
-			}
-			buf = nb;
-		}
-		ssize_t r = read(fd, buf + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int e = errno;
-			free(buf);
-			close(fd);
-			errno = e;
-			return NULL;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	close(fd);
-	*len = n;
-	return buf;
 }

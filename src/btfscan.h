@@ -9,7 +9,4 @@
  * reader does not know (the caller then asks libbpf). Any bytes are safe. */
 int mw_btf_func_id(const void *data, size_t len, const char *name);
 
-/* The whole of a file, read into a malloc'd buffer (*len bytes); NULL with errno set. */
-void *mw_read_file(const char *path, size_t *len);
-
 #endif

@@ -30,6 +30,7 @@
 #include "btfscan.h"
 #include "catalog.h"
 #include "hooks.h"
+#include "proc.h"
 
 #define TRACEFS_MAGIC 0x74726163
 #define MW_MAX_PROGS (2 * MW_EV_MAX + 2 * MW_FN_SLOTS + 16) /* tracepoint pairs, function slots, the rest */

@@ -325,3 +325,47 @@ int mw_shm_info(int shmid, struct mw_shm_info *out)
 	fclose(f);
 	return rc;
 }
+
+char *mw_read_file(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t cap = 64 * 1024, n = 0;
+	char *buf = fd < 0 ? NULL : malloc(cap);
+
+	if (fd < 0)
+		return NULL;
+	for (;;) {
+		if (buf && n + 1 >= cap) { /* room for the data and its NUL */
+			char *nb = realloc(buf, cap * 2);
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+			} else {
+				buf = nb;
+				cap *= 2;
+			}
+		}
+		if (!buf) {
+			close(fd);
+			errno = ENOMEM;
+			return NULL;
+		}
+		ssize_t r = read(fd, buf + n, cap - 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int e = errno;
+			free(buf);
+			close(fd);
+			errno = e;
+			return NULL;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	buf[n] = 0;
+	*len = n;
+	return buf;
+}

@@ -3,7 +3,12 @@
 #define MW_PROC_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+/* The whole of a file whose size stat() does not tell (/proc, /sys), in a
+ * malloc'd buffer with a NUL after its *len bytes; NULL with errno set. */
+char *mw_read_file(const char *path, size_t *len);
 
 /* Remember the executable path of process pid (replacing an older one). */
 void mw_proc_set_exe(uint32_t pid, const char *path);

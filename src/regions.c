@@ -1,4 +1,5 @@
 /* regions.c - per-process region map: open-addressing pid table, each process a sorted region array. */
+#include "proc.h"
 #include "regions.h"
 
 #include <errno.h>
@@ -841,43 +842,10 @@ int mw_regions_seed_file(struct mw_regions *t, uint32_t pid, const char *path, s
 		snprintf(name, sizeof name, "/proc/%u/maps", (unsigned)pid);
 		path = name;
 	}
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	size_t len;
+	char *buf = mw_read_file(path, &len);
+	if (!buf)
 		return -1;
-	size_t cap = 64 * 1024, len = 0;
-	char *buf = malloc(cap);
-	if (!buf) {
-		close(fd);
-		errno = ENOMEM;
-		return -1;
-	}
-	for (;;) {
-		if (len == cap) {
-			char *nb = realloc(buf, cap * 2);
-			if (!nb) {
-				free(buf);
-				close(fd);
-				errno = ENOMEM;
-				return -1;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		ssize_t got = read(fd, buf + len, cap - len);
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			int e = errno;
-			free(buf);
-			close(fd);
-			errno = e;
-			return -1;
-		}
-		if (got == 0)
-			break;
-		len += (size_t)got;
-	}
-	close(fd);
 	int ret = mw_regions_seed_maps(t, pid, buf, len, bad_lines);
 	int e = errno;
 	free(buf);

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+#include "proc.h"
 #include "symbolize.h"
 
 struct sym {
@@ -107,24 +108,12 @@ void mw_sym_learn_maps_text(struct mw_symbolizer *s, const char *text)
 
 static void learn_maps_file(struct mw_symbolizer *s, const char *file)
 {
-	FILE *f = fopen(file, "re");
-	char *buf = NULL;
-	size_t len = 0;
+	size_t len;
+	char *buf = mw_read_file(file, &len);
 
-	if (!f)
-		return;
-	FILE *m = open_memstream(&buf, &len);
-	if (m) {
-		char chunk[8192];
-		size_t r;
-		while ((r = fread(chunk, 1, sizeof(chunk), f)) > 0)
-			fwrite(chunk, 1, r, m);
-		fclose(m);
-		if (buf)
-			mw_sym_learn_maps_text(s, buf);
-		free(buf);
-	}
-	fclose(f);
+	if (buf)
+		mw_sym_learn_maps_text(s, buf);
+	free(buf);
 }
 
 void mw_sym_learn_pid(struct mw_symbolizer *s, uint32_t pid)

@@ -999,7 +999,7 @@ int mw_run(const struct mw_opts *o)
 	if (mw_sinks_flush(&t.sinks) && !werr)
 		werr = errno;
 	mw_sinks_drain(&t.sinks, 2000); /* what is queued for a peer: up to 2 s */
-	t.hook_skipped_ns = 0; /* read them again: */
+	t.hook_skipped_ns = 0; /* the miss counts too are read afresh: */
 	publish_metrics(&t); /* the last scrape sees what --stats prints */
 	if (werr) {
 		if (werr != EPIPE) /* a reader that went away (| head) is not an error to report */

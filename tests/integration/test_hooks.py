@@ -111,11 +111,9 @@ def start_host_wide(args, d):
     return p, out, err
 
 
-def gaps_in_load(events, pid, runs):
-    """Where the load's sequence of calls (mmap, munmap, lengths 1..7 pages
-    in turn) breaks, in ms since its first call, beside the 32-bit runs'
-    first and last calls: what a failure of the switch test is judged by
-    (a break at 0.0 ms: the load's first calls went unseen)."""
+def load_calls(events, pid):
+    """The load's own calls in the order it made them: its mmaps (MAP_NORESERVE
+    marks them, not the loader's) and the munmaps of what they mapped."""
     ours, mine = set(), []
     for e in sorted((e for e in events if e["hostProcessId"] == pid), key=lambda e: e["timestamp"]):
         if e["eventName"] == "mmap" and e["args"][3]["value"] & 0x4000:
@@ -123,6 +121,14 @@ def gaps_in_load(events, pid, runs):
             mine.append(e)
         elif e["eventName"] == "munmap" and int(e["args"][0]["value"], 16) in ours:
             mine.append(e)
+    return mine
+
+
+def gaps_in_load(mine, events, runs):
+    """Where the load's sequence of calls (mine: load_calls(); mmap, munmap,
+    lengths 1..7 pages in turn) breaks, in ms since its first call, beside the
+    32-bit runs' first and last calls: what a failure of the switch test is
+    judged by (a break at 0.0 ms: the load's first calls went unseen)."""
     if not mine:
         return "no calls of the load"
     t0 = mine[0]["timestamp"]
@@ -181,22 +187,14 @@ def t_switch_on_32bit():
     st = stats[0]
     eq(st["lost"]["ringBufferFull"], 0, "events lost to a full ring buffer (the reader fell behind)")
     # the 64-bit load: every pair once
-    lens = Counter()
-    mine = set()  # addresses of the load's own mappings (MAP_NORESERVE marks them, not the loader's)
-    for e in events:
-        if e["hostProcessId"] != w.pid:
-            continue
-        if e["eventName"] == "mmap" and e["args"][3]["value"] & 0x4000:
-            lens[("mmap", e["args"][1]["value"])] += 1
-            mine.add(e["returnValue"])
-        elif e["eventName"] == "munmap" and int(e["args"][0]["value"], 16) in mine:
-            lens[("munmap", e["args"][1]["value"])] += 1
+    calls = load_calls(events, w.pid)
+    lens = Counter((e["eventName"], e["args"][1]["value"]) for e in calls)
     want = Counter()
     for i in range(n):
         for ev in ("mmap", "munmap"):
             want[(ev, 4096 * (1 + i % 7))] += 1
     if sum(lens.values()) != 2 * n:
-        print(f"INFO hooks/switch_on_32bit: {gaps_in_load(events, w.pid, runs)}; stats {st}", flush=True)
+        print(f"INFO hooks/switch_on_32bit: {gaps_in_load(calls, events, runs)}; stats {st}", flush=True)
     eq(sum(lens.values()), 2 * n, "64-bit calls reported (each once) across the switches")
     eq(lens, want, "64-bit calls by length")
     # the 32-bit programs: the calls after their start-up

@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include "btfscan.h"
+#include "proc.h"
 #include "t.h"
 
 struct blob {
