@@ -198,13 +198,13 @@ static __always_inline bool scope_ok(__u64 id)
 	if (on(MW_FLT_TID) && !verdict(MW_FLT_TID, bpf_map_lookup_elem(&f_tid, &tid)))
 		return false;
 	if (on(MW_FLT_UID)) {
-		__u32 uid = (__u32)bpf_get_current_uid_gid();
+		__u32 uid = current_uid();
 		if (!verdict(MW_FLT_UID, bpf_map_lookup_elem(&f_uid, &uid)))
 			return false;
 	}
 	if (on(MW_FLT_COMM)) {
 		struct mw_comm_key k = {};
-		bpf_get_current_comm(k.comm, sizeof(k.comm));
+		current_comm(k.comm);
 		if (!verdict(MW_FLT_COMM, bpf_map_lookup_elem(&f_comm, &k)))
 			return false;
 	}

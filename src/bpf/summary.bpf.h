@@ -28,10 +28,10 @@ static __always_inline void summary__add(const struct pending *p, long ret, __u6
 	switch (summary_by) {
 	case MW_SUM_PROCESS:
 		k.group = id >> 32;
-		bpf_get_current_comm(k.comm, sizeof(k.comm));
+		current_comm(k.comm);
 		break;
 	case MW_SUM_COMM:
-		bpf_get_current_comm(k.comm, sizeof(k.comm));
+		current_comm(k.comm);
 		break;
 	case MW_SUM_EXE: {
 		struct task_struct *t = bpf_get_current_task_btf();
@@ -41,7 +41,7 @@ static __always_inline void summary__add(const struct pending *p, long ret, __u6
 		break;
 	}
 	case MW_SUM_CONTAINER:
-		k.group = bpf_get_current_cgroup_id();
+		k.group = current_cgroup_id();
 		break;
 	}
 	v = bpf_map_lookup_elem(&summary, &k);
