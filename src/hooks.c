@@ -229,16 +229,25 @@ struct fn_slot {
  * stale slot, an exit without its entry would be counted as unmatched). */
 struct hlink {
 	struct bpf_link *l;
+	int fd;         /* a link made from a program fd (the lazy dispatcher's), when l is NULL; else -1 */
+	bool exit;
+};
+
+/* A loaded program kept by its fd alone (the lazily loaded dispatcher's:
+ * its libbpf instance is freed once they are loaded). */
+struct fd_prog {
+	int fd;
 	bool exit;
 };
 
 struct mw_hooks {
 	const struct mw_opts *o;
 	struct mapwatch_bpf *skel;
-	struct mapwatch_bpf *skel2;     /* the dispatcher, when loaded beside h->skel */
 	pthread_t disp_loader;          /* loading it (dispatcher_load_start) */
 	bool disp_pending;              /* that thread not yet joined */
-	struct mapwatch_bpf *disp_obj;  /* what it loaded (NULL on failure) */
+	struct mapwatch_bpf *disp_obj;  /* what it loaded, kept only for -vvv's verifier figures */
+	struct fd_prog disp_progs[2];   /* its two programs (the instance itself is freed) */
+	int ndisp_progs;
 	int disp_err;                   /* how it failed */
 	bool follow, compat;
 	enum hook_mode mode;
@@ -268,9 +277,29 @@ struct mw_hooks {
 	pthread_mutex_t lock;           /* the switch state, between watcher and stats */
 };
 
+static void hlink_destroy(struct hlink *l)
+{
+	if (l->l)
+		bpf_link__destroy(l->l);
+	else if (l->fd >= 0)
+		close(l->fd);
+	l->l = NULL;
+	l->fd = -1;
+}
+
+static bool hlink_set(const struct hlink *l)
+{
+	return l->l || l->fd >= 0;
+}
+
+static int hlink_fd(const struct hlink *l)
+{
+	return l->l ? bpf_link__fd(l->l) : l->fd;
+}
+
 static void *destroy_link(void *l)
 {
-	bpf_link__destroy(l);
+	hlink_destroy(l);
 	return NULL;
 }
 
@@ -283,16 +312,15 @@ static void destroy_links(struct hlink *ls, int n, int exits)
 	bool started[2 * MW_MAX_PROGS + 2] = { false };
 
 	for (int i = 0; i < n && i < 2 * MW_MAX_PROGS + 2; i++)
-		if (ls[i].l && (exits < 0 || ls[i].exit == exits))
-			started[i] = mw_thread_start(&th[i], destroy_link, ls[i].l) == 0;
+		if (hlink_set(&ls[i]) && (exits < 0 || ls[i].exit == exits))
+			started[i] = mw_thread_start(&th[i], destroy_link, &ls[i]) == 0;
 	for (int i = 0; i < n; i++) {
-		if (!ls[i].l || (exits >= 0 && ls[i].exit != exits))
+		if (!hlink_set(&ls[i]) || (exits >= 0 && ls[i].exit != exits))
 			continue;
 		if (i < 2 * MW_MAX_PROGS + 2 && started[i])
 			pthread_join(th[i], NULL);
 		else
-			bpf_link__destroy(ls[i].l);
-		ls[i].l = NULL;
+			hlink_destroy(&ls[i]);
 	}
 }
 
@@ -631,11 +659,8 @@ static int do_mmap_has_vmflags(void)
 	return rc;
 }
 
-/* Every program of both instances of the object (h->skel2 may be NULL). */
-#define for_each_prog(h, p)                                                        \
-	for (int oi_ = 0; oi_ < 2; oi_++)                                          \
-		if (oi_ == 0 || (h)->skel2)                                        \
-			bpf_object__for_each_program(p, (oi_ ? (h)->skel2 : (h)->skel)->obj)
+/* Every program of the object (the lazy dispatcher's are kept apart, by fd: h->disp_progs). */
+#define for_each_prog(h, p) bpf_object__for_each_program(p, (h)->skel->obj)
 
 /* What a program of the object is, by its section and name. */
 enum prog_kind { PK_OTHER, PK_TP, PK_DISP, PK_FN, PK_LIFE, PK_DM_FENTRY, PK_DM_KPROBE };
@@ -700,8 +725,8 @@ static void close_in_background(const struct hlink *ls, int n)
 		return;
 	keep[nk++] = hold[0];
 	for (int i = 0; i < n && nk < (int)(sizeof(keep) / sizeof(keep[0])); i++)
-		if (ls[i].l && bpf_link__fd(ls[i].l) >= 0)
-			keep[nk++] = bpf_link__fd(ls[i].l);
+		if (hlink_fd(&ls[i]) >= 0)
+			keep[nk++] = hlink_fd(&ls[i]);
 	d = opendir("/proc/self/fd");
 	if (d) {
 		while ((de = readdir(d)))
@@ -782,13 +807,15 @@ static void hooks_unload(struct mw_hooks *h)
 	if (h->disp_pending) {
 		pthread_join(h->disp_loader, NULL);
 		h->disp_pending = false;
-		h->skel2 = h->disp_obj;
 	}
+	mapwatch_bpf__destroy(h->disp_obj);
 	h->disp_obj = NULL;
 	h->disp_err = 0;
-	mapwatch_bpf__destroy(h->skel2);
+	for (int i = 0; i < h->ndisp_progs; i++)
+		close(h->disp_progs[i].fd);
+	h->ndisp_progs = 0;
 	mapwatch_bpf__destroy(h->skel);
-	h->skel = h->skel2 = NULL;
+	h->skel = NULL;
 	closer_release();
 }
 
@@ -797,10 +824,19 @@ static void hooks_unload(struct mw_hooks *h)
  * dispatcher (one pair for every call of both ABIs) is the costliest pair
  * to verify (0.18 s of 0.3 s here). In tracepoint mode it is needed only
  * once a 32-bit process runs, so it is loaded on a thread of its own while
- * tracing starts: a second instance of the object (h->skel2) whose every
- * map, global and .rodata is h->skel's. Whoever attaches it first waits for
- * that load (dispatcher_ready()); a 32-bit process that starts before it is
- * attached is counted (hooks.switchGap) as before. */
+ * tracing starts: a second instance of the object whose every map, global
+ * and .rodata is h->skel's; its two programs are kept by fd
+ * (h->disp_progs) and the instance freed. Whoever attaches it first waits
+ * for that load (dispatcher_ready()); a 32-bit process that starts before
+ * it is attached is counted (hooks.switchGap) as before. */
+
+/* Does p run at a call's exit (sys_exit, fexit, kretprobe, a task's exit)? */
+static bool prog_is_exit(const struct bpf_program *p)
+{
+	const char *sec = bpf_program__section_name(p);
+
+	return strstr(sec, "exit") || strstr(sec, "kretprobe");
+}
 
 /* dst gets src's .rodata and map sizes, then src's maps themselves. 0, or -errno. */
 static int share_maps(struct mapwatch_bpf *dst, const struct mapwatch_bpf *src)
@@ -835,7 +871,25 @@ static void *dispatcher_loader(void *arg)
 		}
 		err = mapwatch_bpf__load(two);
 	}
-	if (err) {
+	/* keep the two programs by their fds and free the instance: libbpf's
+	 * copy of the object (its BTF, every program's instructions) was ~17
+	 * MiB of mapwatch's 46 MiB resident; only -vvv's figures need it */
+	if (!err) {
+		bpf_object__for_each_program(p, two->obj) {
+			int ev, slot, fd;
+			if (!bpf_program__autoload(p) || prog_kind(p, &ev, &slot) != PK_DISP ||
+			    h->ndisp_progs >= (int)(sizeof(h->disp_progs) / sizeof(h->disp_progs[0])))
+				continue;
+			fd = fcntl(bpf_program__fd(p), F_DUPFD_CLOEXEC, 3);
+			if (fd < 0) {
+				err = -errno;
+				break;
+			}
+			h->disp_progs[h->ndisp_progs].fd = fd;
+			h->disp_progs[h->ndisp_progs++].exit = prog_is_exit(p);
+		}
+	}
+	if (err || h->o->verbose < 3) {
 		mapwatch_bpf__destroy(two);
 		two = NULL;
 	}
@@ -854,29 +908,22 @@ static void dispatcher_load_start(struct mw_hooks *h)
 }
 
 /* Wait for the dispatcher's load, if one is under way. 0 when its programs
- * are loaded (in h->skel or h->skel2), or -1 after saying why not. */
+ * are loaded (in h->skel, or kept by fd in h->disp_progs), or -1 after saying why not. */
 static int dispatcher_ready(struct mw_hooks *h)
 {
 	if (h->disp_pending) {
 		pthread_join(h->disp_loader, NULL);
 		h->disp_pending = false;
-		h->skel2 = h->disp_obj;
 		mw_phase("dispatcher loaded");
-		if (h->skel2 && h->o->verbose >= 3)
-			verifier_stats_print(h->skel2->obj);
+		if (h->disp_obj)
+			verifier_stats_print(h->disp_obj->obj);
+		mapwatch_bpf__destroy(h->disp_obj);
+		h->disp_obj = NULL;
 		if (h->disp_err)
 			mw_err_line("loading the dispatcher (for 32-bit processes) failed: %s (run with -vv for libbpf's messages and the verifier log)",
 				    strerror(-h->disp_err));
 	}
 	return h->disp_err ? -1 : 0;
-}
-
-/* Does p run at a call's exit (sys_exit, fexit, kretprobe, a task's exit)? */
-static bool prog_is_exit(const struct bpf_program *p)
-{
-	const char *sec = bpf_program__section_name(p);
-
-	return strstr(sec, "exit") || strstr(sec, "kretprobe");
 }
 
 /* Attach p into links[*n] (of cap). 0, or -errno. */
@@ -890,8 +937,34 @@ static int attach_into(struct bpf_program *p, struct hlink *links, int *n, int c
 	if (!l)
 		return -errno;
 	links[*n].l = l;
+	links[*n].fd = -1;
 	links[*n].exit = prog_is_exit(p);
 	(*n)++;
+	return 0;
+}
+
+/* Attach programs kept by fd (the lazy dispatcher's tp_btf pair), entries
+ * first, into links[*n] (of cap). 0, or -1 after saying why. */
+static int attach_fds(const struct fd_prog *ps, int nps, struct hlink *links, int *n, int cap)
+{
+	for (int exits = 0; exits < 2; exits++) {
+		for (int i = 0; i < nps; i++) {
+			int fd;
+
+			if (ps[i].exit != exits)
+				continue;
+			fd = *n < cap ? bpf_raw_tracepoint_open(NULL, ps[i].fd) : -E2BIG;
+			if (fd < 0) {
+				mw_err_line("attaching the dispatcher's %s program failed: %s", exits ? "exit" : "entry",
+					    strerror(-fd));
+				return -1;
+			}
+			links[*n].l = NULL;
+			links[*n].fd = fd;
+			links[*n].exit = exits;
+			(*n)++;
+		}
+	}
 	return 0;
 }
 
@@ -932,7 +1005,8 @@ static int switch_to_dispatcher(struct mw_hooks *h)
 	if (!h->ndisp) {
 		/* both sets attached from here until the dispatcher goes again */
 		__atomic_fetch_add(&h->skel->bss->hooks_overlap, 1, __ATOMIC_SEQ_CST);
-		if (attach_kind(h, PK_DISP, h->disp_links, &h->ndisp, 2)) {
+		if (h->ndisp_progs ? attach_fds(h->disp_progs, h->ndisp_progs, h->disp_links, &h->ndisp, 2)
+				   : attach_kind(h, PK_DISP, h->disp_links, &h->ndisp, 2)) {
 			__atomic_fetch_sub(&h->skel->bss->hooks_overlap, 1, __ATOMIC_SEQ_CST);
 			return -1;
 		}
@@ -1582,6 +1656,12 @@ void mw_hooks_get_stats(struct mw_hooks *h, struct mw_hooks_stats *st)
 			struct bpf_prog_info info = { 0 };
 			__u32 len = sizeof(info);
 			if (bpf_program__fd(p) >= 0 && !bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
+				st->missed += info.recursion_misses;
+		}
+		for (int i = 0; i < h->ndisp_progs; i++) {
+			struct bpf_prog_info info = { 0 };
+			__u32 len = sizeof(info);
+			if (!bpf_obj_get_info_by_fd(h->disp_progs[i].fd, &info, &len))
 				st->missed += info.recursion_misses;
 		}
 	}
