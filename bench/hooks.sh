@@ -16,7 +16,7 @@ make -s all >/dev/null || exit 1
 gcc -O2 -o "$B/getppid_loop" bench/getppid_loop.c || exit 1
 gcc -O2 -o "$B/mmap_loop" bench/mmap_loop.c || exit 1
 gcc -O2 -Wall -o "$B/floor" bench/floor.c -lbpf || exit 1
-for f in TP TPBTF COMPAT; do
+for f in TP TPBTF COMPAT RECORD RECBTF; do
 	clang -g -O2 -target bpf -D__TARGET_ARCH_x86 -DFLOOR_$f -Ivmlinux/x86 -c bench/floor.bpf.c -o "$B/floor_$f.o" || exit 1
 done
 has32=0
@@ -44,7 +44,7 @@ wait_line() { # FILE TEXT: until FILE has TEXT (60 s)
 	done
 }
 
-CONFIGS="untraced floor_tp floor_tpbtf floor_compat mw_tracepoint mw_events_all mw_dispatcher"
+CONFIGS="untraced floor_tp floor_record floor_tpbtf floor_compat floor_recbtf mw_tracepoint mw_events_all mw_dispatcher"
 [ $has32 = 1 ] && CONFIGS="$CONFIGS mw_auto_with_32bit"
 r=1
 while [ $r -le "$ROUNDS" ]; do
