@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -314,12 +315,11 @@ static void destroy_links(struct hlink *ls, int n, int exits)
 	for (int i = 0; i < n && i < 2 * MW_MAX_PROGS + 2; i++)
 		if (hlink_set(&ls[i]) && (exits < 0 || ls[i].exit == exits))
 			started[i] = mw_thread_start(&th[i], destroy_link, &ls[i]) == 0;
+	/* a thread's link is already cleared when it ends: join by started[] */
 	for (int i = 0; i < n; i++) {
-		if (!hlink_set(&ls[i]) || (exits >= 0 && ls[i].exit != exits))
-			continue;
 		if (i < 2 * MW_MAX_PROGS + 2 && started[i])
 			pthread_join(th[i], NULL);
-		else
+		else if (hlink_set(&ls[i]) && (exits < 0 || ls[i].exit == exits))
 			hlink_destroy(&ls[i]);
 	}
 }
@@ -838,6 +838,20 @@ static bool prog_is_exit(const struct bpf_program *p)
 	return strstr(sec, "exit") || strstr(sec, "kretprobe");
 }
 
+/* Every instance of the object is loaded: the pages of the object embedded
+ * in the binary (8 MiB, read by libbpf at open, which copies what it keeps)
+ * leave mapwatch's resident set. A read-only file mapping: were they read
+ * again, they would fault in from the file, unchanged. */
+static void release_object_bytes(void)
+{
+	size_t sz, pg = (size_t)sysconf(_SC_PAGESIZE);
+	uintptr_t a = (uintptr_t)mapwatch_bpf__elf_bytes(&sz);
+	uintptr_t lo = (a + pg - 1) & ~(uintptr_t)(pg - 1), hi = (a + sz) & ~(uintptr_t)(pg - 1);
+
+	if (hi > lo)
+		madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
 /* dst gets src's .rodata and map sizes, then src's maps themselves. 0, or -errno. */
 static int share_maps(struct mapwatch_bpf *dst, const struct mapwatch_bpf *src)
 {
@@ -896,6 +910,7 @@ static void *dispatcher_loader(void *arg)
 	h->disp_err = err;
 	h->disp_obj = two;
 	malloc_trim(0);
+	release_object_bytes();
 	return NULL;
 }
 
@@ -1523,6 +1538,8 @@ struct mw_hooks *mw_hooks_start(const struct mw_opts *o, bool follow, bool compa
 	}
 	mw_phase("programs attached");
 	malloc_trim(0);
+	if (!h->disp_pending) /* else once the dispatcher's instance is loaded too */
+		release_object_bytes();
 	return h;
 }
 
