@@ -838,10 +838,11 @@ static bool prog_is_exit(const struct bpf_program *p)
 	return strstr(sec, "exit") || strstr(sec, "kretprobe");
 }
 
-/* Every instance of the object is loaded: the pages of the object embedded
- * in the binary (8 MiB, read by libbpf at open, which copies what it keeps)
- * leave mapwatch's resident set. A read-only file mapping: were they read
- * again, they would fault in from the file, unchanged. */
+/* An instance of the object is open: the pages of the object embedded in
+ * the binary (8 MiB, read by libbpf at open, which copies what it keeps)
+ * leave mapwatch's resident set. A read-only file mapping: read again (the
+ * dispatcher's instance is opened later), they fault in from the file,
+ * unchanged. */
 static void release_object_bytes(void)
 {
 	size_t sz, pg = (size_t)sysconf(_SC_PAGESIZE);
@@ -873,6 +874,8 @@ static void *dispatcher_loader(void *arg)
 	struct mapwatch_bpf *two = mapwatch_bpf__open();
 	struct bpf_program *p;
 	int err = two ? 0 : -errno;
+
+	release_object_bytes(); /* read again by this open: out before the load, the peak */
 
 	err = err ?: share_maps(two, h->skel);
 	if (!err) {
@@ -910,7 +913,6 @@ static void *dispatcher_loader(void *arg)
 	h->disp_err = err;
 	h->disp_obj = two;
 	malloc_trim(0);
-	release_object_bytes();
 	return NULL;
 }
 
@@ -1275,6 +1277,7 @@ static int hooks_load(struct mw_hooks *h, enum hook_mode mode, enum dm_mode dm, 
 		return -1;
 	}
 	mw_phase("BPF object opened");
+	release_object_bytes(); /* libbpf has its copy: not resident while it loads */
 	h->skel->rodata->self_tgid = getpid();
 	h->skel->rodata->follow_only = h->follow;
 	h->skel->rodata->event_mask = o->event_mask;
@@ -1538,8 +1541,6 @@ struct mw_hooks *mw_hooks_start(const struct mw_opts *o, bool follow, bool compa
 	}
 	mw_phase("programs attached");
 	malloc_trim(0);
-	if (!h->disp_pending) /* else once the dispatcher's instance is loaded too */
-		release_object_bytes();
 	return h;
 }
 
