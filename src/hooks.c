@@ -1656,6 +1656,15 @@ void mw_hooks_announce(struct mw_hooks *h)
 	pthread_mutex_unlock(&h->lock);
 }
 
+/* Runs of the program behind fd that the kernel skipped (recursion misses); 0 without one. */
+static uint64_t prog_runs_missed(int fd)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	return fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) ? info.recursion_misses : 0;
+}
+
 void mw_hooks_get_stats(struct mw_hooks *h, struct mw_hooks_stats *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -1670,18 +1679,10 @@ void mw_hooks_get_stats(struct mw_hooks *h, struct mw_hooks_stats *st)
 	st->gap_max_ns = h->gap_max_ns;
 	if (h->skel) {
 		struct bpf_program *p;
-		for_each_prog(h, p) {
-			struct bpf_prog_info info = { 0 };
-			__u32 len = sizeof(info);
-			if (bpf_program__fd(p) >= 0 && !bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
-				st->missed += info.recursion_misses;
-		}
-		for (int i = 0; i < h->ndisp_progs; i++) {
-			struct bpf_prog_info info = { 0 };
-			__u32 len = sizeof(info);
-			if (!bpf_obj_get_info_by_fd(h->disp_progs[i].fd, &info, &len))
-				st->missed += info.recursion_misses;
-		}
+		for_each_prog(h, p)
+			st->missed += prog_runs_missed(bpf_program__fd(p));
+		for (int i = 0; i < h->ndisp_progs; i++)
+			st->missed += prog_runs_missed(h->disp_progs[i].fd);
 	}
 	pthread_mutex_unlock(&h->lock);
 }

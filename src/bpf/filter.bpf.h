@@ -204,7 +204,7 @@ static __always_inline bool scope_ok(__u64 id)
 	}
 	if (on(MW_FLT_COMM)) {
 		struct mw_comm_key k = {};
-		current_comm(k.comm);
+		task_comm(bpf_get_current_task_btf(), k.comm);
 		if (!verdict(MW_FLT_COMM, bpf_map_lookup_elem(&f_comm, &k)))
 			return false;
 	}

@@ -217,22 +217,20 @@ static __always_inline struct scratch *get_scratch(void)
  * read current's real ids mapped into the initial user namespace, which is
  * the kuid itself, and task_dfl_cgroup(current)->kn->id. comm is always NUL-
  * terminated in the task; a copy racing a rename is too. */
-static __always_inline void current_comm(char *dst)
+static __always_inline void task_comm(struct task_struct *t, char *dst)
 {
-	struct task_struct *t = bpf_get_current_task_btf();
-
 	__builtin_memcpy(dst, t->comm, MW_TASK_COMM_LEN);
 	dst[MW_TASK_COMM_LEN - 1] = 0;
+}
+
+static __always_inline __u64 task_cgroup_id(struct task_struct *t)
+{
+	return t->cgroups->dfl_cgrp->kn->id;
 }
 
 static __always_inline __u32 current_uid(void)
 {
 	return bpf_get_current_task_btf()->cred->uid.val;
-}
-
-static __always_inline __u64 current_cgroup_id(void)
-{
-	return bpf_get_current_task_btf()->cgroups->dfl_cgrp->kn->id;
 }
 
 #include "filter.bpf.h"
@@ -511,7 +509,7 @@ static __always_inline int on_enter(__u16 ev, __u16 nr, __u16 flags, const __u64
 
 /* ---- exit ---- */
 /* The caller's context. Plain loads through the BTF task pointer (no helper
- * call per field: see current_comm()); pid-namespace numbers need a variable index, so those few
+ * call per field: see task_comm()); pid-namespace numbers need a variable index, so those few
  * go through bpf_probe_read_kernel, and only outside the root namespace. */
 static __always_inline void fill_context(struct mw_event *e, __u64 id)
 {
@@ -527,10 +525,9 @@ static __always_inline void fill_context(struct mw_event *e, __u64 id)
 	e->ppid = parent->tgid;
 	e->uid = cred->uid.val;
 	e->gid = cred->gid.val;
-	e->cgroup_id = task->cgroups->dfl_cgrp->kn->id;
+	e->cgroup_id = task_cgroup_id(task);
 	e->mntns = task->nsproxy->mnt_ns->ns.inum;
-	__builtin_memcpy(e->comm, task->comm, sizeof(e->comm));
-	e->comm[sizeof(e->comm) - 1] = 0;
+	task_comm(task, e->comm);
 
 	level &= 31;
 	if (level == 0) { /* the host's namespace: nothing to translate (direct loads: ~80 ns less than probe reads) */
@@ -629,7 +626,6 @@ struct vma_ctx {
 	__u64 addr;
 	__u64 vm_flags, start, end;
 	long r;
-	__u32 tries;
 };
 
 static long vma_read(struct task_struct *task, struct vm_area_struct *vma, struct vma_ctx *c)
@@ -643,7 +639,6 @@ static long vma_read(struct task_struct *task, struct vm_area_struct *vma, struc
 /* One try of the lookup; returns 1 (stop) unless the mmap lock was taken. */
 static long vma_try(__u32 i, struct vma_ctx *c)
 {
-	c->tries = i + 2;
 	c->r = bpf_find_vma(bpf_get_current_task_btf(), c->addr, vma_read, c, 0);
 	return c->r != -MW_EBUSY;
 }
@@ -666,7 +661,6 @@ static __always_inline void effect_lookup(struct mw_effect *ef, __u64 addr)
 
 	/* the first try outside bpf_loop: it nearly always succeeds */
 	c.r = bpf_find_vma(bpf_get_current_task_btf(), addr, vma_read, &c, 0);
-	c.tries = 1;
 	if (c.r == -MW_EBUSY)
 		bpf_loop(MW_VMA_TRIES - 1, vma_try, &c, 0);
 	if (c.r == 0) {
@@ -779,13 +773,6 @@ __noinline int mw_reread_old_mmap(struct pending *p, __u64 key, struct mw_effect
 	return 0;
 }
 
-/* What the call did: the VMA it created or changed (for the calls that do),
- * the task's READ_IMPLIES_EXEC personality, and the --allow verdict.
- * A global function: the verifier checks it once, on its own, instead of
- * once per path of the exit that calls it (the dispatcher's exit, with the
- * event unknown, passed the 1M-instruction limit with it inlined), and its
- * lookup contexts live in its own frame, not the exit's. addr0 is the
- * call's first argument. Returns 0. */
 /* Which address of a call the VMA lookup reads: 1 the one it returned, 2
  * its first argument (calls that change a given range), 0 none (no lookup). */
 static __always_inline int effect_addr_of(__u32 event)
@@ -813,6 +800,13 @@ static __always_inline void effect_personality(struct mw_effect *ef)
 		ef->personality = pers;
 }
 
+/* What the call did: the VMA it created or changed (for the calls that do),
+ * the task's READ_IMPLIES_EXEC personality, and the --allow verdict.
+ * A global function: the verifier checks it once, on its own, instead of
+ * once per path of the exit that calls it (the dispatcher's exit, with the
+ * event unknown, passed the 1M-instruction limit with it inlined), and its
+ * lookup contexts live in its own frame, not the exit's. addr0 is the
+ * call's first argument. Returns 0. */
 __noinline int mw_effect_of(struct mw_effect *ef, __u32 event, __u64 addr0, long ret, __u32 tgid)
 {
 	bool ok = !(ret < 0 && ret >= -4095);
@@ -1073,10 +1067,12 @@ static __always_inline int emit_exit(__u64 key, long ret, int ev, __u16 nr, __u1
 	 * that changes no mapping (ev is a constant in the per-syscall
 	 * programs: this folds) needs only the personality, read here: the
 	 * global call cost ~33 ns per munmap exit (bpf stats, 6 runs) */
-	if (!summary_on && ev >= 0 && !effect_addr_of(ev) && !allow_on)
-		effect_personality(&ef);
-	else if (!summary_on)
-		mw_effect_of(&ef, p->event, p->args[0], ret, tgid);
+	if (!summary_on) {
+		if (ev < 0 || effect_addr_of(ev) || allow_on)
+			mw_effect_of(&ef, p->event, p->args[0], ret, tgid);
+		else
+			effect_personality(&ef);
+	}
 	/* --kill-wx: a SIGKILL sent here is delivered on the way back to user
 	 * space, before the task runs another instruction: nothing of the
 	 * mapping can be used. An enforced call is always reported. */

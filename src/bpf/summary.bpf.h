@@ -28,10 +28,10 @@ static __always_inline void summary__add(const struct pending *p, long ret, __u6
 	switch (summary_by) {
 	case MW_SUM_PROCESS:
 		k.group = id >> 32;
-		current_comm(k.comm);
+		task_comm(bpf_get_current_task_btf(), k.comm);
 		break;
 	case MW_SUM_COMM:
-		current_comm(k.comm);
+		task_comm(bpf_get_current_task_btf(), k.comm);
 		break;
 	case MW_SUM_EXE: {
 		struct task_struct *t = bpf_get_current_task_btf();
@@ -41,7 +41,7 @@ static __always_inline void summary__add(const struct pending *p, long ret, __u6
 		break;
 	}
 	case MW_SUM_CONTAINER:
-		k.group = current_cgroup_id();
+		k.group = task_cgroup_id(bpf_get_current_task_btf());
 		break;
 	}
 	v = bpf_map_lookup_elem(&summary, &k);
