@@ -44,8 +44,12 @@ wait_line() { # FILE TEXT: until FILE has TEXT (60 s)
 	done
 }
 
-CONFIGS="untraced floor_tp floor_record floor_tpbtf floor_compat floor_recbtf mw_tracepoint mw_events_all mw_dispatcher"
-[ $has32 = 1 ] && CONFIGS="$CONFIGS mw_auto_with_32bit"
+# mw_auto: the default (function mode where fentry is allowed; else the dispatcher where the
+# kernel runs 32-bit code, else tracepoint mode); mw_tracepoint: --hook tracepoint, no 32-bit
+# process (the per-syscall tracepoints alone: the default before 32-bit coverage from the first
+# instruction was required); mw_tracepoint_with_32bit: the same while a 32-bit process runs
+CONFIGS="untraced floor_tp floor_record floor_tpbtf floor_compat floor_recbtf mw_auto mw_tracepoint mw_events_all mw_dispatcher"
+[ $has32 = 1 ] && CONFIGS="$CONFIGS mw_tracepoint_with_32bit"
 r=1
 while [ $r -le "$ROUNDS" ]; do
 	for c in $CONFIGS; do
@@ -59,10 +63,11 @@ while [ $r -le "$ROUNDS" ]; do
 			kill -INT $fp; wait $fp ;;
 		mw_*)
 			case $c in
-			mw_tracepoint) set -- ;;
+			mw_auto) set -- ;;
+			mw_tracepoint) set -- --hook tracepoint ;;
 			mw_events_all) set -- --events all ;; # the whole memory family (issue #14)
 			mw_dispatcher) set -- --hook dispatcher ;;
-			mw_auto_with_32bit) "$B/sleep32" & s32=$!; sleep 0.2; set -- ;;
+			mw_tracepoint_with_32bit) "$B/sleep32" & s32=$!; sleep 0.2; set -- --hook tracepoint ;;
 			esac
 			taskset -c 1 "$MW" -v --json -o "$B/events.json" "$@" 2>"$B/mw.err" & mp=$!
 			wait_line "$B/mw.err" "mapwatch: attached" && sleep 0.3 && run_workloads $c $r

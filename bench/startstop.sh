@@ -6,10 +6,12 @@
 #   STARTSTOP_REPS   rounds (default 15); each round runs every configuration once, in turn
 #   MAPWATCH         binary (default build/mapwatch)
 #   BENCH_OUT        results folder (default bench/results): startstop.csv (every run), startstop.md (the table)
-# Configurations: untraced; mapwatch (as shipped); mapwatch-serial (MAPWATCH_DISPATCHER_AT_START=1
-# MAPWATCH_SYNC_DETACH=1: the dispatcher verified before tracing starts and the links closed before
-# mapwatch exits, as before issue #10's start/stop work); strace -f, bpftrace and perf trace where
-# installed (a peer that is missing is left out and the table says so).
+# Configurations: untraced; mapwatch (as shipped: --hook auto, the dispatcher where fentry is
+# refused and 32-bit code runs); mapwatch-tracepoint (--hook tracepoint: the per-syscall
+# tracepoints, and the dispatcher loaded beside them for 32-bit processes); mapwatch-sync
+# (MAPWATCH_SYNC_DETACH=1: the links closed before mapwatch exits, as before issue #10's
+# start/stop work); strace -f, bpftrace and perf trace where installed (a peer that is missing is
+# left out and the table says so).
 set -u
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$(pwd)
@@ -24,7 +26,7 @@ md=$OUT/startstop.md
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
-configs="untraced mapwatch mapwatch-serial"
+configs="untraced mapwatch mapwatch-tracepoint mapwatch-sync"
 missing=""
 if command -v strace >/dev/null; then configs="$configs strace"; else missing="$missing strace"; fi
 if command -v bpftrace >/dev/null; then configs="$configs bpftrace"; else missing="$missing bpftrace"; fi
@@ -42,7 +44,8 @@ run_one() {
 	case $1 in
 	untraced) /bin/true ;;
 	mapwatch) "$MW" -o /dev/null -- /bin/true ;;
-	mapwatch-serial) MAPWATCH_DISPATCHER_AT_START=1 MAPWATCH_SYNC_DETACH=1 "$MW" -o /dev/null -- /bin/true ;;
+	mapwatch-tracepoint) "$MW" --hook tracepoint -o /dev/null -- /bin/true ;;
+	mapwatch-sync) MAPWATCH_SYNC_DETACH=1 "$MW" -o /dev/null -- /bin/true ;;
 	strace) strace -f -o /dev/null -e trace=mmap,munmap,mprotect /bin/true ;;
 	bpftrace) bpftrace -e 'tracepoint:syscalls:sys_enter_mmap { @n = count(); }' -c /bin/true >/dev/null ;;
 	perf-trace) perf trace -o /dev/null -e mmap,munmap,mprotect -- /bin/true ;;

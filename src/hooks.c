@@ -230,26 +230,12 @@ struct fn_slot {
  * stale slot, an exit without its entry would be counted as unmatched). */
 struct hlink {
 	struct bpf_link *l;
-	int fd;         /* a link made from a program fd (the lazy dispatcher's), when l is NULL; else -1 */
-	bool exit;
-};
-
-/* A loaded program kept by its fd alone (the lazily loaded dispatcher's:
- * its libbpf instance is freed once they are loaded). */
-struct fd_prog {
-	int fd;
 	bool exit;
 };
 
 struct mw_hooks {
 	const struct mw_opts *o;
 	struct mapwatch_bpf *skel;
-	pthread_t disp_loader;          /* loading it (dispatcher_load_start) */
-	bool disp_pending;              /* that thread not yet joined */
-	struct mapwatch_bpf *disp_obj;  /* what it loaded, kept only for -vvv's verifier figures */
-	struct fd_prog disp_progs[2];   /* its two programs (the instance itself is freed) */
-	int ndisp_progs;
-	int disp_err;                   /* how it failed */
 	bool follow, compat;
 	enum hook_mode mode;
 	enum dm_mode dm;
@@ -282,20 +268,17 @@ static void hlink_destroy(struct hlink *l)
 {
 	if (l->l)
 		bpf_link__destroy(l->l);
-	else if (l->fd >= 0)
-		close(l->fd);
 	l->l = NULL;
-	l->fd = -1;
 }
 
 static bool hlink_set(const struct hlink *l)
 {
-	return l->l || l->fd >= 0;
+	return l->l != NULL;
 }
 
 static int hlink_fd(const struct hlink *l)
 {
-	return l->l ? bpf_link__fd(l->l) : l->fd;
+	return l->l ? bpf_link__fd(l->l) : -1;
 }
 
 static void *destroy_link(void *l)
@@ -609,8 +592,8 @@ static int fentry_refused_quickly(struct mw_hooks *h, char *why, size_t n)
 	return id > 0 && probe_fentry_id(id, cand[0], why, n) != 0;
 }
 
-/* Is function mode possible? 0 with h->fn planned, or -1 with why. */
-static int function_mode_possible(struct mw_hooks *h, char *why, size_t n)
+/* Is function mode refused here? 0 (not refused) with h->fn planned, or -1 with why. */
+static int function_mode_refused(struct mw_hooks *h, char *why, size_t n)
 {
 	struct btf *vb;
 	char save[sizeof(h->skipped)];
@@ -659,7 +642,7 @@ static int do_mmap_has_vmflags(void)
 	return rc;
 }
 
-/* Every program of the object (the lazy dispatcher's are kept apart, by fd: h->disp_progs). */
+/* Every program of the object. */
 #define for_each_prog(h, p) bpf_object__for_each_program(p, (h)->skel->obj)
 
 /* What a program of the object is, by its section and name. */
@@ -804,31 +787,10 @@ static void hooks_detach(struct mw_hooks *h)
 static void hooks_unload(struct mw_hooks *h)
 {
 	hooks_detach(h);
-	if (h->disp_pending) {
-		pthread_join(h->disp_loader, NULL);
-		h->disp_pending = false;
-	}
-	mapwatch_bpf__destroy(h->disp_obj);
-	h->disp_obj = NULL;
-	h->disp_err = 0;
-	for (int i = 0; i < h->ndisp_progs; i++)
-		close(h->disp_progs[i].fd);
-	h->ndisp_progs = 0;
 	mapwatch_bpf__destroy(h->skel);
 	h->skel = NULL;
 	closer_release();
 }
-
-/* ---- the dispatcher, loaded beside the rest ----
- * Verifying the programs is most of mapwatch's start-up, and the
- * dispatcher (one pair for every call of both ABIs) is the costliest pair
- * to verify (0.18 s of 0.3 s here). In tracepoint mode it is needed only
- * once a 32-bit process runs, so it is loaded on a thread of its own while
- * tracing starts: a second instance of the object whose every map, global
- * and .rodata is h->skel's; its two programs are kept by fd
- * (h->disp_progs) and the instance freed. Whoever attaches it first waits
- * for that load (dispatcher_ready()); a 32-bit process that starts before
- * it is attached is counted (hooks.switchGap) as before. */
 
 /* Does p run at a call's exit (sys_exit, fexit, kretprobe, a task's exit)? */
 static bool prog_is_exit(const struct bpf_program *p)
@@ -853,96 +815,6 @@ static void release_object_bytes(void)
 		madvise((void *)lo, hi - lo, MADV_DONTNEED);
 }
 
-/* dst gets src's .rodata and map sizes, then src's maps themselves. 0, or -errno. */
-static int share_maps(struct mapwatch_bpf *dst, const struct mapwatch_bpf *src)
-{
-	struct bpf_map *m;
-
-	memcpy(dst->rodata, src->rodata, sizeof(*src->rodata));
-	bpf_object__for_each_map(m, dst->obj) {
-		const struct bpf_map *sm = bpf_object__find_map_by_name(src->obj, bpf_map__name(m));
-		int err = sm ? bpf_map__reuse_fd(m, bpf_map__fd(sm)) : -ENOENT;
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-static void *dispatcher_loader(void *arg)
-{
-	struct mw_hooks *h = arg;
-	struct mapwatch_bpf *two = mapwatch_bpf__open();
-	struct bpf_program *p;
-	int err = two ? 0 : -errno;
-
-	release_object_bytes(); /* read again by this open: out before the load, the peak */
-
-	err = err ?: share_maps(two, h->skel);
-	if (!err) {
-		bpf_object__for_each_program(p, two->obj) {
-			int ev, slot;
-			bool want = prog_kind(p, &ev, &slot) == PK_DISP;
-			bpf_program__set_autoload(p, want);
-			if (want && h->o->verbose >= 3)
-				verifier_stats_ask(p);
-		}
-		err = mapwatch_bpf__load(two);
-	}
-	/* keep the two programs by their fds and free the instance: libbpf's
-	 * copy of the object (its BTF, every program's instructions) was ~17
-	 * MiB of mapwatch's 46 MiB resident; only -vvv's figures need it */
-	if (!err) {
-		bpf_object__for_each_program(p, two->obj) {
-			int ev, slot, fd;
-			if (!bpf_program__autoload(p) || prog_kind(p, &ev, &slot) != PK_DISP ||
-			    h->ndisp_progs >= (int)(sizeof(h->disp_progs) / sizeof(h->disp_progs[0])))
-				continue;
-			fd = fcntl(bpf_program__fd(p), F_DUPFD_CLOEXEC, 3);
-			if (fd < 0) {
-				err = -errno;
-				break;
-			}
-			h->disp_progs[h->ndisp_progs].fd = fd;
-			h->disp_progs[h->ndisp_progs++].exit = prog_is_exit(p);
-		}
-	}
-	if (err || h->o->verbose < 3) {
-		mapwatch_bpf__destroy(two);
-		two = NULL;
-	}
-	h->disp_err = err;
-	h->disp_obj = two;
-	malloc_trim(0);
-	return NULL;
-}
-
-/* Start loading the dispatcher on its own thread; loaded here if no thread can be had. */
-static void dispatcher_load_start(struct mw_hooks *h)
-{
-	h->disp_pending = mw_thread_start(&h->disp_loader, dispatcher_loader, h) == 0;
-	if (!h->disp_pending)
-		dispatcher_loader(h);
-}
-
-/* Wait for the dispatcher's load, if one is under way. 0 when its programs
- * are loaded (in h->skel, or kept by fd in h->disp_progs), or -1 after saying why not. */
-static int dispatcher_ready(struct mw_hooks *h)
-{
-	if (h->disp_pending) {
-		pthread_join(h->disp_loader, NULL);
-		h->disp_pending = false;
-		mw_phase("dispatcher loaded");
-		if (h->disp_obj)
-			verifier_stats_print(h->disp_obj->obj);
-		mapwatch_bpf__destroy(h->disp_obj);
-		h->disp_obj = NULL;
-		if (h->disp_err)
-			mw_err_line("loading the dispatcher (for 32-bit processes) failed: %s (run with -vv for libbpf's messages and the verifier log)",
-				    strerror(-h->disp_err));
-	}
-	return h->disp_err ? -1 : 0;
-}
-
 /* Attach p into links[*n] (of cap). 0, or -errno. */
 static int attach_into(struct bpf_program *p, struct hlink *links, int *n, int cap)
 {
@@ -954,34 +826,8 @@ static int attach_into(struct bpf_program *p, struct hlink *links, int *n, int c
 	if (!l)
 		return -errno;
 	links[*n].l = l;
-	links[*n].fd = -1;
 	links[*n].exit = prog_is_exit(p);
 	(*n)++;
-	return 0;
-}
-
-/* Attach programs kept by fd (the lazy dispatcher's tp_btf pair), entries
- * first, into links[*n] (of cap). 0, or -1 after saying why. */
-static int attach_fds(const struct fd_prog *ps, int nps, struct hlink *links, int *n, int cap)
-{
-	for (int exits = 0; exits < 2; exits++) {
-		for (int i = 0; i < nps; i++) {
-			int fd;
-
-			if (ps[i].exit != exits)
-				continue;
-			fd = *n < cap ? bpf_raw_tracepoint_open(NULL, ps[i].fd) : -E2BIG;
-			if (fd < 0) {
-				mw_err_line("attaching the dispatcher's %s program failed: %s", exits ? "exit" : "entry",
-					    strerror(-fd));
-				return -1;
-			}
-			links[*n].l = NULL;
-			links[*n].fd = fd;
-			links[*n].exit = exits;
-			(*n)++;
-		}
-	}
 	return 0;
 }
 
@@ -1016,14 +862,11 @@ static int attach_kind(struct mw_hooks *h, enum prog_kind k, struct hlink *links
  * second exit finds the call handled). */
 static int switch_to_dispatcher(struct mw_hooks *h)
 {
-	if (dispatcher_ready(h))
-		return -1;
 	join_detachers(h); /* a program attaches to a tracepoint once: the old link must be gone */
 	if (!h->ndisp) {
 		/* both sets attached from here until the dispatcher goes again */
 		__atomic_fetch_add(&h->skel->bss->hooks_overlap, 1, __ATOMIC_SEQ_CST);
-		if (h->ndisp_progs ? attach_fds(h->disp_progs, h->ndisp_progs, h->disp_links, &h->ndisp, 2)
-				   : attach_kind(h, PK_DISP, h->disp_links, &h->ndisp, 2)) {
+		if (attach_kind(h, PK_DISP, h->disp_links, &h->ndisp, 2)) {
 			__atomic_fetch_sub(&h->skel->bss->hooks_overlap, 1, __ATOMIC_SEQ_CST);
 			return -1;
 		}
@@ -1257,8 +1100,6 @@ static int hooks_load(struct mw_hooks *h, enum hook_mode mode, enum dm_mode dm, 
 	int err;
 	int vmf = dm != DM_NONE ? do_mmap_has_vmflags() : 0;
 	bool disp = mode == MODE_DISPATCHER || (mode == MODE_TRACEPOINT && h->compat);
-	/* tracepoint mode: the dispatcher is loaded beside the rest (see dispatcher_loader) */
-	bool lazy_disp = mode == MODE_TRACEPOINT && h->compat && !getenv("MAPWATCH_DISPATCHER_AT_START");
 
 	if (dm != DM_NONE && vmf < 0) {
 		snprintf(why, whylen, "do_mmap is not in the kernel's BTF");
@@ -1321,7 +1162,7 @@ static int hooks_load(struct mw_hooks *h, enum hook_mode mode, enum dm_mode dm, 
 			}
 			break;
 		case PK_DISP:
-			want = disp && !lazy_disp;
+			want = disp;
 			break;
 		case PK_FN:
 			want = mode == MODE_FUNCTION && slot >= 0 && slot < h->nfn;
@@ -1347,10 +1188,12 @@ static int hooks_load(struct mw_hooks *h, enum hook_mode mode, enum dm_mode dm, 
 			break;
 		}
 		bpf_program__set_autoload(p, want);
+		if (want && o->verbose >= 3)
+			verifier_stats_ask(p);
 	}
 	mw_phase("BPF object opened and set up");
 	err = mapwatch_bpf__load(h->skel);
-	mw_phase(lazy_disp ? "programs verified and loaded (the dispatcher on its own thread)" : "programs verified and loaded");
+	mw_phase("programs verified and loaded");
 	if (o->verbose >= 3)
 		verifier_stats_print(h->skel->obj);
 	if (err && (dm != DM_NONE || mode == MODE_FUNCTION)) {
@@ -1365,8 +1208,6 @@ static int hooks_load(struct mw_hooks *h, enum hook_mode mode, enum dm_mode dm, 
 				 strerror(-err));
 		return -1;
 	}
-	if (lazy_disp)
-		dispatcher_load_start(h);
 	err = mw_filter_maps(&o->filters, h->skel);
 	if (err) {
 		mw_err_line("cannot load the filters into the kernel: %s", strerror(-err));
@@ -1467,7 +1308,11 @@ static int hooks_load_dm(struct mw_hooks *h, enum hook_mode mode)
 	return -1;
 }
 
-/* Try the hook modes o->hook allows, best first. */
+/* Try the hook modes o->hook allows, best first. Where function hooks are
+ * refused and 32-bit tasks are traced, auto takes the dispatcher: the
+ * per-syscall tracepoints never see a 32-bit call, and attaching the
+ * dispatcher when a 32-bit program starts leaves that program's first
+ * instructions unseen (and int 0x80 from a 64-bit task unseen always). */
 static int hooks_load_all(struct mw_hooks *h)
 {
 	enum mw_hook want = h->o->hook;
@@ -1475,9 +1320,9 @@ static int hooks_load_all(struct mw_hooks *h)
 	int rc;
 
 	if (want == MW_HOOK_AUTO || want == MW_HOOK_FUNCTION) {
-		int possible = function_mode_possible(h, why, sizeof(why));
-		mw_phase(possible ? "function hooks probed: refused" : "function hooks probed: possible");
-		if (possible == 0) {
+		int refused = function_mode_refused(h, why, sizeof(why));
+		mw_phase(refused ? "function hooks probed: refused" : "function hooks probed: possible");
+		if (!refused) {
 			rc = hooks_load_dm(h, MODE_FUNCTION);
 			if (rc != -2)
 				return rc;
@@ -1489,7 +1334,12 @@ static int hooks_load_all(struct mw_hooks *h)
 			return -1;
 		}
 	}
-	return hooks_load_dm(h, want == MW_HOOK_DISPATCHER ? MODE_DISPATCHER : MODE_TRACEPOINT);
+	if (want == MW_HOOK_TRACEPOINT && h->compat && (h->o->alerts || h->o->kill_wx)) {
+		mw_err_line("--hook tracepoint leaves each 32-bit program's first instructions (and int 0x80 from 64-bit programs) unseen, which --alerts, --alerts-only and --kill-wx cannot allow: use --hook auto (or dispatcher), or --compat off if no 32-bit code may run here");
+		return -1;
+	}
+	return hooks_load_dm(h, want == MW_HOOK_DISPATCHER || (want == MW_HOOK_AUTO && h->compat) ? MODE_DISPATCHER
+												 : MODE_TRACEPOINT);
 }
 
 const char *mw_do_mmap_availability(char *buf, size_t n)
@@ -1561,11 +1411,12 @@ const char *mw_hooks_describe(struct mw_hooks *h, char *buf, size_t n)
 		if (len < n)
 			len += snprintf(buf + len, n - len, ")");
 	} else if (h->track && len < n) {
-		len += snprintf(buf + len, n - len, " (per-syscall tracepoints; one tp_btf dispatcher instead while a 32-bit process runs)");
+		len += snprintf(buf + len, n - len, " (per-syscall tracepoints; one tp_btf dispatcher instead while a 32-bit process runs: each 32-bit start is unseen until it is attached, int 0x80 from 64-bit programs while none runs)");
 	} else if (h->mode == MODE_TRACEPOINT && len < n) {
 		len += snprintf(buf + len, n - len, " (per-syscall tracepoints; 32-bit calls not traced)");
 	} else if (len < n) {
-		len += snprintf(buf + len, n - len, " (one tp_btf pair on every syscall)");
+		len += snprintf(buf + len, n - len, " (one tp_btf pair on every syscall%s)",
+				h->compat ? ": every 32-bit call seen from the first instruction" : "");
 	}
 	if (h->refused[0] && len < n)
 		len += snprintf(buf + len, n - len, "; refused: %s", h->refused);
@@ -1638,21 +1489,29 @@ const char *mw_hooks_probe(const struct mw_opts *o, char *buf, size_t n)
  * too early. */
 void mw_hooks_announce(struct mw_hooks *h)
 {
-	if (!h || !h->o->verbose)
+	if (!h)
 		return;
 	pthread_mutex_lock(&h->lock);
-	enum hook_mode mode = h->mode;
-	enum dm_mode dm = h->dm;
-	int n = h->nlinks + h->ntp + h->ndisp;
-	fprintf(stderr, "mapwatch: attached %d programs (hook %s%s, 32-bit tasks %s%s)\n", n,
-		mode_names[mode],
-		h->track ? (h->ndisp ? ": dispatcher now, 32-bit processes running" : ": per-syscall tracepoints now, dispatcher while a 32-bit process runs") : "",
-		h->compat ? "traced" : "not traced",
-		dm == DM_FENTRY ? ", do_mmap by fentry/fexit" : dm == DM_KPROBE ? ", do_mmap by kprobe/kretprobe" : "");
-	if (h->refused[0])
-		fprintf(stderr, "mapwatch: better hooks refused: %s\n", h->refused);
-	if (h->skipped[0])
-		fprintf(stderr, "mapwatch: hooks this kernel lacks (calls not traced): %s\n", h->skipped);
+	if (h->track)
+		/* said without -v: this mode can miss 32-bit calls */
+		fprintf(stderr, "mapwatch: warning: --hook tracepoint: a 32-bit program started by another process runs unseen until the dispatcher is attached (counted: --stats hooks.switchGap), and int 0x80 from 64-bit programs is seen only while it is; --hook auto sees both\n");
+	if (h->o->verbose) {
+		enum hook_mode mode = h->mode;
+		enum dm_mode dm = h->dm;
+		int n = h->nlinks + h->ntp + h->ndisp;
+		const char *compat = !h->compat ? "not traced"
+				     : h->track ? "traced once the dispatcher is attached"
+						: "traced from their first instruction, int 0x80 from 64-bit tasks too";
+		fprintf(stderr, "mapwatch: attached %d programs (hook %s%s, 32-bit tasks %s%s)\n", n,
+			mode_names[mode],
+			h->track ? (h->ndisp ? ": dispatcher now, 32-bit processes running" : ": per-syscall tracepoints now, dispatcher while a 32-bit process runs") : "",
+			compat,
+			dm == DM_FENTRY ? ", do_mmap by fentry/fexit" : dm == DM_KPROBE ? ", do_mmap by kprobe/kretprobe" : "");
+		if (h->refused[0])
+			fprintf(stderr, "mapwatch: better hooks refused: %s\n", h->refused);
+		if (h->skipped[0])
+			fprintf(stderr, "mapwatch: hooks this kernel lacks (calls not traced): %s\n", h->skipped);
+	}
 	pthread_mutex_unlock(&h->lock);
 }
 
@@ -1674,6 +1533,7 @@ void mw_hooks_get_stats(struct mw_hooks *h, struct mw_hooks_stats *st)
 	pthread_mutex_lock(&h->lock);
 	st->mode = mode_names[h->mode];
 	st->switching = h->track;
+	st->compat_from_start = h->compat && !h->track;
 	st->to_disp = h->to_disp;
 	st->to_tp = h->to_tp;
 	st->gap_max_ns = h->gap_max_ns;
@@ -1681,8 +1541,6 @@ void mw_hooks_get_stats(struct mw_hooks *h, struct mw_hooks_stats *st)
 		struct bpf_program *p;
 		for_each_prog(h, p)
 			st->missed += prog_runs_missed(bpf_program__fd(p));
-		for (int i = 0; i < h->ndisp_progs; i++)
-			st->missed += prog_runs_missed(h->disp_progs[i].fd);
 	}
 	pthread_mutex_unlock(&h->lock);
 }
@@ -1691,23 +1549,6 @@ void mw_hooks_detach(struct mw_hooks *h)
 {
 	if (h)
 		hooks_detach(h);
-}
-
-/* Hooks left to the process's exit (mw_hooks_stop_at_exit): still reachable. */
-static struct mw_hooks *volatile left_to_exit;
-
-void mw_hooks_stop_at_exit(struct mw_hooks *h)
-{
-	if (h && h->disp_pending) {
-		/* the dispatcher is still being verified for a run that is over:
-		 * the exit ends that load (the verifier stops on a fatal signal)
-		 * rather than mapwatch waiting the rest of it out */
-		hooks_detach(h);
-		left_to_exit = h;
-		mw_phase("dispatcher load left to the exit");
-		return;
-	}
-	mw_hooks_stop(h);
 }
 
 void mw_hooks_stop(struct mw_hooks *h)

@@ -17,10 +17,12 @@ struct mw_hooks;
 int mw_hooks_check_env(bool verbose);
 
 /* Open, configure (rodata from o), load and attach the programs for o, in
- * the best hook mode o->hook allows (function, else tracepoint; see
- * mw_hooks_describe). In tracepoint mode with 32-bit tasks traced, a thread
- * of its own switches between the per-syscall tracepoints and the
- * dispatcher as 32-bit processes come and go, until mw_hooks_stop.
+ * the best hook mode o->hook allows that sees every selected call of both
+ * ABIs from the first (function; else, where 32-bit tasks are traced, the
+ * dispatcher; else tracepoint; see mw_hooks_describe). Only an explicit
+ * --hook tracepoint with 32-bit tasks traced switches: a thread of its own
+ * attaches the dispatcher as 32-bit processes come and go (each start's
+ * window before it is counted), until mw_hooks_stop.
  * follow: only tgids registered in the traced map are in scope.
  * compat: 32-bit tasks are to be traced.
  * Returns the loaded hooks, or NULL after printing one line saying why. */
@@ -48,7 +50,8 @@ const char *mw_hooks_probe(const struct mw_opts *o, char *buf, size_t n);
 /* What the hooks did, for --stats. */
 struct mw_hooks_stats {
 	const char *mode;       /* "function", "tracepoint", "dispatcher" */
-	bool switching;         /* tracepoint mode switching on 32-bit processes */
+	bool switching;         /* tracepoint mode switching on 32-bit processes (--hook tracepoint) */
+	bool compat_from_start; /* 32-bit calls (int 0x80 from 64-bit tasks too) seen from a task's first instruction */
 	uint64_t to_disp, to_tp; /* switches made to the dispatcher and back */
 	uint64_t gap_max_ns;    /* longest 32-bit start -> dispatcher attached */
 	uint64_t missed;        /* runs the kernel skipped (bpf_prog_info.recursion_misses, all programs) */
@@ -68,9 +71,6 @@ struct mapwatch_bpf *mw_hooks_skel(struct mw_hooks *h);
 void mw_hooks_detach(struct mw_hooks *h);
 
 /* Detach and unload everything; NULL is fine. */
-/* mw_hooks_stop() for a process about to exit: a dispatcher still loading
- * in the background is not waited for. */
-void mw_hooks_stop_at_exit(struct mw_hooks *h);
 void mw_hooks_stop(struct mw_hooks *h);
 
 /* Probe whether the do_mmap hook can be attached here (loads and attaches

@@ -122,6 +122,8 @@ void mw_metrics_format(struct strbuf *b, const struct mw_metrics_snap *s,
 	}
 	family(b, "mapwatch_bpf_runs_skipped_total", "counter", "BPF program runs the kernel skipped because another BPF program was running on that CPU (recursion misses): calls that may be missing.");
 	sample(b, "mapwatch_bpf_runs_skipped_total", NULL, s->hook_skipped);
+	family(b, "mapwatch_hook_switch_gaps_total", "counter", "32-bit process starts that ran before the dispatcher was attached (--hook tracepoint only; 0 in every other mode): their first calls may be missing.");
+	sample(b, "mapwatch_hook_switch_gaps_total", NULL, s->bpf[MW_CNT_HOOK_GAP]);
 	family(b, "mapwatch_process_records_total", "counter", "Process (executable path) records read.");
 	sample(b, "mapwatch_process_records_total", NULL, s->proc_recs);
 	family(b, "mapwatch_alerts_total", "counter", "Alerts raised, by kind and severity (repeats folded by --alert-rate included).");

@@ -416,6 +416,29 @@ static int start_metrics(struct tracer *t)
 	return 0;
 }
 
+/* How 32-bit calls are seen, for --stats: "fromStart" (every one, from a
+ * task's first instruction), "afterSwitch" (--hook tracepoint), "off". */
+static const char *compat_word(const struct mw_hooks_stats *hs)
+{
+	return hs->compat_from_start ? "fromStart" : hs->switching ? "afterSwitch" : "off";
+}
+
+/* A run whose hooks left 32-bit starts unseen says so on stderr, --stats or not. */
+static void warn_switch_gaps(struct tracer *t)
+{
+	uint64_t c[MW_CNT_MAX];
+	struct mw_hooks_stats hs;
+
+	mw_hooks_get_stats(t->hooks, &hs);
+	if (!hs.switching)
+		return;
+	read_counters(t, c);
+	if (c[MW_CNT_HOOK_GAP])
+		mw_err_line("warning: %llu 32-bit process start%s ran before the dispatcher was attached (longest window %llu us): their first calls may be missing; --hook auto sees them",
+			    (unsigned long long)c[MW_CNT_HOOK_GAP], c[MW_CNT_HOOK_GAP] == 1 ? "" : "s",
+			    (unsigned long long)(hs.gap_max_ns / 1000));
+}
+
 /* --stats: the counts on stderr, as lines for people (README "--stats"
  * explains each one) or, with --json, as one JSON object. */
 static void print_stats(struct tracer *t)
@@ -443,9 +466,9 @@ static void print_stats(struct tracer *t)
 			  U(c[MW_CNT_PENDING_FULL]), U(c[MW_CNT_FILTERED]), U(c[MW_CNT_OUT_OF_TREE]),
 			  U(t->proc_recs), U(c[MW_CNT_PROC_RB_FULL]));
 		sb_printf(&b, ",\"exitOnly\":%llu,\"tracedMapFull\":%llu", U(c[MW_CNT_EXIT_ONLY]), U(c[MW_CNT_TRACED_FULL]));
-		sb_printf(&b, ",\"hooks\":{\"mode\":\"%s\",\"toDispatcher\":%llu,\"toTracepoints\":%llu,"
-			  "\"switchGap\":%llu,\"longestWindowUs\":%llu,\"skippedRuns\":%llu}", hs.mode, U(hs.to_disp), U(hs.to_tp),
-			  U(c[MW_CNT_HOOK_GAP]), U(hs.gap_max_ns / 1000), U(hs.missed));
+		sb_printf(&b, ",\"hooks\":{\"mode\":\"%s\",\"compat\":\"%s\",\"toDispatcher\":%llu,\"toTracepoints\":%llu,"
+			  "\"switchGap\":%llu,\"longestWindowUs\":%llu,\"skippedRuns\":%llu}", hs.mode, compat_word(&hs),
+			  U(hs.to_disp), U(hs.to_tp), U(c[MW_CNT_HOOK_GAP]), U(hs.gap_max_ns / 1000), U(hs.missed));
 		if (t->alerts)
 			sb_printf(&b, ",\"alerts\":{\"raised\":%llu,\"written\":%llu,\"silencedByAllow\":%llu,"
 				  "\"collapsed\":%llu,\"seededFromProc\":%llu,\"seedFailed\":%llu}",
@@ -518,7 +541,7 @@ static void tracer_destroy(struct tracer *t)
 	mw_collapse_free(t->collapse);
 	sb_free(&t->notice_json);
 	sb_free(&t->notice_table);
-	mw_hooks_stop_at_exit(t->hooks);
+	mw_hooks_stop(t->hooks);
 	t->hooks = NULL;
 	t->skel = NULL;
 	mw_sinks_close(&t->sinks);
@@ -1014,6 +1037,7 @@ int mw_run(const struct mw_opts *o)
 		if (werr != EPIPE)
 			status = 1; /* events were lost: that is a failure */
 	}
+	warn_switch_gaps(&t);
 	if (o->stats)
 		print_stats(&t);
 out:

@@ -8,8 +8,8 @@
 #include "filter.h"
 
 enum mw_hook {
-	MW_HOOK_AUTO,       /* the best that works: function, else tracepoint */
-	MW_HOOK_TRACEPOINT, /* per-syscall tracepoints; the dispatcher while a 32-bit process runs */
+	MW_HOOK_AUTO,       /* the best that sees every call: function, else dispatcher (32-bit traced), else tracepoint */
+	MW_HOOK_TRACEPOINT, /* per-syscall tracepoints; the dispatcher while a 32-bit process runs (a window at each start) */
 	MW_HOOK_DISPATCHER, /* one tp_btf pair on every syscall, native and 32-bit */
 	MW_HOOK_FUNCTION,   /* fentry/fexit on the selected calls' entry functions */
 };

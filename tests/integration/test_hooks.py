@@ -149,26 +149,38 @@ def gaps_in_load(mine, events, runs):
     return "; ".join(out or ["no gap in the sequence"]) + " | 32-bit " + ", ".join(spans)
 
 
-def t_switch_on_32bit():
+def switch_run(hook):
     """Host-wide, as users run it: a steady 64-bit mmap/munmap load while
-    32-bit programs start and end six times (MW_SWITCH_RUNS=N: N times). In tracepoint mode the hooks
-    switch to the dispatcher and back each time; no 64-bit call may be lost
-    or reported twice across the switches, and every 32-bit call made after
-    the program's start-up is reported once."""
+    32-bit programs start and end six times (MW_SWITCH_RUNS=N: N times). No
+    64-bit call may be lost or reported twice, and every 32-bit call is
+    reported once. hook None (auto): the mode that sees 32-bit programs from
+    their first instruction, so each run makes its calls at once. hook
+    "tracepoint": the hooks switch to the dispatcher and back each time, and
+    a 32-bit start's window before the switch is by design (counted): each
+    run waits for mapwatch to say its dispatcher is attached, so what is
+    judged is the switch's behaviour, not this machine's speed."""
     hook32 = build32("hook32.c", "hook32")
     if not hook32:
         return "skip: this machine cannot build or run 32-bit programs (gcc-multilib, ia32 emulation)"
     load = build_prog("hookload.c", "hookload")
-    mode = chosen_mode(hooks_line())
     d = tmpdir()
-    p, out, err = start_host_wide(["--comm", "hookload,hook32", "--buffer-size", "64M"], d)
+    extra = ["--hook", hook] if hook else []
+    p, out, err = start_host_wide(["--comm", "hookload,hook32", "--buffer-size", "64M", *extra], d)
     try:
         nruns = int(os.environ.get("MW_SWITCH_RUNS", "6"))  # more: a soak of the switching
         w = subprocess.Popen([load, str(1 + 0.6 * nruns)], stdout=subprocess.PIPE, text=True)
         time.sleep(0.3)
         runs = []  # (id, pid): other checkouts may run this test at the same time
         for i in range(nruns):
-            r = subprocess.Popen([hook32, "150", str(i)])
+            if hook == "tracepoint":
+                r = subprocess.Popen([hook32, "-", str(i)], stdin=subprocess.PIPE)
+                end = time.time() + 30
+                while f"32-bit process {r.pid} started: dispatcher attached" not in open(err).read():
+                    check(time.time() < end, f"run {i}: no switch reported for pid {r.pid} in 30 s")
+                    time.sleep(0.01)
+                r.stdin.close()  # go
+            else:
+                r = subprocess.Popen([hook32, "0", str(i)])
             eq(r.wait(timeout=30), 0, f"hook32 run {i} exit status")
             runs.append((i, r.pid))
             time.sleep(0.3)
@@ -194,10 +206,10 @@ def t_switch_on_32bit():
         for ev in ("mmap", "munmap"):
             want[(ev, 4096 * (1 + i % 7))] += 1
     if sum(lens.values()) != 2 * n:
-        print(f"INFO hooks/switch_on_32bit: {gaps_in_load(calls, events, runs)}; stats {st}", flush=True)
+        print(f"INFO hooks/switch: {gaps_in_load(calls, events, runs)}; stats {st}", flush=True)
     eq(sum(lens.values()), 2 * n, "64-bit calls reported (each once) across the switches")
     eq(lens, want, "64-bit calls by length")
-    # the 32-bit programs: the calls after their start-up
+    # the 32-bit programs: every call of theirs
     for i, pid in runs:
         got = Counter((e["eventName"], e["args"][1]["value"]) for e in events
                       if e["hostProcessId"] == pid and e["contextFlags"]["isCompat"]
@@ -205,19 +217,141 @@ def t_switch_on_32bit():
         eq(sum(got.values()), 16, f"32-bit run {i}: its 8 mmap2 and 8 munmap calls")
         eq(set(k[0] for k in got), {"mmap2", "munmap"}, f"32-bit run {i}: event names")
     eq(st["lost"]["unmatchedExit"], 0, "unmatched exits")
-    if mode == "tracepoint":
+    hs = st["hooks"]
+    eq(hs["skippedRuns"], 0, "program runs the kernel skipped (recursion_misses)")
+    if hook == "tracepoint":
         to_disp = errtext.count("dispatcher attached")
         back = errtext.count("dispatcher detached")
         check(to_disp >= 1 and back >= 1, f"no switch seen (to dispatcher {to_disp}, back {back})")
-        hs = st["hooks"]
         eq(hs["mode"], "tracepoint", "hook mode in --stats")
+        eq(hs["compat"], "afterSwitch", "32-bit coverage in --stats")
         eq(hs["toDispatcher"], to_disp, "switches counted vs reported")
-        eq(hs["skippedRuns"], 0, "program runs the kernel skipped (recursion_misses)")
-        # each of the six 32-bit runs got its switch (a watcher blocked
+        check("warning: --hook tracepoint:" in errtext, "--hook tracepoint started without its warning")
+        # each of the 32-bit runs got its switch (a watcher blocked
         # closing tracepoints once missed every other one)
         eq(sorted(set(int(x) for x in re.findall(r"32-bit process (\d+) started", errtext))
                   & {pid for _, pid in runs}), sorted(pid for _, pid in runs), "32-bit runs switched for")
-        print(f"INFO hooks/switch_on_32bit: {hs}; 64-bit pairs {n}", flush=True)
+    else:
+        check(hs["mode"] in ("function", "dispatcher"), f"auto mode with 32-bit tasks: {hs['mode']}")
+        eq(hs["compat"], "fromStart", "32-bit coverage in --stats")
+        eq((hs["toDispatcher"], hs["switchGap"]), (0, 0), "switches and 32-bit starts unseen")
+        check("warning" not in errtext, f"a warning in auto mode: {errtext[-300:]!r}")
+    print(f"INFO hooks/switch ({hook or 'auto'}): {hs}; 64-bit pairs {n}", flush=True)
+
+
+def t_switch_on_32bit():
+    return switch_run("tracepoint")
+
+
+def t_auto_sees_32bit_at_once():
+    return switch_run(None)
+
+
+def build_nolibc32(src, out):
+    """gcc -m32 without a C library (its own _start); None when this machine cannot build or run one."""
+    exe = os.path.join(BUILD, "it", out)
+    os.makedirs(os.path.dirname(exe), exist_ok=True)
+    r = subprocess.run(["gcc", "-m32", "-static", "-nostdlib", "-ffreestanding", "-fno-pie", "-no-pie",
+                        "-fno-stack-protector", "-O1", "-Wall", "-Werror", "-o", exe,
+                        os.path.join(ROOT, "tests", "integration", src)], capture_output=True)
+    if r.returncode != 0:
+        return None
+    try:
+        if subprocess.run([exe], timeout=10).returncode != 0:
+            return None
+    except OSError:
+        return None
+    return exe
+
+
+def race_32bit(opts, progs, d):
+    """mapwatch host-wide with opts, scoped to progs' names, beside a CPU-bound
+    loop on every core; each program run 40 times right after "attached" and 40
+    times 2 s later. Returns ({prog: [(pid, exit status, marker made)]}, alerts)."""
+    names = ",".join(os.path.basename(x) for x in progs)
+    hogs = [subprocess.Popen(["sh", "-c", "while :; do :; done"]) for _ in range(os.cpu_count() or 2)]
+    runs = {x: [] for x in progs}
+    try:
+        p, out, err = start_host_wide(["--comm", names, *opts], d)
+        try:
+            for phase in range(2):
+                if phase:
+                    time.sleep(2)
+                for i in range(40):
+                    for x in progs:
+                        marker = os.path.join(d, f"{os.path.basename(x)}-{phase}-{i}")
+                        r = subprocess.run([x, marker], timeout=30)
+                        runs[x].append((r.returncode, os.path.exists(marker)))
+        finally:
+            p.send_signal(signal.SIGINT)
+            p.wait(timeout=60)
+    finally:
+        for h in hogs:
+            h.kill()
+            h.wait()
+    eq(p.returncode, 0, f"mapwatch {' '.join(opts)} exit status: {open(err).read()[-400:]}")
+    alerts = [e for e in read_json_lines(out) if e.get("eventName") == "alert"]
+    st = [json.loads(l) for l in open(err).read().splitlines() if l.startswith('{"schemaVersion"')]
+    eq(len(st), 1, "--stats --json lines")
+    eq(st[0]["hooks"]["switchGap"], 0, "32-bit starts before the dispatcher (hooks.switchGap)")
+    return runs, alerts
+
+
+def t_no_32bit_window():
+    """The race an attacker arranges: a no-libc i386 program whose first system
+    call asks mmap2(RWX), and a 64-bit program asking mprotect(RWX) through int
+    0x80, started right after mapwatch says "attached" and again later, while
+    every core is busy. --kill-wx kills every run before its payload (a marker
+    file) and --alerts-only reports every run."""
+    first = build_nolibc32("first32.c", "first32")
+    if not first:
+        return "skip: this machine cannot build or run i386 programs (gcc-multilib, ia32 emulation)"
+    int80 = build_prog("int80wx.c", "int80wx")
+    if subprocess.run([int80], timeout=10).returncode != 0:
+        return "skip: int 0x80 does not work here (no ia32 emulation)"
+    progs = [first, int80]
+    kinds = {first: "wx_mapping", int80: "wx_mprotect"}
+    d = tmpdir()
+    runs, alerts = race_32bit(["--kill-wx", "--alerts-only"], progs, d)
+    for x in progs:
+        name = os.path.basename(x)
+        eq(sum(1 for rc, _ in runs[x] if rc == -signal.SIGKILL), 80, f"{name} runs killed under --kill-wx")
+        eq(sum(1 for _, made in runs[x] if made), 0, f"{name} payloads that ran under --kill-wx")
+        k = [a for a in alerts if a["processName"] == name and a["alert"]["kind"] == kinds[x]]
+        eq(len(k), 80, f"{name} {kinds[x]} alerts under --kill-wx")
+        check(all(a["alert"].get("action") == "killed" or a.get("action") == "killed" for a in k),
+              f"{name}: an alert without action killed")
+    d = tmpdir()
+    runs, alerts = race_32bit(["--alerts-only"], progs, d)
+    for x in progs:
+        name = os.path.basename(x)
+        eq(sum(1 for rc, made in runs[x] if rc == 0 and made), 80, f"{name} runs completed under --alerts-only")
+        k = [a for a in alerts if a["processName"] == name and a["alert"]["kind"] == kinds[x]]
+        eq(len(k), 80, f"{name} {kinds[x]} alerts under --alerts-only")
+        eq(len({a["hostProcessId"] for a in k}), 80, f"{name}: runs alerted for")
+        check(all(a["contextFlags"]["isCompat"] for a in k), f"{name}: alert for a call not marked 32-bit")
+
+
+def t_tracepoint_refused_for_alerts():
+    """--hook tracepoint cannot promise 32-bit detection: with --kill-wx or
+    --alerts it is a usage error (one line, what to do), unless 32-bit tasks
+    are not traced."""
+    if not mw_compat():
+        return "skip: this kernel runs no 32-bit code"
+    for opt in ("--kill-wx", "--alerts", "--alerts-only"):
+        p = mapwatch(["--hook", "tracepoint", opt, "--", "true"])
+        check(p.returncode != 0, f"--hook tracepoint {opt}: exit status 0")
+        lines = p.stderr.strip().splitlines()
+        eq(len(lines), 1, f"--hook tracepoint {opt}: error lines ({p.stderr!r})")
+        check("use --hook auto" in lines[0], f"--hook tracepoint {opt}: {lines[0]!r}")
+    p = mapwatch(["--hook", "tracepoint", "--compat", "off", "--kill-wx", "--", "true"])
+    eq(p.returncode, 0, f"--hook tracepoint --compat off --kill-wx: {p.stderr.strip()[-300:]}")
+
+
+def mw_compat():
+    """Does this kernel run 32-bit code (a 32-bit getpid by int 0x80 in a child)?"""
+    exe = build_prog("int80wx.c", "int80wx")
+    return subprocess.run([exe], timeout=10).returncode == 0
 
 
 def main():
@@ -226,7 +360,10 @@ def main():
         return 0
     MMAPCALLS = build_prog("mmapcalls.c", "mmapcalls")
     tests = [("hooks/list_names_mode", t_list_names_mode), ("hooks/function_mode", t_function_mode),
-             ("hooks/modes_agree", t_modes_agree), ("hooks/switch_on_32bit", t_switch_on_32bit)]
+             ("hooks/modes_agree", t_modes_agree), ("hooks/switch_on_32bit", t_switch_on_32bit),
+             ("hooks/auto_sees_32bit_at_once", t_auto_sees_32bit_at_once),
+             ("hooks/no_32bit_window", t_no_32bit_window),
+             ("hooks/tracepoint_refused_for_alerts", t_tracepoint_refused_for_alerts)]
     return run_selected(tests)
 
 

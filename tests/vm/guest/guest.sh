@@ -75,8 +75,9 @@ else
 	done
 	if [ "$arch" = arm64 ]; then
 		# the hooks this kernel lacks (pkey_mprotect: no pkeys on arm64) are skipped and said so
+		# (tracepoint mode: auto takes the dispatcher here, which sees every syscall)
 		mkdir -p /tmp/fv /tmp/fr
-		./mapwatch -v --json -o /tmp/evv.json -- ./mmapcalls /tmp/logv.json /tmp/fv >/tmp/verbose.txt 2>&1
+		./mapwatch -v --hook tracepoint --json -o /tmp/evv.json -- ./mmapcalls /tmp/logv.json /tmp/fv >/tmp/verbose.txt 2>&1
 		echo "@@RC verbose $?"
 		# raw_syscalls for native calls too: pkey_mprotect is seen there, ENOSYS
 		./mapwatch --hook raw --json --stats -o /tmp/evraw.json -- ./mmapcalls /tmp/lograw.json /tmp/fr 2>/tmp/errraw.txt
