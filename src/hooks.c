@@ -864,10 +864,14 @@ static int switch_to_dispatcher(struct mw_hooks *h)
 {
 	join_detachers(h); /* a program attaches to a tracepoint once: the old link must be gone */
 	if (!h->ndisp) {
-		/* both sets attached from here until the dispatcher goes again */
-		__atomic_fetch_add(&h->skel->bss->hooks_overlap, 1, __ATOMIC_SEQ_CST);
+		/* both sets attached from here until one goes again (never in
+		 * dispatcher mode: there a stale mark would silence an exit) */
+		bool both = h->ntp > 0;
+		if (both)
+			__atomic_fetch_add(&h->skel->bss->hooks_overlap, 1, __ATOMIC_SEQ_CST);
 		if (attach_kind(h, PK_DISP, h->disp_links, &h->ndisp, 2)) {
-			__atomic_fetch_sub(&h->skel->bss->hooks_overlap, 1, __ATOMIC_SEQ_CST);
+			if (both)
+				__atomic_fetch_sub(&h->skel->bss->hooks_overlap, 1, __ATOMIC_SEQ_CST);
 			return -1;
 		}
 	}
@@ -883,8 +887,16 @@ static int switch_to_dispatcher(struct mw_hooks *h)
 static int switch_to_tracepoints(struct mw_hooks *h)
 {
 	join_detachers(h);
-	if (!h->ntp && attach_kind(h, PK_TP, h->tp_links, &h->ntp, MW_MAX_PROGS))
-		return -1;
+	if (!h->ntp) {
+		bool both = h->ndisp > 0; /* started with 32-bit processes running: the overlap begins here */
+		if (both)
+			__atomic_fetch_add(&h->skel->bss->hooks_overlap, 1, __ATOMIC_SEQ_CST);
+		if (attach_kind(h, PK_TP, h->tp_links, &h->ntp, MW_MAX_PROGS)) {
+			if (both)
+				__atomic_fetch_sub(&h->skel->bss->hooks_overlap, 1, __ATOMIC_SEQ_CST);
+			return -1;
+		}
+	}
 	__atomic_store_n(&h->skel->bss->disp_live, 0, __ATOMIC_SEQ_CST);
 	if (h->ndisp)
 		detach_later(h, h->disp_links, &h->ndisp); /* ends the overlap */
