@@ -43,7 +43,10 @@ endif
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Iinclude -Ivmlinux/$(ARCH) -Wall -Werror -Wno-unused-function -Wno-gnu-variable-sized-type-not-at-end
 
 # user-space code without a main(): linked into the tool and into the unit tests
-LIB_SRCS := $(filter-out src/main.c,$(wildcard src/*.c))
+# src/*.c and src/hooks/*.c (the hooks' parts; their objects under $(BUILD)/hooks/)
+SRCS    := $(wildcard src/*.c src/hooks/*.c)
+HDRS    := $(wildcard src/*.h src/hooks/*.h)
+LIB_SRCS := $(filter-out src/main.c,$(SRCS))
 LIB_OBJS := $(patsubst src/%.c,$(BUILD)/%.o,$(LIB_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -70,7 +73,8 @@ $(BUILD)/mapwatch.bpf.o: src/bpf/mapwatch.bpf.c $(wildcard src/bpf/*.h) $(wildca
 $(BUILD)/mapwatch.skel.h: $(BUILD)/mapwatch.bpf.o
 	$(BPFTOOL) gen skeleton $< name mapwatch_bpf > $@
 
-$(BUILD)/%.o: src/%.c $(wildcard src/*.h) $(wildcard include/*.h) $(BUILD)/mapwatch.skel.h | $(BUILD)
+$(BUILD)/%.o: src/%.c $(HDRS) $(wildcard include/*.h) $(BUILD)/mapwatch.skel.h | $(BUILD)
+	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/mapwatch: $(BUILD)/main.o $(LIB_OBJS)
@@ -82,16 +86,16 @@ $(BUILD)/mapwatch-static: $(BUILD)/main.o $(LIB_OBJS)
 	$(CC) $(CFLAGS) -static $^ -o $@ $(LDLIBS)
 
 # Sanitizer build of the whole tool, used by the integration tests.
-$(BUILD)/san/%.o: src/%.c $(wildcard src/*.h) $(wildcard include/*.h) $(BUILD)/mapwatch.skel.h
-	@mkdir -p $(BUILD)/san
+$(BUILD)/san/%.o: src/%.c $(HDRS) $(wildcard include/*.h) $(BUILD)/mapwatch.skel.h
+	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN) -c $< -o $@
-$(BUILD)/mapwatch-asan: $(patsubst src/%.c,$(BUILD)/san/%.o,$(wildcard src/*.c))
+$(BUILD)/mapwatch-asan: $(patsubst src/%.c,$(BUILD)/san/%.o,$(SRCS))
 	$(CC) $(CFLAGS) $(SAN) $^ -o $@ $(LDLIBS)
 
 # Unit tests: plain (for valgrind) and with ASan/UBSan.
-$(BUILD)/unit: $(UNIT_SRCS) $(LIB_SRCS) $(wildcard tests/unit/*.h) $(wildcard src/*.h) $(BUILD)/mapwatch.skel.h
+$(BUILD)/unit: $(UNIT_SRCS) $(LIB_SRCS) $(wildcard tests/unit/*.h) $(HDRS) $(BUILD)/mapwatch.skel.h
 	$(CC) $(CFLAGS) -O1 -Werror -Itests/unit $(UNIT_SRCS) $(LIB_SRCS) -o $@ $(LDLIBS)
-$(BUILD)/unit-asan: $(UNIT_SRCS) $(LIB_SRCS) $(wildcard tests/unit/*.h) $(wildcard src/*.h) $(BUILD)/mapwatch.skel.h
+$(BUILD)/unit-asan: $(UNIT_SRCS) $(LIB_SRCS) $(wildcard tests/unit/*.h) $(HDRS) $(BUILD)/mapwatch.skel.h
 	$(CC) $(CFLAGS) -O1 -Werror $(SAN) -Itests/unit $(UNIT_SRCS) $(LIB_SRCS) -o $@ $(LDLIBS)
 
 unit: $(BUILD)/unit $(BUILD)/unit-asan
@@ -105,7 +109,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_TIME ?= 60
 FUZZ_CFLAGS := -g -O1 -std=c11 -D_GNU_SOURCE -Wall -Werror -Wno-unused-function -Wno-gnu-variable-sized-type-not-at-end -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -Iinclude -Isrc -I$(BUILD) -Itests/fuzz -DMW_VERSION=\"$(VERSION)\"
-$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/jsoncheck.h $(LIB_SRCS) $(wildcard src/*.h) $(BUILD)/mapwatch.skel.h
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/jsoncheck.h $(LIB_SRCS) $(HDRS) $(BUILD)/mapwatch.skel.h
 	@mkdir -p $(BUILD)/fuzz
 	$(CLANG) $(FUZZ_CFLAGS) $< $(LIB_SRCS) -o $@ $(LDLIBS)
 fuzz: $(FUZZ_BINS)

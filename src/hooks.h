@@ -9,6 +9,33 @@
 
 struct mapwatch_bpf;
 struct mw_hooks;
+struct mw_filters;
+
+/* What the kernel side needs to know, built once by the caller
+ * (mw_hook_cfg_from_opts), copied by mw_hooks_start. */
+struct mw_hook_cfg {
+	enum mw_hook hook;              /* the mode asked for (auto: the best that sees every call) */
+	bool compat;                    /* trace 32-bit tasks (the caller probed the kernel) */
+	bool follow;                    /* only tgids registered in the traced map are in scope */
+	uint32_t event_mask;            /* bit per enum mw_event_id */
+	size_t buffer_size;             /* ring buffer bytes */
+	bool lifecycle;                 /* fork/exec/exit records */
+	bool alerts;                    /* alerts (or --kill-wx): lifecycle records, 32-bit coverage from the start */
+	bool kill_wx;                   /* SIGKILL W+X requesters from the kernel */
+	const char **allow;             /* --allow executables (their identities go to the kernel) */
+	int nallow;
+	bool summary;                   /* -c: count in the kernel */
+	int summary_by;                 /* enum mw_sum_by */
+	unsigned stack_depth;           /* -k: user stack frames per call (0: none) */
+	const struct mw_filters *filters; /* in-kernel filters (never NULL) */
+	int verbose;                    /* -v count: -vvv asks the verifier's figures */
+	/* test knobs, from the environment (mapwatch(8) ENVIRONMENT) */
+	uint32_t traced_max;            /* MAPWATCH_TRACED_MAX=N: the traced map's size (0: default), to see a full one */
+	bool sync_detach;               /* MAPWATCH_SYNC_DETACH=1: close the links in mapwatch at exit, not in mapwatch-close */
+};
+
+/* Fill c from the options o; follow and compat as mw_hooks_start needs them. */
+void mw_hook_cfg_from_opts(struct mw_hook_cfg *c, const struct mw_opts *o, bool follow, bool compat);
 
 /* Check that this process and kernel can run mapwatch's programs at all:
  * privileges, BTF, tracefs (mounted here if it is not). Also routes
@@ -16,17 +43,15 @@ struct mw_hooks;
  * Returns 0, or -1 after printing one line that says what to do. */
 int mw_hooks_check_env(bool verbose);
 
-/* Open, configure (rodata from o), load and attach the programs for o, in
- * the best hook mode o->hook allows that sees every selected call of both
+/* Open, configure (rodata from cfg), load and attach the programs for cfg,
+ * in the best hook mode cfg->hook allows that sees every selected call of both
  * ABIs from the first (function; else, where 32-bit tasks are traced, the
  * dispatcher; else tracepoint; see mw_hooks_describe). Only an explicit
  * --hook tracepoint with 32-bit tasks traced switches: a thread of its own
  * attaches the dispatcher as 32-bit processes come and go (each start's
  * window before it is counted), until mw_hooks_stop.
- * follow: only tgids registered in the traced map are in scope.
- * compat: 32-bit tasks are to be traced.
  * Returns the loaded hooks, or NULL after printing one line saying why. */
-struct mw_hooks *mw_hooks_start(const struct mw_opts *o, bool follow, bool compat);
+struct mw_hooks *mw_hooks_start(const struct mw_hook_cfg *cfg);
 
 /* The command cmd (a path, or a name looked up in PATH as execvp does) is
  * about to be exec'd in scope: if it is a 32-bit program and the hooks are
@@ -45,7 +70,7 @@ const char *mw_hooks_describe(struct mw_hooks *h, char *buf, size_t n);
 
 /* For --list: start the hooks o asks for (quietly), describe them as
  * mw_hooks_describe does, stop them. "unknown: ..." without root. */
-const char *mw_hooks_probe(const struct mw_opts *o, char *buf, size_t n);
+const char *mw_hooks_probe(const struct mw_hook_cfg *cfg, char *buf, size_t n);
 
 /* What the hooks did, for --stats. */
 struct mw_hooks_stats {

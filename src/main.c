@@ -197,10 +197,12 @@ static void print_list(const struct mw_opts *o)
 	       "-cpu a64fx for a CPU without AArch32). That arm64 kernel has no pkeys: pkey_mprotect\n"
 	       "is ENOSYS there.\n");
 	char hooks[2048];
+	struct mw_hook_cfg hcfg;
+	mw_hook_cfg_from_opts(&hcfg, o, false, o->compat < 0 ? mw_compat_supported() : o->compat);
 	printf("\nHooks here (--hook %s): %s\n",
 	       o->hook == MW_HOOK_FUNCTION ? "function" : o->hook == MW_HOOK_TRACEPOINT ? "tracepoint" :
 	       o->hook == MW_HOOK_DISPATCHER ? "dispatcher" : "auto",
-	       mw_hooks_probe(o, hooks, sizeof(hooks)));
+	       mw_hooks_probe(&hcfg, hooks, sizeof(hooks)));
 }
 
 /* A config line: applied unless the command line gives the same option

@@ -851,7 +851,9 @@ int mw_run(const struct mw_opts *o)
 			goto out;
 		}
 	}
-	t.hooks = mw_hooks_start(o, child > 0 || o->filters.follow, compat);
+	struct mw_hook_cfg hcfg;
+	mw_hook_cfg_from_opts(&hcfg, o, child > 0 || o->filters.follow, compat);
+	t.hooks = mw_hooks_start(&hcfg);
 	if (!t.hooks)
 		goto out;
 	t.skel = mw_hooks_skel(t.hooks);
