@@ -262,6 +262,7 @@ static uint64_t word_at(const unsigned char *d, unsigned w)
 }
 
 #define MAX_ELEMS 32 /* strace's default -s: 32 elements, then "..." */
+#define MAX_USTR 249 /* memfd_create: MFD_NAME_MAX_LEN (255 - strlen("memfd:")) */
 
 void mw_decode_udata(struct strbuf *b, enum mw_arg_fmt fmt, uint64_t ptr, const unsigned char *d,
 		     unsigned len, int trunc, int compat)
@@ -275,11 +276,25 @@ void mw_decode_udata(struct strbuf *b, enum mw_arg_fmt fmt, uint64_t ptr, const 
 			sb_puts(b, "NULL");
 		return;
 	}
+	if (len == 0 && (fmt == MW_D_NODEMASK || fmt == MW_D_NODEMASK_OUT)) {
+		/* maxnode 0 or 1: the kernel reads no word (strace: the pointer) */
+		sb_printf(b, "0x%" PRIx64, ptr);
+		return;
+	}
 	switch (fmt) {
 	case MW_D_USTR: {
-		size_t sl = len ? len - 1 : 0; /* len counts the NUL */
-		put_quoted(b, d, strnlen((const char *)d, sl));
-		if (trunc)
+		/* memfd_create's name: the kernel takes 249 bytes (MFD_NAME_MAX_LEN)
+		 * and reads one more to see it end; strace prints those 249 then "...".
+		 * Unterminated and unreadable before that: the kernel faults, strace
+		 * prints the pointer. */
+		size_t sl = trunc == MW_UDATA_PARTIAL ? len : len ? len - 1 : 0; /* len counts a NUL */
+		size_t sn = strnlen((const char *)d, sl);
+		if (trunc == MW_UDATA_PARTIAL && sn == sl && sl <= MAX_USTR) {
+			sb_printf(b, "0x%" PRIx64, ptr);
+			return;
+		}
+		put_quoted(b, d, sn > MAX_USTR ? MAX_USTR : sn);
+		if (trunc || sn > MAX_USTR)
 			sb_puts(b, "...");
 		return;
 	}
@@ -310,6 +325,11 @@ void mw_decode_udata(struct strbuf *b, enum mw_arg_fmt fmt, uint64_t ptr, const 
 		return;
 	}
 	n = len / elem;
+	if (n == 0 && trunc == MW_UDATA_PARTIAL) {
+		/* not even the first element is readable: the pointer, as strace */
+		sb_printf(b, "0x%" PRIx64, ptr);
+		return;
+	}
 	sb_putc(b, '[');
 	for (unsigned i = 0; i < n; i++) {
 		const unsigned char *e = d + (size_t)i * elem;
@@ -352,7 +372,10 @@ void mw_decode_udata(struct strbuf *b, enum mw_arg_fmt fmt, uint64_t ptr, const 
 			break;
 		}
 	}
-	if (trunc && n <= MAX_ELEMS)
+	if (trunc == MW_UDATA_PARTIAL && n <= MAX_ELEMS)
+		/* the rest is unreadable: where it starts, as strace writes it */
+		sb_printf(b, ", ... /* 0x%" PRIx64 " */", ptr + (uint64_t)n * elem);
+	else if (trunc && n <= MAX_ELEMS)
 		sb_puts(b, n ? ", ..." : "...");
 	sb_putc(b, ']');
 }

@@ -585,3 +585,58 @@ TEST(decode_move_pages_status_errnos)
 	CHECK(strstr(line(&e, &u), "status=[-EFAULT, 0, -ENOENT],") != NULL);
 	sb_free(&db);
 }
+
+TEST(decode_partial_user_memory)
+{
+	/* a node mask whose second word is in an unmapped page (BPF: MW_UDATA_PARTIAL, 8 bytes read) */
+	struct mw_udata u;
+	uint64_t w1 = 1;
+
+	memset(&u, 0, sizeof(u));
+	u.arg[0] = 1, u.arg[1] = 0xff;
+	u.len[0] = 8, u.trunc[0] = MW_UDATA_PARTIAL;
+	memcpy(u.data[0], &w1, 8);
+	struct mw_event e = mev(MW_EV_SET_MEMPOLICY, 2, 0x7f0000000ff8ull, 129, 0, 0, 0, -14);
+	CHECK(strstr(line(&e, &u), "nodemask=[0x00000000000001, ... /* 0x7f0000001000 */], maxnode=129)") != NULL);
+	/* nothing whole readable: the pointer */
+	u.len[0] = 4;
+	CHECK(strstr(line(&e, &u), "nodemask=0x7f0000000ff8,") != NULL);
+	/* maxnode 1: the kernel reads no word, the pointer (len 0) */
+	u.len[0] = 0, u.trunc[0] = 0;
+	e = mev(MW_EV_SET_MEMPOLICY, 2, 0x7f0000000ff8ull, 1, 0, 0, 0, -22);
+	CHECK(strstr(line(&e, &u), "nodemask=0x7f0000000ff8,") != NULL);
+	/* an iovec array, one of two readable, 32-bit caller */
+	uint32_t iov[2] = { 0xf7f30000u, 4096 };
+	memset(&u, 0, sizeof(u));
+	u.arg[0] = 1, u.arg[1] = 0xff;
+	u.len[0] = 8, u.trunc[0] = MW_UDATA_PARTIAL;
+	memcpy(u.data[0], iov, 8);
+	e = mev(MW_EV_PROCESS_MADVISE, 0xffffffffull, 0xf7f31ff8ull, 2, 20, 0, 0, -14);
+	e.flags = MW_F_COMPAT;
+	CHECK(strstr(line(&e, &u), "iovec=[{iov_base=0xf7f30000, iov_len=4096}, ... /* 0xf7f32000 */], vlen=2, advice=MADV_COLD,") != NULL);
+	sb_free(&db);
+}
+
+TEST(decode_memfd_name_limits)
+{
+	struct mw_udata u;
+
+	memset(&u, 0, sizeof(u));
+	u.arg[0] = 0, u.arg[1] = 0xff;
+	/* 250 readable bytes, no NUL, then unmapped: the kernel's 249 and "..." (strace -s 300) */
+	memset(u.data[0], 'x', 250);
+	u.len[0] = 250, u.trunc[0] = MW_UDATA_PARTIAL;
+	struct mw_event e = mev(MW_EV_MEMFD_CREATE, 0x7f0000000f06ull, 0, 0, 0, 0, 0, -22);
+	const char *t = line(&e, &u);
+	CHECK(strncmp(t, "memfd_create(name=\"xxx", 22) == 0);
+	CHECK(strstr(t, "\"..., flags=0)") != NULL);
+	CHECK(strlen(t) == strlen("memfd_create(name=\"\"..., flags=0) = -1 EINVAL (Invalid argument)") + 249);
+	/* 100 readable, then the hole: the kernel faults; the pointer */
+	u.len[0] = 100;
+	CHECK(strstr(line(&e, &u), "name=0x7f0000000f06,") != NULL);
+	/* a terminated short name as it is */
+	strcpy(u.data[0], "mw");
+	u.len[0] = 3, u.trunc[0] = 0;
+	CHECK(strstr(line(&e, &u), "name=\"mw\", flags=0)") != NULL);
+	sb_free(&db);
+}
