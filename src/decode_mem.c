@@ -262,7 +262,7 @@ static uint64_t word_at(const unsigned char *d, unsigned w)
 }
 
 #define MAX_ELEMS 32 /* strace's default -s: 32 elements, then "..." */
-#define MAX_USTR 249 /* memfd_create: MFD_NAME_MAX_LEN (255 - strlen("memfd:")) */
+#define MAX_USTR 250 /* memfd_create: MFD_NAME_MAX_LEN (249) and one more, as strace prints it */
 
 void mw_decode_udata(struct strbuf *b, enum mw_arg_fmt fmt, uint64_t ptr, const unsigned char *d,
 		     unsigned len, int trunc, int compat)
@@ -283,13 +283,13 @@ void mw_decode_udata(struct strbuf *b, enum mw_arg_fmt fmt, uint64_t ptr, const 
 	}
 	switch (fmt) {
 	case MW_D_USTR: {
-		/* memfd_create's name: the kernel takes 249 bytes (MFD_NAME_MAX_LEN)
-		 * and reads one more to see it end; strace prints those 249 then "...".
-		 * Unterminated and unreadable before that: the kernel faults, strace
-		 * prints the pointer. */
+		/* memfd_create's name: the kernel takes 249 bytes (MFD_NAME_MAX_LEN);
+		 * strace prints 250 (an over-long name shows as one) then "...".
+		 * Unterminated and unreadable before that: the kernel faults, and
+		 * the pointer is printed. */
 		size_t sl = trunc == MW_UDATA_PARTIAL ? len : len ? len - 1 : 0; /* len counts a NUL */
 		size_t sn = strnlen((const char *)d, sl);
-		if (trunc == MW_UDATA_PARTIAL && sn == sl && sl <= MAX_USTR) {
+		if (trunc == MW_UDATA_PARTIAL && sn == sl && sl < MAX_USTR) {
 			sb_printf(b, "0x%" PRIx64, ptr);
 			return;
 		}
