@@ -173,10 +173,13 @@ struct mw_event {
 #define MW_UDATA_SLOTS 2
 #define MW_UDATA_BYTES 256
 #define MW_UDATA_UNREAD 0xffff
+#define MW_UDATA_PARTIAL 2
 struct mw_udata {
 	__u16 len[MW_UDATA_SLOTS];
 	__u8 arg[MW_UDATA_SLOTS];
-	__u8 trunc[MW_UDATA_SLOTS]; /* more data than MW_UDATA_BYTES existed */
+	__u8 trunc[MW_UDATA_SLOTS]; /* 1: more data than MW_UDATA_BYTES existed; MW_UDATA_PARTIAL:
+				     * the rest ran into unreadable memory (len bytes were readable;
+				     * a string's then have no NUL) */
 	char data[MW_UDATA_SLOTS][MW_UDATA_BYTES];
 };
 

@@ -91,11 +91,17 @@ enum mw_arg_fmt {
 #define MW_TAG_K      (1u << 1)
 #define MW_TAG_TOCTOU (1u << 2)
 #define MW_TAG_OPT    (1u << 3)
+/* The kernel reads only the low 32 bits (its prototype says int or unsigned
+ * int, or it converts to int first, as mbind's mode): decoders drop the
+ * upper half of a 64-bit register as the kernel does. Not shown in JSON tags
+ * (JSON "value" keeps the register as the caller passed it). */
+#define MW_TAG_W32    (1u << 4)
 #define MW_TG_U        MW_TAG_U
 #define MW_TG_K        MW_TAG_K
 #define MW_TG_U_OPT    (MW_TAG_U | MW_TAG_OPT)
 #define MW_TG_U_TOCTOU (MW_TAG_U | MW_TAG_TOCTOU)
 #define MW_TG_U_OPT_TOCTOU (MW_TAG_U | MW_TAG_OPT | MW_TAG_TOCTOU)
+#define MW_TG_U_W32    (MW_TAG_U | MW_TAG_W32)
 
 /* Classes (--events %name). */
 #define MW_CL_MAPPING (1u << 0) /* %mapping: mapwatch's original set (the default) */
@@ -150,7 +156,7 @@ enum mw_ret {
 	  "resize or move a mapping")                                                               \
 	X(6, MSYNC, msync, SYS, 3, 26, 144, 227, 144, "msync", "__ia32_sys_msync",                  \
 	  MW_CL_MAPPING | MW_CL_MEMORY, MW_IN_NONE, MW_R_INT,                                        \
-	  (MW_A(addr, POINTER, HEX, U), MW_A(length, U64, LEN, U), MW_A(flags, INT, MSYNC_FLAGS, U)),\
+	  (MW_A(addr, POINTER, HEX, U), MW_A(length, U64, LEN, U), MW_A(flags, INT, MSYNC_FLAGS, U_W32)),\
 	  "flush a file mapping")                                                                   \
 	X(7, DO_MMAP, do_mmap, KFN, 6, -1, -1, -1, -1, "do_mmap", "", MW_CL_KERNEL, MW_IN_NONE,     \
 	  MW_R_ADDR,                                                                                \
@@ -163,12 +169,13 @@ enum mw_ret {
 	  "set the end of the data segment (result: the break; a refusal returns the old one)")     \
 	X(9, MADVISE, madvise, SYS, 3, 28, 219, 233, 220, "madvise", "__ia32_sys_madvise",          \
 	  MW_CL_MEMORY | MW_CL_ALERTS, MW_IN_NONE, MW_R_INT,                                         \
-	  (MW_A(addr, POINTER, HEX, U), MW_A(length, U64, LEN, U), MW_A(advice, INT, MADV, U)),     \
+	  (MW_A(addr, POINTER, HEX, U), MW_A(length, U64, LEN, U), MW_A(advice, INT, MADV, U_W32)), \
 	  "advise the kernel about a memory range")                                                 \
 	X(10, PROCESS_MADVISE, process_madvise, SYS, 5, 440, 440, 440, 440, "process_madvise",      \
 	  "__ia32_sys_process_madvise", 0, MW_IN_NONE, MW_R_INT,                                     \
 	  (MW_A(pidfd, INT, DEC, U), MW_A(iovec, POINTER, IOVEC, U_TOCTOU),                         \
-	   MW_A(vlen, U64, COUNT, U), MW_A(advice, INT, MADV, U), MW_A(flags, U64, XFLAGS, U)),     \
+	   MW_A(vlen, U64, COUNT, U), MW_A(advice, INT, MADV, U_W32),                               \
+	   MW_A(flags, U64, XFLAGS, U_W32)),                                                        \
 	  "advise about another process's memory (iovec read from user memory)")                    \
 	X(11, MLOCK, mlock, SYS, 2, 149, 150, 228, 150, "mlock", "__ia32_sys_mlock",                \
 	  MW_CL_MEMORY, MW_IN_NONE, MW_R_INT,                                                        \
@@ -176,7 +183,7 @@ enum mw_ret {
 	  "lock pages in memory")                                                                   \
 	X(12, MLOCK2, mlock2, SYS, 3, 325, 376, 284, 390, "mlock2", "__ia32_sys_mlock2",            \
 	  MW_CL_MEMORY, MW_IN_NONE, MW_R_INT,                                                        \
-	  (MW_A(addr, POINTER, HEX, U), MW_A(len, U64, LEN, U), MW_A(flags, INT, MLOCK2_FLAGS, U)), \
+	  (MW_A(addr, POINTER, HEX, U), MW_A(len, U64, LEN, U), MW_A(flags, INT, MLOCK2_FLAGS, U_W32)), \
 	  "lock pages in memory, now or on fault")                                                  \
 	X(13, MUNLOCK, munlock, SYS, 2, 150, 151, 229, 151, "munlock", "__ia32_sys_munlock",        \
 	  MW_CL_MEMORY, MW_IN_NONE, MW_R_INT,                                                        \
@@ -184,7 +191,7 @@ enum mw_ret {
 	  "unlock pages")                                                                           \
 	X(14, MLOCKALL, mlockall, SYS, 1, 151, 152, 230, 152, "mlockall", "__ia32_sys_mlockall",    \
 	  MW_CL_MEMORY, MW_IN_NONE, MW_R_INT,                                                        \
-	  (MW_A(flags, INT, MCL_FLAGS, U)),                                                         \
+	  (MW_A(flags, INT, MCL_FLAGS, U_W32)),                                                         \
 	  "lock the whole address space")                                                           \
 	X(15, MUNLOCKALL, munlockall, SYS, 0, 152, 153, 231, 153, "munlockall",                     \
 	  "__ia32_sys_munlockall", MW_CL_MEMORY, MW_IN_NONE, MW_R_INT, (),                           \
@@ -201,13 +208,13 @@ enum mw_ret {
 	  "rearrange the pages of a shared file mapping (deprecated, emulated)")                    \
 	X(18, MBIND, mbind, SYS, 6, 237, 274, 235, 319, "mbind", "__ia32_sys_mbind",                \
 	  MW_CL_MEMORY, MW_IN_NONE, MW_R_INT,                                                        \
-	  (MW_A(addr, POINTER, HEX, U), MW_A(len, U64, LEN, U), MW_A(mode, U64, MPOL_MODE, U),      \
+	  (MW_A(addr, POINTER, HEX, U), MW_A(len, U64, LEN, U), MW_A(mode, U64, MPOL_MODE, U_W32),  \
 	   MW_A(nodemask, POINTER, NODEMASK, U_OPT_TOCTOU), MW_A(maxnode, U64, MAXNODE, U),         \
-	   MW_A(flags, U64, MPOL_MF, U)),                                                           \
+	   MW_A(flags, U64, MPOL_MF, U_W32)),                                                       \
 	  "set the NUMA policy of a range (node mask read from user memory)")                       \
 	X(19, SET_MEMPOLICY, set_mempolicy, SYS, 3, 238, 276, 237, 321, "set_mempolicy",            \
 	  "__ia32_sys_set_mempolicy", MW_CL_MEMORY, MW_IN_NONE, MW_R_INT,                            \
-	  (MW_A(mode, INT, MPOL_MODE, U), MW_A(nodemask, POINTER, NODEMASK, U_OPT_TOCTOU),          \
+	  (MW_A(mode, INT, MPOL_MODE, U_W32), MW_A(nodemask, POINTER, NODEMASK, U_OPT_TOCTOU),          \
 	   MW_A(maxnode, U64, MAXNODE, U)),                                                         \
 	  "set the thread's NUMA policy")                                                           \
 	X(20, GET_MEMPOLICY, get_mempolicy, SYS, 5, 239, 275, 236, 320, "get_mempolicy",            \
@@ -231,7 +238,7 @@ enum mw_ret {
 	  "__ia32_sys_move_pages", MW_CL_MEMORY, MW_IN_NONE, MW_R_INT,                               \
 	  (MW_A(pid, INT, DEC, U), MW_A(count, U64, COUNT, U), MW_A(pages, POINTER, PTRS, U_TOCTOU), \
 	   MW_A(nodes, POINTER, HEX, U_OPT), MW_A(status, POINTER, INTS_OUT, U),                    \
-	   MW_A(flags, INT, MPOL_MF, U)),                                                           \
+	   MW_A(flags, INT, MPOL_MF, U_W32)),                                                       \
 	  "move or query pages of a process (pages read at entry, status at exit)")                 \
 	X(24, MSEAL, mseal, SYS, 3, 462, 462, 462, 462, "mseal", "__ia32_sys_mseal",                \
 	  MW_CL_MEMORY, MW_IN_NONE, MW_R_INT,                                                        \
@@ -239,12 +246,12 @@ enum mw_ret {
 	  "seal a range against changes (Linux 6.10+)")                                             \
 	X(25, MAP_SHADOW_STACK, map_shadow_stack, SYS, 3, 453, 453, 453, 453, "map_shadow_stack",   \
 	  "__ia32_sys_map_shadow_stack", MW_CL_MEMORY, MW_IN_NONE, MW_R_ADDR,                        \
-	  (MW_A(addr, POINTER, HEX, U), MW_A(size, U64, LEN, U), MW_A(flags, U64, SHSTK_FLAGS, U)), \
+	  (MW_A(addr, POINTER, HEX, U), MW_A(size, U64, LEN, U), MW_A(flags, U64, SHSTK_FLAGS, U_W32)), \
 	  "map a shadow stack (Linux 6.6+, x86 with user shadow stacks)")                           \
 	X(26, SHMAT, shmat, SYS, 3, 30, 397, 196, 305, "shmat", "__ia32_compat_sys_shmat",          \
 	  MW_CL_MEMORY | MW_CL_SHM | MW_CL_ALERTS, MW_IN_NONE, MW_R_ADDR,                           \
 	  (MW_A(shmid, INT, SHMID, U), MW_A(shmaddr, POINTER, HEX, U_OPT),                          \
-	   MW_A(shmflg, INT, SHMAT_FLAGS, U)),                                                      \
+	   MW_A(shmflg, INT, SHMAT_FLAGS, U_W32)),                                                      \
 	  "attach a SysV shared memory segment (i386: also ipc(SHMAT), address written to memory)") \
 	X(27, SHMDT, shmdt, SYS, 1, 67, 398, 197, 306, "shmdt", "__ia32_sys_shmdt",                 \
 	  MW_CL_MEMORY | MW_CL_SHM | MW_CL_ALERTS, MW_IN_NONE, MW_R_INT,                            \
@@ -252,11 +259,11 @@ enum mw_ret {
 	  "detach a SysV shared memory segment (i386: also ipc(SHMDT))")                            \
 	X(28, MEMFD_CREATE, memfd_create, SYS, 2, 319, 356, 279, 385, "memfd_create",               \
 	  "__ia32_sys_memfd_create", MW_CL_SHM | MW_CL_ALERTS, MW_IN_NONE, MW_R_FD,                  \
-	  (MW_A(name, POINTER, USTR, U_TOCTOU), MW_A(flags, INT, MFD_FLAGS, U)),                    \
+	  (MW_A(name, POINTER, USTR, U_TOCTOU), MW_A(flags, INT, MFD_FLAGS, U_W32)),                \
 	  "create an anonymous memory file (name read from user memory)")                           \
 	X(29, MEMFD_SECRET, memfd_secret, SYS, 1, 447, 447, 447, -1, "memfd_secret",                \
 	  "__ia32_sys_memfd_secret", MW_CL_SHM, MW_IN_NONE, MW_R_FD,                                 \
-	  (MW_A(flags, INT, SECRET_FLAGS, U)),                                                      \
+	  (MW_A(flags, INT, SECRET_FLAGS, U_W32)),                                                      \
 	  "create a secret memory area, unmapped from the kernel (Linux 5.14+)")
 
 /* Event identifiers, from the rows: stable, they appear as eventId in JSON. */

@@ -114,31 +114,6 @@ static const struct xval shstk_flags[] = {
 	{ 2, "SHADOW_STACK_SET_MARKER" },    /* 6.13 (arm64 GCS) */
 };
 
-/* remap_file_pages: the mapping type (0 is MAP_FILE there), then MAP_* bits */
-static const struct xval map_types[] = {
-	{ 0, "MAP_FILE" },
-	{ 1, "MAP_SHARED" },
-	{ 2, "MAP_PRIVATE" },
-	{ 3, "MAP_SHARED_VALIDATE" },
-};
-static const struct xval map_bits[] = {
-	{ 0x10, "MAP_FIXED" },
-	{ 0x20, "MAP_ANONYMOUS" },
-	{ 0x40, "MAP_32BIT" },
-	{ 0x100, "MAP_GROWSDOWN" },
-	{ 0x800, "MAP_DENYWRITE" },
-	{ 0x1000, "MAP_EXECUTABLE" },
-	{ 0x2000, "MAP_LOCKED" },
-	{ 0x4000, "MAP_NORESERVE" },
-	{ 0x8000, "MAP_POPULATE" },
-	{ 0x10000, "MAP_NONBLOCK" },
-	{ 0x20000, "MAP_STACK" },
-	{ 0x40000, "MAP_HUGETLB" },
-	{ 0x80000, "MAP_SYNC" },
-	{ 0x100000, "MAP_FIXED_NOREPLACE" },
-	{ 0x4000000, "MAP_UNINITIALIZED" },
-};
-
 /* The shared style for an unknown value: 0x4d followed by the comment MADV_??? (as strace). */
 static void put_unknown(struct strbuf *b, uint64_t v, const char *unknown)
 {
@@ -183,7 +158,9 @@ static void put_flags(struct strbuf *b, const struct xval *t, size_t n, uint64_t
 		put_unknown(b, rest, unknown);
 }
 
-/* strace's print_mode: a mode value with its mode flags after it. */
+/* strace's print_mode: a mode value with its mode flags after it; an
+ * unknown mode with flags keeps the flags' names, the rest in hex
+ * (MPOL_F_STATIC_NODES|0xffff1fff), an unknown mode alone is 0x.. MPOL_???. */
 static void put_mpol_mode(struct strbuf *b, uint64_t arg)
 {
 	uint64_t mode = arg & ~(uint64_t)MPOL_MODE_FLAGS, fl = arg & MPOL_MODE_FLAGS;
@@ -193,7 +170,10 @@ static void put_mpol_mode(struct strbuf *b, uint64_t arg)
 		if (mpol_modes[i].val == mode)
 			mname = mpol_modes[i].name;
 	if (!mname) {
-		put_unknown(b, arg, "MPOL_???");
+		if (fl)
+			put_flags(b, mpol_mode_flags, N(mpol_mode_flags), arg, "MPOL_???");
+		else
+			put_unknown(b, arg, "MPOL_???");
 		return;
 	}
 	sb_puts(b, mname);
@@ -213,17 +193,6 @@ static void put_mfd(struct strbuf *b, uint64_t v)
 		if (fl)
 			sb_putc(b, '|');
 		sb_printf(b, "%" PRIu64 "<<MFD_HUGE_SHIFT", huge >> MFD_HUGE_SHIFT);
-	}
-}
-
-static void put_rfp_flags(struct strbuf *b, uint64_t v)
-{
-	uint64_t rest = v & ~0xfull;
-
-	mw_decode_xval(b, map_types, N(map_types), v & 0xf, "MAP_???");
-	if (rest) {
-		sb_putc(b, '|');
-		put_flags(b, map_bits, N(map_bits), rest, "MAP_???");
 	}
 }
 
@@ -247,7 +216,7 @@ int mw_decode_mem_arg(struct strbuf *b, enum mw_arg_fmt fmt, uint64_t v)
 			sb_putc(b, '0');
 		return 1;
 	case MW_D_PROT0: mw_decode_prot(b, v); return 1;
-	case MW_D_RFP_FLAGS: put_rfp_flags(b, v); return 1;
+	case MW_D_RFP_FLAGS: mw_decode_mmap_flags(b, v); return 1; /* the same MAP_* word, huge size bits included */
 	default: return 0;
 	}
 }
@@ -293,6 +262,7 @@ static uint64_t word_at(const unsigned char *d, unsigned w)
 }
 
 #define MAX_ELEMS 32 /* strace's default -s: 32 elements, then "..." */
+#define MAX_USTR 250 /* memfd_create: MFD_NAME_MAX_LEN (249) and one more, as strace prints it */
 
 void mw_decode_udata(struct strbuf *b, enum mw_arg_fmt fmt, uint64_t ptr, const unsigned char *d,
 		     unsigned len, int trunc, int compat)
@@ -306,11 +276,25 @@ void mw_decode_udata(struct strbuf *b, enum mw_arg_fmt fmt, uint64_t ptr, const 
 			sb_puts(b, "NULL");
 		return;
 	}
+	if (len == 0 && (fmt == MW_D_NODEMASK || fmt == MW_D_NODEMASK_OUT)) {
+		/* maxnode 0 or 1: the kernel reads no word (strace: the pointer) */
+		sb_printf(b, "0x%" PRIx64, ptr);
+		return;
+	}
 	switch (fmt) {
 	case MW_D_USTR: {
-		size_t sl = len ? len - 1 : 0; /* len counts the NUL */
-		put_quoted(b, d, strnlen((const char *)d, sl));
-		if (trunc)
+		/* memfd_create's name: the kernel takes 249 bytes (MFD_NAME_MAX_LEN);
+		 * strace prints 250 (an over-long name shows as one) then "...".
+		 * Unterminated and unreadable before that: the kernel faults, and
+		 * the pointer is printed. */
+		size_t sl = trunc == MW_UDATA_PARTIAL ? len : len ? len - 1 : 0; /* len counts a NUL */
+		size_t sn = strnlen((const char *)d, sl);
+		if (trunc == MW_UDATA_PARTIAL && sn == sl && sl < MAX_USTR) {
+			sb_printf(b, "0x%" PRIx64, ptr);
+			return;
+		}
+		put_quoted(b, d, sn > MAX_USTR ? MAX_USTR : sn);
+		if (trunc || sn > MAX_USTR)
 			sb_puts(b, "...");
 		return;
 	}
@@ -341,6 +325,11 @@ void mw_decode_udata(struct strbuf *b, enum mw_arg_fmt fmt, uint64_t ptr, const 
 		return;
 	}
 	n = len / elem;
+	if (n == 0 && trunc == MW_UDATA_PARTIAL) {
+		/* not even the first element is readable: the pointer, as strace */
+		sb_printf(b, "0x%" PRIx64, ptr);
+		return;
+	}
 	sb_putc(b, '[');
 	for (unsigned i = 0; i < n; i++) {
 		const unsigned char *e = d + (size_t)i * elem;
@@ -365,9 +354,14 @@ void mw_decode_udata(struct strbuf *b, enum mw_arg_fmt fmt, uint64_t ptr, const 
 			break;
 		}
 		case MW_D_INTS_OUT: {
+			/* move_pages' status: a node, or a negative errno (strace: -EFAULT) */
 			int32_t x;
+			const char *en;
 			memcpy(&x, e, 4);
-			sb_printf(b, "%d", x);
+			if (x < 0 && x > -4096 && (en = mw_errno_name(-x)))
+				sb_printf(b, "-%s", en);
+			else
+				sb_printf(b, "%d", x);
 			break;
 		}
 		case MW_D_IOVEC:
@@ -378,7 +372,10 @@ void mw_decode_udata(struct strbuf *b, enum mw_arg_fmt fmt, uint64_t ptr, const 
 			break;
 		}
 	}
-	if (trunc && n <= MAX_ELEMS)
+	if (trunc == MW_UDATA_PARTIAL && n <= MAX_ELEMS)
+		/* the rest is unreadable: where it starts, as strace writes it */
+		sb_printf(b, ", ... /* 0x%" PRIx64 " */", ptr + (uint64_t)n * elem);
+	else if (trunc && n <= MAX_ELEMS)
 		sb_puts(b, n ? ", ..." : "...");
 	sb_putc(b, ']');
 }

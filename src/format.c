@@ -121,6 +121,8 @@ static void decode_arg(struct strbuf *b, const struct mw_view *v, const struct m
 	int k;
 	const struct mw_udata *u;
 
+	if (a->tags & MW_TAG_W32)
+		x = (uint32_t)x; /* the kernel reads an int: the upper half of the register is not seen */
 	switch (a->fmt) {
 	case MW_D_PROT: mw_decode_prot(b, x); break;
 	case MW_D_MMAP_FLAGS: mw_decode_mmap_flags(b, x); break;
@@ -467,7 +469,11 @@ void mw_format_call(struct strbuf *b, const struct mw_view *v)
 		case MW_D_SHMID:
 		case MW_D_MAXNODE:
 		case MW_D_COUNT:
-			sb_printf(b, "%" PRId64, arg_signed(a, x));
+			/* an unsigned long stays unsigned: 2^63 and more are lengths, not negatives */
+			if (a->type == MW_T_INT)
+				sb_printf(b, "%" PRId64, arg_signed(a, x));
+			else
+				sb_printf(b, "%" PRIu64, x);
 			break;
 		case MW_D_FD:
 			sb_printf(b, "%d", (int)(int32_t)x);

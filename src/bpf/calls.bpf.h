@@ -119,7 +119,10 @@ static __always_inline __u64 udata_want(__u32 ev, __u8 fmt, const __u64 *a, bool
 		n = a[j & 7];
 		if (n > 65536)
 			return 65536;
-		return (n + w * 8 - 1) / (w * 8) * w;
+		/* the kernel reads maxnode - 1 bits (get_nodes): 65 bits are one 64-bit word */
+		if (n == 0)
+			return 0;
+		return (n - 1 + w * 8 - 1) / (w * 8) * w;
 	case MW_D_PTRS:
 	case MW_D_IOVEC:
 	case MW_D_INTS_OUT:
@@ -142,6 +145,28 @@ static __always_inline __u64 udata_want(__u32 ev, __u8 fmt, const __u64 *a, bool
 	return 0;
 }
 
+/* A read of want bytes at ptr faulted: the bytes up to the next page
+ * boundary may still be readable (an array or string that runs into an
+ * unmapped page). Keeps them with trunc MW_UDATA_PARTIAL (strace prints them,
+ * then where the rest begins). Pages are 4 KiB or a multiple of it, so the
+ * hole starts on a 4 KiB boundary. */
+static __always_inline void udata_partial(struct mw_udata *ud, int k, __u64 ptr, __u64 want)
+{
+	__u64 first = 4096 - (ptr & 4095);
+
+	k &= MW_UDATA_SLOTS - 1;
+	if (first >= want)
+		return;
+	asm volatile("" : "+r"(first));
+	first &= 2 * MW_UDATA_BYTES - 1;
+	if (first == 0 || first > MW_UDATA_BYTES)
+		return;
+	if (bpf_probe_read_user(ud->data[k], first, (void *)ptr) == 0) {
+		ud->len[k] = first;
+		ud->trunc[k] = MW_UDATA_PARTIAL;
+	}
+}
+
 static __always_inline void udata_fill(struct mw_udata *ud, int k, __u8 fmt, __u64 ptr, __u64 want)
 {
 	k &= MW_UDATA_SLOTS - 1;
@@ -154,6 +179,8 @@ static __always_inline void udata_fill(struct mw_udata *ud, int k, __u8 fmt, __u
 		if (n > 0) {
 			ud->len[k] = n;
 			ud->trunc[k] = n == MW_UDATA_BYTES;
+		} else {
+			udata_partial(ud, k, ptr, MW_UDATA_BYTES);
 		}
 		return;
 	}
@@ -173,6 +200,8 @@ static __always_inline void udata_fill(struct mw_udata *ud, int k, __u8 fmt, __u
 		return;
 	if (bpf_probe_read_user(ud->data[k], want, (void *)ptr) == 0)
 		ud->len[k] = want;
+	else
+		udata_partial(ud, k, ptr, want);
 }
 
 /* Read the user memory of the event's arguments: at entry (out false) the
