@@ -71,6 +71,29 @@ for r in $(seq 1 "$REPS"); do
 	while pgrep -x mapwatch-close >/dev/null; do sleep 0.05; done
 done
 
+# host-wide: from exec to the "attached" line (-v), per hook mode; then SIGINT
+attached_ms() { # ARGS...: ms from start to "mapwatch: attached" on stderr, or "" (60 s)
+	t0=$(now_ns)
+	"$MW" -v -o /dev/null "$@" 2>"$tmp/hw.err" & p=$!
+	i=0
+	while ! grep -q "mapwatch: attached" "$tmp/hw.err" 2>/dev/null; do
+		i=$((i + 1)); [ $i -gt 60000 ] && break
+		kill -0 $p 2>/dev/null || break
+		sleep 0.001
+	done
+	t1=$(now_ns)
+	kill -INT $p 2>/dev/null; wait $p 2>/dev/null
+	while pgrep -x mapwatch-close >/dev/null; do sleep 0.05; done
+	grep -q "mapwatch: attached" "$tmp/hw.err" && echo $(( (t1 - t0) / 1000 ))
+}
+echo "config,round,attached_us" >"$tmp/attached.csv"
+for r in $(seq 1 "$REPS"); do
+	for c in auto tracepoint; do
+		if [ $c = auto ]; then v=$(attached_ms); else v=$(attached_ms --hook tracepoint); fi
+		[ -n "$v" ] && echo "host-wide --hook $c,$r,$v" >>"$tmp/attached.csv"
+	done
+done
+
 python3 - "$csv" "$md" "$tmp" "$REPS" "$missing" <<'EOF'
 import csv, glob, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
@@ -88,6 +111,14 @@ for c, v in by.items():
     out.append(f"| {c} | {m:.1f} | {min(v):.1f} | {max(v):.1f} | {m - base:.1f} |")
 if missing:
     out += ["", "Not installed here, so not measured: " + ", ".join(missing) + "."]
+att = {}
+for r in csv.DictReader(open(tmp + "/attached.csv")):
+    att.setdefault(r["config"], []).append(int(r["attached_us"]) / 1000)
+if att:
+    out += ["", "Host-wide, from exec to the `attached` line (`-v`; every selected call seen from there on):", "",
+            "| configuration | median ms | min ms | max ms |", "|---|---:|---:|---:|"]
+    for c, v in att.items():
+        out.append(f"| {c} | {statistics.median(v):.1f} | {min(v):.1f} | {max(v):.1f} |")
 phases = {}
 order = []
 for f in sorted(glob.glob(tmp + "/phases.*")):
