@@ -383,6 +383,16 @@ def main():
         eq(sorted(get("bp_markers.txt").split()), ["oldfault.arg", "ran"], "markers left (k-*: payloads run under --kill-wx)")
         eq(len([l for l in get("bp_killed.txt").split("\n") if "ALERT high wx_mapping" in l]), 3, "alert lines of the kills")
 
+    def t_i386_entries_kill():
+        """Issue #28 in function mode: fentry on the i386 entry functions sees a no-libc i386
+        program's first call, mmap2(RWX), and a 64-bit program's int 0x80 mprotect(RWX);
+        --kill-wx kills both before their payload (a marker file)."""
+        eq((rcs.get("k28_first32"), rcs.get("k28_int80")), (137, 137), "--kill-wx exit statuses")
+        eq(get("k28_markers.txt").split(), [], "payloads that ran")
+        al = get("k28_alerts.txt")
+        check("ALERT high wx_mapping" in al and "mmap2(" in al and "[killed]" in al, f"first32 alert: {al[-400:]}")
+        check("ALERT high wx_mprotect" in al and "[32-bit]" in al, f"int80wx alert: {al[-400:]}")
+
     FAMILY_IDS = {"brk": 8, "madvise": 9, "process_madvise": 10, "mlock": 11, "mlock2": 12, "munlock": 13,
                   "mlockall": 14, "munlockall": 15, "mincore": 16, "remap_file_pages": 17, "mbind": 18,
                   "set_mempolicy": 19, "get_mempolicy": 20, "set_mempolicy_home_node": 21,
@@ -470,7 +480,8 @@ def main():
              ("events_mmap2_selection", t_events_selection),
              ("compat_off", t_compat_off)]
     if not arm:
-        tests += [("bypass32_judged_on_vma", t_bypass32), ("family_64bit_on_6.1", t_family64),
+        tests += [("bypass32_judged_on_vma", t_bypass32), ("i386_entries_kill", t_i386_entries_kill),
+                  ("family_64bit_on_6.1", t_family64),
                   ("family_32bit_on_6.1", t_family32)]
     if arm:
         tests += [("numbers_vs_kernel_headers", t_numbers_vs_headers), ("compat_memory_family", t_memory_family), ("native_64bit_raw_hook", t_native_raw), ("missing_hooks_skipped", t_missing_hooks),

@@ -36,6 +36,11 @@ if [ $arch = x86_64 ]; then
 	cc64="gcc"
 	gcc -m32 -O1 -static -o "$g/mmap32" tests/vm/mmap32.c || skip "cannot build 32-bit programs (apt-get install gcc-multilib)"
 	gcc -m32 -O1 -static -o "$g/bypass32" tests/integration/bypass.c -lpthread || fail "cannot build the 32-bit bypass program"
+	# issue #28: a no-libc i386 program whose first call is mmap2(RWX), and a 64-bit one asking
+	# mprotect(RWX) through int 0x80: function mode's i386 entry functions see both
+	gcc -m32 -static -nostdlib -ffreestanding -fno-pie -no-pie -fno-stack-protector -O1 -o "$g/first32" tests/integration/first32.c ||
+		fail "cannot build first32"
+	gcc -O1 -static -o "$g/int80wx" tests/integration/int80wx.c || fail "cannot build int80wx"
 	# issue #14: the memory family, 64-bit and 32-bit (ipc() included)
 	gcc -O1 -static -Itests/integration -o "$g/memcalls64" tests/integration/memcalls.c || fail "cannot build memcalls"
 	gcc -m32 -O1 -static -Itests/integration -o "$g/memcalls32" tests/integration/memcalls.c || fail "cannot build the 32-bit memcalls"

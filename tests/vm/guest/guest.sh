@@ -46,6 +46,16 @@ else
 			./mapwatch --kill-wx -o /tmp/bpk-$m.txt -- ./bypass32 $m $a 2>&1
 			echo "@@RC bpk_$m $?"
 		done
+		# issue #28: i386 entries reached from a first instruction and by int 0x80 from 64-bit code
+		mkdir -p /tmp/k28
+		./mapwatch --kill-wx -o /tmp/k28-first32.txt -- ./first32 /tmp/k28/first32 2>&1
+		echo "@@RC k28_first32 $?"
+		./mapwatch --kill-wx -o /tmp/k28-int80.txt -- ./int80wx /tmp/k28/int80wx 2>&1
+		echo "@@RC k28_int80 $?"
+		ls /tmp/k28 >/tmp/k28_markers.txt
+		cat /tmp/k28-first32.txt /tmp/k28-int80.txt >/tmp/k28_alerts.txt
+		out k28_markers.txt
+		out k28_alerts.txt
 		ls /tmp/b32 >/tmp/bp_markers.txt
 		grep -h ' \[killed\]$' /tmp/bpk-*.txt >/tmp/bp_killed.txt
 		for f in bp_fault.json bp_race.json bp_racelog.json bp_markers.txt bp_killed.txt; do out $f; done
