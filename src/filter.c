@@ -23,7 +23,7 @@
 #include "catalog.h"
 #include "decode.h"
 #include "filter.h"
-#include "options.h"
+#include "parse.h"
 #include "proc.h"
 
 struct optinfo {
