@@ -30,6 +30,7 @@
 #include "collapse.h"
 #include "hooks.h"
 #include "metrics.h"
+#include "options.h"
 #include "proc.h"
 #include "sink.h"
 #include "strbuf.h"
