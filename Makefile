@@ -48,7 +48,7 @@ LIB_OBJS := $(patsubst src/%.c,$(BUILD)/%.o,$(LIB_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all clean test unit static bench deps check run fuzz cross-arm64 install uninstall deb
+.PHONY: all clean test unit static bench deps check run fuzz cross-arm64 install uninstall deb cycles
 all: $(BUILD)/mapwatch $(BUILD)/demo
 
 # The README's example program (tests/integration/test_readme.py runs the README's commands on it).
@@ -93,6 +93,10 @@ $(BUILD)/unit: $(UNIT_SRCS) $(LIB_SRCS) $(wildcard tests/unit/*.h) $(wildcard sr
 	$(CC) $(CFLAGS) -O1 -Werror -Itests/unit $(UNIT_SRCS) $(LIB_SRCS) -o $@ $(LDLIBS)
 $(BUILD)/unit-asan: $(UNIT_SRCS) $(LIB_SRCS) $(wildcard tests/unit/*.h) $(wildcard src/*.h) $(BUILD)/mapwatch.skel.h
 	$(CC) $(CFLAGS) -O1 -Werror $(SAN) -Itests/unit $(UNIT_SRCS) $(LIB_SRCS) -o $@ $(LDLIBS)
+
+# No two modules of src/ may use each other, directly or through others (scripts/cycles.py).
+cycles:
+	python3 scripts/cycles.py src
 
 unit: $(BUILD)/unit $(BUILD)/unit-asan
 	$(BUILD)/unit-asan
