@@ -8,9 +8,8 @@
 #include "catalog.h"
 #include "decode.h"
 #include "decode_mem.h"
+#include "fileid.h"
 
-#define DEV_MAJOR(d) ((unsigned)((d) >> 20))
-#define DEV_MINOR(d) ((unsigned)((d) & 0xfffff))
 
 /* ---- names ---- */
 
@@ -161,7 +160,7 @@ void mw_alert_json(struct strbuf *b, const struct mw_view *v, const struct mw_al
 			sb_json_str(b, v->path, strlen(v->path));
 		else
 			sb_puts(b, "null");
-		sb_printf(b, ",\"rdev\":\"%u:%u\"}", DEV_MAJOR(al->rdev), DEV_MINOR(al->rdev));
+		sb_printf(b, ",\"rdev\":\"%u:%u\"}", mw_kdev_major(al->rdev), mw_kdev_minor(al->rdev));
 	}
 	sb_puts(b, "},\"trigger\":");
 	mw_format_json(b, v);

@@ -8,12 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "alerts_family.h"
+#include "fileid.h"
 
 #ifndef MAP_HUGE_SHIFT
 #define MAP_HUGE_SHIFT 26
@@ -21,8 +20,6 @@
 
 #define RWX (PROT_READ | PROT_WRITE | PROT_EXEC)
 #define WX (PROT_WRITE | PROT_EXEC)
-#define DEV_MAJOR(d) ((unsigned)((d) >> 20))
-#define DEV_MINOR(d) ((unsigned)((d) & 0xfffff))
 
 /* A copy of the regions of one process inside a window, taken before a call
  * changes them, so that what the range held can be described afterwards. */
@@ -106,21 +103,6 @@ void mw_alerts_get_stats(const struct mw_alerts *a, struct mw_alerts_stats *st)
 int mw_alerts_allowed(const struct mw_event *e)
 {
 	return (e->eff_flags & MW_EFFF_ALLOWED) != 0;
-}
-
-int mw_allow_key(const char *path, struct mw_inode_key *k)
-{
-	struct stat st;
-
-	if (!path || !*path || stat(path, &st)) {
-		if (path && !*path)
-			errno = ENOENT;
-		return -1;
-	}
-	memset(k, 0, sizeof *k);
-	k->ino = st.st_ino;
-	k->dev = (uint32_t)((major(st.st_dev) << 20) | minor(st.st_dev));
-	return 0;
 }
 
 /* ---- seeding from /proc ---- */
@@ -428,7 +410,7 @@ static int snap_all_wx(const struct snap *s, uint64_t lo, uint64_t hi)
 /* /dev/zero (1:5) and /dev/null (1:3) mappings are anonymous memory, not device memory. */
 static int anon_chardev(uint32_t rdev)
 {
-	return (rdev >> 20) == 1 && ((rdev & 0xfffff) == 5 || (rdev & 0xfffff) == 3);
+	return mw_kdev_major(rdev) == 1 && (mw_kdev_minor(rdev) == 5 || mw_kdev_minor(rdev) == 3);
 }
 
 /* ---- rules ---- */
@@ -477,9 +459,9 @@ static void describe_fileless(struct mw_alert *x, enum mw_fileless_cause c)
 static void describe_device(struct mw_alert *x, uint32_t rdev)
 {
 	x->rdev = rdev;
-	if (DEV_MAJOR(rdev) != 1)
+	if (mw_kdev_major(rdev) != 1)
 		return;
-	switch (DEV_MINOR(rdev)) {
+	switch (mw_kdev_minor(rdev)) {
 	case 1: x->description = "/dev/mem mapped: direct access to physical memory"; break;
 	case 2: x->description = "/dev/kmem mapped: direct access to kernel memory"; break;
 	case 4: x->description = "/dev/port mapped: direct access to I/O ports"; break;

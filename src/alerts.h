@@ -191,12 +191,6 @@ int mw_alerts_event(struct mw_alerts *a, const struct mw_view *v, struct mw_aler
 /* 1 when the kernel found the event's executable in --allow (MW_EFFF_ALLOWED), else 0. */
 int mw_alerts_allowed(const struct mw_event *e);
 
-/* The identity --allow matches for path (followed through symbolic links,
- * as stat(2) does): its inode and device, kernel encoding. A directory's
- * identity allows every executable below it. Returns 0, or -1 with the
- * errno of stat ("" gives ENOENT). */
-int mw_allow_key(const char *path, struct mw_inode_key *k);
-
 /* The region map (read-only; pointers stay valid until the next call into
  * the engine). For tests and diagnostics. */
 const struct mw_regions *mw_alerts_regions(const struct mw_alerts *a);
