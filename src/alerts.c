@@ -592,76 +592,126 @@ static int on_kernel_mmap(const struct mw_event *e, struct mw_alert *al)
 			     &proto, al);
 }
 
-static int on_mprotect(struct mw_alerts *a, const struct mw_event *e, int ok, struct mw_alert *al)
+/* What an mprotect did to the region map, for the rules below to judge. */
+struct mprot {
+	unsigned prot;              /* rwx as the kernel made them; PROT_GROWSDOWN etc. as asked */
+	uint64_t s, end;            /* the range judged, [s, end) */
+	int applied;                /* the region map was changed: c says how */
+	struct mw_prot_change c;
+};
+
+/* Snapshot both maps over the call's range, then apply the call to the
+ * region map (a success, or an ENOMEM failure: Linux changed the mappings
+ * up to the first hole). Fills *m; returns 0 when there is nothing to
+ * judge (a range the kernel refuses, a failure that changed nothing and is
+ * not enforced, an empty range). */
+static int mprotect_apply(struct mw_alerts *a, const struct mw_event *e, int ok, struct mprot *m)
 {
 	uint32_t pid = e->pid;
 	uint64_t addr = e->args[0], len = e->args[1];
 	int from_vma;
-	/* rwx as the kernel made them; PROT_GROWSDOWN etc. as asked */
-	unsigned prot = (unsigned)(e->args[2] & 0xffffffffu & ~(unsigned)RWX) |
-			(unsigned)judged_prot(e, &from_vma);
-	int wx = (prot & WX) == WX, n = 0, applied = 0;
-	uint64_t hi = range_end(addr, len, MW_PAGE_SIZE), lo = addr, rs = 0, re = 0;
-	uint64_t s, end;
-	struct mw_prot_change c;
+	uint64_t hi = range_end(addr, len, MW_PAGE_SIZE), lo = addr;
 
+	memset(m, 0, sizeof *m);
+	m->prot = (unsigned)(e->args[2] & 0xffffffffu & ~(unsigned)RWX) | (unsigned)judged_prot(e, &from_vma);
 	if (!hi || (addr & (MW_PAGE_SIZE - 1)))
 		return 0;  /* the kernel refuses these: nothing was changed */
-	if (prot & PROT_GROWSDOWN)
+	if (m->prot & PROT_GROWSDOWN)
 		lo = 0;    /* the change may extend down the stack mapping */
 	snap_take(&a->snap, a->regions, pid, lo, hi);
 	snap_take(&a->fsnap, a->fileless, pid, lo, hi);
-	memset(&c, 0, sizeof c);
 	if (ok || e->ret == -ENOMEM) {
-		int r = ok ? mw_regions_mprotect(a->regions, pid, addr, len, prot, &c)
-			   : mw_regions_mprotect_enomem(a->regions, pid, addr, len, prot, &c);
+		int r = ok ? mw_regions_mprotect(a->regions, pid, addr, len, m->prot, &m->c)
+			   : mw_regions_mprotect_enomem(a->regions, pid, addr, len, m->prot, &m->c);
 		if (r)
 			a->st.model_errors++;
 		else
-			applied = 1;
+			m->applied = 1;
 	}
-	if (applied && (c.start < c.end || !(e->flags & MW_F_ENFORCED))) {
-		s = c.start;
-		end = c.end;
+	if (m->applied && (m->c.start < m->c.end || !(e->flags & MW_F_ENFORCED))) {
+		m->s = m->c.start;
+		m->end = m->c.end;
 	} else if (ok || (e->flags & (MW_F_ENFORCED | MW_F_EXIT_ONLY))) {
-		applied = 0;  /* judged from the arguments: the map was not changed */
-		s = addr;
-		end = hi;
+		m->applied = 0;  /* judged from the arguments: the map was not changed */
+		m->s = addr;
+		m->end = hi;
 	} else {
 		return 0;
 	}
-	if (s >= end)
+	return m->s < m->end;
+}
+
+/* wx_mprotect: writable and executable asked for, unless the range was all
+ * RWX already (a JIT re-protecting its code cache: no transition); a call
+ * --kill-wx killed is always reported. */
+static void rule_wx_mprotect(struct mw_alerts *a, const struct mw_event *e, const struct mprot *m,
+			     struct mw_alert *al, int *n)
+{
+	if ((m->prot & WX) != WX)
+		return;
+	if (!(e->flags & MW_F_ENFORCED) && snap_all_wx(&a->snap, m->s, m->end))
+		return;
+	struct mw_alert *x = mw_alert_add(al, n, MW_AL_WX_MPROTECT);
+	mw_alert_region(x, m->s, m->end);
+	snap_describe(&a->snap, m->s, m->end, x);
+}
+
+/* x_after_w: executable without writable given to memory that lacked
+ * PROT_EXEC and was writable now or earlier (never with wx_mprotect: a W+X
+ * request is that rule's). */
+static void rule_x_after_w(struct mw_alerts *a, const struct mprot *m, struct mw_alert *al, int *n)
+{
+	uint64_t rs = 0, re = 0;
+
+	if ((m->prot & WX) == WX || !(m->prot & PROT_EXEC))
+		return;
+	if (m->applied ? !m->c.x_after_w : !snap_exec_added(&a->snap, m->s, m->end, 1, &rs, &re))
+		return;
+	if (m->applied)
+		rs = m->c.xw_start, re = m->c.xw_end;
+	struct mw_alert *x = mw_alert_add(al, n, MW_AL_X_AFTER_W);
+	mw_alert_region(x, rs, re);
+	snap_describe(&a->snap, rs, re, x);
+}
+
+/* exec_fileless (region): PROT_EXEC given to memory mapped from a memfd,
+ * deleted or tmpfs file that lacked it. */
+static void rule_fileless_region(struct mw_alerts *a, const struct mprot *m, struct mw_alert *al, int *n)
+{
+	uint64_t rs = 0, re = 0;
+
+	if (!(m->prot & PROT_EXEC) || !snap_exec_added(&a->fsnap, m->s, m->end, 0, &rs, &re))
+		return;
+	struct mw_alert *x = mw_alert_add(al, n, MW_AL_EXEC_FILELESS);
+	describe_fileless(x, MW_FL_REGION);
+	mw_alert_region(x, rs, re);
+	snap_describe(&a->snap, rs, re, x);
+}
+
+/* The fileless map follows the region map's change, where it has regions. */
+static void fileless_mprotect(struct mw_alerts *a, const struct mw_event *e, const struct mprot *m)
+{
+	if (!m->applied)
+		return;
+	for (size_t i = 0; i < a->fsnap.n; i++) {
+		uint64_t b = a->fsnap.v[i].start > m->s ? a->fsnap.v[i].start : m->s;
+		uint64_t t = a->fsnap.v[i].end < m->end ? a->fsnap.v[i].end : m->end;
+		if (b < t && mw_regions_mprotect(a->fileless, e->pid, b, t - b, m->prot & RWX, NULL))
+			a->st.model_errors++;
+	}
+}
+
+static int on_mprotect(struct mw_alerts *a, const struct mw_event *e, int ok, struct mw_alert *al)
+{
+	struct mprot m;
+	int n = 0;
+
+	if (!mprotect_apply(a, e, ok, &m))
 		return 0;
-	if (wx && !(e->flags & MW_F_ENFORCED) && snap_all_wx(&a->snap, s, end)) {
-		/* already RWX (a JIT re-protecting its code cache): no transition, no alert */
-	} else if (wx) {
-		struct mw_alert *x = mw_alert_add(al, &n, MW_AL_WX_MPROTECT);
-		mw_alert_region(x, s, end);
-		snap_describe(&a->snap, s, end, x);
-	} else if (prot & PROT_EXEC) {
-		int xw = applied ? c.x_after_w : snap_exec_added(&a->snap, s, end, 1, &rs, &re);
-		if (xw) {
-			struct mw_alert *x = mw_alert_add(al, &n, MW_AL_X_AFTER_W);
-			if (applied)
-				rs = c.xw_start, re = c.xw_end;
-			mw_alert_region(x, rs, re);
-			snap_describe(&a->snap, rs, re, x);
-		}
-	}
-	if ((prot & PROT_EXEC) && snap_exec_added(&a->fsnap, s, end, 0, &rs, &re)) {
-		struct mw_alert *x = mw_alert_add(al, &n, MW_AL_EXEC_FILELESS);
-		describe_fileless(x, MW_FL_REGION);
-		mw_alert_region(x, rs, re);
-		snap_describe(&a->snap, rs, re, x);
-	}
-	if (applied) {
-		for (size_t i = 0; i < a->fsnap.n; i++) {
-			uint64_t b = a->fsnap.v[i].start > s ? a->fsnap.v[i].start : s;
-			uint64_t t = a->fsnap.v[i].end < end ? a->fsnap.v[i].end : end;
-			if (b < t && mw_regions_mprotect(a->fileless, pid, b, t - b, prot & RWX, NULL))
-				a->st.model_errors++;
-		}
-	}
+	rule_wx_mprotect(a, e, &m, al, &n);
+	rule_x_after_w(a, &m, al, &n);
+	rule_fileless_region(a, &m, al, &n);
+	fileless_mprotect(a, e, &m);
 	return n;
 }
 
