@@ -51,7 +51,7 @@ LIB_OBJS := $(patsubst src/%.c,$(BUILD)/%.o,$(LIB_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all clean test unit static bench deps check run fuzz cross-arm64 install uninstall deb
+.PHONY: all clean test unit static bench deps check run fuzz cross-arm64 install uninstall deb cycles
 all: $(BUILD)/mapwatch $(BUILD)/demo
 
 # The README's example program (tests/integration/test_readme.py runs the README's commands on it).
@@ -98,6 +98,16 @@ $(BUILD)/unit: $(UNIT_SRCS) $(LIB_SRCS) $(wildcard tests/unit/*.h) $(HDRS) $(BUI
 $(BUILD)/unit-asan: $(UNIT_SRCS) $(LIB_SRCS) $(wildcard tests/unit/*.h) $(HDRS) $(BUILD)/mapwatch.skel.h
 	$(CC) $(CFLAGS) -O1 -Werror $(SAN) -Itests/unit $(UNIT_SRCS) $(LIB_SRCS) -o $@ $(LDLIBS)
 
+# doc/EVENTS.md is written from the catalogue (include/mw_calls.h); tests/run.sh checks it is current.
+$(BUILD)/eventsdoc: scripts/eventsdoc.c src/catalog.c src/strbuf.c $(wildcard src/*.h) $(wildcard include/*.h) | $(BUILD)
+	$(CC) $(CFLAGS) -O1 scripts/eventsdoc.c src/catalog.c src/strbuf.c -o $@
+doc/EVENTS.md: $(BUILD)/eventsdoc
+	$(BUILD)/eventsdoc > $@.tmp && mv $@.tmp $@
+
+# No two modules of src/ may use each other, directly or through others (scripts/cycles.py).
+cycles:
+	python3 scripts/cycles.py src
+
 unit: $(BUILD)/unit $(BUILD)/unit-asan
 	$(BUILD)/unit-asan
 	valgrind -q --error-exitcode=99 --leak-check=full $(BUILD)/unit
@@ -116,7 +126,7 @@ fuzz: $(FUZZ_BINS)
 	sh tests/fuzz/run.sh $(FUZZ_TIME)
 
 # Everything the README's test command runs (root needed for the integration part).
-test: all $(BUILD)/unit $(BUILD)/unit-asan $(BUILD)/mapwatch-asan $(FUZZ_BINS)
+test: all $(BUILD)/unit $(BUILD)/unit-asan $(BUILD)/mapwatch-asan $(BUILD)/eventsdoc $(FUZZ_BINS)
 	sh tests/run.sh
 
 # The README's two commands: `make run ARGS='--json'` and `make check`.

@@ -4,7 +4,8 @@
 
 /*
  * Adding a call is one row in MW_CALLS below (plus, at most, one decoder in
- * src/decode.c for a new flag set). Everything else comes from the row:
+ * src/decode.c for a new flag set, and `make doc/EVENTS.md` to write the row
+ * into the documentation). Everything else comes from the row:
  *   BPF:        the per-syscall tracepoint programs (src/bpf/mapwatch.bpf.c),
  *               the syscall-number -> event switches per ABI (raw_syscalls),
  *               which argument is prot / mmap flags / length / fd (filters,
@@ -85,7 +86,7 @@ enum mw_arg_fmt {
 #define MW_D_IS_UMEM_OUT(f) ((f) == MW_D_NODEMASK_OUT || (f) == MW_D_MPOL_OUT || (f) == MW_D_MINCORE_VEC || \
 			     (f) == MW_D_INTS_OUT)
 
-/* Argument tags (SPEC.md): U from user space, K from the kernel, TOCTOU read
+/* Argument tags (doc/EVENTS.md): U from user space, K from the kernel, TOCTOU read
  * from user memory at entry (the caller can change it), OPT optional. */
 #define MW_TAG_U      (1u << 0)
 #define MW_TAG_K      (1u << 1)

@@ -1,23 +1,18 @@
-/* alerts.c - the alert engine: region maps per process, the rules of alerts.h, and their JSON/table lines. */
+/* alerts.c - the alert engine: region maps per process and the rules of alerts.h (one alert's construction and lines: alert.c). */
 #include "alerts.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "alerts_family.h"
-#include "catalog.h"
-#include "decode.h"
-#include "decode_mem.h"
+#include "fileid.h"
 
 #ifndef MAP_HUGE_SHIFT
 #define MAP_HUGE_SHIFT 26
@@ -25,8 +20,6 @@
 
 #define RWX (PROT_READ | PROT_WRITE | PROT_EXEC)
 #define WX (PROT_WRITE | PROT_EXEC)
-#define DEV_MAJOR(d) ((unsigned)((d) >> 20))
-#define DEV_MINOR(d) ((unsigned)((d) & 0xfffff))
 
 /* A copy of the regions of one process inside a window, taken before a call
  * changes them, so that what the range held can be described afterwards. */
@@ -45,30 +38,6 @@ struct mw_alerts {
 	struct mw_family *fam;        /* SysV shm, brk, memfd chains (alerts_family.c) */
 	DIR *seed_dir;                /* seeding in progress (mw_alerts_seed_step) */
 };
-
-/* ---- names ---- */
-
-static const char *const kind_names[MW_AL_KIND_MAX] = {
-	[MW_AL_WX_MAPPING] = "wx_mapping",
-	[MW_AL_WX_MPROTECT] = "wx_mprotect",
-	[MW_AL_X_AFTER_W] = "x_after_w",
-	[MW_AL_EXEC_FILELESS] = "exec_fileless",
-	[MW_AL_DEVICE_MAPPING] = "device_mapping",
-};
-
-static const char *const sev_names[] = { "info", "medium", "high" };
-
-static const char *const fileless_names[] = { "", "memfd", "deleted", "tmpfs", "region", "sysv_shm" };
-
-const char *mw_alert_kind_name(unsigned kind)
-{
-	return kind < MW_AL_KIND_MAX ? kind_names[kind] : "?";
-}
-
-const char *mw_alert_severity_name(unsigned sev)
-{
-	return sev < sizeof sev_names / sizeof sev_names[0] ? sev_names[sev] : "?";
-}
 
 /* ---- engine life ---- */
 
@@ -134,21 +103,6 @@ void mw_alerts_get_stats(const struct mw_alerts *a, struct mw_alerts_stats *st)
 int mw_alerts_allowed(const struct mw_event *e)
 {
 	return (e->eff_flags & MW_EFFF_ALLOWED) != 0;
-}
-
-int mw_allow_key(const char *path, struct mw_inode_key *k)
-{
-	struct stat st;
-
-	if (!path || !*path || stat(path, &st)) {
-		if (path && !*path)
-			errno = ENOENT;
-		return -1;
-	}
-	memset(k, 0, sizeof *k);
-	k->ino = st.st_ino;
-	k->dev = (uint32_t)((major(st.st_dev) << 20) | minor(st.st_dev));
-	return 0;
 }
 
 /* ---- seeding from /proc ---- */
@@ -456,72 +410,10 @@ static int snap_all_wx(const struct snap *s, uint64_t lo, uint64_t hi)
 /* /dev/zero (1:5) and /dev/null (1:3) mappings are anonymous memory, not device memory. */
 static int anon_chardev(uint32_t rdev)
 {
-	return (rdev >> 20) == 1 && ((rdev & 0xfffff) == 5 || (rdev & 0xfffff) == 3);
+	return mw_kdev_major(rdev) == 1 && (mw_kdev_minor(rdev) == 5 || mw_kdev_minor(rdev) == 3);
 }
 
 /* ---- rules ---- */
-
-static struct mw_alert *new_alert(struct mw_alert *al, int *n, enum mw_alert_kind kind);
-
-struct mw_alert *mw_alert_add(struct mw_alert *al, int *n, enum mw_alert_kind kind)
-{
-	return new_alert(al, n, kind);
-}
-
-void mw_alert_region(struct mw_alert *x, uint64_t start, uint64_t end)
-{
-	x->has_region = 1;
-	x->start = start;
-	x->end = end;
-}
-
-static struct mw_alert *new_alert(struct mw_alert *al, int *n, enum mw_alert_kind kind)
-{
-	struct mw_alert *x = &al[(*n)++];
-
-	memset(x, 0, sizeof *x);
-	x->kind = (uint16_t)kind;
-	switch (kind) {
-	case MW_AL_WX_MAPPING:
-		x->severity = MW_SEV_HIGH;
-		x->mitre = "T1055";
-		x->technique = "Process Injection";
-		x->description = "memory mapped writable and executable";
-		break;
-	case MW_AL_WX_MPROTECT:
-		x->severity = MW_SEV_HIGH;
-		x->mitre = "T1055";
-		x->technique = "Process Injection";
-		x->description = "memory made writable and executable";
-		break;
-	case MW_AL_X_AFTER_W:
-		x->severity = MW_SEV_MEDIUM;
-		x->mitre = "T1027.002";
-		x->technique = "Obfuscated Files or Information: Software Packing";
-		x->description = "memory that was writable made executable (JIT, unpacker or staged code)";
-		break;
-	case MW_AL_EXEC_FILELESS:
-		x->severity = MW_SEV_HIGH;
-		x->mitre = "T1620";
-		x->technique = "Reflective Code Loading";
-		x->description = "executable memory from a file with no lasting copy on disk";
-		break;
-	default:
-		x->severity = MW_SEV_INFO;
-		x->mitre = "T1068";
-		x->technique = "Exploitation for Privilege Escalation";
-		x->description = "character device mapped (device memory)";
-		break;
-	}
-	return x;
-}
-
-static void set_region(struct mw_alert *x, uint64_t s, uint64_t e)
-{
-	x->has_region = 1;
-	x->start = s;
-	x->end = e;
-}
 
 /* Copy the region and previous-protection fields of from into x. */
 static void take_range(struct mw_alert *x, const struct mw_alert *from)
@@ -567,9 +459,9 @@ static void describe_fileless(struct mw_alert *x, enum mw_fileless_cause c)
 static void describe_device(struct mw_alert *x, uint32_t rdev)
 {
 	x->rdev = rdev;
-	if (DEV_MAJOR(rdev) != 1)
+	if (mw_kdev_major(rdev) != 1)
 		return;
-	switch (DEV_MINOR(rdev)) {
+	switch (mw_kdev_minor(rdev)) {
 	case 1: x->description = "/dev/mem mapped: direct access to physical memory"; break;
 	case 2: x->description = "/dev/kmem mapped: direct access to kernel memory"; break;
 	case 4: x->description = "/dev/port mapped: direct access to I/O ports"; break;
@@ -597,14 +489,14 @@ static int judge_mapping(const struct mw_event *e, unsigned prot, enum mw_filele
 	int n = 0;
 
 	if ((prot & WX) == WX)
-		take_range(new_alert(al, &n, MW_AL_WX_MAPPING), proto);
+		take_range(mw_alert_add(al, &n, MW_AL_WX_MAPPING), proto);
 	if ((prot & PROT_EXEC) && fl != MW_FL_NONE) {
-		struct mw_alert *x = new_alert(al, &n, MW_AL_EXEC_FILELESS);
+		struct mw_alert *x = mw_alert_add(al, &n, MW_AL_EXEC_FILELESS);
 		take_range(x, proto);
 		describe_fileless(x, fl);
 	}
 	if (chardev && !anon_chardev(e->file.rdev)) {
-		struct mw_alert *x = new_alert(al, &n, MW_AL_DEVICE_MAPPING);
+		struct mw_alert *x = mw_alert_add(al, &n, MW_AL_DEVICE_MAPPING);
 		take_range(x, proto);
 		describe_device(x, e->file.rdev);
 	}
@@ -661,7 +553,7 @@ static int on_mmap(struct mw_alerts *a, const struct mw_event *e, int ok, struct
 		}
 		end = range_end(addr, len, unit);
 		if (end > addr && !(addr & (MW_PAGE_SIZE - 1))) {
-			set_region(&proto, addr, end);
+			mw_alert_region(&proto, addr, end);
 			snap_take(&a->snap, a->regions, pid, addr, end);
 			snap_describe(&a->snap, addr, end, &proto);
 		}
@@ -695,81 +587,131 @@ static int on_kernel_mmap(const struct mw_event *e, struct mw_alert *al)
 	memset(&proto, 0, sizeof proto);
 	uint64_t end = range_end(addr, e->args[1], MW_PAGE_SIZE);
 	if (end > addr)
-		set_region(&proto, addr, end);
+		mw_alert_region(&proto, addr, end);
 	return judge_mapping(e, prot, fl, (e->flags & MW_F_HAS_FILE) && e->file.kind == MW_FK_CHARDEV,
 			     &proto, al);
 }
 
-static int on_mprotect(struct mw_alerts *a, const struct mw_event *e, int ok, struct mw_alert *al)
+/* What an mprotect did to the region map, for the rules below to judge. */
+struct mprot {
+	unsigned prot;              /* rwx as the kernel made them; PROT_GROWSDOWN etc. as asked */
+	uint64_t s, end;            /* the range judged, [s, end) */
+	int applied;                /* the region map was changed: c says how */
+	struct mw_prot_change c;
+};
+
+/* Snapshot both maps over the call's range, then apply the call to the
+ * region map (a success, or an ENOMEM failure: Linux changed the mappings
+ * up to the first hole). Fills *m; returns 0 when there is nothing to
+ * judge (a range the kernel refuses, a failure that changed nothing and is
+ * not enforced, an empty range). */
+static int mprotect_apply(struct mw_alerts *a, const struct mw_event *e, int ok, struct mprot *m)
 {
 	uint32_t pid = e->pid;
 	uint64_t addr = e->args[0], len = e->args[1];
 	int from_vma;
-	/* rwx as the kernel made them; PROT_GROWSDOWN etc. as asked */
-	unsigned prot = (unsigned)(e->args[2] & 0xffffffffu & ~(unsigned)RWX) |
-			(unsigned)judged_prot(e, &from_vma);
-	int wx = (prot & WX) == WX, n = 0, applied = 0;
-	uint64_t hi = range_end(addr, len, MW_PAGE_SIZE), lo = addr, rs = 0, re = 0;
-	uint64_t s, end;
-	struct mw_prot_change c;
+	uint64_t hi = range_end(addr, len, MW_PAGE_SIZE), lo = addr;
 
+	memset(m, 0, sizeof *m);
+	m->prot = (unsigned)(e->args[2] & 0xffffffffu & ~(unsigned)RWX) | (unsigned)judged_prot(e, &from_vma);
 	if (!hi || (addr & (MW_PAGE_SIZE - 1)))
 		return 0;  /* the kernel refuses these: nothing was changed */
-	if (prot & PROT_GROWSDOWN)
+	if (m->prot & PROT_GROWSDOWN)
 		lo = 0;    /* the change may extend down the stack mapping */
 	snap_take(&a->snap, a->regions, pid, lo, hi);
 	snap_take(&a->fsnap, a->fileless, pid, lo, hi);
-	memset(&c, 0, sizeof c);
 	if (ok || e->ret == -ENOMEM) {
-		int r = ok ? mw_regions_mprotect(a->regions, pid, addr, len, prot, &c)
-			   : mw_regions_mprotect_enomem(a->regions, pid, addr, len, prot, &c);
+		int r = ok ? mw_regions_mprotect(a->regions, pid, addr, len, m->prot, &m->c)
+			   : mw_regions_mprotect_enomem(a->regions, pid, addr, len, m->prot, &m->c);
 		if (r)
 			a->st.model_errors++;
 		else
-			applied = 1;
+			m->applied = 1;
 	}
-	if (applied && (c.start < c.end || !(e->flags & MW_F_ENFORCED))) {
-		s = c.start;
-		end = c.end;
+	if (m->applied && (m->c.start < m->c.end || !(e->flags & MW_F_ENFORCED))) {
+		m->s = m->c.start;
+		m->end = m->c.end;
 	} else if (ok || (e->flags & (MW_F_ENFORCED | MW_F_EXIT_ONLY))) {
-		applied = 0;  /* judged from the arguments: the map was not changed */
-		s = addr;
-		end = hi;
+		m->applied = 0;  /* judged from the arguments: the map was not changed */
+		m->s = addr;
+		m->end = hi;
 	} else {
 		return 0;
 	}
-	if (s >= end)
+	return m->s < m->end;
+}
+
+/* wx_mprotect: writable and executable asked for, unless the range was all
+ * RWX already (a JIT re-protecting its code cache: no transition); a call
+ * --kill-wx killed is always reported. */
+static void rule_wx_mprotect(struct mw_alerts *a, const struct mw_event *e, const struct mprot *m,
+			     struct mw_alert *al, int *n)
+{
+	if ((m->prot & WX) != WX)
+		return;
+	if (!(e->flags & MW_F_ENFORCED) && snap_all_wx(&a->snap, m->s, m->end))
+		return;
+	struct mw_alert *x = mw_alert_add(al, n, MW_AL_WX_MPROTECT);
+	mw_alert_region(x, m->s, m->end);
+	snap_describe(&a->snap, m->s, m->end, x);
+}
+
+/* x_after_w: executable without writable given to memory that lacked
+ * PROT_EXEC and was writable now or earlier (never with wx_mprotect: a W+X
+ * request is that rule's). */
+static void rule_x_after_w(struct mw_alerts *a, const struct mprot *m, struct mw_alert *al, int *n)
+{
+	uint64_t rs = 0, re = 0;
+
+	if ((m->prot & WX) == WX || !(m->prot & PROT_EXEC))
+		return;
+	if (m->applied ? !m->c.x_after_w : !snap_exec_added(&a->snap, m->s, m->end, 1, &rs, &re))
+		return;
+	if (m->applied)
+		rs = m->c.xw_start, re = m->c.xw_end;
+	struct mw_alert *x = mw_alert_add(al, n, MW_AL_X_AFTER_W);
+	mw_alert_region(x, rs, re);
+	snap_describe(&a->snap, rs, re, x);
+}
+
+/* exec_fileless (region): PROT_EXEC given to memory mapped from a memfd,
+ * deleted or tmpfs file that lacked it. */
+static void rule_fileless_region(struct mw_alerts *a, const struct mprot *m, struct mw_alert *al, int *n)
+{
+	uint64_t rs = 0, re = 0;
+
+	if (!(m->prot & PROT_EXEC) || !snap_exec_added(&a->fsnap, m->s, m->end, 0, &rs, &re))
+		return;
+	struct mw_alert *x = mw_alert_add(al, n, MW_AL_EXEC_FILELESS);
+	describe_fileless(x, MW_FL_REGION);
+	mw_alert_region(x, rs, re);
+	snap_describe(&a->snap, rs, re, x);
+}
+
+/* The fileless map follows the region map's change, where it has regions. */
+static void fileless_mprotect(struct mw_alerts *a, const struct mw_event *e, const struct mprot *m)
+{
+	if (!m->applied)
+		return;
+	for (size_t i = 0; i < a->fsnap.n; i++) {
+		uint64_t b = a->fsnap.v[i].start > m->s ? a->fsnap.v[i].start : m->s;
+		uint64_t t = a->fsnap.v[i].end < m->end ? a->fsnap.v[i].end : m->end;
+		if (b < t && mw_regions_mprotect(a->fileless, e->pid, b, t - b, m->prot & RWX, NULL))
+			a->st.model_errors++;
+	}
+}
+
+static int on_mprotect(struct mw_alerts *a, const struct mw_event *e, int ok, struct mw_alert *al)
+{
+	struct mprot m;
+	int n = 0;
+
+	if (!mprotect_apply(a, e, ok, &m))
 		return 0;
-	if (wx && !(e->flags & MW_F_ENFORCED) && snap_all_wx(&a->snap, s, end)) {
-		/* already RWX (a JIT re-protecting its code cache): no transition, no alert */
-	} else if (wx) {
-		struct mw_alert *x = new_alert(al, &n, MW_AL_WX_MPROTECT);
-		set_region(x, s, end);
-		snap_describe(&a->snap, s, end, x);
-	} else if (prot & PROT_EXEC) {
-		int xw = applied ? c.x_after_w : snap_exec_added(&a->snap, s, end, 1, &rs, &re);
-		if (xw) {
-			struct mw_alert *x = new_alert(al, &n, MW_AL_X_AFTER_W);
-			if (applied)
-				rs = c.xw_start, re = c.xw_end;
-			set_region(x, rs, re);
-			snap_describe(&a->snap, rs, re, x);
-		}
-	}
-	if ((prot & PROT_EXEC) && snap_exec_added(&a->fsnap, s, end, 0, &rs, &re)) {
-		struct mw_alert *x = new_alert(al, &n, MW_AL_EXEC_FILELESS);
-		describe_fileless(x, MW_FL_REGION);
-		set_region(x, rs, re);
-		snap_describe(&a->snap, rs, re, x);
-	}
-	if (applied) {
-		for (size_t i = 0; i < a->fsnap.n; i++) {
-			uint64_t b = a->fsnap.v[i].start > s ? a->fsnap.v[i].start : s;
-			uint64_t t = a->fsnap.v[i].end < end ? a->fsnap.v[i].end : end;
-			if (b < t && mw_regions_mprotect(a->fileless, pid, b, t - b, prot & RWX, NULL))
-				a->st.model_errors++;
-		}
-	}
+	rule_wx_mprotect(a, e, &m, al, &n);
+	rule_x_after_w(a, &m, al, &n);
+	rule_fileless_region(a, &m, al, &n);
+	fileless_mprotect(a, e, &m);
 	return n;
 }
 
@@ -848,11 +790,11 @@ int mw_alerts_event(struct mw_alerts *a, const struct mw_view *v, struct mw_aler
 		for (int i = 0; i < n; i++)
 			has |= al[i].kind == MW_AL_WX_MAPPING || al[i].kind == MW_AL_WX_MPROTECT;
 		if (!has && n < MW_ALERTS_MAX) {
-			struct mw_alert *x = new_alert(al, &n, e->event == MW_EV_MPROTECT ||
+			struct mw_alert *x = mw_alert_add(al, &n, e->event == MW_EV_MPROTECT ||
 								       e->event == MW_EV_PKEY_MPROTECT
 								       ? MW_AL_WX_MPROTECT : MW_AL_WX_MAPPING);
 			if (e->eff_status == MW_EFF_OK)
-				set_region(x, e->vma_start, e->vma_end);
+				mw_alert_region(x, e->vma_start, e->vma_end);
 		}
 	}
 	if (!n)
@@ -871,118 +813,4 @@ int mw_alerts_event(struct mw_alerts *a, const struct mw_view *v, struct mw_aler
 		memcpy(out, al, (size_t)n * sizeof *al);
 	a->st.raised += (uint64_t)n;
 	return n;
-}
-
-/* ---- output ---- */
-
-static void prot_text(struct strbuf *b, const struct mw_alert *al)
-{
-	mw_decode_prot(b, al->prev_prot);
-}
-
-void mw_alert_json(struct strbuf *b, const struct mw_view *v, const struct mw_alert *al)
-{
-	const struct mw_event *e = v->e;
-	const struct mw_event_desc *d = mw_event_desc(e->event);
-	struct strbuf tmp = { 0 };
-
-	mw_format_json_context(b, v);
-	sb_printf(b, ",\"eventId\":\"%d\",\"eventName\":\"alert\",\"syscall\":\"%s\"", MW_ALERT_EVENT_ID,
-		  d ? d->name : "?");
-	sb_printf(b, ",\"returnValue\":%" PRId64 ",\"argsNum\":0,\"args\":[]", (int64_t)e->ret);
-	sb_printf(b, ",\"contextFlags\":{\"isCompat\":%s}", (e->flags & MW_F_COMPAT) ? "true" : "false");
-	sb_printf(b, ",\"alert\":{\"kind\":\"%s\",\"severity\":\"%s\",\"mitre\":", mw_alert_kind_name(al->kind),
-		  mw_alert_severity_name(al->severity));
-	sb_json_str(b, al->mitre ? al->mitre : "", al->mitre ? strlen(al->mitre) : 0);
-	sb_puts(b, ",\"technique\":");
-	sb_json_str(b, al->technique ? al->technique : "", al->technique ? strlen(al->technique) : 0);
-	sb_puts(b, ",\"description\":");
-	sb_json_str(b, al->description ? al->description : "",
-		    al->description ? strlen(al->description) : 0);
-	sb_printf(b, ",\"action\":\"%s\"", (e->flags & MW_F_ENFORCED) ? "killed" : "reported");
-	if (e->event != MW_EV_DO_MMAP) {
-		/* what the verdict rests on: the VMA the kernel made, or only the request */
-		int ep = mw_effective_prot(e);
-		sb_printf(b, ",\"judgedOn\":\"%s\"", al->judged_on_request ? "requestedProt" : "effectiveProt");
-		if (ep >= 0) {
-			sb_puts(b, ",\"effectiveProt\":\"");
-			mw_decode_prot(b, (uint64_t)ep);
-			sb_putc(b, '"');
-		} else if (mw_eff_error_name(e)) {
-			sb_printf(b, ",\"effectiveProtError\":\"%s\"", mw_eff_error_name(e));
-		}
-		if (e->personality & MW_READ_IMPLIES_EXEC)
-			sb_printf(b, ",\"personality\":\"0x%x\",\"readImpliesExec\":true", e->personality);
-	}
-	if (al->has_region)
-		sb_printf(b, ",\"regionStart\":\"0x%" PRIx64 "\",\"regionEnd\":\"0x%" PRIx64 "\"",
-			  al->start, al->end);
-	if (al->prev_known) {
-		prot_text(&tmp, al);
-		sb_puts(b, ",\"previousProt\":");
-		sb_json_str(b, tmp.p ? tmp.p : "", tmp.len);
-		if (al->prev_mixed)
-			sb_puts(b, ",\"previousProtMixed\":true");
-		sb_printf(b, ",\"wasWritable\":%s", al->was_writable ? "true" : "false");
-	}
-	if (al->kind == MW_AL_EXEC_FILELESS && al->fileless > MW_FL_NONE && al->fileless <= MW_FL_SYSV_SHM)
-		sb_printf(b, ",\"fileless\":\"%s\"", fileless_names[al->fileless]);
-	if (al->chain) {
-		static const char *const calls[] = { "", "\"memfd_create\",\"mmap\"",
-						     "\"memfd_create\",\"execveat\"", "\"execveat\"" };
-		sb_printf(b, ",\"chain\":{\"calls\":[%s],\"memfd\":{\"name\":", calls[al->chain & 3]);
-		sb_json_str(b, al->chain_name, strnlen(al->chain_name, sizeof al->chain_name));
-		if (al->chain_memfd) {
-			struct strbuf fl = { 0 };
-			mw_decode_mem_arg(&fl, MW_D_MFD_FLAGS, al->chain_flags);
-			sb_printf(b, ",\"fd\":%d,\"pid\":%u,\"flags\":", al->chain_fd, al->chain_pid);
-			sb_json_str(b, fl.p ? fl.p : "", fl.len);
-			sb_free(&fl);
-		}
-		sb_puts(b, "}}");
-	}
-	if (al->kind == MW_AL_DEVICE_MAPPING) {
-		sb_puts(b, ",\"device\":{\"path\":");
-		if (v->path)
-			sb_json_str(b, v->path, strlen(v->path));
-		else
-			sb_puts(b, "null");
-		sb_printf(b, ",\"rdev\":\"%u:%u\"}", DEV_MAJOR(al->rdev), DEV_MINOR(al->rdev));
-	}
-	sb_puts(b, "},\"trigger\":");
-	mw_format_json(b, v);
-	sb_putc(b, '}');
-	sb_free(&tmp);
-}
-
-void mw_alert_table(struct strbuf *b, const struct mw_view *v, const struct mw_alert *al)
-{
-	const struct mw_event *e = v->e;
-
-	mw_format_table_prefix(b, v);
-	sb_printf(b, " ALERT %s %s %s: ", mw_alert_severity_name(al->severity),
-		  mw_alert_kind_name(al->kind), al->mitre ? al->mitre : "");
-	mw_format_call(b, v);
-	if (al->prev_known) {
-		sb_puts(b, " [previous ");
-		prot_text(b, al);
-		if (al->prev_mixed)
-			sb_puts(b, ", partly");
-		if (al->was_writable && !(al->prev_prot & PROT_WRITE))
-			sb_puts(b, ", was writable");
-		sb_putc(b, ']');
-	}
-	if (al->judged_on_request && mw_eff_error_name(e))
-		sb_puts(b, " [judged on the request]"); /* the call says why: effective prot unknown */
-	if (al->chain) {
-		sb_puts(b, al->chain == MW_CHAIN_MEMFD_MMAP ? " [chain memfd_create(" :
-			   al->chain == MW_CHAIN_MEMFD_EXECVEAT ? " [chain memfd_create(" : " [execveat of memfd ");
-		sb_putc(b, '"');
-		sb_text_str(b, al->chain_name, strnlen(al->chain_name, sizeof al->chain_name));
-		sb_putc(b, '"');
-		sb_puts(b, al->chain == MW_CHAIN_MEMFD_MMAP ? ") -> mmap]" :
-			   al->chain == MW_CHAIN_MEMFD_EXECVEAT ? ") -> execveat]" : "]");
-	}
-	if (e->flags & MW_F_ENFORCED)
-		sb_puts(b, " [killed]");
 }

@@ -3,7 +3,7 @@
 #define MW_ALERTS_FAMILY_H
 
 #include <stdint.h>
-#include "alerts.h"
+#include "alert.h"
 #include "format.h"
 #include "regions.h"
 
@@ -44,9 +44,5 @@ int mw_family_event(struct mw_family *f, struct mw_regions *regions, struct mw_r
  * memfd_create -> mmap when the fd is a memfd the process created that the
  * kernel lets be executed. */
 void mw_family_chain_mmap(struct mw_family *f, const struct mw_event *e, struct mw_alert *al, int n);
-
-/* From alerts.c: a fresh alert of kind at al[(*n)++]; set its region. */
-struct mw_alert *mw_alert_add(struct mw_alert *al, int *n, enum mw_alert_kind kind);
-void mw_alert_region(struct mw_alert *x, uint64_t start, uint64_t end);
 
 #endif

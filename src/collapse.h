@@ -3,7 +3,7 @@
 #define MW_COLLAPSE_H
 
 #include <stdint.h>
-#include "alerts.h"
+#include "alert.h"
 #include "format.h"
 
 /*

@@ -15,15 +15,15 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "mapwatch.h"
 #include "mapwatch.skel.h"
 #include "catalog.h"
 #include "decode.h"
+#include "fileid.h"
 #include "filter.h"
-#include "options.h"
+#include "parse.h"
 #include "proc.h"
 
 struct optinfo {
@@ -83,11 +83,6 @@ static int say(struct ferr *e, const char *fmt, ...)
 	return -1;
 }
 
-uint32_t mw_kdev(uint64_t dev)
-{
-	return (uint32_t)(major(dev) << 20 | (minor(dev) & 0xfffff));
-}
-
 static int add_key(struct mw_keyset *k, uint64_t v)
 {
 	if (k->n >= sizeof(k->v) / sizeof(k->v[0]))
@@ -133,16 +128,6 @@ static int ns_id(struct ferr *e, const struct optinfo *o, const char *w, const c
 		return bad(e, o, w, arg, why);
 	}
 	*v = st.st_ino;
-	return 0;
-}
-
-static int inode_of(const char *w, struct mw_inode_key *k, struct stat *st)
-{
-	if (stat(w, st))
-		return -1;
-	memset(k, 0, sizeof(*k));
-	k->ino = st->st_ino;
-	k->dev = mw_kdev(st->st_dev);
 	return 0;
 }
 
@@ -213,7 +198,7 @@ static int add_word(struct ferr *e, struct mw_filters *f, const struct optinfo *
 		struct stat st;
 		if (*n >= 64)
 			return bad(e, o, w, arg, "too many values at");
-		if (inode_of(w, k, &st)) {
+		if (mw_path_key(w, k, &st)) {
 			char why[128];
 			snprintf(why, sizeof(why), "cannot stat (%s):", strerror(errno));
 			return bad(e, o, w, arg, why);

@@ -57,7 +57,4 @@ void mw_filter_rodata(const struct mw_filters *f, struct mapwatch_bpf *skel);
 /* Fill the filter maps (after load). Returns 0 or a negative errno. */
 int mw_filter_maps(const struct mw_filters *f, struct mapwatch_bpf *skel);
 
-/* Kernel encoding of a user-space dev_t (major << 20 | minor). */
-uint32_t mw_kdev(uint64_t dev);
-
 #endif

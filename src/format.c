@@ -1,4 +1,4 @@
-/* format.c - JSON and table renderings of an event (SPEC.md "JSON output", "Table output"). */
+/* format.c - JSON and table renderings of an event (doc/JSON.md, doc/TABLE.md). */
 #include <inttypes.h>
 #include <string.h>
 #include <time.h>

@@ -40,7 +40,7 @@ int mw_event_decode(const void *data, size_t size, struct strbuf *path, struct m
  * the pid. Returns 0, or -1 when data is not a whole process record. */
 int mw_proc_rec_decode(const void *data, size_t size, struct strbuf *path, uint32_t *pid);
 
-/* Append one JSON object (no newline) for v to b. Keys: SPEC.md "JSON output". */
+/* Append one JSON object (no newline) for v to b. Keys: doc/JSON.md. */
 void mw_format_json(struct strbuf *b, const struct mw_view *v);
 
 /* How the table shows an event's time (--time). */
@@ -66,7 +66,7 @@ void mw_format_time(struct strbuf *b, uint64_t ts_ns);
  * command name padded to 16 columns (no trailing space). */
 void mw_format_table_prefix(struct strbuf *b, const struct mw_view *v);
 
-/* Append one table line (no newline) for v to b. Format: SPEC.md "Table output". */
+/* Append one table line (no newline) for v to b. Format: doc/TABLE.md. */
 void mw_format_table(struct strbuf *b, const struct mw_view *v);
 
 /* Append "{" and the context keys every JSON line carries (timestamp,

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "tracer.h"
+#include "options.h"
 
 struct mapwatch_bpf;
 struct mw_hooks;

@@ -254,7 +254,7 @@ int main(int argc, char **argv)
 	if (load_config(&o, argc, argv, err, sizeof(err)) ||
 	    mw_opts_parse_argv(&o, argc, argv, err, sizeof(err)) ||
 	    (o.action == MW_ACT_RUN && mw_opts_finish(&o, err, sizeof(err)))) {
-		fprintf(stderr, "mapwatch: %s (try 'mapwatch --help')\n", err);
+		mw_err_line("%s (try 'mapwatch --help')", err);
 		mw_opts_free(&o);
 		return 2;
 	}

@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "alerts.h"
+#include "alert.h"
 #include "mapwatch.h"
 #include "sink.h"
 #include "strbuf.h"

@@ -2,8 +2,66 @@
 #ifndef MW_OPTIONS_H
 #define MW_OPTIONS_H
 
+#include <stdbool.h>
 #include <stddef.h>
-#include "tracer.h"
+#include <stdint.h>
+#include "filter.h"
+
+enum mw_hook {
+	MW_HOOK_AUTO,       /* the best that sees every call: function, else dispatcher (32-bit traced), else tracepoint */
+	MW_HOOK_TRACEPOINT, /* per-syscall tracepoints; the dispatcher while a 32-bit process runs (a window at each start) */
+	MW_HOOK_DISPATCHER, /* one tp_btf pair on every syscall, native and 32-bit */
+	MW_HOOK_FUNCTION,   /* fentry/fexit on the selected calls' entry functions */
+};
+#define MW_HOOK_RAW MW_HOOK_DISPATCHER /* --hook raw: the old name */
+
+/* Every option, from the command line and the config file: filled by
+ * options.c (mw_opts_init, then the table's handlers), read by the tracer
+ * (tracer.c), the hooks (hooks.c) and the outputs. */
+struct mw_opts {
+	bool json;
+	bool stats;
+	int verbose;            /* -v: mapwatch's own set-up lines; -vv: libbpf's too */
+	int action;             /* enum mw_action (options.h): run, or print help/list/version */
+	bool events_given;      /* an --events option was seen (the first replaces the default) */
+	bool hook_given;        /* --hook was given explicitly */
+	bool lifecycle;         /* ask the kernel for fork/exec/exit records */
+	const char *output;     /* NULL or "-": stdout (copied by the option parser) */
+	bool append;            /* --append: add to --output instead of replacing it */
+	int time_fmt;           /* --time: enum mw_time_fmt (format.h) for the table */
+	uint32_t event_mask;    /* bit per enum mw_event_id */
+	enum mw_hook hook;
+	int compat;             /* -1 auto (probe), 0 off, 1 on */
+	size_t buffer_size;     /* ring buffer bytes (power of two) */
+	unsigned poll_ms;       /* longest time an event waits in the buffer */
+	char **cmd;             /* command to run and trace, NULL for the whole host */
+	bool exit_with_command; /* end when the command ends, not when its last descendant does */
+	struct mw_filters filters;
+	bool alerts;            /* raise alerts in the event stream */
+	bool alerts_only;       /* and print nothing else */
+	bool kill_wx;           /* SIGKILL W+X requesters at syscall entry */
+	const char **allow;     /* executables whose alerts are silenced (copies) */
+	int nallow;
+	bool summary;           /* -c: count calls in the kernel, print summaries (no events) */
+	int summary_by;         /* enum mw_sum_by */
+	unsigned summary_top;   /* --top N: keep the N largest groups, 0 = all */
+	unsigned interval_ms;   /* --interval: a summary every this many ms; 0 = one at the end */
+	unsigned stack_depth;   /* -k/--stack: user stack frames per call (0: no stacks) */
+	const char *summary_opt; /* a summary option given (needs -c): its name, for the error */
+	/* outputs besides the stream (sink*.c) */
+	bool also_stdout;       /* --stdout: the stream to standard output as well as --output */
+	uint64_t rotate_size;   /* --rotate-size: rotate --output past this many bytes (0: never) */
+	unsigned rotate_keep;   /* --rotate-keep: rotated files kept (FILE.1 ...) */
+	const char *syslog_url[4]; /* --syslog (repeatable): unix:PATH, udp://HOST:PORT, tcp://HOST:PORT */
+	int nsyslog;
+	int syslog_events;      /* --syslog-events: -1 as the stream (not with --alerts-only), 0 none, 1 info */
+	int syslog_facility;    /* --syslog-facility: 0..23 (default 3, daemon) */
+	size_t syslog_queue;    /* --syslog-queue: bytes queued while the peer is away */
+	const char *metrics;    /* --metrics ADDR:PORT; NULL: no endpoint */
+	unsigned alert_rate;    /* --alert-rate: seconds over which repeats are collapsed (0: off) */
+	const char *config;     /* --config FILE (read by main before the other options) */
+	unsigned char given[128]; /* options.c: which table rows were applied */
+};
 
 /* What the user asked for besides tracing. */
 enum mw_action { MW_ACT_RUN, MW_ACT_HELP, MW_ACT_LIST, MW_ACT_VERSION };
@@ -64,15 +122,5 @@ int mw_opt_given(const struct mw_opts *o, const struct mw_opt_def *d);
 
 /* The row for a long name (exact match); NULL if none. */
 const struct mw_opt_def *mw_opt_lookup(const char *name);
-
-/* Split the next word off a comma-separated list, trimming spaces and tabs
- * around it. *s advances; returns NULL at the end. Empty words are returned
- * as "" (the caller decides). Writes NULs into the list. */
-char *mw_list_next(char **s);
-
-/* Parse a decimal (or 0x hex) unsigned number in [min, max] with an optional
- * K/M/G/T suffix (binary units) when suffix != 0. Overflow, a sign, spaces or
- * trailing junk fail. Returns 0 or -1. */
-int mw_parse_u64(const char *s, uint64_t min, uint64_t max, int suffix, uint64_t *out);
 
 #endif

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "alerts.h"
+#include "alert.h"
 #include "format.h"
 #include "strbuf.h"
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "msg.h"
 #include "sink.h"
 
 struct file_sink {
@@ -203,7 +204,7 @@ struct mw_sink *mw_sink_file_new(const char *path, enum mw_fmt fmt, bool append,
 	struct file_sink *f = calloc(1, sizeof(*f));
 
 	if (!f) {
-		fprintf(stderr, "mapwatch: out of memory\n");
+		mw_err_line("out of memory");
 		return NULL;
 	}
 	f->base.ops = &file_ops;
@@ -222,13 +223,13 @@ struct mw_sink *mw_sink_file_new(const char *path, enum mw_fmt fmt, bool append,
 	f->path = strdup(path);
 	if (!f->path) {
 		free(f);
-		fprintf(stderr, "mapwatch: out of memory\n");
+		mw_err_line("out of memory");
 		return NULL;
 	}
 	f->base.name = f->path;
 	f->out = open_stream(f, append, &f->size);
 	if (!f->out) {
-		fprintf(stderr, "mapwatch: cannot open output file %s: %s\n", path, strerror(errno));
+		mw_err_line("cannot open output file %s: %s", path, strerror(errno));
 		free(f->path);
 		free(f);
 		return NULL;

@@ -17,6 +17,7 @@
 #include <sys/un.h>
 #include "thread.h"
 #include "catalog.h"
+#include "msg.h"
 #include "sink.h"
 
 enum transport { T_UNIX, T_UDP, T_TCP };
@@ -680,11 +681,11 @@ struct mw_sink *mw_sink_syslog_new(const char *url, int facility, bool events, s
 
 	if (!s || !(s->url = strdup(url))) {
 		free(s);
-		fprintf(stderr, "mapwatch: out of memory\n");
+		mw_err_line("out of memory");
 		return NULL;
 	}
 	if (mw_syslog_parse_url(url, &tr, &s->host, &s->port, &s->path)) {
-		fprintf(stderr, "mapwatch: --syslog '%s' must be unix:PATH, udp://HOST:PORT or tcp://HOST:PORT\n", url);
+		mw_err_line("--syslog '%s' must be unix:PATH, udp://HOST:PORT or tcp://HOST:PORT", url);
 		free(s->url);
 		free(s);
 		return NULL;
@@ -707,7 +708,7 @@ struct mw_sink *mw_sink_syslog_new(const char *url, int facility, bool events, s
 	pthread_cond_init(&s->cv, NULL);
 	pthread_cond_init(&s->idle, NULL);
 	if (mw_thread_start(&s->th, writer, s)) {
-		fprintf(stderr, "mapwatch: cannot start the syslog writer thread: %s\n", strerror(errno));
+		mw_err_line("cannot start the syslog writer thread: %s", strerror(errno));
 		syslog_close(&s->base);
 		return NULL;
 	}

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
+#include "fileid.h"
 #include "proc.h"
 #include "symbolize.h"
 
@@ -75,7 +75,7 @@ void mw_sym_learn_path(struct mw_symbolizer *s, const char *path)
 	struct stat st;
 
 	if (path && stat(path, &st) == 0)
-		mw_sym_learn(s, (major(st.st_dev) << 20) | minor(st.st_dev), st.st_ino, path);
+		mw_sym_learn(s, mw_kdev(st.st_dev), st.st_ino, path);
 }
 
 void mw_sym_learn_maps_text(struct mw_symbolizer *s, const char *text)
@@ -100,7 +100,7 @@ void mw_sym_learn_maps_text(struct mw_symbolizer *s, const char *text)
 			char *path = line + pos;
 			char *del = strstr(path, " (deleted)");
 			if (!del)
-				mw_sym_learn(s, (maj << 20) | min, ino, path);
+				mw_sym_learn(s, mw_kdev_make(maj, min), ino, path);
 		}
 		l = nl ? nl + 1 : NULL;
 	}

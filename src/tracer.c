@@ -28,8 +28,10 @@
 #include "catalog.h"
 #include "format.h"
 #include "collapse.h"
+#include "fileid.h"
 #include "hooks.h"
 #include "metrics.h"
+#include "options.h"
 #include "proc.h"
 #include "sink.h"
 #include "strbuf.h"
@@ -818,7 +820,7 @@ int mw_run(const struct mw_opts *o)
 		return 1;
 	for (int i = 0; i < o->nallow; i++) {
 		struct mw_inode_key k;
-		if (mw_allow_key(o->allow[i], &k)) {
+		if (mw_path_key(o->allow[i], &k, NULL)) {
 			mw_err_line("--allow %s: cannot stat it (%s): give an existing executable or directory",
 				 o->allow[i], strerror(errno));
 			return 2;

@@ -31,6 +31,7 @@ suite() {
 
 suite "unit tests (ASan+UBSan)" build/unit-asan
 suite "unit tests (valgrind)" valgrind -q --error-exitcode=99 --leak-check=full build/unit
+suite "doc/EVENTS.md is the catalogue's" build/eventsdoc --check doc/EVENTS.md
 # every parser fed arbitrary input for 10 s per harness (make fuzz: FUZZ_TIME, default 60 s)
 suite "fuzz (libFuzzer + ASan/UBSan, 10 s per harness)" sh tests/fuzz/run.sh 10
 for t in tests/integration/test_*.py; do

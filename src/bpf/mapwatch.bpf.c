@@ -11,7 +11,7 @@ char LICENSE[] SEC("license") = "GPL";
 /* ---- configuration, set by user space between open and load ---- */
 const volatile __u32 self_tgid = 0;        /* mapwatch itself: never reported */
 const volatile bool follow_only = false;   /* only tgids present in the traced map */
-const volatile __u32 event_mask = 0xffff;  /* bit per enum mw_event_id */
+const volatile __u32 event_mask = 0;       /* bit per enum mw_event_id: --events, always set (hooks.c) */
 const volatile __u64 wake_bytes = 256 * 1024; /* wake the reader once this much is queued */
 const volatile bool lifecycle_recs = false;  /* send fork/exec/exit records (alerts) */
 const volatile bool kill_wx = false;         /* --kill-wx: SIGKILL W+X mappings at syscall exit */
@@ -28,8 +28,8 @@ __u32 hooks_overlap = 0; /* > 0 while two hook sets are attached (hooks.c switch
  * the other declines at once, leaving a mark that catches a store landing
  * between the two runs of one entry), and the first exit reports. No call
  * is missed or reported twice at a switch, and no perf event is closed
- * (each close waits for RCU grace periods under a kernel-wide mutex: 35 ms
- * apiece). */
+ * (each close waits for RCU grace periods under a kernel-wide mutex; how
+ * long: BENCHMARKS.md). */
 const volatile bool track_compat = false;
 __u32 disp_live = 0;
 const volatile bool allow_on = false;        /* --allow given: allow_ino holds its inodes */
@@ -211,12 +211,11 @@ static __always_inline struct scratch *get_scratch(void)
 }
 
 /* The caller's command name, ids and cgroup by plain loads through the BTF
- * task pointer instead of the helpers: bpf_get_current_comm's strscpy alone
- * cost ~130 ns per event on the mmap loop (bench/hooks.sh, 7 interleaved
- * rounds), uid_gid and cgroup_id ~20 ns each. The same values: the helpers
- * read current's real ids mapped into the initial user namespace, which is
- * the kuid itself, and task_dfl_cgroup(current)->kn->id. comm is always NUL-
- * terminated in the task; a copy racing a rename is too. */
+ * task pointer instead of the helpers, which cost more per event
+ * (BENCHMARKS.md, "Measurements behind the code"). The same values: the
+ * helpers read current's real ids mapped into the initial user namespace,
+ * which is the kuid itself, and task_dfl_cgroup(current)->kn->id. comm is
+ * always NUL-terminated in the task; a copy racing a rename is too. */
 static __always_inline void task_comm(struct task_struct *t, char *dst)
 {
 	__builtin_memcpy(dst, t->comm, MW_TASK_COMM_LEN);
@@ -530,7 +529,7 @@ static __always_inline void fill_context(struct mw_event *e, __u64 id)
 	task_comm(task, e->comm);
 
 	level &= 31;
-	if (level == 0) { /* the host's namespace: nothing to translate (direct loads: ~80 ns less than probe reads) */
+	if (level == 0) { /* the host's namespace: nothing to translate (direct loads, cheaper than probe reads) */
 		e->ns_tid = tp->numbers[0].nr;
 		e->pidns = tp->numbers[0].ns->ns.inum;
 		e->ns_pid = e->pid;
@@ -870,7 +869,7 @@ static __always_inline void fill_effect(struct mw_event *e, const struct mw_effe
  * load of a pointer through the BTF task pointer costs the 6.18 verifier
  * three linear searches of the kernel's BTF (its *__safe_trusted names),
  * and inlined at each of the exit's three record paths they were most of
- * the time it took to verify an exit (30-40 ms each). Verified once here.
+ * the time it took to verify an exit (BENCHMARKS.md). Verified once here.
  * Returns 1, 0 when there is no scratch. */
 __noinline int mw_context(__u64 id)
 {
@@ -1065,8 +1064,8 @@ static __always_inline int emit_exit(__u64 key, long ret, int ev, __u16 nr, __u1
 
 	/* -c counts calls: no VMA lookup (and no --kill-wx with it). A call
 	 * that changes no mapping (ev is a constant in the per-syscall
-	 * programs: this folds) needs only the personality, read here: the
-	 * global call cost ~33 ns per munmap exit (bpf stats, 6 runs) */
+	 * programs: this folds) needs only the personality, read here,
+	 * sparing it the global call (BENCHMARKS.md) */
 	if (!summary_on) {
 		if (ev < 0 || effect_addr_of(ev) || allow_on)
 			mw_effect_of(&ef, p->event, p->args[0], ret, tgid);

@@ -7,7 +7,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
-#include "alerts.h"
+#include "fileid.h"
 #include "catalog.h"
 #include "filter.h"
 #include "msg.h"
@@ -278,7 +278,7 @@ static int hooks_load(struct mw_hooks *h, enum hook_mode mode, enum dm_mode dm, 
 	for (int i = 0; i < o->nallow; i++) {
 		struct mw_inode_key k;
 		uint8_t one = 1;
-		if (mw_allow_key(o->allow[i], &k) ||
+		if (mw_path_key(o->allow[i], &k, NULL) ||
 		    bpf_map__update_elem(h->skel->maps.allow_ino, &k, sizeof(k), &one, sizeof(one), BPF_ANY)) {
 			mw_err_line("cannot load --allow %s into the kernel: %s", o->allow[i], strerror(errno));
 			return -1;

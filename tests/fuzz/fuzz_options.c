@@ -5,6 +5,7 @@
 #include "catalog.h"
 #include "decode.h"
 #include "options.h"
+#include "parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

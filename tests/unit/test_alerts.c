@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "alerts.h"
+#include "fileid.h"
 #include "format.h"
 #include "t.h"
 
@@ -708,21 +709,37 @@ TEST(alerts_allow)
 	if (f)
 		fclose(f);
 	CHECK_INT(symlink(real, link), 0);
-	CHECK_INT(mw_allow_key(real, &k1), 0);
-	CHECK_INT(mw_allow_key(link, &k2), 0);
-	CHECK_INT(mw_allow_key(dir, &k3), 0);
+	CHECK_INT(mw_path_key(real, &k1, NULL), 0);
+	CHECK_INT(mw_path_key(link, &k2, NULL), 0);
+	CHECK_INT(mw_path_key(dir, &k3, NULL), 0);
 	CHECK_INT(stat(real, &sr), 0);
 	CHECK_INT(stat(dir, &sd), 0);
 	CHECK_INT(k1.ino, sr.st_ino);
 	CHECK_INT(k2.ino, sr.st_ino);
 	CHECK_INT(k1.dev, (major(sr.st_dev) << 20) | minor(sr.st_dev));
 	CHECK_INT(k3.ino, sd.st_ino);
-	CHECK_INT(mw_allow_key("/no/such/exe", &k1), -1);
+	CHECK_INT(mw_path_key("/no/such/exe", &k1, NULL), -1);
 	CHECK_INT(errno, ENOENT);
-	CHECK_INT(mw_allow_key("", &k1), -1);
+	CHECK_INT(mw_path_key("", &k1, NULL), -1);
+	CHECK_INT(mw_path_key(NULL, &k1, NULL), -1);
+	CHECK_INT(errno, ENOENT);
+	struct stat so;
+	CHECK_INT(mw_path_key(dir, &k3, &so), 0);
+	CHECK(S_ISDIR(so.st_mode));
 	unlink(link);
 	unlink(real);
 	rmdir(dir);
+}
+
+/* One kernel dev_t encoding for filters, --allow, alerts and stacks. */
+TEST(fileid_kdev)
+{
+	CHECK_INT(mw_kdev(makedev(1, 5)), KDEV(1, 5));
+	CHECK_INT(mw_kdev(makedev(259, 0xfffff)), KDEV(259, 0xfffff));
+	CHECK_INT(mw_kdev_make(8, 17), KDEV(8, 17));
+	CHECK_INT(mw_kdev_major(KDEV(4095, 3)), 4095);
+	CHECK_INT(mw_kdev_minor(KDEV(4095, 3)), 3);
+	CHECK_INT(mw_kdev_minor(mw_kdev_make(1, 0x100001)), 1); /* 20 minor bits, as the kernel keeps */
 }
 
 /* What the kernel did decides: effective prot read from the VMA at exit. */

@@ -3,6 +3,7 @@
 #include "t.h"
 #include "catalog.h"
 #include "options.h"
+#include "parse.h"
 
 /* Parse a NULL-terminated argv (argv[0] added); returns 0 or -1, err filled. */
 static int parse(struct mw_opts *o, char *err, size_t n, const char **args)

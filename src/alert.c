@@ -1,0 +1,201 @@
+/* alert.c - one alert (struct mw_alert): its names, how a fresh one is made, and its JSON and table lines. */
+#include "alert.h"
+
+#include <inttypes.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "catalog.h"
+#include "decode.h"
+#include "decode_mem.h"
+#include "fileid.h"
+
+
+/* ---- names ---- */
+
+static const char *const kind_names[MW_AL_KIND_MAX] = {
+	[MW_AL_WX_MAPPING] = "wx_mapping",
+	[MW_AL_WX_MPROTECT] = "wx_mprotect",
+	[MW_AL_X_AFTER_W] = "x_after_w",
+	[MW_AL_EXEC_FILELESS] = "exec_fileless",
+	[MW_AL_DEVICE_MAPPING] = "device_mapping",
+};
+
+static const char *const sev_names[] = { "info", "medium", "high" };
+
+static const char *const fileless_names[] = { "", "memfd", "deleted", "tmpfs", "region", "sysv_shm" };
+
+const char *mw_alert_kind_name(unsigned kind)
+{
+	return kind < MW_AL_KIND_MAX ? kind_names[kind] : "?";
+}
+
+const char *mw_alert_severity_name(unsigned sev)
+{
+	return sev < sizeof sev_names / sizeof sev_names[0] ? sev_names[sev] : "?";
+}
+
+/* ---- construction ---- */
+
+struct mw_alert *mw_alert_add(struct mw_alert *al, int *n, enum mw_alert_kind kind)
+{
+	struct mw_alert *x = &al[(*n)++];
+
+	memset(x, 0, sizeof *x);
+	x->kind = (uint16_t)kind;
+	switch (kind) {
+	case MW_AL_WX_MAPPING:
+		x->severity = MW_SEV_HIGH;
+		x->mitre = "T1055";
+		x->technique = "Process Injection";
+		x->description = "memory mapped writable and executable";
+		break;
+	case MW_AL_WX_MPROTECT:
+		x->severity = MW_SEV_HIGH;
+		x->mitre = "T1055";
+		x->technique = "Process Injection";
+		x->description = "memory made writable and executable";
+		break;
+	case MW_AL_X_AFTER_W:
+		x->severity = MW_SEV_MEDIUM;
+		x->mitre = "T1027.002";
+		x->technique = "Obfuscated Files or Information: Software Packing";
+		x->description = "memory that was writable made executable (JIT, unpacker or staged code)";
+		break;
+	case MW_AL_EXEC_FILELESS:
+		x->severity = MW_SEV_HIGH;
+		x->mitre = "T1620";
+		x->technique = "Reflective Code Loading";
+		x->description = "executable memory from a file with no lasting copy on disk";
+		break;
+	default:
+		x->severity = MW_SEV_INFO;
+		x->mitre = "T1068";
+		x->technique = "Exploitation for Privilege Escalation";
+		x->description = "character device mapped (device memory)";
+		break;
+	}
+	return x;
+}
+
+
+void mw_alert_region(struct mw_alert *x, uint64_t start, uint64_t end)
+{
+	x->has_region = 1;
+	x->start = start;
+	x->end = end;
+}
+
+/* ---- output ---- */
+
+static void prot_text(struct strbuf *b, const struct mw_alert *al)
+{
+	mw_decode_prot(b, al->prev_prot);
+}
+
+void mw_alert_json(struct strbuf *b, const struct mw_view *v, const struct mw_alert *al)
+{
+	const struct mw_event *e = v->e;
+	const struct mw_event_desc *d = mw_event_desc(e->event);
+	struct strbuf tmp = { 0 };
+
+	mw_format_json_context(b, v);
+	sb_printf(b, ",\"eventId\":\"%d\",\"eventName\":\"alert\",\"syscall\":\"%s\"", MW_ALERT_EVENT_ID,
+		  d ? d->name : "?");
+	sb_printf(b, ",\"returnValue\":%" PRId64 ",\"argsNum\":0,\"args\":[]", (int64_t)e->ret);
+	sb_printf(b, ",\"contextFlags\":{\"isCompat\":%s}", (e->flags & MW_F_COMPAT) ? "true" : "false");
+	sb_printf(b, ",\"alert\":{\"kind\":\"%s\",\"severity\":\"%s\",\"mitre\":", mw_alert_kind_name(al->kind),
+		  mw_alert_severity_name(al->severity));
+	sb_json_str(b, al->mitre ? al->mitre : "", al->mitre ? strlen(al->mitre) : 0);
+	sb_puts(b, ",\"technique\":");
+	sb_json_str(b, al->technique ? al->technique : "", al->technique ? strlen(al->technique) : 0);
+	sb_puts(b, ",\"description\":");
+	sb_json_str(b, al->description ? al->description : "",
+		    al->description ? strlen(al->description) : 0);
+	sb_printf(b, ",\"action\":\"%s\"", (e->flags & MW_F_ENFORCED) ? "killed" : "reported");
+	if (e->event != MW_EV_DO_MMAP) {
+		/* what the verdict rests on: the VMA the kernel made, or only the request */
+		int ep = mw_effective_prot(e);
+		sb_printf(b, ",\"judgedOn\":\"%s\"", al->judged_on_request ? "requestedProt" : "effectiveProt");
+		if (ep >= 0) {
+			sb_puts(b, ",\"effectiveProt\":\"");
+			mw_decode_prot(b, (uint64_t)ep);
+			sb_putc(b, '"');
+		} else if (mw_eff_error_name(e)) {
+			sb_printf(b, ",\"effectiveProtError\":\"%s\"", mw_eff_error_name(e));
+		}
+		if (e->personality & MW_READ_IMPLIES_EXEC)
+			sb_printf(b, ",\"personality\":\"0x%x\",\"readImpliesExec\":true", e->personality);
+	}
+	if (al->has_region)
+		sb_printf(b, ",\"regionStart\":\"0x%" PRIx64 "\",\"regionEnd\":\"0x%" PRIx64 "\"",
+			  al->start, al->end);
+	if (al->prev_known) {
+		prot_text(&tmp, al);
+		sb_puts(b, ",\"previousProt\":");
+		sb_json_str(b, tmp.p ? tmp.p : "", tmp.len);
+		if (al->prev_mixed)
+			sb_puts(b, ",\"previousProtMixed\":true");
+		sb_printf(b, ",\"wasWritable\":%s", al->was_writable ? "true" : "false");
+	}
+	if (al->kind == MW_AL_EXEC_FILELESS && al->fileless > MW_FL_NONE && al->fileless <= MW_FL_SYSV_SHM)
+		sb_printf(b, ",\"fileless\":\"%s\"", fileless_names[al->fileless]);
+	if (al->chain) {
+		static const char *const calls[] = { "", "\"memfd_create\",\"mmap\"",
+						     "\"memfd_create\",\"execveat\"", "\"execveat\"" };
+		sb_printf(b, ",\"chain\":{\"calls\":[%s],\"memfd\":{\"name\":", calls[al->chain & 3]);
+		sb_json_str(b, al->chain_name, strnlen(al->chain_name, sizeof al->chain_name));
+		if (al->chain_memfd) {
+			struct strbuf fl = { 0 };
+			mw_decode_mem_arg(&fl, MW_D_MFD_FLAGS, al->chain_flags);
+			sb_printf(b, ",\"fd\":%d,\"pid\":%u,\"flags\":", al->chain_fd, al->chain_pid);
+			sb_json_str(b, fl.p ? fl.p : "", fl.len);
+			sb_free(&fl);
+		}
+		sb_puts(b, "}}");
+	}
+	if (al->kind == MW_AL_DEVICE_MAPPING) {
+		sb_puts(b, ",\"device\":{\"path\":");
+		if (v->path)
+			sb_json_str(b, v->path, strlen(v->path));
+		else
+			sb_puts(b, "null");
+		sb_printf(b, ",\"rdev\":\"%u:%u\"}", mw_kdev_major(al->rdev), mw_kdev_minor(al->rdev));
+	}
+	sb_puts(b, "},\"trigger\":");
+	mw_format_json(b, v);
+	sb_putc(b, '}');
+	sb_free(&tmp);
+}
+
+void mw_alert_table(struct strbuf *b, const struct mw_view *v, const struct mw_alert *al)
+{
+	const struct mw_event *e = v->e;
+
+	mw_format_table_prefix(b, v);
+	sb_printf(b, " ALERT %s %s %s: ", mw_alert_severity_name(al->severity),
+		  mw_alert_kind_name(al->kind), al->mitre ? al->mitre : "");
+	mw_format_call(b, v);
+	if (al->prev_known) {
+		sb_puts(b, " [previous ");
+		prot_text(b, al);
+		if (al->prev_mixed)
+			sb_puts(b, ", partly");
+		if (al->was_writable && !(al->prev_prot & PROT_WRITE))
+			sb_puts(b, ", was writable");
+		sb_putc(b, ']');
+	}
+	if (al->judged_on_request && mw_eff_error_name(e))
+		sb_puts(b, " [judged on the request]"); /* the call says why: effective prot unknown */
+	if (al->chain) {
+		sb_puts(b, al->chain == MW_CHAIN_MEMFD_MMAP ? " [chain memfd_create(" :
+			   al->chain == MW_CHAIN_MEMFD_EXECVEAT ? " [chain memfd_create(" : " [execveat of memfd ");
+		sb_putc(b, '"');
+		sb_text_str(b, al->chain_name, strnlen(al->chain_name, sizeof al->chain_name));
+		sb_putc(b, '"');
+		sb_puts(b, al->chain == MW_CHAIN_MEMFD_MMAP ? ") -> mmap]" :
+			   al->chain == MW_CHAIN_MEMFD_EXECVEAT ? ") -> execveat]" : "]");
+	}
+	if (e->flags & MW_F_ENFORCED)
+		sb_puts(b, " [killed]");
+}

@@ -1,0 +1,110 @@
+/* alert.h - one alert (struct mw_alert): its kinds, how a fresh one is made, and its JSON and table lines. The rules that raise alerts are in alerts.h. */
+#ifndef MW_ALERT_H
+#define MW_ALERT_H
+
+#include <stdint.h>
+#include "format.h"
+#include "strbuf.h"
+
+/* The kinds, their severities and MITRE ATT&CK ids, and when each is raised:
+ * src/alerts.h (the mapping calls) and src/alerts_family.h (the memory family). */
+enum mw_alert_kind {
+	MW_AL_WX_MAPPING = 0,
+	MW_AL_WX_MPROTECT = 1,
+	MW_AL_X_AFTER_W = 2,
+	MW_AL_EXEC_FILELESS = 3,
+	MW_AL_DEVICE_MAPPING = 4,
+	MW_AL_KIND_MAX = 5,
+};
+
+enum mw_alert_severity {
+	MW_SEV_INFO = 0,
+	MW_SEV_MEDIUM = 1,
+	MW_SEV_HIGH = 2,
+};
+
+#define MW_ALERTS_MAX 4        /* most alerts one event raises */
+#define MW_ALERT_EVENT_ID 1000 /* "eventId" of alert lines in JSON */
+
+/* Why an exec_fileless alert was raised (struct mw_alert.fileless). */
+enum mw_fileless_cause {
+	MW_FL_NONE = 0,
+	MW_FL_MEMFD = 1,
+	MW_FL_DELETED = 2,
+	MW_FL_TMPFS = 3,   /* /dev/shm or another tmpfs */
+	MW_FL_REGION = 4,  /* mprotect of a region the engine knows to be one of the above */
+	MW_FL_SYSV_SHM = 5, /* shmat with SHM_EXEC: SysV shared memory (alerts_family.c) */
+};
+
+/* A chain of calls one alert names (struct mw_alert.chain). */
+enum mw_chain {
+	MW_CHAIN_NONE = 0,
+	MW_CHAIN_MEMFD_MMAP = 1,     /* memfd_create, then an executable mmap of it */
+	MW_CHAIN_MEMFD_EXECVEAT = 2, /* memfd_create, then execveat (fexecve) of it */
+	MW_CHAIN_EXECVEAT = 3,       /* a program run from a memfd whose creation was not seen */
+};
+
+struct mw_alert {
+	uint16_t kind;             /* enum mw_alert_kind */
+	uint16_t severity;         /* enum mw_alert_severity */
+	const char *mitre;         /* static: "T1055" */
+	const char *technique;     /* static: "Process Injection" */
+	const char *description;   /* static, one sentence */
+	uint8_t has_region;        /* start/end valid */
+	uint8_t prev_known;        /* the map held some of the range before the call */
+	uint8_t prev_prot;         /* OR of the previous PROT_READ|WRITE|EXEC bits (prev_known) */
+	uint8_t prev_mixed;        /* parts of the range differed, or some part was unknown */
+	uint8_t was_writable;      /* some known part was writable now or earlier (prev_known) */
+	uint8_t fileless;          /* enum mw_fileless_cause (exec_fileless) */
+	uint8_t judged_on_request; /* the event had no effective prot: judged on what was asked */
+	uint32_t rdev;             /* device_mapping: st_rdev, kernel encoding (major << 20 | minor) */
+	uint64_t start, end;       /* [start, end): the memory concerned (has_region) */
+	uint8_t chain;             /* enum mw_chain */
+	uint8_t chain_memfd;       /* chain_fd, chain_pid, chain_flags: the memfd_create seen */
+	int32_t chain_fd;
+	uint32_t chain_pid, chain_flags;
+	char chain_name[256];      /* the memfd's name */
+};
+
+/* A fresh alert of kind at al[(*n)++]: zeroed, with the severity, MITRE id,
+ * technique and description of its kind; the caller sets the rest. */
+struct mw_alert *mw_alert_add(struct mw_alert *al, int *n, enum mw_alert_kind kind);
+
+/* Set the memory an alert concerns: [start, end). */
+void mw_alert_region(struct mw_alert *x, uint64_t start, uint64_t end);
+
+/* "wx_mapping" ...; "?" when out of range. */
+const char *mw_alert_kind_name(unsigned kind);
+
+/* "info", "medium", "high"; "?" when out of range. */
+const char *mw_alert_severity_name(unsigned sev);
+
+/*
+ * Append one JSON object (no newline) for alert al raised by trigger v:
+ * the context keys of an event line (timestamp, processId, threadId,
+ * parentProcessId, hostProcessId, hostThreadId, hostParentProcessId, userId,
+ * groupId, mountNamespace, pidNamespace, processName, executable{path},
+ * cgroupId, containerId) taken from the trigger, then "eventId":1000,
+ * "eventName":"alert", "syscall" (the trigger's event name), "returnValue"
+ * (the trigger's), "argsNum":0, "args":[], "contextFlags":{"isCompat"},
+ * "alert":{"kind","severity","mitre","technique","description","action"
+ * ("reported", or "killed" when the trigger has MW_F_ENFORCED),
+ * ["regionStart","regionEnd" as "0x..." hex strings],
+ * ["previousProt" decoded, "previousProtMixed":true when parts differed or
+ * were unknown, "wasWritable"], ["fileless": "memfd"|"deleted"|"tmpfs"|
+ * "region"], ["device":{"path","rdev":"MAJ:MIN"}]}, and "trigger": the
+ * trigger event exactly as mw_format_json() writes it.
+ */
+void mw_alert_json(struct strbuf *b, const struct mw_view *v, const struct mw_alert *al);
+
+/*
+ * Append one table line (no newline), aligned like mw_format_table():
+ * time pid tid comm, then "ALERT <severity> <kind> <mitre>: " and the call
+ * as mw_format_call() writes it, then " [previous PROT_...]" when known
+ * (", partly" when mixed, ", was writable" when the sticky bit is set but
+ * the previous prot lacks PROT_WRITE), and " [killed]" for an enforced
+ * trigger. Control characters are escaped as in event lines.
+ */
+void mw_alert_table(struct strbuf *b, const struct mw_view *v, const struct mw_alert *al);
+
+#endif
