@@ -255,14 +255,7 @@ static __always_inline int fn_exit(int slot, struct pt_regs *regs, long ret)
 	{                                                                      \
 		return fn_exit(i, regs, ret);                                  \
 	}
-FN_SLOT(0) FN_SLOT(1) FN_SLOT(2) FN_SLOT(3) FN_SLOT(4) FN_SLOT(5) FN_SLOT(6) FN_SLOT(7)
-FN_SLOT(8) FN_SLOT(9) FN_SLOT(10) FN_SLOT(11) FN_SLOT(12) FN_SLOT(13) FN_SLOT(14) FN_SLOT(15)
-FN_SLOT(16) FN_SLOT(17) FN_SLOT(18) FN_SLOT(19) FN_SLOT(20) FN_SLOT(21) FN_SLOT(22) FN_SLOT(23)
-FN_SLOT(24) FN_SLOT(25) FN_SLOT(26) FN_SLOT(27) FN_SLOT(28) FN_SLOT(29) FN_SLOT(30) FN_SLOT(31)
-FN_SLOT(32) FN_SLOT(33) FN_SLOT(34) FN_SLOT(35) FN_SLOT(36) FN_SLOT(37) FN_SLOT(38) FN_SLOT(39)
-FN_SLOT(40) FN_SLOT(41) FN_SLOT(42) FN_SLOT(43) FN_SLOT(44) FN_SLOT(45) FN_SLOT(46) FN_SLOT(47)
-FN_SLOT(48) FN_SLOT(49) FN_SLOT(50) FN_SLOT(51) FN_SLOT(52) FN_SLOT(53) FN_SLOT(54) FN_SLOT(55)
-FN_SLOT(56) FN_SLOT(57) FN_SLOT(58) FN_SLOT(59) FN_SLOT(60) FN_SLOT(61) FN_SLOT(62) FN_SLOT(63)
+MW_FN_SLOT_LIST(FN_SLOT)
 #undef FN_SLOT
 
 /* ---- 32-bit process tracker (tracepoint mode) ----
