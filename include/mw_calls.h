@@ -110,6 +110,12 @@ enum mw_arg_fmt {
 #define MW_CL_SHM     (1u << 2) /* %shm: SysV shared memory and memfd */
 #define MW_CL_KERNEL  (1u << 3) /* not a syscall: a kernel-function hook (never in "all") */
 #define MW_CL_ALERTS  (1u << 4) /* not a --events class: added to the default set when alerts are on */
+/* What a call does to the address space (not --events classes either): the
+ * one source for the VMA the exit looks up (src/bpf), the bytes -c counts
+ * as mapped, unmapped and protected (summary.c), and the alert rules. */
+#define MW_CL_MAPS     (1u << 5) /* makes a mapping; the result is its address (mremap: the new place) */
+#define MW_CL_UNMAPS   (1u << 6) /* removes a range (mremap: its old place, old_size) */
+#define MW_CL_PROTECTS (1u << 7) /* changes the protection of the range at argument 0 */
 
 /* What the entry program reads besides the six registers. */
 enum mw_entry {
@@ -127,30 +133,30 @@ enum mw_ret {
 
 #define MW_CALLS(X)                                                                                \
 	X(0, MMAP, mmap, SYS, 6, 9, 90, 222, -1, "mmap", "__ia32_compat_sys_ia32_mmap",            \
-	  MW_CL_MAPPING | MW_CL_MEMORY, MW_IN_MMAPFD, MW_R_ADDR,                                     \
+	  MW_CL_MAPPING | MW_CL_MEMORY | MW_CL_MAPS, MW_IN_MMAPFD, MW_R_ADDR,                       \
 	  (MW_A(addr, POINTER, HEX, U), MW_A(length, U64, LEN, U), MW_A(prot, INT, PROT, U),        \
 	   MW_A(flags, INT, MMAP_FLAGS, U), MW_A(fd, INT, FD, U), MW_A(off, U64, HEX, U)),           \
 	  "map memory (i386 90 is old_mmap: args read from a user struct, TOCTOU)")                 \
 	X(1, MMAP2, mmap2, SYS, 6, -1, 192, -1, 192, "mmap2", "__ia32_sys_mmap_pgoff",              \
-	  MW_CL_MAPPING | MW_CL_MEMORY, MW_IN_MMAPFD, MW_R_ADDR,                                     \
+	  MW_CL_MAPPING | MW_CL_MEMORY | MW_CL_MAPS, MW_IN_MMAPFD, MW_R_ADDR,                       \
 	  (MW_A(addr, POINTER, HEX, U), MW_A(length, U64, LEN, U), MW_A(prot, INT, PROT, U),        \
 	   MW_A(flags, INT, MMAP_FLAGS, U), MW_A(fd, INT, FD, U), MW_A(pgoffset, U64, PGOFF, U)),    \
 	  "32-bit ABI mmap, offset in 4096-byte pages")                                             \
 	X(2, MUNMAP, munmap, SYS, 2, 11, 91, 215, 91, "munmap", "__ia32_sys_munmap",                \
-	  MW_CL_MAPPING | MW_CL_MEMORY, MW_IN_NONE, MW_R_INT,                                        \
+	  MW_CL_MAPPING | MW_CL_MEMORY | MW_CL_UNMAPS, MW_IN_NONE, MW_R_INT,                        \
 	  (MW_A(addr, POINTER, HEX, U), MW_A(length, U64, LEN, U)),                                 \
 	  "unmap memory")                                                                           \
 	X(3, MPROTECT, mprotect, SYS, 3, 10, 125, 226, 125, "mprotect", "__ia32_sys_mprotect",      \
-	  MW_CL_MAPPING | MW_CL_MEMORY, MW_IN_NONE, MW_R_INT,                                        \
+	  MW_CL_MAPPING | MW_CL_MEMORY | MW_CL_PROTECTS, MW_IN_NONE, MW_R_INT,                      \
 	  (MW_A(addr, POINTER, HEX, U), MW_A(len, U64, LEN, U), MW_A(prot, INT, PROT, U)),          \
 	  "change protection")                                                                      \
 	X(4, PKEY_MPROTECT, pkey_mprotect, SYS, 4, 329, 380, 288, 394, "pkey_mprotect",             \
-	  "__ia32_sys_pkey_mprotect", MW_CL_MAPPING | MW_CL_MEMORY, MW_IN_NONE, MW_R_INT,            \
+	  "__ia32_sys_pkey_mprotect", MW_CL_MAPPING | MW_CL_MEMORY | MW_CL_PROTECTS, MW_IN_NONE, MW_R_INT, \
 	  (MW_A(addr, POINTER, HEX, U), MW_A(len, U64, LEN, U), MW_A(prot, INT, PROT, U),           \
 	   MW_A(pkey, INT, DEC, U)),                                                                \
 	  "change protection and protection key")                                                   \
 	X(5, MREMAP, mremap, SYS, 5, 25, 163, 216, 163, "mremap", "__ia32_sys_mremap",              \
-	  MW_CL_MAPPING | MW_CL_MEMORY, MW_IN_NONE, MW_R_ADDR,                                       \
+	  MW_CL_MAPPING | MW_CL_MEMORY | MW_CL_MAPS | MW_CL_UNMAPS, MW_IN_NONE, MW_R_ADDR,          \
 	  (MW_A(old_address, POINTER, HEX, U), MW_A(old_size, U64, LEN, U),                         \
 	   MW_A(new_size, U64, DEC, U), MW_A(flags, INT, MREMAP_FLAGS, U),                          \
 	   MW_A(new_address, POINTER, HEX, U_OPT)),                                                 \
@@ -159,7 +165,7 @@ enum mw_ret {
 	  MW_CL_MAPPING | MW_CL_MEMORY, MW_IN_NONE, MW_R_INT,                                        \
 	  (MW_A(addr, POINTER, HEX, U), MW_A(length, U64, LEN, U), MW_A(flags, INT, MSYNC_FLAGS, U_W32)),\
 	  "flush a file mapping")                                                                   \
-	X(7, DO_MMAP, do_mmap, KFN, 6, -1, -1, -1, -1, "do_mmap", "", MW_CL_KERNEL, MW_IN_NONE,     \
+	X(7, DO_MMAP, do_mmap, KFN, 6, -1, -1, -1, -1, "do_mmap", "", MW_CL_KERNEL | MW_CL_MAPS, MW_IN_NONE, \
 	  MW_R_ADDR,                                                                                \
 	  (MW_A(addr, POINTER, HEX, K), MW_A(len, U64, LEN, K), MW_A(prot, U64, PROT, K),           \
 	   MW_A(flags, U64, MMAP_FLAGS, K), MW_A(vm_flags, U64, HEX, K), MW_A(pgoff, U64, PGOFF, K)),\
@@ -246,16 +252,16 @@ enum mw_ret {
 	  (MW_A(addr, POINTER, HEX, U), MW_A(len, U64, LEN, U), MW_A(flags, U64, XFLAGS, U)),       \
 	  "seal a range against changes (Linux 6.10+)")                                             \
 	X(25, MAP_SHADOW_STACK, map_shadow_stack, SYS, 3, 453, 453, 453, 453, "map_shadow_stack",   \
-	  "__ia32_sys_map_shadow_stack", MW_CL_MEMORY, MW_IN_NONE, MW_R_ADDR,                        \
+	  "__ia32_sys_map_shadow_stack", MW_CL_MEMORY | MW_CL_MAPS, MW_IN_NONE, MW_R_ADDR,          \
 	  (MW_A(addr, POINTER, HEX, U), MW_A(size, U64, LEN, U), MW_A(flags, U64, SHSTK_FLAGS, U_W32)), \
 	  "map a shadow stack (Linux 6.6+, x86 with user shadow stacks)")                           \
 	X(26, SHMAT, shmat, SYS, 3, 30, 397, 196, 305, "shmat", "__ia32_compat_sys_shmat",          \
-	  MW_CL_MEMORY | MW_CL_SHM | MW_CL_ALERTS, MW_IN_NONE, MW_R_ADDR,                           \
+	  MW_CL_MEMORY | MW_CL_SHM | MW_CL_ALERTS | MW_CL_MAPS, MW_IN_NONE, MW_R_ADDR,              \
 	  (MW_A(shmid, INT, SHMID, U), MW_A(shmaddr, POINTER, HEX, U_OPT),                          \
 	   MW_A(shmflg, INT, SHMAT_FLAGS, U_W32)),                                                      \
 	  "attach a SysV shared memory segment (i386: also ipc(SHMAT), address written to memory)") \
 	X(27, SHMDT, shmdt, SYS, 1, 67, 398, 197, 306, "shmdt", "__ia32_sys_shmdt",                 \
-	  MW_CL_MEMORY | MW_CL_SHM | MW_CL_ALERTS, MW_IN_NONE, MW_R_INT,                            \
+	  MW_CL_MEMORY | MW_CL_SHM | MW_CL_ALERTS | MW_CL_UNMAPS, MW_IN_NONE, MW_R_INT,             \
 	  (MW_A(shmaddr, POINTER, HEX, U)),                                                         \
 	  "detach a SysV shared memory segment (i386: also ipc(SHMDT))")                            \
 	X(28, MEMFD_CREATE, memfd_create, SYS, 2, 319, 356, 279, 385, "memfd_create",               \
@@ -273,6 +279,11 @@ enum mw_event_id {
 	MW_CALLS(MW__EV_ENUM)
 	MW_EV_MAX,
 };
+
+/* A set of events: bit MW_EVBIT(id) per enum mw_event_id (--events, the
+ * kernel's event_mask, classes). 64 bits: room for 64 calls in the catalogue
+ * (catalog.c asserts MW_EV_MAX fits). */
+#define MW_EVBIT(ev) (1ull << (ev))
 #undef MW__EV_ENUM
 
 /* The syscall number of this build's native ABI and of its 32-bit (compat) ABI. */
@@ -284,6 +295,8 @@ enum mw_event_id {
 #define MW_NR_COMPAT(x86_64, i386, arm64, arm) (i386)
 #endif
 
+/* i386's old_mmap (x86 only): event mmap, its six values in a struct in user memory. */
+#define MW_I386_NR_OLD_MMAP 90
 /* i386's ipc() multiplexer (x86 only): calls SHMAT / SHMDT become events shmat / shmdt. */
 #define MW_I386_NR_IPC 117
 #define MW_IPC_SHMAT 21

@@ -26,7 +26,7 @@ enum { MW_CALLS(POS) MW_POS_MAX };
 			       (nargs) * sizeof(struct mw_arg_desc), "mw_calls.h: " #name " nargs");
 MW_CALLS(CHECK)
 #undef CHECK
-_Static_assert(MW_EV_MAX <= 32, "event masks are 32 bits");
+_Static_assert(MW_EV_MAX <= 64, "event masks (MW_EVBIT) are 64 bits");
 
 const struct mw_event_desc *mw_event_desc(unsigned id)
 {
@@ -97,13 +97,13 @@ int mw_event_arg_by_fmt(const struct mw_event_desc *d, enum mw_arg_fmt fmt)
 	return -1;
 }
 
-uint32_t mw_class_mask(unsigned cl)
+uint64_t mw_class_mask(unsigned cl)
 {
-	uint32_t m = 0;
+	uint64_t m = 0;
 
 	for (int i = 0; i < MW_EV_MAX; i++)
 		if (events[i].classes & cl)
-			m |= 1u << i;
+			m |= MW_EVBIT(i);
 	return m;
 }
 
@@ -117,7 +117,7 @@ static const struct {
 };
 
 /* Bits that are not --events classes (shown by neither --list nor parsed). */
-#define NOT_CLASSES (MW_CL_KERNEL | MW_CL_ALERTS)
+#define NOT_CLASSES (MW_CL_KERNEL | MW_CL_ALERTS | MW_CL_MAPS | MW_CL_UNMAPS | MW_CL_PROTECTS)
 
 const char *mw_class_str(unsigned cl, char *buf)
 {
@@ -132,7 +132,7 @@ const char *mw_class_str(unsigned cl, char *buf)
 	return buf;
 }
 
-int mw_events_parse(const char *list, uint32_t *mask, char *err, size_t errlen)
+int mw_events_parse(const char *list, uint64_t *mask, char *err, size_t errlen)
 {
 	const char *p = list;
 
@@ -157,7 +157,7 @@ int mw_events_parse(const char *list, uint32_t *mask, char *err, size_t errlen)
 		if (!strcasecmp(tok, "all")) {
 			for (int i = 0; i < MW_EV_MAX; i++)
 				if (events[i].syscall)
-					*mask |= 1u << i;
+					*mask |= MW_EVBIT(i);
 		} else if (tok[0] == '%') {
 			size_t i;
 			for (i = 0; i < sizeof(class_names) / sizeof(class_names[0]); i++)
@@ -169,7 +169,7 @@ int mw_events_parse(const char *list, uint32_t *mask, char *err, size_t errlen)
 			}
 			*mask |= mw_class_mask(class_names[i].cl);
 		} else if ((id = mw_event_by_name(tok)) >= 0) {
-			*mask |= 1u << id;
+			*mask |= MW_EVBIT(id);
 		} else {
 			snprintf(err, errlen, "unknown event '%s' in --events; known events: %s", tok, mw_event_names());
 			return -1;

@@ -40,12 +40,12 @@ int mw_event_nr_compat(const struct mw_event_desc *d);
 int mw_event_arg_by_fmt(const struct mw_event_desc *d, enum mw_arg_fmt fmt);
 
 /* Events of the classes in cl (MW_CL_* bits), as a mask of bits per event id. */
-uint32_t mw_class_mask(unsigned cl);
+uint64_t mw_class_mask(unsigned cl);
 
 /* Parse an --events list: event names, class names (%mapping, %memory, %shm)
  * and "all" (every syscall event; do_mmap only by name), comma-separated.
  * Returns 0 and sets *mask, or -1 after writing a one-line reason to err. */
-int mw_events_parse(const char *list, uint32_t *mask, char *err, size_t errlen);
+int mw_events_parse(const char *list, uint64_t *mask, char *err, size_t errlen);
 
 /* Class names of cl ("%mapping,%memory"); buf must hold 64 bytes. */
 const char *mw_class_str(unsigned cl, char *buf);

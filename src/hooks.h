@@ -17,7 +17,7 @@ struct mw_hook_cfg {
 	enum mw_hook hook;              /* the mode asked for (auto: the best that sees every call) */
 	bool compat;                    /* trace 32-bit tasks (the caller probed the kernel) */
 	bool follow;                    /* only tgids registered in the traced map are in scope */
-	uint32_t event_mask;            /* bit per enum mw_event_id */
+	uint64_t event_mask;            /* MW_EVBIT(enum mw_event_id) per event */
 	size_t buffer_size;             /* ring buffer bytes */
 	bool lifecycle;                 /* fork/exec/exit records */
 	bool alerts;                    /* alerts (or --kill-wx): lifecycle records, 32-bit coverage from the start */

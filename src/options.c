@@ -98,7 +98,7 @@ static int opt_time(struct mw_opts *o, const struct mw_opt_def *d, const char *v
 static int opt_events(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
 {
 	char *copy = strdup(v), *s = copy, *w;
-	uint32_t mask = 0, one;
+	uint64_t mask = 0, one;
 	int rc = 0;
 
 	if (!copy)
@@ -628,9 +628,9 @@ static int parse_argv(struct mw_opts *o, int argc, char **argv, char *err, size_
 }
 
 /* Events with no number in the native ABI (only 32-bit tasks make them). */
-static uint32_t compat_only_events(void)
+static uint64_t compat_only_events(void)
 {
-	uint32_t m = 0;
+	uint64_t m = 0;
 
 	for (unsigned i = 0; i < MW_EV_MAX; i++) {
 		const struct mw_event_desc *d = mw_event_desc(i);
@@ -642,14 +642,14 @@ static uint32_t compat_only_events(void)
 		int native = d->nr_x86_64;
 #endif
 		if (native < 0)
-			m |= 1u << i;
+			m |= MW_EVBIT(i);
 	}
 	return m;
 }
 
 static int finish(struct mw_opts *o, char *err, size_t n)
 {
-	uint32_t syscalls = o->event_mask & ~(1u << MW_EV_DO_MMAP);
+	uint64_t syscalls = o->event_mask & ~MW_EVBIT(MW_EV_DO_MMAP);
 
 	if (mw_filter_finish(&o->filters, err, n))
 		return -1;

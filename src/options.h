@@ -29,7 +29,7 @@ struct mw_opts {
 	const char *output;     /* NULL or "-": stdout (copied by the option parser) */
 	bool append;            /* --append: add to --output instead of replacing it */
 	int time_fmt;           /* --time: enum mw_time_fmt (format.h) for the table */
-	uint32_t event_mask;    /* bit per enum mw_event_id */
+	uint64_t event_mask;    /* MW_EVBIT(enum mw_event_id) per event */
 	enum mw_hook hook;
 	int compat;             /* -1 auto (probe), 0 off, 1 on */
 	size_t buffer_size;     /* ring buffer bytes (power of two) */

@@ -161,20 +161,20 @@ static int key_cmp(const void *a, const void *b)
 /* Bytes a successful call maps, unmaps and protects, from its summed arguments. */
 static void add_bytes(struct row *r, uint16_t ev, const struct mw_sum_val *v)
 {
-	switch (ev) {
-	case MW_EV_MMAP: case MW_EV_MMAP2: case MW_EV_DO_MMAP:
-		r->mapped += v->len1;
-		break;
-	case MW_EV_MUNMAP:
-		r->unmapped += v->len1;
-		break;
-	case MW_EV_MPROTECT: case MW_EV_PKEY_MPROTECT:
-		r->protected_ += v->len1;
-		break;
-	case MW_EV_MREMAP: /* old_size leaves, new_size arrives */
+	const struct mw_event_desc *d = mw_event_desc(ev);
+	unsigned cl = d ? d->classes : 0;
+
+	/* what the call does, from its catalogue row; a call that both unmaps
+	 * and maps (mremap) gives its old size up and its new size arrives */
+	if ((cl & (MW_CL_MAPS | MW_CL_UNMAPS)) == (MW_CL_MAPS | MW_CL_UNMAPS)) {
 		r->unmapped += v->len1;
 		r->mapped += v->len2;
-		break;
+	} else if (cl & MW_CL_MAPS) {
+		r->mapped += v->len1;
+	} else if (cl & MW_CL_UNMAPS) {
+		r->unmapped += v->len1;
+	} else if (cl & MW_CL_PROTECTS) {
+		r->protected_ += v->len1;
 	}
 }
 

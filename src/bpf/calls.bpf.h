@@ -35,6 +35,43 @@ static const __u8 mw_arg_type[MW_EV_ROWS][6] = { MW_CALLS(MW__FMT_ROW) };
 static const __u8 mw_entry_of[MW_EV_ROWS] = { MW_CALLS(MW__ENTRY_ROW) };
 #undef MW__ENTRY_ROW
 
+#define MW__CLASSES_ROW(id, ID, name, kind, nargs, x86_64, i386, arm64, arm, stem, i386_fn, classes, ...) \
+	[id] = classes,
+static const __u16 mw_classes_of[MW_EV_ROWS] = { MW_CALLS(MW__CLASSES_ROW) };
+#undef MW__CLASSES_ROW
+
+/* The event's MW_CL_* bits (what it does to the address space: MW_CL_MAPS, ...); 0 if none. */
+static __always_inline __u32 mw_classes(__u32 ev)
+{
+	return ev < MW_EV_MAX ? mw_classes_of[mw_ev_row(ev)] : 0;
+}
+
+/* i386 old_mmap (x86 only; event mmap, number MW_I386_NR_OLD_MMAP): its
+ * six values live in a struct of 32-bit words in user memory at a[0]. */
+static __always_inline bool mw_is_old_mmap(int ev, __u32 flags, long nr)
+{
+#if defined(__TARGET_ARCH_x86)
+	return ev == MW_EV_MMAP && (flags & MW_F_COMPAT) && nr == MW_I386_NR_OLD_MMAP;
+#else
+	return false;
+#endif
+}
+
+/* The one reader of that struct: a[0..5] become its values (the fd
+ * sign-extended: -1 stays -1). 0, or -1 when it could not be read (a[]
+ * unchanged). */
+static __always_inline int mw_read_old_mmap(__u64 a[6])
+{
+	__u32 w[6] = {};
+
+	if (bpf_probe_read_user(w, sizeof(w), (void *)a[0]))
+		return -1;
+	for (int i = 0; i < 6; i++)
+		a[i] = w[i];
+	a[4] = (__u64)(__s64)(__s32)w[4];
+	return 0;
+}
+
 /* Index of the event's first argument decoded as fmt (MW_D_PROT, ...); -1 if none. */
 static __always_inline int mw_arg_by_fmt(__u32 ev, __u8 fmt)
 {

@@ -83,16 +83,10 @@ static __always_inline void args_compat(struct pt_regs *regs, int ev, __u64 a[6]
 	a[5] = (__u32)regs->bp;
 	if (ev == MW_EV_MMAP) {
 		/* old_mmap(struct mmap_arg_struct32 *) */
-		__u32 w[6] = {};
-		__u64 ptr = a[0];
-
 		*flags |= MW_F_TOCTOU;
-		if (bpf_probe_read_user(w, sizeof(w), (void *)ptr)) {
+		if (mw_read_old_mmap(a)) {
 			*flags |= MW_F_ARGS_FAULT;
 			a[1] = a[2] = a[3] = a[4] = a[5] = 0; /* a[0] keeps the struct pointer */
-		} else {
-			for (int i = 0; i < 6; i++)
-				a[i] = w[i];
 		}
 	}
 #elif defined(__TARGET_ARCH_arm64)
@@ -130,7 +124,7 @@ static __always_inline int ipc_enter(struct pt_regs *regs, long nr)
 	int ev = mw_ipc_event((__u32)regs->bx);
 	__u64 a[6] = {};
 
-	if (ev < 0 || !(event_mask & (1u << ev)))
+	if (ev < 0 || !(event_mask & MW_EVBIT(ev)))
 		return 0;
 	__u64 first = (__u32)regs->cx, second = (__u32)regs->dx, third = (__u32)regs->si;
 	__u64 ptr = (__u32)regs->di;
@@ -191,7 +185,7 @@ int BPF_PROG(disp_exit, struct pt_regs *regs, long ret)
 	if (ev < 0 && compat && nr == MW_I386_NR_IPC)
 		return ipc_exit(nr, ret);
 #endif
-	if (ev < 0 || !(event_mask & (1u << ev)))
+	if (ev < 0 || !(event_mask & MW_EVBIT(ev)))
 		return 0;
 	return on_exit(ev, nr, compat ? MW_F_COMPAT : 0, ret);
 }

@@ -11,7 +11,7 @@ char LICENSE[] SEC("license") = "GPL";
 /* ---- configuration, set by user space between open and load ---- */
 const volatile __u32 self_tgid = 0;        /* mapwatch itself: never reported */
 const volatile bool follow_only = false;   /* only tgids present in the traced map */
-const volatile __u32 event_mask = 0;       /* bit per enum mw_event_id: --events, always set (hooks.c) */
+const volatile __u64 event_mask = 0;       /* MW_EVBIT(enum mw_event_id) per event: --events, always set (hooks/load.c) */
 const volatile __u64 wake_bytes = 256 * 1024; /* wake the reader once this much is queued */
 const volatile bool lifecycle_recs = false;  /* send fork/exec/exit records (alerts) */
 const volatile bool kill_wx = false;         /* --kill-wx: SIGKILL W+X mappings at syscall exit */
@@ -422,7 +422,7 @@ static __always_inline bool resolve_fd(struct task_struct *task, int fd, struct 
  * or the user's scope filters). */
 static __always_inline bool entry_wanted(__u32 ev, __u64 id, __u64 key)
 {
-	if (!(event_mask & (1u << ev)) || (id >> 32) == self_tgid)
+	if (!(event_mask & MW_EVBIT(ev)) || (id >> 32) == self_tgid)
 		return false;
 	if (!reporting) {
 		/* attached, not yet recording (mapwatch is starting): the exit of
@@ -737,33 +737,33 @@ static __always_inline bool exe_allowed(__u32 tgid)
 	return val == 2;
 }
 
-/* old_mmap (i386 90) whose argument struct could not be read at entry (its
+/* old_mmap (i386 MW_I386_NR_OLD_MMAP) whose argument struct could not be read at entry (its
  * page not yet faulted in): the kernel's own copy has faulted it in, so read
  * it again now, and resolve the file it names. Global (verified once, its
  * locals in its own frame): a rare path kept out of the exit's stack. */
 __noinline int mw_reread_old_mmap(struct pending *p, __u64 key, struct mw_effect *ef)
 {
 #if defined(__TARGET_ARCH_x86)
-	__u32 w[6] = {};
+	__u64 a[6];
 	struct scratch *s;
 
 	if (!p || !ef)
 		return 0;
-	if (!(p->flags & MW_F_ARGS_FAULT) || !(p->flags & MW_F_COMPAT) || p->event != MW_EV_MMAP ||
-	    p->nr != 90)
-		return 0;
-	if (bpf_probe_read_user(w, sizeof(w), (void *)p->args[0]))
+	if (!(p->flags & MW_F_ARGS_FAULT) || !mw_is_old_mmap(p->event, p->flags, p->nr))
 		return 0;
 	for (int i = 0; i < 6; i++)
-		p->args[i] = w[i];
-	p->args[4] = (__u64)(__s64)(__s32)w[4];
+		a[i] = p->args[i];
+	if (mw_read_old_mmap(a))
+		return 0;
+	for (int i = 0; i < 6; i++)
+		p->args[i] = a[i];
 	p->flags &= ~MW_F_ARGS_FAULT;
 	ef->flags |= MW_EFFF_ARGS_REREAD;
-	if (w[3] & MW_MAP_ANONYMOUS)
+	if (a[3] & MW_MAP_ANONYMOUS)
 		return 0;
 	p->flags |= MW_F_HAS_FILE;
 	s = get_scratch();
-	if (s && resolve_fd((struct task_struct *)bpf_get_current_task(), (int)w[4], &p->file, &s->pb, NULL)) {
+	if (s && resolve_fd((struct task_struct *)bpf_get_current_task(), (int)a[4], &p->file, &s->pb, NULL)) {
 		s->pb.flags = p->file.flags;
 		if (bpf_map_update_elem(&pending_path, &key, &s->pb, BPF_ANY) == 0)
 			p->has_path = 1;
@@ -776,18 +776,11 @@ __noinline int mw_reread_old_mmap(struct pending *p, __u64 key, struct mw_effect
  * its first argument (calls that change a given range), 0 none (no lookup). */
 static __always_inline int effect_addr_of(__u32 event)
 {
-	switch (event) {
-	case MW_EV_MMAP:
-	case MW_EV_MMAP2:
-	case MW_EV_MREMAP:
-	case MW_EV_SHMAT:
-	case MW_EV_MAP_SHADOW_STACK:
-		return 1;
-	case MW_EV_MPROTECT:
-	case MW_EV_PKEY_MPROTECT:
-		return 2;
-	}
-	return 0;
+	__u32 cl = mw_classes(event); /* the catalogue row's (a constant where event is) */
+
+	if (cl & MW_CL_KERNEL)
+		return 0; /* do_mmap: the kernel's own arguments, reported as they are */
+	return cl & MW_CL_MAPS ? 1 : cl & MW_CL_PROTECTS ? 2 : 0;
 }
 
 /* The task's personality, into the effect when it has READ_IMPLIES_EXEC. */
@@ -970,16 +963,12 @@ __noinline int mw_exit_only_entry(struct pending *p, int ev, __u32 nr, __u32 fla
 	p->filtered = 0;
 	__builtin_memset(&p->file, 0, sizeof(p->file));
 	args_from_regs(task, flags & MW_F_COMPAT, p->args);
-	if (ev == MW_EV_MMAP && (flags & MW_F_COMPAT) && nr == 90) {
+	if (mw_is_old_mmap(ev, flags, nr)) {
 		/* old_mmap: the six values live in user memory */
-		__u32 w[6] = {};
 		p->flags |= MW_F_TOCTOU;
-		if (bpf_probe_read_user(w, sizeof(w), (void *)p->args[0])) {
+		if (mw_read_old_mmap(p->args)) {
 			p->flags |= MW_F_ARGS_FAULT;
 			p->args[1] = p->args[2] = p->args[3] = p->args[4] = p->args[5] = 0;
-		} else {
-			for (int i = 0; i < 6; i++)
-				p->args[i] = w[i];
 		}
 	}
 	if (ev == MW_EV_MMAP && (flags & MW_F_COMPAT))

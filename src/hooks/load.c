@@ -201,7 +201,7 @@ static int hooks_load(struct mw_hooks *h, enum hook_mode mode, enum dm_mode dm, 
 
 		switch (pi->kind) {
 		case PK_TP:
-			want = mode == MODE_TRACEPOINT && ev >= 0 && (o->event_mask & (1u << ev)) &&
+			want = mode == MODE_TRACEPOINT && ev >= 0 && (o->event_mask & MW_EVBIT(ev)) &&
 			       mw_catalog_nr(ev, false) >= 0; /* mmap2 has no native tracepoint on 64-bit */
 			if (want && !mw_tracepoint_exists(tdir, bpf_program__section_name(p))) {
 				want = false;
@@ -328,7 +328,7 @@ static int hooks_load_dm(struct mw_hooks *h, enum hook_mode mode)
 	char save[sizeof(h->skipped)];
 
 	memcpy(save, h->skipped, sizeof(save));
-	if (!(h->cfg.event_mask & (1u << MW_EV_DO_MMAP))) {
+	if (!(h->cfg.event_mask & MW_EVBIT(MW_EV_DO_MMAP))) {
 		if (hooks_load(h, mode, DM_NONE, why, sizeof(why)) == 0)
 			return 0;
 		mw_hooks_unload(h);
@@ -396,7 +396,7 @@ const char *mw_do_mmap_availability(char *buf, size_t n)
 	char why_f[256] = "", why_k[256] = "";
 
 	memset(&t, 0, sizeof(t));
-	t.cfg = (struct mw_hook_cfg){ .event_mask = 1u << MW_EV_DO_MMAP, .hook = MW_HOOK_TRACEPOINT,
+	t.cfg = (struct mw_hook_cfg){ .event_mask = MW_EVBIT(MW_EV_DO_MMAP), .hook = MW_HOOK_TRACEPOINT,
 				      .buffer_size = 4096, .filters = &none };
 	t.stop_fd = -1;
 	mw_hooks_libbpf_print(0);

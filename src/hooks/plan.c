@@ -109,7 +109,7 @@ static void plan_functions(struct mw_hooks *h, struct btf *vb)
 {
 	h->nfn = 0;
 	for (int ev = 0; ev < MW_EV_MAX; ev++) {
-		if (!(h->cfg.event_mask & (1u << ev)))
+		if (!(h->cfg.event_mask & MW_EVBIT(ev)))
 			continue;
 		for (int c = 0; c <= (h->cfg.compat ? 1 : 0); c++) {
 			char name[64];
@@ -140,7 +140,7 @@ static void plan_functions(struct mw_hooks *h, struct btf *vb)
 	}
 #if defined(__x86_64__)
 	/* i386 ipc(): shmat and shmdt made through the multiplexer, one slot for both */
-	if (h->cfg.compat && (h->cfg.event_mask & ((1u << MW_EV_SHMAT) | (1u << MW_EV_SHMDT)))) {
+	if (h->cfg.compat && (h->cfg.event_mask & (MW_EVBIT(MW_EV_SHMAT) | MW_EVBIT(MW_EV_SHMDT)))) {
 		if (btf__find_by_name_kind(vb, MW_I386_IPC_FN, BTF_KIND_FUNC) <= 0) {
 			mw_hooks_append(h->skipped, sizeof(h->skipped), "shmat/shmdt through ipc() (32-bit): no %s in BTF",
 			       MW_I386_IPC_FN);
@@ -209,7 +209,7 @@ static int fentry_refused_quickly(struct mw_hooks *h, char *why, size_t n)
 	int ev, id;
 
 	for (ev = 0; ev < MW_EV_MAX; ev++)
-		if ((h->cfg.event_mask & (1u << ev)) && mw_catalog_nr(ev, 0) >= 0)
+		if ((h->cfg.event_mask & MW_EVBIT(ev)) && mw_catalog_nr(ev, 0) >= 0)
 			break;
 	if (ev == MW_EV_MAX)
 		return 0;

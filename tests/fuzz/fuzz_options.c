@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct mw_opts o;
 	char err[512];
 	uint64_t v;
-	uint32_t mask;
+	uint64_t mask;
 
 	if (!buf)
 		return 0;

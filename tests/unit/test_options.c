@@ -165,11 +165,11 @@ TEST(options_repeats_add_up)
 	char err[256];
 
 	CHECK_INT(parse(&o, err, sizeof(err), (const char *[]){ "-e", "munmap", "-e", "mprotect", NULL }), 0);
-	CHECK_INT(o.event_mask, (1u << MW_EV_MUNMAP) | (1u << MW_EV_MPROTECT));
+	CHECK_INT(o.event_mask, (MW_EVBIT(MW_EV_MUNMAP)) | (MW_EVBIT(MW_EV_MPROTECT)));
 	mw_opts_free(&o);
 	CHECK_INT(parse(&o, err, sizeof(err), (const char *[]){ "-e", " mmap , munmap ", "--comm", "a, b",
 		  "--comm=c", "--uid=0", "-u", "1,2", NULL }), 0);
-	CHECK_INT(o.event_mask, (1u << MW_EV_MMAP) | (1u << MW_EV_MUNMAP));
+	CHECK_INT(o.event_mask, (MW_EVBIT(MW_EV_MMAP)) | (MW_EVBIT(MW_EV_MUNMAP)));
 	CHECK_INT(o.filters.ncomm, 3);
 	CHECK_STR(o.filters.comm[1], "b");
 	CHECK_INT(o.filters.uid.n, 3);
@@ -223,7 +223,7 @@ TEST(options_config_lines)
 	CHECK(strstr(err, "unknown option") != NULL);
 	CHECK_INT(mw_opt_apply(&o, "uid", "4294967296", err, sizeof(err)), -1);
 	CHECK(o.json);
-	CHECK_INT(o.event_mask, 1u << MW_EV_MMAP);
+	CHECK_INT(o.event_mask, MW_EVBIT(MW_EV_MMAP));
 	CHECK_STR(o.output, "/tmp/x");
 	CHECK(mw_opt_lookup("min-length") != NULL && mw_opt_lookup("min") == NULL);
 	mw_opts_free(&o);
