@@ -73,6 +73,9 @@ done
 
 # host-wide: from exec to the "attached" line (-v), per hook mode; then SIGINT
 attached_ms() { # ARGS...: ms from start to "mapwatch: attached" on stderr, or "" (60 s)
+	# a fresh file: a grep that found the last run's line would signal this
+	# run before its handlers exist (a background job ignores SIGINT until then)
+	rm -f "$tmp/hw.err"
 	t0=$(now_ns)
 	"$MW" -v -o /dev/null "$@" 2>"$tmp/hw.err" & p=$!
 	i=0

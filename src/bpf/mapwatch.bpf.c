@@ -991,57 +991,66 @@ __noinline int mw_udata_out(struct mw_udata *ud, const struct pending *p)
 /* Emit the record of the call stored under key (pid_tgid for syscalls,
  * pid_tgid | DM_KEY for do_mmap), now that it returned ret. ev, nr and
  * flags name the syscall at its exit (ev < 0 for do_mmap). */
-static __always_inline int emit_exit(__u64 key, long ret, int ev, __u16 nr, __u16 flags)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tgid = id >> 32;
-	struct pending *p;
-	struct scratch *s;
-	struct task_struct *task;
+/* ---- the exit, in stages ----
+ * Each stage is __always_inline: in the per-syscall programs ev and flags
+ * are constants, and the compiler still folds every stage's event tests
+ * away, as it did when this was one body. */
 
-	if (!reporting)
-		return 0;
-	p = pending_slot(key, false);
-	if (!p || !p->ts) {
-		/* no entry: rejected by an argument filter (marked), out of scope
-		 * or rejected by a scope filter (re-checked: rare path), refused
-		 * by seccomp before the entry tracepoint (reported from the exit),
-		 * or the call began before mapwatch attached (an unmatched exit) */
-		if (p && p->filtered) {
-			p->filtered = 0;
-			p->exited = 1;
-			return 0;
-		}
-		if (p && p->exited) {
-			/* while hooks switch both are attached: a second hook's
-			 * exit of the call just handled stays silent (outside a
-			 * switch the flag is stale: ignored) */
-			p->exited = 0;
-			if (hooks_overlap)
-				return 0;
-		}
-		if (!in_scope(tgid) || !scope_ok(id))
-			return 0;
-		if (ev < 0 || !seccomp_filtered(bpf_get_current_task_btf())) {
-			count(MW_CNT_NO_ENTRY);
-			return 0;
-		}
-		p = pending_slot(key, true);
-		if (!p) {
-			count(MW_CNT_PENDING_FULL);
-			return 0;
-		}
-		if (!mw_exit_only_entry(p, ev, nr, flags)) {
-			count(MW_CNT_FILTERED);
-			return 0;
-		}
-		count(MW_CNT_EXIT_ONLY);
+/* Stage 1: the thread's slot of this call. The entry's, or, for a call
+ * refused by seccomp before the entry hook ran, one built from the exit
+ * alone; NULL when there is nothing to report (counted where it is a loss). */
+static __always_inline struct pending *exit_slot(__u64 key, __u64 id, int ev, __u16 nr, __u16 flags)
+{
+	struct pending *p = pending_slot(key, false);
+
+	if (p && p->ts)
+		return p;
+	/* no entry: rejected by an argument filter (marked), out of scope
+	 * or rejected by a scope filter (re-checked: rare path), refused
+	 * by seccomp before the entry tracepoint (reported from the exit),
+	 * or the call began before mapwatch attached (an unmatched exit) */
+	if (p && p->filtered) {
+		p->filtered = 0;
+		p->exited = 1;
+		return NULL;
 	}
-	struct mw_effect ef = {};
+	if (p && p->exited) {
+		/* while hooks switch both are attached: a second hook's
+		 * exit of the call just handled stays silent (outside a
+		 * switch the flag is stale: ignored) */
+		p->exited = 0;
+		if (hooks_overlap)
+			return NULL;
+	}
+	if (!in_scope(id >> 32) || !scope_ok(id))
+		return NULL;
+	if (ev < 0 || !seccomp_filtered(bpf_get_current_task_btf())) {
+		count(MW_CNT_NO_ENTRY);
+		return NULL;
+	}
+	p = pending_slot(key, true);
+	if (!p) {
+		count(MW_CNT_PENDING_FULL);
+		return NULL;
+	}
+	if (!mw_exit_only_entry(p, ev, nr, flags)) {
+		count(MW_CNT_FILTERED);
+		return NULL;
+	}
+	count(MW_CNT_EXIT_ONLY);
+	return p;
+}
+
+/* Stage 2: what only the exit can complete: an i386 old_mmap struct that
+ * faulted at entry, read again; ipc(SHMAT)'s address, from *third.
+ * Returns the call's result as reported. */
+static __always_inline long exit_complete_args(struct pending *p, __u64 key, long ret, int ev, __u16 flags,
+					       struct mw_effect *ef)
+{
 	/* flags and ev are constants in the per-syscall programs: only the
-	 * raw_syscalls one carries this code */
+	 * dispatcher and the function hooks carry this code */
 	if ((flags & MW_F_COMPAT) && ev == MW_EV_MMAP)
-		mw_reread_old_mmap(p, key, &ef);
+		mw_reread_old_mmap(p, key, ef);
 	if ((flags & MW_F_COMPAT) && (p->flags & MW_F_IPC) && p->event == MW_EV_SHMAT && ret == 0) {
 		/* old i386 convention: ipc(SHMAT) returns 0 and writes the address to *third */
 		__u32 addr = 0;
@@ -1050,21 +1059,28 @@ static __always_inline int emit_exit(__u64 key, long ret, int ev, __u16 nr, __u1
 		else
 			p->flags |= MW_F_ARGS_FAULT;
 	}
+	return ret;
+}
 
+/* Stage 3: what the call did (the VMA it made or changed, the
+ * personality, the --allow verdict), and --kill-wx's decision on it. */
+static __always_inline void exit_effect_enforce(struct pending *p, long ret, int ev, __u32 tgid,
+						struct mw_effect *ef)
+{
 	/* -c counts calls: no VMA lookup (and no --kill-wx with it). A call
 	 * that changes no mapping (ev is a constant in the per-syscall
 	 * programs: this folds) needs only the personality, read here,
 	 * sparing it the global call (BENCHMARKS.md) */
 	if (!summary_on) {
 		if (ev < 0 || effect_addr_of(ev) || allow_on)
-			mw_effect_of(&ef, p->event, p->args[0], ret, tgid);
+			mw_effect_of(ef, p->event, p->args[0], ret, tgid);
 		else
-			effect_personality(&ef);
+			effect_personality(ef);
 	}
 	/* --kill-wx: a SIGKILL sent here is delivered on the way back to user
 	 * space, before the task runs another instruction: nothing of the
 	 * mapping can be used. An enforced call is always reported. */
-	if (kill_wx && !(ef.flags & MW_EFFF_ALLOWED) && wx_verdict(p, &ef) &&
+	if (kill_wx && !(ef->flags & MW_EFFF_ALLOWED) && wx_verdict(p, ef) &&
 	    bpf_send_signal(MW_SIGKILL) == 0)
 		p->flags |= MW_F_ENFORCED;
 	/* --kill-wx with no verdict to be had: an old_mmap (its struct is user
@@ -1072,19 +1088,30 @@ static __always_inline int emit_exit(__u64 key, long ret, int ev, __u16 nr, __u1
 	 * not be read. The process is stopped (delivered before it runs on,
 	 * like the SIGKILL) once its record is out; user space reads
 	 * /proc/PID/maps, then kills or continues it (src/verify.c). */
-	if (kill_wx && !(p->flags & MW_F_ENFORCED) && !(ef.flags & MW_EFFF_ALLOWED) &&
-	    ef.status == MW_EFF_BUSY && (p->flags & MW_F_TOCTOU) && !(ret < 0 && ret >= -4095))
-		ef.flags |= MW_EFFF_VERIFY;
-	bool submitted = false;
+	if (kill_wx && !(p->flags & MW_F_ENFORCED) && !(ef->flags & MW_EFFF_ALLOWED) &&
+	    ef->status == MW_EFF_BUSY && (p->flags & MW_F_TOCTOU) && !(ret < 0 && ret >= -4095))
+		ef->flags |= MW_EFFF_VERIFY;
+}
+
+/* Stage 4: the record, in one of its three shapes (with the arguments'
+ * user memory, plain, with a path), or the -c count instead. True when a
+ * record went into the ring buffer. */
+static __always_inline bool exit_record(struct pending *p, __u64 key, __u64 id, long ret, int ev,
+					const struct mw_effect *ef)
+{
+	__u32 tgid = id >> 32;
+	struct scratch *s;
+	struct task_struct *task;
+
 	if (!result_ok(ret) && !(p->flags & MW_F_ENFORCED)) {
 		count(MW_CNT_FILTERED);
 		if (p->has_path)
 			bpf_map_delete_elem(&pending_path, &key);
-		goto out;
+		return false;
 	}
 	s = get_scratch();
 	if (!s)
-		goto out;
+		return false;
 	count(MW_CNT_SEEN);
 	task = (struct task_struct *)bpf_get_current_task();
 	/* a flag in the thread's slot saves the exe_seen lookup on every event */
@@ -1100,7 +1127,7 @@ static __always_inline int emit_exit(__u64 key, long ret, int ev, __u16 nr, __u1
 		summary__add(p, ret, id);
 		if (p->has_path)
 			bpf_map_delete_elem(&pending_path, &key);
-		goto out;
+		return false;
 	}
 	/* --stack: the caller's user stack goes first, marked in the event */
 	if (stack_on && stack__emit(id, p->flags & MW_F_COMPAT))
@@ -1113,21 +1140,21 @@ static __always_inline int emit_exit(__u64 key, long ret, int ev, __u16 nr, __u1
 		struct pending_slots *ps = bpf_task_storage_get(&pending, bpf_get_current_task_btf(), 0, 0);
 		struct mw_event *r;
 		if (!ps)
-			goto out;
+			return false;
 		if (ret >= 0 || ret < -4095)
 			mw_udata_out(&ps->ud, p);
 		r = bpf_ringbuf_reserve(&rb, sizeof(*r) + sizeof(struct mw_udata), 0);
 		if (!r) {
 			count(MW_CNT_RB_FULL);
-			goto out;
+			return false;
 		}
 		fill_event(r, p, ret, id);
-		fill_effect(r, &ef);
+		fill_effect(r, ef);
 		r->path_len = sizeof(struct mw_udata);
 		bpf_probe_read_kernel(r + 1, sizeof(struct mw_udata), &ps->ud);
 		bpf_ringbuf_submit(r, wake_flag(sizeof(*r) + sizeof(struct mw_udata)));
 		count(MW_CNT_SUBMITTED);
-		goto out;
+		return false; /* (not a shape --kill-wx's stop waits on) */
 	}
 
 	if (!p->has_path) {
@@ -1135,22 +1162,21 @@ static __always_inline int emit_exit(__u64 key, long ret, int ev, __u16 nr, __u1
 		struct mw_event *r = bpf_ringbuf_reserve(&rb, sizeof(*r), 0);
 		if (!r) {
 			count(MW_CNT_RB_FULL);
-			goto out;
+			return false;
 		}
 		fill_event(r, p, ret, id);
 		r->flags |= xflags;
-		fill_effect(r, &ef);
+		fill_effect(r, ef);
 		r->path_len = 0;
-		bpf_ringbuf_submit(r, (ef.flags & MW_EFFF_VERIFY) ? BPF_RB_FORCE_WAKEUP : wake_flag(sizeof(*r)));
+		bpf_ringbuf_submit(r, (ef->flags & MW_EFFF_VERIFY) ? BPF_RB_FORCE_WAKEUP : wake_flag(sizeof(*r)));
 		count(MW_CNT_SUBMITTED);
-		submitted = true;
-		goto out;
+		return true;
 	}
 	struct mw_event *e = &s->ev;
 	__u32 len = 0;
 	fill_event(e, p, ret, id);
 	e->flags |= xflags;
-	fill_effect(e, &ef);
+	fill_effect(e, ef);
 	struct path_buf *pb = bpf_map_lookup_elem(&pending_path, &key);
 	if (pb) {
 		len = path_len_clamp(pb->len);
@@ -1160,11 +1186,31 @@ static __always_inline int emit_exit(__u64 key, long ret, int ev, __u16 nr, __u1
 	bpf_map_delete_elem(&pending_path, &key);
 	e->path_len = len;
 	if (bpf_ringbuf_output(&rb, e, sizeof(*e) + len,
-			       (ef.flags & MW_EFFF_VERIFY) ? BPF_RB_FORCE_WAKEUP : wake_flag(sizeof(*e) + len)))
+			       (ef->flags & MW_EFFF_VERIFY) ? BPF_RB_FORCE_WAKEUP : wake_flag(sizeof(*e) + len))) {
 		count(MW_CNT_RB_FULL);
-	else
-		count(MW_CNT_SUBMITTED), submitted = true;
-out:
+		return false;
+	}
+	count(MW_CNT_SUBMITTED);
+	return true;
+}
+
+/* The exit of a call: its slot, the arguments only the exit can complete,
+ * its effect and --kill-wx's verdict, its record; then the slot is done. */
+static __always_inline int emit_exit(__u64 key, long ret, int ev, __u16 nr, __u16 flags)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct mw_effect ef = {};
+	struct pending *p;
+	bool submitted;
+
+	if (!reporting)
+		return 0;
+	p = exit_slot(key, id, ev, nr, flags);
+	if (!p)
+		return 0;
+	ret = exit_complete_args(p, key, ret, ev, flags, &ef);
+	exit_effect_enforce(p, ret, ev, id >> 32, &ef);
+	submitted = exit_record(p, key, id, ret, ev, &ef);
 	/* nobody would continue a process whose record was lost: kill it */
 	if (ef.flags & MW_EFFF_VERIFY)
 		bpf_send_signal(submitted ? MW_SIGSTOP : MW_SIGKILL);
