@@ -10,7 +10,12 @@
 #include "mapwatch.skel.h"
 #include "hooks/internal.h"
 
-const char *const mw_hook_mode_names[] = { "function", "tracepoint", "dispatcher" };
+const char *const mw_hook_mode_names[] = {
+	[MW_HOOK_AUTO] = "auto",
+	[MW_HOOK_TRACEPOINT] = "tracepoint",
+	[MW_HOOK_DISPATCHER] = "dispatcher",
+	[MW_HOOK_FUNCTION] = "function",
+};
 
 void mw_hooks_append(char *buf, size_t n, const char *fmt, ...)
 {
@@ -82,7 +87,7 @@ const char *mw_hooks_describe(struct mw_hooks *h, char *buf, size_t n)
 	size_t len = 0;
 
 	len += snprintf(buf + len, n - len, "%s", mw_hook_mode_names[h->mode]);
-	if (h->mode == MODE_FUNCTION && len < n) {
+	if (h->mode == MW_HOOK_FUNCTION && len < n) {
 		len += snprintf(buf + len, n - len, " (fentry/fexit on");
 		for (int i = 0; i < h->nfn && len < n; i++)
 			len += snprintf(buf + len, n - len, " %s", h->fn[i].func);
@@ -90,7 +95,7 @@ const char *mw_hooks_describe(struct mw_hooks *h, char *buf, size_t n)
 			len += snprintf(buf + len, n - len, ")");
 	} else if (h->track && len < n) {
 		len += snprintf(buf + len, n - len, " (per-syscall tracepoints; one tp_btf dispatcher instead while a 32-bit process runs: each 32-bit start is unseen until it is attached, int 0x80 from 64-bit programs while none runs)");
-	} else if (h->mode == MODE_TRACEPOINT && len < n) {
+	} else if (h->mode == MW_HOOK_TRACEPOINT && len < n) {
 		len += snprintf(buf + len, n - len, " (per-syscall tracepoints; 32-bit calls not traced)");
 	} else if (len < n) {
 		len += snprintf(buf + len, n - len, " (one tp_btf pair on every syscall%s)",
@@ -139,7 +144,7 @@ void mw_hooks_announce(struct mw_hooks *h)
 		/* said without -v: this mode can miss 32-bit calls */
 		fprintf(stderr, "mapwatch: warning: --hook tracepoint: a 32-bit program started by another process runs unseen until the dispatcher is attached (counted: --stats hooks.switchGap), and int 0x80 from 64-bit programs is seen only while it is; --hook auto sees both\n");
 	if (h->cfg.verbose) {
-		enum hook_mode mode = h->mode;
+		enum mw_hook mode = h->mode;
 		enum dm_mode dm = h->dm;
 		int n = h->nlinks + h->ntp + h->ndisp;
 		const char *compat = !h->cfg.compat ? "not traced"

@@ -12,8 +12,8 @@
 
 #define MW_MAX_PROGS (2 * MW_EV_MAX + 2 * MW_FN_SLOTS + 16) /* tracepoint pairs, function slots, the rest */
 
-/* The hook modes, best first. */
-enum hook_mode { MODE_FUNCTION, MODE_TRACEPOINT, MODE_DISPATCHER };
+/* The mode in force is one of enum mw_hook's (options.h) but MW_HOOK_AUTO,
+ * which only asks for the best; its name, indexed by that value: */
 extern const char *const mw_hook_mode_names[];
 
 /* How the do_mmap hook is attached. */
@@ -51,7 +51,7 @@ struct mw_hooks {
 	struct mapwatch_bpf *skel;
 	struct prog_info progs[MW_MAX_PROGS]; /* every program of the object (load.c) */
 	int nprogs;
-	enum hook_mode mode;
+	enum mw_hook mode;
 	enum dm_mode dm;
 	bool track;                     /* tracepoint mode: switch on 32-bit processes */
 	struct hlink links[MW_MAX_PROGS];    /* attached for the whole run */

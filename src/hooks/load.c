@@ -141,14 +141,14 @@ static int fill_nr_event(struct mw_hooks *h)
 	return 0;
 }
 
-static int hooks_load(struct mw_hooks *h, enum hook_mode mode, enum dm_mode dm, char *why, size_t whylen)
+static int hooks_load(struct mw_hooks *h, enum mw_hook mode, enum dm_mode dm, char *why, size_t whylen)
 {
 	const struct mw_hook_cfg *o = &h->cfg;
 	struct bpf_program *p;
 	const char *tdir = mw_tracefs_dir();
 	int err;
 	int vmf = dm != DM_NONE ? mw_do_mmap_has_vmflags() : 0;
-	bool disp = mode == MODE_DISPATCHER || (mode == MODE_TRACEPOINT && h->cfg.compat);
+	bool disp = mode == MW_HOOK_DISPATCHER || (mode == MW_HOOK_TRACEPOINT && h->cfg.compat);
 
 	if (dm != DM_NONE && vmf < 0) {
 		snprintf(why, whylen, "do_mmap is not in the kernel's BTF");
@@ -160,7 +160,7 @@ static int hooks_load(struct mw_hooks *h, enum hook_mode mode, enum dm_mode dm, 
 	}
 	h->mode = mode;
 	h->dm = dm;
-	h->track = mode == MODE_TRACEPOINT && h->cfg.compat;
+	h->track = mode == MW_HOOK_TRACEPOINT && h->cfg.compat;
 	h->skel = mapwatch_bpf__open();
 	if (!h->skel) {
 		mw_err_line("cannot open the BPF object: %s", strerror(errno));
@@ -178,7 +178,7 @@ static int hooks_load(struct mw_hooks *h, enum hook_mode mode, enum dm_mode dm, 
 	h->skel->rodata->allow_on = o->nallow > 0;
 	h->skel->rodata->dm_has_vmflags = vmf > 0;
 	h->skel->rodata->track_compat = h->track;
-	for (int i = 0; mode == MODE_FUNCTION && i < h->nfn; i++) {
+	for (int i = 0; mode == MW_HOOK_FUNCTION && i < h->nfn; i++) {
 		h->skel->rodata->fn_event[i] = (uint8_t)h->fn[i].event;
 		h->skel->rodata->fn_compat[i] = (uint8_t)h->fn[i].compat;
 	}
@@ -201,7 +201,7 @@ static int hooks_load(struct mw_hooks *h, enum hook_mode mode, enum dm_mode dm, 
 
 		switch (pi->kind) {
 		case PK_TP:
-			want = mode == MODE_TRACEPOINT && ev >= 0 && (o->event_mask & MW_EVBIT(ev)) &&
+			want = mode == MW_HOOK_TRACEPOINT && ev >= 0 && (o->event_mask & MW_EVBIT(ev)) &&
 			       mw_catalog_nr(ev, false) >= 0; /* mmap2 has no native tracepoint on 64-bit */
 			if (want && !mw_tracepoint_exists(tdir, bpf_program__section_name(p))) {
 				want = false;
@@ -214,7 +214,7 @@ static int hooks_load(struct mw_hooks *h, enum hook_mode mode, enum dm_mode dm, 
 			want = disp;
 			break;
 		case PK_FN:
-			want = mode == MODE_FUNCTION && slot >= 0 && slot < h->nfn;
+			want = mode == MW_HOOK_FUNCTION && slot >= 0 && slot < h->nfn;
 			if (want)
 				err = bpf_program__set_attach_target(p, 0, h->fn[slot].func);
 			if (want && err) {
@@ -244,7 +244,7 @@ static int hooks_load(struct mw_hooks *h, enum hook_mode mode, enum dm_mode dm, 
 	mw_phase("programs verified and loaded");
 	if (o->verbose >= 3)
 		verifier_stats_print(h->skel->obj);
-	if (err && (dm != DM_NONE || mode == MODE_FUNCTION)) {
+	if (err && (dm != DM_NONE || mode == MW_HOOK_FUNCTION)) {
 		snprintf(why, whylen, "loading failed: %s", strerror(-err));
 		return -1;
 	}
@@ -289,7 +289,7 @@ static int hooks_load(struct mw_hooks *h, enum hook_mode mode, enum dm_mode dm, 
 			return -1;
 		}
 	}
-	if (mode == MODE_FUNCTION) {
+	if (mode == MW_HOOK_FUNCTION) {
 		for_each_prog(h, p) {
 			int slot = mw_prog_info(h, p)->slot;
 
@@ -307,10 +307,10 @@ static int hooks_load(struct mw_hooks *h, enum hook_mode mode, enum dm_mode dm, 
 	if (mw_attach_kind(h, PK_LIFE, h->links, &h->nlinks, MW_MAX_PROGS) ||
 	    mw_attach_kind(h, PK_OTHER, h->links, &h->nlinks, MW_MAX_PROGS))
 		return -1;
-	if (mode == MODE_DISPATCHER) {
+	if (mode == MW_HOOK_DISPATCHER) {
 		if (mw_switch_to_dispatcher(h))
 			return -1;
-	} else if (mode == MODE_TRACEPOINT) {
+	} else if (mode == MW_HOOK_TRACEPOINT) {
 		if (h->track)
 			mw_seed_compat_procs(h);
 		if (mw_hooks_settle(h, NULL) || (h->track && mw_watch_start(h)))
@@ -322,7 +322,7 @@ static int hooks_load(struct mw_hooks *h, enum hook_mode mode, enum dm_mode dm, 
 /* Load in mode, with the do_mmap hook when asked: fentry/fexit first,
  * kprobe/kretprobe next; the first that loads and attaches wins.
  * 0; -1 after printing why; -2 (function mode only) with why in h->refused. */
-static int hooks_load_dm(struct mw_hooks *h, enum hook_mode mode)
+static int hooks_load_dm(struct mw_hooks *h, enum mw_hook mode)
 {
 	char why_f[256] = "", why_k[256] = "", why[300] = "";
 	char save[sizeof(h->skipped)];
@@ -333,7 +333,7 @@ static int hooks_load_dm(struct mw_hooks *h, enum hook_mode mode)
 			return 0;
 		mw_hooks_unload(h);
 		memcpy(h->skipped, save, sizeof(save));
-		if (mode != MODE_FUNCTION)
+		if (mode != MW_HOOK_FUNCTION)
 			return -1;
 		mw_hooks_append(h->refused, sizeof(h->refused), "function: %s", why);
 		return -2;
@@ -346,7 +346,7 @@ static int hooks_load_dm(struct mw_hooks *h, enum hook_mode mode)
 		return 0;
 	mw_hooks_unload(h);
 	memcpy(h->skipped, save, sizeof(save));
-	if (mode == MODE_FUNCTION) {
+	if (mode == MW_HOOK_FUNCTION) {
 		mw_hooks_append(h->refused, sizeof(h->refused), "function: %s", why_f);
 		return -2;
 	}
@@ -370,7 +370,7 @@ int mw_hooks_load_all(struct mw_hooks *h)
 		int refused = mw_function_mode_refused(h, why, sizeof(why));
 		mw_phase(refused ? "function hooks probed: refused" : "function hooks probed: possible");
 		if (!refused) {
-			rc = hooks_load_dm(h, MODE_FUNCTION);
+			rc = hooks_load_dm(h, MW_HOOK_FUNCTION);
 			if (rc != -2)
 				return rc;
 		} else {
@@ -385,8 +385,8 @@ int mw_hooks_load_all(struct mw_hooks *h)
 		mw_err_line("--hook tracepoint leaves each 32-bit program's first instructions (and int 0x80 from 64-bit programs) unseen, which --alerts, --alerts-only and --kill-wx cannot allow: use --hook auto (or dispatcher), or --compat off if no 32-bit code may run here");
 		return -1;
 	}
-	return hooks_load_dm(h, want == MW_HOOK_DISPATCHER || (want == MW_HOOK_AUTO && h->cfg.compat) ? MODE_DISPATCHER
-												 : MODE_TRACEPOINT);
+	return hooks_load_dm(h, want == MW_HOOK_DISPATCHER || (want == MW_HOOK_AUTO && h->cfg.compat) ? MW_HOOK_DISPATCHER
+												 : MW_HOOK_TRACEPOINT);
 }
 
 const char *mw_do_mmap_availability(char *buf, size_t n)
@@ -405,9 +405,9 @@ const char *mw_do_mmap_availability(char *buf, size_t n)
 		return buf;
 	}
 	/* no syscall is selected: nothing but do_mmap (and lifecycle) is attached */
-	if (hooks_load(&t, MODE_TRACEPOINT, DM_FENTRY, why_f, sizeof(why_f)) == 0)
+	if (hooks_load(&t, MW_HOOK_TRACEPOINT, DM_FENTRY, why_f, sizeof(why_f)) == 0)
 		snprintf(buf, n, "available (fentry/fexit)");
-	else if (mw_hooks_unload(&t), hooks_load(&t, MODE_TRACEPOINT, DM_KPROBE, why_k, sizeof(why_k)) == 0)
+	else if (mw_hooks_unload(&t), hooks_load(&t, MW_HOOK_TRACEPOINT, DM_KPROBE, why_k, sizeof(why_k)) == 0)
 		snprintf(buf, n, "available (kprobe/kretprobe)");
 	else
 		snprintf(buf, n, "unavailable: fentry: %s; kprobe: %s", why_f, why_k);
