@@ -271,7 +271,10 @@ enum mw_ret {
 	X(29, MEMFD_SECRET, memfd_secret, SYS, 1, 447, 447, 447, -1, "memfd_secret",                \
 	  "__ia32_sys_memfd_secret", MW_CL_SHM, MW_IN_NONE, MW_R_FD,                                 \
 	  (MW_A(flags, INT, SECRET_FLAGS, U_W32)),                                                      \
-	  "create a secret memory area, unmapped from the kernel (Linux 5.14+)")
+	  "create a secret memory area, unmapped from the kernel (Linux 5.14+)")                     \
+	X(30, EXEC, exec, KFN, 0, -1, -1, -1, -1, "sched_process_exec", "", MW_CL_KERNEL, MW_IN_NONE, \
+	  MW_R_INT, (),                                                                             \
+	  "a program run from a memfd, tmpfs or deleted file, at exec (file: the executable; sent with alerts)")
 
 /* Event identifiers, from the rows: stable, they appear as eventId in JSON. */
 #define MW__EV_ENUM(id, ID, ...) MW_EV_##ID = id,

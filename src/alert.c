@@ -113,7 +113,7 @@ void mw_alert_json(struct strbuf *b, const struct mw_view *v, const struct mw_al
 	sb_json_str(b, al->description ? al->description : "",
 		    al->description ? strlen(al->description) : 0);
 	sb_printf(b, ",\"action\":\"%s\"", (e->flags & MW_F_ENFORCED) ? "killed" : "reported");
-	if (e->event != MW_EV_DO_MMAP) {
+	if (e->event != MW_EV_DO_MMAP && e->event != MW_EV_EXEC) {
 		/* what the verdict rests on: the VMA the kernel made, or only the request */
 		int ep = mw_effective_prot(e);
 		sb_printf(b, ",\"judgedOn\":\"%s\"", al->judged_on_request ? "requestedProt" : "effectiveProt");
@@ -140,6 +140,8 @@ void mw_alert_json(struct strbuf *b, const struct mw_view *v, const struct mw_al
 	}
 	if (al->kind == MW_AL_EXEC_FILELESS && al->fileless > MW_FL_NONE && al->fileless <= MW_FL_SYSV_SHM)
 		sb_printf(b, ",\"fileless\":\"%s\"", fileless_names[al->fileless]);
+	if (al->at_exec)
+		sb_puts(b, ",\"judgedAt\":\"exec\"");
 	if (al->chain) {
 		static const char *const calls[] = { "", "\"memfd_create\",\"mmap\"",
 						     "\"memfd_create\",\"execveat\"", "\"execveat\"" };
@@ -195,6 +197,12 @@ void mw_alert_table(struct strbuf *b, const struct mw_view *v, const struct mw_a
 		sb_putc(b, '"');
 		sb_puts(b, al->chain == MW_CHAIN_MEMFD_MMAP ? ") -> mmap]" :
 			   al->chain == MW_CHAIN_MEMFD_EXECVEAT ? ") -> execveat]" : "]");
+	}
+	if (al->at_exec) {
+		sb_printf(b, " [at exec: %s program ", al->fileless < sizeof fileless_names / sizeof fileless_names[0]
+							 ? fileless_names[al->fileless] : "?");
+		sb_text_str(b, v->path ? v->path : "?", v->path ? strlen(v->path) : 1);
+		sb_putc(b, ']');
 	}
 	if (e->flags & MW_F_ENFORCED)
 		sb_puts(b, " [killed]");

@@ -57,6 +57,7 @@ struct mw_alert {
 	uint8_t was_writable;      /* some known part was writable now or earlier (prev_known) */
 	uint8_t fileless;          /* enum mw_fileless_cause (exec_fileless) */
 	uint8_t judged_on_request; /* the event had no effective prot: judged on what was asked */
+	uint8_t at_exec;           /* exec_fileless judged at exec (the "exec" event): the program's own file */
 	uint32_t rdev;             /* device_mapping: st_rdev, kernel encoding (major << 20 | minor) */
 	uint64_t start, end;       /* [start, end): the memory concerned (has_region) */
 	uint8_t chain;             /* enum mw_chain */
@@ -92,7 +93,8 @@ const char *mw_alert_severity_name(unsigned sev);
  * ["regionStart","regionEnd" as "0x..." hex strings],
  * ["previousProt" decoded, "previousProtMixed":true when parts differed or
  * were unknown, "wasWritable"], ["fileless": "memfd"|"deleted"|"tmpfs"|
- * "region"], ["device":{"path","rdev":"MAJ:MIN"}]}, and "trigger": the
+ * "region"], ["judgedAt":"exec" for a program judged at its exec],
+ * ["device":{"path","rdev":"MAJ:MIN"}]}, and "trigger": the
  * trigger event exactly as mw_format_json() writes it.
  */
 void mw_alert_json(struct strbuf *b, const struct mw_view *v, const struct mw_alert *al);

@@ -592,6 +592,29 @@ static int on_kernel_mmap(const struct mw_event *e, struct mw_alert *al)
 			     &proto, al);
 }
 
+/* A program run from a memfd, tmpfs or unlinked file (the "exec" event the
+ * kernel sends at exec, before the program's first instruction): one
+ * exec_fileless, judged at exec, whether or not the program ever makes a
+ * mapping call. A memfd's alert gets its chain from alerts_family.c. */
+static int on_exec_file(const struct mw_event *e, struct mw_alert *al)
+{
+	static const char *const d[] = {
+		[MW_FL_MEMFD] = "program executed from a memfd: no file on disk",
+		[MW_FL_DELETED] = "program executed from a file with no link left (unlinked, or O_TMPFILE)",
+		[MW_FL_TMPFS] = "program executed from a file on tmpfs (/dev/shm or another memory file system)",
+	};
+	enum mw_fileless_cause c = fileless_cause(e, 0);
+	int n = 0;
+
+	if (c == MW_FL_NONE)
+		return 0;
+	struct mw_alert *x = mw_alert_add(al, &n, MW_AL_EXEC_FILELESS);
+	x->fileless = (uint8_t)c;
+	x->description = d[c];
+	x->at_exec = 1;
+	return n;
+}
+
 /* What an mprotect did to the region map, for the rules below to judge. */
 struct mprot {
 	unsigned prot;              /* rwx as the kernel made them; PROT_GROWSDOWN etc. as asked */
@@ -756,6 +779,9 @@ int mw_alerts_event(struct mw_alerts *a, const struct mw_view *v, struct mw_aler
 	case MW_EV_DO_MMAP:
 		n = on_kernel_mmap(e, al);
 		break;
+	case MW_EV_EXEC:
+		n = on_exec_file(e, al);
+		break;
 	case MW_EV_MMAP:
 	case MW_EV_MMAP2:
 		if (judge)
@@ -802,7 +828,8 @@ int mw_alerts_event(struct mw_alerts *a, const struct mw_view *v, struct mw_aler
 	int from_vma;
 	judged_prot(e, &from_vma);
 	for (int i = 0; i < n; i++)
-		al[i].judged_on_request = e->event != MW_EV_MUNMAP && e->event != MW_EV_MREMAP && !from_vma;
+		al[i].judged_on_request = e->event != MW_EV_MUNMAP && e->event != MW_EV_MREMAP &&
+					  e->event != MW_EV_EXEC && !from_vma;
 	if (mw_alerts_allowed(e) && !(e->flags & MW_F_ENFORCED)) {
 		a->st.suppressed += (uint64_t)n;
 		return 0;

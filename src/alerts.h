@@ -61,6 +61,15 @@
  *                                      "map R, then mprotect RX" is caught too; seeded
  *                                      regions count as fileless when /proc names them
  *                                      "/memfd:...", "/dev/shm/..." or "... (deleted)").
+ *                                      At exec too (at_exec, "judgedAt":"exec"): the
+ *                                      kernel's "exec" event (MW_EV_EXEC, sent from
+ *                                      sched_process_exec before the program's first
+ *                                      instruction, only for such a program) raises
+ *                                      one for a program run from a memfd, a tmpfs
+ *                                      file, or a file with no link left (unlinked,
+ *                                      O_TMPFILE: fileless "deleted"), even if it
+ *                                      never makes a mapping call; a memfd's gets the
+ *                                      chain below, and no second alert follows.
  *   (the memory family, src/alerts_family.h: shmat with SHM_EXEC raises
  *   wx_mapping when attached writable or writable elsewhere, and
  *   exec_fileless "sysv_shm"; a memfd made by memfd_create and then mapped

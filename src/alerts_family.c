@@ -378,7 +378,15 @@ static void exec_check(struct mw_family *f, const struct mw_view *v, struct mw_a
 	const struct memfd_rec *m = find_memfd(f, e->pid, -1, name);
 	if (!m)
 		m = find_memfd(f, 0, -1, name);
-	struct mw_alert *x = mw_alert_add(al, n, MW_AL_EXEC_FILELESS);
+	/* the kernel's "exec" event raised it at exec already (alerts.c): add the chain to that one */
+	struct mw_alert *x = NULL;
+	for (int k = 0; k < *n && !x; k++)
+		if (al[k].kind == MW_AL_EXEC_FILELESS && al[k].at_exec && al[k].fileless == MW_FL_MEMFD)
+			x = &al[k];
+	if (!x && e->event == MW_EV_EXEC)
+		return; /* judged at exec as no memfd (a tmpfs file named memfd:...): no second verdict */
+	if (!x)
+		x = mw_alert_add(al, n, MW_AL_EXEC_FILELESS);
 	x->fileless = MW_FL_MEMFD;
 	x->description = m ? "program executed from a memfd (memfd_create, then execveat of it): no file on disk"
 			   : "program executed from a memfd: no file on disk";

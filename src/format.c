@@ -331,7 +331,7 @@ void mw_format_json(struct strbuf *b, const struct mw_view *v)
 	if (!d)
 		return;
 	mw_format_json_context(b, v);
-	if (e->event == MW_EV_DO_MMAP) {
+	if (e->event == MW_EV_DO_MMAP || e->event == MW_EV_EXEC) {
 		/* not a syscall: say which syscall, if any, the kernel was serving */
 		sb_printf(b, ",\"eventId\":\"%u\",\"eventName\":\"%s\",\"syscall\":\"\",\"syscallNr\":%d,\"abi\":\"%s\",\"inMappingSyscall\":%s",
 			  e->event, d->name, e->syscall_nr == 0xffff ? -1 : (int)e->syscall_nr, abi_name(e),

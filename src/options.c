@@ -672,6 +672,8 @@ static int finish(struct mw_opts *o, char *err, size_t n)
 		return fail(err, n, "-c/--summary counts calls in the kernel and sends none to user space: it cannot raise alerts (--alerts, --alerts-only, --kill-wx)");
 	if (o->append && (!o->output || !strcmp(o->output, "-")))
 		return fail(err, n, "--append needs --output FILE");
+	if (o->kill_wx && (o->filters.on & MW_FLT_COMM))
+		return fail(err, n, "--comm matches the task's own name, which any process renames (prctl PR_SET_NAME): --kill-wx refuses it as a scope; use --exe, --cgroup, --uid, --pid or -- COMMAND");
 	if (o->nallow && !o->alerts)
 		return fail(err, n, "--allow only makes sense with --alerts, --alerts-only or --kill-wx");
 	if (o->exit_with_command && !o->cmd)

@@ -1,0 +1,100 @@
+"""test_routes.py - integration tests (root) of the routes to executable memory (issue #22): programs
+run from a memfd, tmpfs or unlinked file judged at exec, and scoping an attacker cannot rename out of."""
+import os
+import shutil
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lib import (MAPWATCH, Fail, build_prog, check, eq, skipped_without_root, mapwatch, read_json_lines,
+                 run_selected, tmpdir)
+
+
+def t_kill_wx_comm_refused():
+    """--kill-wx refuses --comm (a name the task renames with PR_SET_NAME), plain or negated: exit 2, one line."""
+    for comm in ("victim", "!=sshd"):
+        p = mapwatch(["--kill-wx", "--comm", comm, "--", "/bin/true"])
+        eq(p.returncode, 2, f"--kill-wx --comm {comm} exit status")
+        eq(len(p.stderr.strip().split("\n")), 1, f"one-line error: {p.stderr!r}")
+        check("--exe" in p.stderr and "--cgroup" in p.stderr, f"error points to --exe/--cgroup: {p.stderr!r}")
+    p = mapwatch(["--alerts-only", "--comm", "true", "--", "/bin/true"])
+    eq(p.returncode, 0, f"--comm without --kill-wx still works ({p.stderr.strip()})")
+    h = mapwatch(["--help"])
+    check("rename" in h.stdout, "--help says --comm is a renamable name")
+
+
+def exec_alerts(mode, d):
+    """mapwatch --alerts-only --json -- execfile MODE nomap D: (exit status, exec_fileless alerts, all alerts)."""
+    execfile = build_prog("execfile.c", "execfile")
+    nomap = build_prog("nomap.c", "nomap", extra=("-static", "-nostdlib"))
+    out = os.path.join(tmpdir(), "out.json")
+    p = mapwatch(["--alerts-only", "--json", "--output", out, "--", execfile, mode, nomap, d])
+    eq(p.returncode, 0, f"{mode}: exit status (payload's; stderr: {p.stderr.strip()})")
+    alerts = [e for e in read_json_lines(out) if e.get("eventName") == "alert"]
+    return [e for e in alerts if e["alert"]["kind"] == "exec_fileless"], alerts
+
+
+def shm_dir():
+    """A fresh directory on /dev/shm (tmpfs), or None where there is none."""
+    if not os.path.isdir("/dev/shm"):
+        return None
+    d = os.path.join("/dev/shm", f"mw-routes-{os.getpid()}")
+    os.makedirs(d, exist_ok=True)
+    return d
+
+
+def t_exec_fileless():
+    """A static program that makes no mapping call, run from a memfd, a /dev/shm file, an O_TMPFILE on
+    /dev/shm and an unlinked file: one exec_fileless each, judged at exec, naming the process and the file's kind."""
+    disk = tmpdir()  # not tmpfs: the unlinked case must be judged on the missing link alone
+    shm = shm_dir()
+    cases = [("memfd", disk, "memfd"), ("unlinked", disk, "deleted")]
+    if shm:
+        cases += [("shm", shm, "tmpfs"), ("tmpfile", shm, "deleted")]
+    try:
+        for mode, d, kind in cases:
+            fl, _ = exec_alerts(mode, d)
+            eq(len(fl), 1, f"{mode}: exec_fileless alerts ({[e['alert'] for e in fl]})")
+            a, e = fl[0]["alert"], fl[0]
+            eq((a["fileless"], a.get("judgedAt"), a["severity"], a["mitre"]), (kind, "exec", "high", "T1620"),
+               f"{mode}: fileless, judgedAt, severity, mitre")
+            eq(e["syscall"], "exec", f"{mode}: the trigger is the exec")
+            check(e["processName"] and e["executable"]["path"], f"{mode}: the process is named: {e['executable']}")
+            check(e["trigger"]["file"]["kind"] in ("memfd", "shm", "deleted"), f"{mode}: trigger file {e['trigger']['file']}")
+    finally:
+        if shm:
+            shutil.rmtree(shm, ignore_errors=True)
+
+
+def t_exec_from_disk_quiet():
+    """The same program run from its file on disk, and /bin/true: no exec_fileless."""
+    fl, _ = exec_alerts("disk", tmpdir())
+    eq(fl, [], "execve of a program on disk")
+    out = os.path.join(tmpdir(), "true.json")
+    p = mapwatch(["--alerts-only", "--json", "--output", out, "--", "/bin/true"])
+    eq(p.returncode, 0, f"/bin/true exit status ({p.stderr.strip()})")
+    eq([e["alert"]["kind"] for e in read_json_lines(out) if e.get("eventName") == "alert"], [], "/bin/true alerts")
+
+
+def t_exec_fileless_table():
+    """The table line says it was judged at exec, the kind of file and its path."""
+    execfile = build_prog("execfile.c", "execfile")
+    nomap = build_prog("nomap.c", "nomap", extra=("-static", "-nostdlib"))
+    p = mapwatch(["--alerts-only", "--", execfile, "memfd", nomap])
+    eq(p.returncode, 0, f"exit status ({p.stderr.strip()})")
+    lines = [l for l in p.stdout.split("\n") if "exec_fileless" in l]
+    eq(len(lines), 1, f"one alert line: {p.stdout!r}")
+    check("[at exec: memfd program /memfd:mw-routes" in lines[0], f"table line: {lines[0]!r}")
+
+
+def main():
+    if skipped_without_root():
+        return 0
+    tests = [("routes/kill_wx_comm_refused", t_kill_wx_comm_refused), ("routes/exec_fileless", t_exec_fileless),
+             ("routes/exec_from_disk_quiet", t_exec_from_disk_quiet),
+             ("routes/exec_fileless_table", t_exec_fileless_table)]
+    return run_selected(tests)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
