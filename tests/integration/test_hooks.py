@@ -265,14 +265,16 @@ def build_nolibc32(src, out):
 
 
 def race_32bit(opts, progs, d):
-    """mapwatch host-wide with opts, scoped to progs' names, beside a CPU-bound
-    loop on every core; each program run 40 times right after "attached" and 40
-    times 2 s later. Returns ({prog: [(pid, exit status, marker made)]}, alerts)."""
-    names = ",".join(os.path.basename(x) for x in progs)
+    """mapwatch host-wide with opts, scoped to progs' executables (--exe: by
+    inode; --comm, a renamable name, is refused with --kill-wx), beside a
+    CPU-bound loop on every core; each program run 40 times right after
+    "attached" and 40 times 2 s later. Returns ({prog: [(exit status, marker
+    made)]}, alerts)."""
+    names = ",".join(progs)
     hogs = [subprocess.Popen(["sh", "-c", "while :; do :; done"]) for _ in range(os.cpu_count() or 2)]
     runs = {x: [] for x in progs}
     try:
-        p, out, err = start_host_wide(["--comm", names, *opts], d)
+        p, out, err = start_host_wide(["--exe", names, *opts], d)
         try:
             for phase in range(2):
                 if phase:
