@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """cycles.py - finds dependency cycles between the user-space modules of src/.
 
-A module is a .c file with its .h (alerts.c + alerts.h). Module A uses module
+A module is a .c file with its .h (alerts.c + alerts.h) and its internal
+header if it has one (tracer_int.h). Module A uses module
 B when A's .c or .h includes B's .h (directly), or when A's .c calls or names
 a function, type or macro that B's .h declares (so a prototype copied into
 A, without the include, still counts). A folder of src/ (src/hooks/) is part
@@ -47,12 +48,14 @@ def declared(header_text):
 def main():
     src = sys.argv[1] if len(sys.argv) > 1 else 'src'
     files = sorted(os.listdir(src))
-    mods = sorted({f[:-2] for f in files if f.endswith(('.c', '.h'))} |
+    # x_int.h, x's internal header, is part of module x
+    base_of = lambda f: f[:-6] if f.endswith('_int.h') else f[:-2]
+    mods = sorted({base_of(f) for f in files if f.endswith(('.c', '.h'))} |
                   {f for f in files if os.path.isdir(os.path.join(src, f))})
     # each module's files: (path, is_c); a folder's files belong to the module of its name
     paths = {m: [] for m in mods}
     for m in mods:
-        for ext in ('.c', '.h'):
+        for ext in ('.c', '.h', '_int.h'):
             p = os.path.join(src, m + ext)
             if os.path.exists(p):
                 paths[m].append((p, ext == '.c'))
@@ -78,7 +81,7 @@ def main():
             text = read(p)
             for inc in INCLUDE.findall(text):
                 # "hooks/internal.h" is the hooks module's; "alerts.h" the alerts module's
-                base = inc.split('/')[0] if '/' in inc else os.path.basename(inc)[:-2] if inc.endswith('.h') else None
+                base = inc.split('/')[0] if '/' in inc else base_of(os.path.basename(inc)) if inc.endswith('.h') else None
                 if base in uses and base != m:
                     uses[m].add(base)
             if is_c:

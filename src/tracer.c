@@ -1,4 +1,4 @@
-/* tracer.c - the command runner and the event loop (the BPF side is in hooks.c). */
+/* tracer.c - the run: outputs, hooks, the command, the event loop, shutdown (the BPF side is in hooks.c, the command and --pid targets in command.c, what is reported besides events in report.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/epoll.h>
@@ -38,6 +38,8 @@
 #include "stack.h"
 #include "summary.h"
 #include "tracer.h"
+#include "tracer_int.h"
+#include "command.h"
 #include "verify.h"
 
 static volatile sig_atomic_t stop_sig;
@@ -110,44 +112,10 @@ static void wait_for_work(int ep, int ms)
 			;
 }
 
-struct tracer {
-	const struct mw_opts *o;
-	struct mw_hooks *hooks;
-	struct mapwatch_bpf *skel; /* the hooks' skeleton: its maps */
-	struct ring_buffer *rb;
-	int wait_fd;               /* wait_set(): the ring buffer and the signal pipe */
-	struct mw_sinks sinks;
-	struct strbuf path;
-	uint64_t boot_to_epoch;
-	uint64_t written;
-	uint64_t proc_recs;
-	uint64_t hook_skipped, hook_skipped_ns; /* programs' recursion misses, and when read (metrics) */
-	uint64_t reported_loss[MW_CNT_MAX];
-	struct mw_alerts *alerts;
-	bool seeding;                 /* seeding the region maps from /proc, in rounds */
-	struct mw_seed_report seed;
-	uint64_t alerts_written;
-	struct mw_summary *summary;
-	struct mw_stacks *stacks;   /* --stack */
-	uint64_t sum_start_ns;      /* CLOCK_MONOTONIC of the last summary (or of the start) */
-	uint64_t sum_lost;          /* MW_CNT_SUM_FULL at the last summary */
-	uint64_t events_by[MW_EV_MAX];              /* events read, by name (metrics) */
-	uint64_t alerts_by[MW_AL_KIND_MAX][3];      /* alerts raised, by kind and severity */
-	struct mw_collapse *collapse;               /* --alert-rate; NULL: every alert in full */
-	struct strbuf notice_json, notice_table;
-	struct mw_metrics *metrics;                 /* --metrics; NULL: no endpoint */
-};
 
 
 /* ---- records ---- */
 
-static uint64_t clock_ns(clockid_t c)
-{
-	struct timespec ts;
-
-	clock_gettime(c, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
 
 static int handle_rec(void *ctx, void *data, size_t size)
 {
@@ -264,274 +232,6 @@ static void seed_round(struct tracer *t)
 	fputc('\n', stderr);
 }
 
-/* ---- counters ---- */
-
-static void read_counters(struct tracer *t, uint64_t out[MW_CNT_MAX])
-{
-	int ncpu = libbpf_num_possible_cpus();
-	int fd = bpf_map__fd(t->skel->maps.counters);
-	uint64_t *vals = calloc(ncpu > 0 ? ncpu : 1, sizeof(uint64_t));
-
-	memset(out, 0, sizeof(uint64_t) * MW_CNT_MAX);
-	if (!vals)
-		return;
-	for (uint32_t k = 0; k < MW_CNT_MAX; k++) {
-		if (bpf_map_lookup_elem(fd, &k, vals))
-			continue;
-		for (int c = 0; c < ncpu; c++)
-			out[k] += vals[c];
-	}
-	free(vals);
-}
-
-static void emit_repeats(void *ctx, const struct mw_collapse_summary *cs)
-{
-	struct tracer *t = ctx;
-	struct mw_rec rec = { .kind = MW_RK_NOTICE, .ts_ns = cs->last_ns, .notice_severity = cs->severity };
-
-	sb_reset(&t->notice_json);
-	sb_reset(&t->notice_table);
-	mw_collapse_json(&t->notice_json, cs);
-	mw_collapse_table(&t->notice_table, cs);
-	if (t->notice_json.oom || t->notice_table.oom)
-		return;
-	rec.notice_json = t->notice_json.p;
-	rec.notice_table = t->notice_table.p;
-	mw_sinks_emit(&t->sinks, &rec);
-}
-
-/* Summaries of the collapsing intervals that ended (all of them at exit). */
-static void report_repeats(struct tracer *t, bool all)
-{
-	if (t->collapse)
-		mw_collapse_tick(t->collapse, all ? UINT64_MAX : clock_ns(CLOCK_REALTIME), emit_repeats, t);
-}
-
-static const char *const loss_names[MW_CNT_MAX] = {
-	[MW_CNT_RB_FULL] = "ring_buffer_full",
-	[MW_CNT_PROC_RB_FULL] = "process_record_ring_buffer_full",
-	[MW_CNT_NO_ENTRY] = "unmatched_exit",
-	[MW_CNT_PENDING_FULL] = "pending_map_full",
-	[MW_CNT_TRACED_FULL] = "traced_map_full", /* a count of processes, not events */
-};
-
-
-/* Report losses that happened since the last report, in the output stream. */
-static void report_losses(struct tracer *t)
-{
-	uint64_t c[MW_CNT_MAX];
-
-	read_counters(t, c);
-	for (int k = 0; k < MW_CNT_MAX; k++) {
-		if (!loss_names[k] || c[k] == t->reported_loss[k])
-			continue;
-		struct mw_rec rec = { .kind = MW_RK_LOST, .ts_ns = clock_ns(CLOCK_REALTIME),
-				      .reason = loss_names[k], .count = c[k] - t->reported_loss[k],
-				      .total = c[k] };
-		t->reported_loss[k] = c[k];
-		mw_sinks_emit(&t->sinks, &rec);
-	}
-}
-
-/* Report what the kernel counted since the last summary (-c), to the sinks. */
-static void write_summary(struct tracer *t, bool interval)
-{
-	uint64_t c[MW_CNT_MAX], now = clock_ns(CLOCK_MONOTONIC), ts = clock_ns(CLOCK_REALTIME);
-	struct strbuf tbl = { 0 }, js = { 0 };
-	int err = mw_summary_read_map(t->summary, bpf_map__fd(t->skel->maps.summary));
-
-	if (err) {
-		mw_err_line("reading the summary map failed: %s", strerror(-err));
-		return;
-	}
-	read_counters(t, c);
-	mw_summary_report(t->summary, &tbl, &js, ts, (now - t->sum_start_ns) / 1e9, interval,
-			  c[MW_CNT_SUM_FULL] - t->sum_lost);
-	t->sum_lost = c[MW_CNT_SUM_FULL];
-	t->sum_start_ns = now;
-	struct mw_rec rec = { .kind = MW_RK_NOTICE, .ts_ns = ts, .notice_json = js.p ? js.p : "{}",
-			      .notice_table = tbl.p ? tbl.p : "" };
-	mw_sinks_emit(&t->sinks, &rec);
-	sb_free(&tbl);
-	sb_free(&js);
-}
-
-/* Hand the counters to the --metrics endpoint. */
-static void publish_metrics(struct tracer *t)
-{
-	struct mw_metrics_snap *m;
-
-	if (!t->metrics || !(m = calloc(1, sizeof(*m))))
-		return;
-	memcpy(m->events, t->events_by, sizeof(m->events));
-	m->written = t->written;
-	read_counters(t, m->bpf);
-	m->loss_names = loss_names;
-	m->proc_recs = t->proc_recs;
-	/* the programs' miss counts cost a syscall each: read once a second */
-	uint64_t now = clock_ns(CLOCK_MONOTONIC);
-	if (!t->hook_skipped_ns || now - t->hook_skipped_ns >= 1000000000ull) {
-		struct mw_hooks_stats hs;
-		mw_hooks_get_stats(t->hooks, &hs);
-		t->hook_skipped = hs.missed;
-		t->hook_skipped_ns = now;
-	}
-	m->hook_skipped = t->hook_skipped;
-	memcpy(m->alerts, t->alerts_by, sizeof(m->alerts));
-	if (t->alerts) {
-		struct mw_alerts_stats st;
-		mw_alerts_get_stats(t->alerts, &st);
-		m->alerts_suppressed = st.suppressed;
-	}
-	for (unsigned k = 0; k < MW_AL_KIND_MAX; k++)
-		m->alerts_collapsed[k] = mw_collapse_folded(t->collapse, k);
-	for (int i = 0; i < t->sinks.n; i++) {
-		struct mw_sink *s = t->sinks.s[i];
-		snprintf(m->sinks[m->nsinks].name, sizeof(m->sinks[0].name), "%s", s->name);
-		if (s->ops->stats)
-			s->ops->stats(s, &m->sinks[m->nsinks].st);
-		m->nsinks++;
-	}
-	mw_metrics_publish(t->metrics, m);
-	free(m);
-}
-
-/* Start the --metrics endpoint (after the programs are loaded). */
-static int start_metrics(struct tracer *t)
-{
-	struct bpf_program *p;
-	int fds[64], n = 0;
-	const char *names[64];
-	char err[256];
-
-	bpf_object__for_each_program(p, t->skel->obj) {
-		if (n < 64 && bpf_program__fd(p) >= 0) {
-			fds[n] = bpf_program__fd(p);
-			names[n++] = bpf_program__name(p);
-		}
-	}
-	t->metrics = mw_metrics_start(t->o->metrics, bpf_map__fd(t->skel->maps.rb), fds, names, n, err,
-				      sizeof(err));
-	if (!t->metrics) {
-		mw_err_line("%s", err);
-		return -1;
-	}
-	publish_metrics(t);
-	return 0;
-}
-
-/* How 32-bit calls are seen, for --stats: "fromStart" (every one, from a
- * task's first instruction), "afterSwitch" (--hook tracepoint), "off". */
-static const char *compat_word(const struct mw_hooks_stats *hs)
-{
-	return hs->compat_from_start ? "fromStart" : hs->switching ? "afterSwitch" : "off";
-}
-
-/* A run whose hooks left 32-bit starts unseen says so on stderr, --stats or not. */
-static void warn_switch_gaps(struct tracer *t)
-{
-	uint64_t c[MW_CNT_MAX];
-	struct mw_hooks_stats hs;
-
-	mw_hooks_get_stats(t->hooks, &hs);
-	if (!hs.switching)
-		return;
-	read_counters(t, c);
-	if (c[MW_CNT_HOOK_GAP])
-		mw_err_line("warning: %llu 32-bit process start%s ran before the dispatcher was attached (longest window %llu us): their first calls may be missing; --hook auto sees them",
-			    (unsigned long long)c[MW_CNT_HOOK_GAP], c[MW_CNT_HOOK_GAP] == 1 ? "" : "s",
-			    (unsigned long long)(hs.gap_max_ns / 1000));
-}
-
-/* --stats: the counts on stderr, as lines for people (README "--stats"
- * explains each one) or, with --json, as one JSON object. */
-static void print_stats(struct tracer *t)
-{
-	uint64_t c[MW_CNT_MAX];
-	struct mw_alerts_stats st = { 0 };
-	bool tree = t->o->cmd || t->o->filters.follow;
-	uint64_t folded = 0;
-	struct strbuf b = { 0 };
-
-#define U(x) ((unsigned long long)(x))
-	read_counters(t, c);
-	uint64_t lost = c[MW_CNT_RB_FULL] + c[MW_CNT_NO_ENTRY] + c[MW_CNT_PENDING_FULL];
-	struct mw_hooks_stats hs;
-	mw_hooks_get_stats(t->hooks, &hs);
-	if (t->alerts)
-		mw_alerts_get_stats(t->alerts, &st);
-	for (unsigned k = 0; t->collapse && k < MW_AL_KIND_MAX; k++)
-		folded += mw_collapse_folded(t->collapse, k);
-	if (t->o->json) {
-		sb_printf(&b, "{\"schemaVersion\":1,\"stats\":\"mapwatch\",\"eventsSeen\":%llu,\"eventsWritten\":%llu,"
-			  "\"eventsLost\":%llu,\"lost\":{\"ringBufferFull\":%llu,\"unmatchedExit\":%llu,\"pendingMapFull\":%llu},"
-			  "\"filteredInKernel\":%llu,\"outsideTracedTree\":%llu,\"processRecords\":%llu,\"processRecordsLost\":%llu",
-			  U(c[MW_CNT_SEEN]), U(t->written), U(lost), U(c[MW_CNT_RB_FULL]), U(c[MW_CNT_NO_ENTRY]),
-			  U(c[MW_CNT_PENDING_FULL]), U(c[MW_CNT_FILTERED]), U(c[MW_CNT_OUT_OF_TREE]),
-			  U(t->proc_recs), U(c[MW_CNT_PROC_RB_FULL]));
-		sb_printf(&b, ",\"exitOnly\":%llu,\"tracedMapFull\":%llu", U(c[MW_CNT_EXIT_ONLY]), U(c[MW_CNT_TRACED_FULL]));
-		sb_printf(&b, ",\"hooks\":{\"mode\":\"%s\",\"compat\":\"%s\",\"toDispatcher\":%llu,\"toTracepoints\":%llu,"
-			  "\"switchGap\":%llu,\"longestWindowUs\":%llu,\"skippedRuns\":%llu}", hs.mode, compat_word(&hs),
-			  U(hs.to_disp), U(hs.to_tp), U(c[MW_CNT_HOOK_GAP]), U(hs.gap_max_ns / 1000), U(hs.missed));
-		if (t->alerts)
-			sb_printf(&b, ",\"alerts\":{\"raised\":%llu,\"written\":%llu,\"silencedByAllow\":%llu,"
-				  "\"collapsed\":%llu,\"seededFromProc\":%llu,\"seedFailed\":%llu}",
-				  U(st.raised), U(t->alerts_written), U(st.suppressed), U(folded), U(st.seeded),
-				  U(st.seed_failed));
-		sb_puts(&b, ",\"outputs\":[");
-	} else {
-		sb_printf(&b, "mapwatch: events seen %llu, written %llu%s, lost %llu (ring buffer full %llu, unmatched exit %llu, pending map full %llu), filtered in kernel %llu",
-			  U(c[MW_CNT_SEEN]), U(t->written), t->o->alerts_only ? " (--alerts-only: alerts only)" : "",
-			  U(lost), U(c[MW_CNT_RB_FULL]), U(c[MW_CNT_NO_ENTRY]), U(c[MW_CNT_PENDING_FULL]),
-			  U(c[MW_CNT_FILTERED]));
-		if (tree)
-			sb_printf(&b, "; calls of processes outside the traced tree %llu", U(c[MW_CNT_OUT_OF_TREE]));
-		/* rare conditions, named only when they happened */
-		if (c[MW_CNT_EXIT_ONLY])
-			sb_printf(&b, "; reported from the exit alone (seccomp) %llu", U(c[MW_CNT_EXIT_ONLY]));
-		if (c[MW_CNT_TRACED_FULL])
-			sb_printf(&b, "; processes not followed (traced map full) %llu", U(c[MW_CNT_TRACED_FULL]));
-		if (hs.missed)
-			sb_printf(&b, "; hook runs the kernel skipped (another BPF program was running on that CPU) %llu",
-				  U(hs.missed));
-		sb_printf(&b, "\nmapwatch: process records (executable paths) read %llu, lost %llu\n",
-			  U(t->proc_recs), U(c[MW_CNT_PROC_RB_FULL]));
-		if (hs.switching)
-			sb_printf(&b, "mapwatch: hooks: %llu switches to the dispatcher, %llu back to tracepoints; %llu 32-bit process starts before the dispatcher was attached (longest window %llu us)\n",
-				  U(hs.to_disp), U(hs.to_tp), U(c[MW_CNT_HOOK_GAP]), U(hs.gap_max_ns / 1000));
-		if (t->alerts) {
-			sb_printf(&b, "mapwatch: alerts raised %llu, written %llu, silenced by --allow %llu; processes seeded from /proc %llu (failed %llu)\n",
-				  U(st.raised), U(t->alerts_written), U(st.suppressed), U(st.seeded), U(st.seed_failed));
-			if (t->collapse)
-				sb_printf(&b, "mapwatch: alerts written in full %llu, repeats counted in summaries %llu (--alert-rate %u)\n",
-					  U(t->alerts_written), U(folded), t->o->alert_rate);
-		}
-	}
-	int nout = 0;
-	for (int i = 0; i < t->sinks.n; i++) {
-		struct mw_sink *s = t->sinks.s[i];
-		struct mw_sink_stats ss = { 0 };
-		if (!s->ops->stats)
-			continue;
-		s->ops->stats(s, &ss);
-		if (t->o->json) {
-			sb_puts(&b, nout++ ? ",{\"name\":" : "{\"name\":");
-			sb_json_str(&b, s->name, strlen(s->name));
-			sb_printf(&b, ",\"written\":%llu,\"dropped\":%llu,\"reconnects\":%llu,\"rotations\":%llu,\"reopens\":%llu}",
-				  U(ss.written), U(ss.dropped), U(ss.reconnects), U(ss.rotations), U(ss.reopens));
-		} else {
-			sb_printf(&b, "mapwatch: output %s: written %llu, dropped %llu, reconnects %llu, rotations %llu, reopens %llu\n",
-				  s->name, U(ss.written), U(ss.dropped), U(ss.reconnects), U(ss.rotations), U(ss.reopens));
-		}
-	}
-	if (t->o->json)
-		sb_puts(&b, "]}\n");
-#undef U
-	if (!b.oom)
-		fputs(b.p, stderr);
-	sb_free(&b);
-}
-
 static void tracer_destroy(struct tracer *t)
 {
 	if (t->wait_fd > 0)
@@ -551,95 +251,6 @@ static void tracer_destroy(struct tracer *t)
 	mw_sinks_close(&t->sinks);
 	sb_free(&t->path);
 	mw_proc_clear();
-}
-
-/* ---- command runner ---- */
-
-/* Give the command the signal state a shell would: every disposition back
- * to its default (mapwatch ignores SIGPIPE, and an ignored signal survives
- * exec: `yes | head -1` complained of a broken pipe) and no signal blocked. */
-static void default_signals(void)
-{
-	/* the raw call: glibc's wrappers refuse its internal signals (32, 33),
-	 * which a sanitizer runtime may have set to ignored */
-	struct { void *handler; unsigned long flags; void *restorer; uint64_t mask; } dfl = { SIG_DFL, 0, NULL, 0 };
-	sigset_t none;
-
-	for (int sig = 1; sig <= 64; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-}
-
-/* Fork the command, stopped before execvp until release_fd is written. */
-static pid_t spawn_held(char **cmd, int *release_fd, int *err_fd)
-{
-	int go[2], er[2];
-	pid_t pid;
-
-	if (pipe2(go, O_CLOEXEC) || pipe2(er, O_CLOEXEC))
-		return -1;
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		char c;
-		int e;
-		close(go[1]);
-		close(er[0]);
-		default_signals();
-		if (read(go[0], &c, 1) != 1)
-			_exit(127); /* the tracer gave up */
-		execvp(cmd[0], cmd);
-		e = errno;
-		if (write(er[1], &e, sizeof(e)) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	close(go[0]);
-	close(er[1]);
-	*release_fd = go[1];
-	*err_fd = er[0];
-	return pid;
-}
-
-/* Can cmd be run? As env(1) and timeout(1) answer: 127 when it is not
- * found (not in PATH, no such file), 126 when it is found but cannot be run
- * (a directory, no execute permission); 0 when it can. Prints one line. */
-static int check_command(const char *cmd)
-{
-	const char *path = getenv("PATH");
-	struct stat st;
-	char buf[4096];
-	int denied = 0;
-
-	if (strchr(cmd, '/')) {
-		if (stat(cmd, &st)) {
-			mw_err_line("cannot run %s: %s", cmd, strerror(errno));
-			return errno == ENOENT || errno == ENOTDIR ? 127 : 126;
-		}
-		if (S_ISDIR(st.st_mode) || access(cmd, X_OK)) {
-			mw_err_line("cannot run %s: %s", cmd, S_ISDIR(st.st_mode) ? "is a directory" : strerror(errno));
-			return 126;
-		}
-		return 0;
-	}
-	for (const char *p = path && *path ? path : "/usr/local/bin:/usr/bin:/bin"; ; ) {
-		const char *end = strchr(p, ':');
-		size_t n = end ? (size_t)(end - p) : strlen(p);
-		snprintf(buf, sizeof(buf), "%.*s%s%s", (int)n, p, n ? "/" : "", cmd);
-		if (stat(buf, &st) == 0 && !S_ISDIR(st.st_mode)) {
-			if (access(buf, X_OK) == 0)
-				return 0;
-			denied = 1;
-		}
-		if (!end)
-			break;
-		p = end + 1;
-	}
-	mw_err_line("cannot run %s: %s", cmd, denied ? "Permission denied" : "command not found in PATH");
-	return denied ? 126 : 127;
 }
 
 /* The outputs o asks for. Returns 0, or -1 after printing why. */
@@ -670,86 +281,12 @@ static int open_sinks(struct tracer *t)
 	return 0;
 }
 
-/* --pid targets: one pidfd each, readable once the process has exited. */
-struct targets {
-	int fd[64];
-	int n;
-};
-
-/* Check that every --pid names a live process now and open its pidfd.
- * Returns -1 after a one-line error. */
-static int targets_open(const struct mw_filters *f, struct targets *tg)
-{
-	tg->n = 0;
-	if (!(f->on & MW_FLT_PID) && !f->follow)
-		return 0;
-	if (f->neg & MW_FLT_PID)
-		return 0; /* "every process but these": nothing to wait for */
-	for (unsigned i = 0; i < f->pid.n && tg->n < 64; i++) {
-		int fd = (int)syscall(SYS_pidfd_open, (pid_t)f->pid.v[i], 0);
-		if (fd < 0 && errno == ESRCH) {
-			mw_err_line("--pid %llu: no such process (give the pid of a running process; see ps -e)",
-				 (unsigned long long)f->pid.v[i]);
-			for (int k = 0; k < tg->n; k++)
-				close(tg->fd[k]);
-			tg->n = 0;
-			return -1;
-		}
-		if (fd >= 0) {
-			fcntl(fd, F_SETFD, FD_CLOEXEC);
-			tg->fd[tg->n++] = fd;
-		}
-	}
-	return 0;
-}
-
-/* True once every target has exited. */
-static bool targets_gone(const struct targets *tg)
-{
-	struct pollfd p[64];
-
-	for (int i = 0; i < tg->n; i++)
-		p[i] = (struct pollfd){ .fd = tg->fd[i], .events = POLLIN };
-	return poll(p, tg->n, 0) == tg->n;
-}
-
-static void targets_close(struct targets *tg)
-{
-	for (int i = 0; i < tg->n; i++)
-		close(tg->fd[i]);
-	tg->n = 0;
-}
-
 /* Is the traced map (the followed processes) empty? */
 static bool traced_empty(struct tracer *t)
 {
 	uint32_t k;
 
 	return bpf_map_get_next_key(bpf_map__fd(t->skel->maps.traced), NULL, &k) != 0;
-}
-
-static int exit_status(int st)
-{
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-/* Reap what has exited: the command (its status kept in *status) and any
- * descendant handed to mapwatch as their subreaper. Returns true when no
- * child is left at all. */
-static bool reap(pid_t child, bool *cmd_done, int *status)
-{
-	for (;;) {
-		int st;
-		pid_t w = waitpid(-1, &st, WNOHANG);
-		if (w > 0) {
-			if (w == child) {
-				*cmd_done = true;
-				*status = exit_status(st);
-			}
-			continue;
-		}
-		return w < 0 && errno == ECHILD;
-	}
 }
 
 struct detach_job {
@@ -815,7 +352,7 @@ int mw_run(const struct mw_opts *o)
 		mw_err_line("cannot create a pipe: %s", strerror(errno));
 		return 1;
 	}
-	if (o->cmd && (status = check_command(o->cmd[0])))
+	if (o->cmd && (status = mw_cmd_check(o->cmd[0])))
 		return status;
 	status = 1;
 	if (mw_hooks_check_env(o->verbose >= 2)) /* -vv: libbpf's own messages */
@@ -828,11 +365,11 @@ int mw_run(const struct mw_opts *o)
 			return 2;
 		}
 	}
-	if (!o->cmd && targets_open(&o->filters, &tg))
+	if (!o->cmd && mw_targets_open(&o->filters, &tg))
 		return 2;
 	compat = o->compat < 0 ? mw_compat_supported() : o->compat;
 
-	t.boot_to_epoch = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+	t.boot_to_epoch = mw_clock_ns(CLOCK_REALTIME) - mw_clock_ns(CLOCK_BOOTTIME);
 
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
@@ -849,7 +386,7 @@ int mw_run(const struct mw_opts *o)
 		 * which waits for them all, like strace -f */
 		if (!o->exit_with_command)
 			prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-		child = spawn_held(o->cmd, &release_fd, &err_fd);
+		child = mw_cmd_spawn_held(o->cmd, &release_fd, &err_fd);
 		if (child < 0) {
 			mw_err_line("cannot start %s: %s", o->cmd[0], strerror(errno));
 			goto out;
@@ -865,7 +402,7 @@ int mw_run(const struct mw_opts *o)
 	 * existing --output file as it was */
 	if (open_sinks(&t))
 		goto out;
-	mw_format_set_time(o->time_fmt, clock_ns(CLOCK_REALTIME));
+	mw_format_set_time(o->time_fmt, mw_clock_ns(CLOCK_REALTIME));
 	if (o->verbose)
 		fprintf(stderr, "mapwatch: ring buffer %zu KiB, events written at least every %u ms, output %s (%s)\n",
 			o->buffer_size >> 10, o->poll_ms, o->output && strcmp(o->output, "-") ? o->output : "standard output",
@@ -910,9 +447,9 @@ int mw_run(const struct mw_opts *o)
 			mw_err_line("cannot set up the summary: %s", strerror(errno));
 			goto out;
 		}
-		t.sum_start_ns = clock_ns(CLOCK_MONOTONIC);
+		t.sum_start_ns = mw_clock_ns(CLOCK_MONOTONIC);
 	}
-	if (o->metrics && start_metrics(&t))
+	if (o->metrics && mw_start_metrics(&t))
 		goto out;
 	t.rb = ring_buffer__new(bpf_map__fd(t.skel->maps.rb), handle_rec, &t, NULL);
 	if (!t.rb || (t.wait_fd = wait_set(t.rb)) < 0) {
@@ -953,11 +490,11 @@ int mw_run(const struct mw_opts *o)
 	}
 
 	status = 0;
-	uint64_t next_sum = o->interval_ms ? clock_ns(CLOCK_MONOTONIC) + o->interval_ms * 1000000ull : 0;
+	uint64_t next_sum = o->interval_ms ? mw_clock_ns(CLOCK_MONOTONIC) + o->interval_ms * 1000000ull : 0;
 	for (;;) {
 		int wait_ms = t.seeding ? 0 : (int)o->poll_ms; /* seeding: between reads */
 		if (next_sum) {
-			uint64_t now = clock_ns(CLOCK_MONOTONIC);
+			uint64_t now = mw_clock_ns(CLOCK_MONOTONIC);
 			uint64_t left = next_sum > now ? (next_sum - now + 999999) / 1000000 : 0;
 			if (left < (uint64_t)wait_ms)
 				wait_ms = (int)left;
@@ -975,13 +512,13 @@ int mw_run(const struct mw_opts *o)
 		}
 		if (t.seeding)
 			seed_round(&t);
-		report_losses(&t);
-		if (next_sum && clock_ns(CLOCK_MONOTONIC) >= next_sum) {
-			write_summary(&t, true);
+		mw_report_losses(&t);
+		if (next_sum && mw_clock_ns(CLOCK_MONOTONIC) >= next_sum) {
+			mw_write_summary(&t, true);
 			next_sum += o->interval_ms * 1000000ull;
 		}
-		report_repeats(&t, false);
-		publish_metrics(&t);
+		mw_report_repeats(&t, false);
+		mw_publish_metrics(&t);
 		if (mw_sinks_flush(&t.sinks)) {
 			werr = errno; /* nowhere to write: stop tracing (reported below) */
 			break;
@@ -992,7 +529,7 @@ int mw_run(const struct mw_opts *o)
 		}
 		if (child > 0 && child_done) {
 			child_done = 0;
-			bool none_left = reap(child, &cmd_done, &status);
+			bool none_left = mw_reap(child, &cmd_done, &status);
 			if (cmd_done && (o->exit_with_command || none_left || stopping)) {
 				/* their last events were committed before they exited */
 				child = -1;
@@ -1002,7 +539,7 @@ int mw_run(const struct mw_opts *o)
 				break;
 			}
 		}
-		if (tg.n && (o->filters.follow ? traced_empty(&t) : targets_gone(&tg))) {
+		if (tg.n && (o->filters.follow ? traced_empty(&t) : mw_targets_gone(&tg))) {
 			drain(&t);
 			fprintf(stderr, "mapwatch: %s exited; stopping\n",
 				o->filters.follow ? "every traced process (--pid and its descendants)"
@@ -1021,15 +558,15 @@ int mw_run(const struct mw_opts *o)
 		}
 	}
 	mw_notify("STOPPING=1");
-	report_losses(&t);
+	mw_report_losses(&t);
 	if (t.summary && !werr)
-		write_summary(&t, o->interval_ms != 0);
-	report_repeats(&t, true);
+		mw_write_summary(&t, o->interval_ms != 0);
+	mw_report_repeats(&t, true);
 	if (mw_sinks_flush(&t.sinks) && !werr)
 		werr = errno;
 	mw_sinks_drain(&t.sinks, 2000); /* what is queued for a peer: up to 2 s */
 	t.hook_skipped_ns = 0; /* the miss counts too are read afresh: */
-	publish_metrics(&t); /* the last scrape sees what --stats prints */
+	mw_publish_metrics(&t); /* the last scrape sees what --stats prints */
 	if (werr) {
 		if (werr != EPIPE) /* a reader that went away (| head) is not an error to report */
 			mw_err_line("writing events failed: %s", strerror(werr));
@@ -1037,15 +574,15 @@ int mw_run(const struct mw_opts *o)
 			/* tracing stopped; the command still decides the exit status */
 			int st;
 			if (waitpid(child, &st, 0) == child)
-				status = exit_status(st);
+				status = mw_exit_status(st);
 		}
 		child = -1;
 		if (werr != EPIPE)
 			status = 1; /* events were lost: that is a failure */
 	}
-	warn_switch_gaps(&t);
+	mw_warn_switch_gaps(&t);
 	if (o->stats)
-		print_stats(&t);
+		mw_print_stats(&t);
 out:
 	if (release_fd >= 0)
 		close(release_fd); /* child sees EOF and exits 127 */
@@ -1053,7 +590,7 @@ out:
 		close(err_fd);
 	if (child > 0 && !cmd_done)
 		waitpid(child, NULL, 0);
-	targets_close(&tg);
+	mw_targets_close(&tg);
 	tracer_destroy(&t);
 	mw_phase("programs unloaded, done");
 	return status;
