@@ -1,0 +1,126 @@
+/* lifecycle.bpf.h - fork, exec and exit of processes in scope: followed descendants, exe paths forgotten at exec, fileless programs judged at exec, records for the alert engine. */
+/* Included by mapwatch.bpf.c at this point of it: uses what it defines above. */
+#ifndef MW_LIFECYCLE_BPF_H
+#define MW_LIFECYCLE_BPF_H
+
+/* ---- process lifecycle: follow descendants, forget exe paths at exec ---- */
+static __always_inline void send_task_rec(__u16 type, __u32 pid, __u32 ppid)
+{
+	struct mw_task_rec r = { .type = type, .pid = pid, .ppid = ppid };
+
+	if (!reporting)
+		return;
+	r.ts = bpf_ktime_get_boot_ns();
+	if (bpf_ringbuf_output(&rb, &r, sizeof(r), wake_flag(sizeof(r))))
+		count(MW_CNT_PROC_RB_FULL);
+	else
+		count(MW_CNT_SUBMITTED);
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = parent->tgid, ctgid = child->tgid;
+	__u8 one = 1;
+
+	if (ptgid == ctgid)
+		return 0; /* a new thread, not a new process */
+	if (follow_only && bpf_map_lookup_elem(&traced, &ptgid) &&
+	    bpf_map_update_elem(&traced, &ctgid, &one, BPF_ANY))
+		count(MW_CNT_TRACED_FULL); /* the child goes untraced: a loss to report */
+	compat_on_fork(ptgid, ctgid);
+	if (lifecycle_recs && in_scope(ptgid))
+		send_task_rec(MW_REC_FORK, ctgid, ptgid);
+	return 0;
+}
+
+/* The program just exec'd, judged before it runs an instruction: when its
+ * file is a memfd, on tmpfs, or has no link left (unlinked, O_TMPFILE),
+ * send its process record and an "exec" event naming that file (the alert
+ * engine raises exec_fileless from it). A program on disk sends nothing. */
+static __always_inline void exec_file_check(struct task_struct *task, __u32 tgid)
+{
+	struct scratch *s = get_scratch();
+	struct file *exe = BPF_CORE_READ(task, mm, exe_file);
+	__u64 id = bpf_get_current_pid_tgid();
+
+	if (!s || !exe || !scope_ok(id))
+		return;
+	struct mw_event *e = &s->ev;
+	describe_file(task, exe, &e->file, &s->pb, NULL);
+	if (e->file.kind != MW_FK_MEMFD && e->file.kind != MW_FK_SHM && e->file.kind != MW_FK_DELETED)
+		return;
+	if (!maybe_send_exe(s, task, tgid))
+		return; /* nothing else fits either */
+	__u32 len = path_len_clamp(s->pb.len);
+	bpf_probe_read_kernel(s->evpath, len, s->pb.data);
+	e->file.flags |= s->pb.flags;
+	e->type = MW_REC_EVENT;
+	e->event = MW_EV_EXEC;
+	e->syscall_nr = 0xffff; /* execve or execveat: not known here */
+	e->flags = MW_F_HAS_FILE;
+	e->ts = bpf_ktime_get_boot_ns();
+	__builtin_memset(e->args, 0, sizeof(e->args));
+	e->ret = 0;
+	e->duration_ns = 0;
+	e->pad = 0;
+	e->vm_flags = e->vma_start = e->vma_end = 0;
+	e->personality = 0;
+	e->eff_status = MW_EFF_NONE;
+	e->eff_flags = exe_allowed(tgid) ? MW_EFFF_ALLOWED : 0;
+	if (mw_context(id)) {
+		__builtin_memcpy(&e->cgroup_id, &s->cx.cgroup_id,
+				 __builtin_offsetof(struct mw_event, duration_ns) -
+					 __builtin_offsetof(struct mw_event, cgroup_id));
+		__builtin_memcpy(e->comm, s->cx.comm, sizeof(e->comm));
+	}
+	e->path_len = len;
+	if (bpf_ringbuf_output(&rb, e, sizeof(*e) + len, wake_flag(sizeof(*e) + len)))
+		count(MW_CNT_RB_FULL);
+	else
+		count(MW_CNT_SUBMITTED);
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(on_exec, struct task_struct *p)
+{
+	__u32 tgid = p->tgid;
+	struct pending_slots *ps = bpf_task_storage_get(&pending, p, 0, 0);
+
+	bpf_map_delete_elem(&exe_seen, &tgid);
+	if (ps) /* the exec'ing thread is the only one left: its flags go with exe_seen */
+		ps->sys.exe_sent = ps->dm.exe_sent = 0;
+	bpf_map_delete_elem(&allow_cache, &tgid);
+	compat_on_exec(p, tgid);
+	if (lifecycle_recs && in_scope(tgid)) {
+		send_task_rec(MW_REC_EXEC, tgid, 0);
+		if (reporting)
+			exec_file_check(p, tgid);
+	}
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_task_exit, struct task_struct *p)
+{
+	__u32 tgid = p->tgid;
+	__u64 id = ((__u64)tgid << 32) | (__u32)p->pid;
+
+	/* a thread killed inside a mapping call never reaches sys_exit */
+	/* (task storage goes away with the task itself) */
+	bpf_map_delete_elem(&pending_path, &id);
+	id |= DM_KEY;
+	bpf_map_delete_elem(&pending_path, &id);
+	if (p->signal->live.counter != 0)
+		return 0; /* other threads of the group remain */
+	bpf_map_delete_elem(&exe_seen, &tgid);
+	bpf_map_delete_elem(&allow_cache, &tgid);
+	compat_on_exit(tgid);
+	if (lifecycle_recs && in_scope(tgid))
+		send_task_rec(MW_REC_EXIT, tgid, 0);
+	if (follow_only)
+		bpf_map_delete_elem(&traced, &tgid);
+	return 0;
+}
+
+#endif
