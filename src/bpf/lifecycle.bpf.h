@@ -50,11 +50,12 @@ static __always_inline void exec_file_check(struct task_struct *task, __u32 tgid
 	describe_file(task, exe, &e->file, &s->pb, NULL);
 	if (e->file.kind != MW_FK_MEMFD && e->file.kind != MW_FK_SHM && e->file.kind != MW_FK_DELETED)
 		return;
-	/* a tmpfs that is the task's root file system (an initramfs, a live
-	 * or embedded system booted from RAM) is where its programs live, not
-	 * a drop zone: only a program there that is no longer linked counts */
-	if (e->file.kind == MW_FK_SHM &&
-	    BPF_CORE_READ(exe, f_path.mnt, mnt_sb) == BPF_CORE_READ(task, fs, root.mnt, mnt_sb))
+	/* a tmpfs that is the host's root file system (an initramfs, a live
+	 * or embedded system booted from RAM: mapwatch's own "/", root_dev) is
+	 * where its programs live, not a drop zone: only a program there that
+	 * is no longer linked counts. Not a task's own root: anyone who can
+	 * chroot (an unprivileged user namespace is enough) could choose it. */
+	if (e->file.kind == MW_FK_SHM && root_dev && e->file.dev == root_dev)
 		return;
 	if (!maybe_send_exe(s, task, tgid))
 		return; /* nothing else fits either */

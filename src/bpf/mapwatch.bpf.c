@@ -11,6 +11,7 @@ char LICENSE[] SEC("license") = "GPL";
 /* ---- configuration, set by user space between open and load ---- */
 const volatile __u32 self_tgid = 0;        /* mapwatch itself: never reported */
 const volatile bool follow_only = false;   /* only tgids present in the traced map */
+const volatile __u32 root_dev = 0;         /* st_dev of mapwatch's "/", kernel encoding (0: unknown) */
 const volatile __u64 event_mask = 0;       /* MW_EVBIT(enum mw_event_id) per event: --events, always set (hooks/load.c) */
 const volatile __u64 wake_bytes = 256 * 1024; /* wake the reader once this much is queued */
 const volatile bool lifecycle_recs = false;  /* send fork/exec/exit records (alerts) */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "fileid.h"
@@ -169,6 +170,9 @@ static int hooks_load(struct mw_hooks *h, enum mw_hook mode, enum dm_mode dm, ch
 	mw_phase("BPF object opened");
 	release_object_bytes(); /* libbpf has its copy: not resident while it loads */
 	progs_table(h);
+	struct stat root;
+	if (stat("/", &root) == 0)
+		h->skel->rodata->root_dev = mw_kdev(root.st_dev);
 	h->skel->rodata->self_tgid = getpid();
 	h->skel->rodata->follow_only = h->cfg.follow;
 	h->skel->rodata->event_mask = o->event_mask;
