@@ -124,5 +124,6 @@ int main(int argc, char **argv)
 		mw_alerts_free(al);
 	sb_free(&path);
 	mw_proc_clear();
+	mw_format_free();
 	return 0;
 }

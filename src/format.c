@@ -369,15 +369,15 @@ static void file_json(struct strbuf *b, const struct mw_view *v)
 	sb_putc(b, '}');
 }
 
-void mw_format_json_context(struct strbuf *b, const struct mw_view *v)
+/* The decoded text of one argument, reused from line to line. */
+static struct strbuf tmp;
+
+/* The context keys from "processId" to "containerId": the same for every
+ * event of a thread until its ids, names or executable change. */
+static void json_task_keys(struct strbuf *b, const struct mw_view *v)
 {
 	const struct mw_event *e = v->e;
 
-	/* the hottest code of the reader: fixed keys and number appends, no printf */
-	sb_puts(b, "{\"schemaVersion\":" MW_SCHEMA_VERSION_STR ",\"timestamp\":");
-	sb_put_u64(b, v->ts_ns);
-	sb_puts(b, ",\"time\":");
-	rfc3339(b, v->ts_ns);
 	sb_puts(b, ",\"processId\":");
 	sb_put_u64(b, e->ns_pid);
 	sb_puts(b, ",\"threadId\":");
@@ -409,6 +409,87 @@ void mw_format_json_context(struct strbuf *b, const struct mw_view *v)
 		sb_json_str(b, v->container_id, strlen(v->container_id));
 	else
 		sb_puts(b, "\"\"");
+}
+
+/* What json_task_keys' text depends on, compared as bytes. */
+struct task_key {
+	uint32_t ids[10];     /* pid, tid, ppid, ns_pid, ns_tid, ns_ppid, uid, gid, mntns, pidns */
+	uint64_t cgroup_id;
+	char comm[MW_TASK_COMM_LEN];
+	uint8_t has_exe, has_cid;
+};
+
+static void task_key_of(struct task_key *k, const struct mw_view *v)
+{
+	const struct mw_event *e = v->e;
+
+	memset(k, 0, sizeof(*k));
+	k->ids[0] = e->pid, k->ids[1] = e->tid, k->ids[2] = e->ppid;
+	k->ids[3] = e->ns_pid, k->ids[4] = e->ns_tid, k->ids[5] = e->ns_ppid;
+	k->ids[6] = e->uid, k->ids[7] = e->gid, k->ids[8] = e->mntns, k->ids[9] = e->pidns;
+	k->cgroup_id = e->cgroup_id;
+	memcpy(k->comm, e->comm, sizeof(k->comm));
+	k->has_exe = v->exe != NULL;
+	k->has_cid = v->container_id != NULL;
+}
+
+/* One entry: the reader sees runs of events from the same thread (a busy
+ * process is what makes the reader busy). The executable and container
+ * strings are compared by content, not by pointer (a freed string's
+ * address can come back with another path). */
+static struct {
+	struct task_key key;
+	struct strbuf exe, cid, text;
+	int valid;
+} task_cache;
+
+static int same_str(const struct strbuf *kept, const char *s)
+{
+	if (!s)
+		return 1; /* the key's has_* flag says it is absent in both */
+	size_t n = strlen(s);
+	return kept->len == n && !memcmp(kept->p, s, n);
+}
+
+void mw_format_json_context(struct strbuf *b, const struct mw_view *v)
+{
+	struct task_key k;
+
+	/* the hottest code of the reader: fixed keys and number appends, no printf */
+	sb_puts(b, "{\"schemaVersion\":" MW_SCHEMA_VERSION_STR ",\"timestamp\":");
+	sb_put_u64(b, v->ts_ns);
+	sb_puts(b, ",\"time\":");
+	rfc3339(b, v->ts_ns);
+	task_key_of(&k, v);
+	if (task_cache.valid && !memcmp(&k, &task_cache.key, sizeof(k)) && same_str(&task_cache.exe, v->exe) &&
+	    same_str(&task_cache.cid, v->container_id)) {
+		sb_put(b, task_cache.text.p, task_cache.text.len);
+		return;
+	}
+	size_t start = b->len;
+	json_task_keys(b, v);
+	if (b->oom)
+		return;
+	sb_reset(&task_cache.text);
+	sb_reset(&task_cache.exe);
+	sb_reset(&task_cache.cid);
+	sb_put(&task_cache.text, b->p + start, b->len - start);
+	if (v->exe)
+		sb_puts(&task_cache.exe, v->exe);
+	if (v->container_id)
+		sb_puts(&task_cache.cid, v->container_id);
+	task_cache.key = k;
+	task_cache.valid = !task_cache.text.oom && !task_cache.exe.oom && !task_cache.cid.oom;
+}
+
+/* Free what the formatters keep between lines (at exit, for leak checkers). */
+void mw_format_free(void)
+{
+	sb_free(&task_cache.text);
+	sb_free(&task_cache.exe);
+	sb_free(&task_cache.cid);
+	task_cache.valid = 0;
+	sb_free(&tmp);
 }
 
 int mw_effective_prot(const struct mw_event *e)
@@ -468,7 +549,6 @@ void mw_format_json(struct strbuf *b, const struct mw_view *v)
 {
 	const struct mw_event *e = v->e;
 	const struct mw_event_desc *d = mw_event_desc(e->event);
-	static struct strbuf tmp; /* the decoded text of one argument, reused (the reader's thread) */
 
 	if (!d)
 		return;

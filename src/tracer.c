@@ -549,6 +549,7 @@ static void tracer_destroy(struct tracer *t)
 	mw_sinks_close(&t->sinks);
 	sb_free(&t->path);
 	mw_proc_clear();
+	mw_format_free();
 }
 
 /* ---- command runner ---- */

@@ -442,3 +442,42 @@ TEST(golden_output)
 	for (int f = 0; f < MW_FMT_MAX; f++)
 		sb_free(&o.text[f]);
 }
+
+/* The context keys kept from the thread's last line: a line made with that
+ * copy is the line made from scratch, when the executable's text changes in
+ * the same storage, the container appears, a name or an id changes. */
+TEST(golden_task_keys_cache)
+{
+	struct rec r;
+	char exe[32] = "/bin/first";
+	struct strbuf warm = { 0 }, cold = { 0 };
+	struct mw_view v;
+
+	base(&r, MW_EV_MUNMAP, 4000);
+	r.e.ret = -22;
+	for (int step = 0; step < 8; step++) {
+		if (step == 2)
+			strcpy(exe, "/bin/second"); /* same pointer, other text */
+		if (step == 4)
+			r.e.comm[0] = 'W';
+		if (step == 5)
+			r.e.uid = 0;
+		if (step == 6)
+			r.e.cgroup_id++;
+		CHECK(mw_event_decode(&r, sizeof(r.e), NULL, &v) == 0);
+		v.exe = step == 7 ? NULL : exe;
+		v.container_id = step >= 3 ? "abc" : NULL;
+		sb_reset(&warm);
+		mw_format_json(&warm, &v);
+		mw_format_free();
+		sb_reset(&cold);
+		mw_format_json(&cold, &v);
+		CHECK_STR(warm.p, cold.p);
+		sb_reset(&warm);
+		mw_format_json(&warm, &v); /* the copy just made */
+		CHECK_STR(warm.p, cold.p);
+	}
+	sb_free(&warm);
+	sb_free(&cold);
+	mw_format_free();
+}
