@@ -3,9 +3,14 @@
  * JSON and in the table, against tests/unit/golden/. The records are built here, decoded
  * with mw_event_decode() as the reader does, and written with mw_rec_line() as the sinks ask
  * for them. MW_GOLDEN_UPDATE=1 rewrites the files (only when the output is meant to change). */
+#include <poll.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
+#include <unistd.h>
 #include "t.h"
 #include "alert.h"
 #include "catalog.h"
@@ -92,6 +97,7 @@ static void set_path(struct rec *r, const char *const *leaf_first, int n)
 struct out {
 	struct strbuf json, table;
 	struct strbuf text[MW_FMT_MAX];
+	struct mw_sinks *sinks; /* set: the records go to these sinks instead */
 };
 
 static void emit(struct out *o, struct mw_rec *rec)
@@ -99,6 +105,10 @@ static void emit(struct out *o, struct mw_rec *rec)
 	const char *l;
 	size_t n;
 
+	if (o->sinks) {
+		mw_sinks_emit(o->sinks, rec);
+		return;
+	}
 	rec->text = o->text;
 	rec->done = 0;
 	l = mw_rec_line(rec, MW_FMT_JSON, &n);
@@ -425,6 +435,85 @@ static void compare(const char *name, const struct strbuf *got)
 		fprintf(stderr, "  %s: first difference at byte %zu (line %zu)\n", path, i, line);
 	}
 	free(want);
+}
+
+/* The syslog sink's messages for the same records, read from a unix
+ * datagram socket by a thread of the test; the host name and pid (the
+ * only parts that depend on the machine) replaced by HOST and PID. */
+struct syslog_rx {
+	int fd;
+	volatile int stop;
+	struct strbuf got;
+};
+
+static void *syslog_rx_main(void *arg)
+{
+	struct syslog_rx *rx = arg;
+	static char buf[1 << 16];
+
+	for (;;) {
+		struct pollfd p = { .fd = rx->fd, .events = POLLIN };
+		if (poll(&p, 1, 100) <= 0) {
+			if (rx->stop)
+				break;
+			continue;
+		}
+		ssize_t n = recv(rx->fd, buf, sizeof(buf), 0);
+		if (n > 0) {
+			sb_put(&rx->got, buf, (size_t)n);
+			sb_putc(&rx->got, '\n');
+		}
+	}
+	return NULL;
+}
+
+static void replace_all(struct strbuf *b, const char *from, const char *to)
+{
+	struct strbuf out = { 0 };
+	size_t fl = strlen(from);
+	const char *p = b->p ? b->p : "", *q;
+
+	while ((q = strstr(p, from))) {
+		sb_put(&out, p, (size_t)(q - p));
+		sb_puts(&out, to);
+		p = q + fl;
+	}
+	sb_puts(&out, p);
+	sb_free(b);
+	*b = out;
+}
+
+TEST(golden_syslog)
+{
+	struct syslog_rx rx = { .fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0) };
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	char url[128], host[256] = "", from[300], to[64];
+	pthread_t th;
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "/tmp/mw-golden-syslog.%d", (int)getpid());
+	unlink(a.sun_path);
+	CHECK(rx.fd >= 0 && bind(rx.fd, (struct sockaddr *)&a, sizeof(a)) == 0);
+	CHECK(pthread_create(&th, NULL, syslog_rx_main, &rx) == 0);
+	snprintf(url, sizeof(url), "unix:%s", a.sun_path);
+	struct mw_sinks ss = { 0 };
+	struct mw_sink *s = mw_sink_syslog_new(url, 16, true, 64u << 20);
+	CHECK(s != NULL && mw_sinks_add(&ss, s) == 0);
+	struct out o = { .sinks = &ss };
+	mw_format_set_time(MW_TIME_UTC, 0);
+	golden_records(&o);
+	mw_format_set_time(MW_TIME_LOCAL, 0);
+	mw_sinks_close(&ss); /* delivers what is queued */
+	usleep(200000);
+	rx.stop = 1;
+	pthread_join(th, NULL);
+	close(rx.fd);
+	unlink(a.sun_path);
+	gethostname(host, sizeof(host) - 1);
+	snprintf(from, sizeof(from), " %s mapwatch %d ", host, (int)getpid());
+	snprintf(to, sizeof(to), " HOST mapwatch PID ");
+	replace_all(&rx.got, from, to);
+	compare("syslog.txt", &rx.got);
+	sb_free(&rx.got);
 }
 
 TEST(golden_output)
