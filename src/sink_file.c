@@ -18,6 +18,7 @@ struct file_sink {
 	uint64_t rotate_size;  /* 0: never */
 	unsigned rotate_keep;
 	int fd;                /* -1: none (a failed rotation) */
+	bool fifo;             /* fd is a pipe (asked once per fd, not per flush) */
 	char *buf;             /* lines not yet written: one write(2) per flush or full buffer */
 	size_t len;
 	uint64_t size;         /* bytes in the current file (written or buffered) */
@@ -69,6 +70,13 @@ static int push(struct file_sink *f)
 	return 0;
 }
 
+static bool is_fifo(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
+}
+
 /* PATH.N for rotation (N 0: PATH itself). */
 static char *numbered(const char *path, unsigned n)
 {
@@ -109,6 +117,7 @@ static int rotate(struct file_sink *f)
 		return -1;
 	}
 	f->fd = nf;
+	f->fifo = is_fifo(nf);
 	f->size = size;
 	f->st.rotations++;
 	return 0;
@@ -154,12 +163,11 @@ static int file_write(struct mw_sink *s, struct mw_rec *r)
 
 /* True when the output is a pipe whose reader has gone (mapwatch | head):
  * noticed even while no event is being written. */
-static bool reader_gone(int fd)
+static bool reader_gone(struct file_sink *f)
 {
-	struct pollfd p = { .fd = fd, .events = POLLOUT };
-	struct stat st;
+	struct pollfd p = { .fd = f->fd, .events = POLLOUT };
 
-	if (fstat(p.fd, &st) || !S_ISFIFO(st.st_mode))
+	if (!f->fifo)
 		return false;
 	return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
 }
@@ -176,7 +184,7 @@ static int file_flush(struct mw_sink *s)
 		errno = f->err;
 		return -1; /* nowhere to write: the tracer stops */
 	}
-	if (reader_gone(f->fd)) {
+	if (reader_gone(f)) {
 		errno = EPIPE;
 		return -1;
 	}
@@ -199,6 +207,7 @@ static int file_reopen(struct mw_sink *s)
 	if (f->fd >= 0 && close(f->fd) && !f->err)
 		f->err = errno;
 	f->fd = nf;
+	f->fifo = is_fifo(nf);
 	f->size = size;
 	f->st.reopens++;
 	return 0;
@@ -260,6 +269,7 @@ struct mw_sink *mw_sink_file_new(const char *path, enum mw_fmt fmt, bool append,
 		f->base.name = "standard output";
 		fflush(stdout); /* anything stdio holds goes first: the stream is written to fd 1 directly */
 		f->fd = STDOUT_FILENO;
+		f->fifo = is_fifo(f->fd);
 		return &f->base;
 	}
 	f->path = strdup(path);
@@ -271,6 +281,7 @@ struct mw_sink *mw_sink_file_new(const char *path, enum mw_fmt fmt, bool append,
 	}
 	f->base.name = f->path;
 	f->fd = open_stream(f, append, &f->size);
+	f->fifo = f->fd >= 0 && is_fifo(f->fd);
 	if (f->fd < 0) {
 		mw_err_line("cannot open output file %s: %s", path, strerror(errno));
 		free(f->buf);
