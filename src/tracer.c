@@ -289,8 +289,12 @@ static void read_counters(struct tracer *t, uint64_t out[MW_CNT_MAX])
 			return;
 	}
 	if (!no_batch) {
-		uint32_t keys[MW_CNT_MAX], next = 0, count = MW_CNT_MAX;
-		int err = bpf_map_lookup_batch(fd, NULL, &next, keys, vals, &count, NULL);
+		uint32_t keys[MW_CNT_MAX] = { 0 }, next = 0, count = MW_CNT_MAX;
+		int err;
+
+		/* defined before the call, for valgrind, which does not know what the batch writes */
+		memset(vals, 0, (size_t)ncpu * MW_CNT_MAX * sizeof(uint64_t));
+		err = bpf_map_lookup_batch(fd, NULL, &next, keys, vals, &count, NULL);
 
 		if ((err == 0 || err == -ENOENT) && count == MW_CNT_MAX) {
 			for (uint32_t i = 0; i < count; i++)
