@@ -1,6 +1,7 @@
 /* format.c - JSON and table renderings of an event (doc/JSON.md, doc/TABLE.md). */
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "catalog.h"
@@ -102,65 +103,80 @@ struct call_text {
 	struct txt table_arg[6];       /* a=  /  , a= */
 };
 static struct call_text call_texts[MW_EV_MAX];
-static pthread_once_t call_texts_once = PTHREAD_ONCE_INIT;
+static int call_text_ready[MW_EV_MAX]; /* 1 once call_texts[ev] is complete (acquire/release) */
+static pthread_mutex_t call_text_mu = PTHREAD_MUTEX_INITIALIZER;
 
-static struct txt txt_of(struct strbuf *b)
+/* Made when the call is first formatted, all its texts in one allocation of
+ * the exact size (a buffer per text held ~60 KB for the whole catalogue);
+ * built as offsets into b, turned into pointers at the end. */
+static void call_text_make(unsigned ev, struct call_text *c)
 {
-	struct txt t = { b->p ? b->p : "", b->len };
-	*b = (struct strbuf){ 0 }; /* the text is kept for the process's life */
-	return t;
-}
+	const struct mw_event_desc *d = mw_event_desc(ev);
+	struct strbuf b = { 0 };
+	struct txt *all[1 + 1 + 6 * 4];
+	size_t off[1 + 1 + 6 * 4 + 1], n = 0;
 
-static void call_texts_make(void)
-{
-	for (unsigned ev = 0; ev < MW_EV_MAX; ev++) {
-		const struct mw_event_desc *d = mw_event_desc(ev);
-		struct call_text *c = &call_texts[ev];
-		struct strbuf b = { 0 };
+#define MARK(t) do { (t)->n = b.len - off[n]; all[n] = (t); n++; off[n] = b.len; } while (0)
+	off[0] = 0;
+	sb_puts(&b, ",\"eventId\":\""); /* Tracee: EventID int `json:"eventId,string"` */
+	sb_put_u64(&b, ev);
+	sb_puts(&b, "\",\"eventName\":\"");
+	sb_puts(&b, d->name);
+	sb_puts(&b, "\",\"syscall\":\"");
+	sb_puts(&b, d->name);
+	sb_puts(&b, "\",\"syscallNr\":");
+	MARK(&c->json_head);
+	sb_puts(&b, d->name);
+	sb_putc(&b, '(');
+	MARK(&c->table_open);
+	for (int i = 0; i < d->nargs && i < 6; i++) {
+		const struct mw_arg_desc *a = &d->args[i];
+		char tags[32];
 
-		if (!d)
-			continue;
-		sb_puts(&b, ",\"eventId\":\""); /* Tracee: EventID int `json:"eventId,string"` */
-		sb_put_u64(&b, ev);
-		sb_puts(&b, "\",\"eventName\":\"");
-		sb_puts(&b, d->name);
-		sb_puts(&b, "\",\"syscall\":\"");
-		sb_puts(&b, d->name);
-		sb_puts(&b, "\",\"syscallNr\":");
-		c->json_head = txt_of(&b);
-		sb_puts(&b, d->name);
-		sb_putc(&b, '(');
-		c->table_open = txt_of(&b);
-		for (int i = 0; i < d->nargs && i < 6; i++) {
-			const struct mw_arg_desc *a = &d->args[i];
-			char tags[32];
-
-			sb_puts(&b, i ? ",{\"name\":\"" : "{\"name\":\"");
-			sb_puts(&b, a->name);
-			sb_puts(&b, "\",\"type\":\"");
-			sb_puts(&b, mw_arg_type_name(a->type));
-			sb_puts(&b, "\",\"value\":");
-			c->json_arg[i] = txt_of(&b);
-			for (int t = 0; t < 2; t++) {
-				sb_puts(&b, ",\"tags\":\"");
-				sb_puts(&b, mw_tags_str(a->tags, tags));
-				if (t)
-					sb_puts(&b, tags[0] ? ",TOCTOU" : "TOCTOU");
-				sb_putc(&b, '"');
-				c->json_tags[t][i] = txt_of(&b);
-			}
-			sb_puts(&b, i ? ", " : "");
-			sb_puts(&b, a->name);
-			sb_putc(&b, '=');
-			c->table_arg[i] = txt_of(&b);
+		sb_puts(&b, i ? ",{\"name\":\"" : "{\"name\":\"");
+		sb_puts(&b, a->name);
+		sb_puts(&b, "\",\"type\":\"");
+		sb_puts(&b, mw_arg_type_name(a->type));
+		sb_puts(&b, "\",\"value\":");
+		MARK(&c->json_arg[i]);
+		for (int t = 0; t < 2; t++) {
+			sb_puts(&b, ",\"tags\":\"");
+			sb_puts(&b, mw_tags_str(a->tags, tags));
+			if (t)
+				sb_puts(&b, tags[0] ? ",TOCTOU" : "TOCTOU");
+			sb_putc(&b, '"');
+			MARK(&c->json_tags[t][i]);
 		}
+		sb_puts(&b, i ? ", " : "");
+		sb_puts(&b, a->name);
+		sb_putc(&b, '=');
+		MARK(&c->table_arg[i]);
 	}
+#undef MARK
+	char *text = b.oom || !b.p ? NULL : malloc(b.len + 1);
+	if (text)
+		memcpy(text, b.p, b.len + 1);
+	for (size_t k = 0; k < n; k++) {
+		all[k]->p = text ? text + off[k] : "";
+		if (!text)
+			all[k]->n = 0; /* out of memory: short lines, as after any failed append */
+	}
+	sb_free(&b);
 }
 
 static const struct call_text *call_text(unsigned ev)
 {
-	pthread_once(&call_texts_once, call_texts_make);
-	return &call_texts[ev];
+	struct call_text *c = &call_texts[ev];
+
+	if (!__atomic_load_n(&call_text_ready[ev], __ATOMIC_ACQUIRE)) {
+		pthread_mutex_lock(&call_text_mu);
+		if (!call_text_ready[ev]) {
+			call_text_make(ev, c);
+			__atomic_store_n(&call_text_ready[ev], 1, __ATOMIC_RELEASE);
+		}
+		pthread_mutex_unlock(&call_text_mu);
+	}
+	return c;
 }
 
 static inline void put_txt(struct strbuf *b, struct txt t)
