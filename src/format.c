@@ -1,4 +1,5 @@
 /* format.c - JSON and table renderings of an event (doc/JSON.md, doc/TABLE.md). */
+#define MW_STRBUF_INLINE /* per-event code: sb_put and friends inline (strbuf.h) */
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>

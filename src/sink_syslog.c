@@ -1,4 +1,5 @@
 /* sink_syslog.c - RFC 5424 syslog sink (unix, udp, tcp with RFC 6587 octet counting): a bounded queue and a writer thread that reconnects with backoff. */
+#define MW_STRBUF_INLINE /* per-event code: sb_put and friends inline (strbuf.h) */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>

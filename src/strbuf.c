@@ -1,4 +1,5 @@
 /* strbuf.c - growable output buffer with JSON and terminal-text escaping of untrusted bytes. */
+#define MW_STRBUF_INLINE
 #include "strbuf.h"
 
 #include <stdint.h>
@@ -64,6 +65,27 @@ void sb_put_slow(struct strbuf *b, const char *s, size_t n)
 	b->len += n;
 	b->p[b->len] = '\0';
 }
+
+#undef sb_put
+#undef sb_puts
+#undef sb_putc
+void sb_put(struct strbuf *b, const char *s, size_t n)
+{
+	sb_put_i(b, s, n);
+}
+
+void sb_puts(struct strbuf *b, const char *s)
+{
+	sb_put_i(b, s, strlen(s));
+}
+
+void sb_putc(struct strbuf *b, char c)
+{
+	sb_putc_i(b, c);
+}
+#define sb_put sb_put_i
+#define sb_puts sb_puts_i
+#define sb_putc sb_putc_i
 
 /* "00" "01" ... "99": two digits per division. */
 static const char digits2[201] =

@@ -13,10 +13,10 @@ struct strbuf {
 	int oom;     /* set when an allocation failed; appends become no-ops */
 };
 
-/* Append helpers. On allocation failure they set b->oom and leave b usable.
- * sb_put, sb_puts and sb_putc are inline: the common case (room left, no
- * failure) is a bounds test and a copy, and sb_puts of a literal has its
- * length folded by the compiler (no strlen). The rest is in strbuf.c. */
+/* Append helpers. On allocation failure they set b->oom and leave b usable. */
+void sb_put(struct strbuf *b, const char *s, size_t n);
+void sb_puts(struct strbuf *b, const char *s);
+void sb_putc(struct strbuf *b, char c);
 void sb_put_slow(struct strbuf *b, const char *s, size_t n);
 void sb_printf(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -36,7 +36,13 @@ static inline void sb_commit(struct strbuf *b, size_t n)
 	b->p[b->len] = '\0';
 }
 
-static inline void sb_put(struct strbuf *b, const char *s, size_t n)
+/* Inline forms of sb_put, sb_puts and sb_putc for the per-event code: the
+ * common case (room left, no failure) is a bounds test and a copy, and
+ * sb_puts of a literal has its length folded by the compiler (no strlen).
+ * A file that defines MW_STRBUF_INLINE before its first #include gets them
+ * under the usual names; elsewhere the calls stay calls (inlined in every
+ * file they made the program's text 40 KB larger, and its RSS with it). */
+static inline void sb_put_i(struct strbuf *b, const char *s, size_t n)
 {
 	/* with room left nothing moves, so s may point into b itself; a
 	 * constant size too big to copy inline (a test of the limits) goes
@@ -52,11 +58,11 @@ static inline void sb_put(struct strbuf *b, const char *s, size_t n)
 	}
 	sb_put_slow(b, s, n);
 }
-static inline void sb_puts(struct strbuf *b, const char *s)
+static inline void sb_puts_i(struct strbuf *b, const char *s)
 {
-	sb_put(b, s, strlen(s));
+	sb_put_i(b, s, strlen(s));
 }
-static inline void sb_putc(struct strbuf *b, char c)
+static inline void sb_putc_i(struct strbuf *b, char c)
 {
 	if (__builtin_expect(b->p != NULL && 1 < b->cap - b->len && !b->oom, 1)) {
 		b->p[b->len++] = c;
@@ -65,6 +71,12 @@ static inline void sb_putc(struct strbuf *b, char c)
 	}
 	sb_put_slow(b, &c, 1);
 }
+
+#ifdef MW_STRBUF_INLINE
+#define sb_put sb_put_i
+#define sb_puts sb_puts_i
+#define sb_putc sb_putc_i
+#endif
 
 /* Fast number appends (no printf): decimal unsigned, decimal signed, and
  * "0x" + lowercase hex. */
