@@ -141,6 +141,10 @@ check:
 	sh scripts/deps.sh test
 	$(MAKE) test
 
+# The reader's user-space cost per event without a kernel (bench/fmtbench.c: decode, format, file sink).
+$(BUILD)/fmtbench: bench/fmtbench.c $(LIB_OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
 bench: all
 	sh bench/run.sh
 	sh bench/startstop.sh

@@ -1,4 +1,5 @@
 /* alert.c - one alert (struct mw_alert): its names, how a fresh one is made, and its JSON and table lines. */
+#define MW_STRBUF_INLINE /* per-event code: sb_put and friends inline (strbuf.h) */
 #include "alert.h"
 
 #include <inttypes.h>

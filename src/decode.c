@@ -1,4 +1,5 @@
 /* decode.c - strace-style names for the mmap-family flag words and for Linux errno numbers. */
+#define MW_STRBUF_INLINE /* per-event code: sb_put and friends inline (strbuf.h) */
 #include "decode.h"
 
 #include <inttypes.h>

@@ -1,5 +1,8 @@
 /* format.c - JSON and table renderings of an event (doc/JSON.md, doc/TABLE.md). */
+#define MW_STRBUF_INLINE /* per-event code: sb_put and friends inline (strbuf.h) */
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "catalog.h"
@@ -85,6 +88,111 @@ int mw_proc_rec_decode(const void *data, size_t size, struct strbuf *path, uint3
 	return path->p ? 0 : -1;
 }
 
+/* The text of a call that is the same for every event of it, made once per
+ * process: JSON's ,"eventId":...,"syscallNr": and each argument's
+ * {"name":...,"value": and ,"tags":"..." (without and with TOCTOU), the
+ * table's "name(" and "arg=" / ", arg=". Lengths known, so no strlen per event. */
+struct txt {
+	const char *p;
+	size_t n;
+};
+struct call_text {
+	struct txt json_head;          /* ,"eventId":"N","eventName":"x","syscall":"x","syscallNr": */
+	struct txt json_arg[6];        /* {"name":"a","type":"t","value":  (a comma before all but the first) */
+	struct txt json_tags[2][6];    /* ,"tags":"U"  /  ,"tags":"U,TOCTOU" */
+	struct txt table_open;         /* name( */
+	struct txt table_arg[6];       /* a=  /  , a= */
+};
+static struct call_text call_texts[MW_EV_MAX];
+static int call_text_ready[MW_EV_MAX]; /* 1 once call_texts[ev] is complete (acquire/release) */
+static pthread_mutex_t call_text_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* Made when the call is first formatted, all its texts in one allocation of
+ * the exact size (a buffer per text held ~60 KB for the whole catalogue);
+ * built as offsets into b, turned into pointers at the end. */
+static void call_text_make(unsigned ev, struct call_text *c)
+{
+	const struct mw_event_desc *d = mw_event_desc(ev);
+	struct strbuf b = { 0 };
+	struct txt *all[1 + 1 + 6 * 4];
+	size_t off[1 + 1 + 6 * 4 + 1], n = 0;
+
+#define MARK(t) do { (t)->n = b.len - off[n]; all[n] = (t); n++; off[n] = b.len; } while (0)
+	off[0] = 0;
+	sb_puts(&b, ",\"eventId\":\""); /* Tracee: EventID int `json:"eventId,string"` */
+	sb_put_u64(&b, ev);
+	sb_puts(&b, "\",\"eventName\":\"");
+	sb_puts(&b, d->name);
+	sb_puts(&b, "\",\"syscall\":\"");
+	sb_puts(&b, d->name);
+	sb_puts(&b, "\",\"syscallNr\":");
+	MARK(&c->json_head);
+	sb_puts(&b, d->name);
+	sb_putc(&b, '(');
+	MARK(&c->table_open);
+	for (int i = 0; i < d->nargs && i < 6; i++) {
+		const struct mw_arg_desc *a = &d->args[i];
+		char tags[32];
+
+		sb_puts(&b, i ? ",{\"name\":\"" : "{\"name\":\"");
+		sb_puts(&b, a->name);
+		sb_puts(&b, "\",\"type\":\"");
+		sb_puts(&b, mw_arg_type_name(a->type));
+		sb_puts(&b, "\",\"value\":");
+		MARK(&c->json_arg[i]);
+		for (int t = 0; t < 2; t++) {
+			sb_puts(&b, ",\"tags\":\"");
+			sb_puts(&b, mw_tags_str(a->tags, tags));
+			if (t)
+				sb_puts(&b, tags[0] ? ",TOCTOU" : "TOCTOU");
+			sb_putc(&b, '"');
+			MARK(&c->json_tags[t][i]);
+		}
+		sb_puts(&b, i ? ", " : "");
+		sb_puts(&b, a->name);
+		sb_putc(&b, '=');
+		MARK(&c->table_arg[i]);
+	}
+#undef MARK
+	char *text = b.oom || !b.p ? NULL : malloc(b.len + 1);
+	if (text)
+		memcpy(text, b.p, b.len + 1);
+	for (size_t k = 0; k < n; k++) {
+		all[k]->p = text ? text + off[k] : "";
+		if (!text)
+			all[k]->n = 0; /* out of memory: short lines, as after any failed append */
+	}
+	sb_free(&b);
+}
+
+static const struct call_text *call_text(unsigned ev)
+{
+	struct call_text *c = &call_texts[ev];
+
+	if (!__atomic_load_n(&call_text_ready[ev], __ATOMIC_ACQUIRE)) {
+		pthread_mutex_lock(&call_text_mu);
+		if (!call_text_ready[ev]) {
+			call_text_make(ev, c);
+			__atomic_store_n(&call_text_ready[ev], 1, __ATOMIC_RELEASE);
+		}
+		pthread_mutex_unlock(&call_text_mu);
+	}
+	return c;
+}
+
+static inline void put_txt(struct strbuf *b, struct txt t)
+{
+	sb_put(b, t.p, t.n);
+}
+
+#if defined(__aarch64__)
+#define MW_ABI_NATIVE "arm64"
+#define MW_ABI_COMPAT "arm"
+#else
+#define MW_ABI_NATIVE "x86_64"
+#define MW_ABI_COMPAT "i386"
+#endif
+
 /* Abi name of the caller for an event. */
 static const char *abi_name(const struct mw_event *e)
 {
@@ -153,6 +261,34 @@ static void shm_json(struct strbuf *b, uint64_t raw)
 		  si.key, si.size, si.uid, si.cuid, si.cpid, si.perms);
 }
 
+/* The table's " (errno text)": strerror's text copied once per errno with its length. */
+static void put_errno_text(struct strbuf *b, int err)
+{
+	static __thread struct {
+		unsigned char n; /* 0: not looked up yet */
+		char s[63];
+	} cache[160];
+	const char *et;
+	size_t n;
+
+	if (err > 0 && err < (int)(sizeof(cache) / sizeof(cache[0])) && cache[err].n) {
+		et = cache[err].s;
+		n = cache[err].n - 1u;
+	} else {
+		et = mw_errno_text(err);
+		if (!et)
+			return;
+		n = strlen(et);
+		if (err > 0 && err < (int)(sizeof(cache) / sizeof(cache[0])) && n < sizeof(cache[0].s)) {
+			memcpy(cache[err].s, et, n);
+			cache[err].n = (unsigned char)(n + 1);
+		}
+	}
+	sb_put(b, " (", 2);
+	sb_put(b, et, n);
+	sb_putc(b, ')');
+}
+
 static int returns_address(unsigned ev)
 {
 	const struct mw_event_desc *d = mw_event_desc(ev);
@@ -190,57 +326,75 @@ static void rfc3339(struct strbuf *b, uint64_t ts_ns)
 {
 	static __thread time_t last = (time_t)-1;
 	static __thread char head[64];
+	static __thread size_t head_len;
 	time_t sec = (time_t)(ts_ns / 1000000000ull);
 	unsigned ns = (unsigned)(ts_ns % 1000000000ull);
-	char frac[10];
+	char frac[9];
 
 	if (sec != last) {
 		struct tm tm;
 		gmtime_r(&sec, &tm);
-		snprintf(head, sizeof(head), "%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900, tm.tm_mon + 1,
-			 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+		int n = snprintf(head, sizeof(head), "%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900, tm.tm_mon + 1,
+				 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+		head_len = n > 0 && (size_t)n < sizeof(head) ? (size_t)n : strlen(head);
 		last = sec;
 	}
 	for (int i = 8; i >= 0; i--, ns /= 10)
 		frac[i] = (char)('0' + ns % 10);
-	frac[9] = 0;
 	sb_putc(b, '"');
-	sb_puts(b, head);
-	sb_puts(b, frac);
-	sb_puts(b, "Z\"");
+	sb_put(b, head, head_len);
+	sb_put(b, frac, 9);
+	sb_put(b, "Z\"", 2);
 }
 
 static void file_json(struct strbuf *b, const struct mw_view *v)
 {
 	const struct mw_file *f = &v->e->file;
 
+	const char *kind = mw_file_kind_name(f->kind);
+
 	sb_puts(b, ",\"file\":{\"kind\":");
-	sb_json_str(b, mw_file_kind_name(f->kind), strlen(mw_file_kind_name(f->kind)));
+	sb_json_str(b, kind, strlen(kind));
 	if (f->kind != MW_FK_BADFD && f->kind != MW_FK_NONE) {
 		path_json(b, ",", "path", v->path);
-		sb_printf(b, ",\"device\":\"%u:%u\",\"major\":%u,\"minor\":%u,\"inode\":%" PRIu64,
-			  MW_MAJOR(f->dev), MW_MINOR(f->dev), MW_MAJOR(f->dev), MW_MINOR(f->dev),
-			  (uint64_t)f->ino);
-		if (f->kind == MW_FK_CHARDEV || f->kind == MW_FK_BLOCKDEV)
-			sb_printf(b, ",\"rdev\":\"%u:%u\"", MW_MAJOR(f->rdev), MW_MINOR(f->rdev));
-		sb_printf(b, ",\"mode\":\"0%o\",\"deleted\":%s,\"tmpfs\":%s,\"fsMagic\":\"0x%" PRIx64 "\"",
-			  f->mode, (f->flags & MW_FILE_DELETED) ? "true" : "false",
-			  (f->flags & MW_FILE_TMPFS) ? "true" : "false", (uint64_t)f->fs_magic);
+		sb_puts(b, ",\"device\":\"");
+		sb_put_u64(b, MW_MAJOR(f->dev));
+		sb_putc(b, ':');
+		sb_put_u64(b, MW_MINOR(f->dev));
+		sb_puts(b, "\",\"major\":");
+		sb_put_u64(b, MW_MAJOR(f->dev));
+		sb_puts(b, ",\"minor\":");
+		sb_put_u64(b, MW_MINOR(f->dev));
+		sb_puts(b, ",\"inode\":");
+		sb_put_u64(b, f->ino);
+		if (f->kind == MW_FK_CHARDEV || f->kind == MW_FK_BLOCKDEV) {
+			sb_puts(b, ",\"rdev\":\"");
+			sb_put_u64(b, MW_MAJOR(f->rdev));
+			sb_putc(b, ':');
+			sb_put_u64(b, MW_MINOR(f->rdev));
+			sb_putc(b, '"');
+		}
+		sb_puts(b, ",\"mode\":\"0");
+		sb_put_oct(b, f->mode);
+		sb_puts(b, (f->flags & MW_FILE_DELETED) ? "\",\"deleted\":true" : "\",\"deleted\":false");
+		sb_puts(b, (f->flags & MW_FILE_TMPFS) ? ",\"tmpfs\":true,\"fsMagic\":\"" : ",\"tmpfs\":false,\"fsMagic\":\"");
+		sb_put_hex(b, f->fs_magic);
+		sb_putc(b, '"');
 		if (f->flags & MW_FILE_PATH_TRUNC)
 			sb_puts(b, ",\"pathTruncated\":true");
 	}
 	sb_putc(b, '}');
 }
 
-void mw_format_json_context(struct strbuf *b, const struct mw_view *v)
+/* The decoded text of one argument, reused from line to line. */
+static struct strbuf tmp;
+
+/* The context keys from "processId" to "containerId": the same for every
+ * event of a thread until its ids, names or executable change. */
+static void json_task_keys(struct strbuf *b, const struct mw_view *v)
 {
 	const struct mw_event *e = v->e;
 
-	/* the hottest code of the reader: fixed keys and number appends, no printf */
-	sb_puts(b, "{\"schemaVersion\":" MW_SCHEMA_VERSION_STR ",\"timestamp\":");
-	sb_put_u64(b, v->ts_ns);
-	sb_puts(b, ",\"time\":");
-	rfc3339(b, v->ts_ns);
 	sb_puts(b, ",\"processId\":");
 	sb_put_u64(b, e->ns_pid);
 	sb_puts(b, ",\"threadId\":");
@@ -274,6 +428,87 @@ void mw_format_json_context(struct strbuf *b, const struct mw_view *v)
 		sb_puts(b, "\"\"");
 }
 
+/* What json_task_keys' text depends on, compared as bytes. */
+struct task_key {
+	uint32_t ids[10];     /* pid, tid, ppid, ns_pid, ns_tid, ns_ppid, uid, gid, mntns, pidns */
+	uint64_t cgroup_id;
+	char comm[MW_TASK_COMM_LEN];
+	uint8_t has_exe, has_cid;
+};
+
+static void task_key_of(struct task_key *k, const struct mw_view *v)
+{
+	const struct mw_event *e = v->e;
+
+	memset(k, 0, sizeof(*k));
+	k->ids[0] = e->pid, k->ids[1] = e->tid, k->ids[2] = e->ppid;
+	k->ids[3] = e->ns_pid, k->ids[4] = e->ns_tid, k->ids[5] = e->ns_ppid;
+	k->ids[6] = e->uid, k->ids[7] = e->gid, k->ids[8] = e->mntns, k->ids[9] = e->pidns;
+	k->cgroup_id = e->cgroup_id;
+	memcpy(k->comm, e->comm, sizeof(k->comm));
+	k->has_exe = v->exe != NULL;
+	k->has_cid = v->container_id != NULL;
+}
+
+/* One entry: the reader sees runs of events from the same thread (a busy
+ * process is what makes the reader busy). The executable and container
+ * strings are compared by content, not by pointer (a freed string's
+ * address can come back with another path). */
+static struct {
+	struct task_key key;
+	struct strbuf exe, cid, text;
+	int valid;
+} task_cache;
+
+static int same_str(const struct strbuf *kept, const char *s)
+{
+	if (!s)
+		return 1; /* the key's has_* flag says it is absent in both */
+	size_t n = strlen(s);
+	return kept->len == n && !memcmp(kept->p, s, n);
+}
+
+void mw_format_json_context(struct strbuf *b, const struct mw_view *v)
+{
+	struct task_key k;
+
+	/* the hottest code of the reader: fixed keys and number appends, no printf */
+	sb_puts(b, "{\"schemaVersion\":" MW_SCHEMA_VERSION_STR ",\"timestamp\":");
+	sb_put_u64(b, v->ts_ns);
+	sb_puts(b, ",\"time\":");
+	rfc3339(b, v->ts_ns);
+	task_key_of(&k, v);
+	if (task_cache.valid && !memcmp(&k, &task_cache.key, sizeof(k)) && same_str(&task_cache.exe, v->exe) &&
+	    same_str(&task_cache.cid, v->container_id)) {
+		sb_put(b, task_cache.text.p, task_cache.text.len);
+		return;
+	}
+	size_t start = b->len;
+	json_task_keys(b, v);
+	if (b->oom)
+		return;
+	sb_reset(&task_cache.text);
+	sb_reset(&task_cache.exe);
+	sb_reset(&task_cache.cid);
+	sb_put(&task_cache.text, b->p + start, b->len - start);
+	if (v->exe)
+		sb_puts(&task_cache.exe, v->exe);
+	if (v->container_id)
+		sb_puts(&task_cache.cid, v->container_id);
+	task_cache.key = k;
+	task_cache.valid = !task_cache.text.oom && !task_cache.exe.oom && !task_cache.cid.oom;
+}
+
+/* Free what the formatters keep between lines (at exit, for leak checkers). */
+void mw_format_free(void)
+{
+	sb_free(&task_cache.text);
+	sb_free(&task_cache.exe);
+	sb_free(&task_cache.cid);
+	task_cache.valid = 0;
+	sb_free(&tmp);
+}
+
 int mw_effective_prot(const struct mw_event *e)
 {
 	if (e->eff_status != MW_EFF_OK)
@@ -301,14 +536,19 @@ static void effect_json(struct strbuf *b, const struct mw_event *e)
 	if (ep >= 0) {
 		sb_puts(b, ",\"effectiveProt\":\"");
 		mw_decode_prot(b, (uint64_t)ep);
-		if (e->eff_flags & MW_EFFF_FROM_PROC) /* /proc shows rwx and s/p only */
-			sb_printf(b, "\",\"vmShared\":%s", (e->vm_flags & MW_VM_SHARED) ? "true" : "false");
-		else
-			sb_printf(b, "\",\"vmFlags\":\"0x%" PRIx64 "\",\"vmShared\":%s,\"vmMayWrite\":%s",
-				  (uint64_t)e->vm_flags, (e->vm_flags & MW_VM_SHARED) ? "true" : "false",
-				  (e->vm_flags & MW_VM_MAYWRITE) ? "true" : "false");
-		sb_printf(b, ",\"vmaStart\":\"0x%" PRIx64 "\",\"vmaEnd\":\"0x%" PRIx64 "\"", (uint64_t)e->vma_start,
-			  (uint64_t)e->vma_end);
+		if (e->eff_flags & MW_EFFF_FROM_PROC) { /* /proc shows rwx and s/p only */
+			sb_puts(b, (e->vm_flags & MW_VM_SHARED) ? "\",\"vmShared\":true" : "\",\"vmShared\":false");
+		} else {
+			sb_puts(b, "\",\"vmFlags\":\"");
+			sb_put_hex(b, e->vm_flags);
+			sb_puts(b, (e->vm_flags & MW_VM_SHARED) ? "\",\"vmShared\":true" : "\",\"vmShared\":false");
+			sb_puts(b, (e->vm_flags & MW_VM_MAYWRITE) ? ",\"vmMayWrite\":true" : ",\"vmMayWrite\":false");
+		}
+		sb_puts(b, ",\"vmaStart\":\"");
+		sb_put_hex(b, e->vma_start);
+		sb_puts(b, "\",\"vmaEnd\":\"");
+		sb_put_hex(b, e->vma_end);
+		sb_putc(b, '"');
 	} else if (err) {
 		sb_printf(b, ",\"effectiveProt\":null,\"effectiveProtError\":\"%s\"", err);
 	}
@@ -326,10 +566,10 @@ void mw_format_json(struct strbuf *b, const struct mw_view *v)
 {
 	const struct mw_event *e = v->e;
 	const struct mw_event_desc *d = mw_event_desc(e->event);
-	struct strbuf tmp = { 0 };
 
 	if (!d)
 		return;
+	const struct call_text *ct = call_text(e->event);
 	mw_format_json_context(b, v);
 	if (e->event == MW_EV_DO_MMAP || e->event == MW_EV_EXEC) {
 		/* not a syscall: say which syscall, if any, the kernel was serving */
@@ -339,27 +579,25 @@ void mw_format_json(struct strbuf *b, const struct mw_view *v)
 		if (e->flags & MW_F_NO_VMFLAGS)
 			sb_puts(b, ",\"vmFlagsKnown\":false");
 	} else {
-		sb_puts(b, ",\"eventId\":\""); /* Tracee: EventID int `json:"eventId,string"` */
-		sb_put_u64(b, e->event);
-		sb_puts(b, "\",\"eventName\":\"");
-		sb_puts(b, d->name);
-		sb_puts(b, "\",\"syscall\":\"");
-		sb_puts(b, d->name);
-		sb_puts(b, "\",\"syscallNr\":");
+		put_txt(b, ct->json_head);
 		sb_put_u64(b, e->syscall_nr);
-		sb_puts(b, ",\"abi\":\"");
-		sb_puts(b, abi_name(e));
-		sb_putc(b, '"');
+		if (e->flags & MW_F_COMPAT)
+			sb_puts(b, ",\"abi\":\"" MW_ABI_COMPAT "\"");
+		else
+			sb_puts(b, ",\"abi\":\"" MW_ABI_NATIVE "\"");
 	}
 	sb_puts(b, ",\"returnValue\":");
 	sb_put_i64(b, e->ret);
 	if (mw_is_error(e->ret)) {
 		const char *en = mw_errno_name((int)-e->ret);
 		sb_puts(b, ",\"errno\":");
-		if (en)
-			sb_printf(b, "\"%s\"", en);
-		else
+		if (en) {
+			sb_putc(b, '"');
+			sb_puts(b, en);
+			sb_putc(b, '"');
+		} else {
 			sb_puts(b, "null");
+		}
 	}
 	sb_puts(b, ",\"durationNs\":");
 	sb_put_u64(b, e->duration_ns);
@@ -368,8 +606,12 @@ void mw_format_json(struct strbuf *b, const struct mw_view *v)
 		nargs = 1; /* old_mmap's struct could not be read: its pointer is all there is */
 	sb_puts(b, ",\"argsNum\":");
 	sb_put_u64(b, (unsigned)nargs);
-	sb_puts(b, (e->flags & MW_F_COMPAT) ? ",\"contextFlags\":{\"isCompat\":true}"
-					     : ",\"contextFlags\":{\"isCompat\":false}");
+	/* if/else, not ?: between literals: a copy of one of two constant
+	 * lengths became a rep movsq, ~10 % of this function's time */
+	if (e->flags & MW_F_COMPAT)
+		sb_puts(b, ",\"contextFlags\":{\"isCompat\":true}");
+	else
+		sb_puts(b, ",\"contextFlags\":{\"isCompat\":false}");
 	if (e->flags & MW_F_TOCTOU)
 		sb_puts(b, ",\"toctou\":true");
 	if (e->flags & MW_F_ARGS_FAULT)
@@ -388,13 +630,8 @@ void mw_format_json(struct strbuf *b, const struct mw_view *v)
 	}
 	for (int i = 0; i < d->nargs && !(e->flags & MW_F_ARGS_FAULT); i++) {
 		const struct mw_arg_desc *a = &d->args[i];
-		char tags[32];
 
-		sb_puts(b, i ? ",{\"name\":\"" : "{\"name\":\"");
-		sb_puts(b, a->name);
-		sb_puts(b, "\",\"type\":\"");
-		sb_puts(b, mw_arg_type_name(a->type));
-		sb_puts(b, "\",\"value\":");
+		put_txt(b, ct->json_arg[i]);
 		if (a->type == MW_T_POINTER) {
 			sb_putc(b, '"');
 			sb_put_hex(b, e->args[i]);
@@ -404,11 +641,7 @@ void mw_format_json(struct strbuf *b, const struct mw_view *v)
 		} else {
 			sb_put_u64(b, e->args[i]);
 		}
-		sb_puts(b, ",\"tags\":\"");
-		sb_puts(b, mw_tags_str(a->tags, tags));
-		if (e->flags & MW_F_TOCTOU)
-			sb_puts(b, tags[0] ? ",TOCTOU" : "TOCTOU");
-		sb_putc(b, '"');
+		put_txt(b, ct->json_tags[(e->flags & MW_F_TOCTOU) != 0][i]);
 		sb_reset(&tmp);
 		decode_arg(&tmp, v, a, i, e->args[i]);
 		if (tmp.len) {
@@ -426,7 +659,6 @@ void mw_format_json(struct strbuf *b, const struct mw_view *v)
 		file_json(b, v);
 	effect_json(b, e);
 	sb_putc(b, '}');
-	sb_free(&tmp);
 }
 
 void mw_format_call(struct strbuf *b, const struct mw_view *v)
@@ -436,12 +668,12 @@ void mw_format_call(struct strbuf *b, const struct mw_view *v)
 
 	if (!d)
 		return;
-	sb_puts(b, d->name);
-	sb_putc(b, '(');
+	const struct call_text *ct = call_text(e->event);
+	put_txt(b, ct->table_open);
 	int nargs = d->nargs;
 	if (e->flags & MW_F_ARGS_FAULT) {
 		/* old_mmap's struct was unreadable: its pointer, nothing invented (strace: mmap(0x8)) */
-		sb_printf(b, "0x%" PRIx64, (uint64_t)e->args[0]);
+		sb_put_hex(b, e->args[0]);
 		nargs = 0;
 	}
 	for (int i = 0; i < nargs; i++) {
@@ -452,7 +684,7 @@ void mw_format_call(struct strbuf *b, const struct mw_view *v)
 		if (e->event == MW_EV_MREMAP && i == 4 && !(e->args[3] & 2))
 			break;
 
-		sb_printf(b, "%s%s=", i ? ", " : "", a->name);
+		put_txt(b, ct->table_arg[i]);
 		if (e->event == MW_EV_DO_MMAP && i == 4 && (e->flags & MW_F_NO_VMFLAGS)) {
 			sb_putc(b, '?'); /* this kernel's do_mmap takes no vm_flags */
 			continue;
@@ -462,7 +694,7 @@ void mw_format_call(struct strbuf *b, const struct mw_view *v)
 			if (x == 0)
 				sb_puts(b, a->type == MW_T_POINTER ? "NULL" : "0");
 			else
-				sb_printf(b, "0x%" PRIx64, x);
+				sb_put_hex(b, x);
 			break;
 		case MW_D_DEC:
 		case MW_D_LEN:
@@ -471,12 +703,12 @@ void mw_format_call(struct strbuf *b, const struct mw_view *v)
 		case MW_D_COUNT:
 			/* an unsigned long stays unsigned: 2^63 and more are lengths, not negatives */
 			if (a->type == MW_T_INT)
-				sb_printf(b, "%" PRId64, arg_signed(a, x));
+				sb_put_i64(b, arg_signed(a, x));
 			else
-				sb_printf(b, "%" PRIu64, x);
+				sb_put_u64(b, x);
 			break;
 		case MW_D_FD:
-			sb_printf(b, "%d", (int)(int32_t)x);
+			sb_put_i64(b, (int32_t)x);
 			if ((e->flags & MW_F_HAS_FILE) && e->file.kind == MW_FK_BADFD)
 				sb_puts(b, "<bad fd>");
 			else if ((e->flags & MW_F_HAS_FILE) && v->path) {
@@ -484,17 +716,22 @@ void mw_format_call(struct strbuf *b, const struct mw_view *v)
 				sb_text_str(b, v->path, strlen(v->path));
 				if (e->file.flags & MW_FILE_DELETED)
 					sb_puts(b, " (deleted)");
-				if (e->file.kind == MW_FK_CHARDEV || e->file.kind == MW_FK_BLOCKDEV)
-					sb_printf(b, " %s %u:%u",
-						  e->file.kind == MW_FK_CHARDEV ? "char" : "block",
-						  MW_MAJOR(e->file.rdev), MW_MINOR(e->file.rdev));
+				if (e->file.kind == MW_FK_CHARDEV || e->file.kind == MW_FK_BLOCKDEV) {
+					sb_puts(b, e->file.kind == MW_FK_CHARDEV ? " char " : " block ");
+					sb_put_u64(b, MW_MAJOR(e->file.rdev));
+					sb_putc(b, ':');
+					sb_put_u64(b, MW_MINOR(e->file.rdev));
+				}
 				sb_putc(b, '>');
 			}
 			break;
 		case MW_D_PGOFF:
-			sb_printf(b, "%" PRIu64, x);
-			if (x)
-				sb_printf(b, " (off=0x%" PRIx64 ")", x * 4096);
+			sb_put_u64(b, x);
+			if (x) {
+				sb_puts(b, " (off=");
+				sb_put_hex(b, x * 4096);
+				sb_putc(b, ')');
+			}
 			break;
 		default:
 			decode_arg(b, v, a, i, x);
@@ -504,17 +741,18 @@ void mw_format_call(struct strbuf *b, const struct mw_view *v)
 	sb_puts(b, ") = ");
 	if (mw_is_error(e->ret)) {
 		const char *en = mw_errno_name((int)-e->ret);
-		const char *et = mw_errno_text((int)-e->ret);
-		if (en)
-			sb_printf(b, "-1 %s", en);
-		else
-			sb_printf(b, "-1 errno %d", (int)-e->ret);
-		if (et)
-			sb_printf(b, " (%s)", et);
+		if (en) {
+			sb_put(b, "-1 ", 3);
+			sb_puts(b, en);
+		} else {
+			sb_puts(b, "-1 errno ");
+			sb_put_i64(b, -e->ret);
+		}
+		put_errno_text(b, (int)-e->ret);
 	} else if (returns_address(e->event)) {
-		sb_printf(b, "0x%" PRIx64, (uint64_t)e->ret);
+		sb_put_hex(b, (uint64_t)e->ret);
 	} else {
-		sb_printf(b, "%" PRId64, (int64_t)e->ret);
+		sb_put_i64(b, e->ret);
 	}
 	if (e->event == MW_EV_DO_MMAP) {
 		if ((e->flags & MW_F_HAS_FILE) && v->path) {
@@ -524,11 +762,15 @@ void mw_format_call(struct strbuf *b, const struct mw_view *v)
 				sb_puts(b, " (deleted)");
 			sb_putc(b, '>');
 		}
-		if (e->flags & MW_F_IN_SYSCALL)
-			sb_printf(b, " [in mapping syscall %u]", e->syscall_nr);
-		else if (e->syscall_nr != 0xffff)
-			sb_printf(b, " [kernel, during syscall %u]", e->syscall_nr);
-		else
+		if (e->flags & MW_F_IN_SYSCALL) {
+			sb_puts(b, " [in mapping syscall ");
+			sb_put_u64(b, e->syscall_nr);
+			sb_putc(b, ']');
+		} else if (e->syscall_nr != 0xffff) {
+			sb_puts(b, " [kernel, during syscall ");
+			sb_put_u64(b, e->syscall_nr);
+			sb_putc(b, ']');
+		} else
 			sb_puts(b, " [kernel]");
 	}
 	if (e->flags & MW_F_COMPAT)
@@ -553,7 +795,9 @@ void mw_format_call(struct strbuf *b, const struct mw_view *v)
 		mw_decode_prot(b, (uint64_t)ep);
 		sb_putc(b, ']');
 	} else if (mw_eff_error_name(e)) {
-		sb_printf(b, " [effective prot unknown: %s]", mw_eff_error_name(e));
+		sb_puts(b, " [effective prot unknown: ");
+		sb_puts(b, mw_eff_error_name(e));
+		sb_putc(b, ']');
 	}
 	if (e->personality & MW_READ_IMPLIES_EXEC)
 		sb_puts(b, " [READ_IMPLIES_EXEC]");
@@ -578,54 +822,92 @@ int mw_time_fmt_value(const char *name)
 	return -1;
 }
 
+/* d in decimal with exactly 6 digits (microseconds). */
+static void put_micros(struct strbuf *b, unsigned us)
+{
+	char d[6];
+
+	for (int i = 5; i >= 0; i--, us /= 10)
+		d[i] = (char)('0' + us % 10);
+	sb_put(b, d, 6);
+}
+
 void mw_format_time(struct strbuf *b, uint64_t ts_ns)
 {
+	/* The calendar part changes once a second (time zone changes included,
+	 * which happen on a second): made with localtime_r/gmtime_r once per
+	 * second and format, not per line. */
+	static __thread time_t last = (time_t)-1;
+	static __thread int last_fmt = -1;
+	static __thread char head[48], tail[16];
+	static __thread size_t head_len, tail_len;
 	time_t sec = (time_t)(ts_ns / 1000000000ull);
 	unsigned ns = (unsigned)(ts_ns % 1000000000ull);
 	struct tm tm;
 	char z[8];
+	int n;
 
 	switch (time_fmt) {
 	case MW_TIME_EPOCH:
-		sb_printf(b, "%llu.%06u", (unsigned long long)sec, ns / 1000);
+		sb_put_u64(b, (unsigned long long)sec);
+		sb_putc(b, '.');
+		put_micros(b, ns / 1000);
 		return;
 	case MW_TIME_RELATIVE: {
 		uint64_t d = ts_ns > time_start_ns ? ts_ns - time_start_ns : 0;
-		sb_printf(b, "%llu.%06u", (unsigned long long)(d / 1000000000ull),
-			  (unsigned)(d % 1000000000ull / 1000));
+		sb_put_u64(b, d / 1000000000ull);
+		sb_putc(b, '.');
+		put_micros(b, (unsigned)(d % 1000000000ull / 1000));
 		return;
 	}
-	case MW_TIME_UTC:
-		gmtime_r(&sec, &tm);
-		sb_printf(b, "%02d:%02d:%02d.%06uZ", tm.tm_hour, tm.tm_min, tm.tm_sec, ns / 1000);
-		return;
-	case MW_TIME_ISO:
-		localtime_r(&sec, &tm);
-		if (!strftime(z, sizeof(z), "%z", &tm))
-			strcpy(z, "+0000");
-		sb_printf(b, "%04d-%02d-%02dT%02d:%02d:%02d.%06u%.3s:%s", tm.tm_year + 1900, tm.tm_mon + 1,
-			  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ns / 1000, z, z + 3);
-		return;
-	case MW_TIME_LOCAL:
 	default:
-		localtime_r(&sec, &tm);
-		sb_printf(b, "%02d:%02d:%02d.%06u", tm.tm_hour, tm.tm_min, tm.tm_sec, ns / 1000);
-		return;
+		break;
 	}
+	if (sec != last || (int)time_fmt != last_fmt) {
+		tail[0] = 0;
+		switch (time_fmt) {
+		case MW_TIME_UTC:
+			gmtime_r(&sec, &tm);
+			n = snprintf(head, sizeof(head), "%02d:%02d:%02d.", tm.tm_hour, tm.tm_min, tm.tm_sec);
+			strcpy(tail, "Z");
+			break;
+		case MW_TIME_ISO:
+			localtime_r(&sec, &tm);
+			if (!strftime(z, sizeof(z), "%z", &tm))
+				strcpy(z, "+0000");
+			n = snprintf(head, sizeof(head), "%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900,
+				     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+			snprintf(tail, sizeof(tail), "%.3s:%s", z, z + 3);
+			break;
+		case MW_TIME_LOCAL:
+		default:
+			localtime_r(&sec, &tm);
+			n = snprintf(head, sizeof(head), "%02d:%02d:%02d.", tm.tm_hour, tm.tm_min, tm.tm_sec);
+			break;
+		}
+		head_len = n > 0 && (size_t)n < sizeof(head) ? (size_t)n : strlen(head);
+		tail_len = strlen(tail);
+		last = sec;
+		last_fmt = (int)time_fmt;
+	}
+	sb_put(b, head, head_len);
+	put_micros(b, ns / 1000);
+	sb_put(b, tail, tail_len);
 }
 
 void mw_format_table_prefix(struct strbuf *b, const struct mw_view *v)
 {
 	const struct mw_event *e = v->e;
-	char comm[MW_TASK_COMM_LEN + 1];
 	size_t start;
 
 	mw_format_time(b, v->ts_ns);
-	sb_printf(b, " %6u %6u ", e->pid, e->tid);
-	memcpy(comm, e->comm, MW_TASK_COMM_LEN);
-	comm[MW_TASK_COMM_LEN] = 0;
+	sb_putc(b, ' ');
+	sb_put_u64_w(b, e->pid, 6);
+	sb_putc(b, ' ');
+	sb_put_u64_w(b, e->tid, 6);
+	sb_putc(b, ' ');
 	start = b->len;
-	sb_text_str(b, comm, strlen(comm));
+	sb_text_str(b, e->comm, strnlen(e->comm, MW_TASK_COMM_LEN));
 	/* pad the (escaped) command name to a 16-column field */
 	for (size_t w = b->len - start; w < 16; w++)
 		sb_putc(b, ' ');

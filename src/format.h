@@ -74,6 +74,10 @@ void mw_format_table(struct strbuf *b, const struct mw_view *v);
  * leaving the object open for the caller's own keys. */
 void mw_format_json_context(struct strbuf *b, const struct mw_view *v);
 
+/* Free what the formatters keep from line to line (the last thread's
+ * context keys, one argument's decoded text); they start again if used. */
+void mw_format_free(void);
+
 /* Append the call as strace prints it: name(arg=value, ...) = result. */
 void mw_format_call(struct strbuf *b, const struct mw_view *v);
 

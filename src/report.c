@@ -1,4 +1,5 @@
 /* report.c - what a run reports besides events: losses, alert repeats, -c summaries, --metrics, --stats and the 32-bit switch warning. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,22 +19,51 @@ uint64_t mw_clock_ns(clockid_t c)
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
+/* The kernel's counters, summed over CPUs. Read after every reader round
+ * (mw_report_losses): one BPF_MAP_LOOKUP_BATCH for all of them, where it was
+ * one lookup per counter (12 bpf(2) calls a round, ~10 % of the reader's
+ * CPU at 400,000 events/s); per counter where the kernel lacks the batch
+ * operation for this map type. */
 void mw_read_counters(struct tracer *t, uint64_t out[MW_CNT_MAX])
 {
-	int ncpu = libbpf_num_possible_cpus();
+	static uint64_t *vals; /* MW_CNT_MAX x CPUs, kept: this runs every round */
+	static int ncpu;
+	static bool no_batch;
 	int fd = bpf_map__fd(t->skel->maps.counters);
-	uint64_t *vals = calloc(ncpu > 0 ? ncpu : 1, sizeof(uint64_t));
 
 	memset(out, 0, sizeof(uint64_t) * MW_CNT_MAX);
-	if (!vals)
-		return;
+	if (!vals) {
+		ncpu = libbpf_num_possible_cpus();
+		if (ncpu < 1)
+			ncpu = 1;
+		vals = calloc((size_t)ncpu * MW_CNT_MAX, sizeof(uint64_t));
+		if (!vals)
+			return;
+	}
+	if (!no_batch) {
+		uint32_t keys[MW_CNT_MAX] = { 0 }, next = 0, count = MW_CNT_MAX;
+		int err;
+
+		/* defined before the call, for valgrind, which does not know what the batch writes */
+		memset(vals, 0, (size_t)ncpu * MW_CNT_MAX * sizeof(uint64_t));
+		err = bpf_map_lookup_batch(fd, NULL, &next, keys, vals, &count, NULL);
+
+		if ((err == 0 || err == -ENOENT) && count == MW_CNT_MAX) {
+			for (uint32_t i = 0; i < count; i++)
+				for (int c = 0; c < ncpu; c++)
+					if (keys[i] < MW_CNT_MAX)
+						out[keys[i]] += vals[(size_t)i * (size_t)ncpu + (size_t)c];
+			return;
+		}
+		no_batch = true;
+		memset(out, 0, sizeof(uint64_t) * MW_CNT_MAX);
+	}
 	for (uint32_t k = 0; k < MW_CNT_MAX; k++) {
 		if (bpf_map_lookup_elem(fd, &k, vals))
 			continue;
 		for (int c = 0; c < ncpu; c++)
 			out[k] += vals[c];
 	}
-	free(vals);
 }
 
 static void emit_repeats(void *ctx, const struct mw_collapse_summary *cs)

@@ -1,4 +1,5 @@
 /* sink.c - the set of output sinks: offers each record to the sinks that take it, formatting its text once per format. */
+#define MW_STRBUF_INLINE /* per-event code: sb_put and friends inline (strbuf.h) */
 #include <errno.h>
 #include <stdlib.h>
 #include "sink.h"

@@ -17,30 +17,67 @@ struct file_sink {
 	bool append;
 	uint64_t rotate_size;  /* 0: never */
 	unsigned rotate_keep;
-	FILE *out;
-	uint64_t size;         /* bytes in the current file */
+	int fd;                /* -1: none (a failed rotation) */
+	bool fifo;             /* fd is a pipe (asked once per fd, not per flush) */
+	char *buf;             /* lines not yet written: one write(2) per flush or full buffer */
+	size_t len;
+	uint64_t size;         /* bytes in the current file (written or buffered) */
 	struct mw_sink_stats st;
 	int err;               /* errno of a failure not yet reported by flush */
 };
 
-static FILE *open_stream(struct file_sink *f, bool append, uint64_t *size)
+/* What the sink keeps before a write(2). The stdio stream it replaced asked
+ * for 64 KiB, but glibc's setvbuf ignores the size without a buffer and
+ * used st_blksize (4 KiB on tmpfs): 60 KiB more here, for a sixteenth of
+ * the write calls (fmtbench to tmpfs: 16 KiB 510 ns per event, 64 KiB 479). */
+#define FILE_BUF (1u << 16)
+
+static int open_stream(struct file_sink *f, bool append, uint64_t *size)
 {
 	int fd = open(f->path, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0600); /* it lists every process's files */
 	struct stat st;
-	FILE *out;
 
 	if (fd < 0)
-		return NULL;
-	out = fdopen(fd, "w");
-	if (!out) {
-		int e = errno;
-		close(fd);
-		errno = e;
-		return NULL;
-	}
-	setvbuf(out, NULL, _IOFBF, 1 << 16);
+		return -1;
 	*size = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
-	return out;
+	return fd;
+}
+
+/* Write p[0..n) whole (short writes and EINTR retried). 0, or -1 with errno. */
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Write what is buffered. 0, or -1 with f->err set (the first error kept). */
+static int push(struct file_sink *f)
+{
+	size_t n = f->len;
+
+	f->len = 0;
+	if (n && write_all(f->fd, f->buf, n)) {
+		if (!f->err)
+			f->err = errno;
+		return -1;
+	}
+	return 0;
+}
+
+static bool is_fifo(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
 }
 
 /* PATH.N for rotation (N 0: PATH itself). */
@@ -58,12 +95,13 @@ static char *numbered(const char *path, unsigned n)
  * PATH to PATH.1, then start a new PATH. */
 static int rotate(struct file_sink *f)
 {
-	FILE *nf;
+	int nf;
 	uint64_t size;
 
-	if (fclose(f->out) && !f->err)
+	push(f);
+	if (close(f->fd) && !f->err)
 		f->err = errno;
-	f->out = NULL;
+	f->fd = -1;
 	if (f->rotate_keep == 0) {
 		if (truncate(f->path, 0) && errno != ENOENT && !f->err)
 			f->err = errno;
@@ -77,11 +115,12 @@ static int rotate(struct file_sink *f)
 		}
 	}
 	nf = open_stream(f, false, &size);
-	if (!nf) {
+	if (nf < 0) {
 		f->err = errno;
 		return -1;
 	}
-	f->out = nf;
+	f->fd = nf;
+	f->fifo = is_fifo(nf);
 	f->size = size;
 	f->st.rotations++;
 	return 0;
@@ -93,7 +132,7 @@ static int file_write(struct mw_sink *s, struct mw_rec *r)
 	size_t len;
 	const char *line = mw_rec_line(r, f->fmt, &len);
 
-	if (!f->out) {
+	if (f->fd < 0) {
 		errno = f->err ? f->err : EBADF;
 		return -1;
 	}
@@ -105,25 +144,33 @@ static int file_write(struct mw_sink *s, struct mw_rec *r)
 		errno = f->err;
 		return -1;
 	}
-	fwrite(line, 1, len, f->out);
 	f->size += len;
 	f->st.written++;
-	if (ferror(f->out)) {
-		if (!f->err)
-			f->err = errno;
+	if (f->len + len > FILE_BUF && push(f)) {
+		errno = f->err;
 		return -1;
 	}
+	if (len > FILE_BUF) {
+		/* a line bigger than the buffer (a long --stack): straight out */
+		if (write_all(f->fd, line, len)) {
+			if (!f->err)
+				f->err = errno;
+			return -1;
+		}
+		return 0;
+	}
+	memcpy(f->buf + f->len, line, len);
+	f->len += len;
 	return 0;
 }
 
 /* True when the output is a pipe whose reader has gone (mapwatch | head):
  * noticed even while no event is being written. */
-static bool reader_gone(FILE *out)
+static bool reader_gone(struct file_sink *f)
 {
-	struct pollfd p = { .fd = fileno(out), .events = POLLOUT };
-	struct stat st;
+	struct pollfd p = { .fd = f->fd, .events = POLLOUT };
 
-	if (fstat(p.fd, &st) || !S_ISFIFO(st.st_mode))
+	if (!f->fifo)
 		return false;
 	return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
 }
@@ -132,17 +179,15 @@ static int file_flush(struct mw_sink *s)
 {
 	struct file_sink *f = (struct file_sink *)s;
 
-	if (!f->out) {
+	if (f->fd < 0) {
 		errno = f->err ? f->err : EBADF;
 		return -1;
 	}
-	if (fflush(f->out) || ferror(f->out)) {
-		if (!f->err)
-			f->err = errno;
+	if (push(f) || f->err) {
 		errno = f->err;
 		return -1; /* nowhere to write: the tracer stops */
 	}
-	if (reader_gone(f->out)) {
+	if (reader_gone(f)) {
 		errno = EPIPE;
 		return -1;
 	}
@@ -152,19 +197,20 @@ static int file_flush(struct mw_sink *s)
 static int file_reopen(struct mw_sink *s)
 {
 	struct file_sink *f = (struct file_sink *)s;
-	FILE *nf;
+	int nf;
 	uint64_t size;
 
 	if (!f->path)
 		return 0; /* standard output stays what it is */
-	if (f->out)
-		fflush(f->out);
+	if (f->fd >= 0)
+		push(f);
 	nf = open_stream(f, true, &size); /* logrotate may have moved it away, or not */
-	if (!nf)
+	if (nf < 0)
 		return -1; /* keep writing to the old one */
-	if (f->out && fclose(f->out) && !f->err)
+	if (f->fd >= 0 && close(f->fd) && !f->err)
 		f->err = errno;
-	f->out = nf;
+	f->fd = nf;
+	f->fifo = is_fifo(nf);
 	f->size = size;
 	f->st.reopens++;
 	return 0;
@@ -175,17 +221,19 @@ static void file_stats(struct mw_sink *s, struct mw_sink_stats *st)
 	struct file_sink *f = (struct file_sink *)s;
 
 	*st = f->st;
-	st->connected = f->out != NULL;
+	st->connected = f->fd >= 0;
 }
 
 static void file_close(struct mw_sink *s)
 {
 	struct file_sink *f = (struct file_sink *)s;
 
-	if (f->out && f->path)
-		fclose(f->out);
-	else if (f->out)
-		fflush(f->out);
+	if (f->fd >= 0) {
+		push(f);
+		if (f->path)
+			close(f->fd);
+	}
+	free(f->buf);
 	free(f->path);
 	free(f);
 }
@@ -214,22 +262,32 @@ struct mw_sink *mw_sink_file_new(const char *path, enum mw_fmt fmt, bool append,
 	f->append = append;
 	f->rotate_size = rotate_size;
 	f->rotate_keep = rotate_keep;
+	f->buf = malloc(FILE_BUF);
+	if (!f->buf) {
+		free(f);
+		mw_err_line("out of memory");
+		return NULL;
+	}
 	if (!path || !strcmp(path, "-")) {
 		f->base.name = "standard output";
-		f->out = stdout;
-		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+		fflush(stdout); /* anything stdio holds goes first: the stream is written to fd 1 directly */
+		f->fd = STDOUT_FILENO;
+		f->fifo = is_fifo(f->fd);
 		return &f->base;
 	}
 	f->path = strdup(path);
 	if (!f->path) {
+		free(f->buf);
 		free(f);
 		mw_err_line("out of memory");
 		return NULL;
 	}
 	f->base.name = f->path;
-	f->out = open_stream(f, append, &f->size);
-	if (!f->out) {
+	f->fd = open_stream(f, append, &f->size);
+	f->fifo = f->fd >= 0 && is_fifo(f->fd);
+	if (f->fd < 0) {
 		mw_err_line("cannot open output file %s: %s", path, strerror(errno));
+		free(f->buf);
 		free(f->path);
 		free(f);
 		return NULL;

@@ -1,4 +1,5 @@
 /* sink_syslog.c - RFC 5424 syslog sink (unix, udp, tcp with RFC 6587 octet counting): a bounded queue and a writer thread that reconnects with backoff. */
+#define MW_STRBUF_INLINE /* per-event code: sb_put and friends inline (strbuf.h) */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -165,14 +166,20 @@ static void sd_value(struct strbuf *b, const char *s)
 
 static void sd_param(struct strbuf *b, const char *name, const char *val)
 {
-	sb_printf(b, " %s=\"", name);
+	sb_putc(b, ' ');
+	sb_puts(b, name);
+	sb_put(b, "=\"", 2);
 	sd_value(b, val);
 	sb_putc(b, '"');
 }
 
 static void sd_param_u(struct strbuf *b, const char *name, unsigned long long v)
 {
-	sb_printf(b, " %s=\"%llu\"", name, v);
+	sb_putc(b, ' ');
+	sb_puts(b, name);
+	sb_put(b, "=\"", 2);
+	sb_put_u64(b, v);
+	sb_putc(b, '"');
 }
 
 /* The command name as printable ASCII only: SD values must stay one line. */
@@ -188,16 +195,39 @@ static void comm_ascii(char *out, const char *comm)
 /* Build the message for r into b (reset first). */
 static void build(struct syslog_sink *s, struct strbuf *b, struct mw_rec *r, int sev, const char *msgid)
 {
+	/* the date and time to the second change once a second: made then, not per message */
+	static __thread time_t last = (time_t)-1;
+	static __thread char day[32];
+	static __thread size_t day_len;
 	time_t secs = (time_t)(r->ts_ns / 1000000000ull);
-	struct tm tm;
+	unsigned us = (unsigned)(r->ts_ns % 1000000000ull / 1000);
+	char frac[6];
 	size_t len;
 	const char *json;
 
 	sb_reset(b);
-	gmtime_r(&secs, &tm);
-	sb_printf(b, "<%d>1 %04d-%02d-%02dT%02d:%02d:%02d.%06uZ %s mapwatch %s %s ", s->facility * 8 + sev,
-		  tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		  (unsigned)(r->ts_ns % 1000000000ull / 1000), s->hostname, s->pidstr, msgid);
+	if (secs != last) {
+		struct tm tm;
+		gmtime_r(&secs, &tm);
+		int n = snprintf(day, sizeof(day), "%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900, tm.tm_mon + 1,
+				 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+		day_len = n > 0 && (size_t)n < sizeof(day) ? (size_t)n : strlen(day);
+		last = secs;
+	}
+	for (int i = 5; i >= 0; i--, us /= 10)
+		frac[i] = (char)('0' + us % 10);
+	sb_putc(b, '<');
+	sb_put_i64(b, s->facility * 8 + sev);
+	sb_put(b, ">1 ", 3);
+	sb_put(b, day, day_len);
+	sb_put(b, frac, 6);
+	sb_put(b, "Z ", 2);
+	sb_puts(b, s->hostname);
+	sb_puts(b, " mapwatch ");
+	sb_puts(b, s->pidstr);
+	sb_putc(b, ' ');
+	sb_puts(b, msgid);
+	sb_putc(b, ' ');
 	if (r->v) {
 		const struct mw_event *e = r->v->e;
 		char comm[MW_TASK_COMM_LEN];
@@ -224,8 +254,11 @@ static void build(struct syslog_sink *s, struct strbuf *b, struct mw_rec *r, int
 		if (r->v->container_id)
 			sd_param(b, "container", r->v->container_id);
 		if (r->al && r->al->has_region) {
-			sb_printf(b, " start=\"0x%llx\" end=\"0x%llx\"", (unsigned long long)r->al->start,
-				  (unsigned long long)r->al->end);
+			sb_puts(b, " start=\"");
+			sb_put_hex(b, r->al->start);
+			sb_puts(b, "\" end=\"");
+			sb_put_hex(b, r->al->end);
+			sb_putc(b, '"');
 		}
 		sb_putc(b, ']');
 	} else if (r->kind == MW_RK_LOST) {

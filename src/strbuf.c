@@ -1,4 +1,5 @@
 /* strbuf.c - growable output buffer with JSON and terminal-text escaping of untrusted bytes. */
+#define MW_STRBUF_INLINE
 #include "strbuf.h"
 
 #include <stdint.h>
@@ -43,15 +44,12 @@ static int sb_reserve(struct strbuf *b, size_t extra)
 	return 0;
 }
 
-void sb_putc(struct strbuf *b, char c)
+char *sb_grow(struct strbuf *b, size_t n)
 {
-	if (sb_reserve(b, 1))
-		return;
-	b->p[b->len++] = c;
-	b->p[b->len] = '\0';
+	return sb_reserve(b, n) ? NULL : b->p + b->len;
 }
 
-void sb_put(struct strbuf *b, const char *s, size_t n)
+void sb_put_slow(struct strbuf *b, const char *s, size_t n)
 {
 	/* s may point into b's own storage, which a realloc would move. */
 	uintptr_t base = (uintptr_t)b->p, at = (uintptr_t)s;
@@ -68,36 +66,85 @@ void sb_put(struct strbuf *b, const char *s, size_t n)
 	b->p[b->len] = '\0';
 }
 
+#undef sb_put
+#undef sb_puts
+#undef sb_putc
+void sb_put(struct strbuf *b, const char *s, size_t n)
+{
+	sb_put_i(b, s, n);
+}
+
 void sb_puts(struct strbuf *b, const char *s)
 {
-	sb_put(b, s, strlen(s));
+	sb_put_i(b, s, strlen(s));
+}
+
+void sb_putc(struct strbuf *b, char c)
+{
+	sb_putc_i(b, c);
+}
+#define sb_put sb_put_i
+#define sb_puts sb_puts_i
+#define sb_putc sb_putc_i
+
+/* "00" "01" ... "99": two digits per division. */
+static const char digits2[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+/* v in decimal, right-aligned at end (at most 20 digits); returns the first digit. */
+static char *u64_digits(char *end, unsigned long long v)
+{
+	char *q = end;
+
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100);
+		v /= 100;
+		q -= 2;
+		memcpy(q, digits2 + 2 * r, 2);
+	}
+	if (v >= 10) {
+		q -= 2;
+		memcpy(q, digits2 + 2 * v, 2);
+	} else {
+		*--q = (char)('0' + v);
+	}
+	return q;
 }
 
 void sb_put_u64(struct strbuf *b, unsigned long long v)
 {
-	char tmp[24];
-	size_t i = sizeof(tmp);
+	char tmp[20];
+	char *q = u64_digits(tmp + sizeof(tmp), v);
 
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	sb_put(b, tmp + i, sizeof(tmp) - i);
+	sb_put(b, q, (size_t)(tmp + sizeof(tmp) - q));
+}
+
+void sb_put_u64_w(struct strbuf *b, unsigned long long v, unsigned width)
+{
+	char tmp[20];
+	char *q = u64_digits(tmp + sizeof(tmp), v);
+	size_t n = (size_t)(tmp + sizeof(tmp) - q);
+
+	for (; width > n; width--)
+		sb_putc(b, ' ');
+	sb_put(b, q, n);
 }
 
 void sb_put_i64(struct strbuf *b, long long v)
 {
-	if (v < 0) {
-		sb_putc(b, '-');
-		sb_put_u64(b, 0ull - (unsigned long long)v);
-	} else {
-		sb_put_u64(b, (unsigned long long)v);
-	}
+	char tmp[21];
+	char *q = u64_digits(tmp + sizeof(tmp), v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v);
+
+	if (v < 0)
+		*--q = '-';
+	sb_put(b, q, (size_t)(tmp + sizeof(tmp) - q));
 }
 
 void sb_put_hex(struct strbuf *b, unsigned long long v)
 {
-	char tmp[24];
+	char tmp[18];
 	size_t i = sizeof(tmp);
 
 	do {
@@ -106,6 +153,18 @@ void sb_put_hex(struct strbuf *b, unsigned long long v)
 	} while (v);
 	tmp[--i] = 'x';
 	tmp[--i] = '0';
+	sb_put(b, tmp + i, sizeof(tmp) - i);
+}
+
+void sb_put_oct(struct strbuf *b, unsigned long long v)
+{
+	char tmp[22];
+	size_t i = sizeof(tmp);
+
+	do {
+		tmp[--i] = (char)('0' + (v & 7));
+		v >>= 3;
+	} while (v);
 	sb_put(b, tmp + i, sizeof(tmp) - i);
 }
 
@@ -228,10 +287,17 @@ int sb_utf8_valid(const char *s, size_t n)
 
 void sb_hex_bytes(struct strbuf *b, const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		sb_putc(b, hexd[(unsigned char)s[i] >> 4]);
-		sb_putc(b, hexd[(unsigned char)s[i] & 15]);
+	char *q;
+
+	if (n > SIZE_MAX / 2 || !(q = sb_room(b, 2 * n))) {
+		b->oom = 1;
+		return;
 	}
+	for (size_t i = 0; i < n; i++) {
+		q[2 * i] = hexd[(unsigned char)s[i] >> 4];
+		q[2 * i + 1] = hexd[(unsigned char)s[i] & 15];
+	}
+	sb_commit(b, 2 * n);
 }
 
 /* Escaping choices beyond the header's contract, all still valid JSON that

@@ -106,10 +106,13 @@ static void wait_for_work(int ep, int ms)
 {
 	struct epoll_event evs[2];
 	char buf[64];
+	int n = epoll_wait(ep, evs, 2, ms);
 
-	if (epoll_wait(ep, evs, 2, ms) > 0)
-		while (read(sig_pipe[0], buf, sizeof(buf)) > 0)
-			;
+	/* empty the signal pipe only when it is ready (not one failing read per round) */
+	for (int i = 0; i < n; i++)
+		if (evs[i].data.fd == sig_pipe[0])
+			while (read(sig_pipe[0], buf, sizeof(buf)) > 0)
+				;
 }
 
 
@@ -251,6 +254,7 @@ static void tracer_destroy(struct tracer *t)
 	mw_sinks_close(&t->sinks);
 	sb_free(&t->path);
 	mw_proc_clear();
+	mw_format_free();
 }
 
 /* The outputs o asks for. Returns 0, or -1 after printing why. */
