@@ -106,3 +106,34 @@ def check_native(log, events, comm="mmapcalls", tmpfs_root=False):
         raise Fail("no anonymous RW mapping found to check decoding")
 
 
+def split_args(s):
+    """An argument list (strace's, or mapwatch's table) split at top-level commas: quotes and brackets respected."""
+    out, depth, cur, q = [], 0, "", False
+    i = 0
+    while i < len(s):
+        c = s[i]
+        if q:
+            cur += c
+            if c == "\\":
+                cur += s[i + 1]
+                i += 1
+            elif c == '"':
+                q = False
+        elif c == '"':
+            q = True
+            cur += c
+        elif c in "[{(":
+            depth += 1
+            cur += c
+        elif c in "]})":
+            depth -= 1
+            cur += c
+        elif c == "," and depth == 0:
+            out.append(cur.strip())
+            cur = ""
+        else:
+            cur += c
+        i += 1
+    if cur.strip():
+        out.append(cur.strip())
+    return out

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from checks import check_calls
+from checks import check_calls, split_args
 from lib import (Fail, arg_values, build_prog, check, eq, mapwatch, read_json_lines, run_selected,
                  tmpdir, skipped_without_root, unistd_numbers)
 
@@ -64,39 +64,6 @@ def t_numbers():
             eq(v[col], want, f"{abi} number of {name}")
             compared += 1
     check(compared > 80, f"only {compared} numbers compared")
-
-
-def split_args(s):
-    """strace's argument list split at top-level commas."""
-    out, depth, cur, q = [], 0, "", False
-    i = 0
-    while i < len(s):
-        c = s[i]
-        if q:
-            cur += c
-            if c == "\\":
-                cur += s[i + 1]
-                i += 1
-            elif c == '"':
-                q = False
-        elif c == '"':
-            q = True
-            cur += c
-        elif c in "[{(":
-            depth += 1
-            cur += c
-        elif c in "]})":
-            depth -= 1
-            cur += c
-        elif c == "," and depth == 0:
-            out.append(cur.strip())
-            cur = ""
-        else:
-            cur += c
-        i += 1
-    if cur.strip():
-        out.append(cur.strip())
-    return out
 
 
 LINE_RE = re.compile(r"^(\d+)\s+(\w+)\((.*)\)\s+=\s+(-?\w+)(?:\s+(E\w+))?")

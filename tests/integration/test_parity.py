@@ -10,44 +10,13 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import split_args
 from lib import build_prog, check, eq, mapwatch, run_selected, skipped_without_root, tmpdir
 
 MARKER = "0x5a5a5000"
 # README, strace parity: a named huge page size with MAP_HUGETLB (strace: N<<MAP_HUGE_SHIFT)
 HUGE = {"64KB": 16, "512KB": 19, "1MB": 20, "2MB": 21, "8MB": 23, "16MB": 24, "32MB": 25,
         "256MB": 28, "512MB": 29, "1GB": 30, "2GB": 31, "16GB": 34}
-
-
-def split_args(s):
-    """An argument list split at top-level commas (quotes, brackets and comments respected)."""
-    out, depth, cur, q, i = [], 0, "", False, 0
-    while i < len(s):
-        c = s[i]
-        if q:
-            cur += c
-            if c == "\\":
-                cur += s[i + 1]
-                i += 1
-            elif c == '"':
-                q = False
-        elif c == '"':
-            q = True
-            cur += c
-        elif c in "[{(":
-            depth += 1
-            cur += c
-        elif c in "]})":
-            depth -= 1
-            cur += c
-        elif c == "," and depth == 0:
-            out.append(cur.strip())
-            cur = ""
-        else:
-            cur += c
-        i += 1
-    if cur.strip():
-        out.append(cur.strip())
-    return out
 
 
 CALL_RE = re.compile(r"^(\w+)\((.*)\)\s+=\s+(.*?)\s*$")
