@@ -320,10 +320,9 @@ static void path_json(struct strbuf *b, const char *lead, const char *key, const
 	}
 }
 
-/* RFC 3339 UTC time with nanoseconds; the date part is cached per second
- * (this runs for every line). */
-static void rfc3339(struct strbuf *b, uint64_t ts_ns)
+void mw_put_utc(struct strbuf *b, uint64_t ts_ns, int digits)
 {
+	/* the date and time to the second change once a second: made then, not per line */
 	static __thread time_t last = (time_t)-1;
 	static __thread char head[64];
 	static __thread size_t head_len;
@@ -341,10 +340,19 @@ static void rfc3339(struct strbuf *b, uint64_t ts_ns)
 	}
 	for (int i = 8; i >= 0; i--, ns /= 10)
 		frac[i] = (char)('0' + ns % 10);
-	sb_putc(b, '"');
+	if (digits < 0)
+		digits = 0;
 	sb_put(b, head, head_len);
-	sb_put(b, frac, 9);
-	sb_put(b, "Z\"", 2);
+	sb_put(b, frac, (size_t)(digits > 9 ? 9 : digits));
+	sb_putc(b, 'Z');
+}
+
+/* RFC 3339 UTC time with nanoseconds, quoted. */
+static void rfc3339(struct strbuf *b, uint64_t ts_ns)
+{
+	sb_putc(b, '"');
+	mw_put_utc(b, ts_ns, 9);
+	sb_putc(b, '"');
 }
 
 static void file_json(struct strbuf *b, const struct mw_view *v)

@@ -62,6 +62,11 @@ int mw_time_fmt_value(const char *name);
 /* Append ts_ns (ns since the epoch) in the chosen table time format. */
 void mw_format_time(struct strbuf *b, uint64_t ts_ns);
 
+/* ts_ns (ns since the epoch) as UTC "YYYY-MM-DDTHH:MM:SS.fffZ" with digits
+ * (0..9) digits of the second, truncated; the text to the second is made
+ * once a second per thread (JSON "time", syslog's RFC 5424 timestamp). */
+void mw_put_utc(struct strbuf *b, uint64_t ts_ns, int digits);
+
 /* Append the table's first columns: entry time, pid, tid, and the escaped
  * command name padded to 16 columns (no trailing space). */
 void mw_format_table_prefix(struct strbuf *b, const struct mw_view *v);

@@ -195,33 +195,15 @@ static void comm_ascii(char *out, const char *comm)
 /* Build the message for r into b (reset first). */
 static void build(struct syslog_sink *s, struct strbuf *b, struct mw_rec *r, int sev, const char *msgid)
 {
-	/* the date and time to the second change once a second: made then, not per message */
-	static __thread time_t last = (time_t)-1;
-	static __thread char day[32];
-	static __thread size_t day_len;
-	time_t secs = (time_t)(r->ts_ns / 1000000000ull);
-	unsigned us = (unsigned)(r->ts_ns % 1000000000ull / 1000);
-	char frac[6];
 	size_t len;
 	const char *json;
 
 	sb_reset(b);
-	if (secs != last) {
-		struct tm tm;
-		gmtime_r(&secs, &tm);
-		int n = snprintf(day, sizeof(day), "%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900, tm.tm_mon + 1,
-				 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-		day_len = n > 0 && (size_t)n < sizeof(day) ? (size_t)n : strlen(day);
-		last = secs;
-	}
-	for (int i = 5; i >= 0; i--, us /= 10)
-		frac[i] = (char)('0' + us % 10);
 	sb_putc(b, '<');
 	sb_put_i64(b, s->facility * 8 + sev);
 	sb_put(b, ">1 ", 3);
-	sb_put(b, day, day_len);
-	sb_put(b, frac, 6);
-	sb_put(b, "Z ", 2);
+	mw_put_utc(b, r->ts_ns, 6); /* RFC 5424: microseconds */
+	sb_putc(b, ' ');
 	sb_puts(b, s->hostname);
 	sb_puts(b, " mapwatch ");
 	sb_puts(b, s->pidstr);
