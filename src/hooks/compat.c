@@ -25,6 +25,22 @@ static uint64_t boot_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
+/* Attach the programs of kind k into links[*n] (of cap). When the other
+ * set is attached (other), both are from here until one goes again: the
+ * BPF side's hooks_overlap counts that (never in dispatcher mode, where a
+ * stale mark would silence an exit). 0, or -1 after saying why. */
+static int attach_beside(struct mw_hooks *h, enum prog_kind k, struct hlink *links, int *n, int cap, bool other)
+{
+	if (other)
+		__atomic_fetch_add(&h->skel->bss->hooks_overlap, 1, __ATOMIC_SEQ_CST);
+	if (mw_attach_kind(h, k, links, n, cap)) {
+		if (other)
+			__atomic_fetch_sub(&h->skel->bss->hooks_overlap, 1, __ATOMIC_SEQ_CST);
+		return -1;
+	}
+	return 0;
+}
+
 /* The dispatcher on beside the per-syscall tracepoints (they stay
  * attached), then the store that makes it record native entries too: the
  * BPF side takes each call once across that store (entry_turn there; a
@@ -33,16 +49,8 @@ int mw_switch_to_dispatcher(struct mw_hooks *h)
 {
 	mw_join_detachers(h); /* a program attaches to a tracepoint once: the old link must be gone */
 	if (!h->ndisp) {
-		/* both sets attached from here until one goes again (never in
-		 * dispatcher mode: there a stale mark would silence an exit) */
-		bool both = h->ntp > 0;
-		if (both)
-			__atomic_fetch_add(&h->skel->bss->hooks_overlap, 1, __ATOMIC_SEQ_CST);
-		if (mw_attach_kind(h, PK_DISP, h->disp_links, &h->ndisp, 2)) {
-			if (both)
-				__atomic_fetch_sub(&h->skel->bss->hooks_overlap, 1, __ATOMIC_SEQ_CST);
+		if (attach_beside(h, PK_DISP, h->disp_links, &h->ndisp, 2, h->ntp > 0))
 			return -1;
-		}
 	}
 	/* the hand-over: the dispatcher records native entries from this
 	 * store on, the per-syscall tracepoints decline them */
@@ -57,14 +65,9 @@ static int switch_to_tracepoints(struct mw_hooks *h)
 {
 	mw_join_detachers(h);
 	if (!h->ntp) {
-		bool both = h->ndisp > 0; /* started with 32-bit processes running: the overlap begins here */
-		if (both)
-			__atomic_fetch_add(&h->skel->bss->hooks_overlap, 1, __ATOMIC_SEQ_CST);
-		if (mw_attach_kind(h, PK_TP, h->tp_links, &h->ntp, MW_MAX_PROGS)) {
-			if (both)
-				__atomic_fetch_sub(&h->skel->bss->hooks_overlap, 1, __ATOMIC_SEQ_CST);
+		/* started with 32-bit processes running: the overlap begins here */
+		if (attach_beside(h, PK_TP, h->tp_links, &h->ntp, MW_MAX_PROGS, h->ndisp > 0))
 			return -1;
-		}
 	}
 	__atomic_store_n(&h->skel->bss->disp_live, 0, __ATOMIC_SEQ_CST);
 	if (h->ndisp)
