@@ -31,16 +31,17 @@ def chosen_mode(line):
     return m.group(1)
 
 
-def build32(src, out):
-    """gcc -m32 -static a test program; None when this machine cannot build or run one."""
+def build32(src, out, flags=(), probe=("0", "0")):
+    """gcc -m32 -static (and flags) a test program, then run it once with probe's arguments;
+    None when this machine cannot build or run one."""
     exe = os.path.join(BUILD, "it", out)
     os.makedirs(os.path.dirname(exe), exist_ok=True)
-    r = subprocess.run(["gcc", "-m32", "-static", "-O1", "-o", exe,
+    r = subprocess.run(["gcc", "-m32", "-static", *flags, "-O1", "-o", exe,
                         os.path.join(ROOT, "tests", "integration", src)], capture_output=True)
     if r.returncode != 0:
         return None
     try:
-        if subprocess.run([exe, "0", "0"], timeout=10).returncode != 0:
+        if subprocess.run([exe, *probe], timeout=10).returncode != 0:
             return None
     except OSError:
         return None  # ia32 emulation off: the kernel cannot exec it
@@ -248,20 +249,9 @@ def t_auto_sees_32bit_at_once():
 
 
 def build_nolibc32(src, out):
-    """gcc -m32 without a C library (its own _start); None when this machine cannot build or run one."""
-    exe = os.path.join(BUILD, "it", out)
-    os.makedirs(os.path.dirname(exe), exist_ok=True)
-    r = subprocess.run(["gcc", "-m32", "-static", "-nostdlib", "-ffreestanding", "-fno-pie", "-no-pie",
-                        "-fno-stack-protector", "-O1", "-Wall", "-Werror", "-o", exe,
-                        os.path.join(ROOT, "tests", "integration", src)], capture_output=True)
-    if r.returncode != 0:
-        return None
-    try:
-        if subprocess.run([exe], timeout=10).returncode != 0:
-            return None
-    except OSError:
-        return None
-    return exe
+    """build32() of a program without a C library (its own _start), probed with no argument."""
+    return build32(src, out, ("-nostdlib", "-ffreestanding", "-fno-pie", "-no-pie", "-fno-stack-protector",
+                              "-Wall", "-Werror"), probe=())
 
 
 def race_32bit(opts, progs, d):

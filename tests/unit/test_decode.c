@@ -455,19 +455,8 @@ TEST(flag_value_round_trip)
 /* ---- the memory family through the table renderer (issue #27) ---- */
 #include "format.h"
 #include "mapwatch.h"
+#include "t_event.h"
 
-static struct mw_event mev(unsigned id, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
-			   uint64_t a5, int64_t ret)
-{
-	struct mw_event e;
-
-	memset(&e, 0, sizeof(e));
-	e.type = MW_REC_EVENT;
-	e.event = (uint16_t)id;
-	e.args[0] = a0, e.args[1] = a1, e.args[2] = a2, e.args[3] = a3, e.args[4] = a4, e.args[5] = a5;
-	e.ret = ret;
-	return e;
-}
 
 /* The table line of e with udata u (NULL: none), up to " = ". */
 static const char *line(const struct mw_event *e, const struct mw_udata *u)
@@ -491,18 +480,18 @@ static const char *jsonl(const struct mw_event *e)
 TEST(decode_lengths_unsigned)
 {
 	/* size_t / unsigned long lengths: 2^63 and more are not negative */
-	struct mw_event e = mev(MW_EV_MUNMAP, 0x10000, 18446744073709547520ull, 0, 0, 0, 0, -22);
+	struct mw_event e = t_event(MW_EV_MUNMAP, 0x10000, 18446744073709547520ull, 0, 0, 0, 0, -22);
 	CHECK_STR(line(&e, NULL), "munmap(addr=0x10000, length=18446744073709547520) = -1 EINVAL (Invalid argument)");
-	e = mev(MW_EV_PKEY_MPROTECT, 0x1000, 18072592288390840320ull, 0, 0, 0, 0, -22);
+	e = t_event(MW_EV_PKEY_MPROTECT, 0x1000, 18072592288390840320ull, 0, 0, 0, 0, -22);
 	CHECK(strstr(line(&e, NULL), "len=18072592288390840320,") != NULL);
-	e = mev(MW_EV_MREMAP, 0x1000, 1ull << 63, UINT64_MAX, 0, 0, 0, -22);
+	e = t_event(MW_EV_MREMAP, 0x1000, 1ull << 63, UINT64_MAX, 0, 0, 0, -22);
 	CHECK(strstr(line(&e, NULL), "old_size=9223372036854775808, new_size=18446744073709551615,") != NULL);
-	e = mev(MW_EV_MSYNC, 0x1000, (1ull << 63) + 1, 0, 0, 0, 0, -12);
+	e = t_event(MW_EV_MSYNC, 0x1000, (1ull << 63) + 1, 0, 0, 0, 0, -12);
 	CHECK(strstr(line(&e, NULL), "length=9223372036854775809,") != NULL);
-	e = mev(MW_EV_SET_MEMPOLICY, 0, 0, UINT64_MAX, 0, 0, 0, -22);
+	e = t_event(MW_EV_SET_MEMPOLICY, 0, 0, UINT64_MAX, 0, 0, 0, -22);
 	CHECK(strstr(line(&e, NULL), "maxnode=18446744073709551615)") != NULL);
 	/* an int stays signed (pkey -1) */
-	e = mev(MW_EV_PKEY_MPROTECT, 0x1000, 4096, 1, 0xffffffffull, 0, 0, -22);
+	e = t_event(MW_EV_PKEY_MPROTECT, 0x1000, 4096, 1, 0xffffffffull, 0, 0, -22);
 	CHECK(strstr(line(&e, NULL), "pkey=-1)") != NULL);
 	sb_free(&db);
 }
@@ -510,37 +499,37 @@ TEST(decode_lengths_unsigned)
 TEST(decode_int_args_low_half)
 {
 	/* madvise(int behavior): the kernel sees 1, MADV_RANDOM */
-	struct mw_event e = mev(MW_EV_MADVISE, 0x1000, 4096, 0xfacefeed00000001ull, 0, 0, 0, 0);
+	struct mw_event e = t_event(MW_EV_MADVISE, 0x1000, 4096, 0xfacefeed00000001ull, 0, 0, 0, 0);
 	CHECK(strstr(line(&e, NULL), "advice=MADV_RANDOM)") != NULL);
 	/* JSON: value as the caller passed it (an int: the low half), decoded as the kernel read it */
 	CHECK(strstr(jsonl(&e), "\"decoded\":\"MADV_RANDOM\"") != NULL);
-	e = mev(MW_EV_SET_MEMPOLICY, 0xffffffff00000002ull, 0, 0, 0, 0, 0, -22);
+	e = t_event(MW_EV_SET_MEMPOLICY, 0xffffffff00000002ull, 0, 0, 0, 0, 0, -22);
 	CHECK(strstr(line(&e, NULL), "mode=MPOL_BIND,") != NULL);
 	/* mbind: mode is an unsigned long converted to int, flags an unsigned int */
-	e = mev(MW_EV_MBIND, 0x1000, 4096, 0xffffffff00000002ull, 0, 0, 0xffffffff00000001ull, -22);
+	e = t_event(MW_EV_MBIND, 0x1000, 4096, 0xffffffff00000002ull, 0, 0, 0xffffffff00000001ull, -22);
 	CHECK(strstr(line(&e, NULL), "mode=MPOL_BIND,") != NULL);
 	CHECK(strstr(line(&e, NULL), "flags=MPOL_MF_STRICT)") != NULL);
 	CHECK(strstr(jsonl(&e), "\"value\":18446744069414584321") != NULL); /* JSON value: the register */
-	e = mev(MW_EV_MLOCKALL, 0xdead000000000001ull, 0, 0, 0, 0, 0, 0);
+	e = t_event(MW_EV_MLOCKALL, 0xdead000000000001ull, 0, 0, 0, 0, 0, 0);
 	CHECK(strstr(line(&e, NULL), "flags=MCL_CURRENT)") != NULL);
-	e = mev(MW_EV_MSYNC, 0x1000, 4096, 0xbad0000000000004ull, 0, 0, 0, 0);
+	e = t_event(MW_EV_MSYNC, 0x1000, 4096, 0xbad0000000000004ull, 0, 0, 0, 0);
 	CHECK(strstr(line(&e, NULL), "flags=MS_SYNC)") != NULL);
-	e = mev(MW_EV_MEMFD_SECRET, 0x100000000ull, 0, 0, 0, 0, 0, 3);
+	e = t_event(MW_EV_MEMFD_SECRET, 0x100000000ull, 0, 0, 0, 0, 0, 3);
 	CHECK_STR(line(&e, NULL), "memfd_secret(flags=0) = 3");
-	e = mev(MW_EV_SHMAT, 1, 0, 0x7700000000001000ull, 0, 0, 0, -22);
+	e = t_event(MW_EV_SHMAT, 1, 0, 0x7700000000001000ull, 0, 0, 0, -22);
 	CHECK(strstr(line(&e, NULL), "shmflg=SHM_RDONLY)") != NULL);
-	e = mev(MW_EV_MEMFD_CREATE, 0, 0xff00000000000001ull, 0, 0, 0, 0, -14);
+	e = t_event(MW_EV_MEMFD_CREATE, 0, 0xff00000000000001ull, 0, 0, 0, 0, -14);
 	CHECK(strstr(line(&e, NULL), "flags=MFD_CLOEXEC)") != NULL);
-	e = mev(MW_EV_MOVE_PAGES, 0, 0, 0, 0, 0, 0x1234000000000002ull, -22);
+	e = t_event(MW_EV_MOVE_PAGES, 0, 0, 0, 0, 0, 0x1234000000000002ull, -22);
 	CHECK(strstr(line(&e, NULL), "flags=MPOL_MF_MOVE)") != NULL);
-	e = mev(MW_EV_MLOCK2, 0x1000, 4096, 0x1000000001ull, 0, 0, 0, 0);
+	e = t_event(MW_EV_MLOCK2, 0x1000, 4096, 0x1000000001ull, 0, 0, 0, 0);
 	CHECK(strstr(line(&e, NULL), "flags=MLOCK_ONFAULT)") != NULL);
-	e = mev(MW_EV_PROCESS_MADVISE, 3, 0, 0, 0x100000000ull | 8, 0x500000000ull, 0, -22);
+	e = t_event(MW_EV_PROCESS_MADVISE, 3, 0, 0, 0x100000000ull | 8, 0x500000000ull, 0, -22);
 	CHECK(strstr(line(&e, NULL), "advice=MADV_FREE, flags=0)") != NULL);
 	/* mmap's flags and prot, mremap's flags are unsigned longs to the kernel: all 64 bits */
-	e = mev(MW_EV_MMAP, 0, 4096, 0x100000001ull, 0xfacefeed00000022ull, 0xffffffffull, 0, -22);
+	e = t_event(MW_EV_MMAP, 0, 4096, 0x100000001ull, 0xfacefeed00000022ull, 0xffffffffull, 0, -22);
 	CHECK(strstr(line(&e, NULL), "prot=PROT_READ|0x100000000, flags=MAP_PRIVATE|MAP_ANONYMOUS|0xfacefeed00000000, fd=-1,") != NULL);
-	e = mev(MW_EV_MREMAP, 0x1000, 4096, 4096, 0x100000001ull, 0, 0, -22);
+	e = t_event(MW_EV_MREMAP, 0x1000, 4096, 4096, 0x100000001ull, 0, 0, -22);
 	CHECK(strstr(line(&e, NULL), "flags=MREMAP_MAYMOVE|0x100000000)") != NULL);
 	sb_free(&db);
 }
@@ -548,25 +537,25 @@ TEST(decode_int_args_low_half)
 TEST(decode_mpol_mode_invalid_base)
 {
 	/* strace: an unknown mode with mode flags keeps their names */
-	struct mw_event e = mev(MW_EV_SET_MEMPOLICY, 0xffffffffull, 0, 0, 0, 0, 0, -22);
+	struct mw_event e = t_event(MW_EV_SET_MEMPOLICY, 0xffffffffull, 0, 0, 0, 0, 0, -22);
 	CHECK(strstr(line(&e, NULL),
 		      "mode=MPOL_F_STATIC_NODES|MPOL_F_RELATIVE_NODES|MPOL_F_NUMA_BALANCING|0xffff1fff,") != NULL);
-	e = mev(MW_EV_MBIND, 0x1000, 4096, 0x8007, 0, 0, 0, -22);
+	e = t_event(MW_EV_MBIND, 0x1000, 4096, 0x8007, 0, 0, 0, -22);
 	CHECK(strstr(line(&e, NULL), "mode=MPOL_F_STATIC_NODES|0x7,") != NULL);
-	e = mev(MW_EV_SET_MEMPOLICY, 0x7, 0, 0, 0, 0, 0, -22);
+	e = t_event(MW_EV_SET_MEMPOLICY, 0x7, 0, 0, 0, 0, 0, -22);
 	CHECK(strstr(line(&e, NULL), "mode=0x7 /* MPOL_??? */,") != NULL);
-	e = mev(MW_EV_SET_MEMPOLICY, 0x8002, 0, 0, 0, 0, 0, -22);
+	e = t_event(MW_EV_SET_MEMPOLICY, 0x8002, 0, 0, 0, 0, 0, -22);
 	CHECK(strstr(line(&e, NULL), "mode=MPOL_BIND|MPOL_F_STATIC_NODES,") != NULL);
 	sb_free(&db);
 }
 
 TEST(decode_rfp_flags_as_mmap)
 {
-	struct mw_event e = mev(MW_EV_REMAP_FILE_PAGES, 0x1000, 4096, 0, 0, 0x40000 | (21ull << 26), 0, -22);
+	struct mw_event e = t_event(MW_EV_REMAP_FILE_PAGES, 0x1000, 4096, 0, 0, 0x40000 | (21ull << 26), 0, -22);
 	CHECK(strstr(line(&e, NULL), "flags=MAP_FILE|MAP_HUGETLB|MAP_HUGE_2MB)") != NULL);
-	e = mev(MW_EV_REMAP_FILE_PAGES, 0x1000, 4096, 0, 0, 0x1 | (21ull << 26), 0, -22);
+	e = t_event(MW_EV_REMAP_FILE_PAGES, 0x1000, 4096, 0, 0, 0x1 | (21ull << 26), 0, -22);
 	CHECK(strstr(line(&e, NULL), "flags=MAP_SHARED|21<<MAP_HUGE_SHIFT)") != NULL);
-	e = mev(MW_EV_REMAP_FILE_PAGES, 0x1000, 4096, 0, 0, 0x10001, 0, -22);
+	e = t_event(MW_EV_REMAP_FILE_PAGES, 0x1000, 4096, 0, 0, 0x10001, 0, -22);
 	CHECK(strstr(line(&e, NULL), "flags=MAP_SHARED|MAP_NONBLOCK)") != NULL);
 	sb_free(&db);
 }
@@ -581,7 +570,7 @@ TEST(decode_move_pages_status_errnos)
 	u.len[0] = MW_UDATA_UNREAD;
 	u.len[1] = sizeof(st);
 	memcpy(u.data[1], st, sizeof(st));
-	struct mw_event e = mev(MW_EV_MOVE_PAGES, 0, 3, 0x5000, 0, 0x6000, 0, 0);
+	struct mw_event e = t_event(MW_EV_MOVE_PAGES, 0, 3, 0x5000, 0, 0x6000, 0, 0);
 	CHECK(strstr(line(&e, &u), "status=[-EFAULT, 0, -ENOENT],") != NULL);
 	sb_free(&db);
 }
@@ -596,14 +585,14 @@ TEST(decode_partial_user_memory)
 	u.arg[0] = 1, u.arg[1] = 0xff;
 	u.len[0] = 8, u.trunc[0] = MW_UDATA_PARTIAL;
 	memcpy(u.data[0], &w1, 8);
-	struct mw_event e = mev(MW_EV_SET_MEMPOLICY, 2, 0x7f0000000ff8ull, 129, 0, 0, 0, -14);
+	struct mw_event e = t_event(MW_EV_SET_MEMPOLICY, 2, 0x7f0000000ff8ull, 129, 0, 0, 0, -14);
 	CHECK(strstr(line(&e, &u), "nodemask=[0x00000000000001, ... /* 0x7f0000001000 */], maxnode=129)") != NULL);
 	/* nothing whole readable: the pointer */
 	u.len[0] = 4;
 	CHECK(strstr(line(&e, &u), "nodemask=0x7f0000000ff8,") != NULL);
 	/* maxnode 1: the kernel reads no word, the pointer (len 0) */
 	u.len[0] = 0, u.trunc[0] = 0;
-	e = mev(MW_EV_SET_MEMPOLICY, 2, 0x7f0000000ff8ull, 1, 0, 0, 0, -22);
+	e = t_event(MW_EV_SET_MEMPOLICY, 2, 0x7f0000000ff8ull, 1, 0, 0, 0, -22);
 	CHECK(strstr(line(&e, &u), "nodemask=0x7f0000000ff8,") != NULL);
 	/* an iovec array, one of two readable, 32-bit caller */
 	uint32_t iov[2] = { 0xf7f30000u, 4096 };
@@ -611,7 +600,7 @@ TEST(decode_partial_user_memory)
 	u.arg[0] = 1, u.arg[1] = 0xff;
 	u.len[0] = 8, u.trunc[0] = MW_UDATA_PARTIAL;
 	memcpy(u.data[0], iov, 8);
-	e = mev(MW_EV_PROCESS_MADVISE, 0xffffffffull, 0xf7f31ff8ull, 2, 20, 0, 0, -14);
+	e = t_event(MW_EV_PROCESS_MADVISE, 0xffffffffull, 0xf7f31ff8ull, 2, 20, 0, 0, -14);
 	e.flags = MW_F_COMPAT;
 	CHECK(strstr(line(&e, &u), "iovec=[{iov_base=0xf7f30000, iov_len=4096}, ... /* 0xf7f32000 */], vlen=2, advice=MADV_COLD,") != NULL);
 	sb_free(&db);
@@ -626,7 +615,7 @@ TEST(decode_memfd_name_limits)
 	/* 251 readable bytes, no NUL, then unmapped: 250 and "..." (strace -s 300) */
 	memset(u.data[0], 'x', 251);
 	u.len[0] = 251, u.trunc[0] = MW_UDATA_PARTIAL;
-	struct mw_event e = mev(MW_EV_MEMFD_CREATE, 0x7f0000000f06ull, 0, 0, 0, 0, 0, -22);
+	struct mw_event e = t_event(MW_EV_MEMFD_CREATE, 0x7f0000000f06ull, 0, 0, 0, 0, 0, -22);
 	const char *t = line(&e, &u);
 	CHECK(strncmp(t, "memfd_create(name=\"xxx", 22) == 0);
 	CHECK(strstr(t, "\"..., flags=0)") != NULL);

@@ -4,21 +4,8 @@
 #include "catalog.h"
 #include "format.h"
 #include "mapwatch.h"
+#include "t_event.h"
 
-static struct mw_event ev(unsigned id, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
-			  uint64_t a5, int64_t ret)
-{
-	struct mw_event e;
-
-	memset(&e, 0, sizeof(e));
-	e.type = MW_REC_EVENT;
-	e.event = (uint16_t)id;
-	e.args[0] = a0, e.args[1] = a1, e.args[2] = a2, e.args[3] = a3, e.args[4] = a4, e.args[5] = a5;
-	e.ret = ret;
-	e.pid = e.tid = 42;
-	memcpy(e.comm, "prog", 5);
-	return e;
-}
 
 static char *call(const struct mw_event *e)
 {
@@ -43,7 +30,7 @@ static char *json(const struct mw_event *e, const char *path, const char *exe)
 TEST(format_old_mmap_unreadable_struct)
 {
 	/* i386 old_mmap whose struct pointer faults: nothing invented (strace: mmap(0x8) = -1 EFAULT) */
-	struct mw_event e = ev(MW_EV_MMAP, 0x8, 0, 0, 0, 0, 0, -14);
+	struct mw_event e = t_event(MW_EV_MMAP, 0x8, 0, 0, 0, 0, 0, -14);
 	e.flags = MW_F_COMPAT | MW_F_TOCTOU | MW_F_ARGS_FAULT;
 	e.syscall_nr = 90;
 	const char *t = call(&e);
@@ -58,7 +45,7 @@ TEST(format_old_mmap_unreadable_struct)
 TEST(format_mmap2_fd_same_in_both)
 {
 	/* a 32-bit task's fd -1 arrives zero-extended */
-	struct mw_event e = ev(MW_EV_MMAP2, 0, 4096, 3, 0x22, 0xffffffffu, 0, 0xf7f00000);
+	struct mw_event e = t_event(MW_EV_MMAP2, 0, 4096, 3, 0x22, 0xffffffffu, 0, 0xf7f00000);
 	e.flags = MW_F_COMPAT;
 	CHECK(strstr(call(&e), "fd=-1,") != NULL);
 	const char *j = json(&e, NULL, NULL);
@@ -80,7 +67,7 @@ TEST(format_mmap2_fd_same_in_both)
 
 TEST(format_tracee_types)
 {
-	struct mw_event e = ev(MW_EV_MUNMAP, 0x1000, 4096, 0, 0, 0, 0, 0);
+	struct mw_event e = t_event(MW_EV_MUNMAP, 0x1000, 4096, 0, 0, 0, 0, 0);
 	const char *j = json(&e, NULL, "/bin/x");
 	char want[64];
 
@@ -92,7 +79,7 @@ TEST(format_tracee_types)
 
 TEST(format_raw_path_bytes)
 {
-	struct mw_event e = ev(MW_EV_MMAP, 0, 4096, 1, 2, 3, 0, 0x7f0000000000);
+	struct mw_event e = t_event(MW_EV_MMAP, 0, 4096, 1, 2, 3, 0, 0x7f0000000000);
 	e.flags = MW_F_HAS_FILE;
 	e.file.kind = MW_FK_REGULAR;
 	const char *j = json(&e, "/tmp/a\xff\xfe" "b", "/bin/\xc3\x28");
@@ -104,13 +91,13 @@ TEST(format_raw_path_bytes)
 
 TEST(format_strace_parity_table)
 {
-	struct mw_event e = ev(MW_EV_MREMAP, 0x1000, 4096, 8192, 1, 0x5000, 0, -22);
+	struct mw_event e = t_event(MW_EV_MREMAP, 0x1000, 4096, 8192, 1, 0x5000, 0, -22);
 	CHECK(!strncmp(call(&e), "mremap(old_address=0x1000, old_size=4096, new_size=8192, flags=MREMAP_MAYMOVE) = -1 EINVAL (Invalid argument)", 106));
 	e.args[3] = 3;
 	CHECK(strstr(call(&e), "flags=MREMAP_MAYMOVE|MREMAP_FIXED, new_address=0x5000) = ") != NULL);
-	e = ev(MW_EV_MPROTECT, 0x1000, 4096, 0x100, 0, 0, 0, -13);
+	e = t_event(MW_EV_MPROTECT, 0x1000, 4096, 0x100, 0, 0, 0, -13);
 	CHECK(!strcmp(call(&e), "mprotect(addr=0x1000, len=4096, prot=0x100 /* PROT_??? */) = -1 EACCES (Permission denied)"));
-	e = ev(MW_EV_MMAP, 0, 4096, 1, 0, 3, 0, -9);
+	e = t_event(MW_EV_MMAP, 0, 4096, 1, 0, 3, 0, -9);
 	CHECK(strstr(call(&e), "flags=MAP_FILE, fd=3, off=0) = -1 EBADF (Bad file descriptor)") != NULL);
 }
 
@@ -120,7 +107,7 @@ TEST(format_record_decode_any_bytes)
 {
 	struct strbuf path = { 0 };
 	struct mw_view v;
-	struct mw_event e = ev(MW_EV_MMAP, 0, 4096, 1, 2, 3, 0, 0);
+	struct mw_event e = t_event(MW_EV_MMAP, 0, 4096, 1, 2, 3, 0, 0);
 	unsigned char buf[sizeof(struct mw_event) + 64];
 
 	e.event = 0xfffd;
