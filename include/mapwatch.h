@@ -181,7 +181,7 @@ struct mw_event {
  * arg[k]; len[k] is the byte count read, MW_UDATA_UNREAD when nothing was
  * (a fault, a NULL pointer, a failed call), and a string's length counts
  * its NUL. */
-#define MW_UDATA_SLOTS 2
+#define MW_UDATA_SLOTS 4 /* a power of two (the BPF side masks slot numbers); move_pages uses 3 */
 #define MW_UDATA_BYTES 256
 #define MW_UDATA_UNREAD 0xffff
 #define MW_UDATA_PARTIAL 2

@@ -77,12 +77,14 @@ enum mw_arg_fmt {
 	MW_D_MINCORE_VEC,   /* OUT: one byte per page of LEN */
 	MW_D_PTRS,          /* IN: COUNT pointers */
 	MW_D_INTS_OUT,      /* OUT: COUNT ints */
+	MW_D_INTS,          /* IN: COUNT ints (move_pages' target nodes) */
 	MW_D_IOVEC,         /* IN: COUNT struct iovec */
 	MW_D_MAX,
 };
 
 /* Decoders that read user memory, and when. */
-#define MW_D_IS_UMEM_IN(f)  ((f) == MW_D_USTR || (f) == MW_D_NODEMASK || (f) == MW_D_PTRS || (f) == MW_D_IOVEC)
+#define MW_D_IS_UMEM_IN(f)  ((f) == MW_D_USTR || (f) == MW_D_NODEMASK || (f) == MW_D_PTRS || (f) == MW_D_IOVEC || \
+			     (f) == MW_D_INTS)
 #define MW_D_IS_UMEM_OUT(f) ((f) == MW_D_NODEMASK_OUT || (f) == MW_D_MPOL_OUT || (f) == MW_D_MINCORE_VEC || \
 			     (f) == MW_D_INTS_OUT)
 
@@ -244,7 +246,7 @@ enum mw_ret {
 	X(23, MOVE_PAGES, move_pages, SYS, 6, 279, 317, 239, 344, "move_pages",                     \
 	  "__ia32_sys_move_pages", MW_CL_MEMORY, MW_IN_NONE, MW_R_INT,                               \
 	  (MW_A(pid, INT, DEC, U), MW_A(count, U64, COUNT, U), MW_A(pages, POINTER, PTRS, U_TOCTOU), \
-	   MW_A(nodes, POINTER, HEX, U_OPT), MW_A(status, POINTER, INTS_OUT, U),                    \
+	   MW_A(nodes, POINTER, INTS, U_OPT), MW_A(status, POINTER, INTS_OUT, U),                   \
 	   MW_A(flags, INT, MPOL_MF, U_W32)),                                                       \
 	  "move or query pages of a process (pages read at entry, status at exit)")                 \
 	X(24, MSEAL, mseal, SYS, 3, 462, 462, 462, 462, "mseal", "__ia32_sys_mseal",                \

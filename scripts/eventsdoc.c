@@ -21,7 +21,7 @@ static const char *const fmt_names[MW_D_MAX] = {
 	[MW_D_MAXNODE] = "MAXNODE", [MW_D_COUNT] = "COUNT", [MW_D_USTR] = "USTR",
 	[MW_D_NODEMASK] = "NODEMASK", [MW_D_NODEMASK_OUT] = "NODEMASK_OUT", [MW_D_MPOL_OUT] = "MPOL_OUT",
 	[MW_D_MINCORE_VEC] = "MINCORE_VEC", [MW_D_PTRS] = "PTRS", [MW_D_INTS_OUT] = "INTS_OUT",
-	[MW_D_IOVEC] = "IOVEC",
+	[MW_D_INTS] = "INTS", [MW_D_IOVEC] = "IOVEC",
 };
 
 static const char *fmt_name(enum mw_arg_fmt f)
@@ -81,7 +81,7 @@ static void write_doc(struct strbuf *b)
 		   "- type: `pointer` (an address, a \"0x...\" string in JSON), `int` (a 32-bit signed C int),\n"
 		   "  `u64` (an unsigned length, offset or word).\n"
 		   "- decoder: how the value is written for people (the `MW_D_*` decoders of `src/decode.c` and\n"
-		   "  `src/decode_mem.c`); `USTR`, `NODEMASK`, `PTRS`, `IOVEC` read user memory at entry,\n"
+		   "  `src/decode_mem.c`); `USTR`, `NODEMASK`, `PTRS`, `IOVEC`, `INTS` read user memory at entry,\n"
 		   "  `NODEMASK_OUT`, `MPOL_OUT`, `MINCORE_VEC`, `INTS_OUT` at exit when the call succeeded.\n"
 		   "- tags: `U` the caller passed it; `K` the kernel computed it; `TOCTOU` read from user\n"
 		   "  memory, which the caller can change after the kernel read it; `OPT` optional (ignored\n"

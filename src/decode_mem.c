@@ -312,6 +312,7 @@ void mw_decode_udata(struct strbuf *b, enum mw_arg_fmt fmt, uint64_t ptr, const 
 		elem = w;
 		break;
 	case MW_D_INTS_OUT:
+	case MW_D_INTS:
 		elem = 4;
 		break;
 	case MW_D_IOVEC:
@@ -362,6 +363,12 @@ void mw_decode_udata(struct strbuf *b, enum mw_arg_fmt fmt, uint64_t ptr, const 
 				sb_printf(b, "-%s", en);
 			else
 				sb_printf(b, "%d", x);
+			break;
+		}
+		case MW_D_INTS: {
+			int32_t x;
+			memcpy(&x, e, 4);
+			sb_printf(b, "%d", x);
 			break;
 		}
 		case MW_D_IOVEC:

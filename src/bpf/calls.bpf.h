@@ -163,13 +163,14 @@ static __always_inline __u64 udata_want(__u32 ev, __u8 fmt, const __u64 *a, bool
 	case MW_D_PTRS:
 	case MW_D_IOVEC:
 	case MW_D_INTS_OUT:
+	case MW_D_INTS:
 		j = mw_arg_by_fmt(ev, MW_D_COUNT);
 		if (j < 0)
 			return 0;
 		n = a[j & 7];
 		if (n > 65536)
 			return 65536;
-		return fmt == MW_D_PTRS ? n * w : fmt == MW_D_IOVEC ? n * 2 * w : n * 4;
+		return fmt == MW_D_PTRS ? n * w : fmt == MW_D_IOVEC ? n * 2 * w : n * 4; /* INTS, INTS_OUT */
 	case MW_D_MINCORE_VEC:
 		j = mw_arg_by_fmt(ev, MW_D_LEN);
 		if (j < 0)
@@ -251,7 +252,8 @@ static __always_inline void udata_pass(struct mw_udata *ud, __u32 ev, const __u6
 	if (ev >= MW_EV_MAX)
 		return;
 	if (!out)
-		ud->arg[0] = ud->arg[1] = 0xff; /* unused slots */
+		for (int s = 0; s < MW_UDATA_SLOTS; s++)
+			ud->arg[s] = 0xff; /* unused slots */
 	for (int i = 0; i < 6; i++) {
 		__u8 f = mw_arg_fmt[mw_ev_row(ev)][i];
 		bool in = MW_D_IS_UMEM_IN(f), o = MW_D_IS_UMEM_OUT(f);

@@ -40,7 +40,7 @@ int main(void)
 	unsigned long *mask = (unsigned long *)page, *tailmask;
 	struct iovec *iov;
 	void **pages;
-	int *status;
+	int *status, *nodes;
 	char *name;
 
 	if (two == MAP_FAILED || page == MAP_FAILED || mprotect(two + pg, pg, PROT_NONE))
@@ -98,6 +98,11 @@ int main(void)
 	pages[0] = page, pages[1] = (void *)0x10000;
 	status[0] = status[1] = 12345;
 	sc(SYS_move_pages, 0, 2, (unsigned long)pages, 0, (unsigned long)status, 0);
+	/* the same pages moved to node 0 (nodes read at entry, status written) */
+	nodes = (int *)(page + 768);
+	nodes[0] = nodes[1] = 0;
+	status[0] = status[1] = 12345;
+	sc(SYS_move_pages, 0, 2, (unsigned long)pages, (unsigned long)nodes, (unsigned long)status, 0);
 
 	/* 7. partly readable arrays and strings */
 	name = two + pg - 250; /* 250 bytes, no NUL, then the hole */

@@ -575,6 +575,29 @@ TEST(decode_move_pages_status_errnos)
 	sb_free(&db);
 }
 
+TEST(decode_move_pages_nodes)
+{
+	/* move_pages has three user-memory arguments: pages and nodes read at entry, status at exit */
+	struct mw_udata u;
+	uint64_t pg[2] = { 0x7f0000001000ull, 0x10000 };
+	int32_t nodes[2] = { 0, 1 }, st[2] = { 0, -14 };
+
+	memset(&u, 0, sizeof(u));
+	memset(u.arg, 0xff, sizeof(u.arg));
+	u.arg[0] = 2, u.arg[1] = 3, u.arg[2] = 4;
+	u.len[0] = sizeof(pg), u.len[1] = sizeof(nodes), u.len[2] = sizeof(st);
+	memcpy(u.data[0], pg, sizeof(pg));
+	memcpy(u.data[1], nodes, sizeof(nodes));
+	memcpy(u.data[2], st, sizeof(st));
+	struct mw_event e = t_event(MW_EV_MOVE_PAGES, 0, 2, 0x5000, 0x5100, 0x6000, 0, 0);
+	CHECK(strstr(line(&e, &u), "pages=[0x7f0000001000, 0x10000], nodes=[0, 1], status=[0, -EFAULT],") != NULL);
+	/* nodes NULL (a query): NULL, not an array */
+	u.len[1] = MW_UDATA_UNREAD;
+	e = t_event(MW_EV_MOVE_PAGES, 0, 2, 0x5000, 0, 0x6000, 0, 0);
+	CHECK(strstr(line(&e, &u), "nodes=NULL, status=[0, -EFAULT],") != NULL);
+	sb_free(&db);
+}
+
 TEST(decode_partial_user_memory)
 {
 	/* a node mask whose second word is in an unmapped page (BPF: MW_UDATA_PARTIAL, 8 bytes read) */

@@ -16,7 +16,7 @@ _Static_assert(offsetof(struct mw_event, eff_flags) == 206, "doc/RECORDS.md: mw_
 _Static_assert(offsetof(struct mw_event, path) == 208, "doc/RECORDS.md: mw_event.path");
 _Static_assert(sizeof(struct mw_file) == 32, "doc/RECORDS.md: struct mw_file");
 _Static_assert(offsetof(struct mw_file, kind) == 20, "doc/RECORDS.md: mw_file.kind");
-_Static_assert(sizeof(struct mw_udata) == 520, "doc/RECORDS.md: struct mw_udata");
+_Static_assert(sizeof(struct mw_udata) == 1040, "doc/RECORDS.md: struct mw_udata");
 _Static_assert(sizeof(struct mw_proc_rec) == 16, "doc/RECORDS.md: struct mw_proc_rec");
 _Static_assert(sizeof(struct mw_task_rec) == 24, "doc/RECORDS.md: struct mw_task_rec");
 _Static_assert(sizeof(struct mw_compat_rec) == 24, "doc/RECORDS.md: struct mw_compat_rec");
