@@ -9,6 +9,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 from checks import check_calls, check_native, match_calls  # noqa: E402
+from test_parity import compare  # noqa: E402
 from lib import Fail, arg_values, check, eq, run_test, summary, unistd_numbers  # noqa: E402
 
 # What differs between the two guests: ABI names and syscall numbers (the
@@ -472,6 +473,12 @@ def main():
             for fn in ("__x64_sys_mmap", "__ia32_compat_sys_ia32_mmap", "__ia32_sys_mmap_pgoff", "__ia32_sys_munmap"):
                 check(fn in line[0], f"{fn} not hooked: {line[0]}")
 
+    def t_parity_arm():
+        """strace's edge cases (paritycalls.c) made by a 32-bit ARM (EABI) task: every call's
+        table line equals Debian's arm64 strace's, watching the same run (issue #27)."""
+        eq(rcs.get("parity"), 0, f"mapwatch exit status: {files.get('parity.txt', '')[-300:]}")
+        compare(get("parity.txt"), get("parity.strace"), "paritycalls", absent=("memfd_secret",))
+
     T = A["tag"]
     tests = [("hook_mode", t_hook_mode), ("do_mmap_dynamic", t_do_mmap_dynamic), ("do_mmap_static", t_do_mmap_static),
              ("do_mmap_table", t_do_mmap_table),
@@ -485,7 +492,7 @@ def main():
                   ("family_32bit_on_6.1", t_family32)]
     if arm:
         tests += [("numbers_vs_kernel_headers", t_numbers_vs_headers), ("compat_memory_family", t_memory_family), ("native_64bit_raw_hook", t_native_raw), ("missing_hooks_skipped", t_missing_hooks),
-                  ("aarch32_probe", t_aarch32_probe)]
+                  ("aarch32_probe", t_aarch32_probe), ("strace_parity_arm_eabi", t_parity_arm)]
     for name, fn in tests:
         run_test(f"{T}/{name}", fn)
     return summary()

@@ -55,7 +55,7 @@ else
 		ls /usr/lib/gcc-cross/$t/*/libgcc.a >/dev/null 2>&1 || skip "no $t libgcc (apt-get install libgcc-12-dev-$d-cross)"
 	done
 	lerr=$(mktemp)
-	sh scripts/debget.sh arm64 libbpf-dev libelf-dev zlib1g-dev busybox-static >/dev/null 2>"$lerr"; lrc=$?
+	sh scripts/debget.sh arm64 libbpf-dev libelf-dev zlib1g-dev busybox-static strace >/dev/null 2>"$lerr"; lrc=$?
 	lmsg=$(grep -v '^debget.sh: downloading' "$lerr" | tail -n 1); rm -f "$lerr"
 	[ $lrc -eq 77 ] && skip "no arm64 packages: ${lmsg#debget.sh: }"
 	[ $lrc -ne 0 ] && fail "debget.sh failed: $lmsg"
@@ -64,6 +64,11 @@ else
 	cc64="clang --target=aarch64-linux-gnu -fuse-ld=lld"
 	clang --target=arm-linux-gnueabihf -marm -fuse-ld=lld -O1 -static -o "$g/mmaparm" tests/vm/mmaparm.c ||
 		fail "cannot build the 32-bit ARM program"
+	# issue #27: strace's edge cases made by an EABI task, watched by mapwatch and by Debian's
+	# arm64 strace (which decodes 32-bit ARM tasks too; it needs only the loader and libc below)
+	clang --target=arm-linux-gnueabihf -marm -fuse-ld=lld -O1 -static -o "$g/paritycalls" tests/integration/paritycalls.c ||
+		fail "cannot build the 32-bit ARM parity program"
+	cp "$(sh scripts/debget.sh arm64 --dir)"/strace_*/usr/bin/strace "$g/strace" || fail "no arm64 strace in the package cache"
 	libs="/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1:/lib/ld-linux-aarch64.so.1 /usr/aarch64-linux-gnu/lib/libc.so.6:/lib/aarch64-linux-gnu/libc.so.6"
 fi
 $cc64 -O1 -static -o "$g/mmapcalls" tests/integration/mmapcalls.c -lpthread || fail "cannot build the 64-bit test program"

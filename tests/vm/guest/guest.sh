@@ -93,6 +93,10 @@ else
 		./mapwatch --hook raw --json --stats -o /tmp/evraw.json -- ./mmapcalls /tmp/lograw.json /tmp/fr 2>/tmp/errraw.txt
 		echo "@@RC evraw $?"
 		for f in verbose.txt logv.json evv.json lograw.json evraw.json errraw.txt; do out $f; done
+		# issue #27: strace parity of an EABI task (strace needs the loader and libc copied above)
+		./mapwatch --events all -o /tmp/parity.txt -- ./strace -f -qq -s 300 -o /tmp/parity.strace ./paritycalls 2>&1
+		echo "@@RC parity $?"
+		for f in parity.txt parity.strace; do out $f; done
 	fi
 fi
 for f in $files; do
