@@ -82,7 +82,7 @@ done
 echo "$arch" >"$g/arch"
 cp tests/vm/guest/guest.sh "$g/guest.sh"
 run=build/vm/run-$arch.out
-MW_VM_CMDLINE="loglevel=1" tests/vm/run-vm.sh --arch $arch "$g" 300 >"$run" 2>&1; rc=$?
+MW_VM_CMDLINE="loglevel=1" tests/vm/run-vm.sh --arch $arch "$g" 900 >"$run" 2>&1; rc=$?
 [ $rc -eq 77 ] && skip "$(tail -n 1 "$run")"
 if [ $rc -ne 0 ]; then
 	cat "$run"
@@ -94,7 +94,7 @@ if [ $arch = arm64 ]; then
 	g2=build/vm/guest-a64fx
 	rm -rf "$g2" && mkdir -p "$g2" || fail "cannot create $g2"
 	cp "$g/mapwatch" "$g/mmaparm" "$g2/" && echo a64fx >"$g2/arch" && cp tests/vm/guest/guest.sh "$g2/guest.sh"
-	MW_VM_CPU=a64fx MW_VM_MACHINE=virt,gic-version=3 MW_VM_CMDLINE="loglevel=1" tests/vm/run-vm.sh --arch arm64 "$g2" 120 >"$run" 2>&1; rc=$?
+	MW_VM_CPU=a64fx MW_VM_MACHINE=virt,gic-version=3 MW_VM_CMDLINE="loglevel=1" tests/vm/run-vm.sh --arch arm64 "$g2" 360 >"$run" 2>&1; rc=$?
 	if [ $rc -ne 0 ]; then
 		cat "$run"
 		fail "the a64fx guest run failed (exit status $rc)"
