@@ -144,6 +144,10 @@ enum mw_eff_status {
 #define MW_EFFF_VERIFY      (1u << 2) /* --kill-wx could not judge it (old_mmap struct changeable,
                                        * VMA lock taken): the process was SIGSTOPped for user
                                        * space to read /proc/PID/maps and kill or continue it */
+#define MW_EFFF_FILE_AGE    (1u << 4) /* the VMA is executable and file-backed: file_age_s is valid (alerts on) */
+#define MW_EFFF_WRITTEN_AFTER_START (1u << 5) /* that file's mtime is later than the process's creation */
+#define MW_EFFF_CHANGED_AFTER_START (1u << 6) /* its ctime is later than the process's creation, its mtime
+                                                * is not (renamed, chmod, or an mtime set back) */
 #define MW_EFFF_FROM_PROC   (1u << 3) /* user space: vm_flags' rwx bits read from /proc/PID/maps */
 
 /* The path is stored leaf first: a series of NUL-terminated components, the
@@ -163,7 +167,8 @@ struct mw_event {
 	__u32 mntns, pidns;
 	__u32 duration_ns;   /* exit - entry, saturated */
 	__u16 path_len;      /* bytes of path data after the struct */
-	__u16 pad;
+	__u16 file_age_s;    /* MW_EFFF_FILE_AGE: seconds since the executable VMA's file was last
+	                      * written (mtime), saturated at 65535 */
 	char comm[MW_TASK_COMM_LEN];
 	struct mw_file file;
 	/* what the kernel did (effect engineer, #11): */

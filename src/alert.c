@@ -20,11 +20,14 @@ static const char *const kind_names[MW_AL_KIND_MAX] = {
 	[MW_AL_X_AFTER_W] = "x_after_w",
 	[MW_AL_EXEC_FILELESS] = "exec_fileless",
 	[MW_AL_DEVICE_MAPPING] = "device_mapping",
+	[MW_AL_DROPPED_CODE] = "dropped_code",
 };
 
 static const char *const sev_names[] = { "info", "medium", "high" };
 
 static const char *const fileless_names[] = { "", "memfd", "deleted", "tmpfs", "region", "sysv_shm" };
+
+static const char *const dropped_names[] = { "", "writtenAfterStart", "changedAfterStart", "recent" };
 
 const char *mw_alert_kind_name(unsigned kind)
 {
@@ -68,6 +71,13 @@ struct mw_alert *mw_alert_add(struct mw_alert *al, int *n, enum mw_alert_kind ki
 		x->mitre = "T1620";
 		x->technique = "Reflective Code Loading";
 		x->description = "executable memory from a file with no lasting copy on disk";
+		break;
+	case MW_AL_DROPPED_CODE:
+		/* high when the process wrote (or changed) the file itself after it began; set by the rule */
+		x->severity = MW_SEV_MEDIUM;
+		x->mitre = "T1129";
+		x->technique = "Shared Modules";
+		x->description = "a file written while the process ran (or just before) mapped executable: dropped code";
 		break;
 	default:
 		x->severity = MW_SEV_INFO;
@@ -143,6 +153,9 @@ void mw_alert_json(struct strbuf *b, const struct mw_view *v, const struct mw_al
 		sb_printf(b, ",\"fileless\":\"%s\"", fileless_names[al->fileless]);
 	if (al->at_exec)
 		sb_puts(b, ",\"judgedAt\":\"exec\"");
+	if (al->kind == MW_AL_DROPPED_CODE && al->dropped > MW_DR_NONE && al->dropped <= MW_DR_RECENT)
+		sb_printf(b, ",\"dropped\":{\"cause\":\"%s\",\"ageSeconds\":%u}", dropped_names[al->dropped],
+			  (unsigned)al->file_age_s);
 	if (al->chain) {
 		static const char *const calls[] = { "", "\"memfd_create\",\"mmap\"",
 						     "\"memfd_create\",\"execveat\"", "\"execveat\"" };
@@ -204,6 +217,15 @@ void mw_alert_table(struct strbuf *b, const struct mw_view *v, const struct mw_a
 							 ? fileless_names[al->fileless] : "?");
 		sb_text_str(b, v->path ? v->path : "?", v->path ? strlen(v->path) : 1);
 		sb_putc(b, ']');
+	}
+	if (al->kind == MW_AL_DROPPED_CODE && al->dropped > MW_DR_NONE && al->dropped <= MW_DR_RECENT) {
+		sb_printf(b, " [file %s, written ",
+			  al->dropped == MW_DR_WRITTEN_AFTER_START ? "written after the process began" :
+			  al->dropped == MW_DR_CHANGED_AFTER_START ? "changed after the process began" : "new");
+		if (al->file_age_s == 65535)
+			sb_puts(b, "18h or more ago]");
+		else
+			sb_printf(b, "%us ago]", (unsigned)al->file_age_s);
 	}
 	if (e->flags & MW_F_ENFORCED)
 		sb_puts(b, " [killed]");

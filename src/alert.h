@@ -14,7 +14,8 @@ enum mw_alert_kind {
 	MW_AL_X_AFTER_W = 2,
 	MW_AL_EXEC_FILELESS = 3,
 	MW_AL_DEVICE_MAPPING = 4,
-	MW_AL_KIND_MAX = 5,
+	MW_AL_DROPPED_CODE = 5,
+	MW_AL_KIND_MAX = 6,
 };
 
 enum mw_alert_severity {
@@ -35,6 +36,15 @@ enum mw_fileless_cause {
 	MW_FL_REGION = 4,  /* mprotect of a region the engine knows to be one of the above */
 	MW_FL_SYSV_SHM = 5, /* shmat with SHM_EXEC: SysV shared memory (alerts_family.c) */
 };
+
+/* Why a dropped_code alert was raised (struct mw_alert.dropped). */
+enum mw_dropped_cause {
+	MW_DR_NONE = 0,
+	MW_DR_WRITTEN_AFTER_START = 1, /* the file's mtime is later than the process's creation */
+	MW_DR_CHANGED_AFTER_START = 2, /* its ctime is (rename, chmod, an mtime set back), not its mtime */
+	MW_DR_RECENT = 3,              /* written less than MW_DROPPED_WINDOW_S ago, before the process began */
+};
+#define MW_DROPPED_WINDOW_S 60
 
 /* A chain of calls one alert names (struct mw_alert.chain). */
 enum mw_chain {
@@ -58,6 +68,8 @@ struct mw_alert {
 	uint8_t fileless;          /* enum mw_fileless_cause (exec_fileless) */
 	uint8_t judged_on_request; /* the event had no effective prot: judged on what was asked */
 	uint8_t at_exec;           /* exec_fileless judged at exec (the "exec" event): the program's own file */
+	uint8_t dropped;           /* enum mw_dropped_cause (dropped_code) */
+	uint16_t file_age_s;       /* dropped_code: seconds since the file was written (65535: or more) */
 	uint32_t rdev;             /* device_mapping: st_rdev, kernel encoding (major << 20 | minor) */
 	uint64_t start, end;       /* [start, end): the memory concerned (has_region) */
 	uint8_t chain;             /* enum mw_chain */
@@ -94,6 +106,8 @@ const char *mw_alert_severity_name(unsigned sev);
  * ["previousProt" decoded, "previousProtMixed":true when parts differed or
  * were unknown, "wasWritable"], ["fileless": "memfd"|"deleted"|"tmpfs"|
  * "region"], ["judgedAt":"exec" for a program judged at its exec],
+ * ["dropped":{"cause":"writtenAfterStart"|"changedAfterStart"|"recent",
+ * "ageSeconds"}] (dropped_code),
  * ["device":{"path","rdev":"MAJ:MIN"}]}, and "trigger": the
  * trigger event exactly as mw_format_json() writes it.
  */

@@ -759,6 +759,46 @@ static void on_mremap(struct mw_alerts *a, const struct mw_event *e)
 		a->st.model_errors++;
 }
 
+/* dropped_code: a mapping or protection call that leaves executable memory
+ * backed by a regular file written after the process began (its mtime, high),
+ * changed after it began (its ctime only: renamed, chmod, an mtime set back;
+ * medium), or written less than MW_DROPPED_WINDOW_S ago (medium: a dropper
+ * that starts another process to load its file). The kernel side reads the
+ * file's times from the VMA at exit (MW_EFFF_FILE_AGE); the call must have
+ * asked for PROT_EXEC (or READ_IMPLIES_EXEC), so a loader's later mprotect
+ * of data is not judged. Files on tmpfs, memfds and unlinked files are
+ * exec_fileless's. */
+static void rule_dropped_code(const struct mw_event *e, struct mw_alert *al, int *n)
+{
+	unsigned asked = (unsigned)(e->args[2] & RWX);
+	enum mw_dropped_cause c;
+
+	if (!(e->eff_flags & MW_EFFF_FILE_AGE) || *n >= MW_ALERTS_MAX)
+		return;
+	if ((e->personality & MW_READ_IMPLIES_EXEC) && (asked & PROT_READ))
+		asked |= PROT_EXEC;
+	if (!(asked & PROT_EXEC) || (e->flags & MW_F_ARGS_FAULT))
+		return;
+	for (int i = 0; i < *n; i++)
+		if (al[i].kind == MW_AL_EXEC_FILELESS)
+			return;
+	if (e->eff_flags & MW_EFFF_WRITTEN_AFTER_START)
+		c = MW_DR_WRITTEN_AFTER_START;
+	else if (e->eff_flags & MW_EFFF_CHANGED_AFTER_START)
+		c = MW_DR_CHANGED_AFTER_START;
+	else if (e->file_age_s < MW_DROPPED_WINDOW_S)
+		c = MW_DR_RECENT;
+	else
+		return;
+	struct mw_alert *x = mw_alert_add(al, n, MW_AL_DROPPED_CODE);
+	x->dropped = (uint8_t)c;
+	x->file_age_s = e->file_age_s;
+	if (c == MW_DR_WRITTEN_AFTER_START)
+		x->severity = MW_SEV_HIGH;
+	if (e->eff_status == MW_EFF_OK)
+		mw_alert_region(x, e->vma_start, e->vma_end);
+}
+
 int mw_alerts_event(struct mw_alerts *a, const struct mw_view *v, struct mw_alert *out, int max)
 {
 	const struct mw_event *e = v->e;
@@ -786,10 +826,14 @@ int mw_alerts_event(struct mw_alerts *a, const struct mw_view *v, struct mw_aler
 	case MW_EV_MMAP2:
 		if (judge)
 			n = on_mmap(a, e, ok, al);
+		if (ok)
+			rule_dropped_code(e, al, &n);
 		break;
 	case MW_EV_MPROTECT:
 	case MW_EV_PKEY_MPROTECT:
 		n = on_mprotect(a, e, ok, al);
+		if (ok)
+			rule_dropped_code(e, al, &n);
 		break;
 	case MW_EV_MUNMAP:
 		if (ok)

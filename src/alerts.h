@@ -83,9 +83,21 @@
  *                                      /dev/uioN, /dev/zero...): the mmap handlers of
  *                                      drivers are a known privilege-escalation
  *                                      surface; reported for inventory.
+ *   dropped_code    high    T1129      a successful mmap, or mprotect/pkey_mprotect
+ *                   medium             asking PROT_EXEC, leaving executable memory
+ *                                      backed by a regular file written after the
+ *                                      process began (high), changed after it began
+ *                                      though its mtime is older (rename, chmod, an
+ *                                      mtime set back: medium), or written less than
+ *                                      MW_DROPPED_WINDOW_S ago (medium: a dropper that
+ *                                      starts another process to load its file). The
+ *                                      kernel reads the file's times from the VMA at
+ *                                      exit (MW_EFFF_FILE_AGE). Not raised beside an
+ *                                      exec_fileless of the same call.
  *
  * One event raises at most MW_ALERTS_MAX alerts, in this order: wx_mapping
- * or wx_mprotect or x_after_w, then exec_fileless, then device_mapping.
+ * or wx_mprotect or x_after_w, then exec_fileless, then device_mapping, then
+ * dropped_code.
  * 32-bit tasks (MW_F_COMPAT; mmap2, and old_mmap reported as mmap) are
  * judged exactly as 64-bit ones. An old_mmap whose argument struct could not
  * be read at entry is read again at exit by the kernel side (eff_flags

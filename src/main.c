@@ -75,7 +75,7 @@ static const char usage_text[] =
 "      --min-length BYTES   only calls whose length is at least BYTES (K/M/G suffix)\n"
 "  Argument filters reject events that lack the argument (--prot-all X drops munmap).\n"
 "Alerts (same stream, table or JSON; kinds: wx_mapping, wx_mprotect, x_after_w,\n"
-"exec_fileless, device_mapping):\n"
+"exec_fileless, device_mapping, dropped_code):\n"
 "      --alerts             events and alerts\n"
 "      --alerts-only        alerts only\n"
 "      --allow EXE          no alerts and no --kill-wx for this executable, matched\n"

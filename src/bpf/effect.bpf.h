@@ -11,19 +11,88 @@ struct mw_effect {
 	__u32 personality;
 	__u16 status;  /* enum mw_eff_status */
 	__u16 flags;   /* MW_EFFF_* */
+	__u16 age_s;   /* MW_EFFF_FILE_AGE: struct mw_event.file_age_s */
 };
 
 struct vma_ctx {
 	__u64 addr;
 	__u64 vm_flags, start, end;
 	long r;
+	__u16 age_flags, age_s;  /* MW_EFFF_FILE_AGE and the rest, file_age_s */
 };
+
+/* struct inode's times on older kernels (CO-RE picks the one that exists):
+ * 6.11 made them i_{m,c}time_sec/_nsec (vmlinux.h), 6.7 __i_mtime and 6.6
+ * __i_ctime, before that i_mtime and i_ctime. */
+struct inode___v67 {
+	struct timespec64 __i_mtime, __i_ctime;
+} __attribute__((preserve_access_index));
+struct inode___v66 {
+	struct timespec64 i_mtime, __i_ctime;
+} __attribute__((preserve_access_index));
+struct inode___v61 {
+	struct timespec64 i_mtime, i_ctime;
+} __attribute__((preserve_access_index));
+
+static __always_inline __s64 ts_ns(__s64 sec, __s64 nsec)
+{
+	return sec * 1000000000ll + nsec;
+}
+
+/* "Dropped code" (alerts.c): how long ago the file behind an executable VMA
+ * was written, and whether it was written or changed after the process was
+ * created (the thread group leader's fork, in CLOCK_REALTIME). Regular files
+ * of disk file systems only. */
+static __always_inline void vma_file_age(struct task_struct *task, struct vm_area_struct *vma, struct vma_ctx *c)
+{
+	struct file *f = vma->vm_file;
+	struct inode *ino;
+	__s64 mt, ct, start, now, age;
+
+	if (!real_minus_boot_ns || !(c->vm_flags & MW_VM_EXEC) || !f)
+		return;
+	ino = BPF_CORE_READ(f, f_inode);
+	if ((BPF_CORE_READ(ino, i_mode) & MW_S_IFMT) != MW_S_IFREG)
+		return;
+	/* shared anonymous memory, memfds, tmpfs and hugetlbfs files are memory, not dropped
+	 * files: x_after_w and exec_fileless judge them */
+	__u64 magic = BPF_CORE_READ(ino, i_sb, s_magic);
+	if (magic == MW_TMPFS_MAGIC || magic == MW_HUGETLBFS_MAGIC)
+		return;
+	if (bpf_core_field_exists(ino->i_mtime_sec)) {
+		mt = ts_ns(BPF_CORE_READ(ino, i_mtime_sec), BPF_CORE_READ(ino, i_mtime_nsec));
+		ct = ts_ns(BPF_CORE_READ(ino, i_ctime_sec), BPF_CORE_READ(ino, i_ctime_nsec));
+	} else if (bpf_core_field_exists(((struct inode___v67 *)ino)->__i_mtime)) {
+		struct inode___v67 *i = (void *)ino;
+		mt = ts_ns(BPF_CORE_READ(i, __i_mtime.tv_sec), BPF_CORE_READ(i, __i_mtime.tv_nsec));
+		ct = ts_ns(BPF_CORE_READ(i, __i_ctime.tv_sec), BPF_CORE_READ(i, __i_ctime.tv_nsec));
+	} else if (bpf_core_field_exists(((struct inode___v66 *)ino)->__i_ctime)) {
+		struct inode___v66 *i = (void *)ino;
+		mt = ts_ns(BPF_CORE_READ(i, i_mtime.tv_sec), BPF_CORE_READ(i, i_mtime.tv_nsec));
+		ct = ts_ns(BPF_CORE_READ(i, __i_ctime.tv_sec), BPF_CORE_READ(i, __i_ctime.tv_nsec));
+	} else {
+		struct inode___v61 *i = (void *)ino;
+		mt = ts_ns(BPF_CORE_READ(i, i_mtime.tv_sec), BPF_CORE_READ(i, i_mtime.tv_nsec));
+		ct = ts_ns(BPF_CORE_READ(i, i_ctime.tv_sec), BPF_CORE_READ(i, i_ctime.tv_nsec));
+	}
+	start = (__s64)BPF_CORE_READ(task, group_leader, start_boottime) + real_minus_boot_ns;
+	now = (__s64)bpf_ktime_get_boot_ns() + real_minus_boot_ns;
+	age = now - mt;
+	/* unsigned division: the BPF ISA (clang 14) has no signed one */
+	c->age_s = age < 0 ? 0 : age >= 65535ll * 1000000000ll ? 65535 : (__u64)age / 1000000000ull;
+	c->age_flags = MW_EFFF_FILE_AGE;
+	if (mt >= start)
+		c->age_flags |= MW_EFFF_WRITTEN_AFTER_START;
+	else if (ct >= start)
+		c->age_flags |= MW_EFFF_CHANGED_AFTER_START;
+}
 
 static long vma_read(struct task_struct *task, struct vm_area_struct *vma, struct vma_ctx *c)
 {
 	c->vm_flags = vma->vm_flags;
 	c->start = vma->vm_start;
 	c->end = vma->vm_end;
+	vma_file_age(task, vma, c);
 	return 0;
 }
 
@@ -59,6 +128,8 @@ static __always_inline void effect_lookup(struct mw_effect *ef, __u64 addr)
 		ef->vm_flags = c.vm_flags;
 		ef->start = c.start;
 		ef->end = c.end;
+		ef->flags |= c.age_flags;
+		ef->age_s = c.age_s;
 	} else {
 		ef->status = c.r == -MW_EBUSY ? MW_EFF_BUSY : c.r == -MW_ENOENT ? MW_EFF_NOVMA : MW_EFF_ERROR;
 	}
@@ -248,6 +319,7 @@ static __always_inline void fill_effect(struct mw_event *e, const struct mw_effe
 	e->personality = ef->personality;
 	e->eff_status = ef->status;
 	e->eff_flags = ef->flags;
+	e->file_age_s = ef->age_s;
 }
 
 #endif

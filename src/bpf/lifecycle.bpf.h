@@ -70,7 +70,7 @@ static __always_inline void exec_file_check(struct task_struct *task, __u32 tgid
 	__builtin_memset(e->args, 0, sizeof(e->args));
 	e->ret = 0;
 	e->duration_ns = 0;
-	e->pad = 0;
+	e->file_age_s = 0;
 	e->vm_flags = e->vma_start = e->vma_end = 0;
 	e->personality = 0;
 	e->eff_status = MW_EFF_NONE;

@@ -14,6 +14,7 @@ const volatile bool follow_only = false;   /* only tgids present in the traced m
 const volatile __u32 root_dev = 0;         /* st_dev of mapwatch's "/", kernel encoding (0: unknown) */
 const volatile __u64 event_mask = 0;       /* MW_EVBIT(enum mw_event_id) per event: --events, always set (hooks/load.c) */
 const volatile __u64 wake_bytes = 256 * 1024; /* wake the reader once this much is queued */
+const volatile __s64 real_minus_boot_ns = 0; /* CLOCK_REALTIME - CLOCK_BOOTTIME at start; 0: no file ages (alerts off) */
 const volatile bool lifecycle_recs = false;  /* send fork/exec/exit records (alerts) */
 const volatile bool kill_wx = false;         /* --kill-wx: SIGKILL W+X mappings at syscall exit */
 /* Set by user space once its reader runs (after every program is attached):
@@ -481,7 +482,7 @@ static __always_inline void fill_event(struct mw_event *e, const struct pending 
 	e->ret = ret;
 	e->duration_ns = now - p->ts > 0xffffffffull ? 0xffffffff : now - p->ts;
 	e->file = p->file;
-	e->pad = 0;
+	e->file_age_s = 0;
 	/* the context read once per program (mw_context()), copied here */
 	struct scratch *s = get_scratch();
 	if (s && mw_context(id)) {

@@ -178,6 +178,13 @@ static int hooks_load(struct mw_hooks *h, enum mw_hook mode, enum dm_mode dm, ch
 	h->skel->rodata->event_mask = o->event_mask;
 	h->skel->rodata->wake_bytes = o->buffer_size / 8;
 	h->skel->rodata->lifecycle_recs = o->lifecycle || o->alerts;
+	if (o->alerts) {
+		/* file ages for dropped_code, in the kernel's CLOCK_REALTIME (inode times) */
+		struct timespec rt, bt;
+		clock_gettime(CLOCK_REALTIME, &rt);
+		clock_gettime(CLOCK_BOOTTIME, &bt);
+		h->skel->rodata->real_minus_boot_ns = (int64_t)(rt.tv_sec - bt.tv_sec) * 1000000000 + (rt.tv_nsec - bt.tv_nsec);
+	}
 	h->skel->rodata->kill_wx = o->kill_wx;
 	h->skel->rodata->allow_on = o->nallow > 0;
 	h->skel->rodata->dm_has_vmflags = vmf > 0;

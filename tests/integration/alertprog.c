@@ -135,10 +135,18 @@ int main(int argc, char **argv)
 	a = do_mmap(0, PG, RW, ANON, -1, 0, NULL);
 	do_mprotect(a, PG, PROT_READ);
 
-	/* 4. near miss: RX mapping of a regular file */
+	/* 4. near miss: RX mapping of a regular file installed long before this process */
+	fd = open("/bin/true", O_RDONLY);
+	do_mmap(0, PG, RX, MAP_PRIVATE, fd, 0, "/bin/true");
+	close(fd);
+
+	/* 4c. a regular file this process wrote, closed, then mapped RX: dropped_code */
 	snprintf(path, sizeof path, "%s/regular.bin", argv[2]);
-	fd = make_file(path, PG);
-	do_mmap(0, PG, RX, MAP_PRIVATE, fd, 0, path);
+	close(make_file(path, PG));
+	fd = open(path, O_RDONLY);
+	a = do_mmap(0, PG, RX, MAP_PRIVATE, fd, 0, path);
+	if (ok(a))
+		expect("dropped_code", a, a + PG);
 	close(fd);
 
 	/* 5. memfd mapped PROT_EXEC: exec_fileless */

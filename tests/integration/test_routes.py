@@ -4,6 +4,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib import (MAPWATCH, Fail, build_prog, check, eq, skipped_without_root, mapwatch, read_json_lines,
@@ -104,12 +105,91 @@ def t_exec_fileless_table():
     check("[at exec: memfd program /memfd:mw-routes" in lines[0], f"table line: {lines[0]!r}")
 
 
+def dropped_alerts(prog, mode, path, extra=()):
+    """mapwatch --alerts-only --json [extra] -- PROG MODE PATH: (exit status, dropped_code alerts, all alerts)."""
+    out = os.path.join(tmpdir(), "out.json")
+    p = mapwatch(["--alerts-only", "--json", *extra, "--output", out, "--", prog, mode, path])
+    alerts = [e for e in read_json_lines(out) if e.get("eventName") == "alert"]
+    return p.returncode, [e for e in alerts if e["alert"]["kind"] == "dropped_code"], alerts
+
+
+def dropcode_progs():
+    """dropcode built 64-bit, and i386 where this machine builds and runs it."""
+    progs = [("64", build_prog("dropcode.c", "dropcode"))]
+    try:
+        p32 = build_prog("dropcode.c", "dropcode32", extra=("-m32", "-static"))
+        if subprocess.run([p32, "nope", "/nonexistent"], capture_output=True).returncode == 2:
+            progs.append(("32", p32))
+    except subprocess.CalledProcessError:
+        pass
+    return progs
+
+
+def t_dropped_code():
+    """Code written to a regular file and then mapped executable raises dropped_code, each program
+    really running its payload (exit 42): written by the process itself and mapped RX (high), mapped
+    R then mprotect RX (high), munmap + pwrite + mmap again at the same address (high), its mtime
+    set back to 2001 (changedAfterStart: the ctime cannot be set back; medium), and a dropper that
+    starts a new process to load the file it wrote (recent, medium). 64-bit and i386."""
+    for abi, prog in dropcode_progs():
+        d = tmpdir()
+        want = {"self": ("writtenAfterStart", "high", "mmap"), "mprotect": ("writtenAfterStart", "high", "mprotect"),
+                "backdate": ("changedAfterStart", "medium", "mmap"), "child": ("recent", "medium", "mmap")}
+        for mode, (cause, sev, call) in want.items():
+            rc, dropped, _ = dropped_alerts(prog, mode, os.path.join(d, f"code-{mode}"))
+            eq(rc, 42, f"{abi} {mode}: exit status (the payload's)")
+            call = call + "2" if abi == "32" and call == "mmap" else call  # i386 libc maps with mmap2
+            eq([(a["alert"]["dropped"]["cause"], a["alert"]["severity"], a["syscall"]) for a in dropped],
+               [(cause, sev, call)], f"{abi} {mode}: dropped_code alerts")
+            check(dropped[0]["alert"]["dropped"]["ageSeconds"] < 60 or cause == "changedAfterStart",
+                  f"{abi} {mode}: age {dropped[0]['alert']['dropped']}")
+            eq(dropped[0]["trigger"]["contextFlags"]["isCompat"], abi == "32", f"{abi} {mode}: isCompat")
+        # a file the test wrote long ago (mtime 2020, ctime before the program began): the
+        # program maps it (no alert), then pwrites new code and maps it again (alert)
+        old = os.path.join(d, "old")
+        with open(old, "wb") as f:
+            f.write(bytes([0xb8, 0x2a, 0, 0, 0, 0xc3]).ljust(4096, b"\0"))
+        os.utime(old, (1577836800, 1577836800))
+        time.sleep(1.1)  # the program begins a second after the file's ctime (clocks tick in ns; leave margin)
+        rc, dropped, _ = dropped_alerts(prog, "remap", old)
+        eq(rc, 42, f"{abi} remap: exit status")
+        eq([(a["alert"]["dropped"]["cause"], a["syscall"]) for a in dropped],
+           [("writtenAfterStart", "mmap2" if abi == "32" else "mmap")],
+           f"{abi} remap: only the second mapping (after the pwrite) is dropped code")
+
+
+def t_dropped_code_quiet():
+    """Near misses: programs that map files installed before they began (the dynamic loader's
+    libraries, python3, /bin/true mapped RX by the loader program) raise no dropped_code, and
+    plain tracing (no --alerts) reports no file ages."""
+    prog = build_prog("dropcode.c", "dropcode")
+    d = tmpdir()
+    old = os.path.join(d, "old")
+    with open(old, "wb") as f:
+        f.write(bytes([0xb8, 0x2a, 0, 0, 0, 0xc3]).ljust(4096, b"\0"))
+    os.utime(old, (1577836800, 1577836800))
+    time.sleep(1.1)
+    rc, dropped, _ = dropped_alerts(prog, "load", old)
+    eq((rc, dropped), (42, []), "a file written before the process began, mapped RX")
+    out = os.path.join(tmpdir(), "py.json")
+    p = mapwatch(["--alerts-only", "--json", "--output", out, "--", "python3", "-c", "import json, ssl, sqlite3"])
+    eq(p.returncode, 0, f"python3 exit status ({p.stderr.strip()})")
+    eq([e for e in read_json_lines(out) if e.get("alert", {}).get("kind") == "dropped_code"], [],
+       "python3 importing compiled modules")
+    out = os.path.join(tmpdir(), "plain.txt")
+    p = mapwatch(["--output", out, "--", prog, "self", os.path.join(d, "plain")])
+    eq(p.returncode, 42, "plain tracing exit status")
+    with open(out) as f:
+        check("ALERT" not in f.read(), "plain tracing wrote an alert")
+
+
 def main():
     if skipped_without_root():
         return 0
     tests = [("routes/kill_wx_comm_refused", t_kill_wx_comm_refused), ("routes/exec_fileless", t_exec_fileless),
              ("routes/exec_from_disk_quiet", t_exec_from_disk_quiet),
-             ("routes/exec_fileless_table", t_exec_fileless_table), ("routes/tmpfs_chroot_alerts", t_tmpfs_chroot_alerts)]
+             ("routes/exec_fileless_table", t_exec_fileless_table), ("routes/tmpfs_chroot_alerts", t_tmpfs_chroot_alerts),
+             ("routes/dropped_code", t_dropped_code), ("routes/dropped_code_quiet", t_dropped_code_quiet)]
     return run_selected(tests)
 
 

@@ -1043,3 +1043,55 @@ TEST(alerts_table_line)
 	sb_free(&want);
 	done();
 }
+
+/* dropped_code: the kernel's file-age flags on an executable file VMA, judged when the call asked for exec */
+static const char *dropped(unsigned prot, unsigned effflags, unsigned age, int mprotect_call)
+{
+	struct mw_event e = mprotect_call ? ev_mprotect(301, 0x50000, PG, prot, 0)
+					  : ev_mmap(301, 0x50000, 0, PG, prot, MAP_PRIVATE);
+	if (!mprotect_call)
+		set_file(&e, MW_FK_REGULAR, 0, 0);
+	e.eff_status = MW_EFF_OK;
+	e.vm_flags = MW_VM_READ | ((prot & X_) ? MW_VM_EXEC : 0);
+	e.vma_start = 0x50000, e.vma_end = 0x51000;
+	e.eff_flags = (uint16_t)effflags;
+	e.file_age_s = (uint16_t)age;
+	feed_view(&e, "/tmp/x.so");
+	return S();
+}
+
+TEST(alerts_dropped_code)
+{
+	fresh();
+	CHECK_STR(dropped(R_ | X_, MW_EFFF_FILE_AGE | MW_EFFF_WRITTEN_AFTER_START, 0, 0), "dropped_code[50000-51000]");
+	CHECK_INT(out[0].severity, MW_SEV_HIGH);
+	CHECK_INT(out[0].dropped, MW_DR_WRITTEN_AFTER_START);
+	CHECK_STR(out[0].mitre, "T1129");
+	CHECK_STR(dropped(R_ | X_, MW_EFFF_FILE_AGE | MW_EFFF_CHANGED_AFTER_START, 65535, 0), "dropped_code[50000-51000]");
+	CHECK_INT(out[0].severity, MW_SEV_MEDIUM);
+	CHECK_INT(out[0].dropped, MW_DR_CHANGED_AFTER_START);
+	CHECK_STR(dropped(R_ | X_, MW_EFFF_FILE_AGE, MW_DROPPED_WINDOW_S - 1, 0), "dropped_code[50000-51000]");
+	CHECK_INT(out[0].dropped, MW_DR_RECENT);
+	CHECK_INT(out[0].severity, MW_SEV_MEDIUM);
+	/* mprotect adding exec to a file region judged the same way */
+	CHECK_STR(dropped(R_ | X_, MW_EFFF_FILE_AGE | MW_EFFF_WRITTEN_AFTER_START, 3, 1), "dropped_code[50000-51000]");
+	/* near misses: an old file, no exec asked, no age known */
+	CHECK_STR(dropped(R_ | X_, MW_EFFF_FILE_AGE, MW_DROPPED_WINDOW_S, 0), "");
+	CHECK_STR(dropped(R_, MW_EFFF_FILE_AGE | MW_EFFF_WRITTEN_AFTER_START, 0, 0), "");
+	CHECK_STR(dropped(R_ | X_, 0, 0, 0), "");
+	/* JSON and table say why */
+	dropped(R_ | X_, MW_EFFF_FILE_AGE | MW_EFFF_WRITTEN_AFTER_START, 7, 0);
+	{
+		struct mw_event e = ev_mmap(301, 0x50000, 0, PG, R_ | X_, MAP_PRIVATE);
+		struct mw_view v = { .e = &e, .path = "/tmp/x.so", .exe = exe_now };
+		struct strbuf b = { 0 };
+		mw_alert_json(&b, &v, &out[0]);
+		CHECK(json_ok(b.p));
+		CHECK(strstr(b.p, "\"dropped\":{\"cause\":\"writtenAfterStart\",\"ageSeconds\":7}") != NULL);
+		sb_reset(&b);
+		mw_alert_table(&b, &v, &out[0]);
+		CHECK(strstr(b.p, " [file written after the process began, written 7s ago]") != NULL);
+		sb_free(&b);
+	}
+	done();
+}

@@ -334,6 +334,11 @@ static void golden_records(struct out *o)
 			static const char *const dev[] = { "mem", "dev" };
 			set_path(&r, dev, 2);
 		}
+		if (kind == MW_AL_DROPPED_CODE) {
+			a->dropped = MW_DR_WRITTEN_AFTER_START;
+			a->file_age_s = 3;
+			a->severity = MW_SEV_HIGH;
+		}
 		if (kind == MW_AL_WX_MAPPING) {
 			a->judged_on_request = 1;
 			a = mw_alert_add(al, &n, MW_AL_EXEC_FILELESS);
