@@ -405,6 +405,7 @@ static void rate_of(struct ld *l, yaml_node_t *n, struct mw_rule *r)
 {
 	uint64_t count = 0, per = 0;
 	bool has_count = false, has_per = false;
+	int bad = 0;
 
 	if (n->type != YAML_MAPPING_NODE) {
 		errat(l, n, "rate_limit must be a mapping {count: N, per: SECONDS}");
@@ -416,9 +417,9 @@ static void rate_of(struct ld *l, yaml_node_t *n, struct mw_rule *r)
 		if (!ks)
 			continue;
 		if (!strcmp(ks, "count"))
-			has_count = u64_of(l, v, "rate_limit.count", 1, UINT32_MAX, &count) == 0;
+			has_count = true, bad |= u64_of(l, v, "rate_limit.count", 1, UINT32_MAX, &count);
 		else if (!strcmp(ks, "per"))
-			has_per = u64_of(l, v, "rate_limit.per", 1, 86400, &per) == 0;
+			has_per = true, bad |= u64_of(l, v, "rate_limit.per", 1, 86400, &per);
 		else
 			errat(l, k, "rate_limit: unknown key '%s' (count, per)", ks);
 	}
@@ -426,6 +427,8 @@ static void rate_of(struct ld *l, yaml_node_t *n, struct mw_rule *r)
 		errat(l, n, "rate_limit needs both count and per (seconds)");
 		return;
 	}
+	if (bad)
+		return;
 	r->rate_count = (uint32_t)count;
 	r->rate_per_ns = per * 1000000000ull;
 }
