@@ -595,6 +595,7 @@ unsigned mw_rules_parse(struct mw_ruleset *rs, const char *name, const char *tex
 		errat(&l, &at, "not YAML: %s%s%s", p.problem ? p.problem : "parse error", p.context ? " " : "",
 		      p.context ? p.context : "");
 		yaml_parser_delete(&p);
+		rs->errors += l.errors;
 		return l.errors;
 	}
 	l.doc = &doc;
@@ -631,6 +632,7 @@ unsigned mw_rules_parse(struct mw_ruleset *rs, const char *name, const char *tex
 	}
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&p);
+	rs->errors += l.errors;
 	return l.errors;
 }
 
@@ -697,7 +699,8 @@ unsigned mw_rules_load_path(struct mw_ruleset *rs, const char *path, mw_rules_er
 		nn++;
 	}
 	closedir(d);
-	qsort(names, nn, sizeof(*names), name_cmp);
+	if (nn)
+		qsort(names, nn, sizeof(*names), name_cmp);
 	unsigned errors = 0;
 	for (size_t i = 0; i < nn; i++) {
 		errors += load_file(rs, names[i], err, ctx);

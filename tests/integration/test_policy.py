@@ -1,0 +1,285 @@
+"""test_policy.py - integration tests (root) of the policy (--rules): exe identity against a loader that borrows a
+trusted name, a kill rule, a rate limit, SIGHUP reload under load, bad files, node and Java under the default rules."""
+import collections
+import json
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lib import (MAPWATCH, Fail, build_prog, check, eq, mapwatch, read_json_lines, run_selected,
+                 skipped_without_root, stats, tmpdir)
+
+PROG = None
+
+
+def write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def alerts_of(path):
+    return [e for e in read_json_lines(path) if e.get("eventName") == "alert"]
+
+
+def rule_stats(err):
+    st = stats(err)
+    check(st and "policy" in st, f"--stats has no policy object: {err[-500:]}")
+    return st["policy"], {r["name"]: r for r in st["policy"]["rules"]}
+
+
+def copy_prog(d, name):
+    """A copy of the loader: the same bytes under another inode."""
+    p = os.path.join(d, name)
+    shutil.copy(PROG, p)
+    os.chmod(p, 0o755)
+    return p
+
+
+def t_exe_identity():
+    """An ignore rule by exe identity silences that program; a loader with its name, its bytes, or a link at its
+    path still alerts (user-space rule with kinds, and the kernel-compiled exe-only form)."""
+    d = tmpdir()
+    trusted = copy_prog(d, "trusted-jit")
+    loader = copy_prog(d, "loader")
+    link = os.path.join(d, "looks-trusted")
+    os.symlink(loader, link)
+    variants = {
+        "user space": f"rules:\n  - name: trusted\n    match:\n      kind: [wx_mapping, wx_mprotect]\n"
+                      f"      exe: {trusted}\n    action: ignore\n",
+        "kernel": f"rules:\n  - name: trusted\n    match: {{exe: {trusted}}}\n    action: ignore\n",
+    }
+    for what, head in variants.items():
+        rules = write(os.path.join(d, "r.yaml"), head + "  - name: wx\n    match: {kind: wx_mapping}\n")
+        out = os.path.join(d, "o.json")
+        # the loader calls itself "trusted-jit" (comm), runs as a copy and through a link named like it
+        script = f"{trusted} - 3; {loader} trusted-jit 3; {link} trusted-jit 3"
+        p = mapwatch(["--json", "--alerts-only", "--stats", "--rules", rules, "--output", out, "--", "sh", "-c", script],
+                     timeout=120)
+        eq(p.returncode, 0, f"{what}: exit status ({p.stderr.strip()[-300:]})")
+        eq(p.stdout.split(), ["3", "3", "3"], f"{what}: the programs' own counts")
+        al = alerts_of(out)
+        by_exe = collections.Counter(e["executable"]["path"] for e in al)
+        eq(by_exe, collections.Counter({loader: 6}), f"{what}: alerts by executable")
+        check(all(e["alert"]["rule"] == "wx" for e in al), f"{what}: rule names {[e['alert'].get('rule') for e in al]}")
+        pol, rules_st = rule_stats(p.stderr)
+        eq(rules_st["wx"]["matched"], 6, f"{what}: wx rule matches")
+        if what == "user space":
+            eq(rules_st["trusted"]["matched"], 3, "trusted rule matches (decided in user space)")
+        else:
+            eq(stats(p.stderr)["alerts"]["silencedByAllow"], 3, "trusted program silenced in the kernel")
+
+
+def t_kill_rule():
+    """A kill rule kills W+X requesters from the kernel; an exe-only ignore before it spares one program."""
+    d = tmpdir()
+    trusted = copy_prog(d, "trusted-jit")
+    loader = copy_prog(d, "loader")
+    rules = write(os.path.join(d, "r.yaml"),
+                  f"rules:\n  - name: trusted\n    match: {{exe: {trusted}}}\n    action: ignore\n"
+                  f"  - name: no-wx\n    match: {{kind: [wx_mapping, wx_mprotect]}}\n    action: kill\n"
+                  f"  - name: rest\n")
+    chk = subprocess.run([MAPWATCH, "--check-rules", rules], capture_output=True, text=True)
+    eq(chk.returncode, 0, f"--check-rules of the kill rules ({chk.stderr.strip()})")
+    out = os.path.join(d, "o.json")
+    script = f"{loader} trusted-jit 1; echo loader=$?; {trusted} - 1; echo trusted=$?"
+    p = mapwatch(["--json", "--alerts-only", "--stats", "--rules", rules, "--output", out, "--", "sh", "-c", script],
+                 timeout=120)
+    eq(p.returncode, 0, f"exit status ({p.stderr.strip()[-300:]})")
+    lines = p.stdout.split()
+    check("loader=137" in lines, f"the loader was not killed: {lines}")
+    check("trusted=0" in lines and "1" in lines, f"the trusted program did not survive: {lines}")
+    al = alerts_of(out)
+    eq([(e["executable"]["path"], e["alert"]["action"], e["alert"]["rule"]) for e in al],
+       [(loader, "killed", "no-wx")], "alerts")
+    # the table names a rule that is not built in
+    p = mapwatch(["--alerts-only", "--rules", rules, "--", loader, "-", "1"], timeout=120)
+    check(any(l.endswith("[killed] [rule no-wx]") for l in p.stdout.splitlines()),
+          f"table line without [killed] [rule no-wx]: {p.stdout[-400:]}")
+
+
+def t_rate_limit():
+    """rate_limit {count: 3, per: 3600}: 20 W+X maps, 3 alerts; the other 17 counted as rate-limited."""
+    d = tmpdir()
+    rules = write(os.path.join(d, "r.yaml"),
+                  "rules:\n  - name: wx\n    match: {kind: wx_mapping}\n    rate_limit: {count: 3, per: 3600}\n")
+    out = os.path.join(d, "o.json")
+    p = mapwatch(["--json", "--alerts-only", "--stats", "--rules", rules, "--output", out, "--", PROG, "-", "20"],
+                 timeout=120)
+    eq(p.returncode, 0, f"exit status ({p.stderr.strip()[-300:]})")
+    eq(p.stdout.strip(), "20", "maps made")
+    eq(len(alerts_of(out)), 3, "alerts written")
+    pol, r = rule_stats(p.stderr)
+    eq((r["wx"]["matched"], r["wx"]["written"], r["wx"]["rateLimited"]), (20, 3, 17), "wx rule counts")
+    eq(pol["rateLimited"], 17, "policy rateLimited")
+
+
+def wait_for(cond, what, timeout=120):
+    end = time.time() + timeout
+    while time.time() < end:
+        if cond():
+            return
+        time.sleep(0.1)
+    raise Fail(f"timed out waiting for {what}")
+
+
+def t_reload_under_load():
+    """SIGHUP while a program maps W+X steadily: every event is written once and judged by exactly one rule set
+    (old names, then new ones); a bad file keeps the rules in place and says why."""
+    d = tmpdir()
+    rdir = os.path.join(d, "rules.d")
+    os.mkdir(rdir)
+    rfile = os.path.join(rdir, "10-wx.yaml")
+    write(rfile, "rules:\n  - name: wx-a\n    match: {kind: wx_mapping}\n")
+    out, err = os.path.join(d, "o.json"), os.path.join(d, "err")
+    stop = os.path.join(d, "stop")
+    with open(err, "w") as ef:
+        mw = subprocess.Popen([MAPWATCH, "--json", "--alerts", "--stats", "--rules", rdir, "--output", out, "--flush-ms", "20",
+                               "--", PROG, "-", "0", "2", stop], stdout=subprocess.PIPE, stderr=ef, text=True)
+    try:
+        def rules_seen():
+            try:
+                return {e["alert"]["rule"] for e in alerts_of(out)}
+            except (Fail, FileNotFoundError):
+                return set()  # a line being written
+        wait_for(lambda: "wx-a" in rules_seen(), "alerts of wx-a")
+        write(rfile, "rules:\n  - name: wx-b\n    match: {kind: wx_mapping}\n")
+        mw.send_signal(signal.SIGHUP)
+        wait_for(lambda: "wx-b" in rules_seen(), "alerts of wx-b after SIGHUP")
+        write(rfile, "rules:\n  - name: wx-c\n    match: {kind: wx_mapping}\n    colour: red\n")
+        mw.send_signal(signal.SIGHUP)
+        wait_for(lambda: "colour" in open(err).read(), "the refused reload's reason on stderr")
+        n_b = sum(1 for e in alerts_of(out) if e["alert"]["rule"] == "wx-b")
+        wait_for(lambda: sum(1 for e in alerts_of(out) if e["alert"]["rule"] == "wx-b") > n_b + 10,
+                 "more wx-b alerts after the refused reload")
+        write(stop, "")
+        made, _ = mw.communicate(timeout=120)
+    finally:
+        if mw.poll() is None:
+            mw.kill()
+            mw.wait()
+    eq(mw.returncode, 0, "mapwatch exit status")
+    made = int(made.strip())
+    lines = read_json_lines(out)
+    wx_events = [e for e in lines if e.get("eventName") == "mmap" and e["processName"] == "policyprog"
+                 and e["args"][2]["value"] == 7]  # PROT_READ|PROT_WRITE|PROT_EXEC: the loop's, not ld.so's
+    al = [e for e in lines if e.get("eventName") == "alert"]
+    eq(len(wx_events), made, "mmap events written vs made (none lost, none twice)")
+    eq(len(al), made, "alerts: one per W+X mmap")
+    names = [e["alert"]["rule"] for e in al]
+    check(set(names) == {"wx-a", "wx-b"}, f"rules named: {collections.Counter(names)}")
+    first_b = names.index("wx-b")
+    check(all(n == "wx-b" for n in names[first_b:]), "an alert judged by the old rules after the swap")
+    eq(len({e["trigger"]["timestamp"] for e in al}), made, "alerts of distinct calls")
+    text = open(err).read()
+    check(f"{rfile}:4:5: unknown key 'colour'" in text, f"the reason (file:line:column) on stderr: {text[-600:]}")
+    pol, _ = rule_stats(text)
+    eq((pol["reloads"], pol["reloadFailures"]), (1, 1), "reloads, refused reloads")
+    st = stats(text)
+    eq(st["eventsLost"], 0, "events lost")
+
+
+BAD = {
+    # name: (text, "line:col", what the message says)
+    "syntax": ("rules:\n  - name: a\n    match: {kind: [wx_mapping}\n", "3:30", "not YAML"),
+    "unknown_field": ("rules:\n  - name: a\n    priority: 3\n", "3:5", "unknown key 'priority'"),
+    "unknown_match_key": ("rules:\n  - name: a\n    match: {process: x}\n", "3:13", "unknown key 'process'"),
+    "bad_value": ("rules:\n  - name: a\n    match: {prot_any: [PROT_FLY]}\n", "3:24", "prot_any"),
+    "bad_action": ("rules:\n  - name: a\n    action: quarantine\n", "3:13", "action 'quarantine'"),
+    "kill_user_space": ("rules:\n  - name: a\n    match: {kind: wx_mapping, comm: java}\n    action: kill\n", "2:5",
+                        "need user space"),
+    "kill_after_user_rule": ("rules:\n  - name: a\n    match: {uid: 1000}\n    action: ignore\n"
+                             "  - name: k\n    match: {kind: wx_mapping}\n    action: kill\n", "2:5",
+                             "comes before kill rule 'k'"),
+    "duplicate_name": ("rules:\n  - name: a\n  - name: a\n", "3:5", "used twice"),
+    "ignore_with_output": ("rules:\n  - name: a\n    action: ignore\n    output: x\n", "2:5", "ignore rule writes nothing"),
+}
+
+
+def t_bad_files():
+    """Each kind of bad file: --check-rules (as nobody: no root needed) and a run both refuse it with
+    FILE:LINE:COLUMN: reason; a good file passes the check."""
+    d = tmpdir()
+    os.chmod(d, 0o755)
+    nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    for name, (text, where, want) in BAD.items():
+        path = write(os.path.join(d, name + ".yaml"), text)
+        os.chmod(path, 0o644)
+        p = subprocess.run(nobody + [MAPWATCH, "--check-rules", path], capture_output=True, text=True, timeout=30)
+        eq(p.returncode, 1, f"{name}: --check-rules exit status ({p.stderr.strip()})")
+        check(f"{path}:{where}: " in p.stderr and want in p.stderr, f"{name}: want {where} {want!r}: {p.stderr.strip()}")
+        p = mapwatch(["--rules", path, "--", "/bin/true"], timeout=60)
+        eq(p.returncode, 2, f"{name}: run exit status ({p.stderr.strip()})")
+        check(f"{path}:{where}: " in p.stderr, f"{name}: run's error: {p.stderr.strip()}")
+    for name, path, want in (("missing", os.path.join(d, "nope.yaml"), "cannot stat it"),
+                             ("empty_dir", tmpdir(), "no *.yaml file")):
+        p = mapwatch(["--check-rules", path])
+        eq(p.returncode, 1, f"{name}: exit status")
+        check(want in p.stderr and f"{path}:1:1:" in p.stderr, f"{name}: {p.stderr.strip()}")
+    good = write(os.path.join(d, "good.yaml"), "rules:\n  - name: a\n    match: {kind: wx_mapping}\n")
+    os.chmod(good, 0o644)
+    p = subprocess.run(nobody + [MAPWATCH, "--check-rules", good], capture_output=True, text=True, timeout=30)
+    eq(p.returncode, 0, f"good file: {p.stderr.strip()}")
+    check("1 rules valid" in p.stdout, f"good file: {p.stdout.strip()}")
+
+
+JAVA_SRC = """
+import java.util.function.IntUnaryOperator;
+public class Jit {
+    public static void main(String[] a) {
+        long end = System.currentTimeMillis() + Long.parseLong(a[0]) * 1000;
+        long s = 0;
+        while (System.currentTimeMillis() < end) {
+            for (int i = 0; i < 100000; i++) { final int k = i; IntUnaryOperator f = x -> x * 31 + k; s += f.applyAsInt(i); }
+        }
+        System.out.println("java " + s);
+    }
+}
+"""
+NODE_SRC = ("const end = Date.now() + {secs} * 1000; let s = 0; "
+            "while (Date.now() < end) {{ for (let k = 0; k < 1e5; k++) {{ s += (k * 31 + 7) % 1013; }} "
+            "s += new Function('a', 'return a*' + (s % 97))(3); }} console.log('node', s);")
+
+
+def t_jit_runtimes():
+    """node and Java for a minute under the default rules raise nothing for them (their W+X is matched by the
+    jit-runtimes rule), while a shellcode loader next to them still alerts."""
+    node, java = shutil.which("node") or shutil.which("nodejs"), shutil.which("java")
+    if not node or not java:
+        return f"skip: needs node and java (which: node={node}, java={java})"
+    d = tmpdir()
+    src = write(os.path.join(d, "Jit.java"), JAVA_SRC)
+    secs = 60
+    loader = copy_prog(d, "loader")
+    out = os.path.join(d, "o.json")
+    script = (f"{node} -e \"{NODE_SRC.format(secs=secs)}\" & {java} {src} {secs} & "
+              f"sleep 5; {loader} node 2; {loader} java 2; wait")
+    p = mapwatch(["--json", "--alerts-only", "--stats", "--output", out, "--", "sh", "-c", script], timeout=600)
+    eq(p.returncode, 0, f"exit status ({p.stderr.strip()[-400:]})")
+    check("node " in p.stdout and "java " in p.stdout, f"the runtimes did not finish: {p.stdout!r}")
+    al = alerts_of(out)
+    by_exe = collections.Counter((e["executable"]["path"], e["alert"]["kind"]) for e in al)
+    eq(sorted(by_exe.items()), [((loader, "wx_mapping"), 4)], "alerts by executable and kind")
+    _, r = rule_stats(p.stderr)
+    print(f"INFO jit-runtimes rule matched {r['jit-runtimes']['matched']} alerts of node and java", flush=True)
+    check(r["jit-runtimes"]["matched"] > 0, "node and java made no W+X at all: the test proves nothing")
+
+
+def main():
+    global PROG
+    if skipped_without_root():
+        return 0
+    PROG = build_prog("policyprog.c", "policyprog")
+    tests = [("policy/exe_identity", t_exe_identity), ("policy/kill_rule", t_kill_rule),
+             ("policy/rate_limit", t_rate_limit), ("policy/reload_under_load", t_reload_under_load),
+             ("policy/bad_files", t_bad_files), ("policy/jit_runtimes", t_jit_runtimes)]
+    return run_selected(tests)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
