@@ -3,6 +3,7 @@ trusted name, a kill rule, a rate limit, SIGHUP reload under load, bad files, no
 import collections
 import json
 import os
+import re
 import shutil
 import signal
 import stat
@@ -11,7 +12,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib import (MAPWATCH, Fail, build_prog, check, eq, mapwatch, read_json_lines, run_selected,
+from lib import (MAPWATCH, ROOT, Fail, build_prog, check, eq, mapwatch, read_json_lines, run_selected,
                  skipped_without_root, stats, tmpdir)
 
 PROG = None
@@ -226,6 +227,16 @@ def t_bad_files():
     p = subprocess.run(nobody + [MAPWATCH, "--check-rules", good], capture_output=True, text=True, timeout=30)
     eq(p.returncode, 0, f"good file: {p.stderr.strip()}")
     check("1 rules valid" in p.stdout, f"good file: {p.stdout.strip()}")
+    # the README's examples are valid rules files (a team copies them)
+    readme = open(os.path.join(ROOT, "README.md")).read()
+    blocks = re.findall(r"```yaml\n(.*?)```", readme, re.S)
+    check(len(blocks) >= 2, "README: no yaml examples found")
+    for i, text in enumerate(blocks):
+        path = write(os.path.join(d, f"readme{i}.yaml"), text)
+        p = mapwatch(["--check-rules", path])
+        eq(p.returncode, 0, f"README example {i}: {p.stderr.strip()}")
+    p = mapwatch(["--check-rules", os.path.join(ROOT, "dist", "rules.d")])
+    eq(p.returncode, 0, f"dist/rules.d: {p.stderr.strip()}")
 
 
 JAVA_SRC = """
