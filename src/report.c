@@ -216,6 +216,19 @@ void mw_publish_metrics(struct tracer *t)
 	}
 	m->hook_skipped = t->hook_skipped;
 	memcpy(m->alerts, t->alerts_by, sizeof(m->alerts));
+	if (t->policy) {
+		const struct mw_ruleset *rs = mw_policy_rules(t->policy);
+		for (unsigned i = 0; i < rs->n && i < MW_METRICS_RULES; i++) {
+			snprintf(m->rules[i].name, sizeof(m->rules[i].name), "%s", rs->r[i].name);
+			snprintf(m->rules[i].action, sizeof(m->rules[i].action), "%s", mw_rule_action_name(rs->r[i].action));
+			m->rules[i].matched = rs->r[i].st.matched;
+			m->rules[i].written = rs->r[i].st.emitted;
+			m->rules[i].limited = rs->r[i].st.limited;
+		}
+		m->nrules = rs->n < MW_METRICS_RULES ? (int)rs->n : MW_METRICS_RULES;
+		m->rules_reloads = t->reloads;
+		m->rules_reload_failures = t->reload_failures;
+	}
 	if (t->alerts) {
 		struct mw_alerts_stats st;
 		mw_alerts_get_stats(t->alerts, &st);

@@ -7,10 +7,12 @@
 #include <unistd.h>
 #include "alert.h"
 #include "catalog.h"
+#include "metrics.h"
 #include "policy.h"
 #include "rules.h"
 #include "t.h"
 #include "t_event.h"
+#include "strbuf.h"
 
 static void no_err(void *ctx, const char *line)
 {
@@ -294,4 +296,29 @@ TEST(policy_swap_keeps_counts_and_old_names)
 	CHECK_INT(mw_policy_rules(p)->r[1].st.matched, 2); /* carried over by name */
 	CHECK_INT(mw_policy_rules(p)->r[0].st.matched, 0);
 	mw_policy_free(p);
+}
+
+TEST(policy_metrics_per_rule)
+{
+	struct mw_metrics_snap *s = calloc(1, sizeof(*s));
+	struct strbuf b = { 0 };
+	s->nrules = 2;
+	snprintf(s->rules[0].name, sizeof(s->rules[0].name), "wx");
+	snprintf(s->rules[0].action, sizeof(s->rules[0].action), "alert");
+	s->rules[0].matched = 20, s->rules[0].written = 3, s->rules[0].limited = 17;
+	snprintf(s->rules[1].name, sizeof(s->rules[1].name), "jit\"x");
+	snprintf(s->rules[1].action, sizeof(s->rules[1].action), "ignore");
+	s->rules_reload_failures = 2;
+	mw_metrics_format(&b, s, NULL);
+	CHECK(b.p && strstr(b.p, "mapwatch_rule_matches_total{rule=\"wx\",action=\"alert\"} 20\n"));
+	CHECK(b.p && strstr(b.p, "mapwatch_rule_written_total{rule=\"wx\",action=\"alert\"} 3\n"));
+	CHECK(b.p && strstr(b.p, "mapwatch_rule_rate_limited_total{rule=\"wx\",action=\"alert\"} 17\n"));
+	CHECK(b.p && strstr(b.p, "mapwatch_rule_matches_total{rule=\"jit\\\"x\",action=\"ignore\"} 0\n"));
+	CHECK(b.p && strstr(b.p, "mapwatch_rules_reload_failures_total 2\n"));
+	sb_reset(&b);
+	s->nrules = 0; /* no policy: no rule families */
+	mw_metrics_format(&b, s, NULL);
+	CHECK(b.p && !strstr(b.p, "mapwatch_rule"));
+	sb_free(&b);
+	free(s);
 }
