@@ -389,6 +389,11 @@ static int rules_hooks(struct tracer *t, struct mw_hook_cfg *hcfg)
 	const struct mw_opts *o = t->o;
 	const struct mw_ruleset *rs = mw_policy_rules(t->policy);
 
+	if (rs->kill_wx && !o->kill_wx && (o->filters.on & MW_FLT_COMM)) {
+		/* as options.c refuses --kill-wx --comm */
+		mw_err_line("a kill rule with --comm as the scope: --comm matches the task's own name, which any process renames; use --exe, --cgroup, --uid, --pid or -- COMMAND");
+		return -1;
+	}
 	hcfg->kill_wx = hcfg->kill_wx || rs->kill_wx;
 	if (rs->nallow) {
 		t->allow = calloc((size_t)o->nallow + rs->nallow, sizeof(*t->allow));
