@@ -383,7 +383,8 @@ static int rules_start(struct tracer *t)
 }
 
 /* The rules' kernel part (a kill rule: --kill-wx; exe-only ignores: --allow)
- * into the hooks' configuration. Returns 0, or -1 after saying why. */
+ * into the hooks' configuration. Returns 0, or the exit status after saying
+ * why (2: a usage error, 1: out of memory). */
 static int rules_hooks(struct tracer *t, struct mw_hook_cfg *hcfg)
 {
 	const struct mw_opts *o = t->o;
@@ -392,14 +393,14 @@ static int rules_hooks(struct tracer *t, struct mw_hook_cfg *hcfg)
 	if (rs->kill_wx && !o->kill_wx && (o->filters.on & MW_FLT_COMM)) {
 		/* as options.c refuses --kill-wx --comm */
 		mw_err_line("a kill rule with --comm as the scope: --comm matches the task's own name, which any process renames; use --exe, --cgroup, --uid, --pid or -- COMMAND");
-		return -1;
+		return 2;
 	}
 	hcfg->kill_wx = hcfg->kill_wx || rs->kill_wx;
 	if (rs->nallow) {
 		t->allow = calloc((size_t)o->nallow + rs->nallow, sizeof(*t->allow));
 		if (!t->allow) {
 			mw_err_line("cannot set up the rules: %s", strerror(ENOMEM));
-			return -1;
+			return 1;
 		}
 		for (int i = 0; i < o->nallow; i++)
 			t->allow[i] = o->allow[i];
@@ -533,8 +534,9 @@ int mw_run(const struct mw_opts *o)
 	}
 	struct mw_hook_cfg hcfg;
 	mw_hook_cfg_from_opts(&hcfg, o, child > 0 || o->filters.follow, compat);
-	if (t.policy && rules_hooks(&t, &hcfg))
+	if (t.policy && (status = rules_hooks(&t, &hcfg)))
 		goto out;
+	status = 1;
 	t.hooks = mw_hooks_start(&hcfg);
 	if (!t.hooks)
 		goto out;

@@ -87,6 +87,10 @@ def t_kill_rule():
                   f"  - name: rest\n")
     chk = subprocess.run([MAPWATCH, "--check-rules", rules], capture_output=True, text=True)
     eq(chk.returncode, 0, f"--check-rules of the kill rules ({chk.stderr.strip()})")
+    # a task's name is no scope for a kill (any process renames itself), as for --kill-wx
+    p = mapwatch(["--rules", rules, "--comm", "trusted-jit"])
+    eq(p.returncode, 2, f"kill rule with --comm: {p.stderr.strip()}")
+    check("--comm" in p.stderr, f"kill rule with --comm: {p.stderr.strip()}")
     out = os.path.join(d, "o.json")
     script = f"{loader} trusted-jit 1; echo loader=$?; {trusted} - 1; echo trusted=$?"
     p = mapwatch(["--json", "--alerts-only", "--stats", "--rules", rules, "--output", out, "--", "sh", "-c", script],
