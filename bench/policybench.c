@@ -18,6 +18,7 @@
 #include "catalog.h"
 #include "policy.h"
 #include "rules.h"
+#include "rules_compile.h"
 #include "strbuf.h"
 
 static double cpu_ns(void)

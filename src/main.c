@@ -9,6 +9,7 @@
 #include "msg.h"
 #include "options.h"
 #include "rules.h"
+#include "rules_compile.h"
 #include "summary.h"
 #include "tracer.h"
 

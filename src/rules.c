@@ -1,4 +1,4 @@
-/* rules.c - the policy's rules: YAML (libyaml's document loader) into struct mw_ruleset, every error with its file, line and column; the checks a kill rule needs. */
+/* rules.c - the policy's rules files: YAML (libyaml's document loader) into struct mw_ruleset, every error with its file, line and column (the checks across rules: rules_compile.c). */
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -151,23 +151,29 @@ static int event_add(struct ld *l, yaml_node_t *n, const char *key, const char *
 static int exe_add(struct ld *l, yaml_node_t *n, const char *key, const char *val, void *arg)
 {
 	struct mw_match *m = arg;
-	struct stat st;
 
 	if (val[0] != '/') {
 		errat(l, n, "exe '%s' must be an absolute path (it is resolved to device and inode)", val);
 		return -1;
 	}
+	mw_match_add_exe(m, val);
+	return 0;
+}
+
+void mw_match_add_exe(struct mw_match *m, const char *path)
+{
+	struct stat st;
+
 	m->exe = grow(m->exe, m->nexe + 1, sizeof(*m->exe));
 	struct mw_rule_exe *x = &m->exe[m->nexe++];
 	memset(x, 0, sizeof(*x));
-	x->path = dup_or_die(val);
-	if (stat(val, &st) == 0 && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
+	x->path = dup_or_die(path);
+	if (stat(path, &st) == 0 && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
 		x->found = true;
 		x->is_dir = S_ISDIR(st.st_mode);
 		x->dev = st.st_dev;
 		x->ino = st.st_ino;
 	}
-	return 0;
 }
 
 /* Values that src/filter.c already knows how to read (PROT_*, MAP_*, file
@@ -445,7 +451,7 @@ static bool name_ok(const char *s)
 	return true;
 }
 
-static struct mw_rule *rule_new(struct mw_ruleset *rs)
+struct mw_rule *mw_rule_append(struct mw_ruleset *rs)
 {
 	if (rs->n == rs->cap) {
 		rs->cap = rs->cap ? rs->cap * 2 : 16;
@@ -468,7 +474,7 @@ static void one_rule(struct ld *l, yaml_node_t *n)
 		return;
 	}
 	unsigned before = l->errors;
-	struct mw_rule *r = rule_new(l->rs);
+	struct mw_rule *r = mw_rule_append(l->rs);
 	r->file = dup_or_die(l->file);
 	r->line = (unsigned)n->start_mark.line + 1;
 	r->col = (unsigned)n->start_mark.column + 1;
@@ -728,140 +734,4 @@ void mw_ruleset_free(struct mw_ruleset *rs)
 		free(rs->allow[i]);
 	free(rs->allow);
 	free(rs);
-}
-
-#define WX_KINDS ((1u << MW_AL_WX_MAPPING) | (1u << MW_AL_WX_MPROTECT))
-
-/* Can this rule decide a W+X alert (one the kernel would kill)? */
-static bool may_match_wx(const struct mw_rule *r)
-{
-	return !(r->match.has & MW_MK_KIND) || (r->match.kinds & WX_KINDS);
-}
-
-static void allow_add(struct mw_ruleset *rs, const struct mw_match *m)
-{
-	for (unsigned i = 0; i < m->nexe; i++) {
-		if (!m->exe[i].found)
-			continue;
-		rs->allow = grow(rs->allow, rs->nallow + 1, sizeof(*rs->allow));
-		rs->allow[rs->nallow++] = dup_or_die(m->exe[i].path);
-	}
-}
-
-static void rule_err(struct ld *l, const struct mw_rule *r, const char *fmt, const char *a, const char *b)
-{
-	yaml_node_t at = { .start_mark = { .line = r->line - 1, .column = r->col - 1 } };
-	l->file = r->file;
-	errat(l, &at, fmt, a, b);
-}
-
-unsigned mw_rules_finish(struct mw_ruleset *rs, mw_rules_err_fn err, void *ctx)
-{
-	struct ld l = { .rs = rs, .err = err, .ctx = ctx };
-	int kill_at = -1;
-
-	for (unsigned i = 0; i < rs->n; i++) {
-		struct mw_rule *r = &rs->r[i];
-		for (unsigned j = 0; j < i; j++)
-			if (!strcmp(rs->r[j].name, r->name))
-				rule_err(&l, r, "rule name '%s' is used twice (first at %s)", r->name, rs->r[j].file);
-		if (r->action != MW_RA_KILL)
-			continue;
-		/* the kernel kills W+X requesters in scope, minus the --allow list */
-		const struct mw_match *m = &r->match;
-		if (!(m->has & MW_MK_KIND) || (m->kinds & ~WX_KINDS))
-			rule_err(&l, r, "kill rule '%s': the kernel kills only W+X requests: give match.kind wx_mapping and/or wx_mprotect%s",
-				 r->name, "");
-		if (m->has & ~(uint32_t)MW_MK_KIND)
-			rule_err(&l, r, "kill rule '%s': the kill is decided in the kernel, which matches only on kind; %s",
-				 r->name, "other match keys need user space: use action alert, or scope mapwatch itself (--uid, --cgroup, --exe)");
-		for (unsigned k = 0; k < r->nexcept; k++)
-			if (r->except[k].has != MW_MK_EXE)
-				rule_err(&l, r, "kill rule '%s': an except of a kill rule can only name exe (the kernel's --allow list)%s",
-					 r->name, "");
-		if (r->rate_count)
-			rule_err(&l, r, "kill rule '%s': the kernel cannot rate-limit a kill%s", r->name, "");
-		if (kill_at < 0)
-			kill_at = (int)i;
-	}
-	if (kill_at >= 0) {
-		rs->kill_wx = true;
-		for (unsigned k = 0; k < rs->r[kill_at].nexcept; k++)
-			allow_add(rs, &rs->r[kill_at].except[k]);
-		/* what comes first must be decided in the kernel as well */
-		for (int j = 0; j < kill_at; j++) {
-			struct mw_rule *r = &rs->r[j];
-			if (!may_match_wx(r))
-				continue;
-			if (r->action == MW_RA_IGNORE && r->match.has == MW_MK_EXE && !r->nexcept)
-				continue; /* an exe-only ignore: the kernel's --allow list */
-			rule_err(&l, r, "rule '%s' comes before kill rule '%s' and may decide W+X alerts on conditions only user space sees, while the kernel kills them: move it after the kill rule, narrow its kind, or make it an ignore by exe alone",
-				 r->name, rs->r[kill_at].name);
-		}
-	}
-	/* exe-only ignore rules go to the kernel (--allow) whether or not there is a kill rule */
-	for (unsigned j = 0; j < rs->n; j++) {
-		struct mw_rule *r = &rs->r[j];
-		if (r->action == MW_RA_IGNORE && r->match.has == MW_MK_EXE && !r->nexcept && (kill_at < 0 || (int)j < kill_at))
-			allow_add(rs, &r->match);
-	}
-	rs->errors += l.errors;
-	return l.errors;
-}
-
-int mw_rules_add_shorthands(struct mw_ruleset *rs, const char *const *allow, int nallow, bool kill_wx)
-{
-	unsigned add = (nallow ? 1 : 0) + (kill_wx ? 1 : 0);
-	if (!add)
-		return 0;
-	struct mw_ruleset tmp = { 0 };
-	if (nallow) {
-		struct mw_rule *r = rule_new(&tmp);
-		r->name = dup_or_die("allow");
-		r->description = dup_or_die("--allow: no alert and no kill for these executables");
-		r->file = dup_or_die("--allow");
-		r->builtin = true;
-		r->action = MW_RA_IGNORE;
-		r->match.has = MW_MK_EXE;
-		for (int i = 0; i < nallow; i++) {
-			struct ld l = { .file = "--allow" };
-			char *real = realpath(allow[i], NULL); /* options.c checked it exists */
-			exe_add(&l, NULL, "exe", real ? real : allow[i], &r->match);
-			free(real);
-		}
-	}
-	if (kill_wx) {
-		struct mw_rule *r = rule_new(&tmp);
-		r->name = dup_or_die("kill-wx");
-		r->description = dup_or_die("--kill-wx: kill every W+X requester in scope");
-		r->file = dup_or_die("--kill-wx");
-		r->builtin = true;
-		r->action = MW_RA_KILL;
-		r->match.has = MW_MK_KIND;
-		r->match.kinds = WX_KINDS;
-	}
-	/* first, before the files' rules */
-	rs->r = grow(rs->r, rs->n + add, sizeof(*rs->r));
-	memmove(rs->r + add, rs->r, rs->n * sizeof(*rs->r));
-	memcpy(rs->r, tmp.r, add * sizeof(*rs->r));
-	rs->n += add;
-	rs->cap = rs->n;
-	free(tmp.r);
-	return 0;
-}
-
-unsigned mw_rules_build(struct mw_ruleset *rs, const char *const *paths, int npaths, const char *const *allow,
-			int nallow, bool kill_wx, mw_rules_err_fn err, void *ctx)
-{
-	unsigned errors = 0;
-
-	if (!npaths)
-		errors += mw_rules_parse(rs, "00-default.yaml (built in)", mw_default_rules, mw_default_rules_len,
-					 true, err, ctx);
-	for (int i = 0; i < npaths; i++)
-		errors += mw_rules_load_path(rs, paths[i], err, ctx);
-	mw_rules_add_shorthands(rs, allow, nallow, kill_wx);
-	errors += mw_rules_finish(rs, err, ctx); /* over the rules without errors */
-	rs->errors = errors;
-	return errors;
 }

@@ -154,20 +154,11 @@ unsigned mw_rules_parse(struct mw_ruleset *rs, const char *name, const char *tex
  * number of errors. */
 unsigned mw_rules_load_path(struct mw_ruleset *rs, const char *path, mw_rules_err_fn err, void *ctx);
 
-/* The checks across rules, once all are added (kill rules and what comes
- * before them, duplicate names) and the kernel part (kill_wx, allow).
- * Returns the number of errors. */
-unsigned mw_rules_finish(struct mw_ruleset *rs, mw_rules_err_fn err, void *ctx);
+/* A new rule at the end of rs (zeroed, severity -1). */
+struct mw_rule *mw_rule_append(struct mw_ruleset *rs);
 
-/* The shorthand options as rules, placed first: --allow EXE (ignore by exe),
- * then --kill-wx (kill wx_mapping, wx_mprotect). Returns 0 or -1 (ENOMEM). */
-int mw_rules_add_shorthands(struct mw_ruleset *rs, const char *const *allow, int nallow, bool kill_wx);
-
-/* The whole set the options ask for: the files and directories in paths
- * (none: the embedded defaults), the shorthands first, then the checks.
- * Returns the number of errors (0: rs is ready). */
-unsigned mw_rules_build(struct mw_ruleset *rs, const char *const *paths, int npaths, const char *const *allow,
-			int nallow, bool kill_wx, mw_rules_err_fn err, void *ctx);
+/* Add an executable (or directory) to m, resolved to its identity now. */
+void mw_match_add_exe(struct mw_match *m, const char *path);
 
 /* The embedded default rules (dist/rules.d/00-default.yaml). */
 extern const char mw_default_rules[];

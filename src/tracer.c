@@ -33,6 +33,7 @@
 #include "metrics.h"
 #include "options.h"
 #include "policy.h"
+#include "rules_compile.h"
 #include "proc.h"
 #include "sink.h"
 #include "strbuf.h"

@@ -5,6 +5,7 @@
 #include "alert.h"
 #include "policy.h"
 #include "rules.h"
+#include "rules_compile.h"
 
 /* Every error is one line naming its place: "t.yaml:LINE:COL: ..." */
 static void err_line(void *ctx, const char *line)

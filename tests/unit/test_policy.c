@@ -10,6 +10,7 @@
 #include "metrics.h"
 #include "policy.h"
 #include "rules.h"
+#include "rules_compile.h"
 #include "t.h"
 #include "t_event.h"
 #include "strbuf.h"

@@ -7,6 +7,7 @@
 #include "alert.h"
 #include "catalog.h"
 #include "rules.h"
+#include "rules_compile.h"
 #include "t.h"
 
 struct errs {
