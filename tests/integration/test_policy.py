@@ -1,14 +1,14 @@
 """test_policy.py - integration tests (root) of the policy (--rules): exe identity against a loader that borrows a
 trusted name, a kill rule, a rate limit, SIGHUP reload under load, bad files, node and Java under the default rules."""
 import collections
-import json
 import os
 import re
 import shutil
 import signal
-import stat
+import socket
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -135,7 +135,7 @@ def wait_for(cond, what, timeout=120):
 
 def t_reload_under_load():
     """SIGHUP while a program maps W+X steadily: every event is written once and judged by exactly one rule set
-    (old names, then new ones); a bad file keeps the rules in place and says why."""
+    (old names, then new ones); a bad file keeps the rules in place and says why (stderr, syslog, --stats)."""
     d = tmpdir()
     rdir = os.path.join(d, "rules.d")
     os.mkdir(rdir)
@@ -143,8 +143,25 @@ def t_reload_under_load():
     write(rfile, "rules:\n  - name: wx-a\n    match: {kind: wx_mapping}\n")
     out, err = os.path.join(d, "o.json"), os.path.join(d, "err")
     stop = os.path.join(d, "stop")
+    # a syslog peer: the refused reload is said there too
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.bind(("127.0.0.1", 0))
+    u.settimeout(0.2)
+    notices, done = [], threading.Event()
+
+    def listen():
+        while not done.is_set():
+            try:
+                msg = u.recv(65536).decode("utf-8", "replace")
+            except socket.timeout:
+                continue
+            if "rules_notice" in msg:
+                notices.append(msg)
+    th = threading.Thread(target=listen)
+    th.start()
     with open(err, "w") as ef:
         mw = subprocess.Popen([MAPWATCH, "--json", "--alerts", "--stats", "--rules", rdir, "--output", out, "--flush-ms", "20",
+                               "--syslog", f"udp://127.0.0.1:{u.getsockname()[1]}", "--syslog-events", "none",
                                "--", PROG, "-", "0", "2", stop], stdout=subprocess.PIPE, stderr=ef, text=True)
     try:
         def rules_seen():
@@ -159,6 +176,7 @@ def t_reload_under_load():
         write(rfile, "rules:\n  - name: wx-c\n    match: {kind: wx_mapping}\n    colour: red\n")
         mw.send_signal(signal.SIGHUP)
         wait_for(lambda: "colour" in open(err).read(), "the refused reload's reason on stderr")
+        wait_for(lambda: any("colour" in m for m in notices), "the refused reload's reason at the syslog peer")
         n_b = sum(1 for e in alerts_of(out) if e["alert"]["rule"] == "wx-b")
         wait_for(lambda: sum(1 for e in alerts_of(out) if e["alert"]["rule"] == "wx-b") > n_b + 10,
                  "more wx-b alerts after the refused reload")
@@ -168,6 +186,9 @@ def t_reload_under_load():
         if mw.poll() is None:
             mw.kill()
             mw.wait()
+        done.set()
+        th.join()
+        u.close()
     eq(mw.returncode, 0, "mapwatch exit status")
     made = int(made.strip())
     lines = read_json_lines(out)
