@@ -158,7 +158,8 @@ bench: all
 
 # Install (PREFIX, DESTDIR as usual): the binary in sbin, mapwatch(8), the
 # config (kept if one is there already; the example always goes to the doc
-# directory), the systemd unit, bash completion.
+# directory, with the default rules to copy into /etc/mapwatch/rules.d), the
+# systemd unit, bash completion.
 PREFIX     ?= /usr/local
 SBINDIR    ?= $(PREFIX)/sbin
 MANDIR     ?= $(PREFIX)/share/man
@@ -174,6 +175,8 @@ install: $(BUILD)/mapwatch
 	gzip -9n -c doc/mapwatch.8 > $(DESTDIR)$(MANDIR)/man8/mapwatch.8.gz
 	chmod 0644 $(DESTDIR)$(MANDIR)/man8/mapwatch.8.gz
 	$(INSTALL) -m 0644 dist/mapwatch.conf $(DESTDIR)$(DOCDIR)/mapwatch.conf.example
+	$(INSTALL) -d $(DESTDIR)$(DOCDIR)/rules.d
+	$(INSTALL) -m 0644 dist/rules.d/00-default.yaml $(DESTDIR)$(DOCDIR)/rules.d/00-default.yaml
 	[ -e $(DESTDIR)$(SYSCONFDIR)/mapwatch/mapwatch.conf ] || \
 		$(INSTALL) -m 0644 dist/mapwatch.conf $(DESTDIR)$(SYSCONFDIR)/mapwatch/mapwatch.conf
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' dist/mapwatch.service.in \
@@ -185,9 +188,10 @@ install: $(BUILD)/mapwatch
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/mapwatch $(DESTDIR)$(MANDIR)/man8/mapwatch.8.gz \
 		$(DESTDIR)$(UNITDIR)/mapwatch.service $(DESTDIR)$(BASHCOMPDIR)/mapwatch \
-		$(DESTDIR)$(DOCDIR)/mapwatch.conf.example
+		$(DESTDIR)$(DOCDIR)/mapwatch.conf.example $(DESTDIR)$(DOCDIR)/rules.d/00-default.yaml
 	-cmp -s dist/mapwatch.conf $(DESTDIR)$(SYSCONFDIR)/mapwatch/mapwatch.conf && \
 		rm -f $(DESTDIR)$(SYSCONFDIR)/mapwatch/mapwatch.conf
+	-rmdir $(DESTDIR)$(DOCDIR)/rules.d 2>/dev/null
 	-rmdir $(DESTDIR)$(SYSCONFDIR)/mapwatch $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 # Debian package of all of it, built with dpkg-deb (dependencies from dpkg-shlibdeps).
