@@ -501,11 +501,11 @@ int mw_run(const struct mw_opts *o)
 		}
 	}
 	if (o->alerts && rules_start(&t)) {
-		tracer_destroy(&t);
+		mw_policy_free(t.policy);
 		return 2;
 	}
 	if (!o->cmd && mw_targets_open(&o->filters, &tg)) {
-		tracer_destroy(&t);
+		mw_policy_free(t.policy);
 		return 2;
 	}
 	compat = o->compat < 0 ? mw_compat_supported() : o->compat;
