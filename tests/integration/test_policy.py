@@ -210,6 +210,32 @@ def t_reload_under_load():
     eq(st["eventsLost"], 0, "events lost")
 
 
+def t_defaults_and_shorthands():
+    """Without --rules the built-in rules decide and name themselves (JSON only: the table is today's); --kill-wx
+    and --allow are rules named kill-wx and allow."""
+    d = tmpdir()
+    loader = copy_prog(d, "loader")
+    out = os.path.join(d, "o.json")
+    p = mapwatch(["--json", "--alerts-only", "--stats", "--output", out, "--", loader, "-", "2"], timeout=120)
+    eq(p.returncode, 0, f"exit status ({p.stderr.strip()[-300:]})")
+    eq([(e["alert"]["kind"], e["alert"]["rule"]) for e in alerts_of(out)], [("wx_mapping", "wx-mapping")] * 2,
+       "default rule names")
+    _, r = rule_stats(p.stderr)
+    eq(list(r)[:2], ["jit-runtimes", "wx-mapping"], "the default rules, in order")
+    eq(r["wx-mapping"]["written"], 2, "wx-mapping written")
+    p = mapwatch(["--alerts-only", "--", loader, "-", "1"], timeout=120)
+    lines = [l for l in p.stdout.splitlines() if " ALERT " in l]
+    eq(len(lines), 1, f"table alert lines: {p.stdout[-300:]}")
+    check("[rule" not in lines[0], f"a built-in rule named in the table: {lines[0]}")
+    p = mapwatch(["--json", "--kill-wx", "--alerts-only", "--output", out, "--", loader, "-", "1"], timeout=120)
+    eq([(e["alert"]["action"], e["alert"]["rule"]) for e in alerts_of(out)], [("killed", "kill-wx")], "--kill-wx")
+    p = mapwatch(["--json", "--alerts-only", "--stats", "--allow", loader, "--output", out, "--", loader, "-", "1"],
+                 timeout=120)
+    eq(alerts_of(out), [], "--allow")
+    _, r = rule_stats(p.stderr)
+    eq(list(r)[0], "allow", "--allow is the first rule")
+
+
 BAD = {
     # name: (text, "line:col", what the message says)
     "syntax": ("rules:\n  - name: a\n    match: {kind: [wx_mapping}\n", "3:30", "not YAML"),
@@ -311,7 +337,7 @@ def main():
     if skipped_without_root():
         return 0
     PROG = build_prog("policyprog.c", "policyprog")
-    tests = [("policy/exe_identity", t_exe_identity), ("policy/kill_rule", t_kill_rule),
+    tests = [("policy/defaults_and_shorthands", t_defaults_and_shorthands), ("policy/exe_identity", t_exe_identity), ("policy/kill_rule", t_kill_rule),
              ("policy/rate_limit", t_rate_limit), ("policy/reload_under_load", t_reload_under_load),
              ("policy/bad_files", t_bad_files), ("policy/jit_runtimes", t_jit_runtimes)]
     return run_selected(tests)
