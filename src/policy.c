@@ -102,32 +102,41 @@ void mw_policy_task(struct mw_policy *p, const struct mw_task_rec *r)
 }
 
 /* The identity of v's executable: the file /proc/PID/exe points to (its
- * own inode, whatever path it was started by), then the directories above
- * it along the path the kernel reported. Cached per pid until its exec or
- * exit. */
+ * own inode, whatever path or name it was started by), then the directories
+ * above it along the path the kernel reported, looked up in the process's
+ * own root (/proc/PID/root: a container's /usr/lib/jvm is not the host's).
+ * Directories count only while that path still leads to the same file.
+ * Cached per pid until its exec or exit. */
 static const struct exe_id *exe_of(struct mw_policy *p, const struct mw_view *v)
 {
 	uint32_t pid = v->e->pid;
 	struct exe_id *x = &p->exe[pid % EXE_SLOTS];
 	char path[PATH_MAX];
 	struct stat st;
+	int root_len;
 
 	if (x->pid == pid && pid)
 		return x;
 	memset(x, 0, sizeof(*x));
 	x->pid = pid;
 	snprintf(path, sizeof(path), "%s/%u/exe", p->proc_root, pid);
-	if (stat(path, &st) == 0 || (v->exe && stat(v->exe, &st) == 0)) {
-		x->chain[0].dev = st.st_dev;
-		x->chain[0].ino = st.st_ino;
-		x->n = 1;
-	}
-	if (!x->n || !v->exe || v->exe[0] != '/')
+	if (stat(path, &st))
+		return x; /* gone: unknown, so no exe matcher matches */
+	x->chain[0].dev = st.st_dev;
+	x->chain[0].ino = st.st_ino;
+	x->n = 1;
+	if (!v->exe || v->exe[0] != '/')
 		return x;
-	snprintf(path, sizeof(path), "%s", v->exe);
-	for (char *slash = strrchr(path, '/'); slash && x->n < EXE_CHAIN; slash = strrchr(path, '/')) {
-		if (slash == path)
-			slash[1] = 0; /* "/" itself */
+	root_len = snprintf(path, sizeof(path), "%s/%u/root", p->proc_root, pid);
+	if (root_len < 0 || (size_t)root_len + strlen(v->exe) >= sizeof(path))
+		return x;
+	memcpy(path + root_len, v->exe, strlen(v->exe) + 1);
+	if (stat(path, &st) || st.st_dev != x->chain[0].dev || st.st_ino != x->chain[0].ino)
+		return x; /* the path leads elsewhere now: the file alone */
+	for (char *slash = strrchr(path + root_len, '/'); slash && x->n < EXE_CHAIN;
+	     slash = strrchr(path + root_len, '/')) {
+		if (slash == path + root_len)
+			slash[1] = 0; /* the root itself */
 		else
 			*slash = 0;
 		if (stat(path, &st))
@@ -135,7 +144,7 @@ static const struct exe_id *exe_of(struct mw_policy *p, const struct mw_view *v)
 		x->chain[x->n].dev = st.st_dev;
 		x->chain[x->n].ino = st.st_ino;
 		x->n++;
-		if (slash == path)
+		if (slash == path + root_len)
 			break;
 	}
 	return x;

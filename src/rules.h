@@ -31,7 +31,9 @@
  *   event        the trigger's event names (mmap, mprotect, shmat, exec, ...)
  *   exe          executables or directories above them, resolved to
  *                (device, inode) when the rules load (symbolic links
- *                followed); a path missing on this host matches nothing
+ *                followed); a path missing on this host matches nothing;
+ *                the process's side: /proc/PID/exe, and the directories
+ *                above it in /proc/PID/root (policy.c)
  *   comm         the task's name (exact)
  *   uid          user ids
  *   cgroup       cgroup v2 ids or paths under /sys/fs/cgroup

@@ -76,6 +76,29 @@ def t_exe_identity():
             eq(stats(p.stderr)["alerts"]["silencedByAllow"], 3, "trusted program silenced in the kernel")
 
 
+def t_chroot_jit_path():
+    """A loader placed at a JIT's path inside a chroot (its own /usr/lib/jvm, /usr/bin/node) is not the host's JIT:
+    the default rules' directory and file identities do not cover it, and it alerts."""
+    if not os.path.isdir("/usr/lib/jvm") and not os.path.exists("/usr/bin/node"):
+        return "skip: neither /usr/lib/jvm nor /usr/bin/node on this host (the default rules name nothing here)"
+    static = build_prog("policyprog.c", "policyprog-static", extra=("-static",))
+    d = tmpdir()
+    root = os.path.join(d, "root")
+    for rel in ("usr/lib/jvm/java-17/bin/java", "usr/bin/node"):
+        dst = os.path.join(root, rel)
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        shutil.copy(static, dst)
+        os.chmod(dst, 0o755)
+    out = os.path.join(d, "o.json")
+    script = f"chroot {root} /usr/lib/jvm/java-17/bin/java java 2; chroot {root} /usr/bin/node node 2"
+    p = mapwatch(["--json", "--alerts-only", "--stats", "--output", out, "--", "sh", "-c", script], timeout=120)
+    eq(p.returncode, 0, f"exit status ({p.stderr.strip()[-300:]})")
+    eq(p.stdout.split(), ["2", "2"], "the loaders' own counts")
+    got = collections.Counter((e["executable"]["path"], e["alert"]["rule"]) for e in alerts_of(out))
+    eq(got, collections.Counter({("/usr/lib/jvm/java-17/bin/java", "wx-mapping"): 2,
+                                 ("/usr/bin/node", "wx-mapping"): 2}), "alerts of the chrooted loaders")
+
+
 def t_kill_rule():
     """A kill rule kills W+X requesters from the kernel; an exe-only ignore before it spares one program."""
     d = tmpdir()
@@ -337,7 +360,8 @@ def main():
     if skipped_without_root():
         return 0
     PROG = build_prog("policyprog.c", "policyprog")
-    tests = [("policy/defaults_and_shorthands", t_defaults_and_shorthands), ("policy/exe_identity", t_exe_identity), ("policy/kill_rule", t_kill_rule),
+    tests = [("policy/defaults_and_shorthands", t_defaults_and_shorthands), ("policy/exe_identity", t_exe_identity),
+             ("policy/chroot_jit_path", t_chroot_jit_path), ("policy/kill_rule", t_kill_rule),
              ("policy/rate_limit", t_rate_limit), ("policy/reload_under_load", t_reload_under_load),
              ("policy/bad_files", t_bad_files), ("policy/jit_runtimes", t_jit_runtimes)]
     return run_selected(tests)

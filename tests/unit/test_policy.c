@@ -146,6 +146,11 @@ TEST(policy_exe_identity)
 	CHECK(mkdir(pdir, 0700) == 0);
 	snprintf(exe, sizeof(exe), "%s/exe", pdir);
 	CHECK(symlink(copy, exe) == 0);
+	/* their roots: the host's */
+	snprintf(exe, sizeof(exe), "%s/proc/42/root", dir);
+	CHECK(symlink("/", exe) == 0);
+	snprintf(exe, sizeof(exe), "%s/proc/43/root", dir);
+	CHECK(symlink("/", exe) == 0);
 
 	snprintf(text, sizeof(text),
 		 "rules:\n  - name: jit\n    match: {kind: wx_mapping, exe: %s}\n    action: ignore\n"
@@ -171,7 +176,7 @@ TEST(policy_exe_identity)
 	CHECK_INT(mw_policy_judge(p, &c.v, &al, 0, 1), MW_PV_IGNORE);
 	mw_policy_free(p);
 
-	/* a directory covers what is below it (along the reported path) */
+	/* a directory covers what is below it (along the reported path, in the process's root) */
 	snprintf(text, sizeof(text), "rules:\n  - name: jit\n    match: {exe: %s}\n    action: ignore\n  - name: wx\n", dir);
 	p = policy_of(text);
 	snprintf(exe, sizeof(exe), "%s/proc", dir);
@@ -182,6 +187,19 @@ TEST(policy_exe_identity)
 	CHECK_INT(mw_policy_judge(p, &c.v, &al, 0, 1), MW_PV_IGNORE);
 	mw_policy_free(p);
 
+	/* a path that leads to another file now (replaced, or another root's): the file alone */
+	snprintf(text, sizeof(text), "rules:\n  - name: jit\n    match: {exe: %s}\n    action: ignore\n  - name: wx\n", dir);
+	p = policy_of(text);
+	snprintf(exe, sizeof(exe), "%s/proc", dir);
+	mw_policy_set_proc_root(p, exe);
+	c.e.pid = 43;
+	c.v.exe = prog; /* 43's exe is the copy */
+	al = c.al;
+	CHECK_INT(mw_policy_judge(p, &c.v, &al, 0, 1), MW_PV_EMIT);
+	mw_policy_free(p);
+
+	snprintf(exe, sizeof(exe), "%s/proc/42/root", dir), unlink(exe);
+	snprintf(exe, sizeof(exe), "%s/proc/43/root", dir), unlink(exe);
 	snprintf(exe, sizeof(exe), "%s/proc/42/exe", dir), unlink(exe);
 	snprintf(exe, sizeof(exe), "%s/proc/43/exe", dir), unlink(exe);
 	snprintf(exe, sizeof(exe), "%s/proc/42", dir), rmdir(exe);
