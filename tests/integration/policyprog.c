@@ -1,4 +1,4 @@
-/* policyprog.c - policy test helper: renames itself (COMM, "-" keeps its name), then maps COUNT pages writable+executable (0: until the file STOP exists), one every MS milliseconds (each unmapped again), as a shellcode loader stages code; prints how many it made. */
+/* policyprog.c - policy test helper: renames itself (COMM, "-" keeps its name), then maps COUNT pages writable+executable (0: until the file STOP exists), one every MS milliseconds (each unmapped again), as a shellcode loader stages code; with COUNT and STOP, then waits for STOP before it exits; prints how many it made. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +30,10 @@ int main(int argc, char **argv)
 			struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 			nanosleep(&ts, NULL);
 		}
+	}
+	while (count && stop && access(stop, F_OK) != 0) {
+		struct timespec ts = { 0, 10 * 1000000L };
+		nanosleep(&ts, NULL); /* alive until the test has seen its calls */
 	}
 	printf("%d\n", made);
 	return 0;

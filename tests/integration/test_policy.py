@@ -42,6 +42,30 @@ def copy_prog(d, name):
     return p
 
 
+def run_until_seen(args, out, want_calls, stop, timeout=120):
+    """Run mapwatch ARGS (with --alerts: event lines too) until the output holds want_calls W+X mmap events, then
+    create STOP (the programs wait for it before they exit: their identity is read from /proc while they run).
+    Returns (stdout, stderr, exit status)."""
+    err = out + ".err"
+    with open(err, "w") as ef:
+        mw = subprocess.Popen([MAPWATCH, *args], stdout=subprocess.PIPE, stderr=ef, text=True)
+    try:
+        def seen():
+            try:
+                return sum(1 for e in read_json_lines(out)
+                           if e.get("eventName") == "mmap" and e["args"][2]["value"] == 7)
+            except (Fail, FileNotFoundError):
+                return 0  # a line being written
+        wait_for(lambda: seen() >= want_calls, f"{want_calls} W+X mmap events", timeout)
+        write(stop, "")
+        so, _ = mw.communicate(timeout=timeout)
+    finally:
+        if mw.poll() is None:
+            mw.kill()
+            mw.wait()
+    return so, open(err).read(), mw.returncode
+
+
 def t_exe_identity():
     """An ignore rule by exe identity silences that program; a loader with its name, its bytes, or a link at its
     path still alerts (user-space rule with kinds, and the kernel-compiled exe-only form)."""
@@ -55,25 +79,26 @@ def t_exe_identity():
                       f"      exe: {trusted}\n    action: ignore\n",
         "kernel": f"rules:\n  - name: trusted\n    match: {{exe: {trusted}}}\n    action: ignore\n",
     }
-    for what, head in variants.items():
+    for n, (what, head) in enumerate(variants.items()):
         rules = write(os.path.join(d, "r.yaml"), head + "  - name: wx\n    match: {kind: wx_mapping}\n")
-        out = os.path.join(d, "o.json")
+        out, stop = os.path.join(d, f"o{n}.json"), os.path.join(d, f"stop{n}")
         # the loader calls itself "trusted-jit" (comm), runs as a copy and through a link named like it
-        script = f"{trusted} - 3; {loader} trusted-jit 3; {link} trusted-jit 3"
-        p = mapwatch(["--json", "--alerts-only", "--stats", "--rules", rules, "--output", out, "--", "sh", "-c", script],
-                     timeout=120)
-        eq(p.returncode, 0, f"{what}: exit status ({p.stderr.strip()[-300:]})")
-        eq(p.stdout.split(), ["3", "3", "3"], f"{what}: the programs' own counts")
+        script = (f"{trusted} - 3 0 {stop} & {loader} trusted-jit 3 0 {stop} & {link} trusted-jit 3 0 {stop} & "
+                  f"wait")
+        so, se, rc = run_until_seen(["--json", "--alerts", "--stats", "--rules", rules, "--output", out, "--",
+                                     "sh", "-c", script], out, 9, stop)
+        eq(rc, 0, f"{what}: exit status ({se.strip()[-300:]})")
+        eq(so.split(), ["3", "3", "3"], f"{what}: the programs' own counts")
         al = alerts_of(out)
         by_exe = collections.Counter(e["executable"]["path"] for e in al)
         eq(by_exe, collections.Counter({loader: 6}), f"{what}: alerts by executable")
         check(all(e["alert"]["rule"] == "wx" for e in al), f"{what}: rule names {[e['alert'].get('rule') for e in al]}")
-        pol, rules_st = rule_stats(p.stderr)
+        pol, rules_st = rule_stats(se)
         eq(rules_st["wx"]["matched"], 6, f"{what}: wx rule matches")
         if what == "user space":
             eq(rules_st["trusted"]["matched"], 3, "trusted rule matches (decided in user space)")
         else:
-            eq(stats(p.stderr)["alerts"]["silencedByAllow"], 3, "trusted program silenced in the kernel")
+            eq(stats(se)["alerts"]["silencedByAllow"], 3, "trusted program silenced in the kernel")
 
 
 def t_chroot_jit_path():
