@@ -96,23 +96,26 @@ static void each(struct ld *l, yaml_node_t *n, const char *key, item_fn fn, void
 		errat(l, n, "%s: an empty list matches nothing; leave the key out to match everything", key);
 }
 
+/* Out of memory while reading rules: nothing sensible is left to do. */
+static void oom(void)
+{
+	fputs("mapwatch: out of memory\n", stderr);
+	exit(1);
+}
+
 static char *dup_or_die(const char *s)
 {
 	char *d = strdup(s);
-	if (!d) {
-		fputs("mapwatch: out of memory\n", stderr);
-		exit(1);
-	}
+	if (!d)
+		oom();
 	return d;
 }
 
 static void *grow(void *p, size_t n, size_t size)
 {
 	void *q = realloc(p, n * size);
-	if (!q) {
-		fputs("mapwatch: out of memory\n", stderr);
-		exit(1);
-	}
+	if (!q)
+		oom();
 	return q;
 }
 
@@ -312,7 +315,7 @@ static void matcher(struct ld *l, yaml_node_t *n, struct mw_match *m, const char
 			if (!strcmp(ks, filter_keys[i].key)) {
 				struct via_filter *vf = calloc(1, sizeof(*vf));
 				if (!vf)
-					grow(NULL, 0, 0);
+					oom();
 				vf->opt = filter_keys[i].opt;
 				bit = filter_keys[i].bit;
 				each(l, v, ks, filter_add, vf);
@@ -701,7 +704,7 @@ unsigned mw_rules_load_path(struct mw_ruleset *rs, const char *path, mw_rules_er
 			continue;
 		names = grow(names, nn + 1, sizeof(*names));
 		if (asprintf(&names[nn], "%s/%s", path, de->d_name) < 0)
-			grow(NULL, 0, 0);
+			oom();
 		nn++;
 	}
 	closedir(d);
