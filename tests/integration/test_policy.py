@@ -157,16 +157,24 @@ def t_kill_rule():
 
 
 def t_rate_limit():
-    """rate_limit {count: 3, per: 3600}: 20 W+X maps, 3 alerts; the other 17 counted as rate-limited."""
+    """rate_limit {count: 3, per: 3600}: 20 W+X maps, 3 alerts; the other 17 counted as rate-limited. The rule's
+    action capture, severity, mitre, tags and output show on its alerts."""
     d = tmpdir()
     rules = write(os.path.join(d, "r.yaml"),
-                  "rules:\n  - name: wx\n    match: {kind: wx_mapping}\n    rate_limit: {count: 3, per: 3600}\n")
+                  "rules:\n  - name: wx\n    match: {kind: wx_mapping}\n    rate_limit: {count: 3, per: 3600}\n"
+                  "    action: capture\n    severity: medium\n    mitre: T1620\n    tags: [loader]\n"
+                  "    output: \"{rule}: {kind} by {comm} pid {pid}\"\n")
     out = os.path.join(d, "o.json")
     p = mapwatch(["--json", "--alerts-only", "--stats", "--rules", rules, "--output", out, "--", PROG, "-", "20"],
                  timeout=120)
     eq(p.returncode, 0, f"exit status ({p.stderr.strip()[-300:]})")
     eq(p.stdout.strip(), "20", "maps made")
-    eq(len(alerts_of(out)), 3, "alerts written")
+    al = alerts_of(out)
+    eq(len(al), 3, "alerts written")
+    a, pid = al[0]["alert"], al[0]["processId"]
+    eq((a["rule"], a["severity"], a["mitre"], a["tags"], a["output"], a.get("captureRequested")),
+       ("wx", "medium", "T1620", ["loader"], f"wx: wx_mapping by policyprog pid {pid}", True),
+       "what the capture rule puts on its alerts")
     pol, r = rule_stats(p.stderr)
     eq((r["wx"]["matched"], r["wx"]["written"], r["wx"]["rateLimited"]), (20, 3, 17), "wx rule counts")
     eq(pol["rateLimited"], 17, "policy rateLimited")
