@@ -14,6 +14,12 @@ static bool may_match_wx(const struct mw_rule *r)
 	return !(r->match.has & MW_MK_KIND) || (r->match.kinds & WX_KINDS);
 }
 
+/* An ignore rule by exe alone (no other key, no except). */
+static bool exe_ignore(const struct mw_rule *r)
+{
+	return r->action == MW_RA_IGNORE && r->match.has == MW_MK_EXE && !r->nexcept;
+}
+
 static void oom(void)
 {
 	fputs("mapwatch: out of memory\n", stderr);
@@ -88,26 +94,30 @@ unsigned mw_rules_finish(struct mw_ruleset *rs, mw_rules_err_fn err, void *ctx)
 		if (kill_at < 0)
 			kill_at = (int)i;
 	}
+	/* The leading ignores by exe alone go to the kernel's --allow list, which
+	 * silences every alert of those executables (alerts.c) and spares them
+	 * the kill: exactly what those rules say, as nothing comes before them.
+	 * Later ones are judged in user space (an earlier rule may decide first). */
+	unsigned prefix = 0;
+	while (prefix < rs->n && exe_ignore(&rs->r[prefix]))
+		allow_add(rs, &rs->r[prefix++].match);
 	if (kill_at >= 0) {
 		rs->kill_wx = true;
+		/* the kill rule's exe excepts: the same list (no alert of theirs either, as --allow) */
 		for (unsigned k = 0; k < rs->r[kill_at].nexcept; k++)
 			allow_add(rs, &rs->r[kill_at].except[k]);
 		/* what comes first must be decided in the kernel as well */
-		for (int j = 0; j < kill_at; j++) {
+		for (int j = (int)prefix; j < kill_at; j++) {
 			struct mw_rule *r = &rs->r[j];
 			if (!may_match_wx(r))
 				continue;
-			if (r->action == MW_RA_IGNORE && r->match.has == MW_MK_EXE && !r->nexcept)
-				continue; /* an exe-only ignore: the kernel's --allow list */
-			rule_err(&l, r, "rule '%s' comes before kill rule '%s' and may decide W+X alerts on conditions only user space sees, while the kernel kills them: move it after the kill rule, narrow its kind, or make it an ignore by exe alone",
-				 r->name, rs->r[kill_at].name);
+			if (exe_ignore(r))
+				rule_err(&l, r, "rule '%s' is an ignore by exe before kill rule '%s': the kernel can spare an executable only through its --allow list, which silences all its alerts: put it before every other rule",
+					 r->name, rs->r[kill_at].name);
+			else
+				rule_err(&l, r, "rule '%s' comes before kill rule '%s' and may decide W+X alerts on conditions only user space sees, while the kernel kills them: move it after the kill rule, narrow its kind, or make it an ignore by exe alone at the top",
+					 r->name, rs->r[kill_at].name);
 		}
-	}
-	/* exe-only ignore rules go to the kernel (--allow) whether or not there is a kill rule */
-	for (unsigned j = 0; j < rs->n; j++) {
-		struct mw_rule *r = &rs->r[j];
-		if (r->action == MW_RA_IGNORE && r->match.has == MW_MK_EXE && !r->nexcept && (kill_at < 0 || (int)j < kill_at))
-			allow_add(rs, &r->match);
 	}
 	rs->errors += l.errors;
 	return l.errors;

@@ -6,7 +6,9 @@
 #include "rules.h"
 
 /* The checks across rules, once all are added (kill rules and what comes
- * before them, duplicate names) and the kernel part (kill_wx, allow).
+ * before them, duplicate names) and the kernel part: kill_wx, and allow
+ * (the ignore rules by exe alone before any other rule, the kill rule's
+ * exe excepts).
  * Returns the number of errors. */
 unsigned mw_rules_finish(struct mw_ruleset *rs, mw_rules_err_fn err, void *ctx);
 

@@ -184,6 +184,14 @@ TEST(rules_kill_checks)
 		   "  - name: k\n    match: {kind: wx_mapping}\n    action: kill\n", &e);
 	CHECK(rs && rs->kill_wx && rs->nallow == 1);
 	mw_ruleset_free(rs);
+	/* an ignore by exe is the kernel's allow list (all of its alerts) only at the top */
+	one_error("rules:\n  - name: f\n    match: {kind: exec_fileless}\n"
+		  "  - name: a\n    match: {exe: /}\n    action: ignore\n"
+		  "  - name: k\n    match: {kind: wx_mapping}\n    action: kill\n", "4:5", "put it before every other rule");
+	rs = parse("rules:\n  - name: f\n    match: {kind: exec_fileless}\n"
+		   "  - name: a\n    match: {exe: /}\n    action: ignore\n", &e);
+	CHECK(rs && !rs->kill_wx && rs->nallow == 0); /* judged in user space: f comes first */
+	mw_ruleset_free(rs);
 }
 
 TEST(rules_exe_resolved_at_load)
