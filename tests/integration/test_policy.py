@@ -264,6 +264,8 @@ def t_reload_under_load():
     eq((pol["reloads"], pol["reloadFailures"]), (1, 1), "reloads, refused reloads")
     st = stats(text)
     eq(st["eventsLost"], 0, "events lost")
+    print(f"INFO reload under load: {made} W+X maps, {len(al)} alerts ({names.count('wx-a')} by wx-a, "
+          f"{names.count('wx-b')} by wx-b), 1 reload, 1 refused", flush=True)
 
 
 def t_defaults_and_shorthands():
