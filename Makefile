@@ -13,7 +13,7 @@ MAKEFLAGS += --no-print-directory
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -Isrc -I$(BUILD) -DMW_VERSION=\"$(VERSION)\"
-LDLIBS  := -lbpf -lelf -lz -lpthread
+LDLIBS  := -lbpf -lelf -lz -lyaml -lpthread
 
 # Cross build (make ARCH=arm64, or make cross-arm64): clang --target with the
 # libc6-dev-<arch>-cross sysroot, lld, and the target's libbpf/libelf/zlib
@@ -29,7 +29,7 @@ endif
 BUILD   := build/$(ARCH)
 CC      := $(CLANG) --target=$(TRIPLE)
 WARN    += -Wno-gnu-variable-sized-type-not-at-end # struct slot (src/stack.c) holds a record header before its frames
-TARGET_PKGS := libbpf-dev libelf-dev zlib1g-dev
+TARGET_PKGS := libbpf-dev libelf-dev zlib1g-dev libyaml-dev
 TARGET_LIBS := $(shell sh scripts/debget.sh $(CROSS_DEBARCH_$(ARCH)) $(TARGET_PKGS) 2>/dev/null || echo FAILED)
 ifneq ($(filter FAILED,$(TARGET_LIBS)),)
 $(error cannot fetch the $(ARCH) libraries: $(shell sh scripts/debget.sh $(CROSS_DEBARCH_$(ARCH)) $(TARGET_PKGS) 2>&1 >/dev/null | tail -n 1))
@@ -85,6 +85,9 @@ static: $(BUILD)/mapwatch-static
 $(BUILD)/mapwatch-static: $(BUILD)/main.o $(LIB_OBJS)
 	$(CC) $(CFLAGS) -static $^ -o $@ $(LDLIBS)
 
+# The default rules are embedded (.incbin) in rules_default.o.
+$(BUILD)/rules_default.o $(BUILD)/san/rules_default.o: dist/rules.d/00-default.yaml
+
 # Sanitizer build of the whole tool, used by the integration tests.
 $(BUILD)/san/%.o: src/%.c $(HDRS) $(wildcard include/*.h) $(BUILD)/mapwatch.skel.h
 	@mkdir -p $(dir $@)
@@ -93,9 +96,9 @@ $(BUILD)/mapwatch-asan: $(patsubst src/%.c,$(BUILD)/san/%.o,$(SRCS))
 	$(CC) $(CFLAGS) $(SAN) $^ -o $@ $(LDLIBS)
 
 # Unit tests: plain (for valgrind) and with ASan/UBSan.
-$(BUILD)/unit: $(UNIT_SRCS) $(LIB_SRCS) $(wildcard tests/unit/*.h) $(HDRS) $(BUILD)/mapwatch.skel.h
+$(BUILD)/unit: dist/rules.d/00-default.yaml $(UNIT_SRCS) $(LIB_SRCS) $(wildcard tests/unit/*.h) $(HDRS) $(BUILD)/mapwatch.skel.h
 	$(CC) $(CFLAGS) -O1 -Werror -Itests/unit $(UNIT_SRCS) $(LIB_SRCS) -o $@ $(LDLIBS)
-$(BUILD)/unit-asan: $(UNIT_SRCS) $(LIB_SRCS) $(wildcard tests/unit/*.h) $(HDRS) $(BUILD)/mapwatch.skel.h
+$(BUILD)/unit-asan: dist/rules.d/00-default.yaml $(UNIT_SRCS) $(LIB_SRCS) $(wildcard tests/unit/*.h) $(HDRS) $(BUILD)/mapwatch.skel.h
 	$(CC) $(CFLAGS) -O1 -Werror $(SAN) -Itests/unit $(UNIT_SRCS) $(LIB_SRCS) -o $@ $(LDLIBS)
 
 # doc/EVENTS.md is written from the catalogue (include/mw_calls.h); tests/run.sh checks it is current.
@@ -145,13 +148,18 @@ check:
 $(BUILD)/fmtbench: bench/fmtbench.c $(LIB_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
+# The policy's cost per alert with 10 and 200 rules (bench/policybench.c).
+$(BUILD)/policybench: bench/policybench.c $(LIB_OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
 bench: all
 	sh bench/run.sh
 	sh bench/startstop.sh
 
 # Install (PREFIX, DESTDIR as usual): the binary in sbin, mapwatch(8), the
 # config (kept if one is there already; the example always goes to the doc
-# directory), the systemd unit, bash completion.
+# directory, with the default rules to copy into /etc/mapwatch/rules.d), the
+# systemd unit, bash completion.
 PREFIX     ?= /usr/local
 SBINDIR    ?= $(PREFIX)/sbin
 MANDIR     ?= $(PREFIX)/share/man
@@ -167,6 +175,8 @@ install: $(BUILD)/mapwatch
 	gzip -9n -c doc/mapwatch.8 > $(DESTDIR)$(MANDIR)/man8/mapwatch.8.gz
 	chmod 0644 $(DESTDIR)$(MANDIR)/man8/mapwatch.8.gz
 	$(INSTALL) -m 0644 dist/mapwatch.conf $(DESTDIR)$(DOCDIR)/mapwatch.conf.example
+	$(INSTALL) -d $(DESTDIR)$(DOCDIR)/rules.d
+	$(INSTALL) -m 0644 dist/rules.d/00-default.yaml $(DESTDIR)$(DOCDIR)/rules.d/00-default.yaml
 	[ -e $(DESTDIR)$(SYSCONFDIR)/mapwatch/mapwatch.conf ] || \
 		$(INSTALL) -m 0644 dist/mapwatch.conf $(DESTDIR)$(SYSCONFDIR)/mapwatch/mapwatch.conf
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' dist/mapwatch.service.in \
@@ -178,9 +188,10 @@ install: $(BUILD)/mapwatch
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/mapwatch $(DESTDIR)$(MANDIR)/man8/mapwatch.8.gz \
 		$(DESTDIR)$(UNITDIR)/mapwatch.service $(DESTDIR)$(BASHCOMPDIR)/mapwatch \
-		$(DESTDIR)$(DOCDIR)/mapwatch.conf.example
+		$(DESTDIR)$(DOCDIR)/mapwatch.conf.example $(DESTDIR)$(DOCDIR)/rules.d/00-default.yaml
 	-cmp -s dist/mapwatch.conf $(DESTDIR)$(SYSCONFDIR)/mapwatch/mapwatch.conf && \
 		rm -f $(DESTDIR)$(SYSCONFDIR)/mapwatch/mapwatch.conf
+	-rmdir $(DESTDIR)$(DOCDIR)/rules.d 2>/dev/null
 	-rmdir $(DESTDIR)$(SYSCONFDIR)/mapwatch $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 # Debian package of all of it, built with dpkg-deb (dependencies from dpkg-shlibdeps).

@@ -178,6 +178,18 @@ void mw_alert_json(struct strbuf *b, const struct mw_view *v, const struct mw_al
 			sb_puts(b, "null");
 		sb_printf(b, ",\"rdev\":\"%u:%u\"}", mw_kdev_major(al->rdev), mw_kdev_minor(al->rdev));
 	}
+	if (al->rule) {
+		sb_puts(b, ",\"rule\":");
+		sb_json_str(b, al->rule, strlen(al->rule));
+		if (al->tags)
+			sb_printf(b, ",\"tags\":%s", al->tags);
+		if (al->message) {
+			sb_puts(b, ",\"output\":");
+			sb_json_str(b, al->message, strlen(al->message));
+		}
+		if (al->capture)
+			sb_puts(b, ",\"captureRequested\":true");
+	}
 	sb_puts(b, "},\"trigger\":");
 	mw_format_json(b, v);
 	sb_putc(b, '}');
@@ -229,4 +241,14 @@ void mw_alert_table(struct strbuf *b, const struct mw_view *v, const struct mw_a
 	}
 	if (e->flags & MW_F_ENFORCED)
 		sb_puts(b, " [killed]");
+	if (al->rule && al->rule_in_table) {
+		sb_puts(b, " [rule ");
+		sb_text_str(b, al->rule, strlen(al->rule));
+		sb_putc(b, ']');
+	}
+	if (al->rule && al->message) {
+		sb_puts(b, " \"");
+		sb_text_str(b, al->message, strlen(al->message));
+		sb_putc(b, '"');
+	}
 }

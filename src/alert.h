@@ -77,6 +77,12 @@ struct mw_alert {
 	int32_t chain_fd;
 	uint32_t chain_pid, chain_flags;
 	char chain_name[256];      /* the memfd's name */
+	/* set by the policy (src/policy.h) when a rule decided the alert: */
+	const char *rule;          /* the rule's name: "rule" in JSON; NULL: no policy, no key */
+	const char *tags;          /* the rule's tags as a JSON array text, NULL: none */
+	const char *message;       /* the rule's output template filled in, NULL: none */
+	uint8_t rule_in_table;     /* the table line names the rule (not a built-in one) */
+	uint8_t capture;           /* action capture: "captureRequested":true (the capture itself: --capture) */
 };
 
 /* A fresh alert of kind at al[(*n)++]: zeroed, with the severity, MITRE id,
@@ -108,7 +114,9 @@ const char *mw_alert_severity_name(unsigned sev);
  * "region"], ["judgedAt":"exec" for a program judged at its exec],
  * ["dropped":{"cause":"writtenAfterStart"|"changedAfterStart"|"recent",
  * "ageSeconds"}] (dropped_code),
- * ["device":{"path","rdev":"MAJ:MIN"}]}, and "trigger": the
+ * ["device":{"path","rdev":"MAJ:MIN"}], ["rule" the policy rule that
+ * decided it, ["tags":[...]], ["output" the rule's text],
+ * ["captureRequested":true]]}, and "trigger": the
  * trigger event exactly as mw_format_json() writes it.
  */
 void mw_alert_json(struct strbuf *b, const struct mw_view *v, const struct mw_alert *al);
@@ -119,7 +127,8 @@ void mw_alert_json(struct strbuf *b, const struct mw_view *v, const struct mw_al
  * as mw_format_call() writes it, then " [previous PROT_...]" when known
  * (", partly" when mixed, ", was writable" when the sticky bit is set but
  * the previous prot lacks PROT_WRITE), and " [killed]" for an enforced
- * trigger. Control characters are escaped as in event lines.
+ * trigger; then " [rule NAME]" when a rule that is not built in decided
+ * it, and the rule's output text in quotes. Control characters are escaped as in event lines.
  */
 void mw_alert_table(struct strbuf *b, const struct mw_view *v, const struct mw_alert *al);
 

@@ -147,6 +147,31 @@ void mw_metrics_format(struct strbuf *b, const struct mw_metrics_snap *s,
 		sb_putc(&l, '}');
 		sample(b, "mapwatch_alerts_collapsed_total", l.p, s->alerts_collapsed[k]);
 	}
+	if (s->nrules) {
+		static const char *const rf[3][2] = {
+			{ "mapwatch_rule_matches_total", "Alerts each policy rule decided (--rules), by rule and action." },
+			{ "mapwatch_rule_written_total", "Alerts each policy rule wrote (alert, capture, kill)." },
+			{ "mapwatch_rule_rate_limited_total", "Alerts each policy rule withheld by its rate_limit." },
+		};
+		for (int f = 0; f < 3; f++) {
+			family(b, rf[f][0], "counter", rf[f][1]);
+			for (int i = 0; i < s->nrules && i < MW_METRICS_RULES; i++) {
+				sb_reset(&l);
+				sb_puts(&l, "{rule=");
+				label_value(&l, s->rules[i].name);
+				sb_puts(&l, ",action=");
+				label_value(&l, s->rules[i].action);
+				sb_putc(&l, '}');
+				sample(b, rf[f][0], l.p, f == 0 ? s->rules[i].matched : f == 1 ? s->rules[i].written
+										  : s->rules[i].limited);
+			}
+		}
+		family(b, "mapwatch_rules_reloads_total", "counter", "Rule sets loaded again on SIGHUP.");
+		sample(b, "mapwatch_rules_reloads_total", NULL, s->rules_reloads);
+		family(b, "mapwatch_rules_reload_failures_total", "counter",
+		       "SIGHUP reloads refused (rules that do not validate): the old rules stay.");
+		sample(b, "mapwatch_rules_reload_failures_total", NULL, s->rules_reload_failures);
+	}
 	static const struct {
 		const char *name, *type, *help;
 	} sf[] = {

@@ -9,6 +9,8 @@
 #include "sink.h"
 #include "strbuf.h"
 
+#define MW_METRICS_RULES 128 /* rules published per rule (the rest only in --stats) */
+
 /* What the tracer publishes (once per reader round, and at the end). */
 struct mw_metrics_snap {
 	uint64_t events[MW_EV_MAX];        /* events read from the kernel, by enum mw_event_id */
@@ -25,6 +27,13 @@ struct mw_metrics_snap {
 		char name[128];
 		struct mw_sink_stats st;
 	} sinks[MW_SINKS_MAX];
+	/* the policy (src/policy.h), when alerts are on: per rule (the first MW_METRICS_RULES) */
+	int nrules;
+	struct {
+		char name[64], action[8];
+		uint64_t matched, written, limited;
+	} rules[MW_METRICS_RULES];
+	uint64_t rules_reloads, rules_reload_failures;
 };
 
 /* Counters of the endpoint itself (for tests and --stats). */

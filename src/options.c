@@ -176,6 +176,29 @@ static int opt_kill_wx(struct mw_opts *o, const struct mw_opt_def *d, const char
 	return 0;
 }
 
+/* --rules PATH and --check-rules PATH (which also asks for the check instead of a run) */
+static int opt_rules(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	const char **grown;
+	char *copy;
+
+	if (!*v)
+		return fail(err, n, "%s needs a rules file or a directory of *.yaml files", d->code ? "--check-rules" : "--rules");
+	grown = realloc(o->rules, sizeof(*grown) * (size_t)(o->nrules + 1));
+	if (!grown)
+		return fail(err, n, "out of memory");
+	o->rules = grown;
+	copy = strdup(v);
+	if (!copy)
+		return fail(err, n, "out of memory");
+	o->rules[o->nrules++] = copy;
+	if (d->code)
+		o->action = MW_ACT_CHECK_RULES;
+	else
+		o->alerts = true; /* rules decide alerts */
+	return 0;
+}
+
 static int opt_exit_with_command(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err,
 				 size_t n)
 {
@@ -429,6 +452,8 @@ static const struct mw_opt_def table[] = {
 	{ "alerts-only", 0, MW_OV_NONE, 0, opt_alerts, 1 },
 	{ "allow", 0, MW_OV_REQUIRED, 0, opt_allow, 0 },
 	{ "kill-wx", 0, MW_OV_NONE, 0, opt_kill_wx, 0 },
+	{ "rules", 0, MW_OV_REQUIRED, 0, opt_rules, 0 },
+	{ "check-rules", 0, MW_OV_REQUIRED, MW_OF_CLI_ONLY, opt_rules, 1 },
 	/* the command */
 	{ "exit-with-command", 0, MW_OV_NONE, MW_OF_CLI_ONLY, opt_exit_with_command, 0 },
 	/* outputs besides the stream */
@@ -476,6 +501,11 @@ void mw_opts_free(struct mw_opts *o)
 	free(o->allow);
 	o->allow = NULL;
 	o->nallow = 0;
+	for (int i = 0; i < o->nrules; i++)
+		free((char *)o->rules[i]);
+	free(o->rules);
+	o->rules = NULL;
+	o->nrules = 0;
 	free((char *)o->output);
 	o->output = NULL;
 	for (int i = 0; i < o->nsyslog; i++) {

@@ -42,6 +42,8 @@ struct mw_opts {
 	bool kill_wx;           /* SIGKILL W+X requesters at syscall entry */
 	const char **allow;     /* executables whose alerts are silenced (copies) */
 	int nallow;
+	const char **rules;     /* --rules (repeatable): rules files and directories (copies); none: the defaults */
+	int nrules;
 	bool summary;           /* -c: count calls in the kernel, print summaries (no events) */
 	int summary_by;         /* enum mw_sum_by */
 	unsigned summary_top;   /* --top N: keep the N largest groups, 0 = all */
@@ -64,7 +66,7 @@ struct mw_opts {
 };
 
 /* What the user asked for besides tracing. */
-enum mw_action { MW_ACT_RUN, MW_ACT_HELP, MW_ACT_LIST, MW_ACT_VERSION };
+enum mw_action { MW_ACT_RUN, MW_ACT_HELP, MW_ACT_LIST, MW_ACT_VERSION, MW_ACT_CHECK_RULES };
 
 /* Does the option take a value? */
 enum mw_optval {

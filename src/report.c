@@ -138,6 +138,62 @@ void mw_write_summary(struct tracer *t, bool interval)
 	sb_free(&js);
 }
 
+/* A line of mapwatch's own about its rules, to every sink (syslog too):
+ * JSON {"timestamp","eventName":"rules_notice","notice":WHAT,"message"}. */
+void mw_report_notice(struct tracer *t, const char *what, const char *message)
+{
+	uint64_t ts = mw_clock_ns(CLOCK_REALTIME);
+	struct strbuf js = { 0 }, tbl = { 0 };
+
+	sb_puts(&js, "{\"timestamp\":");
+	sb_put_u64(&js, ts);
+	sb_puts(&js, ",\"eventName\":\"rules_notice\",\"notice\":");
+	sb_json_str(&js, what, strlen(what));
+	sb_puts(&js, ",\"message\":");
+	sb_json_str(&js, message, strlen(message));
+	sb_putc(&js, '}');
+	sb_puts(&tbl, "mapwatch: ");
+	sb_puts(&tbl, what);
+	sb_puts(&tbl, ": ");
+	sb_text_str(&tbl, message, strlen(message));
+	struct mw_rec rec = { .kind = MW_RK_NOTICE, .ts_ns = ts, .notice_json = js.p ? js.p : "{}",
+			      .notice_table = tbl.p ? tbl.p : "", .notice_severity = MW_SEV_MEDIUM };
+	mw_sinks_emit(&t->sinks, &rec);
+	sb_free(&js);
+	sb_free(&tbl);
+}
+
+/* --stats: what each rule decided, and the policy's own counts. */
+static void rules_stats(struct tracer *t, struct strbuf *b, bool json)
+{
+	const struct mw_ruleset *rs = mw_policy_rules(t->policy);
+#define U(x) ((unsigned long long)(x))
+	if (json) {
+		sb_printf(b, ",\"policy\":{\"ignored\":%llu,\"rateLimited\":%llu,\"unmatched\":%llu,\"reloads\":%llu,"
+			  "\"reloadFailures\":%llu,\"rules\":[", U(t->alerts_ignored), U(t->alerts_limited),
+			  U(mw_policy_unmatched(t->policy)), U(t->reloads), U(t->reload_failures));
+		for (unsigned i = 0; i < rs->n; i++) {
+			const struct mw_rule *r = &rs->r[i];
+			sb_puts(b, i ? ",{\"name\":" : "{\"name\":");
+			sb_json_str(b, r->name, strlen(r->name));
+			sb_printf(b, ",\"action\":\"%s\",\"matched\":%llu,\"written\":%llu,\"rateLimited\":%llu}",
+				  mw_rule_action_name(r->action), U(r->st.matched), U(r->st.emitted), U(r->st.limited));
+		}
+		sb_puts(b, "]}");
+		return;
+	}
+	sb_printf(b, "mapwatch: rules: %u; alerts withheld by ignore rules %llu, by rate limits %llu, matched by no rule %llu; reloads %llu (refused %llu)\n",
+		  rs->n, U(t->alerts_ignored - mw_policy_unmatched(t->policy)), U(t->alerts_limited),
+		  U(mw_policy_unmatched(t->policy)), U(t->reloads), U(t->reload_failures));
+	for (unsigned i = 0; i < rs->n; i++) {
+		const struct mw_rule *r = &rs->r[i];
+		if (r->st.matched)
+			sb_printf(b, "mapwatch: rule %s (%s): matched %llu, written %llu, rate-limited %llu\n", r->name,
+				  mw_rule_action_name(r->action), U(r->st.matched), U(r->st.emitted), U(r->st.limited));
+	}
+#undef U
+}
+
 /* Hand the counters to the --metrics endpoint. */
 void mw_publish_metrics(struct tracer *t)
 {
@@ -160,6 +216,19 @@ void mw_publish_metrics(struct tracer *t)
 	}
 	m->hook_skipped = t->hook_skipped;
 	memcpy(m->alerts, t->alerts_by, sizeof(m->alerts));
+	if (t->policy) {
+		const struct mw_ruleset *rs = mw_policy_rules(t->policy);
+		for (unsigned i = 0; i < rs->n && i < MW_METRICS_RULES; i++) {
+			snprintf(m->rules[i].name, sizeof(m->rules[i].name), "%s", rs->r[i].name);
+			snprintf(m->rules[i].action, sizeof(m->rules[i].action), "%s", mw_rule_action_name(rs->r[i].action));
+			m->rules[i].matched = rs->r[i].st.matched;
+			m->rules[i].written = rs->r[i].st.emitted;
+			m->rules[i].limited = rs->r[i].st.limited;
+		}
+		m->nrules = rs->n < MW_METRICS_RULES ? (int)rs->n : MW_METRICS_RULES;
+		m->rules_reloads = t->reloads;
+		m->rules_reload_failures = t->reload_failures;
+	}
 	if (t->alerts) {
 		struct mw_alerts_stats st;
 		mw_alerts_get_stats(t->alerts, &st);
@@ -260,6 +329,8 @@ void mw_print_stats(struct tracer *t)
 				  "\"collapsed\":%llu,\"seededFromProc\":%llu,\"seedFailed\":%llu}",
 				  U(st.raised), U(t->alerts_written), U(st.suppressed), U(folded), U(st.seeded),
 				  U(st.seed_failed));
+		if (t->policy)
+			rules_stats(t, &b, true);
 		sb_puts(&b, ",\"outputs\":[");
 	} else {
 		sb_printf(&b, "mapwatch: events seen %llu, written %llu%s, lost %llu (ring buffer full %llu, unmatched exit %llu, pending map full %llu), filtered in kernel %llu",
@@ -287,6 +358,8 @@ void mw_print_stats(struct tracer *t)
 			if (t->collapse)
 				sb_printf(&b, "mapwatch: alerts written in full %llu, repeats counted in summaries %llu (--alert-rate %u)\n",
 					  U(t->alerts_written), U(folded), t->o->alert_rate);
+	if (t->policy)
+				rules_stats(t, &b, false);
 		}
 	}
 	int nout = 0;

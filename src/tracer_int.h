@@ -10,6 +10,7 @@
 #include "collapse.h"
 #include "metrics.h"
 #include "options.h"
+#include "policy.h"
 #include "sink.h"
 #include "strbuf.h"
 #include "stack.h"
@@ -45,6 +46,10 @@ struct tracer {
 	struct mw_collapse *collapse;               /* --alert-rate; NULL: every alert in full */
 	struct strbuf notice_json, notice_table;
 	struct mw_metrics *metrics;                 /* --metrics; NULL: no endpoint */
+	struct mw_policy *policy;                   /* the rules deciding alerts (with alerts on) */
+	const char **allow;                         /* --allow and the rules' kernel part: the hooks' list */
+	uint64_t alerts_ignored, alerts_limited;    /* withheld by an ignore rule (or none matched), by a rate limit */
+	uint64_t reloads, reload_failures;          /* SIGHUP rule reloads */
 };
 
 /* report.c */
@@ -57,5 +62,6 @@ void mw_publish_metrics(struct tracer *t);           /* the counters to --metric
 int mw_start_metrics(struct tracer *t);              /* --metrics: 0, or -1 after saying why */
 void mw_warn_switch_gaps(struct tracer *t);          /* stderr, when --hook tracepoint left 32-bit starts unseen */
 void mw_print_stats(struct tracer *t);               /* --stats */
+void mw_report_notice(struct tracer *t, const char *what, const char *message); /* a line of mapwatch's own, to every sink */
 
 #endif
