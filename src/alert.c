@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "capture.h"
 #include "catalog.h"
 #include "decode.h"
 #include "decode_mem.h"
@@ -20,6 +21,7 @@ static const char *const kind_names[MW_AL_KIND_MAX] = {
 	[MW_AL_X_AFTER_W] = "x_after_w",
 	[MW_AL_EXEC_FILELESS] = "exec_fileless",
 	[MW_AL_DEVICE_MAPPING] = "device_mapping",
+	[MW_AL_CALL_FROM_ANON] = "call_from_anon",
 };
 
 static const char *const sev_names[] = { "info", "medium", "high" };
@@ -68,6 +70,12 @@ struct mw_alert *mw_alert_add(struct mw_alert *al, int *n, enum mw_alert_kind ki
 		x->mitre = "T1620";
 		x->technique = "Reflective Code Loading";
 		x->description = "executable memory from a file with no lasting copy on disk";
+		break;
+	case MW_AL_CALL_FROM_ANON:
+		x->severity = MW_SEV_MEDIUM;
+		x->mitre = "T1620";
+		x->technique = "Reflective Code Loading";
+		x->description = "a mapping call made from memory no file on disk backs (staged shellcode or a JIT)";
 		break;
 	default:
 		x->severity = MW_SEV_INFO;
@@ -165,6 +173,21 @@ void mw_alert_json(struct strbuf *b, const struct mw_view *v, const struct mw_al
 			sb_puts(b, "null");
 		sb_printf(b, ",\"rdev\":\"%u:%u\"}", mw_kdev_major(al->rdev), mw_kdev_minor(al->rdev));
 	}
+	if (al->payload) {
+		const struct mw_payload *p = al->payload;
+		sb_printf(b, ",\"payload\":{\"sha256\":\"%s\",\"bytes\":%zu,\"regionBytes\":%" PRIu64
+			  ",\"truncated\":%s,\"address\":\"0x%" PRIx64 "\",\"capturedAt\":\"%s\"",
+			  p->sha256, p->len, p->region_len, p->truncated ? "true" : "false", p->addr,
+			  p->at ? p->at : "syscall");
+		if (p->unread)
+			sb_printf(b, ",\"unreadPages\":%u", p->unread);
+		sb_puts(b, ",\"file\":");
+		if (p->file[0])
+			sb_json_str(b, p->file, strnlen(p->file, sizeof p->file));
+		else
+			sb_puts(b, "null");
+		sb_putc(b, '}');
+	}
 	sb_puts(b, "},\"trigger\":");
 	mw_format_json(b, v);
 	sb_putc(b, '}');
@@ -205,6 +228,9 @@ void mw_alert_table(struct strbuf *b, const struct mw_view *v, const struct mw_a
 		sb_text_str(b, v->path ? v->path : "?", v->path ? strlen(v->path) : 1);
 		sb_putc(b, ']');
 	}
+	if (al->payload)
+		sb_printf(b, " [payload %.16s %zu bytes%s]", al->payload->sha256, al->payload->len,
+			  al->payload->truncated ? ", truncated" : "");
 	if (e->flags & MW_F_ENFORCED)
 		sb_puts(b, " [killed]");
 }

@@ -6,6 +6,8 @@
 #include "format.h"
 #include "strbuf.h"
 
+struct mw_payload;
+
 /* The kinds, their severities and MITRE ATT&CK ids, and when each is raised:
  * src/alerts.h (the mapping calls) and src/alerts_family.h (the memory family). */
 enum mw_alert_kind {
@@ -14,7 +16,8 @@ enum mw_alert_kind {
 	MW_AL_X_AFTER_W = 2,
 	MW_AL_EXEC_FILELESS = 3,
 	MW_AL_DEVICE_MAPPING = 4,
-	MW_AL_KIND_MAX = 5,
+	MW_AL_CALL_FROM_ANON = 5,  /* a mapping call made from memory no regular file backs (capture.bpf.h) */
+	MW_AL_KIND_MAX = 6,
 };
 
 enum mw_alert_severity {
@@ -65,6 +68,7 @@ struct mw_alert {
 	int32_t chain_fd;
 	uint32_t chain_pid, chain_flags;
 	char chain_name[256];      /* the memfd's name */
+	const struct mw_payload *payload; /* evidence (capture.h): the bytes made executable; NULL: none */
 };
 
 /* A fresh alert of kind at al[(*n)++]: zeroed, with the severity, MITRE id,

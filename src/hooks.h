@@ -27,6 +27,8 @@ struct mw_hook_cfg {
 	bool summary;                   /* -c: count in the kernel */
 	int summary_by;                 /* enum mw_sum_by */
 	unsigned stack_depth;           /* -k: user stack frames per call (0: none) */
+	uint64_t capture_max;           /* --capture: bytes copied per region made executable (0: none) */
+	uint64_t capture_rate;          /* --capture-rate: the kernel's byte budget per second */
 	const struct mw_filters *filters; /* in-kernel filters (never NULL) */
 	int verbose;                    /* -v count: -vvv asks the verifier's figures */
 	/* test knobs, from the environment (mapwatch(8) ENVIRONMENT) */

@@ -95,6 +95,7 @@ static const char *const loss_names[MW_CNT_MAX] = {
 	[MW_CNT_NO_ENTRY] = "unmatched_exit",
 	[MW_CNT_PENDING_FULL] = "pending_map_full",
 	[MW_CNT_TRACED_FULL] = "traced_map_full", /* a count of processes, not events */
+	[MW_CNT_CAP_RB_FULL] = "capture_ring_buffer_full", /* captures cut short (capture.bpf.h) */
 };
 
 
@@ -260,6 +261,11 @@ void mw_print_stats(struct tracer *t)
 				  "\"collapsed\":%llu,\"seededFromProc\":%llu,\"seedFailed\":%llu}",
 				  U(st.raised), U(t->alerts_written), U(st.suppressed), U(folded), U(st.seeded),
 				  U(st.seed_failed));
+		if (t->evidence) {
+			mw_evidence_stats_text(t->evidence, &b, 1);
+			sb_printf(&b, ",\"capture\":{\"pagesCopied\":%llu,\"ringBufferFull\":%llu,\"budgetSpent\":%llu}",
+				  U(c[MW_CNT_CAP_PAGES]), U(c[MW_CNT_CAP_RB_FULL]), U(c[MW_CNT_CAP_BUDGET]));
+		}
 		sb_puts(&b, ",\"outputs\":[");
 	} else {
 		sb_printf(&b, "mapwatch: events seen %llu, written %llu%s, lost %llu (ring buffer full %llu, unmatched exit %llu, pending map full %llu), filtered in kernel %llu",
@@ -287,6 +293,11 @@ void mw_print_stats(struct tracer *t)
 			if (t->collapse)
 				sb_printf(&b, "mapwatch: alerts written in full %llu, repeats counted in summaries %llu (--alert-rate %u)\n",
 					  U(t->alerts_written), U(folded), t->o->alert_rate);
+		}
+		if (t->evidence) {
+			mw_evidence_stats_text(t->evidence, &b, 0);
+			sb_printf(&b, "mapwatch: capture in the kernel: pages copied %llu, captures cut short by a full ring buffer %llu, by the byte budget %llu\n",
+				  U(c[MW_CNT_CAP_PAGES]), U(c[MW_CNT_CAP_RB_FULL]), U(c[MW_CNT_CAP_BUDGET]));
 		}
 	}
 	int nout = 0;

@@ -25,6 +25,7 @@
 #include "thread.h"
 #include "mapwatch.skel.h"
 #include "alerts.h"
+#include "capture_abi.h"
 #include "catalog.h"
 #include "format.h"
 #include "collapse.h"
@@ -144,6 +145,10 @@ static int handle_rec(void *ctx, void *data, size_t size)
 			mw_proc_forget(((const struct mw_task_rec *)data)->pid);
 		return 0;
 	}
+	if (*type == MW_REC_CHUNK) {
+		mw_evidence_chunk(t->evidence, data, size);
+		return 0;
+	}
 	if (*type == MW_REC_STACK) {
 		if (t->stacks)
 			mw_stacks_record(t->stacks, data, size);
@@ -189,6 +194,7 @@ static int handle_rec(void *ctx, void *data, size_t size)
 	if (t->alerts) {
 		struct mw_alert al[MW_ALERTS_MAX];
 		int n = mw_alerts_event(t->alerts, &v, al, MW_ALERTS_MAX);
+		mw_evidence_attach(t->evidence, &v, al, n); /* the payload of the call, if it was copied */
 		for (int i = 0; i < n; i++) {
 			if (al[i].kind < MW_AL_KIND_MAX && al[i].severity < 3)
 				t->alerts_by[al[i].kind][al[i].severity]++;
@@ -246,6 +252,7 @@ static void tracer_destroy(struct tracer *t)
 	mw_metrics_stop(t->metrics); /* it reads the programs' fds */
 	t->metrics = NULL;
 	mw_collapse_free(t->collapse);
+	mw_evidence_close(t->evidence); /* what is queued for --capture DIR is written first */
 	sb_free(&t->notice_json);
 	sb_free(&t->notice_table);
 	mw_hooks_stop(t->hooks);
@@ -396,6 +403,10 @@ int mw_run(const struct mw_opts *o)
 			goto out;
 		}
 	}
+	int ev_failed;
+	t.evidence = mw_evidence_open(o, &ev_failed);
+	if (ev_failed)
+		goto out;
 	struct mw_hook_cfg hcfg;
 	mw_hook_cfg_from_opts(&hcfg, o, child > 0 || o->filters.follow, compat);
 	t.hooks = mw_hooks_start(&hcfg);

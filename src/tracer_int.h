@@ -7,6 +7,7 @@
 #include <time.h>
 #include "mapwatch.h"
 #include "alerts.h"
+#include "evidence.h"
 #include "collapse.h"
 #include "metrics.h"
 #include "options.h"
@@ -45,6 +46,7 @@ struct tracer {
 	struct mw_collapse *collapse;               /* --alert-rate; NULL: every alert in full */
 	struct strbuf notice_json, notice_table;
 	struct mw_metrics *metrics;                 /* --metrics; NULL: no endpoint */
+	struct mw_evidence *evidence;               /* --capture; NULL: no payloads */
 };
 
 /* report.c */

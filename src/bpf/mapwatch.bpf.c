@@ -445,6 +445,7 @@ static __always_inline bool maybe_send_exe(struct scratch *s, struct task_struct
 }
 
 #include "effect.bpf.h"
+#include "capture.bpf.h"
 
 /* fill_context() into the scratch's cx, as a global function: each plain
  * load of a pointer through the BTF task pointer costs the 6.18 verifier
@@ -798,6 +799,13 @@ static __always_inline int emit_exit(__u64 key, long ret, int ev, __u16 nr, __u1
 		return 0;
 	ret = exit_complete_args(p, key, ret, ev, flags, &ef);
 	exit_effect_enforce(p, ret, ev, id >> 32, &ef);
+	/* evidence (capture.bpf.h): the bytes made executable go out before
+	 * the event; a SIGKILL sent above is only delivered on the way back to
+	 * user space, so the memory is still whole here */
+	if (capture_max && !summary_on && mw_capture(p, &ef, ret, id >> 32, (__u32)id))
+		p->flags |= MW_F_CAPTURE;
+	if (callsite_on && !summary_on && ev >= 0 && effect_addr_of(ev) && mw_call_from_anon())
+		p->flags |= MW_F_CALL_ANON;
 	submitted = exit_record(p, key, id, ret, ev, &ef);
 	/* nobody would continue a process whose record was lost: kill it */
 	if (ef.flags & MW_EFFF_VERIFY)

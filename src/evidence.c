@@ -1,0 +1,149 @@
+/* evidence.c - the run's evidence: chunk records to payloads, payloads to their alerts and to --capture DIR. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "capture_abi.h"
+#include "evidence.h"
+#include "msg.h"
+
+struct mw_evidence {
+	struct mw_captures *caps;
+	struct mw_store *store;
+	struct mw_payload cur;  /* the payload of the event being judged */
+	int have;
+	struct mw_evidence_stats st;
+};
+
+struct mw_evidence *mw_evidence_open(const struct mw_opts *o, int *failed)
+{
+	struct mw_evidence *ev;
+	char err[512];
+
+	*failed = 0;
+	if (!o->capture_dir)
+		return NULL;
+	ev = calloc(1, sizeof(*ev));
+	if (!ev || !(ev->caps = mw_captures_new())) {
+		mw_err_line("cannot set up --capture: %s", strerror(errno));
+		free(ev);
+		*failed = 1;
+		return NULL;
+	}
+	ev->store = mw_store_open(o->capture_dir, o->capture_quota, err, sizeof(err));
+	if (!ev->store) {
+		mw_err_line("%s", err);
+		mw_captures_free(ev->caps);
+		free(ev);
+		*failed = 1;
+		return NULL;
+	}
+	return ev;
+}
+
+void mw_evidence_chunk(struct mw_evidence *ev, const void *rec, size_t size)
+{
+	if (ev)
+		mw_captures_chunk(ev->caps, rec, size);
+}
+
+/* The kinds whose alert is about memory the call made executable. */
+static int wants_payload(unsigned kind)
+{
+	return kind == MW_AL_WX_MAPPING || kind == MW_AL_WX_MPROTECT || kind == MW_AL_X_AFTER_W ||
+	       kind == MW_AL_EXEC_FILELESS;
+}
+
+void mw_evidence_attach(struct mw_evidence *ev, const struct mw_view *v, struct mw_alert *al, int n)
+{
+	const struct mw_event *e = v->e;
+	int want = 0;
+
+	if (!ev)
+		return;
+	mw_evidence_done(ev);
+	if (!(e->flags & MW_F_CAPTURE))
+		return;
+	for (int i = 0; i < n; i++)
+		want |= wants_payload(al[i].kind);
+	if (mw_captures_take(ev->caps, e->pid, e->tid, e->ts, "/proc", &ev->cur)) {
+		ev->st.missing++;
+		return;
+	}
+	ev->have = 1;
+	if (!want)
+		return; /* copied for a call no alert names (a JIT's flip the region map let pass) */
+	ev->st.payloads++;
+	ev->st.bytes += ev->cur.len;
+	ev->st.truncated += ev->cur.truncated;
+	const char *kind = "exec";
+	for (int i = 0; i < n; i++) {
+		if (wants_payload(al[i].kind)) {
+			kind = mw_alert_kind_name(al[i].kind);
+			break;
+		}
+	}
+	if (ev->store && ev->cur.len)
+		mw_store_put(ev->store, ev->cur.bytes, ev->cur.len, ev->cur.sha256, e->pid, v->ts_ns, kind,
+			     ev->cur.file, sizeof(ev->cur.file));
+	for (int i = 0; i < n; i++)
+		if (wants_payload(al[i].kind))
+			al[i].payload = &ev->cur;
+}
+
+void mw_evidence_done(struct mw_evidence *ev)
+{
+	if (!ev || !ev->have)
+		return;
+	mw_payload_free(&ev->cur);
+	ev->have = 0;
+}
+
+void mw_evidence_stats(struct mw_evidence *ev, struct mw_evidence_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!ev)
+		return;
+	*out = ev->st;
+	out->orphans = mw_captures_orphans(ev->caps);
+	mw_store_stats(ev->store, &out->store);
+}
+
+void mw_evidence_stats_text(struct mw_evidence *ev, struct strbuf *b, int json)
+{
+	struct mw_evidence_stats s;
+
+	if (!ev)
+		return;
+	mw_evidence_stats(ev, &s);
+	if (json)
+		sb_printf(b, ",\"evidence\":{\"payloads\":%llu,\"bytes\":%llu,\"truncated\":%llu,\"chunksLost\":%llu,"
+			  "\"orphans\":%llu,\"saved\":%llu,\"savedBytes\":%llu,\"deduplicated\":%llu,"
+			  "\"quotaRemoved\":%llu,\"writeFailed\":%llu,\"queueDropped\":%llu,\"lastError\":\"%s\"}",
+			  (unsigned long long)s.payloads, (unsigned long long)s.bytes,
+			  (unsigned long long)s.truncated, (unsigned long long)s.missing,
+			  (unsigned long long)s.orphans, (unsigned long long)s.store.saved,
+			  (unsigned long long)s.store.saved_bytes, (unsigned long long)s.store.deduplicated,
+			  (unsigned long long)s.store.quota_removed, (unsigned long long)s.store.write_failed,
+			  (unsigned long long)s.store.queue_dropped,
+			  s.store.last_errno ? strerror(s.store.last_errno) : "");
+	else
+		sb_printf(b, "mapwatch: evidence: payloads %llu (%llu bytes, %llu truncated, %llu lost), saved %llu, "
+			  "deduplicated %llu, removed for the quota %llu, write failures %llu%s%s%s, queue drops %llu\n",
+			  (unsigned long long)s.payloads, (unsigned long long)s.bytes,
+			  (unsigned long long)s.truncated, (unsigned long long)s.missing,
+			  (unsigned long long)s.store.saved, (unsigned long long)s.store.deduplicated,
+			  (unsigned long long)s.store.quota_removed, (unsigned long long)s.store.write_failed,
+			  s.store.last_errno ? " (last: " : "", s.store.last_errno ? strerror(s.store.last_errno) : "",
+			  s.store.last_errno ? ")" : "", (unsigned long long)s.store.queue_dropped);
+}
+
+void mw_evidence_close(struct mw_evidence *ev)
+{
+	if (!ev)
+		return;
+	mw_evidence_done(ev);
+	mw_store_close(ev->store);
+	mw_captures_free(ev->caps);
+	free(ev);
+}

@@ -1,0 +1,48 @@
+/* evidence.h - the run's evidence: chunk records to payloads (capture.h), payloads to their alerts and to --capture DIR (capture_store.h). Used by the reader thread (tracer.c). */
+#ifndef MW_EVIDENCE_H
+#define MW_EVIDENCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "alert.h"
+#include "capture.h"
+#include "capture_store.h"
+#include "format.h"
+#include "options.h"
+#include "strbuf.h"
+
+struct mw_evidence;
+
+struct mw_evidence_stats {
+	uint64_t payloads;      /* payloads attached to alerts */
+	uint64_t bytes;         /* their bytes */
+	uint64_t truncated;     /* of which truncated */
+	uint64_t missing;       /* events marked as captured whose chunks were lost */
+	uint64_t orphans;       /* chunks whose event never came */
+	struct mw_store_stats store;
+};
+
+/* The evidence o asks for (--capture DIR): NULL with nothing printed when
+ * none is asked for; -1 in *failed after one line on stderr when DIR
+ * cannot be used. */
+struct mw_evidence *mw_evidence_open(const struct mw_opts *o, int *failed);
+
+/* A MW_REC_CHUNK record. */
+void mw_evidence_chunk(struct mw_evidence *ev, const void *rec, size_t size);
+
+/* The alerts al[0..n) raised by view v: the payload of v's call (if its
+ * chunks came) to the alerts that name the memory made executable, saved
+ * once in DIR. Valid until mw_evidence_done(). */
+void mw_evidence_attach(struct mw_evidence *ev, const struct mw_view *v, struct mw_alert *al, int n);
+
+/* The payload of the last mw_evidence_attach() is no longer needed. */
+void mw_evidence_done(struct mw_evidence *ev);
+
+void mw_evidence_stats(struct mw_evidence *ev, struct mw_evidence_stats *out);
+
+/* --stats: ",\"evidence\":{...}" (JSON) or one "mapwatch: evidence ..." line. */
+void mw_evidence_stats_text(struct mw_evidence *ev, struct strbuf *b, int json);
+
+void mw_evidence_close(struct mw_evidence *ev);
+
+#endif
