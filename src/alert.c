@@ -179,6 +179,8 @@ void mw_alert_json(struct strbuf *b, const struct mw_view *v, const struct mw_al
 			  ",\"truncated\":%s,\"address\":\"0x%" PRIx64 "\",\"capturedAt\":\"%s\"",
 			  p->sha256, p->len, p->region_len, p->truncated ? "true" : "false", p->addr,
 			  p->at ? p->at : "syscall");
+		if (p->from_proc)
+			sb_printf(b, ",\"pagesFromProc\":%u", p->from_proc);
 		if (p->unread)
 			sb_printf(b, ",\"unreadPages\":%u", p->unread);
 		sb_puts(b, ",\"file\":");

@@ -16,7 +16,8 @@ __u64 cap_used = 0;
 #define MW_CAP_PAGES_MAX (1u << 16)  /* 256 MiB: --capture-max is checked against it */
 
 /* What backs a VMA: 0 nothing (anonymous), 1 a regular file, 2 a file that
- * is not one on disk (tmpfs/shmem: memfd, /dev/shm; hugetlbfs; deleted). */
+ * is not one on disk (tmpfs/shmem: memfd, /dev/shm; hugetlbfs; deleted),
+ * 3 the vDSO. */
 struct backing_ctx {
 	__u64 addr;
 	__u64 start, end;
@@ -42,6 +43,10 @@ static long backing_read(struct task_struct *task, struct vm_area_struct *vma, s
 	c->start = vma->vm_start;
 	c->end = vma->vm_end;
 	c->backing = file_backing(vma->vm_file);
+	/* the vDSO has no file either: a 32-bit task's every call goes
+	 * through __kernel_vsyscall there */
+	if (c->backing == 0 && c->start == (__u64)BPF_CORE_READ(task, mm, context.vdso))
+		c->backing = 3;
 	return 0;
 }
 
