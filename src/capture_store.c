@@ -28,6 +28,7 @@ struct kept {
 	char name[256];
 	char sha[65];
 	uint64_t size;
+	bool written;       /* on disk (not still queued): counted in total, removable */
 };
 
 struct mw_store {
@@ -41,7 +42,7 @@ struct mw_store {
 	bool stop;
 	struct kept *k;     /* in name order (oldest first); writer thread + put under mu */
 	size_t nk, capk;
-	uint64_t total;     /* bytes of the kept files */
+	uint64_t total;     /* bytes of the kept files written */
 	struct mw_store_stats st;
 };
 
@@ -68,7 +69,7 @@ static int kept_cmp(const void *a, const void *b)
 	return strcmp(((const struct kept *)a)->name, ((const struct kept *)b)->name);
 }
 
-static int kept_add(struct mw_store *s, const char *name, const char *sha, uint64_t size)
+static int kept_add(struct mw_store *s, const char *name, const char *sha, uint64_t size, bool written)
 {
 	if (s->nk == s->capk) {
 		size_t cap = s->capk ? s->capk * 2 : 64;
@@ -82,7 +83,9 @@ static int kept_add(struct mw_store *s, const char *name, const char *sha, uint6
 	snprintf(e->name, sizeof(e->name), "%s", name);
 	snprintf(e->sha, sizeof(e->sha), "%s", sha);
 	e->size = size;
-	s->total += size;
+	e->written = written;
+	if (written)
+		s->total += size;
 	return 0;
 }
 
@@ -94,23 +97,26 @@ static const struct kept *kept_find(const struct mw_store *s, const char *sha)
 	return NULL;
 }
 
-/* Oldest files out until the kept bytes fit the quota (mu held). */
+/* Oldest files written out until the written bytes fit the quota (mu
+ * held); files still queued stay (they are the newest). */
 static void enforce_quota(struct mw_store *s)
 {
 	char path[4096 + 260];
-	size_t drop = 0;
+	size_t i = 0, j = 0;
 
-	while (s->quota && s->total > s->quota && drop < s->nk) {
-		snprintf(path, sizeof(path), "%s/%s", s->dir, s->k[drop].name);
-		if (unlink(path) == 0 || errno == ENOENT)
-			s->st.quota_removed++;
-		s->total -= s->k[drop].size;
-		drop++;
+	for (; i < s->nk; i++) {
+		if (s->quota && s->total > s->quota && s->k[i].written) {
+			snprintf(path, sizeof(path), "%s/%s", s->dir, s->k[i].name);
+			if (unlink(path) == 0 || errno == ENOENT)
+				s->st.quota_removed++;
+			s->total -= s->k[i].size;
+			continue;
+		}
+		if (j != i)
+			s->k[j] = s->k[i];
+		j++;
 	}
-	if (drop) {
-		memmove(s->k, s->k + drop, (s->nk - drop) * sizeof(*s->k));
-		s->nk -= drop;
-	}
+	s->nk = j;
 }
 
 /* One file, written whole under a temporary name, then renamed: a reader
@@ -173,13 +179,19 @@ static void *writer(void *arg)
 				if (!strcmp(s->k[i].name, j->name)) {
 					memmove(s->k + i, s->k + i + 1, (s->nk - i - 1) * sizeof(*s->k));
 					s->nk--;
-					s->total -= j->len;
 					break;
 				}
 			}
 		} else {
 			s->st.saved++;
 			s->st.saved_bytes += j->len;
+			for (size_t i = 0; i < s->nk; i++) {
+				if (!strcmp(s->k[i].name, j->name)) {
+					s->k[i].written = true;
+					s->total += j->len;
+					break;
+				}
+			}
 			enforce_quota(s);
 		}
 		free(j);
@@ -203,7 +215,7 @@ static void scan_dir(struct mw_store *s)
 			continue;
 		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode))
 			continue;
-		kept_add(s, de->d_name, sha, (uint64_t)st.st_size);
+		kept_add(s, de->d_name, sha, (uint64_t)st.st_size, true);
 	}
 	closedir(d);
 	qsort(s->k, s->nk, sizeof(*s->k), kept_cmp);
@@ -309,7 +321,7 @@ int mw_store_put(struct mw_store *s, const void *bytes, size_t len, const char *
 	j->next = NULL;
 	memcpy(j->bytes, bytes, len);
 	/* kept from now on: the same sha256 queued again is not written twice */
-	kept_add(s, name, sha256, len);
+	kept_add(s, name, sha256, len, false);
 	if (s->tail)
 		s->tail->next = j;
 	else

@@ -1,7 +1,7 @@
 /* evload.c - shellcode-loader patterns for the evidence tests (test_evidence.py): a page written then
  * flipped RX, a memfd written then mapped RX, a page written then made W+X (--kill-wx), a stub in RX
  * anonymous memory that itself calls mmap. Writes the page it made executable to OUTFILE first.
- * usage: evload MODE OUTFILE [GOFILE [fixed]]   MODE: flip | pkey | memfd | wxkill | stub
+ * usage: evload MODE OUTFILE [GOFILE [fixed]]   MODE: flip | big (3 pages) | pkey | memfd | wxkill | stub
  * GOFILE: after the call, wait (up to 120 s) until it exists, so the process still lives when
  * mapwatch reads /proc/PID/mem. "fixed": the same bytes in every run (no pid in them). */
 #define _GNU_SOURCE
@@ -16,11 +16,11 @@
 
 #define PAGE 4096
 
-static void fill(uint8_t *p, const char *mode, int fixed)
+static void fill(uint8_t *p, const char *mode, int fixed, int pages)
 {
 	uint32_t x = fixed ? 12345u : (uint32_t)getpid() * 2654435761u;
 
-	for (int i = 0; i < PAGE; i++) {
+	for (int i = 0; i < PAGE * pages; i++) {
 		x = x * 1103515245u + 12345u;
 		p[i] = (uint8_t)(x >> 16);
 	}
@@ -28,11 +28,11 @@ static void fill(uint8_t *p, const char *mode, int fixed)
 	snprintf((char *)p + 64, 64, "MWEVIDENCE_MARKER_%s", mode);
 }
 
-static void save(const char *path, const void *p)
+static void save(const char *path, const void *p, int pages)
 {
 	FILE *f = fopen(path, "wb");
 
-	if (!f || fwrite(p, 1, PAGE, f) != PAGE || fclose(f) != 0) {
+	if (!f || fwrite(p, PAGE, pages, f) != (size_t)pages || fclose(f) != 0) {
 		perror(path);
 		exit(2);
 	}
@@ -83,7 +83,7 @@ int main(int argc, char **argv)
 	uint8_t *p;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: evload flip|pkey|memfd|wxkill|stub OUTFILE [GOFILE [fixed]]\n");
+		fprintf(stderr, "usage: evload flip|big|pkey|memfd|wxkill|stub OUTFILE [GOFILE [fixed]]\n");
 		return 2;
 	}
 	mode = argv[1];
@@ -93,12 +93,12 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "memfd")) {
 		uint8_t buf[PAGE];
 		int fd = memfd_create("evstage", MFD_CLOEXEC);
-		fill(buf, mode, fixed);
+		fill(buf, mode, fixed, 1);
 		if (fd < 0 || write(fd, buf, PAGE) != PAGE) {
 			perror("memfd");
 			return 2;
 		}
-		save(out, buf);
+		save(out, buf, 1);
 		p = mmap(NULL, PAGE, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
 		if (p == MAP_FAILED) {
 			perror("mmap memfd");
@@ -108,17 +108,18 @@ int main(int argc, char **argv)
 		printf("mapped %p\n", (void *)p);
 		return 0;
 	}
-	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int pages = !strcmp(mode, "big") ? 3 : 1;
+	p = mmap(NULL, PAGE * pages, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED) {
 		perror("mmap");
 		return 2;
 	}
-	fill(p, mode, fixed);
+	fill(p, mode, fixed, pages);
 	if (!strcmp(mode, "stub"))
 		memcpy(p, stub_code, sizeof(stub_code));
-	save(out, p);
-	if (!strcmp(mode, "flip") || !strcmp(mode, "stub")) {
-		if (mprotect(p, PAGE, PROT_READ | PROT_EXEC)) {
+	save(out, p, pages);
+	if (!strcmp(mode, "flip") || !strcmp(mode, "stub") || !strcmp(mode, "big")) {
+		if (mprotect(p, PAGE * pages, PROT_READ | PROT_EXEC)) {
 			perror("mprotect");
 			return 2;
 		}

@@ -1,0 +1,255 @@
+"""test_evidence.py - integration tests (root) of the evidence: the bytes a call made executable (payload,
+sha256), --capture DIR (files, dedup, quota, full disk, bad directories), call_from_anon, 64- and 32-bit
+shellcode loaders (evload.c), --kill-wx keeping the evidence."""
+import hashlib
+import json
+import os
+import stat
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lib import (MAPWATCH, Fail, build_prog, check, eq, mapwatch, read_json_lines, run_selected,
+                 skipped_without_root, tmpdir)
+
+EVLOAD = {}
+
+
+def sha(path_or_bytes):
+    if isinstance(path_or_bytes, bytes):
+        return hashlib.sha256(path_or_bytes).hexdigest()
+    with open(path_or_bytes, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def alerts_of(lines, kind=None):
+    return [e for e in lines if e.get("eventName") == "alert" and (kind is None or e["alert"]["kind"] == kind)]
+
+
+def run(mode, *opts, bits=64, go=False, extra=()):
+    """mapwatch --json --alerts-only OPTS -- evload MODE OUT [GO]; returns (process, JSON lines, bytes written).
+    With go, the loader waits after its call until mapwatch's alert is out (the test then creates GO)."""
+    d = tmpdir()
+    out, page, gof = os.path.join(d, "out.json"), os.path.join(d, "page"), os.path.join(d, "go")
+    cmd = [MAPWATCH, "--json", "--alerts-only", "--output", out, *opts, "--", EVLOAD[bits], mode, page,
+           gof if go else "-", *extra]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if go:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if os.path.exists(out) and any(e["alert"]["kind"] != "call_from_anon"
+                                           for e in alerts_of(read_json_lines_partial(out))):
+                break
+            time.sleep(0.05)
+        open(gof, "w").close()
+    so, se = p.communicate(timeout=120)
+    p.stdout_text, p.stderr_text = so, se
+    with open(page, "rb") as f:
+        written = f.read()
+    return p, read_json_lines(out), written
+
+
+def read_json_lines_partial(path):
+    out = []
+    with open(path, "rb") as f:
+        for raw in f:
+            if raw.endswith(b"\n"):
+                out.append(json.loads(raw))
+    return out
+
+
+def check_payload(al, written, capdir=None):
+    pl = al["alert"].get("payload")
+    check(pl is not None, f"no payload in the {al['alert']['kind']} alert: {al['alert']}")
+    eq(pl["sha256"], sha(written), "payload.sha256 = sha256 of the bytes the program wrote")
+    eq(pl["bytes"], len(written), "payload.bytes")
+    eq(pl["truncated"], False, "payload.truncated")
+    if capdir:
+        f = pl["file"]
+        check(f and os.path.dirname(f) == capdir, f"saved file {f!r} is in {capdir}")
+        with open(f, "rb") as fh:
+            eq(fh.read() == written, True, "the saved file holds exactly the bytes written")
+        eq(stat.S_IMODE(os.stat(f).st_mode), 0o600, "mode of the saved file")
+        name = os.path.basename(f)
+        check(name.endswith(f"-{pl['sha256']}.bin") and f"-pid{al['hostProcessId']}-" in name and
+              f"-{al['alert']['kind']}-" in name, f"file name says time, pid, kind, sha256: {name}")
+    return pl
+
+
+def t_flip(bits=64):
+    capdir = os.path.join(tmpdir(), "cap")
+    os.mkdir(capdir)
+    p, lines, written = run("flip", "--capture", capdir, bits=bits)
+    eq(p.returncode, 0, f"exit status ({p.stderr_text.strip()})")
+    al = alerts_of(lines, "x_after_w")
+    eq(len(al), 1, "x_after_w alerts")
+    pl = check_payload(al[0], written, capdir)
+    eq(pl["address"], al[0]["alert"]["regionStart"], "payload address = the region flipped")
+    eq(alerts_of(lines, "call_from_anon"), [], "no call_from_anon for calls made from libc")
+
+
+def t_memfd(bits=64):
+    capdir = os.path.join(tmpdir(), "cap")
+    os.mkdir(capdir)
+    p, lines, written = run("memfd", "--capture", capdir, bits=bits, go=True)
+    eq(p.returncode, 0, f"exit status ({p.stderr_text.strip()})")
+    al = alerts_of(lines, "exec_fileless")
+    eq(len(al), 1, "exec_fileless alerts")
+    pl = check_payload(al[0], written, capdir)
+    # the page of a file mapping is not mapped in at the mmap's exit: read from /proc/PID/mem
+    eq(pl.get("pagesFromProc"), 1, "pages read again from /proc/PID/mem")
+
+
+def t_stub(bits=64):
+    capdir = os.path.join(tmpdir(), "cap")
+    os.mkdir(capdir)
+    p, lines, written = run("stub", "--capture", capdir, bits=bits)
+    eq(p.returncode, 0, f"exit status ({p.stderr_text.strip()})")
+    check_payload(alerts_of(lines, "x_after_w")[0], written, capdir)
+    cfa = alerts_of(lines, "call_from_anon")
+    mapped = int(p.stdout_text.split()[-1], 16)
+    eq([(a["syscall"], a["returnValue"] & 0xffffffffffffffff) for a in cfa],
+       [("mmap" if bits == 64 else "mmap2", mapped)], "call_from_anon alerts: only the stub's own mmap")
+    eq(cfa[0]["alert"]["severity"], "medium", "call_from_anon severity")
+
+
+def t_kill_wx(bits=64):
+    capdir = os.path.join(tmpdir(), "cap")
+    os.mkdir(capdir)
+    p, lines, written = run("wxkill", "--kill-wx", "--capture", capdir, bits=bits)
+    eq(p.stdout_text, "", "the W+X process ran no further")
+    eq(p.returncode, 137, "mapwatch's exit status: the command's, killed by SIGKILL")
+    al = alerts_of(lines, "wx_mprotect")
+    eq([a["alert"]["action"] for a in al], ["killed"], "wx_mprotect alert, killed")
+    check_payload(al[0], written, capdir)
+
+
+def t_pkey():
+    """The flip through pkey_mprotect: the same capture."""
+    p, lines, written = run("pkey", "--capture", os.path.join(tmpdir()))
+    eq(p.returncode, 0, f"exit status ({p.stderr_text.strip()})")
+    al = alerts_of(lines, "x_after_w")
+    eq([a["syscall"] for a in al], ["pkey_mprotect"], "x_after_w alerts")
+    check_payload(al[0], written)
+
+
+def t_truncated():
+    p, lines, written = run("big", "--capture", tmpdir(), "--capture-max", "8K")
+    eq(p.returncode, 0, f"exit status ({p.stderr_text.strip()})")
+    pl = alerts_of(lines, "x_after_w")[0]["alert"]["payload"]
+    eq((pl["bytes"], pl["regionBytes"], pl["truncated"]), (8192, 12288, True), "bytes, regionBytes, truncated")
+    eq(pl["sha256"], sha(written[:8192]), "sha256 of the first 8 KiB")
+
+
+def t_table():
+    d = tmpdir()
+    out = os.path.join(d, "out")
+    p = mapwatch(["--alerts-only", "--output", out, "--capture", d, "--", EVLOAD[64], "flip",
+                  os.path.join(d, "page"), "-"])
+    eq(p.returncode, 0, f"exit status ({p.stderr.strip()})")
+    line = [x for x in open(out).read().split("\n") if "x_after_w" in x]
+    h = sha(os.path.join(d, "page"))
+    check(len(line) == 1 and f"[payload {h[:16]} 4096 bytes]" in line[0], f"table line: {line}")
+
+
+def run_many(capdir, modes_fixed, *opts):
+    """One mapwatch run over several loaders (sh -c); returns (process, JSON lines, stats)."""
+    d = tmpdir()
+    out = os.path.join(d, "out.json")
+    script = "; ".join(f"{EVLOAD[64]} {m} {d}/p{i} - {'fixed' if fx else 'x'}" for i, (m, fx) in enumerate(modes_fixed))
+    p = mapwatch(["--json", "--alerts-only", "--stats", "--output", out, "--capture", capdir, *opts, "--",
+                  "sh", "-c", script], timeout=120)
+    st = [json.loads(x) for x in p.stderr.splitlines() if x.startswith("{")]
+    check(st, f"--stats JSON on stderr: {p.stderr}")
+    return p, read_json_lines(out), st[-1]
+
+
+def t_dedup():
+    capdir = os.path.join(tmpdir(), "cap")
+    os.mkdir(capdir)
+    p, lines, st = run_many(capdir, [("flip", True), ("flip", True)])
+    eq(p.returncode, 0, f"exit status ({p.stderr.strip()})")
+    files = [a["alert"]["payload"]["file"] for a in alerts_of(lines, "x_after_w")]
+    eq(len(files), 2, "two alerts")
+    eq(files[0], files[1], "the same sha256 names the same file")
+    eq(len(os.listdir(capdir)), 1, "files in DIR")
+    eq((st["evidence"]["saved"], st["evidence"]["deduplicated"]), (1, 1), "saved, deduplicated")
+
+
+def t_quota():
+    capdir = os.path.join(tmpdir(), "cap")
+    os.mkdir(capdir)
+    p, lines, st = run_many(capdir, [("flip", False)] * 4, "--capture-quota", "8K")
+    eq(p.returncode, 0, f"exit status ({p.stderr.strip()})")
+    eq(len(alerts_of(lines, "x_after_w")), 4, "alerts")
+    files = sorted(os.listdir(capdir))
+    eq(len(files), 2, "files kept under an 8K quota")
+    newest = sorted(os.path.basename(a["alert"]["payload"]["file"]) for a in alerts_of(lines, "x_after_w"))[-2:]
+    eq(files, newest, "the newest are kept")
+    eq(st["evidence"]["quotaRemoved"], 2, "quotaRemoved")
+
+
+def t_disk_full():
+    """DIR on an 8 KiB tmpfs: the third payload does not fit; counted, alerts keep flowing, no error exit."""
+    capdir = os.path.join(tmpdir(), "small")
+    os.mkdir(capdir)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8k,mode=0700", "tmpfs", capdir], check=True)
+    try:
+        p, lines, st = run_many(capdir, [("flip", False)] * 4)
+    finally:
+        subprocess.run(["umount", capdir], check=True)
+    eq(p.returncode, 0, f"exit status ({p.stderr.strip()})")
+    eq(len(alerts_of(lines, "x_after_w")), 4, "every alert written")
+    check(all("sha256" in a["alert"]["payload"] for a in alerts_of(lines, "x_after_w")), "payload hashes")
+    ev = st["evidence"]
+    eq((ev["saved"], ev["writeFailed"]), (2, 2), "saved, writeFailed")
+    check("No space" in ev["lastError"], f"lastError: {ev['lastError']}")
+
+
+def t_bad_dir():
+    d = tmpdir()
+    ro = os.path.join(d, "ro")
+    os.mkdir(ro)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=8k", "tmpfs", ro], check=True)
+    try:
+        cases = [(os.path.join(d, "missing"), "create the directory first"),
+                 (os.path.join(d, "file"), "is not a directory"),
+                 (ro, "is not writable")]
+        open(os.path.join(d, "file"), "w").close()
+        for capdir, want in cases:
+            p = mapwatch(["--capture", capdir, "--", "true"])
+            eq(p.returncode != 0, True, f"exit status for {capdir}")
+            lines = p.stderr.strip().split("\n")
+            check(len(lines) == 1 and want in lines[0] and lines[0].startswith("mapwatch: "),
+                  f"one line saying {want!r}: {p.stderr!r}")
+    finally:
+        subprocess.run(["umount", ro], check=True)
+
+
+def t_bad_options():
+    for args, want in [(["--capture-max", "100", "--capture", "/tmp"], "--capture-max '100' must be"),
+                       (["--capture-max", "8K"], "need --capture DIR"),
+                       (["--capture-quota", "x", "--capture", "/tmp"], "--capture-quota 'x' must be")]:
+        p = mapwatch([*args, "--", "true"])
+        eq(p.returncode, 2, f"exit status of {args}")
+        check(want in p.stderr and len(p.stderr.strip().split("\n")) == 1, f"{args}: {p.stderr!r}")
+
+
+def main():
+    if skipped_without_root():
+        return 0
+    EVLOAD[64] = build_prog("evload.c", "evload")
+    EVLOAD[32] = build_prog("evload.c", "evload32", extra=("-m32",))
+    tests = [("evidence/flip", t_flip), ("evidence/memfd", t_memfd), ("evidence/stub", t_stub),
+             ("evidence/kill_wx", t_kill_wx), ("evidence/pkey", t_pkey), ("evidence/truncated", t_truncated),
+             ("evidence/table", t_table),
+             ("evidence/i386_flip", lambda: t_flip(32)), ("evidence/i386_memfd", lambda: t_memfd(32)),
+             ("evidence/i386_stub", lambda: t_stub(32)), ("evidence/i386_kill_wx", lambda: t_kill_wx(32)),
+             ("evidence/dedup", t_dedup), ("evidence/quota", t_quota), ("evidence/disk_full", t_disk_full),
+             ("evidence/bad_dir", t_bad_dir), ("evidence/bad_options", t_bad_options)]
+    return run_selected(tests)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
