@@ -190,6 +190,14 @@ void mw_alert_json(struct strbuf *b, const struct mw_view *v, const struct mw_al
 			sb_puts(b, "null");
 		sb_putc(b, '}');
 	}
+	if (al->yara_state == MW_YARA_SCANNED) {
+		sb_puts(b, ",\"yara\":[");
+		if (al->yara_json)
+			sb_puts(b, al->yara_json);
+		sb_putc(b, ']');
+	} else if (al->yara_state == MW_YARA_DROPPED || al->yara_state == MW_YARA_ERROR) {
+		sb_printf(b, ",\"yaraScan\":\"%s\"", al->yara_state == MW_YARA_DROPPED ? "dropped" : "failed");
+	}
 	sb_puts(b, "},\"trigger\":");
 	mw_format_json(b, v);
 	sb_putc(b, '}');
@@ -233,6 +241,8 @@ void mw_alert_table(struct strbuf *b, const struct mw_view *v, const struct mw_a
 	if (al->payload)
 		sb_printf(b, " [payload %.16s %zu bytes%s]", al->payload->sha256, al->payload->len,
 			  al->payload->truncated ? ", truncated" : "");
+	if (al->yara_text)
+		sb_printf(b, " [yara %s]", al->yara_text);
 	if (e->flags & MW_F_ENFORCED)
 		sb_puts(b, " [killed]");
 }

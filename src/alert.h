@@ -69,6 +69,16 @@ struct mw_alert {
 	uint32_t chain_pid, chain_flags;
 	char chain_name[256];      /* the memfd's name */
 	const struct mw_payload *payload; /* evidence (capture.h): the bytes made executable; NULL: none */
+	uint8_t yara_state;        /* enum mw_yara_state (--yara, yarascan.h) */
+	const char *yara_json;     /* the rules that matched: "\"a\",\"b\"" (JSON strings); NULL: none */
+	const char *yara_text;     /* the same for the table: "a,b" */
+};
+
+enum mw_yara_state {
+	MW_YARA_NONE = 0,    /* not scanned (no --yara, or no payload) */
+	MW_YARA_SCANNED = 1, /* scanned: yara_json names the matches, if any */
+	MW_YARA_DROPPED = 2, /* not scanned: the scanner's queue was full */
+	MW_YARA_ERROR = 3,   /* libyara failed on it (its time limit) */
 };
 
 /* A fresh alert of kind at al[(*n)++]: zeroed, with the severity, MITRE id,

@@ -9,7 +9,8 @@
 
 struct mw_evidence {
 	struct mw_captures *caps;
-	struct mw_store *store;
+	struct mw_store *store;  /* --capture DIR; NULL: payloads not saved */
+	struct mw_yara *yara;    /* --yara; NULL: not scanned */
 	struct mw_payload cur;  /* the payload of the event being judged */
 	int have;
 	struct mw_evidence_stats st;
@@ -21,7 +22,7 @@ struct mw_evidence *mw_evidence_open(const struct mw_opts *o, int *failed)
 	char err[512];
 
 	*failed = 0;
-	if (!o->capture_dir)
+	if (!o->capture_dir && !o->yara)
 		return NULL;
 	ev = calloc(1, sizeof(*ev));
 	if (!ev || !(ev->caps = mw_captures_new())) {
@@ -30,11 +31,15 @@ struct mw_evidence *mw_evidence_open(const struct mw_opts *o, int *failed)
 		*failed = 1;
 		return NULL;
 	}
-	ev->store = mw_store_open(o->capture_dir, o->capture_quota, err, sizeof(err));
-	if (!ev->store) {
+	if (o->yara && !(ev->yara = mw_yara_open(o->yara, err, sizeof(err)))) {
 		mw_err_line("%s", err);
-		mw_captures_free(ev->caps);
-		free(ev);
+		mw_evidence_close(ev);
+		*failed = 1;
+		return NULL;
+	}
+	if (o->capture_dir && !(ev->store = mw_store_open(o->capture_dir, o->capture_quota, err, sizeof(err)))) {
+		mw_err_line("%s", err);
+		mw_evidence_close(ev);
 		*failed = 1;
 		return NULL;
 	}
@@ -107,6 +112,20 @@ void mw_evidence_stats(struct mw_evidence *ev, struct mw_evidence_stats *out)
 	*out = ev->st;
 	out->orphans = mw_captures_orphans(ev->caps);
 	mw_store_stats(ev->store, &out->store);
+	mw_yara_stats(ev->yara, &out->yara);
+}
+
+int mw_evidence_defer(struct mw_evidence *ev, const struct mw_view *v, struct mw_alert *al)
+{
+	if (!ev || !ev->yara || !al->payload)
+		return 0;
+	return mw_yara_defer(ev->yara, v, al) == 0;
+}
+
+void mw_evidence_flush(struct mw_evidence *ev, mw_yara_emit_fn emit, void *ctx, int wait_ms)
+{
+	if (ev)
+		mw_yara_flush(ev->yara, emit, ctx, wait_ms);
 }
 
 void mw_evidence_stats_text(struct mw_evidence *ev, struct strbuf *b, int json)
@@ -127,7 +146,21 @@ void mw_evidence_stats_text(struct mw_evidence *ev, struct strbuf *b, int json)
 			  (unsigned long long)s.store.quota_removed, (unsigned long long)s.store.write_failed,
 			  (unsigned long long)s.store.queue_dropped,
 			  s.store.last_errno ? strerror(s.store.last_errno) : "");
-	else
+	if (json && ev->yara)
+		sb_printf(b, ",\"yara\":{\"rules\":%llu,\"files\":%llu,\"compileMs\":%llu,\"scanned\":%llu,"
+			  "\"matched\":%llu,\"dropped\":%llu,\"failed\":%llu}",
+			  (unsigned long long)s.yara.rules, (unsigned long long)s.yara.files,
+			  (unsigned long long)(s.yara.compile_ns / 1000000), (unsigned long long)s.yara.scanned,
+			  (unsigned long long)s.yara.matched, (unsigned long long)s.yara.dropped,
+			  (unsigned long long)s.yara.errors);
+	if (!json && ev->yara)
+		sb_printf(b, "mapwatch: yara: %llu rules from %llu files compiled in %llu ms; payloads scanned %llu, matched %llu, "
+			  "written unscanned (queue full) %llu, scans failed %llu\n",
+			  (unsigned long long)s.yara.rules, (unsigned long long)s.yara.files,
+			  (unsigned long long)(s.yara.compile_ns / 1000000), (unsigned long long)s.yara.scanned,
+			  (unsigned long long)s.yara.matched, (unsigned long long)s.yara.dropped,
+			  (unsigned long long)s.yara.errors);
+	if (!json)
 		sb_printf(b, "mapwatch: evidence: payloads %llu (%llu bytes, %llu truncated, %llu lost), saved %llu, "
 			  "deduplicated %llu, removed for the quota %llu, write failures %llu%s%s%s, queue drops %llu\n",
 			  (unsigned long long)s.payloads, (unsigned long long)s.bytes,
@@ -143,6 +176,7 @@ void mw_evidence_close(struct mw_evidence *ev)
 	if (!ev)
 		return;
 	mw_evidence_done(ev);
+	mw_yara_close(ev->yara);
 	mw_store_close(ev->store);
 	mw_captures_free(ev->caps);
 	free(ev);

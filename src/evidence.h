@@ -10,6 +10,7 @@
 #include "format.h"
 #include "options.h"
 #include "strbuf.h"
+#include "yarascan.h"
 
 struct mw_evidence;
 
@@ -20,9 +21,10 @@ struct mw_evidence_stats {
 	uint64_t missing;       /* events marked as captured whose chunks were lost */
 	uint64_t orphans;       /* chunks whose event never came */
 	struct mw_store_stats store;
+	struct mw_yara_stats yara;
 };
 
-/* The evidence o asks for (--capture DIR): NULL with nothing printed when
+/* The evidence o asks for (--capture DIR, --yara RULES): NULL with nothing printed when
  * none is asked for; -1 in *failed after one line on stderr when DIR
  * cannot be used. */
 struct mw_evidence *mw_evidence_open(const struct mw_opts *o, int *failed);
@@ -42,6 +44,14 @@ void mw_evidence_stats(struct mw_evidence *ev, struct mw_evidence_stats *out);
 
 /* --stats: ",\"evidence\":{...}" (JSON) or one "mapwatch: evidence ..." line. */
 void mw_evidence_stats_text(struct mw_evidence *ev, struct strbuf *b, int json);
+
+/* --yara: alert al (with a payload) goes to the scanner and is written
+ * after its scan (mw_evidence_flush): 1, the caller must not write it
+ * now; 0: write it now (no --yara, no payload, or the queue was full). */
+int mw_evidence_defer(struct mw_evidence *ev, const struct mw_view *v, struct mw_alert *al);
+
+/* The alerts whose scan finished, through emit (wait_ms: at the end of a run). */
+void mw_evidence_flush(struct mw_evidence *ev, mw_yara_emit_fn emit, void *ctx, int wait_ms);
 
 void mw_evidence_close(struct mw_evidence *ev);
 

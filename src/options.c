@@ -314,6 +314,21 @@ static int opt_capture_size(struct mw_opts *o, const struct mw_opt_def *d, const
 	return 0;
 }
 
+static int opt_yara(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	char *copy;
+
+	if (!*v)
+		return fail(err, n, "--yara needs a rules file or a directory of *.yar files");
+	copy = strdup(v);
+	if (!copy)
+		return fail(err, n, "out of memory");
+	free((char *)o->yara);
+	o->yara = copy;
+	o->alerts = true; /* payloads belong to alerts */
+	return 0;
+}
+
 /* ---- outputs besides the stream (sink*.c, metrics.c, collapse.c) ---- */
 
 static int set_str(const char **slot, const char *v, char *err, size_t n)
@@ -471,6 +486,7 @@ static const struct mw_opt_def table[] = {
 	{ "capture-max", 0, MW_OV_REQUIRED, 0, opt_capture_size, 0 },
 	{ "capture-quota", 0, MW_OV_REQUIRED, 0, opt_capture_size, 1 },
 	{ "capture-rate", 0, MW_OV_REQUIRED, 0, opt_capture_size, 2 },
+	{ "yara", 0, MW_OV_REQUIRED, 0, opt_yara, 0 },
 	/* the command */
 	{ "exit-with-command", 0, MW_OV_NONE, MW_OF_CLI_ONLY, opt_exit_with_command, 0 },
 	/* outputs besides the stream */
@@ -533,6 +549,8 @@ void mw_opts_free(struct mw_opts *o)
 	o->config = NULL;
 	free((char *)o->capture_dir);
 	o->capture_dir = NULL;
+	free((char *)o->yara);
+	o->yara = NULL;
 }
 
 int mw_opt_given(const struct mw_opts *o, const struct mw_opt_def *d)
@@ -723,8 +741,10 @@ static int finish(struct mw_opts *o, char *err, size_t n)
 	if (o->nallow && !o->alerts)
 		return fail(err, n, "--allow only makes sense with --alerts, --alerts-only or --kill-wx");
 	if ((mw_opt_given(o, mw_opt_lookup("capture-max")) || mw_opt_given(o, mw_opt_lookup("capture-quota")) ||
-	     mw_opt_given(o, mw_opt_lookup("capture-rate"))) && !o->capture_dir)
-		return fail(err, n, "--capture-max, --capture-quota and --capture-rate need --capture DIR");
+	     mw_opt_given(o, mw_opt_lookup("capture-rate"))) && !o->capture_dir && !o->yara)
+		return fail(err, n, "--capture-max, --capture-quota and --capture-rate need --capture DIR or --yara RULES");
+	if (mw_opt_given(o, mw_opt_lookup("capture-quota")) && !o->capture_dir)
+		return fail(err, n, "--capture-quota needs --capture DIR");
 	if (o->exit_with_command && !o->cmd)
 		return fail(err, n, "--exit-with-command needs a command after --");
 	return 0;

@@ -65,6 +65,7 @@ struct mw_opts {
 	uint64_t capture_max;   /* --capture-max: bytes captured per alert (default 1 MiB) */
 	uint64_t capture_quota; /* --capture-quota: bytes kept in DIR, oldest out (0: no quota) */
 	uint64_t capture_rate;  /* --capture-rate: bytes per second the kernel copies over all captures */
+	const char *yara;       /* --yara RULES: a rules file or directory (yarascan.c); NULL: no scan */
 	unsigned char given[128]; /* options.c: which table rows were applied */
 };
 

@@ -121,6 +121,16 @@ static void wait_for_work(int ep, int ms)
 /* ---- records ---- */
 
 
+/* An alert that waited for its --yara scan. */
+static void emit_scanned(void *ctx, const struct mw_view *v, const struct mw_alert *al)
+{
+	struct tracer *t = ctx;
+	struct mw_rec rec = { .kind = MW_RK_ALERT, .ts_ns = v->ts_ns, .v = v, .al = al };
+
+	mw_sinks_emit(&t->sinks, &rec);
+	t->alerts_written++;
+}
+
 static int handle_rec(void *ctx, void *data, size_t size)
 {
 	struct tracer *t = ctx;
@@ -200,6 +210,8 @@ static int handle_rec(void *ctx, void *data, size_t size)
 				t->alerts_by[al[i].kind][al[i].severity]++;
 			if (t->collapse && !mw_collapse_alert(t->collapse, &v, &al[i], v.ts_ns))
 				continue; /* a repeat: counted, summarised at the end of its interval */
+			if (mw_evidence_defer(t->evidence, &v, &al[i]))
+				continue; /* --yara: written after its scan (mw_evidence_flush) */
 			rec = (struct mw_rec){ .kind = MW_RK_ALERT, .ts_ns = v.ts_ns, .v = &v, .al = &al[i] };
 			mw_sinks_emit(&t->sinks, &rec);
 			t->alerts_written++;
@@ -527,6 +539,7 @@ int mw_run(const struct mw_opts *o)
 		}
 		if (t.seeding)
 			seed_round(&t);
+		mw_evidence_flush(t.evidence, emit_scanned, &t, 0);
 		mw_report_losses(&t);
 		if (next_sum && mw_clock_ns(CLOCK_MONOTONIC) >= next_sum) {
 			mw_write_summary(&t, true);
@@ -573,6 +586,7 @@ int mw_run(const struct mw_opts *o)
 		}
 	}
 	mw_notify("STOPPING=1");
+	mw_evidence_flush(t.evidence, emit_scanned, &t, 10000); /* the alerts still at their scan */
 	mw_report_losses(&t);
 	if (t.summary && !werr)
 		mw_write_summary(&t, o->interval_ms != 0);
