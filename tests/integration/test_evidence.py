@@ -111,7 +111,7 @@ def t_stub(bits=64):
     mapped = int(p.stdout_text.split()[-1], 16)
     eq([(a["syscall"], a["returnValue"] & 0xffffffffffffffff) for a in cfa],
        [("mmap" if bits == 64 else "mmap2", mapped)], "call_from_anon alerts: only the stub's own mmap")
-    eq(cfa[0]["alert"]["severity"], "medium", "call_from_anon severity")
+    eq(cfa[0]["alert"]["severity"], "high", "call_from_anon severity")
 
 
 def t_kill_wx(bits=64):
