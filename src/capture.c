@@ -9,7 +9,10 @@
 #include "capture_abi.h"
 
 /* A thread has at most one call in flight, so one capture per thread is in
- * flight at a time; a few threads' captures may interleave in the buffer. */
+ * flight at a time; a few threads' captures may interleave in the buffer.
+ * One capture's chunks come in order (one program run reserves them one
+ * after the other); when the buffer is full the rest are not sent, so a
+ * chunk out of order is malformed and memory grows only with what came. */
 #define SLOTS 64
 
 struct slot {
@@ -17,11 +20,11 @@ struct slot {
 	uint64_t ts;
 	uint64_t addr, region_len;
 	uint32_t count;        /* pages expected */
-	uint32_t got;          /* pages received */
+	uint32_t got;          /* pages received: 0 .. got-1, in order */
+	uint32_t cap;          /* pages bytes holds */
 	uint16_t flags;        /* OR of the chunks' MW_CHUNK_TRUNC/BUDGET */
-	uint8_t *bytes;        /* count pages */
-	uint8_t *unread;       /* per page: 1 the kernel could not read it */
-	uint8_t *seen;         /* per page: received */
+	uint8_t *bytes;        /* got pages, grown as they come */
+	uint8_t *unread;       /* per page (count): 1 the kernel could not read it */
 	uint64_t age;          /* last chunk's sequence number (eviction) */
 };
 
@@ -40,7 +43,6 @@ static void slot_clear(struct slot *s)
 {
 	free(s->bytes);
 	free(s->unread);
-	free(s->seen);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -77,13 +79,19 @@ void mw_captures_chunk(struct mw_captures *c, const void *rec, size_t size)
 		return;
 	}
 	s = slot_of(c, r.tid);
-	if (s && (s->ts != r.ts || s->count != r.count)) {
+	if (s && (s->ts != r.ts || s->count != r.count || r.index != s->got)) {
 		/* the thread's earlier capture: its event never came */
 		c->orphans++;
 		slot_clear(s);
 		s = NULL;
+		if (r.index != 0)
+			return; /* the rest of the capture dropped: counted once */
 	}
 	if (!s) {
+		if (r.index != 0) {
+			c->orphans++; /* the start of this capture was lost */
+			return;
+		}
 		s = slot_of(c, 0);
 		if (!s) {
 			/* every slot taken: the oldest goes */
@@ -94,10 +102,8 @@ void mw_captures_chunk(struct mw_captures *c, const void *rec, size_t size)
 			c->orphans++;
 			slot_clear(s);
 		}
-		s->bytes = malloc((size_t)r.count * MW_CHUNK_BYTES);
 		s->unread = calloc(r.count, 1);
-		s->seen = calloc(r.count, 1);
-		if (!s->bytes || !s->unread || !s->seen) {
+		if (!s->unread) {
 			slot_clear(s);
 			c->orphans++;
 			return;
@@ -109,14 +115,24 @@ void mw_captures_chunk(struct mw_captures *c, const void *rec, size_t size)
 		s->addr = r.addr - (uint64_t)r.index * MW_CHUNK_BYTES;
 		s->region_len = r.region_len;
 	}
+	if (s->got == s->cap) {
+		uint32_t cap = s->cap ? s->cap * 2 : 4;
+		if (cap > s->count)
+			cap = s->count;
+		uint8_t *b = realloc(s->bytes, (size_t)cap * MW_CHUNK_BYTES);
+		if (!b) {
+			slot_clear(s);
+			c->orphans++;
+			return;
+		}
+		s->bytes = b;
+		s->cap = cap;
+	}
 	s->age = ++c->seq;
 	s->flags |= r.flags & (MW_CHUNK_TRUNC | MW_CHUNK_BUDGET);
-	if (!s->seen[r.index]) {
-		s->seen[r.index] = 1;
-		s->got++;
-	}
 	s->unread[r.index] = (r.flags & MW_CHUNK_UNREAD) != 0;
 	memcpy(s->bytes + (size_t)r.index * MW_CHUNK_BYTES, r.data, MW_CHUNK_BYTES);
+	s->got++;
 }
 
 int mw_sha256_hex(const void *data, size_t len, char hex[65])
@@ -164,15 +180,12 @@ int mw_captures_take(struct mw_captures *c, uint32_t pid, uint32_t tid, uint64_t
 		     struct mw_payload *out)
 {
 	struct slot *s = c ? slot_of(c, tid) : NULL;
-	uint32_t whole = 0;
+	uint32_t whole;
 
 	memset(out, 0, sizeof(*out));
 	if (!s || s->ts != ts || !tid)
 		return -1;
-	/* the pages up to the first one lost in the ring buffer */
-	while (whole < s->count && s->seen[whole])
-		whole++;
-	s->got = whole;
+	whole = s->got; /* the pages up to the first one lost in the ring buffer */
 	read_again(s, proc, out);
 	out->bytes = s->bytes;
 	s->bytes = NULL;

@@ -218,7 +218,8 @@ static void scan_dir(struct mw_store *s)
 		kept_add(s, de->d_name, sha, (uint64_t)st.st_size, true);
 	}
 	closedir(d);
-	qsort(s->k, s->nk, sizeof(*s->k), kept_cmp);
+	if (s->nk > 1)
+		qsort(s->k, s->nk, sizeof(*s->k), kept_cmp);
 }
 
 struct mw_store *mw_store_open(const char *dir, uint64_t quota, char *err, size_t errlen)

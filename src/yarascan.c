@@ -119,7 +119,8 @@ static int add_dir(YR_COMPILER *c, const char *dir, struct compile_err *ce, uint
 	closedir(d);
 	if (rc)
 		snprintf(ce->buf, ce->n, "--yara: out of memory");
-	qsort(names, n, sizeof(*names), name_cmp);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), name_cmp);
 	for (size_t i = 0; i < n && !rc; i++) {
 		rc = add_file(c, names[i], ce);
 		(*files)++;
