@@ -72,6 +72,7 @@ struct mw_alert {
 	uint8_t yara_state;        /* enum mw_yara_state (--yara, yarascan.h) */
 	const char *yara_json;     /* the rules that matched: "\"a\",\"b\"" (JSON strings); NULL: none */
 	const char *yara_text;     /* the same for the table: "a,b" */
+	const char *exe_sha256;    /* evidence: the executable's sha256 (exehash.h); NULL: unknown */
 };
 
 enum mw_yara_state {

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "capture_abi.h"
 #include "evidence.h"
+#include "exehash.h"
 #include "msg.h"
 
 struct mw_evidence {
@@ -12,6 +13,8 @@ struct mw_evidence {
 	struct mw_store *store;  /* --capture DIR; NULL: payloads not saved */
 	struct mw_yara *yara;    /* --yara; NULL: not scanned */
 	struct mw_payload cur;  /* the payload of the event being judged */
+	struct mw_exehash *exe; /* executables' sha256s */
+	char exe_sha[65];       /* the one of the event being judged */
 	int have;
 	struct mw_evidence_stats st;
 };
@@ -25,7 +28,9 @@ struct mw_evidence *mw_evidence_open(const struct mw_opts *o, int *failed)
 	if (!o->capture_dir && !o->yara)
 		return NULL;
 	ev = calloc(1, sizeof(*ev));
-	if (!ev || !(ev->caps = mw_captures_new())) {
+	if (!ev || !(ev->caps = mw_captures_new()) || !(ev->exe = mw_exehash_new())) {
+		if (ev)
+			mw_captures_free(ev->caps);
 		mw_err_line("cannot set up --capture: %s", strerror(errno));
 		free(ev);
 		*failed = 1;
@@ -67,6 +72,13 @@ void mw_evidence_attach(struct mw_evidence *ev, const struct mw_view *v, struct 
 	if (!ev)
 		return;
 	mw_evidence_done(ev);
+	if (n > 0) {
+		/* every alert names its executable's sha256 (a yara-held copy keeps its own) */
+		const char *h = mw_exehash_get(ev->exe, "/proc", e->pid, v->exe);
+		snprintf(ev->exe_sha, sizeof(ev->exe_sha), "%s", h ? h : "");
+		for (int i = 0; i < n; i++)
+			al[i].exe_sha256 = h ? ev->exe_sha : NULL;
+	}
 	if (!(e->flags & MW_F_CAPTURE))
 		return;
 	for (int i = 0; i < n; i++)
@@ -113,6 +125,7 @@ void mw_evidence_stats(struct mw_evidence *ev, struct mw_evidence_stats *out)
 	out->orphans = mw_captures_orphans(ev->caps);
 	mw_store_stats(ev->store, &out->store);
 	mw_yara_stats(ev->yara, &out->yara);
+	mw_exehash_counts(ev->exe, &out->exe_hashed, &out->exe_cached);
 }
 
 int mw_evidence_defer(struct mw_evidence *ev, const struct mw_view *v, struct mw_alert *al)
@@ -138,14 +151,15 @@ void mw_evidence_stats_text(struct mw_evidence *ev, struct strbuf *b, int json)
 	if (json)
 		sb_printf(b, ",\"evidence\":{\"payloads\":%llu,\"bytes\":%llu,\"truncated\":%llu,\"chunksLost\":%llu,"
 			  "\"orphans\":%llu,\"saved\":%llu,\"savedBytes\":%llu,\"deduplicated\":%llu,"
-			  "\"quotaRemoved\":%llu,\"writeFailed\":%llu,\"queueDropped\":%llu,\"lastError\":\"%s\"}",
+			  "\"quotaRemoved\":%llu,\"writeFailed\":%llu,\"queueDropped\":%llu,\"executablesHashed\":%llu,"
+			  "\"executableHashesCached\":%llu,\"lastError\":\"%s\"}",
 			  (unsigned long long)s.payloads, (unsigned long long)s.bytes,
 			  (unsigned long long)s.truncated, (unsigned long long)s.missing,
 			  (unsigned long long)s.orphans, (unsigned long long)s.store.saved,
 			  (unsigned long long)s.store.saved_bytes, (unsigned long long)s.store.deduplicated,
 			  (unsigned long long)s.store.quota_removed, (unsigned long long)s.store.write_failed,
-			  (unsigned long long)s.store.queue_dropped,
-			  s.store.last_errno ? strerror(s.store.last_errno) : "");
+			  (unsigned long long)s.store.queue_dropped, (unsigned long long)s.exe_hashed,
+			  (unsigned long long)s.exe_cached, s.store.last_errno ? strerror(s.store.last_errno) : "");
 	if (json && ev->yara)
 		sb_printf(b, ",\"yara\":{\"rules\":%llu,\"files\":%llu,\"compileMs\":%llu,\"scanned\":%llu,"
 			  "\"matched\":%llu,\"dropped\":%llu,\"failed\":%llu}",
@@ -179,5 +193,6 @@ void mw_evidence_close(struct mw_evidence *ev)
 	mw_yara_close(ev->yara);
 	mw_store_close(ev->store);
 	mw_captures_free(ev->caps);
+	mw_exehash_free(ev->exe);
 	free(ev);
 }

@@ -22,6 +22,7 @@ struct mw_evidence_stats {
 	uint64_t orphans;       /* chunks whose event never came */
 	struct mw_store_stats store;
 	struct mw_yara_stats yara;
+	uint64_t exe_hashed, exe_cached; /* executables read for their sha256, answers from the cache */
 };
 
 /* The evidence o asks for (--capture DIR, --yara RULES): NULL with nothing printed when

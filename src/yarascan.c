@@ -28,6 +28,7 @@ struct job {
 	struct mw_alert al;
 	struct mw_payload pl;   /* owns its bytes */
 	struct strbuf names_json, names_text;
+	char exe_sha[65];
 	bool done;
 };
 
@@ -305,6 +306,10 @@ int mw_yara_defer(struct mw_yara *y, const struct mw_view *v, struct mw_alert *a
 	}
 	memcpy(j->pl.bytes, al->payload->bytes, al->payload->len);
 	j->al.payload = &j->pl;
+	if (al->exe_sha256) {
+		snprintf(j->exe_sha, sizeof(j->exe_sha), "%s", al->exe_sha256);
+		j->al.exe_sha256 = j->exe_sha;
+	}
 	pthread_mutex_lock(&y->mu);
 	if (y->tail)
 		y->tail->next = j;

@@ -87,6 +87,7 @@ def t_flip(bits=64):
     pl = check_payload(al[0], written, capdir)
     eq(pl["address"], al[0]["alert"]["regionStart"], "payload address = the region flipped")
     eq(alerts_of(lines, "call_from_anon"), [], "no call_from_anon for calls made from libc")
+    eq(al[0]["alert"].get("executableSha256"), sha(EVLOAD[bits]), "executableSha256")
 
 
 def t_memfd(bits=64):
@@ -122,6 +123,7 @@ def t_kill_wx(bits=64):
     eq(p.returncode, 137, "mapwatch's exit status: the command's, killed by SIGKILL")
     al = alerts_of(lines, "wx_mprotect")
     eq([a["alert"]["action"] for a in al], ["killed"], "wx_mprotect alert, killed")
+    eq(al[0]["alert"].get("executableSha256"), sha(EVLOAD[bits]), "executableSha256 (the process is gone)")
     check_payload(al[0], written, capdir)
 
 
@@ -175,6 +177,8 @@ def t_dedup():
     eq(files[0], files[1], "the same sha256 names the same file")
     eq(len(os.listdir(capdir)), 1, "files in DIR")
     eq((st["evidence"]["saved"], st["evidence"]["deduplicated"]), (1, 1), "saved, deduplicated")
+    eq((st["evidence"]["executablesHashed"], st["evidence"]["executableHashesCached"]), (1, 1),
+       "the executable read once for two alerts")
 
 
 def t_quota():

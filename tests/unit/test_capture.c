@@ -7,6 +7,7 @@
 #include "capture.h"
 #include "capture_abi.h"
 #include "capture_store.h"
+#include "exehash.h"
 #include "t.h"
 
 static void chunk(struct mw_captures *c, uint32_t tid, uint64_t ts, uint32_t index, uint32_t count, uint16_t flags,
@@ -184,4 +185,35 @@ TEST(capture_store_names_dedup_quota)
 	if (d)
 		closedir(d);
 	rmdir(dir);
+}
+
+TEST(capture_exehash_cached_by_identity)
+{
+	char path[] = "/tmp/mw-unit-exe-XXXXXX", want[65];
+	struct mw_exehash *h = mw_exehash_new();
+	uint64_t hashed, cached;
+	struct timespec ts[2] = { { 1000, 0 }, { 1000, 0 } };
+	int fd = mkstemp(path);
+
+	CHECK(fd >= 0 && h);
+	if (fd < 0 || !h)
+		return;
+	CHECK_INT(write(fd, "abc", 3), 3);
+	/* no such pid in this /proc: the path is read */
+	CHECK_STR(mw_exehash_get(h, "/nonexistent", 1, path), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	CHECK_STR(mw_exehash_get(h, "/nonexistent", 1, path), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	mw_exehash_counts(h, &hashed, &cached);
+	CHECK_INT(hashed, 1);
+	CHECK_INT(cached, 1);
+	/* rewritten in place (same inode): mtime/ctime differ, read again */
+	CHECK_INT(pwrite(fd, "x", 1, 0), 1);
+	CHECK_INT(futimens(fd, ts), 0);
+	mw_sha256_hex("xbc", 3, want);
+	CHECK_STR(mw_exehash_get(h, "/nonexistent", 1, path), want);
+	mw_exehash_counts(h, &hashed, &cached);
+	CHECK_INT(hashed, 2);
+	CHECK(mw_exehash_get(h, "/nonexistent", 1, "relative/not/opened") == NULL);
+	close(fd);
+	unlink(path);
+	mw_exehash_free(h);
 }
