@@ -55,6 +55,7 @@ void mw_hook_cfg_from_opts(struct mw_hook_cfg *c, const struct mw_opts *o, bool 
 		.verbose = o->verbose,
 		.traced_max = tmax && atoi(tmax) > 0 ? (uint32_t)atoi(tmax) : 0,
 		.sync_detach = sync && *sync && strcmp(sync, "0"),
+		.no_callsite = getenv("MAPWATCH_NO_CALLSITE") && strcmp(getenv("MAPWATCH_NO_CALLSITE"), "0"),
 	};
 }
 

@@ -34,6 +34,7 @@ struct mw_hook_cfg {
 	/* test knobs, from the environment (mapwatch(8) ENVIRONMENT) */
 	uint32_t traced_max;            /* MAPWATCH_TRACED_MAX=N: the traced map's size (0: default), to see a full one */
 	bool sync_detach;               /* MAPWATCH_SYNC_DETACH=1: close the links in mapwatch at exit, not in mapwatch-close */
+	bool no_callsite;               /* MAPWATCH_NO_CALLSITE=1: no call_from_anon check in the kernel (to measure its cost) */
 };
 
 /* Fill c from the options o; follow and compat as mw_hooks_start needs them. */

@@ -144,6 +144,17 @@ def t_truncated():
     eq(pl["sha256"], sha(written[:8192]), "sha256 of the first 8 KiB")
 
 
+def t_budget():
+    """--capture-rate 4K: the kernel grants one page of a three-page flip in this second; counted."""
+    p, lines, written = run("big", "--capture", tmpdir(), "--capture-rate", "4K", "--stats", "--json")
+    eq(p.returncode, 0, f"exit status ({p.stderr_text.strip()})")
+    pl = alerts_of(lines, "x_after_w")[0]["alert"]["payload"]
+    eq((pl["bytes"], pl["regionBytes"], pl["truncated"]), (4096, 12288, True), "bytes, regionBytes, truncated")
+    eq(pl["sha256"], sha(written[:4096]), "sha256 of the first page")
+    st = [json.loads(x) for x in p.stderr_text.splitlines() if x.startswith("{")][-1]
+    eq((st["capture"]["budgetSpent"], st["capture"]["pagesCopied"]), (1, 1), "budgetSpent, pagesCopied")
+
+
 def t_table():
     d = tmpdir()
     out = os.path.join(d, "out")
@@ -329,6 +340,7 @@ def main():
     EVLOAD[32] = build_prog("evload.c", "evload32", extra=("-m32",))
     tests = [("evidence/flip", t_flip), ("evidence/memfd", t_memfd), ("evidence/stub", t_stub),
              ("evidence/kill_wx", t_kill_wx), ("evidence/pkey", t_pkey), ("evidence/truncated", t_truncated),
+             ("evidence/budget", t_budget),
              ("evidence/table", t_table),
              ("evidence/i386_flip", lambda: t_flip(32)), ("evidence/i386_memfd", lambda: t_memfd(32)),
              ("evidence/i386_stub", lambda: t_stub(32)), ("evidence/i386_kill_wx", lambda: t_kill_wx(32)),
