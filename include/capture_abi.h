@@ -20,6 +20,7 @@
 #define MW_CHUNK_TRUNC  0x2      /* the region is longer than the capture (--capture-max, budget) */
 #define MW_CHUNK_BUDGET 0x4      /* the per-second byte budget cut the capture */
 #define MW_CHUNK_LAST   0x8      /* the capture's last chunk */
+#define MW_CHUNK_ENTRY  0x10     /* copied at the entry of a munmap/mprotect of W+X memory: its bytes before the call */
 
 /* One page of a region that became executable, copied at the call's exit,
  * before the task returns to user space. A capture is the chunks of one

@@ -243,8 +243,9 @@ void mw_alert_table(struct strbuf *b, const struct mw_view *v, const struct mw_a
 		sb_putc(b, ']');
 	}
 	if (al->payload)
-		sb_printf(b, " [payload %.16s %zu bytes%s]", al->payload->sha256, al->payload->len,
-			  al->payload->truncated ? ", truncated" : "");
+		sb_printf(b, " [payload %.16s %zu bytes%s%s%s]", al->payload->sha256, al->payload->len,
+			  al->payload->truncated ? ", truncated" : "", al->payload->before ? ", before " : "",
+			  al->payload->before && al->payload->at ? al->payload->at : "");
 	if (al->yara_text)
 		sb_printf(b, " [yara %s]", al->yara_text);
 	if (e->flags & MW_F_ENFORCED)

@@ -36,7 +36,7 @@ struct mw_store {
 	uint64_t quota;
 	pthread_t thr;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	pthread_cond_t cv, idle_cv; /* work queued; a job finished */
 	struct job *head, *tail;
 	size_t queued;
 	bool stop;
@@ -195,6 +195,7 @@ static void *writer(void *arg)
 			enforce_quota(s);
 		}
 		free(j);
+		pthread_cond_broadcast(&s->idle_cv);
 	}
 	pthread_mutex_unlock(&s->mu);
 	return NULL;
@@ -259,6 +260,7 @@ struct mw_store *mw_store_open(const char *dir, uint64_t quota, char *err, size_
 	s->quota = quota;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
+	pthread_cond_init(&s->idle_cv, NULL);
 	scan_dir(s);
 	pthread_mutex_lock(&s->mu);
 	enforce_quota(s);
@@ -335,6 +337,26 @@ int mw_store_put(struct mw_store *s, const void *bytes, size_t len, const char *
 	return 0;
 }
 
+void mw_store_drain(struct mw_store *s, int wait_ms)
+{
+	struct timespec until;
+
+	if (!s)
+		return;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += wait_ms / 1000;
+	until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&s->mu);
+	while (s->head || s->queued)
+		if (pthread_cond_timedwait(&s->idle_cv, &s->mu, &until) == ETIMEDOUT)
+			break;
+	pthread_mutex_unlock(&s->mu);
+}
+
 void mw_store_stats(struct mw_store *s, struct mw_store_stats *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -357,5 +379,6 @@ void mw_store_close(struct mw_store *s)
 	free(s->k);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);
+	pthread_cond_destroy(&s->idle_cv);
 	free(s);
 }

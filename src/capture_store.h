@@ -30,6 +30,9 @@ struct mw_store *mw_store_open(const char *dir, uint64_t quota, char *err, size_
 int mw_store_put(struct mw_store *s, const void *bytes, size_t len, const char *sha256, uint32_t pid,
 		 uint64_t ts_ns, const char *kind, char *file, size_t filelen);
 
+/* Wait up to wait_ms for what is queued to be written (the end of a run, before --stats). */
+void mw_store_drain(struct mw_store *s, int wait_ms);
+
 void mw_store_stats(struct mw_store *s, struct mw_store_stats *out);
 
 /* Write what is queued, stop the thread, free s. NULL is a no-op. */

@@ -4,11 +4,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include "capture_abi.h"
+#include "catalog.h"
 #include "evidence.h"
 #include "exehash.h"
 #include "msg.h"
 
+/* A region an alert found writable and executable, whose code may be
+ * written after the copy made then: copied again at its munmap/mprotect. */
+#define WX_REGIONS 256
+struct wx_region {
+	uint32_t pid;
+	uint16_t kind;
+	uint64_t start, end;
+	uint64_t age;       /* 0: free */
+};
+
 struct mw_evidence {
+	struct wx_region wx[WX_REGIONS];
+	uint64_t wx_tick;
 	struct mw_captures *caps;
 	struct mw_store *store;  /* --capture DIR; NULL: payloads not saved */
 	struct mw_yara *yara;    /* --yara; NULL: not scanned */
@@ -64,15 +77,50 @@ static int wants_payload(unsigned kind)
 	       kind == MW_AL_EXEC_FILELESS;
 }
 
-void mw_evidence_attach(struct mw_evidence *ev, const struct mw_view *v, struct mw_alert *al, int n)
+static void wx_remember(struct mw_evidence *ev, uint32_t pid, const struct mw_alert *a)
+{
+	struct wx_region *slot = &ev->wx[0];
+
+	for (int i = 0; i < WX_REGIONS; i++) {
+		struct wx_region *r = &ev->wx[i];
+		if (r->age && r->pid == pid && r->start == a->start) {
+			slot = r;
+			break;
+		}
+		if (r->age < slot->age)
+			slot = r;
+	}
+	*slot = (struct wx_region){ .pid = pid, .kind = a->kind, .start = a->start, .end = a->end, .age = ++ev->wx_tick };
+}
+
+static struct wx_region *wx_find(struct mw_evidence *ev, uint32_t pid, uint64_t addr)
+{
+	for (int i = 0; i < WX_REGIONS; i++)
+		if (ev->wx[i].age && ev->wx[i].pid == pid && addr >= ev->wx[i].start && addr < ev->wx[i].end)
+			return &ev->wx[i];
+	return NULL;
+}
+
+void mw_evidence_task_exit(struct mw_evidence *ev, uint32_t pid)
+{
+	for (int i = 0; ev && i < WX_REGIONS; i++)
+		if (ev->wx[i].pid == pid)
+			ev->wx[i].age = 0;
+}
+
+int mw_evidence_attach(struct mw_evidence *ev, const struct mw_view *v, struct mw_alert *al, int n, int max)
 {
 	const struct mw_event *e = v->e;
 	int want = 0;
 
 	if (!ev)
-		return;
+		return n;
+	for (int i = 0; i < n; i++)
+		if ((al[i].kind == MW_AL_WX_MAPPING || al[i].kind == MW_AL_WX_MPROTECT) && al[i].has_region)
+			wx_remember(ev, e->pid, &al[i]);
 	mw_evidence_done(ev);
-	if (n > 0) {
+	ev->exe_sha[0] = 0;
+	if (n > 0 || (e->flags & MW_F_CAPTURE)) {
 		/* every alert names its executable's sha256 (a yara-held copy keeps its own) */
 		const char *h = mw_exehash_get(ev->exe, "/proc", e->pid, v->exe);
 		snprintf(ev->exe_sha, sizeof(ev->exe_sha), "%s", h ? h : "");
@@ -80,16 +128,31 @@ void mw_evidence_attach(struct mw_evidence *ev, const struct mw_view *v, struct 
 			al[i].exe_sha256 = h ? ev->exe_sha : NULL;
 	}
 	if (!(e->flags & MW_F_CAPTURE))
-		return;
+		return n;
 	for (int i = 0; i < n; i++)
 		want |= wants_payload(al[i].kind);
 	if (mw_captures_take(ev->caps, e->pid, e->tid, e->ts, "/proc", &ev->cur)) {
 		ev->st.missing++;
-		return;
+		return n;
 	}
 	ev->have = 1;
+	if (ev->cur.before) {
+		/* W+X memory about to be unmapped or changed: its code as it is now */
+		const struct mw_event_desc *d = mw_event_desc(e->event);
+		struct wx_region *r = wx_find(ev, e->pid, ev->cur.addr);
+		ev->cur.at = d ? d->name : "?";
+		if (!want && r && n < max && n < MW_ALERTS_MAX) {
+			struct mw_alert *x = mw_alert_add(al, &n, (enum mw_alert_kind)r->kind);
+			mw_alert_region(x, r->start, r->end);
+			if (ev->exe_sha[0])
+				x->exe_sha256 = ev->exe_sha;
+			want = 1;
+		}
+		if (r && e->event == MW_EV_MUNMAP)
+			r->age = 0;
+	}
 	if (!want)
-		return; /* copied for a call no alert names (a JIT's flip the region map let pass) */
+		return n; /* copied for a call no alert names (a JIT's flip the region map let pass) */
 	ev->st.payloads++;
 	ev->st.bytes += ev->cur.len;
 	ev->st.truncated += ev->cur.truncated;
@@ -106,6 +169,7 @@ void mw_evidence_attach(struct mw_evidence *ev, const struct mw_view *v, struct 
 	for (int i = 0; i < n; i++)
 		if (wants_payload(al[i].kind))
 			al[i].payload = &ev->cur;
+	return n;
 }
 
 void mw_evidence_done(struct mw_evidence *ev)
@@ -137,8 +201,11 @@ int mw_evidence_defer(struct mw_evidence *ev, const struct mw_view *v, struct mw
 
 void mw_evidence_flush(struct mw_evidence *ev, mw_yara_emit_fn emit, void *ctx, int wait_ms)
 {
-	if (ev)
-		mw_yara_flush(ev->yara, emit, ctx, wait_ms);
+	if (!ev)
+		return;
+	mw_yara_flush(ev->yara, emit, ctx, wait_ms);
+	if (wait_ms > 0)
+		mw_store_drain(ev->store, wait_ms); /* the end of a run: --stats counts every file */
 }
 
 void mw_evidence_stats_text(struct mw_evidence *ev, struct strbuf *b, int json)

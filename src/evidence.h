@@ -35,8 +35,15 @@ void mw_evidence_chunk(struct mw_evidence *ev, const void *rec, size_t size);
 
 /* The alerts al[0..n) raised by view v: the payload of v's call (if its
  * chunks came) to the alerts that name the memory made executable, saved
- * once in DIR. Valid until mw_evidence_done(). */
-void mw_evidence_attach(struct mw_evidence *ev, const struct mw_view *v, struct mw_alert *al, int n);
+ * once in DIR. A munmap or mprotect of a region an earlier wx_mapping or
+ * wx_mprotect alert named (mapped W+X, its code written later) adds an
+ * alert of that kind with the bytes copied before the call ("capturedAt":
+ * the call). Returns the alerts' new count (at most max). Valid until
+ * mw_evidence_done(). */
+int mw_evidence_attach(struct mw_evidence *ev, const struct mw_view *v, struct mw_alert *al, int n, int max);
+
+/* Process pid exited: the W+X regions remembered for it are forgotten. */
+void mw_evidence_task_exit(struct mw_evidence *ev, uint32_t pid);
 
 /* The payload of the last mw_evidence_attach() is no longer needed. */
 void mw_evidence_done(struct mw_evidence *ev);
@@ -51,7 +58,8 @@ void mw_evidence_stats_text(struct mw_evidence *ev, struct strbuf *b, int json);
  * now; 0: write it now (no --yara, no payload, or the queue was full). */
 int mw_evidence_defer(struct mw_evidence *ev, const struct mw_view *v, struct mw_alert *al);
 
-/* The alerts whose scan finished, through emit (wait_ms: at the end of a run). */
+/* The alerts whose scan finished, through emit; wait_ms > 0 (the end of a
+ * run): wait that long for the scans and for DIR's writer to finish. */
 void mw_evidence_flush(struct mw_evidence *ev, mw_yara_emit_fn emit, void *ctx, int wait_ms);
 
 void mw_evidence_close(struct mw_evidence *ev);

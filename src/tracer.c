@@ -151,8 +151,10 @@ static int handle_rec(void *ctx, void *data, size_t size)
 		if (t->alerts)
 			mw_alerts_task(t->alerts, data);
 		/* its events all came before: its executable is not needed again */
-		if (*type == MW_REC_EXIT)
+		if (*type == MW_REC_EXIT) {
 			mw_proc_forget(((const struct mw_task_rec *)data)->pid);
+			mw_evidence_task_exit(t->evidence, ((const struct mw_task_rec *)data)->pid);
+		}
 		return 0;
 	}
 	if (*type == MW_REC_CHUNK) {
@@ -204,7 +206,7 @@ static int handle_rec(void *ctx, void *data, size_t size)
 	if (t->alerts) {
 		struct mw_alert al[MW_ALERTS_MAX];
 		int n = mw_alerts_event(t->alerts, &v, al, MW_ALERTS_MAX);
-		mw_evidence_attach(t->evidence, &v, al, n); /* the payload of the call, if it was copied */
+		n = mw_evidence_attach(t->evidence, &v, al, n, MW_ALERTS_MAX); /* the payload of the call, if copied */
 		for (int i = 0; i < n; i++) {
 			if (al[i].kind < MW_AL_KIND_MAX && al[i].severity < 3)
 				t->alerts_by[al[i].kind][al[i].severity]++;

@@ -5,9 +5,6 @@
 
 #include "capture_abi.h"
 
-const volatile __u64 capture_max = 0;   /* --capture-max, in pages' bytes; 0: no capture (--capture/--yara off) */
-const volatile __u64 capture_rate = 0;  /* bytes per second over all captures, in the kernel */
-const volatile bool callsite_on = false; /* --alerts: mark calls made from anonymous memory */
 /* the per-second budget: the second it counts, and the bytes taken in it */
 __u64 cap_window = 0;
 __u64 cap_used = 0;
@@ -20,7 +17,7 @@ __u64 cap_used = 0;
  * 3 the vDSO. */
 struct backing_ctx {
 	__u64 addr;
-	__u64 start, end;
+	__u64 start, end, vm_flags;
 	int backing;
 };
 
@@ -42,6 +39,7 @@ static long backing_read(struct task_struct *task, struct vm_area_struct *vma, s
 {
 	c->start = vma->vm_start;
 	c->end = vma->vm_end;
+	c->vm_flags = vma->vm_flags;
 	c->backing = file_backing(vma->vm_file);
 	/* the vDSO has no file either: a 32-bit task's every call goes
 	 * through __kernel_vsyscall there */
@@ -182,6 +180,53 @@ __noinline int mw_capture(struct pending *p, struct mw_effect *ef, long ret, __u
 	c.ts = p->ts;
 	c.pid = pid;
 	c.tid = tid;
+	c.count = pages;
+	bpf_loop(pages, cap_page, &c, 0);
+	return c.sent;
+}
+
+/* The entry of a munmap or mprotect of memory that is writable and
+ * executable now (mapped W+X, its code written after): its bytes before
+ * the call unmaps them or takes a permission away, marked
+ * MW_CHUNK_ENTRY. Returns 1 when chunks went out (the exit then copies
+ * nothing more). */
+__noinline int mw_capture_wx_before(__u64 addr, __u64 len, __u64 ts, __u64 id)
+{
+	struct backing_ctx b = { .addr = addr, .backing = -1 };
+	struct cap_ctx c = {};
+	__u64 start, end, want, got, pages;
+
+	if (!capture_max || !len)
+		return 0;
+	if (bpf_find_vma(bpf_get_current_task_btf(), addr, backing_read, &b, 0) || b.start > addr)
+		return 0;
+	if ((b.vm_flags & (MW_VM_WRITE | MW_VM_EXEC)) != (MW_VM_WRITE | MW_VM_EXEC))
+		return 0;
+	start = addr & ~(MW_CAP_PAGE - 1);
+	end = (addr + len + MW_CAP_PAGE - 1) & ~(MW_CAP_PAGE - 1);
+	if (end > b.end)
+		end = b.end; /* this VMA only */
+	if (end <= start)
+		return 0;
+	c.region_len = end - start;
+	want = c.region_len < capture_max ? c.region_len : capture_max;
+	got = cap_grant(want);
+	c.flags = MW_CHUNK_ENTRY;
+	if (got < want) {
+		count(MW_CNT_CAP_BUDGET);
+		c.flags |= MW_CHUNK_BUDGET;
+	}
+	if (got < c.region_len)
+		c.flags |= MW_CHUNK_TRUNC;
+	pages = got / MW_CAP_PAGE;
+	if (pages == 0)
+		return 0;
+	if (pages > MW_CAP_PAGES_MAX)
+		pages = MW_CAP_PAGES_MAX;
+	c.start = start;
+	c.ts = ts;
+	c.pid = id >> 32;
+	c.tid = (__u32)id;
 	c.count = pages;
 	bpf_loop(pages, cap_page, &c, 0);
 	return c.sent;

@@ -5,6 +5,7 @@
 #include <bpf/bpf_tracing.h>
 #include "mapwatch.h"
 #include "calls.bpf.h"
+#include "capture_abi.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -34,6 +35,11 @@ __u32 hooks_overlap = 0; /* > 0 while two hook sets are attached (hooks.c switch
 const volatile bool track_compat = false;
 __u32 disp_live = 0;
 const volatile bool allow_on = false;        /* --allow given: allow_ino holds its inodes */
+/* evidence (capture.bpf.h) */
+const volatile __u64 capture_max = 0;   /* --capture-max, in pages' bytes; 0: no capture (--capture/--yara off) */
+const volatile __u64 capture_rate = 0;  /* bytes per second over all captures, in the kernel */
+const volatile bool callsite_on = false; /* --alerts: mark calls made from anonymous memory */
+__noinline int mw_capture_wx_before(__u64 addr, __u64 len, __u64 ts, __u64 id);
 
 /* ---- constants not in BTF ---- */
 #define MW_MAP_ANONYMOUS 0x20
@@ -330,6 +336,10 @@ static __always_inline int on_enter_aux(__u16 ev, __u16 nr, __u16 flags, const _
 	/* enforcement (--kill-wx) is decided at exit, on what the kernel did */
 	if (has_file && s && !summary_on && bpf_map_update_elem(&pending_path, &id, &s->pb, BPF_ANY) == 0)
 		p->has_path = 1;
+	/* evidence: a W+X region's bytes before munmap or mprotect changes them (capture.bpf.h) */
+	if (capture_max && !summary_on && (ev == MW_EV_MUNMAP || ev == MW_EV_MPROTECT || ev == MW_EV_PKEY_MPROTECT) &&
+	    mw_capture_wx_before(a[0], a[1], ts, id))
+		p->flags |= MW_F_CAPTURE;
 	p->ts = ts;
 	return 0;
 }
@@ -802,7 +812,7 @@ static __always_inline int emit_exit(__u64 key, long ret, int ev, __u16 nr, __u1
 	/* evidence (capture.bpf.h): the bytes made executable go out before
 	 * the event; a SIGKILL sent above is only delivered on the way back to
 	 * user space, so the memory is still whole here */
-	if (capture_max && !summary_on && mw_capture(p, &ef, ret, id >> 32, (__u32)id))
+	if (capture_max && !summary_on && !(p->flags & MW_F_CAPTURE) && mw_capture(p, &ef, ret, id >> 32, (__u32)id))
 		p->flags |= MW_F_CAPTURE;
 	if (callsite_on && !summary_on && ev >= 0 && effect_addr_of(ev) && mw_call_from_anon())
 		p->flags |= MW_F_CALL_ANON;

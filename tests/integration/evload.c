@@ -1,7 +1,7 @@
 /* evload.c - shellcode-loader patterns for the evidence tests (test_evidence.py): a page written then
  * flipped RX, a memfd written then mapped RX, a page written then made W+X (--kill-wx), a stub in RX
  * anonymous memory that itself calls mmap. Writes the page it made executable to OUTFILE first.
- * usage: evload MODE OUTFILE [GOFILE [fixed]]   MODE: flip | big (3 pages) | pkey | memfd | wxkill | stub
+ * usage: evload MODE OUTFILE [GOFILE [fixed]]   MODE: flip | big (3 pages) | pkey | memfd | wxkill | wxlate | wxlaterx | stub
  * GOFILE: after the call, wait (up to 120 s) until it exists, so the process still lives when
  * mapwatch reads /proc/PID/mem. "fixed": the same bytes in every run (no pid in them). */
 #define _GNU_SOURCE
@@ -83,7 +83,7 @@ int main(int argc, char **argv)
 	uint8_t *p;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: evload flip|big|pkey|memfd|wxkill|stub OUTFILE [GOFILE [fixed]]\n");
+		fprintf(stderr, "usage: evload flip|big|pkey|memfd|wxkill|wxlate|wxlaterx|stub OUTFILE [GOFILE [fixed]]\n");
 		return 2;
 	}
 	mode = argv[1];
@@ -127,6 +127,19 @@ int main(int argc, char **argv)
 		/* the same flip through pkey_mprotect (key -1: no key), a route around a watch on mprotect alone */
 		if (syscall(SYS_pkey_mprotect, p, PAGE, PROT_READ | PROT_EXEC, -1)) {
 			perror("pkey_mprotect");
+			return 2;
+		}
+	} else if (!strcmp(mode, "wxlate") || !strcmp(mode, "wxlaterx")) {
+		/* mapped W+X first, the code written afterwards, then unmapped (or made RX):
+		 * the copy at the mmap holds zeros; the one before the munmap/mprotect the code */
+		uint8_t *q = mmap(NULL, PAGE, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (q == MAP_FAILED) {
+			perror("mmap wx");
+			return 2;
+		}
+		memcpy(q, p, PAGE);
+		if (!strcmp(mode, "wxlate") ? munmap(q, PAGE) : mprotect(q, PAGE, PROT_READ | PROT_EXEC)) {
+			perror("munmap/mprotect");
 			return 2;
 		}
 	} else if (!strcmp(mode, "wxkill")) {

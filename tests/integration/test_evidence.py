@@ -136,6 +136,22 @@ def t_pkey():
     check_payload(al[0], written)
 
 
+def t_wx_late(mode="wxlate", call="munmap"):
+    """Mapped W+X, the code written afterwards: the copy at the mmap holds zeros; the one made at the
+    entry of the munmap (or mprotect to RX) holds the code, in a second alert of the same kind."""
+    capdir = os.path.join(tmpdir(), "cap")
+    os.mkdir(capdir)
+    p, lines, written = run(mode, "--capture", capdir)
+    eq(p.returncode, 0, f"exit status ({p.stderr_text.strip()})")
+    al = alerts_of(lines, "wx_mapping")
+    eq([a["syscall"] for a in al], ["mmap", call], "wx_mapping alerts")
+    eq(al[0]["alert"]["payload"]["sha256"], sha(bytes(4096)), "the copy at the mmap: zeros")
+    eq(al[0]["alert"]["payload"]["capturedAt"], "syscall", "capturedAt of the first")
+    pl = check_payload(al[1], written, capdir)
+    eq(pl["capturedAt"], call, "capturedAt of the second")
+    eq(al[1]["alert"]["regionStart"], al[0]["alert"]["regionStart"], "the same region")
+
+
 def t_truncated():
     p, lines, written = run("big", "--capture", tmpdir(), "--capture-max", "8K")
     eq(p.returncode, 0, f"exit status ({p.stderr_text.strip()})")
@@ -340,7 +356,8 @@ def main():
     EVLOAD[32] = build_prog("evload.c", "evload32", extra=("-m32",))
     tests = [("evidence/flip", t_flip), ("evidence/memfd", t_memfd), ("evidence/stub", t_stub),
              ("evidence/kill_wx", t_kill_wx), ("evidence/pkey", t_pkey), ("evidence/truncated", t_truncated),
-             ("evidence/budget", t_budget),
+             ("evidence/budget", t_budget), ("evidence/wx_late_munmap", t_wx_late),
+             ("evidence/wx_late_mprotect", lambda: t_wx_late("wxlaterx", "mprotect")),
              ("evidence/table", t_table),
              ("evidence/i386_flip", lambda: t_flip(32)), ("evidence/i386_memfd", lambda: t_memfd(32)),
              ("evidence/i386_stub", lambda: t_stub(32)), ("evidence/i386_kill_wx", lambda: t_kill_wx(32)),
