@@ -1,7 +1,7 @@
 /* evload.c - shellcode-loader patterns for the evidence tests (test_evidence.py): a page written then
  * flipped RX, a memfd written then mapped RX, a page written then made W+X (--kill-wx), a stub in RX
  * anonymous memory that itself calls mmap. Writes the page it made executable to OUTFILE first.
- * usage: evload MODE OUTFILE [GOFILE [fixed]]   MODE: flip | big (3 pages) | pkey | memfd | wxkill | wxlate | wxlaterx | stub
+ * usage: evload MODE OUTFILE [GOFILE [fixed]]   MODE: flip | big (3 pages) | pkey | memfd | wxkill | wxlate | wxlaterx | stub | stubmemfd
  * GOFILE: after the call, wait (up to 120 s) until it exists, so the process still lives when
  * mapwatch reads /proc/PID/mem. "fixed": the same bytes in every run (no pid in them). */
 #define _GNU_SOURCE
@@ -83,17 +83,19 @@ int main(int argc, char **argv)
 	uint8_t *p;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: evload flip|big|pkey|memfd|wxkill|wxlate|wxlaterx|stub OUTFILE [GOFILE [fixed]]\n");
+		fprintf(stderr, "usage: evload flip|big|pkey|memfd|wxkill|wxlate|wxlaterx|stub|stubmemfd OUTFILE [GOFILE [fixed]]\n");
 		return 2;
 	}
 	mode = argv[1];
 	out = argv[2];
 	go = argc > 3 && strcmp(argv[3], "-") ? argv[3] : NULL;
 	fixed = argc > 4 && !strcmp(argv[4], "fixed");
-	if (!strcmp(mode, "memfd")) {
+	if (!strcmp(mode, "memfd") || !strcmp(mode, "stubmemfd")) {
 		uint8_t buf[PAGE];
 		int fd = memfd_create("evstage", MFD_CLOEXEC);
 		fill(buf, mode, fixed, 1);
+		if (!strcmp(mode, "stubmemfd")) /* the stub runs from a memfd, not anonymous memory */
+			memcpy(buf, stub_code, sizeof(stub_code));
 		if (fd < 0 || write(fd, buf, PAGE) != PAGE) {
 			perror("memfd");
 			return 2;
@@ -103,6 +105,17 @@ int main(int argc, char **argv)
 		if (p == MAP_FAILED) {
 			perror("mmap memfd");
 			return 2;
+		}
+		if (!strcmp(mode, "stubmemfd")) {
+			void *(*fn)(void) = (void *(*)(void))p;
+			void *q = fn();
+			if (q == MAP_FAILED || (uintptr_t)q > (uintptr_t)-4096) {
+				fprintf(stderr, "stub mmap failed\n");
+				return 2;
+			}
+			printf("stub mapped %p\n", q);
+			wait_go(go);
+			return 0;
 		}
 		wait_go(go);
 		printf("mapped %p\n", (void *)p);

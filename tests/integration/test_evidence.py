@@ -102,12 +102,15 @@ def t_memfd(bits=64):
     eq(pl.get("pagesFromProc"), 1, "pages read again from /proc/PID/mem")
 
 
-def t_stub(bits=64):
+def t_stub(bits=64, mode="stub", kind="x_after_w"):
+    """A stub that itself calls mmap from the memory it was written to; stubmemfd: the attacker runs
+    it from a memfd mapping instead of anonymous memory, to look file-backed."""
     capdir = os.path.join(tmpdir(), "cap")
     os.mkdir(capdir)
-    p, lines, written = run("stub", "--capture", capdir, bits=bits)
+    # a memfd's page is not mapped in at the mmap's exit: read from /proc/PID/mem while it lives
+    p, lines, written = run(mode, "--capture", capdir, bits=bits, go=mode == "stubmemfd")
     eq(p.returncode, 0, f"exit status ({p.stderr_text.strip()})")
-    check_payload(alerts_of(lines, "x_after_w")[0], written, capdir)
+    check_payload(alerts_of(lines, kind)[0], written, capdir)
     cfa = alerts_of(lines, "call_from_anon")
     mapped = int(p.stdout_text.split()[-1], 16)
     eq([(a["syscall"], a["returnValue"] & 0xffffffffffffffff) for a in cfa],
@@ -355,6 +358,8 @@ def main():
     EVLOAD[64] = build_prog("evload.c", "evload")
     EVLOAD[32] = build_prog("evload.c", "evload32", extra=("-m32",))
     tests = [("evidence/flip", t_flip), ("evidence/memfd", t_memfd), ("evidence/stub", t_stub),
+             ("evidence/stub_memfd", lambda: t_stub(64, "stubmemfd", "exec_fileless")),
+             ("evidence/i386_stub_memfd", lambda: t_stub(32, "stubmemfd", "exec_fileless")),
              ("evidence/kill_wx", t_kill_wx), ("evidence/pkey", t_pkey), ("evidence/truncated", t_truncated),
              ("evidence/budget", t_budget), ("evidence/wx_late_munmap", t_wx_late),
              ("evidence/wx_late_mprotect", lambda: t_wx_late("wxlaterx", "mprotect")),
