@@ -168,6 +168,19 @@ void mw_publish_metrics(struct tracer *t)
 	}
 	for (unsigned k = 0; k < MW_AL_KIND_MAX; k++)
 		m->alerts_collapsed[k] = mw_collapse_folded(t->collapse, k);
+	if (t->evidence) {
+		struct mw_evidence_stats es;
+		mw_evidence_stats(t->evidence, &es);
+		m->evidence_on = 1;
+		m->evidence_payloads = es.payloads;
+		m->evidence_bytes = es.bytes;
+		m->evidence_saved = es.store.saved;
+		m->evidence_write_failed = es.store.write_failed;
+		m->evidence_queue_dropped = es.store.queue_dropped;
+		m->evidence_quota_removed = es.store.quota_removed;
+		m->yara_matched = es.yara.matched;
+		m->yara_dropped = es.yara.dropped;
+	}
 	for (int i = 0; i < t->sinks.n; i++) {
 		struct mw_sink *s = t->sinks.s[i];
 		snprintf(m->sinks[m->nsinks].name, sizeof(m->sinks[0].name), "%s", s->name);
