@@ -82,8 +82,11 @@ $(BUILD)/mapwatch: $(BUILD)/main.o $(LIB_OBJS)
 
 # Static build (for the VM test's initramfs): no shared libraries needed there.
 static: $(BUILD)/mapwatch-static
+# libyara's own libraries (its .so names them; a static link must): libmagic-dev and
+# libjansson-dev come with libyara-dev, libmagic's decompressors with them.
+STATIC_LIBS := -lmagic -ljansson -llzma -lbz2 -lz -lm -ldl
 $(BUILD)/mapwatch-static: $(BUILD)/main.o $(LIB_OBJS)
-	$(CC) $(CFLAGS) -static $^ -o $@ $(LDLIBS)
+	$(CC) $(CFLAGS) -static $^ -o $@ $(LDLIBS) $(STATIC_LIBS)
 
 # Sanitizer build of the whole tool, used by the integration tests.
 $(BUILD)/san/%.o: src/%.c $(HDRS) $(wildcard include/*.h) $(BUILD)/mapwatch.skel.h
