@@ -13,7 +13,7 @@ MAKEFLAGS += --no-print-directory
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -Isrc -I$(BUILD) -DMW_VERSION=\"$(VERSION)\"
-LDLIBS  := -lbpf -lelf -lz -lpthread -lcrypto -lyara
+LDLIBS  := -lbpf -lelf -lz -lpthread -lyara -lcrypto
 
 # Cross build (make ARCH=arm64, or make cross-arm64): clang --target with the
 # libc6-dev-<arch>-cross sysroot, lld, and the target's libbpf/libelf/zlib
@@ -84,7 +84,7 @@ $(BUILD)/mapwatch: $(BUILD)/main.o $(LIB_OBJS)
 static: $(BUILD)/mapwatch-static
 # libyara's own libraries (its .so names them; a static link must): libmagic-dev and
 # libjansson-dev come with libyara-dev, libmagic's decompressors with them.
-STATIC_LIBS := -lmagic -ljansson -llzma -lbz2 -lz -lm -ldl
+STATIC_LIBS := -lmagic -ljansson -lcrypto -llzma -lbz2 -lz -lm -ldl
 $(BUILD)/mapwatch-static: $(BUILD)/main.o $(LIB_OBJS)
 	$(CC) $(CFLAGS) -static $^ -o $@ $(LDLIBS) $(STATIC_LIBS)
 
