@@ -241,6 +241,22 @@ def t_disk_full():
     check("No space" in ev["lastError"], f"lastError: {ev['lastError']}")
 
 
+def t_dir_removed():
+    """DIR removed between two payloads: the writes that fail are counted, every alert is written."""
+    capdir = os.path.join(tmpdir(), "cap")
+    os.mkdir(capdir)
+    d = tmpdir()
+    out = os.path.join(d, "out.json")
+    script = f"{EVLOAD[64]} flip {d}/p1 -; rm -rf {capdir}; {EVLOAD[64]} flip {d}/p2 -"
+    p = mapwatch(["--json", "--alerts-only", "--stats", "--output", out, "--capture", capdir, "--",
+                  "sh", "-c", script], timeout=120)
+    eq(p.returncode, 0, f"exit status ({p.stderr.strip()})")
+    eq(len(alerts_of(read_json_lines(out), "x_after_w")), 2, "alerts")
+    ev = [json.loads(x) for x in p.stderr.splitlines() if x.startswith("{")][-1]["evidence"]
+    check(ev["writeFailed"] >= 1 and ev["saved"] + ev["writeFailed"] == 2, f"saved, writeFailed: {ev}")
+    check("No such file" in ev["lastError"], f"lastError: {ev['lastError']}")
+
+
 def t_bad_dir():
     d = tmpdir()
     ro = os.path.join(d, "ro")
@@ -367,6 +383,7 @@ def main():
              ("evidence/i386_flip", lambda: t_flip(32)), ("evidence/i386_memfd", lambda: t_memfd(32)),
              ("evidence/i386_stub", lambda: t_stub(32)), ("evidence/i386_kill_wx", lambda: t_kill_wx(32)),
              ("evidence/dedup", t_dedup), ("evidence/quota", t_quota), ("evidence/disk_full", t_disk_full),
+             ("evidence/dir_removed", t_dir_removed),
              ("evidence/bad_dir", t_bad_dir), ("evidence/bad_options", t_bad_options),
              ("evidence/yara", t_yara), ("evidence/yara_memfd", lambda: t_yara("memfd", "exec_fileless")),
              ("evidence/yara_no_match", t_yara_no_match), ("evidence/yara_kill_wx", t_yara_kill_wx),
