@@ -194,6 +194,8 @@ void mw_alert_json(struct strbuf *b, const struct mw_view *v, const struct mw_al
 	}
 	if (al->exe_sha256)
 		sb_printf(b, ",\"executableSha256\":\"%.64s\"", al->exe_sha256);
+	if (al->file_sha256)
+		sb_printf(b, ",\"mappedFileSha256\":\"%.64s\"", al->file_sha256);
 	if (al->yara_state == MW_YARA_SCANNED) {
 		sb_puts(b, ",\"yara\":[");
 		if (al->yara_json)

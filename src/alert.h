@@ -73,6 +73,7 @@ struct mw_alert {
 	const char *yara_json;     /* the rules that matched: "\"a\",\"b\"" (JSON strings); NULL: none */
 	const char *yara_text;     /* the same for the table: "a,b" */
 	const char *exe_sha256;    /* evidence: the executable's sha256 (exehash.h); NULL: unknown */
+	const char *file_sha256;   /* evidence: the sha256 of the file the trigger mapped; NULL: none or unknown */
 };
 
 enum mw_yara_state {

@@ -28,6 +28,7 @@ struct mw_evidence {
 	struct mw_payload cur;  /* the payload of the event being judged */
 	struct mw_exehash *exe; /* executables' sha256s */
 	char exe_sha[65];       /* the one of the event being judged */
+	char file_sha[65];      /* the sha256 of the file it mapped */
 	int have;
 	struct mw_evidence_stats st;
 };
@@ -126,6 +127,17 @@ int mw_evidence_attach(struct mw_evidence *ev, const struct mw_view *v, struct m
 		snprintf(ev->exe_sha, sizeof(ev->exe_sha), "%s", h ? h : "");
 		for (int i = 0; i < n; i++)
 			al[i].exe_sha256 = h ? ev->exe_sha : NULL;
+		/* the file the call mapped: through /proc/PID/map_files while the mapping lives, else its path */
+		if (n > 0 && (e->flags & MW_F_HAS_FILE) && e->eff_status == MW_EFF_OK &&
+		    e->file.kind != MW_FK_CHARDEV && e->file.kind != MW_FK_BLOCKDEV) {
+			char mf[96];
+			snprintf(mf, sizeof(mf), "/proc/%u/map_files/%llx-%llx", e->pid, (unsigned long long)e->vma_start,
+				 (unsigned long long)e->vma_end);
+			const char *fh = mw_filehash_get(ev->exe, mf, e->file.kind == MW_FK_REGULAR ? v->path : NULL);
+			snprintf(ev->file_sha, sizeof(ev->file_sha), "%s", fh ? fh : "");
+			for (int i = 0; i < n; i++)
+				al[i].file_sha256 = fh ? ev->file_sha : NULL;
+		}
 	}
 	if (!(e->flags & MW_F_CAPTURE))
 		return n;

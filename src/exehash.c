@@ -67,14 +67,20 @@ out:
 const char *mw_exehash_get(struct mw_exehash *h, const char *proc, uint32_t pid, const char *path)
 {
 	char p[64];
+
+	snprintf(p, sizeof(p), "%s/%u/exe", proc, pid);
+	return mw_filehash_get(h, p, path);
+}
+
+const char *mw_filehash_get(struct mw_exehash *h, const char *first, const char *path)
+{
 	struct stat st;
 	struct entry *slot;
 	int fd;
 
 	if (!h)
 		return NULL;
-	snprintf(p, sizeof(p), "%s/%u/exe", proc, pid);
-	fd = open(p, O_RDONLY | O_CLOEXEC);
+	fd = first ? open(first, O_RDONLY | O_CLOEXEC) : -1;
 	if (fd < 0 && path && path[0] == '/')
 		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)

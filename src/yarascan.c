@@ -28,7 +28,7 @@ struct job {
 	struct mw_alert al;
 	struct mw_payload pl;   /* owns its bytes */
 	struct strbuf names_json, names_text;
-	char exe_sha[65];
+	char exe_sha[65], file_sha[65];
 	bool done;
 };
 
@@ -309,6 +309,10 @@ int mw_yara_defer(struct mw_yara *y, const struct mw_view *v, struct mw_alert *a
 	if (al->exe_sha256) {
 		snprintf(j->exe_sha, sizeof(j->exe_sha), "%s", al->exe_sha256);
 		j->al.exe_sha256 = j->exe_sha;
+	}
+	if (al->file_sha256) {
+		snprintf(j->file_sha, sizeof(j->file_sha), "%s", al->file_sha256);
+		j->al.file_sha256 = j->file_sha;
 	}
 	pthread_mutex_lock(&y->mu);
 	if (y->tail)

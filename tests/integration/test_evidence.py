@@ -100,6 +100,7 @@ def t_memfd(bits=64):
     pl = check_payload(al[0], written, capdir)
     # the page of a file mapping is not mapped in at the mmap's exit: read from /proc/PID/mem
     eq(pl.get("pagesFromProc"), 1, "pages read again from /proc/PID/mem")
+    eq(al[0]["alert"].get("mappedFileSha256"), sha(written), "mappedFileSha256: the memfd's whole content")
 
 
 def t_stub(bits=64, mode="stub", kind="x_after_w"):
