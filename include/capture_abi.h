@@ -10,6 +10,8 @@
 #define MW_F_CAPTURE (1u << 11)  /* struct mw_event.flags: chunk records of this thread precede it */
 #define MW_F_CALL_ANON (1u << 13) /* struct mw_event.flags: the user IP at the call lies in memory
 				   * not backed by a regular file (anonymous, memfd, tmpfs, deleted) */
+#define MW_F_CALL_ANON_RET (1u << 14) /* with MW_F_CALL_ANON: not the IP (a file's) but the return
+				       * address the call left points into such executable memory */
 
 #define MW_CHUNK_BYTES 4096      /* one page per chunk record */
 #define MW_CAPTURE_MAX_DEFAULT (1024 * 1024)

@@ -192,6 +192,8 @@ void mw_alert_json(struct strbuf *b, const struct mw_view *v, const struct mw_al
 			sb_puts(b, "null");
 		sb_putc(b, '}');
 	}
+	if (al->kind == MW_AL_CALL_FROM_ANON)
+		sb_printf(b, ",\"calledFrom\":\"%s\"", al->call_via_ret ? "returnAddress" : "instructionPointer");
 	if (al->exe_sha256)
 		sb_printf(b, ",\"executableSha256\":\"%.64s\"", al->exe_sha256);
 	if (al->file_sha256)
@@ -244,6 +246,8 @@ void mw_alert_table(struct strbuf *b, const struct mw_view *v, const struct mw_a
 		sb_text_str(b, v->path ? v->path : "?", v->path ? strlen(v->path) : 1);
 		sb_putc(b, ']');
 	}
+	if (al->call_via_ret)
+		sb_puts(b, " [return address in anonymous memory]");
 	if (al->payload)
 		sb_printf(b, " [payload %.16s %zu bytes%s%s%s]", al->payload->sha256, al->payload->len,
 			  al->payload->truncated ? ", truncated" : "", al->payload->before ? ", before " : "",

@@ -61,6 +61,7 @@ struct mw_alert {
 	uint8_t fileless;          /* enum mw_fileless_cause (exec_fileless) */
 	uint8_t judged_on_request; /* the event had no effective prot: judged on what was asked */
 	uint8_t at_exec;           /* exec_fileless judged at exec (the "exec" event): the program's own file */
+	uint8_t call_via_ret;      /* call_from_anon: found by the return address, the syscall instruction a file's */
 	uint32_t rdev;             /* device_mapping: st_rdev, kernel encoding (major << 20 | minor) */
 	uint64_t start, end;       /* [start, end): the memory concerned (has_region) */
 	uint8_t chain;             /* enum mw_chain */

@@ -830,6 +830,7 @@ int mw_alerts_event(struct mw_alerts *a, const struct mw_view *v, struct mw_aler
 		struct mw_alert *x = mw_alert_add(al, &n, MW_AL_CALL_FROM_ANON);
 		if (e->eff_status == MW_EFF_OK)
 			mw_alert_region(x, e->vma_start, e->vma_end);
+		x->call_via_ret = (e->flags & MW_F_CALL_ANON_RET) != 0;
 	}
 	if (!n)
 		return 0;

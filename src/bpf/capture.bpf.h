@@ -232,17 +232,35 @@ __noinline int mw_capture_wx_before(__u64 addr, __u64 len, __u64 ts, __u64 id)
 	return c.sent;
 }
 
-/* The user instruction pointer of the current call (the return address of
- * the syscall instruction) in memory not backed by a regular file? */
-__noinline int mw_call_from_anon(void)
+/* Was the current call made from memory no regular file backs? 1: its user
+ * instruction pointer (the address after the syscall instruction) lies
+ * there; 2: the instruction is a regular file's (a "syscall; ret" in libc
+ * reached by a call from shellcode) but the return address the call left
+ * (64-bit x86: the word at the stack pointer, arm64: the link register)
+ * points into executable memory of that kind; 0: neither. */
+__noinline int mw_call_from_anon(int compat)
 {
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	struct backing_ctx b = { .backing = -1 };
+	__u64 ra = 0;
 	int back;
 
 	if (!regs)
 		return 0;
 	back = vma_backing(PT_REGS_IP_CORE(regs));
-	return back == 0 || back == 2;
+	if (back == 0 || back == 2)
+		return 1;
+	if (back != 1 || compat)
+		return 0; /* (a 32-bit call goes through the vDSO: no return address at a fixed place) */
+#if defined(__TARGET_ARCH_x86)
+	if (bpf_probe_read_user(&ra, sizeof(ra), (void *)PT_REGS_SP_CORE(regs)))
+		return 0;
+#elif defined(__TARGET_ARCH_arm64)
+	ra = PT_REGS_RET_CORE(regs);
+#endif
+	if (!ra || bpf_find_vma(bpf_get_current_task_btf(), ra, backing_read, &b, 0) || b.start > ra)
+		return 0;
+	return (b.vm_flags & MW_VM_EXEC) && (b.backing == 0 || b.backing == 2) ? 2 : 0;
 }
 
 #endif

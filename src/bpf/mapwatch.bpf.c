@@ -814,8 +814,11 @@ static __always_inline int emit_exit(__u64 key, long ret, int ev, __u16 nr, __u1
 	 * user space, so the memory is still whole here */
 	if (capture_max && !summary_on && !(p->flags & MW_F_CAPTURE) && mw_capture(p, &ef, ret, id >> 32, (__u32)id))
 		p->flags |= MW_F_CAPTURE;
-	if (callsite_on && !summary_on && ev >= 0 && effect_addr_of(ev) && mw_call_from_anon())
-		p->flags |= MW_F_CALL_ANON;
+	if (callsite_on && !summary_on && ev >= 0 && effect_addr_of(ev)) {
+		int how = mw_call_from_anon(p->flags & MW_F_COMPAT);
+		if (how)
+			p->flags |= MW_F_CALL_ANON | (how == 2 ? MW_F_CALL_ANON_RET : 0);
+	}
 	submitted = exit_record(p, key, id, ret, ev, &ef);
 	/* nobody would continue a process whose record was lost: kill it */
 	if (ef.flags & MW_EFFF_VERIFY)

@@ -1,7 +1,7 @@
 /* evload.c - shellcode-loader patterns for the evidence tests (test_evidence.py): a page written then
  * flipped RX, a memfd written then mapped RX, a page written then made W+X (--kill-wx), a stub in RX
  * anonymous memory that itself calls mmap. Writes the page it made executable to OUTFILE first.
- * usage: evload MODE OUTFILE [GOFILE [fixed]]   MODE: flip | big (3 pages) | pkey | memfd | wxkill | wxlate | wxlaterx | stub | stubmemfd
+ * usage: evload MODE OUTFILE [GOFILE [fixed]]   MODE: flip | big (3 pages) | pkey | memfd | wxkill | wxlate | wxlaterx | stub | stubmemfd | gadget (64-bit)
  * GOFILE: after the call, wait (up to 120 s) until it exists, so the process still lives when
  * mapwatch reads /proc/PID/mem. "fixed": the same bytes in every run (no pid in them). */
 #define _GNU_SOURCE
@@ -76,6 +76,25 @@ static const uint8_t stub_code[] = {
 #error "evload: x86 only"
 #endif
 
+#if defined(__x86_64__)
+/* The attacker's way around a check of the instruction pointer: the stub does not execute a
+ * syscall instruction itself, it calls libc's syscall() (whose "syscall; ret" is a file's code)
+ * as syscall(SYS_mmap, NULL, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0). */
+static const uint8_t gadget_head[] = { 0x48, 0xb8 };     /* mov rax, imm64 (&syscall) */
+static const uint8_t gadget_tail[] = {
+	0xbf, 0x09, 0x00, 0x00, 0x00,             /* mov edi, 9 (SYS_mmap) */
+	0x31, 0xf6,                               /* xor esi, esi */
+	0xba, 0x00, 0x10, 0x00, 0x00,             /* mov edx, 4096 */
+	0xb9, 0x03, 0x00, 0x00, 0x00,             /* mov ecx, 3 */
+	0x41, 0xb8, 0x22, 0x00, 0x00, 0x00,       /* mov r8d, 0x22 */
+	0x49, 0xc7, 0xc1, 0xff, 0xff, 0xff, 0xff, /* mov r9, -1 */
+	0x6a, 0x00,                               /* push 0 (the 7th argument: offset) */
+	0xff, 0xd0,                               /* call rax */
+	0x48, 0x83, 0xc4, 0x08,                   /* add rsp, 8 */
+	0xc3,                                     /* ret */
+};
+#endif
+
 int main(int argc, char **argv)
 {
 	const char *mode, *out, *go;
@@ -83,7 +102,7 @@ int main(int argc, char **argv)
 	uint8_t *p;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: evload flip|big|pkey|memfd|wxkill|wxlate|wxlaterx|stub|stubmemfd OUTFILE [GOFILE [fixed]]\n");
+		fprintf(stderr, "usage: evload flip|big|pkey|memfd|wxkill|wxlate|wxlaterx|stub|stubmemfd|gadget OUTFILE [GOFILE [fixed]]\n");
 		return 2;
 	}
 	mode = argv[1];
@@ -130,8 +149,16 @@ int main(int argc, char **argv)
 	fill(p, mode, fixed, pages);
 	if (!strcmp(mode, "stub"))
 		memcpy(p, stub_code, sizeof(stub_code));
+#if defined(__x86_64__)
+	if (!strcmp(mode, "gadget")) {
+		long (*sc)(long, ...) = syscall;
+		memcpy(p, gadget_head, sizeof(gadget_head));
+		memcpy(p + sizeof(gadget_head), &sc, sizeof(sc));
+		memcpy(p + sizeof(gadget_head) + sizeof(sc), gadget_tail, sizeof(gadget_tail));
+	}
+#endif
 	save(out, p, pages);
-	if (!strcmp(mode, "flip") || !strcmp(mode, "stub") || !strcmp(mode, "big")) {
+	if (!strcmp(mode, "flip") || !strcmp(mode, "stub") || !strcmp(mode, "big") || !strcmp(mode, "gadget")) {
 		if (mprotect(p, PAGE * pages, PROT_READ | PROT_EXEC)) {
 			perror("mprotect");
 			return 2;
@@ -166,7 +193,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "evload: unknown mode %s\n", mode);
 		return 2;
 	}
-	if (!strcmp(mode, "stub")) {
+	if (!strcmp(mode, "stub") || !strcmp(mode, "gadget")) {
 		void *(*fn)(void) = (void *(*)(void))p;
 		void *q = fn();
 		if (q == MAP_FAILED || (uintptr_t)q > (uintptr_t)-4096) {

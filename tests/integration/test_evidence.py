@@ -117,6 +117,18 @@ def t_stub(bits=64, mode="stub", kind="x_after_w"):
     eq([(a["syscall"], a["returnValue"] & 0xffffffffffffffff) for a in cfa],
        [("mmap" if bits == 64 else "mmap2", mapped)], "call_from_anon alerts: only the stub's own mmap")
     eq(cfa[0]["alert"]["severity"], "high", "call_from_anon severity")
+    eq(cfa[0]["alert"]["calledFrom"], "instructionPointer", "calledFrom")
+
+
+def t_gadget():
+    """The attacker's way around the instruction-pointer check: the stub calls libc's syscall(),
+    whose syscall instruction is a file's; the return address it left is the stub's."""
+    p, lines, written = run("gadget")
+    eq(p.returncode, 0, f"exit status ({p.stderr_text.strip()})")
+    cfa = alerts_of(lines, "call_from_anon")
+    mapped = int(p.stdout_text.split()[-1], 16)
+    eq([(a["syscall"], a["returnValue"], a["alert"]["calledFrom"]) for a in cfa],
+       [("mmap", mapped, "returnAddress")], "call_from_anon alerts: only the stub's mmap, by its return address")
 
 
 def t_kill_wx(bits=64):
@@ -376,6 +388,7 @@ def main():
     EVLOAD[32] = build_prog("evload.c", "evload32", extra=("-m32",))
     tests = [("evidence/flip", t_flip), ("evidence/memfd", t_memfd), ("evidence/stub", t_stub),
              ("evidence/stub_memfd", lambda: t_stub(64, "stubmemfd", "exec_fileless")),
+             ("evidence/gadget", t_gadget),
              ("evidence/i386_stub_memfd", lambda: t_stub(32, "stubmemfd", "exec_fileless")),
              ("evidence/kill_wx", t_kill_wx), ("evidence/pkey", t_pkey), ("evidence/truncated", t_truncated),
              ("evidence/budget", t_budget), ("evidence/wx_late_munmap", t_wx_late),
