@@ -13,7 +13,7 @@ MAKEFLAGS += --no-print-directory
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -Isrc -I$(BUILD) -DMW_VERSION=\"$(VERSION)\"
-LDLIBS  := -lbpf -lelf -lz -lyaml -lpthread
+LDLIBS  := -lbpf -lelf -lz -lyaml -lpthread -lyara -lcrypto
 
 # Cross build (make ARCH=arm64, or make cross-arm64): clang --target with the
 # libc6-dev-<arch>-cross sysroot, lld, and the target's libbpf/libelf/zlib
@@ -29,7 +29,7 @@ endif
 BUILD   := build/$(ARCH)
 CC      := $(CLANG) --target=$(TRIPLE)
 WARN    += -Wno-gnu-variable-sized-type-not-at-end # struct slot (src/stack.c) holds a record header before its frames
-TARGET_PKGS := libbpf-dev libelf-dev zlib1g-dev libyaml-dev
+TARGET_PKGS := libbpf-dev libelf-dev zlib1g-dev libyaml-dev libssl-dev libyara-dev
 TARGET_LIBS := $(shell sh scripts/debget.sh $(CROSS_DEBARCH_$(ARCH)) $(TARGET_PKGS) 2>/dev/null || echo FAILED)
 ifneq ($(filter FAILED,$(TARGET_LIBS)),)
 $(error cannot fetch the $(ARCH) libraries: $(shell sh scripts/debget.sh $(CROSS_DEBARCH_$(ARCH)) $(TARGET_PKGS) 2>&1 >/dev/null | tail -n 1))
@@ -82,8 +82,11 @@ $(BUILD)/mapwatch: $(BUILD)/main.o $(LIB_OBJS)
 
 # Static build (for the VM test's initramfs): no shared libraries needed there.
 static: $(BUILD)/mapwatch-static
+# libyara's own libraries (its .so names them; a static link must): libmagic-dev and
+# libjansson-dev come with libyara-dev, libmagic's decompressors with them.
+STATIC_LIBS := -lmagic -ljansson -lcrypto -llzma -lbz2 -lz -lm -ldl
 $(BUILD)/mapwatch-static: $(BUILD)/main.o $(LIB_OBJS)
-	$(CC) $(CFLAGS) -static $^ -o $@ $(LDLIBS)
+	$(CC) $(CFLAGS) -static $^ -o $@ $(LDLIBS) $(STATIC_LIBS)
 
 # The default rules are embedded (.incbin) in rules_default.o.
 $(BUILD)/rules_default.o $(BUILD)/san/rules_default.o: dist/rules.d/00-default.yaml

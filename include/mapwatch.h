@@ -223,6 +223,9 @@ enum mw_counter {
 	MW_CNT_EXIT_ONLY,       /* events reported from the exit alone (seccomp-refused calls) */
 	MW_CNT_TRACED_FULL,     /* new processes not followed: traced map full at fork */
 	MW_CNT_OUT_OF_TREE,     /* calls of processes outside the traced tree (-- COMMAND, --follow) */
+	MW_CNT_CAP_PAGES,       /* --capture/--yara: pages sent in chunk records (capture_abi.h) */
+	MW_CNT_CAP_RB_FULL,     /* captures cut short: ring buffer full */
+	MW_CNT_CAP_BUDGET,      /* captures cut short or skipped: the per-second byte budget was spent */
 	MW_CNT_MAX,
 };
 

@@ -15,7 +15,7 @@ elif [ "${1:-}" = --simulate ]; then
 	simulate=1
 	shift
 fi
-want="clang llvm make gcc libc6-dev libbpf-dev bpftool libelf-dev zlib1g-dev libyaml-dev pkg-config"
+want="clang llvm make gcc libc6-dev libbpf-dev bpftool libelf-dev zlib1g-dev libyaml-dev pkg-config libssl-dev libyara-dev liblzma-dev libbz2-dev"
 if [ "${1:-build}" = test ]; then
 	# valgrind/strace/python3: test oracles; util-linux: unshare/setpriv; golang-go: decoding the JSON
 	# with Tracee's Go types; libclang-rt-14-dev: libFuzzer (make fuzz); the rest: the VM test

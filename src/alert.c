@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "capture.h"
 #include "catalog.h"
 #include "decode.h"
 #include "decode_mem.h"
@@ -21,6 +22,7 @@ static const char *const kind_names[MW_AL_KIND_MAX] = {
 	[MW_AL_EXEC_FILELESS] = "exec_fileless",
 	[MW_AL_DEVICE_MAPPING] = "device_mapping",
 	[MW_AL_DROPPED_CODE] = "dropped_code",
+	[MW_AL_CALL_FROM_ANON] = "call_from_anon",
 };
 
 static const char *const sev_names[] = { "info", "medium", "high" };
@@ -78,6 +80,14 @@ struct mw_alert *mw_alert_add(struct mw_alert *al, int *n, enum mw_alert_kind ki
 		x->mitre = "T1129";
 		x->technique = "Shared Modules";
 		x->description = "a file written while the process ran (or just before) mapped executable: dropped code";
+		break;
+	case MW_AL_CALL_FROM_ANON:
+		/* high: node and Java under load raised none (BENCHMARKS.md): JITs
+		 * call mmap through their runtime, never from generated code */
+		x->severity = MW_SEV_HIGH;
+		x->mitre = "T1620";
+		x->technique = "Reflective Code Loading";
+		x->description = "a mapping call made from memory no file on disk backs (staged shellcode or a JIT)";
 		break;
 	default:
 		x->severity = MW_SEV_INFO;
@@ -190,6 +200,37 @@ void mw_alert_json(struct strbuf *b, const struct mw_view *v, const struct mw_al
 		if (al->capture)
 			sb_puts(b, ",\"captureRequested\":true");
 	}
+	if (al->payload) {
+		const struct mw_payload *p = al->payload;
+		sb_printf(b, ",\"payload\":{\"sha256\":\"%s\",\"bytes\":%zu,\"regionBytes\":%" PRIu64
+			  ",\"truncated\":%s,\"address\":\"0x%" PRIx64 "\",\"capturedAt\":\"%s\"",
+			  p->sha256, p->len, p->region_len, p->truncated ? "true" : "false", p->addr,
+			  p->at ? p->at : "syscall");
+		if (p->from_proc)
+			sb_printf(b, ",\"pagesFromProc\":%u", p->from_proc);
+		if (p->unread)
+			sb_printf(b, ",\"unreadPages\":%u", p->unread);
+		sb_puts(b, ",\"file\":");
+		if (p->file[0])
+			sb_json_str(b, p->file, strnlen(p->file, sizeof p->file));
+		else
+			sb_puts(b, "null");
+		sb_putc(b, '}');
+	}
+	if (al->kind == MW_AL_CALL_FROM_ANON)
+		sb_printf(b, ",\"calledFrom\":\"%s\"", al->call_via_ret ? "returnAddress" : "instructionPointer");
+	if (al->exe_sha256)
+		sb_printf(b, ",\"executableSha256\":\"%.64s\"", al->exe_sha256);
+	if (al->file_sha256)
+		sb_printf(b, ",\"mappedFileSha256\":\"%.64s\"", al->file_sha256);
+	if (al->yara_state == MW_YARA_SCANNED) {
+		sb_puts(b, ",\"yara\":[");
+		if (al->yara_json)
+			sb_puts(b, al->yara_json);
+		sb_putc(b, ']');
+	} else if (al->yara_state == MW_YARA_DROPPED || al->yara_state == MW_YARA_ERROR) {
+		sb_printf(b, ",\"yaraScan\":\"%s\"", al->yara_state == MW_YARA_DROPPED ? "dropped" : "failed");
+	}
 	sb_puts(b, "},\"trigger\":");
 	mw_format_json(b, v);
 	sb_putc(b, '}');
@@ -239,6 +280,14 @@ void mw_alert_table(struct strbuf *b, const struct mw_view *v, const struct mw_a
 		else
 			sb_printf(b, "%us ago]", (unsigned)al->file_age_s);
 	}
+	if (al->call_via_ret)
+		sb_puts(b, " [return address in anonymous memory]");
+	if (al->payload)
+		sb_printf(b, " [payload %.16s %zu bytes%s%s%s]", al->payload->sha256, al->payload->len,
+			  al->payload->truncated ? ", truncated" : "", al->payload->before ? ", before " : "",
+			  al->payload->before && al->payload->at ? al->payload->at : "");
+	if (al->yara_text)
+		sb_printf(b, " [yara %s]", al->yara_text);
 	if (e->flags & MW_F_ENFORCED)
 		sb_puts(b, " [killed]");
 	if (al->rule && al->rule_in_table) {

@@ -6,6 +6,8 @@
 #include "format.h"
 #include "strbuf.h"
 
+struct mw_payload;
+
 /* The kinds, their severities and MITRE ATT&CK ids, and when each is raised:
  * src/alerts.h (the mapping calls) and src/alerts_family.h (the memory family). */
 enum mw_alert_kind {
@@ -15,7 +17,8 @@ enum mw_alert_kind {
 	MW_AL_EXEC_FILELESS = 3,
 	MW_AL_DEVICE_MAPPING = 4,
 	MW_AL_DROPPED_CODE = 5,
-	MW_AL_KIND_MAX = 6,
+	MW_AL_CALL_FROM_ANON = 6,  /* a mapping call made from memory no regular file backs (capture.bpf.h) */
+	MW_AL_KIND_MAX = 7,
 };
 
 enum mw_alert_severity {
@@ -70,6 +73,7 @@ struct mw_alert {
 	uint8_t at_exec;           /* exec_fileless judged at exec (the "exec" event): the program's own file */
 	uint8_t dropped;           /* enum mw_dropped_cause (dropped_code) */
 	uint16_t file_age_s;       /* dropped_code: seconds since the file was written (65535: or more) */
+	uint8_t call_via_ret;      /* call_from_anon: found by the return address, the syscall instruction a file's */
 	uint32_t rdev;             /* device_mapping: st_rdev, kernel encoding (major << 20 | minor) */
 	uint64_t start, end;       /* [start, end): the memory concerned (has_region) */
 	uint8_t chain;             /* enum mw_chain */
@@ -83,6 +87,19 @@ struct mw_alert {
 	const char *message;       /* the rule's output template filled in, NULL: none */
 	uint8_t rule_in_table;     /* the table line names the rule (not a built-in one) */
 	uint8_t capture;           /* action capture: "captureRequested":true (the capture itself: --capture) */
+	const struct mw_payload *payload; /* evidence (capture.h): the bytes made executable; NULL: none */
+	uint8_t yara_state;        /* enum mw_yara_state (--yara, yarascan.h) */
+	const char *yara_json;     /* the rules that matched: "\"a\",\"b\"" (JSON strings); NULL: none */
+	const char *yara_text;     /* the same for the table: "a,b" */
+	const char *exe_sha256;    /* evidence: the executable's sha256 (exehash.h); NULL: unknown */
+	const char *file_sha256;   /* evidence: the sha256 of the file the trigger mapped; NULL: none or unknown */
+};
+
+enum mw_yara_state {
+	MW_YARA_NONE = 0,    /* not scanned (no --yara, or no payload) */
+	MW_YARA_SCANNED = 1, /* scanned: yara_json names the matches, if any */
+	MW_YARA_DROPPED = 2, /* not scanned: the scanner's queue was full */
+	MW_YARA_ERROR = 3,   /* libyara failed on it (its time limit) */
 };
 
 /* A fresh alert of kind at al[(*n)++]: zeroed, with the severity, MITRE id,

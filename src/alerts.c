@@ -1,5 +1,6 @@
 /* alerts.c - the alert engine: region maps per process and the rules of alerts.h (one alert's construction and lines: alert.c). */
 #include "alerts.h"
+#include "capture_abi.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -866,6 +867,14 @@ int mw_alerts_event(struct mw_alerts *a, const struct mw_view *v, struct mw_aler
 			if (e->eff_status == MW_EFF_OK)
 				mw_alert_region(x, e->vma_start, e->vma_end);
 		}
+	}
+	if ((e->flags & MW_F_CALL_ANON) && n < MW_ALERTS_MAX) {
+		/* the kernel found the caller's instruction pointer in memory no
+		 * regular file backs (capture.bpf.h): staged shellcode, or a JIT */
+		struct mw_alert *x = mw_alert_add(al, &n, MW_AL_CALL_FROM_ANON);
+		if (e->eff_status == MW_EFF_OK)
+			mw_alert_region(x, e->vma_start, e->vma_end);
+		x->call_via_ret = (e->flags & MW_F_CALL_ANON_RET) != 0;
 	}
 	if (!n)
 		return 0;

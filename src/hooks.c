@@ -49,10 +49,13 @@ void mw_hook_cfg_from_opts(struct mw_hook_cfg *c, const struct mw_opts *o, bool 
 		.summary = o->summary,
 		.summary_by = o->summary_by,
 		.stack_depth = o->stack_depth,
+		.capture_max = o->capture_dir || o->yara ? o->capture_max : 0,
+		.capture_rate = o->capture_rate,
 		.filters = &o->filters,
 		.verbose = o->verbose,
 		.traced_max = tmax && atoi(tmax) > 0 ? (uint32_t)atoi(tmax) : 0,
 		.sync_detach = sync && *sync && strcmp(sync, "0"),
+		.no_callsite = getenv("MAPWATCH_NO_CALLSITE") && strcmp(getenv("MAPWATCH_NO_CALLSITE"), "0"),
 	};
 }
 

@@ -27,11 +27,14 @@ struct mw_hook_cfg {
 	bool summary;                   /* -c: count in the kernel */
 	int summary_by;                 /* enum mw_sum_by */
 	unsigned stack_depth;           /* -k: user stack frames per call (0: none) */
+	uint64_t capture_max;           /* --capture: bytes copied per region made executable (0: none) */
+	uint64_t capture_rate;          /* --capture-rate: the kernel's byte budget per second */
 	const struct mw_filters *filters; /* in-kernel filters (never NULL) */
 	int verbose;                    /* -v count: -vvv asks the verifier's figures */
 	/* test knobs, from the environment (mapwatch(8) ENVIRONMENT) */
 	uint32_t traced_max;            /* MAPWATCH_TRACED_MAX=N: the traced map's size (0: default), to see a full one */
 	bool sync_detach;               /* MAPWATCH_SYNC_DETACH=1: close the links in mapwatch at exit, not in mapwatch-close */
+	bool no_callsite;               /* MAPWATCH_NO_CALLSITE=1: no call_from_anon check in the kernel (to measure its cost) */
 };
 
 /* Fill c from the options o; follow and compat as mw_hooks_start needs them. */

@@ -137,6 +137,20 @@ void mw_metrics_format(struct strbuf *b, const struct mw_metrics_snap *s,
 			sb_putc(&l, '}');
 			sample(b, "mapwatch_alerts_total", l.p, s->alerts[k][v]);
 		}
+	if (s->evidence_on) {
+		family(b, "mapwatch_evidence_payloads_total", "counter", "Payloads (bytes made executable) attached to alerts (--capture, --yara).");
+		sample(b, "mapwatch_evidence_payloads_total", NULL, s->evidence_payloads);
+		family(b, "mapwatch_evidence_payload_bytes_total", "counter", "Bytes of those payloads.");
+		sample(b, "mapwatch_evidence_payload_bytes_total", NULL, s->evidence_bytes);
+		family(b, "mapwatch_evidence_files_total", "counter", "Payload files written to --capture DIR, by result.");
+		sample(b, "mapwatch_evidence_files_total", "{result=\"saved\"}", s->evidence_saved);
+		sample(b, "mapwatch_evidence_files_total", "{result=\"write_failed\"}", s->evidence_write_failed);
+		sample(b, "mapwatch_evidence_files_total", "{result=\"queue_full\"}", s->evidence_queue_dropped);
+		sample(b, "mapwatch_evidence_files_total", "{result=\"removed_for_quota\"}", s->evidence_quota_removed);
+		family(b, "mapwatch_yara_total", "counter", "Payloads scanned with --yara that matched, and alerts written unscanned (queue full).");
+		sample(b, "mapwatch_yara_total", "{result=\"matched\"}", s->yara_matched);
+		sample(b, "mapwatch_yara_total", "{result=\"dropped\"}", s->yara_dropped);
+	}
 	family(b, "mapwatch_alerts_suppressed_total", "counter", "Alerts silenced by --allow.");
 	sample(b, "mapwatch_alerts_suppressed_total", NULL, s->alerts_suppressed);
 	family(b, "mapwatch_alerts_collapsed_total", "counter", "Repeated alerts reported as a count instead of in full (--alert-rate), by kind.");

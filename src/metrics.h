@@ -22,6 +22,9 @@ struct mw_metrics_snap {
 	uint64_t alerts[MW_AL_KIND_MAX][3]; /* alerts emitted, by kind and severity */
 	uint64_t alerts_suppressed;        /* silenced by --allow */
 	uint64_t alerts_collapsed[MW_AL_KIND_MAX]; /* repeats folded into a count (--alert-rate) */
+	int evidence_on;                   /* --capture/--yara: the evidence_* counters below are valid */
+	uint64_t evidence_payloads, evidence_bytes, evidence_saved, evidence_write_failed,
+		evidence_queue_dropped, evidence_quota_removed, yara_matched, yara_dropped;
 	int nsinks;
 	struct {
 		char name[128];

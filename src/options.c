@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "capture_abi.h"
 #include "catalog.h"
 #include "filter.h"
 #include "format.h"
@@ -300,6 +301,57 @@ static int opt_stack_depth(struct mw_opts *o, const struct mw_opt_def *d, const 
 	return 0;
 }
 
+/* ---- evidence: --capture, --capture-max, --capture-quota, --capture-rate (capture.c) ---- */
+
+static int opt_capture(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	char *copy;
+
+	if (!*v)
+		return fail(err, n, "--capture needs a directory name");
+	copy = strdup(v);
+	if (!copy)
+		return fail(err, n, "out of memory");
+	free((char *)o->capture_dir);
+	o->capture_dir = copy;
+	o->alerts = true; /* payloads belong to alerts */
+	return 0;
+}
+
+static int opt_capture_size(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	switch (d->code) {
+	case 0:
+		if (mw_parse_u64(v, 4096, 256ull << 20, 1, &o->capture_max))
+			return fail(err, n, "--capture-max '%s' must be a size in bytes from 4K to 256M (K/M suffix)", v);
+		break;
+	case 1:
+		if (mw_parse_u64(v, 0, 1ull << 50, 1, &o->capture_quota))
+			return fail(err, n, "--capture-quota '%s' must be a size in bytes up to 1P (K/M/G/T suffix; 0: no quota)", v);
+		break;
+	default:
+		if (mw_parse_u64(v, 4096, 1ull << 40, 1, &o->capture_rate))
+			return fail(err, n, "--capture-rate '%s' must be a size in bytes per second from 4K to 1T (K/M/G/T suffix)", v);
+		break;
+	}
+	return 0;
+}
+
+static int opt_yara(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	char *copy;
+
+	if (!*v)
+		return fail(err, n, "--yara needs a rules file or a directory of *.yar files");
+	copy = strdup(v);
+	if (!copy)
+		return fail(err, n, "out of memory");
+	free((char *)o->yara);
+	o->yara = copy;
+	o->alerts = true; /* payloads belong to alerts */
+	return 0;
+}
+
 /* ---- outputs besides the stream (sink*.c, metrics.c, collapse.c) ---- */
 
 static int set_str(const char **slot, const char *v, char *err, size_t n)
@@ -454,6 +506,12 @@ static const struct mw_opt_def table[] = {
 	{ "kill-wx", 0, MW_OV_NONE, 0, opt_kill_wx, 0 },
 	{ "rules", 0, MW_OV_REQUIRED, 0, opt_rules, 0 },
 	{ "check-rules", 0, MW_OV_REQUIRED, MW_OF_CLI_ONLY, opt_rules, 1 },
+	/* evidence */
+	{ "capture", 0, MW_OV_REQUIRED, 0, opt_capture, 0 },
+	{ "capture-max", 0, MW_OV_REQUIRED, 0, opt_capture_size, 0 },
+	{ "capture-quota", 0, MW_OV_REQUIRED, 0, opt_capture_size, 1 },
+	{ "capture-rate", 0, MW_OV_REQUIRED, 0, opt_capture_size, 2 },
+	{ "yara", 0, MW_OV_REQUIRED, 0, opt_yara, 0 },
 	/* the command */
 	{ "exit-with-command", 0, MW_OV_NONE, MW_OF_CLI_ONLY, opt_exit_with_command, 0 },
 	/* outputs besides the stream */
@@ -492,6 +550,8 @@ void mw_opts_init(struct mw_opts *o)
 	o->syslog_events = -1;
 	o->syslog_facility = 3;
 	o->syslog_queue = 8u << 20;
+	o->capture_max = MW_CAPTURE_MAX_DEFAULT;
+	o->capture_rate = MW_CAPTURE_RATE_DEFAULT;
 }
 
 void mw_opts_free(struct mw_opts *o)
@@ -517,6 +577,10 @@ void mw_opts_free(struct mw_opts *o)
 	o->metrics = NULL;
 	free((char *)o->config);
 	o->config = NULL;
+	free((char *)o->capture_dir);
+	o->capture_dir = NULL;
+	free((char *)o->yara);
+	o->yara = NULL;
 }
 
 int mw_opt_given(const struct mw_opts *o, const struct mw_opt_def *d)
@@ -706,6 +770,11 @@ static int finish(struct mw_opts *o, char *err, size_t n)
 		return fail(err, n, "--comm matches the task's own name, which any process renames (prctl PR_SET_NAME): --kill-wx refuses it as a scope; use --exe, --cgroup, --uid, --pid or -- COMMAND");
 	if (o->nallow && !o->alerts)
 		return fail(err, n, "--allow only makes sense with --alerts, --alerts-only or --kill-wx");
+	if ((mw_opt_given(o, mw_opt_lookup("capture-max")) || mw_opt_given(o, mw_opt_lookup("capture-quota")) ||
+	     mw_opt_given(o, mw_opt_lookup("capture-rate"))) && !o->capture_dir && !o->yara)
+		return fail(err, n, "--capture-max, --capture-quota and --capture-rate need --capture DIR or --yara RULES");
+	if (mw_opt_given(o, mw_opt_lookup("capture-quota")) && !o->capture_dir)
+		return fail(err, n, "--capture-quota needs --capture DIR");
 	if (o->exit_with_command && !o->cmd)
 		return fail(err, n, "--exit-with-command needs a command after --");
 	return 0;

@@ -62,6 +62,12 @@ struct mw_opts {
 	const char *metrics;    /* --metrics ADDR:PORT; NULL: no endpoint */
 	unsigned alert_rate;    /* --alert-rate: seconds over which repeats are collapsed (0: off) */
 	const char *config;     /* --config FILE (read by main before the other options) */
+	/* evidence (capture.c, capture_store.c) */
+	const char *capture_dir; /* --capture DIR: one file per captured payload; NULL: none saved */
+	uint64_t capture_max;   /* --capture-max: bytes captured per alert (default 1 MiB) */
+	uint64_t capture_quota; /* --capture-quota: bytes kept in DIR, oldest out (0: no quota) */
+	uint64_t capture_rate;  /* --capture-rate: bytes per second the kernel copies over all captures */
+	const char *yara;       /* --yara RULES: a rules file or directory (yarascan.c); NULL: no scan */
 	unsigned char given[128]; /* options.c: which table rows were applied */
 };
 

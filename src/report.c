@@ -95,6 +95,7 @@ static const char *const loss_names[MW_CNT_MAX] = {
 	[MW_CNT_NO_ENTRY] = "unmatched_exit",
 	[MW_CNT_PENDING_FULL] = "pending_map_full",
 	[MW_CNT_TRACED_FULL] = "traced_map_full", /* a count of processes, not events */
+	[MW_CNT_CAP_RB_FULL] = "capture_ring_buffer_full", /* captures cut short (capture.bpf.h) */
 };
 
 
@@ -236,6 +237,19 @@ void mw_publish_metrics(struct tracer *t)
 	}
 	for (unsigned k = 0; k < MW_AL_KIND_MAX; k++)
 		m->alerts_collapsed[k] = mw_collapse_folded(t->collapse, k);
+	if (t->evidence) {
+		struct mw_evidence_stats es;
+		mw_evidence_stats(t->evidence, &es);
+		m->evidence_on = 1;
+		m->evidence_payloads = es.payloads;
+		m->evidence_bytes = es.bytes;
+		m->evidence_saved = es.store.saved;
+		m->evidence_write_failed = es.store.write_failed;
+		m->evidence_queue_dropped = es.store.queue_dropped;
+		m->evidence_quota_removed = es.store.quota_removed;
+		m->yara_matched = es.yara.matched;
+		m->yara_dropped = es.yara.dropped;
+	}
 	for (int i = 0; i < t->sinks.n; i++) {
 		struct mw_sink *s = t->sinks.s[i];
 		snprintf(m->sinks[m->nsinks].name, sizeof(m->sinks[0].name), "%s", s->name);
@@ -331,6 +345,11 @@ void mw_print_stats(struct tracer *t)
 				  U(st.seed_failed));
 		if (t->policy)
 			rules_stats(t, &b, true);
+		if (t->evidence) {
+			mw_evidence_stats_text(t->evidence, &b, 1);
+			sb_printf(&b, ",\"capture\":{\"pagesCopied\":%llu,\"ringBufferFull\":%llu,\"budgetSpent\":%llu}",
+				  U(c[MW_CNT_CAP_PAGES]), U(c[MW_CNT_CAP_RB_FULL]), U(c[MW_CNT_CAP_BUDGET]));
+		}
 		sb_puts(&b, ",\"outputs\":[");
 	} else {
 		sb_printf(&b, "mapwatch: events seen %llu, written %llu%s, lost %llu (ring buffer full %llu, unmatched exit %llu, pending map full %llu), filtered in kernel %llu",
@@ -360,6 +379,11 @@ void mw_print_stats(struct tracer *t)
 					  U(t->alerts_written), U(folded), t->o->alert_rate);
 	if (t->policy)
 				rules_stats(t, &b, false);
+		}
+		if (t->evidence) {
+			mw_evidence_stats_text(t->evidence, &b, 0);
+			sb_printf(&b, "mapwatch: capture in the kernel: pages copied %llu, captures cut short by a full ring buffer %llu, by the byte budget %llu\n",
+				  U(c[MW_CNT_CAP_PAGES]), U(c[MW_CNT_CAP_RB_FULL]), U(c[MW_CNT_CAP_BUDGET]));
 		}
 	}
 	int nout = 0;

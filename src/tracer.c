@@ -25,6 +25,7 @@
 #include "thread.h"
 #include "mapwatch.skel.h"
 #include "alerts.h"
+#include "capture_abi.h"
 #include "catalog.h"
 #include "format.h"
 #include "collapse.h"
@@ -122,6 +123,16 @@ static void wait_for_work(int ep, int ms)
 /* ---- records ---- */
 
 
+/* An alert that waited for its --yara scan. */
+static void emit_scanned(void *ctx, const struct mw_view *v, const struct mw_alert *al)
+{
+	struct tracer *t = ctx;
+	struct mw_rec rec = { .kind = MW_RK_ALERT, .ts_ns = v->ts_ns, .v = v, .al = al };
+
+	mw_sinks_emit(&t->sinks, &rec);
+	t->alerts_written++;
+}
+
 static int handle_rec(void *ctx, void *data, size_t size)
 {
 	struct tracer *t = ctx;
@@ -144,8 +155,14 @@ static int handle_rec(void *ctx, void *data, size_t size)
 		if (t->policy)
 			mw_policy_task(t->policy, data);
 		/* its events all came before: its executable is not needed again */
-		if (*type == MW_REC_EXIT)
+		if (*type == MW_REC_EXIT) {
 			mw_proc_forget(((const struct mw_task_rec *)data)->pid);
+			mw_evidence_task_exit(t->evidence, ((const struct mw_task_rec *)data)->pid);
+		}
+		return 0;
+	}
+	if (*type == MW_REC_CHUNK) {
+		mw_evidence_chunk(t->evidence, data, size);
 		return 0;
 	}
 	if (*type == MW_REC_STACK) {
@@ -193,6 +210,7 @@ static int handle_rec(void *ctx, void *data, size_t size)
 	if (t->alerts) {
 		struct mw_alert al[MW_ALERTS_MAX];
 		int n = mw_alerts_event(t->alerts, &v, al, MW_ALERTS_MAX);
+		n = mw_evidence_attach(t->evidence, &v, al, n, MW_ALERTS_MAX); /* the payload of the call, if copied */
 		for (int i = 0; i < n; i++) {
 			/* the policy: the first rule that matches decides */
 			enum mw_verdict pv = t->policy ? mw_policy_judge(t->policy, &v, &al[i], i, v.ts_ns) : MW_PV_EMIT;
@@ -207,6 +225,8 @@ static int handle_rec(void *ctx, void *data, size_t size)
 				t->alerts_by[al[i].kind][al[i].severity]++;
 			if (t->collapse && !mw_collapse_alert(t->collapse, &v, &al[i], v.ts_ns))
 				continue; /* a repeat: counted, summarised at the end of its interval */
+			if (mw_evidence_defer(t->evidence, &v, &al[i]))
+				continue; /* --yara: written after its scan (mw_evidence_flush) */
 			rec = (struct mw_rec){ .kind = MW_RK_ALERT, .ts_ns = v.ts_ns, .v = &v, .al = &al[i] };
 			mw_sinks_emit(&t->sinks, &rec);
 			t->alerts_written++;
@@ -260,6 +280,7 @@ static void tracer_destroy(struct tracer *t)
 	mw_metrics_stop(t->metrics); /* it reads the programs' fds */
 	t->metrics = NULL;
 	mw_collapse_free(t->collapse);
+	mw_evidence_close(t->evidence); /* what is queued for --capture DIR is written first */
 	sb_free(&t->notice_json);
 	sb_free(&t->notice_table);
 	mw_hooks_stop(t->hooks);
@@ -533,6 +554,10 @@ int mw_run(const struct mw_opts *o)
 			goto out;
 		}
 	}
+	int ev_failed;
+	t.evidence = mw_evidence_open(o, &ev_failed);
+	if (ev_failed)
+		goto out;
 	struct mw_hook_cfg hcfg;
 	mw_hook_cfg_from_opts(&hcfg, o, child > 0 || o->filters.follow, compat);
 	if (t.policy && (status = rules_hooks(&t, &hcfg)))
@@ -656,6 +681,7 @@ int mw_run(const struct mw_opts *o)
 		}
 		if (t.seeding)
 			seed_round(&t);
+		mw_evidence_flush(t.evidence, emit_scanned, &t, 0);
 		mw_report_losses(&t);
 		if (next_sum && mw_clock_ns(CLOCK_MONOTONIC) >= next_sum) {
 			mw_write_summary(&t, true);
@@ -702,6 +728,7 @@ int mw_run(const struct mw_opts *o)
 		}
 	}
 	mw_notify("STOPPING=1");
+	mw_evidence_flush(t.evidence, emit_scanned, &t, 10000); /* the alerts still at their scan */
 	mw_report_losses(&t);
 	if (t.summary && !werr)
 		mw_write_summary(&t, o->interval_ms != 0);

@@ -7,6 +7,7 @@
 #include <time.h>
 #include "mapwatch.h"
 #include "alerts.h"
+#include "evidence.h"
 #include "collapse.h"
 #include "metrics.h"
 #include "options.h"
@@ -50,6 +51,7 @@ struct tracer {
 	const char **allow;                         /* --allow and the rules' kernel part: the hooks' list */
 	uint64_t alerts_ignored, alerts_limited;    /* withheld by an ignore rule (or none matched), by a rate limit */
 	uint64_t reloads, reload_failures;          /* SIGHUP rule reloads */
+	struct mw_evidence *evidence;               /* --capture; NULL: no payloads */
 };
 
 /* report.c */

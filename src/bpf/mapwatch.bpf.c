@@ -5,6 +5,7 @@
 #include <bpf/bpf_tracing.h>
 #include "mapwatch.h"
 #include "calls.bpf.h"
+#include "capture_abi.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -35,6 +36,11 @@ __u32 hooks_overlap = 0; /* > 0 while two hook sets are attached (hooks.c switch
 const volatile bool track_compat = false;
 __u32 disp_live = 0;
 const volatile bool allow_on = false;        /* --allow given: allow_ino holds its inodes */
+/* evidence (capture.bpf.h) */
+const volatile __u64 capture_max = 0;   /* --capture-max, in pages' bytes; 0: no capture (--capture/--yara off) */
+const volatile __u64 capture_rate = 0;  /* bytes per second over all captures, in the kernel */
+const volatile bool callsite_on = false; /* --alerts: mark calls made from anonymous memory */
+__noinline int mw_capture_wx_before(__u64 addr, __u64 len, __u64 ts, __u64 id);
 
 /* ---- constants not in BTF ---- */
 #define MW_MAP_ANONYMOUS 0x20
@@ -331,6 +337,10 @@ static __always_inline int on_enter_aux(__u16 ev, __u16 nr, __u16 flags, const _
 	/* enforcement (--kill-wx) is decided at exit, on what the kernel did */
 	if (has_file && s && !summary_on && bpf_map_update_elem(&pending_path, &id, &s->pb, BPF_ANY) == 0)
 		p->has_path = 1;
+	/* evidence: a W+X region's bytes before munmap or mprotect changes them (capture.bpf.h) */
+	if (capture_max && !summary_on && (ev == MW_EV_MUNMAP || ev == MW_EV_MPROTECT || ev == MW_EV_PKEY_MPROTECT) &&
+	    mw_capture_wx_before(a[0], a[1], ts, id))
+		p->flags |= MW_F_CAPTURE;
 	p->ts = ts;
 	return 0;
 }
@@ -446,6 +456,7 @@ static __always_inline bool maybe_send_exe(struct scratch *s, struct task_struct
 }
 
 #include "effect.bpf.h"
+#include "capture.bpf.h"
 
 /* fill_context() into the scratch's cx, as a global function: each plain
  * load of a pointer through the BTF task pointer costs the 6.18 verifier
@@ -799,6 +810,16 @@ static __always_inline int emit_exit(__u64 key, long ret, int ev, __u16 nr, __u1
 		return 0;
 	ret = exit_complete_args(p, key, ret, ev, flags, &ef);
 	exit_effect_enforce(p, ret, ev, id >> 32, &ef);
+	/* evidence (capture.bpf.h): the bytes made executable go out before
+	 * the event; a SIGKILL sent above is only delivered on the way back to
+	 * user space, so the memory is still whole here */
+	if (capture_max && !summary_on && !(p->flags & MW_F_CAPTURE) && mw_capture(p, &ef, ret, id >> 32, (__u32)id))
+		p->flags |= MW_F_CAPTURE;
+	if (callsite_on && !summary_on && ev >= 0 && effect_addr_of(ev)) {
+		int how = mw_call_from_anon(p->flags & MW_F_COMPAT);
+		if (how)
+			p->flags |= MW_F_CALL_ANON | (how == 2 ? MW_F_CALL_ANON_RET : 0);
+	}
 	submitted = exit_record(p, key, id, ret, ev, &ef);
 	/* nobody would continue a process whose record was lost: kill it */
 	if (ef.flags & MW_EFFF_VERIFY)

@@ -197,6 +197,9 @@ static int hooks_load(struct mw_hooks *h, enum mw_hook mode, enum dm_mode dm, ch
 	h->skel->rodata->summary_by = (uint8_t)o->summary_by;
 	h->skel->rodata->stack_on = o->stack_depth > 0;
 	h->skel->rodata->stack_depth = o->stack_depth;
+	h->skel->rodata->capture_max = o->capture_max;
+	h->skel->rodata->capture_rate = o->capture_rate;
+	h->skel->rodata->callsite_on = (o->alerts || o->kill_wx) && !o->no_callsite;
 	mw_filter_rodata(o->filters, h->skel);
 	if (o->traced_max) /* test knob: a small traced map, to see a full one reported as a loss */
 		bpf_map__set_max_entries(h->skel->maps.traced, o->traced_max);

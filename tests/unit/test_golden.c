@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "t.h"
 #include "alert.h"
+#include "capture.h"
 #include "catalog.h"
 #include "format.h"
 #include "mapwatch.h"
@@ -316,6 +317,27 @@ static void golden_records(struct out *o)
 			a->prev_prot = 3;
 			a->prev_mixed = kind == MW_AL_WX_MPROTECT;
 			a->was_writable = 1;
+		}
+		/* evidence: a payload (saved, scanned with matches), and one
+		 * truncated, read partly from /proc, unsaved, its scan dropped */
+		static struct mw_payload pl[2] = {
+			{ .len = 8192, .addr = 0x7f0000000000ull, .region_len = 8192, .at = "syscall",
+			  .sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+			  .file = "/var/lib/mapwatch/cap\"ture/20231114T221320.000000000Z-pid8002-x_after_w-9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08.bin" },
+			{ .len = 4096, .addr = 0x7f0000000000ull, .region_len = 8192, .truncated = true, .unread = 1,
+			  .from_proc = 2, .at = "syscall",
+			  .sha256 = "ad7facb2586fc6e966c004d7d1d16b024f5805ff7cb47c7a85dabd8b48892ca7" },
+		};
+		if (kind == MW_AL_X_AFTER_W) {
+			a->payload = &pl[0];
+			a->yara_state = MW_YARA_SCANNED;
+			a->yara_json = "\"mw_marker\",\"packer_upx\"";
+			a->yara_text = "mw_marker,packer_upx";
+			a->severity = MW_SEV_HIGH;
+		}
+		if (kind == MW_AL_WX_MPROTECT) {
+			a->payload = &pl[1];
+			a->yara_state = MW_YARA_DROPPED;
 		}
 		if (kind == MW_AL_EXEC_FILELESS) {
 			a->fileless = MW_FL_MEMFD;

@@ -1,0 +1,266 @@
+/* capture.bpf.h - evidence at the exit: the bytes of a region a call made executable (chunk records) and whether the call itself was made from anonymous memory (call_from_anon). */
+/* Included by mapwatch.bpf.c after effect.bpf.h: uses its maps, counters and struct mw_effect. */
+#ifndef MW_CAPTURE_BPF_H
+#define MW_CAPTURE_BPF_H
+
+#include "capture_abi.h"
+
+/* the per-second budget: the second it counts, and the bytes taken in it */
+__u64 cap_window = 0;
+__u64 cap_used = 0;
+
+#define MW_CAP_PAGE 4096ull
+#define MW_CAP_PAGES_MAX (1u << 16)  /* 256 MiB: --capture-max is checked against it */
+
+/* What backs a VMA: 0 nothing (anonymous), 1 a regular file, 2 a file that
+ * is not one on disk (tmpfs/shmem: memfd, /dev/shm; hugetlbfs; deleted),
+ * 3 the vDSO. */
+struct backing_ctx {
+	__u64 addr;
+	__u64 start, end, vm_flags;
+	int backing;
+};
+
+static __always_inline int file_backing(struct file *f)
+{
+	struct inode *ino;
+	__u64 magic;
+
+	if (!f)
+		return 0;
+	ino = BPF_CORE_READ(f, f_inode);
+	magic = BPF_CORE_READ(ino, i_sb, s_magic);
+	if (magic == MW_TMPFS_MAGIC || magic == MW_HUGETLBFS_MAGIC || BPF_CORE_READ(ino, i_nlink) == 0)
+		return 2;
+	return 1;
+}
+
+static long backing_read(struct task_struct *task, struct vm_area_struct *vma, struct backing_ctx *c)
+{
+	c->start = vma->vm_start;
+	c->end = vma->vm_end;
+	c->vm_flags = vma->vm_flags;
+	c->backing = file_backing(vma->vm_file);
+	/* the vDSO has no file either: a 32-bit task's every call goes
+	 * through __kernel_vsyscall there */
+	if (c->backing == 0 && c->start == (__u64)BPF_CORE_READ(task, mm, context.vdso))
+		c->backing = 3;
+	return 0;
+}
+
+/* The backing of the VMA holding addr in the current task; -1 when it
+ * could not be read (no VMA, lock contended). */
+static __always_inline int vma_backing(__u64 addr)
+{
+	struct backing_ctx c = { .addr = addr, .backing = -1 };
+
+	if (bpf_find_vma(bpf_get_current_task_btf(), addr, backing_read, &c, 0))
+		return -1;
+	return c.backing;
+}
+
+struct cap_ctx {
+	__u64 start;      /* first page */
+	__u64 ts;
+	__u64 region_len;
+	__u32 pid, tid;
+	__u32 count;      /* pages to send */
+	__u16 flags;      /* MW_CHUNK_TRUNC / BUDGET for every chunk */
+	__u16 sent;       /* at least one chunk went out */
+};
+
+static long cap_page(__u32 i, struct cap_ctx *c)
+{
+	struct mw_chunk_rec *r = bpf_ringbuf_reserve(&rb, sizeof(*r), 0);
+
+	if (!r) {
+		count(MW_CNT_CAP_RB_FULL);
+		return 1;
+	}
+	r->type = MW_REC_CHUNK;
+	r->flags = c->flags | (i + 1 == c->count ? MW_CHUNK_LAST : 0);
+	r->pid = c->pid;
+	r->tid = c->tid;
+	r->index = i;
+	r->count = c->count;
+	r->pad = 0;
+	r->ts = c->ts;
+	r->addr = c->start + (__u64)i * MW_CAP_PAGE;
+	r->region_len = c->region_len;
+	/* not present (never touched, swapped out, a file page not yet
+	 * mapped): the read fails without faulting and zeroes the page */
+	if (bpf_probe_read_user(r->data, MW_CHUNK_BYTES, (void *)r->addr))
+		r->flags |= MW_CHUNK_UNREAD;
+	bpf_ringbuf_submit(r, 0);
+	count(MW_CNT_CAP_PAGES);
+	c->sent = 1;
+	return 0;
+}
+
+/* Bytes the budget grants of want (whole pages, possibly 0). */
+static __always_inline __u64 cap_grant(__u64 want)
+{
+	__u64 sec = bpf_ktime_get_boot_ns() / 1000000000ull;
+	__u64 before;
+
+	if (!capture_rate)
+		return want;
+	if (cap_window != sec) {
+		/* racy between CPUs at a second's turn: at worst a second's
+		 * budget is granted twice */
+		cap_window = sec;
+		cap_used = 0;
+	}
+	before = __sync_fetch_and_add(&cap_used, want);
+	if (before >= capture_rate)
+		return 0;
+	if (before + want > capture_rate)
+		return (capture_rate - before) & ~(MW_CAP_PAGE - 1);
+	return want;
+}
+
+/* The call gave PROT_EXEC (ef: the VMA at exit, read by mw_effect_of) to
+ * memory not backed by a regular file, or to writable memory (W+X): send
+ * the region's bytes, page by page, before the event. Global: verified
+ * once, not in every exit program. Returns 1 when chunks went out. */
+__noinline int mw_capture(struct pending *p, struct mw_effect *ef, long ret, __u32 pid, __u32 tid)
+{
+	__u64 addr, len, start, end, pages, want, got;
+	struct cap_ctx c = {};
+	int back;
+
+	if (!p || !ef || !capture_max)
+		return 0;
+	if (ef->status != MW_EFF_OK || !(ef->vm_flags & MW_VM_EXEC))
+		return 0;
+	if (ret < 0 && ret >= -4095)
+		return 0;
+	switch (p->event) {
+	case MW_EV_MMAP:
+	case MW_EV_MMAP2:
+		addr = (__u64)ret;
+		len = p->args[1];
+		break;
+	case MW_EV_MPROTECT:
+	case MW_EV_PKEY_MPROTECT:
+		addr = p->args[0];
+		len = p->args[1];
+		break;
+	case MW_EV_SHMAT:
+		addr = (__u64)ret;
+		len = ef->end - addr;
+		break;
+	default:
+		return 0;
+	}
+	if (!(ef->vm_flags & MW_VM_WRITE)) {
+		back = vma_backing(addr);
+		if (back == 1)
+			return 0; /* code from a file on disk: its hash is the file's */
+	}
+	start = addr & ~(MW_CAP_PAGE - 1);
+	end = (addr + len + MW_CAP_PAGE - 1) & ~(MW_CAP_PAGE - 1);
+	if (end <= start)
+		return 0;
+	c.region_len = end - start;
+	want = c.region_len < capture_max ? c.region_len : capture_max;
+	got = cap_grant(want);
+	if (got < want) {
+		count(MW_CNT_CAP_BUDGET);
+		c.flags |= MW_CHUNK_BUDGET;
+	}
+	if (got < c.region_len)
+		c.flags |= MW_CHUNK_TRUNC;
+	pages = got / MW_CAP_PAGE;
+	if (pages == 0)
+		return 0;
+	if (pages > MW_CAP_PAGES_MAX)
+		pages = MW_CAP_PAGES_MAX;
+	c.start = start;
+	c.ts = p->ts;
+	c.pid = pid;
+	c.tid = tid;
+	c.count = pages;
+	bpf_loop(pages, cap_page, &c, 0);
+	return c.sent;
+}
+
+/* The entry of a munmap or mprotect of memory that is writable and
+ * executable now (mapped W+X, its code written after): its bytes before
+ * the call unmaps them or takes a permission away, marked
+ * MW_CHUNK_ENTRY. Returns 1 when chunks went out (the exit then copies
+ * nothing more). */
+__noinline int mw_capture_wx_before(__u64 addr, __u64 len, __u64 ts, __u64 id)
+{
+	struct backing_ctx b = { .addr = addr, .backing = -1 };
+	struct cap_ctx c = {};
+	__u64 start, end, want, got, pages;
+
+	if (!capture_max || !len)
+		return 0;
+	if (bpf_find_vma(bpf_get_current_task_btf(), addr, backing_read, &b, 0) || b.start > addr)
+		return 0;
+	if ((b.vm_flags & (MW_VM_WRITE | MW_VM_EXEC)) != (MW_VM_WRITE | MW_VM_EXEC))
+		return 0;
+	start = addr & ~(MW_CAP_PAGE - 1);
+	end = (addr + len + MW_CAP_PAGE - 1) & ~(MW_CAP_PAGE - 1);
+	if (end > b.end)
+		end = b.end; /* this VMA only */
+	if (end <= start)
+		return 0;
+	c.region_len = end - start;
+	want = c.region_len < capture_max ? c.region_len : capture_max;
+	got = cap_grant(want);
+	c.flags = MW_CHUNK_ENTRY;
+	if (got < want) {
+		count(MW_CNT_CAP_BUDGET);
+		c.flags |= MW_CHUNK_BUDGET;
+	}
+	if (got < c.region_len)
+		c.flags |= MW_CHUNK_TRUNC;
+	pages = got / MW_CAP_PAGE;
+	if (pages == 0)
+		return 0;
+	if (pages > MW_CAP_PAGES_MAX)
+		pages = MW_CAP_PAGES_MAX;
+	c.start = start;
+	c.ts = ts;
+	c.pid = id >> 32;
+	c.tid = (__u32)id;
+	c.count = pages;
+	bpf_loop(pages, cap_page, &c, 0);
+	return c.sent;
+}
+
+/* Was the current call made from memory no regular file backs? 1: its user
+ * instruction pointer (the address after the syscall instruction) lies
+ * there; 2: the instruction is a regular file's (a "syscall; ret" in libc
+ * reached by a call from shellcode) but the return address the call left
+ * (64-bit x86: the word at the stack pointer, arm64: the link register)
+ * points into executable memory of that kind; 0: neither. */
+__noinline int mw_call_from_anon(int compat)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	struct backing_ctx b = { .backing = -1 };
+	__u64 ra = 0;
+	int back;
+
+	if (!regs)
+		return 0;
+	back = vma_backing(PT_REGS_IP_CORE(regs));
+	if (back == 0 || back == 2)
+		return 1;
+	if (back != 1 || compat)
+		return 0; /* (a 32-bit call goes through the vDSO: no return address at a fixed place) */
+#if defined(__TARGET_ARCH_x86)
+	if (bpf_probe_read_user(&ra, sizeof(ra), (void *)PT_REGS_SP_CORE(regs)))
+		return 0;
+#elif defined(__TARGET_ARCH_arm64)
+	ra = PT_REGS_RET_CORE(regs);
+#endif
+	if (!ra || bpf_find_vma(bpf_get_current_task_btf(), ra, backing_read, &b, 0) || b.start > ra)
+		return 0;
+	return (b.vm_flags & MW_VM_EXEC) && (b.backing == 0 || b.backing == 2) ? 2 : 0;
+}
+
+#endif

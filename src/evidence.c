@@ -1,0 +1,277 @@
+/* evidence.c - the run's evidence: chunk records to payloads, payloads to their alerts and to --capture DIR. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "capture_abi.h"
+#include "catalog.h"
+#include "evidence.h"
+#include "exehash.h"
+#include "msg.h"
+
+/* A region an alert found writable and executable, whose code may be
+ * written after the copy made then: copied again at its munmap/mprotect. */
+#define WX_REGIONS 256
+struct wx_region {
+	uint32_t pid;
+	uint16_t kind;
+	uint64_t start, end;
+	uint64_t age;       /* 0: free */
+};
+
+struct mw_evidence {
+	struct wx_region wx[WX_REGIONS];
+	uint64_t wx_tick;
+	struct mw_captures *caps;
+	struct mw_store *store;  /* --capture DIR; NULL: payloads not saved */
+	struct mw_yara *yara;    /* --yara; NULL: not scanned */
+	struct mw_payload cur;  /* the payload of the event being judged */
+	struct mw_exehash *exe; /* executables' sha256s */
+	char exe_sha[65];       /* the one of the event being judged */
+	char file_sha[65];      /* the sha256 of the file it mapped */
+	int have;
+	struct mw_evidence_stats st;
+};
+
+struct mw_evidence *mw_evidence_open(const struct mw_opts *o, int *failed)
+{
+	struct mw_evidence *ev;
+	char err[512];
+
+	*failed = 0;
+	if (!o->capture_dir && !o->yara)
+		return NULL;
+	ev = calloc(1, sizeof(*ev));
+	if (!ev || !(ev->caps = mw_captures_new()) || !(ev->exe = mw_exehash_new())) {
+		if (ev)
+			mw_captures_free(ev->caps);
+		mw_err_line("cannot set up --capture: %s", strerror(errno));
+		free(ev);
+		*failed = 1;
+		return NULL;
+	}
+	if (o->yara && !(ev->yara = mw_yara_open(o->yara, err, sizeof(err)))) {
+		mw_err_line("%s", err);
+		mw_evidence_close(ev);
+		*failed = 1;
+		return NULL;
+	}
+	if (o->capture_dir && !(ev->store = mw_store_open(o->capture_dir, o->capture_quota, err, sizeof(err)))) {
+		mw_err_line("%s", err);
+		mw_evidence_close(ev);
+		*failed = 1;
+		return NULL;
+	}
+	return ev;
+}
+
+void mw_evidence_chunk(struct mw_evidence *ev, const void *rec, size_t size)
+{
+	if (ev)
+		mw_captures_chunk(ev->caps, rec, size);
+}
+
+/* The kinds whose alert is about memory the call made executable. */
+static int wants_payload(unsigned kind)
+{
+	return kind == MW_AL_WX_MAPPING || kind == MW_AL_WX_MPROTECT || kind == MW_AL_X_AFTER_W ||
+	       kind == MW_AL_EXEC_FILELESS;
+}
+
+static void wx_remember(struct mw_evidence *ev, uint32_t pid, const struct mw_alert *a)
+{
+	struct wx_region *slot = &ev->wx[0];
+
+	for (int i = 0; i < WX_REGIONS; i++) {
+		struct wx_region *r = &ev->wx[i];
+		if (r->age && r->pid == pid && r->start == a->start) {
+			slot = r;
+			break;
+		}
+		if (r->age < slot->age)
+			slot = r;
+	}
+	*slot = (struct wx_region){ .pid = pid, .kind = a->kind, .start = a->start, .end = a->end, .age = ++ev->wx_tick };
+}
+
+static struct wx_region *wx_find(struct mw_evidence *ev, uint32_t pid, uint64_t addr)
+{
+	for (int i = 0; i < WX_REGIONS; i++)
+		if (ev->wx[i].age && ev->wx[i].pid == pid && addr >= ev->wx[i].start && addr < ev->wx[i].end)
+			return &ev->wx[i];
+	return NULL;
+}
+
+void mw_evidence_task_exit(struct mw_evidence *ev, uint32_t pid)
+{
+	for (int i = 0; ev && i < WX_REGIONS; i++)
+		if (ev->wx[i].pid == pid)
+			ev->wx[i].age = 0;
+}
+
+int mw_evidence_attach(struct mw_evidence *ev, const struct mw_view *v, struct mw_alert *al, int n, int max)
+{
+	const struct mw_event *e = v->e;
+	int want = 0;
+
+	if (!ev)
+		return n;
+	for (int i = 0; i < n; i++)
+		if ((al[i].kind == MW_AL_WX_MAPPING || al[i].kind == MW_AL_WX_MPROTECT) && al[i].has_region)
+			wx_remember(ev, e->pid, &al[i]);
+	mw_evidence_done(ev);
+	ev->exe_sha[0] = 0;
+	if (n > 0 || (e->flags & MW_F_CAPTURE)) {
+		/* every alert names its executable's sha256 (a yara-held copy keeps its own) */
+		const char *h = mw_exehash_get(ev->exe, "/proc", e->pid, v->exe);
+		snprintf(ev->exe_sha, sizeof(ev->exe_sha), "%s", h ? h : "");
+		for (int i = 0; i < n; i++)
+			al[i].exe_sha256 = h ? ev->exe_sha : NULL;
+		/* the file the call mapped: through /proc/PID/map_files while the mapping lives, else its path */
+		if (n > 0 && (e->flags & MW_F_HAS_FILE) && e->eff_status == MW_EFF_OK &&
+		    e->file.kind != MW_FK_CHARDEV && e->file.kind != MW_FK_BLOCKDEV) {
+			char mf[96];
+			snprintf(mf, sizeof(mf), "/proc/%u/map_files/%llx-%llx", e->pid, (unsigned long long)e->vma_start,
+				 (unsigned long long)e->vma_end);
+			const char *fh = mw_filehash_get(ev->exe, mf, e->file.kind == MW_FK_REGULAR ? v->path : NULL);
+			snprintf(ev->file_sha, sizeof(ev->file_sha), "%s", fh ? fh : "");
+			for (int i = 0; i < n; i++)
+				al[i].file_sha256 = fh ? ev->file_sha : NULL;
+		}
+	}
+	if (!(e->flags & MW_F_CAPTURE))
+		return n;
+	for (int i = 0; i < n; i++)
+		want |= wants_payload(al[i].kind);
+	if (mw_captures_take(ev->caps, e->pid, e->tid, e->ts, "/proc", &ev->cur)) {
+		ev->st.missing++;
+		return n;
+	}
+	ev->have = 1;
+	if (ev->cur.before) {
+		/* W+X memory about to be unmapped or changed: its code as it is now */
+		const struct mw_event_desc *d = mw_event_desc(e->event);
+		struct wx_region *r = wx_find(ev, e->pid, ev->cur.addr);
+		ev->cur.at = d ? d->name : "?";
+		if (!want && r && n < max && n < MW_ALERTS_MAX) {
+			struct mw_alert *x = mw_alert_add(al, &n, (enum mw_alert_kind)r->kind);
+			mw_alert_region(x, r->start, r->end);
+			if (ev->exe_sha[0])
+				x->exe_sha256 = ev->exe_sha;
+			want = 1;
+		}
+		if (r && e->event == MW_EV_MUNMAP)
+			r->age = 0;
+	}
+	if (!want)
+		return n; /* copied for a call no alert names (a JIT's flip the region map let pass) */
+	ev->st.payloads++;
+	ev->st.bytes += ev->cur.len;
+	ev->st.truncated += ev->cur.truncated;
+	const char *kind = "exec";
+	for (int i = 0; i < n; i++) {
+		if (wants_payload(al[i].kind)) {
+			kind = mw_alert_kind_name(al[i].kind);
+			break;
+		}
+	}
+	if (ev->store && ev->cur.len)
+		mw_store_put(ev->store, ev->cur.bytes, ev->cur.len, ev->cur.sha256, e->pid, v->ts_ns, kind,
+			     ev->cur.file, sizeof(ev->cur.file));
+	for (int i = 0; i < n; i++)
+		if (wants_payload(al[i].kind))
+			al[i].payload = &ev->cur;
+	return n;
+}
+
+void mw_evidence_done(struct mw_evidence *ev)
+{
+	if (!ev || !ev->have)
+		return;
+	mw_payload_free(&ev->cur);
+	ev->have = 0;
+}
+
+void mw_evidence_stats(struct mw_evidence *ev, struct mw_evidence_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!ev)
+		return;
+	*out = ev->st;
+	out->orphans = mw_captures_orphans(ev->caps);
+	mw_store_stats(ev->store, &out->store);
+	mw_yara_stats(ev->yara, &out->yara);
+	mw_exehash_counts(ev->exe, &out->exe_hashed, &out->exe_cached);
+}
+
+int mw_evidence_defer(struct mw_evidence *ev, const struct mw_view *v, struct mw_alert *al)
+{
+	if (!ev || !ev->yara || !al->payload)
+		return 0;
+	return mw_yara_defer(ev->yara, v, al) == 0;
+}
+
+void mw_evidence_flush(struct mw_evidence *ev, mw_yara_emit_fn emit, void *ctx, int wait_ms)
+{
+	if (!ev)
+		return;
+	mw_yara_flush(ev->yara, emit, ctx, wait_ms);
+	if (wait_ms > 0)
+		mw_store_drain(ev->store, wait_ms); /* the end of a run: --stats counts every file */
+}
+
+void mw_evidence_stats_text(struct mw_evidence *ev, struct strbuf *b, int json)
+{
+	struct mw_evidence_stats s;
+
+	if (!ev)
+		return;
+	mw_evidence_stats(ev, &s);
+	if (json)
+		sb_printf(b, ",\"evidence\":{\"payloads\":%llu,\"bytes\":%llu,\"truncated\":%llu,\"chunksLost\":%llu,"
+			  "\"orphans\":%llu,\"saved\":%llu,\"savedBytes\":%llu,\"deduplicated\":%llu,"
+			  "\"quotaRemoved\":%llu,\"writeFailed\":%llu,\"queueDropped\":%llu,\"executablesHashed\":%llu,"
+			  "\"executableHashesCached\":%llu,\"lastError\":\"%s\"}",
+			  (unsigned long long)s.payloads, (unsigned long long)s.bytes,
+			  (unsigned long long)s.truncated, (unsigned long long)s.missing,
+			  (unsigned long long)s.orphans, (unsigned long long)s.store.saved,
+			  (unsigned long long)s.store.saved_bytes, (unsigned long long)s.store.deduplicated,
+			  (unsigned long long)s.store.quota_removed, (unsigned long long)s.store.write_failed,
+			  (unsigned long long)s.store.queue_dropped, (unsigned long long)s.exe_hashed,
+			  (unsigned long long)s.exe_cached, s.store.last_errno ? strerror(s.store.last_errno) : "");
+	if (json && ev->yara)
+		sb_printf(b, ",\"yara\":{\"rules\":%llu,\"files\":%llu,\"compileMs\":%llu,\"scanned\":%llu,"
+			  "\"matched\":%llu,\"dropped\":%llu,\"failed\":%llu}",
+			  (unsigned long long)s.yara.rules, (unsigned long long)s.yara.files,
+			  (unsigned long long)(s.yara.compile_ns / 1000000), (unsigned long long)s.yara.scanned,
+			  (unsigned long long)s.yara.matched, (unsigned long long)s.yara.dropped,
+			  (unsigned long long)s.yara.errors);
+	if (!json && ev->yara)
+		sb_printf(b, "mapwatch: yara: %llu rules from %llu files compiled in %llu ms; payloads scanned %llu, matched %llu, "
+			  "written unscanned (queue full) %llu, scans failed %llu\n",
+			  (unsigned long long)s.yara.rules, (unsigned long long)s.yara.files,
+			  (unsigned long long)(s.yara.compile_ns / 1000000), (unsigned long long)s.yara.scanned,
+			  (unsigned long long)s.yara.matched, (unsigned long long)s.yara.dropped,
+			  (unsigned long long)s.yara.errors);
+	if (!json)
+		sb_printf(b, "mapwatch: evidence: payloads %llu (%llu bytes, %llu truncated, %llu lost), saved %llu, "
+			  "deduplicated %llu, removed for the quota %llu, write failures %llu%s%s%s, queue drops %llu\n",
+			  (unsigned long long)s.payloads, (unsigned long long)s.bytes,
+			  (unsigned long long)s.truncated, (unsigned long long)s.missing,
+			  (unsigned long long)s.store.saved, (unsigned long long)s.store.deduplicated,
+			  (unsigned long long)s.store.quota_removed, (unsigned long long)s.store.write_failed,
+			  s.store.last_errno ? " (last: " : "", s.store.last_errno ? strerror(s.store.last_errno) : "",
+			  s.store.last_errno ? ")" : "", (unsigned long long)s.store.queue_dropped);
+}
+
+void mw_evidence_close(struct mw_evidence *ev)
+{
+	if (!ev)
+		return;
+	mw_evidence_done(ev);
+	mw_yara_close(ev->yara);
+	mw_store_close(ev->store);
+	mw_captures_free(ev->caps);
+	mw_exehash_free(ev->exe);
+	free(ev);
+}
