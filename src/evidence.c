@@ -33,13 +33,13 @@ struct mw_evidence {
 	struct mw_evidence_stats st;
 };
 
-struct mw_evidence *mw_evidence_open(const struct mw_opts *o, int *failed)
+struct mw_evidence *mw_evidence_open(const struct mw_opts *o, bool by_rules, int *failed)
 {
 	struct mw_evidence *ev;
 	char err[512];
 
 	*failed = 0;
-	if (!o->capture_dir && !o->yara)
+	if (!o->capture_dir && !o->yara && !by_rules)
 		return NULL;
 	ev = calloc(1, sizeof(*ev));
 	if (!ev || !(ev->caps = mw_captures_new()) || !(ev->exe = mw_exehash_new())) {

@@ -25,10 +25,10 @@ struct mw_evidence_stats {
 	uint64_t exe_hashed, exe_cached; /* executables read for their sha256, answers from the cache */
 };
 
-/* The evidence o asks for (--capture DIR, --yara RULES): NULL with nothing printed when
- * none is asked for; -1 in *failed after one line on stderr when DIR
- * cannot be used. */
-struct mw_evidence *mw_evidence_open(const struct mw_opts *o, int *failed);
+/* The evidence o asks for (--capture DIR, --yara RULES, or by_rules: a rule whose action
+ * is capture): NULL with nothing printed when none is asked for; -1 in *failed after one
+ * line on stderr when DIR cannot be used. */
+struct mw_evidence *mw_evidence_open(const struct mw_opts *o, bool by_rules, int *failed);
 
 /* A MW_REC_CHUNK record. */
 void mw_evidence_chunk(struct mw_evidence *ev, const void *rec, size_t size);

@@ -134,6 +134,7 @@ struct mw_ruleset {
 	struct mw_rule *r;
 	/* what the kernel decides (src/filter.c, src/bpf/effect.bpf.h) */
 	bool kill_wx;               /* a kill rule: --kill-wx */
+	bool capture;               /* a capture rule: payloads copied by the kernel (as --capture) */
 	unsigned nallow;            /* ignore rules by exe alone at the top, the kill rule's exe excepts: --allow */
 	char **allow;
 	unsigned errors;            /* errors reported while loading */

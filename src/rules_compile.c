@@ -98,6 +98,8 @@ unsigned mw_rules_finish(struct mw_ruleset *rs, mw_rules_err_fn err, void *ctx)
 	 * silences every alert of those executables (alerts.c) and spares them
 	 * the kill: exactly what those rules say, as nothing comes before them.
 	 * Later ones are judged in user space (an earlier rule may decide first). */
+	for (unsigned i = 0; i < rs->n; i++)
+		rs->capture |= rs->r[i].action == MW_RA_CAPTURE;
 	unsigned prefix = 0;
 	while (prefix < rs->n && exe_ignore(&rs->r[prefix]))
 		allow_add(rs, &rs->r[prefix++].match);

@@ -221,6 +221,8 @@ static int handle_rec(void *ctx, void *data, size_t size)
 					t->alerts_ignored++;
 				continue;
 			}
+			if (!al[i].capture && !t->o->capture_dir && !t->o->yara)
+				al[i].payload = NULL; /* copied for the capture rules only */
 			if (al[i].kind < MW_AL_KIND_MAX && al[i].severity < 3)
 				t->alerts_by[al[i].kind][al[i].severity]++;
 			if (t->collapse && !mw_collapse_alert(t->collapse, &v, &al[i], v.ts_ns))
@@ -418,6 +420,8 @@ static int rules_hooks(struct tracer *t, struct mw_hook_cfg *hcfg)
 		return 2;
 	}
 	hcfg->kill_wx = hcfg->kill_wx || rs->kill_wx;
+	if (rs->capture && !hcfg->capture_max)
+		hcfg->capture_max = o->capture_max; /* a capture rule: the kernel copies payloads */
 	if (rs->nallow) {
 		t->allow = calloc((size_t)o->nallow + rs->nallow, sizeof(*t->allow));
 		if (!t->allow) {
@@ -464,6 +468,10 @@ static void rules_reload(struct tracer *t)
 	errors = mw_rules_build(rs, o->rules, o->nrules, o->allow, o->nallow, o->kill_wx, rules_err_tracing, t);
 	if (!errors && (rs->kill_wx != old->kill_wx || !same_allow(rs, old))) {
 		rules_err_tracing(t, "rules not reloaded: they change what the kernel decides (a kill rule, or an ignore by exe alone); restart mapwatch for that (the old rules stay)");
+		errors = 1;
+	}
+	if (!errors && rs->capture && !t->evidence) {
+		rules_err_tracing(t, "rules not reloaded: a capture rule needs the kernel's copying, off since start (no --capture, --yara or capture rule then); restart mapwatch for that (the old rules stay)");
 		errors = 1;
 	}
 	if (errors) {
@@ -555,7 +563,8 @@ int mw_run(const struct mw_opts *o)
 		}
 	}
 	int ev_failed;
-	t.evidence = mw_evidence_open(o, &ev_failed);
+	bool capture_rules = t.policy && mw_policy_rules(t.policy)->capture;
+	t.evidence = mw_evidence_open(o, capture_rules, &ev_failed);
 	if (ev_failed)
 		goto out;
 	struct mw_hook_cfg hcfg;

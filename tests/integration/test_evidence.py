@@ -90,6 +90,28 @@ def t_flip(bits=64):
     eq(al[0]["alert"].get("executableSha256"), sha(EVLOAD[bits]), "executableSha256")
 
 
+def t_capture_rule():
+    """A policy rule with action capture turns the kernel's copying on without --capture: its alerts
+    carry the payload (sha256 of the bytes written); alerts of an alert rule carry none."""
+    d = tmpdir()
+    rules = os.path.join(d, "r.yaml")
+    with open(rules, "w") as f:
+        f.write("rules:\n  - name: grab\n    match: {kind: x_after_w}\n    action: capture\n"
+                "  - name: rest\n    match: {kind: [call_from_anon, wx_mapping, wx_mprotect]}\n")
+    p, lines, written = run("flip", "--rules", rules)
+    eq(p.returncode, 0, f"exit status ({p.stderr_text.strip()})")
+    al = alerts_of(lines, "x_after_w")
+    eq(len(al), 1, "x_after_w alerts")
+    eq((al[0]["alert"]["rule"], al[0]["alert"].get("captureRequested")), ("grab", True), "the capture rule decided")
+    check_payload(al[0], written)
+    with open(rules, "w") as f:
+        f.write("rules:\n  - name: plain\n    match: {kind: x_after_w}\n")
+    p, lines, written = run("flip", "--rules", rules)
+    al = alerts_of(lines, "x_after_w")
+    eq([(a["alert"]["rule"], a["alert"].get("payload")) for a in al], [("plain", None)],
+       "an alert rule's alert, no capture asked: no payload")
+
+
 def t_memfd(bits=64):
     capdir = os.path.join(tmpdir(), "cap")
     os.mkdir(capdir)
@@ -386,7 +408,7 @@ def main():
         return 0
     EVLOAD[64] = build_prog("evload.c", "evload")
     EVLOAD[32] = build_prog("evload.c", "evload32", extra=("-m32",))
-    tests = [("evidence/flip", t_flip), ("evidence/memfd", t_memfd), ("evidence/stub", t_stub),
+    tests = [("evidence/flip", t_flip), ("evidence/capture_rule", t_capture_rule), ("evidence/memfd", t_memfd), ("evidence/stub", t_stub),
              ("evidence/stub_memfd", lambda: t_stub(64, "stubmemfd", "exec_fileless")),
              ("evidence/gadget", t_gadget),
              ("evidence/i386_stub_memfd", lambda: t_stub(32, "stubmemfd", "exec_fileless")),
