@@ -14,6 +14,9 @@ WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototy
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -Isrc -I$(BUILD) -DMW_VERSION=\"$(VERSION)\"
 LDLIBS  := -lbpf -lelf -lz -lyaml -lpthread -lyara -lcrypto
+# what a static link adds: libyara's own libraries (its .so names them; a static link must):
+# libmagic-dev and libjansson-dev come with libyara-dev, libmagic's decompressors with them
+STATIC_LIBS := -lmagic -ljansson -lcrypto -llzma -lbz2 -lz -lm -ldl
 
 # Cross build (make ARCH=arm64, or make cross-arm64): clang --target with the
 # libc6-dev-<arch>-cross sysroot, lld, and the target's libbpf/libelf/zlib
@@ -29,7 +32,7 @@ endif
 BUILD   := build/$(ARCH)
 CC      := $(CLANG) --target=$(TRIPLE)
 WARN    += -Wno-gnu-variable-sized-type-not-at-end # struct slot (src/stack.c) holds a record header before its frames
-TARGET_PKGS := libbpf-dev libelf-dev zlib1g-dev libyaml-dev libssl-dev libyara-dev
+TARGET_PKGS := libbpf-dev libelf-dev zlib1g-dev libyaml-dev libssl-dev libyara-dev libmagic-dev libjansson-dev liblzma-dev libbz2-dev
 TARGET_LIBS := $(shell sh scripts/debget.sh $(CROSS_DEBARCH_$(ARCH)) $(TARGET_PKGS) 2>/dev/null || echo FAILED)
 ifneq ($(filter FAILED,$(TARGET_LIBS)),)
 $(error cannot fetch the $(ARCH) libraries: $(shell sh scripts/debget.sh $(CROSS_DEBARCH_$(ARCH)) $(TARGET_PKGS) 2>&1 >/dev/null | tail -n 1))
@@ -37,8 +40,9 @@ endif
 ifeq ($(wildcard /usr/$(TRIPLE)/lib/libc.a),)
 $(error no $(ARCH) C library: apt-get install libc6-dev-$(CROSS_DEBARCH_$(ARCH))-cross libgcc-12-dev-$(CROSS_DEBARCH_$(ARCH))-cross lld)
 endif
-CFLAGS  += $(TARGET_LIBS:%=-I%/usr/include)
+CFLAGS  += $(TARGET_LIBS:%=-I%/usr/include) $(TARGET_LIBS:%=-I%/usr/include/$(TRIPLE))
 LDFLAGS += -static -fuse-ld=lld $(TARGET_LIBS:%=-L%/usr/lib/$(TRIPLE))
+LDLIBS  += $(STATIC_LIBS)
 endif
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Iinclude -Ivmlinux/$(ARCH) -Wall -Werror -Wno-unused-function -Wno-gnu-variable-sized-type-not-at-end
 
@@ -82,9 +86,6 @@ $(BUILD)/mapwatch: $(BUILD)/main.o $(LIB_OBJS)
 
 # Static build (for the VM test's initramfs): no shared libraries needed there.
 static: $(BUILD)/mapwatch-static
-# libyara's own libraries (its .so names them; a static link must): libmagic-dev and
-# libjansson-dev come with libyara-dev, libmagic's decompressors with them.
-STATIC_LIBS := -lmagic -ljansson -lcrypto -llzma -lbz2 -lz -lm -ldl
 $(BUILD)/mapwatch-static: $(BUILD)/main.o $(LIB_OBJS)
 	$(CC) $(CFLAGS) -static $^ -o $@ $(LDLIBS) $(STATIC_LIBS)
 

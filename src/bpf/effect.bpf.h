@@ -21,9 +21,14 @@ struct vma_ctx {
 	__u16 age_flags, age_s;  /* MW_EFFF_FILE_AGE and the rest, file_age_s */
 };
 
-/* struct inode's times on older kernels (CO-RE picks the one that exists):
- * 6.11 made them i_{m,c}time_sec/_nsec (vmlinux.h), 6.7 __i_mtime and 6.6
- * __i_ctime, before that i_mtime and i_ctime. */
+/* struct inode's times across kernels (CO-RE picks the one that exists; the
+ * vmlinux.h of each arch is from one kernel only): 6.11 made them
+ * i_{m,c}time_sec/_nsec, 6.7 __i_mtime and 6.6 __i_ctime, before that
+ * i_mtime and i_ctime. */
+struct inode___v611 {
+	time64_t i_mtime_sec, i_ctime_sec;
+	__u32 i_mtime_nsec, i_ctime_nsec;
+} __attribute__((preserve_access_index));
 struct inode___v67 {
 	struct timespec64 __i_mtime, __i_ctime;
 } __attribute__((preserve_access_index));
@@ -59,9 +64,10 @@ static __always_inline void vma_file_age(struct task_struct *task, struct vm_are
 	__u64 magic = BPF_CORE_READ(ino, i_sb, s_magic);
 	if (magic == MW_TMPFS_MAGIC || magic == MW_HUGETLBFS_MAGIC)
 		return;
-	if (bpf_core_field_exists(ino->i_mtime_sec)) {
-		mt = ts_ns(BPF_CORE_READ(ino, i_mtime_sec), BPF_CORE_READ(ino, i_mtime_nsec));
-		ct = ts_ns(BPF_CORE_READ(ino, i_ctime_sec), BPF_CORE_READ(ino, i_ctime_nsec));
+	if (bpf_core_field_exists(((struct inode___v611 *)ino)->i_mtime_sec)) {
+		struct inode___v611 *i = (void *)ino;
+		mt = ts_ns(BPF_CORE_READ(i, i_mtime_sec), BPF_CORE_READ(i, i_mtime_nsec));
+		ct = ts_ns(BPF_CORE_READ(i, i_ctime_sec), BPF_CORE_READ(i, i_ctime_nsec));
 	} else if (bpf_core_field_exists(((struct inode___v67 *)ino)->__i_mtime)) {
 		struct inode___v67 *i = (void *)ino;
 		mt = ts_ns(BPF_CORE_READ(i, __i_mtime.tv_sec), BPF_CORE_READ(i, __i_mtime.tv_nsec));
