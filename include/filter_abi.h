@@ -7,7 +7,6 @@
 #endif
 
 #define MW_MAX_FILTER_KEYS 1024
-#define MW_MAX_CONTAINERS 8
 #define MW_CGNAME_MAX 256
 
 /* One bit per filter (flt_on / flt_neg). */
@@ -18,7 +17,7 @@ enum {
 	MW_FLT_UID = 1u << 3,
 	MW_FLT_EXE = 1u << 4,
 	MW_FLT_CGROUP = 1u << 5,
-	MW_FLT_CONTAINER = 1u << 6,
+	MW_FLT_CONTAINER = 1u << 6, /* --container, --pod, --k8s-namespace: user space's verdict by cgroup */
 	MW_FLT_MNTNS = 1u << 7,
 	MW_FLT_PIDNS = 1u << 8,
 	MW_FLT_PROT_ALL = 1u << 9,

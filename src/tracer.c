@@ -28,6 +28,7 @@
 #include "catalog.h"
 #include "format.h"
 #include "collapse.h"
+#include "container.h"
 #include "fileid.h"
 #include "hooks.h"
 #include "metrics.h"
@@ -120,6 +121,32 @@ static void wait_for_work(int ep, int ms)
 /* ---- records ---- */
 
 
+/* Who the cgroup of a record is, looked up once per cgroup (container.c);
+ * with --container, --pod or --k8s-namespace the verdict goes to the
+ * kernel, which then drops the cgroup's calls itself. Returns whether the
+ * cgroup is in scope. */
+static bool judge_cgroup(struct tracer *t, uint64_t cgid, const struct mw_container **ctr)
+{
+	const struct mw_ctr_match *m = &t->o->filters.ctr;
+	bool in;
+
+	*ctr = mw_container_get(cgid);
+	if (!(t->o->filters.on & MW_FLT_CONTAINER))
+		return true;
+	in = mw_ctr_match(m, *ctr);
+	return in;
+}
+
+static void cgroup_rec(struct tracer *t, const struct mw_cgroup_rec *r)
+{
+	const struct mw_container *ctr;
+	uint8_t verdict = judge_cgroup(t, r->cgroup_id, &ctr) ? 1 : 0;
+
+	/* the kernel's verdict map: 0 drops the cgroup's calls from now on */
+	bpf_map_update_elem(bpf_map__fd(t->skel->maps.ctr_verdict), &r->cgroup_id, &verdict, BPF_ANY);
+	t->cgroup_recs++;
+}
+
 static int handle_rec(void *ctx, void *data, size_t size)
 {
 	struct tracer *t = ctx;
@@ -127,6 +154,10 @@ static int handle_rec(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*type))
 		return 0;
+	if (*type == MW_REC_CGROUP && size >= sizeof(struct mw_cgroup_rec)) {
+		cgroup_rec(t, data);
+		return 0;
+	}
 	if (*type == MW_REC_PROC && size >= sizeof(struct mw_proc_rec)) {
 		uint32_t pid;
 
@@ -168,7 +199,9 @@ static int handle_rec(void *ctx, void *data, size_t size)
 	if (e->flags & MW_F_EXE_UNSENT)
 		mw_proc_forget(e->pid); /* its process record was lost: ask /proc */
 	v.exe = mw_proc_exe(e->pid);
-	v.container_id = mw_container_of_cgroup(e->cgroup_id);
+	if (!judge_cgroup(t, e->cgroup_id, &v.ctr))
+		return 0; /* a call of a cgroup out of scope, made before the kernel knew */
+	v.container_id = v.ctr ? v.ctr->id : NULL;
 	if (t->stacks) {
 		/* what the stacks of later calls need to name files, even after the process exits */
 		if (v.path && (e->file.kind == MW_FK_REGULAR || e->file.kind == MW_FK_DELETED))
@@ -254,6 +287,7 @@ static void tracer_destroy(struct tracer *t)
 	mw_sinks_close(&t->sinks);
 	sb_free(&t->path);
 	mw_proc_clear();
+	mw_ctr_clear();
 	mw_format_free();
 }
 
@@ -455,6 +489,8 @@ int mw_run(const struct mw_opts *o)
 	}
 	if (o->metrics && mw_start_metrics(&t))
 		goto out;
+	/* the ids the kernel saw in cgroup paths, for cgroups gone before they are looked up */
+	mw_ctr_set_kernel_ids(bpf_map__fd(t.skel->maps.container_cache));
 	t.rb = ring_buffer__new(bpf_map__fd(t.skel->maps.rb), handle_rec, &t, NULL);
 	if (!t.rb || (t.wait_fd = wait_set(t.rb)) < 0) {
 		mw_err_line("cannot set up the ring buffer reader: %s", strerror(errno));

@@ -15,9 +15,8 @@ const volatile __u32 flt_fdkind = 0;                        /* bit per enum mw_f
 const volatile __u64 flt_min_len = 0;
 const volatile __u8 flt_result = 0;                         /* 1 failed only, 2 succeeded only */
 const volatile __u64 flt_errno[64] = {};                    /* bitmap of errnos 0..4095 */
-const volatile __u32 flt_ncontainers = 0;
-const volatile char flt_container[MW_MAX_CONTAINERS][64] = {};
-const volatile __u8 flt_container_len[MW_MAX_CONTAINERS] = {};
+/* -c by container or pod: user space names each cgroup while it runs. */
+const volatile bool ctr_announce = false;
 
 #define SET_MAP(name, ktype)                           \
 	struct {                                       \
@@ -37,7 +36,9 @@ SET_MAP(f_comm, struct mw_comm_key);
 SET_MAP(f_exe, struct mw_inode_key);
 SET_MAP(f_pathdir, struct mw_inode_key);
 
-/* Container id of a cgroup (by id), computed once per cgroup. */
+/* Container id of a cgroup (by id), computed when the cgroup is first
+ * seen (ctr_seen) and read by user space (container.c) for a cgroup that is
+ * gone before user space could look it up. */
 struct container_val {
 	__u8 len;       /* 0: not in a container */
 	char id[64];
@@ -93,7 +94,7 @@ struct hexscan_ctx {
 
 static __always_inline bool is_hex(char ch)
 {
-	return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f');
+	return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F');
 }
 
 static long hexscan_step(__u32 i, struct hexscan_ctx *c)
@@ -122,6 +123,19 @@ static long hexscan_step(__u32 i, struct hexscan_ctx *c)
 	return 0;
 }
 
+static __always_inline bool prefix_is(const char *s, const char *pre, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (s[i] != pre[i])
+			return false;
+	return true;
+}
+
+static __always_inline bool is_conmon(const char *name)
+{
+	return prefix_is(name, "libpod-conmon-", 14) || prefix_is(name, "crio-conmon-", 12);
+}
+
 /* The container id in the task's cgroup path (docker, containerd, cri-o,
  * podman layouts all put a 64-hex-digit id in one component's name),
  * computed once per cgroup and cached. */
@@ -143,12 +157,20 @@ static __always_inline struct container_val *task_container(struct task_struct *
 		struct hexscan_ctx hc = { .run = 0, .found = -1 };
 		const char *name = BPF_CORE_READ(cg, kn, name);
 		if (bpf_probe_read_kernel_str(s->evpath, MW_CGNAME_MAX, name) > 0) {
+			/* podman's and CRI-O's monitor (libpod-conmon-<id>.scope,
+			 * crio-conmon-<id>.scope) runs on the host's side */
+			if (is_conmon(s->evpath))
+				break;
 			bpf_loop(MW_CGNAME_MAX, hexscan_step, &hc, 0);
 			if (hc.found >= 0 && hc.found <= MW_CGNAME_MAX - 64) {
 				__u32 off = hc.found;
 				if (off > MW_CGNAME_MAX - 64)
 					off = MW_CGNAME_MAX - 64;
 				bpf_probe_read_kernel(v->id, 64, &s->evpath[off]);
+				/* ids compare in lower case (the filter's words are) */
+				for (int k = 0; k < 64; k++)
+					if (v->id[k] >= 'A' && v->id[k] <= 'F')
+						v->id[k] += 'a' - 'A';
 				v->len = 64;
 				break;
 			}
@@ -159,30 +181,35 @@ static __always_inline struct container_val *task_container(struct task_struct *
 	return bpf_map_lookup_elem(&container_cache, &key);
 }
 
-static __always_inline bool container_match(struct task_struct *task)
-{
-	struct container_val *cv = task_container(task);
+/* User space's verdict on a cgroup: MW_CTR_NO, MW_CTR_YES, or MW_CTR_PENDING
+ * from the first call of the cgroup until user space has looked it up. */
+#define MW_CTR_NO 0
+#define MW_CTR_YES 1
+#define MW_CTR_PENDING 2
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u8);
+} ctr_verdict SEC(".maps");
 
-	if (!cv)
-		return false;
-	if (flt_ncontainers == 0) /* "all" (negated: "none") */
-		return cv->len != 0;
-	if (!cv->len)
-		return false;
-	for (__u32 i = 0; i < MW_MAX_CONTAINERS && i < flt_ncontainers; i++) {
-		bool same = true;
-		for (int k = 0; k < 64; k++) {
-			if (k >= flt_container_len[i])
-				break;
-			if (cv->id[k] != flt_container[i][k]) {
-				same = false;
-				break;
-			}
-		}
-		if (same)
-			return true;
+/* The verdict on the task's cgroup; the first time, MW_CTR_PENDING and a
+ * MW_REC_CGROUP record asking user space to look the cgroup up. */
+static __always_inline __u8 ctr_seen(struct task_struct *task)
+{
+	__u64 cgid = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+	__u8 *v = bpf_map_lookup_elem(&ctr_verdict, &cgid), pending = MW_CTR_PENDING;
+
+	if (v)
+		return *v;
+	if (bpf_map_update_elem(&ctr_verdict, &cgid, &pending, BPF_NOEXIST) == 0) {
+		/* the id in its cgroup's path, kept for user space in case the
+		 * cgroup is gone by the time it reads this record */
+		task_container(task);
+		struct mw_cgroup_rec r = { .type = MW_REC_CGROUP, .cgroup_id = cgid };
+		bpf_ringbuf_output(&rb, &r, sizeof(r), BPF_RB_FORCE_WAKEUP);
 	}
-	return false;
+	return MW_CTR_PENDING;
 }
 
 /* Who is calling: evaluated at entry. */
@@ -230,7 +257,8 @@ static __always_inline bool scope_ok(__u64 id)
 	}
 	if (on(MW_FLT_CGROUP) && !verdict(MW_FLT_CGROUP, cgroup_match(task)))
 		return false;
-	if (on(MW_FLT_CONTAINER) && !verdict(MW_FLT_CONTAINER, container_match(task)))
+	/* --container, --pod, --k8s-namespace: judged by user space, by cgroup */
+	if (on(MW_FLT_CONTAINER) && ctr_seen(task) == MW_CTR_NO)
 		return false;
 	return true;
 }
