@@ -160,6 +160,19 @@ bad:
 	return NULL;
 }
 
+/* dir/name into out; -1 when it does not fit. */
+static int path_join(char *out, size_t n, const char *dir, const char *name)
+{
+	size_t a = strlen(dir), b = strlen(name);
+
+	if (a + 1 + b + 1 > n)
+		return -1;
+	memcpy(out, dir, a);
+	out[a] = '/';
+	memcpy(out + a + 1, name, b + 1);
+	return 0;
+}
+
 /* An id a runtime could have given: a single path component. */
 static bool plausible_id(const char *id)
 {
@@ -197,9 +210,7 @@ static bool from_runc(const char *id, struct mw_ctr_info *out)
 				snprintf(out->runtime, sizeof(out->runtime), "%s", kinds[k].runtime);
 				/* the annotations: the bundle's config.json (runc), or the copy
 				 * crun keeps beside its status */
-				if (bundle[0] && strlen(bundle) < sizeof(path) - 13)
-					snprintf(path, sizeof(path), "%s/config.json", bundle);
-				else
+				if (!bundle[0] || path_join(path, sizeof(path), bundle, "config.json"))
 					snprintf(path, sizeof(path), "%s/%s/config.json", dirs[d], id);
 				text = read_state(path, &len);
 				if (text && mw_ctr_parse_oci_config(text, len, out))
