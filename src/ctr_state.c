@@ -20,7 +20,15 @@ static json_object *parse(const char *text, size_t len)
 	if (!tok)
 		return NULL;
 	root = json_tokener_parse_ex(tok, text, (int)len);
-	if (root && json_tokener_get_error(tok) != json_tokener_success) {
+	if (root && json_tokener_get_error(tok) == json_tokener_success) {
+		/* one value, nothing after it but white space */
+		for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)
+			if (!strchr(" \t\r\n", text[i]) || !text[i]) {
+				json_object_put(root);
+				root = NULL;
+				break;
+			}
+	} else if (root) {
 		json_object_put(root);
 		root = NULL;
 	}
