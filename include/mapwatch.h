@@ -230,6 +230,7 @@ enum mw_counter {
 	MW_CNT_EXIT_ONLY,       /* events reported from the exit alone (seccomp-refused calls) */
 	MW_CNT_TRACED_FULL,     /* new processes not followed: traced map full at fork */
 	MW_CNT_OUT_OF_TREE,     /* calls of processes outside the traced tree (-- COMMAND, --follow) */
+	MW_CNT_CGROUP_RB_FULL,  /* new cgroups not announced to user space: ctr_rb full (named at their first event instead) */
 	MW_CNT_MAX,
 };
 

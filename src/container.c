@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,8 @@
 /* A state file larger than this is not read (counted as a state error). */
 #define MAX_STATE (16u << 20)
 #define MAX_ROOTS 8
+/* Lookups of a cgroup that names no container yet, at most. */
+#define MW_CTR_TRIES 8
 
 /* The runtimes' state, by kind: where it lives and how it is read. */
 enum kind { K_RUNC, K_CRUN, K_CONTAINERD, K_MOBY, K_DOCKER, K_PODMAN, K_N };
@@ -44,11 +47,25 @@ struct entry {
 	uint64_t cgid;
 	struct entry *hnext, *prev, *next;
 	bool is_ctr;
+	/* no container yet, but the cgroup was there: a runtime may not have
+	 * written its state yet (runc's init runs before state.json exists),
+	 * so the cgroup is looked up again (MW_CTR_TRIES times at most) */
+	bool tentative;
+	uint8_t tries;
+	char comm[16];   /* the command of the last event that looked it up */
 	struct mw_container c;
 	char text[];  /* the strings of c */
 };
 
 #define HBITS 12
+/* The reader thread looks entries up (mw_container_get) and alone evicts
+ * them, so that what it holds stays valid while it handles one record; the
+ * resolver thread (mw_container_resolve) only adds. The lock covers the
+ * hash and the list, never a lookup's file reads. */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+/* proc.c's cgroup lookups keep state of their own (a root fd, a cache):
+ * one thread at a time */
+static pthread_mutex_t proc_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct entry *hash[1u << HBITS];
 static struct entry *mru, *lru;
 static unsigned cache_max = MW_CTR_CACHE_DEFAULT, cache_n;
@@ -444,15 +461,10 @@ static struct entry *insert(uint64_t cgid, const struct mw_ctr_info *info)
 	}
 	e->cgid = cgid;
 	e->is_ctr = info != NULL;
-	while (cache_n >= cache_max && lru) {
-		drop(lru);
-		BUMP(evictions);
-	}
 	e->hnext = hash[hslot(cgid)];
 	hash[hslot(cgid)] = e;
 	push_mru(e);
 	cache_n++;
-	__atomic_store_n(&st.entries, cache_n, __ATOMIC_RELAXED);
 	return e;
 }
 
@@ -464,51 +476,148 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-const struct mw_container *mw_container_get(uint64_t cgid)
+static struct entry *find(uint64_t cgid)
 {
-	struct mw_ctr_info info;
-	char path[PATH_MAX];
-	struct entry *e;
-	int found = 0, rc;
-	uint64_t t0, dt;
+	for (struct entry *e = hash[hslot(cgid)]; e; e = e->hnext)
+		if (e->cgid == cgid)
+			return e;
+	return NULL;
+}
 
-	if (cgid <= 1)
-		return NULL; /* the root cgroup */
-	for (e = hash[hslot(cgid)]; e; e = e->hnext)
-		if (e->cgid == cgid) {
-			if (e != mru) {
-				unlink_lru(e);
-				push_mru(e);
-			}
-			return e->is_ctr ? &e->c : NULL;
-		}
-	t0 = now_ns();
+/* Look cgid up in the runtimes' state (no lock held): *info filled,
+ * returns whether it is a container; *exists: the cgroup was there. */
+static bool lookup_cgroup(uint64_t cgid, struct mw_ctr_info *info, bool *exists)
+{
+	char path[PATH_MAX];
+	bool found = false;
+	uint64_t t0 = now_ns(), dt;
+	int rc;
+
 	BUMP(lookups);
+	pthread_mutex_lock(&proc_lock);
 	rc = mw_cgroup_path(cgid, path, sizeof(path));
-	if (rc > 0) {
-		found = mw_ctr_resolve_path(path, &info);
-	} else if (rc < 0) {
+	if (rc < 0) {
 		/* no file handles here: the id the cgroup's path holds */
 		const char *hex = mw_container_of_cgroup(cgid);
-		if (hex) {
-			memset(&info, 0, sizeof(info));
-			snprintf(info.id, sizeof(info.id), "%s", hex);
-			if (!lookup_id(hex, &info))
+		snprintf(path, sizeof(path), "%s", hex ? hex : "");
+	}
+	pthread_mutex_unlock(&proc_lock);
+	*exists = rc != 0;
+	if (rc > 0) {
+		found = mw_ctr_resolve_path(path, info);
+	} else if (rc < 0) {
+		const char *hex = path;
+		if (hex[0]) {
+			memset(info, 0, sizeof(*info));
+			snprintf(info->id, sizeof(info->id), "%.64s", hex);
+			if (!lookup_id(hex, info))
 				BUMP(unresolved);
-			found = 1;
+			found = true;
 		}
 	} else {
 		BUMP(gone);
-		found = from_kernel(cgid, &info);
+		found = from_kernel(cgid, info);
 	}
-	if (found && info.runtime[0])
+	if (found && info->runtime[0])
 		BUMP(containers);
-	e = insert(cgid, found ? &info : NULL);
 	dt = now_ns() - t0;
 	__atomic_add_fetch(&st.lookup_ns, dt, __ATOMIC_RELAXED);
 	if (dt > st.lookup_max_ns)
 		__atomic_store_n(&st.lookup_max_ns, dt, __ATOMIC_RELAXED);
+	return found;
+}
+
+/* Cache what a lookup found (lock held): a new entry, or the tentative
+ * one replaced when the cgroup turned out to be a container. */
+static struct entry *add(uint64_t cgid, bool found, const struct mw_ctr_info *info, bool exists, const char *comm)
+{
+	struct entry *e = find(cgid);
+
+	if (e && !(found && e->tentative)) {
+		if (e->tentative && !found) {
+			e->tries++;
+			if (comm)
+				snprintf(e->comm, sizeof(e->comm), "%.15s", comm);
+			if (!exists || e->tries >= MW_CTR_TRIES)
+				e->tentative = false; /* gone, or asked often enough: final */
+		}
+		return e;
+	}
+	uint8_t tries = e ? e->tries : 0;
+	if (e)
+		drop(e); /* a negative entry: nobody holds it */
+	e = insert(cgid, found ? info : NULL);
+	if (!e)
+		return NULL;
+	e->tries = tries + 1;
+	e->tentative = !found && exists && cgid > 1;
+	if (comm)
+		snprintf(e->comm, sizeof(e->comm), "%.15s", comm);
+	if (found && tries)
+		BUMP(late);
+	return e;
+}
+
+const struct mw_container *mw_container_get(uint64_t cgid, const char *comm)
+{
+	struct mw_ctr_info info;
+	struct entry *e;
+	bool found, exists;
+
+	if (cgid <= 1)
+		return NULL; /* the root cgroup */
+	pthread_mutex_lock(&lock);
+	e = find(cgid);
+	/* a tentative entry is asked again when another program calls (the
+	 * runtime's init has exec'd the container's own: its state is written) */
+	if (!e || (e->tentative && comm && e->tries < MW_CTR_TRIES && strncmp(e->comm, comm, 15))) {
+		pthread_mutex_unlock(&lock);
+		found = lookup_cgroup(cgid, &info, &exists);
+		pthread_mutex_lock(&lock);
+		e = add(cgid, found, &info, exists, comm);
+	}
+	if (e && e != mru) {
+		unlink_lru(e);
+		push_mru(e);
+	}
+	while (cache_n > cache_max && lru && lru != e) {
+		drop(lru);
+		BUMP(evictions);
+	}
+	__atomic_store_n(&st.entries, cache_n, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&lock);
 	return e && e->is_ctr ? &e->c : NULL;
+}
+
+int mw_container_resolve(uint64_t cgid, bool recheck, bool (*judge)(const struct mw_container *c, void *arg),
+			 void *arg, bool *tentative)
+{
+	struct mw_ctr_info info;
+	struct entry *e;
+	bool found, exists, again;
+	int in = -1;
+
+	*tentative = false;
+	if (cgid <= 1)
+		return judge ? judge(NULL, arg) : -1;
+	pthread_mutex_lock(&lock);
+	e = find(cgid);
+	again = !e || (recheck && e->tentative && e->tries < MW_CTR_TRIES);
+	pthread_mutex_unlock(&lock);
+	if (again) {
+		found = lookup_cgroup(cgid, &info, &exists);
+		pthread_mutex_lock(&lock);
+		add(cgid, found, &info, exists, NULL);
+		__atomic_store_n(&st.entries, cache_n, __ATOMIC_RELAXED);
+		pthread_mutex_unlock(&lock);
+	}
+	pthread_mutex_lock(&lock); /* the reader may evict it: judge it under the lock */
+	e = find(cgid);
+	*tentative = e && e->tentative && e->tries < MW_CTR_TRIES;
+	if (judge)
+		in = judge(e && e->is_ctr ? &e->c : NULL, arg);
+	pthread_mutex_unlock(&lock);
+	return in;
 }
 
 void mw_ctr_stats(struct mw_ctr_stats *out)

@@ -33,10 +33,23 @@ void mw_ctr_set_cache_size(unsigned n);
 void mw_ctr_set_kernel_ids(int map_fd);
 
 /* The container of the cgroup with this id (v2), NULL for none (the host,
- * or a cgroup that names no container). Looked up once per cgroup id (the
- * first time it is asked for) and cached; the result stays valid until the
- * entry is evicted (mw_ctr_set_cache_size newer cgroups later). */
-const struct mw_container *mw_container_get(uint64_t cgid);
+ * or a cgroup that names no container). Looked up once per cgroup id (by
+ * the resolver thread when the kernel announced the cgroup, else here) and
+ * cached; for the reader thread only: the result stays valid until its next
+ * call (which may evict the least recently used entries). comm (NULL: none)
+ * is the caller's command: a cgroup cached as naming no container yet is
+ * looked up again when another command calls (a runtime's init has exec'd
+ * the container's program, after writing the state). */
+const struct mw_container *mw_container_get(uint64_t cgid, const char *comm);
+
+/* For the resolver thread: look the cgroup up if it is not cached, or
+ * (recheck) again if it is cached as tentative (no container yet: the
+ * runtime may not have written its state yet); the cache may then hold
+ * more than its size until the reader's next mw_container_get evicts. Then
+ * judge it: returns judge's verdict on its container (NULL: none), -1
+ * without judge. *tentative: whether it is worth asking again later. */
+int mw_container_resolve(uint64_t cgid, bool recheck, bool (*judge)(const struct mw_container *c, void *arg),
+			 void *arg, bool *tentative);
 
 /* Resolve a cgroup path (as /proc/PID/cgroup or /proc/self/fd show it)
  * through the runtimes' state into out (cleared first). Returns 1 for a
@@ -50,6 +63,7 @@ struct mw_ctr_stats {
 	uint64_t unresolved;    /* ... whose cgroup names a container that no runtime's state describes */
 	uint64_t state_errors;  /* state files present but unreadable, malformed or too large */
 	uint64_t gone;          /* cgroups removed before they could be looked up */
+	uint64_t late;          /* containers named on a second look (their state came after the cgroup) */
 	uint64_t evictions, entries;
 	uint64_t lookup_ns, lookup_max_ns; /* time spent looking up: total, longest */
 };

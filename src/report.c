@@ -6,6 +6,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "container.h"
+#include "ctr_watch.h"
 #include "msg.h"
 #include "mapwatch.skel.h"
 #include "format.h"
@@ -256,12 +257,12 @@ void mw_print_stats(struct tracer *t)
 			  U(c[MW_CNT_PENDING_FULL]), U(c[MW_CNT_FILTERED]), U(c[MW_CNT_OUT_OF_TREE]),
 			  U(t->proc_recs), U(c[MW_CNT_PROC_RB_FULL]));
 		sb_printf(&b, ",\"exitOnly\":%llu,\"tracedMapFull\":%llu", U(c[MW_CNT_EXIT_ONLY]), U(c[MW_CNT_TRACED_FULL]));
-		sb_printf(&b, ",\"containers\":{\"lookups\":%llu,\"named\":%llu,\"unresolved\":%llu,\"stateErrors\":%llu,"
+		sb_printf(&b, ",\"containers\":{\"lookups\":%llu,\"named\":%llu,\"namedLate\":%llu,\"unresolved\":%llu,\"stateErrors\":%llu,"
 			  "\"gone\":%llu,\"cacheEntries\":%llu,\"evictions\":%llu,\"lookupUsMax\":%llu,\"lookupUsMean\":%llu,"
-			  "\"cgroupRecords\":%llu}",
-			  U(cs.lookups), U(cs.containers), U(cs.unresolved), U(cs.state_errors), U(cs.gone), U(cs.entries),
+			  "\"announced\":%llu,\"announcementsLost\":%llu}",
+			  U(cs.lookups), U(cs.containers), U(cs.late), U(cs.unresolved), U(cs.state_errors), U(cs.gone), U(cs.entries),
 			  U(cs.evictions), U(cs.lookup_max_ns / 1000), U(cs.lookups ? cs.lookup_ns / cs.lookups / 1000 : 0),
-			  U(t->cgroup_recs));
+			  U(mw_ctr_watch_records(t->ctr_watch)), U(c[MW_CNT_CGROUP_RB_FULL]));
 		sb_printf(&b, ",\"hooks\":{\"mode\":\"%s\",\"compat\":\"%s\",\"toDispatcher\":%llu,\"toTracepoints\":%llu,"
 			  "\"switchGap\":%llu,\"longestWindowUs\":%llu,\"skippedRuns\":%llu}", hs.mode, compat_word(&hs),
 			  U(hs.to_disp), U(hs.to_tp), U(c[MW_CNT_HOOK_GAP]), U(hs.gap_max_ns / 1000), U(hs.missed));

@@ -368,7 +368,7 @@ static size_t build_groups(struct mw_summary *s, struct group **out)
 		if (!d.calls)
 			continue;
 		if (s->o.by == MW_SUM_CONTAINER || s->o.by == MW_SUM_POD)
-			cont = mw_container_get(c->k.group);
+			cont = mw_container_get(c->k.group, NULL);
 		if (s->o.by == MW_SUM_POD && cont && !cont->pod_name[0])
 			cont = NULL; /* a container in no pod */
 		struct group *g = NULL;

@@ -29,6 +29,7 @@
 #include "format.h"
 #include "collapse.h"
 #include "container.h"
+#include "ctr_watch.h"
 #include "fileid.h"
 #include "hooks.h"
 #include "metrics.h"
@@ -121,30 +122,18 @@ static void wait_for_work(int ep, int ms)
 /* ---- records ---- */
 
 
-/* Who the cgroup of a record is, looked up once per cgroup (container.c);
- * with --container, --pod or --k8s-namespace the verdict goes to the
- * kernel, which then drops the cgroup's calls itself. Returns whether the
- * cgroup is in scope. */
-static bool judge_cgroup(struct tracer *t, uint64_t cgid, const struct mw_container **ctr)
+/* Who the cgroup of an event is (container.c: looked up once per cgroup,
+ * mostly by the resolver thread already); whether it is in the scope of
+ * --container, --pod, --k8s-namespace (the kernel passes a cgroup's calls
+ * until the resolver has judged it). */
+static bool judge_cgroup(struct tracer *t, const struct mw_event *e, const struct mw_container **ctr)
 {
-	const struct mw_ctr_match *m = &t->o->filters.ctr;
-	bool in;
+	char comm[MW_TASK_COMM_LEN + 1];
 
-	*ctr = mw_container_get(cgid);
-	if (!(t->o->filters.on & MW_FLT_CONTAINER))
-		return true;
-	in = mw_ctr_match(m, *ctr);
-	return in;
-}
-
-static void cgroup_rec(struct tracer *t, const struct mw_cgroup_rec *r)
-{
-	const struct mw_container *ctr;
-	uint8_t verdict = judge_cgroup(t, r->cgroup_id, &ctr) ? 1 : 0;
-
-	/* the kernel's verdict map: 0 drops the cgroup's calls from now on */
-	bpf_map_update_elem(bpf_map__fd(t->skel->maps.ctr_verdict), &r->cgroup_id, &verdict, BPF_ANY);
-	t->cgroup_recs++;
+	memcpy(comm, e->comm, MW_TASK_COMM_LEN);
+	comm[MW_TASK_COMM_LEN] = 0;
+	*ctr = mw_container_get(e->cgroup_id, comm);
+	return !(t->o->filters.on & MW_FLT_CONTAINER) || mw_ctr_match(&t->o->filters.ctr, *ctr);
 }
 
 static int handle_rec(void *ctx, void *data, size_t size)
@@ -154,10 +143,6 @@ static int handle_rec(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*type))
 		return 0;
-	if (*type == MW_REC_CGROUP && size >= sizeof(struct mw_cgroup_rec)) {
-		cgroup_rec(t, data);
-		return 0;
-	}
 	if (*type == MW_REC_PROC && size >= sizeof(struct mw_proc_rec)) {
 		uint32_t pid;
 
@@ -199,7 +184,7 @@ static int handle_rec(void *ctx, void *data, size_t size)
 	if (e->flags & MW_F_EXE_UNSENT)
 		mw_proc_forget(e->pid); /* its process record was lost: ask /proc */
 	v.exe = mw_proc_exe(e->pid);
-	if (!judge_cgroup(t, e->cgroup_id, &v.ctr))
+	if (!judge_cgroup(t, e, &v.ctr))
 		return 0; /* a call of a cgroup out of scope, made before the kernel knew */
 	v.container_id = v.ctr ? v.ctr->id : NULL;
 	if (t->stacks) {
@@ -279,6 +264,8 @@ static void tracer_destroy(struct tracer *t)
 	mw_metrics_stop(t->metrics); /* it reads the programs' fds */
 	t->metrics = NULL;
 	mw_collapse_free(t->collapse);
+	mw_ctr_watch_stop(t->ctr_watch); /* it reads ctr_rb */
+	t->ctr_watch = NULL;
 	sb_free(&t->notice_json);
 	sb_free(&t->notice_table);
 	mw_hooks_stop(t->hooks);
@@ -491,6 +478,12 @@ int mw_run(const struct mw_opts *o)
 		goto out;
 	/* the ids the kernel saw in cgroup paths, for cgroups gone before they are looked up */
 	mw_ctr_set_kernel_ids(bpf_map__fd(t.skel->maps.container_cache));
+	t.ctr_watch = mw_ctr_watch_start(bpf_map__fd(t.skel->maps.ctr_rb), bpf_map__fd(t.skel->maps.ctr_verdict),
+					 (o->filters.on & MW_FLT_CONTAINER) ? &o->filters.ctr : NULL);
+	if (!t.ctr_watch) {
+		mw_err_line("cannot start the container resolver: %s", strerror(errno));
+		goto out;
+	}
 	t.rb = ring_buffer__new(bpf_map__fd(t.skel->maps.rb), handle_rec, &t, NULL);
 	if (!t.rb || (t.wait_fd = wait_set(t.rb)) < 0) {
 		mw_err_line("cannot set up the ring buffer reader: %s", strerror(errno));

@@ -30,7 +30,7 @@ struct tracer {
 	uint64_t boot_to_epoch;
 	uint64_t written;
 	uint64_t proc_recs;
-	uint64_t cgroup_recs;      /* MW_REC_CGROUP: cgroups the kernel asked about */
+	struct mw_ctr_watch *ctr_watch; /* the container resolver thread */
 	uint64_t hook_skipped, hook_skipped_ns; /* programs' recursion misses, and when read (metrics) */
 	uint64_t reported_loss[MW_CNT_MAX];
 	struct mw_alerts *alerts;

@@ -15,7 +15,8 @@ const volatile __u32 flt_fdkind = 0;                        /* bit per enum mw_f
 const volatile __u64 flt_min_len = 0;
 const volatile __u8 flt_result = 0;                         /* 1 failed only, 2 succeeded only */
 const volatile __u64 flt_errno[64] = {};                    /* bitmap of errnos 0..4095 */
-/* -c by container or pod: user space names each cgroup while it runs. */
+/* User space names each cgroup while it runs (off only for -c grouped by
+ * something else than containers). */
 const volatile bool ctr_announce = false;
 
 #define SET_MAP(name, ktype)                           \
@@ -193,6 +194,13 @@ struct {
 	__type(value, __u8);
 } ctr_verdict SEC(".maps");
 
+/* The announcements (MW_REC_CGROUP), apart from the events: user space's
+ * resolver reads them at once, not behind a backlog of events. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 * 1024);
+} ctr_rb SEC(".maps");
+
 /* The verdict on the task's cgroup; the first time, MW_CTR_PENDING and a
  * MW_REC_CGROUP record asking user space to look the cgroup up. */
 static __always_inline __u8 ctr_seen(struct task_struct *task)
@@ -207,19 +215,18 @@ static __always_inline __u8 ctr_seen(struct task_struct *task)
 		 * cgroup is gone by the time it reads this record */
 		task_container(task);
 		struct mw_cgroup_rec r = { .type = MW_REC_CGROUP, .cgroup_id = cgid };
-		bpf_ringbuf_output(&rb, &r, sizeof(r), BPF_RB_FORCE_WAKEUP);
+		if (bpf_ringbuf_output(&ctr_rb, &r, sizeof(r), BPF_RB_FORCE_WAKEUP))
+			count(MW_CNT_CGROUP_RB_FULL);
 	}
 	return MW_CTR_PENDING;
 }
 
-/* Who is calling: evaluated at entry. */
-static __always_inline bool scope_ok(__u64 id)
+/* The scope filters but the container's. */
+static __always_inline bool scope_filters_ok(__u64 id)
 {
 	__u32 tgid = id >> 32, tid = (__u32)id;
 	struct task_struct *task;
 
-	if (!(flt_on & MW_FLT_SCOPE))
-		return true;
 	if (on(MW_FLT_PID) && !verdict(MW_FLT_PID, bpf_map_lookup_elem(&f_pid, &tgid)))
 		return false;
 	if (on(MW_FLT_TID) && !verdict(MW_FLT_TID, bpf_map_lookup_elem(&f_tid, &tid)))
@@ -257,10 +264,22 @@ static __always_inline bool scope_ok(__u64 id)
 	}
 	if (on(MW_FLT_CGROUP) && !verdict(MW_FLT_CGROUP, cgroup_match(task)))
 		return false;
-	/* --container, --pod, --k8s-namespace: judged by user space, by cgroup */
-	if (on(MW_FLT_CONTAINER) && ctr_seen(task) == MW_CTR_NO)
-		return false;
 	return true;
+}
+
+/* Who is calling: evaluated at entry. A caller in scope whose cgroup is new
+ * has it announced to user space (its container looked up while it runs);
+ * --container, --pod, --k8s-namespace: user space's verdict on the cgroup. */
+static __always_inline bool scope_ok(__u64 id)
+{
+	__u8 cv;
+
+	if ((flt_on & MW_FLT_SCOPE) && !scope_filters_ok(id))
+		return false;
+	if (!ctr_announce && !on(MW_FLT_CONTAINER))
+		return true;
+	cv = ctr_seen((struct task_struct *)bpf_get_current_task());
+	return !on(MW_FLT_CONTAINER) || cv != MW_CTR_NO;
 }
 
 /* Which argument holds prot / mmap flags / length comes from the catalogue (mw_arg_by_fmt). */

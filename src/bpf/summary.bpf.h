@@ -49,8 +49,6 @@ static __always_inline void summary__add(const struct pending *p, long ret, __u6
 	if (!v) {
 		struct mw_sum_val zero = {};
 		bpf_map_update_elem(&summary, &k, &zero, BPF_NOEXIST);
-		if (ctr_announce) /* a new key: its cgroup may be new (user space names it while it runs) */
-			ctr_seen(bpf_get_current_task_btf());
 		v = bpf_map_lookup_elem(&summary, &k);
 		if (!v) {
 			count(MW_CNT_SUM_FULL);

@@ -189,8 +189,8 @@ static int hooks_load(struct mw_hooks *h, enum mw_hook mode, enum dm_mode dm, ch
 	}
 	h->skel->rodata->summary_on = o->summary;
 	h->skel->rodata->summary_by = (uint8_t)o->summary_by;
-	/* grouped by container or pod: user space names each cgroup while it runs */
-	h->skel->rodata->ctr_announce = o->summary && (o->summary_by == MW_SUM_CONTAINER || o->summary_by == MW_SUM_POD);
+	/* user space names each cgroup while it runs: for the events, or a summary by container or pod */
+	h->skel->rodata->ctr_announce = !o->summary || o->summary_by == MW_SUM_CONTAINER || o->summary_by == MW_SUM_POD;
 	h->skel->rodata->stack_on = o->stack_depth > 0;
 	h->skel->rodata->stack_depth = o->stack_depth;
 	mw_filter_rodata(o->filters, h->skel);
