@@ -36,6 +36,19 @@ enum {
 #define MW_FLT_ARGS (MW_FLT_PROT_ALL | MW_FLT_PROT_ANY | MW_FLT_FLAGS_ALL | MW_FLT_FLAGS_ANY | \
 		     MW_FLT_FDKIND | MW_FLT_PATH | MW_FLT_MINLEN)
 
+/* ctr_verdict: what user space said of a cgroup (container.c, ctr_watch.c).
+ * MW_CTR_PENDING from the cgroup's first call until user space looked it up;
+ * MW_CTR_RECHECK: no runtime describes it yet (its state may come after the
+ * cgroup), announce it again when another command calls in it; MW_CTR_NO:
+ * out of --container/--pod/--k8s-namespace's scope (its calls are dropped). */
+enum { MW_CTR_NO = 0, MW_CTR_YES = 1, MW_CTR_PENDING = 2, MW_CTR_RECHECK = 3 };
+
+struct mw_ctr_verdict {
+	__u8 v;
+	__u8 pad[7];
+	char comm[16];   /* the command that made the last announcement */
+};
+
 struct mw_comm_key {
 	char comm[16];
 };

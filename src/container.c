@@ -17,7 +17,7 @@
 #define MAX_STATE (16u << 20)
 #define MAX_ROOTS 8
 /* Lookups of a cgroup that names no container yet, at most. */
-#define MW_CTR_TRIES 8
+#define MW_CTR_TRIES 16
 
 /* The runtimes' state, by kind: where it lives and how it is read. */
 enum kind { K_RUNC, K_CRUN, K_CONTAINERD, K_MOBY, K_DOCKER, K_PODMAN, K_N };
@@ -527,14 +527,34 @@ static bool lookup_cgroup(uint64_t cgid, struct mw_ctr_info *info, bool *exists)
 	return found;
 }
 
-/* Cache what a lookup found (lock held): a new entry, or the tentative
- * one replaced when the cgroup turned out to be a container. */
+/* Entries replaced while the reader may hold them: freed by the reader's
+ * next mw_container_get (lock held). */
+static struct entry *graveyard;
+
+static void bury(struct entry *e)
+{
+	struct entry **pp = &hash[hslot(e->cgid)];
+
+	while (*pp && *pp != e)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = e->hnext;
+	unlink_lru(e);
+	cache_n--;
+	e->hnext = graveyard;
+	graveyard = e;
+}
+
+/* Cache what a lookup found (lock held): a new entry, or the tentative one
+ * replaced when the cgroup turned out a container its runtime describes
+ * (named: found with a runtime). */
 static struct entry *add(uint64_t cgid, bool found, const struct mw_ctr_info *info, bool exists, const char *comm)
 {
 	struct entry *e = find(cgid);
+	bool named = found && info->runtime[0];
 
-	if (e && !(found && e->tentative)) {
-		if (e->tentative && !found) {
+	if (e && !(named && e->tentative)) {
+		if (e->tentative) {
 			e->tries++;
 			if (comm)
 				snprintf(e->comm, sizeof(e->comm), "%.15s", comm);
@@ -545,15 +565,16 @@ static struct entry *add(uint64_t cgid, bool found, const struct mw_ctr_info *in
 	}
 	uint8_t tries = e ? e->tries : 0;
 	if (e)
-		drop(e); /* a negative entry: nobody holds it */
+		bury(e);
 	e = insert(cgid, found ? info : NULL);
 	if (!e)
 		return NULL;
 	e->tries = tries + 1;
-	e->tentative = !found && exists && cgid > 1;
+	/* no runtime describes it (yet): worth another look while it exists */
+	e->tentative = !named && exists && cgid > 1 && e->tries < MW_CTR_TRIES;
 	if (comm)
 		snprintf(e->comm, sizeof(e->comm), "%.15s", comm);
-	if (found && tries)
+	if (named && tries)
 		BUMP(late);
 	return e;
 }
@@ -567,6 +588,11 @@ const struct mw_container *mw_container_get(uint64_t cgid, const char *comm)
 	if (cgid <= 1)
 		return NULL; /* the root cgroup */
 	pthread_mutex_lock(&lock);
+	while (graveyard) { /* what the reader held until this call */
+		struct entry *g = graveyard;
+		graveyard = g->hnext;
+		free(g);
+	}
 	e = find(cgid);
 	/* a tentative entry is asked again when another program calls (the
 	 * runtime's init has exec'd the container's own: its state is written) */
@@ -641,6 +667,11 @@ void mw_ctr_clear(void)
 {
 	while (lru)
 		drop(lru);
+	while (graveyard) {
+		struct entry *g = graveyard;
+		graveyard = g->hnext;
+		free(g);
+	}
 	for (int k = 0; k < K_N; k++) {
 		for (unsigned i = 0; i < roots[k].n; i++)
 			free(roots[k].dir[i]);

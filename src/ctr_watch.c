@@ -7,16 +7,20 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "mapwatch.h"
+#include "filter_abi.h"
 #include "container.h"
 #include "ctr_match.h"
 #include "ctr_watch.h"
 #include "thread.h"
 
 /* Cgroups that named no container at their first look, looked up again
- * after 5, 10, 20, ... ms: a runtime writes its state after it created the
- * cgroup and its init ran in it. Bounded: when full, the oldest wait goes. */
+ * after 5, 10, 20 and 40 ms: a runtime writes its state after it created the
+ * cgroup and its init ran in it (the kernel announces the cgroup again when
+ * the container's own program calls). Bounded: when full, the oldest wait
+ * goes. */
 #define RETRY_MAX 512
 #define RETRY_FIRST_NS (5 * 1000 * 1000ull)
+#define RETRY_LAST_NS (40 * 1000 * 1000ull)
 
 struct retry {
 	uint64_t cgid, due_ns, delay_ns;
@@ -53,16 +57,18 @@ static void resolve(struct mw_ctr_watch *w, uint64_t cgid, bool recheck, uint64_
 	bool tentative;
 	int in = mw_container_resolve(cgid, recheck, w->m ? judge : NULL, (void *)w->m, &tentative);
 
-	if (tentative) {
+	if (tentative && delay_ns <= RETRY_LAST_NS) {
 		if (w->nretry == RETRY_MAX) /* full: the oldest gives way */
 			memmove(&w->retry[0], &w->retry[1], --w->nretry * sizeof(w->retry[0]));
 		w->retry[w->nretry++] = (struct retry){ cgid, mono_ns() + delay_ns, delay_ns };
 	}
-	if (w->m && (in > 0 || !tentative)) {
-		/* the kernel drops the cgroup's calls from now on (0), or passes them (1) */
-		uint8_t verdict = in > 0;
-		bpf_map_update_elem(w->verdict_fd, &cgid, &verdict, BPF_ANY);
-	}
+	/* the kernel drops the cgroup's calls from now on (NO), passes them
+	 * (YES), or passes them and announces the cgroup again when another
+	 * command calls in it (RECHECK: it may yet be named) */
+	struct mw_ctr_verdict v = { 0 };
+	bpf_map_lookup_elem(w->verdict_fd, &cgid, &v); /* its comm stays */
+	v.v = tentative ? MW_CTR_RECHECK : !w->m || in > 0 ? MW_CTR_YES : MW_CTR_NO;
+	bpf_map_update_elem(w->verdict_fd, &cgid, &v, BPF_ANY);
 }
 
 static int on_rec(void *ctx, void *data, size_t size)
@@ -73,7 +79,9 @@ static int on_rec(void *ctx, void *data, size_t size)
 	if (size < sizeof(*r) || r->type != MW_REC_CGROUP)
 		return 0;
 	__atomic_add_fetch(&w->records, 1, __ATOMIC_RELAXED);
-	resolve(w, r->cgroup_id, false, RETRY_FIRST_NS);
+	/* a second announcement is a recheck (another command in a cgroup
+	 * that named no container yet) */
+	resolve(w, r->cgroup_id, true, RETRY_FIRST_NS);
 	return 0;
 }
 

@@ -182,16 +182,12 @@ static __always_inline struct container_val *task_container(struct task_struct *
 	return bpf_map_lookup_elem(&container_cache, &key);
 }
 
-/* User space's verdict on a cgroup: MW_CTR_NO, MW_CTR_YES, or MW_CTR_PENDING
- * from the first call of the cgroup until user space has looked it up. */
-#define MW_CTR_NO 0
-#define MW_CTR_YES 1
-#define MW_CTR_PENDING 2
+/* User space's verdict on a cgroup (enum MW_CTR_*, filter_abi.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u64);
-	__type(value, __u8);
+	__type(value, struct mw_ctr_verdict);
 } ctr_verdict SEC(".maps");
 
 /* The announcements (MW_REC_CGROUP), apart from the events: user space's
@@ -201,22 +197,42 @@ struct {
 	__uint(max_entries, 64 * 1024);
 } ctr_rb SEC(".maps");
 
-/* The verdict on the task's cgroup; the first time, MW_CTR_PENDING and a
- * MW_REC_CGROUP record asking user space to look the cgroup up. */
+/* A MW_REC_CGROUP record asking user space to look the cgroup up. */
+static __always_inline void ctr_announce_rec(__u64 cgid)
+{
+	struct mw_cgroup_rec r = { .type = MW_REC_CGROUP, .cgroup_id = cgid };
+
+	if (bpf_ringbuf_output(&ctr_rb, &r, sizeof(r), BPF_RB_FORCE_WAKEUP))
+		count(MW_CNT_CGROUP_RB_FULL);
+}
+
+/* The verdict on the task's cgroup. Its first call, and then each call of
+ * another command while user space has not decided (the runtime's init
+ * runs in the cgroup before it writes the state that names the container;
+ * the container's own program comes after), announce the cgroup. */
 static __always_inline __u8 ctr_seen(struct task_struct *task)
 {
 	__u64 cgid = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
-	__u8 *v = bpf_map_lookup_elem(&ctr_verdict, &cgid), pending = MW_CTR_PENDING;
+	struct mw_ctr_verdict *v = bpf_map_lookup_elem(&ctr_verdict, &cgid), nv = { .v = MW_CTR_PENDING };
+	char comm[16];
 
-	if (v)
-		return *v;
-	if (bpf_map_update_elem(&ctr_verdict, &cgid, &pending, BPF_NOEXIST) == 0) {
+	if (v && v->v != MW_CTR_RECHECK && v->v != MW_CTR_PENDING)
+		return v->v;
+	bpf_get_current_comm(comm, sizeof(comm));
+	if (v) { /* announce again when another command calls (an exec'd container program) */
+		if (__builtin_memcmp(v->comm, comm, 16) == 0)
+			return v->v;
+		__builtin_memcpy(v->comm, comm, 16);
+		v->v = MW_CTR_PENDING;
+		ctr_announce_rec(cgid);
+		return MW_CTR_PENDING;
+	}
+	__builtin_memcpy(nv.comm, comm, 16);
+	if (bpf_map_update_elem(&ctr_verdict, &cgid, &nv, BPF_NOEXIST) == 0) {
 		/* the id in its cgroup's path, kept for user space in case the
 		 * cgroup is gone by the time it reads this record */
 		task_container(task);
-		struct mw_cgroup_rec r = { .type = MW_REC_CGROUP, .cgroup_id = cgid };
-		if (bpf_ringbuf_output(&ctr_rb, &r, sizeof(r), BPF_RB_FORCE_WAKEUP))
-			count(MW_CNT_CGROUP_RB_FULL);
+		ctr_announce_rec(cgid);
 	}
 	return MW_CTR_PENDING;
 }

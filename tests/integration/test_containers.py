@@ -9,9 +9,11 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib import (MAPWATCH, ROOT, BUILD, Fail, check, eq, read_json_lines, run_selected,  # noqa: E402
@@ -249,24 +251,55 @@ def t_runc_identity():
     check(st and st["containers"]["named"] >= 3, f"stats containers: {st and st['containers']}")
 
 
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def named_count(port):
+    """mapwatch_container_lookups_total{result="named"} from the --metrics endpoint (-1: not yet up)."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
+            for line in r.read().decode().splitlines():
+                if line.startswith('mapwatch_container_lookups_total{result="named"}'):
+                    return int(float(line.split()[-1]))
+    except OSError:
+        pass
+    return -1
+
+
 def t_runc_summary_after_exit():
     """-c --summary-by container / pod: containers that ran and were deleted before the summary
     (a 64-hex id, an upper-case one, a name that is no hex at all) each get their own named group
-    (before: all merged into 'container none (host)')."""
+    (before: all merged into 'container none (host)'). Each container ends once mapwatch's
+    metrics show it named (the summary itself comes only at the end)."""
     if need_runc():
         return need_runc()
     rc = Runc()
     d = rc.d
     runs = {HEX_A: CRI, HEX_UP: CRIO, "job-42": None}
+    ports = [free_port() for _ in range(3)]
     insts = []
     try:
-        insts = [Mw(d, "ctr", ["-c", "--summary-by", "container", "--runtime-root", f"runc={rc.root}"]),
-                 Mw(d, "pod", ["-c", "--summary-by", "pod", "--runtime-root", f"runc={rc.root}"]),
-                 Mw(d, "ctrtab", ["-c", "--summary-by", "container", "--runtime-root", f"runc={rc.root}"],
-                    json_out=False)]
+        insts = [Mw(d, "ctr", ["-c", "--summary-by", "container", "--runtime-root", f"runc={rc.root}",
+                               "--metrics", f"127.0.0.1:{ports[0]}"]),
+                 Mw(d, "pod", ["-c", "--summary-by", "pod", "--runtime-root", f"runc={rc.root}",
+                               "--metrics", f"127.0.0.1:{ports[1]}"]),
+                 Mw(d, "ctrtab", ["-c", "--summary-by", "container", "--runtime-root", f"runc={rc.root}",
+                                  "--metrics", f"127.0.0.1:{ports[2]}"], json_out=False)]
         start_all(insts)
-        for cid, ann in runs.items():
-            rc.run(cid, ann)
+        for n, (cid, ann) in enumerate(runs.items(), 1):
+            rc.start(cid, ann, hold=True)
+            rc.go(cid)
+            end = time.time() + 120
+            while not all(named_count(p) >= n for p in ports):
+                check(time.time() < end, f"{cid}: mapwatch did not name it ({[named_count(p) for p in ports]})")
+                time.sleep(0.1)
+            rc.go(cid, ".end")
+            eq(rc.procs[-1].wait(timeout=120), 0, f"runc run {cid}")
             check(not os.path.exists(os.path.join(rc.root, cid)), f"{cid} deleted")
         time.sleep(0.5)
     finally:
