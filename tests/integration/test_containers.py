@@ -206,8 +206,11 @@ def t_runc_identity():
     try:
         pre = rc.start("pre-" + HEX_A[:8], CRI, wait=True)
         rc.running("pre-" + HEX_A[:8])
+        conf = os.path.join(d, "mapwatch.conf")  # the root as a config-file key
+        with open(conf, "w") as f:
+            f.write(f"alerts\nruntime-root = runc={rc.root}\n")
         insts = [Mw(d, "all", ["--alerts", "--runtime-root", f"runc={rc.root}"]),
-                 Mw(d, "table", ["--alerts", "--runtime-root", f"runc={rc.root}"], json_out=False)]
+                 Mw(d, "table", ["--config", conf], json_out=False)]
         start_all(insts)
         rc.start("post-cri-o", CRIO, wait=True)
         rc.running("post-cri-o")
