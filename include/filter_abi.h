@@ -37,11 +37,13 @@ enum {
 		     MW_FLT_FDKIND | MW_FLT_PATH | MW_FLT_MINLEN)
 
 /* ctr_verdict: what user space said of a cgroup (container.c, ctr_watch.c).
- * MW_CTR_PENDING from the cgroup's first call until user space looked it up;
- * MW_CTR_RECHECK: no runtime describes it yet (its state may come after the
- * cgroup), announce it again when another command calls in it; MW_CTR_NO:
- * out of --container/--pod/--k8s-namespace's scope (its calls are dropped). */
-enum { MW_CTR_NO = 0, MW_CTR_YES = 1, MW_CTR_PENDING = 2, MW_CTR_RECHECK = 3 };
+ * The verdict (v & MW_CTR_VERDICT): MW_CTR_PENDING from the cgroup's first
+ * call until it is judged (calls pass, user space decides), MW_CTR_NO: out
+ * of --container/--pod/--k8s-namespace's scope (its calls are dropped),
+ * MW_CTR_YES. MW_CTR_RECHECK: no runtime describes the cgroup yet (its
+ * state may come after the cgroup): announce it again when another command
+ * calls in it. */
+enum { MW_CTR_NO = 0, MW_CTR_YES = 1, MW_CTR_PENDING = 2, MW_CTR_VERDICT = 3, MW_CTR_RECHECK = 4 };
 
 struct mw_ctr_verdict {
 	__u8 v;

@@ -616,14 +616,14 @@ const struct mw_container *mw_container_get(uint64_t cgid, const char *comm)
 }
 
 int mw_container_resolve(uint64_t cgid, bool recheck, bool (*judge)(const struct mw_container *c, void *arg),
-			 void *arg, bool *tentative)
+			 void *arg, bool *tentative, bool *is_ctr)
 {
 	struct mw_ctr_info info;
 	struct entry *e;
 	bool found, exists, again;
 	int in = -1;
 
-	*tentative = false;
+	*tentative = *is_ctr = false;
 	if (cgid <= 1)
 		return judge ? judge(NULL, arg) : -1;
 	pthread_mutex_lock(&lock);
@@ -640,6 +640,7 @@ int mw_container_resolve(uint64_t cgid, bool recheck, bool (*judge)(const struct
 	pthread_mutex_lock(&lock); /* the reader may evict it: judge it under the lock */
 	e = find(cgid);
 	*tentative = e && e->tentative && e->tries < MW_CTR_TRIES;
+	*is_ctr = e && e->is_ctr;
 	if (judge)
 		in = judge(e && e->is_ctr ? &e->c : NULL, arg);
 	pthread_mutex_unlock(&lock);

@@ -47,9 +47,10 @@ const struct mw_container *mw_container_get(uint64_t cgid, const char *comm);
  * runtime may not have written its state yet); the cache may then hold
  * more than its size until the reader's next mw_container_get evicts. Then
  * judge it: returns judge's verdict on its container (NULL: none), -1
- * without judge. *tentative: whether it is worth asking again later. */
+ * without judge. *tentative: whether it is worth asking again later;
+ * *is_ctr: whether it is a container (named or not). */
 int mw_container_resolve(uint64_t cgid, bool recheck, bool (*judge)(const struct mw_container *c, void *arg),
-			 void *arg, bool *tentative);
+			 void *arg, bool *tentative, bool *is_ctr);
 
 /* Resolve a cgroup path (as /proc/PID/cgroup or /proc/self/fd show it)
  * through the runtimes' state into out (cleared first). Returns 1 for a

@@ -54,8 +54,11 @@ static bool judge(const struct mw_container *c, void *arg)
  * out, or still pending while the cgroup may yet turn out a container. */
 static void resolve(struct mw_ctr_watch *w, uint64_t cgid, bool recheck, uint64_t delay_ns)
 {
-	bool tentative;
-	int in = mw_container_resolve(cgid, recheck, w->m ? judge : NULL, (void *)w->m, &tentative);
+	bool tentative, is_ctr;
+	int in = mw_container_resolve(cgid, recheck, w->m ? judge : NULL, (void *)w->m, &tentative, &is_ctr);
+	/* a judgement a name to come cannot change: --container all or none, alone, on a container */
+	bool any_only = w->m && w->m->ctr.any && !w->m->pod.n && !w->m->ns.n;
+	bool final = !tentative || (any_only && is_ctr);
 
 	if (tentative && delay_ns <= RETRY_LAST_NS) {
 		if (w->nretry == RETRY_MAX) /* full: the oldest gives way */
@@ -67,7 +70,9 @@ static void resolve(struct mw_ctr_watch *w, uint64_t cgid, bool recheck, uint64_
 	 * command calls in it (RECHECK: it may yet be named) */
 	struct mw_ctr_verdict v = { 0 };
 	bpf_map_lookup_elem(w->verdict_fd, &cgid, &v); /* its comm stays */
-	v.v = tentative ? MW_CTR_RECHECK : !w->m || in > 0 ? MW_CTR_YES : MW_CTR_NO;
+	v.v = !w->m || in > 0 ? MW_CTR_YES : final ? MW_CTR_NO : MW_CTR_PENDING;
+	if (tentative)
+		v.v |= MW_CTR_RECHECK;
 	bpf_map_update_elem(w->verdict_fd, &cgid, &v, BPF_ANY);
 }
 

@@ -400,6 +400,9 @@ void mw_filter_rodata(const struct mw_filters *f, struct mapwatch_bpf *skel)
 	r->flt_min_len = f->min_len;
 	r->flt_result = f->result;
 	memcpy((void *)r->flt_errno, f->errno_bits, sizeof(f->errno_bits));
+	/* --container all or none, alone: decided by the kernel for cgroups named by a 64-hex id */
+	r->flt_ctr_any = (f->on & MW_FLT_CONTAINER) && f->ctr.ctr.any && !f->ctr.pod.n && !f->ctr.ns.n;
+	r->flt_ctr_any_in = !f->ctr.ctr.neg;
 }
 
 static int fill(struct bpf_map *m, const void *keys, size_t ksz, unsigned n)

@@ -18,6 +18,10 @@ const volatile __u64 flt_errno[64] = {};                    /* bitmap of errnos 
 /* User space names each cgroup while it runs (off only for -c grouped by
  * something else than containers). */
 const volatile bool ctr_announce = false;
+/* --container all (in) or none (!in) alone: a cgroup whose path holds a
+ * 64-hex-digit id is a container, judged in the kernel from its first call */
+const volatile bool flt_ctr_any = false;
+const volatile bool flt_ctr_any_in = false;
 
 #define SET_MAP(name, ktype)                           \
 	struct {                                       \
@@ -214,27 +218,34 @@ static __always_inline __u8 ctr_seen(struct task_struct *task)
 {
 	__u64 cgid = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
 	struct mw_ctr_verdict *v = bpf_map_lookup_elem(&ctr_verdict, &cgid), nv = { .v = MW_CTR_PENDING };
-	char comm[16];
+	union {
+		char c[16];
+		__u64 w[2];
+	} comm;
 
-	if (v && v->v != MW_CTR_RECHECK && v->v != MW_CTR_PENDING)
-		return v->v;
-	bpf_get_current_comm(comm, sizeof(comm));
+	if (v && !(v->v & MW_CTR_RECHECK) && (v->v & MW_CTR_VERDICT) != MW_CTR_PENDING)
+		return v->v & MW_CTR_VERDICT;
+	bpf_get_current_comm(comm.c, sizeof(comm.c));
 	if (v) { /* announce again when another command calls (an exec'd container program) */
-		if (__builtin_memcmp(v->comm, comm, 16) == 0)
-			return v->v;
-		__builtin_memcpy(v->comm, comm, 16);
-		v->v = MW_CTR_PENDING;
+		__u64 *kept = (__u64 *)v->comm;
+		if (kept[0] == comm.w[0] && kept[1] == comm.w[1])
+			return v->v & MW_CTR_VERDICT;
+		kept[0] = comm.w[0];
+		kept[1] = comm.w[1];
 		ctr_announce_rec(cgid);
-		return MW_CTR_PENDING;
+		return v->v & MW_CTR_VERDICT;
 	}
-	__builtin_memcpy(nv.comm, comm, 16);
-	if (bpf_map_update_elem(&ctr_verdict, &cgid, &nv, BPF_NOEXIST) == 0) {
-		/* the id in its cgroup's path, kept for user space in case the
-		 * cgroup is gone by the time it reads this record */
-		task_container(task);
+	((__u64 *)nv.comm)[0] = comm.w[0];
+	((__u64 *)nv.comm)[1] = comm.w[1];
+	/* the id in its cgroup's path, kept for user space in case the cgroup
+	 * is gone by the time it reads the announcement; with --container all
+	 * or none, a cgroup that holds one is judged here at once */
+	struct container_val *cv = task_container(task);
+	if (flt_ctr_any && cv && cv->len)
+		nv.v = flt_ctr_any_in ? MW_CTR_YES : MW_CTR_NO;
+	if (bpf_map_update_elem(&ctr_verdict, &cgid, &nv, BPF_NOEXIST) == 0)
 		ctr_announce_rec(cgid);
-	}
-	return MW_CTR_PENDING;
+	return nv.v;
 }
 
 /* The scope filters but the container's. */
