@@ -485,8 +485,8 @@ static struct entry *find(uint64_t cgid)
 }
 
 /* Look cgid up in the runtimes' state (no lock held): *info filled,
- * returns whether it is a container; *exists: the cgroup was there. */
-static bool lookup_cgroup(uint64_t cgid, struct mw_ctr_info *info, bool *exists)
+ * returns whether it is a container. */
+static bool lookup_cgroup(uint64_t cgid, struct mw_ctr_info *info)
 {
 	char path[PATH_MAX];
 	bool found = false;
@@ -502,7 +502,6 @@ static bool lookup_cgroup(uint64_t cgid, struct mw_ctr_info *info, bool *exists)
 		snprintf(path, sizeof(path), "%s", hex ? hex : "");
 	}
 	pthread_mutex_unlock(&proc_lock);
-	*exists = rc != 0;
 	if (rc > 0) {
 		found = mw_ctr_resolve_path(path, info);
 	} else if (rc < 0) {
@@ -548,7 +547,7 @@ static void bury(struct entry *e)
 /* Cache what a lookup found (lock held): a new entry, or the tentative one
  * replaced when the cgroup turned out a container its runtime describes
  * (named: found with a runtime). */
-static struct entry *add(uint64_t cgid, bool found, const struct mw_ctr_info *info, bool exists, const char *comm)
+static struct entry *add(uint64_t cgid, bool found, const struct mw_ctr_info *info, const char *comm)
 {
 	struct entry *e = find(cgid);
 	bool named = found && info->runtime[0];
@@ -558,8 +557,8 @@ static struct entry *add(uint64_t cgid, bool found, const struct mw_ctr_info *in
 			e->tries++;
 			if (comm)
 				snprintf(e->comm, sizeof(e->comm), "%.15s", comm);
-			if (!exists || e->tries >= MW_CTR_TRIES)
-				e->tentative = false; /* gone, or asked often enough: final */
+			if (e->tries >= MW_CTR_TRIES)
+				e->tentative = false; /* asked often enough: final */
 		}
 		return e;
 	}
@@ -570,8 +569,9 @@ static struct entry *add(uint64_t cgid, bool found, const struct mw_ctr_info *in
 	if (!e)
 		return NULL;
 	e->tries = tries + 1;
-	/* no runtime describes it (yet): worth another look while it exists */
-	e->tentative = !named && exists && cgid > 1 && e->tries < MW_CTR_TRIES;
+	/* no runtime describes it (yet): worth another look (a cgroup the
+	 * handle did not open was seen gone while it ran, once: looked at again too) */
+	e->tentative = !named && cgid > 1 && e->tries < MW_CTR_TRIES;
 	if (comm)
 		snprintf(e->comm, sizeof(e->comm), "%.15s", comm);
 	if (named && tries)
@@ -583,7 +583,7 @@ const struct mw_container *mw_container_get(uint64_t cgid, const char *comm)
 {
 	struct mw_ctr_info info;
 	struct entry *e;
-	bool found, exists;
+	bool found;
 
 	if (cgid <= 1)
 		return NULL; /* the root cgroup */
@@ -598,9 +598,9 @@ const struct mw_container *mw_container_get(uint64_t cgid, const char *comm)
 	 * runtime's init has exec'd the container's own: its state is written) */
 	if (!e || (e->tentative && comm && e->tries < MW_CTR_TRIES && strncmp(e->comm, comm, 15))) {
 		pthread_mutex_unlock(&lock);
-		found = lookup_cgroup(cgid, &info, &exists);
+		found = lookup_cgroup(cgid, &info);
 		pthread_mutex_lock(&lock);
-		e = add(cgid, found, &info, exists, comm);
+		e = add(cgid, found, &info, comm);
 	}
 	if (e && e != mru) {
 		unlink_lru(e);
@@ -620,7 +620,7 @@ int mw_container_resolve(uint64_t cgid, bool recheck, bool (*judge)(const struct
 {
 	struct mw_ctr_info info;
 	struct entry *e;
-	bool found, exists, again;
+	bool found, again;
 	int in = -1;
 
 	*tentative = *is_ctr = false;
@@ -631,9 +631,9 @@ int mw_container_resolve(uint64_t cgid, bool recheck, bool (*judge)(const struct
 	again = !e || (recheck && e->tentative && e->tries < MW_CTR_TRIES);
 	pthread_mutex_unlock(&lock);
 	if (again) {
-		found = lookup_cgroup(cgid, &info, &exists);
+		found = lookup_cgroup(cgid, &info);
 		pthread_mutex_lock(&lock);
-		add(cgid, found, &info, exists, NULL);
+		add(cgid, found, &info, NULL);
 		__atomic_store_n(&st.entries, cache_n, __ATOMIC_RELAXED);
 		pthread_mutex_unlock(&lock);
 	}
