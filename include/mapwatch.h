@@ -61,7 +61,7 @@ enum mw_rec_type {
 	MW_REC_EXEC = 5,   /* struct mw_task_rec: pid replaced its program */
 	MW_REC_EXIT = 6,   /* struct mw_task_rec: the last thread of pid exited */
 	MW_REC_COMPAT = 7, /* struct mw_compat_rec, in ring buffer ctl_rb only */
-	MW_REC_CGROUP = 16, /* struct mw_cgroup_rec: a cgroup user space has not judged yet (container.c) */
+	MW_REC_CGROUP = 17, /* struct mw_cgroup_rec, in ring buffer ctr_rb only (16 is MW_REC_STACK, stack_abi.h) */
 };
 
 /* MW_REC_CGROUP: sent once per cgroup (per ctr_verdict entry) when user
