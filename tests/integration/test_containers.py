@@ -248,6 +248,15 @@ def t_runc_identity():
             eq(e["kubernetes"], wk, f"{cid}: kubernetes of {e['eventName']}")
     host = [e for e in evs if e["containerId"] == "" and e["cgroupId"] > 1]
     check(all(e["container"]["name"] == "" for e in host), "host events name no container")
+    if shutil.which("go"):  # the containers' lines decode with Tracee's Go types (container, kubernetes)
+        dec = os.path.join(d, "decode")
+        env = dict(os.environ, HOME=d, GOCACHE=os.path.join(d, "gocache"), GO111MODULE="off")
+        b = subprocess.run(["go", "build", "-o", dec, os.path.join(ROOT, "tests", "integration", "tracee",
+                                                                   "decode.go")],
+                           capture_output=True, text=True, timeout=300, env=env)
+        eq(b.returncode, 0, f"go build ({b.stderr[-300:]})")
+        r = subprocess.run([dec], stdin=open(insts[0].out), capture_output=True, text=True, timeout=120)
+        eq(r.returncode, 0, f"Tracee's types: {r.stdout.strip()[:600]}")
     table = open(insts[1].out, errors="replace").read()
     for name in ("ctrprog@web ", "ctrprog@db ", "ctrprog@plain-1"):
         check(name in table, f"the table's comm column shows {name!r}")
