@@ -84,6 +84,12 @@ static int say(struct ferr *e, const char *fmt, ...)
 	return -1;
 }
 
+/* The words of --container, --pod or --k8s-namespace (judged in user space). */
+static struct mw_ctr_words *ctr_words(struct mw_filters *f, int opt)
+{
+	return opt == MW_OPT_CONTAINER ? &f->ctr.ctr : opt == MW_OPT_POD ? &f->ctr.pod : &f->ctr.ns;
+}
+
 static int add_key(struct mw_keyset *k, uint64_t v)
 {
 	if (k->n >= sizeof(k->v) / sizeof(k->v[0]))
@@ -228,7 +234,7 @@ static int add_word(struct ferr *e, struct mw_filters *f, const struct optinfo *
 	case MW_OPT_CONTAINER:
 	case MW_OPT_POD:
 	case MW_OPT_K8SNS: {
-		struct mw_ctr_words *ws = o->opt == MW_OPT_CONTAINER ? &f->ctr.ctr : o->opt == MW_OPT_POD ? &f->ctr.pod : &f->ctr.ns;
+		struct mw_ctr_words *ws = ctr_words(f, o->opt);
 		bool special = o->opt == MW_OPT_CONTAINER && (!strcasecmp(w, "all") || !strcasecmp(w, "none"));
 		if (special || ws->any) {
 			if (ws->n || ws->any)
@@ -332,7 +338,7 @@ int mw_filter_add(struct mw_filters *f, int opt, const char *arg, char *err, siz
 	if (o->bit != MW_FLT_CONTAINER && (f->on & o->bit) && !!(f->neg & o->bit) != neg)
 		return say(e, "%s: cannot mix negated and plain values ('%s')", o->name, arg);
 	if (o->bit == MW_FLT_CONTAINER) {
-		const struct mw_ctr_words *ws = opt == MW_OPT_CONTAINER ? &f->ctr.ctr : opt == MW_OPT_POD ? &f->ctr.pod : &f->ctr.ns;
+		const struct mw_ctr_words *ws = ctr_words(f, opt);
 		if (ws->given && ws->neg_given != neg)
 			return say(e, "%s: cannot mix negated and plain values ('%s')", o->name, arg);
 	}
@@ -355,7 +361,7 @@ int mw_filter_add(struct mw_filters *f, int opt, const char *arg, char *err, siz
 	if (rc)
 		return rc;
 	if (o->bit == MW_FLT_CONTAINER) { /* negated in user space, per option */
-		struct mw_ctr_words *ws = opt == MW_OPT_CONTAINER ? &f->ctr.ctr : opt == MW_OPT_POD ? &f->ctr.pod : &f->ctr.ns;
+		struct mw_ctr_words *ws = ctr_words(f, opt);
 		ws->given = true;
 		ws->neg_given = neg;
 		ws->neg ^= neg;
