@@ -13,7 +13,7 @@ MAKEFLAGS += --no-print-directory
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -Isrc -I$(BUILD) -DMW_VERSION=\"$(VERSION)\"
-LDLIBS  := -lbpf -lelf -lz -lyaml -lpthread -lyara -lcrypto
+LDLIBS  := -lbpf -lelf -lz -lyaml -lpthread -lyara -lcrypto $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
 # what a static link adds: libyara's own libraries (its .so names them; a static link must):
 # libmagic-dev and libjansson-dev come with libyara-dev, libmagic's decompressors with them
 STATIC_LIBS := -lmagic -ljansson -lcrypto -llzma -lbz2 -lz -lm -ldl
@@ -32,7 +32,7 @@ endif
 BUILD   := build/$(ARCH)
 CC      := $(CLANG) --target=$(TRIPLE)
 WARN    += -Wno-gnu-variable-sized-type-not-at-end # struct slot (src/stack.c) holds a record header before its frames
-TARGET_PKGS := libbpf-dev libelf-dev zlib1g-dev libyaml-dev libssl-dev libyara-dev libmagic-dev libjansson-dev liblzma-dev libbz2-dev
+TARGET_PKGS := libbpf-dev libelf-dev zlib1g-dev libyaml-dev libssl-dev libyara-dev libmagic-dev libjansson-dev liblzma-dev libbz2-dev libjson-c-dev
 TARGET_LIBS := $(shell sh scripts/debget.sh $(CROSS_DEBARCH_$(ARCH)) $(TARGET_PKGS) 2>/dev/null || echo FAILED)
 ifneq ($(filter FAILED,$(TARGET_LIBS)),)
 $(error cannot fetch the $(ARCH) libraries: $(shell sh scripts/debget.sh $(CROSS_DEBARCH_$(ARCH)) $(TARGET_PKGS) 2>&1 >/dev/null | tail -n 1))

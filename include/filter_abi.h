@@ -7,7 +7,6 @@
 #endif
 
 #define MW_MAX_FILTER_KEYS 1024
-#define MW_MAX_CONTAINERS 8
 #define MW_CGNAME_MAX 256
 
 /* One bit per filter (flt_on / flt_neg). */
@@ -18,7 +17,7 @@ enum {
 	MW_FLT_UID = 1u << 3,
 	MW_FLT_EXE = 1u << 4,
 	MW_FLT_CGROUP = 1u << 5,
-	MW_FLT_CONTAINER = 1u << 6,
+	MW_FLT_CONTAINER = 1u << 6, /* --container, --pod, --k8s-namespace: user space's verdict by cgroup */
 	MW_FLT_MNTNS = 1u << 7,
 	MW_FLT_PIDNS = 1u << 8,
 	MW_FLT_PROT_ALL = 1u << 9,
@@ -36,6 +35,21 @@ enum {
 		      MW_FLT_CGROUP | MW_FLT_CONTAINER | MW_FLT_MNTNS | MW_FLT_PIDNS)
 #define MW_FLT_ARGS (MW_FLT_PROT_ALL | MW_FLT_PROT_ANY | MW_FLT_FLAGS_ALL | MW_FLT_FLAGS_ANY | \
 		     MW_FLT_FDKIND | MW_FLT_PATH | MW_FLT_MINLEN)
+
+/* ctr_verdict: what user space said of a cgroup (container.c, ctr_watch.c).
+ * The verdict (v & MW_CTR_VERDICT): MW_CTR_PENDING from the cgroup's first
+ * call until it is judged (calls pass, user space decides), MW_CTR_NO: out
+ * of --container/--pod/--k8s-namespace's scope (its calls are dropped),
+ * MW_CTR_YES. MW_CTR_RECHECK: no runtime describes the cgroup yet (its
+ * state may come after the cgroup): announce it again when another command
+ * calls in it. */
+enum { MW_CTR_NO = 0, MW_CTR_YES = 1, MW_CTR_PENDING = 2, MW_CTR_VERDICT = 3, MW_CTR_RECHECK = 4 };
+
+struct mw_ctr_verdict {
+	__u8 v;
+	__u8 pad[7];
+	char comm[16];   /* the command that made the last announcement */
+};
 
 struct mw_comm_key {
 	char comm[16];

@@ -61,6 +61,18 @@ enum mw_rec_type {
 	MW_REC_EXEC = 5,   /* struct mw_task_rec: pid replaced its program */
 	MW_REC_EXIT = 6,   /* struct mw_task_rec: the last thread of pid exited */
 	MW_REC_COMPAT = 7, /* struct mw_compat_rec, in ring buffer ctl_rb only */
+	MW_REC_CGROUP = 18, /* struct mw_cgroup_rec, in ring buffer ctr_rb only (16 is MW_REC_STACK, stack_abi.h; 17 MW_REC_CHUNK, capture_abi.h) */
+};
+
+/* MW_REC_CGROUP: sent once per cgroup (per ctr_verdict entry) when user
+ * space must know who a cgroup is before its calls reach it: --container
+ * NAME, --pod, --k8s-namespace judge each cgroup in user space, and -c
+ * grouped by container or pod names each container while it runs. */
+struct mw_cgroup_rec {
+	__u16 type;          /* MW_REC_CGROUP */
+	__u16 pad;
+	__u32 pad2;
+	__u64 cgroup_id;
 };
 
 /* Syscall numbers the hooks can map to events, per ABI (nr_event map). */
@@ -226,6 +238,7 @@ enum mw_counter {
 	MW_CNT_CAP_PAGES,       /* --capture/--yara: pages sent in chunk records (capture_abi.h) */
 	MW_CNT_CAP_RB_FULL,     /* captures cut short: ring buffer full */
 	MW_CNT_CAP_BUDGET,      /* captures cut short or skipped: the per-second byte budget was spent */
+	MW_CNT_CGROUP_RB_FULL,  /* new cgroups not announced to user space: ctr_rb full (named at their first event instead) */
 	MW_CNT_MAX,
 };
 

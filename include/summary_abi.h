@@ -15,6 +15,7 @@ enum mw_sum_by {
 	MW_SUM_COMM = 2,       /* key.comm = comm */
 	MW_SUM_EXE = 3,        /* key.group = executable inode, key.group2 = its device */
 	MW_SUM_CONTAINER = 4,  /* key.group = cgroup id (user space maps it to a container) */
+	MW_SUM_POD = 5,        /* key.group = cgroup id (user space maps it to a Kubernetes pod) */
 };
 
 struct mw_sum_key {

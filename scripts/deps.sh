@@ -15,7 +15,7 @@ elif [ "${1:-}" = --simulate ]; then
 	simulate=1
 	shift
 fi
-want="clang llvm make gcc libc6-dev libbpf-dev bpftool libelf-dev zlib1g-dev libyaml-dev pkg-config libssl-dev libyara-dev liblzma-dev libbz2-dev"
+want="clang llvm make gcc libc6-dev libbpf-dev bpftool libelf-dev zlib1g-dev libyaml-dev pkg-config libssl-dev libyara-dev liblzma-dev libbz2-dev libjson-c-dev"
 if [ "${1:-build}" = test ]; then
 	# valgrind/strace/python3: test oracles; util-linux: unshare/setpriv; golang-go: decoding the JSON
 	# with Tracee's Go types; libclang-rt-14-dev: libFuzzer (make fuzz); the rest: the VM test
@@ -25,6 +25,8 @@ if [ "${1:-build}" = test ]; then
 	want="$want rsyslog prometheus mandoc man-db lintian dpkg-dev systemd"
 	# the arm64 VM stage: qemu-system-aarch64, and clang --target with lld and
 	# the cross sysroots (libc and libgcc for arm64 and armhf, no gcc cross compiler)
+	# the container tests: real runtimes (runc; podman with its conmon)
+	want="$want runc podman"
 	want="$want qemu-system-arm lld libc6-dev-arm64-cross libc6-dev-armhf-cross libgcc-12-dev-arm64-cross libgcc-12-dev-armhf-cross"
 fi
 if [ $simulate = 1 ]; then

@@ -37,6 +37,7 @@ static const struct optinfo opts[] = {
 	{ MW_OPT_COMM, "--comm", MW_FLT_COMM }, { MW_OPT_UID, "--uid", MW_FLT_UID },
 	{ MW_OPT_EXE, "--exe", MW_FLT_EXE }, { MW_OPT_CGROUP, "--cgroup", MW_FLT_CGROUP },
 	{ MW_OPT_CONTAINER, "--container", MW_FLT_CONTAINER },
+	{ MW_OPT_POD, "--pod", MW_FLT_CONTAINER }, { MW_OPT_K8SNS, "--k8s-namespace", MW_FLT_CONTAINER },
 	{ MW_OPT_MNTNS, "--mntns", MW_FLT_MNTNS }, { MW_OPT_PIDNS, "--pidns", MW_FLT_PIDNS },
 	{ MW_OPT_PROT_ALL, "--prot-all", MW_FLT_PROT_ALL },
 	{ MW_OPT_PROT_ANY, "--prot-any", MW_FLT_PROT_ANY },
@@ -81,6 +82,12 @@ static int say(struct ferr *e, const char *fmt, ...)
 		va_end(ap);
 	}
 	return -1;
+}
+
+/* The words of --container, --pod or --k8s-namespace (judged in user space). */
+static struct mw_ctr_words *ctr_words(struct mw_filters *f, int opt)
+{
+	return opt == MW_OPT_CONTAINER ? &f->ctr.ctr : opt == MW_OPT_POD ? &f->ctr.pod : &f->ctr.ns;
 }
 
 static int add_key(struct mw_keyset *k, uint64_t v)
@@ -224,25 +231,24 @@ static int add_word(struct ferr *e, struct mw_filters *f, const struct optinfo *
 			return bad(e, o, w, arg, "no such cgroup (a path under /sys/fs/cgroup, or an id):");
 		return add_key(&f->cgroup, st.st_ino) ? bad(e, o, w, arg, "too many values at") : 0;
 	}
-	case MW_OPT_CONTAINER: {
-		size_t n = strlen(w);
-		if (!strcasecmp(w, "all") || !strcasecmp(w, "none")) {
-			if (f->ncontainers)
-				return bad(e, o, w, arg, "'all'/'none' cannot be mixed with ids:");
+	case MW_OPT_CONTAINER:
+	case MW_OPT_POD:
+	case MW_OPT_K8SNS: {
+		struct mw_ctr_words *ws = ctr_words(f, o->opt);
+		bool special = o->opt == MW_OPT_CONTAINER && (!strcasecmp(w, "all") || !strcasecmp(w, "none"));
+		if (special || ws->any) {
+			if (ws->n || ws->any)
+				return bad(e, o, w, arg, "'all'/'none' cannot be mixed with other words:");
+			ws->any = true;
 			if (!strcasecmp(w, "none"))
-				f->neg ^= MW_FLT_CONTAINER;
+				ws->neg = !ws->neg;
 			return 0;
 		}
-		if (n < 3 || n > 64)
-			return bad(e, o, w, arg, "a container id has 3 to 64 hex digits:");
-		for (size_t i = 0; i < n; i++)
-			if (!isxdigit((unsigned char)w[i]))
-				return bad(e, o, w, arg, "not a hex container id:");
-		if (f->ncontainers >= MW_MAX_CONTAINERS)
-			return bad(e, o, w, arg, "at most 8 container ids; too many at");
-		for (size_t i = 0; i < n; i++)
-			f->container[f->ncontainers][i] = (char)tolower((unsigned char)w[i]);
-		f->container_len[f->ncontainers++] = (uint8_t)n;
+		if (strlen(w) >= MW_CTR_WORD_MAX)
+			return bad(e, o, w, arg, "too long (255 characters at most):");
+		if (ws->n >= MW_CTR_WORDS)
+			return bad(e, o, w, arg, "at most 16 values; too many at");
+		snprintf(ws->w[ws->n++], MW_CTR_WORD_MAX, "%s", w);
 		return 0;
 	}
 	case MW_OPT_MNTNS:
@@ -329,8 +335,13 @@ int mw_filter_add(struct mw_filters *f, int opt, const char *arg, char *err, siz
 		neg = true, arg += 1;
 	if (opt == MW_OPT_MINLEN && neg)
 		return bad(e, o, "!", NULL, "cannot be negated; use a smaller length instead of");
-	if ((f->on & o->bit) && !!(f->neg & o->bit) != neg)
+	if (o->bit != MW_FLT_CONTAINER && (f->on & o->bit) && !!(f->neg & o->bit) != neg)
 		return say(e, "%s: cannot mix negated and plain values ('%s')", o->name, arg);
+	if (o->bit == MW_FLT_CONTAINER) {
+		const struct mw_ctr_words *ws = ctr_words(f, opt);
+		if (ws->given && ws->neg_given != neg)
+			return say(e, "%s: cannot mix negated and plain values ('%s')", o->name, arg);
+	}
 	copy = strdup(arg);
 	if (!copy)
 		return say(e, "out of memory");
@@ -349,6 +360,14 @@ int mw_filter_add(struct mw_filters *f, int opt, const char *arg, char *err, siz
 		rc = bad(e, o, "", NULL, "empty value");
 	if (rc)
 		return rc;
+	if (o->bit == MW_FLT_CONTAINER) { /* negated in user space, per option */
+		struct mw_ctr_words *ws = ctr_words(f, opt);
+		ws->given = true;
+		ws->neg_given = neg;
+		ws->neg ^= neg;
+		f->on |= o->bit;
+		return 0;
+	}
 	f->on |= o->bit;
 	if (neg)
 		f->neg |= o->bit;
@@ -387,9 +406,9 @@ void mw_filter_rodata(const struct mw_filters *f, struct mapwatch_bpf *skel)
 	r->flt_min_len = f->min_len;
 	r->flt_result = f->result;
 	memcpy((void *)r->flt_errno, f->errno_bits, sizeof(f->errno_bits));
-	r->flt_ncontainers = f->ncontainers;
-	memcpy((void *)r->flt_container, f->container, sizeof(f->container));
-	memcpy((void *)r->flt_container_len, f->container_len, sizeof(f->container_len));
+	/* --container all or none, alone: decided by the kernel for cgroups named by a 64-hex id */
+	r->flt_ctr_any = (f->on & MW_FLT_CONTAINER) && f->ctr.ctr.any && !f->ctr.pod.n && !f->ctr.ns.n;
+	r->flt_ctr_any_in = !f->ctr.ctr.neg;
 }
 
 static int fill(struct bpf_map *m, const void *keys, size_t ksz, unsigned n)

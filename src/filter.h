@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "filter_abi.h"
+#include "ctr_match.h"
 
 struct mapwatch_bpf;
 
@@ -13,7 +14,7 @@ enum mw_filter_opt {
 	MW_OPT_PID = 2000, MW_OPT_TID, MW_OPT_COMM, MW_OPT_UID, MW_OPT_EXE, MW_OPT_CGROUP,
 	MW_OPT_CONTAINER, MW_OPT_MNTNS, MW_OPT_PIDNS, MW_OPT_PROT_ALL, MW_OPT_PROT_ANY,
 	MW_OPT_FLAGS_ALL, MW_OPT_FLAGS_ANY, MW_OPT_FDKIND, MW_OPT_PATH, MW_OPT_FAILED,
-	MW_OPT_SUCCEEDED, MW_OPT_ERRNO, MW_OPT_MINLEN, MW_OPT_FOLLOW,
+	MW_OPT_SUCCEEDED, MW_OPT_ERRNO, MW_OPT_MINLEN, MW_OPT_FOLLOW, MW_OPT_POD, MW_OPT_K8SNS,
 };
 
 struct mw_keyset {
@@ -37,9 +38,7 @@ struct mw_filters {
 	uint64_t min_len;
 	uint8_t result;          /* 1 failed, 2 succeeded */
 	uint64_t errno_bits[64];
-	unsigned ncontainers;
-	char container[MW_MAX_CONTAINERS][64];
-	uint8_t container_len[MW_MAX_CONTAINERS];
+	struct mw_ctr_match ctr;  /* --container, --pod, --k8s-namespace (MW_FLT_CONTAINER): judged in user space */
 };
 
 /* Add one filter option's argument (a comma-separated list, spaces around

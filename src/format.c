@@ -10,6 +10,7 @@
 #include "decode_mem.h"
 #include "proc.h"
 #include "format.h"
+#include "container.h"
 #include <stdio.h>
 
 #define MW_MAJOR(d) ((unsigned)((d) >> 20))
@@ -397,6 +398,8 @@ static void file_json(struct strbuf *b, const struct mw_view *v)
 /* The decoded text of one argument, reused from line to line. */
 static struct strbuf tmp;
 
+static void json_task_context(struct strbuf *b, const struct mw_view *v);
+
 /* The context keys from "processId" to "containerId": the same for every
  * event of a thread until its ids, names or executable change. */
 static void json_task_keys(struct strbuf *b, const struct mw_view *v)
@@ -476,7 +479,39 @@ static int same_str(const struct strbuf *kept, const char *s)
 	return kept->len == n && !memcmp(kept->p, s, n);
 }
 
+/* The "container" and "kubernetes" objects (Tracee's keys; "" where unknown). */
+static void json_ctr_keys(struct strbuf *b, const struct mw_container *c)
+{
+	static const struct mw_container none = { "", "", "", "", "", "", "", "" };
+
+	if (!c)
+		c = &none;
+	sb_puts(b, ",\"container\":{\"id\":");
+	sb_json_str(b, c->id, strlen(c->id));
+	sb_puts(b, ",\"name\":");
+	sb_json_str(b, c->name, strlen(c->name));
+	sb_puts(b, ",\"image\":");
+	sb_json_str(b, c->image, strlen(c->image));
+	sb_puts(b, ",\"imageDigest\":");
+	sb_json_str(b, c->image_digest, strlen(c->image_digest));
+	sb_puts(b, ",\"runtime\":");
+	sb_json_str(b, c->runtime, strlen(c->runtime));
+	sb_puts(b, "},\"kubernetes\":{\"podName\":");
+	sb_json_str(b, c->pod_name, strlen(c->pod_name));
+	sb_puts(b, ",\"podNamespace\":");
+	sb_json_str(b, c->pod_namespace, strlen(c->pod_namespace));
+	sb_puts(b, ",\"podUID\":");
+	sb_json_str(b, c->pod_uid, strlen(c->pod_uid));
+	sb_putc(b, '}');
+}
+
 void mw_format_json_context(struct strbuf *b, const struct mw_view *v)
+{
+	json_task_context(b, v);
+	json_ctr_keys(b, v->ctr);
+}
+
+static void json_task_context(struct strbuf *b, const struct mw_view *v)
 {
 	struct task_key k;
 
@@ -916,6 +951,12 @@ void mw_format_table_prefix(struct strbuf *b, const struct mw_view *v)
 	sb_putc(b, ' ');
 	start = b->len;
 	sb_text_str(b, e->comm, strnlen(e->comm, MW_TASK_COMM_LEN));
+	if (v->ctr) { /* comm@container: which program in which container */
+		char name[MW_CTR_STR_MAX];
+		mw_ctr_display(v->ctr, name, sizeof(name));
+		sb_putc(b, '@');
+		sb_text_str(b, name, strlen(name));
+	}
 	/* pad the (escaped) command name to a 16-column field */
 	for (size_t w = b->len - start; w < 16; w++)
 		sb_putc(b, ' ');

@@ -7,6 +7,7 @@
 #include "strbuf.h"
 
 struct mw_stack_view;
+struct mw_container;
 
 /* The JSON lines' "schemaVersion": raised when a key changes meaning or type
  * (2: eventId became a string, as Tracee's Go type reads it; "time" added). */
@@ -19,6 +20,7 @@ struct mw_view {
 	const char *path;          /* file path (already rebuilt), NULL if none */
 	const char *exe;           /* executable path, NULL if unknown */
 	const char *container_id;  /* NULL if the cgroup names no container */
+	const struct mw_container *ctr; /* its identity (container.h), NULL if none */
 	uint64_t ts_ns;            /* entry time, ns since the epoch */
 	const struct mw_udata *udata; /* user memory of the arguments (MW_F_UDATA), NULL if none */
 	const struct mw_stack_view *stack; /* --stack: the caller's user stack, NULL if none */

@@ -126,6 +126,16 @@ void mw_metrics_format(struct strbuf *b, const struct mw_metrics_snap *s,
 	sample(b, "mapwatch_hook_switch_gaps_total", NULL, s->bpf[MW_CNT_HOOK_GAP]);
 	family(b, "mapwatch_process_records_total", "counter", "Process (executable path) records read.");
 	sample(b, "mapwatch_process_records_total", NULL, s->proc_recs);
+	family(b, "mapwatch_container_lookups_total", "counter", "Cgroups looked up in the container runtimes' state, by result (named: a runtime described it; unresolved: a container id no runtime's state describes; gone: the cgroup was removed first; host: no container).");
+	sample(b, "mapwatch_container_lookups_total", "{result=\"named\"}", s->ctr.containers);
+	sample(b, "mapwatch_container_lookups_total", "{result=\"unresolved\"}", s->ctr.unresolved);
+	sample(b, "mapwatch_container_lookups_total", "{result=\"gone\"}", s->ctr.gone);
+	family(b, "mapwatch_container_state_errors_total", "counter", "Runtime state files present but unreadable, malformed or too large.");
+	sample(b, "mapwatch_container_state_errors_total", NULL, s->ctr.state_errors);
+	family(b, "mapwatch_container_cache_entries", "gauge", "Cgroups whose identity is cached.");
+	sample(b, "mapwatch_container_cache_entries", NULL, s->ctr.entries);
+	family(b, "mapwatch_container_cache_evictions_total", "counter", "Cached identities evicted (the least recently used, at --container-cache entries).");
+	sample(b, "mapwatch_container_cache_evictions_total", NULL, s->ctr.evictions);
 	family(b, "mapwatch_alerts_total", "counter", "Alerts raised, by kind and severity (repeats folded by --alert-rate included).");
 	for (unsigned k = 0; k < MW_AL_KIND_MAX; k++)
 		for (unsigned v = 0; v < 3; v++) {

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "alert.h"
+#include "container.h"
 #include "mapwatch.h"
 #include "sink.h"
 #include "strbuf.h"
@@ -18,6 +19,7 @@ struct mw_metrics_snap {
 	uint64_t bpf[MW_CNT_MAX];          /* the kernel's counters (enum mw_counter) */
 	const char *const *loss_names;     /* [MW_CNT_MAX]: reason label of each loss counter, NULL if not one */
 	uint64_t proc_recs;                /* process records read */
+	struct mw_ctr_stats ctr;           /* container lookups (container.c) */
 	uint64_t hook_skipped;             /* program runs the kernel skipped (mw_hooks_stats.missed) */
 	uint64_t alerts[MW_AL_KIND_MAX][3]; /* alerts emitted, by kind and severity */
 	uint64_t alerts_suppressed;        /* silenced by --allow */

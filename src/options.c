@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include "capture_abi.h"
 #include "catalog.h"
+#include "container.h"
 #include "filter.h"
 #include "format.h"
 #include "metrics.h"
@@ -238,6 +239,23 @@ static int opt_filter(struct mw_opts *o, const struct mw_opt_def *d, const char 
 	return mw_filter_add(&o->filters, d->code, v, err, n);
 }
 
+/* ---- container identities (container.c) ---- */
+
+static int opt_runtime_root(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	return mw_ctr_add_roots(v, err, n);
+}
+
+static int opt_container_cache(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
+{
+	uint64_t x;
+
+	if (mw_parse_u64(v, 1, 1u << 20, 0, &x))
+		return fail(err, n, "--container-cache '%s' must be a number of entries from 1 to 1048576", v);
+	mw_ctr_set_cache_size((unsigned)x);
+	return 0;
+}
+
 /* ---- -c/--summary (summary.c) ---- */
 
 static int opt_summary(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
@@ -251,7 +269,7 @@ static int opt_summary_by(struct mw_opts *o, const struct mw_opt_def *d, const c
 	int by = mw_summary_by_value(v);
 
 	if (by < 0)
-		return fail(err, n, "--summary-by '%s' must be event, process, comm, exe or container", v);
+		return fail(err, n, "--summary-by '%s' must be event, process, comm, exe, container or pod", v);
 	o->summary_by = by;
 	o->summary_opt = "--summary-by";
 	return 0;
@@ -487,6 +505,10 @@ static const struct mw_opt_def table[] = {
 	{ "exe", 0, MW_OV_REQUIRED, MW_OF_LIST, opt_filter, MW_OPT_EXE },
 	{ "cgroup", 0, MW_OV_REQUIRED, MW_OF_LIST, opt_filter, MW_OPT_CGROUP },
 	{ "container", 0, MW_OV_REQUIRED, MW_OF_LIST, opt_filter, MW_OPT_CONTAINER },
+	{ "pod", 0, MW_OV_REQUIRED, MW_OF_LIST, opt_filter, MW_OPT_POD },
+	{ "k8s-namespace", 0, MW_OV_REQUIRED, MW_OF_LIST, opt_filter, MW_OPT_K8SNS },
+	{ "runtime-root", 0, MW_OV_REQUIRED, MW_OF_LIST, opt_runtime_root, 0 },
+	{ "container-cache", 0, MW_OV_REQUIRED, 0, opt_container_cache, 0 },
 	{ "mntns", 0, MW_OV_REQUIRED, MW_OF_LIST, opt_filter, MW_OPT_MNTNS },
 	{ "pidns", 0, MW_OV_REQUIRED, MW_OF_LIST, opt_filter, MW_OPT_PIDNS },
 	{ "prot-all", 0, MW_OV_REQUIRED, MW_OF_LIST, opt_filter, MW_OPT_PROT_ALL },

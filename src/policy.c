@@ -242,9 +242,14 @@ int mw_policy_match(struct mw_policy *p, const struct mw_match *m, const struct 
 		if (!ok)
 			return 0;
 	}
-	for (unsigned k = 0; k < MW_ID_MAX; k++)
-		if ((has & (MW_MK_CONTAINER << k)) && !str_in(&m->ident[k], p->ident ? p->ident(v, k) : NULL))
+	for (unsigned k = 0; k < MW_ID_MAX; k++) {
+		if (!(has & (MW_MK_CONTAINER << k)))
+			continue;
+		/* a container by its name, or by its id (key MW_ID_MAX of the ident function) */
+		if (!str_in(&m->ident[k], p->ident ? p->ident(v, k) : NULL) &&
+		    !(k == MW_ID_CONTAINER && p->ident && str_in(&m->ident[k], p->ident(v, MW_ID_MAX))))
 			return 0;
+	}
 	/* last: the only matcher that may read /proc */
 	if ((has & MW_MK_EXE) && !exe_match(p, m, v))
 		return 0;

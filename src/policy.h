@@ -18,7 +18,7 @@ enum mw_verdict {
 /* The container / Kubernetes identity of an event's process: the value of
  * key for v, or NULL when unknown (then a matcher on key does not match).
  * The enrichment that knows it installs it with mw_policy_set_ident(). */
-typedef const char *(*mw_ident_fn)(const struct mw_view *v, enum mw_ident_key key);
+typedef const char *(*mw_ident_fn)(const struct mw_view *v, enum mw_ident_key key); /* MW_ID_MAX: the container's id */
 
 struct mw_policy;
 

@@ -168,36 +168,45 @@ static void cg_store(uint64_t id, const char *path)
 		e->cid[0] = 0;
 }
 
-/* Resolve id through a file handle: 1 resolved (cached), 0 not a cgroup
- * any more (cached as none), -1 handles unusable here. */
-static int cg_by_handle(uint64_t id)
+int mw_cgroup_path(uint64_t id, char *out, size_t outlen)
 {
 	struct {
 		struct file_handle fh;
 		uint64_t id;
 	} h = { .fh = { .handle_bytes = sizeof(uint64_t), .handle_type = FILEID_KERNFS }, .id = id };
-	char link[64], path[PATH_MAX];
+	char link[64];
 	ssize_t n;
 	int fd;
 
 	if (cg_root_fd == -2)
 		cg_root_fd = open(mw_cgroup2_root(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (cg_root_fd < 0)
+	if (cg_root_fd < 0 || outlen < 2)
 		return -1;
 	fd = open_by_handle_at(cg_root_fd, &h.fh, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
-		if (errno == ESTALE || errno == ENOENT || errno == ENOTDIR) {
-			cg_store(id, NULL); /* removed, or not a cgroup of this hierarchy */
-			return 0;
-		}
+		if (errno == ESTALE || errno == ENOENT || errno == ENOTDIR)
+			return 0; /* removed, or not a cgroup of this hierarchy */
 		return -1; /* EPERM (no CAP_DAC_READ_SEARCH), EOPNOTSUPP, ... */
 	}
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, path, sizeof(path) - 1);
+	n = readlink(link, out, outlen - 1);
 	close(fd);
-	path[n > 0 ? n : 0] = 0;
-	cg_store(id, n > 0 ? path : NULL);
+	if (n <= 0)
+		return 0;
+	out[n] = 0;
 	return 1;
+}
+
+/* Resolve id through a file handle: 1 resolved (cached), 0 not a cgroup
+ * any more (cached as none), -1 handles unusable here. */
+static int cg_by_handle(uint64_t id)
+{
+	char path[PATH_MAX];
+	int rc = mw_cgroup_path(id, path, sizeof(path));
+
+	if (rc >= 0)
+		cg_store(id, rc ? path : NULL);
+	return rc;
 }
 
 static int cg_visit(const char *path, const struct stat *st, int type, struct FTW *ftw)
@@ -271,6 +280,18 @@ static size_t hexrun(const char *s)
 	return n;
 }
 
+bool mw_cgroup_is_conmon(const char *name, size_t len)
+{
+	static const char *const pre[] = { "libpod-conmon-", "crio-conmon-" };
+
+	for (size_t i = 0; i < sizeof(pre) / sizeof(pre[0]); i++) {
+		size_t n = strlen(pre[i]);
+		if (len >= n && !memcmp(name, pre[i], n))
+			return true;
+	}
+	return false;
+}
+
 int mw_container_id_from_cgroup(const char *cgpath, char out[65])
 {
 	/* Walk the path's components from the leaf; the first one holding a
@@ -283,6 +304,10 @@ int mw_container_id_from_cgroup(const char *cgpath, char out[65])
 		const char *start = end;
 		while (start > cgpath && start[-1] != '/')
 			start--;
+		/* podman's and CRI-O's monitor (libpod-conmon-<id>.scope,
+		 * crio-conmon-<id>.scope) is on the host, not in the container */
+		if (mw_cgroup_is_conmon(start, (size_t)(end - start)))
+			return -1;
 		for (const char *p = start; p < end; p++) {
 			size_t n = hexrun(p);
 			if (n == 64 && (p == start || !isxdigit((unsigned char)p[-1]))) {

@@ -32,6 +32,11 @@ void mw_proc_clear(void);
  * was found, -1 otherwise. */
 int mw_container_id_from_cgroup(const char *cgpath, char out[65]);
 
+/* Whether a cgroup's name (len bytes, not NUL-terminated) is a container
+ * monitor's own scope (podman's libpod-conmon-<id>.scope, CRI-O's
+ * crio-conmon-<id>.scope): its processes are not in the container. */
+bool mw_cgroup_is_conmon(const char *name, size_t len);
+
 /* Where the cgroup v2 hierarchy is mounted (/sys/fs/cgroup, or
  * /sys/fs/cgroup/unified on hybrid systems), from /proc/self/mountinfo;
  * "/sys/fs/cgroup" if none is found. */
@@ -49,6 +54,12 @@ int mw_mountinfo_cgroup2(const char *text, size_t len, char *out, size_t outlen)
  * cgroup it sees. NULL when the cgroup names no container. The string
  * stays valid until the entry is evicted (many later new ids). */
 const char *mw_container_of_cgroup(uint64_t cgid);
+
+/* The path of the cgroup (v2) with this id, as /proc/self/fd shows it
+ * (mount point included), opened by file handle. Returns 1 with the path in
+ * out, 0 when there is no such cgroup (any more), -1 when handles cannot be
+ * used here (no CAP_DAC_READ_SEARCH). */
+int mw_cgroup_path(uint64_t id, char *out, size_t outlen);
 
 /* What the container-id cache did (for tests and --stats -v). */
 struct mw_cg_stats {

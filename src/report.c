@@ -5,6 +5,8 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "container.h"
+#include "ctr_watch.h"
 #include "msg.h"
 #include "mapwatch.skel.h"
 #include "format.h"
@@ -207,6 +209,7 @@ void mw_publish_metrics(struct tracer *t)
 	mw_read_counters(t, m->bpf);
 	m->loss_names = loss_names;
 	m->proc_recs = t->proc_recs;
+	mw_ctr_stats(&m->ctr);
 	/* the programs' miss counts cost a syscall each: read once a second */
 	uint64_t now = mw_clock_ns(CLOCK_MONOTONIC);
 	if (!t->hook_skipped_ns || now - t->hook_skipped_ns >= 1000000000ull) {
@@ -320,6 +323,8 @@ void mw_print_stats(struct tracer *t)
 
 #define U(x) ((unsigned long long)(x))
 	mw_read_counters(t, c);
+	struct mw_ctr_stats cs;
+	mw_ctr_stats(&cs);
 	uint64_t lost = c[MW_CNT_RB_FULL] + c[MW_CNT_NO_ENTRY] + c[MW_CNT_PENDING_FULL];
 	struct mw_hooks_stats hs;
 	mw_hooks_get_stats(t->hooks, &hs);
@@ -335,6 +340,12 @@ void mw_print_stats(struct tracer *t)
 			  U(c[MW_CNT_PENDING_FULL]), U(c[MW_CNT_FILTERED]), U(c[MW_CNT_OUT_OF_TREE]),
 			  U(t->proc_recs), U(c[MW_CNT_PROC_RB_FULL]));
 		sb_printf(&b, ",\"exitOnly\":%llu,\"tracedMapFull\":%llu", U(c[MW_CNT_EXIT_ONLY]), U(c[MW_CNT_TRACED_FULL]));
+		sb_printf(&b, ",\"containers\":{\"lookups\":%llu,\"named\":%llu,\"namedLate\":%llu,\"unresolved\":%llu,\"stateErrors\":%llu,"
+			  "\"gone\":%llu,\"cacheEntries\":%llu,\"evictions\":%llu,\"lookupUsMax\":%llu,\"lookupUsMean\":%llu,"
+			  "\"announced\":%llu,\"announcementsLost\":%llu}",
+			  U(cs.lookups), U(cs.containers), U(cs.late), U(cs.unresolved), U(cs.state_errors), U(cs.gone), U(cs.entries),
+			  U(cs.evictions), U(cs.lookup_max_ns / 1000), U(cs.lookups ? cs.lookup_ns / cs.lookups / 1000 : 0),
+			  U(mw_ctr_watch_records(t->ctr_watch)), U(c[MW_CNT_CGROUP_RB_FULL]));
 		sb_printf(&b, ",\"hooks\":{\"mode\":\"%s\",\"compat\":\"%s\",\"toDispatcher\":%llu,\"toTracepoints\":%llu,"
 			  "\"switchGap\":%llu,\"longestWindowUs\":%llu,\"skippedRuns\":%llu}", hs.mode, compat_word(&hs),
 			  U(hs.to_disp), U(hs.to_tp), U(c[MW_CNT_HOOK_GAP]), U(hs.gap_max_ns / 1000), U(hs.missed));
@@ -368,6 +379,10 @@ void mw_print_stats(struct tracer *t)
 				  U(hs.missed));
 		sb_printf(&b, "\nmapwatch: process records (executable paths) read %llu, lost %llu\n",
 			  U(t->proc_recs), U(c[MW_CNT_PROC_RB_FULL]));
+		if (cs.lookups)
+			sb_printf(&b, "mapwatch: cgroups looked up %llu (containers named by their runtime %llu, containers no runtime's state describes %llu, gone before the lookup %llu), state files unreadable or malformed %llu; cached %llu, evicted %llu; lookup time mean %llu us, longest %llu us\n",
+				  U(cs.lookups), U(cs.containers), U(cs.unresolved), U(cs.gone), U(cs.state_errors),
+				  U(cs.entries), U(cs.evictions), U(cs.lookup_ns / cs.lookups / 1000), U(cs.lookup_max_ns / 1000));
 		if (hs.switching)
 			sb_printf(&b, "mapwatch: hooks: %llu switches to the dispatcher, %llu back to tracepoints; %llu 32-bit process starts before the dispatcher was attached (longest window %llu us)\n",
 				  U(hs.to_disp), U(hs.to_tp), U(c[MW_CNT_HOOK_GAP]), U(hs.gap_max_ns / 1000));

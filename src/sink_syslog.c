@@ -19,6 +19,7 @@
 #include "thread.h"
 #include "catalog.h"
 #include "msg.h"
+#include "container.h"
 #include "sink.h"
 
 enum transport { T_UNIX, T_UDP, T_TCP };
@@ -193,6 +194,20 @@ static void comm_ascii(char *out, const char *comm)
 }
 
 /* Build the message for r into b (reset first). */
+/* A parameter whose value came from outside (a path, a runtime's state):
+ * control characters and invalid UTF-8 escaped (\xNN), one line; none when empty. */
+static void sd_param_text(struct syslog_sink *s, struct strbuf *b, const char *name, const char *val)
+{
+	struct strbuf *x = &s->exe; /* only records with v come here: the tracer's thread */
+
+	if (!val || !*val)
+		return;
+	sb_reset(x);
+	sb_text_str(x, val, strlen(val));
+	if (x->p && !x->oom)
+		sd_param(b, name, x->p);
+}
+
 static void build(struct syslog_sink *s, struct strbuf *b, struct mw_rec *r, int sev, const char *msgid)
 {
 	size_t len;
@@ -234,7 +249,13 @@ static void build(struct syslog_sink *s, struct strbuf *b, struct mw_rec *r, int
 				sd_param(b, "exe", x->p);
 		}
 		if (r->v->container_id)
-			sd_param(b, "container", r->v->container_id);
+			sd_param_text(s, b, "container", r->v->container_id);
+		if (r->v->ctr) {
+			sd_param_text(s, b, "containerName", r->v->ctr->name);
+			sd_param_text(s, b, "image", r->v->ctr->image);
+			sd_param_text(s, b, "pod", r->v->ctr->pod_name);
+			sd_param_text(s, b, "podNamespace", r->v->ctr->pod_namespace);
+		}
 		if (r->al && r->al->has_region) {
 			sb_puts(b, " start=\"");
 			sb_put_hex(b, r->al->start);

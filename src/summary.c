@@ -9,6 +9,7 @@
 #include "catalog.h"
 #include "decode.h"
 #include "format.h"
+#include "container.h"
 #include "proc.h"
 #include "summary.h"
 
@@ -36,7 +37,7 @@ struct err_count {
 
 struct group {
 	struct mw_sum_key k;       /* the key fields that identify the group */
-	const char *cont;          /* container mode: the container id, or NULL for none */
+	struct mw_ctr_info *ci;    /* container and pod modes: who (a copy), NULL for none */
 	uint32_t tgid;             /* a caller (names an executable) */
 	struct row *rows;
 	size_t nrows;
@@ -52,7 +53,7 @@ struct mw_summary {
 
 static const char *const by_names[] = {
 	[MW_SUM_EVENT] = "event", [MW_SUM_PROCESS] = "process", [MW_SUM_COMM] = "comm",
-	[MW_SUM_EXE] = "exe", [MW_SUM_CONTAINER] = "container",
+	[MW_SUM_EXE] = "exe", [MW_SUM_CONTAINER] = "container", [MW_SUM_POD] = "pod",
 };
 
 const char *mw_summary_by_name(enum mw_sum_by by)
@@ -178,8 +179,55 @@ static void add_bytes(struct row *r, uint16_t ev, const struct mw_sum_val *v)
 	}
 }
 
+/* A group's own copy of a container's identity (the cache may evict it). */
+static struct mw_ctr_info *ctr_copy(const struct mw_container *c)
+{
+	struct mw_ctr_info *ci = calloc(1, sizeof(*ci));
+
+	if (!ci)
+		return NULL;
+	snprintf(ci->id, sizeof(ci->id), "%s", c->id);
+	snprintf(ci->name, sizeof(ci->name), "%s", c->name);
+	snprintf(ci->image, sizeof(ci->image), "%s", c->image);
+	snprintf(ci->image_digest, sizeof(ci->image_digest), "%s", c->image_digest);
+	snprintf(ci->runtime, sizeof(ci->runtime), "%s", c->runtime);
+	snprintf(ci->pod_name, sizeof(ci->pod_name), "%s", c->pod_name);
+	snprintf(ci->pod_namespace, sizeof(ci->pod_namespace), "%s", c->pod_namespace);
+	snprintf(ci->pod_uid, sizeof(ci->pod_uid), "%s", c->pod_uid);
+	return ci;
+}
+
+/* The "container" object (k8s false) or the "kubernetes" one, null for none. */
+static void json_ctr(struct strbuf *b, const struct mw_ctr_info *ci, bool k8s)
+{
+	const char *keys[5], *vals[5];
+	int n = 0;
+
+	if (!ci) {
+		sb_puts(b, "null");
+		return;
+	}
+	if (k8s) {
+		keys[n] = "podName", vals[n++] = ci->pod_name;
+		keys[n] = "podNamespace", vals[n++] = ci->pod_namespace;
+		keys[n] = "podUID", vals[n++] = ci->pod_uid;
+	} else {
+		keys[n] = "id", vals[n++] = ci->id;
+		keys[n] = "name", vals[n++] = ci->name;
+		keys[n] = "image", vals[n++] = ci->image;
+		keys[n] = "imageDigest", vals[n++] = ci->image_digest;
+		keys[n] = "runtime", vals[n++] = ci->runtime;
+	}
+	for (int i = 0; i < n; i++) {
+		sb_printf(b, "%s\"%s\":", i ? "," : "{", keys[i]);
+		sb_json_str(b, vals[i], strlen(vals[i]));
+	}
+	sb_putc(b, '}');
+}
+
 /* Do two keys belong to the same group? */
-static bool same_group(enum mw_sum_by by, const struct group *g, const struct mw_sum_key *k, const char *cont)
+static bool same_group(enum mw_sum_by by, const struct group *g, const struct mw_sum_key *k,
+		       const struct mw_container *c)
 {
 	switch (by) {
 	case MW_SUM_EVENT:
@@ -191,7 +239,10 @@ static bool same_group(enum mw_sum_by by, const struct group *g, const struct mw
 	case MW_SUM_EXE:
 		return g->k.group == k->group && g->k.group2 == k->group2;
 	case MW_SUM_CONTAINER:
-		return (!g->cont && !cont) || (g->cont && cont && !strcmp(g->cont, cont));
+		return (!g->ci && !c) || (g->ci && c && !strcmp(g->ci->id, c->id));
+	case MW_SUM_POD:
+		return (!g->ci && !c) ||
+		       (g->ci && c && !strcmp(g->ci->pod_name, c->pod_name) && !strcmp(g->ci->pod_namespace, c->pod_namespace));
 	}
 	return false;
 }
@@ -306,7 +357,7 @@ static size_t build_groups(struct mw_summary *s, struct group **out)
 		const struct entry *c = &s->cur.e[i];
 		const struct entry *p = !s->prev.n ? NULL : bsearch(c, s->prev.e, s->prev.n, sizeof(struct entry), key_cmp);
 		struct mw_sum_val d = c->v;
-		const char *cont = NULL;
+		const struct mw_container *cont = NULL;
 
 		if (p) {
 			d.calls -= p->v.calls;
@@ -316,8 +367,10 @@ static size_t build_groups(struct mw_summary *s, struct group **out)
 		}
 		if (!d.calls)
 			continue;
-		if (s->o.by == MW_SUM_CONTAINER)
-			cont = mw_container_of_cgroup(c->k.group);
+		if (s->o.by == MW_SUM_CONTAINER || s->o.by == MW_SUM_POD)
+			cont = mw_container_get(c->k.group, NULL);
+		if (s->o.by == MW_SUM_POD && cont && !cont->pod_name[0])
+			cont = NULL; /* a container in no pod */
 		struct group *g = NULL;
 		if (ng && same_group(s->o.by, &gs[last], &c->k, cont)) {
 			g = &gs[last];
@@ -337,7 +390,7 @@ static size_t build_groups(struct mw_summary *s, struct group **out)
 			g = &gs[ng];
 			memset(g, 0, sizeof(*g));
 			g->k = c->k;
-			g->cont = cont;
+			g->ci = cont ? ctr_copy(cont) : NULL;
 			last = ng++;
 		}
 		if (d.tgid)
@@ -372,6 +425,7 @@ static void free_groups(struct group *gs, size_t ng)
 	for (size_t j = 0; j < ng; j++) {
 		free(gs[j].rows);
 		free(gs[j].errs);
+		free(gs[j].ci);
 	}
 	free(gs);
 }
@@ -440,10 +494,42 @@ static void table_group(struct strbuf *b, const struct mw_summary *s, const stru
 		break;
 	}
 	case MW_SUM_CONTAINER:
-		if (g->cont)
-			sb_printf(b, "container %s\n", g->cont);
-		else
+		if (!g->ci) {
 			sb_puts(b, "container none (host)\n");
+			break;
+		}
+		sb_puts(b, "container ");
+		if (g->ci->name[0]) {
+			sb_text_str(b, g->ci->name, strlen(g->ci->name));
+			sb_puts(b, " id ");
+		}
+		sb_text_str(b, g->ci->id, strlen(g->ci->id));
+		if (g->ci->image[0]) {
+			sb_puts(b, " image ");
+			sb_text_str(b, g->ci->image, strlen(g->ci->image));
+		}
+		if (g->ci->pod_name[0]) {
+			sb_puts(b, " pod ");
+			sb_text_str(b, g->ci->pod_namespace, strlen(g->ci->pod_namespace));
+			sb_putc(b, '/');
+			sb_text_str(b, g->ci->pod_name, strlen(g->ci->pod_name));
+		}
+		sb_putc(b, '\n');
+		break;
+	case MW_SUM_POD:
+		if (!g->ci) {
+			sb_puts(b, "pod none (no Kubernetes pod)\n");
+			break;
+		}
+		sb_puts(b, "pod ");
+		sb_text_str(b, g->ci->pod_namespace, strlen(g->ci->pod_namespace));
+		sb_putc(b, '/');
+		sb_text_str(b, g->ci->pod_name, strlen(g->ci->pod_name));
+		if (g->ci->pod_uid[0]) {
+			sb_puts(b, " uid ");
+			sb_text_str(b, g->ci->pod_uid, strlen(g->ci->pod_uid));
+		}
+		sb_putc(b, '\n');
 		break;
 	}
 	sb_printf(b, "%6s %11s %11s %9s %9s %12s %12s %12s %s\n", "% time", "seconds", "usecs/call", "calls",
@@ -515,10 +601,19 @@ static void json_group(struct strbuf *b, const struct mw_summary *s, const struc
 	}
 	case MW_SUM_CONTAINER:
 		sb_puts(b, "\"containerId\":");
-		if (g->cont)
-			sb_json_str(b, g->cont, strlen(g->cont));
+		if (g->ci)
+			sb_json_str(b, g->ci->id, strlen(g->ci->id));
 		else
 			sb_puts(b, "null");
+		sb_puts(b, ",\"container\":");
+		json_ctr(b, g->ci, false);
+		sb_puts(b, ",\"kubernetes\":");
+		json_ctr(b, g->ci, true);
+		sb_putc(b, ',');
+		break;
+	case MW_SUM_POD:
+		sb_puts(b, "\"kubernetes\":");
+		json_ctr(b, g->ci, true);
 		sb_putc(b, ',');
 		break;
 	}

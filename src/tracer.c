@@ -29,6 +29,8 @@
 #include "catalog.h"
 #include "format.h"
 #include "collapse.h"
+#include "container.h"
+#include "ctr_watch.h"
 #include "fileid.h"
 #include "hooks.h"
 #include "metrics.h"
@@ -133,6 +135,20 @@ static void emit_scanned(void *ctx, const struct mw_view *v, const struct mw_ale
 	t->alerts_written++;
 }
 
+/* Who the cgroup of an event is (container.c: looked up once per cgroup,
+ * mostly by the resolver thread already); whether it is in the scope of
+ * --container, --pod, --k8s-namespace (the kernel passes a cgroup's calls
+ * until the resolver has judged it). */
+static bool judge_cgroup(struct tracer *t, const struct mw_event *e, const struct mw_container **ctr)
+{
+	char comm[MW_TASK_COMM_LEN + 1];
+
+	memcpy(comm, e->comm, MW_TASK_COMM_LEN);
+	comm[MW_TASK_COMM_LEN] = 0;
+	*ctr = mw_container_get(e->cgroup_id, comm);
+	return !(t->o->filters.on & MW_FLT_CONTAINER) || mw_ctr_match(&t->o->filters.ctr, *ctr);
+}
+
 static int handle_rec(void *ctx, void *data, size_t size)
 {
 	struct tracer *t = ctx;
@@ -189,7 +205,9 @@ static int handle_rec(void *ctx, void *data, size_t size)
 	if (e->flags & MW_F_EXE_UNSENT)
 		mw_proc_forget(e->pid); /* its process record was lost: ask /proc */
 	v.exe = mw_proc_exe(e->pid);
-	v.container_id = mw_container_of_cgroup(e->cgroup_id);
+	if (!judge_cgroup(t, e, &v.ctr))
+		return 0; /* a call of a cgroup out of scope, made before the kernel knew */
+	v.container_id = v.ctr ? v.ctr->id : NULL;
 	if (t->stacks) {
 		/* what the stacks of later calls need to name files, even after the process exits */
 		if (v.path && (e->file.kind == MW_FK_REGULAR || e->file.kind == MW_FK_DELETED))
@@ -283,6 +301,8 @@ static void tracer_destroy(struct tracer *t)
 	t->metrics = NULL;
 	mw_collapse_free(t->collapse);
 	mw_evidence_close(t->evidence); /* what is queued for --capture DIR is written first */
+	mw_ctr_watch_stop(t->ctr_watch); /* it reads ctr_rb */
+	t->ctr_watch = NULL;
 	sb_free(&t->notice_json);
 	sb_free(&t->notice_table);
 	mw_hooks_stop(t->hooks);
@@ -292,6 +312,7 @@ static void tracer_destroy(struct tracer *t)
 	mw_policy_free(t->policy);
 	sb_free(&t->path);
 	mw_proc_clear();
+	mw_ctr_clear();
 	mw_format_free();
 }
 
@@ -385,6 +406,22 @@ static void rules_err_start(void *ctx, const char *line)
 	fprintf(stderr, "%s\n", line);
 }
 
+/* The policy's container keys, from the enrichment (container.h) the view carries. */
+static const char *rules_ident(const struct mw_view *v, enum mw_ident_key key)
+{
+	const struct mw_container *c = v->ctr;
+
+	if (!c)
+		return NULL;
+	switch (key) {
+	case MW_ID_CONTAINER: return c->name;
+	case MW_ID_IMAGE: return c->image;
+	case MW_ID_POD: return c->pod_name;
+	case MW_ID_NAMESPACE: return c->pod_namespace;
+	default: return c->id; /* MW_ID_MAX: the id */
+	}
+}
+
 /* The rules the options ask for, before anything starts. Returns 0, or 2
  * after printing every error. */
 static int rules_start(struct tracer *t)
@@ -397,6 +434,7 @@ static int rules_start(struct tracer *t)
 		mw_err_line("cannot set up the rules: %s", strerror(ENOMEM));
 		return 2;
 	}
+	mw_policy_set_ident(t->policy, rules_ident);
 	unsigned errors = mw_rules_build(rs, o->rules, o->nrules, o->allow, o->nallow, o->kill_wx, rules_err_start, t);
 	if (errors) {
 		mw_err_line("%u error%s in the rules: not tracing (mapwatch --check-rules PATH checks them)", errors,
@@ -629,6 +667,14 @@ int mw_run(const struct mw_opts *o)
 	}
 	if (o->metrics && mw_start_metrics(&t))
 		goto out;
+	/* the ids the kernel saw in cgroup paths, for cgroups gone before they are looked up */
+	mw_ctr_set_kernel_ids(bpf_map__fd(t.skel->maps.container_cache));
+	t.ctr_watch = mw_ctr_watch_start(bpf_map__fd(t.skel->maps.ctr_rb), bpf_map__fd(t.skel->maps.ctr_verdict),
+					 (o->filters.on & MW_FLT_CONTAINER) ? &o->filters.ctr : NULL);
+	if (!t.ctr_watch) {
+		mw_err_line("cannot start the container resolver: %s", strerror(errno));
+		goto out;
+	}
 	t.rb = ring_buffer__new(bpf_map__fd(t.skel->maps.rb), handle_rec, &t, NULL);
 	if (!t.rb || (t.wait_fd = wait_set(t.rb)) < 0) {
 		mw_err_line("cannot set up the ring buffer reader: %s", strerror(errno));

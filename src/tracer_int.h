@@ -32,6 +32,7 @@ struct tracer {
 	uint64_t boot_to_epoch;
 	uint64_t written;
 	uint64_t proc_recs;
+	struct mw_ctr_watch *ctr_watch; /* the container resolver thread */
 	uint64_t hook_skipped, hook_skipped_ns; /* programs' recursion misses, and when read (metrics) */
 	uint64_t reported_loss[MW_CNT_MAX];
 	struct mw_alerts *alerts;

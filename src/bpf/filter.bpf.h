@@ -15,9 +15,13 @@ const volatile __u32 flt_fdkind = 0;                        /* bit per enum mw_f
 const volatile __u64 flt_min_len = 0;
 const volatile __u8 flt_result = 0;                         /* 1 failed only, 2 succeeded only */
 const volatile __u64 flt_errno[64] = {};                    /* bitmap of errnos 0..4095 */
-const volatile __u32 flt_ncontainers = 0;
-const volatile char flt_container[MW_MAX_CONTAINERS][64] = {};
-const volatile __u8 flt_container_len[MW_MAX_CONTAINERS] = {};
+/* User space names each cgroup while it runs (off only for -c grouped by
+ * something else than containers). */
+const volatile bool ctr_announce = false;
+/* --container all (in) or none (!in) alone: a cgroup whose path holds a
+ * 64-hex-digit id is a container, judged in the kernel from its first call */
+const volatile bool flt_ctr_any = false;
+const volatile bool flt_ctr_any_in = false;
 
 #define SET_MAP(name, ktype)                           \
 	struct {                                       \
@@ -37,7 +41,9 @@ SET_MAP(f_comm, struct mw_comm_key);
 SET_MAP(f_exe, struct mw_inode_key);
 SET_MAP(f_pathdir, struct mw_inode_key);
 
-/* Container id of a cgroup (by id), computed once per cgroup. */
+/* Container id of a cgroup (by id), computed when the cgroup is first
+ * seen (ctr_seen) and read by user space (container.c) for a cgroup that is
+ * gone before user space could look it up. */
 struct container_val {
 	__u8 len;       /* 0: not in a container */
 	char id[64];
@@ -93,7 +99,7 @@ struct hexscan_ctx {
 
 static __always_inline bool is_hex(char ch)
 {
-	return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f');
+	return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F');
 }
 
 static long hexscan_step(__u32 i, struct hexscan_ctx *c)
@@ -122,6 +128,19 @@ static long hexscan_step(__u32 i, struct hexscan_ctx *c)
 	return 0;
 }
 
+static __always_inline bool prefix_is(const char *s, const char *pre, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (s[i] != pre[i])
+			return false;
+	return true;
+}
+
+static __always_inline bool is_conmon(const char *name)
+{
+	return prefix_is(name, "libpod-conmon-", 14) || prefix_is(name, "crio-conmon-", 12);
+}
+
 /* The container id in the task's cgroup path (docker, containerd, cri-o,
  * podman layouts all put a 64-hex-digit id in one component's name),
  * computed once per cgroup and cached. */
@@ -143,12 +162,20 @@ static __always_inline struct container_val *task_container(struct task_struct *
 		struct hexscan_ctx hc = { .run = 0, .found = -1 };
 		const char *name = BPF_CORE_READ(cg, kn, name);
 		if (bpf_probe_read_kernel_str(s->evpath, MW_CGNAME_MAX, name) > 0) {
+			/* podman's and CRI-O's monitor (libpod-conmon-<id>.scope,
+			 * crio-conmon-<id>.scope) runs on the host's side */
+			if (is_conmon(s->evpath))
+				break;
 			bpf_loop(MW_CGNAME_MAX, hexscan_step, &hc, 0);
 			if (hc.found >= 0 && hc.found <= MW_CGNAME_MAX - 64) {
 				__u32 off = hc.found;
 				if (off > MW_CGNAME_MAX - 64)
 					off = MW_CGNAME_MAX - 64;
 				bpf_probe_read_kernel(v->id, 64, &s->evpath[off]);
+				/* ids compare in lower case (the filter's words are) */
+				for (int k = 0; k < 64; k++)
+					if (v->id[k] >= 'A' && v->id[k] <= 'F')
+						v->id[k] += 'a' - 'A';
 				v->len = 64;
 				break;
 			}
@@ -159,40 +186,74 @@ static __always_inline struct container_val *task_container(struct task_struct *
 	return bpf_map_lookup_elem(&container_cache, &key);
 }
 
-static __always_inline bool container_match(struct task_struct *task)
-{
-	struct container_val *cv = task_container(task);
+/* User space's verdict on a cgroup (enum MW_CTR_*, filter_abi.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct mw_ctr_verdict);
+} ctr_verdict SEC(".maps");
 
-	if (!cv)
-		return false;
-	if (flt_ncontainers == 0) /* "all" (negated: "none") */
-		return cv->len != 0;
-	if (!cv->len)
-		return false;
-	for (__u32 i = 0; i < MW_MAX_CONTAINERS && i < flt_ncontainers; i++) {
-		bool same = true;
-		for (int k = 0; k < 64; k++) {
-			if (k >= flt_container_len[i])
-				break;
-			if (cv->id[k] != flt_container[i][k]) {
-				same = false;
-				break;
-			}
-		}
-		if (same)
-			return true;
-	}
-	return false;
+/* The announcements (MW_REC_CGROUP), apart from the events: user space's
+ * resolver reads them at once, not behind a backlog of events. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 * 1024);
+} ctr_rb SEC(".maps");
+
+/* A MW_REC_CGROUP record asking user space to look the cgroup up. */
+static __always_inline void ctr_announce_rec(__u64 cgid)
+{
+	struct mw_cgroup_rec r = { .type = MW_REC_CGROUP, .cgroup_id = cgid };
+
+	if (bpf_ringbuf_output(&ctr_rb, &r, sizeof(r), BPF_RB_FORCE_WAKEUP))
+		count(MW_CNT_CGROUP_RB_FULL);
 }
 
-/* Who is calling: evaluated at entry. */
-static __always_inline bool scope_ok(__u64 id)
+/* The verdict on the task's cgroup. Its first call, and then each call of
+ * another command while user space has not decided (the runtime's init
+ * runs in the cgroup before it writes the state that names the container;
+ * the container's own program comes after), announce the cgroup. */
+static __always_inline __u8 ctr_seen(struct task_struct *task)
+{
+	__u64 cgid = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+	struct mw_ctr_verdict *v = bpf_map_lookup_elem(&ctr_verdict, &cgid), nv = { .v = MW_CTR_PENDING };
+	union {
+		char c[16];
+		__u64 w[2];
+	} comm;
+
+	if (v && !(v->v & MW_CTR_RECHECK) && (v->v & MW_CTR_VERDICT) != MW_CTR_PENDING)
+		return v->v & MW_CTR_VERDICT;
+	bpf_get_current_comm(comm.c, sizeof(comm.c));
+	if (v) { /* announce again when another command calls (an exec'd container program) */
+		__u64 *kept = (__u64 *)v->comm;
+		if (kept[0] == comm.w[0] && kept[1] == comm.w[1])
+			return v->v & MW_CTR_VERDICT;
+		kept[0] = comm.w[0];
+		kept[1] = comm.w[1];
+		ctr_announce_rec(cgid);
+		return v->v & MW_CTR_VERDICT;
+	}
+	((__u64 *)nv.comm)[0] = comm.w[0];
+	((__u64 *)nv.comm)[1] = comm.w[1];
+	/* the id in its cgroup's path, kept for user space in case the cgroup
+	 * is gone by the time it reads the announcement; with --container all
+	 * or none, a cgroup that holds one is judged here at once */
+	struct container_val *cv = task_container(task);
+	if (flt_ctr_any && cv && cv->len)
+		nv.v = flt_ctr_any_in ? MW_CTR_YES : MW_CTR_NO;
+	if (bpf_map_update_elem(&ctr_verdict, &cgid, &nv, BPF_NOEXIST) == 0)
+		ctr_announce_rec(cgid);
+	return nv.v;
+}
+
+/* The scope filters but the container's. */
+static __always_inline bool scope_filters_ok(__u64 id)
 {
 	__u32 tgid = id >> 32, tid = (__u32)id;
 	struct task_struct *task;
 
-	if (!(flt_on & MW_FLT_SCOPE))
-		return true;
 	if (on(MW_FLT_PID) && !verdict(MW_FLT_PID, bpf_map_lookup_elem(&f_pid, &tgid)))
 		return false;
 	if (on(MW_FLT_TID) && !verdict(MW_FLT_TID, bpf_map_lookup_elem(&f_tid, &tid)))
@@ -230,9 +291,22 @@ static __always_inline bool scope_ok(__u64 id)
 	}
 	if (on(MW_FLT_CGROUP) && !verdict(MW_FLT_CGROUP, cgroup_match(task)))
 		return false;
-	if (on(MW_FLT_CONTAINER) && !verdict(MW_FLT_CONTAINER, container_match(task)))
-		return false;
 	return true;
+}
+
+/* Who is calling: evaluated at entry. A caller in scope whose cgroup is new
+ * has it announced to user space (its container looked up while it runs);
+ * --container, --pod, --k8s-namespace: user space's verdict on the cgroup. */
+static __always_inline bool scope_ok(__u64 id)
+{
+	__u8 cv;
+
+	if ((flt_on & MW_FLT_SCOPE) && !scope_filters_ok(id))
+		return false;
+	if (!ctr_announce && !on(MW_FLT_CONTAINER))
+		return true;
+	cv = ctr_seen((struct task_struct *)bpf_get_current_task());
+	return !on(MW_FLT_CONTAINER) || cv != MW_CTR_NO;
 }
 
 /* Which argument holds prot / mmap flags / length comes from the catalogue (mw_arg_by_fmt). */

@@ -41,6 +41,7 @@ static __always_inline void summary__add(const struct pending *p, long ret, __u6
 		break;
 	}
 	case MW_SUM_CONTAINER:
+	case MW_SUM_POD:
 		k.group = task_cgroup_id(bpf_get_current_task_btf());
 		break;
 	}

@@ -15,6 +15,7 @@
 #include "mw_calls.h"
 #include "mapwatch.skel.h"
 #include "hooks/internal.h"
+#include "summary_abi.h"
 
 /* ---- -vvv: what the verifier spent on each program ----
  * Log level 4 gives only the statistics lines ("processed N insns",
@@ -195,6 +196,8 @@ static int hooks_load(struct mw_hooks *h, enum mw_hook mode, enum dm_mode dm, ch
 	}
 	h->skel->rodata->summary_on = o->summary;
 	h->skel->rodata->summary_by = (uint8_t)o->summary_by;
+	/* user space names each cgroup while it runs: for the events, or a summary by container or pod */
+	h->skel->rodata->ctr_announce = !o->summary || o->summary_by == MW_SUM_CONTAINER || o->summary_by == MW_SUM_POD;
 	h->skel->rodata->stack_on = o->stack_depth > 0;
 	h->skel->rodata->stack_depth = o->stack_depth;
 	h->skel->rodata->capture_max = o->capture_max;

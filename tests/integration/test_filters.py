@@ -199,7 +199,7 @@ def t_filter_errors():
     for args, word in ((["--prot-all", "W,Q"], "'Q'"), (["--flags-any", "MAP_NOPE"], "MAP_NOPE"),
                        (["--errno", "EFOO"], "EFOO"), (["--fd-kind", "weird"], "weird"),
                        (["--exe", "/nonexistent"], "/nonexistent"), (["--pid", "abc"], "abc"),
-                       (["--container", "xyz"], "xyz"), (["--follow"], "--pid"),
+                       (["--container", "all,xyz"], "xyz"), (["--follow"], "--pid"),
                        (["--comm", "bash", "--comm", "!=sh"], "negated"),
                        (["--min-length", "12Q"], "12Q"), (["--failed", "--succeeded"], "exclude"),
                        (["--succeeded", "--errno", "EINVAL"], "--succeeded")):

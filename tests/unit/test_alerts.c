@@ -940,6 +940,8 @@ TEST(alerts_json_line)
 		"\"hostProcessId\":1000,\"hostThreadId\":1000,\"hostParentProcessId\":1,\"userId\":1000,"
 		"\"groupId\":100,\"mountNamespace\":0,\"pidNamespace\":0,\"processName\":\"prog\","
 		"\"executable\":{\"path\":\"/usr/bin/prog\"},\"cgroupId\":77,\"containerId\":\"\","
+		"\"container\":{\"id\":\"\",\"name\":\"\",\"image\":\"\",\"imageDigest\":\"\",\"runtime\":\"\"},"
+		"\"kubernetes\":{\"podName\":\"\",\"podNamespace\":\"\",\"podUID\":\"\"},"
 		"\"eventId\":\"1000\",\"eventName\":\"alert\",\"syscall\":\"mprotect\",\"returnValue\":0,"
 		"\"argsNum\":0,\"args\":[],\"contextFlags\":{\"isCompat\":false},"
 		"\"alert\":{\"kind\":\"x_after_w\",\"severity\":\"medium\",\"mitre\":\"T1027.002\","

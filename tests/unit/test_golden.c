@@ -15,6 +15,7 @@
 #include "alert.h"
 #include "capture.h"
 #include "catalog.h"
+#include "container.h"
 #include "format.h"
 #include "mapwatch.h"
 #include "sink.h"
@@ -136,6 +137,11 @@ static void emit_event(struct out *o, struct rec *r, const char *exe, const char
 	v.ts_ns = r->e.ts + 1700000000000000000ull;
 	v.exe = exe;
 	v.container_id = cid;
+	/* a container's identity: names from a runtime's state are outside input */
+	struct mw_container ctr = { .id = cid ? cid : "", .name = "web\x1b[31m\"x\xff", .image = "docker.io/library/busybox:1.36",
+				    .image_digest = "sha256:0123abcd", .runtime = "containerd", .pod_name = "web-7f9c",
+				    .pod_namespace = "shop", .pod_uid = "5e1a7c1e-0000-4000-8000-000000000001" };
+	v.ctr = cid ? &ctr : NULL;
 	struct mw_rec rec = { .kind = MW_RK_EVENT, .ts_ns = v.ts_ns, .v = &v };
 	emit(o, &rec);
 	for (int i = 0; i < nal; i++) {

@@ -58,6 +58,20 @@ func (a *Argument) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+type Container struct {
+	ID          string `json:"id,omitempty"`
+	Name        string `json:"name,omitempty"`
+	ImageName   string `json:"image,omitempty"`
+	ImageDigest string `json:"imageDigest,omitempty"`
+}
+
+type Kubernetes struct {
+	PodName      string `json:"podName,omitempty"`
+	PodNamespace string `json:"podNamespace,omitempty"`
+	PodUID       string `json:"podUID,omitempty"`
+	PodSandbox   bool   `json:"podSandbox,omitempty"`
+}
+
 type Event struct {
 	Timestamp           int          `json:"timestamp"`
 	ThreadStartTime     int          `json:"threadStartTime"`
@@ -76,6 +90,8 @@ type Event struct {
 	Executable          File         `json:"executable"`
 	HostName            string       `json:"hostName"`
 	ContainerID         string       `json:"containerId"`
+	Container           Container    `json:"container,omitempty"`
+	Kubernetes          Kubernetes   `json:"kubernetes,omitempty"`
 	EventID             int          `json:"eventId,string"`
 	EventName           string       `json:"eventName"`
 	MatchedPolicies     []string     `json:"matchedPolicies,omitempty"`
