@@ -1,4 +1,4 @@
-/* tracer_int.h - the run's state, shared by tracer.c (the loop) and report.c (what it reports besides events). Not for the rest of mapwatch. */
+/* tracer_int.h - the run's state, shared by tracer.c (the loop), report.c (what it reports besides events) and tracer_rules.c (the policy's part). Not for the rest of mapwatch. */
 #ifndef MW_TRACER_INT_H
 #define MW_TRACER_INT_H
 
@@ -66,5 +66,11 @@ int mw_start_metrics(struct tracer *t);              /* --metrics: 0, or -1 afte
 void mw_warn_switch_gaps(struct tracer *t);          /* stderr, when --hook tracepoint left 32-bit starts unseen */
 void mw_print_stats(struct tracer *t);               /* --stats */
 void mw_report_notice(struct tracer *t, const char *what, const char *message); /* a line of mapwatch's own, to every sink */
+
+/* tracer_rules.c: the policy's part of the run */
+struct mw_hook_cfg;
+int mw_rules_start(struct tracer *t);    /* --rules or the defaults, before anything starts: 0, or 2 after every error */
+int mw_rules_hooks(struct tracer *t, struct mw_hook_cfg *hcfg); /* the rules' kernel part into the hooks' configuration */
+void mw_rules_reload(struct tracer *t);  /* SIGHUP: the rules again, swapped between two records */
 
 #endif
