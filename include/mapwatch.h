@@ -145,6 +145,13 @@ enum mw_eff_status {
                                        * VMA lock taken): the process was SIGSTOPped for user
                                        * space to read /proc/PID/maps and kill or continue it */
 #define MW_EFFF_FROM_PROC   (1u << 3) /* user space: vm_flags' rwx bits read from /proc/PID/maps */
+/* Alias views (src/bpf/alias.bpf.h): the VMA's file pages are reachable through another view */
+#define MW_EFFF_ALIAS_VIEW  (1u << 4) /* executable VMA; a writable shared VMA of the same file pages
+                                       * exists (this or another process: alias_pid, alias_addr) */
+#define MW_EFFF_ALIAS_XVIEW (1u << 5) /* writable shared VMA; an executable VMA of the same file pages
+                                       * exists (alias_pid, alias_addr) */
+#define MW_EFFF_ALIAS_FD    (1u << 6) /* executable VMA of a regular file open for writing somewhere
+                                       * (write/pwrite change the mapped pages) */
 
 /* The path is stored leaf first: a series of NUL-terminated components, the
  * last one closest to the root. User space reverses the order. */
@@ -172,6 +179,9 @@ struct mw_event {
 	__u32 personality;   /* the task's personality when it has READ_IMPLIES_EXEC, else 0 */
 	__u16 eff_status;    /* enum mw_eff_status */
 	__u16 eff_flags;     /* MW_EFFF_* */
+	__u32 alias_pid;     /* MW_EFFF_ALIAS_VIEW/XVIEW: tgid of the other view's process, 0 unknown */
+	__u32 alias_pad;
+	__u64 alias_addr;    /* MW_EFFF_ALIAS_VIEW/XVIEW: the other view's address in that process */
 	char path[];         /* leaf-first components, path_len bytes */
 };
 

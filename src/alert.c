@@ -20,6 +20,7 @@ static const char *const kind_names[MW_AL_KIND_MAX] = {
 	[MW_AL_X_AFTER_W] = "x_after_w",
 	[MW_AL_EXEC_FILELESS] = "exec_fileless",
 	[MW_AL_DEVICE_MAPPING] = "device_mapping",
+	[MW_AL_WX_ALIAS] = "wx_alias",
 };
 
 static const char *const sev_names[] = { "info", "medium", "high" };
@@ -68,6 +69,12 @@ struct mw_alert *mw_alert_add(struct mw_alert *al, int *n, enum mw_alert_kind ki
 		x->mitre = "T1620";
 		x->technique = "Reflective Code Loading";
 		x->description = "executable memory from a file with no lasting copy on disk";
+		break;
+	case MW_AL_WX_ALIAS:
+		x->severity = MW_SEV_HIGH;
+		x->mitre = "T1055";
+		x->technique = "Process Injection";
+		x->description = "executable memory writable through another view of the same pages";
 		break;
 	default:
 		x->severity = MW_SEV_INFO;
@@ -165,6 +172,13 @@ void mw_alert_json(struct strbuf *b, const struct mw_view *v, const struct mw_al
 			sb_puts(b, "null");
 		sb_printf(b, ",\"rdev\":\"%u:%u\"}", mw_kdev_major(al->rdev), mw_kdev_minor(al->rdev));
 	}
+	if (al->kind == MW_AL_WX_ALIAS) {
+		static const char *const via[] = { "", "writableView", "executableView", "openFd" };
+		sb_printf(b, ",\"alias\":{\"via\":\"%s\"", via[al->alias_via & 3]);
+		if (al->alias_via == MW_ALIAS_WRITABLE_VIEW || al->alias_via == MW_ALIAS_EXEC_VIEW)
+			sb_printf(b, ",\"pid\":%u,\"address\":\"0x%" PRIx64 "\"", al->alias_pid, al->alias_addr);
+		sb_printf(b, ",\"openForWrite\":%s}", al->alias_fd ? "true" : "false");
+	}
 	sb_puts(b, "},\"trigger\":");
 	mw_format_json(b, v);
 	sb_putc(b, '}');
@@ -204,6 +218,14 @@ void mw_alert_table(struct strbuf *b, const struct mw_view *v, const struct mw_a
 							 ? fileless_names[al->fileless] : "?");
 		sb_text_str(b, v->path ? v->path : "?", v->path ? strlen(v->path) : 1);
 		sb_putc(b, ']');
+	}
+	if (al->kind == MW_AL_WX_ALIAS) {
+		if (al->alias_via == MW_ALIAS_WRITABLE_VIEW || al->alias_via == MW_ALIAS_EXEC_VIEW)
+			sb_printf(b, " [alias: %s view in pid %u at 0x%" PRIx64 "%s]",
+				  al->alias_via == MW_ALIAS_WRITABLE_VIEW ? "writable" : "executable", al->alias_pid,
+				  al->alias_addr, al->alias_fd ? ", file open for writing" : "");
+		else
+			sb_puts(b, " [alias: file open for writing]");
 	}
 	if (e->flags & MW_F_ENFORCED)
 		sb_puts(b, " [killed]");

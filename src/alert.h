@@ -14,7 +14,8 @@ enum mw_alert_kind {
 	MW_AL_X_AFTER_W = 2,
 	MW_AL_EXEC_FILELESS = 3,
 	MW_AL_DEVICE_MAPPING = 4,
-	MW_AL_KIND_MAX = 5,
+	MW_AL_WX_ALIAS = 5,        /* executable memory writable through another view (issue #22) */
+	MW_AL_KIND_MAX = 6,
 };
 
 enum mw_alert_severity {
@@ -44,6 +45,14 @@ enum mw_chain {
 	MW_CHAIN_EXECVEAT = 3,       /* a program run from a memfd whose creation was not seen */
 };
 
+/* How a wx_alias alert's memory is reachable (struct mw_alert.alias_via). */
+enum mw_alias_via {
+	MW_ALIAS_NONE = 0,
+	MW_ALIAS_WRITABLE_VIEW = 1,   /* the call left executable memory; a writable shared view of it exists */
+	MW_ALIAS_EXEC_VIEW = 2,       /* the call left a writable shared view of memory executable elsewhere */
+	MW_ALIAS_OPEN_FD = 3,         /* the call left executable memory of a file open for writing */
+};
+
 struct mw_alert {
 	uint16_t kind;             /* enum mw_alert_kind */
 	uint16_t severity;         /* enum mw_alert_severity */
@@ -65,6 +74,10 @@ struct mw_alert {
 	int32_t chain_fd;
 	uint32_t chain_pid, chain_flags;
 	char chain_name[256];      /* the memfd's name */
+	uint8_t alias_via;         /* wx_alias: enum mw_alias_via */
+	uint8_t alias_fd;          /* wx_alias: the file is also open for writing (MW_EFFF_ALIAS_FD) */
+	uint32_t alias_pid;        /* wx_alias view: the other view's process (0: unknown) */
+	uint64_t alias_addr;       /* wx_alias view: its address there */
 };
 
 /* A fresh alert of kind at al[(*n)++]: zeroed, with the severity, MITRE id,
@@ -94,7 +107,8 @@ const char *mw_alert_severity_name(unsigned sev);
  * ["previousProt" decoded, "previousProtMixed":true when parts differed or
  * were unknown, "wasWritable"], ["fileless": "memfd"|"deleted"|"tmpfs"|
  * "region"], ["judgedAt":"exec" for a program judged at its exec],
- * ["device":{"path","rdev":"MAJ:MIN"}]}, and "trigger": the
+ * ["device":{"path","rdev":"MAJ:MIN"}], ["alias":{"via":"writableView"|
+ * "executableView"|"openFd", ["pid", "address"], "openForWrite"} for wx_alias]}, and "trigger": the
  * trigger event exactly as mw_format_json() writes it.
  */
 void mw_alert_json(struct strbuf *b, const struct mw_view *v, const struct mw_alert *al);
@@ -104,7 +118,7 @@ void mw_alert_json(struct strbuf *b, const struct mw_view *v, const struct mw_al
  * time pid tid comm, then "ALERT <severity> <kind> <mitre>: " and the call
  * as mw_format_call() writes it, then " [previous PROT_...]" when known
  * (", partly" when mixed, ", was writable" when the sticky bit is set but
- * the previous prot lacks PROT_WRITE), and " [killed]" for an enforced
+ * the previous prot lacks PROT_WRITE), " [alias: ...]" for wx_alias, and " [killed]" for an enforced
  * trigger. Control characters are escaped as in event lines.
  */
 void mw_alert_table(struct strbuf *b, const struct mw_view *v, const struct mw_alert *al);

@@ -759,6 +759,43 @@ static void on_mremap(struct mw_alerts *a, const struct mw_event *e)
 		a->st.model_errors++;
 }
 
+/* wx_alias: the kernel found the VMA the call left reachable through another
+ * view of the same pages (src/bpf/alias.bpf.h): executable memory with a
+ * writable shared view, a writable shared view of executable memory, or
+ * executable memory of a file open for writing. Only the calls that make or
+ * change a mapping by request (shmat's segments are alerts_family.c's). */
+static void rule_alias(const struct mw_event *e, struct mw_alert *al, int *n)
+{
+	unsigned f = e->eff_flags;
+
+	if (e->eff_status != MW_EFF_OK || !(f & (MW_EFFF_ALIAS_VIEW | MW_EFFF_ALIAS_XVIEW | MW_EFFF_ALIAS_FD)) ||
+	    *n >= MW_ALERTS_MAX)
+		return;
+	switch (e->event) {
+	case MW_EV_MMAP: case MW_EV_MMAP2: case MW_EV_MPROTECT: case MW_EV_PKEY_MPROTECT: case MW_EV_MREMAP:
+		break;
+	default:
+		return;
+	}
+	struct mw_alert *x = mw_alert_add(al, n, MW_AL_WX_ALIAS);
+	mw_alert_region(x, e->vma_start, e->vma_end);
+	x->alias_fd = (f & MW_EFFF_ALIAS_FD) != 0;
+	x->alias_via = (f & MW_EFFF_ALIAS_VIEW) ? MW_ALIAS_WRITABLE_VIEW
+		       : (f & MW_EFFF_ALIAS_XVIEW) ? MW_ALIAS_EXEC_VIEW : MW_ALIAS_OPEN_FD;
+	if (x->alias_via != MW_ALIAS_OPEN_FD) {
+		x->alias_pid = e->alias_pid;
+		x->alias_addr = e->alias_addr;
+	}
+	if (x->alias_via == MW_ALIAS_EXEC_VIEW)
+		x->description = "writable view made of memory that is executable elsewhere";
+	else if (x->alias_via == MW_ALIAS_OPEN_FD) {
+		/* a capability, not a second mapping: also what a program that
+		 * wrote a file and maps it while still holding it open shows */
+		x->severity = MW_SEV_MEDIUM;
+		x->description = "executable mapping of a file open for writing (write/pwrite change the code)";
+	}
+}
+
 int mw_alerts_event(struct mw_alerts *a, const struct mw_view *v, struct mw_alert *out, int max)
 {
 	const struct mw_event *e = v->e;
@@ -807,6 +844,8 @@ int mw_alerts_event(struct mw_alerts *a, const struct mw_view *v, struct mw_aler
 		mw_family_chain_mmap(a->fam, e, al, n);
 		if (mw_family_event(a->fam, a->regions, a->fileless, v, al, &n, &a->st.model_errors))
 			a->st.model_errors++;
+		if (ok)
+			rule_alias(e, al, &n);
 	}
 	if (e->flags & MW_F_ENFORCED) {
 		/* the kernel killed the caller: that is always reported, in
@@ -814,7 +853,8 @@ int mw_alerts_event(struct mw_alerts *a, const struct mw_view *v, struct mw_aler
 		 * would not have judged it so */
 		int has = 0;
 		for (int i = 0; i < n; i++)
-			has |= al[i].kind == MW_AL_WX_MAPPING || al[i].kind == MW_AL_WX_MPROTECT;
+			has |= al[i].kind == MW_AL_WX_MAPPING || al[i].kind == MW_AL_WX_MPROTECT ||
+			       al[i].kind == MW_AL_WX_ALIAS;
 		if (!has && n < MW_ALERTS_MAX) {
 			struct mw_alert *x = mw_alert_add(al, &n, e->event == MW_EV_MPROTECT ||
 								       e->event == MW_EV_PKEY_MPROTECT

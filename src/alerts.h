@@ -83,9 +83,32 @@
  *                                      /dev/uioN, /dev/zero...): the mmap handlers of
  *                                      drivers are a known privilege-escalation
  *                                      surface; reported for inventory.
+ *   wx_alias        high    T1055      alias views (the double-mapping trick): a
+ *                                      successful mmap/mmap2/mprotect/pkey_mprotect/
+ *                                      mremap whose VMA the kernel found (at syscall
+ *                                      exit, src/bpf/alias.bpf.h; eff_flags
+ *                                      MW_EFFF_ALIAS_*) executable while a writable
+ *                                      MAP_SHARED view of the same file pages exists
+ *                                      (a regular file, a memfd, /dev/shm, shared
+ *                                      anonymous memory across fork or mremap(old, 0,
+ *                                      ...): "writableView"), or writable and shared
+ *                                      while an executable view of the same pages
+ *                                      exists (the reverse order, raised on the
+ *                                      writer's call: "executableView"); the other
+ *                                      view's host pid and address come with it
+ *                                      (alias_pid, alias_addr), in this process or
+ *                                      another. shmat is alerts_family.c's.
+ *                   medium  T1055      the same calls leaving executable memory of a
+ *                                      regular file that is open for writing
+ *                                      somewhere (i_writecount: write()/pwrite()
+ *                                      change the code; "openFd"). A writable view
+ *                                      that went away before the executable one was
+ *                                      made, and a file opened for writing only after
+ *                                      it was mapped, are not seen.
  *
  * One event raises at most MW_ALERTS_MAX alerts, in this order: wx_mapping
- * or wx_mprotect or x_after_w, then exec_fileless, then device_mapping.
+ * or wx_mprotect or x_after_w, then exec_fileless, then device_mapping, then
+ * wx_alias.
  * 32-bit tasks (MW_F_COMPAT; mmap2, and old_mmap reported as mmap) are
  * judged exactly as 64-bit ones. An old_mmap whose argument struct could not
  * be read at entry is read again at exit by the kernel side (eff_flags
@@ -132,7 +155,8 @@
  * /usr/bin/node is not the host's). Such events carry MW_EFFF_ALLOWED and
  * raise no alert (counted as suppressed); their region map is kept all the
  * same, and --kill-wx does not kill them. (The verdict is cached per process
- * until its next exec.)
+ * until its next exec.) --kill-wx kills the caller of a call that raises
+ * wx_alias (the kernel decides it on the same flags).
  */
 
 /* Counters for --stats. */

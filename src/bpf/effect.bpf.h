@@ -11,11 +11,16 @@ struct mw_effect {
 	__u32 personality;
 	__u16 status;  /* enum mw_eff_status */
 	__u16 flags;   /* MW_EFFF_* */
+	__u32 alias_pid;  /* MW_EFFF_ALIAS_VIEW/XVIEW: the other view's process (alias.bpf.h) */
+	__u64 alias_addr; /* and its address there */
 };
+
+#include "alias.bpf.h"
 
 struct vma_ctx {
 	__u64 addr;
 	__u64 vm_flags, start, end;
+	__u64 file, mm, pgoff; /* for the alias check (alias.bpf.h), read as numbers */
 	long r;
 };
 
@@ -24,6 +29,9 @@ static long vma_read(struct task_struct *task, struct vm_area_struct *vma, struc
 	c->vm_flags = vma->vm_flags;
 	c->start = vma->vm_start;
 	c->end = vma->vm_end;
+	c->file = (__u64)BPF_CORE_READ(vma, vm_file);
+	c->mm = (__u64)BPF_CORE_READ(vma, vm_mm);
+	c->pgoff = vma->vm_pgoff;
 	return 0;
 }
 
@@ -59,6 +67,8 @@ static __always_inline void effect_lookup(struct mw_effect *ef, __u64 addr)
 		ef->vm_flags = c.vm_flags;
 		ef->start = c.start;
 		ef->end = c.end;
+		if (c.file)
+			mw_alias_of(ef, c.file, c.mm, c.pgoff);
 	} else {
 		ef->status = c.r == -MW_EBUSY ? MW_EFF_BUSY : c.r == -MW_ENOENT ? MW_EFF_NOVMA : MW_EFF_ERROR;
 	}
@@ -225,6 +235,8 @@ static __always_inline bool wx_verdict(const struct pending *p, const struct mw_
 
 	if (p->event == MW_EV_MREMAP || p->event == MW_EV_DO_MMAP)
 		return false;
+	if (ef->flags & (MW_EFFF_ALIAS_VIEW | MW_EFFF_ALIAS_XVIEW | MW_EFFF_ALIAS_FD))
+		return true; /* executable memory writable through another view (alias.bpf.h) */
 	if (ef->status == MW_EFF_OK)
 		return (ef->vm_flags & (MW_VM_WRITE | MW_VM_EXEC)) == (MW_VM_WRITE | MW_VM_EXEC);
 	if (p->event == MW_EV_SHMAT && !(p->flags & MW_F_ARGS_FAULT)) {
@@ -248,6 +260,8 @@ static __always_inline void fill_effect(struct mw_event *e, const struct mw_effe
 	e->personality = ef->personality;
 	e->eff_status = ef->status;
 	e->eff_flags = ef->flags;
+	e->alias_pid = ef->alias_pid;
+	e->alias_addr = ef->alias_addr;
 }
 
 #endif

@@ -135,10 +135,20 @@ int main(int argc, char **argv)
 	a = do_mmap(0, PG, RW, ANON, -1, 0, NULL);
 	do_mprotect(a, PG, PROT_READ);
 
-	/* 4. near miss: RX mapping of a regular file */
+	/* 4. near miss: RX mapping of a regular file (opened read-only, no writer) */
 	snprintf(path, sizeof path, "%s/regular.bin", argv[2]);
-	fd = make_file(path, PG);
+	close(make_file(path, PG));
+	fd = open(path, O_RDONLY);
 	do_mmap(0, PG, RX, MAP_PRIVATE, fd, 0, path);
+	close(fd);
+
+	/* 4b. RX mapping of a regular file this process holds open read-write
+	 * (pwrite changes the code): wx_alias */
+	snprintf(path, sizeof path, "%s/written.bin", argv[2]);
+	fd = make_file(path, PG);
+	a = do_mmap(0, PG, RX, MAP_PRIVATE, fd, 0, path);
+	if (ok(a))
+		expect("wx_alias", a, a + PG);
 	close(fd);
 
 	/* 5. memfd mapped PROT_EXEC: exec_fileless */
@@ -166,8 +176,10 @@ int main(int argc, char **argv)
 	fd = make_file(path, PG);
 	unlink(path);
 	a = do_mmap(0, PG, RX, MAP_PRIVATE, fd, 0, NULL);
-	if (ok(a))
+	if (ok(a)) {
 		expect("exec_fileless", a, a + PG);
+		expect("wx_alias", a, a + PG); /* still open read-write */
+	}
 	close(fd);
 
 	/* 9. a file on /dev/shm mapped executable: exec_fileless (EPERM if noexec) */
@@ -175,8 +187,10 @@ int main(int argc, char **argv)
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0700);
 	if (fd >= 0 && ftruncate(fd, PG) == 0) {
 		a = do_mmap(0, PG, RX, MAP_SHARED, fd, 0, path);
-		if (ok(a))
+		if (ok(a)) {
 			expect("exec_fileless", a, a + PG);
+			expect("wx_alias", a, a + PG); /* open read-write */
+		}
 	} else {
 		note("/dev/shm", -errno);
 	}

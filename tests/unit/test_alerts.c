@@ -1043,3 +1043,71 @@ TEST(alerts_table_line)
 	sb_free(&want);
 	done();
 }
+
+/* An event whose VMA the kernel found aliased (src/bpf/alias.bpf.h). */
+static struct mw_event ev_aliased(uint32_t pid, unsigned id, uint64_t addr, unsigned vmf, unsigned aflags)
+{
+	struct mw_event e = id == MW_EV_MPROTECT ? ev_mprotect(pid, addr, PG, vmf & 7, 0)
+						  : ev_mmap(pid, (int64_t)addr, 0, PG, vmf & 7, MAP_SHARED);
+	if (id != MW_EV_MPROTECT)
+		set_file(&e, MW_FK_REGULAR, 0, 0);
+	e.eff_status = MW_EFF_OK;
+	e.vm_flags = vmf | MW_VM_SHARED | MW_VM_MAYREAD | MW_VM_MAYWRITE;
+	e.vma_start = addr;
+	e.vma_end = addr + PG;
+	e.eff_flags = (uint16_t)aflags;
+	e.alias_pid = 2999;
+	e.alias_addr = 0x90000;
+	return e;
+}
+
+TEST(alerts_wx_alias)
+{
+	fresh();
+	/* executable view, writable view elsewhere (and the file open for writing) */
+	struct mw_event e = ev_aliased(2000, MW_EV_MMAP, 0x10000, R_ | X_, MW_EFFF_ALIAS_VIEW | MW_EFFF_ALIAS_FD);
+	feed_view(&e, "/tmp/f");
+	CHECK_STR(S(), "wx_alias[10000-11000]");
+	CHECK_INT(out[0].severity, MW_SEV_HIGH);
+	CHECK_STR(out[0].mitre, "T1055");
+	CHECK_INT(out[0].alias_via, MW_ALIAS_WRITABLE_VIEW);
+	CHECK_INT(out[0].alias_pid, 2999);
+	CHECK(out[0].alias_addr == 0x90000 && out[0].alias_fd == 1);
+	/* the reverse order: a writable shared view of pages executable elsewhere */
+	e = ev_aliased(2000, MW_EV_MMAP, 0x20000, R_ | W_, MW_EFFF_ALIAS_XVIEW);
+	feed_view(&e, "/tmp/f");
+	CHECK_STR(S(), "wx_alias[20000-21000]");
+	CHECK_INT(out[0].alias_via, MW_ALIAS_EXEC_VIEW);
+	CHECK_INT(out[0].alias_fd, 0);
+	/* an mprotect of a file open for writing: no view named */
+	e = ev_aliased(2000, MW_EV_MPROTECT, 0x20000, R_ | X_, MW_EFFF_ALIAS_FD);
+	feed_view(&e, NULL);
+	CHECK_STR(S(), "x_after_w[20000-21000]{rw- W} wx_alias[20000-21000]");
+	CHECK_INT(out[1].alias_via, MW_ALIAS_OPEN_FD);
+	CHECK_INT(out[1].alias_pid, 0);
+	CHECK_INT(out[1].severity, MW_SEV_MEDIUM);
+	/* near misses: no alias flag, a failed call, no VMA read, a call that maps by itself */
+	e = ev_aliased(2000, MW_EV_MMAP, 0x30000, R_ | X_, 0);
+	CHECK_INT(feed_view(&e, "/tmp/f"), 0);
+	e = ev_aliased(2000, MW_EV_MMAP, 0x40000, R_ | X_, MW_EFFF_ALIAS_VIEW);
+	e.ret = -EACCES;
+	CHECK_INT(feed_view(&e, "/tmp/f"), 0);
+	e = ev_aliased(2000, MW_EV_MMAP, 0x40000, R_ | X_, MW_EFFF_ALIAS_VIEW);
+	e.eff_status = MW_EFF_BUSY;
+	CHECK_INT(feed_view(&e, "/tmp/f"), 0);
+	e = ev_aliased(2000, MW_EV_MMAP, 0x40000, R_ | X_, MW_EFFF_ALIAS_VIEW);
+	e.event = MW_EV_SHMAT; /* shmat's segments are alerts_family.c's */
+	feed_view(&e, NULL);
+	CHECK(strstr(S(), "wx_alias") == NULL);
+	/* killed by --kill-wx for it: reported as the wx_alias, no wx_mapping added */
+	e = ev_aliased(2000, MW_EV_MMAP, 0x50000, R_ | X_, MW_EFFF_ALIAS_VIEW);
+	e.flags |= MW_F_ENFORCED;
+	feed_view(&e, "/tmp/f");
+	CHECK_STR(S(), "wx_alias[50000-51000]");
+	/* --allow silences it */
+	allowed_now = 1;
+	e = ev_aliased(2000, MW_EV_MMAP, 0x60000, R_ | X_, MW_EFFF_ALIAS_VIEW);
+	CHECK_INT(feed_view(&e, "/tmp/f"), 0);
+	allowed_now = 0;
+	done();
+}
