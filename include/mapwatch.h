@@ -93,12 +93,16 @@ struct mw_compat_rec {
 /* Process lifecycle, sent only when user space asks (alerts keep region maps). */
 struct mw_task_rec {
 	__u16 type;
-	__u16 pad;
+	__u16 flags;         /* MW_TASK_F_* */
 	__u32 pid;
 	__u32 ppid;
 	__u32 pad2;
 	__u64 ts;            /* CLOCK_BOOTTIME ns */
 };
+
+/* struct mw_task_rec.flags */
+#define MW_TASK_F_SHARED_MM (1u << 0) /* MW_REC_FORK: the child shares the parent's memory
+				       * (vfork, clone(CLONE_VM) without CLONE_THREAD) */
 
 /* struct mw_event.flags */
 #define MW_F_COMPAT      (1u << 0) /* task was running the 32-bit ABI */

@@ -13,6 +13,7 @@
 
 #include "alerts_family.h"
 #include "fileid.h"
+#include "mmshare.h"
 
 #ifndef MAP_HUGE_SHIFT
 #define MAP_HUGE_SHIFT 26
@@ -37,6 +38,7 @@ struct mw_alerts {
 	struct mw_alerts_stats st;
 	struct mw_family *fam;        /* SysV shm, brk, memfd chains (alerts_family.c) */
 	DIR *seed_dir;                /* seeding in progress (mw_alerts_seed_step) */
+	struct mw_mmshare *share;     /* CLONE_VM/vfork children: whose map holds their memory */
 };
 
 /* ---- engine life ---- */
@@ -51,7 +53,8 @@ struct mw_alerts *mw_alerts_new(void)
 	a->fileless = mw_regions_new();
 	a->proc_root = strdup("/proc");
 	a->fam = mw_family_new();
-	if (!a->regions || !a->fileless || !a->proc_root || !a->fam)
+	a->share = mw_mmshare_new();
+	if (!a->regions || !a->fileless || !a->proc_root || !a->fam || !a->share)
 		goto oom;
 	return a;
 oom:
@@ -67,6 +70,7 @@ void mw_alerts_free(struct mw_alerts *a)
 	mw_regions_free(a->regions);
 	mw_regions_free(a->fileless);
 	mw_family_free(a->fam);
+	mw_mmshare_free(a->share);
 	free(a->proc_root);
 	if (a->seed_dir)
 		closedir(a->seed_dir);
@@ -270,13 +274,36 @@ int mw_alerts_seed_all(struct mw_alerts *a, uint32_t skip, struct mw_seed_report
 
 /* ---- lifecycle ---- */
 
+/* pid stops using its memory (exec, exit): when it held the map of memory
+ * that CLONE_VM children still use, the map moves to one of them. */
+static void leave_memory(struct mw_alerts *a, uint32_t pid)
+{
+	uint32_t heir = mw_mmshare_leave(a->share, pid);
+
+	if (!heir || mw_regions_state(a->regions, pid) == MW_PROC_ABSENT)
+		return;
+	if (mw_regions_fork(a->regions, pid, heir))
+		a->st.model_errors++;
+	if (mw_regions_state(a->fileless, pid) == MW_PROC_ABSENT)
+		mw_regions_exit(a->fileless, heir);
+	else if (mw_regions_fork(a->fileless, pid, heir))
+		a->st.model_errors++;
+}
+
 void mw_alerts_task(struct mw_alerts *a, const struct mw_task_rec *r)
 {
 	mw_family_task(a->fam, r);
+	if (r->type == MW_REC_EXEC || r->type == MW_REC_EXIT)
+		leave_memory(a, r->pid);
 	switch (r->type) {
 	case MW_REC_FORK:
 		if (r->pid == r->ppid)
 			return;
+		if ((r->flags & MW_TASK_F_SHARED_MM) && mw_mmshare_add(a->share, r->pid, r->ppid) == 0) {
+			/* vfork, clone(CLONE_VM): the same memory, kept in one map (its owner's) */
+			forget(a, r->pid);
+			return;
+		}
 		if (mw_regions_state(a->regions, r->ppid) == MW_PROC_ABSENT) {
 			forget(a, r->pid);  /* seeded from its own /proc at its first event */
 			return;
@@ -798,6 +825,19 @@ static void rule_alias(const struct mw_event *e, struct mw_alert *al, int *n)
 
 int mw_alerts_event(struct mw_alerts *a, const struct mw_view *v, struct mw_alert *out, int max)
 {
+	uint32_t owner = mw_mmshare_owner(a->share, v->e->pid);
+	struct mw_event shared_e;
+	struct mw_view shared_v;
+
+	if (owner != v->e->pid) {
+		/* a CLONE_VM child: its calls change its parent's memory, so they
+		 * are judged on, and applied to, the map held under the owner */
+		shared_e = *v->e;
+		shared_e.pid = owner;
+		shared_v = *v;
+		shared_v.e = &shared_e;
+		v = &shared_v;
+	}
 	const struct mw_event *e = v->e;
 	struct mw_alert al[MW_ALERTS_MAX];
 	int ok = !mw_is_error(e->ret), n = 0;

@@ -137,7 +137,13 @@
  * its current protection, and counts as writable earlier iff it is writable
  * now. A fork record copies the parent's map to the child (a parent the
  * engine does not know leaves the child unknown: it is seeded at its first
- * event). An exec record forgets the process, so that its next event seeds
+ * event); a fork record with MW_TASK_F_SHARED_MM (vfork, clone(CLONE_VM)
+ * without CLONE_THREAD: another process, the same memory) copies nothing:
+ * the child's calls are judged on and applied to the one map of that
+ * memory, kept under the process that owns it (src/mmshare.h), so that a
+ * page one of them writes and another makes executable raises x_after_w;
+ * when the owner execs or exits first, a remaining child takes the map
+ * over. An exec record forgets the process, so that its next event seeds
  * it again: that is how the mappings the kernel's ELF loader made (program,
  * interpreter, stack, vdso, brk heap), which no syscall reports, get into the
  * map. An exit record forgets the process. Events that the process made

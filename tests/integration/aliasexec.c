@@ -12,6 +12,9 @@
  *   mremap   MAP_SHARED|MAP_ANONYMOUS RW; a second view by mremap(old, 0, len, MAYMOVE)
  *            made RX
  *   memfd    a memfd mapped MAP_SHARED twice: RW and RX
+ *   clonevm  a clone(CLONE_VM) child maps a page RW and writes the code; the parent
+ *            (same memory, another process) makes it RX
+ *   vfork    the same with a vfork child
  * Near misses (exit 0, no payload):
  *   split    MAP_SHARED|MAP_ANONYMOUS RW over two pages, the second page made RX:
  *            the writable view left covers only the first page
@@ -23,6 +26,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -176,6 +181,42 @@ static int memfd(void)
 	return two_views(fd);
 }
 
+/* Written by a process that shares this one's memory (CLONE_VM, vfork). */
+static unsigned char *volatile child_page;
+
+static int clone_child(void *unused)
+{
+	(void)unused;
+	unsigned char *p = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return 1;
+	memcpy(p, code, sizeof code);
+	child_page = p;
+	return 0;
+}
+
+static int shared_mm(int use_vfork)
+{
+	static char stack[64 * 1024] __attribute__((aligned(16)));
+	pid_t pid;
+	int st;
+
+	if (use_vfork) {
+		pid = vfork();
+		if (pid == 0)
+			_exit(clone_child(NULL));
+	} else {
+		pid = clone(clone_child, stack + sizeof stack, CLONE_VM | SIGCHLD, NULL);
+	}
+	if (pid < 0)
+		die("clone");
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) || !child_page)
+		die("child");
+	if (mprotect(child_page, PG, PROT_READ | PROT_EXEC))
+		die("mprotect");
+	return run(child_page);
+}
+
 static int split(void)
 {
 	unsigned char *w = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -213,10 +254,12 @@ int main(int argc, char **argv)
 		return mremap_view();
 	if (!strcmp(mode, "memfd"))
 		return memfd();
+	if (!strcmp(mode, "clonevm") || !strcmp(mode, "vfork"))
+		return shared_mm(!strcmp(mode, "vfork"));
 	if (!strcmp(mode, "split"))
 		return split();
 	if (!strcmp(mode, "readonly"))
 		return readonly(dir);
-	fprintf(stderr, "usage: aliasexec file|reverse|pwrite|shanon|mremap|memfd|split|readonly DIR\n");
+	fprintf(stderr, "usage: aliasexec file|reverse|pwrite|shanon|mremap|memfd|clonevm|vfork|split|readonly DIR\n");
 	return 2;
 }

@@ -184,6 +184,20 @@ def t_alias_table():
           f"table line: {lines[0]!r}")
 
 
+def t_shared_memory_processes():
+    """A clone(CLONE_VM) or vfork child (another process, the same memory) maps a page RW and writes the
+    code; the parent makes it RX and runs it: x_after_w on the parent's mprotect, the page's history known
+    (one region map for the memory, not a copy per process)."""
+    for mode in ("clonevm", "vfork"):
+        p, _, alerts = alias_run(mode)
+        eq(p.returncode, PAYLOAD_RAN, f"{mode}: exit status (the payload's; stderr: {p.stderr.strip()[-300:]})")
+        xw = [e for e in alerts if e["alert"]["kind"] == "x_after_w"]
+        eq(len(xw), 1, f"{mode}: x_after_w alerts ({[e['alert'] for e in alerts]})")
+        a = xw[0]["alert"]
+        eq((xw[0]["syscall"], a["previousProt"], a["wasWritable"]), ("mprotect", "PROT_READ|PROT_WRITE", True),
+           f"{mode}: the parent's mprotect, the child's RW page")
+
+
 def main():
     if skipped_without_root():
         return 0
@@ -191,7 +205,8 @@ def main():
              ("routes/exec_from_disk_quiet", t_exec_from_disk_quiet),
              ("routes/exec_fileless_table", t_exec_fileless_table), ("routes/tmpfs_chroot_alerts", t_tmpfs_chroot_alerts),
              ("routes/alias_views", t_alias_views), ("routes/alias_near_misses", t_alias_near_misses),
-             ("routes/alias_kill", t_alias_kill), ("routes/alias_table", t_alias_table)]
+             ("routes/alias_kill", t_alias_kill), ("routes/alias_table", t_alias_table),
+             ("routes/shared_memory_processes", t_shared_memory_processes)]
     return run_selected(tests)
 
 

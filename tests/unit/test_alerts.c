@@ -1111,3 +1111,38 @@ TEST(alerts_wx_alias)
 	allowed_now = 0;
 	done();
 }
+
+TEST(alerts_clone_vm_shares_one_map)
+{
+	fresh();
+	struct mw_task_rec r = { .type = MW_REC_FORK, .flags = MW_TASK_F_SHARED_MM, .pid = 3101, .ppid = 3100 };
+	CHECK_STR(mmap_anon(3100, 0x10000, PG, R_), "");
+	mw_alerts_task(A, &r);
+	/* the vfork/CLONE_VM child maps and writes memory; the parent flips it RX */
+	CHECK_STR(mmap_anon(3101, 0x20000, PG, R_ | W_), "");
+	CHECK_STR(mprot(3100, 0x20000, PG, R_ | X_), "x_after_w[20000-21000]{rw- W}");
+	/* and the other way round: the child flips the parent's page */
+	CHECK_STR(mmap_anon(3100, 0x30000, PG, R_ | W_), "");
+	CHECK_STR(mprot(3101, 0x30000, PG, R_ | X_), "x_after_w[30000-31000]{rw- W}");
+	CHECK_STR(dump(3101), "");
+	/* a grandchild of the same memory joins the same map */
+	r.pid = 3102, r.ppid = 3101;
+	mw_alerts_task(A, &r);
+	CHECK_STR(mmap_anon(3102, 0x40000, PG, R_ | W_), "");
+	/* the parent exits: the map moves to a child that still uses the memory */
+	task(MW_REC_EXIT, 3100, 0);
+	CHECK_STR(mprot(3102, 0x40000, PG, R_ | X_), "x_after_w[40000-41000]{rw- W}");
+	CHECK_STR(mprot(3101, 0x20000, PG, R_ | W_), "");
+	CHECK_STR(mprot(3102, 0x20000, PG, R_ | X_), "x_after_w[20000-21000]{rw- W}");
+	/* exec gives the child a memory of its own: the other keeps the map */
+	task(MW_REC_EXEC, 3101, 0);
+	CHECK_STR(mmap_anon(3102, 0x50000, PG, R_ | W_), "");
+	CHECK_STR(mprot(3102, 0x50000, PG, R_ | X_), "x_after_w[50000-51000]{rw- W}");
+	/* a plain fork copies: the child's writes are not the parent's */
+	r.flags = 0, r.pid = 3104, r.ppid = 3102;
+	mw_alerts_task(A, &r);
+	CHECK_STR(mmap_anon(3104, 0x60000, PG, R_ | W_), "");
+	CHECK_STR(mmap_anon(3102, 0x60000, PG, R_), "");
+	CHECK_STR(mprot(3102, 0x60000, PG, R_ | X_), "");
+	done();
+}
