@@ -156,6 +156,8 @@ enum mw_eff_status {
                                        * exists (alias_pid, alias_addr) */
 #define MW_EFFF_ALIAS_FD    (1u << 6) /* executable VMA of a regular file open for writing somewhere
                                        * (write/pwrite change the mapped pages) */
+#define MW_EFFF_ANON_WRITTEN (1u << 7) /* the VMA has an anon_vma: some of its private pages were written
+                                       * (a write fault made a private copy) since it was mapped */
 
 /* The path is stored leaf first: a series of NUL-terminated components, the
  * last one closest to the root. User space reverses the order. */

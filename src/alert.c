@@ -150,6 +150,8 @@ void mw_alert_json(struct strbuf *b, const struct mw_view *v, const struct mw_al
 		sb_printf(b, ",\"fileless\":\"%s\"", fileless_names[al->fileless]);
 	if (al->at_exec)
 		sb_puts(b, ",\"judgedAt\":\"exec\"");
+	if (al->anon_written)
+		sb_puts(b, ",\"writtenPages\":true");
 	if (al->chain) {
 		static const char *const calls[] = { "", "\"memfd_create\",\"mmap\"",
 						     "\"memfd_create\",\"execveat\"", "\"execveat\"" };
@@ -202,6 +204,8 @@ void mw_alert_table(struct strbuf *b, const struct mw_view *v, const struct mw_a
 			sb_puts(b, ", was writable");
 		sb_putc(b, ']');
 	}
+	if (al->anon_written)
+		sb_puts(b, " [history unknown, pages written]");
 	if (al->judged_on_request && mw_eff_error_name(e))
 		sb_puts(b, " [judged on the request]"); /* the call says why: effective prot unknown */
 	if (al->chain) {

@@ -67,6 +67,9 @@ struct mw_alert {
 	uint8_t fileless;          /* enum mw_fileless_cause (exec_fileless) */
 	uint8_t judged_on_request; /* the event had no effective prot: judged on what was asked */
 	uint8_t at_exec;           /* exec_fileless judged at exec (the "exec" event): the program's own file */
+	uint8_t anon_written;      /* x_after_w over memory the region map did not know (the kernel mapped it:
+				    * stack, .data/.bss; or its seed failed), judged on the kernel's word
+				    * that its pages were written (MW_EFFF_ANON_WRITTEN) */
 	uint32_t rdev;             /* device_mapping: st_rdev, kernel encoding (major << 20 | minor) */
 	uint64_t start, end;       /* [start, end): the memory concerned (has_region) */
 	uint8_t chain;             /* enum mw_chain */
@@ -107,7 +110,8 @@ const char *mw_alert_severity_name(unsigned sev);
  * ["previousProt" decoded, "previousProtMixed":true when parts differed or
  * were unknown, "wasWritable"], ["fileless": "memfd"|"deleted"|"tmpfs"|
  * "region"], ["judgedAt":"exec" for a program judged at its exec],
- * ["device":{"path","rdev":"MAJ:MIN"}], ["alias":{"via":"writableView"|
+ * ["device":{"path","rdev":"MAJ:MIN"}], ["writtenPages":true for an x_after_w
+ * judged on the kernel's word alone], ["alias":{"via":"writableView"|
  * "executableView"|"openFd", ["pid", "address"], "openForWrite"} for wx_alias]}, and "trigger": the
  * trigger event exactly as mw_format_json() writes it.
  */
@@ -118,7 +122,8 @@ void mw_alert_json(struct strbuf *b, const struct mw_view *v, const struct mw_al
  * time pid tid comm, then "ALERT <severity> <kind> <mitre>: " and the call
  * as mw_format_call() writes it, then " [previous PROT_...]" when known
  * (", partly" when mixed, ", was writable" when the sticky bit is set but
- * the previous prot lacks PROT_WRITE), " [alias: ...]" for wx_alias, and " [killed]" for an enforced
+ * the previous prot lacks PROT_WRITE), " [history unknown, pages written]"
+ * for anon_written, " [alias: ...]" for wx_alias, and " [killed]" for an enforced
  * trigger. Control characters are escaped as in event lines.
  */
 void mw_alert_table(struct strbuf *b, const struct mw_view *v, const struct mw_alert *al);

@@ -190,6 +190,9 @@ static void forget(struct mw_alerts *a, uint32_t pid)
  * (nothing changed then). */
 static int seed_process(struct mw_alerts *a, uint32_t pid)
 {
+	struct timespec now;
+
+	clock_gettime(CLOCK_BOOTTIME, &now); /* the events' clock */
 	mw_regions_exit(a->fileless, pid);
 	if (read_maps(a, pid)) {
 		int err = errno ? errno : EIO;
@@ -201,6 +204,8 @@ static int seed_process(struct mw_alerts *a, uint32_t pid)
 		return 0;
 	}
 	a->st.seeded++;
+	if (mw_regions_set_seeded_at(a->regions, pid, (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec))
+		a->st.model_errors++;
 	filter_fileless(a);
 	if (a->filt.oom)
 		a->st.model_errors++;
@@ -709,12 +714,28 @@ static void rule_wx_mprotect(struct mw_alerts *a, const struct mw_event *e, cons
 /* x_after_w: executable without writable given to memory that lacked
  * PROT_EXEC and was writable now or earlier (never with wx_mprotect: a W+X
  * request is that rule's). */
-static void rule_x_after_w(struct mw_alerts *a, const struct mprot *m, struct mw_alert *al, int *n)
+static void rule_x_after_w(struct mw_alerts *a, const struct mw_event *e, const struct mprot *m,
+			   struct mw_alert *al, int *n)
 {
 	uint64_t rs = 0, re = 0;
 
 	if ((m->prot & WX) == WX || !(m->prot & PROT_EXEC))
 		return;
+	if (m->applied && !m->c.x_after_w && e->eff_status == MW_EFF_OK && (e->eff_flags & MW_EFFF_ANON_WRITTEN) &&
+	    (m->c.gap_bytes || e->ts < mw_regions_seeded_at(a->regions, e->pid))) {
+		/* memory the map never saw (the kernel mapped it: stack,
+		 * .data/.bss, the interpreter's; or the process's seed
+		 * failed), or saw only in a /proc read made after this call
+		 * (which shows its effect already): the kernel says some of
+		 * its pages were written */
+		struct mw_alert *x = mw_alert_add(al, n, MW_AL_X_AFTER_W);
+		mw_alert_region(x, m->s, m->end);
+		snap_describe(&a->snap, m->s, m->end, x);
+		x->anon_written = 1;
+		x->description = "memory of unknown history whose pages were written made executable "
+				 "(stack, .data/.bss: code staged where the kernel mapped memory)";
+		return;
+	}
 	if (m->applied ? !m->c.x_after_w : !snap_exec_added(&a->snap, m->s, m->end, 1, &rs, &re))
 		return;
 	if (m->applied)
@@ -759,7 +780,7 @@ static int on_mprotect(struct mw_alerts *a, const struct mw_event *e, int ok, st
 	if (!mprotect_apply(a, e, ok, &m))
 		return 0;
 	rule_wx_mprotect(a, e, &m, al, &n);
-	rule_x_after_w(a, &m, al, &n);
+	rule_x_after_w(a, e, &m, al, &n);
 	rule_fileless_region(a, &m, al, &n);
 	fileless_mprotect(a, e, &m);
 	return n;

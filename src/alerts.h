@@ -50,7 +50,15 @@
  *                                      would describe the same fact (writable memory
  *                                      is executable) for the same call; previousProt
  *                                      and wasWritable in the wx_mprotect alert carry
- *                                      the history.
+ *                                      the history. Memory the map has no history
+ *                                      for (a gap: the kernel mapped it at exec,
+ *                                      stack, .data/.bss, and the process's seed
+ *                                      from /proc failed or came late; or a seed
+ *                                      read after this call, which shows its effect
+ *                                      already) counts as written when the kernel
+ *                                      says its VMA holds written private pages
+ *                                      (anon_vma, MW_EFFF_ANON_WRITTEN): the alert
+ *                                      says so (anon_written, "writtenPages").
  *   exec_fileless   high    T1620      executable memory backed by a memfd, a deleted
  *                                      file, or a file on tmpfs (/dev/shm, or any
  *                                      tmpfs: file kind MW_FK_MEMFD/SHM/DELETED, or
@@ -150,8 +158,10 @@
  * between the exec and the read of /proc are replayed on top of what was
  * read, which is harmless (mmap replaces, mprotect sets the same prot) except
  * that an mprotect adding PROT_EXEC that /proc already shows applied raises
- * no alert. Memory that no traced call mapped after the seed (brk growth) has
- * an unknown history: giving it PROT_EXEC raises no x_after_w.
+ * no alert unless the kernel says its pages were written (x_after_w above).
+ * Memory that no traced call mapped after the seed (brk growth) has an
+ * unknown history: giving it PROT_EXEC raises x_after_w only when its pages
+ * were written.
  *
  * --allow is decided in the kernel, by identity, not by the path the task
  * sees: the inode (and device) of each allowed path, stat()ed by mapwatch

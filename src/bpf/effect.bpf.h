@@ -21,6 +21,7 @@ struct vma_ctx {
 	__u64 addr;
 	__u64 vm_flags, start, end;
 	__u64 file, mm, pgoff; /* for the alias check (alias.bpf.h), read as numbers */
+	__u8 anon_written;      /* vma->anon_vma: private pages written (MW_EFFF_ANON_WRITTEN) */
 	long r;
 };
 
@@ -32,6 +33,7 @@ static long vma_read(struct task_struct *task, struct vm_area_struct *vma, struc
 	c->file = (__u64)BPF_CORE_READ(vma, vm_file);
 	c->mm = (__u64)BPF_CORE_READ(vma, vm_mm);
 	c->pgoff = vma->vm_pgoff;
+	c->anon_written = vma->anon_vma != NULL;
 	return 0;
 }
 
@@ -67,6 +69,8 @@ static __always_inline void effect_lookup(struct mw_effect *ef, __u64 addr)
 		ef->vm_flags = c.vm_flags;
 		ef->start = c.start;
 		ef->end = c.end;
+		if (c.anon_written)
+			ef->flags |= MW_EFFF_ANON_WRITTEN;
 		if (c.file)
 			mw_alias_of(ef, c.file, c.mm, c.pgoff);
 	} else {

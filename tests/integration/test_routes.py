@@ -198,6 +198,25 @@ def t_shared_memory_processes():
            f"{mode}: the parent's mprotect, the child's RW page")
 
 
+def t_kernel_mapped_memory():
+    """Code copied into memory the kernel mapped at exec (.bss, .data, the stack: no mapping call of the
+    program made it, so the region map may not know it) then made RX and run: x_after_w, judged on the
+    kernel's word that the pages were written where the map has no history ("writtenPages") or from
+    the map where it has. A page of .rodata (never written) made RX: no alert."""
+    prog = build_prog("kernelmapped.c", "kernelmapped")
+    for mode, want_rc, kinds in (("bss", PAYLOAD_RAN, ["x_after_w"]), ("data", PAYLOAD_RAN, ["x_after_w"]),
+                                 ("stack", PAYLOAD_RAN, ["x_after_w"]), ("rodata", 0, [])):
+        out = os.path.join(tmpdir(), "out.json")
+        p = mapwatch(["--alerts-only", "--json", "--output", out, "--", prog, mode])
+        eq(p.returncode, want_rc, f"{mode}: exit status ({p.stderr.strip()[-300:]})")
+        alerts = [e for e in read_json_lines(out) if e.get("eventName") == "alert"]
+        eq([e["alert"]["kind"] for e in alerts], kinds, f"{mode}: alerts ({[e['alert'] for e in alerts]})")
+        for e in alerts:
+            a = e["alert"]
+            eq(e["syscall"], "mprotect", f"{mode}: the trigger")
+            check(a.get("writtenPages") or a.get("wasWritable"), f"{mode}: why it was judged written: {a}")
+
+
 def main():
     if skipped_without_root():
         return 0
@@ -206,7 +225,8 @@ def main():
              ("routes/exec_fileless_table", t_exec_fileless_table), ("routes/tmpfs_chroot_alerts", t_tmpfs_chroot_alerts),
              ("routes/alias_views", t_alias_views), ("routes/alias_near_misses", t_alias_near_misses),
              ("routes/alias_kill", t_alias_kill), ("routes/alias_table", t_alias_table),
-             ("routes/shared_memory_processes", t_shared_memory_processes)]
+             ("routes/shared_memory_processes", t_shared_memory_processes),
+             ("routes/kernel_mapped_memory", t_kernel_mapped_memory)]
     return run_selected(tests)
 
 
