@@ -1146,3 +1146,33 @@ TEST(alerts_clone_vm_shares_one_map)
 	CHECK_STR(mprot(3102, 0x60000, PG, R_ | X_), "");
 	done();
 }
+
+TEST(alerts_written_pages_of_unknown_history)
+{
+	fresh();
+	/* a gap in the map (the kernel mapped it at exec: .bss, stack) made RX */
+	struct mw_event e = ev_mprotect(3200, 0x10000, PG, R_ | X_, 0);
+	e.eff_status = MW_EFF_OK;
+	e.vm_flags = MW_VM_READ | MW_VM_EXEC | MW_VM_MAYREAD | MW_VM_MAYWRITE | MW_VM_MAYEXEC;
+	e.vma_start = 0x10000, e.vma_end = 0x11000;
+	e.eff_flags = MW_EFFF_ANON_WRITTEN;
+	feed_view(&e, NULL);
+	CHECK_STR(S(), "x_after_w[10000-11000]");
+	CHECK_INT(out[0].anon_written, 1);
+	/* never written (no private copies): nothing */
+	e.args[0] = e.vma_start = 0x20000, e.vma_end = 0x21000;
+	e.eff_flags = 0;
+	CHECK_INT(feed_view(&e, NULL), 0);
+	/* known history wins: a read-only page mapped by a traced call, written by no one */
+	CHECK_STR(mmap_anon(3200, 0x30000, PG, R_), "");
+	e.args[0] = e.vma_start = 0x30000, e.vma_end = 0x31000;
+	e.eff_flags = MW_EFFF_ANON_WRITTEN;
+	CHECK_INT(feed_view(&e, NULL), 0);
+	/* a known RW page: the ordinary x_after_w, not this one */
+	CHECK_STR(mmap_anon(3200, 0x40000, PG, R_ | W_), "");
+	e.args[0] = e.vma_start = 0x40000, e.vma_end = 0x41000;
+	feed_view(&e, NULL);
+	CHECK_STR(S(), "x_after_w[40000-41000]{rw- W}");
+	CHECK_INT(out[0].anon_written, 0);
+	done();
+}
