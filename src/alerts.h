@@ -58,7 +58,11 @@
  *                                      already) counts as written when the kernel
  *                                      says its VMA holds written private pages
  *                                      (anon_vma, MW_EFFF_ANON_WRITTEN): the alert
- *                                      says so (anon_written, "writtenPages").
+ *                                      says so (anon_written, "writtenPages"). The
+ *                                      kernel's word is per VMA, not per page (a
+ *                                      page never written in a VMA with written
+ *                                      ones counts; a transparent-huge-page read
+ *                                      fault also makes an anon_vma).
  *   exec_fileless   high    T1620      executable memory backed by a memfd, a deleted
  *                                      file, or a file on tmpfs (/dev/shm, or any
  *                                      tmpfs: file kind MW_FK_MEMFD/SHM/DELETED, or
