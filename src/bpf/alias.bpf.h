@@ -28,20 +28,21 @@
  */
 #define MW_ALIAS_STEPS 2048
 
+/* Kept small: it lives in mw_alias_of()'s frame, at the end of the exit's
+ * longest call chain (the verifier's 512-byte combined stack). */
 struct alias_walk {
 	__u64 n;            /* current rb_node */
 	__u64 self_mm, self_start; /* the VMA judged (skipped) */
 	__u64 lo, hi;       /* its file pages, [lo, hi) */
-	__u64 want;         /* vm_flags the other view must have */
-	__u64 off;          /* offsetof(struct vm_area_struct, shared) */
 	__u64 found;        /* the other view's address covering the first shared page */
 	__u64 mm;           /* its mm */
-	__u8 state;         /* 0 visit n, 1 descend left from n, 2 ascend from n */
+	__u32 want;         /* vm_flags the other view must have (low bits) */
+	__u32 state;        /* 0 visit n, 1 descend left from n, 2 ascend from n */
 };
 
 static __always_inline int alias_visit(struct alias_walk *w)
 {
-	struct vm_area_struct *v = (struct vm_area_struct *)(w->n - w->off);
+	struct vm_area_struct *v = (struct vm_area_struct *)(w->n - bpf_core_field_offset(struct vm_area_struct, shared));
 	__u64 fl = BPF_CORE_READ(v, vm_flags), pg = BPF_CORE_READ(v, vm_pgoff);
 	__u64 s = BPF_CORE_READ(v, vm_start), e = BPF_CORE_READ(v, vm_end);
 	__u64 pend = pg + ((e - s) >> 12), mm = (__u64)BPF_CORE_READ(v, vm_mm);
@@ -103,8 +104,7 @@ static __always_inline bool alias_find(struct mw_effect *ef, struct address_spac
 {
 	struct alias_walk w = {
 		.n = (__u64)BPF_CORE_READ(m, i_mmap.rb_leftmost),
-		.self_mm = self_mm, .self_start = ef->start, .lo = lo, .hi = hi, .want = want,
-		.off = bpf_core_field_offset(struct vm_area_struct, shared),
+		.self_mm = self_mm, .self_start = ef->start, .lo = lo, .hi = hi, .want = (__u32)want,
 	};
 
 	bpf_loop(MW_ALIAS_STEPS, alias_step, &w, 0);

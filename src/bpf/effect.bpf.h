@@ -20,8 +20,10 @@ struct mw_effect {
 struct vma_ctx {
 	__u64 addr;
 	__u64 vm_flags, start, end;
-	__u64 file, mm, pgoff; /* for the alias check (alias.bpf.h), read as numbers */
-	__u8 anon_written;      /* vma->anon_vma: private pages written (MW_EFFF_ANON_WRITTEN) */
+	__u64 file, pgoff;      /* for the alias check (alias.bpf.h), read as numbers */
+	__u64 mm_anon;          /* vm_mm, | 1 when vma->anon_vma is set (private pages written:
+				 * MW_EFFF_ANON_WRITTEN); one word, not two: the frame is on the
+				 * exit's longest call chain (512 bytes in all) */
 	long r;
 };
 
@@ -31,9 +33,8 @@ static long vma_read(struct task_struct *task, struct vm_area_struct *vma, struc
 	c->start = vma->vm_start;
 	c->end = vma->vm_end;
 	c->file = (__u64)BPF_CORE_READ(vma, vm_file);
-	c->mm = (__u64)BPF_CORE_READ(vma, vm_mm);
+	c->mm_anon = (__u64)BPF_CORE_READ(vma, vm_mm) | (vma->anon_vma != NULL); /* mm: aligned */
 	c->pgoff = vma->vm_pgoff;
-	c->anon_written = vma->anon_vma != NULL;
 	return 0;
 }
 
@@ -69,10 +70,10 @@ static __always_inline void effect_lookup(struct mw_effect *ef, __u64 addr)
 		ef->vm_flags = c.vm_flags;
 		ef->start = c.start;
 		ef->end = c.end;
-		if (c.anon_written)
+		if (c.mm_anon & 1)
 			ef->flags |= MW_EFFF_ANON_WRITTEN;
 		if (c.file)
-			mw_alias_of(ef, c.file, c.mm, c.pgoff);
+			mw_alias_of(ef, c.file, c.mm_anon & ~1ull, c.pgoff);
 	} else {
 		ef->status = c.r == -MW_EBUSY ? MW_EFF_BUSY : c.r == -MW_ENOENT ? MW_EFF_NOVMA : MW_EFF_ERROR;
 	}
