@@ -28,8 +28,12 @@
  */
 #define MW_ALIAS_STEPS 2048
 
-/* Kept small: it lives in mw_alias_of()'s frame, at the end of the exit's
- * longest call chain (the verifier's 512-byte combined stack). */
+/* The walk's state lives in a per-CPU map, not in a frame: mw_alias_of()
+ * and its callback sit at the end of the exit's longest call chain, which
+ * the verifier holds to 512 bytes of stack in all (6.1 counts the callback's
+ * frame too). Like the event scratch (scratch_map), a program that preempts
+ * this one on its CPU can spoil a walk: it then finds nothing, or a view
+ * that is not one, never more than MW_ALIAS_STEPS steps. */
 struct alias_walk {
 	__u64 n;            /* current rb_node */
 	__u64 self_mm, self_start; /* the VMA judged (skipped) */
@@ -39,6 +43,19 @@ struct alias_walk {
 	__u32 want;         /* vm_flags the other view must have (low bits) */
 	__u32 state;        /* 0 visit n, 1 descend left from n, 2 ascend from n */
 };
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct alias_walk);
+} alias_walk_map SEC(".maps");
+
+static __always_inline struct alias_walk *alias_state(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&alias_walk_map, &zero);
+}
 
 static __always_inline int alias_visit(struct alias_walk *w)
 {
@@ -58,12 +75,14 @@ static __always_inline int alias_visit(struct alias_walk *w)
 }
 
 /* One move of an in-order walk of the rb tree (parent pointers, no stack). */
-static long alias_step(__u32 i, struct alias_walk *w)
+static long alias_step(__u32 i, void *unused)
 {
-	struct rb_node *n = (struct rb_node *)w->n, *x;
+	struct alias_walk *w = alias_state();
+	struct rb_node *n, *x;
 
-	if (!n)
+	if (!w || !w->n)
 		return 1;
+	n = (struct rb_node *)w->n;
 	switch (w->state) {
 	case 0:
 		if (alias_visit(w))
@@ -102,17 +121,21 @@ static long alias_step(__u32 i, struct alias_walk *w)
 static __always_inline bool alias_find(struct mw_effect *ef, struct address_space *m, __u64 self_mm,
 				       __u64 lo, __u64 hi, __u64 want)
 {
-	struct alias_walk w = {
+	struct alias_walk *w = alias_state();
+
+	if (!w)
+		return false;
+	*w = (struct alias_walk){
 		.n = (__u64)BPF_CORE_READ(m, i_mmap.rb_leftmost),
 		.self_mm = self_mm, .self_start = ef->start, .lo = lo, .hi = hi, .want = (__u32)want,
 	};
-
-	bpf_loop(MW_ALIAS_STEPS, alias_step, &w, 0);
-	if (!w.found)
+	bpf_loop(MW_ALIAS_STEPS, alias_step, NULL, 0);
+	w = alias_state(); /* the verifier forgets it across the call */
+	if (!w || !w->found)
 		return false;
-	ef->alias_addr = w.found;
+	ef->alias_addr = w->found;
 	if (bpf_core_field_exists(struct mm_struct, owner)) {
-		struct mm_struct *mm = (struct mm_struct *)w.mm;
+		struct mm_struct *mm = (struct mm_struct *)w->mm;
 		ef->alias_pid = BPF_CORE_READ(mm, owner, tgid);
 	}
 	return true;
