@@ -105,12 +105,16 @@ struct mw_compat_rec {
 /* Process lifecycle, sent only when user space asks (alerts keep region maps). */
 struct mw_task_rec {
 	__u16 type;
-	__u16 pad;
+	__u16 flags;         /* MW_TASK_F_* */
 	__u32 pid;
 	__u32 ppid;
 	__u32 pad2;
 	__u64 ts;            /* CLOCK_BOOTTIME ns */
 };
+
+/* struct mw_task_rec.flags */
+#define MW_TASK_F_SHARED_MM (1u << 0) /* MW_REC_FORK: the child shares the parent's memory
+				       * (vfork, clone(CLONE_VM) without CLONE_THREAD) */
 
 /* struct mw_event.flags */
 #define MW_F_COMPAT      (1u << 0) /* task was running the 32-bit ABI */
@@ -156,11 +160,20 @@ enum mw_eff_status {
 #define MW_EFFF_VERIFY      (1u << 2) /* --kill-wx could not judge it (old_mmap struct changeable,
                                        * VMA lock taken): the process was SIGSTOPped for user
                                        * space to read /proc/PID/maps and kill or continue it */
-#define MW_EFFF_FILE_AGE    (1u << 4) /* the VMA is executable and file-backed: file_age_s is valid (alerts on) */
-#define MW_EFFF_WRITTEN_AFTER_START (1u << 5) /* that file's mtime is later than the process's creation */
-#define MW_EFFF_CHANGED_AFTER_START (1u << 6) /* its ctime is later than the process's creation, its mtime
-                                                * is not (renamed, chmod, or an mtime set back) */
 #define MW_EFFF_FROM_PROC   (1u << 3) /* user space: vm_flags' rwx bits read from /proc/PID/maps */
+/* Alias views (src/bpf/alias.bpf.h): the VMA's file pages are reachable through another view */
+#define MW_EFFF_ALIAS_VIEW  (1u << 4) /* executable VMA; a writable shared VMA of the same file pages
+                                       * exists (this or another process: alias_pid, alias_addr) */
+#define MW_EFFF_ALIAS_XVIEW (1u << 5) /* writable shared VMA; an executable VMA of the same file pages
+                                       * exists (alias_pid, alias_addr) */
+#define MW_EFFF_ALIAS_FD    (1u << 6) /* executable VMA of a regular file open for writing somewhere
+                                       * (write/pwrite change the mapped pages) */
+#define MW_EFFF_ANON_WRITTEN (1u << 7) /* the VMA has an anon_vma: some of its private pages were written
+                                       * (a write fault made a private copy) since it was mapped */
+#define MW_EFFF_FILE_AGE    (1u << 8) /* the VMA is executable and file-backed: file_age_s is valid (alerts on) */
+#define MW_EFFF_WRITTEN_AFTER_START (1u << 9) /* that file's mtime is later than the process's creation */
+#define MW_EFFF_CHANGED_AFTER_START (1u << 10) /* its ctime is later than the process's creation, its mtime
+                                                * is not (renamed, chmod, or an mtime set back) */
 
 /* The path is stored leaf first: a series of NUL-terminated components, the
  * last one closest to the root. User space reverses the order. */
@@ -189,6 +202,9 @@ struct mw_event {
 	__u32 personality;   /* the task's personality when it has READ_IMPLIES_EXEC, else 0 */
 	__u16 eff_status;    /* enum mw_eff_status */
 	__u16 eff_flags;     /* MW_EFFF_* */
+	__u32 alias_pid;     /* MW_EFFF_ALIAS_VIEW/XVIEW: tgid of the other view's process, 0 unknown */
+	__u32 alias_pad;
+	__u64 alias_addr;    /* MW_EFFF_ALIAS_VIEW/XVIEW: the other view's address in that process */
 	char path[];         /* leaf-first components, path_len bytes */
 };
 

@@ -23,6 +23,7 @@ static const char *const kind_names[MW_AL_KIND_MAX] = {
 	[MW_AL_DEVICE_MAPPING] = "device_mapping",
 	[MW_AL_DROPPED_CODE] = "dropped_code",
 	[MW_AL_CALL_FROM_ANON] = "call_from_anon",
+	[MW_AL_WX_ALIAS] = "wx_alias",
 };
 
 static const char *const sev_names[] = { "info", "medium", "high" };
@@ -88,6 +89,12 @@ struct mw_alert *mw_alert_add(struct mw_alert *al, int *n, enum mw_alert_kind ki
 		x->mitre = "T1620";
 		x->technique = "Reflective Code Loading";
 		x->description = "a mapping call made from memory no file on disk backs (staged shellcode or a JIT)";
+		break;
+	case MW_AL_WX_ALIAS:
+		x->severity = MW_SEV_HIGH;
+		x->mitre = "T1055";
+		x->technique = "Process Injection";
+		x->description = "executable memory writable through another view of the same pages";
 		break;
 	default:
 		x->severity = MW_SEV_INFO;
@@ -166,6 +173,8 @@ void mw_alert_json(struct strbuf *b, const struct mw_view *v, const struct mw_al
 	if (al->kind == MW_AL_DROPPED_CODE && al->dropped > MW_DR_NONE && al->dropped <= MW_DR_RECENT)
 		sb_printf(b, ",\"dropped\":{\"cause\":\"%s\",\"ageSeconds\":%u}", dropped_names[al->dropped],
 			  (unsigned)al->file_age_s);
+	if (al->anon_written)
+		sb_puts(b, ",\"writtenPages\":true");
 	if (al->chain) {
 		static const char *const calls[] = { "", "\"memfd_create\",\"mmap\"",
 						     "\"memfd_create\",\"execveat\"", "\"execveat\"" };
@@ -231,6 +240,13 @@ void mw_alert_json(struct strbuf *b, const struct mw_view *v, const struct mw_al
 	} else if (al->yara_state == MW_YARA_DROPPED || al->yara_state == MW_YARA_ERROR) {
 		sb_printf(b, ",\"yaraScan\":\"%s\"", al->yara_state == MW_YARA_DROPPED ? "dropped" : "failed");
 	}
+	if (al->kind == MW_AL_WX_ALIAS) {
+		static const char *const via[] = { "", "writableView", "executableView", "openFd" };
+		sb_printf(b, ",\"alias\":{\"via\":\"%s\"", via[al->alias_via & 3]);
+		if (al->alias_via == MW_ALIAS_WRITABLE_VIEW || al->alias_via == MW_ALIAS_EXEC_VIEW)
+			sb_printf(b, ",\"pid\":%u,\"address\":\"0x%" PRIx64 "\"", al->alias_pid, al->alias_addr);
+		sb_printf(b, ",\"openForWrite\":%s}", al->alias_fd ? "true" : "false");
+	}
 	sb_puts(b, "},\"trigger\":");
 	mw_format_json(b, v);
 	sb_putc(b, '}');
@@ -254,6 +270,8 @@ void mw_alert_table(struct strbuf *b, const struct mw_view *v, const struct mw_a
 			sb_puts(b, ", was writable");
 		sb_putc(b, ']');
 	}
+	if (al->anon_written)
+		sb_puts(b, " [history unknown, pages written]");
 	if (al->judged_on_request && mw_eff_error_name(e))
 		sb_puts(b, " [judged on the request]"); /* the call says why: effective prot unknown */
 	if (al->chain) {
@@ -288,6 +306,14 @@ void mw_alert_table(struct strbuf *b, const struct mw_view *v, const struct mw_a
 			  al->payload->before && al->payload->at ? al->payload->at : "");
 	if (al->yara_text)
 		sb_printf(b, " [yara %s]", al->yara_text);
+	if (al->kind == MW_AL_WX_ALIAS) {
+		if (al->alias_via == MW_ALIAS_WRITABLE_VIEW || al->alias_via == MW_ALIAS_EXEC_VIEW)
+			sb_printf(b, " [alias: %s view in pid %u at 0x%" PRIx64 "%s]",
+				  al->alias_via == MW_ALIAS_WRITABLE_VIEW ? "writable" : "executable", al->alias_pid,
+				  al->alias_addr, al->alias_fd ? ", file open for writing" : "");
+		else
+			sb_puts(b, " [alias: file open for writing]");
+	}
 	if (e->flags & MW_F_ENFORCED)
 		sb_puts(b, " [killed]");
 	if (al->rule && al->rule_in_table) {

@@ -18,7 +18,8 @@ enum mw_alert_kind {
 	MW_AL_DEVICE_MAPPING = 4,
 	MW_AL_DROPPED_CODE = 5,
 	MW_AL_CALL_FROM_ANON = 6,  /* a mapping call made from memory no regular file backs (capture.bpf.h) */
-	MW_AL_KIND_MAX = 7,
+	MW_AL_WX_ALIAS = 7,        /* executable memory writable through another view (issue #22) */
+	MW_AL_KIND_MAX = 8,
 };
 
 enum mw_alert_severity {
@@ -57,6 +58,14 @@ enum mw_chain {
 	MW_CHAIN_EXECVEAT = 3,       /* a program run from a memfd whose creation was not seen */
 };
 
+/* How a wx_alias alert's memory is reachable (struct mw_alert.alias_via). */
+enum mw_alias_via {
+	MW_ALIAS_NONE = 0,
+	MW_ALIAS_WRITABLE_VIEW = 1,   /* the call left executable memory; a writable shared view of it exists */
+	MW_ALIAS_EXEC_VIEW = 2,       /* the call left a writable shared view of memory executable elsewhere */
+	MW_ALIAS_OPEN_FD = 3,         /* the call left executable memory of a file open for writing */
+};
+
 struct mw_alert {
 	uint16_t kind;             /* enum mw_alert_kind */
 	uint16_t severity;         /* enum mw_alert_severity */
@@ -74,6 +83,9 @@ struct mw_alert {
 	uint8_t dropped;           /* enum mw_dropped_cause (dropped_code) */
 	uint16_t file_age_s;       /* dropped_code: seconds since the file was written (65535: or more) */
 	uint8_t call_via_ret;      /* call_from_anon: found by the return address, the syscall instruction a file's */
+	uint8_t anon_written;      /* x_after_w over memory the region map did not know (the kernel mapped it:
+				    * stack, .data/.bss; or its seed failed), judged on the kernel's word
+				    * that its pages were written (MW_EFFF_ANON_WRITTEN) */
 	uint32_t rdev;             /* device_mapping: st_rdev, kernel encoding (major << 20 | minor) */
 	uint64_t start, end;       /* [start, end): the memory concerned (has_region) */
 	uint8_t chain;             /* enum mw_chain */
@@ -93,6 +105,10 @@ struct mw_alert {
 	const char *yara_text;     /* the same for the table: "a,b" */
 	const char *exe_sha256;    /* evidence: the executable's sha256 (exehash.h); NULL: unknown */
 	const char *file_sha256;   /* evidence: the sha256 of the file the trigger mapped; NULL: none or unknown */
+	uint8_t alias_via;         /* wx_alias: enum mw_alias_via */
+	uint8_t alias_fd;          /* wx_alias: the file is also open for writing (MW_EFFF_ALIAS_FD) */
+	uint32_t alias_pid;        /* wx_alias view: the other view's process (0: unknown) */
+	uint64_t alias_addr;       /* wx_alias view: its address there */
 };
 
 enum mw_yara_state {
@@ -131,9 +147,11 @@ const char *mw_alert_severity_name(unsigned sev);
  * "region"], ["judgedAt":"exec" for a program judged at its exec],
  * ["dropped":{"cause":"writtenAfterStart"|"changedAfterStart"|"recent",
  * "ageSeconds"}] (dropped_code),
- * ["device":{"path","rdev":"MAJ:MIN"}], ["rule" the policy rule that
- * decided it, ["tags":[...]], ["output" the rule's text],
- * ["captureRequested":true]]}, and "trigger": the
+ * ["device":{"path","rdev":"MAJ:MIN"}], ["writtenPages":true for an x_after_w
+ * judged on the kernel's word alone], ["alias":{"via":"writableView"|
+ * "executableView"|"openFd", ["pid", "address"], "openForWrite"} for wx_alias],
+ * ["rule" the policy rule that decided it, ["tags":[...]], ["output" the
+ * rule's text], ["captureRequested":true]]}, and "trigger": the
  * trigger event exactly as mw_format_json() writes it.
  */
 void mw_alert_json(struct strbuf *b, const struct mw_view *v, const struct mw_alert *al);
@@ -143,7 +161,8 @@ void mw_alert_json(struct strbuf *b, const struct mw_view *v, const struct mw_al
  * time pid tid comm, then "ALERT <severity> <kind> <mitre>: " and the call
  * as mw_format_call() writes it, then " [previous PROT_...]" when known
  * (", partly" when mixed, ", was writable" when the sticky bit is set but
- * the previous prot lacks PROT_WRITE), and " [killed]" for an enforced
+ * the previous prot lacks PROT_WRITE), " [history unknown, pages written]"
+ * for anon_written, " [alias: ...]" for wx_alias, and " [killed]" for an enforced
  * trigger; then " [rule NAME]" when a rule that is not built in decided
  * it, and the rule's output text in quotes. Control characters are escaped as in event lines.
  */

@@ -14,6 +14,7 @@
 
 #include "alerts_family.h"
 #include "fileid.h"
+#include "mmshare.h"
 
 #ifndef MAP_HUGE_SHIFT
 #define MAP_HUGE_SHIFT 26
@@ -38,6 +39,7 @@ struct mw_alerts {
 	struct mw_alerts_stats st;
 	struct mw_family *fam;        /* SysV shm, brk, memfd chains (alerts_family.c) */
 	DIR *seed_dir;                /* seeding in progress (mw_alerts_seed_step) */
+	struct mw_mmshare *share;     /* CLONE_VM/vfork children: whose map holds their memory */
 };
 
 /* ---- engine life ---- */
@@ -52,7 +54,8 @@ struct mw_alerts *mw_alerts_new(void)
 	a->fileless = mw_regions_new();
 	a->proc_root = strdup("/proc");
 	a->fam = mw_family_new();
-	if (!a->regions || !a->fileless || !a->proc_root || !a->fam)
+	a->share = mw_mmshare_new();
+	if (!a->regions || !a->fileless || !a->proc_root || !a->fam || !a->share)
 		goto oom;
 	return a;
 oom:
@@ -68,6 +71,7 @@ void mw_alerts_free(struct mw_alerts *a)
 	mw_regions_free(a->regions);
 	mw_regions_free(a->fileless);
 	mw_family_free(a->fam);
+	mw_mmshare_free(a->share);
 	free(a->proc_root);
 	if (a->seed_dir)
 		closedir(a->seed_dir);
@@ -187,6 +191,9 @@ static void forget(struct mw_alerts *a, uint32_t pid)
  * (nothing changed then). */
 static int seed_process(struct mw_alerts *a, uint32_t pid)
 {
+	struct timespec now;
+
+	clock_gettime(CLOCK_BOOTTIME, &now); /* the events' clock */
 	mw_regions_exit(a->fileless, pid);
 	if (read_maps(a, pid)) {
 		int err = errno ? errno : EIO;
@@ -198,6 +205,8 @@ static int seed_process(struct mw_alerts *a, uint32_t pid)
 		return 0;
 	}
 	a->st.seeded++;
+	if (mw_regions_set_seeded_at(a->regions, pid, (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec))
+		a->st.model_errors++;
 	filter_fileless(a);
 	if (a->filt.oom)
 		a->st.model_errors++;
@@ -271,13 +280,36 @@ int mw_alerts_seed_all(struct mw_alerts *a, uint32_t skip, struct mw_seed_report
 
 /* ---- lifecycle ---- */
 
+/* pid stops using its memory (exec, exit): when it held the map of memory
+ * that CLONE_VM children still use, the map moves to one of them. */
+static void leave_memory(struct mw_alerts *a, uint32_t pid)
+{
+	uint32_t heir = mw_mmshare_leave(a->share, pid);
+
+	if (!heir || mw_regions_state(a->regions, pid) == MW_PROC_ABSENT)
+		return;
+	if (mw_regions_fork(a->regions, pid, heir))
+		a->st.model_errors++;
+	if (mw_regions_state(a->fileless, pid) == MW_PROC_ABSENT)
+		mw_regions_exit(a->fileless, heir);
+	else if (mw_regions_fork(a->fileless, pid, heir))
+		a->st.model_errors++;
+}
+
 void mw_alerts_task(struct mw_alerts *a, const struct mw_task_rec *r)
 {
 	mw_family_task(a->fam, r);
+	if (r->type == MW_REC_EXEC || r->type == MW_REC_EXIT)
+		leave_memory(a, r->pid);
 	switch (r->type) {
 	case MW_REC_FORK:
 		if (r->pid == r->ppid)
 			return;
+		if ((r->flags & MW_TASK_F_SHARED_MM) && mw_mmshare_add(a->share, r->pid, r->ppid) == 0) {
+			/* vfork, clone(CLONE_VM): the same memory, kept in one map (its owner's) */
+			forget(a, r->pid);
+			return;
+		}
 		if (mw_regions_state(a->regions, r->ppid) == MW_PROC_ABSENT) {
 			forget(a, r->pid);  /* seeded from its own /proc at its first event */
 			return;
@@ -683,12 +715,28 @@ static void rule_wx_mprotect(struct mw_alerts *a, const struct mw_event *e, cons
 /* x_after_w: executable without writable given to memory that lacked
  * PROT_EXEC and was writable now or earlier (never with wx_mprotect: a W+X
  * request is that rule's). */
-static void rule_x_after_w(struct mw_alerts *a, const struct mprot *m, struct mw_alert *al, int *n)
+static void rule_x_after_w(struct mw_alerts *a, const struct mw_event *e, const struct mprot *m,
+			   struct mw_alert *al, int *n)
 {
 	uint64_t rs = 0, re = 0;
 
 	if ((m->prot & WX) == WX || !(m->prot & PROT_EXEC))
 		return;
+	if (m->applied && !m->c.x_after_w && e->eff_status == MW_EFF_OK && (e->eff_flags & MW_EFFF_ANON_WRITTEN) &&
+	    (m->c.gap_bytes || e->ts < mw_regions_seeded_at(a->regions, e->pid))) {
+		/* memory the map never saw (the kernel mapped it: stack,
+		 * .data/.bss, the interpreter's; or the process's seed
+		 * failed), or saw only in a /proc read made after this call
+		 * (which shows its effect already): the kernel says some of
+		 * its pages were written */
+		struct mw_alert *x = mw_alert_add(al, n, MW_AL_X_AFTER_W);
+		mw_alert_region(x, m->s, m->end);
+		snap_describe(&a->snap, m->s, m->end, x);
+		x->anon_written = 1;
+		x->description = "memory of unknown history whose pages were written made executable "
+				 "(stack, .data/.bss: code staged where the kernel mapped memory)";
+		return;
+	}
 	if (m->applied ? !m->c.x_after_w : !snap_exec_added(&a->snap, m->s, m->end, 1, &rs, &re))
 		return;
 	if (m->applied)
@@ -733,7 +781,7 @@ static int on_mprotect(struct mw_alerts *a, const struct mw_event *e, int ok, st
 	if (!mprotect_apply(a, e, ok, &m))
 		return 0;
 	rule_wx_mprotect(a, e, &m, al, &n);
-	rule_x_after_w(a, &m, al, &n);
+	rule_x_after_w(a, e, &m, al, &n);
 	rule_fileless_region(a, &m, al, &n);
 	fileless_mprotect(a, e, &m);
 	return n;
@@ -800,8 +848,58 @@ static void rule_dropped_code(const struct mw_event *e, struct mw_alert *al, int
 		mw_alert_region(x, e->vma_start, e->vma_end);
 }
 
+/* wx_alias: the kernel found the VMA the call left reachable through another
+ * view of the same pages (src/bpf/alias.bpf.h): executable memory with a
+ * writable shared view, a writable shared view of executable memory, or
+ * executable memory of a file open for writing. Only the calls that make or
+ * change a mapping by request (shmat's segments are alerts_family.c's). */
+static void rule_alias(const struct mw_event *e, struct mw_alert *al, int *n)
+{
+	unsigned f = e->eff_flags;
+
+	if (e->eff_status != MW_EFF_OK || !(f & (MW_EFFF_ALIAS_VIEW | MW_EFFF_ALIAS_XVIEW | MW_EFFF_ALIAS_FD)) ||
+	    *n >= MW_ALERTS_MAX)
+		return;
+	switch (e->event) {
+	case MW_EV_MMAP: case MW_EV_MMAP2: case MW_EV_MPROTECT: case MW_EV_PKEY_MPROTECT: case MW_EV_MREMAP:
+		break;
+	default:
+		return;
+	}
+	struct mw_alert *x = mw_alert_add(al, n, MW_AL_WX_ALIAS);
+	mw_alert_region(x, e->vma_start, e->vma_end);
+	x->alias_fd = (f & MW_EFFF_ALIAS_FD) != 0;
+	x->alias_via = (f & MW_EFFF_ALIAS_VIEW) ? MW_ALIAS_WRITABLE_VIEW
+		       : (f & MW_EFFF_ALIAS_XVIEW) ? MW_ALIAS_EXEC_VIEW : MW_ALIAS_OPEN_FD;
+	if (x->alias_via != MW_ALIAS_OPEN_FD) {
+		x->alias_pid = e->alias_pid;
+		x->alias_addr = e->alias_addr;
+	}
+	if (x->alias_via == MW_ALIAS_EXEC_VIEW)
+		x->description = "writable view made of memory that is executable elsewhere";
+	else if (x->alias_via == MW_ALIAS_OPEN_FD) {
+		/* a capability, not a second mapping: also what a program that
+		 * wrote a file and maps it while still holding it open shows */
+		x->severity = MW_SEV_MEDIUM;
+		x->description = "executable mapping of a file open for writing (write/pwrite change the code)";
+	}
+}
+
 int mw_alerts_event(struct mw_alerts *a, const struct mw_view *v, struct mw_alert *out, int max)
 {
+	uint32_t owner = mw_mmshare_owner(a->share, v->e->pid);
+	struct mw_event shared_e;
+	struct mw_view shared_v;
+
+	if (owner != v->e->pid) {
+		/* a CLONE_VM child: its calls change its parent's memory, so they
+		 * are judged on, and applied to, the map held under the owner */
+		shared_e = *v->e;
+		shared_e.pid = owner;
+		shared_v = *v;
+		shared_v.e = &shared_e;
+		v = &shared_v;
+	}
 	const struct mw_event *e = v->e;
 	struct mw_alert al[MW_ALERTS_MAX];
 	int ok = !mw_is_error(e->ret), n = 0;
@@ -852,6 +950,8 @@ int mw_alerts_event(struct mw_alerts *a, const struct mw_view *v, struct mw_aler
 		mw_family_chain_mmap(a->fam, e, al, n);
 		if (mw_family_event(a->fam, a->regions, a->fileless, v, al, &n, &a->st.model_errors))
 			a->st.model_errors++;
+		if (ok)
+			rule_alias(e, al, &n);
 	}
 	if (e->flags & MW_F_ENFORCED) {
 		/* the kernel killed the caller: that is always reported, in
@@ -859,7 +959,8 @@ int mw_alerts_event(struct mw_alerts *a, const struct mw_view *v, struct mw_aler
 		 * would not have judged it so */
 		int has = 0;
 		for (int i = 0; i < n; i++)
-			has |= al[i].kind == MW_AL_WX_MAPPING || al[i].kind == MW_AL_WX_MPROTECT;
+			has |= al[i].kind == MW_AL_WX_MAPPING || al[i].kind == MW_AL_WX_MPROTECT ||
+			       al[i].kind == MW_AL_WX_ALIAS;
 		if (!has && n < MW_ALERTS_MAX) {
 			struct mw_alert *x = mw_alert_add(al, &n, e->event == MW_EV_MPROTECT ||
 								       e->event == MW_EV_PKEY_MPROTECT

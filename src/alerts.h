@@ -50,7 +50,19 @@
  *                                      would describe the same fact (writable memory
  *                                      is executable) for the same call; previousProt
  *                                      and wasWritable in the wx_mprotect alert carry
- *                                      the history.
+ *                                      the history. Memory the map has no history
+ *                                      for (a gap: the kernel mapped it at exec,
+ *                                      stack, .data/.bss, and the process's seed
+ *                                      from /proc failed or came late; or a seed
+ *                                      read after this call, which shows its effect
+ *                                      already) counts as written when the kernel
+ *                                      says its VMA holds written private pages
+ *                                      (anon_vma, MW_EFFF_ANON_WRITTEN): the alert
+ *                                      says so (anon_written, "writtenPages"). The
+ *                                      kernel's word is per VMA, not per page (a
+ *                                      page never written in a VMA with written
+ *                                      ones counts; a transparent-huge-page read
+ *                                      fault also makes an anon_vma).
  *   exec_fileless   high    T1620      executable memory backed by a memfd, a deleted
  *                                      file, or a file on tmpfs (/dev/shm, or any
  *                                      tmpfs: file kind MW_FK_MEMFD/SHM/DELETED, or
@@ -94,10 +106,32 @@
  *                                      kernel reads the file's times from the VMA at
  *                                      exit (MW_EFFF_FILE_AGE). Not raised beside an
  *                                      exec_fileless of the same call.
+ *   wx_alias        high    T1055      alias views (the double-mapping trick): a
+ *                                      successful mmap/mmap2/mprotect/pkey_mprotect/
+ *                                      mremap whose VMA the kernel found (at syscall
+ *                                      exit, src/bpf/alias.bpf.h; eff_flags
+ *                                      MW_EFFF_ALIAS_*) executable while a writable
+ *                                      MAP_SHARED view of the same file pages exists
+ *                                      (a regular file, a memfd, /dev/shm, shared
+ *                                      anonymous memory across fork or mremap(old, 0,
+ *                                      ...): "writableView"), or writable and shared
+ *                                      while an executable view of the same pages
+ *                                      exists (the reverse order, raised on the
+ *                                      writer's call: "executableView"); the other
+ *                                      view's host pid and address come with it
+ *                                      (alias_pid, alias_addr), in this process or
+ *                                      another. shmat is alerts_family.c's.
+ *                   medium  T1055      the same calls leaving executable memory of a
+ *                                      regular file that is open for writing
+ *                                      somewhere (i_writecount: write()/pwrite()
+ *                                      change the code; "openFd"). A writable view
+ *                                      that went away before the executable one was
+ *                                      made, and a file opened for writing only after
+ *                                      it was mapped, are not seen.
  *
  * One event raises at most MW_ALERTS_MAX alerts, in this order: wx_mapping
  * or wx_mprotect or x_after_w, then exec_fileless, then device_mapping, then
- * dropped_code.
+ * dropped_code (mmap, mprotect), then wx_alias.
  * 32-bit tasks (MW_F_COMPAT; mmap2, and old_mmap reported as mmap) are
  * judged exactly as 64-bit ones. An old_mmap whose argument struct could not
  * be read at entry is read again at exit by the kernel side (eff_flags
@@ -126,15 +160,23 @@
  * its current protection, and counts as writable earlier iff it is writable
  * now. A fork record copies the parent's map to the child (a parent the
  * engine does not know leaves the child unknown: it is seeded at its first
- * event). An exec record forgets the process, so that its next event seeds
+ * event); a fork record with MW_TASK_F_SHARED_MM (vfork, clone(CLONE_VM)
+ * without CLONE_THREAD: another process, the same memory) copies nothing:
+ * the child's calls are judged on and applied to the one map of that
+ * memory, kept under the process that owns it (src/mmshare.h), so that a
+ * page one of them writes and another makes executable raises x_after_w;
+ * when the owner execs or exits first, a remaining child takes the map
+ * over. An exec record forgets the process, so that its next event seeds
  * it again: that is how the mappings the kernel's ELF loader made (program,
  * interpreter, stack, vdso, brk heap), which no syscall reports, get into the
  * map. An exit record forgets the process. Events that the process made
  * between the exec and the read of /proc are replayed on top of what was
  * read, which is harmless (mmap replaces, mprotect sets the same prot) except
  * that an mprotect adding PROT_EXEC that /proc already shows applied raises
- * no alert. Memory that no traced call mapped after the seed (brk growth) has
- * an unknown history: giving it PROT_EXEC raises no x_after_w.
+ * no alert unless the kernel says its pages were written (x_after_w above).
+ * Memory that no traced call mapped after the seed (brk growth) has an
+ * unknown history: giving it PROT_EXEC raises x_after_w only when its pages
+ * were written.
  *
  * --allow is decided in the kernel, by identity, not by the path the task
  * sees: the inode (and device) of each allowed path, stat()ed by mapwatch
@@ -144,7 +186,8 @@
  * /usr/bin/node is not the host's). Such events carry MW_EFFF_ALLOWED and
  * raise no alert (counted as suppressed); their region map is kept all the
  * same, and --kill-wx does not kill them. (The verdict is cached per process
- * until its next exec.)
+ * until its next exec.) --kill-wx kills the caller of a call that raises
+ * wx_alias (the kernel decides it on the same flags).
  */
 
 /* Counters for --stats. */

@@ -32,6 +32,7 @@ struct proc {
 	uint32_t pid;
 	uint8_t used;
 	uint8_t state;
+	uint64_t seeded_at;  /* mw_regions_set_seeded_at(); 0: not read from /proc */
 	size_t off, n, cap;
 	struct mw_region *buf;
 };
@@ -644,6 +645,22 @@ int mw_regions_mremap(struct mw_regions *t, uint32_t pid, uint64_t old_addr, uin
 	return put_range(t, p, new_addr, new_end, in->v, in->n);
 }
 
+int mw_regions_set_seeded_at(struct mw_regions *t, uint32_t pid, uint64_t ts)
+{
+	struct proc *p = get_or_add(t, pid);
+
+	if (!p)
+		return -1;
+	p->seeded_at = ts;
+	return 0;
+}
+
+uint64_t mw_regions_seeded_at(const struct mw_regions *t, uint32_t pid)
+{
+	const struct proc *p = lookup(t, pid);
+	return p ? p->seeded_at : 0;
+}
+
 int mw_regions_fork(struct mw_regions *t, uint32_t parent, uint32_t child)
 {
 	if (parent == child)
@@ -672,6 +689,7 @@ int mw_regions_fork(struct mw_regions *t, uint32_t parent, uint32_t child)
 	c->off = 0;
 	c->n = n;
 	c->state = state;
+	c->seeded_at = 0;
 	return 0;
 }
 
@@ -685,6 +703,7 @@ int mw_regions_exec(struct mw_regions *t, uint32_t pid)
 	p->buf = NULL;
 	p->cap = p->off = p->n = 0;
 	p->state = MW_PROC_PARTIAL;
+	p->seeded_at = 0;
 	return 0;
 }
 

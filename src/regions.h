@@ -166,6 +166,13 @@ int mw_regions_mprotect_enomem(struct mw_regions *t, uint32_t pid, uint64_t addr
 int mw_regions_mremap(struct mw_regions *t, uint32_t pid, uint64_t old_addr, uint64_t old_size,
 		      uint64_t new_size, uint64_t flags, uint64_t new_addr);
 
+/* When pid's regions were read from /proc (CLOCK_BOOTTIME ns, taken before
+ * the read): an event older than that may already show in them. 0 (the
+ * default, and after fork, exec or a new seed without it): never. Returns 0,
+ * or -1 when pid could not be added. */
+int mw_regions_set_seeded_at(struct mw_regions *t, uint32_t pid, uint64_t ts);
+uint64_t mw_regions_seeded_at(const struct mw_regions *t, uint32_t pid);
+
 /* fork/clone without CLONE_VM: child gets a copy of parent's regions and
  * state (replacing any stale entry of child). An absent parent gives an
  * empty MW_PROC_PARTIAL child. parent == child is a no-op. */

@@ -11,14 +11,21 @@ struct mw_effect {
 	__u32 personality;
 	__u16 status;  /* enum mw_eff_status */
 	__u16 flags;   /* MW_EFFF_* */
-	__u16 age_s;   /* MW_EFFF_FILE_AGE: struct mw_event.file_age_s */
+	__u32 alias_pid;  /* MW_EFFF_ALIAS_VIEW/XVIEW: the other view's process (alias.bpf.h) */
+	__u16 age_s;      /* MW_EFFF_FILE_AGE: struct mw_event.file_age_s (in alias_pid's padding) */
+	__u64 alias_addr; /* and its address there */
 };
+
+#include "alias.bpf.h"
 
 struct vma_ctx {
 	__u64 addr;
 	__u64 vm_flags, start, end;
+	__u64 file, pgoff;      /* for the alias check (alias.bpf.h), read as numbers */
+	__u64 mm_anon;          /* vm_mm, | 1 when vma->anon_vma is set (private pages written:
+				 * MW_EFFF_ANON_WRITTEN); one word, not two: the frame is on the
+				 * exit's longest call chain (512 bytes in all) */
 	long r;
-	__u16 age_flags, age_s;  /* MW_EFFF_FILE_AGE and the rest, file_age_s */
 };
 
 /* struct inode's times across kernels (CO-RE picks the one that exists; the
@@ -48,13 +55,16 @@ static __always_inline __s64 ts_ns(__s64 sec, __s64 nsec)
  * was written, and whether it was written or changed after the process was
  * created (the thread group leader's fork, in CLOCK_REALTIME). Regular files
  * of disk file systems only. */
-static __always_inline void vma_file_age(struct task_struct *task, struct vm_area_struct *vma, struct vma_ctx *c)
+static __always_inline void vma_file_age(struct mw_effect *ef, __u64 file, __u64 vm_flags)
 {
-	struct file *f = vma->vm_file;
+	struct file *f = (struct file *)file;
+	struct task_struct *task = bpf_get_current_task_btf();
 	struct inode *ino;
 	__s64 mt, ct, start, now, age;
 
-	if (!real_minus_boot_ns || !(c->vm_flags & MW_VM_EXEC) || !f)
+	/* after the lookup, from the VMA's file pointer the callback kept (not in the
+	 * callback: its frame is on the exit's longest call chain) */
+	if (!real_minus_boot_ns || !(vm_flags & MW_VM_EXEC) || !f)
 		return;
 	ino = BPF_CORE_READ(f, f_inode);
 	if ((BPF_CORE_READ(ino, i_mode) & MW_S_IFMT) != MW_S_IFREG)
@@ -85,12 +95,12 @@ static __always_inline void vma_file_age(struct task_struct *task, struct vm_are
 	now = (__s64)bpf_ktime_get_boot_ns() + real_minus_boot_ns;
 	age = now - mt;
 	/* unsigned division: the BPF ISA (clang 14) has no signed one */
-	c->age_s = age < 0 ? 0 : age >= 65535ll * 1000000000ll ? 65535 : (__u64)age / 1000000000ull;
-	c->age_flags = MW_EFFF_FILE_AGE;
+	ef->age_s = age < 0 ? 0 : age >= 65535ll * 1000000000ll ? 65535 : (__u64)age / 1000000000ull;
+	ef->flags |= MW_EFFF_FILE_AGE;
 	if (mt >= start)
-		c->age_flags |= MW_EFFF_WRITTEN_AFTER_START;
+		ef->flags |= MW_EFFF_WRITTEN_AFTER_START;
 	else if (ct >= start)
-		c->age_flags |= MW_EFFF_CHANGED_AFTER_START;
+		ef->flags |= MW_EFFF_CHANGED_AFTER_START;
 }
 
 static long vma_read(struct task_struct *task, struct vm_area_struct *vma, struct vma_ctx *c)
@@ -98,7 +108,9 @@ static long vma_read(struct task_struct *task, struct vm_area_struct *vma, struc
 	c->vm_flags = vma->vm_flags;
 	c->start = vma->vm_start;
 	c->end = vma->vm_end;
-	vma_file_age(task, vma, c);
+	c->file = (__u64)BPF_CORE_READ(vma, vm_file);
+	c->mm_anon = (__u64)BPF_CORE_READ(vma, vm_mm) | (vma->anon_vma != NULL); /* mm: aligned */
+	c->pgoff = vma->vm_pgoff;
 	return 0;
 }
 
@@ -134,8 +146,11 @@ static __always_inline void effect_lookup(struct mw_effect *ef, __u64 addr)
 		ef->vm_flags = c.vm_flags;
 		ef->start = c.start;
 		ef->end = c.end;
-		ef->flags |= c.age_flags;
-		ef->age_s = c.age_s;
+		vma_file_age(ef, c.file, c.vm_flags);
+		if (c.mm_anon & 1)
+			ef->flags |= MW_EFFF_ANON_WRITTEN;
+		if (c.file)
+			mw_alias_of(ef, c.file, c.mm_anon & ~1ull, c.pgoff);
 	} else {
 		ef->status = c.r == -MW_EBUSY ? MW_EFF_BUSY : c.r == -MW_ENOENT ? MW_EFF_NOVMA : MW_EFF_ERROR;
 	}
@@ -302,6 +317,8 @@ static __always_inline bool wx_verdict(const struct pending *p, const struct mw_
 
 	if (p->event == MW_EV_MREMAP || p->event == MW_EV_DO_MMAP)
 		return false;
+	if (ef->flags & (MW_EFFF_ALIAS_VIEW | MW_EFFF_ALIAS_XVIEW | MW_EFFF_ALIAS_FD))
+		return true; /* executable memory writable through another view (alias.bpf.h) */
 	if (ef->status == MW_EFF_OK)
 		return (ef->vm_flags & (MW_VM_WRITE | MW_VM_EXEC)) == (MW_VM_WRITE | MW_VM_EXEC);
 	if (p->event == MW_EV_SHMAT && !(p->flags & MW_F_ARGS_FAULT)) {
@@ -326,6 +343,8 @@ static __always_inline void fill_effect(struct mw_event *e, const struct mw_effe
 	e->eff_status = ef->status;
 	e->eff_flags = ef->flags;
 	e->file_age_s = ef->age_s;
+	e->alias_pid = ef->alias_pid;
+	e->alias_addr = ef->alias_addr;
 }
 
 #endif

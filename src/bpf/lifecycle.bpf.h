@@ -4,9 +4,9 @@
 #define MW_LIFECYCLE_BPF_H
 
 /* ---- process lifecycle: follow descendants, forget exe paths at exec ---- */
-static __always_inline void send_task_rec(__u16 type, __u32 pid, __u32 ppid)
+static __always_inline void send_task_rec(__u16 type, __u32 pid, __u32 ppid, __u16 flags)
 {
-	struct mw_task_rec r = { .type = type, .pid = pid, .ppid = ppid };
+	struct mw_task_rec r = { .type = type, .flags = flags, .pid = pid, .ppid = ppid };
 
 	if (!reporting)
 		return;
@@ -30,7 +30,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 		count(MW_CNT_TRACED_FULL); /* the child goes untraced: a loss to report */
 	compat_on_fork(ptgid, ctgid);
 	if (lifecycle_recs && in_scope(ptgid))
-		send_task_rec(MW_REC_FORK, ctgid, ptgid);
+		send_task_rec(MW_REC_FORK, ctgid, ptgid, child->mm == parent->mm ? MW_TASK_F_SHARED_MM : 0);
 	return 0;
 }
 
@@ -100,7 +100,7 @@ int BPF_PROG(on_exec, struct task_struct *p)
 	bpf_map_delete_elem(&allow_cache, &tgid);
 	compat_on_exec(p, tgid);
 	if (lifecycle_recs && in_scope(tgid)) {
-		send_task_rec(MW_REC_EXEC, tgid, 0);
+		send_task_rec(MW_REC_EXEC, tgid, 0, 0);
 		if (reporting)
 			exec_file_check(p, tgid);
 	}
@@ -124,7 +124,7 @@ int BPF_PROG(on_task_exit, struct task_struct *p)
 	bpf_map_delete_elem(&allow_cache, &tgid);
 	compat_on_exit(tgid);
 	if (lifecycle_recs && in_scope(tgid))
-		send_task_rec(MW_REC_EXIT, tgid, 0);
+		send_task_rec(MW_REC_EXIT, tgid, 0, 0);
 	if (follow_only)
 		bpf_map_delete_elem(&traced, &tgid);
 	return 0;

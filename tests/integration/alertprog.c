@@ -149,6 +149,17 @@ int main(int argc, char **argv)
 		expect("dropped_code", a, a + PG);
 	close(fd);
 
+	/* 4b. RX mapping of a regular file this process holds open read-write
+	 * (pwrite changes the code): wx_alias; it wrote the file too: dropped_code */
+	snprintf(path, sizeof path, "%s/written.bin", argv[2]);
+	fd = make_file(path, PG);
+	a = do_mmap(0, PG, RX, MAP_PRIVATE, fd, 0, path);
+	if (ok(a)) {
+		expect("dropped_code", a, a + PG);
+		expect("wx_alias", a, a + PG);
+	}
+	close(fd);
+
 	/* 5. memfd mapped PROT_EXEC: exec_fileless */
 	fd = (int)syscall(SYS_memfd_create, "alert-jit", 0);
 	if (fd >= 0 && ftruncate(fd, 4 * PG) == 0) {
@@ -174,8 +185,10 @@ int main(int argc, char **argv)
 	fd = make_file(path, PG);
 	unlink(path);
 	a = do_mmap(0, PG, RX, MAP_PRIVATE, fd, 0, NULL);
-	if (ok(a))
+	if (ok(a)) {
 		expect("exec_fileless", a, a + PG);
+		expect("wx_alias", a, a + PG); /* still open read-write */
+	}
 	close(fd);
 
 	/* 9. a file on /dev/shm mapped executable: exec_fileless (EPERM if noexec) */
@@ -183,8 +196,10 @@ int main(int argc, char **argv)
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0700);
 	if (fd >= 0 && ftruncate(fd, PG) == 0) {
 		a = do_mmap(0, PG, RX, MAP_SHARED, fd, 0, path);
-		if (ok(a))
+		if (ok(a)) {
 			expect("exec_fileless", a, a + PG);
+			expect("wx_alias", a, a + PG); /* open read-write */
+		}
 	} else {
 		note("/dev/shm", -errno);
 	}

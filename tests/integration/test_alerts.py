@@ -148,7 +148,7 @@ def t_allow():
 
 
 ALERT_RE = re.compile(r"^\d\d:\d\d:\d\d\.\d{6} +(\d+) +(\d+) .{16} ALERT (high|medium|info) "
-                      r"(wx_mapping|wx_mprotect|x_after_w|exec_fileless|device_mapping|dropped_code) (T[0-9.]+): "
+                      r"(wx_mapping|wx_mprotect|x_after_w|exec_fileless|device_mapping|dropped_code|call_from_anon|wx_alias) (T[0-9.]+): "
                       r"(\w+)\(.*\) = \S+")
 
 

@@ -1,5 +1,6 @@
 """test_routes.py - integration tests (root) of the routes to executable memory (issue #22): programs
-run from a memfd, tmpfs or unlinked file judged at exec, and scoping an attacker cannot rename out of."""
+run from a memfd, tmpfs or unlinked file judged at exec, scoping an attacker cannot rename out of, and
+alias views (one object mapped writable and executable: wx_alias)."""
 import os
 import shutil
 import subprocess
@@ -183,13 +184,129 @@ def t_dropped_code_quiet():
         check("ALERT" not in f.read(), "plain tracing wrote an alert")
 
 
+PAYLOAD_RAN = 42  # aliasexec's exit status when its payload (mov eax,42; ret) ran
+
+
+def alias_run(mode, extra=()):
+    """mapwatch --alerts-only --json [extra] -- aliasexec MODE DIR: (exit status, wx_alias alerts, all alerts)."""
+    prog = build_prog("aliasexec.c", "aliasexec")
+    d = tmpdir()
+    out = os.path.join(d, "out.json")
+    p = mapwatch(["--alerts-only", "--json", "--output", out, *extra, "--", prog, mode, d])
+    alerts = [e for e in read_json_lines(out) if e.get("eventName") == "alert"]
+    return p, [e for e in alerts if e["alert"]["kind"] == "wx_alias"], alerts
+
+
+# mode: (via, the other view is in: "self" | "other", the call that raises it)
+ALIAS_CASES = {
+    "file": ("writableView", "self", "mmap"),         # a file mapped MAP_SHARED RW and RX
+    "reverse": ("executableView", "other", "mmap"),   # RX first; a forked child maps it RW later
+    "pwrite": ("openFd", None, "mmap"),               # RX only (private), code put in with pwrite()
+    "shanon": ("writableView", "other", "mprotect"),  # shared anonymous: child RW, parent RX
+    "mremap": ("writableView", "self", "mprotect"),   # mremap(old, 0, ...) second view made RX
+    "memfd": ("writableView", "self", "mmap"),        # a memfd mapped RW and RX
+}
+
+
+def t_alias_views():
+    """Each alias route runs its payload through the executable view (exit 42) and raises one wx_alias
+    (high, T1055; medium for a file open for writing alone) on the call that completed the pair, naming the other view's process and address."""
+    for mode, (via, where, call) in ALIAS_CASES.items():
+        p, al, _ = alias_run(mode)
+        eq(p.returncode, PAYLOAD_RAN, f"{mode}: exit status (the payload's; stderr: {p.stderr.strip()[-300:]})")
+        eq(len(al), 1, f"{mode}: wx_alias alerts ({[e['alert'] for e in al]})")
+        e, a = al[0], al[0]["alert"]
+        eq((a["severity"], a["mitre"], a["alias"]["via"], e["syscall"], a["action"]),
+           ("medium" if via == "openFd" else "high", "T1055", via, call, "reported"),
+           f"{mode}: severity, mitre, via, call, action")
+        check(int(a["regionStart"], 16) < int(a["regionEnd"], 16), f"{mode}: region {a}")
+        if where is None:
+            check("pid" not in a["alias"] and a["alias"]["openForWrite"], f"{mode}: {a['alias']}")
+            continue
+        other = a["alias"]["pid"]
+        if where == "self":
+            eq(other, e["hostProcessId"], f"{mode}: the writable view is the caller's own")
+            check(a["alias"]["address"] != a["regionStart"], f"{mode}: a second view, not the same one: {a}")
+        elif mode == "reverse":
+            eq(other, e["hostParentProcessId"], f"{mode}: the executable view is the parent's")
+        else:
+            check(other not in (0, e["hostProcessId"]), f"{mode}: the writable view is the child's: {a['alias']}")
+
+
+def t_alias_near_misses():
+    """No alias: the executable page of a split shared anonymous mapping (the writable part left covers
+    other pages; x_after_w is raised, as for any W->X flip), and a file opened read-only with no writer."""
+    for mode, kinds in (("split", ["x_after_w"]), ("readonly", [])):
+        p, al, alerts = alias_run(mode)
+        eq(p.returncode, 0, f"{mode}: exit status ({p.stderr.strip()[-300:]})")
+        eq([e["alert"]["kind"] for e in alerts], kinds, f"{mode}: alerts")
+
+
+def t_alias_kill():
+    """--kill-wx treats an executable view of memory writable elsewhere as W+X: the caller that completes
+    the pair is killed before the payload runs (the writer in the reverse order), and the alert says so."""
+    for mode in ("file", "reverse", "pwrite", "shanon", "memfd"):
+        p, al, _ = alias_run(mode, ("--kill-wx",))
+        check(p.returncode != PAYLOAD_RAN, f"{mode}: the payload must not run (exit {p.returncode})")
+        check(p.returncode == 137 or mode == "reverse", f"{mode}: killed (exit {p.returncode}; {p.stderr.strip()[-200:]})")
+        check(any(e["alert"]["action"] == "killed" for e in al), f"{mode}: a killed wx_alias: {[e['alert'] for e in al]}")
+
+
+def t_alias_table():
+    """The table line names the other view: [alias: writable view in pid N at 0x...]."""
+    prog = build_prog("aliasexec.c", "aliasexec")
+    p = mapwatch(["--alerts-only", "--", prog, "file", tmpdir()])
+    eq(p.returncode, PAYLOAD_RAN, f"exit status ({p.stderr.strip()})")
+    lines = [l for l in p.stdout.split("\n") if "wx_alias" in l]
+    eq(len(lines), 1, f"one alert line: {p.stdout!r}")
+    check("ALERT high wx_alias T1055: mmap(" in lines[0] and "[alias: writable view in pid " in lines[0],
+          f"table line: {lines[0]!r}")
+
+
+def t_shared_memory_processes():
+    """A clone(CLONE_VM) or vfork child (another process, the same memory) maps a page RW and writes the
+    code; the parent makes it RX and runs it: x_after_w on the parent's mprotect, the page's history known
+    (one region map for the memory, not a copy per process)."""
+    for mode in ("clonevm", "vfork"):
+        p, _, alerts = alias_run(mode)
+        eq(p.returncode, PAYLOAD_RAN, f"{mode}: exit status (the payload's; stderr: {p.stderr.strip()[-300:]})")
+        xw = [e for e in alerts if e["alert"]["kind"] == "x_after_w"]
+        eq(len(xw), 1, f"{mode}: x_after_w alerts ({[e['alert'] for e in alerts]})")
+        a = xw[0]["alert"]
+        eq((xw[0]["syscall"], a["previousProt"], a["wasWritable"]), ("mprotect", "PROT_READ|PROT_WRITE", True),
+           f"{mode}: the parent's mprotect, the child's RW page")
+
+
+def t_kernel_mapped_memory():
+    """Code copied into memory the kernel mapped at exec (.bss, .data, the stack: no mapping call of the
+    program made it, so the region map may not know it) then made RX and run: x_after_w, judged on the
+    kernel's word that the pages were written where the map has no history ("writtenPages") or from
+    the map where it has. A page of .rodata (never written) made RX: no alert."""
+    prog = build_prog("kernelmapped.c", "kernelmapped")
+    for mode, want_rc, kinds in (("bss", PAYLOAD_RAN, ["x_after_w"]), ("data", PAYLOAD_RAN, ["x_after_w"]),
+                                 ("stack", PAYLOAD_RAN, ["x_after_w"]), ("rodata", 0, [])):
+        out = os.path.join(tmpdir(), "out.json")
+        p = mapwatch(["--alerts-only", "--json", "--output", out, "--", prog, mode])
+        eq(p.returncode, want_rc, f"{mode}: exit status ({p.stderr.strip()[-300:]})")
+        alerts = [e for e in read_json_lines(out) if e.get("eventName") == "alert"]
+        eq([e["alert"]["kind"] for e in alerts], kinds, f"{mode}: alerts ({[e['alert'] for e in alerts]})")
+        for e in alerts:
+            a = e["alert"]
+            eq(e["syscall"], "mprotect", f"{mode}: the trigger")
+            check(a.get("writtenPages") or a.get("wasWritable"), f"{mode}: why it was judged written: {a}")
+
+
 def main():
     if skipped_without_root():
         return 0
     tests = [("routes/kill_wx_comm_refused", t_kill_wx_comm_refused), ("routes/exec_fileless", t_exec_fileless),
              ("routes/exec_from_disk_quiet", t_exec_from_disk_quiet),
              ("routes/exec_fileless_table", t_exec_fileless_table), ("routes/tmpfs_chroot_alerts", t_tmpfs_chroot_alerts),
-             ("routes/dropped_code", t_dropped_code), ("routes/dropped_code_quiet", t_dropped_code_quiet)]
+             ("routes/dropped_code", t_dropped_code), ("routes/dropped_code_quiet", t_dropped_code_quiet),
+             ("routes/alias_views", t_alias_views), ("routes/alias_near_misses", t_alias_near_misses),
+             ("routes/alias_kill", t_alias_kill), ("routes/alias_table", t_alias_table),
+             ("routes/shared_memory_processes", t_shared_memory_processes),
+             ("routes/kernel_mapped_memory", t_kernel_mapped_memory)]
     return run_selected(tests)
 
 

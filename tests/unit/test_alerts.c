@@ -1097,3 +1097,136 @@ TEST(alerts_dropped_code)
 	}
 	done();
 }
+
+/* An event whose VMA the kernel found aliased (src/bpf/alias.bpf.h). */
+static struct mw_event ev_aliased(uint32_t pid, unsigned id, uint64_t addr, unsigned vmf, unsigned aflags)
+{
+	struct mw_event e = id == MW_EV_MPROTECT ? ev_mprotect(pid, addr, PG, vmf & 7, 0)
+						  : ev_mmap(pid, (int64_t)addr, 0, PG, vmf & 7, MAP_SHARED);
+	if (id != MW_EV_MPROTECT)
+		set_file(&e, MW_FK_REGULAR, 0, 0);
+	e.eff_status = MW_EFF_OK;
+	e.vm_flags = vmf | MW_VM_SHARED | MW_VM_MAYREAD | MW_VM_MAYWRITE;
+	e.vma_start = addr;
+	e.vma_end = addr + PG;
+	e.eff_flags = (uint16_t)aflags;
+	e.alias_pid = 2999;
+	e.alias_addr = 0x90000;
+	return e;
+}
+
+TEST(alerts_wx_alias)
+{
+	fresh();
+	/* executable view, writable view elsewhere (and the file open for writing) */
+	struct mw_event e = ev_aliased(2000, MW_EV_MMAP, 0x10000, R_ | X_, MW_EFFF_ALIAS_VIEW | MW_EFFF_ALIAS_FD);
+	feed_view(&e, "/tmp/f");
+	CHECK_STR(S(), "wx_alias[10000-11000]");
+	CHECK_INT(out[0].severity, MW_SEV_HIGH);
+	CHECK_STR(out[0].mitre, "T1055");
+	CHECK_INT(out[0].alias_via, MW_ALIAS_WRITABLE_VIEW);
+	CHECK_INT(out[0].alias_pid, 2999);
+	CHECK(out[0].alias_addr == 0x90000 && out[0].alias_fd == 1);
+	/* the reverse order: a writable shared view of pages executable elsewhere */
+	e = ev_aliased(2000, MW_EV_MMAP, 0x20000, R_ | W_, MW_EFFF_ALIAS_XVIEW);
+	feed_view(&e, "/tmp/f");
+	CHECK_STR(S(), "wx_alias[20000-21000]");
+	CHECK_INT(out[0].alias_via, MW_ALIAS_EXEC_VIEW);
+	CHECK_INT(out[0].alias_fd, 0);
+	/* an mprotect of a file open for writing: no view named */
+	e = ev_aliased(2000, MW_EV_MPROTECT, 0x20000, R_ | X_, MW_EFFF_ALIAS_FD);
+	feed_view(&e, NULL);
+	CHECK_STR(S(), "x_after_w[20000-21000]{rw- W} wx_alias[20000-21000]");
+	CHECK_INT(out[1].alias_via, MW_ALIAS_OPEN_FD);
+	CHECK_INT(out[1].alias_pid, 0);
+	CHECK_INT(out[1].severity, MW_SEV_MEDIUM);
+	/* near misses: no alias flag, a failed call, no VMA read, a call that maps by itself */
+	e = ev_aliased(2000, MW_EV_MMAP, 0x30000, R_ | X_, 0);
+	CHECK_INT(feed_view(&e, "/tmp/f"), 0);
+	e = ev_aliased(2000, MW_EV_MMAP, 0x40000, R_ | X_, MW_EFFF_ALIAS_VIEW);
+	e.ret = -EACCES;
+	CHECK_INT(feed_view(&e, "/tmp/f"), 0);
+	e = ev_aliased(2000, MW_EV_MMAP, 0x40000, R_ | X_, MW_EFFF_ALIAS_VIEW);
+	e.eff_status = MW_EFF_BUSY;
+	CHECK_INT(feed_view(&e, "/tmp/f"), 0);
+	e = ev_aliased(2000, MW_EV_MMAP, 0x40000, R_ | X_, MW_EFFF_ALIAS_VIEW);
+	e.event = MW_EV_SHMAT; /* shmat's segments are alerts_family.c's */
+	feed_view(&e, NULL);
+	CHECK(strstr(S(), "wx_alias") == NULL);
+	/* killed by --kill-wx for it: reported as the wx_alias, no wx_mapping added */
+	e = ev_aliased(2000, MW_EV_MMAP, 0x50000, R_ | X_, MW_EFFF_ALIAS_VIEW);
+	e.flags |= MW_F_ENFORCED;
+	feed_view(&e, "/tmp/f");
+	CHECK_STR(S(), "wx_alias[50000-51000]");
+	/* --allow silences it */
+	allowed_now = 1;
+	e = ev_aliased(2000, MW_EV_MMAP, 0x60000, R_ | X_, MW_EFFF_ALIAS_VIEW);
+	CHECK_INT(feed_view(&e, "/tmp/f"), 0);
+	allowed_now = 0;
+	done();
+}
+
+TEST(alerts_clone_vm_shares_one_map)
+{
+	fresh();
+	struct mw_task_rec r = { .type = MW_REC_FORK, .flags = MW_TASK_F_SHARED_MM, .pid = 3101, .ppid = 3100 };
+	CHECK_STR(mmap_anon(3100, 0x10000, PG, R_), "");
+	mw_alerts_task(A, &r);
+	/* the vfork/CLONE_VM child maps and writes memory; the parent flips it RX */
+	CHECK_STR(mmap_anon(3101, 0x20000, PG, R_ | W_), "");
+	CHECK_STR(mprot(3100, 0x20000, PG, R_ | X_), "x_after_w[20000-21000]{rw- W}");
+	/* and the other way round: the child flips the parent's page */
+	CHECK_STR(mmap_anon(3100, 0x30000, PG, R_ | W_), "");
+	CHECK_STR(mprot(3101, 0x30000, PG, R_ | X_), "x_after_w[30000-31000]{rw- W}");
+	CHECK_STR(dump(3101), "");
+	/* a grandchild of the same memory joins the same map */
+	r.pid = 3102, r.ppid = 3101;
+	mw_alerts_task(A, &r);
+	CHECK_STR(mmap_anon(3102, 0x40000, PG, R_ | W_), "");
+	/* the parent exits: the map moves to a child that still uses the memory */
+	task(MW_REC_EXIT, 3100, 0);
+	CHECK_STR(mprot(3102, 0x40000, PG, R_ | X_), "x_after_w[40000-41000]{rw- W}");
+	CHECK_STR(mprot(3101, 0x20000, PG, R_ | W_), "");
+	CHECK_STR(mprot(3102, 0x20000, PG, R_ | X_), "x_after_w[20000-21000]{rw- W}");
+	/* exec gives the child a memory of its own: the other keeps the map */
+	task(MW_REC_EXEC, 3101, 0);
+	CHECK_STR(mmap_anon(3102, 0x50000, PG, R_ | W_), "");
+	CHECK_STR(mprot(3102, 0x50000, PG, R_ | X_), "x_after_w[50000-51000]{rw- W}");
+	/* a plain fork copies: the child's writes are not the parent's */
+	r.flags = 0, r.pid = 3104, r.ppid = 3102;
+	mw_alerts_task(A, &r);
+	CHECK_STR(mmap_anon(3104, 0x60000, PG, R_ | W_), "");
+	CHECK_STR(mmap_anon(3102, 0x60000, PG, R_), "");
+	CHECK_STR(mprot(3102, 0x60000, PG, R_ | X_), "");
+	done();
+}
+
+TEST(alerts_written_pages_of_unknown_history)
+{
+	fresh();
+	/* a gap in the map (the kernel mapped it at exec: .bss, stack) made RX */
+	struct mw_event e = ev_mprotect(3200, 0x10000, PG, R_ | X_, 0);
+	e.eff_status = MW_EFF_OK;
+	e.vm_flags = MW_VM_READ | MW_VM_EXEC | MW_VM_MAYREAD | MW_VM_MAYWRITE | MW_VM_MAYEXEC;
+	e.vma_start = 0x10000, e.vma_end = 0x11000;
+	e.eff_flags = MW_EFFF_ANON_WRITTEN;
+	feed_view(&e, NULL);
+	CHECK_STR(S(), "x_after_w[10000-11000]");
+	CHECK_INT(out[0].anon_written, 1);
+	/* never written (no private copies): nothing */
+	e.args[0] = e.vma_start = 0x20000, e.vma_end = 0x21000;
+	e.eff_flags = 0;
+	CHECK_INT(feed_view(&e, NULL), 0);
+	/* known history wins: a read-only page mapped by a traced call, written by no one */
+	CHECK_STR(mmap_anon(3200, 0x30000, PG, R_), "");
+	e.args[0] = e.vma_start = 0x30000, e.vma_end = 0x31000;
+	e.eff_flags = MW_EFFF_ANON_WRITTEN;
+	CHECK_INT(feed_view(&e, NULL), 0);
+	/* a known RW page: the ordinary x_after_w, not this one */
+	CHECK_STR(mmap_anon(3200, 0x40000, PG, R_ | W_), "");
+	e.args[0] = e.vma_start = 0x40000, e.vma_end = 0x41000;
+	feed_view(&e, NULL);
+	CHECK_STR(S(), "x_after_w[40000-41000]{rw- W}");
+	CHECK_INT(out[0].anon_written, 0);
+	done();
+}

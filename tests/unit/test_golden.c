@@ -367,6 +367,20 @@ static void golden_records(struct out *o)
 			a->file_age_s = 3;
 			a->severity = MW_SEV_HIGH;
 		}
+		if (kind == MW_AL_WX_ALIAS) {
+			a->alias_via = MW_ALIAS_WRITABLE_VIEW;
+			a->alias_fd = 1;
+			a->alias_pid = 8123;
+			a->alias_addr = 0x7f0000100000ull;
+			a = mw_alert_add(al, &n, MW_AL_WX_ALIAS);
+			mw_alert_region(a, 0x7f0000000000ull, 0x7f0000002000ull);
+			a->alias_via = MW_ALIAS_EXEC_VIEW;
+			a->alias_pid = 8124;
+			a->alias_addr = 0x7f0000200000ull;
+			a = mw_alert_add(al, &n, MW_AL_WX_ALIAS);
+			a->alias_via = MW_ALIAS_OPEN_FD;
+			a->alias_fd = 1;
+		}
 		if (kind == MW_AL_WX_MAPPING) {
 			a->judged_on_request = 1;
 			a = mw_alert_add(al, &n, MW_AL_EXEC_FILELESS);

@@ -5,7 +5,7 @@
 #include "summary_abi.h"
 #include "t.h"
 
-_Static_assert(sizeof(struct mw_event) == 208, "doc/RECORDS.md: struct mw_event");
+_Static_assert(sizeof(struct mw_event) == 224, "doc/RECORDS.md: struct mw_event");
 _Static_assert(offsetof(struct mw_event, args) == 16, "doc/RECORDS.md: mw_event.args");
 _Static_assert(offsetof(struct mw_event, ret) == 64, "doc/RECORDS.md: mw_event.ret");
 _Static_assert(offsetof(struct mw_event, pid) == 80, "doc/RECORDS.md: mw_event.pid");
@@ -13,7 +13,9 @@ _Static_assert(offsetof(struct mw_event, comm) == 128, "doc/RECORDS.md: mw_event
 _Static_assert(offsetof(struct mw_event, file) == 144, "doc/RECORDS.md: mw_event.file");
 _Static_assert(offsetof(struct mw_event, vm_flags) == 176, "doc/RECORDS.md: mw_event.vm_flags");
 _Static_assert(offsetof(struct mw_event, eff_flags) == 206, "doc/RECORDS.md: mw_event.eff_flags");
-_Static_assert(offsetof(struct mw_event, path) == 208, "doc/RECORDS.md: mw_event.path");
+_Static_assert(offsetof(struct mw_event, alias_pid) == 208, "doc/RECORDS.md: mw_event.alias_pid");
+_Static_assert(offsetof(struct mw_event, alias_addr) == 216, "doc/RECORDS.md: mw_event.alias_addr");
+_Static_assert(offsetof(struct mw_event, path) == 224, "doc/RECORDS.md: mw_event.path");
 _Static_assert(sizeof(struct mw_file) == 32, "doc/RECORDS.md: struct mw_file");
 _Static_assert(offsetof(struct mw_file, kind) == 20, "doc/RECORDS.md: mw_file.kind");
 _Static_assert(sizeof(struct mw_udata) == 1040, "doc/RECORDS.md: struct mw_udata");
