@@ -105,7 +105,8 @@
  *                                      starts another process to load its file). The
  *                                      kernel reads the file's times from the VMA at
  *                                      exit (MW_EFFF_FILE_AGE). Not raised beside an
- *                                      exec_fileless of the same call.
+ *                                      exec_fileless of the same call, nor for the
+ *                                      program's own executable file.
  *   wx_alias        high    T1055      alias views (the double-mapping trick): a
  *                                      successful mmap/mmap2/mprotect/pkey_mprotect/
  *                                      mremap whose VMA the kernel found (at syscall

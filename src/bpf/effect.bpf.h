@@ -74,6 +74,10 @@ static __always_inline void vma_file_age(struct mw_effect *ef, __u64 file, __u64
 	__u64 magic = BPF_CORE_READ(ino, i_sb, s_magic);
 	if (magic == MW_TMPFS_MAGIC || magic == MW_HUGETLBFS_MAGIC)
 		return;
+	/* the program's own file: the kernel mapped it at exec, and a program made
+	 * executable from its own (fresh) build is a build host's, not a dropper's */
+	if (BPF_CORE_READ(task, mm, exe_file, f_inode) == ino)
+		return;
 	if (bpf_core_field_exists(((struct inode___v611 *)ino)->i_mtime_sec)) {
 		struct inode___v611 *i = (void *)ino;
 		mt = ts_ns(BPF_CORE_READ(i, i_mtime_sec), BPF_CORE_READ(i, i_mtime_nsec));
