@@ -14,9 +14,10 @@ WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototy
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -Isrc -I$(BUILD) -DMW_VERSION=\"$(VERSION)\"
 LDLIBS  := -lbpf -lelf -lz -lyaml -lpthread -lyara -lcrypto $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
-# what a static link adds: libyara's own libraries (its .so names them; a static link must):
-# libmagic-dev and libjansson-dev come with libyara-dev, libmagic's decompressors with them
-STATIC_LIBS := -lmagic -ljansson -lcrypto -llzma -lbz2 -lz -lm -ldl
+# The static links (make static, make ARCH=arm64: the VM stages' binaries) leave libyara out:
+# its libjansson and json-c both define json_object_get, which one static link cannot hold
+# (src/yarascan.c built with MW_NO_YARA says so at --yara); what they add instead:
+STATIC_LIBS := -lcrypto -lz -lm -ldl
 
 # Cross build (make ARCH=arm64, or make cross-arm64): clang --target with the
 # libc6-dev-<arch>-cross sysroot, lld, and the target's libbpf/libelf/zlib
@@ -32,7 +33,7 @@ endif
 BUILD   := build/$(ARCH)
 CC      := $(CLANG) --target=$(TRIPLE)
 WARN    += -Wno-gnu-variable-sized-type-not-at-end # struct slot (src/stack.c) holds a record header before its frames
-TARGET_PKGS := libbpf-dev libelf-dev zlib1g-dev libyaml-dev libssl-dev libyara-dev libmagic-dev libjansson-dev liblzma-dev libbz2-dev libjson-c-dev
+TARGET_PKGS := libbpf-dev libelf-dev zlib1g-dev libyaml-dev libssl-dev libjson-c-dev
 TARGET_LIBS := $(shell sh scripts/debget.sh $(CROSS_DEBARCH_$(ARCH)) $(TARGET_PKGS) 2>/dev/null || echo FAILED)
 ifneq ($(filter FAILED,$(TARGET_LIBS)),)
 $(error cannot fetch the $(ARCH) libraries: $(shell sh scripts/debget.sh $(CROSS_DEBARCH_$(ARCH)) $(TARGET_PKGS) 2>&1 >/dev/null | tail -n 1))
@@ -42,7 +43,8 @@ $(error no $(ARCH) C library: apt-get install libc6-dev-$(CROSS_DEBARCH_$(ARCH))
 endif
 CFLAGS  += $(TARGET_LIBS:%=-I%/usr/include) $(TARGET_LIBS:%=-I%/usr/include/$(TRIPLE))
 LDFLAGS += -static -fuse-ld=lld $(TARGET_LIBS:%=-L%/usr/lib/$(TRIPLE))
-LDLIBS  += $(STATIC_LIBS)
+LDLIBS  := $(filter-out -lyara,$(LDLIBS)) $(STATIC_LIBS)
+CROSS_NOYARA := 1
 endif
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Iinclude -Ivmlinux/$(ARCH) -Wall -Werror -Wno-unused-function -Wno-gnu-variable-sized-type-not-at-end
 
@@ -81,13 +83,18 @@ $(BUILD)/%.o: src/%.c $(HDRS) $(wildcard include/*.h) $(BUILD)/mapwatch.skel.h |
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/mapwatch: $(BUILD)/main.o $(LIB_OBJS)
+# the objects of a link without libyara (above)
+NOYARA_OBJS := $(filter-out $(BUILD)/yarascan.o,$(LIB_OBJS)) $(BUILD)/yarascan-noyara.o
+$(BUILD)/yarascan-noyara.o: src/yarascan.c $(HDRS) | $(BUILD)
+	$(CC) $(CFLAGS) -DMW_NO_YARA -c $< -o $@
+
+$(BUILD)/mapwatch: $(BUILD)/main.o $(if $(CROSS_NOYARA),$(NOYARA_OBJS),$(LIB_OBJS))
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 # Static build (for the VM test's initramfs): no shared libraries needed there.
 static: $(BUILD)/mapwatch-static
-$(BUILD)/mapwatch-static: $(BUILD)/main.o $(LIB_OBJS)
-	$(CC) $(CFLAGS) -static $^ -o $@ $(LDLIBS) $(STATIC_LIBS)
+$(BUILD)/mapwatch-static: $(BUILD)/main.o $(NOYARA_OBJS)
+	$(CC) $(CFLAGS) -static $^ -o $@ $(filter-out -lyara,$(LDLIBS)) $(STATIC_LIBS)
 
 # The default rules are embedded (.incbin) in rules_default.o.
 $(BUILD)/rules_default.o $(BUILD)/san/rules_default.o: dist/rules.d/00-default.yaml

@@ -723,12 +723,14 @@ static void rule_x_after_w(struct mw_alerts *a, const struct mw_event *e, const 
 	if ((m->prot & WX) == WX || !(m->prot & PROT_EXEC))
 		return;
 	if (m->applied && !m->c.x_after_w && e->eff_status == MW_EFF_OK && (e->eff_flags & MW_EFFF_ANON_WRITTEN) &&
-	    (m->c.gap_bytes || e->ts < mw_regions_seeded_at(a->regions, e->pid))) {
+	    (m->c.gap_bytes || (m->c.history_unknown && e->ts < mw_regions_seeded_at(a->regions, e->pid)))) {
 		/* memory the map never saw (the kernel mapped it: stack,
 		 * .data/.bss, the interpreter's; or the process's seed
 		 * failed), or saw only in a /proc read made after this call
-		 * (which shows its effect already): the kernel says some of
-		 * its pages were written */
+		 * (which shows its effect already) and no traced call has
+		 * mapped since: the kernel says some of its pages were
+		 * written. A range a traced mmap made (RWX, say) keeps its
+		 * known history: RWX -> RX adds no exec. */
 		struct mw_alert *x = mw_alert_add(al, n, MW_AL_X_AFTER_W);
 		mw_alert_region(x, m->s, m->end);
 		snap_describe(&a->snap, m->s, m->end, x);

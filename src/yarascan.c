@@ -8,12 +8,41 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include "yarascan.h"
+
+#ifdef MW_NO_YARA
+/* The static builds (make static, make ARCH=arm64: the VM stages' binaries)
+ * are linked without libyara: its libjansson and mapwatch's json-c both
+ * define json_object_get, which one static link cannot hold. --yara says so. */
+struct mw_yara *mw_yara_open(const char *rules, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "--yara '%s': this mapwatch is a static build without libyara; use the packaged (dynamically linked) mapwatch for --yara", rules);
+	return NULL;
+}
+
+int mw_yara_defer(struct mw_yara *y, const struct mw_view *v, struct mw_alert *al)
+{
+	return -1;
+}
+
+void mw_yara_flush(struct mw_yara *y, mw_yara_emit_fn emit, void *ctx, int wait_ms)
+{
+}
+
+void mw_yara_stats(struct mw_yara *y, struct mw_yara_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+}
+
+void mw_yara_close(struct mw_yara *y)
+{
+}
+#else
 #include <yara.h>
 #include "capture.h"
 #include "mapwatch.h"
 #include "strbuf.h"
 #include "thread.h"
-#include "yarascan.h"
 
 #define QUEUE_MAX 256           /* alerts waiting for a scan */
 #define QUEUE_BYTES (64u << 20) /* their payload bytes */
@@ -399,3 +428,4 @@ void mw_yara_close(struct mw_yara *y)
 	pthread_cond_destroy(&y->done_cv);
 	free(y);
 }
+#endif /* MW_NO_YARA */

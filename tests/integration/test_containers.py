@@ -302,6 +302,37 @@ def t_policy_container_keys():
        "x_after_w alerts by container and the rule that decided each (web's ignored by namespace)")
 
 
+def t_yara_alert_names_container():
+    """An alert that waits for its --yara scan (written later, from the scanner's queue) names its
+    container like any other line: container.name, image and kubernetes."""
+    if need_runc():
+        return need_runc()
+    rc = Runc()
+    d = rc.d
+    rules = os.path.join(d, "any.yar")
+    with open(rules, "w") as f:
+        f.write("rule any_payload { condition: filesize >= 0 }\n")
+    cid = "web-" + HEX_A[8:16]
+    insts = []
+    try:
+        insts = [Mw(d, "yara", ["--alerts-only", "--yara", rules, "--runtime-root", f"runc={rc.root}"])]
+        start_all(insts)
+        rc.start(cid, CRI, wait=True)
+        rc.running(cid)
+        rc.go(cid)
+        rc.wait_all()
+        time.sleep(0.5)
+    finally:
+        stop_all(insts)
+        rc.cleanup()
+    al = [e for e in insts[0].events() if e.get("alert", {}).get("kind") == "x_after_w"]
+    check(al, "no x_after_w alert from the container")
+    for a in al:
+        eq(a["alert"].get("yara"), ["any_payload"], "scanned: the rule matched")
+        eq((a["containerId"], a["container"]["name"], a["kubernetes"]["podNamespace"]), (cid, "web", "shop"),
+           "the scanned alert's container")
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -694,6 +725,7 @@ def main():
         ("containers/podman", t_podman),
         ("containers/cache_and_rss_flat", t_cache_and_rss_flat),
         ("containers/policy_container_keys", t_policy_container_keys),
+        ("containers/yara_alert_names_container", t_yara_alert_names_container),
     ])
 
 
