@@ -55,29 +55,31 @@ static __always_inline __s64 ts_ns(__s64 sec, __s64 nsec)
  * was written, and whether it was written or changed after the process was
  * created (the thread group leader's fork, in CLOCK_REALTIME). Regular files
  * of disk file systems only. */
-static __always_inline void vma_file_age(struct mw_effect *ef, __u64 file, __u64 vm_flags)
+static __noinline int vma_file_age(struct mw_effect *ef, __u64 file, __u64 vm_flags)
 {
 	struct file *f = (struct file *)file;
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct inode *ino;
 	__s64 mt, ct, start, now, age;
 
-	/* after the lookup, from the VMA's file pointer the callback kept (not in the
-	 * callback: its frame is on the exit's longest call chain) */
+	/* after the lookup, from the VMA's file pointer the callback kept, in a
+	 * subprogram of its own: neither the callback's frame nor the exit's
+	 * carries its locals (the exit's call chains stay under 512 bytes of
+	 * stack on Debian 6.1's verifier too) */
 	if (!real_minus_boot_ns || !(vm_flags & MW_VM_EXEC) || !f)
-		return;
+		return 0;
 	ino = BPF_CORE_READ(f, f_inode);
 	if ((BPF_CORE_READ(ino, i_mode) & MW_S_IFMT) != MW_S_IFREG)
-		return;
+		return 0;
 	/* shared anonymous memory, memfds, tmpfs and hugetlbfs files are memory, not dropped
 	 * files: x_after_w and exec_fileless judge them */
 	__u64 magic = BPF_CORE_READ(ino, i_sb, s_magic);
 	if (magic == MW_TMPFS_MAGIC || magic == MW_HUGETLBFS_MAGIC)
-		return;
+		return 0;
 	/* the program's own file: the kernel mapped it at exec, and a program made
 	 * executable from its own (fresh) build is a build host's, not a dropper's */
 	if (BPF_CORE_READ(task, mm, exe_file, f_inode) == ino)
-		return;
+		return 0;
 	if (bpf_core_field_exists(((struct inode___v611 *)ino)->i_mtime_sec)) {
 		struct inode___v611 *i = (void *)ino;
 		mt = ts_ns(BPF_CORE_READ(i, i_mtime_sec), BPF_CORE_READ(i, i_mtime_nsec));
@@ -105,6 +107,7 @@ static __always_inline void vma_file_age(struct mw_effect *ef, __u64 file, __u64
 		ef->flags |= MW_EFFF_WRITTEN_AFTER_START;
 	else if (ct >= start)
 		ef->flags |= MW_EFFF_CHANGED_AFTER_START;
+	return 0;
 }
 
 static long vma_read(struct task_struct *task, struct vm_area_struct *vma, struct vma_ctx *c)

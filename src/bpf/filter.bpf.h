@@ -214,7 +214,10 @@ static __always_inline void ctr_announce_rec(__u64 cgid)
  * another command while user space has not decided (the runtime's init
  * runs in the cgroup before it writes the state that names the container;
  * the container's own program comes after), announce the cgroup. */
-static __always_inline __u8 ctr_seen(struct task_struct *task)
+/* A subprogram of its own: its locals (the verdict, the comm, the record)
+ * stay off the callers' frames (the exits' call chains must stay under 512
+ * bytes of stack on Debian 6.1's verifier). */
+static __noinline __u8 ctr_seen(struct task_struct *task)
 {
 	__u64 cgid = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
 	struct mw_ctr_verdict *v = bpf_map_lookup_elem(&ctr_verdict, &cgid), nv = { .v = MW_CTR_PENDING };
