@@ -42,8 +42,11 @@ static long backing_read(struct task_struct *task, struct vm_area_struct *vma, s
 	c->vm_flags = vma->vm_flags;
 	c->backing = file_backing(vma->vm_file);
 	/* the vDSO has no file either: a 32-bit task's every call goes
-	 * through __kernel_vsyscall there */
-	if (c->backing == 0 && c->start == (__u64)BPF_CORE_READ(task, mm, context.vdso))
+	 * through __kernel_vsyscall there. Anonymous memory is what the kernel
+	 * calls so (vma_is_anonymous: no vm_ops); the vDSO, vvar and the other
+	 * special mappings have vm_ops (the address test alone missed the
+	 * vDSO of 32-bit tasks on Debian's 6.1) */
+	if (c->backing == 0 && (vma->vm_ops || c->start == (__u64)BPF_CORE_READ(task, mm, context.vdso)))
 		c->backing = 3;
 	return 0;
 }
@@ -247,6 +250,13 @@ __noinline int mw_call_from_anon(int compat)
 
 	if (!regs)
 		return 0;
+#if defined(__TARGET_ARCH_arm64)
+	/* a 32-bit ARM task's pc is not read right through arm64's pt_regs
+	 * here (every EABI call of Debian 6.1's VM stage looked anonymous):
+	 * not judged, README says so */
+	if (compat)
+		return 0;
+#endif
 	back = vma_backing(PT_REGS_IP_CORE(regs));
 	if (back == 0 || back == 2)
 		return 1;
