@@ -135,6 +135,9 @@ def t_stub(bits=64, mode="stub", kind="x_after_w"):
     eq(p.returncode, 0, f"exit status ({p.stderr_text.strip()})")
     check_payload(alerts_of(lines, kind)[0], written, capdir)
     cfa = alerts_of(lines, "call_from_anon")
+    if bits == 32:  # 32-bit tasks are not judged for call_from_anon (README: Debian 6.1 misread them)
+        eq(cfa, [], "no call_from_anon for a 32-bit task")
+        return
     mapped = int(p.stdout_text.split()[-1], 16)
     eq([(a["syscall"], a["returnValue"] & 0xffffffffffffffff) for a in cfa],
        [("mmap" if bits == 64 else "mmap2", mapped)], "call_from_anon alerts: only the stub's own mmap")
