@@ -1,6 +1,5 @@
-/* alerts.c - the alert engine: region maps per process and the rules of alerts.h (one alert's construction and lines: alert.c). */
+/* alerts.c - the alert engine: region maps per process, seeded from /proc and kept from the calls and lifecycle records; the rules that judge each call: alert_rules.c (one alert's construction and lines: alert.c). */
 #include "alerts.h"
-#include "capture_abi.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -12,8 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alert_rules.h"
 #include "alerts_family.h"
-#include "fileid.h"
 #include "mmshare.h"
 
 #ifndef MAP_HUGE_SHIFT
@@ -21,21 +20,13 @@
 #endif
 
 #define RWX (PROT_READ | PROT_WRITE | PROT_EXEC)
-#define WX (PROT_WRITE | PROT_EXEC)
-
-/* A copy of the regions of one process inside a window, taken before a call
- * changes them, so that what the range held can be described afterwards. */
-struct snap {
-	struct mw_region *v;
-	size_t n, cap;
-};
 
 struct mw_alerts {
 	struct mw_regions *regions;   /* every region of every known process */
 	struct mw_regions *fileless;  /* only the regions mapped from memfd/deleted/tmpfs files */
 	char *proc_root;              /* NULL: no seeding */
 	struct strbuf text, filt;     /* /proc/PID/maps, and its fileless lines */
-	struct snap snap, fsnap;
+	struct mw_snap snap, fsnap;  /* both maps over a call's range, before it */
 	struct mw_alerts_stats st;
 	struct mw_family *fam;        /* SysV shm, brk, memfd chains (alerts_family.c) */
 	DIR *seed_dir;                /* seeding in progress (mw_alerts_seed_step) */
@@ -77,8 +68,8 @@ void mw_alerts_free(struct mw_alerts *a)
 		closedir(a->seed_dir);
 	sb_free(&a->text);
 	sb_free(&a->filt);
-	free(a->snap.v);
-	free(a->fsnap.v);
+	mw_snap_free(&a->snap);
+	mw_snap_free(&a->fsnap);
 	free(a);
 }
 
@@ -343,167 +334,7 @@ void mw_alerts_task(struct mw_alerts *a, const struct mw_task_rec *r)
 	}
 }
 
-/* ---- looking at a range before a call changes it ---- */
-
-/* Copy the regions of pid overlapping [lo, hi), clipped to it. */
-static void snap_take(struct snap *s, const struct mw_regions *t, uint32_t pid, uint64_t lo,
-		      uint64_t hi)
-{
-	size_t n, i = 0, k;
-	const struct mw_region *r = mw_regions_list(t, pid, &n);
-	size_t l = 0, h = n;
-
-	s->n = 0;
-	while (l < h) {  /* first region ending after lo */
-		size_t m = l + (h - l) / 2;
-		if (r[m].end > lo)
-			h = m;
-		else
-			l = m + 1;
-	}
-	i = l;
-	for (k = i; k < n && r[k].start < hi; k++)
-		;
-	if (k - i > s->cap) {
-		struct mw_region *nv = realloc(s->v, (k - i) * sizeof *nv);
-		if (!nv)
-			return;  /* described as unknown: alerts lose only their previousProt */
-		s->v = nv;
-		s->cap = k - i;
-	}
-	for (; i < k; i++) {
-		struct mw_region c = r[i];
-		if (c.start < lo)
-			c.start = lo;
-		if (c.end > hi)
-			c.end = hi;
-		s->v[s->n++] = c;
-	}
-}
-
-/* What the snapshot held in [lo, hi), into al's previous-protection fields. */
-static void snap_describe(const struct snap *s, uint64_t lo, uint64_t hi, struct mw_alert *al)
-{
-	uint64_t known = 0;
-	unsigned por = 0, pand = RWX;
-	int ww = 0;
-
-	for (size_t i = 0; i < s->n; i++) {
-		uint64_t b = s->v[i].start > lo ? s->v[i].start : lo;
-		uint64_t e = s->v[i].end < hi ? s->v[i].end : hi;
-		if (b >= e)
-			continue;
-		known += e - b;
-		por |= s->v[i].prot;
-		pand &= s->v[i].prot;
-		ww |= s->v[i].was_writable;
-	}
-	al->prev_known = known != 0;
-	al->prev_prot = known ? (uint8_t)por : 0;
-	al->prev_mixed = known && (por != pand || known < hi - lo);
-	al->was_writable = known && ww;
-}
-
-/* Smallest range holding the parts of the snapshot inside [lo, hi) that
- * lack PROT_EXEC (and, with need_w, were writable now or earlier). 0 if none. */
-static int snap_exec_added(const struct snap *s, uint64_t lo, uint64_t hi, int need_w,
-			   uint64_t *rs, uint64_t *re)
-{
-	int found = 0;
-
-	for (size_t i = 0; i < s->n; i++) {
-		uint64_t b = s->v[i].start > lo ? s->v[i].start : lo;
-		uint64_t e = s->v[i].end < hi ? s->v[i].end : hi;
-		if (b >= e || (s->v[i].prot & PROT_EXEC) || (need_w && !s->v[i].was_writable))
-			continue;
-		if (!found)
-			*rs = b;
-		*re = e;
-		found = 1;
-	}
-	return found;
-}
-
-/* 1 when [lo, hi) was entirely known and already writable and executable
- * before the call: a W+X request there changes nothing (no new alert). */
-static int snap_all_wx(const struct snap *s, uint64_t lo, uint64_t hi)
-{
-	uint64_t at = lo;
-
-	for (size_t i = 0; i < s->n && at < hi; i++) {
-		if (s->v[i].end <= at)
-			continue;
-		if (s->v[i].start > at || (s->v[i].prot & WX) != WX)
-			return 0;
-		at = s->v[i].end;
-	}
-	return at >= hi;
-}
-
-/* /dev/zero (1:5) and /dev/null (1:3) mappings are anonymous memory, not device memory. */
-static int anon_chardev(uint32_t rdev)
-{
-	return mw_kdev_major(rdev) == 1 && (mw_kdev_minor(rdev) == 5 || mw_kdev_minor(rdev) == 3);
-}
-
-/* ---- rules ---- */
-
-/* Copy the region and previous-protection fields of from into x. */
-static void take_range(struct mw_alert *x, const struct mw_alert *from)
-{
-	x->has_region = from->has_region;
-	x->start = from->start;
-	x->end = from->end;
-	x->prev_known = from->prev_known;
-	x->prev_prot = from->prev_prot;
-	x->prev_mixed = from->prev_mixed;
-	x->was_writable = from->was_writable;
-}
-
-/* Why the file behind a mapping makes executable memory fileless. */
-static enum mw_fileless_cause fileless_cause(const struct mw_event *e, uint64_t mflags)
-{
-	const struct mw_file *f = &e->file;
-
-	if (!(e->flags & MW_F_HAS_FILE) || (mflags & MAP_ANONYMOUS))
-		return MW_FL_NONE;
-	if (f->kind == MW_FK_MEMFD)
-		return MW_FL_MEMFD;
-	if (f->kind == MW_FK_DELETED || (f->flags & MW_FILE_DELETED))
-		return MW_FL_DELETED;
-	if (f->kind == MW_FK_SHM || (f->flags & MW_FILE_TMPFS))
-		return MW_FL_TMPFS;
-	return MW_FL_NONE;
-}
-
-static void describe_fileless(struct mw_alert *x, enum mw_fileless_cause c)
-{
-	static const char *const d[] = {
-		[MW_FL_MEMFD] = "executable mapping of a memfd (code with no file on disk)",
-		[MW_FL_DELETED] = "executable mapping of a deleted file",
-		[MW_FL_TMPFS] = "executable mapping of a file on tmpfs (/dev/shm or another memory file system)",
-		[MW_FL_REGION] = "memory mapped from a memfd, deleted or tmpfs file made executable",
-	};
-	x->fileless = (uint8_t)c;
-	if (c > MW_FL_NONE && c <= MW_FL_REGION)
-		x->description = d[c];
-}
-
-static void describe_device(struct mw_alert *x, uint32_t rdev)
-{
-	x->rdev = rdev;
-	if (mw_kdev_major(rdev) != 1)
-		return;
-	switch (mw_kdev_minor(rdev)) {
-	case 1: x->description = "/dev/mem mapped: direct access to physical memory"; break;
-	case 2: x->description = "/dev/kmem mapped: direct access to kernel memory"; break;
-	case 4: x->description = "/dev/port mapped: direct access to I/O ports"; break;
-	default: return;
-	}
-	x->severity = MW_SEV_HIGH;
-	x->mitre = "T1014";
-	x->technique = "Rootkit";
-}
+/* ---- applying a call to the region maps, for the rules to judge ---- */
 
 /* End of [addr, addr+len) rounded up to unit; 0 when it would wrap. */
 static uint64_t range_end(uint64_t addr, uint64_t len, uint64_t unit)
@@ -514,54 +345,14 @@ static uint64_t range_end(uint64_t addr, uint64_t len, uint64_t unit)
 	return rl > UINT64_MAX - addr ? 0 : addr + rl;
 }
 
-/* The alerts a new mapping raises by itself (W+X, fileless code, device),
- * each covering proto's region; returns how many were written to al. */
-static int judge_mapping(const struct mw_event *e, unsigned prot, enum mw_fileless_cause fl,
-			 int chardev, const struct mw_alert *proto, struct mw_alert *al)
-{
-	int n = 0;
-
-	if ((prot & WX) == WX)
-		take_range(mw_alert_add(al, &n, MW_AL_WX_MAPPING), proto);
-	if ((prot & PROT_EXEC) && fl != MW_FL_NONE) {
-		struct mw_alert *x = mw_alert_add(al, &n, MW_AL_EXEC_FILELESS);
-		take_range(x, proto);
-		describe_fileless(x, fl);
-	}
-	if (chardev && !anon_chardev(e->file.rdev)) {
-		struct mw_alert *x = mw_alert_add(al, &n, MW_AL_DEVICE_MAPPING);
-		take_range(x, proto);
-		describe_device(x, e->file.rdev);
-	}
-	return n;
-}
-
-/* The protection a call is judged on: the effective one, read by the kernel
- * from the VMA at syscall exit, when the event carries it (*from_vma = 1);
- * else the request, with READ_IMPLIES_EXEC applied as the kernel applies it
- * (*from_vma = 0); -1 when neither is known (old_mmap arguments unreadable
- * at entry and at exit, and no VMA). Only the PROT_READ|WRITE|EXEC bits. */
-static int judged_prot(const struct mw_event *e, int *from_vma)
-{
-	int ep = mw_effective_prot(e);
-	unsigned prot;
-
-	*from_vma = ep >= 0;
-	if (ep >= 0)
-		return ep;
-	if (e->flags & MW_F_ARGS_FAULT)
-		return -1;
-	prot = (unsigned)(e->args[2] & RWX);
-	if ((e->personality & MW_READ_IMPLIES_EXEC) && (prot & PROT_READ))
-		prot |= PROT_EXEC;
-	return (int)prot;
-}
-
-static int on_mmap(struct mw_alerts *a, const struct mw_event *e, int ok, struct mw_alert *al)
+/* A mmap, mmap2 or old_mmap to judge (succeeded, or refused and judged on
+ * its arguments): its region and what the range held into j, then, when it
+ * succeeded, into the region maps. */
+static void on_mmap(struct mw_alerts *a, const struct mw_event *e, int ok, struct mw_judge *j)
 {
 	uint32_t pid = e->pid;
 	uint64_t len = e->args[1];
-	int from_vma, jp = judged_prot(e, &from_vma);
+	int from_vma, jp = mw_judged_prot(e, &from_vma);
 	unsigned prot = jp < 0 ? 0 : (unsigned)jp;
 	uint64_t flags = e->args[3] & 0xffffffffu;
 	uint64_t addr = (e->flags & MW_F_COMPAT) ? (uint32_t)e->ret : (uint64_t)e->ret;
@@ -572,10 +363,9 @@ static int on_mmap(struct mw_alerts *a, const struct mw_event *e, int ok, struct
 		flags = (e->vm_flags & MW_VM_SHARED) ? MAP_SHARED : MAP_PRIVATE;
 	}
 	uint64_t unit = MW_PAGE_SIZE, end = 0;
-	enum mw_fileless_cause fl = fileless_cause(e, flags);
+	enum mw_fileless_cause fl = mw_fileless_cause(e, flags);
 	int chardev = (e->flags & MW_F_HAS_FILE) && !(flags & MAP_ANONYMOUS) &&
 		      e->file.kind == MW_FK_CHARDEV;
-	int n = 0;
 	struct mw_alert proto;
 
 	memset(&proto, 0, sizeof proto);
@@ -587,13 +377,17 @@ static int on_mmap(struct mw_alerts *a, const struct mw_event *e, int ok, struct
 		end = range_end(addr, len, unit);
 		if (end > addr && !(addr & (MW_PAGE_SIZE - 1))) {
 			mw_alert_region(&proto, addr, end);
-			snap_take(&a->snap, a->regions, pid, addr, end);
-			snap_describe(&a->snap, addr, end, &proto);
+			mw_snap_take(&a->snap, a->regions, pid, addr, end);
+			mw_snap_describe(&a->snap, addr, end, &proto);
 		}
 	}
-	n = judge_mapping(e, prot, fl, chardev, &proto, al);
+	j->mapping = 1;
+	j->prot = prot;
+	j->fl = fl;
+	j->chardev = chardev;
+	j->proto = proto;
 	if (!ok)
-		return n;
+		return;
 	if (mw_regions_mmap(a->regions, pid, addr, len, prot, flags))
 		a->st.model_errors++;
 	if (fl != MW_FL_NONE) {
@@ -603,17 +397,16 @@ static int on_mmap(struct mw_alerts *a, const struct mw_event *e, int ok, struct
 		if (mw_regions_munmap(a->fileless, pid, addr, end - addr))
 			a->st.model_errors++;
 	}
-	return n;
 }
 
 /* A mapping the kernel made on its own (do_mmap outside a mapping syscall:
  * the ELF loader at execve, shmat, drivers): judged by the same rules as
  * mmap, without touching the region maps (exec re-seeds them from /proc). */
-static int on_kernel_mmap(const struct mw_event *e, struct mw_alert *al)
+static void on_kernel_mmap(const struct mw_event *e, struct mw_judge *j)
 {
 	unsigned prot = (unsigned)(e->args[2] & 0xffffffffu);
 	uint64_t flags = e->args[3] & 0xffffffffu;
-	enum mw_fileless_cause fl = fileless_cause(e, flags);
+	enum mw_fileless_cause fl = mw_fileless_cause(e, flags);
 	uint64_t addr = (uint64_t)e->ret;
 	struct mw_alert proto;
 
@@ -621,47 +414,19 @@ static int on_kernel_mmap(const struct mw_event *e, struct mw_alert *al)
 	uint64_t end = range_end(addr, e->args[1], MW_PAGE_SIZE);
 	if (end > addr)
 		mw_alert_region(&proto, addr, end);
-	return judge_mapping(e, prot, fl, (e->flags & MW_F_HAS_FILE) && e->file.kind == MW_FK_CHARDEV,
-			     &proto, al);
+	j->mapping = 1;
+	j->prot = prot;
+	j->fl = fl;
+	j->chardev = (e->flags & MW_F_HAS_FILE) && e->file.kind == MW_FK_CHARDEV;
+	j->proto = proto;
 }
-
-/* A program run from a memfd, tmpfs or unlinked file (the "exec" event the
- * kernel sends at exec, before the program's first instruction): one
- * exec_fileless, judged at exec, whether or not the program ever makes a
- * mapping call. A memfd's alert gets its chain from alerts_family.c. */
-static int on_exec_file(const struct mw_event *e, struct mw_alert *al)
-{
-	static const char *const d[] = {
-		[MW_FL_MEMFD] = "program executed from a memfd: no file on disk",
-		[MW_FL_DELETED] = "program executed from a file with no link left (unlinked, or O_TMPFILE)",
-		[MW_FL_TMPFS] = "program executed from a file on tmpfs (/dev/shm or another memory file system)",
-	};
-	enum mw_fileless_cause c = fileless_cause(e, 0);
-	int n = 0;
-
-	if (c == MW_FL_NONE)
-		return 0;
-	struct mw_alert *x = mw_alert_add(al, &n, MW_AL_EXEC_FILELESS);
-	x->fileless = (uint8_t)c;
-	x->description = d[c];
-	x->at_exec = 1;
-	return n;
-}
-
-/* What an mprotect did to the region map, for the rules below to judge. */
-struct mprot {
-	unsigned prot;              /* rwx as the kernel made them; PROT_GROWSDOWN etc. as asked */
-	uint64_t s, end;            /* the range judged, [s, end) */
-	int applied;                /* the region map was changed: c says how */
-	struct mw_prot_change c;
-};
 
 /* Snapshot both maps over the call's range, then apply the call to the
  * region map (a success, or an ENOMEM failure: Linux changed the mappings
  * up to the first hole). Fills *m; returns 0 when there is nothing to
  * judge (a range the kernel refuses, a failure that changed nothing and is
  * not enforced, an empty range). */
-static int mprotect_apply(struct mw_alerts *a, const struct mw_event *e, int ok, struct mprot *m)
+static int mprotect_apply(struct mw_alerts *a, const struct mw_event *e, int ok, struct mw_mprot *m)
 {
 	uint32_t pid = e->pid;
 	uint64_t addr = e->args[0], len = e->args[1];
@@ -669,13 +434,13 @@ static int mprotect_apply(struct mw_alerts *a, const struct mw_event *e, int ok,
 	uint64_t hi = range_end(addr, len, MW_PAGE_SIZE), lo = addr;
 
 	memset(m, 0, sizeof *m);
-	m->prot = (unsigned)(e->args[2] & 0xffffffffu & ~(unsigned)RWX) | (unsigned)judged_prot(e, &from_vma);
+	m->prot = (unsigned)(e->args[2] & 0xffffffffu & ~(unsigned)RWX) | (unsigned)mw_judged_prot(e, &from_vma);
 	if (!hi || (addr & (MW_PAGE_SIZE - 1)))
 		return 0;  /* the kernel refuses these: nothing was changed */
 	if (m->prot & PROT_GROWSDOWN)
 		lo = 0;    /* the change may extend down the stack mapping */
-	snap_take(&a->snap, a->regions, pid, lo, hi);
-	snap_take(&a->fsnap, a->fileless, pid, lo, hi);
+	mw_snap_take(&a->snap, a->regions, pid, lo, hi);
+	mw_snap_take(&a->fsnap, a->fileless, pid, lo, hi);
 	if (ok || e->ret == -ENOMEM) {
 		int r = ok ? mw_regions_mprotect(a->regions, pid, addr, len, m->prot, &m->c)
 			   : mw_regions_mprotect_enomem(a->regions, pid, addr, len, m->prot, &m->c);
@@ -697,73 +462,8 @@ static int mprotect_apply(struct mw_alerts *a, const struct mw_event *e, int ok,
 	return m->s < m->end;
 }
 
-/* wx_mprotect: writable and executable asked for, unless the range was all
- * RWX already (a JIT re-protecting its code cache: no transition); a call
- * --kill-wx killed is always reported. */
-static void rule_wx_mprotect(struct mw_alerts *a, const struct mw_event *e, const struct mprot *m,
-			     struct mw_alert *al, int *n)
-{
-	if ((m->prot & WX) != WX)
-		return;
-	if (!(e->flags & MW_F_ENFORCED) && snap_all_wx(&a->snap, m->s, m->end))
-		return;
-	struct mw_alert *x = mw_alert_add(al, n, MW_AL_WX_MPROTECT);
-	mw_alert_region(x, m->s, m->end);
-	snap_describe(&a->snap, m->s, m->end, x);
-}
-
-/* x_after_w: executable without writable given to memory that lacked
- * PROT_EXEC and was writable now or earlier (never with wx_mprotect: a W+X
- * request is that rule's). */
-static void rule_x_after_w(struct mw_alerts *a, const struct mw_event *e, const struct mprot *m,
-			   struct mw_alert *al, int *n)
-{
-	uint64_t rs = 0, re = 0;
-
-	if ((m->prot & WX) == WX || !(m->prot & PROT_EXEC))
-		return;
-	if (m->applied && !m->c.x_after_w && e->eff_status == MW_EFF_OK && (e->eff_flags & MW_EFFF_ANON_WRITTEN) &&
-	    (m->c.gap_bytes || (m->c.history_unknown && e->ts < mw_regions_seeded_at(a->regions, e->pid)))) {
-		/* memory the map never saw (the kernel mapped it: stack,
-		 * .data/.bss, the interpreter's; or the process's seed
-		 * failed), or saw only in a /proc read made after this call
-		 * (which shows its effect already) and no traced call has
-		 * mapped since: the kernel says some of its pages were
-		 * written. A range a traced mmap made (RWX, say) keeps its
-		 * known history: RWX -> RX adds no exec. */
-		struct mw_alert *x = mw_alert_add(al, n, MW_AL_X_AFTER_W);
-		mw_alert_region(x, m->s, m->end);
-		snap_describe(&a->snap, m->s, m->end, x);
-		x->anon_written = 1;
-		x->description = "memory of unknown history whose pages were written made executable "
-				 "(stack, .data/.bss: code staged where the kernel mapped memory)";
-		return;
-	}
-	if (m->applied ? !m->c.x_after_w : !snap_exec_added(&a->snap, m->s, m->end, 1, &rs, &re))
-		return;
-	if (m->applied)
-		rs = m->c.xw_start, re = m->c.xw_end;
-	struct mw_alert *x = mw_alert_add(al, n, MW_AL_X_AFTER_W);
-	mw_alert_region(x, rs, re);
-	snap_describe(&a->snap, rs, re, x);
-}
-
-/* exec_fileless (region): PROT_EXEC given to memory mapped from a memfd,
- * deleted or tmpfs file that lacked it. */
-static void rule_fileless_region(struct mw_alerts *a, const struct mprot *m, struct mw_alert *al, int *n)
-{
-	uint64_t rs = 0, re = 0;
-
-	if (!(m->prot & PROT_EXEC) || !snap_exec_added(&a->fsnap, m->s, m->end, 0, &rs, &re))
-		return;
-	struct mw_alert *x = mw_alert_add(al, n, MW_AL_EXEC_FILELESS);
-	describe_fileless(x, MW_FL_REGION);
-	mw_alert_region(x, rs, re);
-	snap_describe(&a->snap, rs, re, x);
-}
-
 /* The fileless map follows the region map's change, where it has regions. */
-static void fileless_mprotect(struct mw_alerts *a, const struct mw_event *e, const struct mprot *m)
+static void fileless_mprotect(struct mw_alerts *a, const struct mw_event *e, const struct mw_mprot *m)
 {
 	if (!m->applied)
 		return;
@@ -775,18 +475,14 @@ static void fileless_mprotect(struct mw_alerts *a, const struct mw_event *e, con
 	}
 }
 
-static int on_mprotect(struct mw_alerts *a, const struct mw_event *e, int ok, struct mw_alert *al)
+/* A mprotect or pkey_mprotect: applied to both maps, its range into j
+ * when there is one to judge. */
+static void on_mprotect(struct mw_alerts *a, const struct mw_event *e, int ok, struct mw_judge *j)
 {
-	struct mprot m;
-	int n = 0;
-
-	if (!mprotect_apply(a, e, ok, &m))
-		return 0;
-	rule_wx_mprotect(a, e, &m, al, &n);
-	rule_x_after_w(a, e, &m, al, &n);
-	rule_fileless_region(a, &m, al, &n);
-	fileless_mprotect(a, e, &m);
-	return n;
+	if (!mprotect_apply(a, e, ok, &j->m))
+		return;
+	j->range = 1;
+	fileless_mprotect(a, e, &j->m);
 }
 
 static void on_munmap(struct mw_alerts *a, const struct mw_event *e)
@@ -810,83 +506,6 @@ static void on_mremap(struct mw_alerts *a, const struct mw_event *e)
 		a->st.model_errors++;
 }
 
-/* dropped_code: a mapping or protection call that leaves executable memory
- * backed by a regular file written after the process began (its mtime, high),
- * changed after it began (its ctime only: renamed, chmod, an mtime set back;
- * medium), or written less than MW_DROPPED_WINDOW_S ago (medium: a dropper
- * that starts another process to load its file). The kernel side reads the
- * file's times from the VMA at exit (MW_EFFF_FILE_AGE); the call must have
- * asked for PROT_EXEC (or READ_IMPLIES_EXEC), so a loader's later mprotect
- * of data is not judged. Files on tmpfs, memfds and unlinked files are
- * exec_fileless's. */
-static void rule_dropped_code(const struct mw_event *e, struct mw_alert *al, int *n)
-{
-	unsigned asked = (unsigned)(e->args[2] & RWX);
-	enum mw_dropped_cause c;
-
-	if (!(e->eff_flags & MW_EFFF_FILE_AGE) || *n >= MW_ALERTS_MAX)
-		return;
-	if ((e->personality & MW_READ_IMPLIES_EXEC) && (asked & PROT_READ))
-		asked |= PROT_EXEC;
-	if (!(asked & PROT_EXEC) || (e->flags & MW_F_ARGS_FAULT))
-		return;
-	for (int i = 0; i < *n; i++)
-		if (al[i].kind == MW_AL_EXEC_FILELESS)
-			return;
-	if (e->eff_flags & MW_EFFF_WRITTEN_AFTER_START)
-		c = MW_DR_WRITTEN_AFTER_START;
-	else if (e->eff_flags & MW_EFFF_CHANGED_AFTER_START)
-		c = MW_DR_CHANGED_AFTER_START;
-	else if (e->file_age_s < MW_DROPPED_WINDOW_S)
-		c = MW_DR_RECENT;
-	else
-		return;
-	struct mw_alert *x = mw_alert_add(al, n, MW_AL_DROPPED_CODE);
-	x->dropped = (uint8_t)c;
-	x->file_age_s = e->file_age_s;
-	if (c == MW_DR_WRITTEN_AFTER_START)
-		x->severity = MW_SEV_HIGH;
-	if (e->eff_status == MW_EFF_OK)
-		mw_alert_region(x, e->vma_start, e->vma_end);
-}
-
-/* wx_alias: the kernel found the VMA the call left reachable through another
- * view of the same pages (src/bpf/alias.bpf.h): executable memory with a
- * writable shared view, a writable shared view of executable memory, or
- * executable memory of a file open for writing. Only the calls that make or
- * change a mapping by request (shmat's segments are alerts_family.c's). */
-static void rule_alias(const struct mw_event *e, struct mw_alert *al, int *n)
-{
-	unsigned f = e->eff_flags;
-
-	if (e->eff_status != MW_EFF_OK || !(f & (MW_EFFF_ALIAS_VIEW | MW_EFFF_ALIAS_XVIEW | MW_EFFF_ALIAS_FD)) ||
-	    *n >= MW_ALERTS_MAX)
-		return;
-	switch (e->event) {
-	case MW_EV_MMAP: case MW_EV_MMAP2: case MW_EV_MPROTECT: case MW_EV_PKEY_MPROTECT: case MW_EV_MREMAP:
-		break;
-	default:
-		return;
-	}
-	struct mw_alert *x = mw_alert_add(al, n, MW_AL_WX_ALIAS);
-	mw_alert_region(x, e->vma_start, e->vma_end);
-	x->alias_fd = (f & MW_EFFF_ALIAS_FD) != 0;
-	x->alias_via = (f & MW_EFFF_ALIAS_VIEW) ? MW_ALIAS_WRITABLE_VIEW
-		       : (f & MW_EFFF_ALIAS_XVIEW) ? MW_ALIAS_EXEC_VIEW : MW_ALIAS_OPEN_FD;
-	if (x->alias_via != MW_ALIAS_OPEN_FD) {
-		x->alias_pid = e->alias_pid;
-		x->alias_addr = e->alias_addr;
-	}
-	if (x->alias_via == MW_ALIAS_EXEC_VIEW)
-		x->description = "writable view made of memory that is executable elsewhere";
-	else if (x->alias_via == MW_ALIAS_OPEN_FD) {
-		/* a capability, not a second mapping: also what a program that
-		 * wrote a file and maps it while still holding it open shows */
-		x->severity = MW_SEV_MEDIUM;
-		x->description = "executable mapping of a file open for writing (write/pwrite change the code)";
-	}
-}
-
 int mw_alerts_event(struct mw_alerts *a, const struct mw_view *v, struct mw_alert *out, int max)
 {
 	uint32_t owner = mw_mmshare_owner(a->share, v->e->pid);
@@ -904,10 +523,11 @@ int mw_alerts_event(struct mw_alerts *a, const struct mw_view *v, struct mw_aler
 	}
 	const struct mw_event *e = v->e;
 	struct mw_alert al[MW_ALERTS_MAX];
-	int ok = !mw_is_error(e->ret), n = 0;
+	int ok = !mw_is_error(e->ret), n;
 	/* refused requests are judged on their arguments too: killed by
 	 * --kill-wx, or refused by seccomp (seen at exit only) */
 	int judge = ok || (e->flags & (MW_F_ENFORCED | MW_F_EXIT_ONLY));
+	struct mw_judge j;
 
 	if (e->event >= MW_EV_MAX ||
 	    (e->event <= MW_EV_DO_MMAP && (e->flags & MW_F_ARGS_FAULT) && mw_effective_prot(e) < 0))
@@ -916,25 +536,28 @@ int mw_alerts_event(struct mw_alerts *a, const struct mw_view *v, struct mw_aler
 		return 0; /* the syscall's own event judges that mapping */
 	if (e->event != MW_EV_DO_MMAP)
 		know_process(a, e->pid);
+	memset(&j, 0, sizeof j);
+	j.v = v;
+	j.e = e;
+	j.ok = ok;
+	j.snap = &a->snap;
+	j.fsnap = &a->fsnap;
+	j.regions = a->regions;
+	j.fileless = a->fileless;
+	j.fam = a->fam;
+	j.errors = &a->st.model_errors;
 	switch (e->event) {
 	case MW_EV_DO_MMAP:
-		n = on_kernel_mmap(e, al);
-		break;
-	case MW_EV_EXEC:
-		n = on_exec_file(e, al);
+		on_kernel_mmap(e, &j);
 		break;
 	case MW_EV_MMAP:
 	case MW_EV_MMAP2:
 		if (judge)
-			n = on_mmap(a, e, ok, al);
-		if (ok)
-			rule_dropped_code(e, al, &n);
+			on_mmap(a, e, ok, &j);
 		break;
 	case MW_EV_MPROTECT:
 	case MW_EV_PKEY_MPROTECT:
-		n = on_mprotect(a, e, ok, al);
-		if (ok)
-			rule_dropped_code(e, al, &n);
+		on_mprotect(a, e, ok, &j);
 		break;
 	case MW_EV_MUNMAP:
 		if (ok)
@@ -947,45 +570,9 @@ int mw_alerts_event(struct mw_alerts *a, const struct mw_view *v, struct mw_aler
 	default:
 		break;
 	}
-	if (e->event != MW_EV_DO_MMAP) {
-		/* the memory family (src/alerts_family.c), and the memfd-program check */
-		mw_family_chain_mmap(a->fam, e, al, n);
-		if (mw_family_event(a->fam, a->regions, a->fileless, v, al, &n, &a->st.model_errors))
-			a->st.model_errors++;
-		if (ok)
-			rule_alias(e, al, &n);
-	}
-	if (e->flags & MW_F_ENFORCED) {
-		/* the kernel killed the caller: that is always reported, in
-		 * the kind its call deserves, even where the region map
-		 * would not have judged it so */
-		int has = 0;
-		for (int i = 0; i < n; i++)
-			has |= al[i].kind == MW_AL_WX_MAPPING || al[i].kind == MW_AL_WX_MPROTECT ||
-			       al[i].kind == MW_AL_WX_ALIAS;
-		if (!has && n < MW_ALERTS_MAX) {
-			struct mw_alert *x = mw_alert_add(al, &n, e->event == MW_EV_MPROTECT ||
-								       e->event == MW_EV_PKEY_MPROTECT
-								       ? MW_AL_WX_MPROTECT : MW_AL_WX_MAPPING);
-			if (e->eff_status == MW_EFF_OK)
-				mw_alert_region(x, e->vma_start, e->vma_end);
-		}
-	}
-	if ((e->flags & MW_F_CALL_ANON) && n < MW_ALERTS_MAX) {
-		/* the kernel found the caller's instruction pointer in memory no
-		 * regular file backs (capture.bpf.h): staged shellcode, or a JIT */
-		struct mw_alert *x = mw_alert_add(al, &n, MW_AL_CALL_FROM_ANON);
-		if (e->eff_status == MW_EFF_OK)
-			mw_alert_region(x, e->vma_start, e->vma_end);
-		x->call_via_ret = (e->flags & MW_F_CALL_ANON_RET) != 0;
-	}
+	n = mw_judge_run(&j, al);
 	if (!n)
 		return 0;
-	int from_vma;
-	judged_prot(e, &from_vma);
-	for (int i = 0; i < n; i++)
-		al[i].judged_on_request = e->event != MW_EV_MUNMAP && e->event != MW_EV_MREMAP &&
-					  e->event != MW_EV_EXEC && !from_vma;
 	if (mw_alerts_allowed(e) && !(e->flags & MW_F_ENFORCED)) {
 		a->st.suppressed += (uint64_t)n;
 		return 0;
