@@ -1,6 +1,8 @@
 /* regions.c - per-process region map: open-addressing pid table, each process a sorted region array. */
 #include "proc.h"
 #include "regions.h"
+#include "pidtab.h"
+#include "procmaps.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -29,8 +31,6 @@
  * (top-down placement), so most changes move few entries.
  */
 struct proc {
-	uint32_t pid;
-	uint8_t used;
 	uint8_t state;
 	uint64_t seeded_at;  /* mw_regions_set_seeded_at(); 0: not read from /proc */
 	size_t off, n, cap;
@@ -43,8 +43,7 @@ struct vec {
 };
 
 struct mw_regions {
-	struct proc *slot;   /* open addressing, linear probing; nslots a power of two */
-	size_t nslots, count;
+	struct mw_pidtab procs;  /* pid -> struct proc */
 	struct vec in, out;  /* scratch: regions to insert, and the final slice */
 };
 
@@ -55,7 +54,7 @@ static struct mw_region *R(const struct proc *p)
 	return p->buf ? p->buf + p->off : NULL; /* NULL + 0 is undefined (found by fuzz_maps) */
 }
 
-static int same_attrs(const struct mw_region *a, const struct mw_region *b)
+int mw_region_same_attrs(const struct mw_region *a, const struct mw_region *b)
 {
 	return a->prot == b->prot && a->was_writable == b->was_writable &&
 	       a->file_backed == b->file_backed && a->growsdown == b->growsdown &&
@@ -114,11 +113,9 @@ static void vec_push(struct vec *v, const struct mw_region *r)
 
 /* ---- per-process sorted array ---- */
 
-/* First index whose region ends after addr. */
-static size_t idx_end_after(const struct proc *p, uint64_t addr)
+size_t mw_regions_end_after(const struct mw_region *r, size_t n, uint64_t addr)
 {
-	const struct mw_region *r = R(p);
-	size_t lo = 0, hi = p->n;
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -128,6 +125,12 @@ static size_t idx_end_after(const struct proc *p, uint64_t addr)
 			lo = mid + 1;
 	}
 	return lo;
+}
+
+/* First index whose region ends after addr. */
+static size_t idx_end_after(const struct proc *p, uint64_t addr)
+{
+	return mw_regions_end_after(R(p), p->n, addr);
 }
 
 /* First index >= from whose region starts at or after addr. */
@@ -256,7 +259,7 @@ static int put_range(struct mw_regions *t, struct proc *p, uint64_t s, uint64_t 
 	/* merge equal neighbours inside the slice */
 	size_t w = 0;
 	for (size_t x = 1; x < o->n; x++) {
-		if (o->v[w].end == o->v[x].start && same_attrs(&o->v[w], &o->v[x]))
+		if (o->v[w].end == o->v[x].start && mw_region_same_attrs(&o->v[w], &o->v[x]))
 			o->v[w].end = o->v[x].end;
 		else
 			o->v[++w] = o->v[x];
@@ -264,12 +267,12 @@ static int put_range(struct mw_regions *t, struct proc *p, uint64_t s, uint64_t 
 	if (o->n)
 		o->n = w + 1;
 	/* and with the regions around it */
-	if (o->n && i > 0 && r[i - 1].end == o->v[0].start && same_attrs(&r[i - 1], &o->v[0])) {
+	if (o->n && i > 0 && r[i - 1].end == o->v[0].start && mw_region_same_attrs(&r[i - 1], &o->v[0])) {
 		o->v[0].start = r[i - 1].start;
 		i--;
 	}
 	if (o->n && j < p->n && r[j].start == o->v[o->n - 1].end &&
-	    same_attrs(&r[j], &o->v[o->n - 1])) {
+	    mw_region_same_attrs(&r[j], &o->v[o->n - 1])) {
 		o->v[o->n - 1].end = r[j].end;
 		j++;
 	}
@@ -278,95 +281,27 @@ static int put_range(struct mw_regions *t, struct proc *p, uint64_t s, uint64_t 
 
 /* ---- process table ---- */
 
-static size_t hash_pid(uint32_t x)
-{
-	x ^= x >> 16;
-	x *= 0x7feb352dU;
-	x ^= x >> 15;
-	x *= 0x846ca68bU;
-	x ^= x >> 16;
-	return x;
-}
-
 static struct proc *lookup(const struct mw_regions *t, uint32_t pid)
 {
-	if (!t->nslots)
-		return NULL;
-	size_t mask = t->nslots - 1;
-	for (size_t i = hash_pid(pid) & mask;; i = (i + 1) & mask) {
-		if (!t->slot[i].used)
-			return NULL;
-		if (t->slot[i].pid == pid)
-			return &t->slot[i];
-	}
-}
-
-static int grow_table(struct mw_regions *t)
-{
-	size_t n = t->nslots ? t->nslots * 2 : 64;
-	struct proc *ns = calloc(n, sizeof *ns);
-
-	if (!ns) {
-		errno = ENOMEM;
-		return -1;
-	}
-	for (size_t i = 0; i < t->nslots; i++) {
-		if (!t->slot[i].used)
-			continue;
-		size_t j = hash_pid(t->slot[i].pid) & (n - 1);
-		while (ns[j].used)
-			j = (j + 1) & (n - 1);
-		ns[j] = t->slot[i];
-	}
-	free(t->slot);
-	t->slot = ns;
-	t->nslots = n;
-	return 0;
+	return mw_pidtab_get(&t->procs, pid);
 }
 
 /* pid's entry, created empty (MW_PROC_PARTIAL) if absent; NULL on ENOMEM.
  * May move other entries: pointers from lookup() become invalid. */
 static struct proc *get_or_add(struct mw_regions *t, uint32_t pid)
 {
-	struct proc *p = lookup(t, pid);
+	int added;
+	struct proc *p = mw_pidtab_add(&t->procs, pid, &added);
 
-	if (p)
-		return p;
-	if ((t->count + 1) * 2 > t->nslots && grow_table(t))
-		return NULL;
-	size_t mask = t->nslots - 1, i = hash_pid(pid) & mask;
-	while (t->slot[i].used)
-		i = (i + 1) & mask;
-	p = &t->slot[i];
-	memset(p, 0, sizeof *p);
-	p->used = 1;
-	p->pid = pid;
-	p->state = MW_PROC_PARTIAL;
-	t->count++;
+	if (p && added)
+		p->state = MW_PROC_PARTIAL;
 	return p;
 }
 
-/* Remove the entry at p (backward-shift deletion keeps probe chains whole). */
 static void remove_slot(struct mw_regions *t, struct proc *p)
 {
-	size_t mask = t->nslots - 1, i = (size_t)(p - t->slot), j = i;
-
 	free(p->buf);
-	for (;;) {
-		j = (j + 1) & mask;
-		if (!t->slot[j].used)
-			break;
-		size_t k = hash_pid(t->slot[j].pid) & mask;
-		/* slot j may move to the hole at i unless its home k lies cyclically in (i, j] */
-		int stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
-		if (!stays) {
-			t->slot[i] = t->slot[j];
-			i = j;
-		}
-	}
-	t->slot[i].used = 0;
-	t->slot[i].buf = NULL;
-	t->count--;
+	mw_pidtab_del(&t->procs, p);
 }
 
 /* ---- public API ---- */
@@ -377,6 +312,8 @@ struct mw_regions *mw_regions_new(void)
 
 	if (!t)
 		errno = ENOMEM;
+	else
+		t->procs.esz = sizeof(struct proc);
 	return t;
 }
 
@@ -384,10 +321,10 @@ void mw_regions_free(struct mw_regions *t)
 {
 	if (!t)
 		return;
-	for (size_t i = 0; i < t->nslots; i++)
-		if (t->slot[i].used)
-			free(t->slot[i].buf);
-	free(t->slot);
+	struct proc *p;
+	for (size_t i = 0; (p = mw_pidtab_next(&t->procs, &i, NULL));)
+		free(p->buf);
+	mw_pidtab_free(&t->procs);
 	free(t->in.v);
 	free(t->out.v);
 	free(t);
@@ -395,7 +332,7 @@ void mw_regions_free(struct mw_regions *t)
 
 size_t mw_regions_nprocs(const struct mw_regions *t)
 {
-	return t->count;
+	return t->procs.count;
 }
 
 enum mw_proc_state mw_regions_state(const struct mw_regions *t, uint32_t pid)
@@ -717,96 +654,6 @@ void mw_regions_exit(struct mw_regions *t, uint32_t pid)
 
 /* ---- seeding from /proc/PID/maps ---- */
 
-struct cursor {
-	const char *s, *end;
-};
-
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
-/* Unsigned number in base 16 or 10 with at least one digit; no overflow. */
-static int parse_num(struct cursor *c, int base, uint64_t *out)
-{
-	uint64_t v = 0;
-	const char *start = c->s;
-
-	while (c->s < c->end) {
-		int d = base == 16 ? hexval(*c->s) : (*c->s >= '0' && *c->s <= '9' ? *c->s - '0' : -1);
-		if (d < 0)
-			break;
-		if (v > (UINT64_MAX - (uint64_t)d) / (uint64_t)base)
-			return -1;
-		v = v * (uint64_t)base + (uint64_t)d;
-		c->s++;
-	}
-	*out = v;
-	return c->s > start ? 0 : -1;
-}
-
-static int expect(struct cursor *c, char ch)
-{
-	if (c->s < c->end && *c->s == ch) {
-		c->s++;
-		return 0;
-	}
-	return -1;
-}
-
-static int skip_spaces(struct cursor *c)
-{
-	const char *start = c->s;
-
-	while (c->s < c->end && (*c->s == ' ' || *c->s == '\t'))
-		c->s++;
-	return c->s > start ? 0 : -1;
-}
-
-/* One line (without its newline) into *r. 0 on success. */
-static int parse_maps_line(const char *line, const char *end, struct mw_region *r)
-{
-	struct cursor c = { line, end };
-	uint64_t start, stop, off, major, minor, inode;
-	char perm[4];
-
-	if (parse_num(&c, 16, &start) || expect(&c, '-') || parse_num(&c, 16, &stop) ||
-	    skip_spaces(&c) || end - c.s < 4)
-		return -1;
-	memcpy(perm, c.s, 4);
-	c.s += 4;
-	if ((perm[0] != 'r' && perm[0] != '-') || (perm[1] != 'w' && perm[1] != '-') ||
-	    (perm[2] != 'x' && perm[2] != '-') || (perm[3] != 'p' && perm[3] != 's'))
-		return -1;
-	if (skip_spaces(&c) || parse_num(&c, 16, &off) || skip_spaces(&c) ||
-	    parse_num(&c, 16, &major) || expect(&c, ':') || parse_num(&c, 16, &minor) ||
-	    skip_spaces(&c) || parse_num(&c, 10, &inode))
-		return -1;
-	if (c.s < c.end && skip_spaces(&c))
-		return -1;  /* junk glued to the inode number */
-	if (start >= stop || (start & (PG - 1)) || (stop & (PG - 1)))
-		return -1;
-	static const char stack[] = "[stack]";
-	size_t plen = (size_t)(c.end - c.s);
-	memset(r, 0, sizeof *r);
-	r->start = start;
-	r->end = stop;
-	r->prot = (uint8_t)((perm[0] == 'r' ? PROT_READ : 0) | (perm[1] == 'w' ? PROT_WRITE : 0) |
-			    (perm[2] == 'x' ? PROT_EXEC : 0));
-	r->was_writable = perm[1] == 'w';
-	r->file_backed = inode != 0;
-	r->growsdown = plen >= sizeof stack - 1 && !memcmp(c.s, stack, sizeof stack - 2) &&
-		       (c.s[sizeof stack - 2] == ']' || c.s[sizeof stack - 2] == ':');
-	r->history_unknown = 1;
-	return 0;
-}
-
 int mw_regions_seed_maps(struct mw_regions *t, uint32_t pid, const char *text, size_t len,
 			 size_t *bad_lines)
 {
@@ -824,7 +671,7 @@ int mw_regions_seed_maps(struct mw_regions *t, uint32_t pid, const char *text, s
 			ce--;
 		if (ce > s) {
 			struct mw_region r;
-			if (parse_maps_line(s, ce, &r)) {
+			if (mw_procmaps_line(s, ce, &r)) {
 				bad++;
 			} else {
 				if (put_range(t, &tmp, r.start, r.end, &r, 1)) {
@@ -870,133 +717,4 @@ int mw_regions_seed_file(struct mw_regions *t, uint32_t pid, const char *path, s
 	free(buf);
 	errno = e;
 	return ret;
-}
-
-/* ---- dump and compare ---- */
-
-static size_t fmt_region(const struct mw_region *r, unsigned attrs, char *tmp, size_t tsz)
-{
-	int n = snprintf(tmp, tsz, "%llx-%llx:%c%c%c%s%s%s%s", (unsigned long long)r->start,
-			 (unsigned long long)r->end, (r->prot & PROT_READ) ? 'r' : '-',
-			 (r->prot & PROT_WRITE) ? 'w' : '-', (r->prot & PROT_EXEC) ? 'x' : '-',
-			 (attrs & MW_ATTR_STICKY) && r->was_writable ? "W" : "",
-			 (attrs & MW_ATTR_FILE) && r->file_backed ? "F" : "",
-			 (attrs & MW_ATTR_GROWSDOWN) && r->growsdown ? "G" : "",
-			 (attrs & MW_ATTR_UNKNOWN) && r->history_unknown ? "U" : "");
-	return n > 0 ? (size_t)n : 0;
-}
-
-size_t mw_regions_format(const struct mw_regions *t, uint32_t pid, unsigned attrs, char *buf,
-			 size_t size)
-{
-	size_t n, total = 0;
-	const struct mw_region *r = mw_regions_list(t, pid, &n);
-	char tmp[96];
-
-	if (size)
-		buf[0] = '\0';
-	for (size_t i = 0; i < n; i++) {
-		size_t l = fmt_region(&r[i], attrs, tmp + 1, sizeof tmp - 1);
-		const char *piece = i ? tmp : tmp + 1;
-		if (i) {
-			tmp[0] = ' ';
-			l++;
-		}
-		if (total < size) {
-			size_t room = size - 1 - total, c = l < room ? l : room;
-			memcpy(buf + total, piece, c);
-			buf[total + c] = '\0';
-		}
-		total += l;
-	}
-	return total;
-}
-
-/* Walks the regions of one process clipped to [lo, hi), merging neighbours
- * that are equal in the selected attributes (others zeroed). */
-struct run_iter {
-	const struct mw_region *r;
-	size_t n, i;
-	uint64_t lo, hi;
-	unsigned attrs;
-};
-
-static void masked(const struct mw_region *src, unsigned attrs, struct mw_region *dst)
-{
-	memset(dst, 0, sizeof *dst);
-	dst->start = src->start;
-	dst->end = src->end;
-	dst->prot = src->prot & RWX;
-	if (attrs & MW_ATTR_STICKY)
-		dst->was_writable = src->was_writable;
-	if (attrs & MW_ATTR_FILE)
-		dst->file_backed = src->file_backed;
-	if (attrs & MW_ATTR_GROWSDOWN)
-		dst->growsdown = src->growsdown;
-	if (attrs & MW_ATTR_UNKNOWN)
-		dst->history_unknown = src->history_unknown;
-}
-
-static int run_next(struct run_iter *it, struct mw_region *out)
-{
-	if (it->i >= it->n || it->r[it->i].start >= it->hi)
-		return 0;
-	masked(&it->r[it->i++], it->attrs, out);
-	if (out->start < it->lo)
-		out->start = it->lo;
-	if (out->end > it->hi)
-		out->end = it->hi;
-	while (it->i < it->n && it->r[it->i].start == out->end && out->end < it->hi) {
-		struct mw_region nx;
-		masked(&it->r[it->i], it->attrs, &nx);
-		if (!same_attrs(&nx, out))
-			break;
-		out->end = nx.end < it->hi ? nx.end : it->hi;
-		it->i++;
-	}
-	return 1;
-}
-
-static void run_init(struct run_iter *it, const struct mw_regions *t, uint32_t pid, uint64_t lo,
-		     uint64_t hi, unsigned attrs)
-{
-	const struct proc *p = lookup(t, pid);
-
-	it->r = p ? R(p) : NULL;
-	it->n = p ? p->n : 0;
-	it->i = p ? idx_end_after(p, lo) : 0;
-	it->lo = lo;
-	it->hi = hi;
-	it->attrs = attrs;
-}
-
-int mw_regions_compare(const struct mw_regions *a, uint32_t pid_a, const struct mw_regions *b,
-		       uint32_t pid_b, uint64_t lo, uint64_t hi, unsigned attrs, uint64_t *diff_at)
-{
-	struct run_iter ia, ib;
-	struct mw_region ra, rb;
-	uint64_t at;
-
-	if (lo >= hi)
-		return 0;
-	run_init(&ia, a, pid_a, lo, hi, attrs);
-	run_init(&ib, b, pid_b, lo, hi, attrs);
-	for (;;) {
-		int ga = run_next(&ia, &ra), gb = run_next(&ib, &rb);
-		if (!ga && !gb)
-			return 0;
-		if (!ga || !gb)
-			at = ga ? ra.start : rb.start;
-		else if (ra.start != rb.start)
-			at = ra.start < rb.start ? ra.start : rb.start;
-		else if (!same_attrs(&ra, &rb))
-			at = ra.start;
-		else if (ra.end != rb.end)
-			at = ra.end < rb.end ? ra.end : rb.end;
-		else
-			continue;
-		if (diff_at)
-			*diff_at = at;
-		return 1;
-	}
 }

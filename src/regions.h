@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "region.h"
 
 /*
  * A table of processes keyed by host tgid. Each process holds an ordered set
@@ -33,27 +34,6 @@
  * - Threads share their process's entry (key by tgid). A vfork child shares
  *   its parent's memory until it execs; the model treats it as a fork.
  */
-
-#define MW_PAGE_SIZE 4096u
-
-struct mw_region {
-	uint64_t start, end;          /* [start, end), page-aligned, start < end */
-	uint8_t prot;                 /* current PROT_READ|PROT_WRITE|PROT_EXEC bits */
-	uint8_t was_writable;         /* 1: PROT_WRITE now or at some earlier time (sticky) */
-	uint8_t file_backed;          /* 1: mapped from a file (not MAP_ANONYMOUS / inode != 0) */
-	uint8_t growsdown;            /* 1: MAP_GROWSDOWN mapping or the "[stack]" of a seed */
-	uint8_t history_unknown;      /* 1: the model did not see this memory being mapped
-	                               * (seeded from /proc, or a gap a successful mprotect
-	                               * proved mapped): was_writable == 0 proves nothing */
-};
-
-/* Attribute selectors for mw_regions_format() and mw_regions_compare().
- * The rwx bits are always included. */
-#define MW_ATTR_STICKY    0x1u  /* was_writable, shown as 'W' */
-#define MW_ATTR_FILE      0x2u  /* file_backed, shown as 'F' */
-#define MW_ATTR_GROWSDOWN 0x4u  /* growsdown, shown as 'G' */
-#define MW_ATTR_UNKNOWN   0x8u  /* history_unknown, shown as 'U' */
-#define MW_ATTR_ALL       0xfu
 
 /* How much the table knows about a process. */
 enum mw_proc_state {
@@ -202,25 +182,11 @@ int mw_regions_seed_maps(struct mw_regions *t, uint32_t pid, const char *text, s
  * open/read (ENOENT/ESRCH when the process is gone), or ENOMEM. */
 int mw_regions_seed_file(struct mw_regions *t, uint32_t pid, const char *path, size_t *bad_lines);
 
-/* Write pid's regions as text into buf (snprintf-like: at most size bytes,
- * always NUL-terminated when size > 0) and return the length the whole text
- * has. Regions are separated by one space, each "start-end:rwx" with start
- * and end in lower-case hex without 0x and rwx as in /proc maps ('-' for a
- * missing bit), followed by the letters of the attributes selected in attrs
- * that are set: 'W' was_writable, 'F' file_backed, 'G' growsdown,
- * 'U' history_unknown. Example: "10000-12000:rw-W 12000-13000:r-xW".
- * An absent or empty process gives "". */
-size_t mw_regions_format(const struct mw_regions *t, uint32_t pid, unsigned attrs, char *buf,
-			 size_t size);
+/* The first index of r[0..n) (sorted, disjoint) whose region ends after
+ * addr; n when none does. */
+size_t mw_regions_end_after(const struct mw_region *r, size_t n, uint64_t addr);
 
-/* Compare process pid_a of table a with pid_b of table b inside [lo, hi):
- * regions are clipped to the window, and adjacent regions whose rwx bits and
- * attrs-selected attributes are equal are merged on both sides first (so a
- * model can be compared with the kernel's view, where VMAs merge). Returns 0
- * when both describe the same pages with the same attributes, 1 otherwise,
- * and then sets *diff_at (when not NULL) to the lowest address where they
- * differ. An absent process compares as an empty one. */
-int mw_regions_compare(const struct mw_regions *a, uint32_t pid_a, const struct mw_regions *b,
-		       uint32_t pid_b, uint64_t lo, uint64_t hi, unsigned attrs, uint64_t *diff_at);
+/* 1 when a and b have the same protection and attributes. */
+int mw_region_same_attrs(const struct mw_region *a, const struct mw_region *b);
 
 #endif

@@ -18,19 +18,11 @@ void mw_snap_free(struct mw_snap *s)
 void mw_snap_take(struct mw_snap *s, const struct mw_regions *t, uint32_t pid, uint64_t lo,
 		      uint64_t hi)
 {
-	size_t n, i = 0, k;
+	size_t n, i, k;
 	const struct mw_region *r = mw_regions_list(t, pid, &n);
-	size_t l = 0, h = n;
 
 	s->n = 0;
-	while (l < h) {  /* first region ending after lo */
-		size_t m = l + (h - l) / 2;
-		if (r[m].end > lo)
-			h = m;
-		else
-			l = m + 1;
-	}
-	i = l;
+	i = mw_regions_end_after(r, n, lo);  /* first region ending after lo */
 	for (k = i; k < n && r[k].start < hi; k++)
 		;
 	if (k - i > s->cap) {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "alerts.h"
+#include "regions_dump.h"
 #include "fileid.h"
 #include "format.h"
 #include "t.h"

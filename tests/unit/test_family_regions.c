@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "alerts.h"
+#include "regions_dump.h"
 #include "regions.h"
 
 #define PG 4096ul

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "regions.h"
+#include "regions_dump.h"
 #include "t.h"
 
 #ifndef MREMAP_DONTUNMAP
