@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 
 #include "decode_mem.h"
+#include "pidtab.h"
 #include "proc.h"
 
 #define SHM_RDONLY_ 010000
@@ -27,27 +28,32 @@ struct shm_att {
 struct memfd_rec {
 	uint32_t pid;
 	int fd;
+	uint64_t seq;            /* the family's count of memfds when it was recorded: newest last */
 	uint32_t flags;
 	int exec_ok;             /* the kernel lets this memfd be executed */
 	char name[MW_UDATA_BYTES];
 };
 
-struct brk_rec {
-	uint32_t pid;
-	uint64_t brk;            /* the break after the last successful brk */
+/* One process's part (pid -> struct fam_proc, f->procs). Not in the
+ * region maps' entries: those end at exec (alerts.c forgets the process,
+ * its next event seeds it again from /proc) while memfds live on (the
+ * execveat chain looks for them after the exec); and a fork copies the
+ * memfds whether or not the parent's map is known. */
+struct fam_proc {
+	struct shm_att *att;     /* what is left of its attaches */
+	size_t natt, catt;
+	struct memfd_rec *mfd;   /* its memfds, in the order recorded */
+	size_t nmfd, cmfd;
+	uint64_t brk;            /* the break after the last successful brk, when brk_known */
+	uint8_t brk_known;
+	uint8_t execd;           /* exec'd since its last event */
 };
 
 struct mw_family {
-	struct shm_att *att;
-	size_t natt, catt;
+	struct mw_pidtab procs;  /* pid -> struct fam_proc */
 	int *wseg;               /* segment ids attached writable somewhere (sticky) */
 	size_t nwseg, cwseg;
-	struct memfd_rec *mfd;
-	size_t nmfd, cmfd;
-	struct brk_rec *brk;
-	size_t nbrk, cbrk;
-	uint32_t *execd;         /* pids that exec'd since their last event */
-	size_t nexecd, cexecd;
+	uint64_t memfd_seq;      /* memfds recorded so far */
 	int memfd_noexec;        /* vm.memfd_noexec at start (0: exec allowed unless sealed) */
 };
 
@@ -72,6 +78,7 @@ struct mw_family *mw_family_new(void)
 
 	if (!f)
 		return NULL;
+	f->procs.esz = sizeof(struct fam_proc);
 	s = fopen("/proc/sys/vm/memfd_noexec", "re");
 	if (s) {
 		if (fscanf(s, "%d", &f->memfd_noexec) != 1)
@@ -85,11 +92,13 @@ void mw_family_free(struct mw_family *f)
 {
 	if (!f)
 		return;
-	free(f->att);
+	struct fam_proc *p;
+	for (size_t i = 0; (p = mw_pidtab_next(&f->procs, &i, NULL));) {
+		free(p->att);
+		free(p->mfd);
+	}
+	mw_pidtab_free(&f->procs);
 	free(f->wseg);
-	free(f->mfd);
-	free(f->brk);
-	free(f->execd);
 	free(f);
 }
 
@@ -100,29 +109,17 @@ void mw_family_set_memfd_noexec(struct mw_family *f, int v)
 
 static void drop_pid(struct mw_family *f, uint32_t pid, int memfds_too)
 {
-	size_t j = 0;
+	struct fam_proc *p = mw_pidtab_get(&f->procs, pid);
 
-	for (size_t i = 0; i < f->natt; i++)
-		if (f->att[i].pid != pid)
-			f->att[j++] = f->att[i];
-	f->natt = j;
-	j = 0;
-	for (size_t i = 0; i < f->nbrk; i++)
-		if (f->brk[i].pid != pid)
-			f->brk[j++] = f->brk[i];
-	f->nbrk = j;
+	if (!p)
+		return;
+	p->natt = 0;
+	p->brk_known = 0;
 	if (!memfds_too)
 		return;
-	j = 0;
-	for (size_t i = 0; i < f->nmfd; i++)
-		if (f->mfd[i].pid != pid)
-			f->mfd[j++] = f->mfd[i];
-	f->nmfd = j;
-	j = 0;
-	for (size_t i = 0; i < f->nexecd; i++)
-		if (f->execd[i] != pid)
-			f->execd[j++] = f->execd[i];
-	f->nexecd = j;
+	free(p->att);
+	free(p->mfd);
+	mw_pidtab_del(&f->procs, p);
 }
 
 void mw_family_task(struct mw_family *f, const struct mw_task_rec *r)
@@ -130,21 +127,27 @@ void mw_family_task(struct mw_family *f, const struct mw_task_rec *r)
 	switch (r->type) {
 	case MW_REC_FORK: {
 		/* the child inherits the parent's descriptors: its memfds too */
-		size_t n = f->nmfd;
-		for (size_t i = 0; i < n; i++) {
-			if (f->mfd[i].pid != r->ppid || grow((void **)&f->mfd, &f->cmfd, f->nmfd, sizeof *f->mfd))
+		struct fam_proc *pp = mw_pidtab_get(&f->procs, r->ppid), *c;
+		if (!pp || !pp->nmfd || r->pid == r->ppid || !(c = mw_pidtab_add(&f->procs, r->pid, NULL)))
+			return;
+		pp = mw_pidtab_get(&f->procs, r->ppid); /* the add may have moved it */
+		for (size_t i = 0; i < pp->nmfd; i++) {
+			if (grow((void **)&c->mfd, &c->cmfd, c->nmfd, sizeof *c->mfd))
 				continue;
-			f->mfd[f->nmfd] = f->mfd[i];
-			f->mfd[f->nmfd++].pid = r->pid;
+			c->mfd[c->nmfd] = pp->mfd[i];
+			c->mfd[c->nmfd].pid = r->pid;
+			c->mfd[c->nmfd++].seq = ++f->memfd_seq;
 		}
 		return;
 	}
-	case MW_REC_EXEC:
+	case MW_REC_EXEC: {
 		/* the old mappings are gone; descriptors (and memfds) stay */
 		drop_pid(f, r->pid, 0);
-		if (!grow((void **)&f->execd, &f->cexecd, f->nexecd, sizeof *f->execd))
-			f->execd[f->nexecd++] = r->pid;
+		struct fam_proc *p = mw_pidtab_add(&f->procs, r->pid, NULL);
+		if (p)
+			p->execd = 1;
 		return;
+	}
 	case MW_REC_EXIT:
 		drop_pid(f, r->pid, 1);
 		return;
@@ -156,19 +159,21 @@ void mw_family_task(struct mw_family *f, const struct mw_task_rec *r)
 /* Mappings replaced [lo, hi) of pid: what was left of attaches there is gone. */
 static void trim(struct mw_family *f, uint32_t pid, uint64_t lo, uint64_t hi)
 {
-	for (size_t i = 0; i < f->natt; i++) {
-		struct shm_att *s = &f->att[i];
-		if (s->pid != pid || s->end <= lo || s->start >= hi)
+	struct fam_proc *p = mw_pidtab_get(&f->procs, pid);
+
+	for (size_t i = 0; p && i < p->natt; i++) {
+		struct shm_att *s = &p->att[i];
+		if (s->end <= lo || s->start >= hi)
 			continue;
 		if (s->start >= lo && s->end <= hi) {
-			*s = f->att[--f->natt];
+			*s = p->att[--p->natt];
 			i--;
 		} else if (s->start < lo && s->end > hi) {
 			struct shm_att tail = *s;
 			tail.start = hi;
 			s->end = lo;
-			if (!grow((void **)&f->att, &f->catt, f->natt, sizeof *f->att))
-				f->att[f->natt++] = tail;
+			if (!grow((void **)&p->att, &p->catt, p->natt, sizeof *p->att))
+				p->att[p->natt++] = tail;
 		} else if (s->start < lo) {
 			s->end = lo;
 		} else {
@@ -185,16 +190,28 @@ static int seg_writable(const struct mw_family *f, int id)
 	return 0;
 }
 
+/* The newest memfd record of pid (any process when pid is 0) with that name
+ * (or, when name is NULL, that descriptor). */
 static const struct memfd_rec *find_memfd(const struct mw_family *f, uint32_t pid, int fd, const char *name)
 {
-	for (size_t i = f->nmfd; i-- > 0;) {
-		const struct memfd_rec *m = &f->mfd[i];
-		if (pid && m->pid != pid)
-			continue;
-		if (name ? !strcmp(m->name, name) : m->fd == fd)
-			return m;
+	const struct memfd_rec *best = NULL;
+	const struct fam_proc *p = NULL;
+	size_t it = 0;
+
+	if (pid && !(p = mw_pidtab_get(&f->procs, pid)))
+		return NULL;
+	while (pid || (p = mw_pidtab_next(&f->procs, &it, NULL))) {
+		for (size_t i = p->nmfd; i-- > 0;) {
+			const struct memfd_rec *m = &p->mfd[i];
+			if ((name ? !strcmp(m->name, name) : m->fd == fd) && (!best || m->seq > best->seq)) {
+				best = m;
+				break;
+			}
+		}
+		if (pid)
+			break;
 	}
-	return NULL;
+	return best;
 }
 
 static void set_chain(struct mw_alert *x, enum mw_chain kind, const struct memfd_rec *m)
@@ -239,15 +256,20 @@ static int on_memfd_create(struct mw_family *f, const struct mw_view *v)
 	m.exec_ok = (fl & MFD_EXEC_) ? f->memfd_noexec < 2
 				     : !(fl & MFD_NOEXEC_SEAL_) && f->memfd_noexec == 0;
 	udata_str(v, 0, m.name, sizeof m.name);
-	/* a reused descriptor number replaces the old record */
-	for (size_t i = 0; i < f->nmfd; i++)
-		if (f->mfd[i].pid == m.pid && f->mfd[i].fd == m.fd) {
-			f->mfd[i] = m;
+	struct fam_proc *p = mw_pidtab_add(&f->procs, m.pid, NULL);
+	if (!p)
+		return -1;
+	/* a reused descriptor number replaces the old record (in its place) */
+	for (size_t i = 0; i < p->nmfd; i++)
+		if (p->mfd[i].fd == m.fd) {
+			m.seq = p->mfd[i].seq;
+			p->mfd[i] = m;
 			return 0;
 		}
-	if (grow((void **)&f->mfd, &f->cmfd, f->nmfd, sizeof *f->mfd))
+	if (grow((void **)&p->mfd, &p->cmfd, p->nmfd, sizeof *p->mfd))
 		return -1;
-	f->mfd[f->nmfd++] = m;
+	m.seq = ++f->memfd_seq;
+	p->mfd[p->nmfd++] = m;
 	return 0;
 }
 
@@ -301,8 +323,9 @@ static int on_shmat(struct mw_family *f, struct mw_regions *regions, struct mw_r
 	if (mw_regions_mmap(fileless, e->pid, addr, end - addr, prot, MAP_SHARED))
 		(*errors)++;
 	trim(f, e->pid, addr, end);
-	if (!grow((void **)&f->att, &f->catt, f->natt, sizeof *f->att))
-		f->att[f->natt++] = (struct shm_att){ .pid = e->pid, .id = id, .base = addr, .start = addr, .end = end };
+	struct fam_proc *p = mw_pidtab_add(&f->procs, e->pid, NULL);
+	if (p && !grow((void **)&p->att, &p->catt, p->natt, sizeof *p->att))
+		p->att[p->natt++] = (struct shm_att){ .pid = e->pid, .id = id, .base = addr, .start = addr, .end = end };
 	return 0;
 }
 
@@ -311,18 +334,20 @@ static void on_shmdt(struct mw_family *f, struct mw_regions *regions, struct mw_
 {
 	uint64_t addr = e->args[0];
 
+	struct fam_proc *p = mw_pidtab_get(&f->procs, e->pid);
+
 	if (mw_is_error(e->ret))
 		return;
-	for (size_t i = 0; i < f->natt; i++) {
-		struct shm_att *s = &f->att[i];
-		if (s->pid != e->pid || s->base != addr)
+	for (size_t i = 0; p && i < p->natt; i++) {
+		struct shm_att *s = &p->att[i];
+		if (s->base != addr)
 			continue;
 		if (mw_regions_munmap(regions, e->pid, s->start, s->end - s->start))
 			(*errors)++;
 		if (mw_regions_state(fileless, e->pid) != MW_PROC_ABSENT &&
 		    mw_regions_munmap(fileless, e->pid, s->start, s->end - s->start))
 			(*errors)++;
-		*s = f->att[--f->natt];
+		*s = p->att[--p->natt];
 		i--;
 	}
 }
@@ -332,16 +357,13 @@ static void on_shmdt(struct mw_family *f, struct mw_regions *regions, struct mw_
 static void on_brk(struct mw_family *f, struct mw_regions *regions, const struct mw_event *e, uint64_t *errors)
 {
 	uint64_t want = e->args[0], now = (e->flags & MW_F_COMPAT) ? (uint32_t)e->ret : (uint64_t)e->ret;
-	struct brk_rec *r = NULL;
+	struct fam_proc *r = mw_pidtab_add(&f->procs, e->pid, NULL);
 
-	for (size_t i = 0; i < f->nbrk; i++)
-		if (f->brk[i].pid == e->pid)
-			r = &f->brk[i];
-	if (!r) {
-		if (grow((void **)&f->brk, &f->cbrk, f->nbrk, sizeof *f->brk))
-			return;
-		r = &f->brk[f->nbrk++];
-		*r = (struct brk_rec){ .pid = e->pid, .brk = now };
+	if (!r)
+		return;
+	if (!r->brk_known) {
+		r->brk_known = 1;
+		r->brk = now;
 		return; /* first sight: the break is known from now on */
 	}
 	if (mw_brk_failed(want, e->ret) || now == r->brk) {
@@ -361,14 +383,12 @@ static void on_brk(struct mw_family *f, struct mw_regions *regions, const struct
 static void exec_check(struct mw_family *f, const struct mw_view *v, struct mw_alert *al, int *n)
 {
 	const struct mw_event *e = v->e;
-	size_t i;
+	struct fam_proc *p = mw_pidtab_get(&f->procs, e->pid);
 	char name[MW_UDATA_BYTES];
 
-	for (i = 0; i < f->nexecd && f->execd[i] != e->pid; i++)
-		;
-	if (i == f->nexecd)
+	if (!p || !p->execd)
 		return;
-	f->execd[i] = f->execd[--f->nexecd];
+	p->execd = 0;
 	if (!v->exe || strncmp(v->exe, "/memfd:", 7))
 		return;
 	snprintf(name, sizeof name, "%s", v->exe + 7);
