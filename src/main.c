@@ -8,6 +8,8 @@
 #include "hooks.h"
 #include "msg.h"
 #include "options.h"
+#include "options_check.h"
+#include "options_parse.h"
 #include "rules.h"
 #include "rules_compile.h"
 #include "summary.h"

@@ -1,4 +1,4 @@
-/* options.c - the option table and its parsers: argv, and one "name = value" at a time for a config file. */
+/* options.c - the option table: each option's handler (what it does to struct mw_opts), defaults, lookup (parsing: options_parse.c; checks across options: options_check.c). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,7 +19,7 @@
 /* Errors quote what the user typed: keep them one printable line (a word
  * with a newline or an escape sequence must not forge lines on a terminal;
  * found by fuzz_options). */
-static int clean(char *err, size_t n, int rc)
+int mw_opt_clean(char *err, size_t n, int rc)
 {
 	for (size_t i = 0; rc && err && i < n && err[i]; i++)
 		if ((unsigned char)err[i] < 0x20 || err[i] == 0x7f)
@@ -27,8 +27,7 @@ static int clean(char *err, size_t n, int rc)
 	return rc;
 }
 
-static int fail(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t n, const char *fmt, ...)
+int mw_opt_fail(char *err, size_t n, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -72,10 +71,10 @@ static int opt_output(struct mw_opts *o, const struct mw_opt_def *d, const char 
 	char *copy;
 
 	if (!*v)
-		return fail(err, n, "--output needs a file name ('-' for standard output)");
+		return mw_opt_fail(err, n, "--output needs a file name ('-' for standard output)");
 	copy = strdup(v);
 	if (!copy)
-		return fail(err, n, "out of memory");
+		return mw_opt_fail(err, n, "out of memory");
 	free((char *)o->output);
 	o->output = copy;
 	return 0;
@@ -92,7 +91,7 @@ static int opt_time(struct mw_opts *o, const struct mw_opt_def *d, const char *v
 	int t = mw_time_fmt_value(v);
 
 	if (t < 0)
-		return fail(err, n, "--time '%s' must be local, utc, iso, epoch or relative", v);
+		return mw_opt_fail(err, n, "--time '%s' must be local, utc, iso, epoch or relative", v);
 	o->time_fmt = t;
 	return 0;
 }
@@ -104,7 +103,7 @@ static int opt_events(struct mw_opts *o, const struct mw_opt_def *d, const char 
 	int rc = 0;
 
 	if (!copy)
-		return fail(err, n, "out of memory");
+		return mw_opt_fail(err, n, "out of memory");
 	/* words trimmed here, each parsed by the catalogue (names, %classes, all) */
 	while (!rc && (w = mw_list_next(&s))) {
 		if (!*w)
@@ -113,7 +112,7 @@ static int opt_events(struct mw_opts *o, const struct mw_opt_def *d, const char 
 		mask |= one;
 	}
 	if (!rc && !mask)
-		rc = fail(err, n, "--events needs at least one event name; known events: %s", mw_event_names());
+		rc = mw_opt_fail(err, n, "--events needs at least one event name; known events: %s", mw_event_names());
 	free(copy);
 	if (rc)
 		return rc;
@@ -129,7 +128,7 @@ static int opt_buffer_size(struct mw_opts *o, const struct mw_opt_def *d, const 
 	uint64_t x;
 
 	if (mw_parse_u64(v, 4096, 1ull << 30, 1, &x) || (x & (x - 1)))
-		return fail(err, n, "--buffer-size '%s' must be a power of two between 4K and 1G", v);
+		return mw_opt_fail(err, n, "--buffer-size '%s' must be a power of two between 4K and 1G", v);
 	o->buffer_size = (size_t)x;
 	return 0;
 }
@@ -139,7 +138,7 @@ static int opt_flush_ms(struct mw_opts *o, const struct mw_opt_def *d, const cha
 	uint64_t x;
 
 	if (mw_parse_u64(v, 1, 10000, 0, &x))
-		return fail(err, n, "--flush-ms '%s' must be a number of milliseconds from 1 to 10000", v);
+		return mw_opt_fail(err, n, "--flush-ms '%s' must be a number of milliseconds from 1 to 10000", v);
 	o->poll_ms = (unsigned)x;
 	return 0;
 }
@@ -150,7 +149,7 @@ static int opt_hook(struct mw_opts *o, const struct mw_opt_def *d, const char *v
 	else if (!strcmp(v, "tracepoint")) o->hook = MW_HOOK_TRACEPOINT;
 	else if (!strcmp(v, "function")) o->hook = MW_HOOK_FUNCTION;
 	else if (!strcmp(v, "dispatcher") || !strcmp(v, "raw")) o->hook = MW_HOOK_DISPATCHER;
-	else return fail(err, n, "--hook '%s' must be auto, function, tracepoint or dispatcher", v);
+	else return mw_opt_fail(err, n, "--hook '%s' must be auto, function, tracepoint or dispatcher", v);
 	o->hook_given = true;
 	return 0;
 }
@@ -160,7 +159,7 @@ static int opt_compat(struct mw_opts *o, const struct mw_opt_def *d, const char 
 	if (!strcmp(v, "auto")) o->compat = -1;
 	else if (!strcmp(v, "on")) o->compat = 1;
 	else if (!strcmp(v, "off")) o->compat = 0;
-	else return fail(err, n, "--compat '%s' must be auto, on or off", v);
+	else return mw_opt_fail(err, n, "--compat '%s' must be auto, on or off", v);
 	return 0;
 }
 
@@ -185,14 +184,14 @@ static int opt_rules(struct mw_opts *o, const struct mw_opt_def *d, const char *
 	char *copy;
 
 	if (!*v)
-		return fail(err, n, "%s needs a rules file or a directory of *.yaml files", d->code ? "--check-rules" : "--rules");
+		return mw_opt_fail(err, n, "%s needs a rules file or a directory of *.yaml files", d->code ? "--check-rules" : "--rules");
 	grown = realloc(o->rules, sizeof(*grown) * (size_t)(o->nrules + 1));
 	if (!grown)
-		return fail(err, n, "out of memory");
+		return mw_opt_fail(err, n, "out of memory");
 	o->rules = grown;
 	copy = strdup(v);
 	if (!copy)
-		return fail(err, n, "out of memory");
+		return mw_opt_fail(err, n, "out of memory");
 	o->rules[o->nrules++] = copy;
 	if (d->code)
 		o->action = MW_ACT_CHECK_RULES;
@@ -216,20 +215,20 @@ static int opt_allow(struct mw_opts *o, const struct mw_opt_def *d, const char *
 	char *copy;
 
 	if (!len)
-		return fail(err, n, "--allow needs an executable's path (or a directory ending in /)");
+		return mw_opt_fail(err, n, "--allow needs an executable's path (or a directory ending in /)");
 	if (stat(v, &st))
-		return fail(err, n, "--allow: cannot stat '%s' (%s): give an existing executable or directory", v, strerror(errno));
+		return mw_opt_fail(err, n, "--allow: cannot stat '%s' (%s): give an existing executable or directory", v, strerror(errno));
 	if (!S_ISDIR(st.st_mode) && v[len - 1] == '/')
-		return fail(err, n, "--allow: '%s' ends in / but is not a directory", v);
+		return mw_opt_fail(err, n, "--allow: '%s' ends in / but is not a directory", v);
 	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
-		return fail(err, n, "--allow: '%s' is neither an executable file nor a directory", v);
+		return mw_opt_fail(err, n, "--allow: '%s' is neither an executable file nor a directory", v);
 	grown = realloc(o->allow, sizeof(*grown) * (size_t)(o->nallow + 1));
 	if (!grown)
-		return fail(err, n, "out of memory");
+		return mw_opt_fail(err, n, "out of memory");
 	o->allow = grown;
 	copy = strdup(v);
 	if (!copy)
-		return fail(err, n, "out of memory");
+		return mw_opt_fail(err, n, "out of memory");
 	o->allow[o->nallow++] = copy;
 	return 0;
 }
@@ -251,7 +250,7 @@ static int opt_container_cache(struct mw_opts *o, const struct mw_opt_def *d, co
 	uint64_t x;
 
 	if (mw_parse_u64(v, 1, 1u << 20, 0, &x))
-		return fail(err, n, "--container-cache '%s' must be a number of entries from 1 to 1048576", v);
+		return mw_opt_fail(err, n, "--container-cache '%s' must be a number of entries from 1 to 1048576", v);
 	mw_ctr_set_cache_size((unsigned)x);
 	return 0;
 }
@@ -269,7 +268,7 @@ static int opt_summary_by(struct mw_opts *o, const struct mw_opt_def *d, const c
 	int by = mw_summary_by_value(v);
 
 	if (by < 0)
-		return fail(err, n, "--summary-by '%s' must be event, process, comm, exe, container or pod", v);
+		return mw_opt_fail(err, n, "--summary-by '%s' must be event, process, comm, exe, container or pod", v);
 	o->summary_by = by;
 	o->summary_opt = "--summary-by";
 	return 0;
@@ -280,7 +279,7 @@ static int opt_top(struct mw_opts *o, const struct mw_opt_def *d, const char *v,
 	uint64_t x;
 
 	if (mw_parse_u64(v, 1, 1000000, 0, &x))
-		return fail(err, n, "--top '%s' must be a number of groups from 1 to 1000000", v);
+		return mw_opt_fail(err, n, "--top '%s' must be a number of groups from 1 to 1000000", v);
 	o->summary_top = (unsigned)x;
 	o->summary_opt = "--top";
 	return 0;
@@ -294,7 +293,7 @@ static int opt_interval(struct mw_opts *o, const struct mw_opt_def *d, const cha
 	errno = 0;
 	x = (v[0] >= '0' && v[0] <= '9') || v[0] == '.' ? strtod(v, &end) : -1;
 	if (x < 0 || errno || *end || !(x >= 0.1 && x <= 86400))
-		return fail(err, n, "--interval '%s' must be a number of seconds from 0.1 to 86400", v);
+		return mw_opt_fail(err, n, "--interval '%s' must be a number of seconds from 0.1 to 86400", v);
 	o->interval_ms = (unsigned)(x * 1000 + 0.5);
 	o->summary_opt = "--interval";
 	return 0;
@@ -314,7 +313,7 @@ static int opt_stack_depth(struct mw_opts *o, const struct mw_opt_def *d, const 
 	uint64_t x;
 
 	if (mw_parse_u64(v, 1, 127, 0, &x))
-		return fail(err, n, "--stack-depth '%s' must be a number of frames from 1 to 127", v);
+		return mw_opt_fail(err, n, "--stack-depth '%s' must be a number of frames from 1 to 127", v);
 	o->stack_depth = (unsigned)x;
 	return 0;
 }
@@ -326,10 +325,10 @@ static int opt_capture(struct mw_opts *o, const struct mw_opt_def *d, const char
 	char *copy;
 
 	if (!*v)
-		return fail(err, n, "--capture needs a directory name");
+		return mw_opt_fail(err, n, "--capture needs a directory name");
 	copy = strdup(v);
 	if (!copy)
-		return fail(err, n, "out of memory");
+		return mw_opt_fail(err, n, "out of memory");
 	free((char *)o->capture_dir);
 	o->capture_dir = copy;
 	o->alerts = true; /* payloads belong to alerts */
@@ -341,15 +340,15 @@ static int opt_capture_size(struct mw_opts *o, const struct mw_opt_def *d, const
 	switch (d->code) {
 	case 0:
 		if (mw_parse_u64(v, 4096, 256ull << 20, 1, &o->capture_max))
-			return fail(err, n, "--capture-max '%s' must be a size in bytes from 4K to 256M (K/M suffix)", v);
+			return mw_opt_fail(err, n, "--capture-max '%s' must be a size in bytes from 4K to 256M (K/M suffix)", v);
 		break;
 	case 1:
 		if (mw_parse_u64(v, 0, 1ull << 50, 1, &o->capture_quota))
-			return fail(err, n, "--capture-quota '%s' must be a size in bytes up to 1P (K/M/G/T suffix; 0: no quota)", v);
+			return mw_opt_fail(err, n, "--capture-quota '%s' must be a size in bytes up to 1P (K/M/G/T suffix; 0: no quota)", v);
 		break;
 	default:
 		if (mw_parse_u64(v, 4096, 1ull << 40, 1, &o->capture_rate))
-			return fail(err, n, "--capture-rate '%s' must be a size in bytes per second from 4K to 1T (K/M/G/T suffix)", v);
+			return mw_opt_fail(err, n, "--capture-rate '%s' must be a size in bytes per second from 4K to 1T (K/M/G/T suffix)", v);
 		break;
 	}
 	return 0;
@@ -360,10 +359,10 @@ static int opt_yara(struct mw_opts *o, const struct mw_opt_def *d, const char *v
 	char *copy;
 
 	if (!*v)
-		return fail(err, n, "--yara needs a rules file or a directory of *.yar files");
+		return mw_opt_fail(err, n, "--yara needs a rules file or a directory of *.yar files");
 	copy = strdup(v);
 	if (!copy)
-		return fail(err, n, "out of memory");
+		return mw_opt_fail(err, n, "out of memory");
 	free((char *)o->yara);
 	o->yara = copy;
 	o->alerts = true; /* payloads belong to alerts */
@@ -377,7 +376,7 @@ static int set_str(const char **slot, const char *v, char *err, size_t n)
 	char *copy = strdup(v);
 
 	if (!copy)
-		return fail(err, n, "out of memory");
+		return mw_opt_fail(err, n, "out of memory");
 	free((char *)*slot);
 	*slot = copy;
 	return 0;
@@ -392,7 +391,7 @@ static int opt_stdout(struct mw_opts *o, const struct mw_opt_def *d, const char 
 static int opt_rotate_size(struct mw_opts *o, const struct mw_opt_def *d, const char *v, char *err, size_t n)
 {
 	if (mw_parse_u64(v, 0, 1ull << 50, 1, &o->rotate_size))
-		return fail(err, n, "--rotate-size '%s' must be a size in bytes up to 1P (K/M/G/T suffix; 0: never rotate)", v);
+		return mw_opt_fail(err, n, "--rotate-size '%s' must be a size in bytes up to 1P (K/M/G/T suffix; 0: never rotate)", v);
 	return 0;
 }
 
@@ -401,7 +400,7 @@ static int opt_rotate_keep(struct mw_opts *o, const struct mw_opt_def *d, const 
 	uint64_t x;
 
 	if (mw_parse_u64(v, 0, 1000, 0, &x))
-		return fail(err, n, "--rotate-keep '%s' must be a number of files from 0 (truncate in place) to 1000", v);
+		return mw_opt_fail(err, n, "--rotate-keep '%s' must be a number of files from 0 (truncate in place) to 1000", v);
 	o->rotate_keep = (unsigned)x;
 	return 0;
 }
@@ -413,12 +412,12 @@ static int opt_syslog(struct mw_opts *o, const struct mw_opt_def *d, const char 
 	const int max = (int)(sizeof(o->syslog_url) / sizeof(o->syslog_url[0]));
 
 	if (mw_syslog_parse_url(v, &tr, &h, &p, &path))
-		return fail(err, n, "--syslog '%s' must be unix:PATH, udp://HOST:PORT or tcp://HOST:PORT (port 1-65535)", v);
+		return mw_opt_fail(err, n, "--syslog '%s' must be unix:PATH, udp://HOST:PORT or tcp://HOST:PORT (port 1-65535)", v);
 	free(h);
 	free(p);
 	free(path);
 	if (o->nsyslog == max)
-		return fail(err, n, "--syslog: at most %d destinations", max);
+		return mw_opt_fail(err, n, "--syslog: at most %d destinations", max);
 	o->syslog_url[o->nsyslog] = NULL;
 	if (set_str(&o->syslog_url[o->nsyslog], v, err, n))
 		return -1;
@@ -431,7 +430,7 @@ static int opt_syslog_events(struct mw_opts *o, const struct mw_opt_def *d, cons
 	if (!strcmp(v, "info")) o->syslog_events = 1;
 	else if (!strcmp(v, "none")) o->syslog_events = 0;
 	else if (!strcmp(v, "stream")) o->syslog_events = -1;
-	else return fail(err, n, "--syslog-events '%s' must be info, none or stream", v);
+	else return mw_opt_fail(err, n, "--syslog-events '%s' must be info, none or stream", v);
 	return 0;
 }
 
@@ -440,7 +439,7 @@ static int opt_syslog_facility(struct mw_opts *o, const struct mw_opt_def *d, co
 	int f = mw_syslog_facility(v);
 
 	if (f < 0)
-		return fail(err, n, "--syslog-facility '%s' must be a facility name (daemon, auth, authpriv, local0..local7, ...) or a number from 0 to 23", v);
+		return mw_opt_fail(err, n, "--syslog-facility '%s' must be a facility name (daemon, auth, authpriv, local0..local7, ...) or a number from 0 to 23", v);
 	o->syslog_facility = f;
 	return 0;
 }
@@ -450,7 +449,7 @@ static int opt_syslog_queue(struct mw_opts *o, const struct mw_opt_def *d, const
 	uint64_t x;
 
 	if (mw_parse_u64(v, 4096, 1ull << 30, 1, &x))
-		return fail(err, n, "--syslog-queue '%s' must be a size in bytes from 4K to 1G", v);
+		return mw_opt_fail(err, n, "--syslog-queue '%s' must be a size in bytes from 4K to 1G", v);
 	o->syslog_queue = (size_t)x;
 	return 0;
 }
@@ -474,7 +473,7 @@ static int opt_alert_rate(struct mw_opts *o, const struct mw_opt_def *d, const c
 	uint64_t x;
 
 	if (mw_parse_u64(v, 0, 86400, 0, &x))
-		return fail(err, n, "--alert-rate '%s' must be a number of seconds from 0 (off) to 86400", v);
+		return mw_opt_fail(err, n, "--alert-rate '%s' must be a number of seconds from 0 (off) to 86400", v);
 	o->alert_rate = (unsigned)x;
 	return 0;
 }
@@ -612,207 +611,16 @@ int mw_opt_given(const struct mw_opts *o, const struct mw_opt_def *d)
 	return i < NOPTS && i < sizeof(o->given) && o->given[i];
 }
 
+const struct mw_opt_def *mw_opt_table(size_t *n)
+{
+	*n = NOPTS;
+	return table;
+}
+
 const struct mw_opt_def *mw_opt_lookup(const char *name)
 {
 	for (size_t i = 0; i < NOPTS; i++)
 		if (!strcmp(table[i].name, name))
 			return &table[i];
 	return NULL;
-}
-
-/* shown: how the user wrote the option ("-c", "--comm"), for messages. */
-static int apply_def(struct mw_opts *o, const struct mw_opt_def *d, const char *shown, const char *value,
-		     char *err, size_t n)
-{
-	if (d->val == MW_OV_NONE && value)
-		return fail(err, n, "option '%s' takes no value (got '%s')", shown, value);
-	if (d->val == MW_OV_REQUIRED && !value)
-		return fail(err, n, "option '%s' needs a value", shown);
-	if (value && !strcmp(value, "--"))
-		return fail(err, n, "option '%s' needs a value before '--'", shown);
-	if ((size_t)(d - table) < sizeof(o->given))
-		o->given[d - table] = 1;
-	return d->apply(o, d, value, err, n);
-}
-
-static int opt_apply(struct mw_opts *o, const char *name, const char *value, char *err, size_t errlen)
-{
-	const struct mw_opt_def *d = mw_opt_lookup(name);
-	char shown[64];
-
-	if (!d)
-		return fail(err, errlen, "unknown option '%s'", name);
-	if (d->flags & MW_OF_CLI_ONLY)
-		return fail(err, errlen, "option '%s' only makes sense on the command line", name);
-	snprintf(shown, sizeof(shown), "--%s", d->name);
-	return apply_def(o, d, shown, value, err, errlen);
-}
-
-/* Long option by exact name or unique prefix (as getopt_long does). */
-static const struct mw_opt_def *find_long(const char *name, size_t len, char *err, size_t n)
-{
-	const struct mw_opt_def *hit = NULL;
-	int hits = 0;
-
-	if (!len) {
-		fail(err, n, "unknown option '--%s'", name);
-		return NULL;
-	}
-
-	for (size_t i = 0; i < NOPTS; i++) {
-		if (strncmp(table[i].name, name, len))
-			continue;
-		if (strlen(table[i].name) == len)
-			return &table[i];
-		hit = &table[i];
-		hits++;
-	}
-	if (hits == 1)
-		return hit;
-	if (hits > 1)
-		fail(err, n, "option '--%.*s' is ambiguous", (int)len, name);
-	else
-		fail(err, n, "unknown option '--%.*s'", (int)len, name);
-	return NULL;
-}
-
-static const struct mw_opt_def *find_short(char c)
-{
-	for (size_t i = 0; i < NOPTS; i++)
-		if (table[i].shortopt == c)
-			return &table[i];
-	return NULL;
-}
-
-static int parse_argv(struct mw_opts *o, int argc, char **argv, char *err, size_t n)
-{
-	int i;
-
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "--")) {
-			if (i + 1 >= argc)
-				return fail(err, n, "'--' must be followed by a command to run");
-			o->cmd = &argv[i + 1];
-			return 0;
-		}
-		if (a[0] != '-' || !a[1])
-			return fail(err, n, "unexpected argument '%s': put the command after '--'", a);
-		if (a[1] == '-') {
-			const char *name = a + 2, *eq = strchr(name, '=');
-			size_t len = eq ? (size_t)(eq - name) : strlen(name);
-			const struct mw_opt_def *d = find_long(name, len, err, n);
-			const char *value = eq ? eq + 1 : NULL;
-			char shown[64];
-
-			if (!d)
-				return -1;
-			snprintf(shown, sizeof(shown), "--%s", d->name);
-			if (d->val == MW_OV_REQUIRED && !value) {
-				if (i + 1 >= argc)
-					return fail(err, n, "option '%s' needs a value", shown);
-				value = argv[++i];
-			}
-			if (apply_def(o, d, shown, value, err, n))
-				return -1;
-			continue;
-		}
-		/* one or more single-letter options: -sj, -oFILE, -o FILE */
-		for (const char *p = a + 1; *p; p++) {
-			const struct mw_opt_def *d = find_short(*p);
-			char shown[3] = { '-', *p, 0 };
-			const char *value = NULL;
-
-			if (!d)
-				return fail(err, n, "unknown option '-%c'", *p);
-			if (d->val == MW_OV_REQUIRED) {
-				if (p[1])
-					value = p + 1;
-				else if (i + 1 < argc)
-					value = argv[++i];
-				else
-					return fail(err, n, "option '%s' needs a value", shown);
-			}
-			if (apply_def(o, d, shown, value, err, n))
-				return -1;
-			if (value)
-				break;
-		}
-	}
-	return 0;
-}
-
-/* Events with no number in the native ABI (only 32-bit tasks make them). */
-static uint64_t compat_only_events(void)
-{
-	uint64_t m = 0;
-
-	for (unsigned i = 0; i < MW_EV_MAX; i++) {
-		const struct mw_event_desc *d = mw_event_desc(i);
-		if (!d || !d->syscall)
-			continue;
-#if defined(__aarch64__)
-		int native = d->nr_arm64;
-#else
-		int native = d->nr_x86_64;
-#endif
-		if (native < 0)
-			m |= MW_EVBIT(i);
-	}
-	return m;
-}
-
-static int finish(struct mw_opts *o, char *err, size_t n)
-{
-	uint64_t syscalls = o->event_mask & ~MW_EVBIT(MW_EV_DO_MMAP);
-
-	if (mw_filter_finish(&o->filters, err, n))
-		return -1;
-	if (syscalls && !(syscalls & ~compat_only_events())) {
-		if (o->compat == 0)
-			return fail(err, n, "the events chosen are made only by 32-bit tasks, and --compat off ignores those: nothing would be traced");
-	}
-	if (o->cmd && (o->filters.on & (MW_FLT_PID | MW_FLT_TID) || o->filters.follow))
-		return fail(err, n, "--pid/--tid/--follow select processes that already run; with -- COMMAND only COMMAND's tree is traced: drop one of them");
-	if (o->alerts && ((o->filters.on & (MW_FLT_ARGS | MW_FLT_RESULT | MW_FLT_ERRNO)) ||
-			  (o->event_mask & mw_class_mask(MW_CL_MAPPING)) != mw_class_mask(MW_CL_MAPPING)))
-		return fail(err, n, "alerts need every mapping call of the processes in scope: use scope filters (--pid, --comm, --uid, ...) with them, not argument filters or an --events list that leaves a syscall out (adding do_mmap is fine)");
-	if (o->alerts && !o->events_given)
-		o->event_mask |= mw_class_mask(MW_CL_ALERTS); /* shmat, shmdt, brk, madvise, memfd_create */
-	if (o->summary && o->stack_depth)
-		return fail(err, n, "-c/--summary sends no call to user space: it cannot print stacks (-k/--stack)");
-	if (o->summary_opt && !o->summary)
-		return fail(err, n, "%s needs -c/--summary", o->summary_opt);
-	if (o->summary && o->alerts)
-		return fail(err, n, "-c/--summary counts calls in the kernel and sends none to user space: it cannot raise alerts (--alerts, --alerts-only, --kill-wx)");
-	if (o->append && (!o->output || !strcmp(o->output, "-")))
-		return fail(err, n, "--append needs --output FILE");
-	if (o->kill_wx && (o->filters.on & MW_FLT_COMM))
-		return fail(err, n, "--comm matches the task's own name, which any process renames (prctl PR_SET_NAME): --kill-wx refuses it as a scope; use --exe, --cgroup, --uid, --pid or -- COMMAND");
-	if (o->nallow && !o->alerts)
-		return fail(err, n, "--allow only makes sense with --alerts, --alerts-only or --kill-wx");
-	if ((mw_opt_given(o, mw_opt_lookup("capture-max")) || mw_opt_given(o, mw_opt_lookup("capture-quota")) ||
-	     mw_opt_given(o, mw_opt_lookup("capture-rate"))) && !o->capture_dir && !o->yara)
-		return fail(err, n, "--capture-max, --capture-quota and --capture-rate need --capture DIR or --yara RULES");
-	if (mw_opt_given(o, mw_opt_lookup("capture-quota")) && !o->capture_dir)
-		return fail(err, n, "--capture-quota needs --capture DIR");
-	if (o->exit_with_command && !o->cmd)
-		return fail(err, n, "--exit-with-command needs a command after --");
-	return 0;
-}
-
-int mw_opt_apply(struct mw_opts *o, const char *name, const char *value, char *err, size_t errlen)
-{
-	return clean(err, errlen, opt_apply(o, name, value, err, errlen));
-}
-
-int mw_opts_parse_argv(struct mw_opts *o, int argc, char **argv, char *err, size_t n)
-{
-	return clean(err, n, parse_argv(o, argc, argv, err, n));
-}
-
-int mw_opts_finish(struct mw_opts *o, char *err, size_t n)
-{
-	return clean(err, n, finish(o, err, n));
 }

@@ -102,31 +102,21 @@ struct mw_opt_def {
 /* Defaults: every syscall event, auto hook and compat, 4 MiB ring, 50 ms flush. */
 void mw_opts_init(struct mw_opts *o);
 
-/* Apply one option by its long name (without "--"; a config file's "name = value"
- * line maps to name and value). value must be NULL for a switch and non-NULL
- * for an option that takes one. Values are copied: the caller may free them.
- * Repeats of a LIST option add up; a repeated single-value option: the last one
- * counts. Returns 0, or -1 with a one-line reason in err (no "mapwatch: "
- * prefix, no newline, no "(try ...)" suffix: the caller adds its context).
- * Command-line-only options (help, list, version) are refused here. */
-int mw_opt_apply(struct mw_opts *o, const char *name, const char *value, char *err, size_t errlen);
-
-/* Parse argv (GNU style: --name VALUE, --name=VALUE, -x VALUE, -xVALUE,
- * bundled switches -sj, unique prefixes of long names, "--" ends the options
- * and starts COMMAND; the first non-option word is an error). Sets o->cmd.
- * Returns 0, or -1 with a one-line reason in err. */
-int mw_opts_parse_argv(struct mw_opts *o, int argc, char **argv, char *err, size_t errlen);
-
-/* Checks that need every option (combinations that trace nothing or that
- * contradict each other). Call once after argv and any config file. Returns 0
- * or -1 with a one-line reason in err. */
-int mw_opts_finish(struct mw_opts *o, char *err, size_t errlen);
-
 /* Frees what the option handlers copied (not o itself). */
 void mw_opts_free(struct mw_opts *o);
 
 /* 1 when option d was applied to o (by argv or by mw_opt_apply), else 0. */
 int mw_opt_given(const struct mw_opts *o, const struct mw_opt_def *d);
+
+/* The table's rows; *n gets their number. */
+const struct mw_opt_def *mw_opt_table(size_t *n);
+
+/* An option's error: the message into err (n bytes), returns -1. */
+int mw_opt_fail(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Errors quote what the user typed: when rc is not 0, make err one
+ * printable line (control characters become '?'). Returns rc. */
+int mw_opt_clean(char *err, size_t n, int rc);
 
 /* The row for a long name (exact match); NULL if none. */
 const struct mw_opt_def *mw_opt_lookup(const char *name);

@@ -5,6 +5,8 @@
 #include "catalog.h"
 #include "decode.h"
 #include "options.h"
+#include "options_check.h"
+#include "options_parse.h"
 #include "parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -3,6 +3,8 @@
 #include "t.h"
 #include "catalog.h"
 #include "options.h"
+#include "options_check.h"
+#include "options_parse.h"
 #include "parse.h"
 
 /* Parse a NULL-terminated argv (argv[0] added); returns 0 or -1, err filled. */
