@@ -12,122 +12,21 @@
 #include "filter.h"
 #include "parse.h"
 #include "rules.h"
+#include "rules_yaml.h"
 #include "strbuf.h"
 
 #define MW_RULES_MAX 4096      /* rules in one set */
-#define MW_LIST_MAX 256        /* values in one list */
 #define MW_FILE_MAX (4u << 20) /* bytes of one rules file */
 
-struct ld {
-	struct mw_ruleset *rs;
-	yaml_document_t *doc;
-	const char *file;
-	bool builtin;
-	mw_rules_err_fn err;
-	void *ctx;
-	unsigned errors;
-};
-
-static void errat(struct ld *l, const yaml_node_t *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void errat(struct ld *l, const yaml_node_t *n, const char *fmt, ...)
-{
-	char msg[512], line[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	for (char *p = msg; *p; p++) /* one line, whatever the file held */
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
-	snprintf(line, sizeof(line), "%s:%lu:%lu: %s", l->file, n ? (unsigned long)n->start_mark.line + 1 : 1ul,
-		 n ? (unsigned long)n->start_mark.column + 1 : 1ul, msg);
-	l->errors++;
-	if (l->err)
-		l->err(l->ctx, line);
-}
-
-static yaml_node_t *node(struct ld *l, int i)
-{
-	return yaml_document_get_node(l->doc, i);
-}
-
-/* A scalar's text (no NUL inside), else NULL after an error. */
-static const char *scalar(struct ld *l, yaml_node_t *n, const char *what)
-{
-	if (!n || n->type != YAML_SCALAR_NODE) {
-		errat(l, n, "%s must be a single value", what);
-		return NULL;
-	}
-	const char *s = (const char *)n->data.scalar.value;
-	if (strlen(s) != n->data.scalar.length) {
-		errat(l, n, "%s holds a NUL byte", what);
-		return NULL;
-	}
-	return s;
-}
-
-/* Call fn for each value of a list key (a sequence of scalars, or one scalar). */
-typedef int (*item_fn)(struct ld *l, yaml_node_t *n, const char *key, const char *val, void *arg);
-static void each(struct ld *l, yaml_node_t *n, const char *key, item_fn fn, void *arg)
-{
-	if (n->type == YAML_SCALAR_NODE) {
-		const char *s = scalar(l, n, key);
-		if (s)
-			fn(l, n, key, s, arg);
-		return;
-	}
-	if (n->type != YAML_SEQUENCE_NODE) {
-		errat(l, n, "%s must be a value or a list of values", key);
-		return;
-	}
-	unsigned count = 0;
-	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
-		yaml_node_t *v = node(l, *it);
-		if (++count > MW_LIST_MAX) {
-			errat(l, v, "%s: more than %d values", key, MW_LIST_MAX);
-			return;
-		}
-		const char *s = scalar(l, v, key);
-		if (s)
-			fn(l, v, key, s, arg);
-	}
-	if (!count)
-		errat(l, n, "%s: an empty list matches nothing; leave the key out to match everything", key);
-}
-
-/* Out of memory while reading rules: nothing sensible is left to do. */
-static void oom(void)
-{
-	fputs("mapwatch: out of memory\n", stderr);
-	exit(1);
-}
-
-static char *dup_or_die(const char *s)
-{
-	char *d = strdup(s);
-	if (!d)
-		oom();
-	return d;
-}
-
-static void *grow(void *p, size_t n, size_t size)
-{
-	void *q = realloc(p, n * size);
-	if (!q)
-		oom();
-	return q;
-}
-
-static int strlist_add(struct ld *l, yaml_node_t *n, const char *key, const char *val, void *arg)
+static int strlist_add(struct mw_yaml_ld *l, yaml_node_t *n, const char *key, const char *val, void *arg)
 {
 	struct mw_strlist *sl = arg;
-	sl->v = grow(sl->v, sl->n + 1, sizeof(*sl->v));
-	sl->v[sl->n++] = dup_or_die(val);
+	sl->v = mw_rules_grow(sl->v, sl->n + 1, sizeof(*sl->v));
+	sl->v[sl->n++] = mw_rules_strdup(val);
 	return 0;
 }
 
-static int kind_add(struct ld *l, yaml_node_t *n, const char *key, const char *val, void *arg)
+static int kind_add(struct mw_yaml_ld *l, yaml_node_t *n, const char *key, const char *val, void *arg)
 {
 	struct mw_match *m = arg;
 	for (unsigned k = 0; k < MW_AL_KIND_MAX; k++)
@@ -135,28 +34,28 @@ static int kind_add(struct ld *l, yaml_node_t *n, const char *key, const char *v
 			m->kinds |= 1u << k;
 			return 0;
 		}
-	errat(l, n, "kind '%s' is unknown: wx_mapping, wx_mprotect, x_after_w, exec_fileless or device_mapping", val);
+	mw_yaml_err(l, n, "kind '%s' is unknown: wx_mapping, wx_mprotect, x_after_w, exec_fileless or device_mapping", val);
 	return -1;
 }
 
-static int event_add(struct ld *l, yaml_node_t *n, const char *key, const char *val, void *arg)
+static int event_add(struct mw_yaml_ld *l, yaml_node_t *n, const char *key, const char *val, void *arg)
 {
 	struct mw_match *m = arg;
 	int id = mw_event_by_name(val);
 	if (id < 0 || id >= 64) {
-		errat(l, n, "event '%s' is unknown (mapwatch --list names them)", val);
+		mw_yaml_err(l, n, "event '%s' is unknown (mapwatch --list names them)", val);
 		return -1;
 	}
 	m->events |= MW_EVBIT(id);
 	return 0;
 }
 
-static int exe_add(struct ld *l, yaml_node_t *n, const char *key, const char *val, void *arg)
+static int exe_add(struct mw_yaml_ld *l, yaml_node_t *n, const char *key, const char *val, void *arg)
 {
 	struct mw_match *m = arg;
 
 	if (val[0] != '/') {
-		errat(l, n, "exe '%s' must be an absolute path (it is resolved to device and inode)", val);
+		mw_yaml_err(l, n, "exe '%s' must be an absolute path (it is resolved to device and inode)", val);
 		return -1;
 	}
 	mw_match_add_exe(m, val);
@@ -167,10 +66,10 @@ void mw_match_add_exe(struct mw_match *m, const char *path)
 {
 	struct stat st;
 
-	m->exe = grow(m->exe, m->nexe + 1, sizeof(*m->exe));
+	m->exe = mw_rules_grow(m->exe, m->nexe + 1, sizeof(*m->exe));
 	struct mw_rule_exe *x = &m->exe[m->nexe++];
 	memset(x, 0, sizeof(*x));
-	x->path = dup_or_die(path);
+	x->path = mw_rules_strdup(path);
 	if (stat(path, &st) == 0 && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
 		x->found = true;
 		x->is_dir = S_ISDIR(st.st_mode);
@@ -186,18 +85,18 @@ struct via_filter {
 	struct mw_filters f;
 };
 
-static int filter_add(struct ld *l, yaml_node_t *n, const char *key, const char *val, void *arg)
+static int filter_add(struct mw_yaml_ld *l, yaml_node_t *n, const char *key, const char *val, void *arg)
 {
 	struct via_filter *vf = arg;
 	char e[256];
 
 	if (strchr(val, ',') || val[0] == '!') {
-		errat(l, n, "%s: one value per list item ('%s')", key, val);
+		mw_yaml_err(l, n, "%s: one value per list item ('%s')", key, val);
 		return -1;
 	}
 	if (mw_filter_add(&vf->f, vf->opt, val, e, sizeof(e))) {
 		const char *msg = strncmp(e, "--", 2) ? e : (strchr(e, ' ') ? strchr(e, ' ') + 1 : e);
-		errat(l, n, "%s: %s", key, msg);
+		mw_yaml_err(l, n, "%s: %s", key, msg);
 		return -1;
 	}
 	return 0;
@@ -225,13 +124,13 @@ static void from_filter(struct mw_match *m, const struct via_filter *vf)
 	const struct mw_filters *f = &vf->f;
 	switch (vf->opt) {
 	case MW_OPT_UID:
-		m->uid = grow(m->uid, f->uid.n ? f->uid.n : 1, sizeof(*m->uid));
+		m->uid = mw_rules_grow(m->uid, f->uid.n ? f->uid.n : 1, sizeof(*m->uid));
 		for (unsigned i = 0; i < f->uid.n; i++)
 			m->uid[i] = (uint32_t)f->uid.v[i];
 		m->nuid = f->uid.n;
 		break;
 	case MW_OPT_CGROUP:
-		m->cgroup = grow(m->cgroup, f->cgroup.n ? f->cgroup.n : 1, sizeof(*m->cgroup));
+		m->cgroup = mw_rules_grow(m->cgroup, f->cgroup.n ? f->cgroup.n : 1, sizeof(*m->cgroup));
 		memcpy(m->cgroup, f->cgroup.v, f->cgroup.n * sizeof(*m->cgroup));
 		m->ncgroup = f->cgroup.n;
 		break;
@@ -244,91 +143,87 @@ static void from_filter(struct mw_match *m, const struct via_filter *vf)
 	}
 }
 
-static int u64_of(struct ld *l, yaml_node_t *n, const char *what, uint64_t min, uint64_t max, uint64_t *out)
+static int u64_of(struct mw_yaml_ld *l, yaml_node_t *n, const char *what, uint64_t min, uint64_t max, uint64_t *out)
 {
-	const char *s = scalar(l, n, what);
+	const char *s = mw_yaml_scalar(l, n, what);
 	if (!s)
 		return -1;
 	if (mw_parse_u64(s, min, max, 1, out)) {
-		errat(l, n, "%s: '%s' is not a number from %llu to %llu", what, s, (unsigned long long)min,
+		mw_yaml_err(l, n, "%s: '%s' is not a number from %llu to %llu", what, s, (unsigned long long)min,
 		      (unsigned long long)max);
 		return -1;
 	}
 	return 0;
 }
 
-static void length_of(struct ld *l, yaml_node_t *n, struct mw_match *m)
+static void length_of(struct mw_yaml_ld *l, yaml_node_t *n, struct mw_match *m)
 {
 	m->len_min = 0;
 	m->len_max = UINT64_MAX;
 	if (n->type != YAML_MAPPING_NODE) {
-		errat(l, n, "length must be a mapping {min: BYTES, max: BYTES}");
+		mw_yaml_err(l, n, "length must be a mapping {min: BYTES, max: BYTES}");
 		return;
 	}
-	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-		yaml_node_t *k = node(l, p->key), *v = node(l, p->value);
-		const char *ks = scalar(l, k, "a key");
-		if (!ks)
-			continue;
+	yaml_node_t *k, *v;
+	const char *ks;
+	for (yaml_node_pair_t *p = NULL; (ks = mw_yaml_next_pair(l, n, &p, &k, &v));) {
 		if (!strcmp(ks, "min"))
 			u64_of(l, v, "length.min", 0, UINT64_MAX, &m->len_min);
 		else if (!strcmp(ks, "max"))
 			u64_of(l, v, "length.max", 0, UINT64_MAX, &m->len_max);
 		else
-			errat(l, k, "length: unknown key '%s' (min, max)", ks);
+			mw_yaml_err(l, k, "length: unknown key '%s' (min, max)", ks);
 	}
 	if (m->len_min > m->len_max)
-		errat(l, n, "length: min is above max: nothing would match");
+		mw_yaml_err(l, n, "length: min is above max: nothing would match");
 }
 
-static void matcher(struct ld *l, yaml_node_t *n, struct mw_match *m, const char *what)
+static void matcher(struct mw_yaml_ld *l, yaml_node_t *n, struct mw_match *m, const char *what)
 {
 	memset(m, 0, sizeof(*m));
 	m->line = (unsigned)n->start_mark.line + 1;
 	m->col = (unsigned)n->start_mark.column + 1;
 	if (n->type != YAML_MAPPING_NODE) {
-		errat(l, n, "%s must be a mapping of match keys", what);
+		mw_yaml_err(l, n, "%s must be a mapping of match keys", what);
 		return;
 	}
-	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-		yaml_node_t *k = node(l, p->key), *v = node(l, p->value);
-		const char *ks = scalar(l, k, "a key");
+	yaml_node_t *k, *v;
+	const char *ks;
+	for (yaml_node_pair_t *p = NULL; (ks = mw_yaml_next_pair(l, n, &p, &k, &v));) {
 		uint32_t bit = 0;
-		if (!ks)
-			continue;
 		if (!strcmp(ks, "kind"))
-			bit = MW_MK_KIND, each(l, v, ks, kind_add, m);
+			bit = MW_MK_KIND, mw_yaml_each(l, v, ks, kind_add, m);
 		else if (!strcmp(ks, "event"))
-			bit = MW_MK_EVENT, each(l, v, ks, event_add, m);
+			bit = MW_MK_EVENT, mw_yaml_each(l, v, ks, event_add, m);
 		else if (!strcmp(ks, "exe"))
-			bit = MW_MK_EXE, each(l, v, ks, exe_add, m);
+			bit = MW_MK_EXE, mw_yaml_each(l, v, ks, exe_add, m);
 		else if (!strcmp(ks, "comm"))
-			bit = MW_MK_COMM, each(l, v, ks, strlist_add, &m->comm);
+			bit = MW_MK_COMM, mw_yaml_each(l, v, ks, strlist_add, &m->comm);
 		else if (!strcmp(ks, "path_prefix"))
-			bit = MW_MK_PATH, each(l, v, ks, strlist_add, &m->path);
+			bit = MW_MK_PATH, mw_yaml_each(l, v, ks, strlist_add, &m->path);
 		else if (!strcmp(ks, "length"))
 			bit = MW_MK_LENGTH, length_of(l, v, m);
 		for (unsigned i = 0; !bit && i < MW_ID_MAX; i++)
 			if (!strcmp(ks, ident_keys[i]))
-				bit = MW_MK_CONTAINER << i, each(l, v, ks, strlist_add, &m->ident[i]);
+				bit = MW_MK_CONTAINER << i, mw_yaml_each(l, v, ks, strlist_add, &m->ident[i]);
 		for (size_t i = 0; !bit && i < sizeof(filter_keys) / sizeof(filter_keys[0]); i++)
 			if (!strcmp(ks, filter_keys[i].key)) {
 				struct via_filter *vf = calloc(1, sizeof(*vf));
 				if (!vf)
-					oom();
+					mw_rules_oom();
 				vf->opt = filter_keys[i].opt;
 				bit = filter_keys[i].bit;
-				each(l, v, ks, filter_add, vf);
+				mw_yaml_each(l, v, ks, filter_add, vf);
 				from_filter(m, vf);
 				free(vf);
 			}
 		if (!bit) {
-			errat(l, k, "%s: unknown key '%s' (kind, event, exe, comm, uid, cgroup, container, image, pod, namespace, prot_all, prot_any, flags_all, flags_any, fd_kind, path_prefix, length, errno)",
+			mw_yaml_err(l, k, "%s: unknown key '%s' (kind, event, exe, comm, uid, cgroup, container, image, pod, namespace, prot_all, prot_any, flags_all, flags_any, fd_kind, path_prefix, length, errno)",
 			      what, ks);
 			continue;
 		}
 		if (m->has & bit)
-			errat(l, k, "%s: '%s' given twice", what, ks);
+			mw_yaml_err(l, k, "%s: '%s' given twice", what, ks);
 		m->has |= bit;
 	}
 }
@@ -372,7 +267,7 @@ const char *mw_rule_action_name(enum mw_rule_action a)
 static const char *const template_fields[] = { "rule", "kind", "severity", "comm", "pid", "uid", "exe",
 					       "event", "path", "container", NULL };
 
-static void check_template(struct ld *l, yaml_node_t *n, const char *t)
+static void check_template(struct mw_yaml_ld *l, yaml_node_t *n, const char *t)
 {
 	for (const char *p = t; *p; p++) {
 		if (*p != '{')
@@ -383,7 +278,7 @@ static void check_template(struct ld *l, yaml_node_t *n, const char *t)
 			if ((size_t)(e - p - 1) == strlen(template_fields[i]) && !strncmp(p + 1, template_fields[i], e - p - 1))
 				ok = true;
 		if (!ok) {
-			errat(l, n, "output: '{' at offset %zu starts no known field ({rule} {kind} {severity} {comm} {pid} {uid} {exe} {event} {path} {container})",
+			mw_yaml_err(l, n, "output: '{' at offset %zu starts no known field ({rule} {kind} {severity} {comm} {pid} {uid} {exe} {event} {path} {container})",
 			      (size_t)(p - t));
 			return;
 		}
@@ -391,12 +286,12 @@ static void check_template(struct ld *l, yaml_node_t *n, const char *t)
 	}
 }
 
-static void tags_of(struct ld *l, yaml_node_t *n, struct mw_rule *r)
+static void tags_of(struct mw_yaml_ld *l, yaml_node_t *n, struct mw_rule *r)
 {
 	struct mw_strlist sl = { 0 };
 	struct strbuf b = { 0 };
 
-	each(l, n, "tags", strlist_add, &sl);
+	mw_yaml_each(l, n, "tags", strlist_add, &sl);
 	sb_putc(&b, '[');
 	for (unsigned i = 0; i < sl.n; i++) {
 		if (i)
@@ -406,34 +301,32 @@ static void tags_of(struct ld *l, yaml_node_t *n, struct mw_rule *r)
 	}
 	sb_putc(&b, ']');
 	free(sl.v);
-	r->tags = dup_or_die(b.p ? b.p : "[]");
+	r->tags = mw_rules_strdup(b.p ? b.p : "[]");
 	sb_free(&b);
 }
 
-static void rate_of(struct ld *l, yaml_node_t *n, struct mw_rule *r)
+static void rate_of(struct mw_yaml_ld *l, yaml_node_t *n, struct mw_rule *r)
 {
 	uint64_t count = 0, per = 0;
 	bool has_count = false, has_per = false;
 	int bad = 0;
 
 	if (n->type != YAML_MAPPING_NODE) {
-		errat(l, n, "rate_limit must be a mapping {count: N, per: SECONDS}");
+		mw_yaml_err(l, n, "rate_limit must be a mapping {count: N, per: SECONDS}");
 		return;
 	}
-	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-		yaml_node_t *k = node(l, p->key), *v = node(l, p->value);
-		const char *ks = scalar(l, k, "a key");
-		if (!ks)
-			continue;
+	yaml_node_t *k, *v;
+	const char *ks;
+	for (yaml_node_pair_t *p = NULL; (ks = mw_yaml_next_pair(l, n, &p, &k, &v));) {
 		if (!strcmp(ks, "count"))
 			has_count = true, bad |= u64_of(l, v, "rate_limit.count", 1, UINT32_MAX, &count);
 		else if (!strcmp(ks, "per"))
 			has_per = true, bad |= u64_of(l, v, "rate_limit.per", 1, 86400, &per);
 		else
-			errat(l, k, "rate_limit: unknown key '%s' (count, per)", ks);
+			mw_yaml_err(l, k, "rate_limit: unknown key '%s' (count, per)", ks);
 	}
 	if (!has_count || !has_per) {
-		errat(l, n, "rate_limit needs both count and per (seconds)");
+		mw_yaml_err(l, n, "rate_limit needs both count and per (seconds)");
 		return;
 	}
 	if (bad)
@@ -458,7 +351,7 @@ struct mw_rule *mw_rule_append(struct mw_ruleset *rs)
 {
 	if (rs->n == rs->cap) {
 		rs->cap = rs->cap ? rs->cap * 2 : 16;
-		rs->r = grow(rs->r, rs->cap, sizeof(*rs->r));
+		rs->r = mw_rules_grow(rs->r, rs->cap, sizeof(*rs->r));
 	}
 	struct mw_rule *r = &rs->r[rs->n++];
 	memset(r, 0, sizeof(*r));
@@ -466,107 +359,105 @@ struct mw_rule *mw_rule_append(struct mw_ruleset *rs)
 	return r;
 }
 
-static void one_rule(struct ld *l, yaml_node_t *n)
+static void one_rule(struct mw_yaml_ld *l, yaml_node_t *n)
 {
 	if (n->type != YAML_MAPPING_NODE) {
-		errat(l, n, "a rule must be a mapping (name, match, action, ...)");
+		mw_yaml_err(l, n, "a rule must be a mapping (name, match, action, ...)");
 		return;
 	}
 	if (l->rs->n >= MW_RULES_MAX) {
-		errat(l, n, "more than %d rules", MW_RULES_MAX);
+		mw_yaml_err(l, n, "more than %d rules", MW_RULES_MAX);
 		return;
 	}
 	unsigned before = l->errors;
 	struct mw_rule *r = mw_rule_append(l->rs);
-	r->file = dup_or_die(l->file);
+	r->file = mw_rules_strdup(l->file);
 	r->line = (unsigned)n->start_mark.line + 1;
 	r->col = (unsigned)n->start_mark.column + 1;
 	r->builtin = l->builtin;
 	uint32_t seen = 0;
 	static const char *const keys[] = { "name", "description", "match", "except", "action", "severity",
 					    "mitre", "tags", "output", "rate_limit", NULL };
-	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-		yaml_node_t *k = node(l, p->key), *v = node(l, p->value);
-		const char *ks = scalar(l, k, "a key"), *s;
+	yaml_node_t *k, *v;
+	const char *ks, *s;
+	for (yaml_node_pair_t *p = NULL; (ks = mw_yaml_next_pair(l, n, &p, &k, &v));) {
 		int which = -1;
-		if (!ks)
-			continue;
 		for (int i = 0; keys[i]; i++)
 			if (!strcmp(ks, keys[i]))
 				which = i;
 		if (which < 0) {
-			errat(l, k, "unknown key '%s' in a rule (name, description, match, except, action, severity, mitre, tags, output, rate_limit)", ks);
+			mw_yaml_err(l, k, "unknown key '%s' in a rule (name, description, match, except, action, severity, mitre, tags, output, rate_limit)", ks);
 			continue;
 		}
 		if (seen & (1u << which)) {
-			errat(l, k, "'%s' given twice", ks);
+			mw_yaml_err(l, k, "'%s' given twice", ks);
 			continue;
 		}
 		seen |= 1u << which;
 		switch (which) {
 		case 0:
-			if ((s = scalar(l, v, "name")) && !name_ok(s))
-				errat(l, v, "name '%s': 1 to 63 of A-Z a-z 0-9 _ - . :", s);
+			if ((s = mw_yaml_scalar(l, v, "name")) && !name_ok(s))
+				mw_yaml_err(l, v, "name '%s': 1 to 63 of A-Z a-z 0-9 _ - . :", s);
 			else if (s)
-				r->name = dup_or_die(s);
+				r->name = mw_rules_strdup(s);
 			break;
 		case 1:
-			if ((s = scalar(l, v, "description")))
-				r->description = dup_or_die(s);
+			if ((s = mw_yaml_scalar(l, v, "description")))
+				r->description = mw_rules_strdup(s);
 			break;
 		case 2:
 			matcher(l, v, &r->match, "match");
 			break;
 		case 3:
 			if (v->type != YAML_SEQUENCE_NODE) {
-				errat(l, v, "except must be a list of matchers");
+				mw_yaml_err(l, v, "except must be a list of matchers");
 				break;
 			}
 			for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
 				if (r->nexcept >= MW_LIST_MAX) {
-					errat(l, v, "except: more than %d matchers", MW_LIST_MAX);
+					mw_yaml_err(l, v, "except: more than %d matchers", MW_LIST_MAX);
 					break;
 				}
-				r->except = grow(r->except, r->nexcept + 1, sizeof(*r->except));
-				matcher(l, node(l, *it), &r->except[r->nexcept++], "except");
+				r->except = mw_rules_grow(r->except, r->nexcept + 1, sizeof(*r->except));
+				matcher(l, mw_yaml_node(l, *it), &r->except[r->nexcept++], "except");
 			}
 			break;
 		case 4:
-			if (!(s = scalar(l, v, "action")))
+			if (!(s = mw_yaml_scalar(l, v, "action")))
 				break;
 			r->action = (enum mw_rule_action)-1;
 			for (int i = 0; i < 4; i++)
 				if (!strcmp(s, action_names[i]))
 					r->action = (enum mw_rule_action)i;
 			if ((int)r->action < 0) {
-				errat(l, v, "action '%s' is unknown: alert, ignore, kill or capture", s);
+				mw_yaml_err(l, v, "action '%s' is unknown: alert, ignore, kill or capture", s);
 				r->action = MW_RA_ALERT;
 			}
 			break;
 		case 5:
-			if (!(s = scalar(l, v, "severity")))
+			if (!(s = mw_yaml_scalar(l, v, "severity")))
 				break;
 			for (int i = 0; i < 3; i++)
 				if (!strcmp(s, mw_alert_severity_name(i)))
 					r->severity = i;
 			if (r->severity < 0)
-				errat(l, v, "severity '%s' is unknown: info, medium or high", s);
+				mw_yaml_err(l, v, "severity '%s' is unknown: info, medium or high", s);
 			break;
 		case 6:
-			if (!(s = scalar(l, v, "mitre")))
+			if (!(s = mw_yaml_scalar(l, v, "mitre")))
 				break;
 			if (s[0] != 'T' || strlen(s) > 16 || strspn(s + 1, "0123456789.") != strlen(s + 1) || !s[1])
-				errat(l, v, "mitre '%s' is no ATT&CK technique id (T1055, T1027.002)", s);
+				mw_yaml_err(l, v, "mitre '%s' is no ATT&CK technique id (T1055, T1027.002)", s);
 			else
-				r->mitre = dup_or_die(s);
+				r->mitre = mw_rules_strdup(s);
 			break;
 		case 7:
 			tags_of(l, v, r);
 			break;
 		case 8:
-			if ((s = scalar(l, v, "output"))) {
+			if ((s = mw_yaml_scalar(l, v, "output"))) {
 				check_template(l, v, s);
-				r->output = dup_or_die(s);
+				r->output = mw_rules_strdup(s);
 			}
 			break;
 		case 9:
@@ -575,11 +466,11 @@ static void one_rule(struct ld *l, yaml_node_t *n)
 		}
 	}
 	if (!(seen & 1))
-		errat(l, n, "a rule needs a name");
+		mw_yaml_err(l, n, "a rule needs a name");
 	if (!(seen & (1u << 2)))
 		r->match.line = r->line, r->match.col = r->col;
 	if (r->action == MW_RA_IGNORE && (r->severity >= 0 || r->mitre || r->output || r->rate_count || r->tags))
-		errat(l, n, "rule '%s': an ignore rule writes nothing: severity, mitre, tags, output and rate_limit make no sense on it",
+		mw_yaml_err(l, n, "rule '%s': an ignore rule writes nothing: severity, mitre, tags, output and rate_limit make no sense on it",
 		      r->name ? r->name : "?");
 	if (l->errors != before) {
 		rule_free(r); /* a rule with errors is not kept */
@@ -590,18 +481,18 @@ static void one_rule(struct ld *l, yaml_node_t *n)
 unsigned mw_rules_parse(struct mw_ruleset *rs, const char *name, const char *text, size_t len, bool builtin,
 			mw_rules_err_fn err, void *ctx)
 {
-	struct ld l = { .rs = rs, .file = name, .builtin = builtin, .err = err, .ctx = ctx };
+	struct mw_yaml_ld l = { .rs = rs, .file = name, .builtin = builtin, .err = err, .ctx = ctx };
 	yaml_parser_t p;
 	yaml_document_t doc;
 
 	if (!yaml_parser_initialize(&p)) {
-		errat(&l, NULL, "out of memory");
+		mw_yaml_err(&l, NULL, "out of memory");
 		return l.errors;
 	}
 	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&p, &doc)) {
 		yaml_node_t at = { .start_mark = p.problem_mark };
-		errat(&l, &at, "not YAML: %s%s%s", p.problem ? p.problem : "parse error", p.context ? " " : "",
+		mw_yaml_err(&l, &at, "not YAML: %s%s%s", p.problem ? p.problem : "parse error", p.context ? " " : "",
 		      p.context ? p.context : "");
 		yaml_parser_delete(&p);
 		rs->errors += l.errors;
@@ -610,34 +501,32 @@ unsigned mw_rules_parse(struct mw_ruleset *rs, const char *name, const char *tex
 	l.doc = &doc;
 	yaml_node_t *root = yaml_document_get_root_node(&doc);
 	if (!root) {
-		errat(&l, NULL, "empty: a rules file is a mapping with the key 'rules'");
+		mw_yaml_err(&l, NULL, "empty: a rules file is a mapping with the key 'rules'");
 	} else if (root->type != YAML_MAPPING_NODE) {
-		errat(&l, root, "a rules file is a mapping with the key 'rules' (a list of rules)");
+		mw_yaml_err(&l, root, "a rules file is a mapping with the key 'rules' (a list of rules)");
 	} else {
 		bool got = false;
-		for (yaml_node_pair_t *pr = root->data.mapping.pairs.start; pr < root->data.mapping.pairs.top; pr++) {
-			yaml_node_t *k = node(&l, pr->key), *v = node(&l, pr->value);
-			const char *ks = scalar(&l, k, "a key");
-			if (!ks)
-				continue;
+		yaml_node_t *k, *v;
+		const char *ks;
+		for (yaml_node_pair_t *pr = NULL; (ks = mw_yaml_next_pair(&l, root, &pr, &k, &v));) {
 			if (strcmp(ks, "rules")) {
-				errat(&l, k, "unknown key '%s' at the top (only 'rules')", ks);
+				mw_yaml_err(&l, k, "unknown key '%s' at the top (only 'rules')", ks);
 				continue;
 			}
 			if (got) {
-				errat(&l, k, "'rules' given twice");
+				mw_yaml_err(&l, k, "'rules' given twice");
 				continue;
 			}
 			got = true;
 			if (v->type != YAML_SEQUENCE_NODE) {
-				errat(&l, v, "'rules' must be a list of rules");
+				mw_yaml_err(&l, v, "'rules' must be a list of rules");
 				continue;
 			}
 			for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++)
-				one_rule(&l, node(&l, *it));
+				one_rule(&l, mw_yaml_node(&l, *it));
 		}
 		if (!got)
-			errat(&l, root, "no 'rules' key: nothing to load");
+			mw_yaml_err(&l, root, "no 'rules' key: nothing to load");
 	}
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&p);
@@ -647,26 +536,26 @@ unsigned mw_rules_parse(struct mw_ruleset *rs, const char *name, const char *tex
 
 static unsigned load_file(struct mw_ruleset *rs, const char *path, mw_rules_err_fn err, void *ctx)
 {
-	struct ld l = { .file = path, .err = err, .ctx = ctx };
+	struct mw_yaml_ld l = { .file = path, .err = err, .ctx = ctx };
 	FILE *f = fopen(path, "re");
 	char *buf;
 	size_t n;
 
 	if (!f) {
-		errat(&l, NULL, "cannot open it: %s", strerror(errno));
+		mw_yaml_err(&l, NULL, "cannot open it: %s", strerror(errno));
 		return l.errors;
 	}
 	buf = malloc(MW_FILE_MAX + 1);
 	if (!buf) {
 		fclose(f);
-		errat(&l, NULL, "out of memory");
+		mw_yaml_err(&l, NULL, "out of memory");
 		return l.errors;
 	}
 	n = fread(buf, 1, MW_FILE_MAX + 1, f);
 	if (ferror(f))
-		errat(&l, NULL, "cannot read it: %s", strerror(errno));
+		mw_yaml_err(&l, NULL, "cannot read it: %s", strerror(errno));
 	else if (n > MW_FILE_MAX)
-		errat(&l, NULL, "larger than %u bytes: not a rules file?", MW_FILE_MAX);
+		mw_yaml_err(&l, NULL, "larger than %u bytes: not a rules file?", MW_FILE_MAX);
 	fclose(f);
 	if (!l.errors)
 		l.errors = mw_rules_parse(rs, path, buf, n, false, err, ctx);
@@ -682,17 +571,17 @@ static int name_cmp(const void *a, const void *b)
 unsigned mw_rules_load_path(struct mw_ruleset *rs, const char *path, mw_rules_err_fn err, void *ctx)
 {
 	struct stat st;
-	struct ld l = { .file = path, .err = err, .ctx = ctx };
+	struct mw_yaml_ld l = { .file = path, .err = err, .ctx = ctx };
 
 	if (stat(path, &st)) {
-		errat(&l, NULL, "cannot stat it: %s (give a rules file or a directory of *.yaml)", strerror(errno));
+		mw_yaml_err(&l, NULL, "cannot stat it: %s (give a rules file or a directory of *.yaml)", strerror(errno));
 		return l.errors;
 	}
 	if (!S_ISDIR(st.st_mode))
 		return load_file(rs, path, err, ctx);
 	DIR *d = opendir(path);
 	if (!d) {
-		errat(&l, NULL, "cannot list it: %s", strerror(errno));
+		mw_yaml_err(&l, NULL, "cannot list it: %s", strerror(errno));
 		return l.errors;
 	}
 	char **names = NULL;
@@ -702,9 +591,9 @@ unsigned mw_rules_load_path(struct mw_ruleset *rs, const char *path, mw_rules_er
 		size_t len = strlen(de->d_name);
 		if (de->d_name[0] == '.' || len < 6 || strcmp(de->d_name + len - 5, ".yaml"))
 			continue;
-		names = grow(names, nn + 1, sizeof(*names));
+		names = mw_rules_grow(names, nn + 1, sizeof(*names));
 		if (asprintf(&names[nn], "%s/%s", path, de->d_name) < 0)
-			oom();
+			mw_rules_oom();
 		nn++;
 	}
 	closedir(d);
@@ -717,7 +606,7 @@ unsigned mw_rules_load_path(struct mw_ruleset *rs, const char *path, mw_rules_er
 	}
 	free(names);
 	if (!nn)
-		errat(&l, NULL, "no *.yaml file in this directory");
+		mw_yaml_err(&l, NULL, "no *.yaml file in this directory");
 	return errors + l.errors;
 }
 

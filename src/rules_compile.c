@@ -5,6 +5,7 @@
 #include "alert.h"
 #include "rules.h"
 #include "rules_compile.h"
+#include "rules_yaml.h"
 
 #define WX_KINDS ((1u << MW_AL_WX_MAPPING) | (1u << MW_AL_WX_MPROTECT))
 
@@ -20,20 +21,6 @@ static bool exe_ignore(const struct mw_rule *r)
 	return r->action == MW_RA_IGNORE && r->match.has == MW_MK_EXE && !r->nexcept;
 }
 
-static void oom(void)
-{
-	fputs("mapwatch: out of memory\n", stderr);
-	exit(1);
-}
-
-static char *xstrdup(const char *s)
-{
-	char *d = strdup(s);
-	if (!d)
-		oom();
-	return d;
-}
-
 static void allow_add(struct mw_ruleset *rs, const struct mw_match *m)
 {
 	for (unsigned i = 0; i < m->nexe; i++) {
@@ -41,9 +28,9 @@ static void allow_add(struct mw_ruleset *rs, const struct mw_match *m)
 			continue;
 		char **g = realloc(rs->allow, sizeof(*g) * (rs->nallow + 1));
 		if (!g)
-			oom();
+			mw_rules_oom();
 		rs->allow = g;
-		rs->allow[rs->nallow++] = xstrdup(m->exe[i].path);
+		rs->allow[rs->nallow++] = mw_rules_strdup(m->exe[i].path);
 	}
 }
 
@@ -133,9 +120,9 @@ int mw_rules_add_shorthands(struct mw_ruleset *rs, const char *const *allow, int
 	struct mw_ruleset tmp = { 0 };
 	if (nallow) {
 		struct mw_rule *r = mw_rule_append(&tmp);
-		r->name = xstrdup("allow");
-		r->description = xstrdup("--allow: no alert and no kill for these executables");
-		r->file = xstrdup("--allow");
+		r->name = mw_rules_strdup("allow");
+		r->description = mw_rules_strdup("--allow: no alert and no kill for these executables");
+		r->file = mw_rules_strdup("--allow");
 		r->builtin = true;
 		r->action = MW_RA_IGNORE;
 		r->match.has = MW_MK_EXE;
@@ -147,9 +134,9 @@ int mw_rules_add_shorthands(struct mw_ruleset *rs, const char *const *allow, int
 	}
 	if (kill_wx) {
 		struct mw_rule *r = mw_rule_append(&tmp);
-		r->name = xstrdup("kill-wx");
-		r->description = xstrdup("--kill-wx: kill every W+X requester in scope");
-		r->file = xstrdup("--kill-wx");
+		r->name = mw_rules_strdup("kill-wx");
+		r->description = mw_rules_strdup("--kill-wx: kill every W+X requester in scope");
+		r->file = mw_rules_strdup("--kill-wx");
 		r->builtin = true;
 		r->action = MW_RA_KILL;
 		r->match.has = MW_MK_KIND;
@@ -158,7 +145,7 @@ int mw_rules_add_shorthands(struct mw_ruleset *rs, const char *const *allow, int
 	/* first, before the files' rules */
 	struct mw_rule *g = realloc(rs->r, sizeof(*g) * (rs->n + add));
 	if (!g)
-		oom();
+		mw_rules_oom();
 	rs->r = g;
 	memmove(rs->r + add, rs->r, rs->n * sizeof(*rs->r));
 	memcpy(rs->r, tmp.r, add * sizeof(*rs->r));
