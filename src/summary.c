@@ -1,4 +1,4 @@
-/* summary.c - summary mode (-c): snapshots of the kernel's summary map, grouped and written as strace -c tables or JSON. */
+/* summary.c - summary mode (-c): snapshots of the kernel's summary map, grouped, one report per interval (the text of a group: summary_fmt.c). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,44 +12,9 @@
 #include "container.h"
 #include "proc.h"
 #include "summary.h"
+#include "summary_int.h"
 
 #define MW_SUM_EVENTS 256  /* event ids a report can hold (the key's event is 16 bits; ids beyond are folded) */
-
-struct entry {
-	struct mw_sum_key k;
-	struct mw_sum_val v;
-};
-
-struct snap {
-	struct entry *e;
-	size_t n, cap;
-};
-
-struct row {          /* one event of one group, in one report */
-	uint16_t event;
-	uint64_t calls, errors, time_ns, mapped, unmapped, protected_;
-};
-
-struct err_count {
-	uint16_t event, err;
-	uint64_t n;
-};
-
-struct group {
-	struct mw_sum_key k;       /* the key fields that identify the group */
-	struct mw_ctr_info *ci;    /* container and pod modes: who (a copy), NULL for none */
-	uint32_t tgid;             /* a caller (names an executable) */
-	struct row *rows;
-	size_t nrows;
-	struct err_count *errs;
-	size_t nerrs;
-	struct row total;
-};
-
-struct mw_summary {
-	struct mw_summary_opts o;
-	struct snap cur, prev;
-};
 
 static const char *const by_names[] = {
 	[MW_SUM_EVENT] = "event", [MW_SUM_PROCESS] = "process", [MW_SUM_COMM] = "comm",
@@ -94,11 +59,11 @@ void mw_summary_begin(struct mw_summary *s)
 
 int mw_summary_put(struct mw_summary *s, const struct mw_sum_key *k, const struct mw_sum_val *v)
 {
-	struct snap *c = &s->cur;
+	struct mw_sum_snap *c = &s->cur;
 
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 256;
-		struct entry *e = realloc(c->e, cap * sizeof(*e));
+		struct mw_sum_entry *e = realloc(c->e, cap * sizeof(*e));
 		if (!e)
 			return -1;
 		c->e = e;
@@ -156,11 +121,11 @@ static void sort(void *base, size_t n, size_t size, int (*cmp)(const void *, con
 
 static int key_cmp(const void *a, const void *b)
 {
-	return memcmp(&((const struct entry *)a)->k, &((const struct entry *)b)->k, sizeof(struct mw_sum_key));
+	return memcmp(&((const struct mw_sum_entry *)a)->k, &((const struct mw_sum_entry *)b)->k, sizeof(struct mw_sum_key));
 }
 
 /* Bytes a successful call maps, unmaps and protects, from its summed arguments. */
-static void add_bytes(struct row *r, uint16_t ev, const struct mw_sum_val *v)
+static void add_bytes(struct mw_sum_row *r, uint16_t ev, const struct mw_sum_val *v)
 {
 	const struct mw_event_desc *d = mw_event_desc(ev);
 	unsigned cl = d ? d->classes : 0;
@@ -197,36 +162,8 @@ static struct mw_ctr_info *ctr_copy(const struct mw_container *c)
 	return ci;
 }
 
-/* The "container" object (k8s false) or the "kubernetes" one, null for none. */
-static void json_ctr(struct strbuf *b, const struct mw_ctr_info *ci, bool k8s)
-{
-	const char *keys[5], *vals[5];
-	int n = 0;
-
-	if (!ci) {
-		sb_puts(b, "null");
-		return;
-	}
-	if (k8s) {
-		keys[n] = "podName", vals[n++] = ci->pod_name;
-		keys[n] = "podNamespace", vals[n++] = ci->pod_namespace;
-		keys[n] = "podUID", vals[n++] = ci->pod_uid;
-	} else {
-		keys[n] = "id", vals[n++] = ci->id;
-		keys[n] = "name", vals[n++] = ci->name;
-		keys[n] = "image", vals[n++] = ci->image;
-		keys[n] = "imageDigest", vals[n++] = ci->image_digest;
-		keys[n] = "runtime", vals[n++] = ci->runtime;
-	}
-	for (int i = 0; i < n; i++) {
-		sb_printf(b, "%s\"%s\":", i ? "," : "{", keys[i]);
-		sb_json_str(b, vals[i], strlen(vals[i]));
-	}
-	sb_putc(b, '}');
-}
-
 /* Do two keys belong to the same group? */
-static bool same_group(enum mw_sum_by by, const struct group *g, const struct mw_sum_key *k,
+static bool same_group(enum mw_sum_by by, const struct mw_sum_group *g, const struct mw_sum_key *k,
 		       const struct mw_container *c)
 {
 	switch (by) {
@@ -255,12 +192,12 @@ static void *grow(void *p, size_t n, size_t size)
 	return realloc(p, (n ? n * 2 : 4) * size);
 }
 
-static struct row *group_row(struct group *g, uint16_t ev)
+static struct mw_sum_row *group_row(struct mw_sum_group *g, uint16_t ev)
 {
 	for (size_t i = 0; i < g->nrows; i++)
 		if (g->rows[i].event == ev)
 			return &g->rows[i];
-	struct row *r = grow(g->rows, g->nrows, sizeof(*r));
+	struct mw_sum_row *r = grow(g->rows, g->nrows, sizeof(*r));
 	if (!r)
 		return NULL;
 	g->rows = r;
@@ -270,23 +207,23 @@ static struct row *group_row(struct group *g, uint16_t ev)
 	return r;
 }
 
-static void add_err(struct group *g, uint16_t ev, uint16_t err, uint64_t n)
+static void add_err(struct mw_sum_group *g, uint16_t ev, uint16_t err, uint64_t n)
 {
 	for (size_t i = 0; i < g->nerrs; i++)
 		if (g->errs[i].event == ev && g->errs[i].err == err) {
 			g->errs[i].n += n;
 			return;
 		}
-	struct err_count *e = grow(g->errs, g->nerrs, sizeof(*e));
+	struct mw_sum_err_count *e = grow(g->errs, g->nerrs, sizeof(*e));
 	if (!e)
 		return;
 	g->errs = e;
-	g->errs[g->nerrs++] = (struct err_count){ ev, err, n };
+	g->errs[g->nerrs++] = (struct mw_sum_err_count){ ev, err, n };
 }
 
 static int group_cmp(const void *a, const void *b)
 {
-	const struct group *x = a, *y = b;
+	const struct mw_sum_group *x = a, *y = b;
 
 	if (x->total.calls != y->total.calls)
 		return x->total.calls > y->total.calls ? -1 : 1;
@@ -296,7 +233,7 @@ static int group_cmp(const void *a, const void *b)
 /* strace -c order: most time first */
 static int row_cmp(const void *a, const void *b)
 {
-	const struct row *x = a, *y = b;
+	const struct mw_sum_row *x = a, *y = b;
 
 	if (x->time_ns != y->time_ns)
 		return x->time_ns > y->time_ns ? -1 : 1;
@@ -308,7 +245,7 @@ static int row_cmp(const void *a, const void *b)
 /* --top in event mode: most calls first */
 static int row_calls_cmp(const void *a, const void *b)
 {
-	const struct row *x = a, *y = b;
+	const struct mw_sum_row *x = a, *y = b;
 
 	if (x->calls != y->calls)
 		return x->calls > y->calls ? -1 : 1;
@@ -317,7 +254,7 @@ static int row_calls_cmp(const void *a, const void *b)
 
 static int err_cmp(const void *a, const void *b)
 {
-	const struct err_count *x = a, *y = b;
+	const struct mw_sum_err_count *x = a, *y = b;
 
 	if (x->event != y->event)
 		return (int)x->event - (int)y->event;
@@ -326,36 +263,16 @@ static int err_cmp(const void *a, const void *b)
 	return (int)x->err - (int)y->err;
 }
 
-static const char *event_name(uint16_t ev, char *buf, size_t n)
-{
-	const struct mw_event_desc *d = mw_event_desc(ev);
-
-	if (d)
-		return d->name;
-	snprintf(buf, n, "event_%u", ev);
-	return buf;
-}
-
-static void errno_str(char *buf, size_t n, uint16_t err)
-{
-	const char *name = mw_errno_name(err);
-
-	if (name)
-		snprintf(buf, n, "%s", name);
-	else
-		snprintf(buf, n, "errno_%u", err);
-}
-
 /* Build the groups of (cur - prev). Returns the number of groups; *out is malloc'd. */
-static size_t build_groups(struct mw_summary *s, struct group **out)
+static size_t build_groups(struct mw_summary *s, struct mw_sum_group **out)
 {
-	struct group *gs = NULL;
+	struct mw_sum_group *gs = NULL;
 	size_t ng = 0, last = 0;
 
-	sort(s->prev.e, s->prev.n, sizeof(struct entry), key_cmp);
+	sort(s->prev.e, s->prev.n, sizeof(struct mw_sum_entry), key_cmp);
 	for (size_t i = 0; i < s->cur.n; i++) {
-		const struct entry *c = &s->cur.e[i];
-		const struct entry *p = !s->prev.n ? NULL : bsearch(c, s->prev.e, s->prev.n, sizeof(struct entry), key_cmp);
+		const struct mw_sum_entry *c = &s->cur.e[i];
+		const struct mw_sum_entry *p = !s->prev.n ? NULL : bsearch(c, s->prev.e, s->prev.n, sizeof(struct mw_sum_entry), key_cmp);
 		struct mw_sum_val d = c->v;
 		const struct mw_container *cont = NULL;
 
@@ -371,7 +288,7 @@ static size_t build_groups(struct mw_summary *s, struct group **out)
 			cont = mw_container_get(c->k.group, NULL);
 		if (s->o.by == MW_SUM_POD && cont && !cont->pod_name[0])
 			cont = NULL; /* a container in no pod */
-		struct group *g = NULL;
+		struct mw_sum_group *g = NULL;
 		if (ng && same_group(s->o.by, &gs[last], &c->k, cont)) {
 			g = &gs[last];
 		} else {
@@ -383,7 +300,7 @@ static size_t build_groups(struct mw_summary *s, struct group **out)
 				}
 		}
 		if (!g) {
-			struct group *n = grow(gs, ng, sizeof(*n));
+			struct mw_sum_group *n = grow(gs, ng, sizeof(*n));
 			if (!n)
 				continue;
 			gs = n;
@@ -395,7 +312,7 @@ static size_t build_groups(struct mw_summary *s, struct group **out)
 		}
 		if (d.tgid)
 			g->tgid = d.tgid;
-		struct row *r = group_row(g, c->k.event);
+		struct mw_sum_row *r = group_row(g, c->k.event);
 		if (!r)
 			continue;
 		r->calls += d.calls;
@@ -413,14 +330,14 @@ static size_t build_groups(struct mw_summary *s, struct group **out)
 	}
 	sort(gs, ng, sizeof(*gs), group_cmp);
 	for (size_t j = 0; j < ng; j++) {
-		sort(gs[j].rows, gs[j].nrows, sizeof(struct row), row_cmp);
-		sort(gs[j].errs, gs[j].nerrs, sizeof(struct err_count), err_cmp);
+		sort(gs[j].rows, gs[j].nrows, sizeof(struct mw_sum_row), row_cmp);
+		sort(gs[j].errs, gs[j].nerrs, sizeof(struct mw_sum_err_count), err_cmp);
 	}
 	*out = gs;
 	return ng;
 }
 
-static void free_groups(struct group *gs, size_t ng)
+static void free_groups(struct mw_sum_group *gs, size_t ng)
 {
 	for (size_t j = 0; j < ng; j++) {
 		free(gs[j].rows);
@@ -430,231 +347,20 @@ static void free_groups(struct group *gs, size_t ng)
 	free(gs);
 }
 
-static const char *group_exe(const struct group *g)
-{
-	return g->tgid ? mw_proc_exe(g->tgid) : NULL;
-}
-
-/* ---- table ---- */
-
-static void put_bytes_col(struct strbuf *b, uint64_t v)
-{
-	if (v)
-		sb_printf(b, " %12llu", (unsigned long long)v);
-	else
-		sb_printf(b, " %12s", "");
-}
-
-static void table_row(struct strbuf *b, const struct row *r, uint64_t total_ns, const char *name)
-{
-	double pct = total_ns ? 100.0 * (double)r->time_ns / (double)total_ns : 0.0;
-
-	sb_printf(b, "%6.2f %11.6f %11llu %9llu ", pct, r->time_ns / 1e9,
-		  (unsigned long long)(r->calls ? r->time_ns / 1000 / r->calls : 0),
-		  (unsigned long long)r->calls);
-	if (r->errors)
-		sb_printf(b, "%9llu", (unsigned long long)r->errors);
-	else
-		sb_printf(b, "%9s", "");
-	put_bytes_col(b, r->mapped);
-	put_bytes_col(b, r->unmapped);
-	put_bytes_col(b, r->protected_);
-	sb_printf(b, " %s\n", name);
-}
-
-static const char rule[] =
-	"------ ----------- ----------- --------- --------- ------------ ------------ ------------ ----------------\n";
-
-static void table_group(struct strbuf *b, const struct mw_summary *s, const struct group *g, unsigned top_rows)
-{
-	char nb[32];
-
-	switch (s->o.by) {
-	case MW_SUM_EVENT:
-		break;
-	case MW_SUM_PROCESS:
-		sb_printf(b, "process %llu (", (unsigned long long)g->k.group);
-		sb_text_str(b, g->k.comm, strnlen(g->k.comm, sizeof(g->k.comm)));
-		sb_puts(b, ")\n");
-		break;
-	case MW_SUM_COMM:
-		sb_puts(b, "comm ");
-		sb_text_str(b, g->k.comm, strnlen(g->k.comm, sizeof(g->k.comm)));
-		sb_putc(b, '\n');
-		break;
-	case MW_SUM_EXE: {
-		const char *exe = group_exe(g);
-		if (exe) {
-			sb_puts(b, "exe ");
-			sb_text_str(b, exe, strlen(exe));
-			sb_putc(b, '\n');
-		} else {
-			sb_printf(b, "exe inode %llu (path unknown)\n", (unsigned long long)g->k.group);
-		}
-		break;
-	}
-	case MW_SUM_CONTAINER:
-		if (!g->ci) {
-			sb_puts(b, "container none (host)\n");
-			break;
-		}
-		sb_puts(b, "container ");
-		if (g->ci->name[0]) {
-			sb_text_str(b, g->ci->name, strlen(g->ci->name));
-			sb_puts(b, " id ");
-		}
-		sb_text_str(b, g->ci->id, strlen(g->ci->id));
-		if (g->ci->image[0]) {
-			sb_puts(b, " image ");
-			sb_text_str(b, g->ci->image, strlen(g->ci->image));
-		}
-		if (g->ci->pod_name[0]) {
-			sb_puts(b, " pod ");
-			sb_text_str(b, g->ci->pod_namespace, strlen(g->ci->pod_namespace));
-			sb_putc(b, '/');
-			sb_text_str(b, g->ci->pod_name, strlen(g->ci->pod_name));
-		}
-		sb_putc(b, '\n');
-		break;
-	case MW_SUM_POD:
-		if (!g->ci) {
-			sb_puts(b, "pod none (no Kubernetes pod)\n");
-			break;
-		}
-		sb_puts(b, "pod ");
-		sb_text_str(b, g->ci->pod_namespace, strlen(g->ci->pod_namespace));
-		sb_putc(b, '/');
-		sb_text_str(b, g->ci->pod_name, strlen(g->ci->pod_name));
-		if (g->ci->pod_uid[0]) {
-			sb_puts(b, " uid ");
-			sb_text_str(b, g->ci->pod_uid, strlen(g->ci->pod_uid));
-		}
-		sb_putc(b, '\n');
-		break;
-	}
-	sb_printf(b, "%6s %11s %11s %9s %9s %12s %12s %12s %s\n", "% time", "seconds", "usecs/call", "calls",
-		  "errors", "mapped", "unmapped", "protected", "syscall");
-	sb_puts(b, rule);
-	for (size_t i = 0; i < g->nrows; i++) {
-		if (top_rows && i >= top_rows)
-			break;
-		table_row(b, &g->rows[i], g->total.time_ns, event_name(g->rows[i].event, nb, sizeof(nb)));
-	}
-	sb_puts(b, rule);
-	table_row(b, &g->total, g->total.time_ns, "total");
-	if (top_rows && g->nrows > top_rows)
-		sb_printf(b, "(%zu more events not shown: --top %u)\n", g->nrows - top_rows, top_rows);
-	if (g->nerrs) {
-		sb_puts(b, "errors:");
-		for (size_t i = 0; i < g->nerrs; i++) {
-			char en[32];
-			bool first = i == 0 || g->errs[i - 1].event != g->errs[i].event;
-			errno_str(en, sizeof(en), g->errs[i].err);
-			if (first)
-				sb_printf(b, "%s %s:", i ? ";" : "", event_name(g->errs[i].event, nb, sizeof(nb)));
-			sb_printf(b, "%s %s %llu", first ? "" : ",", en, (unsigned long long)g->errs[i].n);
-		}
-		sb_putc(b, '\n');
-	}
-}
-
-/* ---- JSON ---- */
-
-static void json_counts(struct strbuf *b, const struct row *r, uint64_t total_ns)
-{
-	sb_printf(b, "\"calls\":%llu,\"errors\":%llu,\"seconds\":%.9f,\"usecsPerCall\":%llu,\"percentTime\":%.2f,"
-		  "\"bytesMapped\":%llu,\"bytesUnmapped\":%llu,\"bytesProtected\":%llu",
-		  (unsigned long long)r->calls, (unsigned long long)r->errors, r->time_ns / 1e9,
-		  (unsigned long long)(r->calls ? r->time_ns / 1000 / r->calls : 0),
-		  total_ns ? 100.0 * (double)r->time_ns / (double)total_ns : 0.0,
-		  (unsigned long long)r->mapped, (unsigned long long)r->unmapped,
-		  (unsigned long long)r->protected_);
-}
-
-static void json_group(struct strbuf *b, const struct mw_summary *s, const struct group *g, unsigned top_rows)
-{
-	char nb[32];
-
-	sb_putc(b, '{');
-	switch (s->o.by) {
-	case MW_SUM_EVENT:
-		break;
-	case MW_SUM_PROCESS:
-		sb_printf(b, "\"hostProcessId\":%llu,\"processName\":", (unsigned long long)g->k.group);
-		sb_json_str(b, g->k.comm, strnlen(g->k.comm, sizeof(g->k.comm)));
-		sb_putc(b, ',');
-		break;
-	case MW_SUM_COMM:
-		sb_puts(b, "\"processName\":");
-		sb_json_str(b, g->k.comm, strnlen(g->k.comm, sizeof(g->k.comm)));
-		sb_putc(b, ',');
-		break;
-	case MW_SUM_EXE: {
-		const char *exe = group_exe(g);
-		sb_puts(b, "\"executable\":{\"path\":");
-		if (exe)
-			sb_json_str(b, exe, strlen(exe));
-		else
-			sb_puts(b, "null");
-		sb_printf(b, ",\"inode\":%llu,\"device\":%u},", (unsigned long long)g->k.group, g->k.group2);
-		break;
-	}
-	case MW_SUM_CONTAINER:
-		sb_puts(b, "\"containerId\":");
-		if (g->ci)
-			sb_json_str(b, g->ci->id, strlen(g->ci->id));
-		else
-			sb_puts(b, "null");
-		sb_puts(b, ",\"container\":");
-		json_ctr(b, g->ci, false);
-		sb_puts(b, ",\"kubernetes\":");
-		json_ctr(b, g->ci, true);
-		sb_putc(b, ',');
-		break;
-	case MW_SUM_POD:
-		sb_puts(b, "\"kubernetes\":");
-		json_ctr(b, g->ci, true);
-		sb_putc(b, ',');
-		break;
-	}
-	json_counts(b, &g->total, g->total.time_ns);
-	sb_puts(b, ",\"events\":[");
-	for (size_t i = 0; i < g->nrows; i++) {
-		const struct row *r = &g->rows[i];
-		if (top_rows && i >= top_rows)
-			break;
-		sb_printf(b, "%s{\"syscall\":\"%s\",\"eventId\":\"%u\",", i ? "," : "",
-			  event_name(r->event, nb, sizeof(nb)), r->event);
-		json_counts(b, r, g->total.time_ns);
-		sb_puts(b, ",\"errnos\":{");
-		bool any = false;
-		for (size_t e = 0; e < g->nerrs; e++) {
-			char en[32];
-			if (g->errs[e].event != r->event)
-				continue;
-			errno_str(en, sizeof(en), g->errs[e].err);
-			sb_printf(b, "%s\"%s\":%llu", any ? "," : "", en, (unsigned long long)g->errs[e].n);
-			any = true;
-		}
-		sb_puts(b, "}}");
-	}
-	sb_puts(b, "]}");
-}
-
 void mw_summary_report(struct mw_summary *s, struct strbuf *tbl, struct strbuf *json, uint64_t ts_ns,
 		       double seconds, bool interval, uint64_t lost)
 {
-	struct group *gs = NULL;
+	struct mw_sum_group *gs = NULL;
 	size_t ng = build_groups(s, &gs), shown = ng;
 	unsigned top_rows = 0;
-	struct group empty = { 0 };
+	struct mw_sum_group empty = { 0 };
 
 	if (s->o.by == MW_SUM_EVENT)
 		top_rows = s->o.top;
 	else if (s->o.top && ng > s->o.top)
 		shown = s->o.top;
 	if (s->o.by == MW_SUM_EVENT && top_rows && ng)
-		sort(gs[0].rows, gs[0].nrows, sizeof(struct row), row_calls_cmp);
+		sort(gs[0].rows, gs[0].nrows, sizeof(struct mw_sum_row), row_calls_cmp);
 	if (json) {
 		struct strbuf *b = json;
 		sb_printf(b, "{\"schemaVersion\":" MW_SCHEMA_VERSION_STR ",\"timestamp\":%llu,\"eventName\":\"summary\",\"summaryBy\":\"%s\",\"seconds\":%.6f,"
@@ -664,7 +370,7 @@ void mw_summary_report(struct mw_summary *s, struct strbuf *tbl, struct strbuf *
 		for (size_t j = 0; j < shown; j++) {
 			if (j)
 				sb_putc(b, ',');
-			json_group(b, s, &gs[j], top_rows);
+			mw_sum_json_group(b, s, &gs[j], top_rows);
 		}
 		sb_puts(b, "]}");
 	}
@@ -681,13 +387,13 @@ void mw_summary_report(struct mw_summary *s, struct strbuf *tbl, struct strbuf *
 				  (unsigned long long)(ts_ns % 1000000000ull / 1000), seconds);
 		}
 		if (!ng && s->o.by == MW_SUM_EVENT)
-			table_group(b, s, &empty, 0);
+			mw_sum_table_group(b, s, &empty, 0);
 		else if (!ng)
 			sb_puts(b, "(no calls)\n");
 		for (size_t j = 0; j < shown; j++) {
 			if (j)
 				sb_putc(b, '\n');
-			table_group(b, s, &gs[j], top_rows);
+			mw_sum_table_group(b, s, &gs[j], top_rows);
 		}
 		if (shown < ng)
 			sb_printf(b, "(%zu more groups not shown: --top %u)\n", ng - shown, s->o.top);
@@ -699,7 +405,7 @@ void mw_summary_report(struct mw_summary *s, struct strbuf *tbl, struct strbuf *
 	}
 	free_groups(gs, ng);
 	/* this snapshot is the next report's baseline */
-	struct snap t = s->prev;
+	struct mw_sum_snap t = s->prev;
 	s->prev = s->cur;
 	s->cur = t;
 	s->cur.n = 0;
