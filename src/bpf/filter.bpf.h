@@ -228,7 +228,7 @@ static __noinline __u8 ctr_seen(struct task_struct *task)
 
 	if (v && !(v->v & MW_CTR_RECHECK) && (v->v & MW_CTR_VERDICT) != MW_CTR_PENDING)
 		return v->v & MW_CTR_VERDICT;
-	bpf_get_current_comm(comm.c, sizeof(comm.c));
+	task_comm(bpf_get_current_task_btf(), comm.c); /* plain loads, no helper copy */
 	if (v) { /* announce again when another command calls (an exec'd container program) */
 		__u64 *kept = (__u64 *)v->comm;
 		if (kept[0] == comm.w[0] && kept[1] == comm.w[1])
