@@ -343,13 +343,7 @@ void mw_store_drain(struct mw_store *s, int wait_ms)
 
 	if (!s)
 		return;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += wait_ms / 1000;
-	until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	mw_deadline_ms(&until, wait_ms);
 	pthread_mutex_lock(&s->mu);
 	while (s->head || s->queued)
 		if (pthread_cond_timedwait(&s->idle_cv, &s->mu, &until) == ETIMEDOUT)
@@ -371,11 +365,7 @@ void mw_store_close(struct mw_store *s)
 {
 	if (!s)
 		return;
-	pthread_mutex_lock(&s->mu);
-	s->stop = true;
-	pthread_cond_signal(&s->cv);
-	pthread_mutex_unlock(&s->mu);
-	pthread_join(s->thr, NULL);
+	mw_thread_stop(s->thr, &s->mu, &s->cv, &s->stop);
 	free(s->k);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);

@@ -239,16 +239,11 @@ void mw_evidence_stats_text(struct mw_evidence *ev, struct strbuf *b, int json)
 			  (unsigned long long)s.store.quota_removed, (unsigned long long)s.store.write_failed,
 			  (unsigned long long)s.store.queue_dropped, (unsigned long long)s.exe_hashed,
 			  (unsigned long long)s.exe_cached, s.store.last_errno ? strerror(s.store.last_errno) : "");
-	if (json && ev->yara)
-		sb_printf(b, ",\"yara\":{\"rules\":%llu,\"files\":%llu,\"compileMs\":%llu,\"scanned\":%llu,"
-			  "\"matched\":%llu,\"dropped\":%llu,\"failed\":%llu}",
-			  (unsigned long long)s.yara.rules, (unsigned long long)s.yara.files,
-			  (unsigned long long)(s.yara.compile_ns / 1000000), (unsigned long long)s.yara.scanned,
-			  (unsigned long long)s.yara.matched, (unsigned long long)s.yara.dropped,
-			  (unsigned long long)s.yara.errors);
-	if (!json && ev->yara)
-		sb_printf(b, "mapwatch: yara: %llu rules from %llu files compiled in %llu ms; payloads scanned %llu, matched %llu, "
-			  "written unscanned (queue full) %llu, scans failed %llu\n",
+	if (ev->yara) /* the same counters, in the same order, in either form */
+		sb_printf(b, json ? ",\"yara\":{\"rules\":%llu,\"files\":%llu,\"compileMs\":%llu,\"scanned\":%llu,"
+				    "\"matched\":%llu,\"dropped\":%llu,\"failed\":%llu}"
+				  : "mapwatch: yara: %llu rules from %llu files compiled in %llu ms; payloads scanned %llu, "
+				    "matched %llu, written unscanned (queue full) %llu, scans failed %llu\n",
 			  (unsigned long long)s.yara.rules, (unsigned long long)s.yara.files,
 			  (unsigned long long)(s.yara.compile_ns / 1000000), (unsigned long long)s.yara.scanned,
 			  (unsigned long long)s.yara.matched, (unsigned long long)s.yara.dropped,

@@ -364,13 +364,7 @@ void mw_yara_flush(struct mw_yara *y, mw_yara_emit_fn emit, void *ctx, int wait_
 
 	if (!y)
 		return;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += wait_ms / 1000;
-	until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	mw_deadline_ms(&until, wait_ms);
 	pthread_mutex_lock(&y->mu);
 	for (;;) {
 		struct job *j = y->head;
@@ -411,11 +405,7 @@ void mw_yara_close(struct mw_yara *y)
 {
 	if (!y)
 		return;
-	pthread_mutex_lock(&y->mu);
-	y->stop = true;
-	pthread_cond_signal(&y->cv);
-	pthread_mutex_unlock(&y->mu);
-	pthread_join(y->thr, NULL);
+	mw_thread_stop(y->thr, &y->mu, &y->cv, &y->stop);
 	while (y->head) {
 		struct job *j = y->head;
 		y->head = j->next;
