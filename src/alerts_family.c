@@ -9,6 +9,7 @@
 
 #include "decode_mem.h"
 #include "pidtab.h"
+#include "vec.h"
 #include "proc.h"
 
 #define SHM_RDONLY_ 010000
@@ -56,20 +57,6 @@ struct mw_family {
 	uint64_t memfd_seq;      /* memfds recorded so far */
 	int memfd_noexec;        /* vm.memfd_noexec at start (0: exec allowed unless sealed) */
 };
-
-/* Grow *v (element size sz) to hold one more; -1 when out of memory. */
-static int grow(void **v, size_t *cap, size_t n, size_t sz)
-{
-	if (n < *cap)
-		return 0;
-	size_t nc = *cap ? *cap * 2 : 16;
-	void *p = realloc(*v, nc * sz);
-	if (!p)
-		return -1;
-	*v = p;
-	*cap = nc;
-	return 0;
-}
 
 struct mw_family *mw_family_new(void)
 {
@@ -132,7 +119,7 @@ void mw_family_task(struct mw_family *f, const struct mw_task_rec *r)
 			return;
 		pp = mw_pidtab_get(&f->procs, r->ppid); /* the add may have moved it */
 		for (size_t i = 0; i < pp->nmfd; i++) {
-			if (grow((void **)&c->mfd, &c->cmfd, c->nmfd, sizeof *c->mfd))
+			if (mw_vec_grow((void **)&c->mfd, &c->cmfd, c->nmfd, sizeof *c->mfd, 16))
 				continue;
 			c->mfd[c->nmfd] = pp->mfd[i];
 			c->mfd[c->nmfd].pid = r->pid;
@@ -172,7 +159,7 @@ static void trim(struct mw_family *f, uint32_t pid, uint64_t lo, uint64_t hi)
 			struct shm_att tail = *s;
 			tail.start = hi;
 			s->end = lo;
-			if (!grow((void **)&p->att, &p->catt, p->natt, sizeof *p->att))
+			if (!mw_vec_grow((void **)&p->att, &p->catt, p->natt, sizeof *p->att, 16))
 				p->att[p->natt++] = tail;
 		} else if (s->start < lo) {
 			s->end = lo;
@@ -266,7 +253,7 @@ static int on_memfd_create(struct mw_family *f, const struct mw_view *v)
 			p->mfd[i] = m;
 			return 0;
 		}
-	if (grow((void **)&p->mfd, &p->cmfd, p->nmfd, sizeof *p->mfd))
+	if (mw_vec_grow((void **)&p->mfd, &p->cmfd, p->nmfd, sizeof *p->mfd, 16))
 		return -1;
 	m.seq = ++f->memfd_seq;
 	p->mfd[p->nmfd++] = m;
@@ -315,7 +302,7 @@ static int on_shmat(struct mw_family *f, struct mw_regions *regions, struct mw_r
 	}
 	if (!ok)
 		return 0;
-	if (!ro && !seg_writable(f, id) && !grow((void **)&f->wseg, &f->cwseg, f->nwseg, sizeof *f->wseg))
+	if (!ro && !seg_writable(f, id) && !mw_vec_grow((void **)&f->wseg, &f->cwseg, f->nwseg, sizeof *f->wseg, 16))
 		f->wseg[f->nwseg++] = id;
 	/* the region maps: a shared mapping with no file of its own on disk */
 	if (mw_regions_mmap(regions, e->pid, addr, end - addr, prot, MAP_SHARED))
@@ -324,7 +311,7 @@ static int on_shmat(struct mw_family *f, struct mw_regions *regions, struct mw_r
 		(*errors)++;
 	trim(f, e->pid, addr, end);
 	struct fam_proc *p = mw_pidtab_add(&f->procs, e->pid, NULL);
-	if (p && !grow((void **)&p->att, &p->catt, p->natt, sizeof *p->att))
+	if (p && !mw_vec_grow((void **)&p->att, &p->catt, p->natt, sizeof *p->att, 16))
 		p->att[p->natt++] = (struct shm_att){ .pid = e->pid, .id = id, .base = addr, .start = addr, .end = end };
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "capture_store.h"
 #include "thread.h"
+#include "vec.h"
 
 #define QUEUE_BYTES (64u << 20) /* payload bytes waiting for the writer at most */
 #define SUFFIX ".bin"
@@ -71,14 +72,8 @@ static int kept_cmp(const void *a, const void *b)
 
 static int kept_add(struct mw_store *s, const char *name, const char *sha, uint64_t size, bool written)
 {
-	if (s->nk == s->capk) {
-		size_t cap = s->capk ? s->capk * 2 : 64;
-		struct kept *k = realloc(s->k, cap * sizeof(*k));
-		if (!k)
-			return -1;
-		s->k = k;
-		s->capk = cap;
-	}
+	if (mw_vec_grow((void **)&s->k, &s->capk, s->nk, sizeof(*s->k), 64))
+		return -1;
 	struct kept *e = &s->k[s->nk++];
 	snprintf(e->name, sizeof(e->name), "%s", name);
 	snprintf(e->sha, sizeof(e->sha), "%s", sha);

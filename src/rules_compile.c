@@ -112,6 +112,22 @@ unsigned mw_rules_finish(struct mw_ruleset *rs, mw_rules_err_fn err, void *ctx)
 	return l.errors;
 }
 
+/* A rule the options make (--allow, --kill-wx), named after its option. */
+static struct mw_rule *option_rule(struct mw_ruleset *rs, const char *option, const char *description,
+				   enum mw_rule_action action)
+{
+	struct mw_rule *r = mw_rule_append(rs);
+	char file[32];
+
+	snprintf(file, sizeof(file), "--%s", option);
+	r->name = mw_rules_strdup(option);
+	r->description = mw_rules_strdup(description);
+	r->file = mw_rules_strdup(file);
+	r->builtin = true;
+	r->action = action;
+	return r;
+}
+
 int mw_rules_add_shorthands(struct mw_ruleset *rs, const char *const *allow, int nallow, bool kill_wx)
 {
 	unsigned add = (nallow ? 1 : 0) + (kill_wx ? 1 : 0);
@@ -119,12 +135,8 @@ int mw_rules_add_shorthands(struct mw_ruleset *rs, const char *const *allow, int
 		return 0;
 	struct mw_ruleset tmp = { 0 };
 	if (nallow) {
-		struct mw_rule *r = mw_rule_append(&tmp);
-		r->name = mw_rules_strdup("allow");
-		r->description = mw_rules_strdup("--allow: no alert and no kill for these executables");
-		r->file = mw_rules_strdup("--allow");
-		r->builtin = true;
-		r->action = MW_RA_IGNORE;
+		struct mw_rule *r = option_rule(&tmp, "allow", "--allow: no alert and no kill for these executables",
+						MW_RA_IGNORE);
 		r->match.has = MW_MK_EXE;
 		for (int i = 0; i < nallow; i++) {
 			char *real = realpath(allow[i], NULL); /* options.c checked it exists */
@@ -133,12 +145,8 @@ int mw_rules_add_shorthands(struct mw_ruleset *rs, const char *const *allow, int
 		}
 	}
 	if (kill_wx) {
-		struct mw_rule *r = mw_rule_append(&tmp);
-		r->name = mw_rules_strdup("kill-wx");
-		r->description = mw_rules_strdup("--kill-wx: kill every W+X requester in scope");
-		r->file = mw_rules_strdup("--kill-wx");
-		r->builtin = true;
-		r->action = MW_RA_KILL;
+		struct mw_rule *r = option_rule(&tmp, "kill-wx", "--kill-wx: kill every W+X requester in scope",
+						MW_RA_KILL);
 		r->match.has = MW_MK_KIND;
 		r->match.kinds = WX_KINDS;
 	}

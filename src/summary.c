@@ -13,6 +13,7 @@
 #include "proc.h"
 #include "summary.h"
 #include "summary_int.h"
+#include "vec.h"
 
 #define MW_SUM_EVENTS 256  /* event ids a report can hold (the key's event is 16 bits; ids beyond are folded) */
 
@@ -61,14 +62,8 @@ int mw_summary_put(struct mw_summary *s, const struct mw_sum_key *k, const struc
 {
 	struct mw_sum_snap *c = &s->cur;
 
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 256;
-		struct mw_sum_entry *e = realloc(c->e, cap * sizeof(*e));
-		if (!e)
-			return -1;
-		c->e = e;
-		c->cap = cap;
-	}
+	if (mw_vec_grow((void **)&c->e, &c->cap, c->n, sizeof(*c->e), 256))
+		return -1;
 	c->e[c->n].k = *k;
 	c->e[c->n].v = *v;
 	c->n++;
