@@ -130,7 +130,8 @@
  *                                      made, and a file opened for writing only after
  *                                      it was mapped, are not seen.
  *
- * One event raises at most MW_ALERTS_MAX alerts, in this order: wx_mapping
+ * One event raises at most MW_ALERTS_MAX alerts, in this order (the rows of
+ * src/alert_rules.c's table): wx_mapping
  * or wx_mprotect or x_after_w, then exec_fileless, then device_mapping, then
  * dropped_code (mmap, mprotect), then wx_alias.
  * 32-bit tasks (MW_F_COMPAT; mmap2, and old_mmap reported as mmap) are

@@ -1,4 +1,4 @@
-/* alerts_family.h - the memory family's part of the alert engine (SysV shm, brk, memfd chains), used by alerts.c only. */
+/* alerts_family.h - the memory family's part of the alert engine (SysV shm, brk, memfd chains): its state is alerts.c's, its calls are one row of alert_rules.c's table. */
 #ifndef MW_ALERTS_FAMILY_H
 #define MW_ALERTS_FAMILY_H
 
