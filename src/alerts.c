@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alert_codewrite.h"
 #include "alerts_family.h"
 #include "fileid.h"
 #include "mmshare.h"
@@ -923,6 +924,9 @@ int mw_alerts_event(struct mw_alerts *a, const struct mw_view *v, struct mw_aler
 	case MW_EV_EXEC:
 		n = on_exec_file(e, al);
 		break;
+	case MW_EV_CODE_WRITE:
+		n = mw_code_write_rule(e, a->proc_root, al); /* alert_codewrite.c */
+		break;
 	case MW_EV_MMAP:
 	case MW_EV_MMAP2:
 		if (judge)
@@ -985,7 +989,7 @@ int mw_alerts_event(struct mw_alerts *a, const struct mw_view *v, struct mw_aler
 	judged_prot(e, &from_vma);
 	for (int i = 0; i < n; i++)
 		al[i].judged_on_request = e->event != MW_EV_MUNMAP && e->event != MW_EV_MREMAP &&
-					  e->event != MW_EV_EXEC && !from_vma;
+					  e->event != MW_EV_EXEC && e->event != MW_EV_CODE_WRITE && !from_vma;
 	if (mw_alerts_allowed(e) && !(e->flags & MW_F_ENFORCED)) {
 		a->st.suppressed += (uint64_t)n;
 		return 0;
