@@ -9,6 +9,7 @@
  *                 /proc/PID/mem; the child calls labs(-1)
  *   poketext      ptrace(PTRACE_POKETEXT) into a traced child's RX page
  *   pvw           process_vm_writev into a child's RWX page
+ *   poke_repeat   poketext, the same word written 5 times (a debugger re-inserting a breakpoint)
  * Near misses (exit 0, nothing written into code):
  *   self_mem_read   /proc/self/mem read (pread) of the RX page
  *   self_mem_data   /proc/self/mem written into an RW (non-executable) page
@@ -170,8 +171,9 @@ static int traced(int mode, int prot, int (*fn)(unsigned char *))
 	if (waitpid(pid, &st, 0) < 0 || !WIFSTOPPED(st))
 		die("codewrite: child did not stop");
 	memcpy(&word, code, sizeof word);
-	if (mode == 'p' && ptrace(PTRACE_POKETEXT, pid, p, (void *)word))
-		die("codewrite: PTRACE_POKETEXT");
+	for (int i = 0; i < (mode == 'r' ? 5 : mode == 'p'); i++)
+		if (ptrace(PTRACE_POKETEXT, pid, p, (void *)word))
+			die("codewrite: PTRACE_POKETEXT");
 	if (mode == 'd' && ptrace(PTRACE_POKEDATA, pid, p, (void *)word))
 		die("codewrite: PTRACE_POKEDATA");
 	if (mode == 'k') {
@@ -241,6 +243,8 @@ int main(int argc, char **argv)
 		return child_mem(1);
 	if (!strcmp(m, "poketext"))
 		return traced('p', PROT_READ | PROT_EXEC, run);
+	if (!strcmp(m, "poke_repeat"))
+		return traced('r', PROT_READ | PROT_EXEC, run);
 	if (!strcmp(m, "peektext"))
 		return traced('k', PROT_READ | PROT_EXEC, zero);
 	if (!strcmp(m, "pokedata_data"))
@@ -251,6 +255,6 @@ int main(int argc, char **argv)
 		return pvw(1);
 	if (!strcmp(m, "pvw_data"))
 		return pvw(0);
-	fprintf(stderr, "usage: codewrite self_mem|child_mem|child_libc|poketext|pvw|self_mem_read|self_mem_data|peektext|pokedata_data|attach|pvw_data\n");
+	fprintf(stderr, "usage: codewrite self_mem|child_mem|child_libc|poketext|pvw|poke_repeat|self_mem_read|self_mem_data|peektext|pokedata_data|attach|pvw_data\n");
 	return 2;
 }
