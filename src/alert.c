@@ -261,6 +261,8 @@ void mw_alert_json(struct strbuf *b, const struct mw_view *v, const struct mw_al
 			  "\",\"length\":%" PRIu64 ",\"targetProt\":\"", via ? via : "?", al->cw_pid, al->cw_addr, al->cw_len);
 		mw_decode_prot(b, al->cw_prot);
 		sb_putc(b, '"');
+		if (al->cw_ns_pid)
+			sb_puts(b, ",\"targetPidView\":\"writer\"");
 		if (al->cw_from_proc)
 			sb_puts(b, ",\"judgedFrom\":\"/proc/PID/maps\"");
 		if ((e->flags & MW_F_HAS_FILE) && v->path) {
@@ -337,7 +339,7 @@ void mw_alert_table(struct strbuf *b, const struct mw_view *v, const struct mw_a
 			sb_puts(b, " [alias: file open for writing]");
 	}
 	if (al->kind == MW_AL_CODE_WRITE) {
-		sb_printf(b, " [target pid %u ", al->cw_pid);
+		sb_printf(b, " [target pid %u%s ", al->cw_pid, al->cw_ns_pid ? " (writer's namespace)" : "");
 		mw_decode_prot(b, al->cw_prot);
 		if ((e->flags & MW_F_HAS_FILE) && v->path) {
 			sb_putc(b, ' ');

@@ -115,6 +115,7 @@ struct mw_alert {
 	uint8_t cw_via;            /* enum mw_cw_via (mapwatch.h) */
 	uint8_t cw_from_proc;      /* the target's VMA read from /proc/PID/maps (the kernel could not) */
 	uint8_t cw_prot;           /* the target VMA's PROT_READ|WRITE|EXEC */
+	uint8_t cw_ns_pid;         /* cw_pid is in the writer's pid namespace (processId's), not the host's */
 	uint32_t cw_pid;           /* the target process (host view) */
 	uint64_t cw_addr, cw_len;  /* where it wrote, how many bytes */
 };
@@ -158,7 +159,7 @@ const char *mw_alert_severity_name(unsigned sev);
  * ["device":{"path","rdev":"MAJ:MIN"}], ["writtenPages":true for an x_after_w
  * judged on the kernel's word alone], ["alias":{"via":"writableView"|
  * "executableView"|"openFd", ["pid", "address"], "openForWrite"} for wx_alias],
- * ["codeWrite":{"via","targetPid","address","length","targetProt",["judgedFrom":
+ * ["codeWrite":{"via","targetPid",["targetPidView":"writer"],"address","length","targetProt",["judgedFrom":
  * "/proc/PID/maps"],["targetFile"]} for code_write],
  * ["rule" the policy rule that decided it, ["tags":[...]], ["output" the
  * rule's text], ["captureRequested":true]]}, and "trigger": the

@@ -45,7 +45,11 @@ int mw_code_write_rule(const struct mw_event *e, const char *proc_root, struct m
 	} else {
 		if (!proc_root)
 			return 0;
-		prot = maps_prot(proc_root, (uint32_t)e->args[1], e->args[2]);
+		char root[128];
+		/* a target named in the writer's pid namespace: that namespace's /proc, as the writer sees it */
+		if (e->args[4] == 1)
+			snprintf(root, sizeof root, "%s/%u/root/proc", proc_root, (unsigned)e->pid);
+		prot = maps_prot(e->args[4] == 1 ? root : proc_root, (uint32_t)e->args[1], e->args[2]);
 		from_proc = 1;
 	}
 	if (prot < 0 || !(prot & PROT_EXEC))
@@ -64,6 +68,7 @@ int mw_code_write_rule(const struct mw_event *e, const char *proc_root, struct m
 	x->cw_len = e->args[3];
 	x->cw_prot = (uint8_t)prot;
 	x->cw_from_proc = (uint8_t)from_proc;
+	x->cw_ns_pid = e->args[4] == 1;
 	mw_alert_region(x, e->args[2], e->args[2] + e->args[3]);
 	return n;
 }

@@ -14,7 +14,9 @@
  * event's file), or when it could not read that VMA (a kernel without
  * bpf_task_from_pid, the mmap lock taken): then, when proc_root is given,
  * <proc_root>/<pid>/maps is read now, and only an executable mapping there
- * makes the alert (cw_from_proc set).
+ * makes the alert (cw_from_proc set). args[4] == 1: the pid is in the
+ * writer's pid namespace (ptrace, process_vm_writev from a container):
+ * <proc_root>/<writer>/root/proc/<pid>/maps is read instead.
  * Appends at most one code_write alert at al[0] (high; MITRE T1055.008
  * for ptrace, T1055.009 for /proc/PID/mem, T1055 for process_vm_writev):
  * the target pid, address, length, the VMA's protection. Returns the

@@ -17,6 +17,7 @@
  */
 
 extern struct task_struct *bpf_task_from_pid(s32 pid) __ksym __weak;
+extern struct task_struct *bpf_task_from_vpid(s32 vpid) __ksym __weak; /* 6.13+: in current's pid namespace */
 extern void bpf_task_release(struct task_struct *p) __ksym __weak;
 
 /* libbpf's bpf_ksym_exists() where its headers are older: a weak kfunc the
@@ -74,19 +75,24 @@ static long cw_vma_read(struct task_struct *task, struct vm_area_struct *vma, st
 
 /* Look up addr in the target. Returns 0 with c filled, -ENOENT without a
  * VMA there, another negative number when it could not be judged here. */
-static __noinline long cw_lookup(__u32 pid, __u64 addr, struct cw_vma *c)
+static __noinline long cw_lookup(__u32 pid, __u64 addr, struct cw_vma *c, bool ns_pid)
 {
-	struct task_struct *cur = bpf_get_current_task_btf();
+	struct task_struct *cur = bpf_get_current_task_btf(), *t;
 
 	c->addr = addr;
 	c->r = -1;
-	if (pid == cur->tgid) {
+	if (!ns_pid && pid == cur->tgid) {
 		c->r = bpf_find_vma(cur, addr, cw_vma_read, c, 0);
 		return c->r;
 	}
-	if (!cw_ksym_exists(bpf_task_from_pid) || !cw_ksym_exists(bpf_task_release))
+	if (!cw_ksym_exists(bpf_task_release))
 		return -1; /* Debian 6.1: user space reads /proc/PID/maps */
-	struct task_struct *t = bpf_task_from_pid(pid);
+	if (!ns_pid && cw_ksym_exists(bpf_task_from_pid))
+		t = bpf_task_from_pid(pid);
+	else if (ns_pid && cw_ksym_exists(bpf_task_from_vpid))
+		t = bpf_task_from_vpid(pid);
+	else
+		return -1;
 	if (!t)
 		return -MW_ENOENT;
 	c->r = bpf_find_vma(t, addr, cw_vma_read, c, 0);
@@ -166,7 +172,12 @@ static __noinline int cw_emit(struct cw_pending *p, long ret, __u64 addr, __u64 
 		return 0;
 	if (!((in_scope(tgid) && scope_ok(id)) || (follow_only && bpf_map_lookup_elem(&traced, &p->pid))))
 		return 0;
-	r = cw_lookup(p->pid, addr, &c);
+	/* ptrace and process_vm_writev name the target in the writer's pid
+	 * namespace: outside the host's, the kernel looks it up there
+	 * (bpf_task_from_vpid, 6.13+), else user space judges it from the
+	 * writer's own /proc (args[4] = 1) */
+	bool ns_pid = p->via != MW_CW_PROC_MEM && task->thread_pid->level != 0;
+	r = cw_lookup(p->pid, addr, &c, ns_pid);
 	if (r == 0 && !(c.vm_flags & MW_VM_EXEC))
 		return 0; /* data, not code: no event */
 	if (r == -MW_ENOENT)
@@ -192,7 +203,8 @@ static __noinline int cw_emit(struct cw_pending *p, long ret, __u64 addr, __u64 
 	e->args[1] = p->pid;
 	e->args[2] = addr;
 	e->args[3] = len;
-	e->args[4] = e->args[5] = 0;
+	e->args[4] = ns_pid;
+	e->args[5] = 0;
 	e->ret = ret;
 	e->duration_ns = 0;
 	e->file_age_s = 0;
@@ -272,7 +284,7 @@ static long cw_iov_step(__u32 i, struct cw_iov_walk *w)
 		return 1;
 	if (!v.len)
 		return 0;
-	r = cw_lookup(w->pid, v.base, &c);
+	r = cw_lookup(w->pid, v.base, &c, bpf_get_current_task_btf()->thread_pid->level != 0);
 	if ((r == 0 && (c.vm_flags & MW_VM_EXEC)) || (r != 0 && r != -MW_ENOENT)) {
 		w->addr = v.base;
 		w->len = v.len;

@@ -71,6 +71,30 @@ def t_near_misses():
         eq([e["alert"] for e in alerts if e["alert"]["kind"] == "code_write"], [], f"{mode}: code_write alerts")
 
 
+def t_pid_namespace():
+    """ptrace and process_vm_writev from inside a pid namespace name the target by that namespace's pid:
+    judged there (the kernel's bpf_task_from_vpid, or the writer's /proc), the alert says whose view."""
+    for mode in ("poketext", "pvw"):
+        out = os.path.join(tmpdir(), "out.json")
+        p = mapwatch(["--alerts-only", "--json", "--output", out, "--", "unshare", "--pid", "--fork", "--mount-proc",
+                      prog(), mode])
+        eq(p.returncode, PAYLOAD_RAN, f"{mode}: exit status ({p.stderr.strip()[-300:]})")
+        cw = [e for e in read_json_lines(out) if e.get("eventName") == "alert" and e["alert"]["kind"] == "code_write"]
+        eq(len(cw), 1, f"{mode}: code_write alerts")
+        w = cw[0]["alert"]["codeWrite"]
+        eq((w["via"], w.get("targetPidView"), cw[0]["processId"]), (ATTACKS[mode][0], "writer", 1),
+           f"{mode}: route, pid view, the writer is the namespace's init")
+        check(w["targetPid"] not in (0, cw[0]["hostProcessId"]) and w["targetPid"] < 100,
+              f"{mode}: target pid in the namespace: {w}")
+    for mode in ("pokedata_data", "pvw_data"):
+        out = os.path.join(tmpdir(), "out.json")
+        p = mapwatch(["--alerts-only", "--json", "--output", out, "--", "unshare", "--pid", "--fork", "--mount-proc",
+                      prog(), mode])
+        eq(p.returncode, 0, f"{mode}: exit status ({p.stderr.strip()[-300:]})")
+        eq([e for e in read_json_lines(out) if e.get("eventName") == "alert" and e["alert"]["kind"] == "code_write"],
+           [], f"{mode}: no code_write in the namespace either")
+
+
 def t_table():
     """The table line: ALERT high code_write T1055.008, the code_write call and the target."""
     p = mapwatch(["--alerts-only", "--", prog(), "poketext"])
@@ -160,7 +184,7 @@ def main():
     if skipped_without_root():
         return 0
     tests = [("codewrite/attacks", t_attacks), ("codewrite/near_misses", t_near_misses),
-             ("codewrite/table", t_table), ("codewrite/policy_ignore_writer", t_policy_ignore_writer),
+             ("codewrite/pid_namespace", t_pid_namespace), ("codewrite/table", t_table), ("codewrite/policy_ignore_writer", t_policy_ignore_writer),
              ("codewrite/alert_rate", t_alert_rate), ("codewrite/hostwide", t_hostwide),
              ("codewrite/not_loaded_plain", t_not_loaded_plain)]
     return run_selected(tests)
