@@ -130,6 +130,13 @@
  *                                      made, and a file opened for writing only after
  *                                      it was mapped, are not seen.
  *
+ *   code_write      high    T1055.008  (ptrace) / T1055.009 (/proc/PID/mem) / T1055
+ *                                      (process_vm_writev): the kernel's code_write
+ *                                      event (src/bpf/codewrite.bpf.h), a write into
+ *                                      a VM_EXEC VMA of a process by a route other
+ *                                      than the mapping calls: the rule is
+ *                                      alert_codewrite.h's.
+ *
  * One event raises at most MW_ALERTS_MAX alerts, in this order: wx_mapping
  * or wx_mprotect or x_after_w, then exec_fileless, then device_mapping, then
  * dropped_code (mmap, mprotect), then wx_alias.
