@@ -2,6 +2,7 @@
 memory from outside the mapping calls (/proc/PID/mem, ptrace POKETEXT, process_vm_writev) by the
 attacker programs of codewrite.c, each of which runs its payload; near misses stay quiet."""
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -132,6 +133,40 @@ def t_alert_rate():
     eq(len([e for e in alerts if e["alert"]["kind"] == "code_write"]), 5, "without --alert-rate: one per write")
 
 
+def t_gdb_breakpoint():
+    """gdb -batch with a breakpoint hit 3 times: gdb writes the breakpoint into the program's text
+    (through /proc/PID/mem, or PTRACE_POKETEXT): code_write by gdb, legitimately. A rule on gdb's
+    executable before the built-in ones (the README's example) silences them all."""
+    gdb = shutil.which("gdb")
+    if not gdb:
+        return "skip: gdb not installed (apt-get install gdb)"
+    d = tmpdir()
+    src, exe = os.path.join(d, "bp.c"), os.path.join(d, "bp")
+    with open(src, "w") as f:
+        f.write("int work(int x) { return x * 2; }\n"
+                "int main(void) { int s = 0; for (int i = 0; i < 3; i++) s += work(i); return s == 6 ? 0 : 1; }\n")
+    subprocess.run(["gcc", "-g", "-O0", "-o", exe, src], check=True)
+    cmd = [gdb, "-batch", "-ex", "break work", "-ex", "run", "-ex", "continue", "-ex", "continue", "-ex", "continue", exe]
+    rules = os.path.join(d, "dbg.yaml")
+    with open(rules, "w") as f:
+        f.write("rules:\n  - name: debuggers\n    match: {kind: code_write, exe: [%s]}\n    action: ignore\n"
+                % os.path.realpath(gdb))
+    default = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "dist", "rules.d", "00-default.yaml")
+    for extra, want_some in (([], True), (["--rules", rules, "--rules", default], False)):
+        out = os.path.join(d, "gdb.json")
+        p = mapwatch(["--alerts-only", "--json", "--output", out, *extra, "--", *cmd], timeout=180)
+        eq(p.returncode, 0, f"gdb {extra}: exit status ({p.stderr.strip()[-300:]})")
+        cw = [e for e in read_json_lines(out) if e.get("eventName") == "alert" and e["alert"]["kind"] == "code_write"]
+        check(all(e["processName"] == "gdb" for e in cw), f"only gdb writes code: {[e['processName'] for e in cw]}")
+        if want_some:
+            check(len(cw) >= 3, f"gdb's breakpoints are code_write alerts: {len(cw)}")
+            check(all(e["alert"]["codeWrite"]["targetFile"] == os.path.realpath(exe) or
+                      "ld-linux" in e["alert"]["codeWrite"].get("targetFile", "") for e in cw),
+                  f"written into the program's (or the loader's) text: {[e['alert']['codeWrite'] for e in cw][:3]}")
+        else:
+            eq(len(cw), 0, "code_write alerts with the debuggers rule")
+
+
 def t_hostwide():
     """Host-wide --alerts-only: the attacks are seen by a tracer that did not start them."""
     d = tmpdir()
@@ -185,7 +220,8 @@ def main():
         return 0
     tests = [("codewrite/attacks", t_attacks), ("codewrite/near_misses", t_near_misses),
              ("codewrite/pid_namespace", t_pid_namespace), ("codewrite/table", t_table), ("codewrite/policy_ignore_writer", t_policy_ignore_writer),
-             ("codewrite/alert_rate", t_alert_rate), ("codewrite/hostwide", t_hostwide),
+             ("codewrite/alert_rate", t_alert_rate),
+             ("codewrite/gdb_breakpoint", t_gdb_breakpoint), ("codewrite/hostwide", t_hostwide),
              ("codewrite/not_loaded_plain", t_not_loaded_plain)]
     return run_selected(tests)
 
