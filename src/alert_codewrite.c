@@ -2,7 +2,37 @@
 #include "alert_codewrite.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <sys/mman.h>
+
+/* A hex number at *p (at most 16 digits), *p past it; -1 when none. */
+static int hex_at(const char **p, const char *end, uint64_t *v)
+{
+	int nd = 0;
+
+	*v = 0;
+	for (; *p < end && nd < 17; (*p)++, nd++) {
+		char c = **p;
+		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+		if (d < 0)
+			break;
+		*v = *v << 4 | (uint64_t)d;
+	}
+	return nd >= 1 && nd <= 16 ? 0 : -1;
+}
+
+int mw_cw_maps_line_prot(const char *line, size_t n, uint64_t addr)
+{
+	const char *p = line, *end = line + n;
+	uint64_t s, t;
+
+	if (hex_at(&p, end, &s) || p >= end || *p++ != '-' || hex_at(&p, end, &t) || p >= end || *p++ != ' ' ||
+	    end - p < 4 || s >= t || addr < s || addr >= t)
+		return -1;
+	if ((p[0] != 'r' && p[0] != '-') || (p[1] != 'w' && p[1] != '-') || (p[2] != 'x' && p[2] != '-'))
+		return -1;
+	return (p[0] == 'r' ? PROT_READ : 0) | (p[1] == 'w' ? PROT_WRITE : 0) | (p[2] == 'x' ? PROT_EXEC : 0);
+}
 
 /* The protection of the mapping holding addr in <proc_root>/<pid>/maps;
  * -1 when there is none (or the file cannot be read: the process is gone). */
@@ -16,14 +46,8 @@ static int maps_prot(const char *proc_root, uint32_t pid, uint64_t addr)
 	f = fopen(name, "re");
 	if (!f)
 		return -1;
-	while (prot < 0 && fgets(line, sizeof line, f)) {
-		unsigned long long s, t;
-		char perms[5];
-		if (sscanf(line, "%llx-%llx %4s", &s, &t, perms) != 3 || addr < s || addr >= t)
-			continue;
-		prot = (perms[0] == 'r' ? PROT_READ : 0) | (perms[1] == 'w' ? PROT_WRITE : 0) |
-		       (perms[2] == 'x' ? PROT_EXEC : 0);
-	}
+	while (prot < 0 && fgets(line, sizeof line, f))
+		prot = mw_cw_maps_line_prot(line, strlen(line), addr);
 	fclose(f);
 	return prot;
 }

@@ -2,6 +2,8 @@
 #ifndef MW_ALERT_CODEWRITE_H
 #define MW_ALERT_CODEWRITE_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include "alert.h"
 #include "mapwatch.h"
 
@@ -23,5 +25,10 @@
  * number of alerts (0 or 1).
  */
 int mw_code_write_rule(const struct mw_event *e, const char *proc_root, struct mw_alert *al);
+
+/* One line of a /proc/PID/maps text (n bytes, no NUL needed): the
+ * PROT_READ|WRITE|EXEC of its mapping when that holds addr; -1 when it does
+ * not, or the line is not "START-END PERMS ..." (hex, START < END). */
+int mw_cw_maps_line_prot(const char *line, size_t n, uint64_t addr);
 
 #endif

@@ -115,3 +115,22 @@ TEST(codewrite_judged_from_proc)
 	rmdir(p);
 	rmdir(root);
 }
+
+TEST(codewrite_maps_line)
+{
+	const char *l = "7f0000001000-7f0000002000 r-xp 00000000 08:01 77 /usr/lib/libc.so.6";
+
+	CHECK_INT(mw_cw_maps_line_prot(l, strlen(l), 0x7f0000001000), PROT_READ | PROT_EXEC);
+	CHECK_INT(mw_cw_maps_line_prot(l, strlen(l), 0x7f0000001fff), PROT_READ | PROT_EXEC);
+	CHECK_INT(mw_cw_maps_line_prot(l, strlen(l), 0x7f0000002000), -1); /* END is outside */
+	CHECK_INT(mw_cw_maps_line_prot(l, strlen(l), 0x7f0000000fff), -1);
+	CHECK_INT(mw_cw_maps_line_prot(l, 30, 0x7f0000001000), PROT_READ | PROT_EXEC); /* "PERMS" is enough */
+	CHECK_INT(mw_cw_maps_line_prot(l, 28, 0x7f0000001000), -1);                     /* cut in PERMS */
+	CHECK_INT(mw_cw_maps_line_prot("2000-1000 rwxp", 14, 0x1800), -1);              /* START >= END */
+	CHECK_INT(mw_cw_maps_line_prot("1000-2000 rwxs", 14, 0x1800), PROT_READ | PROT_WRITE | PROT_EXEC);
+	CHECK_INT(mw_cw_maps_line_prot("1000-2000 ---p", 14, 0x1800), 0);
+	CHECK_INT(mw_cw_maps_line_prot("1000-2000 zwxp", 14, 0x1800), -1);
+	CHECK_INT(mw_cw_maps_line_prot("10000000000000000-20000000000000000 rwxp", 40, 0x1800), -1); /* 17 digits */
+	CHECK_INT(mw_cw_maps_line_prot("-2000 rwxp", 10, 0x1800), -1);
+	CHECK_INT(mw_cw_maps_line_prot("", 0, 0), -1);
+}
