@@ -7,9 +7,9 @@
  * These "route" programs are loaded and attached in alerts mode only
  * (hooks/load.c, PK_ROUTE), on the per-syscall tracepoints of rare calls
  * (ptrace, process_vm_writev) and of open/openat/openat2 and the write
- * calls. A write call costs one task-storage lookup at its entry and exit
- * unless its process opened a procfs "mem" file for writing (marked at the
- * open's exit in cw_memproc, inherited at fork). At the exit of a call that
+ * calls. A write call costs one hash lookup at its exit unless its process
+ * opened a procfs "mem" file for writing (marked at the open's exit in
+ * cw_memproc, inherited at fork). At the exit of a call that
  * succeeded the target's VMA at the address is read (bpf_find_vma on the
  * target: the writer itself, or a task from bpf_task_from_pid where the
  * kernel has that kfunc); an executable one, or one that could not be read
@@ -178,6 +178,9 @@ static __noinline int cw_emit(struct cw_pending *p, long ret, __u64 addr, __u64 
 	 * writer's own /proc (args[4] = 1) */
 	bool ns_pid = p->via != MW_CW_PROC_MEM && task->thread_pid->level != 0;
 	r = cw_lookup(p->pid, addr, &c, ns_pid);
+	/* a write that starts in data and runs on past its VMA: judged by its last byte's too */
+	if (r == 0 && !(c.vm_flags & MW_VM_EXEC) && len > 1 && addr + len - 1 >= c.end)
+		r = cw_lookup(p->pid, addr + len - 1, &c, ns_pid);
 	if (r == 0 && !(c.vm_flags & MW_VM_EXEC))
 		return 0; /* data, not code: no event */
 	if (r == -MW_ENOENT)
@@ -342,53 +345,45 @@ int cw_exit_openat2(struct trace_event_raw_sys_exit *ctx)
 }
 
 /* ---- write calls of marked processes on a mem file ----
- * pos: the offset argument (pwrite64, pwritev, pwritev2), -1 for the file
- * position (write, writev; pwritev2 with offset -1). */
-static __always_inline int cw_write_enter(long nr, int fd, __s64 pos)
+ * At the exit only (one tracepoint per call, not two: write is the busiest
+ * call there is): a call that wrote something, of a marked process, has its
+ * fd and offset read from the registers still saved in pt_regs.
+ * pos_arg: 3 for the offset argument (pwrite64, pwritev, pwritev2; -1 there
+ * means the file position), -1 for the file position (write, writev), which
+ * the call has already moved on by ret. */
+static __always_inline int cw_write_exit(long nr, long ret, int pos_arg)
 {
 	__u32 pid, tgid = bpf_get_current_pid_tgid() >> 32;
+	struct cw_pending p = {};
 	struct file *file;
+	__u64 a[6];
+	__s64 pos;
 
-	if (!codewrite_on || !bpf_map_lookup_elem(&cw_memproc, &tgid))
+	if (!codewrite_on || ret <= 0 || !bpf_map_lookup_elem(&cw_memproc, &tgid))
 		return 0;
-	file = cw_fd_file(fd);
+	args_from_regs(bpf_get_current_task_btf(), false, a);
+	file = cw_fd_file((int)a[0]);
 	if (!cw_is_mem_file(file, &pid))
 		return 0;
+	pos = pos_arg == 3 ? (__s64)a[3] : -1;
 	if (pos < 0)
-		pos = BPF_CORE_READ(file, f_pos);
-	cw_put(MW_CW_PROC_MEM, (__u16)nr, pid, (__u64)pos, 0);
-	return 0;
+		pos = BPF_CORE_READ(file, f_pos) - ret;
+	p.via = MW_CW_PROC_MEM;
+	p.nr = (__u16)nr;
+	p.pid = pid;
+	return cw_emit(&p, ret, (__u64)pos, (__u64)ret);
 }
 
-static __always_inline int cw_write_exit(long ret)
-{
-	struct cw_pending p;
-
-	if (!codewrite_on || !cw_take(&p) || ret <= 0)
-		return 0;
-	return cw_emit(&p, ret, p.addr, (__u64)ret);
-}
-
-SEC("tracepoint/syscalls/sys_enter_write")
-int cw_enter_write(struct trace_event_raw_sys_enter *ctx) { return cw_write_enter(ctx->id, (int)ctx->args[0], -1); }
 SEC("tracepoint/syscalls/sys_exit_write")
-int cw_exit_write(struct trace_event_raw_sys_exit *ctx) { return cw_write_exit(ctx->ret); }
-SEC("tracepoint/syscalls/sys_enter_pwrite64")
-int cw_enter_pwrite64(struct trace_event_raw_sys_enter *ctx) { return cw_write_enter(ctx->id, (int)ctx->args[0], (__s64)ctx->args[3]); }
+int cw_exit_write(struct trace_event_raw_sys_exit *ctx) { return cw_write_exit(ctx->id, ctx->ret, -1); }
 SEC("tracepoint/syscalls/sys_exit_pwrite64")
-int cw_exit_pwrite64(struct trace_event_raw_sys_exit *ctx) { return cw_write_exit(ctx->ret); }
-SEC("tracepoint/syscalls/sys_enter_writev")
-int cw_enter_writev(struct trace_event_raw_sys_enter *ctx) { return cw_write_enter(ctx->id, (int)ctx->args[0], -1); }
+int cw_exit_pwrite64(struct trace_event_raw_sys_exit *ctx) { return cw_write_exit(ctx->id, ctx->ret, 3); }
 SEC("tracepoint/syscalls/sys_exit_writev")
-int cw_exit_writev(struct trace_event_raw_sys_exit *ctx) { return cw_write_exit(ctx->ret); }
-SEC("tracepoint/syscalls/sys_enter_pwritev")
-int cw_enter_pwritev(struct trace_event_raw_sys_enter *ctx) { return cw_write_enter(ctx->id, (int)ctx->args[0], (__s64)ctx->args[3]); }
+int cw_exit_writev(struct trace_event_raw_sys_exit *ctx) { return cw_write_exit(ctx->id, ctx->ret, -1); }
 SEC("tracepoint/syscalls/sys_exit_pwritev")
-int cw_exit_pwritev(struct trace_event_raw_sys_exit *ctx) { return cw_write_exit(ctx->ret); }
-SEC("tracepoint/syscalls/sys_enter_pwritev2")
-int cw_enter_pwritev2(struct trace_event_raw_sys_enter *ctx) { return cw_write_enter(ctx->id, (int)ctx->args[0], (__s64)ctx->args[3]); }
+int cw_exit_pwritev(struct trace_event_raw_sys_exit *ctx) { return cw_write_exit(ctx->id, ctx->ret, 3); }
 SEC("tracepoint/syscalls/sys_exit_pwritev2")
-int cw_exit_pwritev2(struct trace_event_raw_sys_exit *ctx) { return cw_write_exit(ctx->ret); }
+int cw_exit_pwritev2(struct trace_event_raw_sys_exit *ctx) { return cw_write_exit(ctx->id, ctx->ret, 3); }
 
 /* fork: a child of a marked process inherits its fds (lifecycle.bpf.h) */
 static __always_inline void cw_on_fork(__u32 ptgid, __u32 ctgid)

@@ -10,7 +10,7 @@
 #include "mapwatch.h"
 #include "hooks.h"
 
-#define MW_MAX_PROGS (2 * MW_EV_MAX + 2 * MW_FN_SLOTS + 40) /* tracepoint pairs, function slots, the rest (code_write's 17) */
+#define MW_MAX_PROGS (2 * MW_EV_MAX + 2 * MW_FN_SLOTS + 40) /* tracepoint pairs, function slots, the rest (code_write's 12) */
 
 /* The mode in force is one of enum mw_hook's (options.h) but MW_HOOK_AUTO,
  * which only asks for the best; its name, indexed by that value: */

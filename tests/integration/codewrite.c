@@ -9,6 +9,8 @@
  *                 /proc/PID/mem; the child calls labs(-1)
  *   poketext      ptrace(PTRACE_POKETEXT) into a traced child's RX page
  *   pvw           process_vm_writev into a child's RWX page
+ *   straddle      /proc/self/mem pwrite() of 16 bytes starting 8 bytes before an RX page,
+ *                 in the RW page below it: the payload lands at the RX page's start
  *   poke_repeat   poketext, the same word written 5 times (a debugger re-inserting a breakpoint)
  * Near misses (exit 0, nothing written into code):
  *   self_mem_read   /proc/self/mem read (pread) of the RX page
@@ -123,6 +125,21 @@ static int self_mem(int exec)
 	return exec ? run(p) : check_data(p);
 }
 
+static int straddle(void)
+{
+	unsigned char *p = mmap(NULL, 2 * PG, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), buf[16];
+	int fd = open_mem(getpid(), O_RDWR);
+
+	if (p == MAP_FAILED || mprotect(p, PG, PROT_READ | PROT_WRITE))
+		die("codewrite: mmap/mprotect");
+	memset(buf, 0x90, 8);
+	memcpy(buf + 8, code, sizeof code);
+	if (pwrite(fd, buf, sizeof buf, (off_t)(uintptr_t)(p + PG - 8)) != (ssize_t)sizeof buf)
+		die("codewrite: pwrite mem");
+	close(fd);
+	return run(p + PG);
+}
+
 static int self_mem_read(void)
 {
 	unsigned char *p = map(PROT_READ | PROT_EXEC), buf[8];
@@ -235,6 +252,8 @@ int main(int argc, char **argv)
 		return self_mem(1);
 	if (!strcmp(m, "self_mem_data"))
 		return self_mem(0);
+	if (!strcmp(m, "straddle"))
+		return straddle();
 	if (!strcmp(m, "self_mem_read"))
 		return self_mem_read();
 	if (!strcmp(m, "child_mem"))
@@ -255,6 +274,6 @@ int main(int argc, char **argv)
 		return pvw(1);
 	if (!strcmp(m, "pvw_data"))
 		return pvw(0);
-	fprintf(stderr, "usage: codewrite self_mem|child_mem|child_libc|poketext|pvw|poke_repeat|self_mem_read|self_mem_data|peektext|pokedata_data|attach|pvw_data\n");
+	fprintf(stderr, "usage: codewrite self_mem|child_mem|child_libc|poketext|pvw|straddle|poke_repeat|self_mem_read|self_mem_data|peektext|pokedata_data|attach|pvw_data\n");
 	return 2;
 }

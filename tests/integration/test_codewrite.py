@@ -63,6 +63,17 @@ def t_attacks():
         eq(e["trigger"]["eventName"], "code_write", f"{mode}: the trigger")
 
 
+def t_straddle():
+    """A /proc/self/mem write that starts in an RW page and runs on into the RX page above it: judged
+    by its last byte's VMA too (one code_write, the RX page's protection), the payload runs."""
+    p, alerts = run_json("straddle")
+    eq(p.returncode, PAYLOAD_RAN, f"exit status ({p.stderr.strip()[-300:]})")
+    cw = [e["alert"] for e in alerts if e["alert"]["kind"] == "code_write"]
+    eq(len(cw), 1, f"code_write alerts ({[e['alert'] for e in alerts]})")
+    eq((cw[0]["codeWrite"]["length"], cw[0]["codeWrite"]["targetProt"]), (16, "PROT_READ|PROT_EXEC"),
+       "the whole write, the RX page's protection")
+
+
 def t_near_misses():
     """Reading /proc/self/mem, writing it into a data page, PEEKTEXT, POKEDATA into a data page, a
     debugger's attach without writes, process_vm_writev into an RW page: exit 0, no code_write."""
@@ -211,7 +222,7 @@ def t_not_loaded_plain():
     check("verifier: cw_" not in p.stderr, "no code_write program loaded in a plain run")
     p = mapwatch(["-vvv", "--alerts-only", "--", "/bin/true"])
     eq(p.returncode, 0, f"alerts run ({p.stderr.strip()[-300:]})")
-    for name in ("cw_enter_ptrace", "cw_exit_pvw", "cw_exit_openat", "cw_enter_pwrite64"):
+    for name in ("cw_enter_ptrace", "cw_exit_pvw", "cw_exit_openat", "cw_exit_pwrite64"):
         check(f"verifier: {name}:" in p.stderr, f"{name} loaded with alerts")
 
 
@@ -219,6 +230,7 @@ def main():
     if skipped_without_root():
         return 0
     tests = [("codewrite/attacks", t_attacks), ("codewrite/near_misses", t_near_misses),
+             ("codewrite/straddle", t_straddle),
              ("codewrite/pid_namespace", t_pid_namespace), ("codewrite/table", t_table), ("codewrite/policy_ignore_writer", t_policy_ignore_writer),
              ("codewrite/alert_rate", t_alert_rate),
              ("codewrite/gdb_breakpoint", t_gdb_breakpoint), ("codewrite/hostwide", t_hostwide),
