@@ -75,6 +75,16 @@ struct mw_cgroup_rec {
 	__u64 cgroup_id;
 };
 
+/* code_write's route (args[0] of MW_EV_CODE_WRITE, src/bpf/codewrite.bpf.h):
+ * how a process wrote into memory that is executable in a process. */
+enum mw_cw_via {
+	MW_CW_NONE = 0,
+	MW_CW_PTRACE = 1,    /* ptrace(PTRACE_POKETEXT/POKEDATA) */
+	MW_CW_PVW = 2,       /* process_vm_writev */
+	MW_CW_PROC_MEM = 3,  /* write/pwrite64/writev/pwritev/pwritev2 on /proc/PID/mem */
+	MW_CW_MAX = 4,
+};
+
 /* Syscall numbers the hooks can map to events, per ABI (nr_event map). */
 #define MW_NR_SLOTS 512
 /* Function-hook slots: (event, ABI) pairs attached by fentry/fexit. */

@@ -79,6 +79,7 @@ enum mw_arg_fmt {
 	MW_D_INTS_OUT,      /* OUT: COUNT ints */
 	MW_D_INTS,          /* IN: COUNT ints (move_pages' target nodes) */
 	MW_D_IOVEC,         /* IN: COUNT struct iovec */
+	MW_D_CW_VIA,        /* code_write's route: enum mw_cw_via (mapwatch.h) */
 	MW_D_MAX,
 };
 
@@ -276,7 +277,12 @@ enum mw_ret {
 	  "create a secret memory area, unmapped from the kernel (Linux 5.14+)")                     \
 	X(30, EXEC, exec, KFN, 0, -1, -1, -1, -1, "sched_process_exec", "", MW_CL_KERNEL, MW_IN_NONE, \
 	  MW_R_INT, (),                                                                             \
-	  "a program run from a memfd, tmpfs or deleted file, at exec (file: the executable; sent with alerts)")
+	  "a program run from a memfd, tmpfs or deleted file, at exec (file: the executable; sent with alerts)") \
+	X(31, CODE_WRITE, code_write, KFN, 4, -1, -1, -1, -1, "code_write", "", MW_CL_KERNEL, MW_IN_NONE, \
+	  MW_R_INT,                                                                                 \
+	  (MW_A(via, INT, CW_VIA, K), MW_A(pid, INT, DEC, K), MW_A(addr, POINTER, HEX, K),          \
+	   MW_A(len, U64, DEC, K)),                                                                 \
+	  "a write into executable memory by ptrace, process_vm_writev or /proc/PID/mem (file: the target VMA's; sent with alerts)")
 
 /* Event identifiers, from the rows: stable, they appear as eventId in JSON. */
 #define MW__EV_ENUM(id, ID, ...) MW_EV_##ID = id,

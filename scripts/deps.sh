@@ -27,6 +27,8 @@ if [ "${1:-build}" = test ]; then
 	# the cross sysroots (libc and libgcc for arm64 and armhf, no gcc cross compiler)
 	# the container tests: real runtimes (runc; podman with its conmon)
 	want="$want runc podman"
+	# code_write's legitimate writer: a debugger's breakpoints (tests/integration/test_codewrite.py)
+	want="$want gdb"
 	want="$want qemu-system-arm lld libc6-dev-arm64-cross libc6-dev-armhf-cross libgcc-12-dev-arm64-cross libgcc-12-dev-armhf-cross"
 fi
 if [ $simulate = 1 ]; then

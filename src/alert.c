@@ -24,6 +24,7 @@ static const char *const kind_names[MW_AL_KIND_MAX] = {
 	[MW_AL_DROPPED_CODE] = "dropped_code",
 	[MW_AL_CALL_FROM_ANON] = "call_from_anon",
 	[MW_AL_WX_ALIAS] = "wx_alias",
+	[MW_AL_CODE_WRITE] = "code_write",
 };
 
 static const char *const sev_names[] = { "info", "medium", "high" };
@@ -96,6 +97,13 @@ struct mw_alert *mw_alert_add(struct mw_alert *al, int *n, enum mw_alert_kind ki
 		x->technique = "Process Injection";
 		x->description = "executable memory writable through another view of the same pages";
 		break;
+	case MW_AL_CODE_WRITE:
+		/* the rule sets the sub-technique of its route (alert_codewrite.c) */
+		x->severity = MW_SEV_HIGH;
+		x->mitre = "T1055";
+		x->technique = "Process Injection";
+		x->description = "executable memory written from outside the mapping calls (ptrace, process_vm_writev, /proc/PID/mem)";
+		break;
 	default:
 		x->severity = MW_SEV_INFO;
 		x->mitre = "T1068";
@@ -141,7 +149,7 @@ void mw_alert_json(struct strbuf *b, const struct mw_view *v, const struct mw_al
 	sb_json_str(b, al->description ? al->description : "",
 		    al->description ? strlen(al->description) : 0);
 	sb_printf(b, ",\"action\":\"%s\"", (e->flags & MW_F_ENFORCED) ? "killed" : "reported");
-	if (e->event != MW_EV_DO_MMAP && e->event != MW_EV_EXEC) {
+	if (e->event != MW_EV_DO_MMAP && e->event != MW_EV_EXEC && e->event != MW_EV_CODE_WRITE) {
 		/* what the verdict rests on: the VMA the kernel made, or only the request */
 		int ep = mw_effective_prot(e);
 		sb_printf(b, ",\"judgedOn\":\"%s\"", al->judged_on_request ? "requestedProt" : "effectiveProt");
@@ -247,6 +255,22 @@ void mw_alert_json(struct strbuf *b, const struct mw_view *v, const struct mw_al
 			sb_printf(b, ",\"pid\":%u,\"address\":\"0x%" PRIx64 "\"", al->alias_pid, al->alias_addr);
 		sb_printf(b, ",\"openForWrite\":%s}", al->alias_fd ? "true" : "false");
 	}
+	if (al->kind == MW_AL_CODE_WRITE) {
+		const char *via = mw_cw_via_name(al->cw_via);
+		sb_printf(b, ",\"codeWrite\":{\"via\":\"%s\",\"targetPid\":%u,\"address\":\"0x%" PRIx64
+			  "\",\"length\":%" PRIu64 ",\"targetProt\":\"", via ? via : "?", al->cw_pid, al->cw_addr, al->cw_len);
+		mw_decode_prot(b, al->cw_prot);
+		sb_putc(b, '"');
+		if (al->cw_ns_pid)
+			sb_puts(b, ",\"targetPidView\":\"writer\"");
+		if (al->cw_from_proc)
+			sb_puts(b, ",\"judgedFrom\":\"/proc/PID/maps\"");
+		if ((e->flags & MW_F_HAS_FILE) && v->path) {
+			sb_puts(b, ",\"targetFile\":");
+			sb_json_str(b, v->path, strlen(v->path));
+		}
+		sb_putc(b, '}');
+	}
 	sb_puts(b, "},\"trigger\":");
 	mw_format_json(b, v);
 	sb_putc(b, '}');
@@ -313,6 +337,15 @@ void mw_alert_table(struct strbuf *b, const struct mw_view *v, const struct mw_a
 				  al->alias_addr, al->alias_fd ? ", file open for writing" : "");
 		else
 			sb_puts(b, " [alias: file open for writing]");
+	}
+	if (al->kind == MW_AL_CODE_WRITE) {
+		sb_printf(b, " [target pid %u%s ", al->cw_pid, al->cw_ns_pid ? " (writer's namespace)" : "");
+		mw_decode_prot(b, al->cw_prot);
+		if ((e->flags & MW_F_HAS_FILE) && v->path) {
+			sb_putc(b, ' ');
+			sb_text_str(b, v->path, strlen(v->path));
+		}
+		sb_puts(b, al->cw_from_proc ? ", from /proc]" : "]");
 	}
 	if (e->flags & MW_F_ENFORCED)
 		sb_puts(b, " [killed]");

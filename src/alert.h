@@ -19,7 +19,9 @@ enum mw_alert_kind {
 	MW_AL_DROPPED_CODE = 5,
 	MW_AL_CALL_FROM_ANON = 6,  /* a mapping call made from memory no regular file backs (capture.bpf.h) */
 	MW_AL_WX_ALIAS = 7,        /* executable memory writable through another view (issue #22) */
-	MW_AL_KIND_MAX = 8,
+	MW_AL_CODE_WRITE = 8,      /* executable memory written by ptrace, process_vm_writev or /proc/PID/mem
+				    * (alert_codewrite.h) */
+	MW_AL_KIND_MAX = 9,
 };
 
 enum mw_alert_severity {
@@ -109,6 +111,13 @@ struct mw_alert {
 	uint8_t alias_fd;          /* wx_alias: the file is also open for writing (MW_EFFF_ALIAS_FD) */
 	uint32_t alias_pid;        /* wx_alias view: the other view's process (0: unknown) */
 	uint64_t alias_addr;       /* wx_alias view: its address there */
+	/* code_write (alert_codewrite.h): the writer is the trigger's process; the target: */
+	uint8_t cw_via;            /* enum mw_cw_via (mapwatch.h) */
+	uint8_t cw_from_proc;      /* the target's VMA read from /proc/PID/maps (the kernel could not) */
+	uint8_t cw_prot;           /* the target VMA's PROT_READ|WRITE|EXEC */
+	uint8_t cw_ns_pid;         /* cw_pid is in the writer's pid namespace (processId's), not the host's */
+	uint32_t cw_pid;           /* the target process (host view) */
+	uint64_t cw_addr, cw_len;  /* where it wrote, how many bytes */
 };
 
 enum mw_yara_state {
@@ -150,6 +159,8 @@ const char *mw_alert_severity_name(unsigned sev);
  * ["device":{"path","rdev":"MAJ:MIN"}], ["writtenPages":true for an x_after_w
  * judged on the kernel's word alone], ["alias":{"via":"writableView"|
  * "executableView"|"openFd", ["pid", "address"], "openForWrite"} for wx_alias],
+ * ["codeWrite":{"via","targetPid",["targetPidView":"writer"],"address","length","targetProt",["judgedFrom":
+ * "/proc/PID/maps"],["targetFile"]} for code_write],
  * ["rule" the policy rule that decided it, ["tags":[...]], ["output" the
  * rule's text], ["captureRequested":true]]}, and "trigger": the
  * trigger event exactly as mw_format_json() writes it.

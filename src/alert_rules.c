@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "alert_codewrite.h"
 #include "capture_abi.h"
 #include "fileid.h"
 
@@ -342,6 +343,14 @@ static void rule_call_from_anon(const struct mw_judge *j, struct mw_alert *al, i
 	x->call_via_ret = (e->flags & MW_F_CALL_ANON_RET) != 0;
 }
 
+/* code_write: executable memory written from outside the mapping calls
+ * (the rule is alert_codewrite.c's) */
+static void rule_code_write(const struct mw_judge *j, struct mw_alert *al, int *n)
+{
+	if (*n < MW_ALERTS_MAX)
+		*n += mw_code_write_rule(j->e, j->proc_root, al + *n);
+}
+
 /* ---- the table and its dispatch ---- */
 
 #define EV(x) MW_EVBIT(MW_EV_##x)
@@ -369,6 +378,7 @@ static const struct rule {
 	{ MAPS, NEED_MAPPING, rule_fileless_mapping },
 	{ MAPS, NEED_MAPPING, rule_device_mapping },
 	{ EV(EXEC), 0, rule_exec_fileless },
+	{ EV(CODE_WRITE), 0, rule_code_write },
 	{ PROTECTS, NEED_RANGE, rule_wx_mprotect },
 	{ PROTECTS, NEED_RANGE, rule_x_after_w },
 	{ PROTECTS, NEED_RANGE, rule_fileless_region },
@@ -397,6 +407,6 @@ int mw_judge_run(const struct mw_judge *j, struct mw_alert *al)
 	mw_judged_prot(e, &from_vma);
 	for (int i = 0; i < n; i++)
 		al[i].judged_on_request = e->event != MW_EV_MUNMAP && e->event != MW_EV_MREMAP &&
-					  e->event != MW_EV_EXEC && !from_vma;
+					  e->event != MW_EV_EXEC && e->event != MW_EV_CODE_WRITE && !from_vma;
 	return n;
 }

@@ -42,6 +42,7 @@ struct mw_judge {
 	struct mw_regions *regions, *fileless;
 	struct mw_family *fam;
 	uint64_t *errors;           /* refused map updates */
+	const char *proc_root;      /* where /proc is (code_write reads a target's maps), NULL: nowhere */
 };
 
 /* The alerts the call raises, in the order of the rule table, into al

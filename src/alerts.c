@@ -546,6 +546,7 @@ int mw_alerts_event(struct mw_alerts *a, const struct mw_view *v, struct mw_aler
 	j.fileless = a->fileless;
 	j.fam = a->fam;
 	j.errors = &a->st.model_errors;
+	j.proc_root = a->proc_root;
 	switch (e->event) {
 	case MW_EV_DO_MMAP:
 		on_kernel_mmap(e, &j);

@@ -130,10 +130,18 @@
  *                                      made, and a file opened for writing only after
  *                                      it was mapped, are not seen.
  *
+ *   code_write      high    T1055.008  (ptrace) / T1055.009 (/proc/PID/mem) / T1055
+ *                                      (process_vm_writev): the kernel's code_write
+ *                                      event (src/bpf/codewrite.bpf.h), a write into
+ *                                      a VM_EXEC VMA of a process by a route other
+ *                                      than the mapping calls: the rule is
+ *                                      alert_codewrite.h's.
+ *
  * One event raises at most MW_ALERTS_MAX alerts, in this order (the rows of
  * src/alert_rules.c's table): wx_mapping
  * or wx_mprotect or x_after_w, then exec_fileless, then device_mapping, then
- * dropped_code (mmap, mprotect), then wx_alias.
+ * dropped_code (mmap, mprotect), then wx_alias; code_write events raise
+ * only code_write.
  * 32-bit tasks (MW_F_COMPAT; mmap2, and old_mmap reported as mmap) are
  * judged exactly as 64-bit ones. An old_mmap whose argument struct could not
  * be read at entry is read again at exit by the kernel side (eff_flags

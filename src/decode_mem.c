@@ -196,9 +196,24 @@ static void put_mfd(struct strbuf *b, uint64_t v)
 	}
 }
 
+const char *mw_cw_via_name(uint64_t via)
+{
+	static const char *const names[MW_CW_MAX] = {
+		[MW_CW_PTRACE] = "ptrace", [MW_CW_PVW] = "process_vm_writev", [MW_CW_PROC_MEM] = "proc_mem",
+	};
+
+	return via < MW_CW_MAX && names[via] ? names[via] : NULL;
+}
+
 int mw_decode_mem_arg(struct strbuf *b, enum mw_arg_fmt fmt, uint64_t v)
 {
 	switch (fmt) {
+	case MW_D_CW_VIA:
+		if (mw_cw_via_name(v))
+			sb_puts(b, mw_cw_via_name(v));
+		else
+			sb_printf(b, "%" PRIu64, v);
+		return 1;
 	case MW_D_MADV: mw_decode_xval(b, madv, N(madv), v, "MADV_???"); return 1;
 	case MW_D_MLOCK2_FLAGS: put_flags(b, mlock2_flags, N(mlock2_flags), v, "MLOCK_???"); return 1;
 	case MW_D_MCL_FLAGS: put_flags(b, mcl_flags, N(mcl_flags), v, "MCL_???"); return 1;

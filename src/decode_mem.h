@@ -14,6 +14,10 @@
  * decoder that is not one of these. */
 int mw_decode_mem_arg(struct strbuf *b, enum mw_arg_fmt fmt, uint64_t v);
 
+/* code_write's route by its number (enum mw_cw_via): "ptrace", "process_vm_writev",
+ * "proc_mem"; NULL when unknown. */
+const char *mw_cw_via_name(uint64_t via);
+
 /* Append what a user-memory argument (MW_D_USTR, MW_D_NODEMASK, ...)
  * pointed to, as strace prints it: "name" quoted, node masks as
  * [0x00000000000001] (words of the caller's long, zero-padded), arrays as

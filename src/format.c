@@ -614,7 +614,7 @@ void mw_format_json(struct strbuf *b, const struct mw_view *v)
 		return;
 	const struct call_text *ct = call_text(e->event);
 	mw_format_json_context(b, v);
-	if (e->event == MW_EV_DO_MMAP || e->event == MW_EV_EXEC) {
+	if (e->event == MW_EV_DO_MMAP || e->event == MW_EV_EXEC || e->event == MW_EV_CODE_WRITE) {
 		/* not a syscall: say which syscall, if any, the kernel was serving */
 		sb_printf(b, ",\"eventId\":\"%u\",\"eventName\":\"%s\",\"syscall\":\"\",\"syscallNr\":%d,\"abi\":\"%s\",\"inMappingSyscall\":%s",
 			  e->event, d->name, e->syscall_nr == 0xffff ? -1 : (int)e->syscall_nr, abi_name(e),

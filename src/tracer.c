@@ -229,8 +229,8 @@ static int handle_rec(void *ctx, void *data, size_t size)
 			v.stack = mw_stacks_take(t->stacks, e->pid, e->tid);
 	}
 	struct mw_rec rec = { .kind = MW_RK_EVENT, .ts_ns = v.ts_ns, .v = &v };
-	/* an exec of a fileless program is sent for the alerts: an event line only when asked for */
-	if (e->event != MW_EV_EXEC || (t->o->event_mask & MW_EVBIT(MW_EV_EXEC)))
+	/* an exec of a fileless program and a code_write are sent for the alerts: an event line only when asked for */
+	if ((e->event != MW_EV_EXEC && e->event != MW_EV_CODE_WRITE) || (t->o->event_mask & MW_EVBIT(e->event)))
 		mw_sinks_emit(&t->sinks, &rec);
 	if (e->event < MW_EV_MAX)
 		t->events_by[e->event]++;

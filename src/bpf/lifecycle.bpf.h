@@ -29,6 +29,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	    bpf_map_update_elem(&traced, &ctgid, &one, BPF_ANY))
 		count(MW_CNT_TRACED_FULL); /* the child goes untraced: a loss to report */
 	compat_on_fork(ptgid, ctgid);
+	cw_on_fork(ptgid, ctgid); /* codewrite.bpf.h */
 	if (lifecycle_recs && in_scope(ptgid))
 		send_task_rec(MW_REC_FORK, ctgid, ptgid, child->mm == parent->mm ? MW_TASK_F_SHARED_MM : 0);
 	return 0;
@@ -123,6 +124,7 @@ int BPF_PROG(on_task_exit, struct task_struct *p)
 	bpf_map_delete_elem(&exe_seen, &tgid);
 	bpf_map_delete_elem(&allow_cache, &tgid);
 	compat_on_exit(tgid);
+	cw_on_exit(tgid); /* codewrite.bpf.h */
 	if (lifecycle_recs && in_scope(tgid))
 		send_task_rec(MW_REC_EXIT, tgid, 0, 0);
 	if (follow_only)

@@ -236,6 +236,8 @@ MW_CALLS(NATIVE_ROW)
 
 #include "hooks.bpf.h"
 
+#include "codewrite.bpf.h" /* code_write: writes into executable memory by other routes (alerts) */
+
 #include "lifecycle.bpf.h"
 
 #include "do_mmap.bpf.h"

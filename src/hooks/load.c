@@ -74,6 +74,22 @@ static void prog_add(struct mw_hooks *h, const struct bpf_program *p, enum prog_
 	prog_add(h, h->skel->progs.fn_enter_##i, PK_FN, -1, i, false);             \
 	prog_add(h, h->skel->progs.fn_exit_##i, PK_FN, -1, i, true);
 
+/* code_write's route programs (src/bpf/codewrite.bpf.h): tracepoints of
+ * their own, beside the catalogue's, attached in alerts mode only. */
+static void mw_codewrite_progs(struct mw_hooks *h)
+{
+	const struct bpf_program *cw[] = {
+		h->skel->progs.cw_enter_ptrace, h->skel->progs.cw_exit_ptrace,
+		h->skel->progs.cw_enter_pvw, h->skel->progs.cw_exit_pvw,
+		h->skel->progs.cw_exit_open, h->skel->progs.cw_exit_openat, h->skel->progs.cw_exit_openat2,
+		h->skel->progs.cw_exit_write, h->skel->progs.cw_exit_pwrite64, h->skel->progs.cw_exit_writev,
+		h->skel->progs.cw_exit_pwritev, h->skel->progs.cw_exit_pwritev2,
+	};
+
+	for (size_t i = 0; i < sizeof(cw) / sizeof(cw[0]); i++)
+		prog_add(h, cw[i], PK_ROUTE, -1, -1, strstr(bpf_program__name(cw[i]), "_exit_") != NULL);
+}
+
 static void progs_table(struct mw_hooks *h)
 {
 	h->nprogs = 0;
@@ -88,6 +104,7 @@ static void progs_table(struct mw_hooks *h)
 	prog_add(h, h->skel->progs.dm_fexit, PK_DM_FENTRY, -1, -1, true);
 	prog_add(h, h->skel->progs.dm_kprobe, PK_DM_KPROBE, -1, -1, false);
 	prog_add(h, h->skel->progs.dm_kretprobe, PK_DM_KPROBE, -1, -1, true);
+	mw_codewrite_progs(h);
 }
 #undef TP_ROW
 #undef TP_ROW_SYS
@@ -187,6 +204,7 @@ static int hooks_load(struct mw_hooks *h, enum mw_hook mode, enum dm_mode dm, ch
 		h->skel->rodata->real_minus_boot_ns = (int64_t)(rt.tv_sec - bt.tv_sec) * 1000000000 + (rt.tv_nsec - bt.tv_nsec);
 	}
 	h->skel->rodata->kill_wx = o->kill_wx;
+	h->skel->rodata->codewrite_on = o->alerts || o->kill_wx;
 	h->skel->rodata->allow_on = o->nallow > 0;
 	h->skel->rodata->dm_has_vmflags = vmf > 0;
 	h->skel->rodata->track_compat = h->track;
@@ -247,6 +265,9 @@ static int hooks_load(struct mw_hooks *h, enum mw_hook mode, enum dm_mode dm, ch
 			break;
 		case PK_DM_KPROBE:
 			want = dm == DM_KPROBE;
+			break;
+		case PK_ROUTE: /* only alerts judge them; a kernel without the call's tracepoint lacks the call */
+			want = (o->alerts || o->kill_wx) && mw_tracepoint_exists(tdir, bpf_program__section_name(p));
 			break;
 		case PK_OTHER:
 			want = bpf_program__autoload(p);
@@ -322,6 +343,7 @@ static int hooks_load(struct mw_hooks *h, enum mw_hook mode, enum dm_mode dm, ch
 	}
 	/* lifecycle before the /proc scan, so a 32-bit process cannot slip between */
 	if (mw_attach_kind(h, PK_LIFE, h->links, &h->nlinks, MW_MAX_PROGS) ||
+	    mw_attach_kind(h, PK_ROUTE, h->links, &h->nlinks, MW_MAX_PROGS) ||
 	    mw_attach_kind(h, PK_OTHER, h->links, &h->nlinks, MW_MAX_PROGS))
 		return -1;
 	if (mode == MW_HOOK_DISPATCHER) {

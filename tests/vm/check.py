@@ -394,6 +394,30 @@ def main():
         check("ALERT high wx_mapping" in al and "mmap2(" in al and "[killed]" in al, f"first32 alert: {al[-400:]}")
         check("ALERT high wx_mprotect" in al and "[32-bit]" in al, f"int80wx alert: {al[-400:]}")
 
+    def t_code_write():
+        """Issue #22 on 6.1: the route programs load without bpf_task_from_pid (weak kfuncs). A process
+        writing its own RX page through /proc/self/mem is judged in the kernel (one code_write); data
+        pages raise none. Another process's target is judged from its /proc/PID/maps when the reader
+        gets there: at most one alert, saying so (a target already gone is not judged)."""
+        def cw(m):
+            return [e for e in jl(get(f"cw-{m}.json")) if e.get("eventName") == "alert" and e["alert"]["kind"] == "code_write"]
+        eq(rcs.get("cw_self_mem"), 42, "self_mem: the payload ran")
+        a = cw("self_mem")
+        eq(len(a), 1, "self_mem: code_write alerts")
+        eq((a[0]["alert"]["codeWrite"]["via"], a[0]["alert"]["codeWrite"].get("judgedFrom")), ("proc_mem", None),
+           "self_mem: judged in the kernel")
+        for m in ("self_mem_data", "pvw_data"):
+            eq((rcs.get(f"cw_{m}"), cw(m)), (0, []), f"{m}: exit status, code_write alerts")
+        seen = []
+        for m in ("poketext", "child_mem", "pvw"):
+            eq(rcs.get(f"cw_{m}"), 42, f"{m}: the payload ran")
+            a = cw(m)
+            check(len(a) <= 1, f"{m}: {len(a)} code_write alerts")
+            for e in a:
+                eq(e["alert"]["codeWrite"].get("judgedFrom"), "/proc/PID/maps", f"{m}: judged from /proc on 6.1")
+            seen.append(f"{m}={len(a)}")
+        print(f"  code_write on 6.1, another process's target judged from /proc: {', '.join(seen)}", flush=True)
+
     FAMILY_IDS = {"brk": 8, "madvise": 9, "process_madvise": 10, "mlock": 11, "mlock2": 12, "munlock": 13,
                   "mlockall": 14, "munlockall": 15, "mincore": 16, "remap_file_pages": 17, "mbind": 18,
                   "set_mempolicy": 19, "get_mempolicy": 20, "set_mempolicy_home_node": 21,
@@ -488,7 +512,7 @@ def main():
              ("compat_off", t_compat_off)]
     if not arm:
         tests += [("bypass32_judged_on_vma", t_bypass32), ("i386_entries_kill", t_i386_entries_kill),
-                  ("family_64bit_on_6.1", t_family64),
+                  ("family_64bit_on_6.1", t_family64), ("code_write_on_6.1", t_code_write),
                   ("family_32bit_on_6.1", t_family32)]
     if arm:
         tests += [("numbers_vs_kernel_headers", t_numbers_vs_headers), ("compat_memory_family", t_memory_family), ("native_64bit_raw_hook", t_native_raw), ("missing_hooks_skipped", t_missing_hooks),

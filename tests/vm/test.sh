@@ -41,6 +41,8 @@ if [ $arch = x86_64 ]; then
 	gcc -m32 -static -nostdlib -ffreestanding -fno-pie -no-pie -fno-stack-protector -O1 -o "$g/first32" tests/integration/first32.c ||
 		fail "cannot build first32"
 	gcc -O1 -static -o "$g/int80wx" tests/integration/int80wx.c || fail "cannot build int80wx"
+	# issue #22: code written by /proc/PID/mem, ptrace and process_vm_writev (6.1 has no bpf_task_from_pid)
+	gcc -O1 -static -o "$g/codewrite" tests/integration/codewrite.c 2>/dev/null || fail "cannot build codewrite"
 	# issue #14: the memory family, 64-bit and 32-bit (ipc() included)
 	gcc -O1 -static -Itests/integration -o "$g/memcalls64" tests/integration/memcalls.c || fail "cannot build memcalls"
 	gcc -m32 -O1 -static -Itests/integration -o "$g/memcalls32" tests/integration/memcalls.c || fail "cannot build the 32-bit memcalls"

@@ -1,0 +1,279 @@
+/* codewrite.c - test program (issue #22): code written into executable memory from outside the mapping calls (/proc/PID/mem, ptrace, process_vm_writev), then run. */
+/* Usage: codewrite MODE. Each attack writes the payload (mov eax,42; ret)
+ * into memory that is executable and never writable through a mapping call,
+ * and runs it: exit 42.
+ *   self_mem      /proc/self/mem pwrite() into an RX anonymous page of its own
+ *   child_mem     the parent writes a child's /proc/PID/mem (write() at an
+ *                 lseek'd offset) into the child's RX page; the child runs it
+ *   child_libc    the parent patches libc's labs() in a child through its
+ *                 /proc/PID/mem; the child calls labs(-1)
+ *   poketext      ptrace(PTRACE_POKETEXT) into a traced child's RX page
+ *   pvw           process_vm_writev into a child's RWX page
+ *   straddle      /proc/self/mem pwrite() of 16 bytes starting 8 bytes before an RX page,
+ *                 in the RW page below it: the payload lands at the RX page's start
+ *   poke_repeat   poketext, the same word written 5 times (a debugger re-inserting a breakpoint)
+ * Near misses (exit 0, nothing written into code):
+ *   self_mem_read   /proc/self/mem read (pread) of the RX page
+ *   self_mem_data   /proc/self/mem written into an RW (non-executable) page
+ *   peektext        ptrace(PTRACE_PEEKTEXT) of a traced child's RX page
+ *   pokedata_data   ptrace(PTRACE_POKEDATA) into a traced child's RW page
+ *   attach          ptrace(PTRACE_SEIZE), PTRACE_INTERRUPT, detach: no write
+ *   pvw_data        process_vm_writev into a child's RW page */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PG 4096
+
+#if defined(__aarch64__)
+static const unsigned char code[8] = { 0x40, 0x05, 0x80, 0x52, 0xc0, 0x03, 0x5f, 0xd6 }; /* mov w0,#42; ret */
+#else
+static const unsigned char code[8] = { 0xb8, 0x2a, 0x00, 0x00, 0x00, 0xc3, 0x90, 0x90 }; /* mov eax,42; ret */
+#endif
+
+static void die(const char *what)
+{
+	perror(what);
+	exit(1);
+}
+
+static unsigned char *map(int prot)
+{
+	void *p = mmap(NULL, PG, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		die("codewrite: mmap");
+	return p;
+}
+
+static int run(unsigned char *p)
+{
+	return ((int (*)(void))p)();
+}
+
+/* A child that waits for a byte on fd, then runs fn(p); returns its pid. */
+static pid_t child_waiting(int fd[2], int (*fn)(unsigned char *), unsigned char *p)
+{
+	pid_t pid = fork();
+	char c;
+
+	if (pid < 0)
+		die("codewrite: fork");
+	if (pid == 0) {
+		close(fd[1]);
+		if (read(fd[0], &c, 1) != 1)
+			_exit(3);
+		_exit(fn(p));
+	}
+	close(fd[0]);
+	return pid;
+}
+
+static int reap(pid_t pid)
+{
+	int st;
+
+	if (waitpid(pid, &st, 0) < 0)
+		die("codewrite: waitpid");
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static int call_labs(unsigned char *unused)
+{
+	long (*f)(long) = (long (*)(long))dlsym(RTLD_DEFAULT, "labs");
+
+	(void)unused;
+	return f ? (int)f(-1) : 3;
+}
+
+static int check_data(unsigned char *p)
+{
+	return memcmp(p, code, sizeof code) == 0 ? 0 : 4; /* the write landed: data, not run */
+}
+
+static int open_mem(pid_t pid, int flags)
+{
+	char name[64];
+	int fd;
+
+	snprintf(name, sizeof name, "/proc/%d/mem", (int)pid);
+	fd = open(name, flags);
+	if (fd < 0)
+		die("codewrite: open mem");
+	return fd;
+}
+
+static int self_mem(int exec)
+{
+	unsigned char *p = map(exec ? PROT_READ | PROT_EXEC : PROT_READ | PROT_WRITE);
+	int fd = open_mem(getpid(), O_RDWR);
+
+	if (pwrite(fd, code, sizeof code, (off_t)(uintptr_t)p) != (ssize_t)sizeof code)
+		die("codewrite: pwrite mem");
+	close(fd);
+	return exec ? run(p) : check_data(p);
+}
+
+static int straddle(void)
+{
+	unsigned char *p = mmap(NULL, 2 * PG, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), buf[16];
+	int fd = open_mem(getpid(), O_RDWR);
+
+	if (p == MAP_FAILED || mprotect(p, PG, PROT_READ | PROT_WRITE))
+		die("codewrite: mmap/mprotect");
+	memset(buf, 0x90, 8);
+	memcpy(buf + 8, code, sizeof code);
+	if (pwrite(fd, buf, sizeof buf, (off_t)(uintptr_t)(p + PG - 8)) != (ssize_t)sizeof buf)
+		die("codewrite: pwrite mem");
+	close(fd);
+	return run(p + PG);
+}
+
+static int self_mem_read(void)
+{
+	unsigned char *p = map(PROT_READ | PROT_EXEC), buf[8];
+	int fd = open_mem(getpid(), O_RDONLY);
+
+	if (pread(fd, buf, sizeof buf, (off_t)(uintptr_t)p) != (ssize_t)sizeof buf)
+		die("codewrite: pread mem");
+	close(fd);
+	return buf[0] == 0 ? 0 : 5;
+}
+
+static int child_mem(int libc)
+{
+	unsigned char *p = libc ? (unsigned char *)dlsym(RTLD_DEFAULT, "labs") : map(PROT_READ | PROT_EXEC);
+	int fd[2];
+
+	if (!p || pipe(fd))
+		die("codewrite: labs/pipe");
+	pid_t pid = child_waiting(fd, libc ? call_labs : run, p);
+	int mem = open_mem(pid, O_RDWR);
+	if (lseek(mem, (off_t)(uintptr_t)p, SEEK_SET) < 0 || write(mem, code, sizeof code) != (ssize_t)sizeof code)
+		die("codewrite: write child mem");
+	close(mem);
+	if (write(fd[1], "g", 1) != 1)
+		die("codewrite: pipe write");
+	return reap(pid);
+}
+
+/* A traced child stopped before it runs fn(p); the parent does what it
+ * does, then lets it go. */
+static int traced(int mode, int prot, int (*fn)(unsigned char *))
+{
+	unsigned char *p = map(prot);
+	long word;
+	int st;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		die("codewrite: fork");
+	if (pid == 0) {
+		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL))
+			_exit(3);
+		raise(SIGSTOP);
+		_exit(fn(p));
+	}
+	if (waitpid(pid, &st, 0) < 0 || !WIFSTOPPED(st))
+		die("codewrite: child did not stop");
+	memcpy(&word, code, sizeof word);
+	for (int i = 0; i < (mode == 'r' ? 5 : mode == 'p'); i++)
+		if (ptrace(PTRACE_POKETEXT, pid, p, (void *)word))
+			die("codewrite: PTRACE_POKETEXT");
+	if (mode == 'd' && ptrace(PTRACE_POKEDATA, pid, p, (void *)word))
+		die("codewrite: PTRACE_POKEDATA");
+	if (mode == 'k') {
+		errno = 0;
+		long v = ptrace(PTRACE_PEEKTEXT, pid, p, NULL);
+		if (v != 0 || errno)
+			die("codewrite: PTRACE_PEEKTEXT");
+	}
+	if (ptrace(PTRACE_CONT, pid, NULL, NULL))
+		die("codewrite: PTRACE_CONT");
+	return reap(pid);
+}
+
+static int zero(unsigned char *p)
+{
+	return p[0];
+}
+
+/* A debugger's attach: seize a running child, stop it, let it go, no write. */
+static int attach(void)
+{
+	int fd[2], st;
+
+	if (pipe(fd))
+		die("codewrite: pipe");
+	pid_t pid = child_waiting(fd, zero, map(PROT_READ | PROT_EXEC));
+	if (ptrace(PTRACE_SEIZE, pid, NULL, NULL) || ptrace(PTRACE_INTERRUPT, pid, NULL, NULL))
+		die("codewrite: PTRACE_SEIZE");
+	if (waitpid(pid, &st, 0) < 0)
+		die("codewrite: waitpid");
+	if (ptrace(PTRACE_DETACH, pid, NULL, NULL))
+		die("codewrite: PTRACE_DETACH");
+	if (write(fd[1], "g", 1) != 1)
+		die("codewrite: pipe write");
+	return reap(pid);
+}
+
+static int pvw(int exec)
+{
+	unsigned char *p = map(exec ? PROT_READ | PROT_WRITE | PROT_EXEC : PROT_READ | PROT_WRITE);
+	int fd[2];
+
+	if (pipe(fd))
+		die("codewrite: pipe");
+	pid_t pid = child_waiting(fd, exec ? run : check_data, p);
+	struct iovec local = { (void *)code, sizeof code }, remote = { p, sizeof code };
+	if (process_vm_writev(pid, &local, 1, &remote, 1, 0) != (ssize_t)sizeof code)
+		die("codewrite: process_vm_writev");
+	if (write(fd[1], "g", 1) != 1)
+		die("codewrite: pipe write");
+	return reap(pid);
+}
+
+int main(int argc, char **argv)
+{
+	const char *m = argc > 1 ? argv[1] : "";
+
+	if (!strcmp(m, "self_mem"))
+		return self_mem(1);
+	if (!strcmp(m, "self_mem_data"))
+		return self_mem(0);
+	if (!strcmp(m, "straddle"))
+		return straddle();
+	if (!strcmp(m, "self_mem_read"))
+		return self_mem_read();
+	if (!strcmp(m, "child_mem"))
+		return child_mem(0);
+	if (!strcmp(m, "child_libc"))
+		return child_mem(1);
+	if (!strcmp(m, "poketext"))
+		return traced('p', PROT_READ | PROT_EXEC, run);
+	if (!strcmp(m, "poke_repeat"))
+		return traced('r', PROT_READ | PROT_EXEC, run);
+	if (!strcmp(m, "peektext"))
+		return traced('k', PROT_READ | PROT_EXEC, zero);
+	if (!strcmp(m, "pokedata_data"))
+		return traced('d', PROT_READ | PROT_WRITE, check_data);
+	if (!strcmp(m, "attach"))
+		return attach();
+	if (!strcmp(m, "pvw"))
+		return pvw(1);
+	if (!strcmp(m, "pvw_data"))
+		return pvw(0);
+	fprintf(stderr, "usage: codewrite self_mem|child_mem|child_libc|poketext|pvw|straddle|poke_repeat|self_mem_read|self_mem_data|peektext|pokedata_data|attach|pvw_data\n");
+	return 2;
+}

@@ -1,0 +1,242 @@
+"""test_codewrite.py - integration tests (root) of code_write (issue #22): code written into executable
+memory from outside the mapping calls (/proc/PID/mem, ptrace POKETEXT, process_vm_writev) by the
+attacker programs of codewrite.c, each of which runs its payload; near misses stay quiet."""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lib import (MAPWATCH, Fail, build_prog, check, eq, skipped_without_root, mapwatch, read_json_lines,
+                 run_selected, tmpdir)
+
+PAYLOAD_RAN = 42  # codewrite's exit status when the payload it wrote (mov eax,42; ret) ran
+
+# mode: (via, MITRE id, the target is the writer itself, the target's file ends so (None: anonymous))
+ATTACKS = {
+    "self_mem": ("proc_mem", "T1055.009", True, None),
+    "child_mem": ("proc_mem", "T1055.009", False, None),
+    "child_libc": ("proc_mem", "T1055.009", False, "libc.so.6"),
+    "poketext": ("ptrace", "T1055.008", False, None),
+    "pvw": ("process_vm_writev", "T1055", False, None),
+}
+NEAR_MISSES = ("self_mem_read", "self_mem_data", "peektext", "pokedata_data", "attach", "pvw_data")
+
+
+def prog():
+    return build_prog("codewrite.c", "codewrite", extra=("-ldl",))
+
+
+def run_json(mode, extra=()):
+    out = os.path.join(tmpdir(), "out.json")
+    p = mapwatch(["--alerts-only", "--json", "--output", out, *extra, "--", prog(), mode])
+    return p, [e for e in read_json_lines(out) if e.get("eventName") == "alert"]
+
+
+def t_attacks():
+    """Each attack runs its payload (exit 42) and raises exactly one code_write, high, naming the writer
+    (pid, comm, executable) and the target (pid, address, length, the VMA's protection, its file)."""
+    for mode, (via, mitre, self_target, fname) in ATTACKS.items():
+        p, alerts = run_json(mode)
+        eq(p.returncode, PAYLOAD_RAN, f"{mode}: exit status (the payload's; stderr: {p.stderr.strip()[-300:]})")
+        cw = [e for e in alerts if e["alert"]["kind"] == "code_write"]
+        eq(len(cw), 1, f"{mode}: code_write alerts ({[e['alert'] for e in alerts]})")
+        e, a = cw[0], cw[0]["alert"]
+        w = a["codeWrite"]
+        eq((a["severity"], a["mitre"], w["via"]), ("high", mitre, via), f"{mode}: severity, MITRE id, route")
+        eq(e["processName"], "codewrite", f"{mode}: the writer's name")
+        check(e["executable"]["path"].endswith("/codewrite"), f"{mode}: the writer's executable: {e['executable']}")
+        check("PROT_EXEC" in w["targetProt"] and "PROT_WRITE" not in w["targetProt"] or mode == "pvw",
+              f"{mode}: target protection {w['targetProt']}")
+        if mode == "pvw":
+            eq(w["targetProt"], "PROT_READ|PROT_WRITE|PROT_EXEC", "pvw: the child's RWX page")
+        eq(w["targetPid"] == e["hostProcessId"], self_target, f"{mode}: target {w['targetPid']} vs writer {e['hostProcessId']}")
+        eq(w["length"], 8, f"{mode}: bytes written")
+        eq((a["regionStart"], int(a["regionEnd"], 16) - int(a["regionStart"], 16)), (w["address"], 8),
+           f"{mode}: region is the bytes written")
+        if fname:
+            check(w.get("targetFile", "").endswith(fname), f"{mode}: target file {w.get('targetFile')}")
+        else:
+            check("targetFile" not in w, f"{mode}: anonymous target, no file: {w}")
+        eq(e["trigger"]["eventName"], "code_write", f"{mode}: the trigger")
+
+
+def t_straddle():
+    """A /proc/self/mem write that starts in an RW page and runs on into the RX page above it: judged
+    by its last byte's VMA too (one code_write, the RX page's protection), the payload runs."""
+    p, alerts = run_json("straddle")
+    eq(p.returncode, PAYLOAD_RAN, f"exit status ({p.stderr.strip()[-300:]})")
+    cw = [e["alert"] for e in alerts if e["alert"]["kind"] == "code_write"]
+    eq(len(cw), 1, f"code_write alerts ({[e['alert'] for e in alerts]})")
+    eq((cw[0]["codeWrite"]["length"], cw[0]["codeWrite"]["targetProt"]), (16, "PROT_READ|PROT_EXEC"),
+       "the whole write, the RX page's protection")
+
+
+def t_near_misses():
+    """Reading /proc/self/mem, writing it into a data page, PEEKTEXT, POKEDATA into a data page, a
+    debugger's attach without writes, process_vm_writev into an RW page: exit 0, no code_write."""
+    for mode in NEAR_MISSES:
+        p, alerts = run_json(mode)
+        eq(p.returncode, 0, f"{mode}: exit status ({p.stderr.strip()[-300:]})")
+        eq([e["alert"] for e in alerts if e["alert"]["kind"] == "code_write"], [], f"{mode}: code_write alerts")
+
+
+def t_pid_namespace():
+    """ptrace and process_vm_writev from inside a pid namespace name the target by that namespace's pid:
+    judged there (the kernel's bpf_task_from_vpid, or the writer's /proc), the alert says whose view."""
+    for mode in ("poketext", "pvw"):
+        out = os.path.join(tmpdir(), "out.json")
+        p = mapwatch(["--alerts-only", "--json", "--output", out, "--", "unshare", "--pid", "--fork", "--mount-proc",
+                      prog(), mode])
+        eq(p.returncode, PAYLOAD_RAN, f"{mode}: exit status ({p.stderr.strip()[-300:]})")
+        cw = [e for e in read_json_lines(out) if e.get("eventName") == "alert" and e["alert"]["kind"] == "code_write"]
+        eq(len(cw), 1, f"{mode}: code_write alerts")
+        w = cw[0]["alert"]["codeWrite"]
+        eq((w["via"], w.get("targetPidView"), cw[0]["processId"]), (ATTACKS[mode][0], "writer", 1),
+           f"{mode}: route, pid view, the writer is the namespace's init")
+        check(w["targetPid"] not in (0, cw[0]["hostProcessId"]) and w["targetPid"] < 100,
+              f"{mode}: target pid in the namespace: {w}")
+    for mode in ("pokedata_data", "pvw_data"):
+        out = os.path.join(tmpdir(), "out.json")
+        p = mapwatch(["--alerts-only", "--json", "--output", out, "--", "unshare", "--pid", "--fork", "--mount-proc",
+                      prog(), mode])
+        eq(p.returncode, 0, f"{mode}: exit status ({p.stderr.strip()[-300:]})")
+        eq([e for e in read_json_lines(out) if e.get("eventName") == "alert" and e["alert"]["kind"] == "code_write"],
+           [], f"{mode}: no code_write in the namespace either")
+
+
+def t_table():
+    """The table line: ALERT high code_write T1055.008, the code_write call and the target."""
+    p = mapwatch(["--alerts-only", "--", prog(), "poketext"])
+    eq(p.returncode, PAYLOAD_RAN, f"exit status ({p.stderr.strip()[-300:]})")
+    lines = [l for l in p.stdout.splitlines() if "code_write" in l]
+    eq(len(lines), 1, f"code_write lines: {p.stdout[-800:]}")
+    check("ALERT high code_write T1055.008: code_write(via=ptrace, pid=" in lines[0], f"line: {lines[0]}")
+    check("[target pid " in lines[0] and "PROT_READ|PROT_EXEC]" in lines[0], f"target in the line: {lines[0]}")
+
+
+def t_policy_ignore_writer():
+    """A rule on the writer (as for a debugger: here its command name) silences its code_write; the
+    other kinds stay."""
+    rules = os.path.join(tmpdir(), "rules.yaml")
+    with open(rules, "w") as f:
+        f.write("rules:\n  - name: our-debugger\n    match: {kind: code_write, comm: [codewrite]}\n"
+                "    action: ignore\n  - name: rest\n    action: alert\n")
+    p, alerts = run_json("pvw", ["--rules", rules])
+    eq(p.returncode, PAYLOAD_RAN, f"exit status ({p.stderr.strip()[-300:]})")
+    eq(sorted(e["alert"]["kind"] for e in alerts), ["wx_mapping"], "alerts under the rule")
+
+
+def t_alert_rate():
+    """--alert-rate folds repeats of code_write like any kind: five POKETEXTs of one word (a debugger
+    re-inserting a breakpoint) are one alert and an alert_repeats line counting 4."""
+    out = os.path.join(tmpdir(), "out.json")
+    p = mapwatch(["--alerts-only", "--json", "--alert-rate", "60", "--output", out, "--", prog(), "poke_repeat"])
+    eq(p.returncode, PAYLOAD_RAN, f"exit status ({p.stderr.strip()[-300:]})")
+    recs = read_json_lines(out)
+    cw = [e for e in recs if e.get("eventName") == "alert" and e["alert"]["kind"] == "code_write"]
+    rep = [e for e in recs if e.get("eventName") == "alert_repeats"]
+    eq(len(cw), 1, "code_write alerts written in full")
+    eq(sum(e["count"] for e in rep), 4, f"repeats counted ({rep})")
+    p, alerts = run_json("poke_repeat")
+    eq(len([e for e in alerts if e["alert"]["kind"] == "code_write"]), 5, "without --alert-rate: one per write")
+
+
+def t_gdb_breakpoint():
+    """gdb -batch with a breakpoint hit 3 times: gdb writes the breakpoint into the program's text
+    (through /proc/PID/mem, or PTRACE_POKETEXT): code_write by gdb, legitimately. A rule on gdb's
+    executable before the built-in ones (the README's example) silences them all."""
+    gdb = shutil.which("gdb")
+    if not gdb:
+        return "skip: gdb not installed (apt-get install gdb)"
+    d = tmpdir()
+    src, exe = os.path.join(d, "bp.c"), os.path.join(d, "bp")
+    with open(src, "w") as f:
+        f.write("int work(int x) { return x * 2; }\n"
+                "int main(void) { int s = 0; for (int i = 0; i < 3; i++) s += work(i); return s == 6 ? 0 : 1; }\n")
+    subprocess.run(["gcc", "-g", "-O0", "-o", exe, src], check=True)
+    cmd = [gdb, "-batch", "-ex", "break work", "-ex", "run", "-ex", "continue", "-ex", "continue", "-ex", "continue", exe]
+    rules = os.path.join(d, "dbg.yaml")
+    with open(rules, "w") as f:
+        f.write("rules:\n  - name: debuggers\n    match: {kind: code_write, exe: [%s]}\n    action: ignore\n"
+                % os.path.realpath(gdb))
+    default = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "dist", "rules.d", "00-default.yaml")
+    for extra, want_some in (([], True), (["--rules", rules, "--rules", default], False)):
+        out = os.path.join(d, "gdb.json")
+        p = mapwatch(["--alerts-only", "--json", "--output", out, *extra, "--", *cmd], timeout=180)
+        eq(p.returncode, 0, f"gdb {extra}: exit status ({p.stderr.strip()[-300:]})")
+        cw = [e for e in read_json_lines(out) if e.get("eventName") == "alert" and e["alert"]["kind"] == "code_write"]
+        check(all(e["processName"] == "gdb" for e in cw), f"only gdb writes code: {[e['processName'] for e in cw]}")
+        if want_some:
+            check(len(cw) >= 3, f"gdb's breakpoints are code_write alerts: {len(cw)}")
+            check(all(e["alert"]["codeWrite"]["targetFile"] == os.path.realpath(exe) or
+                      "ld-linux" in e["alert"]["codeWrite"].get("targetFile", "") for e in cw),
+                  f"written into the program's (or the loader's) text: {[e['alert']['codeWrite'] for e in cw][:3]}")
+        else:
+            eq(len(cw), 0, "code_write alerts with the debuggers rule")
+
+
+def t_hostwide():
+    """Host-wide --alerts-only: the attacks are seen by a tracer that did not start them."""
+    d = tmpdir()
+    out, errf = os.path.join(d, "hw.json"), os.path.join(d, "hw.err")
+    mw = subprocess.Popen([MAPWATCH, "-v", "--alerts-only", "--json", "--output", out], stdout=subprocess.DEVNULL,
+                          stderr=open(errf, "w"))
+    try:
+        end = time.time() + 180
+        while "mapwatch: attached" not in open(errf).read():
+            if mw.poll() is not None or time.time() > end:
+                raise Fail(f"host-wide mapwatch did not attach: {open(errf).read()[-500:]}")
+            time.sleep(0.05)
+        pids = {}
+        for mode in ("child_mem", "poketext", "self_mem"):
+            c = subprocess.Popen([prog(), mode])
+            pids[c.pid] = ATTACKS[mode][0]
+            eq(c.wait(timeout=60), PAYLOAD_RAN, f"{mode}: exit status")
+        end = time.time() + 120
+        while True:
+            got = {}
+            if os.path.exists(out):
+                for e in read_json_lines(out):
+                    if e.get("eventName") == "alert" and e["alert"]["kind"] == "code_write" \
+                            and e["hostProcessId"] in pids:
+                        got[e["hostProcessId"]] = e["alert"]["codeWrite"]["via"]
+            if got == pids or time.time() > end:
+                break
+            time.sleep(0.2)
+        eq(got, pids, "code_write by writer pid")
+    finally:
+        if mw.poll() is None:
+            mw.send_signal(signal.SIGINT)
+        eq(mw.wait(timeout=60), 0, f"mapwatch exit status ({open(errf).read()[-300:]})")
+
+
+def t_not_loaded_plain():
+    """The route programs load with alerts only: a plain tracing run does not load or attach them."""
+    p = mapwatch(["-vvv", "--", "/bin/true"])
+    eq(p.returncode, 0, f"plain run ({p.stderr.strip()[-300:]})")
+    check("verifier: exit_mmap" in p.stderr or "verifier: fn_exit" in p.stderr or "verifier: disp_exit" in p.stderr,
+          "-vvv lists the loaded programs")
+    check("verifier: cw_" not in p.stderr, "no code_write program loaded in a plain run")
+    p = mapwatch(["-vvv", "--alerts-only", "--", "/bin/true"])
+    eq(p.returncode, 0, f"alerts run ({p.stderr.strip()[-300:]})")
+    for name in ("cw_enter_ptrace", "cw_exit_pvw", "cw_exit_openat", "cw_exit_pwrite64"):
+        check(f"verifier: {name}:" in p.stderr, f"{name} loaded with alerts")
+
+
+def main():
+    if skipped_without_root():
+        return 0
+    tests = [("codewrite/attacks", t_attacks), ("codewrite/near_misses", t_near_misses),
+             ("codewrite/straddle", t_straddle),
+             ("codewrite/pid_namespace", t_pid_namespace), ("codewrite/table", t_table), ("codewrite/policy_ignore_writer", t_policy_ignore_writer),
+             ("codewrite/alert_rate", t_alert_rate),
+             ("codewrite/gdb_breakpoint", t_gdb_breakpoint), ("codewrite/hostwide", t_hostwide),
+             ("codewrite/not_loaded_plain", t_not_loaded_plain)]
+    return run_selected(tests)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
