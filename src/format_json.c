@@ -46,30 +46,68 @@ static void path_json(struct strbuf *b, const char *lead, const char *key, const
 	}
 }
 
-/* ts_ns as mw_put_utc writes it, through a cursor (at most 64 + 10 bytes). */
-static char *cur_utc(char *q, uint64_t ts_ns, int digits)
-{
-	/* the date and time to the second change once a second: made then, not per line */
-	static __thread time_t last = (time_t)-1;
-	static __thread char head[64];
-	static __thread size_t head_len;
-	time_t sec = (time_t)(ts_ns / 1000000000ull);
-	unsigned ns = (unsigned)(ts_ns % 1000000000ull);
+/* What changes once a second, made then and not per line: the second in
+ * decimal (JSON "timestamp" is it and nine digits of nanoseconds) and the
+ * UTC date and time to the second. */
+static __thread struct {
+	time_t sec;
+	size_t sec_len, head_len;
+	char sec_digits[24];
+	char head[64];
+} clock_text = { .sec = (time_t)-1 };
 
-	if (sec != last) {
-		struct tm tm;
-		gmtime_r(&sec, &tm);
-		int n = snprintf(head, sizeof(head), "%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900, tm.tm_mon + 1,
-				 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-		head_len = n > 0 && (size_t)n < sizeof(head) ? (size_t)n : strlen(head);
-		last = sec;
-	}
-	q = cur_put(q, head, head_len);
+static void clock_at(time_t sec)
+{
+	struct tm tm;
+	int n;
+
+	if (sec == clock_text.sec)
+		return;
+	gmtime_r(&sec, &tm);
+	n = snprintf(clock_text.head, sizeof(clock_text.head), "%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900,
+		     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	clock_text.head_len = n > 0 && (size_t)n < sizeof(clock_text.head) ? (size_t)n : strlen(clock_text.head);
+	clock_text.sec_len = (size_t)(cur_u64(clock_text.sec_digits, (unsigned long long)sec) - clock_text.sec_digits);
+	clock_text.sec = sec;
+}
+
+/* ts_ns as mw_put_utc writes it, through a cursor (at most 64 + 10 bytes);
+ * ns9 (when not NULL) holds the nine digits of its nanoseconds already. */
+static char *cur_utc(char *q, uint64_t ts_ns, int digits, const char *ns9)
+{
+	time_t sec = (time_t)(ts_ns / 1000000000ull);
+
+	clock_at(sec);
+	q = cur_put(q, clock_text.head, clock_text.head_len);
 	/* all nine digits written, the first `digits` kept */
-	for (int i = 8; i >= 0; i--, ns /= 10)
-		q[i] = (char)('0' + ns % 10);
+	if (ns9)
+		memcpy(q, ns9, 9);
+	else
+		cur_dec_fixed(q, ts_ns % 1000000000ull, 9);
 	q += digits < 0 ? 0 : digits > 9 ? 9 : digits;
 	*q++ = 'Z';
+	return q;
+}
+
+/* "timestamp":N,"time":"..." of ts_ns (at most 20 + 10 + 74 + 1 bytes): the
+ * nanoseconds' digits made once for both. */
+static char *cur_timestamps(char *q, uint64_t ts_ns)
+{
+	char *ns9;
+
+	if (ts_ns < 1000000000ull) {
+		q = cur_u64(q, ts_ns);
+		q = CUR_LIT(q, ",\"time\":\"");
+		q = cur_utc(q, ts_ns, 9, NULL);
+	} else {
+		clock_at((time_t)(ts_ns / 1000000000ull));
+		q = cur_put(q, clock_text.sec_digits, clock_text.sec_len);
+		ns9 = q;
+		q = cur_dec_fixed(q, ts_ns % 1000000000ull, 9);
+		q = CUR_LIT(q, ",\"time\":\"");
+		q = cur_utc(q, ts_ns, 9, ns9);
+	}
+	*q++ = '"';
 	return q;
 }
 
@@ -78,7 +116,7 @@ void mw_put_utc(struct strbuf *b, uint64_t ts_ns, int digits)
 	char *q = sb_room(b, 64 + 10);
 
 	if (q)
-		sb_commit(b, (size_t)(cur_utc(q, ts_ns, digits) - q));
+		sb_commit(b, (size_t)(cur_utc(q, ts_ns, digits, NULL) - q));
 }
 
 static void file_json(struct strbuf *b, const struct mw_view *v)
@@ -243,10 +281,7 @@ static void json_task_context(struct strbuf *b, const struct mw_view *v)
 	if (!q)
 		return;
 	q = CUR_LIT(q, "{\"schemaVersion\":" MW_SCHEMA_VERSION_STR ",\"timestamp\":");
-	q = cur_u64(q, v->ts_ns);
-	q = CUR_LIT(q, ",\"time\":\"");
-	q = cur_utc(q, v->ts_ns, 9);
-	*q++ = '"';
+	q = cur_timestamps(q, v->ts_ns);
 	sb_commit(b, (size_t)(q - q0));
 	task_key_of(&k, v);
 	if (task_cache.valid && !memcmp(&k, &task_cache.key, sizeof(k)) && same_str(&task_cache.exe, v->exe) &&

@@ -280,12 +280,28 @@ void mw_format_time(struct strbuf *b, uint64_t ts_ns)
 	sb_put(b, tail, tail_len);
 }
 
+/* The columns after the time of the last line without a container: the
+ * same for every event of a thread (the reader sees runs of them). */
+static __thread struct {
+	uint32_t pid, tid;
+	char comm[MW_TASK_COMM_LEN];
+	int valid;
+	size_t n;
+	char text[160];
+} cols;
+
 void mw_format_table_prefix(struct strbuf *b, const struct mw_view *v)
 {
 	const struct mw_event *e = v->e;
-	size_t start;
+	size_t start, from;
 
 	mw_format_time(b, v->ts_ns);
+	if (!v->ctr && cols.valid && cols.pid == e->pid && cols.tid == e->tid &&
+	    !memcmp(cols.comm, e->comm, sizeof(cols.comm))) {
+		sb_put(b, cols.text, cols.n);
+		return;
+	}
+	from = b->len;
 	sb_putc(b, ' ');
 	sb_put_u64_w(b, e->pid, 6);
 	sb_putc(b, ' ');
@@ -302,6 +318,15 @@ void mw_format_table_prefix(struct strbuf *b, const struct mw_view *v)
 	/* pad the (escaped) command name to a 16-column field */
 	for (size_t w = b->len - start; w < 16; w++)
 		sb_putc(b, ' ');
+	cols.valid = 0;
+	if (!v->ctr && !b->oom && b->len - from <= sizeof(cols.text)) {
+		cols.pid = e->pid;
+		cols.tid = e->tid;
+		memcpy(cols.comm, e->comm, sizeof(cols.comm));
+		cols.n = b->len - from;
+		memcpy(cols.text, b->p + from, cols.n);
+		cols.valid = 1;
+	}
 }
 
 void mw_format_table(struct strbuf *b, const struct mw_view *v)

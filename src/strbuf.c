@@ -147,6 +147,14 @@ char *cur_u64(char *q, unsigned long long v)
 	return q;
 }
 
+char *cur_dec_fixed(char *q, unsigned long long v, unsigned n)
+{
+	char *first = u64_digits(q + n, v);
+
+	memset(q, '0', (size_t)(first - q));
+	return q + n;
+}
+
 char *cur_i64(char *q, long long v)
 {
 	if (v < 0) {

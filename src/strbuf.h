@@ -93,6 +93,8 @@ static inline char *cur_put(char *q, const void *s, size_t n)
 char *cur_u64(char *q, unsigned long long v);
 /* v in decimal with a '-' when negative (at most 20 bytes) */
 char *cur_i64(char *q, long long v);
+/* v (below 10^n) in exactly n decimal digits, zeros in front (n at most 20) */
+char *cur_dec_fixed(char *q, unsigned long long v, unsigned n);
 /* "0x" and v in lower-case hex (at most 18 bytes) */
 char *cur_hex(char *q, unsigned long long v);
 #define CUR_U64_MAX 20
