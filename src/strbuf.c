@@ -97,18 +97,24 @@ static const char digits2[201] =
 static char *u64_digits(char *end, unsigned long long v)
 {
 	char *q = end;
+	unsigned w;
 
-	while (v >= 100) {
+	while (v > 0xffffffffull) {
 		unsigned r = (unsigned)(v % 100);
 		v /= 100;
 		q -= 2;
 		memcpy(q, digits2 + 2 * r, 2);
 	}
-	if (v >= 10) {
+	/* the rest in 32-bit arithmetic (cheaper divisions) */
+	for (w = (unsigned)v; w >= 100; w /= 100) {
 		q -= 2;
-		memcpy(q, digits2 + 2 * v, 2);
+		memcpy(q, digits2 + 2 * (w % 100), 2);
+	}
+	if (w >= 10) {
+		q -= 2;
+		memcpy(q, digits2 + 2 * w, 2);
 	} else {
-		*--q = (char)('0' + v);
+		*--q = (char)('0' + w);
 	}
 	return q;
 }
