@@ -210,11 +210,10 @@ int mw_time_fmt_value(const char *name)
 /* d in decimal with exactly 6 digits (microseconds). */
 static void put_micros(struct strbuf *b, unsigned us)
 {
-	char d[6];
+	char *q = sb_room(b, 6);
 
-	for (int i = 5; i >= 0; i--, us /= 10)
-		d[i] = (char)('0' + us % 10);
-	sb_put(b, d, 6);
+	if (q)
+		sb_commit(b, (size_t)(cur_dec_fixed(q, us % 1000000, 6) - q));
 }
 
 void mw_format_time(struct strbuf *b, uint64_t ts_ns)
