@@ -49,12 +49,22 @@ struct mw_rec {
 	/* filled by mw_sinks_emit(): the texts formatted so far */
 	struct strbuf *text;            /* [MW_FMT_MAX] */
 	unsigned done;                  /* bit per format */
+	struct strbuf *at[MW_FMT_MAX];  /* the buffer each text done is in (text[f] or a sink's own) */
+	size_t at_off[MW_FMT_MAX], at_len[MW_FMT_MAX]; /* and where */
 };
 
 /* The record's text in format f, newline included; *len (when not NULL)
  * gets its length in bytes. Formatted on the first call for each format.
  * Returns NULL when out of memory. */
 const char *mw_rec_line(struct mw_rec *r, enum mw_fmt f, size_t *len);
+
+/* Append the record's text in format f, newline included, to dst (a sink's
+ * own output buffer): formatted there directly when no sink has asked for
+ * it before (the line is then not copied: mw_rec_line of a later sink
+ * returns it from dst, which must not change until the record is written),
+ * copied from where it was made otherwise. Returns its length, or 0 with
+ * nothing appended when out of memory. */
+size_t mw_rec_append(struct mw_rec *r, enum mw_fmt f, struct strbuf *dst);
 
 /* Counters a sink reports (--stats and metrics). */
 struct mw_sink_stats {

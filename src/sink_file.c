@@ -19,8 +19,8 @@ struct file_sink {
 	unsigned rotate_keep;
 	int fd;                /* -1: none (a failed rotation) */
 	bool fifo;             /* fd is a pipe (asked once per fd, not per flush) */
-	char *buf;             /* lines not yet written: one write(2) per flush or full buffer */
-	size_t len;
+	struct strbuf out;     /* lines not yet written, formatted here: one write(2) per flush or full buffer */
+	size_t off;            /* out's first off bytes are written already (a rotation between) */
 	uint64_t size;         /* bytes in the current file (written or buffered) */
 	struct mw_sink_stats st;
 	int err;               /* errno of a failure not yet reported by flush */
@@ -29,8 +29,12 @@ struct file_sink {
 /* What the sink keeps before a write(2). The stdio stream it replaced asked
  * for 64 KiB, but glibc's setvbuf ignores the size without a buffer and
  * used st_blksize (4 KiB on tmpfs): 60 KiB more here, for a sixteenth of
- * the write calls (fmtbench to tmpfs: 16 KiB 510 ns per event, 64 KiB 479). */
+ * the write calls (fmtbench to tmpfs: 16 KiB 510 ns per event, 64 KiB 479).
+ * Lines are formatted straight into it (mw_rec_append): it is written out
+ * before a line when less than LINE_ROOM is left, so a usual line never
+ * makes it grow; one that does (a long --stack) is given back after. */
 #define FILE_BUF (1u << 16)
+#define LINE_ROOM 4096
 
 static int open_stream(struct file_sink *f, bool append, uint64_t *size)
 {
@@ -59,18 +63,34 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* Write what is buffered. 0, or -1 with f->err set (the first error kept). */
-static int push(struct file_sink *f)
+/* Write what is buffered up to upto (the end of a rotated file's part). 0,
+ * or -1 with f->err set (the first error kept). */
+static int push_to(struct file_sink *f, size_t upto)
 {
-	size_t n = f->len;
+	size_t from = f->off;
+	int rc = 0;
 
-	f->len = 0;
-	if (n && write_all(f->fd, f->buf, n)) {
+	if (upto > from && write_all(f->fd, f->out.p + from, upto - from)) {
 		if (!f->err)
 			f->err = errno;
-		return -1;
+		rc = -1;
 	}
-	return 0;
+	f->off = upto;
+	if (upto == f->out.len) {
+		sb_reset(&f->out);
+		f->off = 0;
+		if (f->out.cap > 4 * FILE_BUF) {
+			sb_free(&f->out); /* a huge line made it grow: back to the usual size */
+			sb_room(&f->out, FILE_BUF - 1);
+		}
+	}
+	return rc;
+}
+
+/* Write everything buffered. */
+static int push(struct file_sink *f)
+{
+	return push_to(f, f->out.len);
 }
 
 static bool is_fifo(int fd)
@@ -91,14 +111,14 @@ static char *numbered(const char *path, unsigned n)
 	return p;
 }
 
-/* Close the file, shift PATH.k to PATH.k+1 (the last one removed) and
- * PATH to PATH.1, then start a new PATH. */
-static int rotate(struct file_sink *f)
+/* Close the file (after writing what is buffered before upto), shift PATH.k
+ * to PATH.k+1 (the last one removed) and PATH to PATH.1, then start a new PATH. */
+static int rotate(struct file_sink *f, size_t upto)
 {
 	int nf;
 	uint64_t size;
 
-	push(f);
+	push_to(f, upto);
 	if (close(f->fd) && !f->err)
 		f->err = errno;
 	f->fd = -1;
@@ -129,38 +149,28 @@ static int rotate(struct file_sink *f)
 static int file_write(struct mw_sink *s, struct mw_rec *r)
 {
 	struct file_sink *f = (struct file_sink *)s;
-	size_t len;
-	const char *line = mw_rec_line(r, f->fmt, &len);
+	size_t start, len;
 
 	if (f->fd < 0) {
 		errno = f->err ? f->err : EBADF;
 		return -1;
 	}
-	if (!line) {
+	if (f->out.len + LINE_ROOM > FILE_BUF && push(f)) {
+		errno = f->err;
+		return -1;
+	}
+	start = f->out.len;
+	len = mw_rec_append(r, f->fmt, &f->out);
+	if (!len) {
 		f->st.dropped++;
 		return 0; /* out of memory for this one line: counted, not fatal */
 	}
-	if (f->rotate_size && f->size > 0 && f->size + len > f->rotate_size && rotate(f)) {
+	if (f->rotate_size && f->size > 0 && f->size + len > f->rotate_size && rotate(f, start)) {
 		errno = f->err;
 		return -1;
 	}
 	f->size += len;
 	f->st.written++;
-	if (f->len + len > FILE_BUF && push(f)) {
-		errno = f->err;
-		return -1;
-	}
-	if (len > FILE_BUF) {
-		/* a line bigger than the buffer (a long --stack): straight out */
-		if (write_all(f->fd, line, len)) {
-			if (!f->err)
-				f->err = errno;
-			return -1;
-		}
-		return 0;
-	}
-	memcpy(f->buf + f->len, line, len);
-	f->len += len;
 	return 0;
 }
 
@@ -233,7 +243,7 @@ static void file_close(struct mw_sink *s)
 		if (f->path)
 			close(f->fd);
 	}
-	free(f->buf);
+	sb_free(&f->out);
 	free(f->path);
 	free(f);
 }
@@ -262,8 +272,8 @@ struct mw_sink *mw_sink_file_new(const char *path, enum mw_fmt fmt, bool append,
 	f->append = append;
 	f->rotate_size = rotate_size;
 	f->rotate_keep = rotate_keep;
-	f->buf = malloc(FILE_BUF);
-	if (!f->buf) {
+	if (!sb_room(&f->out, FILE_BUF - 1)) {
+		sb_free(&f->out);
 		free(f);
 		mw_err_line("out of memory");
 		return NULL;
@@ -277,7 +287,7 @@ struct mw_sink *mw_sink_file_new(const char *path, enum mw_fmt fmt, bool append,
 	}
 	f->path = strdup(path);
 	if (!f->path) {
-		free(f->buf);
+		sb_free(&f->out);
 		free(f);
 		mw_err_line("out of memory");
 		return NULL;
@@ -287,7 +297,7 @@ struct mw_sink *mw_sink_file_new(const char *path, enum mw_fmt fmt, bool append,
 	f->fifo = f->fd >= 0 && is_fifo(f->fd);
 	if (f->fd < 0) {
 		mw_err_line("cannot open output file %s: %s", path, strerror(errno));
-		free(f->buf);
+		sb_free(&f->out);
 		free(f->path);
 		free(f);
 		return NULL;

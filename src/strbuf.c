@@ -97,63 +97,128 @@ static const char digits2[201] =
 static char *u64_digits(char *end, unsigned long long v)
 {
 	char *q = end;
+	unsigned w;
 
-	while (v >= 100) {
+	while (v > 0xffffffffull) {
 		unsigned r = (unsigned)(v % 100);
 		v /= 100;
 		q -= 2;
 		memcpy(q, digits2 + 2 * r, 2);
 	}
-	if (v >= 10) {
+	/* the rest in 32-bit arithmetic (cheaper divisions) */
+	for (w = (unsigned)v; w >= 100; w /= 100) {
 		q -= 2;
-		memcpy(q, digits2 + 2 * v, 2);
-	} else {
-		*--q = (char)('0' + v);
+		memcpy(q, digits2 + 2 * (w % 100), 2);
 	}
+	if (w >= 10) {
+		q -= 2;
+		memcpy(q, digits2 + 2 * w, 2);
+	} else {
+		*--q = (char)('0' + w);
+	}
+	return q;
+}
+
+/* Decimal digits of v (1..20). */
+static unsigned u64_len(unsigned long long v)
+{
+	unsigned n = 1;
+
+	for (;;) {
+		if (v < 10)
+			return n;
+		if (v < 100)
+			return n + 1;
+		if (v < 1000)
+			return n + 2;
+		if (v < 10000)
+			return n + 3;
+		v /= 10000;
+		n += 4;
+	}
+}
+
+char *cur_u64(char *q, unsigned long long v)
+{
+	if (v < 10) {
+		*q = (char)('0' + v);
+		return q + 1;
+	}
+	if (v < 100) {
+		memcpy(q, digits2 + 2 * v, 2);
+		return q + 2;
+	}
+	q += u64_len(v);
+	u64_digits(q, v);
+	return q;
+}
+
+char *cur_dec_fixed(char *q, unsigned long long v, unsigned n)
+{
+	char *first = u64_digits(q + n, v);
+
+	memset(q, '0', (size_t)(first - q));
+	return q + n;
+}
+
+char *cur_i64(char *q, long long v)
+{
+	if (v < 0) {
+		*q++ = '-';
+		return cur_u64(q, 0ull - (unsigned long long)v);
+	}
+	return cur_u64(q, (unsigned long long)v);
+}
+
+static const char hexd[] = "0123456789abcdef";
+
+char *cur_hex(char *q, unsigned long long v)
+{
+	unsigned n = v ? (unsigned)(64 - __builtin_clzll(v) + 3) / 4 : 1;
+
+	q[0] = '0';
+	q[1] = 'x';
+	q += 2 + n;
+	for (char *p = q; n--; v >>= 4)
+		*--p = hexd[v & 15];
 	return q;
 }
 
 void sb_put_u64(struct strbuf *b, unsigned long long v)
 {
-	char tmp[20];
-	char *q = u64_digits(tmp + sizeof(tmp), v);
+	char *q = sb_room(b, CUR_U64_MAX);
 
-	sb_put(b, q, (size_t)(tmp + sizeof(tmp) - q));
+	if (q)
+		sb_commit(b, (size_t)(cur_u64(q, v) - q));
 }
 
 void sb_put_u64_w(struct strbuf *b, unsigned long long v, unsigned width)
 {
-	char tmp[20];
-	char *q = u64_digits(tmp + sizeof(tmp), v);
-	size_t n = (size_t)(tmp + sizeof(tmp) - q);
+	unsigned n = u64_len(v);
+	size_t pad = width > n ? width - n : 0;
+	char *q = sb_room(b, pad + n);
 
-	for (; width > n; width--)
-		sb_putc(b, ' ');
-	sb_put(b, q, n);
+	if (!q)
+		return;
+	memset(q, ' ', pad);
+	u64_digits(q + pad + n, v);
+	sb_commit(b, pad + n);
 }
 
 void sb_put_i64(struct strbuf *b, long long v)
 {
-	char tmp[21];
-	char *q = u64_digits(tmp + sizeof(tmp), v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v);
+	char *q = sb_room(b, CUR_U64_MAX + 1);
 
-	if (v < 0)
-		*--q = '-';
-	sb_put(b, q, (size_t)(tmp + sizeof(tmp) - q));
+	if (q)
+		sb_commit(b, (size_t)(cur_i64(q, v) - q));
 }
 
 void sb_put_hex(struct strbuf *b, unsigned long long v)
 {
-	char tmp[18];
-	size_t i = sizeof(tmp);
+	char *q = sb_room(b, CUR_HEX_MAX);
 
-	do {
-		tmp[--i] = "0123456789abcdef"[v & 15];
-		v >>= 4;
-	} while (v);
-	tmp[--i] = 'x';
-	tmp[--i] = '0';
-	sb_put(b, tmp + i, sizeof(tmp) - i);
+	if (q)
+		sb_commit(b, (size_t)(cur_hex(q, v) - q));
 }
 
 void sb_put_oct(struct strbuf *b, unsigned long long v)
@@ -264,8 +329,6 @@ static uint32_t utf8_cp(const unsigned char *s, size_t len)
 		cp = (cp << 6) | (s[i] & 0x3f);
 	return cp;
 }
-
-static const char hexd[] = "0123456789abcdef";
 
 int sb_utf8_valid(const char *s, size_t n)
 {

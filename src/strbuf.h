@@ -78,8 +78,30 @@ static inline void sb_putc_i(struct strbuf *b, char c)
 #define sb_putc sb_putc_i
 #endif
 
+/* Writing through a cursor: code that knows a bound on what it writes takes
+ * the room once (q = sb_room(b, bound)), writes with these (each returns the
+ * position after what it wrote; no bounds tests, no length updates), and
+ * ends with sb_commit(b, q - start). */
+static inline char *cur_put(char *q, const void *s, size_t n)
+{
+	memcpy(q, s, n);
+	return q + n;
+}
+/* a string literal: its length is a constant, the copy a few moves */
+#define CUR_LIT(q, lit) cur_put((q), "" lit, sizeof(lit) - 1)
+/* v in decimal, written in place (at most 20 bytes) */
+char *cur_u64(char *q, unsigned long long v);
+/* v in decimal with a '-' when negative (at most 20 bytes) */
+char *cur_i64(char *q, long long v);
+/* v (below 10^n) in exactly n decimal digits, zeros in front (n at most 20) */
+char *cur_dec_fixed(char *q, unsigned long long v, unsigned n);
+/* "0x" and v in lower-case hex (at most 18 bytes) */
+char *cur_hex(char *q, unsigned long long v);
+#define CUR_U64_MAX 20
+#define CUR_HEX_MAX 18
+
 /* Fast number appends (no printf): decimal unsigned, decimal signed, and
- * "0x" + lowercase hex. */
+ * "0x" + lowercase hex, written in place (one room test, no copy). */
 void sb_put_u64(struct strbuf *b, unsigned long long v);
 void sb_put_i64(struct strbuf *b, long long v);
 void sb_put_hex(struct strbuf *b, unsigned long long v);

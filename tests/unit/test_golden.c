@@ -617,3 +617,66 @@ TEST(golden_task_keys_cache)
 	sb_free(&cold);
 	mw_format_free();
 }
+
+/* The same records through file sinks, which format each line straight into
+ * their own buffers (mw_rec_append): a JSON file rotated at 64 KiB (each
+ * line that crosses the size starts the new file), a second JSON file that
+ * takes every line from the first one's buffer, a table file. Put back
+ * together, the files are the golden files byte for byte. */
+TEST(golden_file_sinks)
+{
+	char dir[] = "/tmp/mw-golden-files.XXXXXX", rot[300], copy[300], table[300], p[320];
+	struct mw_sinks ss = { 0 };
+	struct mw_sink *s;
+	struct mw_sink_stats st = { 0 };
+	struct strbuf got = { 0 };
+	size_t n = 0;
+	char *d;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(rot, sizeof(rot), "%s/rot.json", dir);
+	snprintf(copy, sizeof(copy), "%s/copy.json", dir);
+	snprintf(table, sizeof(table), "%s/events.txt", dir);
+	s = mw_sink_file_new(rot, MW_FMT_JSON, false, 65536, 64);
+	CHECK(s != NULL && mw_sinks_add(&ss, s) == 0);
+	s = mw_sink_file_new(copy, MW_FMT_JSON, false, 0, 0);
+	CHECK(s != NULL && mw_sinks_add(&ss, s) == 0);
+	s = mw_sink_file_new(table, MW_FMT_TABLE, false, 0, 0);
+	CHECK(s != NULL && mw_sinks_add(&ss, s) == 0);
+	struct out o = { .sinks = &ss };
+	mw_format_set_time(MW_TIME_UTC, 0);
+	golden_records(&o);
+	golden_times(&o);
+	mw_format_set_time(MW_TIME_LOCAL, 0);
+	CHECK(mw_sinks_flush(&ss) == 0);
+	ss.s[0]->ops->stats(ss.s[0], &st);
+	CHECK(st.rotations >= 5);
+	mw_sinks_close(&ss);
+	for (int k = 64; k >= 0; k--) {
+		if (k)
+			snprintf(p, sizeof(p), "%s.%d", rot, k);
+		else
+			snprintf(p, sizeof(p), "%s", rot);
+		if (!(d = slurp(p, &n)))
+			continue;
+		CHECK(n <= 65536); /* no line of these is longer than a file */
+		sb_put(&got, d, n);
+		free(d);
+		unlink(p);
+	}
+	compare("events.json", &got);
+	sb_reset(&got);
+	const char *const others[2][2] = { { copy, "events.json" }, { table, "events.txt" } };
+	for (int i = 0; i < 2; i++) {
+		d = slurp(others[i][0], &n);
+		CHECK(d != NULL);
+		sb_reset(&got);
+		if (d)
+			sb_put(&got, d, n);
+		free(d);
+		compare(others[i][1], &got);
+		unlink(others[i][0]);
+	}
+	sb_free(&got);
+	CHECK(rmdir(dir) == 0);
+}
