@@ -12,9 +12,10 @@ __u64 cap_used = 0;
 #define MW_CAP_PAGE 4096ull
 #define MW_CAP_PAGES_MAX (1u << 16)  /* 256 MiB: --capture-max is checked against it */
 
-/* What backs a VMA: 0 nothing (anonymous), 1 a regular file, 2 a file that
- * is not one on disk (tmpfs/shmem: memfd, /dev/shm; hugetlbfs; deleted),
- * 3 the vDSO. */
+/* What backs a VMA: 0 nothing (anonymous), 1 a regular file (on disk, or
+ * linked on the tmpfs that is the host's "/"), 2 a file that is not one on
+ * disk (tmpfs/shmem: memfd, /dev/shm; hugetlbfs; deleted), 3 the vDSO and
+ * other special mappings. */
 struct backing_ctx {
 	__u64 addr;
 	__u64 start, end, vm_flags;
@@ -29,8 +30,16 @@ static __always_inline int file_backing(struct file *f)
 	if (!f)
 		return 0;
 	ino = BPF_CORE_READ(f, f_inode);
+	if (BPF_CORE_READ(ino, i_nlink) == 0)
+		return 2; /* memfd, unlinked, O_TMPFILE */
 	magic = BPF_CORE_READ(ino, i_sb, s_magic);
-	if (magic == MW_TMPFS_MAGIC || magic == MW_HUGETLBFS_MAGIC || BPF_CORE_READ(ino, i_nlink) == 0)
+	/* a tmpfs that is the host's root file system (an initramfs: the VM
+	 * stages' programs, a system booted from RAM) is where programs live,
+	 * as exec_file_check (lifecycle.bpf.h) judges it: static programs'
+	 * own calls there came from a file, not from a drop zone */
+	if (magic == MW_TMPFS_MAGIC && root_dev && BPF_CORE_READ(ino, i_sb, s_dev) == root_dev)
+		return 1;
+	if (magic == MW_TMPFS_MAGIC || magic == MW_HUGETLBFS_MAGIC)
 		return 2;
 	return 1;
 }
@@ -249,12 +258,6 @@ __noinline int mw_call_from_anon(int compat)
 	int back;
 
 	if (!regs)
-		return 0;
-	/* 32-bit tasks are not judged: on Debian's 6.1 kernels (x86_64 and
-	 * arm64, the VM stages) every call of a static i386 or EABI program
-	 * looked anonymous here, where 6.18 judged them right; until that is
-	 * understood a false alert on each call is worse than none (README) */
-	if (compat)
 		return 0;
 	back = vma_backing(PT_REGS_IP_CORE(regs));
 	if (back == 0 || back == 2)

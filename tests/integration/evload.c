@@ -72,8 +72,34 @@ static const uint8_t stub_code[] = {
 	0x5d, 0x5f, 0x5e, 0x5b,                   /* pop ebp, edi, esi, ebx */
 	0xc3,                                     /* ret */
 };
+#elif defined(__arm__) && !defined(__thumb__)
+/* 32-bit ARM (EABI, built -marm): mmap2 is 192, arguments r0-r5, the number in r7 */
+static const uint8_t stub_code[] = {
+	0xb0, 0x40, 0x2d, 0xe9,                   /* push {r4, r5, r7, lr} */
+	0x00, 0x00, 0xa0, 0xe3,                   /* mov r0, #0 */
+	0x01, 0x1a, 0xa0, 0xe3,                   /* mov r1, #4096 */
+	0x03, 0x20, 0xa0, 0xe3,                   /* mov r2, #3 */
+	0x22, 0x30, 0xa0, 0xe3,                   /* mov r3, #0x22 */
+	0x00, 0x40, 0xe0, 0xe3,                   /* mvn r4, #0 */
+	0x00, 0x50, 0xa0, 0xe3,                   /* mov r5, #0 */
+	0xc0, 0x70, 0xa0, 0xe3,                   /* mov r7, #192 (mmap2) */
+	0x00, 0x00, 0x00, 0xef,                   /* svc #0 */
+	0xb0, 0x80, 0xbd, 0xe8,                   /* pop {r4, r5, r7, pc} */
+};
+#elif defined(__aarch64__)
+static const uint8_t stub_code[] = {
+	0x00, 0x00, 0x80, 0xd2,                   /* mov x0, #0 */
+	0x01, 0x00, 0x82, 0xd2,                   /* mov x1, #4096 */
+	0x62, 0x00, 0x80, 0xd2,                   /* mov x2, #3 */
+	0x43, 0x04, 0x80, 0xd2,                   /* mov x3, #0x22 */
+	0x04, 0x00, 0x80, 0x92,                   /* mov x4, #-1 */
+	0x05, 0x00, 0x80, 0xd2,                   /* mov x5, #0 */
+	0xc8, 0x1b, 0x80, 0xd2,                   /* mov x8, #222 (mmap) */
+	0x01, 0x00, 0x00, 0xd4,                   /* svc #0 */
+	0xc0, 0x03, 0x5f, 0xd6,                   /* ret */
+};
 #else
-#error "evload: x86 only"
+#error "evload: x86, 32-bit ARM (-marm) and arm64 only"
 #endif
 
 #if defined(__x86_64__)
@@ -147,8 +173,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	fill(p, mode, fixed, pages);
-	if (!strcmp(mode, "stub"))
+	if (!strcmp(mode, "stub")) {
 		memcpy(p, stub_code, sizeof(stub_code));
+		__builtin___clear_cache((char *)p, (char *)p + sizeof(stub_code)); /* ARM: no coherent icache */
+	}
 #if defined(__x86_64__)
 	if (!strcmp(mode, "gadget")) {
 		long (*sc)(long, ...) = syscall;

@@ -41,6 +41,8 @@ if [ $arch = x86_64 ]; then
 	gcc -m32 -static -nostdlib -ffreestanding -fno-pie -no-pie -fno-stack-protector -O1 -o "$g/first32" tests/integration/first32.c ||
 		fail "cannot build first32"
 	gcc -O1 -static -o "$g/int80wx" tests/integration/int80wx.c || fail "cannot build int80wx"
+	# call_from_anon on both ABIs: the evidence tests' shellcode loader
+	gcc -m32 -O1 -static -o "$g/evload32" tests/integration/evload.c || fail "cannot build the 32-bit evload"
 	# issue #14: the memory family, 64-bit and 32-bit (ipc() included)
 	gcc -O1 -static -Itests/integration -o "$g/memcalls64" tests/integration/memcalls.c || fail "cannot build memcalls"
 	gcc -m32 -O1 -static -Itests/integration -o "$g/memcalls32" tests/integration/memcalls.c || fail "cannot build the 32-bit memcalls"
@@ -66,12 +68,15 @@ else
 		fail "cannot build the 32-bit ARM program"
 	# issue #27: strace's edge cases made by an EABI task, watched by mapwatch and by Debian's
 	# arm64 strace (which decodes 32-bit ARM tasks too; it needs only the loader and libc below)
+	clang --target=arm-linux-gnueabihf -marm -fuse-ld=lld -O1 -static -o "$g/evload32" tests/integration/evload.c ||
+		fail "cannot build the 32-bit ARM evload"
 	clang --target=arm-linux-gnueabihf -marm -fuse-ld=lld -O1 -static -o "$g/paritycalls" tests/integration/paritycalls.c ||
 		fail "cannot build the 32-bit ARM parity program"
 	cp "$(sh scripts/debget.sh arm64 --dir)"/strace_*/usr/bin/strace "$g/strace" || fail "no arm64 strace in the package cache"
 	libs="/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1:/lib/ld-linux-aarch64.so.1 /usr/aarch64-linux-gnu/lib/libc.so.6:/lib/aarch64-linux-gnu/libc.so.6"
 fi
 $cc64 -O1 -static -o "$g/mmapcalls" tests/integration/mmapcalls.c -lpthread || fail "cannot build the 64-bit test program"
+$cc64 -O1 -static -o "$g/evload64" tests/integration/evload.c || fail "cannot build the 64-bit evload"
 $cc64 -O1 -o "$g/dmprog" tests/vm/dmprog.c || fail "cannot build the dynamic do_mmap program"
 $cc64 -O1 -static -o "$g/dmprog-static" tests/vm/dmprog.c || fail "cannot build the static do_mmap program"
 : >"$g/libs/map"
