@@ -1,7 +1,7 @@
 /* evload.c - shellcode-loader patterns for the evidence tests (test_evidence.py): a page written then
  * flipped RX, a memfd written then mapped RX, a page written then made W+X (--kill-wx), a stub in RX
  * anonymous memory that itself calls mmap. Writes the page it made executable to OUTFILE first.
- * usage: evload MODE OUTFILE [GOFILE [fixed]]   MODE: flip | big (3 pages) | pkey | memfd | wxkill | wxlate | wxlaterx | stub | stubmemfd | gadget (64-bit)
+ * usage: evload MODE OUTFILE [GOFILE [fixed]]   MODE: flip | big (3 pages) | pkey | memfd | wxkill | wxlate | wxlaterx | wxexit | stub | stubmemfd | gadget (64-bit)
  * GOFILE: after the call, wait (up to 120 s) until it exists, so the process still lives when
  * mapwatch reads /proc/PID/mem. "fixed": the same bytes in every run (no pid in them). */
 #define _GNU_SOURCE
@@ -102,6 +102,15 @@ static const uint8_t stub_code[] = {
 #error "evload: x86, 32-bit ARM (-marm) and arm64 only"
 #endif
 
+/* a function that returns at once: the code wxexit writes and runs */
+#if defined(__x86_64__) || defined(__i386__)
+static const uint8_t ret_code[] = { 0xc3 };                   /* ret */
+#elif defined(__arm__)
+static const uint8_t ret_code[] = { 0x1e, 0xff, 0x2f, 0xe1 }; /* bx lr */
+#else
+static const uint8_t ret_code[] = { 0xc0, 0x03, 0x5f, 0xd6 }; /* ret */
+#endif
+
 #if defined(__x86_64__)
 /* The attacker's way around a check of the instruction pointer: the stub does not execute a
  * syscall instruction itself, it calls libc's syscall() (whose "syscall; ret" is a file's code)
@@ -185,6 +194,8 @@ int main(int argc, char **argv)
 		memcpy(p + sizeof(gadget_head) + sizeof(sc), gadget_tail, sizeof(gadget_tail));
 	}
 #endif
+	if (!strcmp(mode, "wxexit"))
+		memcpy(p, ret_code, sizeof(ret_code));
 	save(out, p, pages);
 	if (!strcmp(mode, "flip") || !strcmp(mode, "stub") || !strcmp(mode, "big") || !strcmp(mode, "gadget")) {
 		if (mprotect(p, PAGE * pages, PROT_READ | PROT_EXEC)) {
@@ -209,6 +220,22 @@ int main(int argc, char **argv)
 		if (!strcmp(mode, "wxlate") ? munmap(q, PAGE) : mprotect(q, PAGE, PROT_READ | PROT_EXEC)) {
 			perror("munmap/mprotect");
 			return 2;
+		}
+	} else if (!strcmp(mode, "wxexit")) {
+		/* mapped W+X, the code written afterwards and run; never unmapped nor protected
+		 * again: the process just exits (the copy made as it exits holds the code) */
+		uint8_t *q = mmap(NULL, PAGE, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (q == MAP_FAILED) {
+			perror("mmap wx");
+			return 2;
+		}
+		memcpy(q, p, PAGE);
+		__builtin___clear_cache((char *)q, (char *)q + PAGE);
+		((void (*)(void))q)();
+		if (go) { /* the code is written and ran: say so (OUTFILE.ran), then wait */
+			char ran[4096];
+			snprintf(ran, sizeof(ran), "%s.ran", out);
+			save(ran, p, 0);
 		}
 	} else if (!strcmp(mode, "wxkill")) {
 		if (mprotect(p, PAGE, PROT_READ | PROT_WRITE | PROT_EXEC)) {

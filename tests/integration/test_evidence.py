@@ -263,6 +263,48 @@ def t_wx_late(mode="wxlate", call="munmap"):
     eq(al[1]["alert"]["regionStart"], al[0]["alert"]["regionStart"], "the same region")
 
 
+def t_wx_exit(bits=64):
+    """Mapped W+X, the code written afterwards and run, and the process just exits: the copy at the
+    mmap holds zeros; the one made as the process exits holds the code ("capturedAt":"exit"), in a
+    second alert of the same kind, for the same region, the mmap its trigger. Where the kernel's
+    sched_process_exit comes after the memory is gone (before 6.16) this is not done (README)."""
+    capdir = os.path.join(tmpdir(), "cap")
+    os.mkdir(capdir)
+    p, lines, written = run("wxexit", "--capture", capdir, bits=bits)
+    eq(p.returncode, 0, f"exit status ({p.stderr_text.strip()})")
+    al = alerts_of(lines, "wx_mapping")
+    eq([(a["syscall"], a["alert"]["payload"]["capturedAt"]) for a in al],
+       [("mmap" if bits == 64 else "mmap2", "syscall"), ("mmap" if bits == 64 else "mmap2", "exit")],
+       "wx_mapping alerts: at the mmap, at the exit")
+    check_payload(al[1], written, capdir)
+    eq(al[1]["alert"]["regionStart"], al[0]["alert"]["regionStart"], "the same region")
+    eq(al[1]["alert"].get("executableSha256"), sha(EVLOAD[bits]), "executableSha256 (the process is gone)")
+
+
+def t_wx_exit_killed():
+    """The same process SIGKILLed after it ran its code (it waits for a file that never comes): the
+    kernel's exit path still holds the memory at sched_process_exit (6.16+), the copy is made."""
+    d = tmpdir()
+    out, page = os.path.join(d, "out.json"), os.path.join(d, "page")
+    p = subprocess.Popen([MAPWATCH, "--json", "--alerts-only", "--capture", d, "--output", out, "--",
+                          EVLOAD[64], "wxexit", page, os.path.join(d, "never")],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    pid, deadline = None, time.monotonic() + 60
+    while pid is None and time.monotonic() < deadline:
+        if os.path.exists(out) and os.path.exists(page + ".ran"):  # its code written and run
+            pid = next((a["hostProcessId"] for a in alerts_of(read_json_lines_partial(out), "wx_mapping")), None)
+        time.sleep(0.05)
+    check(pid, "no wx_mapping alert at the mmap, or the program never ran its code")
+    os.kill(pid, 9)
+    so, se = p.communicate(timeout=120)
+    eq(p.returncode, 137, f"mapwatch's exit status: the command's, killed ({se.strip()})")
+    with open(page, "rb") as f:
+        written = f.read()
+    al = alerts_of(read_json_lines(out), "wx_mapping")
+    eq([a["alert"]["payload"]["capturedAt"] for a in al], ["syscall", "exit"], "capturedAt of the wx_mapping alerts")
+    check_payload(al[1], written, d)
+
+
 def t_truncated():
     p, lines, written = run("big", "--capture", tmpdir(), "--capture-max", "8K")
     eq(p.returncode, 0, f"exit status ({p.stderr_text.strip()})")
@@ -492,6 +534,8 @@ def main():
              ("evidence/kill_wx", t_kill_wx), ("evidence/pkey", t_pkey), ("evidence/truncated", t_truncated),
              ("evidence/budget", t_budget), ("evidence/wx_late_munmap", t_wx_late),
              ("evidence/wx_late_mprotect", lambda: t_wx_late("wxlaterx", "mprotect")),
+             ("evidence/wx_exit", t_wx_exit), ("evidence/i386_wx_exit", lambda: t_wx_exit(32)),
+             ("evidence/wx_exit_killed", t_wx_exit_killed),
              ("evidence/table", t_table),
              ("evidence/i386_flip", lambda: t_flip(32)), ("evidence/i386_memfd", lambda: t_memfd(32)),
              ("evidence/i386_stub", lambda: t_stub(32)), ("evidence/i386_static_plain", t_i386_static_plain),
