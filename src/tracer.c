@@ -125,22 +125,12 @@ static void wait_for_work(int ep, int ms)
 /* ---- records ---- */
 
 
-/* An alert that waited for its --yara scan: its container identity looked
- * up again here, on the reader thread (the scanner's copy of the view holds
- * the id only; the cache keeps identities after their container is gone). */
+/* An alert that waited for its --yara scan, with the container identity it
+ * had when it was raised (the scanner keeps a copy: yarascan.c). */
 static void emit_scanned(void *ctx, const struct mw_view *v, const struct mw_alert *al)
 {
 	struct tracer *t = ctx;
-	struct mw_view w = *v;
-	char comm[MW_TASK_COMM_LEN + 1];
-
-	memcpy(comm, w.e->comm, MW_TASK_COMM_LEN);
-	comm[MW_TASK_COMM_LEN] = 0;
-	if (!w.ctr)
-		w.ctr = mw_container_get(w.e->cgroup_id, comm);
-	if (w.ctr)
-		w.container_id = w.ctr->id;
-	struct mw_rec rec = { .kind = MW_RK_ALERT, .ts_ns = w.ts_ns, .v = &w, .al = al };
+	struct mw_rec rec = { .kind = MW_RK_ALERT, .ts_ns = v->ts_ns, .v = v, .al = al };
 
 	mw_sinks_emit(&t->sinks, &rec);
 	t->alerts_written++;
