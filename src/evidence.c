@@ -97,6 +97,12 @@ static void exit_hold(struct mw_evidence *ev, const struct mw_chunk_rec *h)
 		ev->st.missing++;
 		return;
 	}
+	if (strcmp(x->p.at, "exit")) {
+		/* this last chunk was not taken in (out of order): the thread's other capture */
+		mw_payload_free(&x->p);
+		ev->st.missing++;
+		return;
+	}
 	x->pid = h->pid;
 }
 
@@ -163,7 +169,7 @@ void mw_evidence_task_exit(struct mw_evidence *ev, uint32_t pid)
 	for (int i = 0; ev && i < WX_REGIONS; i++)
 		if (ev->wx[i].age && ev->wx[i].pid == pid)
 			wx_forget(&ev->wx[i]);
-	for (int i = 0; ev && i < EXIT_HELD; i++)
+	for (int i = 0; ev && pid && i < EXIT_HELD; i++)
 		if (ev->held[i].pid == pid) {
 			mw_payload_free(&ev->held[i].p);
 			ev->held[i].pid = 0;
@@ -173,8 +179,8 @@ void mw_evidence_task_exit(struct mw_evidence *ev, uint32_t pid)
 int mw_evidence_exit_alert(struct mw_evidence *ev, uint32_t pid, const char *exe, uint64_t ts_ns,
 			   struct mw_view *v, struct mw_alert *al)
 {
-	if (!ev)
-		return 0;
+	if (!ev || !pid)
+		return 0; /* (pid 0 marks a free slot) */
 	mw_evidence_done(ev);
 	for (int i = 0; i < EXIT_HELD; i++) {
 		struct exit_held *x = &ev->held[i];
