@@ -1,6 +1,6 @@
 #!/bin/sh
 # test.sh - the VM stage of the test suite: boots a Debian 6.1 kernel under qemu (x86_64, or arm64 with --arch arm64), runs mapwatch there on 64-bit and 32-bit programs, checks the results here.
-# Usage: tests/vm/test.sh [--arch x86_64|arm64]
+# Usage: [MW_VM_TIMEOUT=SECONDS] tests/vm/test.sh [--arch x86_64|arm64]   (the guest run's limit, default 900 s: more on a loaded host)
 #   x86_64 (default): the host's build, gcc and gcc -m32 (i386 programs).
 #   arm64: make ARCH=arm64 (static cross build), clang --target aarch64 and
 #          arm-linux-gnueabihf (EABI programs, compat tasks on arm64), booted with
@@ -87,7 +87,7 @@ done
 echo "$arch" >"$g/arch"
 cp tests/vm/guest/guest.sh "$g/guest.sh"
 run=build/vm/run-$arch.out
-MW_VM_CMDLINE="loglevel=1" tests/vm/run-vm.sh --arch $arch "$g" 900 >"$run" 2>&1; rc=$?
+MW_VM_CMDLINE="loglevel=1" tests/vm/run-vm.sh --arch $arch "$g" "${MW_VM_TIMEOUT:-900}" >"$run" 2>&1; rc=$?
 [ $rc -eq 77 ] && skip "$(tail -n 1 "$run")"
 if [ $rc -ne 0 ]; then
 	cat "$run"
