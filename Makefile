@@ -16,7 +16,10 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -Isrc -I$(BUILD) -DMW_VERSIO
 LDLIBS  := -lbpf -lelf -lz -lyaml -lpthread -lyara -lcrypto $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
 # The static links (make static, make ARCH=arm64: the VM stages' binaries) leave libyara out:
 # its libjansson and json-c both define json_object_get, which one static link cannot hold
-# (src/yarascan.c built with MW_NO_YARA says so at --yara); what they add instead:
+# (src/yarascan.c built with MW_NO_YARA says so at --yara). json-c's symbol versions do not help:
+# they exist in shared objects only, an archive member is plain. libyara.a links statically with
+# -lmagic -ljansson -lbz2 -llzma once json-c is gone (src/ctr_state.c on jansson: not done yet).
+# What they add instead:
 STATIC_LIBS := -lcrypto -lz -lm -ldl
 
 # Cross build (make ARCH=arm64, or make cross-arm64): clang --target with the

@@ -23,6 +23,8 @@
 #define MW_CHUNK_BUDGET 0x4      /* the per-second byte budget cut the capture */
 #define MW_CHUNK_LAST   0x8      /* the capture's last chunk */
 #define MW_CHUNK_ENTRY  0x10     /* copied at the entry of a munmap/mprotect of W+X memory: its bytes before the call */
+#define MW_CHUNK_EXIT   0x20     /* copied as its process exited (W+X memory still so): no event follows; the
+				  * capture is whole at its MW_CHUNK_LAST chunk, before the MW_REC_EXIT record */
 
 /* One page of a region that became executable, copied at the call's exit,
  * before the task returns to user space. A capture is the chunks of one

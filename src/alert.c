@@ -324,10 +324,15 @@ void mw_alert_table(struct strbuf *b, const struct mw_view *v, const struct mw_a
 	}
 	if (al->call_via_ret)
 		sb_puts(b, " [return address in anonymous memory]");
-	if (al->payload)
+	if (al->payload) {
+		/* when it was copied, unless at the call's exit: "before munmap", "at exit" */
+		const char *at = al->payload->at ? al->payload->at : "";
+		bool at_exit = !strcmp(at, "exit");
 		sb_printf(b, " [payload %.16s %zu bytes%s%s%s]", al->payload->sha256, al->payload->len,
-			  al->payload->truncated ? ", truncated" : "", al->payload->before ? ", before " : "",
-			  al->payload->before && al->payload->at ? al->payload->at : "");
+			  al->payload->truncated ? ", truncated" : "",
+			  al->payload->before ? ", before " : at_exit ? ", at " : "",
+			  al->payload->before || at_exit ? at : "");
+	}
 	if (al->yara_text)
 		sb_printf(b, " [yara %s]", al->yara_text);
 	if (al->kind == MW_AL_WX_ALIAS) {

@@ -129,7 +129,7 @@ void mw_captures_chunk(struct mw_captures *c, const void *rec, size_t size)
 		s->cap = cap;
 	}
 	s->age = ++c->seq;
-	s->flags |= r.flags & (MW_CHUNK_TRUNC | MW_CHUNK_BUDGET | MW_CHUNK_ENTRY);
+	s->flags |= r.flags & (MW_CHUNK_TRUNC | MW_CHUNK_BUDGET | MW_CHUNK_ENTRY | MW_CHUNK_EXIT);
 	s->unread[r.index] = (r.flags & MW_CHUNK_UNREAD) != 0;
 	memcpy(s->bytes + (size_t)r.index * MW_CHUNK_BYTES, r.data, MW_CHUNK_BYTES);
 	s->got++;
@@ -193,7 +193,7 @@ int mw_captures_take(struct mw_captures *c, uint32_t pid, uint32_t tid, uint64_t
 	out->addr = s->addr;
 	out->region_len = s->region_len;
 	out->truncated = (s->flags & MW_CHUNK_TRUNC) || whole < s->count || out->len < s->region_len;
-	out->at = "syscall";
+	out->at = (s->flags & MW_CHUNK_EXIT) ? "exit" : "syscall";
 	out->before = (s->flags & MW_CHUNK_ENTRY) != 0;
 	if (mw_sha256_hex(out->bytes ? out->bytes : (const uint8_t *)"", out->len, out->sha256))
 		snprintf(out->sha256, sizeof(out->sha256), "%s", "unknown");

@@ -17,7 +17,8 @@ struct mw_payload {
 	uint32_t from_proc;    /* pages the kernel could not read, read from /proc/PID/mem */
 	char sha256[65];       /* hex, of bytes[0..len) */
 	char file[512];        /* where --capture saved it ("" when not saved) */
-	const char *at;        /* "syscall": copied at the call's exit; a call's name: at its entry (before) */
+	const char *at;        /* "syscall": copied at the call's exit; a call's name: at its entry (before);
+				* "exit": as its process exited (MW_CHUNK_EXIT) */
 	bool before;           /* copied at the entry of a munmap/mprotect of W+X memory (MW_CHUNK_ENTRY) */
 };
 

@@ -1,9 +1,11 @@
 /* evidence.c - the run's evidence: chunk records to payloads, payloads to their alerts and to --capture DIR. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "capture_abi.h"
+#include "stack_abi.h"
 #include "catalog.h"
 #include "evidence.h"
 #include "exehash.h"
@@ -17,11 +19,22 @@ struct wx_region {
 	uint16_t kind;
 	uint64_t start, end;
 	uint64_t age;       /* 0: free */
+	struct mw_event e;  /* the call that made it so: the trigger of an alert at the process's exit */
+	char *path;         /* its file's path, NULL if none */
+};
+
+/* Captures of W+X memory made as a process exited (MW_CHUNK_EXIT), taken
+ * at their last chunk, until the process's exit record asks for them. */
+#define EXIT_HELD 16
+struct exit_held {
+	uint32_t pid;       /* 0: free */
+	struct mw_payload p;
 };
 
 struct mw_evidence {
 	struct wx_region wx[WX_REGIONS];
 	uint64_t wx_tick;
+	struct exit_held held[EXIT_HELD];
 	struct mw_captures *caps;
 	struct mw_store *store;  /* --capture DIR; NULL: payloads not saved */
 	struct mw_yara *yara;    /* --yara; NULL: not scanned */
@@ -65,10 +78,46 @@ struct mw_evidence *mw_evidence_open(const struct mw_opts *o, bool by_rules, int
 	return ev;
 }
 
+/* A capture made at a process's exit is whole: held for its exit record. */
+static void exit_hold(struct mw_evidence *ev, const struct mw_chunk_rec *h)
+{
+	struct exit_held *x = NULL;
+	struct mw_payload drop;
+
+	for (int i = 0; i < EXIT_HELD && !x; i++)
+		if (!ev->held[i].pid)
+			x = &ev->held[i];
+	if (!x) {
+		ev->st.missing++; /* more exits in flight than held: this one is lost, counted */
+		if (mw_captures_take(ev->caps, h->pid, h->tid, h->ts, "/proc", &drop) == 0)
+			mw_payload_free(&drop);
+		return;
+	}
+	if (mw_captures_take(ev->caps, h->pid, h->tid, h->ts, "/proc", &x->p)) {
+		ev->st.missing++;
+		return;
+	}
+	if (strcmp(x->p.at, "exit")) {
+		/* this last chunk was not taken in (out of order): the thread's other capture */
+		mw_payload_free(&x->p);
+		ev->st.missing++;
+		return;
+	}
+	x->pid = h->pid;
+}
+
 void mw_evidence_chunk(struct mw_evidence *ev, const void *rec, size_t size)
 {
-	if (ev)
-		mw_captures_chunk(ev->caps, rec, size);
+	struct mw_chunk_rec h;
+
+	if (!ev)
+		return;
+	mw_captures_chunk(ev->caps, rec, size);
+	if (size < sizeof(h))
+		return;
+	memcpy(&h, rec, offsetof(struct mw_chunk_rec, data));
+	if ((h.flags & (MW_CHUNK_EXIT | MW_CHUNK_LAST)) == (MW_CHUNK_EXIT | MW_CHUNK_LAST) && h.pid)
+		exit_hold(ev, &h);
 }
 
 /* The kinds whose alert is about memory the call made executable. */
@@ -78,8 +127,16 @@ static int wants_payload(unsigned kind)
 	       kind == MW_AL_EXEC_FILELESS;
 }
 
-static void wx_remember(struct mw_evidence *ev, uint32_t pid, const struct mw_alert *a)
+static void wx_forget(struct wx_region *r)
 {
+	free(r->path);
+	r->path = NULL;
+	r->age = 0;
+}
+
+static void wx_remember(struct mw_evidence *ev, const struct mw_view *v, const struct mw_alert *a)
+{
+	uint32_t pid = v->e->pid;
 	struct wx_region *slot = &ev->wx[0];
 
 	for (int i = 0; i < WX_REGIONS; i++) {
@@ -91,7 +148,12 @@ static void wx_remember(struct mw_evidence *ev, uint32_t pid, const struct mw_al
 		if (r->age < slot->age)
 			slot = r;
 	}
-	*slot = (struct wx_region){ .pid = pid, .kind = a->kind, .start = a->start, .end = a->end, .age = ++ev->wx_tick };
+	wx_forget(slot);
+	*slot = (struct wx_region){ .pid = pid, .kind = a->kind, .start = a->start, .end = a->end, .age = ++ev->wx_tick,
+				    .e = *v->e, .path = v->path ? strdup(v->path) : NULL };
+	/* what follows the record in the ring buffer is not kept */
+	slot->e.flags &= ~(uint32_t)(MW_F_CAPTURE | MW_F_STACK | MW_F_UDATA);
+	slot->e.path_len = 0;
 }
 
 static struct wx_region *wx_find(struct mw_evidence *ev, uint32_t pid, uint64_t addr)
@@ -105,8 +167,56 @@ static struct wx_region *wx_find(struct mw_evidence *ev, uint32_t pid, uint64_t 
 void mw_evidence_task_exit(struct mw_evidence *ev, uint32_t pid)
 {
 	for (int i = 0; ev && i < WX_REGIONS; i++)
-		if (ev->wx[i].pid == pid)
-			ev->wx[i].age = 0;
+		if (ev->wx[i].age && ev->wx[i].pid == pid)
+			wx_forget(&ev->wx[i]);
+	for (int i = 0; ev && pid && i < EXIT_HELD; i++)
+		if (ev->held[i].pid == pid) {
+			mw_payload_free(&ev->held[i].p);
+			ev->held[i].pid = 0;
+		}
+}
+
+int mw_evidence_exit_alert(struct mw_evidence *ev, uint32_t pid, const char *exe, uint64_t ts_ns,
+			   struct mw_view *v, struct mw_alert *al)
+{
+	if (!ev || !pid)
+		return 0; /* (pid 0 marks a free slot) */
+	mw_evidence_done(ev);
+	for (int i = 0; i < EXIT_HELD; i++) {
+		struct exit_held *x = &ev->held[i];
+		if (x->pid != pid)
+			continue;
+		x->pid = 0;
+		struct wx_region *r = wx_find(ev, pid, x->p.addr);
+		if (!r) {
+			mw_payload_free(&x->p); /* W+X memory no alert named (the region map let it pass) */
+			continue;
+		}
+		ev->cur = x->p;
+		memset(&x->p, 0, sizeof(x->p));
+		ev->have = 1;
+		ev->st.payloads++;
+		ev->st.bytes += ev->cur.len;
+		ev->st.truncated += ev->cur.truncated;
+		int n = 0;
+		struct mw_alert *a = mw_alert_add(al, &n, (enum mw_alert_kind)r->kind);
+		mw_alert_region(a, r->start, r->end);
+		a->payload = &ev->cur;
+		/* the process is gone: its executable by the path it had */
+		const char *h = mw_exehash_get(ev->exe, "/proc", pid, exe);
+		snprintf(ev->exe_sha, sizeof(ev->exe_sha), "%s", h ? h : "");
+		a->exe_sha256 = h ? ev->exe_sha : NULL;
+		memset(v, 0, sizeof(*v));
+		v->e = &r->e;
+		v->path = r->path;
+		v->exe = exe;
+		v->ts_ns = ts_ns;
+		if (ev->store && ev->cur.len)
+			mw_store_put(ev->store, ev->cur.bytes, ev->cur.len, ev->cur.sha256, pid, ts_ns,
+				     mw_alert_kind_name(a->kind), ev->cur.file, sizeof(ev->cur.file));
+		return 1;
+	}
+	return 0;
 }
 
 int mw_evidence_attach(struct mw_evidence *ev, const struct mw_view *v, struct mw_alert *al, int n, int max)
@@ -118,7 +228,7 @@ int mw_evidence_attach(struct mw_evidence *ev, const struct mw_view *v, struct m
 		return n;
 	for (int i = 0; i < n; i++)
 		if ((al[i].kind == MW_AL_WX_MAPPING || al[i].kind == MW_AL_WX_MPROTECT) && al[i].has_region)
-			wx_remember(ev, e->pid, &al[i]);
+			wx_remember(ev, v, &al[i]);
 	mw_evidence_done(ev);
 	ev->exe_sha[0] = 0;
 	if (n > 0 || (e->flags & MW_F_CAPTURE)) {
@@ -161,7 +271,7 @@ int mw_evidence_attach(struct mw_evidence *ev, const struct mw_view *v, struct m
 			want = 1;
 		}
 		if (r && e->event == MW_EV_MUNMAP)
-			r->age = 0;
+			wx_forget(r);
 	}
 	if (!want)
 		return n; /* copied for a call no alert names (a JIT's flip the region map let pass) */
@@ -264,6 +374,10 @@ void mw_evidence_close(struct mw_evidence *ev)
 	if (!ev)
 		return;
 	mw_evidence_done(ev);
+	for (int i = 0; i < WX_REGIONS; i++)
+		wx_forget(&ev->wx[i]);
+	for (int i = 0; i < EXIT_HELD; i++)
+		mw_payload_free(&ev->held[i].p);
 	mw_yara_close(ev->yara);
 	mw_store_close(ev->store);
 	mw_captures_free(ev->caps);

@@ -42,6 +42,18 @@ void mw_evidence_chunk(struct mw_evidence *ev, const void *rec, size_t size);
  * mw_evidence_done(). */
 int mw_evidence_attach(struct mw_evidence *ev, const struct mw_view *v, struct mw_alert *al, int n, int max);
 
+/* Process pid exited (its exit record): the next of its W+X regions the
+ * kernel copied as it exited (MW_CHUNK_EXIT: mapped W+X, never unmapped or
+ * protected again), as an alert of the kind an earlier alert gave that
+ * region, its payload "capturedAt":"exit", into al[0] and the view of the
+ * call that made it W+X into v (exe: the process's executable path, or
+ * NULL; ts_ns: the exit's time, since the epoch; the caller sets v's
+ * container). 1 when filled (valid
+ * until the next call or mw_evidence_done()), 0 when none is left. Call
+ * until 0, then mw_evidence_task_exit(). */
+int mw_evidence_exit_alert(struct mw_evidence *ev, uint32_t pid, const char *exe, uint64_t ts_ns,
+			   struct mw_view *v, struct mw_alert *al);
+
 /* Process pid exited: the W+X regions remembered for it are forgotten. */
 void mw_evidence_task_exit(struct mw_evidence *ev, uint32_t pid);
 

@@ -21,6 +21,7 @@
 #include "msg.h"
 #include "container.h"
 #include "sink.h"
+#include "sink_syslog_msg.h"
 
 enum transport { T_UNIX, T_UDP, T_TCP };
 
@@ -41,7 +42,7 @@ struct syslog_sink {
 	char *url;
 	enum transport tr;
 	char *host, *port, *path;
-	int facility;
+	struct mw_syslog_hdr hdr; /* facility, host name, pid (sink_syslog_msg.h) */
 	int event_sev;            /* -1: events are not sent */
 	size_t cap;               /* queue bound in bytes */
 	char hostname[256];
@@ -145,141 +146,6 @@ static void q_free(struct msgq *q)
 		free(m);
 }
 
-/* ---- message building (RFC 5424) ---- */
-
-/* RFC 5424 severities */
-enum { SEV_CRIT = 2, SEV_ERR = 3, SEV_WARNING = 4, SEV_NOTICE = 5, SEV_INFO = 6 };
-
-static int alert_sev(unsigned sev)
-{
-	return sev == MW_SEV_HIGH ? SEV_CRIT : sev == MW_SEV_MEDIUM ? SEV_WARNING : SEV_NOTICE;
-}
-
-/* An SD-PARAM value: '"', '\' and ']' escaped (RFC 5424 6.3.3). */
-static void sd_value(struct strbuf *b, const char *s)
-{
-	for (; s && *s; s++) {
-		if (*s == '"' || *s == '\\' || *s == ']')
-			sb_putc(b, '\\');
-		sb_putc(b, *s);
-	}
-}
-
-static void sd_param(struct strbuf *b, const char *name, const char *val)
-{
-	sb_putc(b, ' ');
-	sb_puts(b, name);
-	sb_put(b, "=\"", 2);
-	sd_value(b, val);
-	sb_putc(b, '"');
-}
-
-static void sd_param_u(struct strbuf *b, const char *name, unsigned long long v)
-{
-	sb_putc(b, ' ');
-	sb_puts(b, name);
-	sb_put(b, "=\"", 2);
-	sb_put_u64(b, v);
-	sb_putc(b, '"');
-}
-
-/* The command name as printable ASCII only: SD values must stay one line. */
-static void comm_ascii(char *out, const char *comm)
-{
-	int i;
-
-	for (i = 0; i < MW_TASK_COMM_LEN - 1 && comm[i]; i++)
-		out[i] = comm[i] > 0x20 && comm[i] < 0x7f ? comm[i] : '?';
-	out[i] = 0;
-}
-
-/* Build the message for r into b (reset first). */
-/* A parameter whose value came from outside (a path, a runtime's state):
- * control characters and invalid UTF-8 escaped (\xNN), one line; none when empty. */
-static void sd_param_text(struct syslog_sink *s, struct strbuf *b, const char *name, const char *val)
-{
-	struct strbuf *x = &s->exe; /* only records with v come here: the tracer's thread */
-
-	if (!val || !*val)
-		return;
-	sb_reset(x);
-	sb_text_str(x, val, strlen(val));
-	if (x->p && !x->oom)
-		sd_param(b, name, x->p);
-}
-
-static void build(struct syslog_sink *s, struct strbuf *b, struct mw_rec *r, int sev, const char *msgid)
-{
-	size_t len;
-	const char *json;
-
-	sb_reset(b);
-	sb_putc(b, '<');
-	sb_put_i64(b, s->facility * 8 + sev);
-	sb_put(b, ">1 ", 3);
-	mw_put_utc(b, r->ts_ns, 6); /* RFC 5424: microseconds */
-	sb_putc(b, ' ');
-	sb_puts(b, s->hostname);
-	sb_puts(b, " mapwatch ");
-	sb_puts(b, s->pidstr);
-	sb_putc(b, ' ');
-	sb_puts(b, msgid);
-	sb_putc(b, ' ');
-	if (r->v) {
-		const struct mw_event *e = r->v->e;
-		char comm[MW_TASK_COMM_LEN];
-		comm_ascii(comm, e->comm);
-		sb_puts(b, "[mapwatch@32473");
-		if (r->al) {
-			sd_param(b, "kind", mw_alert_kind_name(r->al->kind));
-			sd_param(b, "severity", mw_alert_severity_name(r->al->severity));
-			sd_param(b, "mitre", r->al->mitre);
-		}
-		sd_param(b, "event", mw_event_desc(e->event)->name);
-		sd_param_u(b, "pid", e->pid);
-		sd_param_u(b, "tid", e->tid);
-		sd_param_u(b, "uid", e->uid);
-		sd_param(b, "comm", comm);
-		if (r->v->exe) {
-			/* control characters and invalid UTF-8 escaped (\xNN): one line, valid UTF-8 */
-			struct strbuf *x = &s->exe; /* only records with v come here: the tracer's thread */
-			sb_reset(x);
-			sb_text_str(x, r->v->exe, strlen(r->v->exe));
-			if (x->p && !x->oom)
-				sd_param(b, "exe", x->p);
-		}
-		if (r->v->container_id)
-			sd_param_text(s, b, "container", r->v->container_id);
-		if (r->v->ctr) {
-			sd_param_text(s, b, "containerName", r->v->ctr->name);
-			sd_param_text(s, b, "image", r->v->ctr->image);
-			sd_param_text(s, b, "pod", r->v->ctr->pod_name);
-			sd_param_text(s, b, "podNamespace", r->v->ctr->pod_namespace);
-		}
-		if (r->al && r->al->has_region) {
-			sb_puts(b, " start=\"");
-			sb_put_hex(b, r->al->start);
-			sb_puts(b, "\" end=\"");
-			sb_put_hex(b, r->al->end);
-			sb_putc(b, '"');
-		}
-		sb_putc(b, ']');
-	} else if (r->kind == MW_RK_LOST) {
-		sb_puts(b, "[mapwatch@32473");
-		sd_param(b, "reason", r->reason);
-		sd_param_u(b, "count", r->count);
-		sd_param_u(b, "total", r->total);
-		sb_putc(b, ']');
-	} else {
-		sb_putc(b, '-');
-	}
-	json = mw_rec_line(r, MW_FMT_JSON, &len);
-	if (json) {
-		sb_putc(b, ' ');
-		sb_put(b, json, len - 1); /* without the newline */
-	}
-}
-
 /* Queue s->b (framed for the transport). Never blocks on the peer. */
 static void enqueue(struct syslog_sink *s)
 {
@@ -322,16 +188,16 @@ static int syslog_write(struct mw_sink *base, struct mw_rec *r)
 	case MW_RK_EVENT:
 		if (s->event_sev < 0)
 			return 0;
-		build(s, &s->b, r, s->event_sev, "event");
+		mw_syslog_build(&s->b, &s->exe, &s->hdr, r, s->event_sev, "event");
 		break;
 	case MW_RK_ALERT:
-		build(s, &s->b, r, alert_sev(r->al->severity), "alert");
+		mw_syslog_build(&s->b, &s->exe, &s->hdr, r, mw_syslog_alert_sev(r->al->severity), "alert");
 		break;
 	case MW_RK_LOST:
-		build(s, &s->b, r, SEV_WARNING, "lost");
+		mw_syslog_build(&s->b, &s->exe, &s->hdr, r, MW_SLSEV_WARNING, "lost");
 		break;
 	default:
-		build(s, &s->b, r, alert_sev((unsigned)r->notice_severity), "notice");
+		mw_syslog_build(&s->b, &s->exe, &s->hdr, r, mw_syslog_alert_sev((unsigned)r->notice_severity), "notice");
 		break;
 	}
 	enqueue(s);
@@ -466,7 +332,7 @@ static struct msg *drop_notice(struct syslog_sink *s, uint64_t n)
 	r.notice_table = t.p;
 	r.text = txt;
 	struct strbuf mb = { 0 }; /* s->b belongs to the tracer thread */
-	build(s, &mb, &r, SEV_WARNING, "dropped");
+	mw_syslog_build(&mb, NULL, &s->hdr, &r, MW_SLSEV_WARNING, "dropped");
 	if (!mb.oom && j.p && t.p) {
 		if (s->tr == T_TCP)
 			plen = (size_t)snprintf(pre, sizeof(pre), "%zu ", mb.len);
@@ -730,8 +596,7 @@ struct mw_sink *mw_sink_syslog_new(const char *url, int facility, bool events, s
 	s->base.ops = &syslog_ops;
 	s->base.name = s->url;
 	s->base.mask = MW_RKM_ALL;
-	s->facility = facility;
-	s->event_sev = events ? SEV_INFO : -1;
+	s->event_sev = events ? MW_SLSEV_INFO : -1;
 	s->cap = queue_bytes;
 	s->fd = -1;
 	if (gethostname(s->hostname, sizeof(s->hostname) - 1) || !s->hostname[0])
@@ -740,6 +605,7 @@ struct mw_sink *mw_sink_syslog_new(const char *url, int facility, bool events, s
 		if (*c <= 0x20 || *c >= 0x7f)
 			*c = '-';
 	snprintf(s->pidstr, sizeof(s->pidstr), "%d", (int)getpid());
+	s->hdr = (struct mw_syslog_hdr){ .facility = facility, .hostname = s->hostname, .pidstr = s->pidstr };
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
 	pthread_cond_init(&s->idle, NULL);

@@ -125,22 +125,12 @@ static void wait_for_work(int ep, int ms)
 /* ---- records ---- */
 
 
-/* An alert that waited for its --yara scan: its container identity looked
- * up again here, on the reader thread (the scanner's copy of the view holds
- * the id only; the cache keeps identities after their container is gone). */
+/* An alert that waited for its --yara scan, with the container identity it
+ * had when it was raised (the scanner keeps a copy: yarascan.c). */
 static void emit_scanned(void *ctx, const struct mw_view *v, const struct mw_alert *al)
 {
 	struct tracer *t = ctx;
-	struct mw_view w = *v;
-	char comm[MW_TASK_COMM_LEN + 1];
-
-	memcpy(comm, w.e->comm, MW_TASK_COMM_LEN);
-	comm[MW_TASK_COMM_LEN] = 0;
-	if (!w.ctr)
-		w.ctr = mw_container_get(w.e->cgroup_id, comm);
-	if (w.ctr)
-		w.container_id = w.ctr->id;
-	struct mw_rec rec = { .kind = MW_RK_ALERT, .ts_ns = w.ts_ns, .v = &w, .al = al };
+	struct mw_rec rec = { .kind = MW_RK_ALERT, .ts_ns = v->ts_ns, .v = v, .al = al };
 
 	mw_sinks_emit(&t->sinks, &rec);
 	t->alerts_written++;
@@ -158,6 +148,24 @@ static bool judge_cgroup(struct tracer *t, const struct mw_event *e, const struc
 	comm[MW_TASK_COMM_LEN] = 0;
 	*ctr = mw_container_get(e->cgroup_id, comm);
 	return !(t->o->filters.on & MW_FLT_CONTAINER) || mw_ctr_match(&t->o->filters.ctr, *ctr);
+}
+
+static void emit_alerts(struct tracer *t, const struct mw_view *v, struct mw_alert *al, int n);
+
+/* Process tr->pid exited: its W+X memory the kernel copied as it exited,
+ * as alerts (evidence.h: "capturedAt":"exit"). */
+static void exit_evidence(struct tracer *t, const struct mw_task_rec *tr)
+{
+	const char *exe = mw_proc_exe(tr->pid);
+	struct mw_alert al[1];
+	struct mw_view v;
+
+	while (mw_evidence_exit_alert(t->evidence, tr->pid, exe, tr->ts + t->boot_to_epoch, &v, al)) {
+		if (!judge_cgroup(t, v.e, &v.ctr))
+			continue;
+		v.container_id = v.ctr ? v.ctr->id : NULL;
+		emit_alerts(t, &v, al, 1);
+	}
 }
 
 static int handle_rec(void *ctx, void *data, size_t size)
@@ -183,6 +191,8 @@ static int handle_rec(void *ctx, void *data, size_t size)
 			mw_policy_task(t->policy, data);
 		/* its events all came before: its executable is not needed again */
 		if (*type == MW_REC_EXIT) {
+			if (t->alerts)
+				exit_evidence(t, data);
 			mw_proc_forget(((const struct mw_task_rec *)data)->pid);
 			mw_evidence_task_exit(t->evidence, ((const struct mw_task_rec *)data)->pid);
 		}
@@ -240,30 +250,36 @@ static int handle_rec(void *ctx, void *data, size_t size)
 		struct mw_alert al[MW_ALERTS_MAX];
 		int n = mw_alerts_event(t->alerts, &v, al, MW_ALERTS_MAX);
 		n = mw_evidence_attach(t->evidence, &v, al, n, MW_ALERTS_MAX); /* the payload of the call, if copied */
-		for (int i = 0; i < n; i++) {
-			/* the policy: the first rule that matches decides */
-			enum mw_verdict pv = t->policy ? mw_policy_judge(t->policy, &v, &al[i], i, v.ts_ns) : MW_PV_EMIT;
-			if (pv != MW_PV_EMIT) {
-				if (pv == MW_PV_LIMITED)
-					t->alerts_limited++;
-				else
-					t->alerts_ignored++;
-				continue;
-			}
-			if (!al[i].capture && !t->o->capture_dir && !t->o->yara)
-				al[i].payload = NULL; /* copied for the capture rules only */
-			if (al[i].kind < MW_AL_KIND_MAX && al[i].severity < 3)
-				t->alerts_by[al[i].kind][al[i].severity]++;
-			if (t->collapse && !mw_collapse_alert(t->collapse, &v, &al[i], v.ts_ns))
-				continue; /* a repeat: counted, summarised at the end of its interval */
-			if (mw_evidence_defer(t->evidence, &v, &al[i]))
-				continue; /* --yara: written after its scan (mw_evidence_flush) */
-			rec = (struct mw_rec){ .kind = MW_RK_ALERT, .ts_ns = v.ts_ns, .v = &v, .al = &al[i] };
-			mw_sinks_emit(&t->sinks, &rec);
-			t->alerts_written++;
-		}
+		emit_alerts(t, &v, al, n);
 	}
 	return 0;
+}
+
+/* Alerts al[0..n) raised by v: the policy, repeats folded, --yara's wait, the sinks. */
+static void emit_alerts(struct tracer *t, const struct mw_view *v, struct mw_alert *al, int n)
+{
+	for (int i = 0; i < n; i++) {
+		/* the policy: the first rule that matches decides */
+		enum mw_verdict pv = t->policy ? mw_policy_judge(t->policy, v, &al[i], i, v->ts_ns) : MW_PV_EMIT;
+		if (pv != MW_PV_EMIT) {
+			if (pv == MW_PV_LIMITED)
+				t->alerts_limited++;
+			else
+				t->alerts_ignored++;
+			continue;
+		}
+		if (!al[i].capture && !t->o->capture_dir && !t->o->yara)
+			al[i].payload = NULL; /* copied for the capture rules only */
+		if (al[i].kind < MW_AL_KIND_MAX && al[i].severity < 3)
+			t->alerts_by[al[i].kind][al[i].severity]++;
+		if (t->collapse && !mw_collapse_alert(t->collapse, v, &al[i], v->ts_ns))
+			continue; /* a repeat: counted, summarised at the end of its interval */
+		if (mw_evidence_defer(t->evidence, v, &al[i]))
+			continue; /* --yara: written after its scan (mw_evidence_flush) */
+		struct mw_rec rec = { .kind = MW_RK_ALERT, .ts_ns = v->ts_ns, .v = v, .al = &al[i] };
+		mw_sinks_emit(&t->sinks, &rec);
+		t->alerts_written++;
+	}
 }
 
 /* Seed the alert engine's region maps from /proc for every process, ~10 ms

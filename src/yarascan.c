@@ -40,6 +40,7 @@ void mw_yara_close(struct mw_yara *y)
 #else
 #include <yara.h>
 #include "capture.h"
+#include "container.h"
 #include "mapwatch.h"
 #include "strbuf.h"
 #include "thread.h"
@@ -53,6 +54,8 @@ struct job {
 	struct job *next;
 	struct mw_event e;      /* the trigger (its path data apart) */
 	char *path, *exe, *cid;
+	struct mw_container ctr; /* the alert's container identity, its strings owned */
+	bool has_ctr;
 	uint64_t ts_ns;
 	struct mw_alert al;
 	struct mw_payload pl;   /* owns its bytes */
@@ -290,8 +293,38 @@ static char *dup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
+/* The strings of a container identity (struct mw_container's fields, in order). */
+#define CTR_FIELDS 8
+static const char **ctr_field(struct mw_container *c, int i)
+{
+	const char **f[CTR_FIELDS] = { &c->id, &c->name, &c->image, &c->image_digest, &c->runtime,
+				       &c->pod_name, &c->pod_namespace, &c->pod_uid };
+	return f[i];
+}
+
+/* Keep a copy of c in to (the cache's entry may be evicted before the
+ * scan is done): 0, or -1 out of memory (what was copied is freed). */
+static int ctr_keep(struct mw_container *to, const struct mw_container *c)
+{
+	struct mw_container from = *c;
+
+	memset(to, 0, sizeof(*to));
+	for (int i = 0; i < CTR_FIELDS; i++) {
+		const char *s = *ctr_field(&from, i);
+		if (s && !(*ctr_field(to, i) = strdup(s))) {
+			for (int k = 0; k < i; k++)
+				free((void *)*ctr_field(to, k));
+			memset(to, 0, sizeof(*to));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static void job_free(struct job *j)
 {
+	for (int i = 0; j->has_ctr && i < CTR_FIELDS; i++)
+		free((void *)*ctr_field(&j->ctr, i));
 	free(j->path);
 	free(j->exe);
 	free(j->cid);
@@ -321,11 +354,13 @@ int mw_yara_defer(struct mw_yara *y, const struct mw_view *v, struct mw_alert *a
 	j->path = dup_or_null(v->path);
 	j->exe = dup_or_null(v->exe);
 	j->cid = dup_or_null(v->container_id);
+	j->has_ctr = v->ctr && ctr_keep(&j->ctr, v->ctr) == 0;
 	j->ts_ns = v->ts_ns;
 	j->al = *al;
 	j->pl = *al->payload;
 	j->pl.bytes = malloc(al->payload->len);
-	if (!j->pl.bytes || (v->path && !j->path) || (v->exe && !j->exe) || (v->container_id && !j->cid)) {
+	if (!j->pl.bytes || (v->path && !j->path) || (v->exe && !j->exe) || (v->container_id && !j->cid) ||
+	    (v->ctr && !j->has_ctr)) {
 		job_free(j);
 		pthread_mutex_lock(&y->mu);
 		y->st.dropped++;
@@ -383,7 +418,7 @@ void mw_yara_flush(struct mw_yara *y, mw_yara_emit_fn emit, void *ctx, int wait_
 		y->bytes -= j->pl.len;
 		pthread_mutex_unlock(&y->mu);
 		struct mw_view v = { .e = &j->e, .path = j->path, .exe = j->exe, .container_id = j->cid,
-				     .ts_ns = j->ts_ns };
+				     .ctr = j->has_ctr ? &j->ctr : NULL, .ts_ns = j->ts_ns };
 		emit(ctx, &v, &j->al);
 		job_free(j);
 		pthread_mutex_lock(&y->mu);

@@ -12,9 +12,10 @@ __u64 cap_used = 0;
 #define MW_CAP_PAGE 4096ull
 #define MW_CAP_PAGES_MAX (1u << 16)  /* 256 MiB: --capture-max is checked against it */
 
-/* What backs a VMA: 0 nothing (anonymous), 1 a regular file, 2 a file that
- * is not one on disk (tmpfs/shmem: memfd, /dev/shm; hugetlbfs; deleted),
- * 3 the vDSO. */
+/* What backs a VMA: 0 nothing (anonymous), 1 a regular file (on disk, or
+ * linked on the tmpfs that is the host's "/"), 2 a file that is not one on
+ * disk (tmpfs/shmem: memfd, /dev/shm; hugetlbfs; deleted), 3 the vDSO and
+ * other special mappings. */
 struct backing_ctx {
 	__u64 addr;
 	__u64 start, end, vm_flags;
@@ -29,8 +30,16 @@ static __always_inline int file_backing(struct file *f)
 	if (!f)
 		return 0;
 	ino = BPF_CORE_READ(f, f_inode);
+	if (BPF_CORE_READ(ino, i_nlink) == 0)
+		return 2; /* memfd, unlinked, O_TMPFILE */
 	magic = BPF_CORE_READ(ino, i_sb, s_magic);
-	if (magic == MW_TMPFS_MAGIC || magic == MW_HUGETLBFS_MAGIC || BPF_CORE_READ(ino, i_nlink) == 0)
+	/* a tmpfs that is the host's root file system (an initramfs: the VM
+	 * stages' programs, a system booted from RAM) is where programs live,
+	 * as exec_file_check (lifecycle.bpf.h) judges it: static programs'
+	 * own calls there came from a file, not from a drop zone */
+	if (magic == MW_TMPFS_MAGIC && root_dev && BPF_CORE_READ(ino, i_sb, s_dev) == root_dev)
+		return 1;
+	if (magic == MW_TMPFS_MAGIC || magic == MW_HUGETLBFS_MAGIC)
 		return 2;
 	return 1;
 }
@@ -122,15 +131,47 @@ static __always_inline __u64 cap_grant(__u64 want)
 	return want;
 }
 
+/* The pages of [start, end) (page-aligned) into chunk records marked flags,
+ * bounded by --capture-max and the per-second budget: the tail every
+ * capture shares. Global: verified once. Returns 1 when chunks went out. */
+__noinline int mw_cap_region(__u64 start, __u64 end, __u64 ts, __u64 id, __u32 flags)
+{
+	struct cap_ctx c = {};
+	__u64 want, got, pages;
+
+	if (end <= start)
+		return 0;
+	c.region_len = end - start;
+	want = c.region_len < capture_max ? c.region_len : capture_max;
+	got = cap_grant(want);
+	c.flags = flags;
+	if (got < want) {
+		count(MW_CNT_CAP_BUDGET);
+		c.flags |= MW_CHUNK_BUDGET;
+	}
+	if (got < c.region_len)
+		c.flags |= MW_CHUNK_TRUNC;
+	pages = got / MW_CAP_PAGE;
+	if (pages == 0)
+		return 0;
+	if (pages > MW_CAP_PAGES_MAX)
+		pages = MW_CAP_PAGES_MAX;
+	c.start = start;
+	c.ts = ts;
+	c.pid = id >> 32;
+	c.tid = (__u32)id;
+	c.count = pages;
+	bpf_loop(pages, cap_page, &c, 0);
+	return c.sent;
+}
+
 /* The call gave PROT_EXEC (ef: the VMA at exit, read by mw_effect_of) to
  * memory not backed by a regular file, or to writable memory (W+X): send
  * the region's bytes, page by page, before the event. Global: verified
  * once, not in every exit program. Returns 1 when chunks went out. */
 __noinline int mw_capture(struct pending *p, struct mw_effect *ef, long ret, __u32 pid, __u32 tid)
 {
-	__u64 addr, len, start, end, pages, want, got;
-	struct cap_ctx c = {};
-	int back;
+	__u64 addr, len, start, end;
 
 	if (!p || !ef || !capture_max)
 		return 0;
@@ -156,83 +197,115 @@ __noinline int mw_capture(struct pending *p, struct mw_effect *ef, long ret, __u
 	default:
 		return 0;
 	}
-	if (!(ef->vm_flags & MW_VM_WRITE)) {
-		back = vma_backing(addr);
-		if (back == 1)
-			return 0; /* code from a file on disk: its hash is the file's */
-	}
+	if (!(ef->vm_flags & MW_VM_WRITE) && vma_backing(addr) == 1)
+		return 0; /* code from a file on disk: its hash is the file's */
 	start = addr & ~(MW_CAP_PAGE - 1);
 	end = (addr + len + MW_CAP_PAGE - 1) & ~(MW_CAP_PAGE - 1);
-	if (end <= start)
+	return mw_cap_region(start, end, p->ts, ((__u64)pid << 32) | tid, 0);
+}
+
+/* The end of the VMA holding addr when it is writable and executable now,
+ * else 0. Global, its lookup's context on its own frame: the entry's call
+ * chain (fn_enter) stays well under the 6.1 verifier's 512 bytes. */
+__noinline __u64 mw_wx_vma_end(__u64 addr)
+{
+	struct backing_ctx b = { .addr = addr, .backing = -1 };
+
+	if (bpf_find_vma(bpf_get_current_task_btf(), addr, backing_read, &b, 0) || b.start > addr)
 		return 0;
-	c.region_len = end - start;
-	want = c.region_len < capture_max ? c.region_len : capture_max;
-	got = cap_grant(want);
-	if (got < want) {
-		count(MW_CNT_CAP_BUDGET);
-		c.flags |= MW_CHUNK_BUDGET;
-	}
-	if (got < c.region_len)
-		c.flags |= MW_CHUNK_TRUNC;
-	pages = got / MW_CAP_PAGE;
-	if (pages == 0)
+	if ((b.vm_flags & (MW_VM_WRITE | MW_VM_EXEC)) != (MW_VM_WRITE | MW_VM_EXEC))
 		return 0;
-	if (pages > MW_CAP_PAGES_MAX)
-		pages = MW_CAP_PAGES_MAX;
-	c.start = start;
-	c.ts = p->ts;
-	c.pid = pid;
-	c.tid = tid;
-	c.count = pages;
-	bpf_loop(pages, cap_page, &c, 0);
-	return c.sent;
+	return b.end;
 }
 
 /* The entry of a munmap or mprotect of memory that is writable and
  * executable now (mapped W+X, its code written after): its bytes before
  * the call unmaps them or takes a permission away, marked
  * MW_CHUNK_ENTRY. Returns 1 when chunks went out (the exit then copies
- * nothing more). */
+ * nothing more). Its own frame holds nothing but registers' spills. */
 __noinline int mw_capture_wx_before(__u64 addr, __u64 len, __u64 ts, __u64 id)
 {
-	struct backing_ctx b = { .addr = addr, .backing = -1 };
-	struct cap_ctx c = {};
-	__u64 start, end, want, got, pages;
+	__u64 start, end, vend;
 
 	if (!capture_max || !len)
 		return 0;
-	if (bpf_find_vma(bpf_get_current_task_btf(), addr, backing_read, &b, 0) || b.start > addr)
-		return 0;
-	if ((b.vm_flags & (MW_VM_WRITE | MW_VM_EXEC)) != (MW_VM_WRITE | MW_VM_EXEC))
+	vend = mw_wx_vma_end(addr);
+	if (!vend)
 		return 0;
 	start = addr & ~(MW_CAP_PAGE - 1);
 	end = (addr + len + MW_CAP_PAGE - 1) & ~(MW_CAP_PAGE - 1);
-	if (end > b.end)
-		end = b.end; /* this VMA only */
-	if (end <= start)
-		return 0;
-	c.region_len = end - start;
-	want = c.region_len < capture_max ? c.region_len : capture_max;
-	got = cap_grant(want);
-	c.flags = MW_CHUNK_ENTRY;
-	if (got < want) {
-		count(MW_CNT_CAP_BUDGET);
-		c.flags |= MW_CHUNK_BUDGET;
+	if (end > vend)
+		end = vend; /* this VMA only */
+	return mw_cap_region(start, end, ts, id, MW_CHUNK_ENTRY);
+}
+
+/* W+X regions per process (the start of the VMA a call left writable and
+ * executable), copied again when the process exits: a region mapped W+X
+ * whose code was written later and that is never unmapped or protected
+ * again. A few per process: a JIT's many are one region or the same few. */
+#define MW_WX_TRACK 8
+struct wx_track {
+	__u64 start[MW_WX_TRACK];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct wx_track);
+} wx_track SEC(".maps");
+
+/* A call left [start, ...) writable and executable in process tgid. */
+__noinline int mw_wx_track_add(__u32 tgid, __u64 start)
+{
+	struct wx_track *w = bpf_map_lookup_elem(&wx_track, &tgid);
+	struct wx_track z = {};
+	int slot = -1;
+
+	if (!w) {
+		bpf_map_update_elem(&wx_track, &tgid, &z, BPF_NOEXIST);
+		w = bpf_map_lookup_elem(&wx_track, &tgid);
+		if (!w)
+			return 0; /* map full: this region is copied at munmap/mprotect only */
 	}
-	if (got < c.region_len)
-		c.flags |= MW_CHUNK_TRUNC;
-	pages = got / MW_CAP_PAGE;
-	if (pages == 0)
+	for (int i = 0; i < MW_WX_TRACK; i++) {
+		if (w->start[i] == start)
+			return 0;
+		if (!w->start[i] && slot < 0)
+			slot = i;
+	}
+	if (slot < 0)
+		slot = (start >> 12) % MW_WX_TRACK; /* all taken: one gives way */
+	w->start[slot & (MW_WX_TRACK - 1)] = start;
+	return 1;
+}
+
+/* The last thread of process tgid is exiting, its memory still there (the
+ * sched_process_exit tracepoint runs before exit_mm since Linux 6.16; on
+ * older kernels task->mm is gone by then and the caller does not come
+ * here): the regions still writable and executable, marked MW_CHUNK_EXIT,
+ * each one a capture of its own (the same ts; user space takes each at its
+ * last chunk). Returns the captures sent. */
+__noinline int mw_capture_exit(__u32 tgid, __u32 tid)
+{
+	struct wx_track *w = bpf_map_lookup_elem(&wx_track, &tgid);
+	__u64 ts = bpf_ktime_get_boot_ns(), id = ((__u64)tgid << 32) | tid;
+	int sent = 0;
+
+	if (!w || !capture_max)
 		return 0;
-	if (pages > MW_CAP_PAGES_MAX)
-		pages = MW_CAP_PAGES_MAX;
-	c.start = start;
-	c.ts = ts;
-	c.pid = id >> 32;
-	c.tid = (__u32)id;
-	c.count = pages;
-	bpf_loop(pages, cap_page, &c, 0);
-	return c.sent;
+	for (int i = 0; i < MW_WX_TRACK; i++) {
+		struct backing_ctx b = { .backing = -1 };
+		__u64 a = w->start[i];
+
+		if (!a || bpf_find_vma(bpf_get_current_task_btf(), a, backing_read, &b, 0) || b.start > a)
+			continue;
+		if ((b.vm_flags & (MW_VM_WRITE | MW_VM_EXEC)) != (MW_VM_WRITE | MW_VM_EXEC))
+			continue;
+		sent += mw_cap_region(b.start, b.end, ts, id, MW_CHUNK_EXIT);
+	}
+	return sent;
 }
 
 /* Was the current call made from memory no regular file backs? 1: its user
@@ -249,12 +322,6 @@ __noinline int mw_call_from_anon(int compat)
 	int back;
 
 	if (!regs)
-		return 0;
-	/* 32-bit tasks are not judged: on Debian's 6.1 kernels (x86_64 and
-	 * arm64, the VM stages) every call of a static i386 or EABI program
-	 * looked anonymous here, where 6.18 judged them right; until that is
-	 * understood a false alert on each call is worse than none (README) */
-	if (compat)
 		return 0;
 	back = vma_backing(PT_REGS_IP_CORE(regs));
 	if (back == 0 || back == 2)

@@ -467,6 +467,12 @@ static __always_inline int emit_exit(__u64 key, long ret, int ev, __u16 nr, __u1
 	 * user space, so the memory is still whole here */
 	if (capture_max && !summary_on && !(p->flags & MW_F_CAPTURE) && mw_capture(p, &ef, ret, id >> 32, (__u32)id))
 		p->flags |= MW_F_CAPTURE;
+	/* W+X now: copied again at the process's exit if it is still so then
+	 * (not when --kill-wx killed it here: it runs nothing more, the copy
+	 * above is what it had) */
+	if (capture_max && !summary_on && ef.status == MW_EFF_OK && !(p->flags & MW_F_ENFORCED) &&
+	    (ef.vm_flags & (MW_VM_WRITE | MW_VM_EXEC)) == (MW_VM_WRITE | MW_VM_EXEC))
+		mw_wx_track_add(id >> 32, ef.start);
 	if (callsite_on && !summary_on && ev >= 0 && effect_addr_of(ev)) {
 		int how = mw_call_from_anon(p->flags & MW_F_COMPAT);
 		if (how)

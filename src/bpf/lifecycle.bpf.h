@@ -99,6 +99,7 @@ int BPF_PROG(on_exec, struct task_struct *p)
 	if (ps) /* the exec'ing thread is the only one left: its flags go with exe_seen */
 		ps->sys.exe_sent = ps->dm.exe_sent = 0;
 	bpf_map_delete_elem(&allow_cache, &tgid);
+	bpf_map_delete_elem(&wx_track, &tgid); /* a new memory */
 	compat_on_exec(p, tgid);
 	if (lifecycle_recs && in_scope(tgid)) {
 		send_task_rec(MW_REC_EXEC, tgid, 0, 0);
@@ -125,6 +126,11 @@ int BPF_PROG(on_task_exit, struct task_struct *p)
 	bpf_map_delete_elem(&allow_cache, &tgid);
 	compat_on_exit(tgid);
 	cw_on_exit(tgid); /* codewrite.bpf.h */
+	/* evidence: W+X memory still so, copied before its exit record (the
+	 * memory is still there where this tracepoint precedes exit_mm) */
+	if (capture_max && !summary_on && lifecycle_recs && p->mm && in_scope(tgid))
+		mw_capture_exit(tgid, p->pid);
+	bpf_map_delete_elem(&wx_track, &tgid);
 	if (lifecycle_recs && in_scope(tgid))
 		send_task_rec(MW_REC_EXIT, tgid, 0, 0);
 	if (follow_only)

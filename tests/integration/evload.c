@@ -1,7 +1,7 @@
 /* evload.c - shellcode-loader patterns for the evidence tests (test_evidence.py): a page written then
  * flipped RX, a memfd written then mapped RX, a page written then made W+X (--kill-wx), a stub in RX
  * anonymous memory that itself calls mmap. Writes the page it made executable to OUTFILE first.
- * usage: evload MODE OUTFILE [GOFILE [fixed]]   MODE: flip | big (3 pages) | pkey | memfd | wxkill | wxlate | wxlaterx | stub | stubmemfd | gadget (64-bit)
+ * usage: evload MODE OUTFILE [GOFILE [fixed]]   MODE: flip | big (3 pages) | pkey | memfd | wxkill | wxlate | wxlaterx | wxexit | stub | stubmemfd | gadget (64-bit)
  * GOFILE: after the call, wait (up to 120 s) until it exists, so the process still lives when
  * mapwatch reads /proc/PID/mem. "fixed": the same bytes in every run (no pid in them). */
 #define _GNU_SOURCE
@@ -72,8 +72,43 @@ static const uint8_t stub_code[] = {
 	0x5d, 0x5f, 0x5e, 0x5b,                   /* pop ebp, edi, esi, ebx */
 	0xc3,                                     /* ret */
 };
+#elif defined(__arm__) && !defined(__thumb__)
+/* 32-bit ARM (EABI, built -marm): mmap2 is 192, arguments r0-r5, the number in r7 */
+static const uint8_t stub_code[] = {
+	0xb0, 0x40, 0x2d, 0xe9,                   /* push {r4, r5, r7, lr} */
+	0x00, 0x00, 0xa0, 0xe3,                   /* mov r0, #0 */
+	0x01, 0x1a, 0xa0, 0xe3,                   /* mov r1, #4096 */
+	0x03, 0x20, 0xa0, 0xe3,                   /* mov r2, #3 */
+	0x22, 0x30, 0xa0, 0xe3,                   /* mov r3, #0x22 */
+	0x00, 0x40, 0xe0, 0xe3,                   /* mvn r4, #0 */
+	0x00, 0x50, 0xa0, 0xe3,                   /* mov r5, #0 */
+	0xc0, 0x70, 0xa0, 0xe3,                   /* mov r7, #192 (mmap2) */
+	0x00, 0x00, 0x00, 0xef,                   /* svc #0 */
+	0xb0, 0x80, 0xbd, 0xe8,                   /* pop {r4, r5, r7, pc} */
+};
+#elif defined(__aarch64__)
+static const uint8_t stub_code[] = {
+	0x00, 0x00, 0x80, 0xd2,                   /* mov x0, #0 */
+	0x01, 0x00, 0x82, 0xd2,                   /* mov x1, #4096 */
+	0x62, 0x00, 0x80, 0xd2,                   /* mov x2, #3 */
+	0x43, 0x04, 0x80, 0xd2,                   /* mov x3, #0x22 */
+	0x04, 0x00, 0x80, 0x92,                   /* mov x4, #-1 */
+	0x05, 0x00, 0x80, 0xd2,                   /* mov x5, #0 */
+	0xc8, 0x1b, 0x80, 0xd2,                   /* mov x8, #222 (mmap) */
+	0x01, 0x00, 0x00, 0xd4,                   /* svc #0 */
+	0xc0, 0x03, 0x5f, 0xd6,                   /* ret */
+};
 #else
-#error "evload: x86 only"
+#error "evload: x86, 32-bit ARM (-marm) and arm64 only"
+#endif
+
+/* a function that returns at once: the code wxexit writes and runs */
+#if defined(__x86_64__) || defined(__i386__)
+static const uint8_t ret_code[] = { 0xc3 };                   /* ret */
+#elif defined(__arm__)
+static const uint8_t ret_code[] = { 0x1e, 0xff, 0x2f, 0xe1 }; /* bx lr */
+#else
+static const uint8_t ret_code[] = { 0xc0, 0x03, 0x5f, 0xd6 }; /* ret */
 #endif
 
 #if defined(__x86_64__)
@@ -147,8 +182,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	fill(p, mode, fixed, pages);
-	if (!strcmp(mode, "stub"))
+	if (!strcmp(mode, "stub")) {
 		memcpy(p, stub_code, sizeof(stub_code));
+		__builtin___clear_cache((char *)p, (char *)p + sizeof(stub_code)); /* ARM: no coherent icache */
+	}
 #if defined(__x86_64__)
 	if (!strcmp(mode, "gadget")) {
 		long (*sc)(long, ...) = syscall;
@@ -157,6 +194,8 @@ int main(int argc, char **argv)
 		memcpy(p + sizeof(gadget_head) + sizeof(sc), gadget_tail, sizeof(gadget_tail));
 	}
 #endif
+	if (!strcmp(mode, "wxexit"))
+		memcpy(p, ret_code, sizeof(ret_code));
 	save(out, p, pages);
 	if (!strcmp(mode, "flip") || !strcmp(mode, "stub") || !strcmp(mode, "big") || !strcmp(mode, "gadget")) {
 		if (mprotect(p, PAGE * pages, PROT_READ | PROT_EXEC)) {
@@ -181,6 +220,22 @@ int main(int argc, char **argv)
 		if (!strcmp(mode, "wxlate") ? munmap(q, PAGE) : mprotect(q, PAGE, PROT_READ | PROT_EXEC)) {
 			perror("munmap/mprotect");
 			return 2;
+		}
+	} else if (!strcmp(mode, "wxexit")) {
+		/* mapped W+X, the code written afterwards and run; never unmapped nor protected
+		 * again: the process just exits (the copy made as it exits holds the code) */
+		uint8_t *q = mmap(NULL, PAGE, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (q == MAP_FAILED) {
+			perror("mmap wx");
+			return 2;
+		}
+		memcpy(q, p, PAGE);
+		__builtin___clear_cache((char *)q, (char *)q + PAGE);
+		((void (*)(void))q)();
+		if (go) { /* the code is written and ran: say so (OUTFILE.ran), then wait */
+			char ran[4096];
+			snprintf(ran, sizeof(ran), "%s.ran", out);
+			save(ran, p, 0);
 		}
 	} else if (!strcmp(mode, "wxkill")) {
 		if (mprotect(p, PAGE, PROT_READ | PROT_WRITE | PROT_EXEC)) {

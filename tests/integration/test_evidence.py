@@ -4,6 +4,7 @@ shellcode loaders (evload.c), --kill-wx keeping the evidence."""
 import hashlib
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -14,6 +15,8 @@ from lib import (MAPWATCH, Fail, build_prog, check, eq, mapwatch, read_json_line
                  skipped_without_root, tmpdir)
 
 EVLOAD = {}
+EVLOAD_STATIC = {}
+MMAP32 = None
 
 
 def sha(path_or_bytes):
@@ -135,14 +138,81 @@ def t_stub(bits=64, mode="stub", kind="x_after_w"):
     eq(p.returncode, 0, f"exit status ({p.stderr_text.strip()})")
     check_payload(alerts_of(lines, kind)[0], written, capdir)
     cfa = alerts_of(lines, "call_from_anon")
-    if bits == 32:  # 32-bit tasks are not judged for call_from_anon (README: Debian 6.1 misread them)
-        eq(cfa, [], "no call_from_anon for a 32-bit task")
-        return
     mapped = int(p.stdout_text.split()[-1], 16)
     eq([(a["syscall"], a["returnValue"] & 0xffffffffffffffff) for a in cfa],
        [("mmap" if bits == 64 else "mmap2", mapped)], "call_from_anon alerts: only the stub's own mmap")
     eq(cfa[0]["alert"]["severity"], "high", "call_from_anon severity")
     eq(cfa[0]["alert"]["calledFrom"], "instructionPointer", "calledFrom")
+
+
+def t_i386_static_plain():
+    """Near miss: a static i386 program's own calls (int 0x80 from its text, glibc's through the
+    vDSO's __kernel_vsyscall) come from a file: no call_from_anon, only the W+X its old_mmap asks."""
+    d = tmpdir()
+    os.mkdir(os.path.join(d, "files"))
+    out = os.path.join(d, "al.json")
+    p = mapwatch(["--json", "--alerts-only", "-o", out, "--", MMAP32, os.path.join(d, "log.json"),
+                  os.path.join(d, "files")], timeout=120)
+    eq(p.returncode, 0, f"exit status ({p.stderr.strip()})")
+    al = alerts_of(read_json_lines(out))
+    eq([(a["alert"]["kind"], a["syscall"]) for a in al], [("wx_mapping", "mmap")],
+       "alerts of the static i386 program")
+
+
+def chroot_run(root, cmd):
+    """Run cmd (a list) chrooted into root in a mount namespace of its own where /proc, /sys and /dev
+    are the host's; returns the CompletedProcess."""
+    script = ("set -e; mount --make-rprivate /; for m in proc sys dev; do mkdir -p \"$R/$m\"; "
+              "mount --rbind /$m \"$R/$m\"; done; exec chroot \"$R\" \"$@\"")
+    return subprocess.run(["unshare", "-m", "sh", "-c", script, "sh", *cmd], capture_output=True, text=True,
+                          timeout=180, env={**os.environ, "R": root})
+
+
+def copy_with_libs(exe, root, name):
+    """Copy exe to root/name and the shared libraries it needs (ldd) to their paths under root."""
+    shutil.copy(exe, os.path.join(root, name))
+    ld = subprocess.run(["ldd", exe], capture_output=True, text=True).stdout
+    for line in ld.splitlines():
+        path = next((w for w in line.split() if w.startswith("/")), None)
+        if path:
+            os.makedirs(os.path.dirname(root + path), exist_ok=True)
+            shutil.copy(path, root + path)
+
+
+def t_tmpfs_root():
+    """A tmpfs that is the host's "/" (an initramfs: the VM stages, a system booted from RAM) is where
+    programs live: static programs run from there (64-bit and i386) make their calls from a file, and
+    call_from_anon names only the stub's own mmap. The attacker's way around it, a drop directory on
+    tmpfs made the program's own "/" by chroot, does not count: "/" is mapwatch's, and every call
+    the static stub's libc makes from there is call_from_anon."""
+    d = tmpdir()
+    root = os.path.join(d, "root")
+    os.mkdir(root)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256m", "tmpfs", root], check=True)
+    try:
+        copy_with_libs(MAPWATCH, root, "mapwatch")
+        for bits in (64, 32):
+            shutil.copy(EVLOAD_STATIC[bits], os.path.join(root, f"ev{bits}"))
+        for bits in (64, 32):
+            p = chroot_run(root, ["/mapwatch", "--json", "--alerts-only", "-o", f"/al{bits}.json", "--",
+                                  f"/ev{bits}", "stub", f"/page{bits}", "-"])
+            eq(p.returncode, 0, f"{bits}-bit: exit status ({p.stderr.strip()})")
+            mapped = int(p.stdout.split()[-1], 16)
+            lines = read_json_lines(os.path.join(root, f"al{bits}.json"))
+            eq([(a["syscall"], a["returnValue"] & 0xffffffffffffffff) for a in alerts_of(lines, "call_from_anon")],
+               [("mmap" if bits == 64 else "mmap2", mapped)], f"{bits}-bit under a tmpfs \"/\": only the stub's mmap")
+            eq(alerts_of(lines, "exec_fileless"), [], f"{bits}-bit: a program on the root tmpfs is not fileless")
+        # the attacker: mapwatch on the host's "/", the program chrooted into its tmpfs
+        out = os.path.join(d, "att.json")
+        p = mapwatch(["--json", "--alerts-only", "-o", out, "--", "chroot", root, "/ev64", "stub", "/pageA", "-"],
+                     timeout=120)
+        eq(p.returncode, 0, f"attacker: exit status ({p.stderr.strip()})")
+        mapped = int(p.stdout.split()[-1], 16)
+        cfa = alerts_of(read_json_lines(out), "call_from_anon")
+        check(any(a["returnValue"] != mapped for a in cfa) and any(a["returnValue"] == mapped for a in cfa),
+              f"attacker's chroot: the libc calls from its tmpfs text and the stub's: {[a['syscall'] for a in cfa]}")
+    finally:
+        subprocess.run(["umount", "-l", root])
 
 
 def t_gadget():
@@ -191,6 +261,48 @@ def t_wx_late(mode="wxlate", call="munmap"):
     pl = check_payload(al[1], written, capdir)
     eq(pl["capturedAt"], call, "capturedAt of the second")
     eq(al[1]["alert"]["regionStart"], al[0]["alert"]["regionStart"], "the same region")
+
+
+def t_wx_exit(bits=64):
+    """Mapped W+X, the code written afterwards and run, and the process just exits: the copy at the
+    mmap holds zeros; the one made as the process exits holds the code ("capturedAt":"exit"), in a
+    second alert of the same kind, for the same region, the mmap its trigger. Where the kernel's
+    sched_process_exit comes after the memory is gone (before 6.16) this is not done (README)."""
+    capdir = os.path.join(tmpdir(), "cap")
+    os.mkdir(capdir)
+    p, lines, written = run("wxexit", "--capture", capdir, bits=bits)
+    eq(p.returncode, 0, f"exit status ({p.stderr_text.strip()})")
+    al = alerts_of(lines, "wx_mapping")
+    eq([(a["syscall"], a["alert"]["payload"]["capturedAt"]) for a in al],
+       [("mmap" if bits == 64 else "mmap2", "syscall"), ("mmap" if bits == 64 else "mmap2", "exit")],
+       "wx_mapping alerts: at the mmap, at the exit")
+    check_payload(al[1], written, capdir)
+    eq(al[1]["alert"]["regionStart"], al[0]["alert"]["regionStart"], "the same region")
+    eq(al[1]["alert"].get("executableSha256"), sha(EVLOAD[bits]), "executableSha256 (the process is gone)")
+
+
+def t_wx_exit_killed():
+    """The same process SIGKILLed after it ran its code (it waits for a file that never comes): the
+    kernel's exit path still holds the memory at sched_process_exit (6.16+), the copy is made."""
+    d = tmpdir()
+    out, page = os.path.join(d, "out.json"), os.path.join(d, "page")
+    p = subprocess.Popen([MAPWATCH, "--json", "--alerts-only", "--capture", d, "--output", out, "--",
+                          EVLOAD[64], "wxexit", page, os.path.join(d, "never")],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    pid, deadline = None, time.monotonic() + 60
+    while pid is None and time.monotonic() < deadline:
+        if os.path.exists(out) and os.path.exists(page + ".ran"):  # its code written and run
+            pid = next((a["hostProcessId"] for a in alerts_of(read_json_lines_partial(out), "wx_mapping")), None)
+        time.sleep(0.05)
+    check(pid, "no wx_mapping alert at the mmap, or the program never ran its code")
+    os.kill(pid, 9)
+    so, se = p.communicate(timeout=120)
+    eq(p.returncode, 137, f"mapwatch's exit status: the command's, killed ({se.strip()})")
+    with open(page, "rb") as f:
+        written = f.read()
+    al = alerts_of(read_json_lines(out), "wx_mapping")
+    eq([a["alert"]["payload"]["capturedAt"] for a in al], ["syscall", "exit"], "capturedAt of the wx_mapping alerts")
+    check_payload(al[1], written, d)
 
 
 def t_truncated():
@@ -411,6 +523,10 @@ def main():
         return 0
     EVLOAD[64] = build_prog("evload.c", "evload")
     EVLOAD[32] = build_prog("evload.c", "evload32", extra=("-m32",))
+    EVLOAD_STATIC[64] = build_prog("evload.c", "evload-static", extra=("-static",))
+    EVLOAD_STATIC[32] = build_prog("evload.c", "evload32-static", extra=("-m32", "-static"))
+    global MMAP32
+    MMAP32 = build_prog("../vm/mmap32.c", "mmap32-static", extra=("-m32", "-static"))
     tests = [("evidence/flip", t_flip), ("evidence/capture_rule", t_capture_rule), ("evidence/memfd", t_memfd), ("evidence/stub", t_stub),
              ("evidence/stub_memfd", lambda: t_stub(64, "stubmemfd", "exec_fileless")),
              ("evidence/gadget", t_gadget),
@@ -418,9 +534,12 @@ def main():
              ("evidence/kill_wx", t_kill_wx), ("evidence/pkey", t_pkey), ("evidence/truncated", t_truncated),
              ("evidence/budget", t_budget), ("evidence/wx_late_munmap", t_wx_late),
              ("evidence/wx_late_mprotect", lambda: t_wx_late("wxlaterx", "mprotect")),
+             ("evidence/wx_exit", t_wx_exit), ("evidence/i386_wx_exit", lambda: t_wx_exit(32)),
+             ("evidence/wx_exit_killed", t_wx_exit_killed),
              ("evidence/table", t_table),
              ("evidence/i386_flip", lambda: t_flip(32)), ("evidence/i386_memfd", lambda: t_memfd(32)),
-             ("evidence/i386_stub", lambda: t_stub(32)), ("evidence/i386_kill_wx", lambda: t_kill_wx(32)),
+             ("evidence/i386_stub", lambda: t_stub(32)), ("evidence/i386_static_plain", t_i386_static_plain),
+             ("evidence/tmpfs_root", t_tmpfs_root), ("evidence/i386_kill_wx", lambda: t_kill_wx(32)),
              ("evidence/dedup", t_dedup), ("evidence/quota", t_quota), ("evidence/disk_full", t_disk_full),
              ("evidence/dir_removed", t_dir_removed),
              ("evidence/bad_dir", t_bad_dir), ("evidence/bad_options", t_bad_options),

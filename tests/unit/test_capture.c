@@ -217,3 +217,22 @@ TEST(capture_exehash_cached_by_identity)
 	unlink(path);
 	mw_exehash_free(h);
 }
+
+TEST(capture_at_exit_says_so)
+{
+	struct mw_captures *c = mw_captures_new();
+	struct mw_payload p;
+
+	chunk(c, 7, 99, 0, 2, MW_CHUNK_EXIT, 0xaa);
+	chunk(c, 7, 99, 1, 2, MW_CHUNK_EXIT | MW_CHUNK_LAST, 0xbb);
+	CHECK_INT(mw_captures_take(c, 100, 7, 99, "/nonexistent", &p), 0);
+	CHECK_STR(p.at, "exit");
+	CHECK_INT(p.before, 0);
+	CHECK_INT(p.len, 2 * MW_CHUNK_BYTES);
+	mw_payload_free(&p);
+	chunk(c, 7, 100, 0, 1, MW_CHUNK_LAST, 0xaa);
+	CHECK_INT(mw_captures_take(c, 100, 7, 100, "/nonexistent", &p), 0);
+	CHECK_STR(p.at, "syscall");
+	mw_payload_free(&p);
+	mw_captures_free(c);
+}

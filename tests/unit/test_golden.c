@@ -340,10 +340,17 @@ static void golden_records(struct out *o)
 			a->yara_json = "\"mw_marker\",\"packer_upx\"";
 			a->yara_text = "mw_marker,packer_upx";
 			a->severity = MW_SEV_HIGH;
+			a->exe_sha256 = "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae";
 		}
 		if (kind == MW_AL_WX_MPROTECT) {
 			a->payload = &pl[1];
 			a->yara_state = MW_YARA_DROPPED;
+			/* copied as its process exited */
+			static struct mw_payload at_exit;
+			at_exit = pl[1];
+			at_exit.at = "exit";
+			a->payload = &at_exit;
+			a->file_sha256 = "fcde2b2edba56bf408601fb721fe9b5c338d10ee429ea04fae5511b68fbf8fb9";
 		}
 		if (kind == MW_AL_EXEC_FILELESS) {
 			a->fileless = MW_FL_MEMFD;

@@ -318,6 +318,23 @@ def main():
         else:
             eq(got, [("alert", "wx_mapping", "mmap", True)], "alerts of the 32-bit program")
 
+    def t_call_from_anon():
+        """call_from_anon judges 32-bit tasks as 64-bit ones on 6.1: a stub in anonymous memory
+        that calls mmap2 (mmap) itself alerts, once; the static programs' own calls, made from
+        their text on the initramfs (the guest's "/", a tmpfs), raise none (here and in
+        compat_alerts' exact list)."""
+        for bits, call in ((32, "mmap2"), (64, "mmap")):
+            eq(rcs.get(f"stub{bits}"), 0, f"stub{bits} exit status")
+            m = re.search(r"stub mapped (0x[0-9a-f]+)", get(f"stub{bits}.txt"))
+            check(m, f"stub{bits} did not say what it mapped: {get(f'stub{bits}.txt')[:300]!r}")
+            alerts = jl(get(f"stub{bits}.json"))
+            cfa = [(a["syscall"], a["returnValue"], a["contextFlags"]["isCompat"], a["alert"]["calledFrom"])
+                   for a in alerts if a["alert"]["kind"] == "call_from_anon"]
+            eq(cfa, [(call, int(m.group(1), 16), bits == 32, "instructionPointer")],
+               f"call_from_anon alerts of the {bits}-bit stub")
+            eq([a["alert"]["kind"] for a in alerts if a["alert"]["kind"] != "call_from_anon"], ["x_after_w"],
+               f"the {bits}-bit stub's other alerts")
+
     def dm_common(name, binary, interp):
         eq(rcs.get(name), 0, f"{name} exit status")
         events = jl(get(f"{name}.json"))
@@ -506,7 +523,7 @@ def main():
     T = A["tag"]
     tests = [("hook_mode", t_hook_mode), ("do_mmap_dynamic", t_do_mmap_dynamic), ("do_mmap_static", t_do_mmap_static),
              ("do_mmap_table", t_do_mmap_table),
-             ("native_64bit_on_6.1", t_native), ("compat_alerts", t_compat_alerts), ("compat_fields", t_compat_fields),
+             ("native_64bit_on_6.1", t_native), ("compat_alerts", t_compat_alerts), ("call_from_anon_both_abis", t_call_from_anon), ("compat_fields", t_compat_fields),
              ("compat_exact_sequence", t_compat_exact), ("compat_table", t_table),
              ("events_mmap2_selection", t_events_selection),
              ("compat_off", t_compat_off)]

@@ -1,6 +1,6 @@
 #!/bin/sh
 # test.sh - the VM stage of the test suite: boots a Debian 6.1 kernel under qemu (x86_64, or arm64 with --arch arm64), runs mapwatch there on 64-bit and 32-bit programs, checks the results here.
-# Usage: tests/vm/test.sh [--arch x86_64|arm64]
+# Usage: [MW_VM_TIMEOUT=SECONDS] tests/vm/test.sh [--arch x86_64|arm64]   (the guest run's limit, default 900 s: more on a loaded host)
 #   x86_64 (default): the host's build, gcc and gcc -m32 (i386 programs).
 #   arm64: make ARCH=arm64 (static cross build), clang --target aarch64 and
 #          arm-linux-gnueabihf (EABI programs, compat tasks on arm64), booted with
@@ -43,6 +43,8 @@ if [ $arch = x86_64 ]; then
 	gcc -O1 -static -o "$g/int80wx" tests/integration/int80wx.c || fail "cannot build int80wx"
 	# issue #22: code written by /proc/PID/mem, ptrace and process_vm_writev (6.1 has no bpf_task_from_pid)
 	gcc -O1 -static -o "$g/codewrite" tests/integration/codewrite.c 2>/dev/null || fail "cannot build codewrite"
+	# call_from_anon on both ABIs: the evidence tests' shellcode loader
+	gcc -m32 -O1 -static -o "$g/evload32" tests/integration/evload.c || fail "cannot build the 32-bit evload"
 	# issue #14: the memory family, 64-bit and 32-bit (ipc() included)
 	gcc -O1 -static -Itests/integration -o "$g/memcalls64" tests/integration/memcalls.c || fail "cannot build memcalls"
 	gcc -m32 -O1 -static -Itests/integration -o "$g/memcalls32" tests/integration/memcalls.c || fail "cannot build the 32-bit memcalls"
@@ -68,12 +70,15 @@ else
 		fail "cannot build the 32-bit ARM program"
 	# issue #27: strace's edge cases made by an EABI task, watched by mapwatch and by Debian's
 	# arm64 strace (which decodes 32-bit ARM tasks too; it needs only the loader and libc below)
+	clang --target=arm-linux-gnueabihf -marm -fuse-ld=lld -O1 -static -o "$g/evload32" tests/integration/evload.c ||
+		fail "cannot build the 32-bit ARM evload"
 	clang --target=arm-linux-gnueabihf -marm -fuse-ld=lld -O1 -static -o "$g/paritycalls" tests/integration/paritycalls.c ||
 		fail "cannot build the 32-bit ARM parity program"
 	cp "$(sh scripts/debget.sh arm64 --dir)"/strace_*/usr/bin/strace "$g/strace" || fail "no arm64 strace in the package cache"
 	libs="/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1:/lib/ld-linux-aarch64.so.1 /usr/aarch64-linux-gnu/lib/libc.so.6:/lib/aarch64-linux-gnu/libc.so.6"
 fi
 $cc64 -O1 -static -o "$g/mmapcalls" tests/integration/mmapcalls.c -lpthread || fail "cannot build the 64-bit test program"
+$cc64 -O1 -static -o "$g/evload64" tests/integration/evload.c || fail "cannot build the 64-bit evload"
 $cc64 -O1 -o "$g/dmprog" tests/vm/dmprog.c || fail "cannot build the dynamic do_mmap program"
 $cc64 -O1 -static -o "$g/dmprog-static" tests/vm/dmprog.c || fail "cannot build the static do_mmap program"
 : >"$g/libs/map"
@@ -84,7 +89,7 @@ done
 echo "$arch" >"$g/arch"
 cp tests/vm/guest/guest.sh "$g/guest.sh"
 run=build/vm/run-$arch.out
-MW_VM_CMDLINE="loglevel=1" tests/vm/run-vm.sh --arch $arch "$g" 900 >"$run" 2>&1; rc=$?
+MW_VM_CMDLINE="loglevel=1" tests/vm/run-vm.sh --arch $arch "$g" "${MW_VM_TIMEOUT:-900}" >"$run" 2>&1; rc=$?
 [ $rc -eq 77 ] && skip "$(tail -n 1 "$run")"
 if [ $rc -ne 0 ]; then
 	cat "$run"

@@ -34,6 +34,13 @@ else
 	echo "@@RC ev32off $?"
 	./mapwatch --alerts-only --json -o /tmp/al32.json -- ./$p32 /tmp/log32al.json /tmp/f32s 2>&1
 	echo "@@RC al32 $?"
+	# call_from_anon, both ABIs: a stub in anonymous memory calling mmap2/mmap itself
+	for b in 32 64; do
+		./mapwatch --alerts-only --json -o /tmp/stub$b.json -- ./evload$b stub /tmp/stub$b.page - >/tmp/stub$b.txt 2>&1
+		echo "@@RC stub$b $?"
+		out stub$b.json
+		out stub$b.txt
+	done
 	if [ "$arch" = x86_64 ]; then
 		# issue #11: 32-bit W+X got past a check of the request, judged on the VMA at exit
 		mkdir -p /tmp/b32
