@@ -256,7 +256,10 @@ def t_wx_late(mode="wxlate", call="munmap"):
     eq(p.returncode, 0, f"exit status ({p.stderr_text.strip()})")
     al = alerts_of(lines, "wx_mapping")
     eq([a["syscall"] for a in al], ["mmap", call], "wx_mapping alerts")
-    eq(al[0]["alert"]["payload"]["sha256"], sha(bytes(4096)), "the copy at the mmap: zeros")
+    # the page is not present at the mmap's exit, so that copy is read again from /proc/PID/mem:
+    # zeros, or the code when the program wrote it before that read (a race on a loaded machine)
+    check(al[0]["alert"]["payload"]["sha256"] in (sha(bytes(4096)), sha(written)),
+          "the copy at the mmap: zeros, or the code written right after it")
     eq(al[0]["alert"]["payload"]["capturedAt"], "syscall", "capturedAt of the first")
     pl = check_payload(al[1], written, capdir)
     eq(pl["capturedAt"], call, "capturedAt of the second")
