@@ -362,11 +362,13 @@ def t_syslog_udp_unix_and_queue():
     wx = build_prog("wxloop.c", "wxloop")
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     u.bind(("127.0.0.1", 0))
-    u.settimeout(5)
+    # the readers give up after a minute without a datagram: long enough for an ASan build's
+    # start on a loaded machine (5 s was not), and they stop at the 20th anyway
+    u.settimeout(60)
     upath = os.path.join(d, "log.sock")
     x = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     x.bind(upath)
-    x.settimeout(5)
+    x.settimeout(60)
     dead = f"tcp://127.0.0.1:{free_port()}"
     try:
         msgs = [[], []]
