@@ -178,6 +178,17 @@ def t_gdb_breakpoint():
             eq(len(cw), 0, "code_write alerts with the debuggers rule")
 
 
+def t_tracepoint_mode():
+    """--hook tracepoint (no dispatcher): the same routes through their own exit tracepoints."""
+    for mode in ("child_libc", "poketext", "pvw"):
+        p, alerts = run_json(mode, ["--hook", "tracepoint", "--compat", "off"])
+        eq(p.returncode, PAYLOAD_RAN, f"{mode}: exit status ({p.stderr.strip()[-300:]})")
+        eq([e["alert"]["codeWrite"]["via"] for e in alerts if e["alert"]["kind"] == "code_write"], [ATTACKS[mode][0]],
+           f"{mode}: code_write in tracepoint mode")
+    p, alerts = run_json("self_mem_data", ["--hook", "tracepoint", "--compat", "off"])
+    eq([e for e in alerts if e["alert"]["kind"] == "code_write"], [], "self_mem_data in tracepoint mode")
+
+
 def t_hostwide():
     """Host-wide --alerts-only: the attacks are seen by a tracer that did not start them."""
     d = tmpdir()
@@ -222,8 +233,16 @@ def t_not_loaded_plain():
     check("verifier: cw_" not in p.stderr, "no code_write program loaded in a plain run")
     p = mapwatch(["-vvv", "--alerts-only", "--", "/bin/true"])
     eq(p.returncode, 0, f"alerts run ({p.stderr.strip()[-300:]})")
-    for name in ("cw_enter_ptrace", "cw_exit_pvw", "cw_exit_openat", "cw_exit_pwrite64"):
+    # dispatcher mode: one program beside the dispatcher on raw sys_exit; else a tracepoint per route
+    names = ("cw_disp_exit",) if "hook dispatcher" in p.stderr else \
+        ("cw_exit_ptrace", "cw_exit_process_vm_writev", "cw_exit_openat", "cw_exit_pwrite64")
+    for name in names:
         check(f"verifier: {name}:" in p.stderr, f"{name} loaded with alerts")
+    p = mapwatch(["-vvv", "--alerts-only", "--hook", "tracepoint", "--compat", "off", "--", "/bin/true"])
+    eq(p.returncode, 0, f"alerts run in tracepoint mode ({p.stderr.strip()[-300:]})")
+    for name in ("cw_exit_ptrace", "cw_exit_process_vm_writev", "cw_exit_openat", "cw_exit_pwrite64"):
+        check(f"verifier: {name}:" in p.stderr, f"{name} loaded with alerts in tracepoint mode")
+    check("verifier: cw_disp_exit:" not in p.stderr, "no raw sys_exit program in tracepoint mode")
 
 
 def main():
@@ -233,7 +252,7 @@ def main():
              ("codewrite/straddle", t_straddle),
              ("codewrite/pid_namespace", t_pid_namespace), ("codewrite/table", t_table), ("codewrite/policy_ignore_writer", t_policy_ignore_writer),
              ("codewrite/alert_rate", t_alert_rate),
-             ("codewrite/gdb_breakpoint", t_gdb_breakpoint), ("codewrite/hostwide", t_hostwide),
+             ("codewrite/gdb_breakpoint", t_gdb_breakpoint), ("codewrite/tracepoint_mode", t_tracepoint_mode), ("codewrite/hostwide", t_hostwide),
              ("codewrite/not_loaded_plain", t_not_loaded_plain)]
     return run_selected(tests)
 
