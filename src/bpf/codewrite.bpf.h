@@ -8,15 +8,14 @@
  * sys_exit tracepoint the dispatcher uses (cw_disp_exit: a per-syscall
  * tracepoint would put perf's syscall tracepoint path on every syscall of
  * the host); in the other modes "route" programs (hooks/load.c, PK_ROUTE)
- * on the exit tracepoints of ptrace,
- * process_vm_writev, open/openat/openat2 and the write calls. A write call
- * costs one hash lookup at its exit unless its process opened a procfs
- * "mem" file for writing (marked at the open's exit in cw_memproc,
- * inherited at fork). At the exit of a call that
- * succeeded the target's VMA at the address is read (bpf_find_vma on the
- * target: the writer itself, or a task from bpf_task_from_pid where the
- * kernel has that kfunc); an executable one, or one that could not be read
- * (user space then reads /proc/PID/maps), makes a code_write event.
+ * on the exit tracepoints of ptrace, process_vm_writev, open/openat/openat2
+ * and the write calls. A write call costs one hash lookup at its exit
+ * unless its process opened a procfs "mem" file for writing (marked at the
+ * open's exit in cw_memproc, inherited at fork). At the exit of a call
+ * that succeeded the target's VMA at the address is read (bpf_find_vma on
+ * the writer itself, or on a task from bpf_task_from_pid/_vpid where the
+ * kernel has those kfuncs); an executable one, or one that could not be
+ * read (user space then reads /proc/PID/maps), makes a code_write event.
  */
 
 extern struct task_struct *bpf_task_from_pid(s32 pid) __ksym __weak;
