@@ -10,7 +10,7 @@
 #include "mapwatch.h"
 #include "hooks.h"
 
-#define MW_MAX_PROGS (2 * MW_EV_MAX + 2 * MW_FN_SLOTS + 40) /* tracepoint pairs, function slots, the rest (code_write's 10) */
+#define MW_MAX_PROGS (2 * MW_EV_MAX + 2 * MW_FN_SLOTS + 40) /* tracepoint pairs, function slots, the rest (code_write's 12) */
 
 /* The mode in force is one of enum mw_hook's (options.h) but MW_HOOK_AUTO,
  * which only asks for the best; its name, indexed by that value: */
@@ -22,8 +22,7 @@ enum dm_mode { DM_NONE, DM_FENTRY, DM_KPROBE };
 /* What a program of the object is (load.c's table, built from the
  * skeleton and the catalogue: no name parsing). */
 enum prog_kind { PK_OTHER, PK_TP, PK_DISP, PK_FN, PK_LIFE, PK_DM_FENTRY, PK_DM_KPROBE,
-		 PK_ROUTE /* code_write's tracepoints (codewrite.bpf.h): alerts mode only */,
-		 PK_ROUTE_DISP /* code_write's raw sys_exit program: alerts in dispatcher mode */ };
+		 PK_ROUTE /* code_write's tracepoints (codewrite.bpf.h): alerts mode only */ };
 
 struct prog_info {
 	const struct bpf_program *prog;

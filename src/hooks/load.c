@@ -79,15 +79,15 @@ static void prog_add(struct mw_hooks *h, const struct bpf_program *p, enum prog_
 static void mw_codewrite_progs(struct mw_hooks *h)
 {
 	const struct bpf_program *cw[] = {
-		h->skel->progs.cw_exit_ptrace, h->skel->progs.cw_exit_process_vm_writev,
+		h->skel->progs.cw_enter_ptrace, h->skel->progs.cw_exit_ptrace,
+		h->skel->progs.cw_enter_pvw, h->skel->progs.cw_exit_pvw,
 		h->skel->progs.cw_exit_open, h->skel->progs.cw_exit_openat, h->skel->progs.cw_exit_openat2,
 		h->skel->progs.cw_exit_write, h->skel->progs.cw_exit_pwrite64, h->skel->progs.cw_exit_writev,
 		h->skel->progs.cw_exit_pwritev, h->skel->progs.cw_exit_pwritev2,
 	};
 
-	prog_add(h, h->skel->progs.cw_disp_exit, PK_ROUTE_DISP, -1, -1, true);
 	for (size_t i = 0; i < sizeof(cw) / sizeof(cw[0]); i++)
-		prog_add(h, cw[i], PK_ROUTE, -1, -1, true);
+		prog_add(h, cw[i], PK_ROUTE, -1, -1, strstr(bpf_program__name(cw[i]), "_exit_") != NULL);
 }
 
 static void progs_table(struct mw_hooks *h)
@@ -205,7 +205,6 @@ static int hooks_load(struct mw_hooks *h, enum mw_hook mode, enum dm_mode dm, ch
 	}
 	h->skel->rodata->kill_wx = o->kill_wx;
 	h->skel->rodata->codewrite_on = o->alerts || o->kill_wx;
-	h->skel->rodata->codewrite_in_disp = (o->alerts || o->kill_wx) && mode == MW_HOOK_DISPATCHER;
 	h->skel->rodata->allow_on = o->nallow > 0;
 	h->skel->rodata->dm_has_vmflags = vmf > 0;
 	h->skel->rodata->track_compat = h->track;
@@ -267,13 +266,8 @@ static int hooks_load(struct mw_hooks *h, enum mw_hook mode, enum dm_mode dm, ch
 		case PK_DM_KPROBE:
 			want = dm == DM_KPROBE;
 			break;
-		case PK_ROUTE: /* only alerts judge them (the dispatcher's exit does, when it is the hook);
-				* a kernel without the call's tracepoint lacks the call */
-			want = (o->alerts || o->kill_wx) && mode != MW_HOOK_DISPATCHER &&
-			       mw_tracepoint_exists(tdir, bpf_program__section_name(p));
-			break;
-		case PK_ROUTE_DISP:
-			want = (o->alerts || o->kill_wx) && mode == MW_HOOK_DISPATCHER;
+		case PK_ROUTE: /* only alerts judge them; a kernel without the call's tracepoint lacks the call */
+			want = (o->alerts || o->kill_wx) && mw_tracepoint_exists(tdir, bpf_program__section_name(p));
 			break;
 		case PK_OTHER:
 			want = bpf_program__autoload(p);
@@ -350,7 +344,6 @@ static int hooks_load(struct mw_hooks *h, enum mw_hook mode, enum dm_mode dm, ch
 	/* lifecycle before the /proc scan, so a 32-bit process cannot slip between */
 	if (mw_attach_kind(h, PK_LIFE, h->links, &h->nlinks, MW_MAX_PROGS) ||
 	    mw_attach_kind(h, PK_ROUTE, h->links, &h->nlinks, MW_MAX_PROGS) ||
-	    mw_attach_kind(h, PK_ROUTE_DISP, h->links, &h->nlinks, MW_MAX_PROGS) ||
 	    mw_attach_kind(h, PK_OTHER, h->links, &h->nlinks, MW_MAX_PROGS))
 		return -1;
 	if (mode == MW_HOOK_DISPATCHER) {

@@ -233,16 +233,8 @@ def t_not_loaded_plain():
     check("verifier: cw_" not in p.stderr, "no code_write program loaded in a plain run")
     p = mapwatch(["-vvv", "--alerts-only", "--", "/bin/true"])
     eq(p.returncode, 0, f"alerts run ({p.stderr.strip()[-300:]})")
-    # dispatcher mode: one program beside the dispatcher on raw sys_exit; else a tracepoint per route
-    names = ("cw_disp_exit",) if "hook dispatcher" in p.stderr else \
-        ("cw_exit_ptrace", "cw_exit_process_vm_writev", "cw_exit_openat", "cw_exit_pwrite64")
-    for name in names:
+    for name in ("cw_enter_ptrace", "cw_exit_pvw", "cw_exit_openat", "cw_exit_pwrite64"):
         check(f"verifier: {name}:" in p.stderr, f"{name} loaded with alerts")
-    p = mapwatch(["-vvv", "--alerts-only", "--hook", "tracepoint", "--compat", "off", "--", "/bin/true"])
-    eq(p.returncode, 0, f"alerts run in tracepoint mode ({p.stderr.strip()[-300:]})")
-    for name in ("cw_exit_ptrace", "cw_exit_process_vm_writev", "cw_exit_openat", "cw_exit_pwrite64"):
-        check(f"verifier: {name}:" in p.stderr, f"{name} loaded with alerts in tracepoint mode")
-    check("verifier: cw_disp_exit:" not in p.stderr, "no raw sys_exit program in tracepoint mode")
 
 
 def main():
