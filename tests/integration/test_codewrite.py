@@ -178,6 +178,17 @@ def t_gdb_breakpoint():
             eq(len(cw), 0, "code_write alerts with the debuggers rule")
 
 
+def t_tracepoint_mode():
+    """--hook tracepoint (no dispatcher): the same routes through their own exit tracepoints."""
+    for mode in ("child_libc", "poketext", "pvw"):
+        p, alerts = run_json(mode, ["--hook", "tracepoint", "--compat", "off"])
+        eq(p.returncode, PAYLOAD_RAN, f"{mode}: exit status ({p.stderr.strip()[-300:]})")
+        eq([e["alert"]["codeWrite"]["via"] for e in alerts if e["alert"]["kind"] == "code_write"], [ATTACKS[mode][0]],
+           f"{mode}: code_write in tracepoint mode")
+    p, alerts = run_json("self_mem_data", ["--hook", "tracepoint", "--compat", "off"])
+    eq([e for e in alerts if e["alert"]["kind"] == "code_write"], [], "self_mem_data in tracepoint mode")
+
+
 def t_hostwide():
     """Host-wide --alerts-only: the attacks are seen by a tracer that did not start them."""
     d = tmpdir()
@@ -233,7 +244,7 @@ def main():
              ("codewrite/straddle", t_straddle),
              ("codewrite/pid_namespace", t_pid_namespace), ("codewrite/table", t_table), ("codewrite/policy_ignore_writer", t_policy_ignore_writer),
              ("codewrite/alert_rate", t_alert_rate),
-             ("codewrite/gdb_breakpoint", t_gdb_breakpoint), ("codewrite/hostwide", t_hostwide),
+             ("codewrite/gdb_breakpoint", t_gdb_breakpoint), ("codewrite/tracepoint_mode", t_tracepoint_mode), ("codewrite/hostwide", t_hostwide),
              ("codewrite/not_loaded_plain", t_not_loaded_plain)]
     return run_selected(tests)
 

@@ -417,7 +417,8 @@ def main():
         pages raise none. Another process's target is judged from its /proc/PID/maps when the reader
         gets there: at most one alert, saying so (a target already gone is not judged)."""
         def cw(m):
-            return [e for e in jl(get(f"cw-{m}.json")) if e.get("eventName") == "alert" and e["alert"]["kind"] == "code_write"]
+            return [e for e in jl(get("cw.json")) if e.get("eventName") == "alert" and e["alert"]["kind"] == "code_write"
+                    and e["processName"] == f"cw_{m}"[:15]]
         eq(rcs.get("cw_self_mem"), 42, "self_mem: the payload ran")
         a = cw("self_mem")
         eq(len(a), 1, "self_mem: code_write alerts")
