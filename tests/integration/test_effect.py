@@ -79,43 +79,49 @@ def t_oldmmap_race():
     """Bypass 2: 1,000 old_mmap calls racing a thread that flips prot: effectiveProt is /proc's, every RWX alerted."""
     if need32():
         return need32()
-    d = tmpdir()
-    log = os.path.join(d, "race.json")
-    n = 1000
-    rc, events, alerts, err = traced([PROG32, "race", log, str(n)])
-    eq(rc, 0, f"exit status ({err.strip()})")
-    calls = read_json_lines(log)
-    eq(len(calls), n, "calls logged")
-    pid = calls and events[0]["hostProcessId"]
-    ev = [e for e in events if e["eventName"] == "mmap" and e["syscallNr"] == 90 and e["hostThreadId"] == pid]
-    eq(len(ev), n, "old_mmap events of the main thread")
-    differ = busy = 0
-    # an alert line follows its event's line: which old_mmap events were alerted
-    alerted, cur = set(), None
-    for e in LAST_LINES:
-        if e.get("eventName") == "alert":
-            if cur is not None and e["alert"]["kind"] == "wx_mapping" and e["trigger"]["timestamp"] == cur:
-                alerted.add(cur)
-        elif e.get("eventName") == "mmap" and e.get("syscallNr") == 90:
-            cur = e["timestamp"]
-        else:
-            cur = None
-    rwx = 0
-    for c, e in zip(calls, ev):
-        eq(e["returnValue"], c["ret"], f"call {c['i']}: returned address")
-        if "effectiveProt" not in e or e["effectiveProt"] is None:
-            busy += 1
-            continue
-        eq(e["effectiveProt"], prot_of_perms(c["perms"]), f"call {c['i']}: effectiveProt vs /proc/PID/maps")
-        differ += e["args"][2]["value"] != {"rw": 3, "rwx": 7}.get(c["perms"][:3].replace("-", ""), -1)
-        rwx += c["perms"].startswith("rwx")
-    eq(busy, 0, "events without effectiveProt (lookup contended)")
-    for c, e in zip(calls, ev):
-        eq(e["timestamp"] in alerted, c["perms"].startswith("rwx"),
-           f"call {c['i']} ({c['perms']}): alerted")
-    print(f"INFO race: {n} calls, {rwx} RWX outcomes, all alerted; {differ} events whose struct read at entry "
-          f"differs from what the kernel did", flush=True)
-    check(0 < rwx < n, f"the race did not race ({rwx} RWX of {n}): the test proves nothing")
+    # the flipping thread must get a CPU while the main thread is in the call: on a loaded
+    # machine a run may not race at all, so a run that did not is made again (each run's
+    # checks hold whether it raced or not; that it raced at least once is the last check)
+    for attempt in range(6):
+        d = tmpdir()
+        log = os.path.join(d, "race.json")
+        n = 1000
+        rc, events, alerts, err = traced([PROG32, "race", log, str(n)])
+        eq(rc, 0, f"exit status ({err.strip()})")
+        calls = read_json_lines(log)
+        eq(len(calls), n, "calls logged")
+        pid = calls and events[0]["hostProcessId"]
+        ev = [e for e in events if e["eventName"] == "mmap" and e["syscallNr"] == 90 and e["hostThreadId"] == pid]
+        eq(len(ev), n, "old_mmap events of the main thread")
+        differ = busy = 0
+        # an alert line follows its event's line: which old_mmap events were alerted
+        alerted, cur = set(), None
+        for e in LAST_LINES:
+            if e.get("eventName") == "alert":
+                if cur is not None and e["alert"]["kind"] == "wx_mapping" and e["trigger"]["timestamp"] == cur:
+                    alerted.add(cur)
+            elif e.get("eventName") == "mmap" and e.get("syscallNr") == 90:
+                cur = e["timestamp"]
+            else:
+                cur = None
+        rwx = 0
+        for c, e in zip(calls, ev):
+            eq(e["returnValue"], c["ret"], f"call {c['i']}: returned address")
+            if "effectiveProt" not in e or e["effectiveProt"] is None:
+                busy += 1
+                continue
+            eq(e["effectiveProt"], prot_of_perms(c["perms"]), f"call {c['i']}: effectiveProt vs /proc/PID/maps")
+            differ += e["args"][2]["value"] != {"rw": 3, "rwx": 7}.get(c["perms"][:3].replace("-", ""), -1)
+            rwx += c["perms"].startswith("rwx")
+        eq(busy, 0, "events without effectiveProt (lookup contended)")
+        for c, e in zip(calls, ev):
+            eq(e["timestamp"] in alerted, c["perms"].startswith("rwx"),
+               f"call {c['i']} ({c['perms']}): alerted")
+        print(f"INFO race (run {attempt + 1}): {n} calls, {rwx} RWX outcomes, all alerted; {differ} events whose struct read at entry "
+              f"differs from what the kernel did", flush=True)
+        if 0 < rwx < n:
+            break
+    check(0 < rwx < n, f"the race did not race in {attempt + 1} runs ({rwx} RWX of {n} in the last): the test proves nothing")
     for _ in range(3):
         marker = os.path.join(d, "ran")
         must_be_killed([PROG32, "racekill", marker, "20000"], marker)
