@@ -240,11 +240,12 @@ static int handle_rec(void *ctx, void *data, size_t size)
 	}
 	struct mw_rec rec = { .kind = MW_RK_EVENT, .ts_ns = v.ts_ns, .v = &v };
 	/* an exec of a fileless program and a code_write are sent for the alerts: an event line only when asked for */
-	if ((e->event != MW_EV_EXEC && e->event != MW_EV_CODE_WRITE) || (t->o->event_mask & MW_EVBIT(e->event)))
+	int line = (e->event != MW_EV_EXEC && e->event != MW_EV_CODE_WRITE) || (t->o->event_mask & MW_EVBIT(e->event));
+	if (line)
 		mw_sinks_emit(&t->sinks, &rec);
 	if (e->event < MW_EV_MAX)
 		t->events_by[e->event]++;
-	if (!t->o->alerts_only)
+	if (!t->o->alerts_only && line) /* the kernel's "seen" does not count those sent for the alerts alone */
 		t->written++;
 	if (t->alerts) {
 		struct mw_alert al[MW_ALERTS_MAX];
