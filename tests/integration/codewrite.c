@@ -15,6 +15,9 @@
  *   uffd          an RX anonymous page registered with a userfaultfd (missing pages); the main
  *                 thread calls into it, the handler thread supplies the page holding the
  *                 payload with UFFDIO_COPY
+ *   uffd_move     uffd, the page moved in (UFFDIO_MOVE, 6.8+) instead of copied, into an RWX
+ *                 page (the kernel moves only between writable VMAs of the same protection):
+ *                 exit 42, or exit 77 where the kernel has no UFFDIO_MOVE
  *   uffd_remote   a child registers its RX page with a userfaultfd and passes the fd to the
  *                 parent (SCM_RIGHTS); the parent answers the child's fault with UFFDIO_COPY
  * Near misses (exit 0, nothing written into code):
@@ -255,6 +258,18 @@ static int pvw(int exec)
 	return reap(pid);
 }
 
+/* UFFDIO_MOVE (Linux 6.8) where the installed headers predate it */
+#ifndef UFFDIO_MOVE
+struct uffdio_move {
+	uint64_t dst, src, len, mode;
+	int64_t move;
+};
+#define UFFDIO_MOVE _IOWR(UFFDIO, 0x05, struct uffdio_move)
+#define UFFD_FEATURE_MOVE (1ULL << 16)
+#endif
+
+static int uffd_moves; /* uffd_move: the handler moves the page in */
+
 /* The userfaultfd's handler: one missing-page fault, answered with a
  * page whose start holds the payload. */
 static void *uffd_handler(void *arg)
@@ -266,9 +281,16 @@ static void *uffd_handler(void *arg)
 	memcpy(src, code, sizeof code);
 	if (read(uffd, &msg, sizeof msg) != (ssize_t)sizeof msg || msg.event != UFFD_EVENT_PAGEFAULT)
 		die("codewrite: read uffd");
-	struct uffdio_copy c = {
-		.dst = msg.arg.pagefault.address & ~(uint64_t)(PG - 1), .src = (uintptr_t)src, .len = PG, .mode = 0
-	};
+	uint64_t dst = msg.arg.pagefault.address & ~(uint64_t)(PG - 1);
+	if (uffd_moves) { /* the kernel moves only between writable VMAs of the same protection */
+		if (mprotect(src, PG, PROT_READ | PROT_WRITE | PROT_EXEC))
+			die("codewrite: mprotect");
+		struct uffdio_move mv = { .dst = dst, .src = (uintptr_t)src, .len = PG, .mode = 0 };
+		if (ioctl(uffd, UFFDIO_MOVE, &mv) || mv.move != PG)
+			die("codewrite: UFFDIO_MOVE");
+		return NULL;
+	}
+	struct uffdio_copy c = { .dst = dst, .src = (uintptr_t)src, .len = PG, .mode = 0 };
 	if (ioctl(uffd, UFFDIO_COPY, &c) || c.copy != PG)
 		die("codewrite: UFFDIO_COPY");
 	return NULL;
@@ -278,17 +300,19 @@ static void *uffd_handler(void *arg)
 static int uffd_on(unsigned char *p)
 {
 	int fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
-	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_api api = { .api = UFFD_API, .features = uffd_moves ? UFFD_FEATURE_MOVE : 0 };
 	struct uffdio_register reg = { .range = { (uintptr_t)p, PG }, .mode = UFFDIO_REGISTER_MODE_MISSING };
 
-	if (fd < 0 || ioctl(fd, UFFDIO_API, &api) || ioctl(fd, UFFDIO_REGISTER, &reg))
+	if (fd >= 0 && ioctl(fd, UFFDIO_API, &api) && uffd_moves && errno == EINVAL)
+		exit(77); /* no UFFDIO_MOVE in this kernel */
+	if (fd < 0 || ioctl(fd, UFFDIO_REGISTER, &reg))
 		die("codewrite: userfaultfd");
 	return fd;
 }
 
 static int uffd(int exec)
 {
-	unsigned char *p = map(exec ? PROT_READ | PROT_EXEC : PROT_READ | PROT_WRITE);
+	unsigned char *p = map(uffd_moves ? PROT_READ | PROT_WRITE | PROT_EXEC : exec ? PROT_READ | PROT_EXEC : PROT_READ | PROT_WRITE);
 	int fd = uffd_on(p);
 	pthread_t th;
 
@@ -368,10 +392,14 @@ int main(int argc, char **argv)
 		return pvw(0);
 	if (!strcmp(m, "uffd"))
 		return uffd(1);
+	if (!strcmp(m, "uffd_move")) {
+		uffd_moves = 1;
+		return uffd(1);
+	}
 	if (!strcmp(m, "uffd_remote"))
 		return uffd_remote();
 	if (!strcmp(m, "uffd_data"))
 		return uffd(0);
-	fprintf(stderr, "usage: codewrite self_mem|child_mem|child_libc|poketext|pvw|straddle|poke_repeat|uffd|uffd_remote|self_mem_read|self_mem_data|peektext|pokedata_data|attach|pvw_data|uffd_data\n");
+	fprintf(stderr, "usage: codewrite self_mem|child_mem|child_libc|poketext|pvw|straddle|poke_repeat|uffd|uffd_move|uffd_remote|self_mem_read|self_mem_data|peektext|pokedata_data|attach|pvw_data|uffd_data\n");
 	return 2;
 }

@@ -111,11 +111,11 @@ def uffd_alerts(recs):
     return [e for e in recs if e.get("eventName") == "alert" and e["alert"]["kind"] == "code_write"]
 
 
-def check_uffd(mode, e, writer_is_target):
-    """One userfaultfd code_write: the page supplied (its start, 4096 bytes) in the RX region."""
+def check_uffd(mode, e, writer_is_target, prot="PROT_READ|PROT_EXEC"):
+    """One userfaultfd code_write: the page supplied (its start, 4096 bytes) in the executable region."""
     a, w = e["alert"], e["alert"]["codeWrite"]
     eq((a["severity"], a["mitre"], w["via"], w["length"], w["targetProt"]),
-       ("high", "T1055", "userfaultfd", 4096, "PROT_READ|PROT_EXEC"), f"{mode}: severity, MITRE id, route, length, prot")
+       ("high", "T1055", "userfaultfd", 4096, prot), f"{mode}: severity, MITRE id, route, length, prot")
     eq(int(w["address"], 16) % 4096, 0, f"{mode}: the page's start: {w['address']}")
     eq((a["regionStart"], int(a["regionEnd"], 16) - int(a["regionStart"], 16)), (w["address"], 4096),
        f"{mode}: region is the page supplied")
@@ -127,7 +127,7 @@ def check_uffd(mode, e, writer_is_target):
 def t_userfaultfd():
     """UFFDIO_COPY supplying the missing page of an RX region (the handler a thread of the process, or
     another process handed the fd over a socket: the uffd's mm names the target): one code_write, via
-    userfaultfd; the same copy into an RW region is quiet."""
+    userfaultfd; the same copy into an RW region is quiet; UFFDIO_MOVE into RWX memory is judged too."""
     for mode, self_target in (("uffd", True), ("uffd_remote", False)):
         p, alerts = run_json(mode)
         eq(p.returncode, PAYLOAD_RAN, f"{mode}: exit status (the payload's; stderr: {p.stderr.strip()[-300:]})")
@@ -137,6 +137,15 @@ def t_userfaultfd():
     p, alerts = run_json("uffd_data")
     eq(p.returncode, 0, f"uffd_data: exit status ({p.stderr.strip()[-300:]})")
     eq(uffd_alerts(alerts), [], "uffd_data: code_write alerts")
+    # UFFDIO_MOVE moves only between writable VMAs: into RWX memory (wx_mapping raised at its mmap too)
+    p, alerts = run_json("uffd_move")
+    if p.returncode == 77:
+        print("  uffd_move not checked: no UFFDIO_MOVE in this kernel (6.8+)", flush=True)
+        return None
+    eq(p.returncode, PAYLOAD_RAN, f"uffd_move: exit status ({p.stderr.strip()[-300:]})")
+    cw = uffd_alerts(alerts)
+    eq(len(cw), 1, f"uffd_move: code_write alerts ({[e['alert'] for e in alerts]})")
+    check_uffd("uffd_move", cw[0], True, "PROT_READ|PROT_WRITE|PROT_EXEC")
 
 
 def t_table():
@@ -217,6 +226,10 @@ def t_tracepoint_mode():
         eq(p.returncode, PAYLOAD_RAN, f"{mode}: exit status ({p.stderr.strip()[-300:]})")
         eq([e["alert"]["codeWrite"]["via"] for e in alerts if e["alert"]["kind"] == "code_write"], [ATTACKS[mode][0]],
            f"{mode}: code_write in tracepoint mode")
+    p, alerts = run_json("uffd", ["--hook", "tracepoint", "--compat", "off"])
+    eq(p.returncode, PAYLOAD_RAN, f"uffd: exit status ({p.stderr.strip()[-300:]})")
+    eq([e["alert"]["codeWrite"]["via"] for e in alerts if e["alert"]["kind"] == "code_write"], ["userfaultfd"],
+       "uffd: code_write in tracepoint mode")
     p, alerts = run_json("self_mem_data", ["--hook", "tracepoint", "--compat", "off"])
     eq([e for e in alerts if e["alert"]["kind"] == "code_write"], [], "self_mem_data in tracepoint mode")
 
