@@ -82,7 +82,8 @@ enum mw_cw_via {
 	MW_CW_PTRACE = 1,    /* ptrace(PTRACE_POKETEXT/POKEDATA) */
 	MW_CW_PVW = 2,       /* process_vm_writev */
 	MW_CW_PROC_MEM = 3,  /* write/pwrite64/writev/pwritev/pwritev2 on /proc/PID/mem */
-	MW_CW_MAX = 4,
+	MW_CW_UFFD = 4,      /* ioctl(UFFDIO_COPY/UFFDIO_CONTINUE/UFFDIO_MOVE) on a userfaultfd */
+	MW_CW_MAX = 5,
 };
 
 /* Syscall numbers the hooks can map to events, per ABI (nr_event map). */

@@ -102,7 +102,7 @@ struct mw_alert *mw_alert_add(struct mw_alert *al, int *n, enum mw_alert_kind ki
 		x->severity = MW_SEV_HIGH;
 		x->mitre = "T1055";
 		x->technique = "Process Injection";
-		x->description = "executable memory written from outside the mapping calls (ptrace, process_vm_writev, /proc/PID/mem)";
+		x->description = "executable memory written from outside the mapping calls (ptrace, process_vm_writev, /proc/PID/mem, userfaultfd)";
 		break;
 	default:
 		x->severity = MW_SEV_INFO;

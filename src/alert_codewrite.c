@@ -1,4 +1,4 @@
-/* alert_codewrite.c - the code_write rule: executable memory written from outside the mapping calls (ptrace, process_vm_writev, /proc/PID/mem). */
+/* alert_codewrite.c - the code_write rule: executable memory written from outside the mapping calls (ptrace, process_vm_writev, /proc/PID/mem, userfaultfd). */
 #include "alert_codewrite.h"
 
 #include <stdio.h>
@@ -85,7 +85,7 @@ int mw_code_write_rule(const struct mw_event *e, const char *proc_root, struct m
 	} else if (e->args[0] == MW_CW_PROC_MEM) {
 		x->mitre = "T1055.009";
 		x->technique = "Process Injection: Proc Memory";
-	} /* process_vm_writev: no sub-technique of its own, T1055 */
+	} /* process_vm_writev, userfaultfd: no sub-technique of their own, T1055 */
 	x->cw_via = (uint8_t)e->args[0];
 	x->cw_pid = (uint32_t)e->args[1];
 	x->cw_addr = e->args[2];

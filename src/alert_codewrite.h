@@ -1,4 +1,4 @@
-/* alert_codewrite.h - the code_write rule: executable memory written from outside the mapping calls (ptrace, process_vm_writev, /proc/PID/mem). */
+/* alert_codewrite.h - the code_write rule: executable memory written from outside the mapping calls (ptrace, process_vm_writev, /proc/PID/mem, userfaultfd). */
 #ifndef MW_ALERT_CODEWRITE_H
 #define MW_ALERT_CODEWRITE_H
 

@@ -15,7 +15,7 @@
 int mw_decode_mem_arg(struct strbuf *b, enum mw_arg_fmt fmt, uint64_t v);
 
 /* code_write's route by its number (enum mw_cw_via): "ptrace", "process_vm_writev",
- * "proc_mem"; NULL when unknown. */
+ * "proc_mem", "userfaultfd"; NULL when unknown. */
 const char *mw_cw_via_name(uint64_t via);
 
 /* Append what a user-memory argument (MW_D_USTR, MW_D_NODEMASK, ...)

@@ -1,4 +1,4 @@
-/* codewrite.bpf.h - writes into executable memory from outside the mapping calls (issue #22): ptrace POKETEXT/POKEDATA, process_vm_writev, write()/pwrite() to /proc/PID/mem; the "code_write" event the alert engine judges. */
+/* codewrite.bpf.h - writes into executable memory from outside the mapping calls (issue #22): ptrace POKETEXT/POKEDATA, process_vm_writev, write()/pwrite() to /proc/PID/mem, userfaultfd UFFDIO_COPY/CONTINUE/MOVE; the "code_write" event the alert engine judges. */
 /* Included by mapwatch.bpf.c at this point of it: uses what it defines above. */
 #ifndef MW_CODEWRITE_BPF_H
 #define MW_CODEWRITE_BPF_H
@@ -176,7 +176,7 @@ static __noinline int cw_emit(struct cw_pending *p, long ret, __u64 addr, __u64 
 	 * namespace: outside the host's, the kernel looks it up there
 	 * (bpf_task_from_vpid, 6.13+), else user space judges it from the
 	 * writer's own /proc (args[4] = 1) */
-	bool ns_pid = p->via != MW_CW_PROC_MEM && task->thread_pid->level != 0;
+	bool ns_pid = p->via != MW_CW_PROC_MEM && p->via != MW_CW_UFFD && task->thread_pid->level != 0;
 	r = cw_lookup(p->pid, addr, &c, ns_pid);
 	/* a write that starts in data and runs on past its VMA: judged by its last byte's too */
 	if (r == 0 && !(c.vm_flags & MW_VM_EXEC) && len > 1 && addr + len - 1 >= c.end)
@@ -384,6 +384,81 @@ SEC("tracepoint/syscalls/sys_exit_pwritev")
 int cw_exit_pwritev(struct trace_event_raw_sys_exit *ctx) { return cw_write_exit(ctx->id, ctx->ret, 3); }
 SEC("tracepoint/syscalls/sys_exit_pwritev2")
 int cw_exit_pwritev2(struct trace_event_raw_sys_exit *ctx) { return cw_write_exit(ctx->id, ctx->ret, 3); }
+
+/* ---- ioctl(uffd, UFFDIO_COPY/UFFDIO_CONTINUE/UFFDIO_MOVE, arg) ----
+ * The page of a region registered with a userfaultfd supplied by its
+ * handler (on first touch, or moved in): a write into that region that no
+ * mapping call sees. At the exit only, as the write calls: ioctl is busy
+ * (terminals, sockets, drivers). A call that failed returns at once, the
+ * others after one read of the saved command register. The three commands'
+ * structs start with the destination; the length is at 16 (copy, move) or
+ * 8 (continue). A partial copy (-EAGAIN, some pages in) is not judged.
+ * The target is the userfaultfd context's mm (the fd may have been passed
+ * to another process or inherited over a fork): the caller's own VMA when
+ * it is the caller's mm, else the VMA of mm->owner's process (CONFIG_MEMCG
+ * kernels; cw_lookup: bpf_task_from_pid, or user space's /proc/PID/maps on
+ * 6.1). Without mm->owner another process's region is not judged. The
+ * 32-bit ioctl (compat) is not seen: its syscall tracepoints do not fire. */
+#define MW_UFFDIO_CMD(nr, type) (0xc0000000u | ((__u32)sizeof(type) << 16) | 0xaa00u | (nr))
+#define MW_UFFDIO_COPY MW_UFFDIO_CMD(0x03, struct uffdio_copy)
+#define MW_UFFDIO_MOVE MW_UFFDIO_CMD(0x05, struct uffdio_move)         /* 6.8+ */
+#define MW_UFFDIO_CONTINUE MW_UFFDIO_CMD(0x07, struct uffdio_continue) /* 5.13+ */
+
+/* The userfaultfd context behind file (NULL when file is no userfaultfd):
+ * its anonymous inode's dentry is named "[userfaultfd]". */
+static __always_inline struct userfaultfd_ctx *cw_uffd_ctx(struct file *file)
+{
+	static const char want[14] = "[userfaultfd]";
+	char name[14] = {};
+
+	if (!file || bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(file, f_path.dentry, d_name.name)) != 14)
+		return NULL;
+#pragma unroll
+	for (int i = 0; i < 13; i++)
+		if (name[i] != want[i])
+			return NULL;
+	return (struct userfaultfd_ctx *)BPF_CORE_READ(file, private_data);
+}
+
+/* The host tgid of the process whose mm is mm: the caller's, else mm->owner's; 0 when unknown. */
+static __always_inline __u32 cw_mm_tgid(struct mm_struct *mm)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	if (!mm)
+		return 0;
+	if (mm == task->mm)
+		return task->tgid;
+	if (!bpf_core_field_exists(mm->owner))
+		return 0;
+	return BPF_CORE_READ(mm, owner, tgid);
+}
+
+SEC("tracepoint/syscalls/sys_exit_ioctl")
+int cw_exit_ioctl(struct trace_event_raw_sys_exit *ctx)
+{
+	struct cw_pending p = {};
+	struct pt_regs *regs;
+	__u64 a[6], v[3] = {};
+	__u32 cmd;
+
+	if (!codewrite_on || ctx->ret != 0)
+		return 0;
+	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	cmd = (__u32)PT_REGS_PARM2_CORE(regs);
+	if (cmd != MW_UFFDIO_COPY && cmd != MW_UFFDIO_CONTINUE && cmd != MW_UFFDIO_MOVE)
+		return 0;
+	args_from_regs(bpf_get_current_task_btf(), false, a);
+	struct userfaultfd_ctx *uctx = cw_uffd_ctx(cw_fd_file((int)a[0]));
+	if (!uctx || bpf_probe_read_user(v, sizeof(v), (void *)a[2]))
+		return 0;
+	p.pid = cw_mm_tgid(BPF_CORE_READ(uctx, mm));
+	if (!p.pid)
+		return 0;
+	p.via = MW_CW_UFFD;
+	p.nr = (__u16)ctx->id;
+	return cw_emit(&p, ctx->ret, v[0], cmd == MW_UFFDIO_CONTINUE ? v[1] : v[2]);
+}
 
 /* fork: a child of a marked process inherits its fds (lifecycle.bpf.h) */
 static __always_inline void cw_on_fork(__u32 ptgid, __u32 ctgid)

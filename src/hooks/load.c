@@ -84,6 +84,7 @@ static void mw_codewrite_progs(struct mw_hooks *h)
 		h->skel->progs.cw_exit_open, h->skel->progs.cw_exit_openat, h->skel->progs.cw_exit_openat2,
 		h->skel->progs.cw_exit_write, h->skel->progs.cw_exit_pwrite64, h->skel->progs.cw_exit_writev,
 		h->skel->progs.cw_exit_pwritev, h->skel->progs.cw_exit_pwritev2,
+		h->skel->progs.cw_exit_ioctl,
 	};
 
 	for (size_t i = 0; i < sizeof(cw) / sizeof(cw[0]); i++)

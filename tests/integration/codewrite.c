@@ -12,24 +12,38 @@
  *   straddle      /proc/self/mem pwrite() of 16 bytes starting 8 bytes before an RX page,
  *                 in the RW page below it: the payload lands at the RX page's start
  *   poke_repeat   poketext, the same word written 5 times (a debugger re-inserting a breakpoint)
+ *   uffd          an RX anonymous page registered with a userfaultfd (missing pages); the main
+ *                 thread calls into it, the handler thread supplies the page holding the
+ *                 payload with UFFDIO_COPY
+ *   uffd_move     uffd, the page moved in (UFFDIO_MOVE, 6.8+) instead of copied, into an RWX
+ *                 page (the kernel moves only between writable VMAs of the same protection):
+ *                 exit 42, or exit 77 where the kernel has no UFFDIO_MOVE
+ *   uffd_remote   a child registers its RX page with a userfaultfd and passes the fd to the
+ *                 parent (SCM_RIGHTS); the parent answers the child's fault with UFFDIO_COPY
  * Near misses (exit 0, nothing written into code):
  *   self_mem_read   /proc/self/mem read (pread) of the RX page
  *   self_mem_data   /proc/self/mem written into an RW (non-executable) page
  *   peektext        ptrace(PTRACE_PEEKTEXT) of a traced child's RX page
  *   pokedata_data   ptrace(PTRACE_POKEDATA) into a traced child's RW page
  *   attach          ptrace(PTRACE_SEIZE), PTRACE_INTERRUPT, detach: no write
- *   pvw_data        process_vm_writev into a child's RW page */
+ *   pvw_data        process_vm_writev into a child's RW page
+ *   uffd_data       uffd's UFFDIO_COPY into an RW (non-executable) page, read, not run */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/userfaultfd.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -244,6 +258,108 @@ static int pvw(int exec)
 	return reap(pid);
 }
 
+/* UFFDIO_MOVE (Linux 6.8) where the installed headers predate it */
+#ifndef UFFDIO_MOVE
+struct uffdio_move {
+	uint64_t dst, src, len, mode;
+	int64_t move;
+};
+#define UFFDIO_MOVE _IOWR(UFFDIO, 0x05, struct uffdio_move)
+#define UFFD_FEATURE_MOVE (1ULL << 16)
+#endif
+
+static int uffd_moves; /* uffd_move: the handler moves the page in */
+
+/* The userfaultfd's handler: one missing-page fault, answered with a
+ * page whose start holds the payload. */
+static void *uffd_handler(void *arg)
+{
+	int uffd = *(int *)arg;
+	struct uffd_msg msg;
+	unsigned char *src = map(PROT_READ | PROT_WRITE);
+
+	memcpy(src, code, sizeof code);
+	if (read(uffd, &msg, sizeof msg) != (ssize_t)sizeof msg || msg.event != UFFD_EVENT_PAGEFAULT)
+		die("codewrite: read uffd");
+	uint64_t dst = msg.arg.pagefault.address & ~(uint64_t)(PG - 1);
+	if (uffd_moves) { /* the kernel moves only between writable VMAs of the same protection */
+		if (mprotect(src, PG, PROT_READ | PROT_WRITE | PROT_EXEC))
+			die("codewrite: mprotect");
+		struct uffdio_move mv = { .dst = dst, .src = (uintptr_t)src, .len = PG, .mode = 0 };
+		if (ioctl(uffd, UFFDIO_MOVE, &mv) || mv.move != PG)
+			die("codewrite: UFFDIO_MOVE");
+		return NULL;
+	}
+	struct uffdio_copy c = { .dst = dst, .src = (uintptr_t)src, .len = PG, .mode = 0 };
+	if (ioctl(uffd, UFFDIO_COPY, &c) || c.copy != PG)
+		die("codewrite: UFFDIO_COPY");
+	return NULL;
+}
+
+/* A userfaultfd that handles p's missing page. */
+static int uffd_on(unsigned char *p)
+{
+	int fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
+	struct uffdio_api api = { .api = UFFD_API, .features = uffd_moves ? UFFD_FEATURE_MOVE : 0 };
+	struct uffdio_register reg = { .range = { (uintptr_t)p, PG }, .mode = UFFDIO_REGISTER_MODE_MISSING };
+
+	if (fd >= 0 && ioctl(fd, UFFDIO_API, &api) && uffd_moves && errno == EINVAL)
+		exit(77); /* no UFFDIO_MOVE in this kernel */
+	if (fd < 0 || ioctl(fd, UFFDIO_REGISTER, &reg))
+		die("codewrite: userfaultfd");
+	return fd;
+}
+
+static int uffd(int exec)
+{
+	unsigned char *p = map(uffd_moves ? PROT_READ | PROT_WRITE | PROT_EXEC : exec ? PROT_READ | PROT_EXEC : PROT_READ | PROT_WRITE);
+	int fd = uffd_on(p);
+	pthread_t th;
+
+	if (pthread_create(&th, NULL, uffd_handler, &fd))
+		die("codewrite: pthread_create");
+	int r = exec ? run(p) : check_data(p); /* the first touch faults; the handler answers */
+	pthread_join(th, NULL);
+	close(fd);
+	return r;
+}
+
+/* The child owns the region and its userfaultfd; the parent, handed the
+ * fd over a socket, supplies the page: the write lands in another mm. */
+static int uffd_remote(void)
+{
+	unsigned char *p = map(PROT_READ | PROT_EXEC);
+	int sv[2];
+	char b = 0;
+	union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } cm;
+	struct iovec io = { &b, 1 };
+	struct msghdr mh = { .msg_iov = &io, .msg_iovlen = 1, .msg_control = cm.buf, .msg_controllen = sizeof cm.buf };
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		die("codewrite: socketpair");
+	memset(&cm, 0, sizeof cm);
+	pid_t pid = fork();
+	if (pid < 0)
+		die("codewrite: fork");
+	if (pid == 0) {
+		int fd = uffd_on(p);
+		struct cmsghdr *h = CMSG_FIRSTHDR(&mh);
+		h->cmsg_level = SOL_SOCKET;
+		h->cmsg_type = SCM_RIGHTS;
+		h->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(h), &fd, sizeof fd);
+		if (sendmsg(sv[1], &mh, 0) != 1)
+			_exit(3);
+		_exit(run(p)); /* waits in the fault until the parent answers */
+	}
+	if (recvmsg(sv[0], &mh, 0) != 1 || !CMSG_FIRSTHDR(&mh))
+		die("codewrite: recvmsg");
+	int fd;
+	memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&mh)), sizeof fd);
+	uffd_handler(&fd);
+	return reap(pid);
+}
+
 int main(int argc, char **argv)
 {
 	const char *m = argc > 1 ? argv[1] : "";
@@ -274,6 +390,16 @@ int main(int argc, char **argv)
 		return pvw(1);
 	if (!strcmp(m, "pvw_data"))
 		return pvw(0);
-	fprintf(stderr, "usage: codewrite self_mem|child_mem|child_libc|poketext|pvw|straddle|poke_repeat|self_mem_read|self_mem_data|peektext|pokedata_data|attach|pvw_data\n");
+	if (!strcmp(m, "uffd"))
+		return uffd(1);
+	if (!strcmp(m, "uffd_move")) {
+		uffd_moves = 1;
+		return uffd(1);
+	}
+	if (!strcmp(m, "uffd_remote"))
+		return uffd_remote();
+	if (!strcmp(m, "uffd_data"))
+		return uffd(0);
+	fprintf(stderr, "usage: codewrite self_mem|child_mem|child_libc|poketext|pvw|straddle|poke_repeat|uffd|uffd_move|uffd_remote|self_mem_read|self_mem_data|peektext|pokedata_data|attach|pvw_data|uffd_data\n");
 	return 2;
 }

@@ -52,6 +52,10 @@ TEST(codewrite_kernel_verdict)
 	e.args[0] = MW_CW_PVW;
 	CHECK_INT(mw_code_write_rule(&e, NULL, al), 1);
 	CHECK_STR(al[0].mitre, "T1055");
+	e.args[0] = MW_CW_UFFD;
+	CHECK_INT(mw_code_write_rule(&e, NULL, al), 1);
+	CHECK_STR(al[0].mitre, "T1055");
+	CHECK_INT(al[0].cw_via, MW_CW_UFFD);
 	/* not code: data pages, a failed call, an unknown route, another event */
 	e.vm_flags = MW_VM_READ | MW_VM_WRITE;
 	CHECK_INT(mw_code_write_rule(&e, NULL, al), 0);
@@ -66,6 +70,7 @@ TEST(codewrite_kernel_verdict)
 	e.event = MW_EV_MPROTECT;
 	CHECK_INT(mw_code_write_rule(&e, NULL, al), 0);
 	CHECK_STR(mw_cw_via_name(MW_CW_PROC_MEM), "proc_mem");
+	CHECK_STR(mw_cw_via_name(MW_CW_UFFD), "userfaultfd");
 	CHECK(mw_cw_via_name(MW_CW_MAX) == NULL);
 }
 
