@@ -119,21 +119,20 @@ static const struct {
 
 static const char *const ident_keys[MW_ID_MAX] = { "container", "image", "pod", "namespace" };
 
+/* A copy of the numbers filter.c parsed (uids, cgroup ids) into *v, *n. */
+static void keys_of(uint64_t **v, unsigned *n, const struct mw_keyset *ks)
+{
+	*v = mw_rules_grow(*v, ks->n ? ks->n : 1, sizeof(**v));
+	memcpy(*v, ks->v, ks->n * sizeof(**v));
+	*n = ks->n;
+}
+
 static void from_filter(struct mw_match *m, const struct via_filter *vf)
 {
 	const struct mw_filters *f = &vf->f;
 	switch (vf->opt) {
-	case MW_OPT_UID:
-		m->uid = mw_rules_grow(m->uid, f->uid.n ? f->uid.n : 1, sizeof(*m->uid));
-		for (unsigned i = 0; i < f->uid.n; i++)
-			m->uid[i] = (uint32_t)f->uid.v[i];
-		m->nuid = f->uid.n;
-		break;
-	case MW_OPT_CGROUP:
-		m->cgroup = mw_rules_grow(m->cgroup, f->cgroup.n ? f->cgroup.n : 1, sizeof(*m->cgroup));
-		memcpy(m->cgroup, f->cgroup.v, f->cgroup.n * sizeof(*m->cgroup));
-		m->ncgroup = f->cgroup.n;
-		break;
+	case MW_OPT_UID: keys_of(&m->uid, &m->nuid, &f->uid); break;
+	case MW_OPT_CGROUP: keys_of(&m->cgroup, &m->ncgroup, &f->cgroup); break;
 	case MW_OPT_PROT_ALL: m->prot_all = f->prot_all; break;
 	case MW_OPT_PROT_ANY: m->prot_any = f->prot_any; break;
 	case MW_OPT_FLAGS_ALL: m->flags_all = f->flags_all; break;
