@@ -157,14 +157,13 @@ static int u64_of(struct mw_yaml_ld *l, yaml_node_t *n, const char *what, uint64
 
 static void length_of(struct mw_yaml_ld *l, yaml_node_t *n, struct mw_match *m)
 {
-	m->len_min = 0;
-	m->len_max = UINT64_MAX;
-	if (n->type != YAML_MAPPING_NODE) {
-		mw_yaml_err(l, n, "length must be a mapping {min: BYTES, max: BYTES}");
-		return;
-	}
 	yaml_node_t *k, *v;
 	const char *ks;
+
+	m->len_min = 0;
+	m->len_max = UINT64_MAX;
+	if (!mw_yaml_mapping(l, n, "length", "{min: BYTES, max: BYTES}"))
+		return;
 	for (yaml_node_pair_t *p = NULL; (ks = mw_yaml_next_pair(l, n, &p, &k, &v));) {
 		if (!strcmp(ks, "min"))
 			u64_of(l, v, "length.min", 0, UINT64_MAX, &m->len_min);
@@ -179,15 +178,14 @@ static void length_of(struct mw_yaml_ld *l, yaml_node_t *n, struct mw_match *m)
 
 static void matcher(struct mw_yaml_ld *l, yaml_node_t *n, struct mw_match *m, const char *what)
 {
+	yaml_node_t *k, *v;
+	const char *ks;
+
 	memset(m, 0, sizeof(*m));
 	m->line = (unsigned)n->start_mark.line + 1;
 	m->col = (unsigned)n->start_mark.column + 1;
-	if (n->type != YAML_MAPPING_NODE) {
-		mw_yaml_err(l, n, "%s must be a mapping of match keys", what);
+	if (!mw_yaml_mapping(l, n, what, "of match keys"))
 		return;
-	}
-	yaml_node_t *k, *v;
-	const char *ks;
 	for (yaml_node_pair_t *p = NULL; (ks = mw_yaml_next_pair(l, n, &p, &k, &v));) {
 		uint32_t bit = 0;
 		if (!strcmp(ks, "kind"))
@@ -309,13 +307,11 @@ static void rate_of(struct mw_yaml_ld *l, yaml_node_t *n, struct mw_rule *r)
 	uint64_t count = 0, per = 0;
 	bool has_count = false, has_per = false;
 	int bad = 0;
-
-	if (n->type != YAML_MAPPING_NODE) {
-		mw_yaml_err(l, n, "rate_limit must be a mapping {count: N, per: SECONDS}");
-		return;
-	}
 	yaml_node_t *k, *v;
 	const char *ks;
+
+	if (!mw_yaml_mapping(l, n, "rate_limit", "{count: N, per: SECONDS}"))
+		return;
 	for (yaml_node_pair_t *p = NULL; (ks = mw_yaml_next_pair(l, n, &p, &k, &v));) {
 		if (!strcmp(ks, "count"))
 			has_count = true, bad |= u64_of(l, v, "rate_limit.count", 1, UINT32_MAX, &count);
@@ -360,10 +356,8 @@ struct mw_rule *mw_rule_append(struct mw_ruleset *rs)
 
 static void one_rule(struct mw_yaml_ld *l, yaml_node_t *n)
 {
-	if (n->type != YAML_MAPPING_NODE) {
-		mw_yaml_err(l, n, "a rule must be a mapping (name, match, action, ...)");
+	if (!mw_yaml_mapping(l, n, "a rule", "(name, match, action, ...)"))
 		return;
-	}
 	if (l->rs->n >= MW_RULES_MAX) {
 		mw_yaml_err(l, n, "more than %d rules", MW_RULES_MAX);
 		return;
