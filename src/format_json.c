@@ -174,19 +174,21 @@ static void json_task_keys(struct strbuf *b, const struct mw_view *v)
 {
 	const struct mw_event *e = v->e;
 
-	static const char *const id_keys[10] = {
-		",\"processId\":", ",\"threadId\":", ",\"parentProcessId\":", ",\"hostProcessId\":",
-		",\"hostThreadId\":", ",\"hostParentProcessId\":", ",\"userId\":", ",\"groupId\":",
-		",\"mountNamespace\":", ",\"pidNamespace\":",
-	};
-	const uint64_t ids[10] = { e->ns_pid, e->ns_tid, e->ns_ppid, e->pid, e->tid, e->ppid,
-				   e->uid, e->gid, e->mntns, e->pidns };
-
-	/* written only when the thread changes (json_task_context keeps the text): a loop will do */
-	for (int i = 0; i < 10; i++) {
-		sb_puts(b, id_keys[i]);
-		sb_put_u64(b, ids[i]);
-	}
+	/* the ten ids written in place (the longest key is 23 bytes) */
+	char *q = sb_room(b, 10 * (24 + CUR_U64_MAX)), *q0 = q;
+	if (!q)
+		return;
+	q = cur_u64(CUR_LIT(q, ",\"processId\":"), e->ns_pid);
+	q = cur_u64(CUR_LIT(q, ",\"threadId\":"), e->ns_tid);
+	q = cur_u64(CUR_LIT(q, ",\"parentProcessId\":"), e->ns_ppid);
+	q = cur_u64(CUR_LIT(q, ",\"hostProcessId\":"), e->pid);
+	q = cur_u64(CUR_LIT(q, ",\"hostThreadId\":"), e->tid);
+	q = cur_u64(CUR_LIT(q, ",\"hostParentProcessId\":"), e->ppid);
+	q = cur_u64(CUR_LIT(q, ",\"userId\":"), e->uid);
+	q = cur_u64(CUR_LIT(q, ",\"groupId\":"), e->gid);
+	q = cur_u64(CUR_LIT(q, ",\"mountNamespace\":"), e->mntns);
+	q = cur_u64(CUR_LIT(q, ",\"pidNamespace\":"), e->pidns);
+	sb_commit(b, (size_t)(q - q0));
 	sb_puts(b, ",\"processName\":");
 	sb_json_str(b, e->comm, strnlen(e->comm, sizeof(e->comm)));
 	sb_puts(b, ",\"executable\":{");
