@@ -1,6 +1,6 @@
 /* fmtbench.c - the reader's user-space cost per event without a kernel: records like the
  * capacity run's (mmap of length 0 and munmap of an unaligned address, both EINVAL, and a file
- * mmap now and then) go through what handle_rec does for each (mw_event_decode, the executable
+ * mmap now and then) go through what mw_handle_rec (tracer_rec.c) does for each (mw_event_decode, the executable
  * and container caches, mw_sinks_emit to the file sink) with a flush every ROUND records, as
  * the reader loop flushes after each ring-buffer round. Prints CPU ns per event (process CPU
  * time, user + system, so other load on the machine matters less than for wall time).

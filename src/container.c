@@ -420,7 +420,8 @@ static void push_mru(struct entry *e)
 		lru = e;
 }
 
-static void drop(struct entry *e)
+/* Take e out of the cache: its hash chain, the LRU list, the count. */
+static void detach(struct entry *e)
 {
 	struct entry **pp = &hash[hslot(e->cgid)];
 
@@ -429,8 +430,13 @@ static void drop(struct entry *e)
 	if (*pp)
 		*pp = e->hnext;
 	unlink_lru(e);
-	free(e);
 	cache_n--;
+}
+
+static void drop(struct entry *e)
+{
+	detach(e);
+	free(e);
 }
 
 /* A new entry holding a copy of info's strings (info NULL: not a container). */
@@ -532,14 +538,7 @@ static struct entry *graveyard;
 
 static void bury(struct entry *e)
 {
-	struct entry **pp = &hash[hslot(e->cgid)];
-
-	while (*pp && *pp != e)
-		pp = &(*pp)->hnext;
-	if (*pp)
-		*pp = e->hnext;
-	unlink_lru(e);
-	cache_n--;
+	detach(e);
 	e->hnext = graveyard;
 	graveyard = e;
 }

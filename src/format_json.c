@@ -10,6 +10,14 @@
 #include "format_int.h"
 #include "proc.h"
 
+/* A key (its text with the comma before and the colon after: ",\"name\":")
+ * and its string value. */
+static inline void key_str(struct strbuf *b, const char *key, const char *s)
+{
+	sb_puts(b, key);
+	sb_json_str(b, s, strlen(s));
+}
+
 /* JSON for a SysV segment id: the segment's key, size and owner, from
  * /proc/sysvipc/shm of mapwatch's own ipc namespace, when it is there. */
 static void shm_json(struct strbuf *b, uint64_t raw)
@@ -166,26 +174,21 @@ static void json_task_keys(struct strbuf *b, const struct mw_view *v)
 {
 	const struct mw_event *e = v->e;
 
-	sb_puts(b, ",\"processId\":");
-	sb_put_u64(b, e->ns_pid);
-	sb_puts(b, ",\"threadId\":");
-	sb_put_u64(b, e->ns_tid);
-	sb_puts(b, ",\"parentProcessId\":");
-	sb_put_u64(b, e->ns_ppid);
-	sb_puts(b, ",\"hostProcessId\":");
-	sb_put_u64(b, e->pid);
-	sb_puts(b, ",\"hostThreadId\":");
-	sb_put_u64(b, e->tid);
-	sb_puts(b, ",\"hostParentProcessId\":");
-	sb_put_u64(b, e->ppid);
-	sb_puts(b, ",\"userId\":");
-	sb_put_u64(b, e->uid);
-	sb_puts(b, ",\"groupId\":");
-	sb_put_u64(b, e->gid);
-	sb_puts(b, ",\"mountNamespace\":");
-	sb_put_u64(b, e->mntns);
-	sb_puts(b, ",\"pidNamespace\":");
-	sb_put_u64(b, e->pidns);
+	/* the ten ids written in place (the longest key is 23 bytes) */
+	char *q = sb_room(b, 10 * (24 + CUR_U64_MAX)), *q0 = q;
+	if (!q)
+		return;
+	q = cur_u64(CUR_LIT(q, ",\"processId\":"), e->ns_pid);
+	q = cur_u64(CUR_LIT(q, ",\"threadId\":"), e->ns_tid);
+	q = cur_u64(CUR_LIT(q, ",\"parentProcessId\":"), e->ns_ppid);
+	q = cur_u64(CUR_LIT(q, ",\"hostProcessId\":"), e->pid);
+	q = cur_u64(CUR_LIT(q, ",\"hostThreadId\":"), e->tid);
+	q = cur_u64(CUR_LIT(q, ",\"hostParentProcessId\":"), e->ppid);
+	q = cur_u64(CUR_LIT(q, ",\"userId\":"), e->uid);
+	q = cur_u64(CUR_LIT(q, ",\"groupId\":"), e->gid);
+	q = cur_u64(CUR_LIT(q, ",\"mountNamespace\":"), e->mntns);
+	q = cur_u64(CUR_LIT(q, ",\"pidNamespace\":"), e->pidns);
+	sb_commit(b, (size_t)(q - q0));
 	sb_puts(b, ",\"processName\":");
 	sb_json_str(b, e->comm, strnlen(e->comm, sizeof(e->comm)));
 	sb_puts(b, ",\"executable\":{");
@@ -247,22 +250,14 @@ static void json_ctr_keys(struct strbuf *b, const struct mw_container *c)
 			   "\"kubernetes\":{\"podName\":\"\",\"podNamespace\":\"\",\"podUID\":\"\"}");
 		return;
 	}
-	sb_puts(b, ",\"container\":{\"id\":");
-	sb_json_str(b, c->id, strlen(c->id));
-	sb_puts(b, ",\"name\":");
-	sb_json_str(b, c->name, strlen(c->name));
-	sb_puts(b, ",\"image\":");
-	sb_json_str(b, c->image, strlen(c->image));
-	sb_puts(b, ",\"imageDigest\":");
-	sb_json_str(b, c->image_digest, strlen(c->image_digest));
-	sb_puts(b, ",\"runtime\":");
-	sb_json_str(b, c->runtime, strlen(c->runtime));
-	sb_puts(b, "},\"kubernetes\":{\"podName\":");
-	sb_json_str(b, c->pod_name, strlen(c->pod_name));
-	sb_puts(b, ",\"podNamespace\":");
-	sb_json_str(b, c->pod_namespace, strlen(c->pod_namespace));
-	sb_puts(b, ",\"podUID\":");
-	sb_json_str(b, c->pod_uid, strlen(c->pod_uid));
+	key_str(b, ",\"container\":{\"id\":", c->id);
+	key_str(b, ",\"name\":", c->name);
+	key_str(b, ",\"image\":", c->image);
+	key_str(b, ",\"imageDigest\":", c->image_digest);
+	key_str(b, ",\"runtime\":", c->runtime);
+	key_str(b, "},\"kubernetes\":{\"podName\":", c->pod_name);
+	key_str(b, ",\"podNamespace\":", c->pod_namespace);
+	key_str(b, ",\"podUID\":", c->pod_uid);
 	sb_putc(b, '}');
 }
 

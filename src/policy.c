@@ -168,6 +168,14 @@ static bool exe_match(struct mw_policy *p, const struct mw_match *m, const struc
 	return false;
 }
 
+static bool u64_in(const uint64_t *v, unsigned n, uint64_t x)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (v[i] == x)
+			return true;
+	return false;
+}
+
 static bool str_in(const struct mw_strlist *l, const char *s)
 {
 	for (unsigned i = 0; s && i < l->n; i++)
@@ -195,20 +203,10 @@ int mw_policy_match(struct mw_policy *p, const struct mw_match *m, const struct 
 		return 0;
 	if ((has & MW_MK_EVENT) && !(e->event < 64 && (m->events & MW_EVBIT(e->event))))
 		return 0;
-	if ((has & MW_MK_UID)) {
-		bool ok = false;
-		for (unsigned i = 0; i < m->nuid && !ok; i++)
-			ok = m->uid[i] == e->uid;
-		if (!ok)
-			return 0;
-	}
-	if ((has & MW_MK_CGROUP)) {
-		bool ok = false;
-		for (unsigned i = 0; i < m->ncgroup && !ok; i++)
-			ok = m->cgroup[i] == e->cgroup_id;
-		if (!ok)
-			return 0;
-	}
+	if ((has & MW_MK_UID) && !u64_in(m->uid, m->nuid, e->uid))
+		return 0;
+	if ((has & MW_MK_CGROUP) && !u64_in(m->cgroup, m->ncgroup, e->cgroup_id))
+		return 0;
 	if ((has & MW_MK_COMM)) {
 		char comm[MW_TASK_COMM_LEN + 1];
 		memcpy(comm, e->comm, MW_TASK_COMM_LEN);

@@ -1,17 +1,14 @@
 /* regions.c - per-process region map: open-addressing pid table, each process a sorted region array. */
-#include "proc.h"
 #include "regions.h"
 #include "pidtab.h"
 #include "procmaps.h"
+#include "vec.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 #ifndef MAP_HUGE_SHIFT
 #define MAP_HUGE_SHIFT 26
@@ -87,21 +84,10 @@ static int make_range(uint64_t addr, uint64_t len, uint64_t unit, uint64_t *end)
 	return 0;
 }
 
+/* Room for want regions in v. 0, or -1 with errno ENOMEM. */
 static int vec_reserve(struct vec *v, size_t want)
 {
-	if (want <= v->cap)
-		return 0;
-	size_t cap = v->cap ? v->cap : 16;
-	while (cap < want)
-		cap *= 2;
-	struct mw_region *nv = realloc(v->v, cap * sizeof *nv);
-	if (!nv) {
-		errno = ENOMEM;
-		return -1;
-	}
-	v->v = nv;
-	v->cap = cap;
-	return 0;
+	return mw_vec_reserve((void **)&v->v, &v->cap, want, sizeof *v->v, 16);
 }
 
 /* Append (caller reserved room). Empty ranges are dropped. */
@@ -302,6 +288,18 @@ static void remove_slot(struct mw_regions *t, struct proc *p)
 {
 	free(p->buf);
 	mw_pidtab_del(&t->procs, p);
+}
+
+/* p holds buf[off .. off+n) from now on (an allocation of cap entries, now
+ * p's, or NULL), in state; what it held before is freed. */
+static void adopt(struct proc *p, struct mw_region *buf, size_t off, size_t n, size_t cap, uint8_t state)
+{
+	free(p->buf);
+	p->buf = buf;
+	p->off = off;
+	p->n = n;
+	p->cap = cap;
+	p->state = state;
 }
 
 /* ---- public API ---- */
@@ -620,12 +618,7 @@ int mw_regions_fork(struct mw_regions *t, uint32_t parent, uint32_t child)
 		free(copy);
 		return -1;
 	}
-	free(c->buf);
-	c->buf = copy;
-	c->cap = n;
-	c->off = 0;
-	c->n = n;
-	c->state = state;
+	adopt(c, copy, 0, n, n, state);
 	c->seeded_at = 0;
 	return 0;
 }
@@ -636,10 +629,7 @@ int mw_regions_exec(struct mw_regions *t, uint32_t pid)
 
 	if (!p)
 		return -1;
-	free(p->buf);
-	p->buf = NULL;
-	p->cap = p->off = p->n = 0;
-	p->state = MW_PROC_PARTIAL;
+	adopt(p, NULL, 0, 0, 0, MW_PROC_PARTIAL);
 	p->seeded_at = 0;
 	return 0;
 }
@@ -689,32 +679,8 @@ int mw_regions_seed_maps(struct mw_regions *t, uint32_t pid, const char *text, s
 		free(tmp.buf);
 		return -1;
 	}
-	free(p->buf);
-	p->buf = tmp.buf;
-	p->cap = tmp.cap;
-	p->off = tmp.off;
-	p->n = tmp.n;
-	p->state = MW_PROC_COMPLETE;
+	adopt(p, tmp.buf, tmp.off, tmp.n, tmp.cap, MW_PROC_COMPLETE);
 	if (bad_lines)
 		*bad_lines = bad;
 	return count;
-}
-
-int mw_regions_seed_file(struct mw_regions *t, uint32_t pid, const char *path, size_t *bad_lines)
-{
-	char name[64];
-
-	if (!path) {
-		snprintf(name, sizeof name, "/proc/%u/maps", (unsigned)pid);
-		path = name;
-	}
-	size_t len;
-	char *buf = mw_read_file(path, &len);
-	if (!buf)
-		return -1;
-	int ret = mw_regions_seed_maps(t, pid, buf, len, bad_lines);
-	int e = errno;
-	free(buf);
-	errno = e;
-	return ret;
 }

@@ -177,11 +177,6 @@ void mw_regions_exit(struct mw_regions *t, uint32_t pid);
 int mw_regions_seed_maps(struct mw_regions *t, uint32_t pid, const char *text, size_t len,
 			 size_t *bad_lines);
 
-/* As mw_regions_seed_maps() with the contents of the file at path, or of
- * "/proc/<pid>/maps" when path is NULL. Returns -1 with the errno of
- * open/read (ENOENT/ESRCH when the process is gone), or ENOMEM. */
-int mw_regions_seed_file(struct mw_regions *t, uint32_t pid, const char *path, size_t *bad_lines);
-
 /* The first index of r[0..n) (sorted, disjoint) whose region ends after
  * addr; n when none does. */
 size_t mw_regions_end_after(const struct mw_region *r, size_t n, uint64_t addr);

@@ -197,6 +197,20 @@ static void rules_stats(struct tracer *t, struct strbuf *b, bool json)
 #undef U
 }
 
+/* --stats: --capture's counts, evidence.c's and the kernel's (c: its counters). */
+static void capture_stats(struct tracer *t, struct strbuf *b, const uint64_t *c, bool json)
+{
+	mw_evidence_stats_text(t->evidence, b, json);
+	if (json)
+		sb_printf(b, ",\"capture\":{\"pagesCopied\":%llu,\"ringBufferFull\":%llu,\"budgetSpent\":%llu}",
+			  (unsigned long long)c[MW_CNT_CAP_PAGES], (unsigned long long)c[MW_CNT_CAP_RB_FULL],
+			  (unsigned long long)c[MW_CNT_CAP_BUDGET]);
+	else
+		sb_printf(b, "mapwatch: capture in the kernel: pages copied %llu, captures cut short by a full ring buffer %llu, by the byte budget %llu\n",
+			  (unsigned long long)c[MW_CNT_CAP_PAGES], (unsigned long long)c[MW_CNT_CAP_RB_FULL],
+			  (unsigned long long)c[MW_CNT_CAP_BUDGET]);
+}
+
 /* Hand the counters to the --metrics endpoint. */
 void mw_publish_metrics(struct tracer *t)
 {
@@ -356,11 +370,8 @@ void mw_print_stats(struct tracer *t)
 				  U(st.seed_failed));
 		if (t->policy)
 			rules_stats(t, &b, true);
-		if (t->evidence) {
-			mw_evidence_stats_text(t->evidence, &b, 1);
-			sb_printf(&b, ",\"capture\":{\"pagesCopied\":%llu,\"ringBufferFull\":%llu,\"budgetSpent\":%llu}",
-				  U(c[MW_CNT_CAP_PAGES]), U(c[MW_CNT_CAP_RB_FULL]), U(c[MW_CNT_CAP_BUDGET]));
-		}
+		if (t->evidence)
+			capture_stats(t, &b, c, true);
 		sb_puts(&b, ",\"outputs\":[");
 	} else {
 		sb_printf(&b, "mapwatch: events seen %llu, written %llu%s, lost %llu (ring buffer full %llu, unmatched exit %llu, pending map full %llu), filtered in kernel %llu",
@@ -392,14 +403,11 @@ void mw_print_stats(struct tracer *t)
 			if (t->collapse)
 				sb_printf(&b, "mapwatch: alerts written in full %llu, repeats counted in summaries %llu (--alert-rate %u)\n",
 					  U(t->alerts_written), U(folded), t->o->alert_rate);
-	if (t->policy)
+			if (t->policy)
 				rules_stats(t, &b, false);
 		}
-		if (t->evidence) {
-			mw_evidence_stats_text(t->evidence, &b, 0);
-			sb_printf(&b, "mapwatch: capture in the kernel: pages copied %llu, captures cut short by a full ring buffer %llu, by the byte budget %llu\n",
-				  U(c[MW_CNT_CAP_PAGES]), U(c[MW_CNT_CAP_RB_FULL]), U(c[MW_CNT_CAP_BUDGET]));
-		}
+		if (t->evidence)
+			capture_stats(t, &b, c, false);
 	}
 	int nout = 0;
 	for (int i = 0; i < t->sinks.n; i++) {

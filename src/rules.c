@@ -119,21 +119,20 @@ static const struct {
 
 static const char *const ident_keys[MW_ID_MAX] = { "container", "image", "pod", "namespace" };
 
+/* A copy of the numbers filter.c parsed (uids, cgroup ids) into *v, *n. */
+static void keys_of(uint64_t **v, unsigned *n, const struct mw_keyset *ks)
+{
+	*v = mw_rules_grow(*v, ks->n ? ks->n : 1, sizeof(**v));
+	memcpy(*v, ks->v, ks->n * sizeof(**v));
+	*n = ks->n;
+}
+
 static void from_filter(struct mw_match *m, const struct via_filter *vf)
 {
 	const struct mw_filters *f = &vf->f;
 	switch (vf->opt) {
-	case MW_OPT_UID:
-		m->uid = mw_rules_grow(m->uid, f->uid.n ? f->uid.n : 1, sizeof(*m->uid));
-		for (unsigned i = 0; i < f->uid.n; i++)
-			m->uid[i] = (uint32_t)f->uid.v[i];
-		m->nuid = f->uid.n;
-		break;
-	case MW_OPT_CGROUP:
-		m->cgroup = mw_rules_grow(m->cgroup, f->cgroup.n ? f->cgroup.n : 1, sizeof(*m->cgroup));
-		memcpy(m->cgroup, f->cgroup.v, f->cgroup.n * sizeof(*m->cgroup));
-		m->ncgroup = f->cgroup.n;
-		break;
+	case MW_OPT_UID: keys_of(&m->uid, &m->nuid, &f->uid); break;
+	case MW_OPT_CGROUP: keys_of(&m->cgroup, &m->ncgroup, &f->cgroup); break;
 	case MW_OPT_PROT_ALL: m->prot_all = f->prot_all; break;
 	case MW_OPT_PROT_ANY: m->prot_any = f->prot_any; break;
 	case MW_OPT_FLAGS_ALL: m->flags_all = f->flags_all; break;
@@ -158,14 +157,13 @@ static int u64_of(struct mw_yaml_ld *l, yaml_node_t *n, const char *what, uint64
 
 static void length_of(struct mw_yaml_ld *l, yaml_node_t *n, struct mw_match *m)
 {
-	m->len_min = 0;
-	m->len_max = UINT64_MAX;
-	if (n->type != YAML_MAPPING_NODE) {
-		mw_yaml_err(l, n, "length must be a mapping {min: BYTES, max: BYTES}");
-		return;
-	}
 	yaml_node_t *k, *v;
 	const char *ks;
+
+	m->len_min = 0;
+	m->len_max = UINT64_MAX;
+	if (!mw_yaml_mapping(l, n, "length", "{min: BYTES, max: BYTES}"))
+		return;
 	for (yaml_node_pair_t *p = NULL; (ks = mw_yaml_next_pair(l, n, &p, &k, &v));) {
 		if (!strcmp(ks, "min"))
 			u64_of(l, v, "length.min", 0, UINT64_MAX, &m->len_min);
@@ -180,15 +178,14 @@ static void length_of(struct mw_yaml_ld *l, yaml_node_t *n, struct mw_match *m)
 
 static void matcher(struct mw_yaml_ld *l, yaml_node_t *n, struct mw_match *m, const char *what)
 {
+	yaml_node_t *k, *v;
+	const char *ks;
+
 	memset(m, 0, sizeof(*m));
 	m->line = (unsigned)n->start_mark.line + 1;
 	m->col = (unsigned)n->start_mark.column + 1;
-	if (n->type != YAML_MAPPING_NODE) {
-		mw_yaml_err(l, n, "%s must be a mapping of match keys", what);
+	if (!mw_yaml_mapping(l, n, what, "of match keys"))
 		return;
-	}
-	yaml_node_t *k, *v;
-	const char *ks;
 	for (yaml_node_pair_t *p = NULL; (ks = mw_yaml_next_pair(l, n, &p, &k, &v));) {
 		uint32_t bit = 0;
 		if (!strcmp(ks, "kind"))
@@ -310,13 +307,11 @@ static void rate_of(struct mw_yaml_ld *l, yaml_node_t *n, struct mw_rule *r)
 	uint64_t count = 0, per = 0;
 	bool has_count = false, has_per = false;
 	int bad = 0;
-
-	if (n->type != YAML_MAPPING_NODE) {
-		mw_yaml_err(l, n, "rate_limit must be a mapping {count: N, per: SECONDS}");
-		return;
-	}
 	yaml_node_t *k, *v;
 	const char *ks;
+
+	if (!mw_yaml_mapping(l, n, "rate_limit", "{count: N, per: SECONDS}"))
+		return;
 	for (yaml_node_pair_t *p = NULL; (ks = mw_yaml_next_pair(l, n, &p, &k, &v));) {
 		if (!strcmp(ks, "count"))
 			has_count = true, bad |= u64_of(l, v, "rate_limit.count", 1, UINT32_MAX, &count);
@@ -361,10 +356,8 @@ struct mw_rule *mw_rule_append(struct mw_ruleset *rs)
 
 static void one_rule(struct mw_yaml_ld *l, yaml_node_t *n)
 {
-	if (n->type != YAML_MAPPING_NODE) {
-		mw_yaml_err(l, n, "a rule must be a mapping (name, match, action, ...)");
+	if (!mw_yaml_mapping(l, n, "a rule", "(name, match, action, ...)"))
 		return;
-	}
 	if (l->rs->n >= MW_RULES_MAX) {
 		mw_yaml_err(l, n, "more than %d rules", MW_RULES_MAX);
 		return;

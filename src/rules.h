@@ -91,7 +91,7 @@ struct mw_match {
 	struct mw_rule_exe *exe;
 	struct mw_strlist comm;
 	unsigned nuid, ncgroup;
-	uint32_t *uid;
+	uint64_t *uid;              /* as --uid parsed them: 0 .. 2^32-2 */
 	uint64_t *cgroup;
 	struct mw_strlist ident[MW_ID_MAX];
 	uint32_t prot_all, prot_any;

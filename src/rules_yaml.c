@@ -44,6 +44,14 @@ const char *mw_yaml_scalar(struct mw_yaml_ld *l, yaml_node_t *n, const char *wha
 	return s;
 }
 
+bool mw_yaml_mapping(struct mw_yaml_ld *l, yaml_node_t *n, const char *what, const char *form)
+{
+	if (n->type == YAML_MAPPING_NODE)
+		return true;
+	mw_yaml_err(l, n, "%s must be a mapping %s", what, form);
+	return false;
+}
+
 const char *mw_yaml_next_pair(struct mw_yaml_ld *l, yaml_node_t *n, yaml_node_pair_t **p, yaml_node_t **k,
 			      yaml_node_t **v)
 {

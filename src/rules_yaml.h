@@ -32,6 +32,10 @@ yaml_node_t *mw_yaml_node(struct mw_yaml_ld *l, int i);
 /* A scalar's text (no NUL inside), else NULL after an error naming what. */
 const char *mw_yaml_scalar(struct mw_yaml_ld *l, yaml_node_t *n, const char *what);
 
+/* Whether n is a mapping; if not, an error "<what> must be a mapping <form>"
+ * (form: its keys, as "{min: BYTES, max: BYTES}"). */
+bool mw_yaml_mapping(struct mw_yaml_ld *l, yaml_node_t *n, const char *what, const char *form);
+
 /* Walk the pairs of the mapping n: start with *p = NULL; each call moves
  * to the next pair whose key is a scalar (an error names each other key),
  * sets *k and *v, and returns the key's text; NULL after the last. */

@@ -100,6 +100,14 @@ static bool is_fifo(int fd)
 	return fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
 }
 
+/* f writes to fd from now on (opened by open_stream, size bytes long). */
+static void use_stream(struct file_sink *f, int fd, uint64_t size)
+{
+	f->fd = fd;
+	f->fifo = is_fifo(fd);
+	f->size = size;
+}
+
 /* PATH.N for rotation (N 0: PATH itself). */
 static char *numbered(const char *path, unsigned n)
 {
@@ -139,9 +147,7 @@ static int rotate(struct file_sink *f, size_t upto)
 		f->err = errno;
 		return -1;
 	}
-	f->fd = nf;
-	f->fifo = is_fifo(nf);
-	f->size = size;
+	use_stream(f, nf, size);
 	f->st.rotations++;
 	return 0;
 }
@@ -219,9 +225,7 @@ static int file_reopen(struct mw_sink *s)
 		return -1; /* keep writing to the old one */
 	if (f->fd >= 0 && close(f->fd) && !f->err)
 		f->err = errno;
-	f->fd = nf;
-	f->fifo = is_fifo(nf);
-	f->size = size;
+	use_stream(f, nf, size);
 	f->st.reopens++;
 	return 0;
 }
@@ -293,14 +297,15 @@ struct mw_sink *mw_sink_file_new(const char *path, enum mw_fmt fmt, bool append,
 		return NULL;
 	}
 	f->base.name = f->path;
-	f->fd = open_stream(f, append, &f->size);
-	f->fifo = f->fd >= 0 && is_fifo(f->fd);
-	if (f->fd < 0) {
+	uint64_t size;
+	int fd = open_stream(f, append, &size);
+	if (fd < 0) {
 		mw_err_line("cannot open output file %s: %s", path, strerror(errno));
 		sb_free(&f->out);
 		free(f->path);
 		free(f);
 		return NULL;
 	}
+	use_stream(f, fd, size);
 	return &f->base;
 }

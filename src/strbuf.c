@@ -363,6 +363,33 @@ void sb_hex_bytes(struct strbuf *b, const char *s, size_t n)
 	sb_commit(b, 2 * n);
 }
 
+/* What the two escapers below share. Copies the run of bytes from s[i] on
+ * that need no escape (printable ASCII other than the backslash and quote;
+ * the text escaper passes the backslash again) and returns where it ends. */
+static inline size_t put_plain(struct strbuf *b, const char *s, size_t i, size_t n, unsigned char quote)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t run = i;
+
+	while (run < n && u[run] >= 0x20 && u[run] < 0x7f && u[run] != quote && u[run] != '\\')
+		run++;
+	if (run > i)
+		sb_put(b, s + i, run - i);
+	return run;
+}
+
+/* A backslash, newline or tab as both escapers write it (two characters):
+ * 1, or 0 when c is none of them. */
+static inline int put_short_escape(struct strbuf *b, unsigned char c)
+{
+	const char *e = c == '\\' ? "\\\\" : c == '\n' ? "\\n" : c == '\t' ? "\\t" : NULL;
+
+	if (!e)
+		return 0;
+	sb_put(b, e, 2);
+	return 1;
+}
+
 /* Escaping choices beyond the header's contract, all still valid JSON that
  * decodes to the same text: C1 controls U+0080..U+009F are written as
  * \u0080..\u009f (they are control characters too), and U+2028/U+2029 as
@@ -376,26 +403,14 @@ void sb_json_str(struct strbuf *b, const char *s, size_t n)
 	sb_putc(b, '"');
 	while (i < n && !b->oom) {
 		unsigned char c = u[i];
-		size_t run = i;
+		size_t run = put_plain(b, s, i, n, '"');
 
-		/* copy the longest run of bytes that need no escaping at once */
-		while (run < n && u[run] >= 0x20 && u[run] < 0x7f &&
-		       u[run] != '"' && u[run] != '\\')
-			run++;
 		if (run > i) {
-			sb_put(b, s + i, run - i);
 			i = run;
-			continue;
-		}
-		if (c == '"' || c == '\\') {
-			char e[2] = { '\\', (char)c };
-			sb_put(b, e, 2);
+		} else if (c == '"') {
+			sb_put(b, "\\\"", 2);
 			i++;
-		} else if (c == '\n') {
-			sb_put(b, "\\n", 2);
-			i++;
-		} else if (c == '\t') {
-			sb_put(b, "\\t", 2);
+		} else if (put_short_escape(b, c)) {
 			i++;
 		} else if (c < 0x80) {
 			/* other C0 controls and DEL */
@@ -439,23 +454,11 @@ void sb_text_str(struct strbuf *b, const char *s, size_t n)
 
 	while (i < n && !b->oom) {
 		unsigned char c = u[i];
-		size_t run = i;
+		size_t run = put_plain(b, s, i, n, '\\');
 
-		while (run < n && u[run] >= 0x20 && u[run] < 0x7f && u[run] != '\\')
-			run++;
 		if (run > i) {
-			sb_put(b, s + i, run - i);
 			i = run;
-			continue;
-		}
-		if (c == '\\') {
-			sb_put(b, "\\\\", 2);
-			i++;
-		} else if (c == '\n') {
-			sb_put(b, "\\n", 2);
-			i++;
-		} else if (c == '\t') {
-			sb_put(b, "\\t", 2);
+		} else if (put_short_escape(b, c)) {
 			i++;
 		} else if (c == '\r') {
 			sb_put(b, "\\r", 2);

@@ -1,8 +1,9 @@
-/* tracer_int.h - the run's state, shared by tracer.c (the loop), report.c (what it reports besides events) and tracer_rules.c (the policy's part). Not for the rest of mapwatch. */
+/* tracer_int.h - the run's state, shared by tracer.c (the loop), tracer_rec.c (each record read), report.c (what it reports besides events) and tracer_rules.c (the policy's part). Not for the rest of mapwatch. */
 #ifndef MW_TRACER_INT_H
 #define MW_TRACER_INT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 #include "mapwatch.h"
@@ -66,6 +67,12 @@ int mw_start_metrics(struct tracer *t);              /* --metrics: 0, or -1 afte
 void mw_warn_switch_gaps(struct tracer *t);          /* stderr, when --hook tracepoint left 32-bit starts unseen */
 void mw_print_stats(struct tracer *t);               /* --stats */
 void mw_report_notice(struct tracer *t, const char *what, const char *message); /* a line of mapwatch's own, to every sink */
+
+/* tracer_rec.c: each record read */
+struct mw_view;
+struct mw_alert;
+int mw_handle_rec(void *ctx, void *data, size_t size); /* the ring buffer's callback (ctx: the tracer) */
+void mw_emit_scanned(void *ctx, const struct mw_view *v, const struct mw_alert *al); /* an alert back from its --yara scan */
 
 /* tracer_rules.c: the policy's part of the run */
 struct mw_hook_cfg;

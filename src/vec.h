@@ -9,4 +9,9 @@
  * capacity). 0, or -1 when out of memory (*v and *cap unchanged). */
 int mw_vec_grow(void **v, size_t *cap, size_t n, size_t sz, size_t first);
 
+/* Make room in *v for want elements: the capacity doubles (from the first
+ * capacity, or from *cap) until it holds them. 0, or -1 with errno ENOMEM
+ * (*v and *cap unchanged). */
+int mw_vec_reserve(void **v, size_t *cap, size_t want, size_t sz, size_t first);
+
 #endif
