@@ -399,10 +399,13 @@ int cw_exit_pwritev2(struct trace_event_raw_sys_exit *ctx) { return cw_write_exi
  * kernels; cw_lookup: bpf_task_from_pid, or user space's /proc/PID/maps on
  * 6.1). Without mm->owner another process's region is not judged. The
  * 32-bit ioctl (compat) is not seen: its syscall tracepoints do not fire. */
-#define MW_UFFDIO_CMD(nr, type) (0xc0000000u | ((__u32)sizeof(type) << 16) | 0xaa00u | (nr))
-#define MW_UFFDIO_COPY MW_UFFDIO_CMD(0x03, struct uffdio_copy)
-#define MW_UFFDIO_MOVE MW_UFFDIO_CMD(0x05, struct uffdio_move)         /* 6.8+ */
-#define MW_UFFDIO_CONTINUE MW_UFFDIO_CMD(0x07, struct uffdio_continue) /* 5.13+ */
+#define MW_UFFDIO_CMD(nr, size) (0xc0000000u | ((__u32)(size) << 16) | 0xaa00u | (nr))
+#define MW_UFFDIO_COPY MW_UFFDIO_CMD(0x03, sizeof(struct uffdio_copy))
+/* 6.8+: struct uffdio_move is { dst, src, len, mode, move }, five __u64 (the
+ * UAPI's fixed layout); written as a size, since the types the arm64 object
+ * is built against (Debian 6.1's) have no such struct */
+#define MW_UFFDIO_MOVE MW_UFFDIO_CMD(0x05, 5 * sizeof(__u64))
+#define MW_UFFDIO_CONTINUE MW_UFFDIO_CMD(0x07, sizeof(struct uffdio_continue)) /* 5.13+ */
 
 /* The userfaultfd context behind file (NULL when file is no userfaultfd):
  * its anonymous inode's dentry is named "[userfaultfd]". */
