@@ -224,12 +224,7 @@ static __noinline int cw_emit(struct cw_pending *p, long ret, __u64 addr, __u64 
 		e->eff_status = r == -MW_EBUSY ? MW_EFF_BUSY : MW_EFF_ERROR;
 		e->vm_flags = e->vma_start = e->vma_end = 0;
 	}
-	if (mw_context(id)) {
-		__builtin_memcpy(&e->cgroup_id, &s->cx.cgroup_id,
-				 __builtin_offsetof(struct mw_event, duration_ns) -
-					 __builtin_offsetof(struct mw_event, cgroup_id));
-		__builtin_memcpy(e->comm, s->cx.comm, sizeof(e->comm));
-	}
+	copy_context(e, s, id);
 	e->path_len = plen;
 	if (bpf_ringbuf_output(&rb, e, sizeof(*e) + plen, wake_flag(sizeof(*e) + plen)))
 		count(MW_CNT_RB_FULL);

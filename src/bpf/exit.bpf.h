@@ -126,6 +126,18 @@ __noinline int mw_context(__u64 id)
 	return 1;
 }
 
+/* The context (mw_context(), in s->cx) into a record: every record that
+ * carries a caller (a call's exit, an exec, a code_write) takes it so. */
+static __always_inline void copy_context(struct mw_event *e, const struct scratch *s, __u64 id)
+{
+	if (mw_context(id)) {
+		__builtin_memcpy(&e->cgroup_id, &s->cx.cgroup_id,
+				 __builtin_offsetof(struct mw_event, duration_ns) -
+					 __builtin_offsetof(struct mw_event, cgroup_id));
+		__builtin_memcpy(e->comm, s->cx.comm, sizeof(e->comm));
+	}
+}
+
 /* Fill an event record (all but path_len) from the stored entry and the result. */
 static __always_inline void fill_event(struct mw_event *e, const struct pending *p, long ret, __u64 id)
 {
@@ -148,12 +160,8 @@ static __always_inline void fill_event(struct mw_event *e, const struct pending 
 	e->file_age_s = 0;
 	/* the context read once per program (mw_context()), copied here */
 	struct scratch *s = get_scratch();
-	if (s && mw_context(id)) {
-		__builtin_memcpy(&e->cgroup_id, &s->cx.cgroup_id,
-				 __builtin_offsetof(struct mw_event, duration_ns) -
-					 __builtin_offsetof(struct mw_event, cgroup_id));
-		__builtin_memcpy(e->comm, s->cx.comm, sizeof(e->comm));
-	}
+	if (s)
+		copy_context(e, s, id);
 }
 
 /* Is the current task under a seccomp filter (SECCOMP_MODE_FILTER)? */

@@ -76,12 +76,7 @@ static __always_inline void exec_file_check(struct task_struct *task, __u32 tgid
 	e->personality = 0;
 	e->eff_status = MW_EFF_NONE;
 	e->eff_flags = exe_allowed(tgid) ? MW_EFFF_ALLOWED : 0;
-	if (mw_context(id)) {
-		__builtin_memcpy(&e->cgroup_id, &s->cx.cgroup_id,
-				 __builtin_offsetof(struct mw_event, duration_ns) -
-					 __builtin_offsetof(struct mw_event, cgroup_id));
-		__builtin_memcpy(e->comm, s->cx.comm, sizeof(e->comm));
-	}
+	copy_context(e, s, id);
 	e->path_len = len;
 	if (bpf_ringbuf_output(&rb, e, sizeof(*e) + len, wake_flag(sizeof(*e) + len)))
 		count(MW_CNT_RB_FULL);
