@@ -102,6 +102,14 @@ enum mw_cw_via {
 	X(48) X(49) X(50) X(51) X(52) X(53) X(54) X(55) \
 	X(56) X(57) X(58) X(59) X(60) X(61) X(62) X(63)
 
+/* Function mode's fexit slots for code_write's routes (mw_calls.h's
+ * MW_ROUTES: 11 calls, two ABIs), like MW_FN_SLOT_LIST. */
+#define MW_RT_SLOTS 24
+#define MW_RT_SLOT_LIST(X) \
+	X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) \
+	X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15) \
+	X(16) X(17) X(18) X(19) X(20) X(21) X(22) X(23)
+
 /* A process in scope started (delta 1: exec of a 32-bit image, or fork of
  * a 32-bit process) or stopped (delta -1) running the 32-bit ABI. */
 struct mw_compat_rec {

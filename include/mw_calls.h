@@ -284,6 +284,46 @@ enum mw_ret {
 	   MW_A(len, U64, DEC, K)),                                                                 \
 	  "a write into executable memory by ptrace, process_vm_writev or /proc/PID/mem (file: the target VMA's; sent with alerts)")
 
+/*
+ * code_write's routes: calls that are not traced as events but whose exit
+ * is judged in alerts mode (src/bpf/codewrite.bpf.h: a write into
+ * executable memory from outside the mapping calls). Every hook mode takes
+ * them from these rows: the dispatcher by number (nr_event values
+ * MW_NR_ROUTE + route), per-syscall tracepoints sys_exit_<name>, and
+ * function mode's fexit slots on the entry functions, found in BTF from the
+ * stem (32-bit on x86_64: __ia32_compat_sys_<stem>, else
+ * __ia32_sys_ia32_<stem>, else __ia32_sys_<stem>, the order in which the
+ * i386 table prefers them). Adding a route is one row here and its case in
+ * cw_route_exit.
+ *
+ * MW_ROUTES(X) calls X once per row:
+ *   ID    enum suffix (MW_RT_<ID>)
+ *   name  syscall name (tracepoint syscalls:sys_exit_<name>, the stem)
+ *   x86_64, i386, arm64, arm   syscall number per ABI, -1 when the ABI lacks it
+ */
+#define MW_ROUTES(X)                                  \
+	X(PTRACE, ptrace, 101, 26, 117, 26)              \
+	X(PVW, process_vm_writev, 311, 348, 271, 377)    \
+	X(OPEN, open, 2, 5, -1, 5)                       \
+	X(OPENAT, openat, 257, 295, 56, 322)             \
+	X(OPENAT2, openat2, 437, 437, 437, 437)          \
+	X(WRITE, write, 1, 4, 64, 4)                     \
+	X(PWRITE64, pwrite64, 18, 181, 68, 181)          \
+	X(WRITEV, writev, 20, 146, 66, 146)              \
+	X(PWRITEV, pwritev, 296, 334, 70, 362)           \
+	X(PWRITEV2, pwritev2, 328, 379, 287, 393)        \
+	X(IOCTL, ioctl, 16, 54, 29, 54)
+
+#define MW__RT_ENUM(ID, ...) MW_RT_##ID,
+enum mw_route {
+	MW_RT_NONE = 0,
+	MW_ROUTES(MW__RT_ENUM)
+	MW_RT_MAX,
+};
+#undef MW__RT_ENUM
+/* nr_event's value for a route's number: MW_NR_ROUTE + route (events are 1..MW_EV_MAX) */
+#define MW_NR_ROUTE 0x80
+
 /* Event identifiers, from the rows: stable, they appear as eventId in JSON. */
 #define MW__EV_ENUM(id, ID, ...) MW_EV_##ID = id,
 enum mw_event_id {

@@ -89,6 +89,27 @@ int mw_event_nr_compat(const struct mw_event_desc *d)
 	return MW_NR_COMPAT(d->nr_x86_64, d->nr_i386, d->nr_arm64, d->nr_arm);
 }
 
+/* ---- code_write's routes, from their rows ---- */
+#define MW__RT_ROW(ID, name, x86_64, i386, arm64, arm) \
+	[MW_RT_##ID] = { #name, MW_NR_NATIVE(x86_64, i386, arm64, arm), MW_NR_COMPAT(x86_64, i386, arm64, arm) },
+static const struct {
+	const char *name;
+	int nr, nr_compat;
+} routes[MW_RT_MAX] = { MW_ROUTES(MW__RT_ROW) };
+#undef MW__RT_ROW
+
+const char *mw_route_name(int route)
+{
+	return route > MW_RT_NONE && route < MW_RT_MAX ? routes[route].name : NULL;
+}
+
+int mw_route_nr(int route, bool compat)
+{
+	if (route <= MW_RT_NONE || route >= MW_RT_MAX)
+		return -1;
+	return compat ? routes[route].nr_compat : routes[route].nr;
+}
+
 int mw_event_arg_by_fmt(const struct mw_event_desc *d, enum mw_arg_fmt fmt)
 {
 	for (int i = 0; i < d->nargs; i++)

@@ -36,6 +36,11 @@ struct mw_event_desc {
 int mw_event_nr_native(const struct mw_event_desc *d);
 int mw_event_nr_compat(const struct mw_event_desc *d);
 
+/* code_write's routes (mw_calls.h's MW_ROUTES, enum mw_route): the syscall
+ * name, and the number in this build's native or 32-bit ABI (-1: none). */
+const char *mw_route_name(int route);
+int mw_route_nr(int route, bool compat);
+
 /* Index of the first argument decoded as fmt (MW_D_PROT, MW_D_LEN, ...); -1 if none. */
 int mw_event_arg_by_fmt(const struct mw_event_desc *d, enum mw_arg_fmt fmt);
 

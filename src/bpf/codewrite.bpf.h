@@ -4,16 +4,18 @@
 #define MW_CODEWRITE_BPF_H
 
 /*
- * These "route" programs are loaded and attached in alerts mode only
- * (hooks/load.c, PK_ROUTE), on the per-syscall tracepoints of rare calls
- * (ptrace, process_vm_writev) and of open/openat/openat2 and the write
- * calls. A write call costs one hash lookup at its exit unless its process
- * opened a procfs "mem" file for writing (marked at the open's exit in
- * cw_memproc, inherited at fork). At the exit of a call that
- * succeeded the target's VMA at the address is read (bpf_find_vma on the
- * target: the writer itself, or a task from bpf_task_from_pid where the
- * kernel has that kfunc); an executable one, or one that could not be read
- * (user space then reads /proc/PID/maps), makes a code_write event.
+ * The routes (mw_calls.h's MW_ROUTES) are judged at their exit by one
+ * function, cw_route_exit, whichever hook brought the call there (hooks.bpf.h:
+ * the dispatcher by number, function mode's fexit slots, or per-syscall
+ * tracepoints), for native and 32-bit calls alike; the arguments are read
+ * from the registers pt_regs still holds at the exit. Alerts mode only. A
+ * write call costs one hash lookup at its exit unless its process opened a
+ * procfs "mem" file for writing (marked at the open's exit in cw_memproc,
+ * inherited at fork). At the exit of a call that succeeded the target's VMA
+ * at the address is read (bpf_find_vma on the target: the writer itself, or
+ * a task from bpf_task_from_pid where the kernel has that kfunc); an
+ * executable one, or one that could not be read (user space then reads
+ * /proc/PID/maps), makes a code_write event.
  */
 
 extern struct task_struct *bpf_task_from_pid(s32 pid) __ksym __weak;
@@ -32,22 +34,15 @@ const volatile bool codewrite_on = false; /* alerts mode: set by hooks/load.c */
 #define MW_FMODE_WRITE 0x2
 #define MW_CW_IOV_MAX 8 /* remote iovecs of one process_vm_writev judged */
 
-/* A call of a route between its entry and exit (task storage). */
-struct cw_pending {
+/* The route call being judged. */
+struct cw_call {
 	__u64 addr;    /* target address (process_vm_writev: the remote iovec array) */
 	__u64 len;     /* requested length (process_vm_writev: the iovec count) */
 	__u32 pid;     /* target tgid/pid, host view (ptrace, process_vm_writev: the caller's view) */
 	__u16 nr;      /* syscall number */
-	__u8 via;      /* enum mw_cw_via; 0: nothing pending */
-	__u8 pad;
+	__u8 via;      /* enum mw_cw_via */
+	__u8 compat;   /* a 32-bit call */
 };
-
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct cw_pending);
-} cw_pend SEC(".maps");
 
 /* Processes (tgids) that opened a procfs mem file for writing: their write
  * calls are looked at (the fd may be dup'ed or used by another thread). */
@@ -57,6 +52,21 @@ struct {
 	__type(key, __u32);
 	__type(value, __u8);
 } cw_memproc SEC(".maps");
+
+/* A route call's arguments and its description, off the stack: the
+ * dispatcher's exit, cw_route_exit and cw_emit must fit one call chain's
+ * 512 bytes. Per CPU: a program runs to its end on its CPU. */
+struct cw_scratch {
+	__u64 a[6];
+	struct cw_call p;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cw_scratch);
+} cw_scratch_map SEC(".maps");
 
 /* The target VMA as the lookup saw it. */
 struct cw_vma {
@@ -132,34 +142,9 @@ static __always_inline struct file *cw_fd_file(int fd)
 	return file;
 }
 
-static __always_inline void cw_put(__u8 via, __u16 nr, __u32 pid, __u64 addr, __u64 len)
-{
-	struct cw_pending *p = bpf_task_storage_get(&cw_pend, bpf_get_current_task_btf(), 0,
-						    BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!p)
-		return;
-	p->via = via;
-	p->nr = nr;
-	p->pid = pid;
-	p->addr = addr;
-	p->len = len;
-}
-
-/* The call's pending route, taken (cleared); NULL when none. */
-static __always_inline bool cw_take(struct cw_pending *out)
-{
-	struct cw_pending *p = bpf_task_storage_get(&cw_pend, bpf_get_current_task_btf(), 0, 0);
-
-	if (!p || !p->via)
-		return false;
-	*out = *p;
-	p->via = 0;
-	return true;
-}
-
 /* Send the code_write event: the writer's context, the target's VMA (and
  * its file) as the call's effect. */
-static __noinline int cw_emit(struct cw_pending *p, long ret, __u64 addr, __u64 len)
+static __noinline int cw_emit(struct cw_call *p, long ret, __u64 addr, __u64 len)
 {
 	struct scratch *s = get_scratch();
 	struct task_struct *task = bpf_get_current_task_btf();
@@ -188,7 +173,7 @@ static __noinline int cw_emit(struct cw_pending *p, long ret, __u64 addr, __u64 
 	struct mw_event *e = &s->ev;
 	bool exe_ok = maybe_send_exe(s, task, tgid);
 	__u32 plen = 0;
-	e->flags = exe_ok ? 0 : MW_F_EXE_UNSENT;
+	e->flags = (exe_ok ? 0 : MW_F_EXE_UNSENT) | (p->compat ? MW_F_COMPAT : 0);
 	if (r == 0 && c.file) {
 		describe_file(task, (struct file *)c.file, &e->file, &s->pb, NULL);
 		plen = path_len_clamp(s->pb.len);
@@ -233,41 +218,29 @@ static __noinline int cw_emit(struct cw_pending *p, long ret, __u64 addr, __u64 
 	return 0;
 }
 
-/* ---- ptrace(PTRACE_POKETEXT/POKEDATA, pid, addr, data) ---- */
-SEC("tracepoint/syscalls/sys_enter_ptrace")
-int cw_enter_ptrace(struct trace_event_raw_sys_enter *ctx)
+/* ---- ptrace(PTRACE_POKETEXT/POKEDATA, pid, addr, data) ----
+ * A word into the tracee: 8 bytes, 4 from a 32-bit tracer (compat_ulong_t). */
+static __always_inline int cw_ptrace_exit(struct cw_call *p, const __u64 *a, long ret)
 {
-	long req = ctx->args[0];
+	long req = (long)a[0];
 
-	if (!codewrite_on || (req != MW_PTRACE_POKETEXT && req != MW_PTRACE_POKEDATA))
+	if (ret != 0 || (req != MW_PTRACE_POKETEXT && req != MW_PTRACE_POKEDATA))
 		return 0;
-	cw_put(MW_CW_PTRACE, (__u16)ctx->id, (__u32)ctx->args[1], ctx->args[2], sizeof(long));
-	return 0;
+	p->via = MW_CW_PTRACE;
+	p->pid = (__u32)a[1];
+	p->addr = a[2];
+	p->len = p->compat ? 4 : sizeof(long);
+	return cw_emit(p, ret, p->addr, p->len);
 }
 
-SEC("tracepoint/syscalls/sys_exit_ptrace")
-int cw_exit_ptrace(struct trace_event_raw_sys_exit *ctx)
-{
-	struct cw_pending p;
-
-	if (!codewrite_on || !cw_take(&p) || ctx->ret != 0)
-		return 0;
-	return cw_emit(&p, ctx->ret, p.addr, p.len);
-}
-
-/* ---- process_vm_writev(pid, local_iov, liovcnt, remote_iov, riovcnt, flags) ---- */
-SEC("tracepoint/syscalls/sys_enter_process_vm_writev")
-int cw_enter_pvw(struct trace_event_raw_sys_enter *ctx)
-{
-	if (codewrite_on)
-		cw_put(MW_CW_PVW, (__u16)ctx->id, (__u32)ctx->args[0], ctx->args[3], ctx->args[4]);
-	return 0;
-}
-
+/* ---- process_vm_writev(pid, local_iov, liovcnt, remote_iov, riovcnt, flags) ----
+ * The remote iovecs, read from the caller's memory at the exit: 16 bytes
+ * each, 8 (two __u32) from a 32-bit caller. */
 struct cw_iov_walk {
 	__u64 iov;     /* user address of the remote iovec array */
 	__u64 n;
 	__u32 pid;
+	__u32 stride;  /* sizeof one iovec in the caller's ABI */
 	__u64 addr, len; /* the first remote range that lies in executable memory or could not be judged */
 	__u8 hit;
 };
@@ -278,8 +251,12 @@ static long cw_iov_step(__u32 i, struct cw_iov_walk *w)
 	struct cw_vma c = {};
 	long r;
 
-	if (i >= w->n || bpf_probe_read_user(&v, sizeof(v), (void *)(w->iov + i * sizeof(v))))
+	if (i >= w->n || bpf_probe_read_user(&v, w->stride == 8 ? 8 : sizeof(v), (void *)(w->iov + i * w->stride)))
 		return 1;
+	if (w->stride == 8) {
+		v.len = v.base >> 32;
+		v.base = (__u32)v.base;
+	}
 	if (!v.len)
 		return 0;
 	r = cw_lookup(w->pid, v.base, &c, bpf_get_current_task_btf()->thread_pid->level != 0);
@@ -292,21 +269,24 @@ static long cw_iov_step(__u32 i, struct cw_iov_walk *w)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_process_vm_writev")
-int cw_exit_pvw(struct trace_event_raw_sys_exit *ctx)
+static __always_inline int cw_pvw_exit(struct cw_call *p, const __u64 *a, long ret)
 {
-	struct cw_pending p;
 	struct cw_iov_walk w = {};
 
-	if (!codewrite_on || !cw_take(&p) || ctx->ret <= 0)
+	if (ret <= 0)
 		return 0;
-	w.iov = p.addr;
-	w.n = p.len;
-	w.pid = p.pid;
+	p->via = MW_CW_PVW;
+	p->pid = (__u32)a[0];
+	p->addr = a[3];
+	p->len = a[4];
+	w.iov = a[3];
+	w.n = a[4];
+	w.pid = p->pid;
+	w.stride = p->compat ? 8 : 16;
 	bpf_loop(MW_CW_IOV_MAX, cw_iov_step, &w, 0);
 	if (!w.hit)
 		return 0;
-	return cw_emit(&p, ctx->ret, w.addr, w.len);
+	return cw_emit(p, ret, w.addr, w.len);
 }
 
 /* ---- open of a procfs mem file for writing: mark the process ---- */
@@ -315,85 +295,61 @@ static __always_inline int cw_open_exit(long ret)
 	__u32 pid, tgid = bpf_get_current_pid_tgid() >> 32;
 	__u8 one = 1;
 
-	if (!codewrite_on || ret < 0 || !cw_is_mem_file(cw_fd_file((int)ret), &pid))
+	if (ret < 0 || !cw_is_mem_file(cw_fd_file((int)ret), &pid))
 		return 0;
 	bpf_map_update_elem(&cw_memproc, &tgid, &one, BPF_ANY);
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_open")
-int cw_exit_open(struct trace_event_raw_sys_exit *ctx)
-{
-	return cw_open_exit(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_exit_openat")
-int cw_exit_openat(struct trace_event_raw_sys_exit *ctx)
-{
-	return cw_open_exit(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_exit_openat2")
-int cw_exit_openat2(struct trace_event_raw_sys_exit *ctx)
-{
-	return cw_open_exit(ctx->ret);
-}
-
 /* ---- write calls of marked processes on a mem file ----
- * At the exit only (one tracepoint per call, not two: write is the busiest
- * call there is): a call that wrote something, of a marked process, has its
- * fd and offset read from the registers still saved in pt_regs.
- * pos_arg: 3 for the offset argument (pwrite64, pwritev, pwritev2; -1 there
- * means the file position), -1 for the file position (write, writev), which
- * the call has already moved on by ret. */
-static __always_inline int cw_write_exit(long nr, long ret, int pos_arg)
+ * At the exit only: a call that wrote something, of a marked process, has
+ * its fd and offset read from the registers. The offset: pwrite64, pwritev
+ * and pwritev2 take one (a 32-bit caller passes it as two halves, after a
+ * padding register for arm EABI's pwrite64; pwritev2's -1 means the file
+ * position); write and writev use the file position, which the call has
+ * already moved on by ret. */
+static __always_inline __s64 cw_write_pos(int route, bool compat, const __u64 *a)
 {
-	__u32 pid, tgid = bpf_get_current_pid_tgid() >> 32;
-	struct cw_pending p = {};
-	struct file *file;
-	__u64 a[6];
+	if (route == MW_RT_WRITE || route == MW_RT_WRITEV)
+		return -1;
+	if (!compat)
+		return (__s64)a[3];
+#if defined(__TARGET_ARCH_arm64)
+	if (route == MW_RT_PWRITE64)
+		return (__s64)(a[4] | a[5] << 32);
+#endif
+	return (__s64)(a[3] | a[4] << 32);
+}
+
+static __always_inline int cw_write_exit(struct cw_call *p, int route, const __u64 *a, long ret)
+{
+	struct file *file = cw_fd_file((int)a[0]);
+	__u32 pid;
 	__s64 pos;
 
-	if (!codewrite_on || ret <= 0 || !bpf_map_lookup_elem(&cw_memproc, &tgid))
-		return 0;
-	args_from_regs(bpf_get_current_task_btf(), false, a);
-	file = cw_fd_file((int)a[0]);
 	if (!cw_is_mem_file(file, &pid))
 		return 0;
-	pos = pos_arg == 3 ? (__s64)a[3] : -1;
+	pos = cw_write_pos(route, p->compat, a);
 	if (pos < 0)
 		pos = BPF_CORE_READ(file, f_pos) - ret;
-	p.via = MW_CW_PROC_MEM;
-	p.nr = (__u16)nr;
-	p.pid = pid;
-	return cw_emit(&p, ret, (__u64)pos, (__u64)ret);
+	p->via = MW_CW_PROC_MEM;
+	p->pid = pid;
+	return cw_emit(p, ret, (__u64)pos, (__u64)ret);
 }
-
-SEC("tracepoint/syscalls/sys_exit_write")
-int cw_exit_write(struct trace_event_raw_sys_exit *ctx) { return cw_write_exit(ctx->id, ctx->ret, -1); }
-SEC("tracepoint/syscalls/sys_exit_pwrite64")
-int cw_exit_pwrite64(struct trace_event_raw_sys_exit *ctx) { return cw_write_exit(ctx->id, ctx->ret, 3); }
-SEC("tracepoint/syscalls/sys_exit_writev")
-int cw_exit_writev(struct trace_event_raw_sys_exit *ctx) { return cw_write_exit(ctx->id, ctx->ret, -1); }
-SEC("tracepoint/syscalls/sys_exit_pwritev")
-int cw_exit_pwritev(struct trace_event_raw_sys_exit *ctx) { return cw_write_exit(ctx->id, ctx->ret, 3); }
-SEC("tracepoint/syscalls/sys_exit_pwritev2")
-int cw_exit_pwritev2(struct trace_event_raw_sys_exit *ctx) { return cw_write_exit(ctx->id, ctx->ret, 3); }
 
 /* ---- ioctl(uffd, UFFDIO_COPY/UFFDIO_CONTINUE/UFFDIO_MOVE, arg) ----
  * The page of a region registered with a userfaultfd supplied by its
  * handler (on first touch, or moved in): a write into that region that no
- * mapping call sees. At the exit only, as the write calls: ioctl is busy
- * (terminals, sockets, drivers). A call that failed returns at once, the
- * others after one read of the saved command register. The three commands'
- * structs start with the destination; the length is at 16 (copy, move) or
- * 8 (continue). A partial copy (-EAGAIN, some pages in) is not judged.
+ * mapping call sees. A call that failed returns at once, the others after
+ * one look at the command. The three commands' structs start with the
+ * destination; the length is at 16 (copy, move) or 8 (continue); their
+ * layout and numbers are the same for 32-bit callers (__u64 fields). A
+ * partial copy (-EAGAIN, some pages in) is not judged.
  * The target is the userfaultfd context's mm (the fd may have been passed
  * to another process or inherited over a fork): the caller's own VMA when
  * it is the caller's mm, else the VMA of mm->owner's process (CONFIG_MEMCG
  * kernels; cw_lookup: bpf_task_from_pid, or user space's /proc/PID/maps on
- * 6.1). Without mm->owner another process's region is not judged. The
- * 32-bit ioctl (compat) is not seen: its syscall tracepoints do not fire. */
+ * 6.1). Without mm->owner another process's region is not judged. */
 #define MW_UFFDIO_CMD(nr, size) (0xc0000000u | ((__u32)(size) << 16) | 0xaa00u | (nr))
 #define MW_UFFDIO_COPY MW_UFFDIO_CMD(0x03, sizeof(struct uffdio_copy))
 /* 6.8+: struct uffdio_move is { dst, src, len, mode, move }, five __u64 (the
@@ -432,30 +388,58 @@ static __always_inline __u32 cw_mm_tgid(struct mm_struct *mm)
 	return BPF_CORE_READ(mm, owner, tgid);
 }
 
-SEC("tracepoint/syscalls/sys_exit_ioctl")
-int cw_exit_ioctl(struct trace_event_raw_sys_exit *ctx)
+static __always_inline int cw_ioctl_exit(struct cw_call *p, const __u64 *a, long ret)
 {
-	struct cw_pending p = {};
-	struct pt_regs *regs;
-	__u64 a[6], v[3] = {};
-	__u32 cmd;
+	__u32 cmd = (__u32)a[1];
+	__u64 v[3] = {};
 
-	if (!codewrite_on || ctx->ret != 0)
+	if (ret != 0 || (cmd != MW_UFFDIO_COPY && cmd != MW_UFFDIO_CONTINUE && cmd != MW_UFFDIO_MOVE))
 		return 0;
-	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-	cmd = (__u32)PT_REGS_PARM2_CORE(regs);
-	if (cmd != MW_UFFDIO_COPY && cmd != MW_UFFDIO_CONTINUE && cmd != MW_UFFDIO_MOVE)
-		return 0;
-	args_from_regs(bpf_get_current_task_btf(), false, a);
 	struct userfaultfd_ctx *uctx = cw_uffd_ctx(cw_fd_file((int)a[0]));
 	if (!uctx || bpf_probe_read_user(v, sizeof(v), (void *)a[2]))
 		return 0;
-	p.pid = cw_mm_tgid(BPF_CORE_READ(uctx, mm));
-	if (!p.pid)
+	p->pid = cw_mm_tgid(BPF_CORE_READ(uctx, mm));
+	if (!p->pid)
 		return 0;
-	p.via = MW_CW_UFFD;
-	p.nr = (__u16)ctx->id;
-	return cw_emit(&p, ctx->ret, v[0], cmd == MW_UFFDIO_CONTINUE ? v[1] : v[2]);
+	p->via = MW_CW_UFFD;
+	return cw_emit(p, ret, v[0], cmd == MW_UFFDIO_CONTINUE ? v[1] : v[2]);
+}
+
+/* ---- a route call's exit, whichever hook saw it ----
+ * route: enum mw_route; nr: its number in the caller's ABI; compat: a
+ * 32-bit call; ret: its result. Not inlined: the dispatcher calls it on
+ * every write, open and ioctl of the host, and its frame stays out of the
+ * dispatcher's own (the exit path's stack limit, 512 bytes on 6.1). */
+static __noinline int cw_route_exit(int route, long nr, bool compat, long ret)
+{
+	__u32 zero = 0, tgid = bpf_get_current_pid_tgid() >> 32;
+	struct cw_scratch *x;
+
+	if (!codewrite_on || ret < 0)
+		return 0;
+	if (route == MW_RT_OPEN || route == MW_RT_OPENAT || route == MW_RT_OPENAT2)
+		return cw_open_exit(ret);
+	if (route == MW_RT_IOCTL && ret != 0)
+		return 0;
+	if (route >= MW_RT_WRITE && route <= MW_RT_PWRITEV2 &&
+	    (ret == 0 || !bpf_map_lookup_elem(&cw_memproc, &tgid)))
+		return 0;
+	x = bpf_map_lookup_elem(&cw_scratch_map, &zero);
+	if (!x)
+		return 0;
+	args_from_regs(bpf_get_current_task_btf(), compat, x->a);
+	__builtin_memset(&x->p, 0, sizeof(x->p));
+	x->p.nr = (__u16)nr;
+	x->p.compat = compat;
+	if (route == MW_RT_PTRACE)
+		return cw_ptrace_exit(&x->p, x->a, ret);
+	if (route == MW_RT_PVW)
+		return cw_pvw_exit(&x->p, x->a, ret);
+	if (route == MW_RT_IOCTL)
+		return cw_ioctl_exit(&x->p, x->a, ret);
+	if (route >= MW_RT_WRITE && route <= MW_RT_PWRITEV2)
+		return cw_write_exit(&x->p, route, x->a, ret);
+	return 0;
 }
 
 /* fork: a child of a marked process inherits its fds (lifecycle.bpf.h) */

@@ -6,7 +6,8 @@
 
 /* ---- which syscall numbers are ours ----
  * Key: nr for native calls, MW_NR_SLOTS + nr for 32-bit ones; value: event
- * id + 1, 0 when not a selected call. Filled by user space from the
+ * id + 1, MW_NR_ROUTE + route for code_write's routes the dispatcher judges
+ * (alerts mode), 0 when neither. Filled by user space from the
  * catalogue's per-ABI numbers and --events, before attaching. An array
  * lookup is inlined by the verifier: a load and a compare. */
 struct {
@@ -16,16 +17,23 @@ struct {
 	__type(value, __u8);
 } nr_event SEC(".maps");
 
-static __always_inline int nr_to_event(long nr, bool compat)
+static __always_inline int nr_value(long nr, bool compat)
 {
 	__u32 k;
 	__u8 *v;
 
 	if ((unsigned long)nr >= MW_NR_SLOTS)
-		return -1;
+		return 0;
 	k = (__u32)nr + (compat ? MW_NR_SLOTS : 0);
 	v = bpf_map_lookup_elem(&nr_event, &k);
-	return v && *v ? *v - 1 : -1;
+	return v ? *v : 0;
+}
+
+static __always_inline int nr_to_event(long nr, bool compat)
+{
+	int v = nr_value(nr, compat);
+
+	return v && v < MW_NR_ROUTE ? v - 1 : -1;
 }
 
 /* The calling ABI, read with a direct BTF load (no probe-read helper). */
@@ -114,6 +122,14 @@ static __always_inline void args_of(struct pt_regs *regs, int ev, bool compat, _
 	}
 }
 
+/* Not inlined: The dispatcher's own frame stays small, so that either path from
+ * it, a call's exit or a route's (cw_route_exit, cw_emit), fits the 512
+ * bytes one call chain may use on kernels without private BPF stacks (6.1). */
+static __noinline int on_exit_call(int ev, long nr, __u16 flags, long ret)
+{
+	return on_exit(ev, nr, flags, ret);
+}
+
 #if defined(__TARGET_ARCH_x86)
 /* i386 ipc(call, first, second, third, ptr, fifth), the dispatcher's and
  * function mode's (__ia32_compat_sys_ipc) entry: SHMAT becomes
@@ -145,7 +161,7 @@ static __always_inline int ipc_exit(long nr, long ret)
 
 	if (!p || (!p->ts && !p->filtered))
 		return 0;
-	return on_exit(p->event < MW_EV_MAX ? p->event : -1, nr, MW_F_COMPAT, ret);
+	return on_exit_call(p->event < MW_EV_MAX ? p->event : -1, nr, MW_F_COMPAT, ret);
 }
 #endif
 
@@ -178,16 +194,17 @@ int BPF_PROG(disp_exit, struct pt_regs *regs, long ret)
 {
 	bool compat = task_in_compat_syscall(bpf_get_current_task_btf());
 	long nr = regs_syscall_nr(regs);
+	int v = nr_value(nr, compat), ev = v - 1;
 
-	int ev = nr_to_event(nr, compat);
-
+	if (v >= MW_NR_ROUTE)
+		return cw_route_exit(v - MW_NR_ROUTE, nr, compat, ret); /* code_write (codewrite.bpf.h) */
 #if defined(__TARGET_ARCH_x86)
-	if (ev < 0 && compat && nr == MW_I386_NR_IPC)
+	if (!v && compat && nr == MW_I386_NR_IPC)
 		return ipc_exit(nr, ret);
 #endif
-	if (ev < 0 || !(event_mask & MW_EVBIT(ev)))
+	if (!v || !(event_mask & MW_EVBIT(ev)))
 		return 0;
-	return on_exit(ev, nr, compat ? MW_F_COMPAT : 0, ret);
+	return on_exit_call(ev, nr, compat ? MW_F_COMPAT : 0, ret);
 }
 
 /* ---- function hooks: fentry/fexit on the syscall entry functions ----
@@ -251,6 +268,35 @@ static __always_inline int fn_exit(int slot, struct pt_regs *regs, long ret)
 	}
 MW_FN_SLOT_LIST(FN_SLOT)
 #undef FN_SLOT
+
+/* ---- code_write's routes outside the dispatcher (alerts mode) ----
+ * The dispatcher judges the routes it gets by number (disp_exit above).
+ * Function mode: fexit on the routes' entry functions, one slot per
+ * (route, ABI) found in BTF (hooks/plan.c), like the call slots: nothing
+ * runs on any other syscall. Tracepoint mode: the routes' sys_exit
+ * tracepoints (native calls; the dispatcher, once attached, the 32-bit ones). */
+const volatile __u8 rt_route[MW_RT_SLOTS] = {};
+const volatile __u8 rt_compat[MW_RT_SLOTS] = {}; /* 0 native, 1 32-bit, 2 ask the task */
+
+#define RT_SLOT(i)                                                             \
+	SEC("fexit")                                                           \
+	int BPF_PROG(rt_exit_##i, struct pt_regs *regs, long ret)              \
+	{                                                                      \
+		bool compat = rt_compat[i] == 1 || (rt_compat[i] == 2 &&        \
+			task_in_compat_syscall(bpf_get_current_task_btf()));    \
+		return cw_route_exit(rt_route[i], regs_syscall_nr(regs), compat, ret); \
+	}
+MW_RT_SLOT_LIST(RT_SLOT)
+#undef RT_SLOT
+
+#define RT_TP(ID, name, ...)                                                   \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                             \
+	int cw_exit_##name(struct trace_event_raw_sys_exit *ctx)               \
+	{                                                                      \
+		return cw_route_exit(MW_RT_##ID, ctx->id, false, ctx->ret);    \
+	}
+MW_ROUTES(RT_TP)
+#undef RT_TP
 
 /* ---- 32-bit process tracker (tracepoint mode) ----
  * Per-syscall tracepoints never fire for 32-bit calls, so while a 32-bit

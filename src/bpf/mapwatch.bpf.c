@@ -234,9 +234,9 @@ static __always_inline bool entry_turn(bool live_says_mine)
 	NATIVE_##kind(name, MW_EV_##ID, MW_NR_NATIVE(x86_64, i386, arm64, arm), nargs)
 MW_CALLS(NATIVE_ROW)
 
-#include "hooks.bpf.h"
-
 #include "codewrite.bpf.h" /* code_write: writes into executable memory by other routes (alerts) */
+
+#include "hooks.bpf.h"
 
 #include "lifecycle.bpf.h"
 

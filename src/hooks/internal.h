@@ -10,7 +10,7 @@
 #include "mapwatch.h"
 #include "hooks.h"
 
-#define MW_MAX_PROGS (2 * MW_EV_MAX + 2 * MW_FN_SLOTS + 40) /* tracepoint pairs, function slots, the rest (code_write's 12) */
+#define MW_MAX_PROGS (2 * MW_EV_MAX + 2 * MW_FN_SLOTS + MW_RT_SLOTS + MW_RT_MAX + 24) /* tracepoint pairs, function slots, route slots and tracepoints, the rest */
 
 /* The mode in force is one of enum mw_hook's (options.h) but MW_HOOK_AUTO,
  * which only asks for the best; its name, indexed by that value: */
@@ -22,17 +22,19 @@ enum dm_mode { DM_NONE, DM_FENTRY, DM_KPROBE };
 /* What a program of the object is (load.c's table, built from the
  * skeleton and the catalogue: no name parsing). */
 enum prog_kind { PK_OTHER, PK_TP, PK_DISP, PK_FN, PK_LIFE, PK_DM_FENTRY, PK_DM_KPROBE,
-		 PK_ROUTE /* code_write's tracepoints (codewrite.bpf.h): alerts mode only */ };
+		 PK_ROUTE, /* code_write's route tracepoints (hooks.bpf.h): alerts in tracepoint mode */
+		 PK_RT /* code_write's route fexit slots (hooks.bpf.h): alerts in function mode */ };
 
 struct prog_info {
 	const struct bpf_program *prog;
 	enum prog_kind kind;
 	int event;  /* PK_TP: the event; else -1 */
-	int slot;   /* PK_FN: the function slot; else -1 */
+	int slot;   /* PK_FN, PK_RT: the function slot; else -1 */
 	bool exit;  /* runs at a call's exit (sys_exit, fexit, kretprobe, a task's exit) */
 };
 
-/* One function hook: the syscall entry function of one event in one ABI. */
+/* One function hook: the syscall entry function of one event (a route's:
+ * one enum mw_route) in one ABI. */
 struct fn_slot {
 	int event;
 	int compat; /* 0 native, 1 32-bit, 2 both (one function serves both ABIs: ask the task) */
@@ -63,6 +65,8 @@ struct mw_hooks {
 	int ndisp;
 	struct fn_slot fn[MW_FN_SLOTS];
 	int nfn;
+	struct fn_slot rt[MW_RT_SLOTS];     /* code_write's routes (alerts in function mode) */
+	int nrt;
 	char refused[512];              /* why better modes were refused */
 	char skipped[1024];             /* hooks this kernel lacks */
 	uint64_t to_disp, to_tp;        /* switches made */

@@ -74,22 +74,18 @@ static void prog_add(struct mw_hooks *h, const struct bpf_program *p, enum prog_
 	prog_add(h, h->skel->progs.fn_enter_##i, PK_FN, -1, i, false);             \
 	prog_add(h, h->skel->progs.fn_exit_##i, PK_FN, -1, i, true);
 
-/* code_write's route programs (src/bpf/codewrite.bpf.h): tracepoints of
- * their own, beside the catalogue's, attached in alerts mode only. */
+/* code_write's route hooks (hooks.bpf.h, from mw_calls.h's MW_ROUTES): a
+ * sys_exit tracepoint per route (tracepoint mode) and the fexit slots
+ * (function mode); the dispatcher takes them by number (fill_nr_event). */
+#define RT_TP(ID, name, ...) prog_add(h, h->skel->progs.cw_exit_##name, PK_ROUTE, MW_RT_##ID, -1, true);
+#define RT_SLOT(i) prog_add(h, h->skel->progs.rt_exit_##i, PK_RT, -1, i, true);
 static void mw_codewrite_progs(struct mw_hooks *h)
 {
-	const struct bpf_program *cw[] = {
-		h->skel->progs.cw_enter_ptrace, h->skel->progs.cw_exit_ptrace,
-		h->skel->progs.cw_enter_pvw, h->skel->progs.cw_exit_pvw,
-		h->skel->progs.cw_exit_open, h->skel->progs.cw_exit_openat, h->skel->progs.cw_exit_openat2,
-		h->skel->progs.cw_exit_write, h->skel->progs.cw_exit_pwrite64, h->skel->progs.cw_exit_writev,
-		h->skel->progs.cw_exit_pwritev, h->skel->progs.cw_exit_pwritev2,
-		h->skel->progs.cw_exit_ioctl,
-	};
-
-	for (size_t i = 0; i < sizeof(cw) / sizeof(cw[0]); i++)
-		prog_add(h, cw[i], PK_ROUTE, -1, -1, strstr(bpf_program__name(cw[i]), "_exit_") != NULL);
+	MW_ROUTES(RT_TP)
+	MW_RT_SLOT_LIST(RT_SLOT)
 }
+#undef RT_TP
+#undef RT_SLOT
 
 static void progs_table(struct mw_hooks *h)
 {
@@ -141,24 +137,31 @@ static void release_object_bytes(void)
 
 /* Fill the nr_event map from the catalogue: every event (do_mmap needs to
  * know a mapping syscall is in progress; on_enter checks --events), 32-bit
- * numbers only when 32-bit tasks are traced. */
+ * numbers only when 32-bit tasks are traced. In alerts mode, code_write's
+ * routes for the dispatcher to judge: both ABIs in dispatcher mode, the
+ * 32-bit ones in tracepoint mode (whose sys_exit tracepoints see the
+ * native calls). */
+static int nr_put(int fd, int nr, bool compat, uint8_t v)
+{
+	uint32_t k = (uint32_t)nr + (compat ? MW_NR_SLOTS : 0);
+
+	if (nr < 0 || nr >= MW_NR_SLOTS)
+		return 0;
+	return bpf_map_update_elem(fd, &k, &v, BPF_ANY) ? -errno : 0;
+}
+
 static int fill_nr_event(struct mw_hooks *h)
 {
-	int fd = bpf_map__fd(h->skel->maps.nr_event);
+	int fd = bpf_map__fd(h->skel->maps.nr_event), err = 0;
+	bool routes = (h->cfg.alerts || h->cfg.kill_wx) && h->mode != MW_HOOK_FUNCTION;
 
-	for (int ev = 0; ev < MW_EV_MAX; ev++) {
-		for (int c = 0; c <= (h->cfg.compat ? 1 : 0); c++) {
-			int nr = mw_catalog_nr(ev, c);
-			uint32_t k = (uint32_t)nr + (c ? MW_NR_SLOTS : 0);
-			uint8_t v = (uint8_t)(ev + 1);
-
-			if (nr < 0 || nr >= MW_NR_SLOTS)
-				continue;
-			if (bpf_map_update_elem(fd, &k, &v, BPF_ANY))
-				return -errno;
-		}
+	for (int c = 0; c <= (h->cfg.compat ? 1 : 0); c++) {
+		for (int ev = 0; ev < MW_EV_MAX && !err; ev++)
+			err = nr_put(fd, mw_catalog_nr(ev, c), c, (uint8_t)(ev + 1));
+		for (int rt = MW_RT_NONE + 1; routes && (c || h->mode == MW_HOOK_DISPATCHER) && rt < MW_RT_MAX && !err; rt++)
+			err = nr_put(fd, mw_route_nr(rt, c), c, (uint8_t)(MW_NR_ROUTE + rt));
 	}
-	return 0;
+	return err;
 }
 
 static int hooks_load(struct mw_hooks *h, enum mw_hook mode, enum dm_mode dm, char *why, size_t whylen)
@@ -212,6 +215,10 @@ static int hooks_load(struct mw_hooks *h, enum mw_hook mode, enum dm_mode dm, ch
 	for (int i = 0; mode == MW_HOOK_FUNCTION && i < h->nfn; i++) {
 		h->skel->rodata->fn_event[i] = (uint8_t)h->fn[i].event;
 		h->skel->rodata->fn_compat[i] = (uint8_t)h->fn[i].compat;
+	}
+	for (int i = 0; mode == MW_HOOK_FUNCTION && i < h->nrt; i++) {
+		h->skel->rodata->rt_route[i] = (uint8_t)h->rt[i].event;
+		h->skel->rodata->rt_compat[i] = (uint8_t)h->rt[i].compat;
 	}
 	h->skel->rodata->summary_on = o->summary;
 	h->skel->rodata->summary_by = (uint8_t)o->summary_by;
@@ -268,7 +275,17 @@ static int hooks_load(struct mw_hooks *h, enum mw_hook mode, enum dm_mode dm, ch
 			want = dm == DM_KPROBE;
 			break;
 		case PK_ROUTE: /* only alerts judge them; a kernel without the call's tracepoint lacks the call */
-			want = (o->alerts || o->kill_wx) && mw_tracepoint_exists(tdir, bpf_program__section_name(p));
+			want = (o->alerts || o->kill_wx) && mode == MW_HOOK_TRACEPOINT &&
+			       mw_tracepoint_exists(tdir, bpf_program__section_name(p));
+			break;
+		case PK_RT: /* plan_routes found the slots' functions (alerts only) */
+			want = mode == MW_HOOK_FUNCTION && slot >= 0 && slot < h->nrt;
+			if (want)
+				err = bpf_program__set_attach_target(p, 0, h->rt[slot].func);
+			if (want && err) {
+				snprintf(why, whylen, "cannot target %s: %s", h->rt[slot].func, strerror(-err));
+				return -1;
+			}
 			break;
 		case PK_OTHER:
 			want = bpf_program__autoload(p);
@@ -345,6 +362,7 @@ static int hooks_load(struct mw_hooks *h, enum mw_hook mode, enum dm_mode dm, ch
 	/* lifecycle before the /proc scan, so a 32-bit process cannot slip between */
 	if (mw_attach_kind(h, PK_LIFE, h->links, &h->nlinks, MW_MAX_PROGS) ||
 	    mw_attach_kind(h, PK_ROUTE, h->links, &h->nlinks, MW_MAX_PROGS) ||
+	    mw_attach_kind(h, PK_RT, h->links, &h->nlinks, MW_MAX_PROGS) ||
 	    mw_attach_kind(h, PK_OTHER, h->links, &h->nlinks, MW_MAX_PROGS))
 		return -1;
 	if (mode == MW_HOOK_DISPATCHER) {

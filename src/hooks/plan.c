@@ -157,6 +157,77 @@ static void plan_functions(struct mw_hooks *h, struct btf *vb)
 	merge_aliases(h);
 }
 
+/* The entry function of code_write's route in that ABI, found in BTF (the
+ * i386 table's choice: its compat wrapper, else its ia32_ variant, else the
+ * plain one; arm EABI's likewise), into buf; NULL when none. */
+static const char *find_route_func(struct btf *vb, int route, bool compat, char *buf, size_t n)
+{
+	const char *stem = mw_route_name(route);
+	char cand[3][64] = { { 0 } };
+
+#if defined(__x86_64__)
+	if (!compat) {
+		snprintf(cand[0], sizeof(cand[0]), "__x64_sys_%s", stem);
+	} else {
+		snprintf(cand[0], sizeof(cand[0]), "__ia32_compat_sys_%s", stem);
+		snprintf(cand[1], sizeof(cand[1]), "__ia32_sys_ia32_%s", stem);
+		snprintf(cand[2], sizeof(cand[2]), "__ia32_sys_%s", stem);
+	}
+#elif defined(__aarch64__)
+	if (!compat) {
+		snprintf(cand[0], sizeof(cand[0]), "__arm64_sys_%s", stem);
+	} else {
+		snprintf(cand[0], sizeof(cand[0]), "__arm64_compat_sys_aarch32_%s", stem);
+		snprintf(cand[1], sizeof(cand[1]), "__arm64_compat_sys_%s", stem);
+		snprintf(cand[2], sizeof(cand[2]), "__arm64_sys_%s", stem);
+	}
+#else
+	(void)stem;
+#endif
+	for (int i = 0; i < 3; i++)
+		if (cand[i][0] && btf__find_by_name_kind(vb, cand[i], BTF_KIND_FUNC) > 0) {
+			snprintf(buf, n, "%.63s", cand[i]);
+			return buf;
+		}
+	return NULL;
+}
+
+/* Fill h->rt with code_write's route functions (alerts in function mode): a
+ * missing one is named with the other skipped hooks. */
+static void plan_routes(struct mw_hooks *h, struct btf *vb)
+{
+	h->nrt = 0;
+	if (!h->cfg.alerts && !h->cfg.kill_wx)
+		return;
+	for (int rt = MW_RT_NONE + 1; rt < MW_RT_MAX; rt++)
+		for (int c = 0; c <= (h->cfg.compat ? 1 : 0); c++) {
+			char name[64];
+			int k;
+
+			if (mw_route_nr(rt, c) < 0)
+				continue;
+			if (!find_route_func(vb, rt, c, name, sizeof(name))) {
+				mw_hooks_append(h->skipped, sizeof(h->skipped), "code_write's %s%s: no entry function in BTF",
+						mw_route_name(rt), c ? " (32-bit)" : "");
+				continue;
+			}
+			for (k = 0; k < h->nrt && strcmp(h->rt[k].func, name); k++)
+				;
+			if (k < h->nrt) {
+				h->rt[k].compat = 2; /* one function serves both ABIs */
+				continue;
+			}
+			if (h->nrt == MW_RT_SLOTS) {
+				mw_hooks_append(h->skipped, sizeof(h->skipped), "%s: no route slot left", name);
+				continue;
+			}
+			h->rt[h->nrt].event = rt;
+			h->rt[h->nrt].compat = c;
+			snprintf(h->rt[h->nrt].func, sizeof(h->rt[h->nrt].func), "%s", name);
+			h->nrt++;
+		}
+}
+
 /* Can a fentry program load and attach on func (BTF type id) here? 0, or -1 with why. */
 static int probe_fentry_id(int id, const char *func, char *why, size_t n)
 {
@@ -238,6 +309,7 @@ int mw_function_mode_refused(struct mw_hooks *h, char *why, size_t n)
 	}
 	memcpy(save, h->skipped, sizeof(save));
 	plan_functions(h, vb);
+	plan_routes(h, vb);
 	if (h->nfn == 0) {
 		snprintf(why, n, "none of the selected calls has an entry function in BTF");
 		rc = -1;

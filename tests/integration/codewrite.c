@@ -20,6 +20,9 @@
  *                 exit 42, or exit 77 where the kernel has no UFFDIO_MOVE
  *   uffd_remote   a child registers its RX page with a userfaultfd and passes the fd to the
  *                 parent (SCM_RIGHTS); the parent answers the child's fault with UFFDIO_COPY
+ * Built -m32 as well (test_codewrite.py's compat test): the same attacks by
+ * a 32-bit writer, whose calls arrive through the 32-bit syscall ABI
+ * (ptrace pokes 4 bytes at a time there).
  * Near misses (exit 0, nothing written into code):
  *   self_mem_read   /proc/self/mem read (pread) of the RX page
  *   self_mem_data   /proc/self/mem written into an RW (non-executable) page
@@ -201,12 +204,15 @@ static int traced(int mode, int prot, int (*fn)(unsigned char *))
 	}
 	if (waitpid(pid, &st, 0) < 0 || !WIFSTOPPED(st))
 		die("codewrite: child did not stop");
-	memcpy(&word, code, sizeof word);
-	for (int i = 0; i < (mode == 'r' ? 5 : mode == 'p'); i++)
-		if (ptrace(PTRACE_POKETEXT, pid, p, (void *)word))
-			die("codewrite: PTRACE_POKETEXT");
-	if (mode == 'd' && ptrace(PTRACE_POKEDATA, pid, p, (void *)word))
-		die("codewrite: PTRACE_POKEDATA");
+	/* a word at a time: one 8-byte poke, or two 4-byte ones from a 32-bit build */
+	for (size_t off = 0; off < sizeof code; off += sizeof word) {
+		memcpy(&word, code + off, sizeof word);
+		for (int i = 0; i < (mode == 'r' ? 5 : mode == 'p'); i++)
+			if (ptrace(PTRACE_POKETEXT, pid, p + off, (void *)word))
+				die("codewrite: PTRACE_POKETEXT");
+		if (mode == 'd' && ptrace(PTRACE_POKEDATA, pid, p + off, (void *)word))
+			die("codewrite: PTRACE_POKEDATA");
+	}
 	if (mode == 'k') {
 		errno = 0;
 		long v = ptrace(PTRACE_PEEKTEXT, pid, p, NULL);
