@@ -276,16 +276,70 @@ def t_hostwide():
 
 
 def t_not_loaded_plain():
-    """The route programs load with alerts only: a plain tracing run does not load or attach them."""
+    """The routes are judged with alerts only: a plain tracing run loads no route program. With alerts, the
+    dispatcher judges them itself (no tracepoint of their own: a syscalls:* tracepoint would put perf's
+    syscall path on every syscall of the host), tracepoint mode loads their sys_exit tracepoints, and
+    function mode its fexit slots."""
     p = mapwatch(["-vvv", "--", "/bin/true"])
     eq(p.returncode, 0, f"plain run ({p.stderr.strip()[-300:]})")
     check("verifier: exit_mmap" in p.stderr or "verifier: fn_exit" in p.stderr or "verifier: disp_exit" in p.stderr,
           "-vvv lists the loaded programs")
-    check("verifier: cw_" not in p.stderr, "no code_write program loaded in a plain run")
+    check("verifier: cw_" not in p.stderr and "verifier: rt_exit_" not in p.stderr,
+          "no code_write program loaded in a plain run")
     p = mapwatch(["-vvv", "--alerts-only", "--", "/bin/true"])
     eq(p.returncode, 0, f"alerts run ({p.stderr.strip()[-300:]})")
-    for name in ("cw_enter_ptrace", "cw_exit_pvw", "cw_exit_openat", "cw_exit_pwrite64", "cw_exit_ioctl"):
-        check(f"verifier: {name}:" in p.stderr, f"{name} loaded with alerts")
+    if "verifier: fn_exit" in p.stderr:
+        check("verifier: rt_exit_0:" in p.stderr, "function mode: the route fexit slots loaded with alerts")
+    else:
+        check("verifier: disp_exit:" in p.stderr, "the dispatcher runs with alerts on this kernel")
+        check("verifier: cw_exit_" not in p.stderr and "verifier: rt_exit_" not in p.stderr,
+              "dispatcher mode: no route program of their own (the dispatcher judges them)")
+    p = mapwatch(["-vvv", "--alerts-only", "--hook", "tracepoint", "--compat", "off", "--", "/bin/true"])
+    eq(p.returncode, 0, f"alerts run in tracepoint mode ({p.stderr.strip()[-300:]})")
+    for name in ("cw_exit_ptrace", "cw_exit_process_vm_writev", "cw_exit_openat", "cw_exit_pwrite64", "cw_exit_ioctl"):
+        check(f"verifier: {name}:" in p.stderr, f"{name} loaded with alerts in tracepoint mode")
+
+
+def prog32():
+    """codewrite.c built -m32, or None with why (no multilib, or a kernel that runs no 32-bit programs)."""
+    try:
+        exe = build_prog("codewrite.c", "codewrite32", extra=("-m32", "-D_FILE_OFFSET_BITS=64", "-ldl"))
+        subprocess.run([exe], capture_output=True)
+    except subprocess.CalledProcessError as e:
+        return None, f"skip: cannot build 32-bit programs (gcc -m32: {e}; apt-get install gcc-multilib)"
+    except OSError as e:
+        return None, f"skip: this kernel does not run 32-bit programs ({e})"
+    return exe, None
+
+
+def t_compat_writers():
+    """A 32-bit injector's calls arrive through the 32-bit syscall ABI, which no per-syscall tracepoint
+    sees: each attack still runs its payload and raises code_write with its route (ptrace pokes 4 bytes at a
+    time there: two alerts, one per word); the 32-bit near misses stay quiet."""
+    exe, why = prog32()
+    if not exe:
+        return why
+    for mode in ("self_mem", "child_mem", "child_libc", "poketext", "pvw", "uffd", "uffd_remote"):
+        out = os.path.join(tmpdir(), "out.json")
+        p = mapwatch(["--alerts-only", "--json", "--output", out, "--", exe, mode])
+        eq(p.returncode, PAYLOAD_RAN, f"32-bit {mode}: exit status (stderr: {p.stderr.strip()[-300:]})")
+        cw = [e["alert"]["codeWrite"] for e in read_json_lines(out)
+              if e.get("eventName") == "alert" and e["alert"]["kind"] == "code_write"]
+        via = ATTACKS[mode][0] if mode in ATTACKS else "userfaultfd"
+        if mode == "poketext":
+            eq([(w["via"], w["length"]) for w in cw], [("ptrace", 4), ("ptrace", 4)], "32-bit poketext: two words")
+            eq(int(cw[1]["address"], 16) - int(cw[0]["address"], 16), 4, "32-bit poketext: consecutive words")
+        else:
+            eq([w["via"] for w in cw], [via], f"32-bit {mode}: code_write and its route ({cw})")
+        check(all("PROT_EXEC" in w["targetProt"] for w in cw), f"32-bit {mode}: executable target ({cw})")
+        check(all(int(w["address"], 16) < 2**32 for w in cw), f"32-bit {mode}: a 32-bit address ({cw})")
+    for mode in ("self_mem_data", "pokedata_data", "pvw_data", "uffd_data", "self_mem_read"):
+        out = os.path.join(tmpdir(), "out.json")
+        p = mapwatch(["--alerts-only", "--json", "--output", out, "--", exe, mode])
+        eq(p.returncode, 0, f"32-bit {mode}: exit status (stderr: {p.stderr.strip()[-300:]})")
+        eq([e["alert"] for e in read_json_lines(out) if e.get("eventName") == "alert" and e["alert"]["kind"] == "code_write"],
+           [], f"32-bit {mode}: no code_write")
+    return None
 
 
 def main():
@@ -296,7 +350,7 @@ def main():
              ("codewrite/pid_namespace", t_pid_namespace), ("codewrite/table", t_table), ("codewrite/policy_ignore_writer", t_policy_ignore_writer),
              ("codewrite/alert_rate", t_alert_rate),
              ("codewrite/gdb_breakpoint", t_gdb_breakpoint), ("codewrite/tracepoint_mode", t_tracepoint_mode), ("codewrite/hostwide", t_hostwide),
-             ("codewrite/not_loaded_plain", t_not_loaded_plain)]
+             ("codewrite/not_loaded_plain", t_not_loaded_plain), ("codewrite/compat_writers", t_compat_writers)]
     return run_selected(tests)
 
 

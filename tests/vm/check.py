@@ -412,13 +412,20 @@ def main():
         check("ALERT high wx_mprotect" in al and "[32-bit]" in al, f"int80wx alert: {al[-400:]}")
 
     def t_code_write():
-        """Issue #22 on 6.1: the route programs load without bpf_task_from_pid (weak kfuncs). A process
+        """Issue #22 on 6.1: the route programs load without bpf_task_from_pid (weak kfuncs). A 64-bit or
+        32-bit process
         writing its own RX page through /proc/self/mem is judged in the kernel (one code_write); data
         pages raise none. Another process's target is judged from its /proc/PID/maps when the reader
         gets there: at most one alert, saying so (a target already gone is not judged)."""
-        def cw(m):
+        def cw(m, pre="cw_"):
             return [e for e in jl(get("cw.json")) if e.get("eventName") == "alert" and e["alert"]["kind"] == "code_write"
-                    and e["processName"] == f"cw_{m}"[:15]]
+                    and e["processName"] == f"{pre}{m}"[:15]]
+        # 32-bit writers, through function mode's fexit slots on the i386 entry functions
+        for m, via in (("self_mem", "proc_mem"), ("uffd", "userfaultfd")):
+            eq(rcs.get(f"cw32_{m}"), 42, f"32-bit {m}: the payload ran")
+            eq([(e["alert"]["codeWrite"]["via"], e["alert"]["codeWrite"].get("judgedFrom")) for e in cw(m, "cw32_")],
+               [(via, None)], f"32-bit {m}: one code_write, judged in the kernel")
+        eq((rcs.get("cw32_pvw_data"), cw("pvw_data", "cw32_")), (0, []), "32-bit pvw_data: exit status, code_write alerts")
         eq(rcs.get("cw_self_mem"), 42, "self_mem: the payload ran")
         a = cw("self_mem")
         eq(len(a), 1, "self_mem: code_write alerts")

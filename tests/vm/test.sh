@@ -43,6 +43,8 @@ if [ $arch = x86_64 ]; then
 	gcc -O1 -static -o "$g/int80wx" tests/integration/int80wx.c || fail "cannot build int80wx"
 	# issue #22: code written by /proc/PID/mem, ptrace and process_vm_writev (6.1 has no bpf_task_from_pid)
 	gcc -O1 -static -o "$g/codewrite" tests/integration/codewrite.c 2>/dev/null || fail "cannot build codewrite"
+	gcc -m32 -O1 -static -D_FILE_OFFSET_BITS=64 -o "$g/codewrite32" tests/integration/codewrite.c 2>/dev/null ||
+		fail "cannot build the 32-bit codewrite"
 	# call_from_anon on both ABIs: the evidence tests' shellcode loader
 	gcc -m32 -O1 -static -o "$g/evload32" tests/integration/evload.c || fail "cannot build the 32-bit evload"
 	# issue #14: the memory family, 64-bit and 32-bit (ipc() included)

@@ -69,9 +69,12 @@ else
 		# issue #22: code_write on 6.1 (the route programs load without the kfuncs it lacks)
 		# one run for all (each start costs much under TCG); each mode as its own
 		# command name, cw_MODE, so that the alerts say which mode raised them
+		# (32-bit writers as cw32_MODE: function mode's fexit slots on the i386 entries)
 		for m in self_mem self_mem_data poketext child_mem pvw pvw_data; do cp codewrite "cw_$m"; done
+		for m in self_mem uffd pvw_data; do cp codewrite32 "cw32_$m"; done
 		./mapwatch --alerts-only --json -o /tmp/cw.json -- /bin/sh -c \
-			'for m in self_mem self_mem_data poketext child_mem pvw pvw_data; do ./cw_$m $m; echo "@@RC cw_$m $?"; done' 2>&1
+			'for m in self_mem self_mem_data poketext child_mem pvw pvw_data; do ./cw_$m $m; echo "@@RC cw_$m $?"; done
+			 for m in self_mem uffd pvw_data; do ./cw32_$m $m; echo "@@RC cw32_$m $?"; done' 2>&1
 		out cw.json
 		# issue #14: every memory-family call on this kernel, 64-bit and 32-bit
 		./mapwatch -v --json --events all -o /tmp/fam64.json -- ./memcalls64 /tmp/famlog64.json >/tmp/famv64.txt 2>&1
