@@ -53,12 +53,20 @@ struct {
 	__type(value, __u8);
 } cw_memproc SEC(".maps");
 
-/* A route call's arguments and its description, off the stack: the
+/* The target VMA as the lookup saw it. */
+struct cw_vma {
+	__u64 addr, vm_flags, start, end, file;
+	long r;
+};
+
+/* A route call's arguments, its description and its target's VMA, off the stack: the
  * dispatcher's exit, cw_route_exit and cw_emit must fit one call chain's
  * 512 bytes. Per CPU: a program runs to its end on its CPU. */
 struct cw_scratch {
 	__u64 a[6];
 	struct cw_call p;
+	struct cw_vma c;  /* cw_emit's target VMA */
+	__u64 v[3];       /* a userfaultfd command's first words */
 };
 
 struct {
@@ -67,12 +75,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct cw_scratch);
 } cw_scratch_map SEC(".maps");
-
-/* The target VMA as the lookup saw it. */
-struct cw_vma {
-	__u64 addr, vm_flags, start, end, file;
-	long r;
-};
 
 static long cw_vma_read(struct task_struct *task, struct vm_area_struct *vma, struct cw_vma *c)
 {
@@ -83,31 +85,35 @@ static long cw_vma_read(struct task_struct *task, struct vm_area_struct *vma, st
 	return 0;
 }
 
-/* Look up addr in the target. Returns 0 with c filled, -ENOENT without a
- * VMA there, another negative number when it could not be judged here. */
-static __noinline long cw_lookup(__u32 pid, __u64 addr, struct cw_vma *c, bool ns_pid)
+/* Look up addr in the target. Returns 0 with *out filled, -ENOENT without
+ * a VMA there, another negative number when it could not be judged here.
+ * out may be map memory: bpf_find_vma's context is a copy on this frame. */
+static __noinline long cw_lookup(__u32 pid, __u64 addr, struct cw_vma *out, bool ns_pid)
 {
 	struct task_struct *cur = bpf_get_current_task_btf(), *t;
+	struct cw_vma c = { .addr = addr, .r = -1 };
 
-	c->addr = addr;
-	c->r = -1;
 	if (!ns_pid && pid == cur->tgid) {
-		c->r = bpf_find_vma(cur, addr, cw_vma_read, c, 0);
-		return c->r;
+		c.r = bpf_find_vma(cur, addr, cw_vma_read, &c, 0);
+		goto out;
 	}
 	if (!cw_ksym_exists(bpf_task_release))
-		return -1; /* Debian 6.1: user space reads /proc/PID/maps */
+		goto out; /* Debian 6.1: user space reads /proc/PID/maps */
 	if (!ns_pid && cw_ksym_exists(bpf_task_from_pid))
 		t = bpf_task_from_pid(pid);
 	else if (ns_pid && cw_ksym_exists(bpf_task_from_vpid))
 		t = bpf_task_from_vpid(pid);
 	else
-		return -1;
-	if (!t)
-		return -MW_ENOENT;
-	c->r = bpf_find_vma(t, addr, cw_vma_read, c, 0);
+		goto out;
+	if (!t) {
+		c.r = -MW_ENOENT;
+		goto out;
+	}
+	c.r = bpf_find_vma(t, addr, cw_vma_read, &c, 0);
 	bpf_task_release(t);
-	return c->r;
+out:
+	*out = c;
+	return c.r;
 }
 
 /* Is file a procfs mem file (/proc/PID/mem, /proc/PID/task/TID/mem) open
@@ -149,12 +155,13 @@ static __noinline int cw_emit(struct cw_call *p, long ret, __u64 addr, __u64 len
 	struct scratch *s = get_scratch();
 	struct task_struct *task = bpf_get_current_task_btf();
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tgid = id >> 32;
-	struct cw_vma c = {};
+	__u32 zero = 0, tgid = id >> 32;
+	struct cw_scratch *x = bpf_map_lookup_elem(&cw_scratch_map, &zero);
 	long r;
 
-	if (!s || !reporting)
+	if (!s || !x || !reporting)
 		return 0;
+	struct cw_vma *c = &x->c; /* off the stack: this frame is on the dispatcher's chain */
 	if (!((in_scope(tgid) && scope_ok(id)) || (follow_only && bpf_map_lookup_elem(&traced, &p->pid))))
 		return 0;
 	/* ptrace and process_vm_writev name the target in the writer's pid
@@ -162,11 +169,11 @@ static __noinline int cw_emit(struct cw_call *p, long ret, __u64 addr, __u64 len
 	 * (bpf_task_from_vpid, 6.13+), else user space judges it from the
 	 * writer's own /proc (args[4] = 1) */
 	bool ns_pid = p->via != MW_CW_PROC_MEM && p->via != MW_CW_UFFD && task->thread_pid->level != 0;
-	r = cw_lookup(p->pid, addr, &c, ns_pid);
+	r = cw_lookup(p->pid, addr, c, ns_pid);
 	/* a write that starts in data and runs on past its VMA: judged by its last byte's too */
-	if (r == 0 && !(c.vm_flags & MW_VM_EXEC) && len > 1 && addr + len - 1 >= c.end)
-		r = cw_lookup(p->pid, addr + len - 1, &c, ns_pid);
-	if (r == 0 && !(c.vm_flags & MW_VM_EXEC))
+	if (r == 0 && !(c->vm_flags & MW_VM_EXEC) && len > 1 && addr + len - 1 >= c->end)
+		r = cw_lookup(p->pid, addr + len - 1, c, ns_pid);
+	if (r == 0 && !(c->vm_flags & MW_VM_EXEC))
 		return 0; /* data, not code: no event */
 	if (r == -MW_ENOENT)
 		return 0;
@@ -174,8 +181,8 @@ static __noinline int cw_emit(struct cw_call *p, long ret, __u64 addr, __u64 len
 	bool exe_ok = maybe_send_exe(s, task, tgid);
 	__u32 plen = 0;
 	e->flags = (exe_ok ? 0 : MW_F_EXE_UNSENT) | (p->compat ? MW_F_COMPAT : 0);
-	if (r == 0 && c.file) {
-		describe_file(task, (struct file *)c.file, &e->file, &s->pb, NULL);
+	if (r == 0 && c->file) {
+		describe_file(task, (struct file *)c->file, &e->file, &s->pb, NULL);
 		plen = path_len_clamp(s->pb.len);
 		bpf_probe_read_kernel(s->evpath, plen, s->pb.data);
 		e->file.flags |= s->pb.flags;
@@ -202,9 +209,9 @@ static __noinline int cw_emit(struct cw_call *p, long ret, __u64 addr, __u64 len
 	e->eff_flags = exe_allowed(tgid) ? MW_EFFF_ALLOWED : 0;
 	if (r == 0) {
 		e->eff_status = MW_EFF_OK;
-		e->vm_flags = c.vm_flags;
-		e->vma_start = c.start;
-		e->vma_end = c.end;
+		e->vm_flags = c->vm_flags;
+		e->vma_start = c->start;
+		e->vma_end = c->end;
 	} else {
 		e->eff_status = r == -MW_EBUSY ? MW_EFF_BUSY : MW_EFF_ERROR;
 		e->vm_flags = e->vma_start = e->vma_end = 0;
@@ -388,15 +395,14 @@ static __always_inline __u32 cw_mm_tgid(struct mm_struct *mm)
 	return BPF_CORE_READ(mm, owner, tgid);
 }
 
-static __always_inline int cw_ioctl_exit(struct cw_call *p, const __u64 *a, long ret)
+static __always_inline int cw_ioctl_exit(struct cw_call *p, const __u64 *a, __u64 *v, long ret)
 {
 	__u32 cmd = (__u32)a[1];
-	__u64 v[3] = {};
 
 	if (ret != 0 || (cmd != MW_UFFDIO_COPY && cmd != MW_UFFDIO_CONTINUE && cmd != MW_UFFDIO_MOVE))
 		return 0;
 	struct userfaultfd_ctx *uctx = cw_uffd_ctx(cw_fd_file((int)a[0]));
-	if (!uctx || bpf_probe_read_user(v, sizeof(v), (void *)a[2]))
+	if (!uctx || bpf_probe_read_user(v, 3 * sizeof(__u64), (void *)a[2]))
 		return 0;
 	p->pid = cw_mm_tgid(BPF_CORE_READ(uctx, mm));
 	if (!p->pid)
@@ -436,7 +442,7 @@ static __noinline int cw_route_exit(int route, long nr, bool compat, long ret)
 	if (route == MW_RT_PVW)
 		return cw_pvw_exit(&x->p, x->a, ret);
 	if (route == MW_RT_IOCTL)
-		return cw_ioctl_exit(&x->p, x->a, ret);
+		return cw_ioctl_exit(&x->p, x->a, x->v, ret);
 	if (route >= MW_RT_WRITE && route <= MW_RT_PWRITEV2)
 		return cw_write_exit(&x->p, route, x->a, ret);
 	return 0;

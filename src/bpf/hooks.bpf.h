@@ -252,7 +252,7 @@ static __always_inline int fn_exit(int slot, struct pt_regs *regs, long ret)
 	if (fn_event[slot] == MW_FN_IPC)
 		return ipc_exit(nr, ret);
 #endif
-	return on_exit(fn_event[slot], nr, compat ? MW_F_COMPAT : 0, ret);
+	return on_exit_call(fn_event[slot], nr, compat ? MW_F_COMPAT : 0, ret);
 }
 
 #define FN_SLOT(i)                                                             \
