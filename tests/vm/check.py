@@ -528,6 +528,28 @@ def main():
         eq(rcs.get("parity"), 0, f"mapwatch exit status: {files.get('parity.txt', '')[-300:]}")
         compare(get("parity.txt"), get("parity.strace"), "paritycalls", absent=("memfd_secret",))
 
+    def t_code_write_arm():
+        """Issue #22 on arm64 6.1: an arm64 and a 32-bit ARM (EABI) process writing their own RX page through
+        /proc/self/mem (pwrite64: the EABI passes the offset in r4/r5, after a padding register) and an
+        EABI thread's page supplied by UFFDIO_COPY each raise one code_write, judged in the kernel; an EABI
+        tracer's PTRACE_POKETEXT (4 bytes a word) is judged from /proc (6.1: no bpf_task_from_pid), at
+        most one alert per word; data pages raise none."""
+        def cw(name):
+            return [e["alert"]["codeWrite"] for e in jl(get("cwarm.json")) if e.get("eventName") == "alert"
+                    and e["alert"]["kind"] == "code_write" and e["processName"] == name[:15]]
+        for name, via in (("cw64_self_mem", "proc_mem"), ("cw32_self_mem", "proc_mem"), ("cw32_uffd", "userfaultfd")):
+            eq(rcs.get(name), 42, f"{name}: the payload ran")
+            w = cw(name)
+            eq([(x["via"], x.get("judgedFrom")) for x in w], [(via, None)], f"{name}: one code_write, judged in the kernel")
+            check("PROT_EXEC" in w[0]["targetProt"] and int(w[0]["address"], 16) < (2**32 if "32" in name else 2**64),
+                  f"{name}: {w[0]}")
+        eq(rcs.get("cw32_poketext"), 42, "cw32_poketext: the payload ran")
+        w = cw("cw32_poketext")
+        check(len(w) <= 2 and all((x["via"], x["length"]) == ("ptrace", 4) for x in w), f"cw32_poketext: {w}")
+        for name in ("cw64_pvw_data", "cw32_pvw_data"):
+            eq((rcs.get(name), cw(name)), (0, []), f"{name}: exit status, code_write alerts")
+        print(f"  code_write on arm64 6.1: EABI poketext judged from /proc: {len(w)} of 2 words", flush=True)
+
     T = A["tag"]
     tests = [("hook_mode", t_hook_mode), ("do_mmap_dynamic", t_do_mmap_dynamic), ("do_mmap_static", t_do_mmap_static),
              ("do_mmap_table", t_do_mmap_table),
@@ -541,7 +563,8 @@ def main():
                   ("family_32bit_on_6.1", t_family32)]
     if arm:
         tests += [("numbers_vs_kernel_headers", t_numbers_vs_headers), ("compat_memory_family", t_memory_family), ("native_64bit_raw_hook", t_native_raw), ("missing_hooks_skipped", t_missing_hooks),
-                  ("aarch32_probe", t_aarch32_probe), ("strace_parity_arm_eabi", t_parity_arm)]
+                  ("aarch32_probe", t_aarch32_probe), ("strace_parity_arm_eabi", t_parity_arm),
+                  ("code_write_arm64_and_eabi", t_code_write_arm)]
     for name, fn in tests:
         run_test(f"{T}/{name}", fn)
     return summary()

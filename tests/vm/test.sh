@@ -77,6 +77,10 @@ else
 	clang --target=arm-linux-gnueabihf -marm -fuse-ld=lld -O1 -static -o "$g/paritycalls" tests/integration/paritycalls.c ||
 		fail "cannot build the 32-bit ARM parity program"
 	cp "$(sh scripts/debget.sh arm64 --dir)"/strace_*/usr/bin/strace "$g/strace" || fail "no arm64 strace in the package cache"
+	# issue #22: code_write by an arm64 and a 32-bit ARM (EABI) writer, through function mode's fexit slots
+	clang --target=arm-linux-gnueabihf -marm -fuse-ld=lld -O1 -static -D_FILE_OFFSET_BITS=64 -o "$g/codewrite32" \
+		tests/integration/codewrite.c -lpthread || fail "cannot build the 32-bit ARM codewrite"
+	$cc64 -O1 -static -o "$g/codewrite" tests/integration/codewrite.c -lpthread || fail "cannot build the arm64 codewrite"
 	libs="/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1:/lib/ld-linux-aarch64.so.1 /usr/aarch64-linux-gnu/lib/libc.so.6:/lib/aarch64-linux-gnu/libc.so.6"
 fi
 $cc64 -O1 -static -o "$g/mmapcalls" tests/integration/mmapcalls.c -lpthread || fail "cannot build the 64-bit test program"

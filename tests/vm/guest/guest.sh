@@ -114,6 +114,13 @@ else
 		./mapwatch --events all -o /tmp/parity.txt -- ./strace -f -qq -s 300 -o /tmp/parity.strace ./paritycalls 2>&1
 		echo "@@RC parity $?"
 		for f in parity.txt parity.strace; do out $f; done
+		# issue #22: code_write by arm64 (cw64_MODE) and 32-bit ARM (cw32_MODE) writers
+		for m in self_mem pvw_data; do cp codewrite "cw64_$m"; done
+		for m in self_mem uffd poketext pvw_data; do cp codewrite32 "cw32_$m"; done
+		./mapwatch --alerts-only --json -o /tmp/cwarm.json -- /bin/sh -c \
+			'for m in self_mem pvw_data; do ./cw64_$m $m; echo "@@RC cw64_$m $?"; done
+			 for m in self_mem uffd poketext pvw_data; do ./cw32_$m $m; echo "@@RC cw32_$m $?"; done' 2>&1
+		out cwarm.json
 	fi
 fi
 for f in $files; do
