@@ -76,6 +76,8 @@ static uint64_t gen;
 static __thread struct {
 	uint64_t cgid, gen;
 	const struct mw_container *c;
+	bool tentative;  /* looked up again for another command than comm */
+	char comm[16];
 } last;
 
 static void changed(void)
@@ -607,10 +609,11 @@ const struct mw_container *mw_container_get(uint64_t cgid, const char *comm)
 		return NULL; /* the root cgroup */
 	/* The same cgroup as the last call, and nothing changed since: the same
 	 * answer, without the lock (the common case: a burst of calls from one
-	 * process). Only a final entry is remembered (a tentative one is asked
-	 * again for another command): nothing to look up, it is the most
-	 * recently used already, nothing to evict, the graveyard was emptied. */
-	if (cgid == last.cgid && __atomic_load_n(&gen, __ATOMIC_ACQUIRE) == last.gen)
+	 * process): nothing to look up (a tentative entry is, for another
+	 * command than its last), it is the most recently used already,
+	 * nothing to evict, the graveyard was emptied. */
+	if (cgid == last.cgid && __atomic_load_n(&gen, __ATOMIC_ACQUIRE) == last.gen &&
+	    (!last.tentative || !comm || !strncmp(last.comm, comm, 15)))
 		return last.c;
 	pthread_mutex_lock(&lock);
 	while (graveyard) { /* what the reader held until this call */
@@ -636,8 +639,11 @@ const struct mw_container *mw_container_get(uint64_t cgid, const char *comm)
 		BUMP(evictions);
 	}
 	__atomic_store_n(&st.entries, cache_n, __ATOMIC_RELAXED);
-	last.cgid = e && !e->tentative ? cgid : 0;
+	last.cgid = e ? cgid : 0;
 	last.gen = gen;
+	last.tentative = e && e->tentative && e->tries < MW_CTR_TRIES;
+	if (last.tentative)
+		memcpy(last.comm, e->comm, sizeof(last.comm));
 	last.c = e && e->is_ctr ? &e->c : NULL;
 	pthread_mutex_unlock(&lock);
 	return last.c;
