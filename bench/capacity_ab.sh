@@ -12,7 +12,7 @@ shift 2
 [ $# -gt 0 ] && shift
 [ $# -gt 0 ] && shift
 DIR=$(dirname "$0")
-field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+field() { echo "$1" | tr ' ' '\n' | sed -n "s|^$2=||p"; }
 
 for side in A B; do
 	[ $side = A ] && mw=$A || mw=$B
