@@ -302,6 +302,14 @@ TEST(syslog_batch_tcp_stalled_peer)
 	CHECK_INT(pthread_create(&th, NULL, rx_main, r), 0);
 	mw_sinks_drain(&ss, 120000);
 	s->ops->stats(s, &st);
+	/* drained: the peer's kernel has every byte; wait until the reader read the last message */
+	until = now_ms() + 120000;
+	while (now_ms() < until) {
+		int got_n = atomic_load(&r->n);
+		if (got_n && r->seq[got_n - 1] == N - 1)
+			break;
+		usleep(5000);
+	}
 	atomic_store(&r->quit, true);
 	pthread_join(th, NULL);
 	mw_sinks_close(&ss);
