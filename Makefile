@@ -162,6 +162,10 @@ check:
 $(BUILD)/fmtbench: bench/fmtbench.c $(LIB_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
+# The syslog sink's cost per message against a local receiver (bench/syslogbench.c).
+$(BUILD)/syslogbench: bench/syslogbench.c $(LIB_OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
 # The policy's cost per alert with 10 and 200 rules (bench/policybench.c).
 $(BUILD)/policybench: bench/policybench.c $(LIB_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)

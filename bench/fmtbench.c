@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "alerts.h"
+#include "container.h"
 #include "format.h"
 #include "mapwatch.h"
 #include "proc.h"
@@ -102,7 +103,11 @@ int main(int argc, char **argv)
 			return 1;
 		v.ts_ns = r->e.ts + 1700000000000000000ull;
 		v.exe = mw_proc_exe(r->e.pid);
-		v.container_id = mw_container_of_cgroup(r->e.cgroup_id);
+		char comm[MW_TASK_COMM_LEN + 1]; /* as tracer_rec.c's judge_cgroup */
+		memcpy(comm, r->e.comm, MW_TASK_COMM_LEN);
+		comm[MW_TASK_COMM_LEN] = 0;
+		v.ctr = mw_container_get(r->e.cgroup_id, comm);
+		v.container_id = v.ctr ? v.ctr->id : NULL;
 		struct mw_rec rec = { .kind = MW_RK_EVENT, .ts_ns = v.ts_ns, .v = &v };
 		mw_sinks_emit(&sinks, &rec);
 		if (al) {

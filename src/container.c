@@ -69,6 +69,21 @@ static pthread_mutex_t proc_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct entry *hash[1u << HBITS];
 static struct entry *mru, *lru;
 static unsigned cache_max = MW_CTR_CACHE_DEFAULT, cache_n;
+/* Bumped (lock held) at every change of the cache: an entry added, moved in
+ * the list, taken out or changed, the size set. The reader's last answer
+ * (mw_container_get) holds while it has not moved. */
+static uint64_t gen;
+static __thread struct {
+	uint64_t cgid, gen;
+	const struct mw_container *c;
+	bool tentative;  /* looked up again for another command than comm */
+	char comm[16];
+} last;
+
+static void changed(void)
+{
+	__atomic_store_n(&gen, gen + 1, __ATOMIC_RELEASE);
+}
 static int kernel_ids_fd = -1;
 static struct mw_ctr_stats st;
 
@@ -112,7 +127,10 @@ int mw_ctr_add_roots(const char *spec, char *err, size_t errlen)
 
 void mw_ctr_set_cache_size(unsigned n)
 {
+	pthread_mutex_lock(&lock);
 	cache_max = n ? n : 1;
+	changed();
+	pthread_mutex_unlock(&lock);
 }
 
 void mw_ctr_set_kernel_ids(int map_fd)
@@ -411,6 +429,7 @@ static void unlink_lru(struct entry *e)
 
 static void push_mru(struct entry *e)
 {
+	changed();
 	e->next = mru;
 	e->prev = NULL;
 	if (mru)
@@ -431,6 +450,7 @@ static void detach(struct entry *e)
 		*pp = e->hnext;
 	unlink_lru(e);
 	cache_n--;
+	changed();
 }
 
 static void drop(struct entry *e)
@@ -553,6 +573,7 @@ static struct entry *add(uint64_t cgid, bool found, const struct mw_ctr_info *in
 
 	if (e && !(named && e->tentative)) {
 		if (e->tentative) {
+			changed();
 			e->tries++;
 			if (comm)
 				snprintf(e->comm, sizeof(e->comm), "%.15s", comm);
@@ -586,6 +607,14 @@ const struct mw_container *mw_container_get(uint64_t cgid, const char *comm)
 
 	if (cgid <= 1)
 		return NULL; /* the root cgroup */
+	/* The same cgroup as the last call, and nothing changed since: the same
+	 * answer, without the lock (the common case: a burst of calls from one
+	 * process): nothing to look up (a tentative entry is, for another
+	 * command than its last), it is the most recently used already,
+	 * nothing to evict, the graveyard was emptied. */
+	if (cgid == last.cgid && __atomic_load_n(&gen, __ATOMIC_ACQUIRE) == last.gen &&
+	    (!last.tentative || !comm || !strncmp(last.comm, comm, 15)))
+		return last.c;
 	pthread_mutex_lock(&lock);
 	while (graveyard) { /* what the reader held until this call */
 		struct entry *g = graveyard;
@@ -610,8 +639,14 @@ const struct mw_container *mw_container_get(uint64_t cgid, const char *comm)
 		BUMP(evictions);
 	}
 	__atomic_store_n(&st.entries, cache_n, __ATOMIC_RELAXED);
+	last.cgid = e ? cgid : 0;
+	last.gen = gen;
+	last.tentative = e && e->tentative && e->tries < MW_CTR_TRIES;
+	if (last.tentative)
+		memcpy(last.comm, e->comm, sizeof(last.comm));
+	last.c = e && e->is_ctr ? &e->c : NULL;
 	pthread_mutex_unlock(&lock);
-	return e && e->is_ctr ? &e->c : NULL;
+	return last.c;
 }
 
 int mw_container_resolve(uint64_t cgid, bool recheck, bool (*judge)(const struct mw_container *c, void *arg),
@@ -665,6 +700,7 @@ const char *mw_ctr_display(const struct mw_container *c, char *buf, size_t n)
 
 void mw_ctr_clear(void)
 {
+	changed();
 	while (lru)
 		drop(lru);
 	while (graveyard) {

@@ -165,7 +165,9 @@ struct mw_sink *mw_sink_file_new(const char *path, enum mw_fmt fmt, bool append,
  * "dropped", SD one [mapwatch@32473 ...] element with the key fields (kind,
  * severity, mitre, event, pid, tid, uid, comm, exe, container, start, end),
  * and MSG the record's JSON line. Records go to a queue of at most
- * queue_bytes; a writer thread sends them, connects and reconnects with
+ * queue_bytes; a writer thread, woken at flush (the end of a reader round)
+ * or when 256 are queued, sends them in batches (datagrams: one sendmmsg,
+ * one message per datagram; TCP: one sendmsg of the frames), connects and reconnects with
  * backoff (100 ms doubling to 5 s), and on TCP re-sends what the peer had not
  * acknowledged when the connection went away. A record that does not fit in
  * the queue is dropped and counted; the first message on a connection after

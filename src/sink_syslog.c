@@ -1,4 +1,4 @@
-/* sink_syslog.c - RFC 5424 syslog sink (unix, udp, tcp with RFC 6587 octet counting): a bounded queue and a writer thread that reconnects with backoff. */
+/* sink_syslog.c - RFC 5424 syslog sink (unix, udp, tcp with RFC 6587 octet counting): a bounded queue and a writer thread that sends it in batches and reconnects with backoff. */
 #define MW_STRBUF_INLINE /* per-event code: sb_put and friends inline (strbuf.h) */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +15,7 @@
 #include <netinet/tcp.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include "thread.h"
 #include "catalog.h"
@@ -24,6 +25,14 @@
 #include "sink_syslog_msg.h"
 
 enum transport { T_UNIX, T_UDP, T_TCP };
+
+/* Messages the writer takes from the queue per wake and sends with one
+ * sendmmsg (datagrams: one message per datagram) or one sendmsg of the
+ * batch (TCP: the frames back to back). At most UIO_MAXIOV (1024). */
+#define BATCH_MAX 256
+/* The tracer thread wakes a sleeping writer at the end of its round
+ * (syslog_flush), or as soon as this many messages are queued. */
+#define WAKE_AT BATCH_MAX
 
 struct msg {
 	struct msg *next;
@@ -53,9 +62,11 @@ struct syslog_sink {
 	pthread_t th;
 	bool started;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;        /* work queued, or stop */
+	pthread_cond_t cv;        /* work queued (end of a round, or WAKE_AT messages), or stop */
 	pthread_cond_t idle;      /* queue drained */
 	struct msgq q;            /* waiting to be sent */
+	size_t inflight_n, inflight_bytes; /* taken by the writer, being sent */
+	bool waiting;             /* the writer sleeps until work is queued */
 	bool stop;
 	uint64_t deadline_ns;     /* stop: give up sending after this (CLOCK_MONOTONIC) */
 	struct mw_sink_stats st;
@@ -67,6 +78,8 @@ struct syslog_sink {
 	struct msgq sent;         /* TCP: sent, not yet acknowledged by the peer */
 	uint64_t sent_bytes;      /* bytes written on this connection */
 	uint64_t acked_bytes;     /* of those, acknowledged (popped from sent) */
+	struct iovec iov[BATCH_MAX];
+	struct mmsghdr mm[BATCH_MAX];
 };
 
 static uint64_t mono_ns(void)
@@ -165,7 +178,7 @@ static void enqueue(struct syslog_sink *s)
 	if (s->tr == T_TCP)
 		plen = (size_t)snprintf(pre, sizeof(pre), "%zu ", len);
 	pthread_mutex_lock(&s->mu);
-	if (s->q.bytes + plen + len > s->cap || !(m = malloc(sizeof(*m) + plen + len))) {
+	if (s->q.bytes + s->inflight_bytes + plen + len > s->cap || !(m = malloc(sizeof(*m) + plen + len))) {
 		s->st.dropped++;
 		s->dropped_unreported++;
 		pthread_mutex_unlock(&s->mu);
@@ -176,7 +189,8 @@ static void enqueue(struct syslog_sink *s)
 	m->len = plen + len;
 	m->own = false;
 	q_push(&s->q, m);
-	pthread_cond_signal(&s->cv);
+	if (s->waiting && s->q.n >= WAKE_AT) /* else at the end of the round (syslog_flush) */
+		pthread_cond_signal(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 }
 
@@ -297,18 +311,84 @@ static void disconnect(struct syslog_sink *s)
 	s->st.queued = s->q.n;
 }
 
-static int send_all(int fd, const char *p, size_t n)
+/* Move the first message of from to the end of to. */
+static void q_move(struct msgq *to, struct msgq *from)
 {
-	while (n) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+	q_push(to, q_pop(from));
+}
+
+/* Datagrams: the batch's first BATCH_MAX messages with sendmmsg, one
+ * message per datagram, in order. Those sent move from batch to done.
+ * Returns 0, or -1 when a message could not be sent (it and those after it
+ * stay in batch). A short count is that: sendmmsg stops at the first
+ * message that fails and, having sent some, does not say why (the writer
+ * has signals blocked: not EINTR); the message is sent again on the next
+ * connection, as it was when send() of it failed. */
+static int send_datagrams(struct syslog_sink *s, struct msgq *batch, struct msgq *done)
+{
+	unsigned n = 0, i = 0;
+
+	for (struct msg *m = batch->head; m && n < BATCH_MAX; m = m->next, n++) {
+		s->iov[n] = (struct iovec){ .iov_base = m->data, .iov_len = m->len };
+		s->mm[n] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &s->iov[n], .msg_iovlen = 1 } };
+	}
+	while (i < n) {
+		int k = sendmmsg(s->fd, s->mm + i, n - i, MSG_NOSIGNAL);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		for (int j = 0; j < k; j++)
+			q_move(done, batch);
+		i += (unsigned)k;
+		if (i < n)
+			return -1;
+	}
+	return 0;
+}
+
+/* TCP: the batch's frames (its first BATCH_MAX) with one sendmsg, again
+ * from where a partial write stopped. The messages written whole move from
+ * batch to done. Returns 0, or -1 when the connection failed or the peer
+ * took nothing for SO_SNDTIMEO (the message written in part, and those
+ * after it, stay in batch: they are sent whole on the next connection). */
+static int send_stream(struct syslog_sink *s, struct msgq *batch, struct msgq *done)
+{
+	unsigned n = 0, i = 0;
+
+	for (struct msg *m = batch->head; m && n < BATCH_MAX; m = m->next, n++)
+		s->iov[n] = (struct iovec){ .iov_base = m->data, .iov_len = m->len };
+	while (i < n) {
+		struct msghdr h = { .msg_iov = s->iov + i, .msg_iovlen = n - i };
+		ssize_t w = sendmsg(s->fd, &h, MSG_NOSIGNAL);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
 			return -1;
-		p += w;
-		n -= (size_t)w;
+		while (w > 0) {
+			if ((size_t)w < s->iov[i].iov_len) {
+				s->iov[i].iov_base = (char *)s->iov[i].iov_base + w;
+				s->iov[i].iov_len -= (size_t)w;
+				break;
+			}
+			w -= (ssize_t)s->iov[i++].iov_len;
+			q_move(done, batch);
+		}
 	}
 	return 0;
+}
+
+/* Take up to BATCH_MAX messages from the front of q (caller holds mu). */
+static struct msgq take_batch(struct syslog_sink *s)
+{
+	struct msgq b = { 0 };
+
+	while (s->q.head && b.n < BATCH_MAX)
+		q_move(&b, &s->q);
+	s->inflight_n = b.n;
+	s->inflight_bytes = b.bytes;
+	s->st.queued = s->q.n;
+	return b;
 }
 
 /* The notice sent first on a connection after records were dropped. */
@@ -373,7 +453,9 @@ static void *writer(void *arg)
 				ts.tv_sec++;
 				ts.tv_nsec -= 1000000000L;
 			}
+			s->waiting = true;
 			pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+			s->waiting = false;
 			if (s->stop && s->fd >= 0 && s->sent.head && mono_ns() > s->deadline_ns)
 				break;
 			if (s->fd >= 0 && peer_gone(s))
@@ -424,24 +506,25 @@ static void *writer(void *arg)
 			disconnect(s);
 			continue;
 		}
-		struct msg *m = q_pop(&s->q);
-		s->st.queued = s->q.n;
+		struct msgq batch = take_batch(s), done = { 0 };
 		pthread_mutex_unlock(&s->mu);
-		int rc = send_all(s->fd, m->data, m->len);
+		int rc = s->tr == T_TCP ? send_stream(s, &batch, &done) : send_datagrams(s, &batch, &done);
 		pthread_mutex_lock(&s->mu);
+		s->inflight_n = s->inflight_bytes = 0;
+		for (const struct msg *m = done.head; m; m = m->next)
+			s->st.written += !m->own;
+		if (s->tr == T_TCP) { /* kept until the peer acknowledges them */
+			s->sent_bytes += done.bytes;
+			q_prepend(&done, &s->sent);
+			s->sent = done;
+		} else {
+			q_free(&done);
+		}
 		if (rc) {
 			/* back to the front; sent again on the next connection */
-			q_push_front(&s->q, m);
+			q_prepend(&s->q, &batch);
 			disconnect(s);
 			next_try = mono_ns() + backoff_ms * 1000000ull;
-			continue;
-		}
-		s->st.written += !m->own;
-		if (s->tr == T_TCP) {
-			s->sent_bytes += m->len;
-			q_push(&s->sent, m);
-		} else {
-			free(m);
 		}
 	}
 	/* what could not be delivered before the deadline is counted */
@@ -455,9 +538,16 @@ static void *writer(void *arg)
 	return NULL;
 }
 
+/* End of the tracer's round: wake the writer for what the round queued. */
 static int syslog_flush(struct mw_sink *base)
 {
-	return 0; /* the writer thread sends as soon as it can */
+	struct syslog_sink *s = (struct syslog_sink *)base;
+
+	pthread_mutex_lock(&s->mu);
+	if (s->waiting && s->q.head)
+		pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	return 0;
 }
 
 static void syslog_stats(struct mw_sink *base, struct mw_sink_stats *st)
@@ -466,7 +556,7 @@ static void syslog_stats(struct mw_sink *base, struct mw_sink_stats *st)
 
 	pthread_mutex_lock(&s->mu);
 	*st = s->st;
-	st->queued = s->q.n + s->sent.n;
+	st->queued = s->q.n + s->inflight_n + s->sent.n;
 	pthread_mutex_unlock(&s->mu);
 }
 

@@ -235,3 +235,47 @@ TEST(ctr_match_words)
 	m.ns.neg = true;
 	CHECK(mw_ctr_match(&m, &web));
 }
+
+/* The reader's last answer is kept without the lock only while the cache
+ * has not changed: a cgroup that names nothing yet is asked again for each
+ * new command until it is final, and an entry the resolver adds makes the
+ * reader's next call evict down to the cache's size. */
+TEST(ctr_get_last_answer_follows_the_cache)
+{
+	const uint64_t x = 0x7ffffff00001ull, y = 0x7ffffff00002ull;
+	struct mw_ctr_stats a, b;
+	char comm[16];
+	bool tentative, is_ctr;
+
+	mw_ctr_clear();
+	mw_ctr_set_cache_size(1);
+	mw_ctr_stats(&a);
+	for (int i = 0; i < 16; i++) { /* tentative: looked up again for every other command */
+		snprintf(comm, sizeof(comm), "prog%d", i);
+		CHECK(mw_container_get(x, comm) == NULL);
+		CHECK(mw_container_get(x, comm) == NULL); /* the same command: not again */
+	}
+	mw_ctr_stats(&b);
+	CHECK_INT(b.lookups - a.lookups, 16);
+	CHECK(mw_container_get(x, "another") == NULL); /* final now: cached */
+	CHECK(mw_container_get(x, "another") == NULL);
+	mw_ctr_stats(&b);
+	CHECK_INT(b.lookups - a.lookups, 16);
+	CHECK_INT(b.entries, 1);
+	/* the resolver adds y (the cache holds 2 of 1 until the reader's next call) */
+	CHECK_INT(mw_container_resolve(y, false, NULL, NULL, &tentative, &is_ctr), -1);
+	mw_ctr_stats(&b);
+	CHECK_INT(b.entries, 2);
+	CHECK(mw_container_get(x, "another") == NULL);
+	mw_ctr_stats(&b);
+	CHECK_INT(b.entries, 1);
+	CHECK_INT(b.lookups - a.lookups, 17);
+	/* y was evicted: x is the most recently used; asking for y looks it up again, which evicts x */
+	CHECK(mw_container_get(y, "another") == NULL);
+	CHECK(mw_container_get(x, "another") == NULL);
+	mw_ctr_stats(&b);
+	CHECK_INT(b.lookups - a.lookups, 19);
+	CHECK_INT(b.entries, 1);
+	mw_ctr_set_cache_size(MW_CTR_CACHE_DEFAULT);
+	mw_ctr_clear();
+}
