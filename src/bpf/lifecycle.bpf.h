@@ -1,4 +1,4 @@
-/* lifecycle.bpf.h - fork, exec and exit of processes in scope: followed descendants, exe paths forgotten at exec, fileless programs judged at exec, records for the alert engine. */
+/* lifecycle.bpf.h - fork, exec and exit of processes in scope: followed descendants, exe paths forgotten at exec, fileless and freshly written programs judged at exec, records for the alert engine. */
 /* Included by mapwatch.bpf.c at this point of it: uses what it defines above. */
 #ifndef MW_LIFECYCLE_BPF_H
 #define MW_LIFECYCLE_BPF_H
