@@ -131,7 +131,7 @@ def t_dropped_exec_quiet():
 
 def t_dropped_exec_policy():
     """A build host's rule: dropped_code at exec ignored under a build directory (event exec,
-    path_prefix), raised elsewhere; and --allow of the directory's program silences it in the kernel."""
+    path_prefix), raised elsewhere; and --allow of the directory silences it in the kernel (counted)."""
     dropexec, nolibc, _ = progs()
     d = tmpdir()
     if fs_type(d) == "tmpfs":
@@ -152,6 +152,10 @@ def t_dropped_exec_policy():
     rc, alerts, err = run([dropexec, "self", nolibc, os.path.join(other, "t")], ("--rules", rules))
     eq(rc, PAYLOAD_RAN, f"elsewhere: exit status ({err.strip()[-200:]})")
     eq([(e["alert"]["kind"], e["alert"]["rule"]) for e in alerts], [("dropped_code", "everything")], "elsewhere")
+    # --allow DIR: the kernel's verdict on the new program's identity (a directory above it), counted
+    rc, alerts, err = run([dropexec, "self", nolibc, os.path.join(build, "t2")], ("--allow", build, "--stats"))
+    eq((rc, alerts), (PAYLOAD_RAN, []), f"--allow of the build directory ({err.strip()[-200:]})")
+    check('"silencedByAllow":1' in err, f"--stats counts the silenced alert: {err.strip()[-400:]}")
 
 
 def t_dropped_exec_table():
