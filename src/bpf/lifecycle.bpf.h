@@ -39,8 +39,8 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
  * file is a memfd, on tmpfs, or has no link left (unlinked, O_TMPFILE),
  * send its process record and an "exec" event naming that file (the alert
  * engine raises exec_fileless from it). A program on disk sends the same
- * only when it is freshly written (dropped_code at exec: exec_dropped); any
- * other sends nothing. */
+ * only when it is freshly written, with its file's age (the engine raises
+ * dropped_code: alert_rules.c's rule_dropped_exec); any other sends nothing. */
 static __always_inline void exec_file_check(struct task_struct *task, __u32 tgid)
 {
 	struct scratch *s = get_scratch();
