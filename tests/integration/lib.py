@@ -92,13 +92,19 @@ def build_prog(src, out, extra=()):
     srcp = os.path.join(ROOT, "tests", "integration", src)
     if exe not in _built and (not os.path.exists(exe) or os.path.getmtime(exe) < os.path.getmtime(srcp)):
         subprocess.run(["gcc", "-O1", "-g", "-Wall", "-Werror", "-o", exe, srcp, "-lpthread", *extra], check=True)
-        # a fixture, not a dropped program: dated as its source, and at least two minutes back, so
-        # that running it raises no dropped_code at exec (written under 60 s ago: test_dropexec.py
-        # writes the programs it judges); built once per test file while its source is that new
-        t = min(os.path.getmtime(srcp), time.time() - 120)
-        os.utime(exe, (t, t))
+        # dated as its source, and at least two minutes back (settle); built once per test file
+        # while its source is that new
+        settle(exe, min(os.path.getmtime(srcp), time.time() - 120))
     _built.add(exe)
     return exe
+
+
+def settle(path, when=None):
+    """Date a test program (built or copied) two minutes back, or at when: a fixture, not a dropped
+    program (one written under 60 s before it runs is dropped_code at its exec; test_dropexec.py
+    writes the programs it judges)."""
+    t = time.time() - 120 if when is None else when
+    os.utime(path, (t, t))
 
 
 def mapwatch(args, timeout=60, **kw):
