@@ -46,6 +46,8 @@ struct inode___v61 {
 	struct timespec64 i_mtime, i_ctime;
 } __attribute__((preserve_access_index));
 
+#define MW_NSEC_MASK 0x3fffffffu
+
 static __always_inline __s64 ts_ns(__s64 sec, __s64 nsec)
 {
 	return sec * 1000000000ll + nsec;
@@ -64,8 +66,12 @@ static __always_inline __u16 inode_file_age(struct inode *ino, struct task_struc
 
 	if (bpf_core_field_exists(((struct inode___v611 *)ino)->i_mtime_sec)) {
 		struct inode___v611 *i = (void *)ino;
-		mt = ts_ns(BPF_CORE_READ(i, i_mtime_sec), BPF_CORE_READ(i, i_mtime_nsec));
-		ct = ts_ns(BPF_CORE_READ(i, i_ctime_sec), BPF_CORE_READ(i, i_ctime_nsec));
+		/* 6.13+ multigrain timestamps keep a flag in i_ctime_nsec's top
+		 * bit (I_CTIME_QUERIED: someone stat'ed the file since its last
+		 * change); read raw it adds 2.1 s to the ctime. Nanoseconds fit
+		 * in 30 bits: the mask changes nothing else, on any kernel. */
+		mt = ts_ns(BPF_CORE_READ(i, i_mtime_sec), BPF_CORE_READ(i, i_mtime_nsec) & MW_NSEC_MASK);
+		ct = ts_ns(BPF_CORE_READ(i, i_ctime_sec), BPF_CORE_READ(i, i_ctime_nsec) & MW_NSEC_MASK);
 	} else if (bpf_core_field_exists(((struct inode___v67 *)ino)->__i_mtime)) {
 		struct inode___v67 *i = (void *)ino;
 		mt = ts_ns(BPF_CORE_READ(i, __i_mtime.tv_sec), BPF_CORE_READ(i, __i_mtime.tv_nsec));
