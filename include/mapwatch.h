@@ -193,6 +193,9 @@ enum mw_eff_status {
 #define MW_EFFF_WRITTEN_AFTER_START (1u << 9) /* that file's mtime is later than the process's creation */
 #define MW_EFFF_CHANGED_AFTER_START (1u << 10) /* its ctime is later than the process's creation, its mtime
                                                 * is not (renamed, chmod, or an mtime set back) */
+/* dropped_code's window: a file written less than this many seconds ago is "recent" (user space
+ * judges it at a mapping; the kernel sends the exec of such a program, lifecycle.bpf.h) */
+#define MW_DROPPED_WINDOW_S 60
 
 /* The path is stored leaf first: a series of NUL-terminated components, the
  * last one closest to the root. User space reverses the order. */

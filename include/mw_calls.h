@@ -277,7 +277,7 @@ enum mw_ret {
 	  "create a secret memory area, unmapped from the kernel (Linux 5.14+)")                     \
 	X(30, EXEC, exec, KFN, 0, -1, -1, -1, -1, "sched_process_exec", "", MW_CL_KERNEL, MW_IN_NONE, \
 	  MW_R_INT, (),                                                                             \
-	  "a program run from a memfd, tmpfs or deleted file, at exec (file: the executable; sent with alerts)") \
+	  "a program run from a memfd, tmpfs or deleted file, or a freshly written one, at exec (file: the executable; sent with alerts)") \
 	X(31, CODE_WRITE, code_write, KFN, 4, -1, -1, -1, -1, "code_write", "", MW_CL_KERNEL, MW_IN_NONE, \
 	  MW_R_INT,                                                                                 \
 	  (MW_A(via, INT, CW_VIA, K), MW_A(pid, INT, DEC, K), MW_A(addr, POINTER, HEX, K),          \

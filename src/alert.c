@@ -308,8 +308,12 @@ void mw_alert_table(struct strbuf *b, const struct mw_view *v, const struct mw_a
 			   al->chain == MW_CHAIN_MEMFD_EXECVEAT ? ") -> execveat]" : "]");
 	}
 	if (al->at_exec) {
-		sb_printf(b, " [at exec: %s program ", al->fileless < sizeof fileless_names / sizeof fileless_names[0]
-							 ? fileless_names[al->fileless] : "?");
+		/* exec_fileless names the kind of file; dropped_code's is a regular file */
+		if (al->kind == MW_AL_DROPPED_CODE)
+			sb_puts(b, " [at exec: program ");
+		else
+			sb_printf(b, " [at exec: %s program ", al->fileless < sizeof fileless_names / sizeof fileless_names[0]
+								 ? fileless_names[al->fileless] : "?");
 		sb_text_str(b, v->path ? v->path : "?", v->path ? strlen(v->path) : 1);
 		sb_putc(b, ']');
 	}

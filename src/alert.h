@@ -50,7 +50,7 @@ enum mw_dropped_cause {
 	MW_DR_CHANGED_AFTER_START = 2, /* its ctime is (rename, chmod, an mtime set back), not its mtime */
 	MW_DR_RECENT = 3,              /* written less than MW_DROPPED_WINDOW_S ago, before the process began */
 };
-#define MW_DROPPED_WINDOW_S 60
+/* MW_DROPPED_WINDOW_S: include/mapwatch.h (the kernel side uses it too) */
 
 /* A chain of calls one alert names (struct mw_alert.chain). */
 enum mw_chain {
@@ -81,7 +81,7 @@ struct mw_alert {
 	uint8_t was_writable;      /* some known part was writable now or earlier (prev_known) */
 	uint8_t fileless;          /* enum mw_fileless_cause (exec_fileless) */
 	uint8_t judged_on_request; /* the event had no effective prot: judged on what was asked */
-	uint8_t at_exec;           /* exec_fileless judged at exec (the "exec" event): the program's own file */
+	uint8_t at_exec;           /* exec_fileless or dropped_code judged at exec (the "exec" event): the program's own file */
 	uint8_t dropped;           /* enum mw_dropped_cause (dropped_code) */
 	uint16_t file_age_s;       /* dropped_code: seconds since the file was written (65535: or more) */
 	uint8_t call_via_ret;      /* call_from_anon: found by the return address, the syscall instruction a file's */

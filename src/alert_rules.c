@@ -259,6 +259,37 @@ static void rule_dropped_code(const struct mw_judge *j, struct mw_alert *al, int
 		mw_alert_region(x, e->vma_start, e->vma_end);
 }
 
+/* dropped_code at exec: the program just exec'd is a regular file of a disk
+ * file system written after the process that exec'd it began (high),
+ * changed after it began (medium) or written less than MW_DROPPED_WINDOW_S
+ * ago (medium): the kernel sends such an exec with the file's age
+ * (lifecycle.bpf.h's exec_file_check), before the program runs an
+ * instruction, whether or not it ever makes a mapping call. */
+static void rule_dropped_exec(const struct mw_judge *j, struct mw_alert *al, int *n)
+{
+	const struct mw_event *e = j->e;
+	enum mw_dropped_cause c;
+
+	/* the program mapwatch was told to run is the operator's choice */
+	if (!(e->eff_flags & MW_EFFF_FILE_AGE) || j->command_exec || *n >= MW_ALERTS_MAX)
+		return;
+	if (e->eff_flags & MW_EFFF_WRITTEN_AFTER_START)
+		c = MW_DR_WRITTEN_AFTER_START;
+	else if (e->eff_flags & MW_EFFF_CHANGED_AFTER_START)
+		c = MW_DR_CHANGED_AFTER_START;
+	else if (e->file_age_s < MW_DROPPED_WINDOW_S)
+		c = MW_DR_RECENT;
+	else
+		return;
+	struct mw_alert *x = mw_alert_add(al, n, MW_AL_DROPPED_CODE);
+	x->dropped = (uint8_t)c;
+	x->file_age_s = e->file_age_s;
+	x->at_exec = 1;
+	x->description = "a program file written while the process ran (or just before) executed: dropped code";
+	if (c == MW_DR_WRITTEN_AFTER_START)
+		x->severity = MW_SEV_HIGH;
+}
+
 /* wx_alias: the kernel found the VMA the call left reachable through another
  * view of the same pages (src/bpf/alias.bpf.h): executable memory with a
  * writable shared view, a writable shared view of executable memory, or
@@ -378,6 +409,7 @@ static const struct rule {
 	{ MAPS, NEED_MAPPING, rule_fileless_mapping },
 	{ MAPS, NEED_MAPPING, rule_device_mapping },
 	{ EV(EXEC), 0, rule_exec_fileless },
+	{ EV(EXEC), 0, rule_dropped_exec },
 	{ EV(CODE_WRITE), 0, rule_code_write },
 	{ PROTECTS, NEED_RANGE, rule_wx_mprotect },
 	{ PROTECTS, NEED_RANGE, rule_x_after_w },

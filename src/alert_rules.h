@@ -43,6 +43,7 @@ struct mw_judge {
 	struct mw_family *fam;
 	uint64_t *errors;           /* refused map updates */
 	const char *proc_root;      /* where /proc is (code_write reads a target's maps), NULL: nowhere */
+	int command_exec;           /* an "exec" event: the first exec of the -- COMMAND mapwatch started */
 };
 
 /* The alerts the call raises, in the order of the rule table, into al

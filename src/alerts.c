@@ -31,6 +31,8 @@ struct mw_alerts {
 	struct mw_family *fam;        /* SysV shm, brk, memfd chains (alerts_family.c) */
 	DIR *seed_dir;                /* seeding in progress (mw_alerts_seed_step) */
 	struct mw_mmshare *share;     /* CLONE_VM/vfork children: whose map holds their memory */
+	uint32_t cmd_pid;             /* the -- COMMAND mapwatch started (mw_alerts_set_command), 0: none */
+	unsigned cmd_execs;           /* its execs seen, up to 2 */
 };
 
 /* ---- engine life ---- */
@@ -71,6 +73,12 @@ void mw_alerts_free(struct mw_alerts *a)
 	mw_snap_free(&a->snap);
 	mw_snap_free(&a->fsnap);
 	free(a);
+}
+
+void mw_alerts_set_command(struct mw_alerts *a, uint32_t pid)
+{
+	a->cmd_pid = pid;
+	a->cmd_execs = 0;
 }
 
 int mw_alerts_set_proc_root(struct mw_alerts *a, const char *root)
@@ -318,6 +326,8 @@ void mw_alerts_task(struct mw_alerts *a, const struct mw_task_rec *r)
 		}
 		return;
 	case MW_REC_EXEC:
+		if (a->cmd_pid && r->pid == a->cmd_pid && a->cmd_execs < 2)
+			a->cmd_execs++;
 		if (a->proc_root) {
 			forget(a, r->pid);
 		} else {
@@ -547,6 +557,7 @@ int mw_alerts_event(struct mw_alerts *a, const struct mw_view *v, struct mw_aler
 	j.fam = a->fam;
 	j.errors = &a->st.model_errors;
 	j.proc_root = a->proc_root;
+	j.command_exec = e->event == MW_EV_EXEC && a->cmd_pid && e->pid == a->cmd_pid && a->cmd_execs == 1;
 	switch (e->event) {
 	case MW_EV_DO_MMAP:
 		on_kernel_mmap(e, &j);

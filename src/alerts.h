@@ -105,8 +105,12 @@
  *                                      starts another process to load its file). The
  *                                      kernel reads the file's times from the VMA at
  *                                      exit (MW_EFFF_FILE_AGE). Not raised beside an
- *                                      exec_fileless of the same call, nor for the
- *                                      program's own executable file.
+ *                                      exec_fileless of the same call, nor at a mapping
+ *                                      of the program's own executable file: that one
+ *                                      is judged at exec (at_exec, "judgedAt":"exec"),
+ *                                      on the same causes against the process that
+ *                                      exec'd (the kernel sends the "exec" event of a
+ *                                      program on disk only when one holds).
  *   wx_alias        high    T1055      alias views (the double-mapping trick): a
  *                                      successful mmap/mmap2/mprotect/pkey_mprotect/
  *                                      mremap whose VMA the kernel found (at syscall
@@ -249,6 +253,12 @@ int mw_alerts_seed_all(struct mw_alerts *a, uint32_t skip, struct mw_seed_report
  * be listed (r->dir_errno). The first call starts the walk and clears *r. A
  * process whose first event comes before its turn is seeded then. */
 int mw_alerts_seed_step(struct mw_alerts *a, uint32_t skip, struct mw_seed_report *r, uint64_t budget_ns);
+
+/* The pid of the -- COMMAND mapwatch started: its first exec runs the
+ * program the operator named, which dropped_code does not judge (a freshly
+ * built program run under mapwatch is not dropped code); its later execs,
+ * and every other process's, are judged. */
+void mw_alerts_set_command(struct mw_alerts *a, uint32_t pid);
 
 /* A lifecycle record (MW_REC_FORK, MW_REC_EXEC, MW_REC_EXIT; other types are
  * ignored). Raises no alert. */

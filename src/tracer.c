@@ -363,6 +363,8 @@ int mw_run(const struct mw_opts *o)
 			mw_err_line("cannot set up the alert engine: %s", strerror(errno));
 			goto out;
 		}
+		if (child > 0)
+			mw_alerts_set_command(t.alerts, (uint32_t)child);
 		if (o->alert_rate && !(t.collapse = mw_collapse_new(o->alert_rate))) {
 			mw_err_line("cannot set up alert collapsing: %s", strerror(errno));
 			goto out;

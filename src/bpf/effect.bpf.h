@@ -46,44 +46,32 @@ struct inode___v61 {
 	struct timespec64 i_mtime, i_ctime;
 } __attribute__((preserve_access_index));
 
+#define MW_NSEC_MASK 0x3fffffffu
+
 static __always_inline __s64 ts_ns(__s64 sec, __s64 nsec)
 {
 	return sec * 1000000000ll + nsec;
 }
 
-/* "Dropped code" (alerts.c): how long ago the file behind an executable VMA
- * was written, and whether it was written or changed after the process was
- * created (the thread group leader's fork, in CLOCK_REALTIME). Regular files
- * of disk file systems only. */
-static __noinline int vma_file_age(struct mw_effect *ef, __u64 file, __u64 vm_flags)
+/* "Dropped code": how long ago inode ino's data was written (seconds,
+ * 65535: or more) and whether it was written (MW_EFFF_WRITTEN_AFTER_START)
+ * or changed (MW_EFFF_CHANGED_AFTER_START) after task's thread group was
+ * created (the leader's fork, in CLOCK_REALTIME). Returns those bits and
+ * MW_EFFF_FILE_AGE. Shared by the exit's VMA (vma_file_age) and the exec
+ * (lifecycle.bpf.h's exec_file_check). */
+static __always_inline __u16 inode_file_age(struct inode *ino, struct task_struct *task, __u16 *age_s)
 {
-	struct file *f = (struct file *)file;
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct inode *ino;
 	__s64 mt, ct, start, now, age;
+	__u16 fl = MW_EFFF_FILE_AGE;
 
-	/* after the lookup, from the VMA's file pointer the callback kept, in a
-	 * subprogram of its own: neither the callback's frame nor the exit's
-	 * carries its locals (the exit's call chains stay under 512 bytes of
-	 * stack on Debian 6.1's verifier too) */
-	if (!real_minus_boot_ns || !(vm_flags & MW_VM_EXEC) || !f)
-		return 0;
-	ino = BPF_CORE_READ(f, f_inode);
-	if ((BPF_CORE_READ(ino, i_mode) & MW_S_IFMT) != MW_S_IFREG)
-		return 0;
-	/* shared anonymous memory, memfds, tmpfs and hugetlbfs files are memory, not dropped
-	 * files: x_after_w and exec_fileless judge them */
-	__u64 magic = BPF_CORE_READ(ino, i_sb, s_magic);
-	if (magic == MW_TMPFS_MAGIC || magic == MW_HUGETLBFS_MAGIC)
-		return 0;
-	/* the program's own file: the kernel mapped it at exec, and a program made
-	 * executable from its own (fresh) build is a build host's, not a dropper's */
-	if (BPF_CORE_READ(task, mm, exe_file, f_inode) == ino)
-		return 0;
 	if (bpf_core_field_exists(((struct inode___v611 *)ino)->i_mtime_sec)) {
 		struct inode___v611 *i = (void *)ino;
-		mt = ts_ns(BPF_CORE_READ(i, i_mtime_sec), BPF_CORE_READ(i, i_mtime_nsec));
-		ct = ts_ns(BPF_CORE_READ(i, i_ctime_sec), BPF_CORE_READ(i, i_ctime_nsec));
+		/* 6.13+ multigrain timestamps keep a flag in i_ctime_nsec's top
+		 * bit (I_CTIME_QUERIED: someone stat'ed the file since its last
+		 * change); read raw it adds 2.1 s to the ctime. Nanoseconds fit
+		 * in 30 bits: the mask changes nothing else, on any kernel. */
+		mt = ts_ns(BPF_CORE_READ(i, i_mtime_sec), BPF_CORE_READ(i, i_mtime_nsec) & MW_NSEC_MASK);
+		ct = ts_ns(BPF_CORE_READ(i, i_ctime_sec), BPF_CORE_READ(i, i_ctime_nsec) & MW_NSEC_MASK);
 	} else if (bpf_core_field_exists(((struct inode___v67 *)ino)->__i_mtime)) {
 		struct inode___v67 *i = (void *)ino;
 		mt = ts_ns(BPF_CORE_READ(i, __i_mtime.tv_sec), BPF_CORE_READ(i, __i_mtime.tv_nsec));
@@ -101,12 +89,41 @@ static __noinline int vma_file_age(struct mw_effect *ef, __u64 file, __u64 vm_fl
 	now = (__s64)bpf_ktime_get_boot_ns() + real_minus_boot_ns;
 	age = now - mt;
 	/* unsigned division: the BPF ISA (clang 14) has no signed one */
-	ef->age_s = age < 0 ? 0 : age >= 65535ll * 1000000000ll ? 65535 : (__u64)age / 1000000000ull;
-	ef->flags |= MW_EFFF_FILE_AGE;
+	*age_s = age < 0 ? 0 : age >= 65535ll * 1000000000ll ? 65535 : (__u64)age / 1000000000ull;
 	if (mt >= start)
-		ef->flags |= MW_EFFF_WRITTEN_AFTER_START;
+		fl |= MW_EFFF_WRITTEN_AFTER_START;
 	else if (ct >= start)
-		ef->flags |= MW_EFFF_CHANGED_AFTER_START;
+		fl |= MW_EFFF_CHANGED_AFTER_START;
+	return fl;
+}
+
+/* "Dropped code" (alerts.c) of the file behind an executable VMA: its age
+ * (inode_file_age). Regular files of disk file systems only. */
+static __noinline int vma_file_age(struct mw_effect *ef, __u64 file, __u64 vm_flags)
+{
+	struct file *f = (struct file *)file;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct inode *ino;
+
+	/* after the lookup, from the VMA's file pointer the callback kept, in a
+	 * subprogram of its own: neither the callback's frame nor the exit's
+	 * carries its locals (the exit's call chains stay under 512 bytes of
+	 * stack on Debian 6.1's verifier too) */
+	if (!real_minus_boot_ns || !(vm_flags & MW_VM_EXEC) || !f)
+		return 0;
+	ino = BPF_CORE_READ(f, f_inode);
+	if ((BPF_CORE_READ(ino, i_mode) & MW_S_IFMT) != MW_S_IFREG)
+		return 0;
+	/* shared anonymous memory, memfds, tmpfs and hugetlbfs files are memory, not dropped
+	 * files: x_after_w and exec_fileless judge them */
+	__u64 magic = BPF_CORE_READ(ino, i_sb, s_magic);
+	if (magic == MW_TMPFS_MAGIC || magic == MW_HUGETLBFS_MAGIC)
+		return 0;
+	/* the program's own file: the kernel mapped it at exec, and the exec
+	 * itself judged it (exec_file_check) */
+	if (BPF_CORE_READ(task, mm, exe_file, f_inode) == ino)
+		return 0;
+	ef->flags |= inode_file_age(ino, task, &ef->age_s);
 	return 0;
 }
 

@@ -1,4 +1,4 @@
-/* lifecycle.bpf.h - fork, exec and exit of processes in scope: followed descendants, exe paths forgotten at exec, fileless programs judged at exec, records for the alert engine. */
+/* lifecycle.bpf.h - fork, exec and exit of processes in scope: followed descendants, exe paths forgotten at exec, fileless and freshly written programs judged at exec, records for the alert engine. */
 /* Included by mapwatch.bpf.c at this point of it: uses what it defines above. */
 #ifndef MW_LIFECYCLE_BPF_H
 #define MW_LIFECYCLE_BPF_H
@@ -38,19 +38,34 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 /* The program just exec'd, judged before it runs an instruction: when its
  * file is a memfd, on tmpfs, or has no link left (unlinked, O_TMPFILE),
  * send its process record and an "exec" event naming that file (the alert
- * engine raises exec_fileless from it). A program on disk sends nothing. */
+ * engine raises exec_fileless from it). A program on disk sends the same
+ * only when it is freshly written, with its file's age (the engine raises
+ * dropped_code: alert_rules.c's rule_dropped_exec); any other sends nothing. */
 static __always_inline void exec_file_check(struct task_struct *task, __u32 tgid)
 {
 	struct scratch *s = get_scratch();
 	struct file *exe = BPF_CORE_READ(task, mm, exe_file);
 	__u64 id = bpf_get_current_pid_tgid();
+	__u16 age_fl = 0, age_s = 0;
 
 	if (!s || !exe || !scope_ok(id))
 		return;
 	struct mw_event *e = &s->ev;
 	describe_file(task, exe, &e->file, &s->pb, NULL);
-	if (e->file.kind != MW_FK_MEMFD && e->file.kind != MW_FK_SHM && e->file.kind != MW_FK_DELETED)
+	/* ---- dropped code at exec (issue #22) ---- */
+	if (e->file.kind == MW_FK_REGULAR) {
+		/* a regular file of a disk file system (tmpfs is MW_FK_SHM):
+		 * dropped_code's causes, as for a mapping (inode_file_age,
+		 * effect.bpf.h), against the process that exec'd */
+		if (!real_minus_boot_ns)
+			return;
+		age_fl = inode_file_age(BPF_CORE_READ(exe, f_inode), task, &age_s);
+		if (!(age_fl & (MW_EFFF_WRITTEN_AFTER_START | MW_EFFF_CHANGED_AFTER_START)) &&
+		    age_s >= MW_DROPPED_WINDOW_S)
+			return; /* an old program: nothing to say */
+	} else if (e->file.kind != MW_FK_MEMFD && e->file.kind != MW_FK_SHM && e->file.kind != MW_FK_DELETED)
 		return;
+	/* ---- */
 	/* a tmpfs that is the host's root file system (an initramfs, a live
 	 * or embedded system booted from RAM: mapwatch's own "/", root_dev) is
 	 * where its programs live, not a drop zone: only a program there that
@@ -71,11 +86,11 @@ static __always_inline void exec_file_check(struct task_struct *task, __u32 tgid
 	__builtin_memset(e->args, 0, sizeof(e->args));
 	e->ret = 0;
 	e->duration_ns = 0;
-	e->file_age_s = 0;
+	e->file_age_s = age_s;
 	e->vm_flags = e->vma_start = e->vma_end = 0;
 	e->personality = 0;
 	e->eff_status = MW_EFF_NONE;
-	e->eff_flags = exe_allowed(tgid) ? MW_EFFF_ALLOWED : 0;
+	e->eff_flags = (exe_allowed(tgid) ? MW_EFFF_ALLOWED : 0) | age_fl;
 	copy_context(e, s, id);
 	e->path_len = len;
 	if (bpf_ringbuf_output(&rb, e, sizeof(*e) + len, wake_flag(sizeof(*e) + len)))

@@ -20,6 +20,11 @@
  *                 exit 42, or exit 77 where the kernel has no UFFDIO_MOVE
  *   uffd_remote   a child registers its RX page with a userfaultfd and passes the fd to the
  *                 parent (SCM_RIGHTS); the parent answers the child's fault with UFFDIO_COPY
+ *   uffd_continue a memfd page mapped twice, MAP_SHARED: RW (the payload written through it,
+ *                 into the page cache) and RX, the RX view registered for minor faults
+ *                 (UFFDIO_REGISTER_MODE_MINOR); the main thread calls into the RX view, the
+ *                 handler maps the cached page there with UFFDIO_CONTINUE: exit 42, or exit 77
+ *                 where the kernel refuses minor faults on shmem (5.14+, CONFIG_USERFAULTFD)
  * Built -m32 as well (test_codewrite.py's compat test): the same attacks by
  * a 32-bit writer, whose calls arrive through the 32-bit syscall ABI
  * (ptrace pokes 4 bytes at a time there).
@@ -30,7 +35,8 @@
  *   pokedata_data   ptrace(PTRACE_POKEDATA) into a traced child's RW page
  *   attach          ptrace(PTRACE_SEIZE), PTRACE_INTERRUPT, detach: no write
  *   pvw_data        process_vm_writev into a child's RW page
- *   uffd_data       uffd's UFFDIO_COPY into an RW (non-executable) page, read, not run */
+ *   uffd_data       uffd's UFFDIO_COPY into an RW (non-executable) page, read, not run
+ *   uffd_continue_data  uffd_continue into a read-only (non-executable) view, read, not run */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -368,6 +374,52 @@ static int uffd_remote(void)
 	return reap(pid);
 }
 
+/* UFFDIO_CONTINUE's minor-fault handler: the page is in the memfd's page
+ * cache already (written through the other view); map it where it faulted. */
+static void *uffd_continue_handler(void *arg)
+{
+	int uffd = *(int *)arg;
+	struct uffd_msg msg;
+
+	if (read(uffd, &msg, sizeof msg) != (ssize_t)sizeof msg || msg.event != UFFD_EVENT_PAGEFAULT ||
+	    !(msg.arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_MINOR))
+		die("codewrite: read uffd (minor fault)");
+	uint64_t dst = msg.arg.pagefault.address & ~(uint64_t)(PG - 1);
+	struct uffdio_continue c = { .range = { dst, PG }, .mode = 0 };
+	if (ioctl(uffd, UFFDIO_CONTINUE, &c) || c.mapped != PG)
+		die("codewrite: UFFDIO_CONTINUE");
+	return NULL;
+}
+
+/* uffd_continue: exec 1 maps the second view RX and runs it, 0 maps it
+ * read-only and reads it. */
+static int uffd_continue(int exec)
+{
+	int mfd = (int)syscall(SYS_memfd_create, "mw-cw-continue", MFD_CLOEXEC);
+	struct uffdio_api api = { .api = UFFD_API, .features = UFFD_FEATURE_MINOR_SHMEM };
+	pthread_t th;
+
+	if (mfd < 0 || ftruncate(mfd, PG))
+		die("codewrite: memfd");
+	unsigned char *w = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	unsigned char *x = mmap(NULL, PG, exec ? PROT_READ | PROT_EXEC : PROT_READ, MAP_SHARED, mfd, 0);
+	if (w == MAP_FAILED || x == MAP_FAILED)
+		die("codewrite: mmap memfd");
+	memcpy(w, code, sizeof code); /* into the page cache: the RX view's page is now "minor" */
+	int fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
+	if (fd < 0 || ioctl(fd, UFFDIO_API, &api))
+		exit(77); /* no userfaultfd, or no minor faults on shmem here */
+	struct uffdio_register reg = { .range = { (uintptr_t)x, PG }, .mode = UFFDIO_REGISTER_MODE_MINOR };
+	if (ioctl(fd, UFFDIO_REGISTER, &reg))
+		exit(77);
+	if (pthread_create(&th, NULL, uffd_continue_handler, &fd))
+		die("codewrite: pthread_create");
+	int r = exec ? run(x) : check_data(x); /* the first touch faults (minor); the handler answers */
+	pthread_join(th, NULL);
+	close(fd);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	const char *m = argc > 1 ? argv[1] : "";
@@ -408,6 +460,10 @@ int main(int argc, char **argv)
 		return uffd_remote();
 	if (!strcmp(m, "uffd_data"))
 		return uffd(0);
-	fprintf(stderr, "usage: codewrite self_mem|child_mem|child_libc|poketext|pvw|straddle|poke_repeat|uffd|uffd_move|uffd_remote|self_mem_read|self_mem_data|peektext|pokedata_data|attach|pvw_data|uffd_data\n");
+	if (!strcmp(m, "uffd_continue"))
+		return uffd_continue(1);
+	if (!strcmp(m, "uffd_continue_data"))
+		return uffd_continue(0);
+	fprintf(stderr, "usage: codewrite self_mem|child_mem|child_libc|poketext|pvw|straddle|poke_repeat|uffd|uffd_move|uffd_remote|uffd_continue|self_mem_read|self_mem_data|peektext|pokedata_data|attach|pvw_data|uffd_data|uffd_continue_data\n");
 	return 2;
 }

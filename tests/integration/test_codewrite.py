@@ -148,6 +148,34 @@ def t_userfaultfd():
     check_uffd("uffd_move", cw[0], True, "PROT_READ|PROT_WRITE|PROT_EXEC")
 
 
+def t_userfaultfd_continue():
+    """UFFDIO_CONTINUE (minor faults on shmem): a memfd page written through a writable MAP_SHARED
+    view, then mapped into the RX view's faulting address by the handler: the payload runs (exit 42)
+    and one code_write names the RX view's page, via userfaultfd, the memfd as the target's file.
+    The same continue into a read-only view is quiet. Skipped where the kernel refuses minor faults
+    on shmem (codewrite exits 77)."""
+    p, alerts = run_json("uffd_continue")
+    if p.returncode == 77:
+        return "skip: the kernel refuses UFFDIO_REGISTER_MODE_MINOR on shmem (5.14+, UFFD_FEATURE_MINOR_SHMEM)"
+    eq(p.returncode, PAYLOAD_RAN, f"uffd_continue: exit status (the payload's; stderr: {p.stderr.strip()[-300:]})")
+    cw = uffd_alerts(alerts)
+    eq(len(cw), 1, f"uffd_continue: code_write alerts ({[e['alert'] for e in alerts]})")
+    e, a, w = cw[0], cw[0]["alert"], cw[0]["alert"]["codeWrite"]
+    eq((a["severity"], a["mitre"], w["via"], w["length"], w["targetProt"]),
+       ("high", "T1055", "userfaultfd", 4096, "PROT_READ|PROT_EXEC"), "uffd_continue: severity, MITRE id, route, length, prot")
+    eq(w["targetPid"], e["hostProcessId"], "uffd_continue: the target is the writer's own memory")
+    eq(w.get("targetFile"), "/memfd:mw-cw-continue", "uffd_continue: the RX view's file")
+    eq((a["regionStart"], int(a["regionEnd"], 16) - int(a["regionStart"], 16)), (w["address"], 4096),
+       "uffd_continue: region is the page mapped")
+    eq((e["trigger"]["eventName"], e["trigger"]["syscallNr"]), ("code_write", 16), "uffd_continue: the trigger (ioctl)")
+    # the RX view itself was judged at its mmap too: a writable view of the same memfd page exists
+    check(any(x["alert"]["kind"] == "wx_alias" for x in alerts), f"uffd_continue: wx_alias at the RX mmap: "
+          f"{[x['alert']['kind'] for x in alerts]}")
+    p, alerts = run_json("uffd_continue_data")
+    eq(p.returncode, 0, f"uffd_continue_data: exit status ({p.stderr.strip()[-300:]})")
+    eq(uffd_alerts(alerts), [], "uffd_continue_data: code_write alerts")
+
+
 def t_table():
     """The table line: ALERT high code_write T1055.008, the code_write call and the target."""
     p = mapwatch(["--alerts-only", "--", prog(), "poketext"])
@@ -347,6 +375,7 @@ def main():
         return 0
     tests = [("codewrite/attacks", t_attacks), ("codewrite/near_misses", t_near_misses),
              ("codewrite/straddle", t_straddle), ("codewrite/userfaultfd", t_userfaultfd),
+             ("codewrite/userfaultfd_continue", t_userfaultfd_continue),
              ("codewrite/pid_namespace", t_pid_namespace), ("codewrite/table", t_table), ("codewrite/policy_ignore_writer", t_policy_ignore_writer),
              ("codewrite/alert_rate", t_alert_rate),
              ("codewrite/gdb_breakpoint", t_gdb_breakpoint), ("codewrite/tracepoint_mode", t_tracepoint_mode), ("codewrite/hostwide", t_hostwide),

@@ -11,7 +11,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib import (Fail, FileWatcher, MAPWATCH, RunDelay, build_prog, check, eq, is_root, mapwatch, stats,
-                 read_json_lines, run_selected, tmpdir)
+                 read_json_lines, run_selected, settle, tmpdir)
 
 FLUSH_MS = 50
 SLACK_S = 0.100  # the budget: flush-ms + 100 ms
@@ -316,6 +316,8 @@ def t_lost_process_record_not_stale():
     old, new = os.path.join(d, "old-prog"), os.path.join(d, "new-prog")
     shutil.copy(src, old)
     shutil.copy(src, new)
+    settle(old)  # fixtures: not dropped code at their exec
+    settle(new)
     out = os.path.join(d, "ev.json")
     mw = subprocess.Popen([MAPWATCH, "--alerts", "--json", "--buffer-size", "16K", "--allow", old, "-o", out,
                            "--", old, "old", new, "3000"],

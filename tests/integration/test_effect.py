@@ -8,7 +8,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib import (MAPWATCH, Fail, build_prog, check, eq, skipped_without_root, mapwatch, read_json_lines, run_selected,
-                 tmpdir)
+                 settle, tmpdir)
 
 PROG = None      # 64-bit bypass program
 PROG32 = None    # 32-bit one, or None
@@ -154,6 +154,7 @@ def t_allow_chroot():
     os.makedirs(os.path.join(root, "usr", "bin"))
     fake = os.path.join(root, "usr", "bin", "true")
     shutil.copy(static, fake)
+    settle(fake)  # a fixture: not dropped code at its exec
     marker = os.path.join(root, "ran")
     rc, events, alerts, err = traced(["chroot", root, "/usr/bin/true", "wx", "/ran"], "--allow", "/usr/bin/true")
     eq(rc, 0, f"exit status ({err.strip()})")

@@ -13,7 +13,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib import (MAPWATCH, ROOT, Fail, build_prog, check, eq, mapwatch, read_json_lines, run_selected,
-                 skipped_without_root, stats, tmpdir)
+                 settle, skipped_without_root, stats, tmpdir)
 
 PROG = None
 
@@ -39,6 +39,7 @@ def copy_prog(d, name):
     p = os.path.join(d, name)
     shutil.copy(PROG, p)
     os.chmod(p, 0o755)
+    settle(p)  # a fixture: not dropped code at its exec
     return p
 
 
@@ -114,6 +115,7 @@ def t_chroot_jit_path():
         os.makedirs(os.path.dirname(dst), exist_ok=True)
         shutil.copy(static, dst)
         os.chmod(dst, 0o755)
+        settle(dst)
     out = os.path.join(d, "o.json")
     script = f"chroot {root} /usr/lib/jvm/java-17/bin/java java 2; chroot {root} /usr/bin/node node 2"
     p = mapwatch(["--json", "--alerts-only", "--stats", "--output", out, "--", "sh", "-c", script], timeout=120)
