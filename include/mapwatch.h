@@ -83,7 +83,8 @@ enum mw_cw_via {
 	MW_CW_PVW = 2,       /* process_vm_writev */
 	MW_CW_PROC_MEM = 3,  /* write/pwrite64/writev/pwritev/pwritev2 on /proc/PID/mem */
 	MW_CW_UFFD = 4,      /* ioctl(UFFDIO_COPY/UFFDIO_CONTINUE/UFFDIO_MOVE) on a userfaultfd */
-	MW_CW_MAX = 5,
+	MW_CW_FILE = 5,      /* a write call on a regular file whose written pages are mapped executable */
+	MW_CW_MAX = 6,
 };
 
 /* Syscall numbers the hooks can map to events, per ABI (nr_event map). */

@@ -200,7 +200,7 @@ const char *mw_cw_via_name(uint64_t via)
 {
 	static const char *const names[MW_CW_MAX] = {
 		[MW_CW_PTRACE] = "ptrace", [MW_CW_PVW] = "process_vm_writev", [MW_CW_PROC_MEM] = "proc_mem",
-		[MW_CW_UFFD] = "userfaultfd",
+		[MW_CW_UFFD] = "userfaultfd", [MW_CW_FILE] = "file_write",
 	};
 
 	return via < MW_CW_MAX && names[via] ? names[via] : NULL;

@@ -141,6 +141,29 @@ static __always_inline bool alias_find(struct mw_effect *ef, struct address_spac
 	return true;
 }
 
+/* An executable VMA of any process over file pages [lo, hi) of m: its
+ * address (of the first such page) into *addr, its mm into *mm. For
+ * code_write's file route: a write through an fd into pages mapped
+ * executable. The tree is walked only when it holds a VMA at all, for at
+ * most steps moves. */
+static __always_inline bool alias_exec_view(struct address_space *m, __u64 lo, __u64 hi, __u32 steps, __u64 *addr,
+					    __u64 *mm)
+{
+	struct alias_walk *w = alias_state();
+
+	if (!w || !m || !BPF_CORE_READ(m, i_mmap.rb_root.rb_node))
+		return false;
+	*w = (struct alias_walk){ .n = (__u64)BPF_CORE_READ(m, i_mmap.rb_leftmost), .lo = lo, .hi = hi,
+				  .want = MW_VM_EXEC };
+	bpf_loop(steps, alias_step, NULL, 0);
+	w = alias_state(); /* the verifier forgets it across the call */
+	if (!w || !w->found)
+		return false;
+	*addr = w->found;
+	*mm = w->mm;
+	return true;
+}
+
 /* The alias flags of the VMA the effect describes (status MW_EFF_OK), whose
  * vm_file, vm_mm and vm_pgoff the lookup read (as numbers: the VMA is not
  * held here). A global function, as

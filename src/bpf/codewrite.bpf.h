@@ -33,6 +33,10 @@ const volatile bool codewrite_on = false; /* alerts mode: set by hooks/load.c */
 #define MW_PROC_SUPER_MAGIC 0x9fa0
 #define MW_FMODE_WRITE 0x2
 #define MW_CW_IOV_MAX 8 /* remote iovecs of one process_vm_writev judged */
+/* VMAs of a file opened for writing looked at for an executable one (an
+ * open is frequent, a file mapped by more processes than this rare; the
+ * writes of a process marked so walk only the pages they wrote) */
+#define MW_CW_OPEN_STEPS 256
 
 /* The route call being judged. */
 struct cw_call {
@@ -296,13 +300,41 @@ static __always_inline int cw_pvw_exit(struct cw_call *p, const __u64 *a, long r
 	return cw_emit(p, ret, w.addr, w.len);
 }
 
-/* ---- open of a procfs mem file for writing: mark the process ---- */
+/* A regular file whose pages [lo, hi) some process maps executable: that
+ * view's address into *addr and its process (host tgid; 0 when the kernel
+ * has no mm->owner to say) into *pid. */
+static __always_inline bool cw_file_exec_view(struct file *file, __u64 lo, __u64 hi, __u32 steps, __u64 *addr, __u32 *pid)
+{
+	struct inode *ino = BPF_CORE_READ(file, f_inode);
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 mm;
+
+	if (!file || (BPF_CORE_READ(ino, i_mode) & MW_S_IFMT) != MW_S_IFREG ||
+	    !alias_exec_view(BPF_CORE_READ(file, f_mapping), lo, hi, steps, addr, &mm))
+		return false;
+	if (mm == (__u64)task->mm)
+		*pid = task->tgid;
+	else
+		*pid = bpf_core_field_exists(struct mm_struct, owner) ? BPF_CORE_READ((struct mm_struct *)mm, owner, tgid) : 0;
+	return true;
+}
+
+/* ---- open for writing: mark the process ----
+ * A procfs mem file, or a regular file some process maps executable (its
+ * writes would change that code with no mapping call after them: the
+ * executable view came first, so the mapping's alias check saw no writer).
+ * A file opened for writing before it is mapped executable is the mapping's
+ * alias check's (wx_alias, its fd writable). */
 static __always_inline int cw_open_exit(long ret)
 {
 	__u32 pid, tgid = bpf_get_current_pid_tgid() >> 32;
+	struct file *file;
+	__u64 addr;
 	__u8 one = 1;
 
-	if (ret < 0 || !cw_is_mem_file(cw_fd_file((int)ret), &pid))
+	if (ret < 0 || !(file = cw_fd_file((int)ret)) || !(BPF_CORE_READ(file, f_mode) & MW_FMODE_WRITE))
+		return 0;
+	if (!cw_is_mem_file(file, &pid) && !cw_file_exec_view(file, 0, ~0ull, MW_CW_OPEN_STEPS, &addr, &pid))
 		return 0;
 	bpf_map_update_elem(&cw_memproc, &tgid, &one, BPF_ANY);
 	return 0;
@@ -331,17 +363,27 @@ static __always_inline __s64 cw_write_pos(int route, bool compat, const __u64 *a
 static __always_inline int cw_write_exit(struct cw_call *p, int route, const __u64 *a, long ret)
 {
 	struct file *file = cw_fd_file((int)a[0]);
+	__u64 addr;
 	__u32 pid;
 	__s64 pos;
 
-	if (!cw_is_mem_file(file, &pid))
+	if (!file)
 		return 0;
 	pos = cw_write_pos(route, p->compat, a);
 	if (pos < 0)
 		pos = BPF_CORE_READ(file, f_pos) - ret;
-	p->via = MW_CW_PROC_MEM;
+	if (cw_is_mem_file(file, &pid)) {
+		p->via = MW_CW_PROC_MEM;
+		p->pid = pid;
+		return cw_emit(p, ret, (__u64)pos, (__u64)ret);
+	}
+	/* a regular file: the written pages mapped executable somewhere (an
+	 * O_APPEND write's position is the file's end, read after the call) */
+	if (!cw_file_exec_view(file, (__u64)pos >> 12, ((__u64)pos + ret + 4095) >> 12, MW_ALIAS_STEPS, &addr, &pid) || !pid)
+		return 0;
+	p->via = MW_CW_FILE;
 	p->pid = pid;
-	return cw_emit(p, ret, (__u64)pos, (__u64)ret);
+	return cw_emit(p, ret, addr, (__u64)ret); /* addr: the view's first written page */
 }
 
 /* ---- ioctl(uffd, UFFDIO_COPY/UFFDIO_CONTINUE/UFFDIO_MOVE, arg) ----

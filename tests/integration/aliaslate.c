@@ -7,6 +7,13 @@
  *   lateopen FILE        FILE opened read-only and mapped MAP_PRIVATE RX, the descriptor closed;
  *                        then FILE opened write-only and the code pwrite()n into it
  *   lateopen_shared FILE the same with a MAP_SHARED RX view
+ *   lateopen_child FILE  the same, the descriptor opened and written by a forked child (the
+ *                        executable view is another process's)
+ * Near misses (exit 0, no code written where it is mapped executable):
+ *   lateopen_data FILE   FILE's first page mapped RX, FILE opened for writing later, the code
+ *                        written into its second page (mapped nowhere)
+ *   lateopen_ro FILE     FILE mapped read-only (no PROT_EXEC), then opened for writing and the
+ *                        code written into the mapped page (read back, not run)
  *   closed_file FILE     FILE mapped MAP_SHARED RW, the code stored through it, unmapped and
  *                        closed; then mapped RX from a read-only descriptor
  *   closed_memfd         a memfd mapped RW, the code stored, unmapped; then mapped RX
@@ -66,6 +73,39 @@ static int late_open(const char *file, int share)
 		die("pwrite");
 	close(fd);
 	return run(x);
+}
+
+/* The writer is a forked child: the executable view is its parent's. */
+static int late_open_child(const char *file)
+{
+	int fd = openf(file, O_RDONLY), st;
+	void *x = map(NULL, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd);
+	pid_t pid;
+
+	close(fd);
+	if ((pid = fork()) < 0)
+		die("fork");
+	if (pid == 0) {
+		fd = openf(file, O_WRONLY);
+		_exit(pwrite(fd, code, sizeof code, 0) == (ssize_t)sizeof code ? 0 : 1);
+	}
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st))
+		die("child");
+	return run(x);
+}
+
+/* Near misses: a write beside the executable page, or into a page mapped without PROT_EXEC. */
+static int late_open_near(const char *file, int exec)
+{
+	int fd = openf(file, O_RDONLY);
+	unsigned char *x = map(NULL, exec ? PROT_READ | PROT_EXEC : PROT_READ, MAP_PRIVATE, fd);
+
+	close(fd);
+	fd = openf(file, O_WRONLY);
+	if (pwrite(fd, code, sizeof code, exec ? PG : 0) != (ssize_t)sizeof code)
+		die("pwrite");
+	close(fd);
+	return exec ? (x[0] == 0 ? 0 : 3) : (memcmp(x, code, sizeof code) == 0 ? 0 : 4);
 }
 
 static int closed_file(const char *file)
@@ -142,6 +182,12 @@ int main(int argc, char **argv)
 		return late_open(file, MAP_PRIVATE);
 	if (!strcmp(mode, "lateopen_shared"))
 		return late_open(file, MAP_SHARED);
+	if (!strcmp(mode, "lateopen_child"))
+		return late_open_child(file);
+	if (!strcmp(mode, "lateopen_data"))
+		return late_open_near(file, 1);
+	if (!strcmp(mode, "lateopen_ro"))
+		return late_open_near(file, 0);
 	if (!strcmp(mode, "closed_file"))
 		return closed_file(file);
 	if (!strcmp(mode, "closed_memfd"))
@@ -150,6 +196,6 @@ int main(int argc, char **argv)
 		return closed_shanon();
 	if (!strcmp(mode, "closed_mremap"))
 		return closed_mremap();
-	fprintf(stderr, "usage: aliaslate lateopen|lateopen_shared|closed_file FILE, or closed_memfd|closed_shanon|closed_mremap\n");
+	fprintf(stderr, "usage: aliaslate lateopen|lateopen_shared|lateopen_child|lateopen_data|lateopen_ro|closed_file FILE, or closed_memfd|closed_shanon|closed_mremap\n");
 	return 2;
 }
