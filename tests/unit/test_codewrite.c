@@ -56,6 +56,11 @@ TEST(codewrite_kernel_verdict)
 	CHECK_INT(mw_code_write_rule(&e, NULL, al), 1);
 	CHECK_STR(al[0].mitre, "T1055");
 	CHECK_INT(al[0].cw_via, MW_CW_UFFD);
+	e.args[0] = MW_CW_FILE;
+	CHECK_INT(mw_code_write_rule(&e, NULL, al), 1);
+	CHECK_STR(al[0].mitre, "T1055");
+	CHECK_INT(al[0].cw_via, MW_CW_FILE);
+	CHECK_STR(mw_cw_via_name(MW_CW_FILE), "file_write");
 	/* not code: data pages, a failed call, an unknown route, another event */
 	e.vm_flags = MW_VM_READ | MW_VM_WRITE;
 	CHECK_INT(mw_code_write_rule(&e, NULL, al), 0);
