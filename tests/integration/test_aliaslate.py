@@ -4,6 +4,7 @@ file_write route), and a writable view closed before the executable one was made
 attack runs its payload (exit 42). The ones another rule sees keep that alert; the others are the
 README's blind spots, pinned here."""
 import os
+import subprocess
 import sys
 import time
 
@@ -24,9 +25,10 @@ def old_file():
     return f
 
 
-def run(mode):
+def run(mode, bits=64):
     """mapwatch --alerts-only --json -- aliaslate MODE FILE: (exit status, [(kind, cause or via)], stderr)."""
-    prog = build_prog("aliaslate.c", "aliaslate")
+    prog = build_prog("aliaslate.c", "aliaslate") if bits == 64 else \
+        build_prog("aliaslate.c", "aliaslate32", extra=("-m32", "-D_FILE_OFFSET_BITS=64"))
     out = os.path.join(tmpdir(), "out.json")
     p = mapwatch(["--alerts-only", "--json", "--output", out, "--", prog, mode, old_file()])
     alerts = [e["alert"] for e in read_json_lines(out) if e.get("eventName") == "alert"]
@@ -59,6 +61,13 @@ def t_late_writer():
            f"{mode}: code_write ({alerts})")
         eq(cw[0]["targetFile"].endswith("/late.bin"), True, f"{mode}: the target's file ({cw[0]})")
         eq([a["kind"] for a in alerts if a["kind"] != "code_write"], [], f"{mode}: other alerts")
+    try:  # a 32-bit writer: its open and pwrite64 arrive through the 32-bit ABI
+        rc, alerts, err = run("lateopen", 32)
+    except (subprocess.CalledProcessError, OSError) as e:
+        print(f"  no 32-bit late writer here: {e}", flush=True)
+    else:
+        eq(rc, PAYLOAD_RAN, f"32-bit lateopen: exit status ({err.strip()[-300:]})")
+        eq([(a["kind"], a["codeWrite"]["via"]) for a in alerts], [("code_write", "file_write")], "32-bit lateopen: alerts")
     for mode in ("lateopen_data", "lateopen_ro"):
         rc, alerts, err = run(mode)
         eq(rc, 0, f"{mode}: exit status ({err.strip()[-300:]})")
