@@ -222,7 +222,7 @@ static __noinline int cw_emit(struct cw_call *p, long ret, __u64 addr, __u64 len
 	}
 	copy_context(e, s, id);
 	e->path_len = plen;
-	if (bpf_ringbuf_output(&rb, e, sizeof(*e) + plen, wake_flag(sizeof(*e) + plen)))
+	if (bpf_ringbuf_output(&rb, e, sizeof(*e) + plen, wake_output(sizeof(*e) + plen)))
 		count(MW_CNT_RB_FULL);
 	else
 		count(MW_CNT_SUBMITTED);

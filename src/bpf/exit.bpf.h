@@ -63,12 +63,31 @@ static __always_inline __u32 path_len_clamp(__u32 len)
 
 /* Wake the reader once, when this record makes the queue cross wake_bytes.
  * Waking on every record past the threshold made each one ~5x dearer while
- * the reader lagged; records below it wait for the reader's next poll. */
-static __always_inline __u64 wake_flag(__u64 size)
+ * the reader lagged; records below it wait for the reader's next poll. The
+ * reader waits edge-triggered (tracer.c): a crossing missed here leaves it
+ * asleep, so the queue's length must be taken without this record: before
+ * bpf_ringbuf_output (wake_output) it is not queued yet; after
+ * bpf_ringbuf_reserve (wake_submit) it is. (One test for both missed every
+ * crossing made by a reserved record longer than the rest of the way.) */
+static __always_inline __u64 wake_crossing(__u64 before, __u64 size)
+{
+	/* what the record takes in the ring: 8-byte header, 8-byte aligned */
+	__u64 took = ((size + 7) & ~7ull) + 8;
+
+	return before < wake_bytes && before + took >= wake_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline __u64 wake_output(__u64 size)
+{
+	return wake_crossing(bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA), size);
+}
+
+static __always_inline __u64 wake_submit(__u64 size)
 {
 	__u64 avail = bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA);
+	__u64 took = ((size + 7) & ~7ull) + 8;
 
-	return avail < wake_bytes && avail + size >= wake_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	return wake_crossing(avail > took ? avail - took : 0, size);
 }
 
 /* Send the executable path of the current process once per exec. exe_seen
@@ -98,7 +117,7 @@ static __always_inline bool maybe_send_exe(struct scratch *s, struct task_struct
 	h->pid = tgid;
 	h->flags = fl;
 	h->pad = 0;
-	if (bpf_ringbuf_output(&rb, h, sizeof(*h) + len, wake_flag(sizeof(*h) + len))) {
+	if (bpf_ringbuf_output(&rb, h, sizeof(*h) + len, wake_output(sizeof(*h) + len))) {
 		count(MW_CNT_PROC_RB_FULL);
 		return false;
 	}
@@ -412,7 +431,7 @@ static __always_inline bool exit_record(struct pending *p, __u64 key, __u64 id, 
 		fill_effect(r, ef);
 		r->path_len = sizeof(struct mw_udata);
 		bpf_probe_read_kernel(r + 1, sizeof(struct mw_udata), &ps->ud);
-		bpf_ringbuf_submit(r, wake_flag(sizeof(*r) + sizeof(struct mw_udata)));
+		bpf_ringbuf_submit(r, wake_submit(sizeof(*r) + sizeof(struct mw_udata)));
 		count(MW_CNT_SUBMITTED);
 		return false; /* (not a shape --kill-wx's stop waits on) */
 	}
@@ -428,7 +447,7 @@ static __always_inline bool exit_record(struct pending *p, __u64 key, __u64 id, 
 		r->flags |= xflags;
 		fill_effect(r, ef);
 		r->path_len = 0;
-		bpf_ringbuf_submit(r, (ef->flags & MW_EFFF_VERIFY) ? BPF_RB_FORCE_WAKEUP : wake_flag(sizeof(*r)));
+		bpf_ringbuf_submit(r, (ef->flags & MW_EFFF_VERIFY) ? BPF_RB_FORCE_WAKEUP : wake_submit(sizeof(*r)));
 		count(MW_CNT_SUBMITTED);
 		return true;
 	}
@@ -446,7 +465,7 @@ static __always_inline bool exit_record(struct pending *p, __u64 key, __u64 id, 
 	bpf_map_delete_elem(&pending_path, &key);
 	e->path_len = len;
 	if (bpf_ringbuf_output(&rb, e, sizeof(*e) + len,
-			       (ef->flags & MW_EFFF_VERIFY) ? BPF_RB_FORCE_WAKEUP : wake_flag(sizeof(*e) + len))) {
+			       (ef->flags & MW_EFFF_VERIFY) ? BPF_RB_FORCE_WAKEUP : wake_output(sizeof(*e) + len))) {
 		count(MW_CNT_RB_FULL);
 		return false;
 	}

@@ -11,7 +11,7 @@ static __always_inline void send_task_rec(__u16 type, __u32 pid, __u32 ppid, __u
 	if (!reporting)
 		return;
 	r.ts = bpf_ktime_get_boot_ns();
-	if (bpf_ringbuf_output(&rb, &r, sizeof(r), wake_flag(sizeof(r))))
+	if (bpf_ringbuf_output(&rb, &r, sizeof(r), wake_output(sizeof(r))))
 		count(MW_CNT_PROC_RB_FULL);
 	else
 		count(MW_CNT_SUBMITTED);
@@ -93,7 +93,7 @@ static __always_inline void exec_file_check(struct task_struct *task, __u32 tgid
 	e->eff_flags = (exe_allowed(tgid) ? MW_EFFF_ALLOWED : 0) | age_fl;
 	copy_context(e, s, id);
 	e->path_len = len;
-	if (bpf_ringbuf_output(&rb, e, sizeof(*e) + len, wake_flag(sizeof(*e) + len)))
+	if (bpf_ringbuf_output(&rb, e, sizeof(*e) + len, wake_output(sizeof(*e) + len)))
 		count(MW_CNT_RB_FULL);
 	else
 		count(MW_CNT_SUBMITTED);

@@ -381,19 +381,17 @@ def t_seccomp_refused_calls():
           f"exit-only count: {p.stderr.strip()}")
 
 
-def t_path_of_4096_bytes():
-    """A file whose walked path data is exactly 4096 bytes keeps its whole
-    path (before: `len & 4095` made it empty)."""
-    one = build_prog("mapone.c", "mapone-dyn")
-    base = tmpdir()
+def long_path_file(base, size):
+    """A file under base whose path data (each component and its '/') is size
+    bytes: (fd of its directory, its name, its whole path)."""
     comps = [c for c in base.split("/") if c]
     used = sum(len(c) + 1 for c in comps)
     fd = os.open(base, os.O_RDONLY | os.O_DIRECTORY)
     names = []
-    while 4096 - used > 256 + 2:
+    while size - used > 256 + 2:
         names.append("d" * 250)
         used += 251
-    leaf = "f" * (4096 - used - 1)
+    leaf = "f" * (size - used - 1)
     check(1 <= len(leaf) <= 255, f"cannot build the path (leaf of {len(leaf)})")
     for nm in names:
         os.mkdir(nm, dir_fd=fd)
@@ -403,7 +401,82 @@ def t_path_of_4096_bytes():
     with open(os.open(leaf, os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd), "wb") as f:
         f.write(b"x" * 4096)
     want = "/" + "/".join(comps + names + [leaf])
-    eq(sum(len(c) + 1 for c in comps + names + [leaf]), 4096, "path data bytes")
+    eq(sum(len(c) + 1 for c in comps + names + [leaf]), size, "path data bytes")
+    return fd, leaf, want
+
+
+def woken_within(buffer, path, want, what, prog=None):
+    """Run wakeprog (a mapping of path, a pause, an anonymous mapping of
+    0x7a000 bytes) under host-wide mapwatch --buffer-size buffer --flush-ms
+    10000; the event that want(event) picks must be written within 3 s of
+    wakeprog's calls: only the kernel's wake-up at the threshold can bring
+    the reader that soon."""
+    prog = prog or build_prog("wakeprog.c", "wakeprog")
+    d = tmpdir()
+    out = os.path.join(d, "w.json")
+    mw, err = start_mapwatch(["--flush-ms", "10000", "--buffer-size", buffer, "--comm", os.path.basename(prog)[:15], "--json",
+                              "-o", out], d, "wake")
+    w = FileWatcher(out)
+    p = subprocess.Popen([prog, path], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        eq(p.stdout.readline(), b"mapped\n", "wakeprog's calls")
+        mapped = time.time()
+        seen = None
+        while seen is None and time.time() < mapped + 3:
+            for ln, lo, hi in list(w.lines):
+                if ln.startswith(b"{") and b'"eventName":"mmap"' in ln and want(json.loads(ln)):
+                    seen = hi
+            time.sleep(0.01)
+        check(seen is not None, f"{what}: its event was not written within 3 s (--flush-ms 10000): "
+              "the reader was not woken")
+        print(f"  {what}: written {max(0.0, seen - mapped) * 1000:.0f} ms after the call", flush=True)
+    finally:
+        p.stdin.close()
+        p.wait(timeout=10)
+        w.stop()
+        mw.send_signal(signal.SIGINT)
+        mw.wait(timeout=30)
+        err.close()
+    eq(p.returncode, 0, "wakeprog's exit status")
+
+
+def t_woken_at_the_threshold():
+    """The reader waits edge-triggered for the kernel's one wake-up when the
+    queue crosses an eighth of the buffer, and is woken by the record that
+    crosses it, whichever way that record was queued:
+    - copied in (bpf_ringbuf_output): a record with a 3000-byte path, buffer
+      16K (threshold 2 KiB), takes the queue past it from near empty;
+    - reserved in place: buffer 8K (threshold 1024 bytes), the process
+      record, an mprotect and a file mapping leave the queue 116 bytes below
+      it and an anonymous mapping (232 bytes) takes it past (before the
+      fix: the queue's length was taken with the reserved record in it, and
+      that crossing woke nobody)."""
+    base = tmpdir()
+    fd, leaf, want = long_path_file(base, 3000)
+    os.close(fd)
+    woken_within("16K", want, lambda e: e.get("file", {}).get("path") == want, "a 3000-byte path, copied in")
+    # Static wakeprog queues, before its anonymous mapping: its process record
+    # (16-byte header and executable path), glibc's RELRO mprotect and the file
+    # mapping (224-byte event and path), each with the ring's 8-byte header,
+    # 8-byte aligned. The path is sized to leave the queue 116 bytes under the
+    # 1024-byte threshold of an 8K buffer: the anonymous mapping (232) crosses.
+    def took(n):
+        return 8 + ((n + 7) & ~7)
+    prog = build_prog("wakeprog.c", "wakeprog-static", extra=("-static",))
+    before = took(16 + len(os.path.realpath(prog)) + 1) + took(224)
+    plen = 1024 - 116 - before - 8 - 224
+    fd, leaf, path = long_path_file(tmpdir(), plen)
+    os.close(fd)
+    woken_within("8K", path, lambda e: e["args"][1]["value"] == 0x7a000, "an anonymous mapping, reserved",
+                 prog=prog)
+
+
+def t_path_of_4096_bytes():
+    """A file whose walked path data is exactly 4096 bytes keeps its whole
+    path (before: `len & 4095` made it empty)."""
+    one = build_prog("mapone.c", "mapone-dyn")
+    base = tmpdir()
+    fd, leaf, want = long_path_file(base, 4096)
     out = os.path.join(base, "p.json")
     p = subprocess.run([os.path.abspath(MAPWATCH), "--json", "-o", out, "--", one, leaf], capture_output=True, text=True,
                        timeout=60, preexec_fn=lambda: os.fchdir(fd))
