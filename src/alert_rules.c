@@ -227,11 +227,34 @@ static void rule_fileless_region(const struct mw_judge *j, struct mw_alert *al, 
  * asked for PROT_EXEC (or READ_IMPLIES_EXEC), so a loader's later mprotect
  * of data is not judged. Files on tmpfs, memfds and unlinked files are
  * exec_fileless's. */
+/* A dropped_code alert for the file the event carries the age of, with its
+ * cause (written after the process began: high; changed after it began or
+ * written under MW_DROPPED_WINDOW_S ago: medium); NULL when none holds. Both
+ * dropped_code rules, at the mapping and at exec, end here. */
+static struct mw_alert *dropped_add(const struct mw_event *e, struct mw_alert *al, int *n)
+{
+	enum mw_dropped_cause c;
+
+	if (e->eff_flags & MW_EFFF_WRITTEN_AFTER_START)
+		c = MW_DR_WRITTEN_AFTER_START;
+	else if (e->eff_flags & MW_EFFF_CHANGED_AFTER_START)
+		c = MW_DR_CHANGED_AFTER_START;
+	else if (e->file_age_s < MW_DROPPED_WINDOW_S)
+		c = MW_DR_RECENT;
+	else
+		return NULL;
+	struct mw_alert *x = mw_alert_add(al, n, MW_AL_DROPPED_CODE);
+	x->dropped = (uint8_t)c;
+	x->file_age_s = e->file_age_s;
+	if (c == MW_DR_WRITTEN_AFTER_START)
+		x->severity = MW_SEV_HIGH;
+	return x;
+}
+
 static void rule_dropped_code(const struct mw_judge *j, struct mw_alert *al, int *n)
 {
 	const struct mw_event *e = j->e;
 	unsigned asked = (unsigned)(e->args[2] & RWX);
-	enum mw_dropped_cause c;
 
 	if (!(e->eff_flags & MW_EFFF_FILE_AGE) || *n >= MW_ALERTS_MAX)
 		return;
@@ -242,20 +265,8 @@ static void rule_dropped_code(const struct mw_judge *j, struct mw_alert *al, int
 	for (int i = 0; i < *n; i++)
 		if (al[i].kind == MW_AL_EXEC_FILELESS)
 			return;
-	if (e->eff_flags & MW_EFFF_WRITTEN_AFTER_START)
-		c = MW_DR_WRITTEN_AFTER_START;
-	else if (e->eff_flags & MW_EFFF_CHANGED_AFTER_START)
-		c = MW_DR_CHANGED_AFTER_START;
-	else if (e->file_age_s < MW_DROPPED_WINDOW_S)
-		c = MW_DR_RECENT;
-	else
-		return;
-	struct mw_alert *x = mw_alert_add(al, n, MW_AL_DROPPED_CODE);
-	x->dropped = (uint8_t)c;
-	x->file_age_s = e->file_age_s;
-	if (c == MW_DR_WRITTEN_AFTER_START)
-		x->severity = MW_SEV_HIGH;
-	if (e->eff_status == MW_EFF_OK)
+	struct mw_alert *x = dropped_add(e, al, n);
+	if (x && e->eff_status == MW_EFF_OK)
 		mw_alert_region(x, e->vma_start, e->vma_end);
 }
 
@@ -268,26 +279,15 @@ static void rule_dropped_code(const struct mw_judge *j, struct mw_alert *al, int
 static void rule_dropped_exec(const struct mw_judge *j, struct mw_alert *al, int *n)
 {
 	const struct mw_event *e = j->e;
-	enum mw_dropped_cause c;
 
 	/* the program mapwatch was told to run is the operator's choice */
 	if (!(e->eff_flags & MW_EFFF_FILE_AGE) || j->command_exec || *n >= MW_ALERTS_MAX)
 		return;
-	if (e->eff_flags & MW_EFFF_WRITTEN_AFTER_START)
-		c = MW_DR_WRITTEN_AFTER_START;
-	else if (e->eff_flags & MW_EFFF_CHANGED_AFTER_START)
-		c = MW_DR_CHANGED_AFTER_START;
-	else if (e->file_age_s < MW_DROPPED_WINDOW_S)
-		c = MW_DR_RECENT;
-	else
+	struct mw_alert *x = dropped_add(e, al, n);
+	if (!x)
 		return;
-	struct mw_alert *x = mw_alert_add(al, n, MW_AL_DROPPED_CODE);
-	x->dropped = (uint8_t)c;
-	x->file_age_s = e->file_age_s;
 	x->at_exec = 1;
 	x->description = "a program file written while the process ran (or just before) executed: dropped code";
-	if (c == MW_DR_WRITTEN_AFTER_START)
-		x->severity = MW_SEV_HIGH;
 }
 
 /* wx_alias: the kernel found the VMA the call left reachable through another

@@ -164,6 +164,16 @@ static int fill_nr_event(struct mw_hooks *h)
 	return err;
 }
 
+/* Aim a function-mode program at its slot's function: 0, or -1 with why. */
+static int target_slot(struct bpf_program *p, const struct fn_slot *slot, char *why, size_t whylen)
+{
+	int err = bpf_program__set_attach_target(p, 0, slot->func);
+
+	if (err)
+		snprintf(why, whylen, "cannot target %s: %s", slot->func, strerror(-err));
+	return err ? -1 : 0;
+}
+
 static int hooks_load(struct mw_hooks *h, enum mw_hook mode, enum dm_mode dm, char *why, size_t whylen)
 {
 	const struct mw_hook_cfg *o = &h->cfg;
@@ -258,12 +268,8 @@ static int hooks_load(struct mw_hooks *h, enum mw_hook mode, enum dm_mode dm, ch
 			break;
 		case PK_FN:
 			want = mode == MW_HOOK_FUNCTION && slot >= 0 && slot < h->nfn;
-			if (want)
-				err = bpf_program__set_attach_target(p, 0, h->fn[slot].func);
-			if (want && err) {
-				snprintf(why, whylen, "cannot target %s: %s", h->fn[slot].func, strerror(-err));
+			if (want && target_slot(p, &h->fn[slot], why, whylen))
 				return -1;
-			}
 			break;
 		case PK_LIFE:
 			want = p != h->skel->progs.on_fork || o->follow || o->lifecycle || o->alerts || h->track;
@@ -280,12 +286,8 @@ static int hooks_load(struct mw_hooks *h, enum mw_hook mode, enum dm_mode dm, ch
 			break;
 		case PK_RT: /* plan_routes found the slots' functions (alerts only) */
 			want = mode == MW_HOOK_FUNCTION && slot >= 0 && slot < h->nrt;
-			if (want)
-				err = bpf_program__set_attach_target(p, 0, h->rt[slot].func);
-			if (want && err) {
-				snprintf(why, whylen, "cannot target %s: %s", h->rt[slot].func, strerror(-err));
+			if (want && target_slot(p, &h->rt[slot], why, whylen))
 				return -1;
-			}
 			break;
 		case PK_OTHER:
 			want = bpf_program__autoload(p);

@@ -105,6 +105,30 @@ static void merge_aliases(struct mw_hooks *h)
 }
 
 /* Fill h->fn with the selected calls' entry functions; note the missing ones. */
+/* Put function name in the first free of cap slots for event in ABI compat
+ * (0 native, 1 32-bit); a function already there serves both ABIs (compat
+ * 2). A full table is named with the skipped hooks ("no <what> slot left"). */
+static void slot_put(struct mw_hooks *h, struct fn_slot *slots, int *n, int cap, int event, int compat,
+		     const char *name, const char *what)
+{
+	int k;
+
+	for (k = 0; k < *n && strcmp(slots[k].func, name); k++)
+		;
+	if (k < *n) {
+		slots[k].compat = 2;
+		return;
+	}
+	if (*n == cap) {
+		mw_hooks_append(h->skipped, sizeof(h->skipped), "%s: no %s slot left", name, what);
+		return;
+	}
+	slots[*n].event = event;
+	slots[*n].compat = compat;
+	snprintf(slots[*n].func, sizeof(slots[*n].func), "%s", name);
+	(*n)++;
+}
+
 static void plan_functions(struct mw_hooks *h, struct btf *vb)
 {
 	h->nfn = 0;
@@ -113,7 +137,6 @@ static void plan_functions(struct mw_hooks *h, struct btf *vb)
 			continue;
 		for (int c = 0; c <= (h->cfg.compat ? 1 : 0); c++) {
 			char name[64];
-			int k;
 
 			if (mw_catalog_nr(ev, c) < 0)
 				continue;
@@ -122,20 +145,7 @@ static void plan_functions(struct mw_hooks *h, struct btf *vb)
 				       mw_event_desc(ev)->name, c ? " (32-bit)" : "", c ? "32-bit entry" : "entry");
 				continue;
 			}
-			for (k = 0; k < h->nfn && strcmp(h->fn[k].func, name); k++)
-				;
-			if (k < h->nfn) {
-				h->fn[k].compat = 2; /* the same function serves both ABIs */
-				continue;
-			}
-			if (h->nfn == MW_FN_SLOTS) {
-				mw_hooks_append(h->skipped, sizeof(h->skipped), "%s: no function slot left", name);
-				continue;
-			}
-			h->fn[h->nfn].event = ev;
-			h->fn[h->nfn].compat = c;
-			snprintf(h->fn[h->nfn].func, sizeof(h->fn[h->nfn].func), "%s", name);
-			h->nfn++;
+			slot_put(h, h->fn, &h->nfn, MW_FN_SLOTS, ev, c, name, "function");
 		}
 	}
 #if defined(__x86_64__)
@@ -144,13 +154,8 @@ static void plan_functions(struct mw_hooks *h, struct btf *vb)
 		if (btf__find_by_name_kind(vb, MW_I386_IPC_FN, BTF_KIND_FUNC) <= 0) {
 			mw_hooks_append(h->skipped, sizeof(h->skipped), "shmat/shmdt through ipc() (32-bit): no %s in BTF",
 			       MW_I386_IPC_FN);
-		} else if (h->nfn == MW_FN_SLOTS) {
-			mw_hooks_append(h->skipped, sizeof(h->skipped), "%s: no function slot left", MW_I386_IPC_FN);
 		} else {
-			h->fn[h->nfn].event = MW_FN_IPC;
-			h->fn[h->nfn].compat = 1;
-			snprintf(h->fn[h->nfn].func, sizeof(h->fn[h->nfn].func), "%s", MW_I386_IPC_FN);
-			h->nfn++;
+			slot_put(h, h->fn, &h->nfn, MW_FN_SLOTS, MW_FN_IPC, 1, MW_I386_IPC_FN, "function");
 		}
 	}
 #endif
@@ -202,7 +207,6 @@ static void plan_routes(struct mw_hooks *h, struct btf *vb)
 	for (int rt = MW_RT_NONE + 1; rt < MW_RT_MAX; rt++)
 		for (int c = 0; c <= (h->cfg.compat ? 1 : 0); c++) {
 			char name[64];
-			int k;
 
 			if (mw_route_nr(rt, c) < 0)
 				continue;
@@ -211,20 +215,7 @@ static void plan_routes(struct mw_hooks *h, struct btf *vb)
 						mw_route_name(rt), c ? " (32-bit)" : "");
 				continue;
 			}
-			for (k = 0; k < h->nrt && strcmp(h->rt[k].func, name); k++)
-				;
-			if (k < h->nrt) {
-				h->rt[k].compat = 2; /* one function serves both ABIs */
-				continue;
-			}
-			if (h->nrt == MW_RT_SLOTS) {
-				mw_hooks_append(h->skipped, sizeof(h->skipped), "%s: no route slot left", name);
-				continue;
-			}
-			h->rt[h->nrt].event = rt;
-			h->rt[h->nrt].compat = c;
-			snprintf(h->rt[h->nrt].func, sizeof(h->rt[h->nrt].func), "%s", name);
-			h->nrt++;
+			slot_put(h, h->rt, &h->nrt, MW_RT_SLOTS, rt, c, name, "route");
 		}
 }
 
