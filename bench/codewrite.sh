@@ -1,5 +1,6 @@
 #!/bin/sh
-# codewrite.sh - the cost of code_write's route hooks (issue #22): getppid, openat+close, write, ioctl (FIONREAD on a pipe) and the mmap loop, untraced, under a baseline mapwatch (BASE, e.g. main's build) and this one, with --alerts-only (the hooks loaded) and plain tracing (not loaded); interleaved rounds, medians.
+# codewrite.sh - the cost of code_write's route hooks (issue #22): getppid, openat+close (read-only;
+# for writing, of a file nobody maps and of one mapped executable), write, ioctl (FIONREAD on a pipe) and the mmap loop, untraced, under a baseline mapwatch (BASE, e.g. main's build) and this one, with --alerts-only (the hooks loaded) and plain tracing (not loaded); interleaved rounds, medians.
 # Usage: BASE=/path/to/baseline/mapwatch sh bench/codewrite.sh [ROUNDS]   (root)
 # Writes build/bench-cw/cw.csv (round,config,workload,ns) and prints medians: CPU ns per call of the
 # workload (CLOCK_PROCESS_CPUTIME_ID: its syscalls and the BPF programs they run), workload on CPU 0,
@@ -21,6 +22,8 @@ echo "round,config,workload,ns" >"$CSV"
 run_workloads() { # CONFIG ROUND
 	echo "$2,$1,getppid,$(taskset -c 0 "$B/getppid_loop" 400000 | sed -n 's/.*cpu_ns_per_call=\([0-9.]*\).*/\1/p')" >>"$CSV"
 	echo "$2,$1,openat_close,$(taskset -c 0 "$B/file_loop" open 100000 | sed -n 's/.*cpu_ns_per_iter=\([0-9.]*\).*/\1/p')" >>"$CSV"
+	echo "$2,$1,openw_close,$(taskset -c 0 "$B/file_loop" openw 100000 | sed -n 's/.*cpu_ns_per_iter=\([0-9.]*\).*/\1/p')" >>"$CSV"
+	echo "$2,$1,openw_mapped,$(taskset -c 0 "$B/file_loop" openw_mapped 100000 | sed -n 's/.*cpu_ns_per_iter=\([0-9.]*\).*/\1/p')" >>"$CSV"
 	echo "$2,$1,write,$(taskset -c 0 "$B/file_loop" write 200000 | sed -n 's/.*cpu_ns_per_iter=\([0-9.]*\).*/\1/p')" >>"$CSV"
 	echo "$2,$1,ioctl,$(taskset -c 0 "$B/file_loop" ioctl 200000 | sed -n 's/.*cpu_ns_per_iter=\([0-9.]*\).*/\1/p')" >>"$CSV"
 	echo "$2,$1,mmap_pair,$(taskset -c 0 "$B/mmap_loop" -n 40000 | sed -n 's/.*cpu_ns_per_pair=\([0-9.]*\).*/\1/p')" >>"$CSV"
@@ -56,7 +59,7 @@ done
 python3 - "$CSV" <<'PY'
 import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
-ws = ("getppid", "openat_close", "write", "ioctl", "mmap_pair")
+ws = ("getppid", "openat_close", "openw_close", "openw_mapped", "write", "ioctl", "mmap_pair")
 med, configs = {}, []
 for r in rows:
     if r["config"] not in configs:
