@@ -218,15 +218,6 @@ static void rule_fileless_region(const struct mw_judge *j, struct mw_alert *al, 
 	mw_snap_describe(j->snap, rs, re, x);
 }
 
-/* dropped_code: a mapping or protection call that leaves executable memory
- * backed by a regular file written after the process began (its mtime, high),
- * changed after it began (its ctime only: renamed, chmod, an mtime set back;
- * medium), or written less than MW_DROPPED_WINDOW_S ago (medium: a dropper
- * that starts another process to load its file). The kernel side reads the
- * file's times from the VMA at exit (MW_EFFF_FILE_AGE); the call must have
- * asked for PROT_EXEC (or READ_IMPLIES_EXEC), so a loader's later mprotect
- * of data is not judged. Files on tmpfs, memfds and unlinked files are
- * exec_fileless's. */
 /* A dropped_code alert for the file the event carries the age of, with its
  * cause (written after the process began: high; changed after it began or
  * written under MW_DROPPED_WINDOW_S ago: medium); NULL when none holds. Both
@@ -251,6 +242,15 @@ static struct mw_alert *dropped_add(const struct mw_event *e, struct mw_alert *a
 	return x;
 }
 
+/* dropped_code: a mapping or protection call that leaves executable memory
+ * backed by a regular file written after the process began (its mtime, high),
+ * changed after it began (its ctime only: renamed, chmod, an mtime set back;
+ * medium), or written less than MW_DROPPED_WINDOW_S ago (medium: a dropper
+ * that starts another process to load its file). The kernel side reads the
+ * file's times from the VMA at exit (MW_EFFF_FILE_AGE); the call must have
+ * asked for PROT_EXEC (or READ_IMPLIES_EXEC), so a loader's later mprotect
+ * of data is not judged. Files on tmpfs, memfds and unlinked files are
+ * exec_fileless's. */
 static void rule_dropped_code(const struct mw_judge *j, struct mw_alert *al, int *n)
 {
 	const struct mw_event *e = j->e;

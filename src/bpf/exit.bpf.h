@@ -67,27 +67,29 @@ static __always_inline __u32 path_len_clamp(__u32 len)
  * reader waits edge-triggered (tracer.c): a crossing missed here leaves it
  * asleep, so the queue's length must be taken without this record: before
  * bpf_ringbuf_output (wake_output) it is not queued yet; after
- * bpf_ringbuf_reserve (wake_submit) it is. (One test for both missed every
- * crossing made by a reserved record longer than the rest of the way.) */
-static __always_inline __u64 wake_crossing(__u64 before, __u64 size)
+ * bpf_ringbuf_reserve (wake_submit) it is. (When one test served both, a
+ * reserved record that crossed right after a copied one woke nobody.) */
+static __always_inline __u64 wake_crossing(__u64 before, __u64 took)
 {
-	/* what the record takes in the ring: 8-byte header, 8-byte aligned */
-	__u64 took = ((size + 7) & ~7ull) + 8;
-
 	return before < wake_bytes && before + took >= wake_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
+/* what a record of size bytes takes in the ring: an 8-byte header, 8-byte aligned */
+static __always_inline __u64 ring_took(__u64 size)
+{
+	return ((size + 7) & ~7ull) + 8;
 }
 
 static __always_inline __u64 wake_output(__u64 size)
 {
-	return wake_crossing(bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA), size);
+	return wake_crossing(bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA), ring_took(size));
 }
 
 static __always_inline __u64 wake_submit(__u64 size)
 {
-	__u64 avail = bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA);
-	__u64 took = ((size + 7) & ~7ull) + 8;
+	__u64 avail = bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA), took = ring_took(size);
 
-	return wake_crossing(avail > took ? avail - took : 0, size);
+	return wake_crossing(avail > took ? avail - took : 0, took);
 }
 
 /* Send the executable path of the current process once per exec. exe_seen

@@ -104,7 +104,6 @@ static void merge_aliases(struct mw_hooks *h)
 		}
 }
 
-/* Fill h->fn with the selected calls' entry functions; note the missing ones. */
 /* Put function name in the first free of cap slots for event in ABI compat
  * (0 native, 1 32-bit); a function already there serves both ABIs (compat
  * 2). A full table is named with the skipped hooks ("no <what> slot left"). */
@@ -129,6 +128,7 @@ static void slot_put(struct mw_hooks *h, struct fn_slot *slots, int *n, int cap,
 	(*n)++;
 }
 
+/* Fill h->fn with the selected calls' entry functions; note the missing ones. */
 static void plan_functions(struct mw_hooks *h, struct btf *vb)
 {
 	h->nfn = 0;
