@@ -9,20 +9,14 @@
 #include "alert_codewrite.h"
 #include "decode_mem.h"
 #include "t.h"
+#include "t_event.h"
 
+/* The kernel's code_write event: process 100 wrote len bytes at addr of pid via a route. */
 static struct mw_event cw_ev(int via, uint32_t pid, uint64_t addr, uint64_t len)
 {
-	struct mw_event e;
+	struct mw_event e = t_event(MW_EV_CODE_WRITE, (uint64_t)via, pid, addr, len, 0, 0, (int64_t)len);
 
-	memset(&e, 0, sizeof e);
-	e.type = MW_REC_EVENT;
-	e.event = MW_EV_CODE_WRITE;
 	e.pid = 100;
-	e.args[0] = (uint64_t)via;
-	e.args[1] = pid;
-	e.args[2] = addr;
-	e.args[3] = len;
-	e.ret = (int64_t)len;
 	e.eff_status = MW_EFF_OK;
 	e.vm_flags = MW_VM_READ | MW_VM_EXEC;
 	e.vma_start = addr & ~0xfffull;

@@ -8,6 +8,7 @@
 #include "alerts.h"
 #include "format.h"
 #include "t.h"
+#include "t_event.h"
 
 static struct mw_alerts *A;
 static struct mw_alert out[8];
@@ -16,11 +17,8 @@ static int nout;
 /* The kernel's "exec" event (lifecycle.bpf.h's exec_file_check) of pid for a file of kind. */
 static struct mw_event exec_ev(uint32_t pid, uint8_t kind, unsigned effflags, unsigned age)
 {
-	struct mw_event e;
+	struct mw_event e = t_event(MW_EV_EXEC, 0, 0, 0, 0, 0, 0, 0);
 
-	memset(&e, 0, sizeof e);
-	e.type = MW_REC_EVENT;
-	e.event = MW_EV_EXEC;
 	e.syscall_nr = 0xffff;
 	e.flags = MW_F_HAS_FILE;
 	e.pid = e.tid = e.ns_pid = e.ns_tid = pid;
